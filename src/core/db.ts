@@ -1,0 +1,61 @@
+// The database port every context uses: scoped transactions and change notifications.
+// `store/` implements it for PGlite and PostgreSQL; contexts never import a driver.
+
+export interface QueryResult<R> {
+  readonly rows: R[];
+  readonly rowCount: number;
+}
+
+/** Something that runs one parameterised statement. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
+/** A session of the schema owner; `exec` runs several statements without parameters. */
+export interface OwnerSession extends Queryable {
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * Whose rows a transaction may see. Row-level security reads these settings:
+ * - tenant: only rows of that tenant;
+ * - platform: every tenant's rows (platform operators and Iris's own control loops).
+ */
+export type Scope = { readonly kind: 'tenant'; readonly tenantId: string } | { readonly kind: 'platform' };
+
+export const platformScope: Scope = Object.freeze({ kind: 'platform' });
+export function tenantScope(tenantId: string): Scope {
+  return { kind: 'tenant', tenantId };
+}
+
+export type Dialect = 'pglite' | 'postgres';
+
+export interface Database {
+  readonly dialect: Dialect;
+  /**
+   * Runs `fn` in one transaction as the non-owner application role with `scope` applied,
+   * so row-level security binds every statement. Commits when `fn` resolves.
+   */
+  transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on one session as the schema owner (migrations, maintenance, tests that must
+   * bypass row-level security). Never for request paths.
+   */
+  asOwner<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T>;
+  /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** A cheap round trip, for readiness. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The role every request transaction runs as: not the table owner, no BYPASSRLS. */
+export const APP_ROLE = 'iris_app';
+
+/** Statement that applies a scope inside a transaction (role + settings, all LOCAL). */
+export const APPLY_SCOPE_SQL =
+  "select set_config('role', $1, true), set_config('iris.tenant_id', $2, true), set_config('iris.scope', $3, true)";
+
+export function scopeParams(scope: Scope): [string, string, string] {
+  return scope.kind === 'tenant' ? [APP_ROLE, scope.tenantId, 'tenant'] : [APP_ROLE, '', 'platform'];
+}

@@ -1,0 +1,28 @@
+// Identifiers: tenant slugs, key ids, request ids. One type and one rule for each, everywhere.
+import { randomBytes } from 'node:crypto';
+
+/** A tenant id: a DNS-label-like slug, 3-63 chars, lower-case letters, digits and '-'. */
+export const TENANT_SLUG_PATTERN = '^[a-z][a-z0-9-]{1,61}[a-z0-9]$';
+const slugRe = new RegExp(TENANT_SLUG_PATTERN);
+
+/** Slugs that name platform-level things and can never be tenants. */
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set(['platform', 'system', 'admin', 'iris', 'default', 'all']);
+
+/** The ledger/log id of platform-level (not tenant-owned) events and keys. */
+export const PLATFORM = 'platform';
+
+export function isTenantSlug(value: string): boolean {
+  return slugRe.test(value) && !value.includes('--') && !RESERVED_SLUGS.has(value);
+}
+
+/** A correlation id accepted from a client: bounded and printable, so it is safe in logs. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function newRequestId(): string {
+  return `req_${randomBytes(12).toString('base64url')}`;
+}
+
+/** Random id with a readable prefix, e.g. `key_3fJ…`. */
+export function newId(prefix: string, bytes = 12): string {
+  return `${prefix}_${randomBytes(bytes).toString('base64url').replace(/[-_]/g, 'x')}`;
+}

@@ -1,0 +1,41 @@
+// The store: opens the configured database (PGlite embedded, or PostgreSQL) and migrates it.
+import { join } from 'node:path';
+import type { IrisConfig } from '../core/config.js';
+import type { Database } from '../core/db.js';
+import { openPgliteDatabase } from './pglite-database.js';
+import { openPostgresDatabase } from './postgres-database.js';
+
+export { migrate, pendingMigrations, readMigrations, type MigrationResult } from './migrate.js';
+export { openPgliteDatabase } from './pglite-database.js';
+export { openPostgresDatabase } from './postgres-database.js';
+
+/** Thrown when the configured database cannot be opened; the message is for an operator. */
+export class StoreUnavailableError extends Error {}
+
+/** Redacts the password of a postgres:// URL for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://<unparseable>';
+  }
+}
+
+/** Opens the store named by the configuration. */
+export async function openDatabase(config: Pick<IrisConfig, 'databaseUrl' | 'dataDir' | 'poolSize'>): Promise<Database> {
+  if (config.databaseUrl === undefined) {
+    try {
+      return await openPgliteDatabase(join(config.dataDir, 'pgdata'));
+    } catch (err) {
+      throw new StoreUnavailableError(`Cannot open the embedded store in ${join(config.dataDir, 'pgdata')}: ${String(err)}`, { cause: err });
+    }
+  }
+  try {
+    return await openPostgresDatabase(config.databaseUrl, config.poolSize);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new StoreUnavailableError(`Cannot reach PostgreSQL at ${redactUrl(config.databaseUrl)}: ${reason}. Check DATABASE_URL and that the server is running.`, { cause: err });
+  }
+}

@@ -1,0 +1,45 @@
+// The embedded store: PGlite (PostgreSQL compiled to WASM) in this process, data on disk.
+// One connection; PGlite serialises transactions, which is what a single process needs.
+import { PGlite } from '@electric-sql/pglite';
+import { mkdirSync } from 'node:fs';
+import { APPLY_SCOPE_SQL, scopeParams, type Database, type Queryable, type QueryResult, type Scope } from '../core/db.js';
+
+const INT8_OID = 20;
+const parsers = { [INT8_OID]: (value: string) => Number(value) };
+
+function wrap(q: { query: PGlite['query'] }): Queryable {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      const res = await q.query<R>(sql, params as unknown[]);
+      return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+    },
+  };
+}
+
+/** Opens (creating if needed) a PGlite database in `dir`, or in memory when dir is undefined. */
+export async function openPgliteDatabase(dir: string | undefined): Promise<Database> {
+  if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  const db = await PGlite.create(dir ?? 'memory://', { parsers });
+  const ownerQ = wrap(db);
+  return {
+    dialect: 'pglite',
+    transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return db.transaction(async (tx) => {
+        const q = wrap(tx);
+        await q.query(APPLY_SCOPE_SQL, scopeParams(scope));
+        return fn(q);
+      });
+    },
+    asOwner: (fn) => fn({ ...ownerQ, exec: async (sql: string) => void (await db.exec(sql)) }),
+    async listen(channel, onPayload) {
+      const unsubscribe = await db.listen(channel, onPayload);
+      return async () => unsubscribe();
+    },
+    async ping() {
+      await db.query('select 1');
+    },
+    async close() {
+      if (!db.closed) await db.close();
+    },
+  };
+}
