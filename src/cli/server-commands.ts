@@ -1,0 +1,110 @@
+// `iris up`, `iris serve`, `iris migrate`: the commands that run Iris itself.
+import type { Command } from 'commander';
+import { createApp, MigrationFailedError, VERSION, type App } from '../app.js';
+import { ConfigError, loadConfig, type IrisConfig } from '../core/config.js';
+import { migrate, openDatabase, redactUrl, StoreUnavailableError } from '../store/index.js';
+import { localAdminToken, seedDemoTenants } from '../seed.js';
+
+/** Prints a start-up failure as one clear line (no stack trace) and exits. */
+function fail(err: unknown): never {
+  const known = err instanceof ConfigError || err instanceof StoreUnavailableError || err instanceof MigrationFailedError;
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`iris: ${known ? msg : `failed to start: ${msg}`}\n`);
+  process.exit(1);
+}
+
+function config(): IrisConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function onSignals(app: App): void {
+  let closing = false;
+  const stop = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    app.server.log.info({ signal }, 'shutting down');
+    app.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function start(cfg: IrisConfig, opts: { seed: boolean }): Promise<void> {
+  let app: App;
+  try {
+    app = await createApp(cfg, { logger: { level: cfg.logLevel, redact: ['req.headers.authorization'] } });
+  } catch (err) {
+    fail(err);
+  }
+  onSignals(app);
+  const seeded = opts.seed ? await seedDemoTenants(app) : [];
+  const admin = await localAdminToken(app);
+  let address: string;
+  try {
+    address = await app.listen();
+  } catch (err) {
+    await app.close();
+    fail(new ConfigError(`cannot listen on ${cfg.host}:${cfg.port}: ${err instanceof Error ? err.message : String(err)} (set IRIS_PORT)`));
+  }
+  const store = cfg.databaseUrl ? `PostgreSQL ${redactUrl(cfg.databaseUrl)}` : `embedded PGlite in ${cfg.dataDir}/pgdata`;
+  const lines = [
+    '',
+    `Iris ${VERSION} is running (region ${cfg.region}, store: ${store})`,
+    `  API        ${address}/v1`,
+    `  API docs   ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
+    `  Metrics    ${address}/metrics`,
+    `  Health     ${address}/healthz  ${address}/readyz`,
+    admin.source === 'env'
+      ? '  Admin      the platform-admin token is IRIS_BOOTSTRAP_TOKEN'
+      : `  Admin      platform-admin token (also in ${cfg.dataDir}/admin-token):\n             ${admin.token}`,
+    seeded.length > 0 ? `  Seeded     demo tenants: ${seeded.join(', ')}` : '',
+    `  Try        npx iris tenants list --api ${address}`,
+    '',
+  ];
+  process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n\n`);
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('up')
+    .description('Run Iris in one process on the configured store (PGlite by default), seeded with demo tenants: what `npm start` runs.')
+    .option('--no-seed', 'do not create the demo tenants on an empty store')
+    .addHelpText('after', '\nEnvironment: IRIS_PORT (8080), IRIS_DATA_DIR (.iris), DATABASE_URL (unset: embedded PGlite), IRIS_BOOTSTRAP_TOKEN.\nExample:\n  IRIS_PORT=9090 iris up')
+    .action(async (opts: { seed: boolean }) => start(config(), opts));
+
+  program
+    .command('serve')
+    .description('Run the API and gateway (stateless: run N replicas against one PostgreSQL). No demo data.')
+    .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://iris@db:5432/iris IRIS_BOOTSTRAP_TOKEN=... iris serve')
+    .action(async () => start(config(), { seed: false }));
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations (forward-only) to DATABASE_URL or the embedded store, then exit.')
+    .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/iris iris migrate')
+    .action(async () => {
+      const cfg = config();
+      let db;
+      try {
+        db = await openDatabase(cfg);
+      } catch (err) {
+        fail(err);
+      }
+      const result = await migrate(db).finally(() => db.close());
+      const out = program.opts<{ output?: string }>().output === 'json';
+      if (out) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else {
+        for (const name of result.applied) process.stdout.write(`applied ${name}\n`);
+        process.stdout.write(`${result.applied.length} applied, ${result.alreadyApplied} already applied\n`);
+      }
+      if (result.error) {
+        process.stderr.write(`iris: migration ${result.error.migration} failed: ${result.error.message}\n`);
+        process.exit(1);
+      }
+    });
+}
+

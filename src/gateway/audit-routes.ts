@@ -1,0 +1,81 @@
+// /v1/audit: the ledger's events, signed head, checkpoints, verification and proofs.
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AuditReader, Ledger } from '../audit/index.js';
+import { authorize, scopeOf } from '../core/context.js';
+import type { Database } from '../core/db.js';
+import { TENANT_SLUG_PATTERN } from '../core/ids.js';
+import { ProblemSchema, bearer } from './schemas.js';
+
+const LogParam = Type.Object({ log: Type.String({ pattern: `${TENANT_SLUG_PATTERN.slice(0, -1)}|^platform$`, description: "A tenant id, or 'platform'" }) });
+const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
+
+export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database; reader: AuditReader; ledger: Ledger }): void {
+  const { db, reader, ledger } = deps;
+
+  app.get('/v1/audit/key', {
+    schema: { tags: ['audit'], summary: "The ledger's verifier key (signed-note vkey), for offline verification", response: { 200: Type.Object({ vkey: Type.String(), name: Type.String() }) } },
+    config: { public: true },
+  }, async () => ({ vkey: reader.vkey, name: ledger.signer.name }));
+
+  app.get<{ Params: { log: string }; Querystring: { from: number; limit: number } }>('/v1/audit/logs/:log/events', {
+    schema: {
+      tags: ['audit'],
+      summary: 'A page of audit events, oldest first',
+      security: bearer,
+      params: LogParam,
+      querystring: Type.Object({ from: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }),
+      response: errors,
+    },
+  }, async (req) => {
+    authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
+    return db.transaction(scopeOf(req.ctx.principal), async (tx) => {
+      const items = await reader.events(tx, req.params.log, req.query.from, req.query.limit);
+      const head = await reader.head(tx, req.params.log);
+      const last = items[items.length - 1];
+      return { log: req.params.log, size: head?.size ?? 0, items, ...(last && last.seq + 1 < (head?.size ?? 0) ? { next: last.seq + 1 } : {}) };
+    });
+  });
+
+  app.get<{ Params: { log: string } }>('/v1/audit/logs/:log/head', {
+    schema: { tags: ['audit'], summary: 'The signed head of a log (C2SP checkpoint)', security: bearer, params: LogParam, response: errors },
+  }, async (req) => {
+    authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
+    const head = await db.transaction(scopeOf(req.ctx.principal), (tx) => reader.head(tx, req.params.log));
+    return { log: req.params.log, origin: ledger.originOf(req.params.log), size: head?.size ?? 0, root: head?.root ?? null, checkpoint: head?.checkpoint ?? null, vkey: reader.vkey };
+  });
+
+  app.get<{ Params: { log: string } }>('/v1/audit/logs/:log/checkpoints', {
+    schema: { tags: ['audit'], summary: 'Signed checkpoints kept for this log', security: bearer, params: LogParam, response: errors },
+  }, async (req) => {
+    authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
+    return { items: await db.transaction(scopeOf(req.ctx.principal), (tx) => reader.checkpoints(tx, req.params.log)) };
+  });
+
+  app.post<{ Params: { log: string } }>('/v1/audit/logs/:log/checkpoints', {
+    schema: { tags: ['audit'], summary: 'Keep the current signed head as a checkpoint (for export)', security: bearer, params: LogParam, response: errors },
+  }, async (req) => {
+    authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
+    return (await db.transaction(scopeOf(req.ctx.principal), (tx) => ledger.keepCheckpoint(tx, req.params.log))) ?? { size: 0, note: null };
+  });
+
+  app.get<{ Params: { log: string } }>('/v1/audit/logs/:log/verify', {
+    schema: { tags: ['audit'], summary: 'Recompute the log and check it against its signed head and checkpoints', security: bearer, params: LogParam, response: errors },
+  }, async (req) => {
+    authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
+    return db.transaction(scopeOf(req.ctx.principal), (tx) => reader.verify(tx, req.params.log));
+  });
+
+  app.get<{ Params: { log: string; seq: number } }>('/v1/audit/logs/:log/proof/:seq', {
+    schema: {
+      tags: ['audit'],
+      summary: 'An inclusion proof of one event against the signed head (verifiable offline)',
+      security: bearer,
+      params: Type.Composite([LogParam, Type.Object({ seq: Type.Integer({ minimum: 0 }) })]),
+      response: errors,
+    },
+  }, async (req) => {
+    authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
+    return db.transaction(scopeOf(req.ctx.principal), (tx) => reader.prove(tx, req.params.log, req.params.seq));
+  });
+}

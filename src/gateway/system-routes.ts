@@ -1,0 +1,25 @@
+// Liveness, readiness and metrics: unauthenticated, outside /v1.
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Database } from '../core/db.js';
+
+export function registerSystemRoutes(app: FastifyInstance, deps: { db: Database; pending: () => Promise<string[]>; registry: Registry }): void {
+  const hide = { hide: true };
+  app.get('/healthz', { schema: { ...hide }, config: { public: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { ...hide }, config: { public: true } }, async (req, reply) => {
+    try {
+      await deps.db.ping();
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', store: 'unreachable' });
+    }
+    const pending = await deps.pending();
+    if (pending.length > 0) return reply.code(503).send({ status: 'unavailable', store: 'ok', pendingMigrations: pending });
+    return { status: 'ready', store: deps.db.dialect };
+  });
+
+  app.get('/metrics', { schema: { ...hide }, config: { public: true } }, async (_req, reply) => {
+    const body = await deps.registry.metrics();
+    return reply.type(deps.registry.contentType).send(body);
+  });
+}

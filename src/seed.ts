@@ -1,0 +1,54 @@
+// Demo data for the embedded default: two tenants, a tenant-admin key each, and the local
+// platform-admin token written to the data directory so the CLI finds it.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { App } from './app.js';
+import { PLATFORM } from './core/ids.js';
+
+export const ADMIN_TOKEN_FILE = 'admin-token';
+
+export const DEMO_TENANTS = [
+  { id: 'acme', displayName: 'Acme Corporation', tier: 'premium', homeRegion: 'eu-west', ring: 'canary', labels: { industry: 'manufacturing' } },
+  { id: 'globex', displayName: 'Globex', tier: 'standard', homeRegion: 'us-east', ring: 'general', labels: { industry: 'energy' } },
+] as const;
+
+/** Seeds demo tenants on an empty store; returns the ids it created. */
+export async function seedDemoTenants(app: App): Promise<string[]> {
+  const ctx = app.systemContext();
+  const existing = await app.tenants.list(ctx, { limit: 1 });
+  if (existing.items.length > 0) return [];
+  const created: string[] = [];
+  for (const t of DEMO_TENANTS) {
+    if (!app.config.knownRegions.includes(t.homeRegion)) continue;
+    await app.tenants.create(ctx, { ...t, labels: { ...t.labels } });
+    created.push(t.id);
+  }
+  return created;
+}
+
+/**
+ * The local platform-admin token: IRIS_BOOTSTRAP_TOKEN when set, else one created on first
+ * start and kept (mode 0600) in the data directory, the only place its plaintext lives.
+ */
+export async function localAdminToken(app: App): Promise<{ token: string; source: 'env' | 'file' | 'created' }> {
+  if (app.config.bootstrapToken !== undefined) return { token: app.config.bootstrapToken, source: 'env' };
+  const file = join(app.config.dataDir, ADMIN_TOKEN_FILE);
+  if (existsSync(file)) {
+    const token = readFileSync(file, 'utf8').trim();
+    if (app.identity && tokenWorks(app, token)) return { token, source: 'file' };
+  }
+  const key = await app.keys.create(app.systemContext(), PLATFORM, { name: 'local-admin', role: 'platform-admin' });
+  writeFileSync(file, `${key.token}\n`, { mode: 0o600 });
+  // NOTE: the directory learns of the key through NOTIFY; refresh now so it works at once.
+  await app.directory.resync();
+  return { token: key.token, source: 'created' };
+}
+
+function tokenWorks(app: App, token: string): boolean {
+  try {
+    app.identity.authenticate(`Bearer ${token}`);
+    return true;
+  } catch {
+    return false;
+  }
+}

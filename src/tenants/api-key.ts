@@ -1,0 +1,91 @@
+// API keys: `iris_<keyId>_<secret>`. Only sha256(secret) is stored; the token is shown once.
+// The secret has 256 bits of entropy, so a fast hash is enough (no password stretching).
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { ROLES, type Role } from '../core/roles.js';
+
+const TOKEN_RE = /^iris_(k[a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
+
+export interface ParsedToken {
+  readonly keyId: string;
+  readonly secret: string;
+}
+
+export function newKeyMaterial(): { keyId: string; secret: string; token: string; secretHash: string } {
+  const keyId = `k${randomBytes(10).toString('hex').slice(0, 16)}`;
+  const secret = randomBytes(32).toString('base64url');
+  return { keyId, secret, token: `iris_${keyId}_${secret}`, secretHash: hashSecret(secret) };
+}
+
+/** Splits a presented token; null when it is not shaped like an Iris key. */
+export function parseToken(token: string): ParsedToken | null {
+  const m = TOKEN_RE.exec(token);
+  return m ? { keyId: m[1] as string, secret: m[2] as string } : null;
+}
+
+/** Like parseToken, but also accepts a free-form bootstrap token (>= 24 chars). */
+export function parsePresentedToken(token: string): ParsedToken | null {
+  const parsed = parseToken(token);
+  if (parsed) return parsed;
+  if (token.length < 24 || token.length > 256) return null;
+  return { keyId: bootstrapKeyId(token), secret: token };
+}
+
+function bootstrapKeyId(token: string): string {
+  return `kb${createHash('sha256').update(`bootstrap:${token}`).digest('hex').slice(0, 15)}`;
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Constant-time comparison of a presented secret with a stored hash. */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const a = Buffer.from(hashSecret(secret), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A fixed token derived from IRIS_BOOTSTRAP_TOKEN, so scripts can drive a fresh server. */
+export function bootstrapKey(bootstrapToken: string): { keyId: string; secretHash: string } {
+  const parsed = parseToken(bootstrapToken);
+  if (parsed) return { keyId: parsed.keyId, secretHash: hashSecret(parsed.secret) };
+  // NOTE: any string of >= 24 chars is accepted; its key id is derived from it.
+  return { keyId: bootstrapKeyId(bootstrapToken), secretHash: hashSecret(bootstrapToken) };
+}
+
+export const ApiKeySchema = Type.Object(
+  {
+    id: Type.String(),
+    tenantId: Type.String({ description: "Tenant slug, or 'platform' for platform-level keys." }),
+    name: Type.String(),
+    role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+    createdBy: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'ApiKey', additionalProperties: false },
+);
+export type ApiKey = Static<typeof ApiKeySchema>;
+
+export const CreateKeySchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9 ._:@/-]+$' }),
+    role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+    expiresInSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 5 * 365 * 24 * 3600 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateKeyInput = Static<typeof CreateKeySchema>;
+
+/** What the hot path needs to authenticate a key (kept in memory on every replica). */
+export interface KeyRecord {
+  readonly keyId: string;
+  readonly tenantId: string;
+  readonly role: Role;
+  readonly secretHash: string;
+  readonly expiresAt: Date | null;
+  readonly revokedAt: Date | null;
+}

@@ -1,0 +1,21 @@
+// The tenants context's face: tenants, API keys and the hot-path directory.
+export { bootstrapKey, hashSecret, newKeyMaterial, parsePresentedToken, parseToken, secretMatches, ApiKeySchema, CreateKeySchema, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
+export { makeDirectory, type Change, type Directory, type TenantSnapshot } from './directory.js';
+export { insertKeyRow, makeKeyService, touchKeys, type KeyService } from './key-service.js';
+export {
+  CreateTenantSchema,
+  defaultQuotas,
+  QuotasSchema,
+  TenantSchema,
+  TIERS,
+  TENANT_STATUSES,
+  UpdateTenantSchema,
+  type CreateTenantInput,
+  type Quotas,
+  type Tenant,
+  type TenantStatus,
+  type Tier,
+  type UpdateTenantInput,
+} from './tenant-model.js';
+export { makeTenantService, type Precondition, type TenantPage, type TenantService } from './tenant-service.js';
+export { CHANGES_CHANNEL } from './tenant-store.js';

@@ -1,0 +1,138 @@
+// API key operations: create (token shown once), list, revoke; audited like every change.
+import type { Ledger } from '../audit/index.js';
+import type { Clock } from '../core/clock.js';
+import { authorize, scopeOf, type RequestContext } from '../core/context.js';
+import type { Database, Queryable } from '../core/db.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
+import { PLATFORM } from '../core/ids.js';
+import { grantableRoles, type Role } from '../core/roles.js';
+import { newKeyMaterial, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
+import { notifyChange, selectTenant } from './tenant-store.js';
+
+interface KeyRow {
+  tenant_id: string;
+  key_id: string;
+  name: string;
+  role: Role;
+  secret_hash: string;
+  created_by: string;
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+const COLUMNS = 'tenant_id, key_id, name, role, secret_hash, created_by, created_at, expires_at, revoked_at, last_used_at';
+const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
+
+function toKey(r: KeyRow): ApiKey {
+  return {
+    id: r.key_id,
+    tenantId: r.tenant_id,
+    name: r.name,
+    role: r.role,
+    createdBy: r.created_by,
+    createdAt: r.created_at.toISOString(),
+    expiresAt: iso(r.expires_at),
+    revokedAt: iso(r.revoked_at),
+    lastUsedAt: iso(r.last_used_at),
+  };
+}
+
+export function toKeyRecord(r: Pick<KeyRow, 'key_id' | 'tenant_id' | 'role' | 'secret_hash' | 'expires_at' | 'revoked_at'>): KeyRecord {
+  return { keyId: r.key_id, tenantId: r.tenant_id, role: r.role, secretHash: r.secret_hash, expiresAt: r.expires_at, revokedAt: r.revoked_at };
+}
+
+/** Every key, for the in-memory directory (platform scope). */
+export async function selectKeyRecords(tx: Queryable, keyId?: string): Promise<KeyRecord[]> {
+  const { rows } = await tx.query<KeyRow>(
+    `select ${COLUMNS} from api_keys where ($1::text is null or key_id = $1)`,
+    [keyId ?? null],
+  );
+  return rows.map(toKeyRecord);
+}
+
+/** Inserts a key row directly: for bootstrap and seeding, which run as the platform. */
+export async function insertKeyRow(
+  tx: Queryable,
+  k: { tenantId: string; keyId: string; name: string; role: Role; secretHash: string; createdBy: string; expiresAt: Date | null },
+): Promise<ApiKey | null> {
+  const { rows } = await tx.query<KeyRow>(
+    `insert into api_keys (tenant_id, key_id, name, role, secret_hash, created_by, expires_at)
+     values ($1, $2, $3, $4, $5, $6, $7) on conflict (tenant_id, key_id) do nothing returning ${COLUMNS}`,
+    [k.tenantId, k.keyId, k.name, k.role, k.secretHash, k.createdBy, k.expiresAt],
+  );
+  return rows[0] ? toKey(rows[0]) : null;
+}
+
+/** Records when keys were last used; one statement for a batch. */
+export async function touchKeys(tx: Queryable, used: ReadonlyMap<string, Date>): Promise<void> {
+  if (used.size === 0) return;
+  await tx.query(
+    `update api_keys k set last_used_at = u.at from
+       (select unnest($1::text[]) as key_id, unnest($2::timestamptz[]) as at) u
+     where k.key_id = u.key_id and (k.last_used_at is null or k.last_used_at < u.at)`,
+    [[...used.keys()], [...used.values()]],
+  );
+}
+
+export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Clock }) {
+  const { db, ledger, clock } = deps;
+
+  async function ensureOwner(tx: Queryable, tenantId: string): Promise<void> {
+    if (tenantId === PLATFORM) return;
+    const t = await selectTenant(tx, tenantId);
+    if (!t) throw new NotFoundError('Tenant', tenantId);
+    if (t.status === 'deleting') throw new ValidationError(`Tenant '${tenantId}' is being deleted; it cannot get new keys.`);
+  }
+
+  return {
+    /** Creates a key; the returned token is the only time the secret is ever shown. */
+    async create(ctx: RequestContext, tenantId: string, input: CreateKeyInput): Promise<ApiKey & { token: string }> {
+      authorize(ctx.principal, 'key.create', tenantId);
+      if (!grantableRoles(ctx.principal.role).includes(input.role)) {
+        throw new ForbiddenError(`A '${ctx.principal.role}' key cannot create '${input.role}' keys.`);
+      }
+      if (input.role === 'platform-admin' && tenantId !== PLATFORM) {
+        throw new ValidationError("'platform-admin' keys are platform-level: create them under /v1/platform/keys.", { field: 'role' });
+      }
+      const material = newKeyMaterial();
+      const expiresAt = input.expiresInSeconds === undefined ? null : new Date(clock.now().getTime() + input.expiresInSeconds * 1000);
+      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+        await ensureOwner(tx, tenantId);
+        const key = await insertKeyRow(tx, { tenantId, keyId: material.keyId, name: input.name, role: input.role, secretHash: material.secretHash, createdBy: ctx.principal.keyId, expiresAt });
+        if (!key) throw new Error('key id collision'); // 80 random bits: not expected in practice
+        await ledger.append(tx, ctx, { log: tenantId, action: 'key.create', resource: { kind: 'ApiKey', id: key.id }, before: null, after: key });
+        await notifyChange(tx, { kind: 'key', tenantId, id: key.id });
+        return { ...key, token: material.token };
+      });
+    },
+
+    async list(ctx: RequestContext, tenantId: string): Promise<ApiKey[]> {
+      authorize(ctx.principal, 'key.read', tenantId);
+      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+        await ensureOwner(tx, tenantId);
+        const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 order by created_at, key_id`, [tenantId]);
+        return rows.map(toKey);
+      });
+    },
+
+    /** Revokes a key at once on every replica; revoking a revoked key changes nothing. */
+    async revoke(ctx: RequestContext, tenantId: string, keyId: string): Promise<ApiKey> {
+      authorize(ctx.principal, 'key.revoke', tenantId);
+      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+        const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 and key_id = $2 for update`, [tenantId, keyId]);
+        const before = rows[0];
+        if (!before) throw new NotFoundError('ApiKey', keyId);
+        if (before.revoked_at !== null) return toKey(before);
+        const after = (await tx.query<KeyRow>(`update api_keys set revoked_at = now() where tenant_id = $1 and key_id = $2 returning ${COLUMNS}`, [tenantId, keyId])).rows[0];
+        if (!after) throw new NotFoundError('ApiKey', keyId);
+        await ledger.append(tx, ctx, { log: tenantId, action: 'key.revoke', resource: { kind: 'ApiKey', id: keyId }, before: toKey(before), after: toKey(after) });
+        await notifyChange(tx, { kind: 'key', tenantId, id: keyId });
+        return toKey(after);
+      });
+    },
+  };
+}
+
+export type KeyService = ReturnType<typeof makeKeyService>;

@@ -1,0 +1,98 @@
+// SQL for tenants: one named query per function, rows mapped to the API shape.
+import type { Queryable } from '../core/db.js';
+import type { Quotas, Tenant, TenantStatus, Tier } from './tenant-model.js';
+
+interface TenantRow {
+  tenant_id: string;
+  display_name: string;
+  tier: Tier;
+  home_region: string;
+  ring: string;
+  status: TenantStatus;
+  quotas: Quotas;
+  labels: Record<string, string>;
+  resource_version: number;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+  purge_after: Date | null;
+}
+
+const COLUMNS = 'tenant_id, display_name, tier, home_region, ring, status, quotas, labels, resource_version, created_at, updated_at, deleted_at, purge_after';
+
+function toTenant(r: TenantRow): Tenant {
+  return {
+    id: r.tenant_id,
+    displayName: r.display_name,
+    tier: r.tier,
+    homeRegion: r.home_region,
+    ring: r.ring,
+    status: r.status,
+    quotas: r.quotas,
+    labels: r.labels,
+    resourceVersion: String(r.resource_version),
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    deletedAt: r.deleted_at?.toISOString() ?? null,
+    purgeAfter: r.purge_after?.toISOString() ?? null,
+  };
+}
+
+/** Inserts a tenant; resolves to null when the id is taken. */
+export async function insertTenant(tx: Queryable, t: Omit<Tenant, 'resourceVersion' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'purgeAfter'>): Promise<Tenant | null> {
+  const { rows } = await tx.query<TenantRow>(
+    `insert into tenants (tenant_id, display_name, tier, home_region, ring, status, quotas, labels)
+     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (tenant_id) do nothing returning ${COLUMNS}`,
+    [t.id, t.displayName, t.tier, t.homeRegion, t.ring, t.status, JSON.stringify(t.quotas), JSON.stringify(t.labels)],
+  );
+  return rows[0] ? toTenant(rows[0]) : null;
+}
+
+export async function selectTenant(tx: Queryable, id: string, forUpdate = false): Promise<Tenant | null> {
+  const { rows } = await tx.query<TenantRow>(`select ${COLUMNS} from tenants where tenant_id = $1${forUpdate ? ' for update' : ''}`, [id]);
+  return rows[0] ? toTenant(rows[0]) : null;
+}
+
+/** A page of tenants ordered by id, after `after` (exclusive). */
+export async function selectTenantPage(tx: Queryable, after: string, limit: number, status: TenantStatus | undefined): Promise<Tenant[]> {
+  const { rows } = await tx.query<TenantRow>(
+    `select ${COLUMNS} from tenants where tenant_id > $1 and ($2::text is null or status = $2) order by tenant_id limit $3`,
+    [after, status ?? null, limit],
+  );
+  return rows.map(toTenant);
+}
+
+/** Writes every mutable field and bumps the resource version. */
+export async function updateTenantRow(tx: Queryable, t: Tenant): Promise<Tenant> {
+  const { rows } = await tx.query<TenantRow>(
+    `update tenants set display_name = $2, tier = $3, home_region = $4, ring = $5, status = $6, quotas = $7, labels = $8,
+       deleted_at = $9, purge_after = $10, resource_version = resource_version + 1, updated_at = now()
+     where tenant_id = $1 returning ${COLUMNS}`,
+    [t.id, t.displayName, t.tier, t.homeRegion, t.ring, t.status, JSON.stringify(t.quotas), JSON.stringify(t.labels), t.deletedAt, t.purgeAfter],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`tenant ${t.id} vanished inside its own transaction`);
+  return toTenant(row);
+}
+
+/** Ids of soft-deleted tenants whose grace period ended before `now`. */
+export async function selectPurgeable(tx: Queryable, now: Date): Promise<string[]> {
+  const { rows } = await tx.query<{ tenant_id: string }>(
+    "select tenant_id from tenants where status = 'deleting' and purge_after <= $1 order by tenant_id limit 100",
+    [now],
+  );
+  return rows.map((r) => r.tenant_id);
+}
+
+/** Removes a tenant and everything it owns except its audit log, which outlives it. */
+export async function deleteTenantRows(tx: Queryable, id: string): Promise<void> {
+  await tx.query('delete from api_keys where tenant_id = $1', [id]);
+  await tx.query('delete from tenants where tenant_id = $1', [id]);
+}
+
+/** Tells every replica that an object changed (delivered when the transaction commits). */
+export async function notifyChange(tx: Queryable, change: { kind: 'tenant' | 'key'; tenantId: string; id: string }): Promise<void> {
+  await tx.query('select pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify(change)]);
+}
+
+export const CHANGES_CHANNEL = 'iris_changes';
