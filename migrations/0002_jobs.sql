@@ -57,8 +57,9 @@ create index jobs_poisoned on jobs (tenant_id, seq) where state = 'poisoned';
 
 create table job_tenants (
   tenant_id  text primary key,
-  queued     integer not null default 0 check (queued >= 0),
-  running    integer not null default 0 check (running >= 0),
+  -- NOTE: no `>= 0` checks: the trigger's upsert carries negative deltas in its proposed row.
+  queued     integer not null default 0,
+  running    integer not null default 0,
   served_seq bigint not null default 0
 );
 create index job_tenants_ready on job_tenants (served_seq, tenant_id) where queued > 0;

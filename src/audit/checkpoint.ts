@@ -118,6 +118,7 @@ export function verifyCheckpoint(
   const body = note.slice(0, split + 1);
   const signatureBlock = note.slice(split + 2);
   if (CONTROL_EXCEPT_NEWLINE.test(note)) return refuse('note contains control characters');
+  if (signatureBlock === '') return refuse('note has no signature lines');
   if (!signatureBlock.endsWith('\n')) return refuse('note does not end with a newline');
 
   const lines = signatureBlock.slice(0, -1).split('\n');

@@ -35,7 +35,8 @@ export function scopeOf(principal: Principal): Scope {
  */
 export function authorize(principal: Principal, action: Action, tenantId: string, kind = 'Tenant'): void {
   if (!crossesTenants(principal) && principal.tenantId !== tenantId) {
-    throw new NotFoundError(tenantId === PLATFORM ? 'Log' : kind, tenantId);
+    if (tenantId === PLATFORM) throw new ForbiddenError(`'${action}' on platform-level objects needs a platform key.`);
+    throw new NotFoundError(kind, tenantId);
   }
   if (!can(principal.role, action)) {
     throw new ForbiddenError(`Role '${principal.role}' may not perform '${action}'.`);

@@ -1,0 +1,54 @@
+// Two replicas on one database: a change made through one is seen by the other without a
+// restart, through LISTEN/NOTIFY (on PostgreSQL: two servers with their own pools and
+// listener connections; on PGlite: two servers sharing the one embedded database).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { openPostgresDatabase } from '../../src/store/index.js';
+import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
+
+async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<number> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    if (await check()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}
+
+describe(`two replicas see each other's changes (${storeName})`, () => {
+  let shared: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+  before(async () => {
+    shared = await createTestDatabase();
+    a = await createTestApp({}, shared);
+    // The second replica gets its own connection pool where the store allows it.
+    const second = shared.url ? { ...shared, db: await openPostgresDatabase(shared.url, 5), dispose: async () => undefined } : shared;
+    b = await createTestApp({}, second);
+  });
+  after(async () => {
+    await b.dispose();
+    await a.dispose();
+    if (shared.url) await b.db.close();
+    await shared.dispose();
+  });
+
+  test('a key revoked on replica A stops working on replica B without a restart', async () => {
+    assert.equal((await a.call('POST', '/v1/tenants', { body: { id: 'rep-one', displayName: 'R' } })).statusCode, 201);
+    const created = await a.call('POST', '/v1/tenants/rep-one/keys', { body: { name: 'k', role: 'analyst' } });
+    const { token, id } = created.json();
+    const seen = await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
+    assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${id}`)).statusCode, 200);
+    const revoked = await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401);
+    assert.ok(seen < 3000 && revoked < 3000);
+  });
+
+  test('a tenant suspended on replica B is refused on replica A', async () => {
+    const token = await a.keyFor('rep-one', 'tenant-admin');
+    assert.equal((await a.call('GET', '/v1/tenants/rep-one', { token })).statusCode, 200);
+    assert.equal((await b.call('PATCH', '/v1/tenants/rep-one', { body: { status: 'suspended' } })).statusCode, 200);
+    await eventually(async () => (await a.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 403);
+    assert.equal(a.app.directory.tenant('rep-one')?.status, 'suspended');
+  });
+});
