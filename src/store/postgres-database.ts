@@ -1,6 +1,6 @@
 // The PostgreSQL store: a `pg` pool for transactions, a dedicated client for LISTEN.
 import pg from 'pg';
-import { APPLY_SCOPE_SQL, scopeParams, type Database, type Queryable, type QueryResult, type Scope } from '../core/db.js';
+import { scopeParams, type Database, type Queryable, type QueryResult, type Scope } from '../core/db.js';
 
 const INT8_OID = 20;
 const types = {
@@ -32,9 +32,12 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     async transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       try {
-        await client.query('begin');
+        // NOTE: one round trip for BEGIN and the scope: a simple-protocol batch with literals.
+        // The values are a fixed role name and a tenant slug already validated by the
+        // caller's schema; escapeLiteral quotes them regardless.
+        const [role, tenant, kind] = scopeParams(scope).map((v) => client.escapeLiteral(v));
+        await client.query(`begin; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`);
         const q = wrap(client);
-        await q.query(APPLY_SCOPE_SQL, scopeParams(scope));
         const result = await fn(q);
         await client.query('commit');
         return result;

@@ -43,7 +43,7 @@ describe(`audit ledger (${storeName})`, () => {
   });
 
   test('an inclusion proof verifies offline and fails when edited', async () => {
-    const bundle = (await t.call('GET', '/v1/audit/logs/ledger-a/proof/3')).json() as ProofBundle;
+    const bundle = (await t.call('GET', '/v1/audit/logs/ledger-a/proof/3')).json<ProofBundle>();
     const { vkey } = (await t.call('GET', '/v1/audit/key', { token: null })).json();
     assert.deepEqual(verifyProofBundle(bundle, vkey), { ok: true });
     const edited = { ...bundle, event: { ...bundle.event, action: 'tenant.delete' } };

@@ -33,7 +33,7 @@ describe(`cross-tenant isolation through every route (${storeName})`, () => {
   after(async () => t.dispose());
 
   test('tenant A cannot read, list, update or infer tenant B through any route', async () => {
-    const spec = (await t.call('GET', '/openapi.json', { token: null })).json() as { paths: Record<string, Record<string, unknown>> };
+    const spec = (await t.call('GET', '/openapi.json', { token: null })).json<{ paths: Record<string, Record<string, unknown>> }>();
     const before = await t.call('GET', '/v1/tenants/beta');
     const bLogBefore = (await t.call('GET', '/v1/audit/logs/beta/head')).json().size;
     let checked = 0;
