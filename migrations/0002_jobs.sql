@@ -48,6 +48,9 @@ create table jobs (
 
 -- Fair claiming: per tenant, highest priority first, then run_at, then FIFO.
 create index jobs_ready on jobs (tenant_id, priority desc, run_at, seq) where state = 'queued';
+-- Whether a tenant has a job ready now (run_at passed), probed per tenant by fair claims so
+-- tenants whose jobs all wait for a later run_at take no share of a batch.
+create index jobs_runnable on jobs (tenant_id, run_at) where state = 'queued';
 -- The sweep for expired leases.
 create index jobs_leases on jobs (lease_expires_at) where state = 'running';
 create unique index jobs_dedup on jobs (tenant_id, dedup_key);

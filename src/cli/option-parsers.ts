@@ -1,10 +1,7 @@
 // Parsers for option values (`--label k=v`, `--quota name=value`, `--expires-in 30d`, counts).
 // Pure: they throw commander's InvalidArgumentError, which commander reports as a usage error.
 import { InvalidArgumentError } from 'commander';
-import { QuotasSchema } from '../tenants/index.js';
-
-/** The quota names the API knows (requestsPerSecond, burst, ...). */
-export const QUOTA_NAMES: readonly string[] = Object.keys(QuotasSchema.properties);
+import { QUOTA_NAMES } from './tenant-vocabulary.js';
 
 /** `requests-per-second` and `requests_per_second` -> `requestsPerSecond`. */
 function camel(name: string): string {
@@ -35,7 +32,7 @@ export function collectLabelChange(raw: string, previous: Record<string, string 
 export function collectQuota(raw: string, previous: Record<string, number> = {}): Record<string, number> {
   const [k, v] = pair(raw, 'name');
   const name = camel(k);
-  if (!QUOTA_NAMES.includes(name)) throw new InvalidArgumentError(`unknown quota '${k}'; known: ${QUOTA_NAMES.join(', ')}.`);
+  if (!(QUOTA_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown quota '${k}'; known: ${QUOTA_NAMES.join(', ')}.`);
   const n = Number(v.replace(/_/g, ''));
   if (v === '' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`quota ${name} must be a whole number, got '${v}'.`);
   return { ...previous, [name]: n };

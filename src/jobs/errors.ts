@@ -43,7 +43,8 @@ export class JobQueueFullError extends IrisError {
   constructor(queued: number, limit: number, retryAfter: number) {
     super('queue_full', 429, `This tenant already has ${queued} queued jobs; its quota allows ${limit}. Retry after ${retryAfter} s.`, {
       retryable: true,
-      extensions: { queued, limit, retryAfter },
+      // NOTE: the gateway's problem handler turns retryAfterSeconds into a Retry-After header.
+      extensions: { queued, limit, retryAfter, retryAfterSeconds: retryAfter },
     });
   }
 }

@@ -92,8 +92,8 @@ export function allocateClaims(backlogs: readonly TenantBacklog[], options: Allo
       };
     });
   const counter = { next: 0 };
-  let remaining = roundRobin(slots, limit, true, counter);
+  const remaining = roundRobin(slots, limit, true, counter);
   // NOTE: the surge lane: only capacity nobody under its cap could use reaches capped tenants.
-  if (remaining > 0) remaining = roundRobin(slots, remaining, false, counter);
+  if (remaining > 0) roundRobin(slots, remaining, false, counter);
   return slots.filter((s) => s.given > 0).map((s) => ({ tenantId: s.tenantId, count: s.given, position: s.position }));
 }

@@ -1,0 +1,78 @@
+// `iris keys create|list|revoke`: API keys of a tenant or of the platform.
+import { Option, type Command } from 'commander';
+import { ROLES } from '../core/roles.js';
+import type { ApiKey } from '../tenants/index.js';
+import type { CliEnvironment } from './cli-config.js';
+import { commandContext, ownerOf } from './command-context.js';
+import { parseDuration } from './option-parsers.js';
+import { renderTable, shortTime } from './output.js';
+
+type CreatedKey = ApiKey & { readonly token: string };
+
+function keyState(k: ApiKey, now: Date): string {
+  if (k.revokedAt !== null) return 'revoked';
+  if (k.expiresAt !== null && new Date(k.expiresAt) <= now) return 'expired';
+  return 'active';
+}
+
+const ownerOptions = (cmd: Command, verb: string): Command =>
+  cmd.option('--tenant <id>', `${verb} keys of this tenant`).option('--platform', `${verb} platform-level keys (operators)`);
+
+export function registerKeyCommands(program: Command, env: CliEnvironment): void {
+  const keys = program
+    .command('keys')
+    .description('Create, list and revoke API keys (per tenant, or platform-level)')
+    .addHelpText('after', '\nExamples:\n  iris keys create --tenant acme --role analyst --name dashboards\n  iris keys list --tenant acme\n  iris keys revoke k0123456789abcdef --tenant acme');
+
+  ownerOptions(
+    keys
+      .command('create')
+      .summary('create a key (the token is shown once)')
+      .description('Create an API key with one role. Its token is printed once and cannot be shown again.'),
+    'create',
+  )
+    .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).makeOptionMandatory())
+    .requiredOption('--name <name>', 'what the key is for (letters, digits, space and ._:@/-)')
+    .option('--expires-in <duration>', 'lifetime: seconds, or with a unit (45m, 12h, 30d, 2w, 1y); default: no expiry', parseDuration)
+    .addHelpText('after', `\nRoles: ${ROLES.join(', ')} (platform-admin keys are platform-level: use --platform).\nThe token goes to stdout, the warning to stderr, so this works:\n  TOKEN=$(iris keys create --tenant acme --role analyst --name ci --expires-in 30d --output json | jq -r .token)\nExamples:\n  iris keys create --tenant acme --role tenant-admin --name acme-admin\n  iris keys create --platform --role operator --name on-call --expires-in 12h`)
+    .action(async (o: { tenant?: string; platform?: boolean; role: string; name: string; expiresIn?: number }, cmd: Command) => {
+      const { out, client } = commandContext(cmd, env);
+      const owner = ownerOf(o);
+      const body = { name: o.name, role: o.role, ...(o.expiresIn === undefined ? {} : { expiresInSeconds: o.expiresIn }) };
+      const k = await client().request<CreatedKey>('POST', owner.keysPath, { body });
+      out.result(k, () =>
+        [
+          `Created ${k.role} key ${k.id} for ${owner.label}${k.expiresAt === null ? '' : `, expires ${shortTime(k.expiresAt)}`}.`,
+          'Token:',
+          `  ${k.token}`,
+        ].join('\n'),
+      );
+      out.note('warning: this is the only time the token is shown; store it now (Iris keeps only a hash).');
+    });
+
+  ownerOptions(keys.command('list').summary('list keys with their state and last use').description('List API keys (never their secrets), with state and last use'), 'list')
+    .addHelpText('after', '\nExamples:\n  iris keys list --tenant acme\n  iris keys list --platform --output json')
+    .action(async (o: { tenant?: string; platform?: boolean }, cmd: Command) => {
+      const { out, client } = commandContext(cmd, env);
+      const owner = ownerOf(o);
+      const page = await client().request<{ items: ApiKey[] }>('GET', owner.keysPath);
+      const now = new Date();
+      out.result(page, () =>
+        renderTable(
+          ['ID', 'NAME', 'ROLE', 'STATE', 'CREATED', 'EXPIRES', 'LAST USED'],
+          page.items.map((k) => [k.id, k.name, k.role, keyState(k, now), shortTime(k.createdAt), shortTime(k.expiresAt), shortTime(k.lastUsedAt)]),
+          `No keys for ${owner.label}.`,
+        ),
+      );
+    });
+
+  ownerOptions(keys.command('revoke').summary('revoke a key').description('Revoke an API key; every replica refuses it at once. Revoking twice changes nothing.'), 'revoke')
+    .argument('<key-id>', 'the key id (k followed by 16 characters; see `iris keys list`), not the token')
+    .addHelpText('after', '\nExamples:\n  iris keys revoke k0123456789abcdef --tenant acme\n  iris keys revoke k0123456789abcdef --platform')
+    .action(async (keyId: string, o: { tenant?: string; platform?: boolean }, cmd: Command) => {
+      const { out, client } = commandContext(cmd, env);
+      const owner = ownerOf(o);
+      const k = await client().request<ApiKey>('DELETE', `${owner.keysPath}/${encodeURIComponent(keyId)}`);
+      out.result(k, () => `Revoked key ${k.id} (${k.name}, ${k.role}) of ${owner.label} at ${shortTime(k.revokedAt)}.`);
+    });
+}

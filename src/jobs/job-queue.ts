@@ -1,0 +1,376 @@
+// The tenant-facing queue: enqueue (idempotent, admission-capped), read, list, and the operator
+// actions cancel / retry / redrive. Every statement runs in the tenant's scope, so row-level
+// security binds it; state changes call the onStateChange hook inside the same transaction.
+import { tenantScope, type Database, type Queryable } from '../core/db.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { IdempotencyKeyReusedError, JobQueueFullError, JobStateConflictError } from './errors.js';
+import {
+  actionTarget,
+  JOB_STATES,
+  sameJson,
+  type Job,
+  type JobAction,
+  type JobActor,
+  type JobState,
+  type JobStateChangeHook,
+  type StateChangeReason,
+} from './job-model.js';
+import { toJob, type JobRow } from './job-rows.js';
+import type { JobKindRegistry } from './kinds.js';
+
+export interface JobQueueDeps {
+  readonly db: Database;
+  readonly registry: JobKindRegistry;
+  readonly onStateChange?: JobStateChangeHook;
+  /** Cap on a tenant's queued jobs (from its quotas); undefined means no cap. */
+  readonly maxQueuedOf?: (tenantId: string) => number | undefined;
+}
+
+export interface JobQueueOptions {
+  /** How long an idempotency key returns the same job; default 24 h. */
+  readonly dedupRetentionMs?: number;
+  /** Largest payload (JSON bytes) unless the kind says otherwise; default 64 KiB. */
+  readonly maxPayloadBytes?: number;
+  /** Retry-After (seconds) of a 429 when the tenant's queue is full; default 5. */
+  readonly retryAfterSeconds?: number;
+}
+
+/** A job to enqueue. */
+export interface EnqueueInput {
+  readonly kind: string;
+  /** Checked against the kind's schema; default `{}`. */
+  readonly payload?: unknown;
+  /** -100..100, higher first; default 0. */
+  readonly priority?: number;
+  /** Not before this time; default now. */
+  readonly runAt?: Date;
+  /** Default: the kind's. */
+  readonly maxAttempts?: number;
+  /** Idempotency key (the `Idempotency-Key` header): the same key gives back the same job. */
+  readonly dedupKey?: string;
+}
+
+/** Who enqueues, and the admission cap to apply (overrides `maxQueuedOf`). */
+export interface EnqueueContext extends JobActor {
+  readonly maxQueued?: number;
+}
+
+export interface EnqueueResult {
+  readonly job: Job;
+  /** false when an idempotency key matched an existing job (nothing new was queued). */
+  readonly created: boolean;
+}
+
+export interface JobListFilter {
+  readonly state?: JobState;
+  readonly kind?: string;
+  /** 1..100, default 50. */
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface JobPage {
+  readonly items: Job[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export interface JobQueue {
+  /** Queues one job (or returns the job its idempotency key already names). */
+  enqueue(tenantId: string, input: EnqueueInput, ctx: EnqueueContext): Promise<EnqueueResult>;
+  /** Queues several jobs of one tenant in one transaction; all or none pass admission. */
+  enqueueMany(tenantId: string, inputs: readonly EnqueueInput[], ctx: EnqueueContext): Promise<EnqueueResult[]>;
+  /** Throws NotFoundError (404). */
+  get(tenantId: string, jobId: string): Promise<Job>;
+  /** Newest first. */
+  list(tenantId: string, filter?: JobListFilter): Promise<JobPage>;
+  listPoisoned(tenantId: string, page?: Pick<JobListFilter, 'limit' | 'cursor'>): Promise<JobPage>;
+  /** queued/running -> cancelled; 409 otherwise. */
+  cancel(tenantId: string, jobId: string, actor: JobActor): Promise<Job>;
+  /** failed/cancelled -> queued with attempts reset; 409 otherwise. */
+  retry(tenantId: string, jobId: string, actor: JobActor): Promise<Job>;
+  /** poisoned -> queued with attempts reset; 409 otherwise. */
+  redrive(tenantId: string, jobId: string, actor: JobActor): Promise<Job>;
+  /** The tenant's queued and running counts (exact; kept by triggers). */
+  counts(tenantId: string): Promise<{ queued: number; running: number }>;
+}
+
+const MAX_BATCH = 10_000;
+const DEDUP_KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
+const EXPIRE_DEDUP_KEYS = `
+  update jobs set dedup_key = null, dedup_expires_at = null
+  where tenant_id = $1 and dedup_key = any($2::text[]) and dedup_expires_at <= now()`;
+
+const SELECT_BY_DEDUP_KEYS = `select * from jobs where tenant_id = $1 and dedup_key = any($2::text[])`;
+
+// Locks the tenant's counter row so concurrent enqueues cannot overshoot the cap.
+const LOCK_TENANT_COUNTS = `
+  insert into job_tenants as t (tenant_id) values ($1)
+  on conflict (tenant_id) do update set queued = t.queued
+  returning queued`;
+
+const INSERT_JOBS = `
+  insert into jobs (tenant_id, job_id, kind, payload, priority, run_at, max_attempts, dedup_key, dedup_expires_at,
+                    trace_context, request_id, created_by)
+  select $1, r.job_id, r.kind, r.payload, r.priority, coalesce(r.run_at, now()), r.max_attempts, r.dedup_key,
+         case when r.dedup_key is null then null else now() + $3::double precision * interval '1 millisecond' end,
+         $4::jsonb, $5, $6
+  from jsonb_to_recordset($2::jsonb) as r(job_id text, kind text, payload jsonb, priority int, run_at timestamptz,
+                                          max_attempts int, dedup_key text)
+  on conflict (tenant_id, dedup_key) do nothing
+  returning *`;
+
+const SELECT_JOB_FOR_UPDATE = `select * from jobs where tenant_id = $1 and job_id = $2 for update`;
+const SELECT_JOB = `select * from jobs where tenant_id = $1 and job_id = $2`;
+
+const CANCEL_JOB = `
+  update jobs set state = 'cancelled', lease_owner = null, lease_expires_at = null, finished_at = now(), updated_at = now()
+  where tenant_id = $1 and job_id = $2 returning *`;
+
+const REQUEUE_JOB = `
+  update jobs set state = 'queued', attempts = 0, run_at = now(), lease_owner = null, lease_expires_at = null,
+                  result = null, progress_percent = null, progress_message = null, started_at = null, finished_at = null,
+                  redrives = redrives + $3, updated_at = now()
+  where tenant_id = $1 and job_id = $2 returning *`;
+
+const LIST_JOBS = `
+  select * from jobs
+  where tenant_id = $1 and ($2::bigint is null or seq < $2) and ($3::text is null or state = $3) and ($4::text is null or kind = $4)
+  order by seq desc limit $5`;
+
+const LIST_POISONED = `
+  select * from jobs
+  where tenant_id = $1 and state = 'poisoned' and ($2::bigint is null or seq < $2)
+  order by seq desc limit $3`;
+
+const SELECT_COUNTS = `select queued, running from job_tenants where tenant_id = $1`;
+
+interface Prepared {
+  readonly jobId: string;
+  readonly input: EnqueueInput;
+  readonly payload: unknown;
+  readonly maxAttempts: number;
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`s${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number | null {
+  if (cursor === undefined || cursor === '') return null;
+  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^s\d{1,18}$/.test(raw)) throw new ValidationError('The cursor is not one this API returned.', { cursor });
+  return Number(raw.slice(1));
+}
+
+function pageLimit(limit: number | undefined): number {
+  const n = limit ?? 50;
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new ValidationError('limit must be an integer from 1 to 100.');
+  return n;
+}
+
+/** Creates the queue. */
+export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}): JobQueue {
+  const { db, registry } = deps;
+  const dedupRetentionMs = options.dedupRetentionMs ?? 24 * 3600_000;
+  const maxPayloadBytes = options.maxPayloadBytes ?? 64 * 1024;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 5;
+
+  function prepare(input: EnqueueInput): Prepared {
+    const payload = input.payload ?? {};
+    registry.validate(input.kind, payload, maxPayloadBytes);
+    const kind = registry.require(input.kind);
+    if (input.priority !== undefined && (!Number.isInteger(input.priority) || input.priority < -100 || input.priority > 100)) {
+      throw new ValidationError('priority must be an integer from -100 to 100.', { priority: input.priority });
+    }
+    if (input.maxAttempts !== undefined && (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1 || input.maxAttempts > 100)) {
+      throw new ValidationError('maxAttempts must be an integer from 1 to 100.', { maxAttempts: input.maxAttempts });
+    }
+    if (input.runAt !== undefined && Number.isNaN(input.runAt.getTime())) throw new ValidationError('runAt is not a valid time.');
+    if (input.dedupKey !== undefined && !DEDUP_KEY_RE.test(input.dedupKey)) {
+      throw new ValidationError('An idempotency key is 1 to 255 printable ASCII characters without spaces.');
+    }
+    return { jobId: newId('job'), input, payload, maxAttempts: input.maxAttempts ?? kind.maxAttempts };
+  }
+
+  async function notify(tx: Queryable, job: Job, from: JobState | null, to: JobState, actor: JobActor, reason: StateChangeReason): Promise<void> {
+    if (deps.onStateChange === undefined) return;
+    await deps.onStateChange(tx, job, from, to, { actor: actor.actor, requestId: actor.requestId ?? null, reason });
+  }
+
+  function matchExisting(p: Prepared, existing: Job): EnqueueResult {
+    if (existing.kind !== p.input.kind || !sameJson(existing.payload, p.payload)) {
+      throw new IdempotencyKeyReusedError(p.input.dedupKey ?? '', existing.jobId);
+    }
+    return { job: existing, created: false };
+  }
+
+  async function enqueueMany(tenantId: string, inputs: readonly EnqueueInput[], ctx: EnqueueContext): Promise<EnqueueResult[]> {
+    if (inputs.length === 0) return [];
+    if (inputs.length > MAX_BATCH) throw new ValidationError(`At most ${MAX_BATCH} jobs can be enqueued at once.`);
+    const prepared = inputs.map(prepare);
+    const keys = [...new Set(prepared.flatMap((p) => (p.input.dedupKey === undefined ? [] : [p.input.dedupKey])))];
+    return db.transaction(tenantScope(tenantId), async (tx) => {
+      const byKey = new Map<string, Job>();
+      if (keys.length > 0) {
+        await tx.query(EXPIRE_DEDUP_KEYS, [tenantId, keys]);
+        const { rows } = await tx.query<JobRow>(SELECT_BY_DEDUP_KEYS, [tenantId, keys]);
+        for (const row of rows) byKey.set(row.dedup_key ?? '', toJob(row));
+      }
+      // Jobs to insert: no existing job for their key, and the first of the batch with that key.
+      const fresh: Prepared[] = [];
+      const seenKeys = new Set<string>();
+      for (const p of prepared) {
+        const key = p.input.dedupKey;
+        if (key !== undefined) {
+          if (byKey.has(key) || seenKeys.has(key)) continue;
+          seenKeys.add(key);
+        }
+        fresh.push(p);
+      }
+      const inserted = new Map<string, Job>();
+      if (fresh.length > 0) {
+        const cap = ctx.maxQueued ?? deps.maxQueuedOf?.(tenantId);
+        if (cap !== undefined) {
+          const { rows } = await tx.query<{ queued: number }>(LOCK_TENANT_COUNTS, [tenantId]);
+          const queued = rows[0]?.queued ?? 0;
+          if (queued + fresh.length > cap) throw new JobQueueFullError(queued, cap, retryAfterSeconds);
+        }
+        const records = fresh.map((p) => ({
+          job_id: p.jobId,
+          kind: p.input.kind,
+          payload: p.payload,
+          priority: p.input.priority ?? 0,
+          run_at: p.input.runAt?.toISOString() ?? null,
+          max_attempts: p.maxAttempts,
+          dedup_key: p.input.dedupKey ?? null,
+        }));
+        const trace = ctx.traceparent === undefined ? null : JSON.stringify({ traceparent: ctx.traceparent, tracestate: ctx.tracestate });
+        const { rows } = await tx.query<JobRow>(INSERT_JOBS, [
+          tenantId,
+          JSON.stringify(records),
+          dedupRetentionMs,
+          trace,
+          ctx.requestId ?? null,
+          ctx.actor,
+        ]);
+        for (const row of rows) inserted.set(row.job_id, toJob(row));
+        // NOTE: a concurrent enqueue with the same key won the insert: read its job.
+        const lost = fresh.filter((p) => !inserted.has(p.jobId) && p.input.dedupKey !== undefined).map((p) => p.input.dedupKey ?? '');
+        if (lost.length > 0) {
+          const again = await tx.query<JobRow>(SELECT_BY_DEDUP_KEYS, [tenantId, lost]);
+          for (const row of again.rows) byKey.set(row.dedup_key ?? '', toJob(row));
+        }
+        for (const job of inserted.values()) {
+          if (job.dedupKey !== null) byKey.set(job.dedupKey, job);
+          await notify(tx, job, null, 'queued', ctx, 'enqueue');
+        }
+      }
+      return prepared.map((p) => {
+        const own = inserted.get(p.jobId);
+        if (own !== undefined) return { job: own, created: true };
+        const existing = byKey.get(p.input.dedupKey ?? '');
+        if (existing === undefined) throw new Error(`job ${p.jobId} was neither inserted nor found by its key`);
+        return matchExisting(p, existing);
+      });
+    });
+  }
+
+  async function act(tenantId: string, jobId: string, action: JobAction, actor: JobActor): Promise<Job> {
+    return db.transaction(tenantScope(tenantId), async (tx) => {
+      const { rows } = await tx.query<JobRow>(SELECT_JOB_FOR_UPDATE, [tenantId, jobId]);
+      const row = rows[0];
+      if (row === undefined) throw new NotFoundError('job', jobId);
+      const from = row.state;
+      const to = actionTarget(action, from);
+      if (to === null) throw conflict(action, jobId, from);
+      let updated: JobRow | undefined;
+      switch (action) {
+        case 'cancel':
+          updated = (await tx.query<JobRow>(CANCEL_JOB, [tenantId, jobId])).rows[0];
+          break;
+        case 'retry':
+          updated = (await tx.query<JobRow>(REQUEUE_JOB, [tenantId, jobId, 0])).rows[0];
+          break;
+        case 'redrive':
+          updated = (await tx.query<JobRow>(REQUEUE_JOB, [tenantId, jobId, 1])).rows[0];
+          break;
+        default: {
+          const never: never = action;
+          throw new Error(`unknown action ${String(never)}`);
+        }
+      }
+      if (updated === undefined) throw new NotFoundError('job', jobId);
+      const job = toJob(updated);
+      await notify(tx, job, from, to, actor, action);
+      return job;
+    });
+  }
+
+  return {
+    async enqueue(tenantId, input, ctx) {
+      const [result] = await enqueueMany(tenantId, [input], ctx);
+      if (result === undefined) throw new Error('enqueue returned no result');
+      return result;
+    },
+    enqueueMany,
+    async get(tenantId, jobId) {
+      const { rows } = await db.transaction(tenantScope(tenantId), (tx) => tx.query<JobRow>(SELECT_JOB, [tenantId, jobId]));
+      const row = rows[0];
+      if (row === undefined) throw new NotFoundError('job', jobId);
+      return toJob(row);
+    },
+    async list(tenantId, filter = {}) {
+      const limit = pageLimit(filter.limit);
+      const before = decodeCursor(filter.cursor);
+      if (filter.state !== undefined && !JOB_STATES.includes(filter.state)) {
+        throw new ValidationError(`state must be one of ${JOB_STATES.join(', ')}.`);
+      }
+      const { rows } = await db.transaction(tenantScope(tenantId), (tx) =>
+        tx.query<JobRow>(LIST_JOBS, [tenantId, before, filter.state ?? null, filter.kind ?? null, limit + 1]),
+      );
+      return page(rows, limit);
+    },
+    async listPoisoned(tenantId, p = {}) {
+      const limit = pageLimit(p.limit);
+      const before = decodeCursor(p.cursor);
+      const { rows } = await db.transaction(tenantScope(tenantId), (tx) => tx.query<JobRow>(LIST_POISONED, [tenantId, before, limit + 1]));
+      return page(rows, limit);
+    },
+    cancel: (tenantId, jobId, actor) => act(tenantId, jobId, 'cancel', actor),
+    retry: (tenantId, jobId, actor) => act(tenantId, jobId, 'retry', actor),
+    redrive: (tenantId, jobId, actor) => act(tenantId, jobId, 'redrive', actor),
+    async counts(tenantId) {
+      const { rows } = await db.transaction(tenantScope(tenantId), (tx) => tx.query<{ queued: number; running: number }>(SELECT_COUNTS, [tenantId]));
+      return { queued: rows[0]?.queued ?? 0, running: rows[0]?.running ?? 0 };
+    },
+  };
+}
+
+function page(rows: JobRow[], limit: number): JobPage {
+  const items = rows.slice(0, limit).map(toJob);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.seq) : null };
+}
+
+function conflict(action: JobAction, jobId: string, state: JobState): JobStateConflictError {
+  switch (action) {
+    case 'cancel':
+      return new JobStateConflictError('job_not_cancellable', jobId, state, `Job ${jobId} is ${state}; only queued or running jobs can be cancelled.`);
+    case 'retry':
+      return new JobStateConflictError(
+        'job_not_retryable',
+        jobId,
+        state,
+        `Job ${jobId} is ${state}; only failed or cancelled jobs can be retried${state === 'poisoned' ? ' (redrive a poisoned job instead)' : ''}.`,
+      );
+    case 'redrive':
+      return new JobStateConflictError('job_not_poisoned', jobId, state, `Job ${jobId} is ${state}, not poisoned; only poisoned jobs can be redriven.`);
+    default: {
+      const never: never = action;
+      throw new Error(`unknown action ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,485 @@
+// The worker runtime: claims jobs fairly in batches as slots free up, runs their handlers with a
+// timeout and an AbortSignal, settles outcomes in batches, heartbeats its leases, sweeps expired
+// leases of dead workers, wakes on LISTEN/NOTIFY (polling as the fallback), and shuts down
+// gracefully: in-flight work finishes within a grace period or is released to the queue.
+import type { Database } from '../core/db.js';
+import { newId } from '../core/ids.js';
+import { decideAfterFailure, defaultBackoff } from './backoff.js';
+import { describeFailure, JobLeaseLostError, JobTimeoutError, NonRetryableJobError, WorkerShutdownError } from './errors.js';
+import { makeJobLeases, type JobLeases, type Settlement } from './job-leases.js';
+import type { Job, JobStateChangeHook } from './job-model.js';
+import { jobKey } from './job-rows.js';
+import type { JobContext, JobKindRegistry, RegisteredJobKind } from './kinds.js';
+
+/** NOTIFY channel raised (by a trigger) when ready work appears. */
+export const JOBS_CHANNEL = 'iris_jobs';
+
+/** The slice of a pino-like logger the worker uses. */
+export interface JobLogger {
+  info(obj: Record<string, unknown>, msg: string): void;
+  warn(obj: Record<string, unknown>, msg: string): void;
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+const silentLogger: JobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export interface WorkerDeps {
+  readonly db: Database;
+  readonly registry: JobKindRegistry;
+  readonly onStateChange?: JobStateChangeHook;
+  readonly logger?: JobLogger;
+}
+
+export interface WorkerOptions {
+  readonly workerId?: string;
+  /** Jobs run at once; default 10. */
+  readonly concurrency?: number;
+  /** Most jobs per claim; default min(concurrency, 100). */
+  readonly maxBatch?: number;
+  /** Lease length; a worker that stops heartbeating loses its jobs this long after. Default 30 s. */
+  readonly leaseMs?: number;
+  /** Default leaseMs / 3. */
+  readonly heartbeatMs?: number;
+  /** How often this worker sweeps expired leases (every worker sweeps; SKIP LOCKED). Default 5 s. */
+  readonly sweepIntervalMs?: number;
+  /** Polling fallback when no notification arrives; default 2 s. */
+  readonly pollIntervalMs?: number;
+  /** How often progress reports are written; default 500 ms. */
+  readonly progressIntervalMs?: number;
+  /** How long stop() lets in-flight handlers finish before releasing them; default 10 s. */
+  readonly shutdownGraceMs?: number;
+  /** Use LISTEN/NOTIFY wake-ups; default true. */
+  readonly listen?: boolean;
+  /** Kinds this worker runs; default every kind in the registry. */
+  readonly kinds?: readonly string[];
+  /** Tenant weights (e.g. by tier) for the fair rotation; default 1. */
+  readonly weightOf?: (tenantId: string) => number;
+  readonly quantum?: number;
+  /** Per-tenant running caps that bind only while other tenants have work. */
+  readonly maxRunningOf?: (tenantId: string) => number | undefined;
+  /** Delete finished jobs older than this (ms); 0 disables. Default 7 days. */
+  readonly pruneAfterMs?: number;
+  /** Results larger than this (JSON bytes) are replaced by a note; default 64 KiB. */
+  readonly maxResultBytes?: number;
+  readonly random?: () => number;
+}
+
+export interface WorkerStats {
+  readonly claimed: number;
+  readonly succeeded: number;
+  readonly retried: number;
+  readonly failed: number;
+  readonly poisoned: number;
+  /** Attempts taken from this worker (cancelled, or lease lost). */
+  readonly lost: number;
+  readonly released: number;
+  readonly swept: number;
+  readonly inFlight: number;
+}
+
+export interface WorkerStopResult {
+  /** In-flight jobs that finished during the grace period. */
+  readonly finished: number;
+  /** In-flight jobs released to the queue when the grace period ran out. */
+  readonly released: number;
+}
+
+export interface Worker {
+  readonly id: string;
+  /** Subscribes, starts timers, sweeps once and starts claiming. */
+  start(): Promise<void>;
+  /** Stops claiming; lets in-flight jobs finish within `graceMs`, releases the rest. */
+  stop(options?: { graceMs?: number }): Promise<WorkerStopResult>;
+  stats(): WorkerStats;
+}
+
+type EntryState = 'running' | 'settling' | 'abandoned';
+
+interface InFlight {
+  readonly job: Job;
+  readonly controller: AbortController;
+  state: EntryState;
+  progress: { percent: number; message: string | null } | null;
+  progressDirty: boolean;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason as Error);
+    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+  });
+}
+
+/** Creates a worker; call start(). */
+export function makeWorker(deps: WorkerDeps, options: WorkerOptions = {}): Worker {
+  return new WorkerRuntime(deps, options);
+}
+
+class WorkerRuntime implements Worker {
+  readonly id: string;
+  private readonly leases: JobLeases;
+  private readonly log: JobLogger;
+  private readonly concurrency: number;
+  private readonly maxBatch: number;
+  private readonly leaseMs: number;
+  private readonly heartbeatMs: number;
+  private readonly random: () => number;
+  private readonly maxResultBytes: number;
+
+  private readonly inflight = new Map<string, InFlight>();
+  private readonly pending: Settlement[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly lateTimers: NodeJS.Timeout[] = [];
+  private waiters: Array<() => void> = [];
+  private unlisten: (() => Promise<void>) | undefined;
+  private started = false;
+  private stopping = false;
+  private claiming: Promise<void> | null = null;
+  private claimAgain = false;
+  private flushing: Promise<void> | null = null;
+  private flushScheduled = false;
+  private counters = { claimed: 0, succeeded: 0, retried: 0, failed: 0, poisoned: 0, lost: 0, released: 0, swept: 0 };
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly options: WorkerOptions,
+  ) {
+    this.id = options.workerId ?? newId('wkr', 9);
+    this.leases = makeJobLeases({ db: deps.db, onStateChange: deps.onStateChange });
+    this.log = deps.logger ?? silentLogger;
+    this.concurrency = Math.max(1, options.concurrency ?? 10);
+    this.maxBatch = Math.max(1, Math.min(options.maxBatch ?? Math.min(this.concurrency, 100), 1000));
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
+    this.random = options.random ?? Math.random;
+    this.maxResultBytes = options.maxResultBytes ?? 64 * 1024;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error(`worker ${this.id} was already started`);
+    this.started = true;
+    if (this.options.listen !== false) {
+      try {
+        this.unlisten = await this.deps.db.listen(JOBS_CHANNEL, () => this.kick());
+      } catch (err) {
+        this.log.warn({ err, workerId: this.id }, 'LISTEN failed; falling back to polling');
+      }
+    }
+    this.every(this.timers, this.options.pollIntervalMs ?? 2000, 'poll', async () => this.kick());
+    this.every(this.timers, this.options.sweepIntervalMs ?? 5000, 'sweep', () => this.sweep());
+    const pruneAfterMs = this.options.pruneAfterMs ?? 7 * 24 * 3600_000;
+    if (pruneAfterMs > 0) this.every(this.timers, 10 * 60_000, 'prune', async () => void (await this.leases.prune(pruneAfterMs)));
+    this.every(this.lateTimers, this.heartbeatMs, 'heartbeat', () => this.heartbeat());
+    this.every(this.lateTimers, this.options.progressIntervalMs ?? 500, 'progress', () => this.flushProgress());
+    await this.sweep().catch((err: unknown) => this.log.warn({ err, workerId: this.id }, 'initial sweep failed'));
+    this.kick();
+  }
+
+  async stop(options: { graceMs?: number } = {}): Promise<WorkerStopResult> {
+    if (!this.started || this.stopping) return { finished: 0, released: 0 };
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.unlisten !== undefined) await this.unlisten().catch(() => undefined);
+    if (this.claiming !== null) await this.claiming;
+    const inFlightAtStop = this.inflight.size;
+    const deadline = Date.now() + (options.graceMs ?? this.options.shutdownGraceMs ?? 10_000);
+    while (this.hasRunning() && Date.now() < deadline) await this.waitChange(deadline - Date.now());
+    const rest = [...this.inflight.values()].filter((e) => e.state === 'running');
+    for (const e of rest) this.abandon(e, new WorkerShutdownError(), false);
+    let released = 0;
+    if (rest.length > 0) {
+      try {
+        released = (await this.leases.release(this.id, rest.map((e) => e.job))).length;
+        this.counters.released += released;
+      } catch (err) {
+        this.log.error({ err, workerId: this.id }, 'releasing in-flight jobs failed; their leases will expire and the sweep will requeue them');
+      }
+    }
+    while (this.pending.length > 0 || this.flushing !== null || this.flushScheduled) await this.waitChange(1000);
+    await this.flushProgress().catch(() => undefined);
+    for (const t of this.lateTimers) clearInterval(t);
+    return { finished: inFlightAtStop - rest.length, released };
+  }
+
+  stats(): WorkerStats {
+    return { ...this.counters, inFlight: this.inflight.size };
+  }
+
+  // --- claiming ---------------------------------------------------------------------------
+
+  private kick(): void {
+    if (!this.started || this.stopping) return;
+    if (this.claiming !== null) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = this.claimLoop().finally(() => {
+      this.claiming = null;
+      if (this.claimAgain && !this.stopping) {
+        this.claimAgain = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async claimLoop(): Promise<void> {
+    for (;;) {
+      this.claimAgain = false;
+      const free = this.concurrency - this.inflight.size;
+      if (free <= 0 || this.stopping) return;
+      const limit = Math.min(free, this.maxBatch);
+      let jobs: Job[];
+      try {
+        jobs = await this.leases.claim({
+          workerId: this.id,
+          limit,
+          leaseMs: this.leaseMs,
+          kinds: this.options.kinds ?? this.deps.registry.kinds(),
+          weightOf: this.options.weightOf,
+          quantum: this.options.quantum,
+          maxRunningOf: this.options.maxRunningOf,
+        });
+      } catch (err) {
+        this.log.error({ err, workerId: this.id }, 'claiming jobs failed');
+        return;
+      }
+      this.counters.claimed += jobs.length;
+      if (this.stopping) {
+        await this.leases.release(this.id, jobs).catch((err: unknown) => this.log.error({ err }, 'releasing claimed jobs failed'));
+        return;
+      }
+      for (const job of jobs) this.launch(job);
+      if (jobs.length < limit) return;
+    }
+  }
+
+  // --- running ----------------------------------------------------------------------------
+
+  private launch(job: Job): void {
+    const entry: InFlight = { job, controller: new AbortController(), state: 'running', progress: null, progressDirty: false };
+    this.inflight.set(jobKey(job), entry);
+    void this.execute(entry, this.deps.registry.get(job.kind));
+  }
+
+  private async execute(entry: InFlight, kind: RegisteredJobKind | undefined): Promise<void> {
+    const { job } = entry;
+    let settlement: Settlement;
+    try {
+      if (kind === undefined) throw new NonRetryableJobError(`No handler for job kind '${job.kind}' on this worker.`, { code: 'unknown_job_kind' });
+      const issues = kind.check(job.payload);
+      if (issues.length > 0) {
+        throw new NonRetryableJobError(`The payload no longer matches the schema of '${job.kind}': ${issues[0]?.path ?? ''} ${issues[0]?.message ?? ''}`, {
+          code: 'invalid_job_payload',
+        });
+      }
+      const result = await this.runHandler(entry, kind);
+      settlement = { job, to: 'succeeded', result: this.boundResult(result) };
+    } catch (err) {
+      if (entry.state === 'abandoned') return;
+      const info = describeFailure(err, job.attempts, new Date());
+      const decision = decideAfterFailure(job.attempts, job.maxAttempts, info.retryable, kind?.backoff ?? defaultBackoff, this.random);
+      settlement = decision.to === 'queued' ? { job, to: 'queued', delayMs: decision.delayMs, error: info } : { job, to: decision.to, error: info };
+      if (decision.to !== 'queued') this.log.warn({ workerId: this.id, tenantId: job.tenantId, jobId: job.jobId, error: info }, `job ${decision.to}`);
+    }
+    if (entry.state === 'abandoned') return;
+    entry.state = 'settling';
+    this.pending.push(settlement);
+    this.scheduleFlush();
+  }
+
+  private async runHandler(entry: InFlight, kind: RegisteredJobKind): Promise<unknown> {
+    const { job, controller } = entry;
+    const timeoutMs = kind.timeoutFor(job.payload);
+    const timer = setTimeout(() => controller.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
+    const ctx: JobContext = {
+      tenantId: job.tenantId,
+      jobId: job.jobId,
+      kind: job.kind,
+      attempt: job.attempts,
+      maxAttempts: job.maxAttempts,
+      signal: controller.signal,
+      progress: (percent, message) => {
+        if (entry.state !== 'running' || !Number.isFinite(percent)) return;
+        entry.progress = { percent: Math.min(100, Math.max(0, percent)), message: message ?? null };
+        entry.progressDirty = true;
+      },
+      traceparent: job.traceContext?.traceparent,
+      tracestate: job.traceContext?.tracestate,
+      requestId: job.requestId ?? undefined,
+      createdBy: job.createdBy ?? undefined,
+      workerId: this.id,
+    };
+    try {
+      const work = Promise.resolve().then(() => kind.definition.handler(job.payload, ctx));
+      // NOTE: a handler that ignores its signal may settle after the race is decided.
+      void work.catch(() => undefined);
+      return await Promise.race([work, rejectOnAbort(controller.signal)]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private boundResult(result: unknown): unknown {
+    if (result === undefined) return null;
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(result);
+    } catch {
+      return { note: 'The handler returned a value that is not JSON.' };
+    }
+    if (json === undefined) return null;
+    const bytes = Buffer.byteLength(json, 'utf8');
+    return bytes > this.maxResultBytes ? { note: `The result was ${bytes} bytes, over the ${this.maxResultBytes}-byte limit, and was not kept.` } : result;
+  }
+
+  private abandon(entry: InFlight, reason: Error, lost: boolean): void {
+    if (entry.state === 'abandoned') return;
+    entry.state = 'abandoned';
+    this.inflight.delete(jobKey(entry.job));
+    entry.controller.abort(reason);
+    if (lost) this.counters.lost += 1;
+    this.changed();
+    this.kick();
+  }
+
+  private hasRunning(): boolean {
+    return this.inflight.size > 0;
+  }
+
+  // --- settling ---------------------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.flushing !== null) return;
+    this.flushScheduled = true;
+    // NOTE: setImmediate lets every handler that finished in this turn join one batch.
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flushing = this.flushLoop().finally(() => {
+        this.flushing = null;
+        if (this.pending.length > 0) this.scheduleFlush();
+        this.changed();
+      });
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, 500);
+      let stale = batch.map((s) => s.job);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          const result = await this.leases.settle(this.id, batch);
+          stale = result.stale;
+          for (const job of result.settled) this.count(job);
+          break;
+        } catch (err) {
+          this.log.error({ err, workerId: this.id, jobs: batch.length }, 'settling jobs failed; retrying');
+          if (attempt === 4) this.log.error({ workerId: this.id }, 'giving up settling; the leases will expire and the sweep will requeue the jobs');
+          else await delay(100 * 2 ** attempt);
+        }
+      }
+      this.counters.lost += stale.length;
+      for (const s of batch) {
+        const e = this.inflight.get(jobKey(s.job));
+        if (e !== undefined && e.job.attempts === s.job.attempts) this.inflight.delete(jobKey(s.job));
+      }
+      this.changed();
+      this.kick();
+    }
+  }
+
+  private count(job: Job): void {
+    switch (job.state) {
+      case 'succeeded':
+        this.counters.succeeded += 1;
+        break;
+      case 'queued':
+        this.counters.retried += 1;
+        break;
+      case 'failed':
+        this.counters.failed += 1;
+        break;
+      case 'poisoned':
+        this.counters.poisoned += 1;
+        break;
+      case 'running':
+      case 'cancelled':
+        break;
+      default: {
+        const never: never = job.state;
+        throw new Error(`unknown state ${String(never)}`);
+      }
+    }
+  }
+
+  // --- leases, progress, sweep ------------------------------------------------------------
+
+  private async heartbeat(): Promise<void> {
+    const held = [...this.inflight.values()].filter((e) => e.state !== 'abandoned').map((e) => e.job);
+    if (held.length === 0) return;
+    const lost = await this.leases.heartbeat(this.id, held, this.leaseMs);
+    for (const k of lost) {
+      const e = this.inflight.get(jobKey(k));
+      // A settling entry's outcome is already on its way; its settle reports it stale if so.
+      if (e !== undefined && e.job.attempts === k.attempts && e.state === 'running') {
+        this.log.warn({ workerId: this.id, tenantId: k.tenantId, jobId: k.jobId }, 'job taken from this worker (cancelled or lease lost); aborting its handler');
+        this.abandon(e, new JobLeaseLostError(), true);
+      }
+    }
+  }
+
+  private async flushProgress(): Promise<void> {
+    const dirty = [...this.inflight.values()].filter((e) => e.progressDirty && e.progress !== null && e.state === 'running');
+    if (dirty.length === 0) return;
+    for (const e of dirty) e.progressDirty = false;
+    await this.leases.reportProgress(
+      this.id,
+      dirty.map((e) => ({ job: e.job, percent: e.progress?.percent ?? 0, message: e.progress?.message ?? null })),
+    );
+  }
+
+  private async sweep(): Promise<void> {
+    const swept = await this.leases.sweep();
+    if (swept.length === 0) return;
+    this.counters.swept += swept.length;
+    this.log.warn({ workerId: this.id, jobs: swept.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId, state: j.state })) }, 'returned jobs with expired leases');
+    this.kick();
+  }
+
+  // --- plumbing ---------------------------------------------------------------------------
+
+  private every(bucket: NodeJS.Timeout[], ms: number, name: string, fn: () => Promise<void>): void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void fn()
+        .catch((err: unknown) => this.log.error({ err, workerId: this.id }, `worker ${name} failed`))
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    bucket.push(timer);
+  }
+
+  private changed(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private waitChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(1, ms));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiters.push(done);
+    });
+  }
+}
