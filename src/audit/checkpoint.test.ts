@@ -94,7 +94,8 @@ test('real sum.golang.org checkpoints verify offline from the published verifier
   assert.ok(result.ok);
   assert.equal(result.checkpoint.origin, 'go.sum database tree');
   assert.equal(result.checkpoint.size, 65209736);
-  assert.equal(result.checkpoint.root.toString('base64'), '5+uGFjx6xBZG8ip1+wi77v+grwbhhukIrxEUS8PXvRo=');
+  const root = result.checkpoint.root.toString('base64');
+  assert.equal(root, '5+uGFjx6xBZG8ip1+wi77v+grwbhhukIrxEUS8PXvRo=');
   assert.equal(reasonOf(verifyCheckpoint(SUMDB_NOTE_2, name, publicKey)), 'ok');
 
   const edited = SUMDB_NOTE.replace('65209736', '65209737');
@@ -163,7 +164,8 @@ test('an edited body fails: origin, size, root or an added line', () => {
 test('the wrong key or the wrong name finds no signature', () => {
   const note = signCheckpoint(CHECKPOINT, NAME, KEYS.privateKey);
   assert.match(reasonOf(verifyCheckpoint(note, NAME, OTHER_KEYS.publicKey)), /no signature by/);
-  assert.match(reasonOf(verifyCheckpoint(note, 'iris.example/other', KEYS.publicKey)), /no signature by/);
+  const renamed = verifyCheckpoint(note, 'iris.example/other', KEYS.publicKey);
+  assert.match(reasonOf(renamed), /no signature by/);
   const sumdb = parseVerifierKey(SUMDB_VKEY);
   assert.match(reasonOf(verifyCheckpoint(SUMDB_NOTE, sumdb.name, KEYS.publicKey)), /no signature by/);
 });

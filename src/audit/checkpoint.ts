@@ -34,7 +34,6 @@ const SIGNATURE_SIZE = 64;
 const KEY_ID_SIZE = 4;
 // "— " (U+2014 EM DASH, space) opens every signature line of a signed note.
 const SIGNATURE_PREFIX = '\u2014 ';
-const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -49,10 +48,12 @@ const MAX_SIGNATURES = 100;
  *   non-negative safe integer, or a root that is not 32 bytes.
  */
 export function checkpointBody(cp: Checkpoint): string {
-  if (cp.origin === '' || CONTROL_EXCEPT_NEWLINE.test(cp.origin) || cp.origin.includes('\n')) {
+  if (cp.origin === '' || hasControlExceptNewline(cp.origin) || cp.origin.includes('\n')) {
     throw new RangeError('checkpoint origin must be a non-empty line without control characters');
   }
-  if (LONE_SURROGATE.test(cp.origin)) throw new RangeError('checkpoint origin is not valid Unicode');
+  if (LONE_SURROGATE.test(cp.origin)) {
+    throw new RangeError('checkpoint origin is not valid Unicode');
+  }
   if (!Number.isSafeInteger(cp.size) || cp.size < 0) {
     throw new RangeError(`checkpoint size must be a non-negative safe integer, not ${cp.size}`);
   }
@@ -117,7 +118,7 @@ export function verifyCheckpoint(
   if (split < 0) return refuse('note has no blank line before its signatures');
   const body = note.slice(0, split + 1);
   const signatureBlock = note.slice(split + 2);
-  if (CONTROL_EXCEPT_NEWLINE.test(note)) return refuse('note contains control characters');
+  if (hasControlExceptNewline(note)) return refuse('note contains control characters');
   if (signatureBlock === '') return refuse('note has no signature lines');
   if (!signatureBlock.endsWith('\n')) return refuse('note does not end with a newline');
 
@@ -171,7 +172,7 @@ export function parseVerifierKey(vkey: string): { name: string; publicKey: KeyOb
   try {
     assertKeyName(name);
   } catch (err) {
-    throw new Error(`verifier key: ${(err as Error).message}`);
+    throw new Error(`verifier key: ${(err as Error).message}`, { cause: err });
   }
   if (!/^[0-9a-f]{8}$/.test(hash)) throw new Error('verifier key hash must be 8 hex digits');
   const bytes = decodeBase64(encoded);
@@ -239,12 +240,21 @@ function rawPublicKey(key: KeyObject): Buffer {
   return Buffer.from(x, 'base64url');
 }
 
+/** True if `text` has an ASCII control character other than newline (signed notes forbid them). */
+function hasControlExceptNewline(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x0a) || code === 0x7f) return true;
+  }
+  return false;
+}
+
 /** Signed-note key names: non-empty, no whitespace, no '+' (the vkey separator). */
 function assertKeyName(name: string): void {
   if (typeof name !== 'string' || name === '' || /[\s+]/u.test(name)) {
     throw new RangeError('key name must be non-empty and contain no whitespace or "+"');
   }
-  if (CONTROL_EXCEPT_NEWLINE.test(name) || LONE_SURROGATE.test(name)) {
+  if (hasControlExceptNewline(name) || LONE_SURROGATE.test(name)) {
     throw new RangeError('key name must be printable Unicode');
   }
 }

@@ -41,14 +41,15 @@ export function rootFromLeaves(leafHashes: readonly Buffer[]): Buffer {
  * of the binary decomposition of `size`, largest (leftmost) first; the empty tree's is `[]`.
  * Costs at most log2(size) + 1 node hashes.
  *
- * @throws RangeError if `size` is not a safe non-negative integer or the frontier does not
- *   have one entry per set bit of `size`.
+ * @throws RangeError if `size` is not a safe non-negative integer, `leaf` is not 32 bytes, or
+ *   the frontier does not have one entry per set bit of `size`.
  */
 export function appendLeaf(frontier: readonly Buffer[], size: number, leaf: Buffer): Buffer[] {
   assertSize(size, 'size');
+  if (!isHash(leaf)) throw new RangeError(`a leaf hash is ${HASH_SIZE} bytes`);
   if (frontier.length !== popCount(size)) {
     throw new RangeError(
-      `a frontier of a tree of ${size} leaves has ${popCount(size)} entries, not ${frontier.length}`,
+      `a frontier of ${size} leaves has ${popCount(size)} entries, not ${frontier.length}`,
     );
   }
   const next = frontier.slice();
@@ -108,8 +109,13 @@ export function inclusionProof(
 }
 
 /**
- * Checks an inclusion proof with the algorithm of RFC 9162 section 2.1.3.2. Returns false,
- * never throws, for any malformed input (wrong hash lengths, non-integer sizes, ...).
+ * Checks an inclusion proof with the algorithm of RFC 9162 section 2.1.3.2. Hashes may be any
+ * Uint8Array of 32 bytes (Buffer or not). Returns false, never throws, for any malformed input
+ * (wrong hash lengths, non-integer sizes, ...).
+ *
+ * The tree size is bound only through the root: a proof can also pass for another size whose
+ * audit path has the same shape, against the same root. Always take size and root together
+ * from one verified checkpoint.
  */
 export function verifyInclusion(
   leaf: Uint8Array,
@@ -189,8 +195,9 @@ export function consistencyProof(
 /**
  * Checks a consistency proof with the algorithm of RFC 9162 section 2.1.4.2. The cases the RFC
  * leaves out are decided strictly: equal sizes need an empty proof and equal roots; an old size
- * of 0 needs an empty proof and an old root equal to {@link emptyRoot}. Returns false, never
- * throws, for any malformed input.
+ * of 0 needs an empty proof and an old root equal to {@link emptyRoot}. As with
+ * {@link verifyInclusion}, sizes are bound only through their roots. Hashes may be any 32-byte
+ * Uint8Array. Returns false, never throws, for any malformed input.
  */
 export function verifyConsistency(
   oldSize: number,
@@ -274,5 +281,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function assertSize(n: number, name: string): void {
-  if (!isSize(n)) throw new RangeError(`${name} must be a non-negative safe integer, not ${n}`);
+  if (!isSize(n)) {
+    throw new RangeError(`${name} must be a non-negative safe integer, not ${String(n)}`);
+  }
 }
