@@ -110,6 +110,7 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
           ...v.problems.map((p) => `  - ${p.seq === undefined ? '' : `event ${p.seq}: `}${p.problem}`),
         ].join('\n'),
       );
+      if (v.size === 0 && data.head === null) out.note(`note: the log of ${owner.label} is empty (a tenant id that does not exist has an empty log too).`);
       if (!v.ok) throw new CommandFailedError(`the audit log of ${owner.label} failed verification (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}).`);
     });
 

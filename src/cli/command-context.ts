@@ -17,7 +17,7 @@ export interface CommandContext {
   readonly out: Output;
   readonly conn: Connection;
   /** A client for the API; creating it checks the address. Offline commands never call it. */
-  client(): ApiClient;
+  readonly client: () => ApiClient;
 }
 
 /** Builds the context of the command being run from its own and its parents' options. */
@@ -27,7 +27,7 @@ export function commandContext(cmd: Command, env: CliEnvironment): CommandContex
   return {
     out: makeOutput(g.output),
     conn,
-    client() {
+    client: () => {
       let url: URL;
       try {
         url = new URL(conn.api);

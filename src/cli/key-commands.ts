@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { ROLES } from '../core/roles.js';
 import type { ApiKey } from '../tenants/index.js';
 import type { CliEnvironment } from './cli-config.js';
+import { UsageError } from './cli-errors.js';
 import { commandContext, ownerOf } from './command-context.js';
 import { parseDuration } from './option-parsers.js';
 import { renderTable, shortTime } from './output.js';
@@ -72,6 +73,8 @@ export function registerKeyCommands(program: Command, env: CliEnvironment): void
     .action(async (keyId: string, o: { tenant?: string; platform?: boolean }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const owner = ownerOf(o);
+      // NOTE: never echo a pasted token back: it is a secret, and it may end up in a log.
+      if (keyId.startsWith('iris_')) throw new UsageError('that looks like a token; give the key id (k followed by 16 characters, see `iris keys list`).');
       const k = await client().request<ApiKey>('DELETE', `${owner.keysPath}/${encodeURIComponent(keyId)}`);
       out.result(k, () => `Revoked key ${k.id} (${k.name}, ${k.role}) of ${owner.label} at ${shortTime(k.revokedAt)}.`);
     });

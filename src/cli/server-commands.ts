@@ -71,6 +71,7 @@ async function start(cfg: IrisConfig, opts: { seed: boolean }): Promise<void> {
 export function registerServerCommands(program: Command): void {
   program
     .command('up')
+    .summary('run Iris in one process (API, gateway, workers) with demo data')
     .description('Run Iris in one process on the configured store (PGlite by default), seeded with demo tenants: what `npm start` runs.')
     .option('--no-seed', 'do not create the demo tenants on an empty store')
     .addHelpText('after', '\nEnvironment: IRIS_PORT (8080), IRIS_DATA_DIR (.iris), DATABASE_URL (unset: embedded PGlite), IRIS_BOOTSTRAP_TOKEN.\nExample:\n  IRIS_PORT=9090 iris up')
@@ -78,12 +79,14 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command('serve')
+    .summary('run the API and gateway (one stateless replica)')
     .description('Run the API and gateway (stateless: run N replicas against one PostgreSQL). No demo data.')
     .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://iris@db:5432/iris IRIS_BOOTSTRAP_TOKEN=... iris serve')
     .action(async () => start(config(), { seed: false }));
 
   program
     .command('migrate')
+    .summary('apply pending database migrations and exit')
     .description('Apply pending database migrations (forward-only) to DATABASE_URL or the embedded store, then exit.')
     .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/iris iris migrate')
     .action(async () => {

@@ -71,6 +71,11 @@ describe(`iris CLI end to end (${storeName})`, () => {
     return JSON.parse(r.stdout) as T;
   };
   const noStack = (r: Run): void => assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+  /** Setup straight through the API (what the CLI does is asserted elsewhere). */
+  const http = async (method: string, path: string, body?: unknown): Promise<void> => {
+    const res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.text()}`);
+  };
   const vkey = async (): Promise<string> => ((await (await fetch(`${api}/v1/audit/key`)).json()) as { vkey: string }).vkey;
 
   before(async () => {
@@ -87,40 +92,43 @@ describe(`iris CLI end to end (${storeName})`, () => {
   });
 
   test('iris --help lists every command; each command teaches with examples', async () => {
-    const r = await iris(['--help']);
+    const [r, sub] = await Promise.all([iris(['--help']), iris(['tenants', 'update', '--help'])]);
     assert.equal(r.code, 0, r.stderr);
     for (const c of ['tenants create', 'tenants get', 'tenants list', 'tenants update', 'tenants delete', 'tenants restore', 'keys create', 'keys list', 'keys revoke', 'audit list', 'audit verify', 'audit prove', 'audit verify-proof', 'audit checkpoint', 'up', 'serve', 'migrate']) {
       assert.match(r.stdout, new RegExp(`^  iris ${c}\\b`, 'm'), `help lists 'iris ${c}'`);
     }
-    const sub = await iris(['tenants', 'update', '--help']);
     assert.equal(sub.code, 0);
     assert.match(sub.stdout, /--if-match <version>/);
-    assert.match(sub.stdout, /Examples:\n  iris tenants update acme/);
+    assert.match(sub.stdout, /Examples:\n {2}iris tenants update acme/);
   });
 
   test('tenants: create, get, list (table and JSON), update, stale --if-match, delete, restore', async () => {
     const created = await iris(['tenants', 'create', 'cli-a', '--display-name', 'CLI A', '--tier', 'premium', '--label', 'team=core', '--label', 'env=dev', '--quota', 'requests-per-second=321']);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /^Created tenant cli-a\.\n/);
-    assert.equal((await iris(['tenants', 'create', 'cli-b', '--display-name', 'CLI B'])).code, 0);
+    await http('POST', '/v1/tenants', { id: 'cli-b', displayName: 'CLI B' });
 
-    const got = json<{ id: string; tier: string; labels: Record<string, string>; quotas: { requestsPerSecond: number; burst: number }; resourceVersion: string }>(await iris(['tenants', 'get', 'cli-a', '--output', 'json']));
+    const [getRun, table, onePage, allPages] = await Promise.all([
+      iris(['tenants', 'get', 'cli-a', '--output', 'json']),
+      iris(['tenants', 'list']),
+      iris(['-o', 'json', 'tenants', 'list', '--limit', '1']),
+      iris(['tenants', 'list', '--limit', '1', '--all', '--output', 'json']),
+    ]);
+    const got = json<{ id: string; tier: string; labels: Record<string, string>; quotas: { requestsPerSecond: number; burst: number }; resourceVersion: string }>(getRun);
     assert.equal(got.tier, 'premium');
     assert.deepEqual(got.labels, { team: 'core', env: 'dev' });
     assert.equal(got.quotas.requestsPerSecond, 321);
     assert.equal(got.quotas.burst, 400, 'unnamed quotas come from the tier');
     assert.equal(got.resourceVersion, '1');
 
-    const table = await iris(['tenants', 'list']);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^ID\s+NAME\s+TIER\s+REGION\s+RING\s+STATUS\s+VERSION\n/);
     assert.match(table.stdout, /^cli-a\s+CLI A\s+premium\s+eu-west\s+general\s+active\s+1$/m);
 
-    const onePage = await iris(['-o', 'json', 'tenants', 'list', '--limit', '1']);
     const page = json<{ items: { id: string }[]; continue?: string }>(onePage);
     assert.deepEqual(page.items.map((t) => t.id), ['cli-a']);
     assert.ok(page.continue, 'a continue token for the next page');
-    const all = json<{ items: { id: string }[]; continue?: string }>(await iris(['tenants', 'list', '--limit', '1', '--all', '--output', 'json']));
+    const all = json<{ items: { id: string }[]; continue?: string }>(allPages);
     assert.deepEqual(all.items.map((t) => t.id), ['cli-a', 'cli-b']);
     assert.equal(all.continue, undefined);
 
@@ -148,19 +156,20 @@ describe(`iris CLI end to end (${storeName})`, () => {
   test('bad input: API validation lists field errors (exit 1); usage mistakes exit 2', async () => {
     const invalid = await iris(['tenants', 'create', 'Not_A_Slug', '--display-name', 'x']);
     assert.equal(invalid.code, 1);
-    assert.match(invalid.stderr, /^error: .+ \(validation_failed, request req_[\w-]+\)\n  - body \/id: must match pattern/);
+    assert.match(invalid.stderr, /^error: .+ \(validation_failed, request req_[\w-]+\)\n {2}- body \/id: must match pattern/);
     noStack(invalid);
 
     const missing = await iris(['--request-id', 'cli-trace-1', 'tenants', 'get', 'no-such-tenant']);
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr, "error: Tenant 'no-such-tenant' was not found. (not_found, request cli-trace-1)\n");
 
-    for (const args of [['tenants', 'update', 'cli-a'], ['keys', 'list'], ['keys', 'list', '--tenant', 'cli-a', '--platform'], ['tenants', 'frobnicate'], ['tenants', 'create', 'x-y-z'], ['--output', 'yaml', 'tenants', 'list'], ['tenants', 'create', 'cli-q', '--display-name', 'q', '--quota', 'bogus=1']]) {
-      const r = await iris(args);
-      assert.equal(r.code, 2, `${args.join(' ')} -> ${r.code}: ${r.stderr}`);
+    const usage = [['tenants', 'update', 'cli-a'], ['keys', 'list'], ['keys', 'list', '--tenant', 'cli-a', '--platform'], ['tenants', 'frobnicate'], ['tenants', 'create', 'x-y-z'], ['--output', 'yaml', 'tenants', 'list'], ['tenants', 'create', 'cli-q', '--display-name', 'q', '--quota', 'bogus=1']];
+    const runs = await Promise.all(usage.map((args) => iris(args)));
+    runs.forEach((r, i) => {
+      assert.equal(r.code, 2, `${usage[i]?.join(' ')} -> ${r.code}: ${r.stderr}`);
       assert.match(r.stderr, /error: /);
       assert.equal(r.stdout, '');
-    }
+    });
   });
 
   test('keys: the token is shown once with a warning, works, and fails once revoked', async () => {
@@ -174,7 +183,7 @@ describe(`iris CLI end to end (${storeName})`, () => {
 
     const tableCreate = await iris(['keys', 'create', '--platform', '--role', 'operator', '--name', 'on-call']);
     assert.equal(tableCreate.code, 0, tableCreate.stderr);
-    assert.match(tableCreate.stdout, /^Created operator key k[a-z0-9]{16} for the platform\.\nToken:\n  iris_k/);
+    assert.match(tableCreate.stdout, /^Created operator key k[a-z0-9]{16} for the platform\.\nToken:\n {2}iris_k/);
 
     const asAnalyst = await eventually(async () => {
       const r = await iris(['tenants', 'get', 'cli-a', '-o', 'json'], { token: key.token });
@@ -225,25 +234,27 @@ describe(`iris CLI end to end (${storeName})`, () => {
     const listTable = await iris(['audit', 'list', '--tenant', 'cli-a', '--from', '1', '--limit', '1']);
     assert.match(listTable.stdout, /^SEQ\s+TIME\s+ACTION\s+RESOURCE\s+ACTOR\s+REQUEST\n1\s+\S+ \S+\s+tenant\.update\s+Tenant\/cli-a\s+platform-admin /);
 
-    const ok = await iris(['audit', 'verify', '--tenant', 'cli-a']);
+    const trusted = await vkey();
+    const [ok, platform] = await Promise.all([iris(['audit', 'verify', '--tenant', 'cli-a']), iris(['audit', 'verify', '--platform', '--vkey', trusted, '-o', 'json'])]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^Audit log cli-a: OK\n/);
     assert.match(ok.stderr, /verifier key fetched from the server/);
-    const trusted = await vkey();
-    const okJson = json<{ ok: boolean; size: number; keySource: string }>(await iris(['audit', 'verify', '--platform', '--vkey', trusted, '-o', 'json']));
+    const okJson = json<{ ok: boolean; size: number; keySource: string }>(platform);
     assert.equal(okJson.ok, true);
     assert.equal(okJson.keySource, 'option');
     assert.ok(okJson.size >= 2, 'platform log holds the bootstrap and on-call keys');
 
-    for (const name of ['one', 'two', 'three']) assert.equal((await iris(['tenants', 'create', `cli-t-${name}`, '--display-name', name])).code, 0);
-    for (let i = 0; i < 3; i++) assert.equal((await iris(['tenants', 'update', 'cli-t-one', '--display-name', `one ${i}`])).code, 0);
+    for (const id of ['cli-t-one', 'cli-t-two']) {
+      await http('POST', '/v1/tenants', { id, displayName: id });
+      for (let i = 0; i < 3; i++) await http('PATCH', `/v1/tenants/${id}`, { displayName: `${id} ${i}` });
+    }
     assert.equal((await iris(['audit', 'verify', '--tenant', 'cli-t-one', '--vkey', trusted])).code, 0);
     await tdb.db.asOwner((s) => s.query("update audit_events set event = jsonb_set(event, '{action}', '\"x\"') where tenant_id = $1 and seq = 2", ['cli-t-one']));
 
     const bad = await iris(['audit', 'verify', '--tenant', 'cli-t-one', '--vkey', trusted]);
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /^Audit log cli-t-one: FAILED \(\d+ problems?\)/);
-    assert.match(bad.stdout, /  - event 2: event content does not match its leaf hash: the row was edited/);
+    assert.match(bad.stdout, / {2}- event 2: event content does not match its leaf hash: the row was edited/);
     assert.match(bad.stderr, /^error: the audit log of tenant cli-t-one failed verification/m);
     noStack(bad);
     const badJson = await iris(['audit', 'verify', '--tenant', 'cli-t-one', '-o', 'json']);
@@ -253,8 +264,7 @@ describe(`iris CLI end to end (${storeName})`, () => {
     assert.ok(report.problems.some((p) => p.seq === 2));
 
     // A deleted row (done as the owner, bypassing the revoked DELETE) is caught too.
-    assert.equal((await iris(['tenants', 'update', 'cli-t-two', '--display-name', 'two again'])).code, 0);
-    await tdb.db.asOwner((s) => s.query('delete from audit_events where tenant_id = $1 and seq = 0', ['cli-t-two']));
+    await tdb.db.asOwner((s) => s.query('delete from audit_events where tenant_id = $1 and seq = 1', ['cli-t-two']));
     const gap = await iris(['audit', 'verify', '--tenant', 'cli-t-two', '--vkey', trusted]);
     assert.equal(gap.code, 1);
     assert.match(gap.stdout, /FAILED/);
@@ -272,27 +282,26 @@ describe(`iris CLI end to end (${storeName})`, () => {
 
     // Offline: the API address goes nowhere and there is no token.
     const offline = { token: null, env: { IRIS_API: `http://127.0.0.1:${await closedPort()}` } };
-    const ok = await iris(['audit', 'verify-proof', file, '--vkey', trusted], offline);
-    assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /^OK: event 1 of log cli-a \(tenant\.update at .+\) is in the signed log of size \d+\.\n$/);
-    const okJson = json<{ ok: boolean }>(await iris(['audit', 'verify-proof', file, '--vkey', trusted, '--output', 'json'], offline));
-    assert.equal(okJson.ok, true);
-
     const edited = join(work, 'edited.proof.json');
     writeFileSync(edited, JSON.stringify({ ...bundle, event: { ...bundle.event, action: 'tenant.delete' } }));
-    const bad = await iris(['audit', 'verify-proof', edited, '--vkey', trusted], offline);
+    const [ok, okJson, bad, otherKey, notABundle, stdoutBundle] = await Promise.all([
+      iris(['audit', 'verify-proof', file, '--vkey', trusted], offline),
+      iris(['audit', 'verify-proof', file, '--vkey', trusted, '--output', 'json'], offline),
+      iris(['audit', 'verify-proof', edited, '--vkey', trusted], offline),
+      iris(['audit', 'verify-proof', file, '--vkey', trusted.replace(/\+[0-9a-f]{8}\+/, '+00000000+')], offline),
+      iris(['audit', 'verify-proof', join(work, 'missing.json'), '--vkey', trusted], offline),
+      iris(['audit', 'prove', '--tenant', 'cli-a', '--seq', '0']),
+    ]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^OK: event 1 of log cli-a \(tenant\.update at .+\) is in the signed log of size \d+\.\n$/);
+    assert.equal(json<{ ok: boolean }>(okJson).ok, true);
     assert.equal(bad.code, 1);
     assert.match(bad.stdout, /^FAILED: event 1 of log cli-a: event content does not match the leaf hash/);
     assert.match(bad.stderr, /error: the proof in .+ does not verify/);
-
-    const otherKey = await iris(['audit', 'verify-proof', file, '--vkey', trusted.replace(/\+[0-9a-f]{8}\+/, '+00000000+')], offline);
     assert.equal(otherKey.code, 2, 'a malformed verifier key is a usage error');
-    const notABundle = await iris(['audit', 'verify-proof', join(work, 'missing.json'), '--vkey', trusted], offline);
     assert.equal(notABundle.code, 1);
     assert.match(notABundle.stderr, /^error: cannot read /);
-
-    const stdoutBundle = json<{ seq: number; checkpoint: string }>(await iris(['audit', 'prove', '--tenant', 'cli-a', '--seq', '0']));
-    assert.equal(stdoutBundle.seq, 0);
+    assert.equal(json<{ seq: number }>(stdoutBundle).seq, 0);
   });
 
   test('checkpoint keeps the signed head and prints its note; verify then checks it', async () => {
