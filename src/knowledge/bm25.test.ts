@@ -1,0 +1,38 @@
+// Unit tests of BM25 ranking and the pure answer helpers.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { assertOwnChunks, bestSentences, candidateKeys, longestMatches } from './answer-builder.js';
+import { bm25, rank, statsOf, tokenize } from './bm25.js';
+
+test('tokens are lower-cased words without stopwords', () => {
+  assert.deepEqual(tokenize('What does the Payments-Gateway call?'), ['payments', 'gateway', 'call']);
+});
+
+test('rarer terms weigh more, and longer passages are normalised', () => {
+  const passages = [['ledger', 'payments'], ['payments', 'payments', 'cart'], ['cart', 'search', 'index', 'pricing', 'payments', 'ledger', 'x', 'y']].map((p) => p);
+  const stats = statsOf(passages, ['ledger', 'payments']);
+  const [short, , long] = passages.map((p) => bm25(['ledger'], p, stats));
+  assert.ok((short ?? 0) > (long ?? 0));
+  assert.ok(bm25(['ledger'], ['ledger'], stats) > bm25(['payments'], ['payments'], stats));
+});
+
+test('rank orders by score, drops non-matches and keeps input order on ties', () => {
+  const docs = ['the cart service', 'ledger of payments', 'payments ledger ledger', 'unrelated words'];
+  assert.deepEqual(rank('ledger payments', docs, (d) => d).map((r) => r.item), ['payments ledger ledger', 'ledger of payments']);
+});
+
+test('candidate keys are word runs of the question; overlapping matches keep the longest', () => {
+  const keys = candidateKeys('What does the Payments Gateway call?');
+  assert.ok(keys.includes('payments gateway') && keys.includes('payments') && keys.includes('gateway call'));
+  assert.deepEqual(longestMatches(['payments', 'payments gateway', 'ledger']), ['payments gateway', 'ledger']);
+});
+
+test('best sentences carry their citation numbers', () => {
+  const s = bestSentences('who owns the ledger', [{ text: 'The cart is fast. The payments team owns the ledger database.', citation: 2 }]);
+  assert.deepEqual(s, ['The payments team owns the ledger database. [2]']);
+});
+
+test("a chunk of another tenant is refused", () => {
+  assert.doesNotThrow(() => assertOwnChunks('acme', [{ tenantId: 'acme' }]));
+  assert.throws(() => assertOwnChunks('acme', [{ tenantId: 'acme' }, { tenantId: 'globex' }]), { code: 'cross_tenant_citation' });
+});

@@ -1,0 +1,74 @@
+// BM25 ranking, pure: a tokenizer shared by indexing and querying, corpus statistics, and the
+// Okapi BM25 score (k1 = 1.2, b = 0.75). The SQL side only supplies candidates and statistics.
+
+const STOPWORDS = new Set([
+  'a', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'does', 'do', 'for', 'from', 'has', 'have', 'how', 'in', 'is', 'it', 'its',
+  'of', 'on', 'or', 'that', 'the', 'to', 'was', 'what', 'when', 'where', 'which', 'who', 'whom', 'why', 'with', 'about', 'tell',
+  'me', 'there', 'their', 'this', 'these', 'those', 'can', 'our', 'we', 'you', 'your', 'list', 'show', 'any', 'all',
+]);
+
+/** Lower-cased word tokens without stopwords (what both queries and passages are reduced to). */
+export function tokenize(text: string): string[] {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t.length > 1 && !STOPWORDS.has(t));
+}
+
+/** Statistics of the whole corpus the candidates were drawn from. */
+export interface CorpusStats {
+  /** Number of passages in the corpus. */
+  readonly count: number;
+  /** Average passage length in tokens. */
+  readonly averageLength: number;
+  /** Passages containing each query term. */
+  readonly documentFrequency: ReadonlyMap<string, number>;
+}
+
+export interface Scored<T> {
+  readonly item: T;
+  readonly score: number;
+}
+
+const K1 = 1.2;
+const B = 0.75;
+
+/** Inverse document frequency, never negative (the "+1" variant). */
+export function idf(stats: CorpusStats, term: string): number {
+  const df = stats.documentFrequency.get(term) ?? 0;
+  return Math.log(1 + (stats.count - df + 0.5) / (df + 0.5));
+}
+
+/** The BM25 score of one passage's tokens for the query terms. */
+export function bm25(queryTerms: readonly string[], passage: readonly string[], stats: CorpusStats): number {
+  const tf = new Map<string, number>();
+  for (const t of passage) tf.set(t, (tf.get(t) ?? 0) + 1);
+  const norm = 1 - B + (B * passage.length) / Math.max(1, stats.averageLength);
+  let score = 0;
+  for (const term of new Set(queryTerms)) {
+    const f = tf.get(term) ?? 0;
+    if (f > 0) score += (idf(stats, term) * f * (K1 + 1)) / (f + K1 * norm);
+  }
+  return score;
+}
+
+/** Statistics computed from the passages themselves (when they are the whole corpus). */
+export function statsOf(passages: readonly (readonly string[])[], terms: readonly string[]): CorpusStats {
+  const documentFrequency = new Map<string, number>();
+  for (const term of new Set(terms)) documentFrequency.set(term, passages.filter((p) => p.includes(term)).length);
+  const total = passages.reduce((n, p) => n + p.length, 0);
+  return { count: passages.length, averageLength: passages.length === 0 ? 0 : total / passages.length, documentFrequency };
+}
+
+/** Ranks items by BM25 of `textOf(item)`, best first; items scoring 0 are dropped. Ties keep input order. */
+export function rank<T>(query: string, items: readonly T[], textOf: (item: T) => string, stats?: CorpusStats, boost: (item: T) => number = () => 0): Scored<T>[] {
+  const terms = tokenize(query);
+  const tokens = items.map((i) => tokenize(textOf(i)));
+  const s = stats ?? statsOf(tokens, terms);
+  return items
+    .map((item, i) => ({ item, score: bm25(terms, tokens[i] ?? [], s) + boost(item), i }))
+    .filter((x) => x.score > 0)
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .map(({ item, score }) => ({ item, score }));
+}

@@ -1,0 +1,132 @@
+// Community detection over a tenant's entity graph with Louvain (graphology), hierarchical:
+// every level of the Louvain dendrogram becomes a level of communities (0 = finest), each with
+// its parent on the next level. Deterministic (seeded), and computed per connected component,
+// so an update recomputes only the components a changed document touched.
+import { createHash } from 'node:crypto';
+import { UndirectedGraph } from 'graphology';
+import louvainImport from 'graphology-communities-louvain';
+
+// NOTE: a CommonJS package typed with `export default`: at run time the default import is the
+// louvain function itself, while TypeScript (NodeNext) sees the module object around it.
+const louvain = louvainImport as unknown as typeof louvainImport.default;
+
+export interface GraphEdge {
+  readonly source: string;
+  readonly target: string;
+  readonly weight: number;
+}
+
+export interface Community {
+  readonly id: string;
+  readonly level: number;
+  readonly parentId: string | undefined;
+  /** Node keys (entity name keys), sorted. */
+  readonly members: readonly string[];
+}
+
+/** A small seeded PRNG (mulberry32), so the same graph always gives the same communities. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const communityId = (level: number, members: readonly string[]): string =>
+  `c${level}-${createHash('sha256').update(members.join('\u0000')).digest('hex').slice(0, 16)}`;
+
+/** Whether two assignments of node i -> community group the nodes identically. */
+function samePartition(a: ArrayLike<number>, b: ArrayLike<number>, n: number): boolean {
+  const ab = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if ((ab.get(x) ?? y) !== y) return false;
+    ab.set(x, y);
+  }
+  return new Set(Array.from({ length: n }, (_, i) => a[i])).size === new Set(Array.from({ length: n }, (_, i) => b[i])).size;
+}
+
+/** Nodes reachable from `start` over `edges` (the connected components holding them). */
+export function componentsOf(start: Iterable<string>, edges: readonly GraphEdge[]): Set<string> {
+  const next = new Map<string, string[]>();
+  for (const e of edges) {
+    next.set(e.source, [...(next.get(e.source) ?? []), e.target]);
+    next.set(e.target, [...(next.get(e.target) ?? []), e.source]);
+  }
+  const seen = new Set<string>();
+  const queue = [...start];
+  while (queue.length > 0) {
+    const n = queue.pop() as string;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const m of next.get(n) ?? []) if (!seen.has(m)) queue.push(m);
+  }
+  return seen;
+}
+
+/**
+ * Hierarchical communities of the graph formed by `edges` (self-loops ignored, parallel edges
+ * summed), computed per connected component so that recomputing one component after an update
+ * gives what a full rebuild would. Communities of fewer than `minSize` members are left out.
+ */
+export function detectCommunities(edges: readonly GraphEdge[], options: { minSize?: number; seed?: number } = {}): Community[] {
+  // NOTE: sorted input makes node order, hence the result, independent of the order rows arrive in.
+  const sorted = [...edges].sort((a, b) => a.source.localeCompare(b.source) || a.target.localeCompare(b.target) || a.weight - b.weight);
+  const out: Community[] = [];
+  const done = new Set<string>();
+  for (const e of sorted) {
+    if (done.has(e.source)) continue;
+    const component = componentsOf([e.source], sorted);
+    for (const n of component) done.add(n);
+    out.push(...componentCommunities(sorted.filter((x) => component.has(x.source)), options));
+  }
+  return out.sort((a, b) => a.level - b.level || a.id.localeCompare(b.id));
+}
+
+/** Louvain on one connected component. */
+function componentCommunities(edges: readonly GraphEdge[], options: { minSize?: number; seed?: number }): Community[] {
+  const graph = new UndirectedGraph<Record<string, never>, { weight: number }>();
+  for (const e of edges) {
+    if (e.source === e.target) continue;
+    graph.mergeNode(e.source);
+    graph.mergeNode(e.target);
+    const w = Math.max(0.01, e.weight);
+    if (graph.hasEdge(e.source, e.target)) graph.updateEdgeAttribute(e.source, e.target, 'weight', (x) => (x ?? 0) + w);
+    else graph.addEdge(e.source, e.target, { weight: w });
+  }
+  if (graph.size === 0) return [];
+  const detailed = louvain.detailed(graph, { getEdgeWeight: 'weight', rng: seeded(options.seed ?? 42), randomWalk: false });
+  const nodes = graph.nodes();
+  // dendrogram[level][i]: community of node i at that level (ids local to the level).
+  const raw: ArrayLike<number>[] = detailed.dendrogram ?? [];
+  // The dendrogram starts with every node alone; consecutive levels that group the nodes the
+  // same way are one level. What remains is numbered from 0 (finest) upwards.
+  const levels = (raw.length > 0 ? raw : [Uint32Array.from(nodes.map((n) => detailed.communities[n] ?? 0))]).filter(
+    (level, i, all) => new Set(Array.from(level)).size < nodes.length && (i === 0 || !samePartition(level, all[i - 1] as ArrayLike<number>, nodes.length)),
+  );
+  const minSize = options.minSize ?? 2;
+  const out: Community[] = [];
+  let parents = new Map<number, string>();
+  for (let level = levels.length - 1; level >= 0; level--) {
+    const assignment = levels[level] as ArrayLike<number>;
+    const groups = new Map<number, string[]>();
+    nodes.forEach((n, i) => groups.set(assignment[i] ?? 0, [...(groups.get(assignment[i] ?? 0) ?? []), n]));
+    const ids = new Map<number, string>();
+    for (const [local, members] of groups) {
+      if (members.length < minSize) continue;
+      const sorted = [...members].sort();
+      const id = communityId(level, sorted);
+      ids.set(local, id);
+      // The parent is the community of the next level up holding this community's first member.
+      const upper = level + 1 < levels.length ? (levels[level + 1] as ArrayLike<number>)[nodes.indexOf(sorted[0] as string)] : undefined;
+      out.push({ id, level, parentId: upper === undefined ? undefined : parents.get(upper), members: sorted });
+    }
+    parents = ids;
+  }
+  return out;
+}

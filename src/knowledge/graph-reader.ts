@@ -1,0 +1,144 @@
+// SQL that reads a tenant's knowledge graph for communities and queries: edges, entities by
+// name, neighbourhoods, candidate chunks by full-text match, corpus statistics, community
+// reports, and chunks by id. Ranking happens elsewhere (bm25.ts, query-engine.ts).
+import type { Queryable } from '../core/db.js';
+import type { GraphEdge } from './communities.js';
+
+export interface ChunkRow {
+  readonly tenantId: string;
+  readonly documentId: string;
+  readonly documentName: string;
+  readonly chunkIndex: number;
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+export interface EntityRow {
+  readonly nameKey: string;
+  readonly name: string;
+  readonly type: string;
+  readonly mentions: number;
+}
+
+export interface RelationRow {
+  readonly relationId: string;
+  readonly sourceKey: string;
+  readonly targetKey: string;
+  readonly source: string;
+  readonly target: string;
+  readonly type: string;
+  readonly weight: number;
+}
+
+export interface CommunityRow {
+  readonly communityId: string;
+  readonly level: number;
+  readonly title: string;
+  readonly report: string;
+  readonly rank: number;
+}
+
+const CHUNK_COLUMNS = `c.tenant_id as "tenantId", c.document_id as "documentId", d.name as "documentName", c.chunk_index as "chunkIndex",
+  c.start_offset as "start", c.end_offset as "end", c.text`;
+const RELATION_COLUMNS = `relation_id as "relationId", source_key as "sourceKey", target_key as "targetKey", source_name as source,
+  target_name as target, type, weight`;
+
+/** Every edge of the tenant's graph (relations between node keys). */
+export async function selectEdges(tx: Queryable, tenantId: string): Promise<GraphEdge[]> {
+  const { rows } = await tx.query<GraphEdge>('select source_key as source, target_key as target, weight from kg_relations where tenant_id = $1', [tenantId]);
+  return rows;
+}
+
+/** Entities whose name key is one of `keys` (or whose aliases contain one), with their mention counts. */
+export async function selectEntitiesByKeys(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<EntityRow[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await tx.query<EntityRow>(
+    `select e.name_key as "nameKey", e.name, e.type,
+            (select count(*)::int from kg_entity_mentions m where m.tenant_id = e.tenant_id and m.entity_id = e.entity_id) as mentions
+     from kg_entities e where e.tenant_id = $1 and e.name_key = any($2::text[])`,
+    [tenantId, keys],
+  );
+  return rows;
+}
+
+/** Relations touching any of `keys`, strongest first. */
+export async function selectNeighbourhood(tx: Queryable, tenantId: string, keys: readonly string[], limit: number): Promise<RelationRow[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await tx.query<RelationRow>(
+    `select ${RELATION_COLUMNS} from kg_relations where tenant_id = $1 and (source_key = any($2::text[]) or target_key = any($2::text[]))
+     order by weight desc, relation_id limit $3`,
+    [tenantId, keys, limit],
+  );
+  return rows;
+}
+
+/** Relations with both ends among `keys` (a community's internal edges). */
+export async function selectRelationsWithin(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<RelationRow[]> {
+  const { rows } = await tx.query<RelationRow>(
+    `select ${RELATION_COLUMNS} from kg_relations where tenant_id = $1 and source_key = any($2::text[]) and target_key = any($2::text[])
+     order by weight desc, relation_id`,
+    [tenantId, keys],
+  );
+  return rows;
+}
+
+/** Chunks holding mentions of the given entities (by node key) or relations, most mentions first. */
+export async function selectMentionChunks(tx: Queryable, tenantId: string, nodeKeys: readonly string[], relationIds: readonly string[], limit: number): Promise<(ChunkRow & { mentions: number })[]> {
+  const { rows } = await tx.query<ChunkRow & { mentions: number }>(
+    `with hits as (
+       select m.document_id, m.chunk_index from kg_entity_mentions m join kg_entities e on e.tenant_id = m.tenant_id and e.entity_id = m.entity_id
+         where m.tenant_id = $1 and e.name_key = any($2::text[])
+       union all
+       select m.document_id, m.chunk_index from kg_relation_mentions m where m.tenant_id = $1 and m.relation_id = any($3::text[])
+     ), counted as (select document_id, chunk_index, count(*)::int as mentions from hits group by document_id, chunk_index)
+     select ${CHUNK_COLUMNS}, h.mentions from counted h
+       join kg_chunks c on c.tenant_id = $1 and c.document_id = h.document_id and c.chunk_index = h.chunk_index
+       join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
+     order by h.mentions desc, c.document_id, c.chunk_index limit $4`,
+    [tenantId, nodeKeys, relationIds, limit],
+  );
+  return rows;
+}
+
+/** Chunks matching any of `terms` by full-text search, best `ts_rank` first (candidates for BM25). */
+export async function selectChunksMatching(tx: Queryable, tenantId: string, terms: readonly string[], limit: number): Promise<ChunkRow[]> {
+  if (terms.length === 0) return [];
+  const { rows } = await tx.query<ChunkRow>(
+    `select ${CHUNK_COLUMNS} from kg_chunks c join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
+     where c.tenant_id = $1 and to_tsvector('simple', c.text) @@ to_tsquery('simple', $2)
+     order by ts_rank(to_tsvector('simple', c.text), to_tsquery('simple', $2)) desc, c.document_id, c.chunk_index limit $3`,
+    [tenantId, terms.join(' | '), limit],
+  );
+  return rows;
+}
+
+/** Corpus statistics of the tenant's chunks for BM25: count, average length in characters, and per-term document frequency. */
+export async function selectChunkStats(tx: Queryable, tenantId: string, terms: readonly string[]): Promise<{ count: number; averageChars: number; df: Map<string, number> }> {
+  const { rows } = await tx.query<{ count: number; avg: number | null }>(
+    'select count(*)::int as count, avg(end_offset - start_offset)::float8 as avg from kg_chunks where tenant_id = $1',
+    [tenantId],
+  );
+  const { rows: dfRows } = await tx.query<{ term: string; df: number }>(
+    `select t.term, (select count(*)::int from kg_chunks c where c.tenant_id = $1 and to_tsvector('simple', c.text) @@ to_tsquery('simple', t.term)) as df
+     from unnest($2::text[]) as t(term)`,
+    [tenantId, terms],
+  );
+  return { count: rows[0]?.count ?? 0, averageChars: rows[0]?.avg ?? 0, df: new Map(dfRows.map((r) => [r.term, r.df])) };
+}
+
+/** Every community report of the tenant. */
+export async function selectCommunities(tx: Queryable, tenantId: string): Promise<(CommunityRow & { members: string[] })[]> {
+  const { rows } = await tx.query<CommunityRow & { members: string[] }>(
+    `select c.community_id as "communityId", c.level, c.title, c.report, c.rank,
+            array(select m.name_key from kg_community_members m where m.tenant_id = c.tenant_id and m.community_id = c.community_id order by m.name_key) as members
+     from kg_communities c where c.tenant_id = $1 order by c.level, c.rank desc, c.community_id`,
+    [tenantId],
+  );
+  return rows;
+}
+
+/** Entity names and types of node keys (for reports). */
+export async function selectNodes(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<EntityRow[]> {
+  return selectEntitiesByKeys(tx, tenantId, keys);
+}

@@ -1,0 +1,111 @@
+// Answers questions over a tenant's graph without an LLM, in three modes: local (entities the
+// question names, their neighbourhood, the chunks that mention them), global (community
+// reports ranked and combined, map-reduce style) and naive (chunks only). BM25 ranks every
+// list; every answer cites the document, chunk and offsets it rests on.
+import type { Queryable } from '../core/db.js';
+import { ValidationError } from '../core/errors.js';
+import { assertOwnChunks, bestSentences, candidateKeys, composeAnswer, longestMatches } from './answer-builder.js';
+import { rank, tokenize, type CorpusStats } from './bm25.js';
+import { relationSentence } from './community-reports.js';
+import {
+  selectChunkStats, selectChunksMatching, selectCommunities, selectEntitiesByKeys, selectMentionChunks, selectNeighbourhood,
+  selectRelationsWithin, type ChunkRow, type RelationRow,
+} from './graph-reader.js';
+
+export const QUERY_MODES = ['local', 'global', 'naive'] as const;
+export type QueryMode = (typeof QUERY_MODES)[number];
+
+export interface Citation {
+  readonly documentId: string;
+  readonly documentName: string;
+  readonly chunkIndex: number;
+  readonly start: number;
+  readonly end: number;
+  readonly snippet: string;
+}
+
+export interface Answer {
+  readonly question: string;
+  readonly mode: QueryMode;
+  readonly answer: string;
+  readonly citations: readonly Citation[];
+  readonly entities: readonly { name: string; type: string }[];
+  readonly relations: readonly { source: string; type: string; target: string }[];
+  /** Always false here: this engine is extractive. */
+  readonly llmUsed: false;
+}
+
+export interface QueryOptions {
+  /** Most chunks cited (default 5). */
+  readonly limit?: number;
+}
+
+const MAX_QUESTION = 2000;
+const CANDIDATES = 200;
+
+const citationOf = (c: ChunkRow): Citation => ({
+  documentId: c.documentId, documentName: c.documentName, chunkIndex: c.chunkIndex, start: c.start, end: c.end,
+  snippet: c.text.length > 240 ? `${c.text.slice(0, 237)}…` : c.text,
+});
+const relationOf = (r: RelationRow): { source: string; type: string; target: string } => ({ source: r.source, type: r.type, target: r.target });
+
+/** BM25 statistics of the tenant's whole chunk corpus for the question's terms. */
+async function chunkStats(tx: Queryable, tenantId: string, terms: readonly string[], sample: readonly ChunkRow[]): Promise<CorpusStats> {
+  const s = await selectChunkStats(tx, tenantId, terms);
+  const chars = sample.reduce((n, c) => n + c.text.length, 0);
+  const tokens = sample.reduce((n, c) => n + tokenize(c.text).length, 0);
+  const charsPerToken = tokens === 0 ? 6 : chars / tokens;
+  return { count: Math.max(1, s.count), averageLength: s.averageChars / charsPerToken, documentFrequency: s.df };
+}
+
+async function rankChunks(tx: Queryable, tenantId: string, question: string, chunks: readonly (ChunkRow & { mentions?: number })[], limit: number): Promise<ChunkRow[]> {
+  const stats = await chunkStats(tx, tenantId, tokenize(question), chunks);
+  const ranked = rank(question, chunks, (c) => c.text, stats, (c) => Math.log1p(c.mentions ?? 0) * 0.5);
+  return ranked.slice(0, limit).map((r) => r.item);
+}
+
+function finish(question: string, mode: QueryMode, tenantId: string, chunks: readonly ChunkRow[], facts: readonly string[], entities: Answer['entities'], relations: Answer['relations']): Answer {
+  assertOwnChunks(tenantId, chunks);
+  const sentences = bestSentences(question, chunks.map((c, i) => ({ text: c.text, citation: i + 1 })));
+  return { question, mode, answer: composeAnswer(facts, sentences), citations: chunks.map(citationOf), entities, relations, llmUsed: false };
+}
+
+/** Answers `question` for `tenantId` in `mode`. Run it inside a transaction scoped to the tenant. */
+export async function answerQuestion(tx: Queryable, tenantId: string, question: string, mode: QueryMode, options: QueryOptions = {}): Promise<Answer> {
+  const q = question.trim();
+  if (q === '' || q.length > MAX_QUESTION) throw new ValidationError(`a question must have 1 to ${MAX_QUESTION} characters`);
+  const limit = Math.min(Math.max(1, options.limit ?? 5), 20);
+  const terms = tokenize(q);
+  switch (mode) {
+    case 'naive': {
+      const chunks = await rankChunks(tx, tenantId, q, await selectChunksMatching(tx, tenantId, terms, CANDIDATES), limit);
+      return finish(q, mode, tenantId, chunks, [], [], []);
+    }
+    case 'local': {
+      const matched = await selectEntitiesByKeys(tx, tenantId, candidateKeys(q));
+      const keys = longestMatches([...new Set(matched.map((e) => e.nameKey))]);
+      const entities = matched.filter((e) => keys.includes(e.nameKey));
+      const neighbourhood = await selectNeighbourhood(tx, tenantId, keys, 30);
+      const pool = keys.length === 0 ? await selectChunksMatching(tx, tenantId, terms, CANDIDATES) : await selectMentionChunks(tx, tenantId, keys, neighbourhood.map((r) => r.relationId), CANDIDATES);
+      const chunks = await rankChunks(tx, tenantId, q, pool, limit);
+      const facts = rank(q, neighbourhood, (r) => `${r.source} ${r.type.replace(/_/g, ' ')} ${r.target}`).slice(0, 5).map((r) => relationSentence(r.item));
+      return finish(q, mode, tenantId, chunks, facts.length > 0 ? facts : neighbourhood.slice(0, 5).map(relationSentence), entities.map((e) => ({ name: e.name, type: e.type })), neighbourhood.map(relationOf));
+    }
+    case 'global': {
+      const reports = rank(q, await selectCommunities(tx, tenantId), (c) => c.report).slice(0, 3);
+      // Map: the lines of each report that speak to the question; reduce: the best of them overall.
+      const lines = reports.flatMap((r) => r.item.report.split('\n').filter((l) => l.startsWith('- ') || l.startsWith('> ')).map((l) => l.slice(2)));
+      const facts = rank(q, lines, (l) => l).slice(0, 6).map((r) => r.item);
+      const members = [...new Set(reports.flatMap((r) => r.item.members))];
+      const relations = members.length === 0 ? [] : (await selectRelationsWithin(tx, tenantId, members)).slice(0, 20);
+      const pool = members.length === 0 ? [] : await selectMentionChunks(tx, tenantId, members, relations.map((r) => r.relationId), CANDIDATES);
+      const chunks = await rankChunks(tx, tenantId, q, pool, limit);
+      const entities = (await selectEntitiesByKeys(tx, tenantId, members)).map((e) => ({ name: e.name, type: e.type }));
+      return finish(q, mode, tenantId, chunks, facts, entities, relations.map(relationOf));
+    }
+    default: {
+      const never: never = mode;
+      throw new ValidationError(`unknown query mode '${String(never)}'`);
+    }
+  }
+}
