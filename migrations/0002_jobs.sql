@@ -1,9 +1,11 @@
 -- 0002: the async work executor: a tenant-fair, crash-safe job queue.
 --
 -- jobs          one row per job; tenant_id leads the primary key and every unique index.
--- job_tenants   per-tenant ready-work table: exact queued/running counts (admission caps,
---               concurrency caps) and the rotation position (served_seq) that fair claiming
---               walks, least recently served tenant first.
+-- job_tenants   per-tenant ready-work table: the exact count of queued jobs (admission caps,
+--               and which tenants a claim considers) and the rotation position (served_seq) that
+--               fair claiming walks, least recently served tenant first. Running jobs are not
+--               counted here, so settling an attempt takes no lock on this hot row; concurrency
+--               caps count them through jobs_running when a worker uses caps.
 -- Counts are kept by statement-level triggers with transition tables, so every statement
 -- that moves jobs between states adjusts them exactly once, in the same transaction, and
 -- locks counter rows in tenant_id order (no deadlocks between concurrent claimers).
@@ -51,8 +53,8 @@ create index jobs_ready on jobs (tenant_id, priority desc, run_at, seq) where st
 -- Whether a tenant has a job ready now (run_at passed), probed per tenant by fair claims so
 -- tenants whose jobs all wait for a later run_at take no share of a batch.
 create index jobs_runnable on jobs (tenant_id, run_at) where state = 'queued';
--- The sweep for expired leases.
-create index jobs_leases on jobs (lease_expires_at) where state = 'running';
+-- Running jobs: the sweep for expired leases, and per-tenant running counts for concurrency caps.
+create index jobs_running on jobs (tenant_id, lease_expires_at) where state = 'running';
 create unique index jobs_dedup on jobs (tenant_id, dedup_key);
 -- Listing, newest first (seq is monotonic with creation).
 create index jobs_by_seq on jobs (tenant_id, seq);
@@ -60,42 +62,49 @@ create index jobs_poisoned on jobs (tenant_id, seq) where state = 'poisoned';
 
 create table job_tenants (
   tenant_id  text primary key,
-  -- NOTE: no `>= 0` checks: the trigger's upsert carries negative deltas in its proposed row.
+  -- NOTE: no `>= 0` check: the trigger's upsert carries negative deltas in its proposed row.
   queued     integer not null default 0,
-  running    integer not null default 0,
   served_seq bigint not null default 0
 );
 create index job_tenants_ready on job_tenants (served_seq, tenant_id) where queued > 0;
 
--- Keeps job_tenants exact and wakes workers (NOTIFY iris_jobs) when ready work appears.
+-- Keeps job_tenants exact and wakes workers (NOTIFY iris_jobs) when a tenant's queue goes from
+-- empty to holding ready work. NOTE: only then: a NOTIFY serialises commits (PostgreSQL takes a
+-- global lock to queue notifications), and a worker with free slots is already claiming from a
+-- tenant whose queue was not empty; polling covers jobs that become ready later (run_at).
 create function jobs_tally() returns trigger language plpgsql as $$
 declare
   woke boolean := false;
 begin
   if tg_op = 'INSERT' then
-    insert into job_tenants as t (tenant_id, queued, running)
-      select tenant_id, count(*) filter (where state = 'queued'), count(*) filter (where state = 'running')
-      from new_rows group by tenant_id order by tenant_id
-    on conflict (tenant_id) do update
-      set queued = t.queued + excluded.queued, running = t.running + excluded.running;
-    woke := exists (select 1 from new_rows where state = 'queued' and run_at <= now());
+    with d as (
+      select tenant_id, count(*)::int as dq, bool_or(run_at <= now()) as ready
+      from new_rows where state = 'queued' group by tenant_id
+    ), up as (
+      insert into job_tenants as t (tenant_id, queued)
+        select tenant_id, dq from d order by tenant_id
+      on conflict (tenant_id) do update set queued = t.queued + excluded.queued
+      returning t.tenant_id, t.queued
+    )
+    select exists (select 1 from up join d using (tenant_id) where d.ready and up.queued - d.dq <= 0) into woke;
   elsif tg_op = 'UPDATE' then
-    insert into job_tenants as t (tenant_id, queued, running)
-      select tenant_id, sum(dq), sum(dr) from (
-        select tenant_id, (state = 'queued')::int as dq, (state = 'running')::int as dr from new_rows
+    with d as (
+      select tenant_id, sum(dq)::int as dq, bool_or(ready) as ready from (
+        select tenant_id, 1 as dq, run_at <= now() as ready from new_rows where state = 'queued'
         union all
-        select tenant_id, -(state = 'queued')::int, -(state = 'running')::int from old_rows
-      ) d group by tenant_id having sum(dq) <> 0 or sum(dr) <> 0 order by tenant_id
-    on conflict (tenant_id) do update
-      set queued = t.queued + excluded.queued, running = t.running + excluded.running;
-    woke := exists (select 1 from new_rows where state = 'queued' and run_at <= now());
+        select tenant_id, -1, false from old_rows where state = 'queued'
+      ) x group by tenant_id having sum(dq) <> 0
+    ), up as (
+      insert into job_tenants as t (tenant_id, queued)
+        select tenant_id, dq from d order by tenant_id
+      on conflict (tenant_id) do update set queued = t.queued + excluded.queued
+      returning t.tenant_id, t.queued
+    )
+    select exists (select 1 from up join d using (tenant_id) where d.ready and d.dq > 0 and up.queued - d.dq <= 0) into woke;
   else
-    insert into job_tenants as t (tenant_id, queued, running)
-      select tenant_id, -count(*) filter (where state = 'queued'), -count(*) filter (where state = 'running')
-      from old_rows group by tenant_id
-      having count(*) filter (where state in ('queued', 'running')) > 0 order by tenant_id
-    on conflict (tenant_id) do update
-      set queued = t.queued + excluded.queued, running = t.running + excluded.running;
+    insert into job_tenants as t (tenant_id, queued)
+      select tenant_id, -count(*) from old_rows where state = 'queued' group by tenant_id order by tenant_id
+    on conflict (tenant_id) do update set queued = t.queued + excluded.queued;
   end if;
   if woke then
     perform pg_notify('iris_jobs', '');

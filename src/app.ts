@@ -1,15 +1,23 @@
 // The composition root: wires every context from the compiled configuration. One place
 // decides what talks to what; no module-level singletons hold connections.
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadSigner, makeAuditReader, makeLedger, type AuditReader, type Ledger } from './audit/index.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { IrisConfig } from './core/config.js';
-import type { RequestContext } from './core/context.js';
+import { setDefaultDecisions, type RequestContext } from './core/context.js';
 import { platformScope, type Database } from './core/db.js';
 import { newRequestId, PLATFORM } from './core/ids.js';
 import { buildServer, makeIdentity, type Identity } from './gateway/index.js';
+import { makeRequestGate } from './gateway/admission.js';
+import { makeAdmission } from './gateway/admission-control.js';
+import { makeMemoryLimiter, makeRedisLimiter } from './gateway/admission-limiter.js';
+import { registerPolicyRoutes } from './gateway/policy-routes.js';
+import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleService, type DecisionLog, type PolicyRuntime } from './policy/index.js';
+import { irisLoggerOptions, makeTelemetry, type Telemetry } from './observability/index.js';
+import { authorizeAction } from './core/context.js';
+import { jobRoutes, makeJobKindRegistry, makeJobQueue, makeWorker, registerBuiltinKinds, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from './jobs/index.js';
 import { migrate, openDatabase, pendingMigrations, type MigrationResult } from './store/index.js';
 import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Directory, type KeyService, type TenantService } from './tenants/index.js';
 
@@ -21,6 +29,10 @@ export interface AppDeps {
   /** An already open database (tests); otherwise the configured one is opened. */
   readonly db?: Database;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Extra telemetry wiring (tests: an in-memory span exporter). */
+  readonly spanProcessors?: Parameters<typeof makeTelemetry>[1]['spanProcessors'];
+  /** 'off' leaves admission and policy out of the request path (benchmarks only; not configurable). */
+  readonly gate?: 'on' | 'off';
 }
 
 export interface App {
@@ -33,6 +45,16 @@ export interface App {
   readonly ledger: Ledger;
   readonly auditReader: AuditReader;
   readonly identity: Identity;
+  /** Cedar decisions and policy bundles of this replica. */
+  readonly policy: PolicyRuntime;
+  readonly bundles: BundleService;
+  readonly decisions: DecisionLog;
+  readonly telemetry: Telemetry;
+  /** The async work executor: job kinds and the tenant-fair queue. */
+  readonly jobKinds: JobKindRegistry;
+  readonly jobs: JobQueue;
+  /** Starts a worker on this app's database (iris up, iris worker). */
+  startWorker(opts?: { concurrency?: number }): Promise<Worker>;
   readonly migration: MigrationResult | undefined;
   readonly signingKeyGenerated: boolean;
   /** A context for Iris's own control loops (seeding, purges): the platform itself. */
@@ -47,7 +69,10 @@ export class MigrationFailedError extends Error {}
 /** Builds Iris from configuration: store, migrations, contexts, the HTTP server. */
 export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise<App> {
   const clock = deps.clock ?? systemClock;
-  const db = deps.db ?? (await openDatabase(config));
+  let directoryRef: Directory | undefined;
+  const telemetry = makeTelemetry(config, { version: VERSION, placement: (id) => directoryRef?.tenant(id), spanProcessors: deps.spanProcessors ?? [] });
+  const rawDb = deps.db ?? (await openDatabase(config));
+  const db = telemetry.instrumentDatabase(rawDb);
   const ownsDb = deps.db === undefined;
   try {
     let migration: MigrationResult | undefined;
@@ -57,13 +82,69 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     }
     const { signer, generated } = loadSigner({ pem: config.ledgerSigningKeyPem, dataDir: config.dataDir, name: config.ledgerOrigin });
     const ledger = makeLedger({ signer, clock });
-    const auditReader = makeAuditReader(ledger);
+    const auditReader = telemetry.instrumentLedgerVerify(makeAuditReader(ledger));
     const tenants = makeTenantService({ db, ledger, clock, region: config.region, knownRegions: config.knownRegions, deleteGraceSeconds: config.tenantDeleteGraceSeconds });
     const keys = makeKeyService({ db, ledger, clock });
     const directory = makeDirectory({ db });
+    directoryRef = directory;
     const identity = makeIdentity({ directory, clock });
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'iris_' });
+    const policy = await makePolicyRuntime({
+      region: config.region,
+      dataDir: config.dataDir,
+      signingKeyPem: config.policySigningKeyPem,
+      trustedKeysFile: config.policyTrustedKeysFile,
+      cacheSize: config.policyCacheSize,
+      maxBundleBytes: config.policyMaxBundleBytes,
+      tenantFacts: (id) => {
+        const t = directory.tenant(id);
+        return t ? { region: t.homeRegion, tier: t.tier } : undefined;
+      },
+      clock,
+    });
+    setDefaultDecisions(policy.internalDecide);
+    const memoryLimiter = makeMemoryLimiter(clock);
+    const limiter = config.redisUrl === undefined ? memoryLimiter : makeRedisLimiter({ url: config.redisUrl, prefix: config.redisKeyPrefix, fallback: memoryLimiter });
+    const admission = config.rateLimitsEnabled
+      ? makeAdmission({ limiter, quotas: (id) => directory.tenant(id)?.quotas, routeShare: config.rateRouteShare, serviceRps: config.rateServiceRps, serviceBurst: config.rateServiceBurst, clock, onRejected: (tenantId, limit) => telemetry.signals.rateLimited(tenantId, limit) })
+      : undefined;
+    const registry = telemetry.registry;
+    const decisionLog = makeDecisionLog({
+      db,
+      clock,
+      sampleRate: config.policyDecisionSampleRate,
+      observe: ({ decision }) => {
+        telemetry.signals.policyDecision(decision.inputs.principalTenant, decision.errors.length > 0 ? 'error' : decision.allowed ? 'allow' : 'deny');
+        telemetry.signals.cacheLookup(decision.inputs.principalTenant, 'policy', decision.cached);
+      },
+    });
+    const bundles = makeBundleService({ db, ledger, clock, pdp: policy.pdp, trust: policy.trust, maxBytes: config.policyMaxBundleBytes, builtin: policy.builtin });
+    const gate = makeRequestGate({ pdp: policy.pdp, admission, upstreamRegions: config.upstreamRegions, onDecision: (d) => decisionLog.record(d) });
+
+    // The executor: state changes of jobs started by users are audited in the same transaction.
+    const jobKinds = registerBuiltinKinds(makeJobKindRegistry());
+    const onJobStateChange: JobStateChangeHook = async (tx, job, from, to, change) => {
+      if (job.createdBy === null || !job.createdBy.startsWith('key:')) return;
+      const keyId = change.actor.startsWith('key:') ? change.actor.slice(4) : change.actor;
+      const key = directory.key(keyId);
+      const ctx: RequestContext = {
+        principal: { keyId, role: key?.role ?? 'platform-admin', tenantId: key?.tenantId ?? PLATFORM },
+        requestId: change.requestId ?? newRequestId(),
+        traceId: job.traceContext?.traceparent?.split('-')[1],
+        sourceIp: undefined,
+      };
+      await ledger.append(tx, ctx, { log: job.tenantId, action: `job.${change.reason}`, resource: { kind: 'Job', id: job.jobId }, before: from === null ? null : { state: from }, after: { state: to } });
+    };
+    const workers: Worker[] = [];
+    const jobs = makeJobQueue({ db, registry: jobKinds, onStateChange: onJobStateChange, maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs });
+    const jobRouteDeps = jobRoutes({
+      queue: jobs,
+      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Job'),
+      requestContext: (req) => ({
+        requestId: req.id,
+        actor: `key:${req.ctx.principal.keyId}`,
+        ...(req.ctx.traceId ? { traceparent: `00-${req.ctx.traceId}-${randomBytes(8).toString('hex')}-01` } : {}),
+      }),
+    });
 
     const systemContext = (): RequestContext => ({
       principal: { keyId: 'system', role: 'platform-admin', tenantId: PLATFORM },
@@ -80,10 +161,11 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       });
     }
     await directory.start();
+    await bundles.start();
 
     const server = await buildServer(
-      { db, identity, tenants, keys, ledger, auditReader, registry, pendingMigrations: () => pendingMigrations(db) },
-      { bodyLimitBytes: config.bodyLimitBytes, logger: deps.logger ?? false, version: VERSION },
+      { db, identity, tenants, keys, ledger, auditReader, registry, telemetry: telemetry.http, gate: deps.gate === 'off' ? undefined : gate, pendingMigrations: () => pendingMigrations(db), extraRoutes: [(a) => void a.register(jobRouteDeps), (a) => registerPolicyRoutes(a, { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes })] },
+      { bodyLimitBytes: config.bodyLimitBytes, logger: irisLoggerOptions(deps.logger ?? false), version: VERSION },
     );
 
     // Control loops: last-used times of keys, and purging tenants past their grace period.
@@ -107,6 +189,18 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       ledger,
       auditReader,
       identity,
+      policy,
+      bundles,
+      decisions: decisionLog,
+      telemetry,
+      jobKinds,
+      jobs,
+      async startWorker(opts = {}) {
+        const worker = makeWorker({ db, registry: jobKinds, onStateChange: onJobStateChange }, { concurrency: opts.concurrency ?? 4 });
+        await worker.start();
+        workers.push(worker);
+        return worker;
+      },
       migration,
       signingKeyGenerated: generated,
       systemContext,
@@ -118,11 +212,17 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         await server.close();
         await flushUsage().catch(() => undefined);
         await directory.stop();
+        await limiter.close();
+        await bundles.stop();
+        await Promise.all(workers.map((w) => w.stop()));
+        await decisionLog.stop();
         if (ownsDb) await db.close();
+        await telemetry.shutdown();
       },
     };
   } catch (err) {
     if (ownsDb) await db.close().catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined);
     throw err;
   }
 }

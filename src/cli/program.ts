@@ -2,9 +2,13 @@
 // commands of this folder and the server commands (up, serve, migrate).
 import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
+import { registerAlertsCommands } from './alerts-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { DEFAULT_API, type CliEnvironment } from './cli-config.js';
+import { registerExtractCommand } from './extract-command.js';
+import { registerJobCommands } from './job-commands.js';
 import { registerKeyCommands } from './key-commands.js';
+import { registerPolicyCommands } from './policy-commands.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { registerTenantCommands } from './tenant-commands.js';
 
@@ -52,7 +56,11 @@ export function buildProgram(env: CliEnvironment, registerMore: readonly ((progr
   registerTenantCommands(program, env);
   registerKeyCommands(program, env);
   registerAuditCommands(program, env);
+  registerJobCommands(program, env);
+  registerPolicyCommands(program, env);
   for (const register of registerMore) register(program);
+  registerAlertsCommands(program);
+  registerExtractCommand(program);
 
   program.addHelpText('after', () =>
     [

@@ -33,7 +33,7 @@ function onSignals(app: App): void {
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
-async function start(cfg: IrisConfig, opts: { seed: boolean }): Promise<void> {
+async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }): Promise<void> {
   let app: App;
   try {
     app = await createApp(cfg, { logger: { level: cfg.logLevel, redact: ['req.headers.authorization'] } });
@@ -42,6 +42,7 @@ async function start(cfg: IrisConfig, opts: { seed: boolean }): Promise<void> {
   }
   onSignals(app);
   const seeded = opts.seed ? await seedDemoTenants(app) : [];
+  if (opts.workers > 0) await app.startWorker({ concurrency: opts.workers });
   const admin = await localAdminToken(app);
   let address: string;
   try {
@@ -61,6 +62,7 @@ async function start(cfg: IrisConfig, opts: { seed: boolean }): Promise<void> {
     admin.source === 'env'
       ? '  Admin      the platform-admin token is IRIS_BOOTSTRAP_TOKEN'
       : `  Admin      platform-admin token (also in ${cfg.dataDir}/admin-token):\n             ${admin.token}`,
+    opts.workers > 0 ? `  Workers    ${opts.workers} job slots in this process (iris worker runs more)` : '',
     seeded.length > 0 ? `  Seeded     demo tenants: ${seeded.join(', ')}` : '',
     `  Try        npx iris tenants list --api ${address}`,
     '',
@@ -74,15 +76,35 @@ export function registerServerCommands(program: Command): void {
     .summary('run Iris in one process (API, gateway, workers) with demo data')
     .description('Run Iris in one process on the configured store (PGlite by default), seeded with demo tenants: what `npm start` runs.')
     .option('--no-seed', 'do not create the demo tenants on an empty store')
+    .option('--workers <n>', 'job slots of the in-process worker (0: none)', (v) => Number.parseInt(v, 10), 4)
     .addHelpText('after', '\nEnvironment: IRIS_PORT (8080), IRIS_DATA_DIR (.iris), DATABASE_URL (unset: embedded PGlite), IRIS_BOOTSTRAP_TOKEN.\nExample:\n  IRIS_PORT=9090 iris up')
-    .action(async (opts: { seed: boolean }) => start(config(), opts));
+    .action(async (opts: { seed: boolean; workers: number }) => start(config(), opts));
 
   program
     .command('serve')
     .summary('run the API and gateway (one stateless replica)')
     .description('Run the API and gateway (stateless: run N replicas against one PostgreSQL). No demo data.')
     .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://iris@db:5432/iris IRIS_BOOTSTRAP_TOKEN=... iris serve')
-    .action(async () => start(config(), { seed: false }));
+    .action(async () => start(config(), { seed: false, workers: 0 }));
+
+  program
+    .command('worker')
+    .summary('run async job workers (stateless: run N against one PostgreSQL)')
+    .description('Run queue workers that claim jobs fairly across tenants. Needs DATABASE_URL for more than one process (the embedded store is single-process: use iris up there).')
+    .option('--concurrency <n>', 'jobs this process runs at once', (v) => Number.parseInt(v, 10), 8)
+    .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://iris@db:5432/iris iris worker --concurrency 16')
+    .action(async (opts: { concurrency: number }) => {
+      const cfg = config();
+      let app: App;
+      try {
+        app = await createApp(cfg, { logger: { level: cfg.logLevel } });
+      } catch (err) {
+        fail(err);
+      }
+      onSignals(app);
+      const worker = await app.startWorker({ concurrency: opts.concurrency });
+      process.stdout.write(`Iris worker ${worker.id} running with ${opts.concurrency} slots on ${cfg.databaseUrl ? redactUrl(cfg.databaseUrl) : 'the embedded store'}\n`);
+    });
 
   program
     .command('migrate')

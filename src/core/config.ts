@@ -20,6 +20,36 @@ export interface IrisConfig {
   readonly logLevel: string;
   readonly applyMigrationsOnStart: boolean;
   readonly poolSize: number;
+  /** Telemetry (issue 6): OTLP/HTTP traces endpoint (…/v1/traces); undefined exports nothing. */
+  readonly otlpTracesEndpoint: string | undefined;
+  readonly serviceName: string;
+  /** Release colour of this deployment (blue/green), a label on every metric. */
+  readonly releaseColor: string;
+  /** Tenants with their own metric labels (by traffic); the rest are counted per tier. */
+  readonly metricsTopTenants: number;
+  /** false turns off per-request metrics and tracing (benchmarks measure the difference). */
+  readonly telemetryEnabled: boolean;
+  /** Redis for rate limits shared by all replicas (IRIS_REDIS_URL or REDIS_URL); undefined: in memory. */
+  readonly redisUrl: string | undefined;
+  /** Prefix of every rate-limit key in Redis (replicas sharing limits share it). */
+  readonly redisKeyPrefix: string;
+  /** PEM of the Ed25519 key that signs the built-in policy bundle; generated under dataDir when unset. */
+  readonly policySigningKeyPem: string | undefined;
+  /** JSON file of further trusted bundle keys: [{"publicKey": PEM, "notAfter"?: date}]. */
+  readonly policyTrustedKeysFile: string | undefined;
+  /** Share of allow decisions written to the decision log (denies are always written). */
+  readonly policyDecisionSampleRate: number;
+  readonly policyCacheSize: number;
+  readonly policyMaxBundleBytes: number;
+  /** Rate limits, concurrency caps and quotas at admission. */
+  readonly rateLimitsEnabled: boolean;
+  /** Share of a tenant's rate one route may use (per tenant+route limit). */
+  readonly rateRouteShare: number;
+  /** Per-service limit (all tenants together), requests/s and burst. */
+  readonly rateServiceRps: number;
+  readonly rateServiceBurst: number;
+  /** Regions of the upstream services each service class uses (residency input), e.g. knowledge=us-east. */
+  readonly upstreamRegions: Readonly<Record<string, readonly string[]>>;
 }
 
 export class ConfigError extends Error {}
@@ -42,6 +72,42 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name} must be true or false, got '${raw}'.`);
+}
+
+/** OTLP/HTTP traces URL: the signal-specific variable as is, else the base endpoint + /v1/traces. */
+function otlpEndpoint(env: Env): string | undefined {
+  const specific = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.IRIS_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url = specific || (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (url !== undefined && !/^https?:\/\//.test(url)) throw new ConfigError(`The OTLP endpoint must be an http(s) URL, got '${url}'.`);
+  return url;
+}
+
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got '${raw}'.`);
+  return n;
+}
+
+function redisUrl(env: Env): string | undefined {
+  const url = env.IRIS_REDIS_URL || env.REDIS_URL || undefined;
+  if (url !== undefined && !/^rediss?:\/\//.test(url)) throw new ConfigError(`IRIS_REDIS_URL must start with redis:// or rediss://, got '${url.split(':')[0] ?? ''}:…'.`);
+  return url;
+}
+
+/** IRIS_UPSTREAM_REGIONS: `service=region[,region];service=region`. */
+function upstreamRegions(env: Env, known: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const part of (env.IRIS_UPSTREAM_REGIONS ?? '').split(';').map((p) => p.trim()).filter((p) => p !== '')) {
+    const [service, regions] = part.split('=');
+    const list = (regions ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
+    if (!service || list.length === 0) throw new ConfigError(`IRIS_UPSTREAM_REGIONS: '${part}' is not service=region[,region].`);
+    for (const r of list) if (!known.includes(r)) throw new ConfigError(`IRIS_UPSTREAM_REGIONS: region '${r}' is not one of IRIS_KNOWN_REGIONS.`);
+    out[service.trim()] = list;
+  }
+  return out;
 }
 
 /** Builds the frozen configuration from an environment (process.env by default). */
@@ -77,6 +143,23 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     logLevel: env.IRIS_LOG_LEVEL ?? 'info',
     applyMigrationsOnStart: bool(env, 'IRIS_MIGRATE_ON_START', true),
     poolSize: int(env, 'IRIS_DB_POOL_SIZE', 10, 1, 200),
+    otlpTracesEndpoint: otlpEndpoint(env),
+    serviceName: env.OTEL_SERVICE_NAME || 'iris',
+    releaseColor: env.IRIS_RELEASE_COLOR || 'blue',
+    metricsTopTenants: int(env, 'IRIS_METRICS_TOP_TENANTS', 20, 0, 500),
+    telemetryEnabled: bool(env, 'IRIS_TELEMETRY', true),
+    redisUrl: redisUrl(env),
+    redisKeyPrefix: env.IRIS_REDIS_PREFIX || 'iris:rl:',
+    policySigningKeyPem: env.IRIS_POLICY_SIGNING_KEY === '' ? undefined : env.IRIS_POLICY_SIGNING_KEY,
+    policyTrustedKeysFile: env.IRIS_POLICY_TRUSTED_KEYS === '' ? undefined : env.IRIS_POLICY_TRUSTED_KEYS,
+    policyDecisionSampleRate: fraction(env, 'IRIS_POLICY_DECISION_SAMPLE', 1),
+    policyCacheSize: int(env, 'IRIS_POLICY_CACHE_SIZE', 10_000, 0, 10_000_000),
+    policyMaxBundleBytes: int(env, 'IRIS_POLICY_MAX_BUNDLE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    rateLimitsEnabled: bool(env, 'IRIS_RATE_LIMITS', true),
+    rateRouteShare: fraction(env, 'IRIS_RATE_ROUTE_SHARE', 0.5),
+    rateServiceRps: int(env, 'IRIS_RATE_SERVICE_RPS', 5000, 1, 10_000_000),
+    rateServiceBurst: int(env, 'IRIS_RATE_SERVICE_BURST', 10_000, 1, 10_000_000),
+    upstreamRegions: upstreamRegions(env, knownRegions),
     ...overrides,
   };
   return Object.freeze(config);

@@ -1,5 +1,5 @@
 // Who is calling and on which request: built by the gateway, passed to every operation.
-import { NotFoundError, ForbiddenError } from './errors.js';
+import { NotFoundError, ForbiddenError, IrisError } from './errors.js';
 import { platformScope, tenantScope, type Scope } from './db.js';
 import { PLATFORM } from './ids.js';
 import { can, type Action, type Role } from './roles.js';
@@ -28,17 +28,58 @@ export function scopeOf(principal: Principal): Scope {
   return crossesTenants(principal) ? platformScope : tenantScope(principal.tenantId);
 }
 
+/** What the policy decision point answered for one (principal, action, tenant). */
+export interface AccessDecision {
+  readonly allowed: boolean;
+  /** @ids of the policies that determined it (for error bodies and decision logs). */
+  readonly policies: readonly string[];
+  /** True when the policy could not be evaluated (a fail-closed deny). */
+  readonly failedClosed?: boolean;
+}
+
+/** Asks the policy decision point (Cedar) about `action` on objects of `tenantId`. */
+export type DecideFn = (principal: Principal, action: string, tenantId: string, kind: string) => AccessDecision;
+
+// NOTE: the gateway binds each request's principal (a fresh object per request) to a decide
+// function that knows the request's facts (source address, route, request id) and its app's
+// policy bundle. Calls without a bound principal (Iris's own control loops) use the default
+// installed by the composition root, or the static role table when none is installed.
+const boundDecisions = new WeakMap<Principal, DecideFn>();
+let defaultDecide: DecideFn | undefined;
+
+/** Binds `principal` (one request's) to the decision point that decides its actions. */
+export function bindDecisions(principal: Principal, decide: DecideFn): void {
+  boundDecisions.set(principal, decide);
+}
+
+/** Installs the decision point for principals no request bound (undefined: the role table). */
+export function setDefaultDecisions(decide: DecideFn | undefined): void {
+  defaultDecide = decide;
+}
+
 /**
  * Decides whether `principal` may do `action` on objects of `tenantId` (a tenant slug or
- * PLATFORM). Another tenant's objects answer 404, exactly as a missing tenant would, so a
- * key cannot learn which tenants exist.
+ * PLATFORM): the policy decision point (Cedar) decides. Another tenant's objects answer 404,
+ * exactly as a missing tenant would, so a key cannot learn which tenants exist; and, whatever
+ * a bundle says, only platform admins cross tenants (defense in depth behind the policies).
  */
-export function authorize(principal: Principal, action: Action, tenantId: string, kind = 'Tenant'): void {
-  if (!crossesTenants(principal) && principal.tenantId !== tenantId) {
+export function authorizeAction(principal: Principal, action: string, tenantId: string, kind = 'Tenant'): void {
+  const decide = boundDecisions.get(principal) ?? defaultDecide;
+  const crosses = !crossesTenants(principal) && principal.tenantId !== tenantId;
+  const decision: AccessDecision = decide ? decide(principal, action, tenantId, kind) : { allowed: !crosses && can(principal.role, action as Action), policies: [] };
+  if (crosses) {
     if (tenantId === PLATFORM) throw new ForbiddenError(`'${action}' on platform-level objects needs a platform key.`);
     throw new NotFoundError(kind, tenantId);
   }
-  if (!can(principal.role, action)) {
-    throw new ForbiddenError(`Role '${principal.role}' may not perform '${action}'.`);
+  if (!decision.allowed) {
+    const forbids = decision.policies;
+    if (decision.failedClosed === true) throw new IrisError('forbidden', 403, `'${action}' is denied: the policy could not be evaluated, so it fails closed.`, { extensions: { failedClosed: true } });
+    if (forbids.length === 0) throw new ForbiddenError(`Role '${principal.role}' may not perform '${action}'.`);
+    throw new IrisError('forbidden', 403, `'${action}' is denied by policy ${forbids.join(', ')}.`, { extensions: { policies: [...forbids] } });
   }
+}
+
+/** `authorizeAction` for the actions of the core role table. */
+export function authorize(principal: Principal, action: Action, tenantId: string, kind = 'Tenant'): void {
+  authorizeAction(principal, action, tenantId, kind);
 }

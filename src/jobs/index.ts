@@ -24,6 +24,7 @@ export {
   type JobLeases,
   type JobLeasesDeps,
   type ProgressUpdate,
+  type SettledJob,
   type Settlement,
   type SettleResult,
 } from './job-leases.js';

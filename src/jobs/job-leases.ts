@@ -30,8 +30,13 @@ export type Settlement =
   | { readonly job: JobAttemptKey; readonly to: 'queued'; readonly delayMs: number; readonly error: JobErrorInfo }
   | { readonly job: JobAttemptKey; readonly to: 'failed' | 'poisoned'; readonly error: JobErrorInfo };
 
+/** An attempt as settled: which job, and the state it went to. */
+export interface SettledJob extends JobAttemptKey {
+  readonly state: JobState;
+}
+
 export interface SettleResult {
-  readonly settled: Job[];
+  readonly settled: SettledJob[];
   /** Attempts this worker no longer held (cancelled, or swept after a lost lease): not written. */
   readonly stale: JobAttemptKey[];
 }
@@ -47,6 +52,12 @@ export interface JobLeases {
   claim(request: ClaimRequest): Promise<Job[]>;
   /** Writes the outcome of attempts this worker holds, in one transaction. */
   settle(workerId: string, settlements: readonly Settlement[]): Promise<SettleResult>;
+  /**
+   * settle() and then claim() in one transaction, saving a commit per batch. When a settlement
+   * requeues a job (backoff), or a state-change hook is set, the two run as separate
+   * transactions instead (lock order).
+   */
+  settleAndClaim(workerId: string, settlements: readonly Settlement[], request: ClaimRequest): Promise<SettleResult & { claimed: Job[] }>;
   /** Extends the leases of attempts still held; returns those no longer held. */
   heartbeat(workerId: string, jobs: readonly JobAttemptKey[], leaseMs: number): Promise<JobAttemptKey[]>;
   /** Gives held attempts back to the queue without counting them as attempts (shutdown). */
@@ -58,113 +69,119 @@ export interface JobLeases {
   prune(olderThanMs: number, limit?: number): Promise<number>;
 }
 
-// Tenants in rotation order (least recently served first) that have a job ready now.
+// NOTE: plans. Freshly filled tables have no statistics (PGlite never gets any unless the
+// worker's maintenance analyzes them), so the statements are written to keep their plan shape
+// without them: per-tenant probes are LATERAL ... LIMIT (index probes, never hash joins over
+// the whole table), batches arrive as unnest() of arrays (the planner sees their exact
+// length), and rows found by a locking subquery are updated by ctid (a TID scan).
+
+// Tenants in rotation order (least recently served first) that have a job ready now, with
+// their running jobs counted only when the worker applies concurrency caps ($3).
 const SELECT_READY_TENANTS = `
-  select t.tenant_id, t.queued, t.running from job_tenants t
+  select t.tenant_id, t.queued,
+         case when $3::boolean then (select count(*)::int from jobs r where r.tenant_id = t.tenant_id and r.state = 'running') else 0 end as running
+  from job_tenants t
+  cross join lateral (
+    select 1 from jobs j
+    where j.tenant_id = t.tenant_id and j.state = 'queued' and j.run_at <= now()
+      and ($2::text[] is null or j.kind = any($2::text[]))
+    limit 1
+  ) ready
   where t.queued > 0
-    and exists (select 1 from jobs j where j.tenant_id = t.tenant_id and j.state = 'queued' and j.run_at <= now()
-                and ($2::text[] is null or j.kind = any($2::text[])))
   order by t.served_seq, t.tenant_id limit $1`;
 
 // One statement: move each allocated tenant to its new place in the rotation (locking their
 // counter rows in tenant_id order), then take up to n ready jobs per tenant, best first.
+// A job updated between the snapshot and its lock is left for the next claim (ctid moved).
 const CLAIM_FAIR = `
   with alloc as (
-    select a.tenant_id, a.n, a.pos from jsonb_to_recordset($1::jsonb) as a(tenant_id text, n int, pos int)
+    select * from unnest($1::text[], $2::int[], $3::int[]) as a(tenant_id, n, pos)
   ),
   round as (select nextval('job_rotation') as n),
   rotated as (
     update job_tenants t set served_seq = (select n from round) * 4096 + alloc.pos
     from alloc
     where t.tenant_id = alloc.tenant_id
-      and t.tenant_id in (select l.tenant_id from job_tenants l
-                          where l.tenant_id in (select tenant_id from alloc) order by l.tenant_id for update)
+      and t.tenant_id in (select l.tenant_id from job_tenants l where l.tenant_id = any($1::text[])
+                          order by l.tenant_id for update)
   ),
   picked as (
-    select p.tenant_id, p.job_id from alloc cross join lateral (
-      select j.tenant_id, j.job_id from jobs j
+    select p.tid from alloc cross join lateral (
+      select j.ctid as tid from jobs j
       where j.tenant_id = alloc.tenant_id and j.state = 'queued' and j.run_at <= now()
-        and ($4::text[] is null or j.kind = any($4::text[]))
+        and ($6::text[] is null or j.kind = any($6::text[]))
       order by j.priority desc, j.run_at, j.seq
       limit alloc.n
       for update of j skip locked
     ) p
   )
-  update jobs j set state = 'running', attempts = j.attempts + 1, lease_owner = $2,
-                    lease_expires_at = now() + $3::double precision * interval '1 millisecond',
+  update jobs j set state = 'running', attempts = j.attempts + 1, lease_owner = $4,
+                    lease_expires_at = now() + $5::double precision * interval '1 millisecond',
                     started_at = now(), updated_at = now()
-  from picked
-  where j.tenant_id = picked.tenant_id and j.job_id = picked.job_id
+  where j.ctid = any(array(select tid from picked)) and j.state = 'queued'
   returning j.*`;
 
-const SETTLE = `
+// Whole rows only when the state-change hook needs them (cheaper to return keys, on PGlite above all).
+const SETTLE_TEMPLATE = `
   with s as (
-    select * from jsonb_to_recordset($2::jsonb)
-      as s(tenant_id text, job_id text, attempts int, state text, delay_ms double precision, result jsonb, error jsonb)
+    select * from unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::double precision[], $7::text[], $8::text[])
+      as s(tenant_id, job_id, attempts, state, delay_ms, result, error)
   ),
   held as (
-    select j.tenant_id, j.job_id from jobs j join s using (tenant_id, job_id)
+    select j.tenant_id, j.job_id from jobs j join s on j.tenant_id = s.tenant_id and j.job_id = s.job_id
     where j.state = 'running' and j.lease_owner = $1 and j.attempts = s.attempts
     order by j.tenant_id, j.job_id for update of j
   )
   update jobs j set
     state = s.state,
-    result = case when s.state = 'succeeded' then s.result else j.result end,
-    last_error = coalesce(s.error, j.last_error),
+    result = case when s.state = 'succeeded' then s.result::jsonb else j.result end,
+    last_error = coalesce(s.error::jsonb, j.last_error),
     run_at = case when s.state = 'queued' then now() + s.delay_ms * interval '1 millisecond' else j.run_at end,
     lease_owner = null, lease_expires_at = null,
     progress_percent = case when s.state = 'succeeded' then 100 else j.progress_percent end,
     finished_at = case when s.state = 'queued' then null else now() end,
     updated_at = now()
-  from s, held
-  where j.tenant_id = s.tenant_id and j.job_id = s.job_id and held.tenant_id = j.tenant_id and held.job_id = j.job_id
+  from s join held on held.tenant_id = s.tenant_id and held.job_id = s.job_id
+  where j.tenant_id = s.tenant_id and j.job_id = s.job_id
     and j.state = 'running' and j.lease_owner = $1 and j.attempts = s.attempts
-  returning j.*`;
+  returning RETURNING`;
 
-const HEARTBEAT = `
-  with k as (
-    select * from jsonb_to_recordset($3::jsonb) as k(tenant_id text, job_id text, attempts int)
-  ),
+const SETTLE_FULL = SETTLE_TEMPLATE.replace('RETURNING', 'j.*');
+const SETTLE_KEYS = SETTLE_TEMPLATE.replace('RETURNING', 'j.tenant_id, j.job_id, j.attempts, j.state');
+
+const HELD_BY = `
   held as (
-    select j.tenant_id, j.job_id from jobs j join k using (tenant_id, job_id)
+    select j.tenant_id, j.job_id from jobs j
+    join unnest($2::text[], $3::text[], $4::int[]) as k(tenant_id, job_id, attempts)
+      on j.tenant_id = k.tenant_id and j.job_id = k.job_id
     where j.state = 'running' and j.lease_owner = $1 and j.attempts = k.attempts
     order by j.tenant_id, j.job_id for update of j
-  )
-  update jobs j set lease_expires_at = now() + $2::double precision * interval '1 millisecond'
+  )`;
+
+const HEARTBEAT = `
+  with ${HELD_BY}
+  update jobs j set lease_expires_at = now() + $5::double precision * interval '1 millisecond'
   from held where j.tenant_id = held.tenant_id and j.job_id = held.job_id and j.state = 'running' and j.lease_owner = $1
   returning j.tenant_id, j.job_id, j.attempts`;
 
 const RELEASE = `
-  with k as (
-    select * from jsonb_to_recordset($2::jsonb) as k(tenant_id text, job_id text, attempts int)
-  ),
-  held as (
-    select j.tenant_id, j.job_id from jobs j join k using (tenant_id, job_id)
-    where j.state = 'running' and j.lease_owner = $1 and j.attempts = k.attempts
-    order by j.tenant_id, j.job_id for update of j
-  )
+  with ${HELD_BY}
   update jobs j set state = 'queued', attempts = greatest(j.attempts - 1, 0), run_at = now(),
                     lease_owner = null, lease_expires_at = null, updated_at = now()
   from held where j.tenant_id = held.tenant_id and j.job_id = held.job_id and j.state = 'running' and j.lease_owner = $1
   returning j.*`;
 
 const PROGRESS = `
-  with k as (
-    select * from jsonb_to_recordset($2::jsonb) as k(tenant_id text, job_id text, attempts int, percent int, message text)
-  ),
-  held as (
-    select j.tenant_id, j.job_id from jobs j join k using (tenant_id, job_id)
-    where j.state = 'running' and j.lease_owner = $1 and j.attempts = k.attempts
-    order by j.tenant_id, j.job_id for update of j
-  )
-  update jobs j set progress_percent = k.percent, progress_message = k.message, updated_at = now()
-  from k, held
-  where j.tenant_id = k.tenant_id and j.job_id = k.job_id and held.tenant_id = j.tenant_id and held.job_id = j.job_id`;
+  with ${HELD_BY},
+  p as (select * from unnest($2::text[], $3::text[], $5::int[], $6::text[]) as p(tenant_id, job_id, percent, message))
+  update jobs j set progress_percent = p.percent, progress_message = p.message, updated_at = now()
+  from held join p on p.tenant_id = held.tenant_id and p.job_id = held.job_id
+  where j.tenant_id = held.tenant_id and j.job_id = held.job_id and j.state = 'running' and j.lease_owner = $1`;
 
 // Expired leases: back to the queue at once (the attempt counts), or poisoned when it was the last.
 const SWEEP = `
   with expired as (
-    select tenant_id, job_id from jobs
+    select ctid as tid from jobs
     where state = 'running' and lease_expires_at < now()
     order by lease_expires_at limit $1
     for update skip locked
@@ -177,18 +194,17 @@ const SWEEP = `
       'message', 'The worker running this attempt stopped renewing its lease (it crashed, was killed or stalled).'),
     finished_at = case when j.attempts >= j.max_attempts then now() else null end,
     updated_at = now()
-  from expired
-  where j.tenant_id = expired.tenant_id and j.job_id = expired.job_id
+  where j.ctid = any(array(select tid from expired)) and j.state = 'running' and j.lease_expires_at < now()
   returning j.*`;
 
 const PRUNE = `
-  delete from jobs where (tenant_id, job_id) in (
-    select tenant_id, job_id from jobs
+  delete from jobs where ctid = any(array(
+    select ctid from jobs
     where state in ('succeeded', 'failed', 'cancelled') and finished_at < now() - $1::double precision * interval '1 millisecond'
-    limit $2)`;
+    limit $2))`;
 
-function attemptKeys(jobs: readonly JobAttemptKey[]): string {
-  return JSON.stringify(jobs.map((j) => ({ tenant_id: j.tenantId, job_id: j.jobId, attempts: j.attempts })));
+function keyArrays(jobs: readonly JobAttemptKey[]): [string[], string[], number[]] {
+  return [jobs.map((j) => j.tenantId), jobs.map((j) => j.jobId), jobs.map((j) => j.attempts)];
 }
 
 function keyOf(j: { tenantId: string; jobId: string; attempts: number }): string {
@@ -220,55 +236,99 @@ export function makeJobLeases(deps: JobLeasesDeps): JobLeases {
   async function notifyAll(tx: Queryable, jobs: readonly Job[], from: JobState, actor: string, reason: (job: Job) => StateChangeReason): Promise<void> {
     const hook = deps.onStateChange;
     if (hook === undefined) return;
-    for (const job of jobs) await hook(tx, job, from, job.state, { actor, requestId: job.requestId, reason: reason(job) });
+    // NOTE: in (tenant_id, job_id) order, so whatever per-tenant rows the hook locks (an audit
+    // log head, say) are locked in the same order by every transaction.
+    const ordered = [...jobs].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
+    for (const job of ordered) await hook(tx, job, from, job.state, { actor, requestId: job.requestId, reason: reason(job) });
+  }
+
+  async function claimIn(tx: Queryable, request: ClaimRequest): Promise<Job[]> {
+    const limit = Math.min(1000, Math.max(1, Math.floor(request.limit)));
+    const kinds = request.kinds === undefined ? null : [...request.kinds];
+    const { rows: backlog } = await tx.query<{ tenant_id: string; queued: number; running: number }>(SELECT_READY_TENANTS, [
+      limit,
+      kinds,
+      request.maxRunningOf !== undefined,
+    ]);
+    if (backlog.length === 0) return [];
+    const allocation = allocateClaims(
+      backlog.map((b) => ({ tenantId: b.tenant_id, queued: b.queued, running: b.running })),
+      { ...request, limit },
+    );
+    if (allocation.length === 0) return [];
+    const { rows } = await tx.query<JobRow>(CLAIM_FAIR, [
+      allocation.map((a) => a.tenantId),
+      allocation.map((a) => a.count),
+      allocation.map((a) => a.position),
+      request.workerId,
+      request.leaseMs,
+      kinds,
+    ]);
+    const jobs = rows.map(toJob).sort((a, b) => b.priority - a.priority || a.seq - b.seq);
+    await notifyAll(tx, jobs, 'queued', workerActor(request.workerId), () => 'claim');
+    return jobs;
+  }
+
+  function settleParams(workerId: string, settlements: readonly Settlement[]): unknown[] {
+    const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+    return [
+      workerId,
+      settlements.map((s) => s.job.tenantId),
+      settlements.map((s) => s.job.jobId),
+      settlements.map((s) => s.job.attempts),
+      settlements.map((s) => s.to),
+      settlements.map((s) => (s.to === 'queued' ? s.delayMs : 0)),
+      settlements.map((s) => (s.to === 'succeeded' ? json(s.result) : null)),
+      settlements.map((s) => (s.to === 'succeeded' ? null : json(s.error))),
+    ];
+  }
+
+  async function settleIn(tx: Queryable, workerId: string, settlements: readonly Settlement[]): Promise<SettleResult> {
+    if (settlements.length === 0) return { settled: [], stale: [] };
+    const hook = deps.onStateChange;
+    let settled: SettledJob[];
+    if (hook === undefined) {
+      const { rows } = await tx.query<{ tenant_id: string; job_id: string; attempts: number; state: JobState }>(SETTLE_KEYS, settleParams(workerId, settlements));
+      settled = rows.map((r) => ({ tenantId: r.tenant_id, jobId: r.job_id, attempts: r.attempts, state: r.state }));
+    } else {
+      const { rows } = await tx.query<JobRow>(SETTLE_FULL, settleParams(workerId, settlements));
+      const jobs = rows.map(toJob);
+      const reasons = new Map(settlements.map((s) => [keyOf(s.job), reasonOf(s.to)]));
+      await notifyAll(tx, jobs, 'running', workerActor(workerId), (job) => reasons.get(keyOf(job)) ?? 'fail');
+      settled = jobs;
+    }
+    const done = new Set(settled.map(keyOf));
+    const stale = settlements.map((s) => s.job).filter((k) => !done.has(keyOf(k)));
+    return { settled, stale };
   }
 
   return {
-    async claim(request) {
-      const limit = Math.min(1000, Math.max(1, Math.floor(request.limit)));
-      return db.transaction(platformScope, async (tx) => {
-        const kinds = request.kinds === undefined ? null : [...request.kinds];
-        const { rows: backlog } = await tx.query<{ tenant_id: string; queued: number; running: number }>(SELECT_READY_TENANTS, [limit, kinds]);
-        if (backlog.length === 0) return [];
-        const allocation = allocateClaims(
-          backlog.map((b) => ({ tenantId: b.tenant_id, queued: b.queued, running: b.running })),
-          { ...request, limit },
-        );
-        if (allocation.length === 0) return [];
-        const alloc = JSON.stringify(allocation.map((a) => ({ tenant_id: a.tenantId, n: a.count, pos: a.position })));
-        const { rows } = await tx.query<JobRow>(CLAIM_FAIR, [alloc, request.workerId, request.leaseMs, kinds]);
-        const jobs = rows.map(toJob).sort((a, b) => b.priority - a.priority || a.seq - b.seq);
-        await notifyAll(tx, jobs, 'queued', workerActor(request.workerId), () => 'claim');
-        return jobs;
-      });
-    },
+    claim: (request) => db.transaction(platformScope, (tx) => claimIn(tx, request)),
 
     async settle(workerId, settlements) {
       if (settlements.length === 0) return { settled: [], stale: [] };
-      const records = settlements.map((s) => ({
-        tenant_id: s.job.tenantId,
-        job_id: s.job.jobId,
-        attempts: s.job.attempts,
-        state: s.to,
-        delay_ms: s.to === 'queued' ? s.delayMs : 0,
-        result: s.to === 'succeeded' ? (s.result ?? null) : null,
-        error: s.to === 'succeeded' ? null : s.error,
-      }));
+      return db.transaction(platformScope, (tx) => settleIn(tx, workerId, settlements));
+    },
+
+    async settleAndClaim(workerId, settlements, request) {
+      // NOTE: lock order. A requeued job updates its tenant's counter row, and a state-change
+      // hook may lock per-tenant rows (an audit log head); taking those before the claim's
+      // sorted pass over counter rows could deadlock with an enqueue (counter row, then hook).
+      // Attempts that end (succeeded/failed/poisoned) with no hook lock nothing, so they combine.
+      if (deps.onStateChange !== undefined || settlements.some((s) => s.to === 'queued')) {
+        const settled = await db.transaction(platformScope, (tx) => settleIn(tx, workerId, settlements));
+        return { ...settled, claimed: await db.transaction(platformScope, (tx) => claimIn(tx, request)) };
+      }
       return db.transaction(platformScope, async (tx) => {
-        const { rows } = await tx.query<JobRow>(SETTLE, [workerId, JSON.stringify(records)]);
-        const settled = rows.map(toJob);
-        const done = new Set(settled.map(keyOf));
-        const stale = settlements.map((s) => s.job).filter((k) => !done.has(keyOf(k)));
-        const reasons = new Map(settlements.map((s) => [keyOf(s.job), reasonOf(s.to)]));
-        await notifyAll(tx, settled, 'running', workerActor(workerId), (job) => reasons.get(keyOf(job)) ?? 'fail');
-        return { settled, stale };
+        const settled = await settleIn(tx, workerId, settlements);
+        return { ...settled, claimed: await claimIn(tx, request) };
       });
     },
 
     async heartbeat(workerId, jobs, leaseMs) {
       if (jobs.length === 0) return [];
       const { rows } = await db.transaction(platformScope, (tx) =>
-        tx.query<{ tenant_id: string; job_id: string; attempts: number }>(HEARTBEAT, [workerId, leaseMs, attemptKeys(jobs)]),
+        tx.query<{ tenant_id: string; job_id: string; attempts: number }>(HEARTBEAT, [workerId, ...keyArrays(jobs), leaseMs]),
       );
       const held = new Set(rows.map((r) => keyOf({ tenantId: r.tenant_id, jobId: r.job_id, attempts: r.attempts })));
       return jobs.filter((j) => !held.has(keyOf(j)));
@@ -277,7 +337,7 @@ export function makeJobLeases(deps: JobLeasesDeps): JobLeases {
     async release(workerId, jobs) {
       if (jobs.length === 0) return [];
       return db.transaction(platformScope, async (tx) => {
-        const { rows } = await tx.query<JobRow>(RELEASE, [workerId, attemptKeys(jobs)]);
+        const { rows } = await tx.query<JobRow>(RELEASE, [workerId, ...keyArrays(jobs)]);
         const released = rows.map(toJob);
         await notifyAll(tx, released, 'running', workerActor(workerId), () => 'release');
         return released;
@@ -286,14 +346,10 @@ export function makeJobLeases(deps: JobLeasesDeps): JobLeases {
 
     async reportProgress(workerId, updates) {
       if (updates.length === 0) return;
-      const records = updates.map((u) => ({
-        tenant_id: u.job.tenantId,
-        job_id: u.job.jobId,
-        attempts: u.job.attempts,
-        percent: Math.min(100, Math.max(0, Math.round(u.percent))),
-        message: u.message === null ? null : u.message.slice(0, 500),
-      }));
-      await db.transaction(platformScope, (tx) => tx.query(PROGRESS, [workerId, JSON.stringify(records)]));
+      const keys = keyArrays(updates.map((u) => u.job));
+      const percents = updates.map((u) => Math.min(100, Math.max(0, Math.round(u.percent))));
+      const messages = updates.map((u) => (u.message === null ? null : u.message.slice(0, 500)));
+      await db.transaction(platformScope, (tx) => tx.query(PROGRESS, [workerId, ...keys, percents, messages]));
     },
 
     async sweep(limit = 500) {

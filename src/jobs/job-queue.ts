@@ -145,7 +145,9 @@ const LIST_POISONED = `
   where tenant_id = $1 and state = 'poisoned' and ($2::bigint is null or seq < $2)
   order by seq desc limit $3`;
 
-const SELECT_COUNTS = `select queued, running from job_tenants where tenant_id = $1`;
+const SELECT_COUNTS = `
+  select coalesce((select queued from job_tenants where tenant_id = $1), 0) as queued,
+         (select count(*)::int from jobs where tenant_id = $1 and state = 'running') as running`;
 
 interface Prepared {
   readonly jobId: string;

@@ -65,8 +65,16 @@ const PoisonedQuery = Type.Object(
   { additionalProperties: false },
 );
 const EmptyBody = Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()]);
+// Documentation only: the gateway's error handler renders problems; members are optional here
+// so a body it renders can never fail this schema's serializer.
 const Problem = Type.Object(
-  { type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.String(), code: Type.String() },
+  {
+    type: Type.Optional(Type.String()),
+    title: Type.Optional(Type.String()),
+    status: Type.Optional(Type.Integer()),
+    detail: Type.Optional(Type.String()),
+    code: Type.Optional(Type.String()),
+  },
   { additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };

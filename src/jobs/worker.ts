@@ -6,7 +6,7 @@ import type { Database } from '../core/db.js';
 import { newId } from '../core/ids.js';
 import { decideAfterFailure, defaultBackoff } from './backoff.js';
 import { describeFailure, JobLeaseLostError, JobTimeoutError, NonRetryableJobError, WorkerShutdownError } from './errors.js';
-import { makeJobLeases, type JobLeases, type Settlement } from './job-leases.js';
+import { makeJobLeases, type ClaimRequest, type JobLeases, type SettledJob, type SettleResult, type Settlement } from './job-leases.js';
 import type { Job, JobStateChangeHook } from './job-model.js';
 import { jobKey } from './job-rows.js';
 import type { JobContext, JobKindRegistry, RegisteredJobKind } from './kinds.js';
@@ -59,6 +59,14 @@ export interface WorkerOptions {
   readonly maxRunningOf?: (tenantId: string) => number | undefined;
   /** Delete finished jobs older than this (ms); 0 disables. Default 7 days. */
   readonly pruneAfterMs?: number;
+  /**
+   * PGlite has no autovacuum: on PGlite the worker runs VACUUM ANALYZE on the queue tables this
+   * often (ms) when it settled jobs since the last run; 0 disables. Default 60 s. Not used on
+   * PostgreSQL, whose autovacuum does it.
+   */
+  readonly maintenanceIntervalMs?: number;
+  /** How long finished attempts wait to be settled together in one transaction; default 5 ms. */
+  readonly settleLingerMs?: number;
   /** Results larger than this (JSON bytes) are replaced by a note; default 64 KiB. */
   readonly maxResultBytes?: number;
   readonly random?: () => number;
@@ -74,6 +82,7 @@ export interface WorkerStats {
   readonly lost: number;
   readonly released: number;
   readonly swept: number;
+  /** Handlers running now (jobs whose outcome is being written no longer count). */
   readonly inFlight: number;
 }
 
@@ -129,6 +138,7 @@ class WorkerRuntime implements Worker {
   private readonly heartbeatMs: number;
   private readonly random: () => number;
   private readonly maxResultBytes: number;
+  private readonly settleLingerMs: number;
 
   private readonly inflight = new Map<string, InFlight>();
   private readonly pending: Settlement[] = [];
@@ -138,10 +148,14 @@ class WorkerRuntime implements Worker {
   private unlisten: (() => Promise<void>) | undefined;
   private started = false;
   private stopping = false;
+  /** Handlers running now (slots in use); settling jobs no longer hold a slot. */
+  private running = 0;
   private claiming: Promise<void> | null = null;
   private claimAgain = false;
+  private kickScheduled = false;
   private flushing: Promise<void> | null = null;
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private settledSinceMaintenance = 0;
   private counters = { claimed: 0, succeeded: 0, retried: 0, failed: 0, poisoned: 0, lost: 0, released: 0, swept: 0 };
 
   constructor(
@@ -157,6 +171,7 @@ class WorkerRuntime implements Worker {
     this.heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
     this.random = options.random ?? Math.random;
     this.maxResultBytes = options.maxResultBytes ?? 64 * 1024;
+    this.settleLingerMs = options.settleLingerMs ?? 5;
   }
 
   async start(): Promise<void> {
@@ -173,6 +188,8 @@ class WorkerRuntime implements Worker {
     this.every(this.timers, this.options.sweepIntervalMs ?? 5000, 'sweep', () => this.sweep());
     const pruneAfterMs = this.options.pruneAfterMs ?? 7 * 24 * 3600_000;
     if (pruneAfterMs > 0) this.every(this.timers, 10 * 60_000, 'prune', async () => void (await this.leases.prune(pruneAfterMs)));
+    const maintenanceMs = this.options.maintenanceIntervalMs ?? 60_000;
+    if (this.deps.db.dialect === 'pglite' && maintenanceMs > 0) this.every(this.timers, maintenanceMs, 'maintenance', () => this.maintain());
     this.every(this.lateTimers, this.heartbeatMs, 'heartbeat', () => this.heartbeat());
     this.every(this.lateTimers, this.options.progressIntervalMs ?? 500, 'progress', () => this.flushProgress());
     await this.sweep().catch((err: unknown) => this.log.warn({ err, workerId: this.id }, 'initial sweep failed'));
@@ -199,20 +216,32 @@ class WorkerRuntime implements Worker {
         this.log.error({ err, workerId: this.id }, 'releasing in-flight jobs failed; their leases will expire and the sweep will requeue them');
       }
     }
-    while (this.pending.length > 0 || this.flushing !== null || this.flushScheduled) await this.waitChange(1000);
+    while (this.pending.length > 0 || this.flushing !== null || this.flushTimer !== undefined) await this.waitChange(1000);
     await this.flushProgress().catch(() => undefined);
     for (const t of this.lateTimers) clearInterval(t);
     return { finished: inFlightAtStop - rest.length, released };
   }
 
   stats(): WorkerStats {
-    return { ...this.counters, inFlight: this.inflight.size };
+    return { ...this.counters, inFlight: this.running };
   }
 
   // --- claiming ---------------------------------------------------------------------------
 
+  /** Asks for a claim; calls within one event-loop turn collapse into one claim. */
   private kick(): void {
-    if (!this.started || this.stopping) return;
+    if (!this.started || this.stopping || this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(() => {
+      this.kickScheduled = false;
+      this.claimNow();
+    });
+  }
+
+  private claimNow(): void {
+    if (this.stopping) return;
+    // NOTE: a settle is about to run; it claims in the same transaction, or kicks again after.
+    if (this.pending.length > 0 && (this.flushTimer !== undefined || this.flushing !== null)) return;
     if (this.claiming !== null) {
       this.claimAgain = true;
       return;
@@ -226,34 +255,43 @@ class WorkerRuntime implements Worker {
     });
   }
 
+  private claimRequest(limit: number): ClaimRequest {
+    return {
+      workerId: this.id,
+      limit,
+      leaseMs: this.leaseMs,
+      kinds: this.options.kinds ?? this.deps.registry.kinds(),
+      weightOf: this.options.weightOf,
+      quantum: this.options.quantum,
+      maxRunningOf: this.options.maxRunningOf,
+    };
+  }
+
+  private async launchClaimed(jobs: readonly Job[]): Promise<void> {
+    this.counters.claimed += jobs.length;
+    if (this.stopping) {
+      await this.leases.release(this.id, jobs).catch((err: unknown) => this.log.error({ err }, 'releasing claimed jobs failed'));
+      return;
+    }
+    for (const job of jobs) this.launch(job);
+  }
+
   private async claimLoop(): Promise<void> {
     for (;;) {
       this.claimAgain = false;
-      const free = this.concurrency - this.inflight.size;
+      const free = this.concurrency - this.running;
       if (free <= 0 || this.stopping) return;
-      const limit = Math.min(free, this.maxBatch);
       let jobs: Job[];
       try {
-        jobs = await this.leases.claim({
-          workerId: this.id,
-          limit,
-          leaseMs: this.leaseMs,
-          kinds: this.options.kinds ?? this.deps.registry.kinds(),
-          weightOf: this.options.weightOf,
-          quantum: this.options.quantum,
-          maxRunningOf: this.options.maxRunningOf,
-        });
+        jobs = await this.leases.claim(this.claimRequest(Math.min(free, this.maxBatch)));
       } catch (err) {
         this.log.error({ err, workerId: this.id }, 'claiming jobs failed');
         return;
       }
-      this.counters.claimed += jobs.length;
-      if (this.stopping) {
-        await this.leases.release(this.id, jobs).catch((err: unknown) => this.log.error({ err }, 'releasing claimed jobs failed'));
-        return;
-      }
-      for (const job of jobs) this.launch(job);
-      if (jobs.length < limit) return;
+      await this.launchClaimed(jobs);
+      // NOTE: a short batch does not mean the queue is drained (some allocated tenants had
+      // fewer ready jobs than counted); only an empty claim does.
+      if (jobs.length === 0 || this.stopping) return;
     }
   }
 
@@ -262,6 +300,7 @@ class WorkerRuntime implements Worker {
   private launch(job: Job): void {
     const entry: InFlight = { job, controller: new AbortController(), state: 'running', progress: null, progressDirty: false };
     this.inflight.set(jobKey(job), entry);
+    this.running += 1;
     void this.execute(entry, this.deps.registry.get(job.kind));
   }
 
@@ -286,9 +325,13 @@ class WorkerRuntime implements Worker {
       if (decision.to !== 'queued') this.log.warn({ workerId: this.id, tenantId: job.tenantId, jobId: job.jobId, error: info }, `job ${decision.to}`);
     }
     if (entry.state === 'abandoned') return;
+    // NOTE: the slot frees now, not when the outcome is written: the next claim overlaps the
+    // settle. Until then the entry stays in `inflight` and its lease keeps being renewed.
     entry.state = 'settling';
+    this.running -= 1;
     this.pending.push(settlement);
     this.scheduleFlush();
+    this.kick();
   }
 
   private async runHandler(entry: InFlight, kind: RegisteredJobKind): Promise<unknown> {
@@ -338,6 +381,7 @@ class WorkerRuntime implements Worker {
 
   private abandon(entry: InFlight, reason: Error, lost: boolean): void {
     if (entry.state === 'abandoned') return;
+    if (entry.state === 'running') this.running -= 1;
     entry.state = 'abandoned';
     this.inflight.delete(jobKey(entry.job));
     entry.controller.abort(reason);
@@ -353,33 +397,59 @@ class WorkerRuntime implements Worker {
   // --- settling ---------------------------------------------------------------------------
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing !== null) return;
-    this.flushScheduled = true;
-    // NOTE: setImmediate lets every handler that finished in this turn join one batch.
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.flushing = this.flushLoop().finally(() => {
-        this.flushing = null;
-        if (this.pending.length > 0) this.scheduleFlush();
-        this.changed();
-      });
-    });
+    if (this.flushing !== null) return; // the running flush loop picks new settlements up
+    // NOTE: while other handlers still run, a short linger lets those finishing close together
+    // share one transaction; it delays only the write (their slots are already free). Fewer
+    // transactions leave the database to claims (on PGlite, one statement at a time, above all).
+    const now = this.pending.length >= 100 || this.running === 0;
+    if (this.flushTimer !== undefined) {
+      if (!now) return;
+      clearTimeout(this.flushTimer);
+    }
+    this.flushTimer = setTimeout(
+      () => {
+        this.flushTimer = undefined;
+        this.flushing = this.flushLoop().finally(() => {
+          this.flushing = null;
+          if (this.pending.length > 0) this.scheduleFlush();
+          this.changed();
+        });
+      },
+      now ? 0 : this.settleLingerMs,
+    );
   }
 
   private async flushLoop(): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, 500);
       let stale = batch.map((s) => s.job);
-      for (let attempt = 0; attempt < 5; attempt++) {
-        try {
-          const result = await this.leases.settle(this.id, batch);
-          stale = result.stale;
-          for (const job of result.settled) this.count(job);
-          break;
-        } catch (err) {
-          this.log.error({ err, workerId: this.id, jobs: batch.length }, 'settling jobs failed; retrying');
-          if (attempt === 4) this.log.error({ workerId: this.id }, 'giving up settling; the leases will expire and the sweep will requeue the jobs');
-          else await delay(100 * 2 ** attempt);
+      const free = this.concurrency - this.running;
+      // Settle and claim the next batch in one transaction when no other claim is under way.
+      const combine = !this.stopping && free > 0 && this.claiming === null;
+      let done: (() => void) | undefined;
+      if (combine) this.claiming = new Promise<void>((resolve) => (done = resolve));
+      try {
+        for (let attempt = 0; attempt < 5; attempt++) {
+          try {
+            let claimed: Job[] = [];
+            let result: SettleResult;
+            if (combine) ({ claimed, ...result } = await this.leases.settleAndClaim(this.id, batch, this.claimRequest(Math.min(free, this.maxBatch))));
+            else result = await this.leases.settle(this.id, batch);
+            stale = result.stale;
+            this.settledSinceMaintenance += result.settled.length;
+            for (const job of result.settled) this.count(job);
+            await this.launchClaimed(claimed);
+            break;
+          } catch (err) {
+            this.log.error({ err, workerId: this.id, jobs: batch.length }, 'settling jobs failed; retrying');
+            if (attempt === 4) this.log.error({ workerId: this.id }, 'giving up settling; the leases will expire and the sweep will requeue the jobs');
+            else await delay(100 * 2 ** attempt);
+          }
+        }
+      } finally {
+        if (combine) {
+          this.claiming = null;
+          done?.();
         }
       }
       this.counters.lost += stale.length;
@@ -388,11 +458,11 @@ class WorkerRuntime implements Worker {
         if (e !== undefined && e.job.attempts === s.job.attempts) this.inflight.delete(jobKey(s.job));
       }
       this.changed();
-      this.kick();
+      if (!this.stopping && this.concurrency - this.running > 0) this.kick();
     }
   }
 
-  private count(job: Job): void {
+  private count(job: SettledJob): void {
     switch (job.state) {
       case 'succeeded':
         this.counters.succeeded += 1;
@@ -448,6 +518,13 @@ class WorkerRuntime implements Worker {
     this.counters.swept += swept.length;
     this.log.warn({ workerId: this.id, jobs: swept.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId, state: j.state })) }, 'returned jobs with expired leases');
     this.kick();
+  }
+
+  private async maintain(): Promise<void> {
+    if (this.settledSinceMaintenance === 0) return;
+    this.settledSinceMaintenance = 0;
+    // NOTE: outside any transaction, as the owner: VACUUM cannot run in a transaction block.
+    await this.deps.db.asOwner((s) => s.exec('vacuum analyze jobs, job_tenants'));
   }
 
   // --- plumbing ---------------------------------------------------------------------------

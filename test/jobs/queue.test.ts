@@ -195,6 +195,33 @@ test(`[${storeName}] row-level security: a tenant scope sees only its own jobs`,
   assert.deepEqual(forced.rows.map((r) => r.relname), ['job_tenants', 'jobs']);
 });
 
+test(`[${storeName}] a job with a future runAt is not claimed before then, and takes no share of a batch`, async () => {
+  const later = await h.queue.enqueue('sched', { kind: 'test.record', runAt: new Date(Date.now() + 3600_000) }, actor);
+  const now = await h.queue.enqueue('sched2', { kind: 'test.record' }, actor);
+  const claimed = await h.leases.claim({ workerId: 'w-s', limit: 1, leaseMs: 5000, kinds: ['test.record'] });
+  assert.deepEqual(claimed.map((j) => j.jobId), [now.job.jobId]);
+  assert.deepEqual(await h.leases.claim({ workerId: 'w-s', limit: 5, leaseMs: 5000, kinds: ['test.record'] }), []);
+  assert.equal((await h.queue.get('sched', later.job.jobId)).state, 'queued');
+  await h.queue.cancel('sched', later.job.jobId, actor);
+  await h.queue.cancel('sched2', now.job.jobId, actor);
+});
+
+test(`[${storeName}] per-tenant running caps bind while others have work and lift when the tenant is alone`, async () => {
+  await h.queue.enqueueMany('cap-a', Array.from({ length: 10 }, () => ({ kind: 'test.record' })), actor);
+  await h.queue.enqueueMany('cap-b', Array.from({ length: 6 }, () => ({ kind: 'test.record' })), actor);
+  const request = { workerId: 'w-cap', limit: 6, leaseMs: 5000, kinds: ['test.record'], maxRunningOf: (t: string) => (t === 'cap-a' ? 2 : undefined) };
+  const byTenant = (jobs: { tenantId: string }[]) => jobs.reduce<Record<string, number>>((m, j) => ({ ...m, [j.tenantId]: (m[j.tenantId] ?? 0) + 1 }), {});
+  // cap-a stops at its cap while cap-b can use the slots.
+  assert.deepEqual(byTenant(await h.leases.claim({ ...request, limit: 4 })), { 'cap-a': 2, 'cap-b': 2 });
+  assert.deepEqual(byTenant(await h.leases.claim({ ...request, limit: 4 })), { 'cap-b': 4 });
+  // cap-b is drained: cap-a alone on the queue is not throttled by its cap (surge lane).
+  assert.deepEqual(byTenant(await h.leases.claim(request)), { 'cap-a': 6 });
+  // Capacity nobody under a cap can use goes to capped tenants too (work-conserving).
+  await h.queue.enqueue('cap-b', { kind: 'test.record' }, actor);
+  assert.deepEqual(byTenant(await h.leases.claim(request)), { 'cap-a': 2, 'cap-b': 1 });
+  assert.deepEqual(await h.queue.counts('cap-a'), { queued: 0, running: 10 });
+});
+
 test(`[${storeName}] the per-tenant counters stay exact`, async () => {
   assert.deepEqual(await counterDrift(h.db), []);
 });

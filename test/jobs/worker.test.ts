@@ -207,6 +207,35 @@ test(`[${storeName}] priorities order work within a tenant`, async () => {
   }
 });
 
+test(`[${storeName}] on PGlite the worker vacuums and analyzes the queue tables (no autovacuum there)`, { skip: storeName !== 'pglite' ? 'PostgreSQL runs autovacuum' : false }, async () => {
+  const w = h.worker({ maintenanceIntervalMs: 100 });
+  await w.start();
+  try {
+    const { job } = await h.queue.enqueue('t-vacuum', { kind: 'noop' }, actor);
+    await waitForState(h, 't-vacuum', job.jobId, 'succeeded');
+    await waitFor(async () => {
+      const { rows } = await h.db.asOwner((s) => s.query<{ vacuumed: boolean }>(`select last_vacuum is not null and last_analyze is not null as vacuumed from pg_stat_user_tables where relname = 'jobs'`));
+      return rows[0]?.vacuumed === true;
+    }, 'a vacuum of jobs', 5000, 50);
+  } finally {
+    await w.stop();
+  }
+});
+
+test(`[${storeName}] without a hook, workers settle a batch and claim the next in one transaction`, async () => {
+  const tenants = ['t-combo-a', 't-combo-b', 't-combo-c'];
+  for (const t of tenants) await h.queue.enqueueMany(t, Array.from({ length: 150 }, () => ({ kind: 'noop' })), actor);
+  const workers = [h.worker({ concurrency: 50 }, { hook: false }), h.worker({ concurrency: 50 }, { hook: false })];
+  for (const w of workers) await w.start();
+  try {
+    await waitFor(() => workers.reduce((n, w) => n + w.stats().succeeded, 0) >= 450, '450 jobs to succeed', 20_000);
+    for (const t of tenants) assert.equal((await h.queue.list(t, { state: 'succeeded', limit: 100 })).items.length, 100);
+    assert.deepEqual(await Promise.all(tenants.map((t) => h.queue.counts(t))), tenants.map(() => ({ queued: 0, running: 0 })));
+  } finally {
+    for (const w of workers) await w.stop();
+  }
+});
+
 test(`[${storeName}] counters stay exact after all of this`, async () => {
   assert.deepEqual(await counterDrift(h.db), []);
 });

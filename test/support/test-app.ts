@@ -25,7 +25,8 @@ export interface TestApp {
 export async function createTestApp(env: Record<string, string> = {}, testDb?: TestDatabase): Promise<TestApp> {
   const tdb = testDb ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'iris-test-'));
-  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', ...env });
+  // NOTE: rate limits are off unless a test turns them on (IRIS_RATE_LIMITS): suites fire requests faster than tenant quotas allow.
+  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_RATE_LIMITS: 'false', ...env });
   const app = await createApp(config, { db: tdb.db });
   const call: TestApp['call'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };

@@ -45,7 +45,8 @@ export interface Harness {
   readonly changes: { jobId: string; from: JobState | null; to: JobState; reason: string; actor: string }[];
   /** `test.flaky` fails while this is false. */
   flakyHealthy: boolean;
-  worker(options?: WorkerOptions): Worker;
+  /** A worker on this database; `hook: false` leaves out the state-change hook. */
+  worker(options?: WorkerOptions, wiring?: { hook?: boolean }): Worker;
   dispose(): Promise<void>;
 }
 
@@ -79,8 +80,8 @@ export async function createHarness(queueOptions: JobQueueOptions = {}): Promise
     runs,
     changes,
     flakyHealthy: false,
-    worker(options = {}) {
-      const w = makeWorker({ db: tdb.db, registry, onStateChange }, { ...fastWorker, ...options });
+    worker(options = {}, wiring = {}) {
+      const w = makeWorker({ db: tdb.db, registry, onStateChange: wiring.hook === false ? undefined : onStateChange }, { ...fastWorker, ...options });
       workers.push(w);
       return w;
     },
@@ -175,13 +176,10 @@ export const actor = { actor: 'key:test', requestId: 'req_test' };
 /** Asserts-by-return: job_tenants counters equal the real counts (owner session, no RLS). */
 export async function counterDrift(db: Database): Promise<string[]> {
   return db.asOwner(async (s) => {
-    const { rows } = await s.query<{ tenant_id: string; queued: number; running: number; real_queued: number; real_running: number }>(`
-      select t.tenant_id, t.queued, t.running,
-             (select count(*)::int from jobs j where j.tenant_id = t.tenant_id and j.state = 'queued') as real_queued,
-             (select count(*)::int from jobs j where j.tenant_id = t.tenant_id and j.state = 'running') as real_running
+    const { rows } = await s.query<{ tenant_id: string; queued: number; real_queued: number }>(`
+      select t.tenant_id, t.queued,
+             (select count(*)::int from jobs j where j.tenant_id = t.tenant_id and j.state = 'queued') as real_queued
       from job_tenants t`);
-    return rows
-      .filter((r) => r.queued !== r.real_queued || r.running !== r.real_running)
-      .map((r) => `${r.tenant_id}: counted ${r.queued}/${r.running}, real ${r.real_queued}/${r.real_running}`);
+    return rows.filter((r) => r.queued !== r.real_queued).map((r) => `${r.tenant_id}: counted ${r.queued} queued, real ${r.real_queued}`);
   });
 }

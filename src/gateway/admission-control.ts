@@ -1,0 +1,153 @@
+// Admission control, before the policy decision: GCRA rate limits per tenant, per tenant+route
+// and per service (tenant quotas from the directory), a per-tenant concurrency cap on this
+// replica, and usage quotas (documents, storage, LLM tokens per day). Answers 429 with
+// Retry-After and RateLimit headers, or 403 for a quota that waiting will not restore; the
+// problem body says which limit or quota.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import { IrisError } from '../core/errors.js';
+import { PLATFORM } from '../core/ids.js';
+import type { LimitState, RateLimit, ResolvedRoute } from '../policy/index.js';
+import type { Quotas } from '../tenants/index.js';
+import type { RateLimiter } from './admission-limiter.js';
+
+export interface Admission {
+  /** Throws a 429/403 IrisError when the request may not proceed; sets RateLimit headers. */
+  admit(req: FastifyRequest, reply: FastifyReply, route: ResolvedRoute): Promise<void>;
+  release(req: FastifyRequest): void;
+  /** Requests in flight per tenant on this replica (for tests and metrics). Ended replies release their slot by themselves. */
+  inFlight(tenantId: string): number;
+}
+
+/** A tenant's usage of metered resources, as the contexts that meter them report it. */
+export interface TenantUsage {
+  readonly documents: number;
+  readonly storageBytes: number;
+  readonly llmTokensToday: number;
+}
+
+export interface UsageMeter {
+  usage(tenantId: string): TenantUsage | undefined;
+}
+
+export const USAGE_QUOTAS = ['documents', 'storageBytes', 'llmTokensPerDay'] as const;
+export type UsageQuota = (typeof USAGE_QUOTAS)[number];
+
+/** Which usage quotas an action consumes. */
+const consumes: Readonly<Record<string, readonly UsageQuota[]>> = {
+  'knowledge.write': ['documents', 'storageBytes'],
+  'knowledge.query': ['llmTokensPerDay'],
+};
+
+export class RateLimitedError extends IrisError {
+  constructor(limit: string, retryAfterSeconds: number, detail: string) {
+    super('rate_limited', 429, detail, { retryable: true, extensions: { limit, retryAfterSeconds } });
+  }
+}
+
+export class QuotaExceededError extends IrisError {
+  constructor(quota: UsageQuota, limit: number, used: number, retryAfterSeconds?: number) {
+    const retry = retryAfterSeconds !== undefined;
+    super('quota_exceeded', retry ? 429 : 403, `The tenant's ${quota} quota is used up (${used} of ${limit}).${retry ? ' It resets at midnight UTC.' : ' Free some up or ask for a higher quota.'}`, {
+      retryable: retry,
+      extensions: { quota, limit, used, ...(retry ? { retryAfterSeconds } : {}) },
+    });
+  }
+}
+
+export interface AdmissionDeps {
+  readonly limiter: RateLimiter;
+  readonly quotas: (tenantId: string) => Quotas | undefined;
+  readonly usage?: UsageMeter | undefined;
+  /** Share of the tenant's rate one route may use. */
+  readonly routeShare: number;
+  readonly serviceRps: number;
+  readonly serviceBurst: number;
+  readonly clock: Clock;
+  /** Hears about every refusal (metrics): the tenant and the limit or quota. */
+  readonly onRejected?: (tenantId: string, limit: string) => void;
+}
+
+/** IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): policies, and the tightest state. */
+function rateLimitHeaders(reply: FastifyReply, limits: readonly LimitState[]): void {
+  if (limits.length === 0) return;
+  const policy = limits.map((l) => `"${l.name}";q=${l.burst};w=${Math.max(1, Math.ceil(l.burst / l.rate))}`).join(', ');
+  const tightest = limits.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+  void reply.header('ratelimit-policy', policy);
+  void reply.header('ratelimit', `"${tightest.name}";r=${tightest.remaining};t=${Math.ceil(tightest.resetMs / 1000)}`);
+}
+
+export function makeAdmission(deps: AdmissionDeps): Admission {
+  // In-flight requests per tenant, as their replies: a reply that has ended (sent, failed or
+  // aborted) no longer counts. Pruned only when a tenant reaches its cap, so the hot path
+  // needs no per-request completion hook and a lost hook can never leak a slot.
+  const inflight = new Map<string, Set<FastifyReply>>();
+  const held = new WeakMap<FastifyRequest, FastifyReply>();
+  const ended = (r: FastifyReply): boolean => r.sent || r.raw.writableEnded || r.raw.destroyed;
+
+  async function admitOrThrow(req: FastifyRequest, reply: FastifyReply, route: ResolvedRoute): Promise<void> {
+    const tenantId = req.ctx.principal.tenantId;
+    const quotas = tenantId === PLATFORM ? undefined : deps.quotas(tenantId);
+    const limits: RateLimit[] = [];
+    if (quotas) {
+      limits.push({ name: 'tenant', key: `t:${tenantId}`, rate: quotas.requestsPerSecond, burst: quotas.burst });
+      limits.push({
+        name: 'route',
+        key: `r:${tenantId}:${route.route}`,
+        rate: Math.max(1, quotas.requestsPerSecond * deps.routeShare),
+        burst: Math.max(1, Math.ceil(quotas.burst * deps.routeShare)),
+      });
+    }
+    limits.push({ name: 'service', key: `s:${route.rule.service}`, rate: deps.serviceRps, burst: deps.serviceBurst });
+    const verdict = await deps.limiter.check(limits);
+    rateLimitHeaders(reply, verdict.limits);
+    if (!verdict.allowed) {
+      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+      const limit = verdict.limitedBy ?? 'tenant';
+      throw new RateLimitedError(limit, seconds, `Too many requests: the ${limit} rate limit is exhausted; retry in ${seconds} s.`);
+    }
+    if (quotas) {
+      let set = inflight.get(tenantId);
+      if (!set) inflight.set(tenantId, (set = new Set()));
+      if (set.size >= quotas.concurrentRequests) for (const r of set) if (ended(r)) set.delete(r);
+      if (set.size >= quotas.concurrentRequests) {
+        throw new RateLimitedError('concurrency', 1, `Too many concurrent requests: the tenant's cap is ${quotas.concurrentRequests} in flight.`);
+      }
+      set.add(reply);
+      held.set(req, reply);
+      const usage = deps.usage?.usage(tenantId);
+      for (const quota of consumes[route.rule.action] ?? []) {
+        if (!usage) break;
+        const used = quota === 'llmTokensPerDay' ? usage.llmTokensToday : usage[quota];
+        if (used >= quotas[quota]) {
+          const d = deps.clock.now();
+          const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+          throw new QuotaExceededError(quota, quotas[quota], used, quota === 'llmTokensPerDay' ? Math.ceil((midnight - d.getTime()) / 1000) : undefined);
+        }
+      }
+    }
+  }
+
+  return {
+    async admit(req, reply, route) {
+      try {
+        await admitOrThrow(req, reply, route);
+      } catch (err) {
+        if (err instanceof IrisError) deps.onRejected?.(req.ctx.principal.tenantId, typeof err.extensions.limit === 'string' ? err.extensions.limit : typeof err.extensions.quota === 'string' ? err.extensions.quota : err.code);
+        throw err;
+      }
+    },
+    release(req) {
+      const reply = held.get(req);
+      if (reply === undefined) return;
+      held.delete(req);
+      inflight.get(req.ctx.principal.tenantId)?.delete(reply);
+    },
+    inFlight(tenantId) {
+      const set = inflight.get(tenantId);
+      if (!set) return 0;
+      for (const r of set) if (ended(r)) set.delete(r);
+      return set.size;
+    },
+  };
+}

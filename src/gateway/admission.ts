@@ -1,0 +1,66 @@
+// The gateway's request gate, run in the onRequest hook after identity: admission (rate
+// limits, concurrency caps, usage quotas) and then the policy decision for the route. It
+// binds the request's principal to the decision point, so the services' own `authorize`
+// calls on this request are decided by the same bundle with the same request facts.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authorizeAction, bindDecisions, type DecideFn, type Principal } from '../core/context.js';
+import { resolveRoute, type DecisionPoint, type PolicyDecision, type ResolvedRoute } from '../policy/index.js';
+import type { Admission } from './admission-control.js';
+
+/** One decision as the gate reports it (decision log, metrics). */
+export interface GateDecision {
+  readonly decision: PolicyDecision;
+  readonly requestId: string;
+  readonly traceId: string | undefined;
+}
+
+export interface RequestGateDeps {
+  readonly pdp: DecisionPoint;
+  /** Rate limits, concurrency caps and quotas; undefined: no admission control. */
+  readonly admission?: Admission | undefined;
+  /** Regions of the upstream services a service class uses (residency input). */
+  readonly upstreamRegions?: Readonly<Record<string, readonly string[]>>;
+  /** Called for every decision (the decision log samples and stores them). */
+  readonly onDecision?: (d: GateDecision) => void;
+}
+
+export interface RequestGate {
+  /** Admits and authorizes the request, or throws the IrisError to answer with. */
+  check(req: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Releases what admission holds for the request (its concurrency slot). Idempotent. */
+  release(req: FastifyRequest): void;
+}
+
+export function makeRequestGate(deps: RequestGateDeps): RequestGate {
+  const { pdp } = deps;
+
+  function decideFor(req: FastifyRequest, resolved: ResolvedRoute): DecideFn {
+    const upstreamRegions = deps.upstreamRegions?.[resolved.rule.service] ?? [];
+    const logged = new Set<string>();
+    return (principal: Principal, action, tenantId, kind) => {
+      const decision = pdp.decide({ principal, action, resourceTenant: tenantId, resourceKind: kind, sourceIp: req.ip, upstreamRegions, route: resolved.route });
+      // The gate and the service may ask the same question; the log keeps one record of it.
+      const key = `${action}\u0000${tenantId}`;
+      if (!logged.has(key)) {
+        logged.add(key);
+        deps.onDecision?.({ decision, requestId: req.id, traceId: req.ctx.traceId });
+      }
+      return { allowed: decision.allowed, policies: decision.policies, failedClosed: decision.errors.length > 0 };
+    };
+  }
+
+  return {
+    async check(req, reply) {
+      const template = req.routeOptions.url;
+      if (template === undefined) return; // no such route: the 404 handler answers
+      const { principal } = req.ctx;
+      const resolved = resolveRoute(req.method, template, (req.params ?? {}) as Record<string, unknown>, principal.tenantId);
+      if (deps.admission) await deps.admission.admit(req, reply, resolved);
+      bindDecisions(principal, decideFor(req, resolved));
+      authorizeAction(principal, resolved.rule.action, resolved.tenantId, resolved.rule.kind);
+    },
+    release(req) {
+      deps.admission?.release(req);
+    },
+  };
+}

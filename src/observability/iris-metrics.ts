@@ -1,0 +1,220 @@
+// The metric instruments of Iris on one OpenMetrics registry, and `Signals`: the small API
+// other contexts call with plain tenant ids. Signals map tenants to bounded labels
+// (tenant-labels.ts), so no caller can blow up cardinality by accident.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type OpenMetricsContentType } from 'prom-client';
+import {
+  DB_BUCKETS,
+  DEFAULT_METRICS_PREFIX,
+  HTTP_BUCKETS,
+  LLM_BUCKETS,
+  MetricNames,
+  type JobOutcome,
+  type LlmOutcome,
+  type PolicyOutcome,
+} from './metric-catalogue.js';
+import { TenantLabel, type TenantLabeler } from './tenant-labels.js';
+
+const TENANT = ['tenant', 'tier', 'ring'] as const;
+
+/**
+ * The exemplar labels of an observation: its trace id. (prom-client types exemplar labels
+ * as the metric's own label names; OpenMetrics allows any, hence the cast.)
+ */
+export function exemplar<T extends string>(traceId: string | undefined): LabelValues<T> {
+  return (traceId === undefined ? {} : { trace_id: traceId }) as LabelValues<T>;
+}
+
+/** A snapshot of one tenant's queue, as the jobs context reports it at scrape time. */
+export interface QueueSnapshot {
+  readonly tenantId: string;
+  readonly ready: number;
+  readonly running: number;
+  readonly scheduled: number;
+  /** Age in seconds of the oldest job that is ready but not running (0 when none). */
+  readonly oldestReadySeconds: number;
+}
+
+/** Reads queue snapshots; called on each scrape. */
+export type QueueSource = () => Promise<readonly QueueSnapshot[]>;
+
+/** What a context reports; every method is cheap and never throws. */
+export interface Signals {
+  policyDecision(tenantId: string, outcome: PolicyOutcome): void;
+  rateLimited(tenantId: string, limit: string): void;
+  cacheLookup(tenantId: string, cache: string, hit: boolean): void;
+  llmCall(call: { provider: string; outcome: LlmOutcome; seconds: number; traceId?: string; promptTokens?: number; completionTokens?: number }): void;
+  llmBreaker(provider: string, open: boolean): void;
+  ledgerVerified(ok: boolean): void;
+  jobFinished(tenantId: string, outcome: JobOutcome): void;
+  /** Running jobs / capacity of one worker (0..1). */
+  workerUtilization(workerId: string, ratio: number): void;
+  /** Sets where queue depth and lag come from (the jobs context, when wired). */
+  setQueueSource(source: QueueSource): void;
+}
+
+export interface IrisMetrics {
+  readonly registry: Registry<OpenMetricsContentType>;
+  readonly httpDuration: Histogram<'route' | 'method' | 'status_class' | 'tenant' | 'tier' | 'ring'>;
+  readonly httpInFlight: Gauge;
+  readonly dbInFlight: Gauge;
+  readonly dbPoolMax: Gauge;
+  readonly dbDuration: Histogram<'scope' | 'outcome'>;
+  readonly signals: Signals;
+  /** Registers the series `labels` of `metric` as its tenant's, to drop when it leaves the top-N. */
+  ownSeries<L extends Record<string, string> & { tenant: string }>(metric: Removable, labels: L): L;
+}
+
+/**
+ * Creates the OpenMetrics registry (so histograms carry `trace_id` exemplars) with Node's
+ * default metrics (event-loop lag among them) and every Iris instrument.
+ */
+export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; poolMax: number }): IrisMetrics {
+  const registry = new Registry<OpenMetricsContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  registry.setDefaultLabels({ color: opts.color });
+  collectDefaultMetrics({ register: registry, prefix: DEFAULT_METRICS_PREFIX, eventLoopMonitoringPrecision: 10 });
+  const registers = [registry];
+  const { labeler } = opts;
+  const series = makeTenantSeries(labeler);
+
+  const httpDuration = new Histogram({
+    name: MetricNames.httpDuration,
+    help: 'HTTP request latency by route, method, status class and bounded tenant (top-N, else per tier).',
+    labelNames: ['route', 'method', 'status_class', ...TENANT] as const,
+    buckets: [...HTTP_BUCKETS],
+    enableExemplars: true,
+    registers,
+  });
+  const httpInFlight = new Gauge({ name: MetricNames.httpInFlight, help: 'HTTP requests being served.', registers });
+  const dbInFlight = new Gauge({ name: MetricNames.dbInFlight, help: 'Database transactions holding or waiting for a pooled connection.', registers });
+  const dbPoolMax = new Gauge({ name: MetricNames.dbPoolMax, help: 'Connections the database pool may open.', registers });
+  dbPoolMax.set(opts.poolMax);
+  const dbDuration = new Histogram({
+    name: MetricNames.dbDuration,
+    help: 'Database transaction time, connection wait included, by scope and outcome.',
+    labelNames: ['scope', 'outcome'] as const,
+    buckets: [...DB_BUCKETS],
+    registers,
+  });
+
+  const ledger = new Counter({ name: MetricNames.ledgerVerifications, help: 'Audit ledger verifications by result.', labelNames: ['result'] as const, registers });
+  ledger.inc({ result: 'ok' }, 0);
+  ledger.inc({ result: 'failed' }, 0);
+  const policy = new Counter({ name: MetricNames.policyDecisions, help: 'Policy decisions by outcome and bounded tenant.', labelNames: [...TENANT, 'outcome'] as const, registers });
+  const rateLimit = new Counter({ name: MetricNames.rateLimitRejections, help: 'Requests rejected by a rate limit or quota.', labelNames: [...TENANT, 'limit'] as const, registers });
+  const cache = new Counter({ name: MetricNames.cacheRequests, help: 'GraphRAG cache lookups by cache and result (hit/miss).', labelNames: [...TENANT, 'cache', 'result'] as const, registers });
+  const llmRequests = new Counter({ name: MetricNames.llmRequests, help: 'Upstream LLM calls by provider and outcome.', labelNames: ['provider', 'outcome'] as const, registers });
+  const llmDuration = new Histogram({
+    name: MetricNames.llmDuration,
+    help: 'Upstream LLM call latency by provider.',
+    labelNames: ['provider'] as const,
+    buckets: [...LLM_BUCKETS],
+    enableExemplars: true,
+    registers,
+  });
+  const llmTokens = new Counter({ name: MetricNames.llmTokens, help: 'LLM tokens by provider and direction (prompt/completion).', labelNames: ['provider', 'direction'] as const, registers });
+  const llmBreaker = new Gauge({ name: MetricNames.llmBreakerOpen, help: '1 while the circuit breaker of an LLM provider is open.', labelNames: ['provider'] as const, registers });
+  const jobsFinished = new Counter({ name: MetricNames.jobsFinished, help: 'Job attempts finished, by outcome and bounded tenant.', labelNames: [...TENANT, 'outcome'] as const, registers });
+  const jobsPoisoned = new Counter({ name: MetricNames.jobsPoisoned, help: 'Jobs moved to the poison queue (retries exhausted).', labelNames: [...TENANT] as const, registers });
+  const utilization = new Gauge({ name: MetricNames.workerUtilization, help: 'Running jobs / concurrency, per worker.', labelNames: ['worker'] as const, registers });
+
+  let queueSource: QueueSource | undefined;
+  // NOTE: the registry collects metrics concurrently; both queue gauges share one read of
+  // the source per scrape (a read younger than a second is reused).
+  let read: { at: number; snaps: Promise<readonly QueueSnapshot[]> } | undefined;
+  const snapshots = (): Promise<readonly QueueSnapshot[]> => {
+    if (!queueSource) return Promise.resolve([]);
+    const now = Date.now();
+    if (!read || now - read.at > 1000) read = { at: now, snaps: queueSource().catch(() => []) };
+    return read.snaps;
+  };
+  new Gauge({
+    name: MetricNames.jobsQueueDepth,
+    help: 'Jobs per state (ready, running, scheduled) and bounded tenant.',
+    labelNames: [...TENANT, 'state'] as const,
+    registers,
+    async collect() {
+      const snaps = await snapshots();
+      this.reset();
+      for (const s of snaps) {
+        const l = labeler.labelsOf(s.tenantId);
+        this.inc({ ...l, state: 'ready' }, s.ready);
+        this.inc({ ...l, state: 'running' }, s.running);
+        this.inc({ ...l, state: 'scheduled' }, s.scheduled);
+      }
+    },
+  });
+  new Gauge({
+    name: MetricNames.jobsQueueLag,
+    help: 'Age of the oldest ready job (queue lag), max over the bounded tenant group.',
+    labelNames: [...TENANT] as const,
+    registers,
+    async collect() {
+      const snaps = await snapshots();
+      this.reset();
+      const max = new Map<string, { labels: Record<string, string>; lag: number }>();
+      for (const s of snaps) {
+        const l = labeler.labelsOf(s.tenantId);
+        const k = `${l.tenant}|${l.tier}|${l.ring}`;
+        const cur = max.get(k);
+        if (!cur || cur.lag < s.oldestReadySeconds) max.set(k, { labels: { ...l }, lag: s.oldestReadySeconds });
+      }
+      for (const { labels, lag } of max.values()) this.set(labels, lag);
+    },
+  });
+
+  const signals: Signals = {
+    policyDecision: (t, outcome) => policy.inc(series.own(policy, { ...labeler.labelsOf(t), outcome })),
+    rateLimited: (t, limit) => rateLimit.inc(series.own(rateLimit, { ...labeler.labelsOf(t), limit })),
+    cacheLookup: (t, name, hit) => cache.inc(series.own(cache, { ...labeler.labelsOf(t), cache: name, result: hit ? 'hit' : 'miss' })),
+    llmCall(c) {
+      llmRequests.inc({ provider: c.provider, outcome: c.outcome });
+      llmDuration.observe({ labels: { provider: c.provider }, value: c.seconds, exemplarLabels: exemplar(c.traceId) });
+      if (c.promptTokens) llmTokens.inc({ provider: c.provider, direction: 'prompt' }, c.promptTokens);
+      if (c.completionTokens) llmTokens.inc({ provider: c.provider, direction: 'completion' }, c.completionTokens);
+    },
+    llmBreaker: (provider, open) => llmBreaker.set({ provider }, open ? 1 : 0),
+    ledgerVerified: (ok) => ledger.inc({ result: ok ? 'ok' : 'failed' }),
+    jobFinished(t, outcome) {
+      const l = labeler.labelsOf(t);
+      jobsFinished.inc(series.own(jobsFinished, { ...l, outcome }));
+      if (outcome === 'poisoned') jobsPoisoned.inc(series.own(jobsPoisoned, { ...l }));
+    },
+    workerUtilization: (worker, ratio) => utilization.set({ worker }, ratio),
+    setQueueSource(source) {
+      queueSource = source;
+    },
+  };
+
+  return { registry, httpDuration, httpInFlight, dbInFlight, dbPoolMax, dbDuration, signals, ownSeries: (m, l) => series.own(m, l) };
+}
+
+interface Removable {
+  remove(labels: Record<string, string>): void;
+}
+
+/**
+ * Remembers which series each top-N tenant has, per metric, and removes them when the tenant
+ * leaves the top-N: without this, every tenant that was ever in the top would keep its
+ * series for the life of the process.
+ */
+function makeTenantSeries(labeler: TenantLabeler): { own<L extends Record<string, string> & { tenant: string }>(metric: Removable, labels: L): L } {
+  const owned = new Map<string, Map<Removable, Map<string, Record<string, string>>>>();
+  labeler.onEvict((tenant) => {
+    for (const [metric, sets] of owned.get(tenant) ?? []) for (const labels of sets.values()) metric.remove(labels);
+    owned.delete(tenant);
+  });
+  const shared: ReadonlySet<string> = new Set(Object.values(TenantLabel));
+  return {
+    own(metric, labels) {
+      if (shared.has(labels.tenant)) return labels;
+      let byMetric = owned.get(labels.tenant);
+      if (!byMetric) owned.set(labels.tenant, (byMetric = new Map()));
+      let sets = byMetric.get(metric);
+      if (!sets) byMetric.set(metric, (sets = new Map()));
+      const key = Object.values(labels).join('\u0000');
+      if (!sets.has(key)) sets.set(key, labels);
+      return labels;
+    },
+  };
+}

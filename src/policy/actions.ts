@@ -1,0 +1,60 @@
+// The policy vocabulary: every action a Cedar policy can name, which of them touch tenant
+// data (and so are bound by residency), and which only read. Pure data; no engine here.
+import { ACTIONS } from '../core/roles.js';
+
+/** Every action the gateway and the services ask the decision point about. */
+export const POLICY_ACTIONS = [
+  ...ACTIONS,
+  'job.create',
+  'job.read',
+  'job.cancel',
+  'job.retry',
+  'job.redrive',
+  'knowledge.query',
+  'knowledge.write',
+  'policy.read',
+  'policy.write',
+  'policy.decisions.read',
+  // Routes of other contexts that declare no action of their own (see route-actions.ts).
+  'api.read',
+  'api.write',
+] as const;
+export type PolicyAction = (typeof POLICY_ACTIONS)[number];
+
+/**
+ * Actions that reach a tenant's data (ledger, jobs, knowledge, other contexts' routes): they
+ * are bound by data residency. Control-plane records (tenants, keys, bundles) are not.
+ */
+export const DATA_ACTIONS: readonly PolicyAction[] = [
+  'audit.read',
+  'job.create',
+  'job.read',
+  'job.cancel',
+  'job.retry',
+  'job.redrive',
+  'knowledge.query',
+  'knowledge.write',
+  'api.read',
+  'api.write',
+];
+
+/** Actions that change nothing (for reviewers and for `iris policy test` reports). */
+export const READ_ACTIONS: readonly PolicyAction[] = [
+  'tenant.read',
+  'tenant.list',
+  'key.read',
+  'audit.read',
+  'job.read',
+  'knowledge.query',
+  'policy.read',
+  'policy.decisions.read',
+  'api.read',
+];
+
+export function isPolicyAction(value: string): value is PolicyAction {
+  return (POLICY_ACTIONS as readonly string[]).includes(value);
+}
+
+/** Cedar's name of an action entity type. */
+export const NAMESPACE = 'Iris';
+export const ACTION_TYPE = `${NAMESPACE}::Action`;

@@ -1,0 +1,20 @@
+// The policy context's face: Cedar decisions, bundles (compile, sign, verify), data policies.
+export { DATA_ACTIONS, isPolicyAction, POLICY_ACTIONS, READ_ACTIONS, type PolicyAction } from './actions.js';
+export { builtinOverlayFiles, builtinPlatformFiles, IRIS_SCHEMA, ROLE_GRANTS, rolePolicies } from './builtin-bundle.js';
+export { compileBundle, DEFAULT_MAX_BUNDLE_BYTES, readBundleDir, type CompileOptions, type VerifyInput } from './bundle-compiler.js';
+export { BundleError, BundleSignatureError, formatProblem, VerificationError, type Problem } from './bundle-errors.js';
+export { BUNDLE_FORMAT, bundleIdOf, shortBundleId, type BundleManifest, type BundleScope, type SignedBundle, type VerificationSummary } from './bundle-format.js';
+export { keyIdOf, loadBundleSigner, parseTrustedKeys, POLICY_KEY_FILE, signBundle, verifyBundle, type BundleSigner, type TrustedKey, type VerifiedBundle } from './bundle-signing.js';
+export { evaluateInline, ipValue, type CedarAnswer, type CedarRequest } from './cedar-engine.js';
+export { cidrProblem } from './data-policies.js';
+export { makeDecisionPoint, normalizeIp, type ActiveBundle, type DecisionInput, type DecisionInputs, type DecisionPoint, type PolicyDecision, type TenantFacts } from './decision-point.js';
+export { resolveRoute, ROUTE_RULES, type ResolvedRoute, type RouteRule } from './route-actions.js';
+export { builtinBundle } from './builtin-load.js';
+export { activeBundleOf, loadTrust, makePolicyRuntime, type PolicyRuntime, type PolicyRuntimeDeps } from './policy-runtime.js';
+export { checkLimits, intervalMs, type LimitState, type RateLimit, type RateVerdict } from './gcra.js';
+export { BUILTIN, makeBundleService, type BundleDiff, type BundleService, type BundleSummary, type ServingStatus } from './bundle-service.js';
+export { activeStack, type ActivationRow, type DecisionFilter, type DecisionRecord } from './bundle-store.js';
+export { makeDecisionLog, type DecisionEvent, type DecisionLog } from './decision-log.js';
+export type { Counterexample, VerifyOptions } from './verifier.js';
+export { shutdownVerifier, verifyPolicies } from './verifier-lazy.js';
+export { exampleTests, runPolicyTests, type PolicyTestCase, type PolicyTestResult } from './policy-tests.js';
