@@ -62,7 +62,6 @@ async function main(): Promise<void> {
   const dbName = `iris_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
-  await admin.query(`create database ${dbName}`);
   const url = new URL(PG_ADMIN);
   url.pathname = `/${dbName}`;
   const targets: Record<string, Record<string, string>> = {
@@ -74,12 +73,13 @@ async function main(): Promise<void> {
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [name, env] of Object.entries(targets)) {
+        // a fresh PostgreSQL database each round, as the PGlite server gets a fresh data dir
+        if (name === 'pg') await admin.query(`create database ${dbName}`);
         const s = await measure(env);
+        if (name === 'pg') await admin.query(`drop database if exists ${dbName} with (force)`);
         samples[name]?.push(s);
         process.stdout.write(`round ${round} ${name.padEnd(6)} ${s.rps.toFixed(0).padStart(7)} req/s  p99 ${s.p99.toFixed(1).padStart(6)} ms  errors ${s.errors}\n`);
       }
-      // a fresh PostgreSQL database per round would cost more than it tells; reuse it
-      await admin.query('truncate tenants, api_keys, audit_events, audit_heads, audit_checkpoints').catch(() => undefined);
     }
   } finally {
     await admin.query(`drop database if exists ${dbName} with (force)`);

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
   });
   const app = await createApp(config);
   const ctx = app.systemContext();
-  await app.tenants.create(ctx, { id: 'acme', displayName: 'Acme', tier: 'premium' });
+  // Quotas far above what the load can reach, so admission runs but never rejects.
+  await app.tenants.create(ctx, { id: 'acme', displayName: 'Acme', tier: 'premium', quotas: { requestsPerSecond: 1_000_000, burst: 1_000_000, concurrentRequests: 100_000 } });
   const key = await app.keys.create(ctx, 'acme', { name: 'bench', role: 'analyst' });
   await app.directory.resync();
   await app.listen();

@@ -123,6 +123,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     // The executor: state changes of jobs started by users are audited in the same transaction.
     const jobKinds = registerBuiltinKinds(makeJobKindRegistry());
     const onJobStateChange: JobStateChangeHook = async (tx, job, from, to, change) => {
+      if (to === 'succeeded' || to === 'failed' || to === 'poisoned' || to === 'cancelled') telemetry.signals.jobFinished(job.tenantId, to);
       if (job.createdBy === null || !job.createdBy.startsWith('key:')) return;
       const keyId = change.actor.startsWith('key:') ? change.actor.slice(4) : change.actor;
       const key = directory.key(keyId);
@@ -135,6 +136,20 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       await ledger.append(tx, ctx, { log: job.tenantId, action: `job.${change.reason}`, resource: { kind: 'Job', id: job.jobId }, before: from === null ? null : { state: from }, after: { state: to } });
     };
     const workers: Worker[] = [];
+    telemetry.signals.setQueueSource(async () =>
+      db.transaction(platformScope, async (tx) =>
+        (
+          await tx.query<{ tenantId: string; ready: number; running: number; scheduled: number; oldestReadySeconds: number }>(
+            `select tenant_id as "tenantId",
+               count(*) filter (where state = 'queued' and run_at <= now())::int as ready,
+               count(*) filter (where state = 'running')::int as running,
+               count(*) filter (where state = 'queued' and run_at > now())::int as scheduled,
+               coalesce(extract(epoch from now() - min(run_at) filter (where state = 'queued' and run_at <= now())), 0)::float8 as "oldestReadySeconds"
+             from jobs where state in ('queued', 'running') group by tenant_id`,
+          )
+        ).rows,
+      ),
+    );
     const jobs = makeJobQueue({ db, registry: jobKinds, onStateChange: onJobStateChange, maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs });
     const jobRouteDeps = jobRoutes({
       queue: jobs,

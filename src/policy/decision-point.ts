@@ -143,7 +143,10 @@ export function makeDecisionPoint(deps: DecisionPointDeps): DecisionPoint {
       const hit = cache.get(key);
       if (hit) {
         hits++;
-        return hit.cached ? hit : { ...hit, cached: true };
+        if (hit.cached) return hit;
+        const marked = { ...hit, cached: true };
+        cache.set(key, marked);
+        return marked;
       }
       misses++;
       const inputs: DecisionInputs = {
