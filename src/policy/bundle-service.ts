@@ -201,9 +201,14 @@ export function makeBundleService(deps: BundleServiceDeps) {
           void reload(change.tenantId);
         }
       });
-      const history = await db.transaction(platformScope, (tx) => selectActivations(tx));
-      for (const h of history) if (h.tenantId !== PLATFORM) overlayOwners.add(h.tenantId);
-      await reloadAll();
+      try {
+        const history = await db.transaction(platformScope, (tx) => selectActivations(tx));
+        for (const h of history) if (h.tenantId !== PLATFORM) overlayOwners.add(h.tenantId);
+        await reloadAll();
+      } catch (err) {
+        // NOTE: e.g. migrations not applied yet: serve the built-in bundle; the resync retries.
+        refused.set(PLATFORM, `could not read activations: ${err instanceof Error ? err.message : String(err)}`);
+      }
       timer = setInterval(() => void reloadAll().catch(() => undefined), resyncMs);
       timer.unref();
     },
