@@ -83,6 +83,8 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
     },
     resync: loadAll,
     async apply(change) {
+      // NOTE: other contexts share the channel (e.g. policy bundles); their kinds are not ours.
+      if (change.kind !== 'key' && change.kind !== 'tenant') return;
       if (change.kind === 'key') {
         const [k] = await db.transaction(platformScope, (tx) => selectKeyRecords(tx, change.id));
         if (k) keys.set(k.keyId, k);

@@ -17,10 +17,13 @@ async function up(env: Record<string, string>): Promise<{ stop: () => Promise<vo
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   while (!/API\s+(http:\/\/\S+)\/v1/.test(output)) {
     if (child.exitCode !== null) throw new Error(`iris up exited ${child.exitCode}: ${output}`);
-    if (Date.now() > deadline) throw new Error(`iris up did not start: ${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`iris up did not start: ${output}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const api = (/API\s+(http:\/\/\S+)\/v1/.exec(output) as RegExpExecArray)[1] as string;
