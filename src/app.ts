@@ -17,7 +17,7 @@ import { registerPolicyRoutes } from './gateway/policy-routes.js';
 import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleService, type DecisionLog, type PolicyRuntime } from './policy/index.js';
 import { irisLoggerOptions, makeTelemetry, type Telemetry } from './observability/index.js';
 import { authorizeAction } from './core/context.js';
-import { jobRoutes, makeJobKindRegistry, makeJobQueue, makeWorker, registerBuiltinKinds, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from './jobs/index.js';
+import { jobRoutes, makeJobKindRegistry, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from './jobs/index.js';
 import { migrate, openDatabase, pendingMigrations, type MigrationResult } from './store/index.js';
 import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Directory, type KeyService, type TenantService } from './tenants/index.js';
 
@@ -136,20 +136,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       await ledger.append(tx, ctx, { log: job.tenantId, action: `job.${change.reason}`, resource: { kind: 'Job', id: job.jobId }, before: from === null ? null : { state: from }, after: { state: to } });
     };
     const workers: Worker[] = [];
-    telemetry.signals.setQueueSource(async () =>
-      db.transaction(platformScope, async (tx) =>
-        (
-          await tx.query<{ tenantId: string; ready: number; running: number; scheduled: number; oldestReadySeconds: number }>(
-            `select tenant_id as "tenantId",
-               count(*) filter (where state = 'queued' and run_at <= now())::int as ready,
-               count(*) filter (where state = 'running')::int as running,
-               count(*) filter (where state = 'queued' and run_at > now())::int as scheduled,
-               coalesce(extract(epoch from now() - min(run_at) filter (where state = 'queued' and run_at <= now())), 0)::float8 as "oldestReadySeconds"
-             from jobs where state in ('queued', 'running') group by tenant_id`,
-          )
-        ).rows,
-      ),
-    );
+    telemetry.signals.setQueueSource(() => db.transaction(platformScope, selectQueueDepths));
     const jobs = makeJobQueue({ db, registry: jobKinds, onStateChange: onJobStateChange, maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs });
     const jobRouteDeps = jobRoutes({
       queue: jobs,

@@ -78,3 +78,4 @@ export {
   type WorkerStats,
   type WorkerStopResult,
 } from './worker.js';
+export { selectQueueDepths, type QueueDepth } from './queue-snapshot.js';

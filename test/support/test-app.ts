@@ -22,18 +22,23 @@ export interface TestApp {
   dispose(): Promise<void>;
 }
 
+/** A request helper on `app`: sends as `token` (the admin by default; null: no token). */
+export function injectAs(app: App, adminToken = ADMIN_TOKEN): TestApp['call'] {
+  return async (method, url, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    const token = opts.token === undefined ? adminToken : opts.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    return app.server.inject({ method: method as 'GET', url, headers, ...(opts.body === undefined ? {} : { payload: opts.body as object }) });
+  };
+}
+
 export async function createTestApp(env: Record<string, string> = {}, testDb?: TestDatabase): Promise<TestApp> {
   const tdb = testDb ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'iris-test-'));
   // NOTE: rate limits are off unless a test turns them on (IRIS_RATE_LIMITS): suites fire requests faster than tenant quotas allow.
   const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_RATE_LIMITS: 'false', ...env });
   const app = await createApp(config, { db: tdb.db });
-  const call: TestApp['call'] = async (method, url, opts = {}) => {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
-    if (token !== null) headers.authorization = `Bearer ${token}`;
-    return app.server.inject({ method: method as 'GET', url, headers, ...(opts.body === undefined ? {} : { payload: opts.body as object }) });
-  };
+  const call = injectAs(app);
   return {
     app,
     db: tdb.db,

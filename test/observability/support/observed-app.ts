@@ -9,6 +9,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createApp, type App } from '../../../src/app.js';
 import { loadConfig } from '../../../src/core/config.js';
 import type { Tier } from '../../../src/tenants/index.js';
+import { injectAs } from '../../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
 
 export const ADMIN_TOKEN = 'obs-bootstrap-token-0123456789abcdef';
@@ -39,12 +40,7 @@ export async function startObservedApp(env: Record<string, string> = {}, logLeve
   const spans = new InMemorySpanExporter();
   const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', ...env });
   const app = await createApp(config, { db: testDb.db, logger: { level: logLevel, stream }, spanProcessors: [new SimpleSpanProcessor(spans)] });
-  const call: ObservedApp['call'] = async (method, url, opts = {}) => {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
-    if (token !== null) headers.authorization = `Bearer ${token}`;
-    return app.server.inject({ method: method as 'GET', url, headers, ...(opts.body === undefined ? {} : { payload: opts.body as object }) });
-  };
+  const call: ObservedApp['call'] = injectAs(app, ADMIN_TOKEN);
   return {
     app,
     testDb,
