@@ -40,10 +40,9 @@ export {
   type GraphRecords,
   type RelationRecord,
 } from './graph-records.js';
+export { refreshCommunities, type CommunityUpdate } from './community-refresh.js';
 export {
   makeKnowledgeService,
-  refreshCommunities,
-  type CommunityUpdate,
   type IngestInput,
   type IngestResult,
   type KnowledgeService,

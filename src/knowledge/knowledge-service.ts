@@ -4,11 +4,8 @@
 import { createHash } from 'node:crypto';
 import { tenantScope, type Database, type Queryable } from '../core/db.js';
 import { ValidationError } from '../core/errors.js';
-import { componentsOf, detectCommunities } from './communities.js';
-import { buildReport } from './community-reports.js';
-import { deleteCommunitiesTouching, insertCommunities } from './community-store.js';
+import { refreshCommunities, type CommunityUpdate } from './community-refresh.js';
 import { extractDocument, type ExtractOptions } from './extract-document.js';
-import { selectEdges, selectEntitiesByKeys, selectMentionChunks, selectRelationsWithin } from './graph-reader.js';
 import { deleteDocument, insertChunks, insertDocument, insertMentions, nodeKey, selectDocumentNodes, upsertEntities, upsertRelations } from './graph-store.js';
 import { answerQuestion, type Answer, type QueryMode, type QueryOptions } from './query-engine.js';
 
@@ -17,13 +14,6 @@ export interface IngestInput {
   readonly documentId: string;
   readonly name: string;
   readonly bytes: Uint8Array;
-}
-
-export interface CommunityUpdate {
-  /** Nodes whose connected components were recomputed. */
-  readonly nodes: number;
-  readonly removed: number;
-  readonly added: number;
 }
 
 export interface IngestResult {
@@ -47,30 +37,6 @@ const DOCUMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
 /** Serialises graph writes of one tenant (communities are recomputed from the whole component). */
 async function lockTenantGraph(tx: Queryable, tenantId: string): Promise<void> {
   await tx.query("select pg_advisory_xact_lock(hashtext('iris.kg:' || $1))", [tenantId]);
-}
-
-/**
- * Recomputes the communities of the connected components holding `touched` nodes: their old
- * communities go, Louvain runs on those components only, and each new community gets a report.
- */
-export async function refreshCommunities(tx: Queryable, tenantId: string, touched: readonly string[]): Promise<CommunityUpdate> {
-  if (touched.length === 0) return { nodes: 0, removed: 0, added: 0 };
-  const edges = await selectEdges(tx, tenantId);
-  const component = componentsOf(touched, edges);
-  const removed = await deleteCommunitiesTouching(tx, tenantId, [...component]);
-  const communities = detectCommunities(edges.filter((e) => component.has(e.source) && component.has(e.target)));
-  const withReports = [];
-  for (const c of communities) {
-    const known = await selectEntitiesByKeys(tx, tenantId, c.members);
-    const relations = await selectRelationsWithin(tx, tenantId, c.members);
-    // A node only named as a relation end has no entity row; it is still a member.
-    const names = new Map(relations.flatMap((r) => [[r.sourceKey, r.source], [r.targetKey, r.target]] as const));
-    const members = c.members.map((k) => known.find((e) => e.nameKey === k) ?? { nameKey: k, name: names.get(k) ?? k, type: 'unknown', mentions: 0 });
-    const evidence = await selectMentionChunks(tx, tenantId, c.members, [], 3);
-    withReports.push({ ...c, ...buildReport({ members, relations, evidence }) });
-  }
-  await insertCommunities(tx, tenantId, withReports);
-  return { nodes: component.size, removed, added: withReports.length };
 }
 
 /** Builds the service over the database port. */
