@@ -1,12 +1,16 @@
 // bench:metrics — what telemetry costs. Tenant reads per second through the full Iris stack
-// (PGlite) with telemetry on (metrics with exemplars, spans, access logs off as in the API
-// bench) and with IRIS_TELEMETRY=false, in the same run, interleaved rounds, medians; then
-// the /metrics render time with 1,000 tenants' traffic in the registry.
-// Run as `node dist/bench/metrics-bench.js`; with `--serve` it is the server child.
+// (PGlite): two server children of the same code, one with telemetry on (metrics with
+// exemplars, spans at IRIS_TRACE_SAMPLE_RATIO, default 1; access logs off as in the API bench)
+// and one with IRIS_TELEMETRY=false, both up for the whole run, loaded in interleaved rounds;
+// medians, spreads, and each server's CPU per request (from /proc, steadier than requests/s on
+// a shared machine). Then the /metrics render time with 1,000 tenants' traffic in the registry
+// and the longest event-loop block it causes.
+// Run as `node dist/bench/metrics-bench.js` (BENCH_ROUNDS, BENCH_SECONDS, BENCH_CONNECTIONS);
+// with `--serve` it is the server child.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,15 +19,15 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/core/config.js';
 import { makeIrisMetrics, makeTenantLabeler, MetricNames } from '../src/observability/index.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const TOKEN = 'bench-bootstrap-token-0123456789abcdef';
 
 /** The server child: Iris on PGlite with one tenant and key; prints {port, token}. */
 async function serve(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'iris-mbench-'));
-  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_TELEMETRY: process.env.BENCH_TELEMETRY ?? 'true' });
+  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_TELEMETRY: process.env.BENCH_TELEMETRY ?? 'true', IRIS_TRACE_SAMPLE_RATIO: process.env.IRIS_TRACE_SAMPLE_RATIO ?? '1' });
   const app = await createApp(config);
   const ctx = app.systemContext();
   // NOTE: quotas far above what one machine serves, so admission never rejects the load.
@@ -40,63 +44,49 @@ async function serve(): Promise<void> {
   });
 }
 
-async function measure(telemetry: boolean): Promise<number> {
+interface Server {
+  readonly telemetry: boolean;
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly token: string;
+}
+
+/** Starts a server child (same code; only IRIS_TELEMETRY differs) and waits for its port. */
+async function startServer(telemetry: boolean): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { env: { ...process.env, BENCH_TELEMETRY: String(telemetry) }, stdio: ['ignore', 'pipe', 'inherit'] });
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [line] = (await once(rl, 'line')) as [string];
   rl.close();
   const { port, token } = JSON.parse(line) as { port: number; token: string };
+  return { telemetry, child, port, token };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  s.child.kill('SIGTERM');
+  await once(s.child, 'exit');
+}
+
+/** CPU seconds (user + system) a child has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
   try {
-    const run = (duration: number) => autocannon({ url: `http://127.0.0.1:${port}/v1/tenants/acme`, connections: CONNECTIONS, duration, headers: { authorization: `Bearer ${token}` } });
-    await run(1);
-    const r = await run(SECONDS);
-    if (r.errors + r.non2xx > 0) process.stdout.write(`  WARNING: ${r.errors + r.non2xx} errors or non-2xx\n`);
-    return r.requests.average;
-  } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
   }
 }
 
-/**
- * CPU time per request in one process, telemetry on and off, through `inject` (no sockets):
- * steadier than requests/s on a shared machine, because neighbours' load does not count.
- */
-async function cpuPerRequest(): Promise<{ on: number; off: number }> {
-  const make = async (telemetry: boolean) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'iris-mbench-'));
-    const app = await createApp(loadConfig({ IRIS_BOOTSTRAP_TOKEN: TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_TELEMETRY: String(telemetry) }));
-    const ctx = app.systemContext();
-    await app.tenants.create(ctx, { id: 'acme', displayName: 'Acme', tier: 'premium', quotas: { requestsPerSecond: 1_000_000, burst: 1_000_000, concurrentRequests: 100_000 } });
-    const key = await app.keys.create(ctx, 'acme', { name: 'bench', role: 'analyst' });
-    await app.directory.resync();
-    return { app, token: key.token, dataDir };
-  };
-  const apps = { on: await make(true), off: await make(false) };
-  const samples: { on: number[]; off: number[] } = { on: [], off: [] };
-  const N = 1000;
-  for (let round = 0; round < 6; round++) {
-    for (const k of round % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
-      const { app, token } = apps[k];
-      const c0 = process.cpuUsage();
-      for (let i = 0; i < N; i++) {
-        const r = await app.server.inject({ method: 'GET', url: '/v1/tenants/acme', headers: { authorization: `Bearer ${token}` } });
-        if (r.statusCode !== 200) throw new Error(`unexpected ${r.statusCode}: ${r.body}`);
-      }
-      const c = process.cpuUsage(c0);
-      if (round > 0) samples[k].push((c.user + c.system) / N);
-    }
-  }
-  for (const a of Object.values(apps)) {
-    await a.app.close();
-    rmSync(a.dataDir, { recursive: true, force: true });
-  }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-  return { on: median(samples.on), off: median(samples.off) };
+/** One load run against `s`: requests/s, and the server's CPU microseconds per request. */
+async function load(s: Server, seconds: number): Promise<{ rps: number; cpuUs: number }> {
+  const cpu0 = cpuSeconds(s.child.pid);
+  const r = await autocannon({ url: `http://127.0.0.1:${s.port}/v1/tenants/acme`, connections: CONNECTIONS, duration: seconds, headers: { authorization: `Bearer ${s.token}` } });
+  const cpu = cpuSeconds(s.child.pid) - cpu0;
+  if (r.errors + r.non2xx > 0) process.stdout.write(`  WARNING: ${r.errors + r.non2xx} errors or non-2xx\n`);
+  return { rps: r.requests.average, cpuUs: (cpu * 1e6) / Math.max(1, r.requests.total) };
 }
 
 /** Median ms to render /metrics after 1,000 tenants' traffic over 20 routes (top-20 labels). */
-async function scrapeAt1000(): Promise<{ ms: number; series: number }> {
+async function scrapeAt1000(): Promise<{ ms: number; series: number; blockMs: number }> {
   let now = 0;
   let seed = 7;
   const rand = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
@@ -114,37 +104,69 @@ async function scrapeAt1000(): Promise<{ ms: number; series: number }> {
     now += 61_000;
   }
   const runs: number[] = [];
+  const blocks: number[] = [];
   let body = '';
   for (let i = 0; i < 7; i++) {
+    // A 1 ms ticker: the longest gap between its ticks is how long the render held the loop.
+    let last = performance.now();
+    let block = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      block = Math.max(block, now - last);
+      last = now;
+    }, 1);
+    await new Promise((r) => setTimeout(r, 5));
+    block = 0;
+    last = performance.now();
     const t0 = performance.now();
     body = await metrics.registry.metrics();
     runs.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 5));
+    clearInterval(ticker);
+    blocks.push(block);
   }
-  runs.sort((a, b) => a - b);
   const series = body.split('\n').filter((l) => l.startsWith(`${MetricNames.httpDuration}_`)).length;
-  return { ms: runs[3] as number, series };
+  return { ms: median(runs), series, blockMs: median(blocks) };
 }
 
+const median = (xs: readonly number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? (v[mid] as number) : ((v[mid - 1] as number) + (v[mid] as number)) / 2;
+};
+const spread = (xs: readonly number[], digits = 0): string => `${Math.min(...xs).toFixed(digits)}..${Math.max(...xs).toFixed(digits)}`;
+
 async function main(): Promise<void> {
-  const on: number[] = [];
-  const off: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    for (const telemetry of round % 2 ? [true, false] : [false, true]) {
-      const rps = await measure(telemetry);
-      (telemetry ? on : off).push(rps);
-      process.stdout.write(`round ${round} ${telemetry ? 'instrumented' : 'bare        '} ${rps.toFixed(0).padStart(7)} req/s\n`);
+  // Both servers run side by side for the whole run; each round loads one and then the other
+  // (order alternating), so both see the same neighbours. A round's ratio compares two runs
+  // seconds apart; the reported ratio is the median of the rounds' ratios.
+  const servers = { on: await startServer(true), off: await startServer(false) };
+  const rounds: { on: { rps: number; cpuUs: number }; off: { rps: number; cpuUs: number } }[] = [];
+  try {
+    for (const s of [servers.on, servers.off, servers.off, servers.on]) await load(s, 3); // warm-up (JIT, caches)
+    for (let round = 1; round <= ROUNDS; round++) {
+      const r: Partial<(typeof rounds)[number]> = {};
+      for (const k of round % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) r[k] = await load(servers[k], SECONDS);
+      const done = r as (typeof rounds)[number];
+      rounds.push(done);
+      process.stdout.write(`round ${round}: instrumented ${done.on.rps.toFixed(0).padStart(6)} req/s ${done.on.cpuUs.toFixed(0).padStart(5)} us cpu/req; bare ${done.off.rps.toFixed(0).padStart(6)} req/s ${done.off.cpuUs.toFixed(0).padStart(5)} us cpu/req; ratio ${(done.on.rps / done.off.rps).toFixed(3)}\n`);
     }
+  } finally {
+    await Promise.all([stopServer(servers.on), stopServer(servers.off)]);
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-  const inst = median(on);
-  const bare = median(off);
+  const inst = median(rounds.map((r) => r.on.rps));
+  const bare = median(rounds.map((r) => r.off.rps));
+  const ratios = rounds.map((r) => r.on.rps / r.off.rps);
+  const ratio = median(ratios);
+  const cpuOn = median(rounds.map((r) => r.on.cpuUs));
+  const cpuOff = median(rounds.map((r) => r.off.cpuUs));
   const scrape = await scrapeAt1000();
-  const cpu = await cpuPerRequest();
-  process.stdout.write(`\nmedians over ${ROUNDS} rounds of ${SECONDS}s, ${CONNECTIONS} connections, GET /v1/tenants/acme on PGlite\n`);
-  process.stdout.write(`  instrumented (metrics + exemplars + spans) ${inst.toFixed(0)} req/s; bare (IRIS_TELEMETRY=false) ${bare.toFixed(0)} req/s; cost ${((1 - inst / bare) * 100).toFixed(1)}%\n`);
-  process.stdout.write(`  CPU per request in-process (inject): instrumented ${cpu.on.toFixed(0)} us, bare ${cpu.off.toFixed(0)} us, cost ${((cpu.on / cpu.off - 1) * 100).toFixed(1)}%\n`);
-  process.stdout.write(`  /metrics at 1,000 tenants: ${scrape.series} latency lines, median render ${scrape.ms.toFixed(1)} ms\n`);
-  process.stdout.write(`RESULT metrics instrumented_rps=${inst.toFixed(0)} bare_rps=${bare.toFixed(0)} ratio=${(inst / bare).toFixed(3)} scrape_ms_1000_tenants=${scrape.ms.toFixed(1)}\n`);
+  process.stdout.write(`\nmedians over ${ROUNDS} interleaved rounds of ${SECONDS}s, ${CONNECTIONS} connections, GET /v1/tenants/acme on PGlite, both servers up throughout\n`);
+  process.stdout.write(`  instrumented (metrics + exemplars + spans, trace sample ratio ${process.env.IRIS_TRACE_SAMPLE_RATIO ?? '1'}) ${inst.toFixed(0)} req/s (${spread(rounds.map((r) => r.on.rps))}); bare (IRIS_TELEMETRY=false) ${bare.toFixed(0)} req/s (${spread(rounds.map((r) => r.off.rps))})\n`);
+  process.stdout.write(`  ratio per round ${spread(ratios, 3)}, median ${ratio.toFixed(3)} (ratio of medians ${(inst / bare).toFixed(3)})\n`);
+  process.stdout.write(`  server CPU per request: instrumented ${cpuOn.toFixed(0)} us, bare ${cpuOff.toFixed(0)} us, cost ${((cpuOn / cpuOff - 1) * 100).toFixed(1)}% (CPU does not count neighbours' load)\n`);
+  process.stdout.write(`  /metrics at 1,000 tenants: ${scrape.series} latency lines, median render ${scrape.ms.toFixed(1)} ms, longest event-loop block ${scrape.blockMs.toFixed(1)} ms\n`);
+  process.stdout.write(`RESULT metrics instrumented_rps=${inst.toFixed(0)} bare_rps=${bare.toFixed(0)} ratio=${ratio.toFixed(3)} scrape_ms_1000_tenants=${scrape.ms.toFixed(1)}\n`);
 }
 
 if (process.argv.includes('--serve')) await serve();

@@ -1,11 +1,10 @@
 // The composition root: wires every context from the compiled configuration. One place
 // decides what talks to what; no module-level singletons hold connections.
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { loadSigner, makeAuditReader, makeLedger, type AuditReader, type Ledger } from './audit/index.js';
 import { systemClock, type Clock } from './core/clock.js';
-import type { IrisConfig } from './core/config.js';
+import { ConfigError, type IrisConfig } from './core/config.js';
 import { setDefaultDecisions, type RequestContext } from './core/context.js';
 import { platformScope, type Database } from './core/db.js';
 import { newRequestId, PLATFORM } from './core/ids.js';
@@ -17,7 +16,8 @@ import { registerPolicyRoutes } from './gateway/policy-routes.js';
 import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleService, type DecisionLog, type PolicyRuntime } from './policy/index.js';
 import { irisLoggerOptions, makeTelemetry, type Telemetry } from './observability/index.js';
 import { authorizeAction } from './core/context.js';
-import { jobRoutes, makeJobKindRegistry, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from './jobs/index.js';
+import { jobPath, jobRoutes, makeJobKindRegistry, NonRetryableJobError, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from './jobs/index.js';
+import { knowledgeJobKinds, knowledgeRoutes, makeKnowledgeService, makeLlmGateway, parseLlmProviders, type KnowledgeService, type LlmGateway } from './knowledge/index.js';
 import { migrate, openDatabase, pendingMigrations, type MigrationResult } from './store/index.js';
 import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Directory, type KeyService, type TenantService } from './tenants/index.js';
 
@@ -53,6 +53,10 @@ export interface App {
   /** The async work executor: job kinds and the tenant-fair queue. */
   readonly jobKinds: JobKindRegistry;
   readonly jobs: JobQueue;
+  /** GraphRAG: documents, the knowledge graph, answers. */
+  readonly knowledge: KnowledgeService;
+  /** The LLM providers (none configured: `configured` is false). */
+  readonly llm: LlmGateway;
   /** Starts a worker on this app's database (iris up, iris worker). */
   startWorker(opts?: { concurrency?: number }): Promise<Worker>;
   readonly migration: MigrationResult | undefined;
@@ -65,6 +69,16 @@ export interface App {
 }
 
 export class MigrationFailedError extends Error {}
+
+/** The configured LLM providers; a bad provider file is a configuration error (one line at start). */
+function llmProvidersOf(config: IrisConfig): ReturnType<typeof parseLlmProviders> {
+  if (config.llmProviders === undefined) return [];
+  try {
+    return parseLlmProviders(config.llmProviders.text, config.llmProviders.source, { knownRegions: config.knownRegions });
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+}
 
 /** Builds Iris from configuration: store, migrations, contexts, the HTTP server. */
 export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise<App> {
@@ -118,7 +132,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       },
     });
     const bundles = makeBundleService({ db, ledger, clock, pdp: policy.pdp, trust: policy.trust, maxBytes: config.policyMaxBundleBytes, builtin: policy.builtin });
-    const gate = makeRequestGate({ pdp: policy.pdp, admission, upstreamRegions: config.upstreamRegions, onDecision: (d) => decisionLog.record(d) });
+    const gate = makeRequestGate({ pdp: policy.pdp, admission, upstreamRegions: config.upstreamRegions, onDecision: (d) => decisionLog.record(d), policySpan: telemetry.http.policySpan });
 
     // The executor: state changes of jobs started by users are audited in the same transaction.
     const jobKinds = registerBuiltinKinds(makeJobKindRegistry());
@@ -144,8 +158,83 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       requestContext: (req) => ({
         requestId: req.id,
         actor: `key:${req.ctx.principal.keyId}`,
-        ...(req.ctx.traceId ? { traceparent: `00-${req.ctx.traceId}-${randomBytes(8).toString('hex')}-01` } : {}),
+        // The request span's own context: the job's span links to it.
+        ...telemetry.http.traceContext(req),
       }),
+    });
+
+    // GraphRAG: documents are kept and ingested by jobs; answers are policy-checked, cached and filtered.
+    const llm = makeLlmGateway({
+      providers: llmProvidersOf(config),
+      observe: {
+        call: (c) => telemetry.signals.llmCall({ provider: c.provider, outcome: c.outcome === 'malformed' ? 'error' : c.outcome === 'breaker_open' ? 'rejected' : c.outcome, seconds: c.seconds, promptTokens: c.promptTokens, completionTokens: c.completionTokens }),
+        breaker: (provider, open) => telemetry.signals.llmBreaker(provider, open),
+        span: telemetry.llmSpan,
+      },
+    });
+    const systemPrincipal = { keyId: 'system', role: 'platform-admin', tenantId: PLATFORM } as const;
+    const knowledge = makeKnowledgeService({
+      db,
+      audit: async (tx, ctx, r) => {
+        await ledger.append(tx, ctx, { log: r.tenantId, action: r.action, resource: r.resource, before: r.before, after: r.after });
+      },
+      tenant: (id) => {
+        const t = directory.tenant(id);
+        if (t === undefined) return undefined;
+        return {
+          tier: t.tier,
+          redactPii: t.labels['pii-redaction'] !== 'off',
+          quotas: t.quotas,
+          // A provider may receive the tenant's data only where residency (policy) allows it.
+          regionAllowed: (region) => policy.pdp.decide({ principal: systemPrincipal, action: 'knowledge.query', resourceTenant: id, resourceKind: 'Knowledge', upstreamRegions: [region], route: 'internal' }).allowed,
+        };
+      },
+      llm,
+      release: `${VERSION}/${config.releaseColor}`,
+      onCacheLookup: (t, hit) => telemetry.signals.cacheLookup(t, 'answer', hit),
+      signal: (e) => {
+        if (e.kind === 'blocked') telemetry.signals.graphragSafety(e.tenantId, e.kind, e.reason);
+        else if (e.kind === 'withheld') telemetry.signals.graphragSafety(e.tenantId, e.kind, 'prompt_injection', e.passages);
+        else if (e.kind === 'llm_fallback') telemetry.signals.graphragSafety(e.tenantId, e.kind, e.reason);
+        else for (const [pii, n] of Object.entries(e.counts)) telemetry.signals.graphragSafety(e.tenantId, e.kind, pii, n);
+      },
+      maxDocumentBytes: config.maxDocumentBytes,
+    });
+    const followUp = async (tenantId: string, job: { kind: string; payload: Record<string, unknown>; delayMs?: number }): Promise<void> => {
+      const runAt = job.delayMs === undefined ? undefined : new Date(clock.now().getTime() + job.delayMs);
+      // A full queue skips the warm-up; answers are then computed on first ask.
+      await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload, runAt }, { actor: 'system', requestId: newRequestId() }).catch(() => undefined);
+    };
+    for (const k of knowledgeJobKinds(knowledge, followUp)) {
+      jobKinds.register({
+        kind: k.kind,
+        description: k.description,
+        payload: k.payload,
+        timeoutMs: k.timeoutMs,
+        maxAttempts: k.maxAttempts,
+        async handler(payload, ctx) {
+          try {
+            return await k.handler(payload as never, ctx);
+          } catch (err) {
+            if (k.nonRetryable?.(err)) throw new NonRetryableJobError(err instanceof Error ? err.message : String(err), { cause: err });
+            throw err;
+          }
+        },
+      });
+    }
+    const knowledgeRouteDeps = knowledgeRoutes({
+      knowledge,
+      maxDocumentBytes: config.maxDocumentBytes,
+      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Knowledge'),
+      context: (req) => req.ctx,
+      async enqueue(req, tenantId, job) {
+        const { job: queued } = await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload }, {
+          actor: `key:${req.ctx.principal.keyId}`,
+          requestId: req.id,
+          ...telemetry.http.traceContext(req),
+        });
+        return { jobId: queued.jobId, location: jobPath(tenantId, queued.jobId) };
+      },
     });
 
     const systemContext = (): RequestContext => ({
@@ -166,7 +255,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     await bundles.start();
 
     const server = await buildServer(
-      { db, identity, tenants, keys, ledger, auditReader, registry, telemetry: telemetry.http, gate: deps.gate === 'off' ? undefined : gate, pendingMigrations: () => pendingMigrations(db), extraRoutes: [(a) => void a.register(jobRouteDeps), (a) => registerPolicyRoutes(a, { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes })] },
+      { db, identity, tenants, keys, ledger, auditReader, registry, telemetry: telemetry.http, gate: deps.gate === 'off' ? undefined : gate, pendingMigrations: () => pendingMigrations(db), extraRoutes: [(a) => void a.register(jobRouteDeps), (a) => void a.register(knowledgeRouteDeps), (a) => registerPolicyRoutes(a, { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes })] },
       { bodyLimitBytes: config.bodyLimitBytes, logger: irisLoggerOptions(deps.logger ?? false), version: VERSION },
     );
 
@@ -178,6 +267,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     const loops = [
       setInterval(() => void flushUsage().catch(() => undefined), 15_000),
       setInterval(() => void tenants.purgeExpired(systemContext()).catch(() => undefined), 60_000),
+      setInterval(() => void knowledge.flushQuestions().catch(() => undefined), 5_000),
     ];
     for (const l of loops) l.unref();
 
@@ -197,8 +287,10 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       telemetry,
       jobKinds,
       jobs,
+      knowledge,
+      llm,
       async startWorker(opts = {}) {
-        const worker = makeWorker({ db, registry: jobKinds, onStateChange: onJobStateChange }, { concurrency: opts.concurrency ?? 4 });
+        const worker = makeWorker({ db, registry: jobKinds, onStateChange: onJobStateChange, tracer: telemetry.jobs }, { concurrency: opts.concurrency ?? 4 });
         await worker.start();
         workers.push(worker);
         return worker;
@@ -213,10 +305,12 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         for (const l of loops) clearInterval(l);
         await server.close();
         await flushUsage().catch(() => undefined);
+        await knowledge.flushQuestions().catch(() => undefined);
         await directory.stop();
         await limiter.close();
         await bundles.stop();
         await Promise.all(workers.map((w) => w.stop()));
+        llm.close?.();
         await decisionLog.stop();
         if (ownsDb) await db.close();
         await telemetry.shutdown();

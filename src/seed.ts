@@ -1,7 +1,8 @@
 // Demo data for the embedded default: two tenants, a tenant-admin key each, and the local
 // platform-admin token written to the data directory so the CLI finds it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { App } from './app.js';
 import { PLATFORM } from './core/ids.js';
 
@@ -51,4 +52,29 @@ function tokenWorks(app: App, token: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The demo documents of a tenant: examples/<tenant>/ in the repository (src/ or dist/src/). */
+function examplesDir(tenantId: string): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return resolve(here, /\/dist(-[A-Za-z0-9]+)?\//.test(`${here}/`) ? '../..' : '..', 'examples', tenantId);
+}
+
+/**
+ * Ingests the demo documents of newly seeded tenants (examples/<tenant>/) right away, so
+ * `iris query --tenant acme …` answers on a fresh start. Returns how many were ingested.
+ */
+export async function seedDemoDocuments(app: App, tenants: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const tenantId of tenants) {
+    const dir = examplesDir(tenantId);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir).sort()) {
+      const bytes = readFileSync(join(dir, name));
+      const { document } = await app.knowledge.submit(tenantId, { documentId: `examples/${name}`, name, bytes }, app.systemContext());
+      await app.knowledge.ingestSubmitted(tenantId, document.documentId, document.sha256);
+      n++;
+    }
+  }
+  return n;
 }

@@ -11,6 +11,8 @@ export interface RequestOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Send no Authorization header (public routes such as /v1/audit/key). */
   readonly anonymous?: boolean;
+  /** Resolve to the body as text (non-JSON answers such as GraphML). */
+  readonly raw?: boolean;
 }
 
 export interface ApiClient {
@@ -58,6 +60,7 @@ export function makeApiClient(conn: Connection): ApiClient {
         throw new ApiUnreachableError(conn.api, reasonOf(err));
       }
       const text = await res.text();
+      if (options.raw === true && res.ok) return text as T;
       let body: unknown;
       try {
         body = text === '' ? undefined : JSON.parse(text);

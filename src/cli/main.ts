@@ -7,7 +7,7 @@ import { errorHints } from './command-context.js';
 import { buildProgram } from './program.js';
 
 /** Commands that only talk to the API; everything else may need the server commands. */
-const API_COMMANDS: ReadonlySet<string> = new Set(['tenants', 'keys', 'audit', 'policy', 'alerts', 'extract', 'jobs']);
+const API_COMMANDS: ReadonlySet<string> = new Set(['tenants', 'keys', 'audit', 'policy', 'alerts', 'extract', 'jobs', 'ingest', 'documents', 'query', 'graph']);
 /** Global options that take a value, so their value is not mistaken for the command. */
 const VALUED_GLOBALS: ReadonlySet<string> = new Set(['--api', '--token', '-o', '--output', '--request-id']);
 
@@ -39,7 +39,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram(env, await serverCommands(argv));
   try {
     await program.parseAsync([...argv]);
-    return EXIT.ok;
+    // A command that finished but reports a failure (a failed job, a rejected file) set exitCode.
+    return typeof process.exitCode === 'number' && process.exitCode !== 0 ? process.exitCode : EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       // NOTE: commander has already printed its message (or the help) on stderr/stdout.

@@ -8,6 +8,7 @@ import { DEFAULT_API, type CliEnvironment } from './cli-config.js';
 import { registerExtractCommand } from './extract-command.js';
 import { registerJobCommands } from './job-commands.js';
 import { registerKeyCommands } from './key-commands.js';
+import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { registerTenantCommands } from './tenant-commands.js';
@@ -58,6 +59,7 @@ export function buildProgram(env: CliEnvironment, registerMore: readonly ((progr
   registerAuditCommands(program, env);
   registerJobCommands(program, env);
   registerPolicyCommands(program, env);
+  registerKnowledgeCommands(program, env);
   for (const register of registerMore) register(program);
   registerAlertsCommands(program);
   registerExtractCommand(program);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { createApp, MigrationFailedError, VERSION, type App } from '../app.js';
 import { ConfigError, loadConfig, type IrisConfig } from '../core/config.js';
 import { migrate, openDatabase, redactUrl, StoreUnavailableError } from '../store/index.js';
-import { localAdminToken, seedDemoTenants } from '../seed.js';
+import { localAdminToken, seedDemoDocuments, seedDemoTenants } from '../seed.js';
 
 /** Prints a start-up failure as one clear line (no stack trace) and exits. */
 function fail(err: unknown): never {
@@ -42,6 +42,8 @@ async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }):
   }
   onSignals(app);
   const seeded = opts.seed ? await seedDemoTenants(app) : [];
+  // NOTE: a tenant whose home region this deployment does not serve gets no documents here.
+  const documents = await seedDemoDocuments(app, seeded.filter((id) => app.directory.tenant(id)?.homeRegion === cfg.region || app.directory.tenant(id) === undefined)).catch(() => 0);
   if (opts.workers > 0) await app.startWorker({ concurrency: opts.workers });
   const admin = await localAdminToken(app);
   let address: string;
@@ -63,8 +65,9 @@ async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }):
       ? '  Admin      the platform-admin token is IRIS_BOOTSTRAP_TOKEN'
       : `  Admin      platform-admin token (also in ${cfg.dataDir}/admin-token):\n             ${admin.token}`,
     opts.workers > 0 ? `  Workers    ${opts.workers} job slots in this process (iris worker runs more)` : '',
-    seeded.length > 0 ? `  Seeded     demo tenants: ${seeded.join(', ')}` : '',
+    seeded.length > 0 ? `  Seeded     demo tenants: ${seeded.join(', ')}${documents > 0 ? `; ${documents} documents in acme's knowledge graph` : ''}` : '',
     `  Try        npx iris tenants list --api ${address}`,
+    documents > 0 ? `             npx iris query --tenant acme "Who owns the Payments Gateway?" --api ${address}` : '',
     '',
   ];
   process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n\n`);

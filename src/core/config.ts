@@ -1,5 +1,6 @@
 // Configuration, compiled once: read the environment, validate, fill defaults, freeze.
 // Nothing else in Iris reads process.env.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export interface IrisConfig {
@@ -29,6 +30,8 @@ export interface IrisConfig {
   readonly metricsTopTenants: number;
   /** false turns off per-request metrics and tracing (benchmarks measure the difference). */
   readonly telemetryEnabled: boolean;
+  /** Share of new traces recorded (parent-based: a caller's sampled flag is followed), 0..1. */
+  readonly traceSampleRatio: number;
   /** Redis for rate limits shared by all replicas (IRIS_REDIS_URL or REDIS_URL); undefined: in memory. */
   readonly redisUrl: string | undefined;
   /** Prefix of every rate-limit key in Redis (replicas sharing limits share it). */
@@ -50,6 +53,10 @@ export interface IrisConfig {
   readonly rateServiceBurst: number;
   /** Regions of the upstream services each service class uses (residency input), e.g. knowledge=us-east. */
   readonly upstreamRegions: Readonly<Record<string, readonly string[]>>;
+  /** Largest document ingest accepts, in bytes. */
+  readonly maxDocumentBytes: number;
+  /** OpenAI-compatible LLM providers as JSON (IRIS_LLM_PROVIDERS, or the file IRIS_LLM_PROVIDERS_FILE); undefined: no LLM. */
+  readonly llmProviders: { readonly source: string; readonly text: string } | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -110,6 +117,20 @@ function upstreamRegions(env: Env, known: readonly string[]): Record<string, str
   return out;
 }
 
+/** IRIS_LLM_PROVIDERS (JSON) or IRIS_LLM_PROVIDERS_FILE (a JSON file); checked by the knowledge context at start. */
+function llmProviders(env: Env): { source: string; text: string } | undefined {
+  const inline = env.IRIS_LLM_PROVIDERS;
+  const file = env.IRIS_LLM_PROVIDERS_FILE;
+  if (inline && file) throw new ConfigError('Set IRIS_LLM_PROVIDERS or IRIS_LLM_PROVIDERS_FILE, not both.');
+  if (inline) return { source: 'IRIS_LLM_PROVIDERS', text: inline };
+  if (!file) return undefined;
+  try {
+    return { source: file, text: readFileSync(file, 'utf8') };
+  } catch (err) {
+    throw new ConfigError(`IRIS_LLM_PROVIDERS_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+}
+
 /** Builds the frozen configuration from an environment (process.env by default). */
 export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig> = {}): IrisConfig {
   const databaseUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL;
@@ -148,6 +169,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     releaseColor: env.IRIS_RELEASE_COLOR || 'blue',
     metricsTopTenants: int(env, 'IRIS_METRICS_TOP_TENANTS', 20, 0, 500),
     telemetryEnabled: bool(env, 'IRIS_TELEMETRY', true),
+    traceSampleRatio: fraction(env, 'IRIS_TRACE_SAMPLE_RATIO', 1),
     redisUrl: redisUrl(env),
     redisKeyPrefix: env.IRIS_REDIS_PREFIX || 'iris:rl:',
     policySigningKeyPem: env.IRIS_POLICY_SIGNING_KEY === '' ? undefined : env.IRIS_POLICY_SIGNING_KEY,
@@ -160,6 +182,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     rateServiceRps: int(env, 'IRIS_RATE_SERVICE_RPS', 5000, 1, 10_000_000),
     rateServiceBurst: int(env, 'IRIS_RATE_SERVICE_BURST', 10_000, 1, 10_000_000),
     upstreamRegions: upstreamRegions(env, knownRegions),
+    maxDocumentBytes: int(env, 'IRIS_MAX_DOCUMENT_BYTES', 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+    llmProviders: llmProviders(env),
     ...overrides,
   };
   return Object.freeze(config);

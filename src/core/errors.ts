@@ -66,3 +66,14 @@ export class UnavailableError extends IrisError {
     super('unavailable', 503, message, { retryable: true, cause });
   }
 }
+
+/** A tenant's usage quota (documents, storage, LLM tokens per day) is used up: 403, or 429 when it resets. */
+export class QuotaExceededError extends IrisError {
+  constructor(quota: string, limit: number, used: number, retryAfterSeconds?: number) {
+    const retry = retryAfterSeconds !== undefined;
+    super('quota_exceeded', retry ? 429 : 403, `The tenant's ${quota} quota is used up (${used} of ${limit}).${retry ? ' It resets at midnight UTC.' : ' Free some up or ask for a higher quota.'}`, {
+      retryable: retry,
+      extensions: { quota, limit, used, ...(retry ? { retryAfterSeconds } : {}) },
+    });
+  }
+}

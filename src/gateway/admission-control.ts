@@ -5,7 +5,7 @@
 // problem body says which limit or quota.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
-import { IrisError } from '../core/errors.js';
+import { IrisError, QuotaExceededError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
 import type { LimitState, RateLimit, ResolvedRoute } from '../policy/index.js';
 import type { Quotas } from '../tenants/index.js';
@@ -45,15 +45,7 @@ export class RateLimitedError extends IrisError {
   }
 }
 
-export class QuotaExceededError extends IrisError {
-  constructor(quota: UsageQuota, limit: number, used: number, retryAfterSeconds?: number) {
-    const retry = retryAfterSeconds !== undefined;
-    super('quota_exceeded', retry ? 429 : 403, `The tenant's ${quota} quota is used up (${used} of ${limit}).${retry ? ' It resets at midnight UTC.' : ' Free some up or ask for a higher quota.'}`, {
-      retryable: retry,
-      extensions: { quota, limit, used, ...(retry ? { retryAfterSeconds } : {}) },
-    });
-  }
-}
+export { QuotaExceededError } from '../core/errors.js';
 
 export interface AdmissionDeps {
   readonly limiter: RateLimiter;

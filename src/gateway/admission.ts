@@ -22,6 +22,8 @@ export interface RequestGateDeps {
   readonly upstreamRegions?: Readonly<Record<string, readonly string[]>>;
   /** Called for every decision (the decision log samples and stores them). */
   readonly onDecision?: (d: GateDecision) => void;
+  /** Runs the route's decision (which throws to deny) in a span below the request's (telemetry). */
+  readonly policySpan?: <T>(req: FastifyRequest, action: string, decide: () => T) => T;
 }
 
 export interface RequestGate {
@@ -57,7 +59,10 @@ export function makeRequestGate(deps: RequestGateDeps): RequestGate {
       const resolved = resolveRoute(req.method, template, (req.params ?? {}) as Record<string, unknown>, principal.tenantId);
       if (deps.admission) await deps.admission.admit(req, reply, resolved);
       bindDecisions(principal, decideFor(req, resolved));
-      authorizeAction(principal, resolved.rule.action, resolved.tenantId, resolved.rule.kind);
+      const { action, kind } = resolved.rule;
+      const decide = (): void => authorizeAction(principal, action, resolved.tenantId, kind);
+      if (deps.policySpan) deps.policySpan(req, action, decide);
+      else decide();
     },
     release(req) {
       deps.admission?.release(req);

@@ -23,11 +23,29 @@ export interface JobLogger {
 
 const silentLogger: JobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
+/** What a job attempt's span needs to know (observability implements the tracer). */
+export interface JobSpanInfo {
+  readonly tenantId: string;
+  readonly jobId: string;
+  readonly kind: string;
+  readonly attempt: number;
+  /** Trace context of the request that enqueued the job; the attempt's span links to it. */
+  readonly traceparent: string | undefined;
+  readonly tracestate: string | undefined;
+}
+
+/** Runs each job attempt inside a span (a port: the composition root wires telemetry in). */
+export interface JobTracer {
+  run<T>(job: JobSpanInfo, fn: () => Promise<T>): Promise<T>;
+}
+
 export interface WorkerDeps {
   readonly db: Database;
   readonly registry: JobKindRegistry;
   readonly onStateChange?: JobStateChangeHook;
   readonly logger?: JobLogger;
+  /** Traces each attempt (handler run) in its own span; none: no spans. */
+  readonly tracer?: JobTracer;
 }
 
 export interface WorkerOptions {
@@ -356,11 +374,17 @@ class WorkerRuntime implements Worker {
       createdBy: job.createdBy ?? undefined,
       workerId: this.id,
     };
-    try {
+    const attempt = (): Promise<unknown> => {
       const work = Promise.resolve().then(() => kind.definition.handler(job.payload, ctx));
       // NOTE: a handler that ignores its signal may settle after the race is decided.
       void work.catch(() => undefined);
-      return await Promise.race([work, rejectOnAbort(controller.signal)]);
+      return Promise.race([work, rejectOnAbort(controller.signal)]);
+    };
+    const tracer = this.deps.tracer;
+    try {
+      if (tracer === undefined) return await attempt();
+      const span = { tenantId: job.tenantId, jobId: job.jobId, kind: job.kind, attempt: job.attempts, traceparent: job.traceContext?.traceparent, tracestate: job.traceContext?.tracestate };
+      return await tracer.run(span, attempt);
     } finally {
       clearTimeout(timer);
     }

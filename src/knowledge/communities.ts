@@ -51,22 +51,38 @@ function samePartition(a: ArrayLike<number>, b: ArrayLike<number>, n: number): b
   return new Set(Array.from({ length: n }, (_, i) => a[i])).size === new Set(Array.from({ length: n }, (_, i) => b[i])).size;
 }
 
-/** Nodes reachable from `start` over `edges` (the connected components holding them). */
-export function componentsOf(start: Iterable<string>, edges: readonly GraphEdge[]): Set<string> {
+/** Undirected adjacency lists of `edges`. */
+function adjacency(edges: readonly GraphEdge[]): Map<string, string[]> {
   const next = new Map<string, string[]>();
+  const link = (a: string, b: string): void => {
+    const list = next.get(a);
+    if (list === undefined) next.set(a, [b]);
+    else list.push(b);
+  };
   for (const e of edges) {
-    next.set(e.source, [...(next.get(e.source) ?? []), e.target]);
-    next.set(e.target, [...(next.get(e.target) ?? []), e.source]);
+    link(e.source, e.target);
+    link(e.target, e.source);
   }
-  const seen = new Set<string>();
+  return next;
+}
+
+/** Nodes reachable from `start` over the adjacency `next`. */
+function reach(start: Iterable<string>, next: ReadonlyMap<string, readonly string[]>, seen = new Set<string>()): Set<string> {
+  const found = new Set<string>();
   const queue = [...start];
   while (queue.length > 0) {
     const n = queue.pop() as string;
     if (seen.has(n)) continue;
     seen.add(n);
+    found.add(n);
     for (const m of next.get(n) ?? []) if (!seen.has(m)) queue.push(m);
   }
-  return seen;
+  return found;
+}
+
+/** Nodes reachable from `start` over `edges` (the connected components holding them). */
+export function componentsOf(start: Iterable<string>, edges: readonly GraphEdge[]): Set<string> {
+  return reach(start, adjacency(edges));
 }
 
 /**
@@ -76,16 +92,22 @@ export function componentsOf(start: Iterable<string>, edges: readonly GraphEdge[
  */
 export function detectCommunities(edges: readonly GraphEdge[], options: { minSize?: number; seed?: number } = {}): Community[] {
   // NOTE: sorted input makes node order, hence the result, independent of the order rows arrive in.
-  const sorted = [...edges].sort((a, b) => a.source.localeCompare(b.source) || a.target.localeCompare(b.target) || a.weight - b.weight);
-  const out: Community[] = [];
-  const done = new Set<string>();
+  const sorted = [...edges].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.target < b.target ? -1 : a.target > b.target ? 1 : a.weight - b.weight));
+  // NOTE: one pass labels every node with its component (linear); the edges of each component
+  // keep their sorted order, as filtering the sorted list per component would.
+  const next = adjacency(sorted);
+  const componentOf = new Map<string, number>();
+  const seen = new Set<string>();
+  let count = 0;
   for (const e of sorted) {
-    if (done.has(e.source)) continue;
-    const component = componentsOf([e.source], sorted);
-    for (const n of component) done.add(n);
-    out.push(...componentCommunities(sorted.filter((x) => component.has(x.source)), options));
+    if (seen.has(e.source)) continue;
+    for (const n of reach([e.source], next, seen)) componentOf.set(n, count);
+    count++;
   }
-  return out.sort((a, b) => a.level - b.level || a.id.localeCompare(b.id));
+  const byComponent: GraphEdge[][] = Array.from({ length: count }, () => []);
+  for (const e of sorted) byComponent[componentOf.get(e.source) as number]?.push(e);
+  const out = byComponent.flatMap((component) => componentCommunities(component, options));
+  return out.sort((a, b) => a.level - b.level || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Louvain on one connected component. */
@@ -102,6 +124,7 @@ function componentCommunities(edges: readonly GraphEdge[], options: { minSize?: 
   if (graph.size === 0) return [];
   const detailed = louvain.detailed(graph, { getEdgeWeight: 'weight', rng: seeded(options.seed ?? 42), randomWalk: false });
   const nodes = graph.nodes();
+  const indexOf = new Map(nodes.map((n, i) => [n, i]));
   // dendrogram[level][i]: community of node i at that level (ids local to the level).
   const raw: ArrayLike<number>[] = detailed.dendrogram ?? [];
   // The dendrogram starts with every node alone; consecutive levels that group the nodes the
@@ -115,7 +138,11 @@ function componentCommunities(edges: readonly GraphEdge[], options: { minSize?: 
   for (let level = levels.length - 1; level >= 0; level--) {
     const assignment = levels[level] as ArrayLike<number>;
     const groups = new Map<number, string[]>();
-    nodes.forEach((n, i) => groups.set(assignment[i] ?? 0, [...(groups.get(assignment[i] ?? 0) ?? []), n]));
+    nodes.forEach((n, i) => {
+      const group = groups.get(assignment[i] ?? 0);
+      if (group === undefined) groups.set(assignment[i] ?? 0, [n]);
+      else group.push(n);
+    });
     const ids = new Map<number, string>();
     for (const [local, members] of groups) {
       if (members.length < minSize) continue;
@@ -123,7 +150,7 @@ function componentCommunities(edges: readonly GraphEdge[], options: { minSize?: 
       const id = communityId(level, sorted);
       ids.set(local, id);
       // The parent is the community of the next level up holding this community's first member.
-      const upper = level + 1 < levels.length ? (levels[level + 1] as ArrayLike<number>)[nodes.indexOf(sorted[0] as string)] : undefined;
+      const upper = level + 1 < levels.length ? (levels[level + 1] as ArrayLike<number>)[indexOf.get(sorted[0] as string) ?? -1] : undefined;
       out.push({ id, level, parentId: upper === undefined ? undefined : parents.get(upper), members: sorted });
     }
     parents = ids;

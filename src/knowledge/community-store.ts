@@ -14,6 +14,23 @@ export async function deleteCommunitiesTouching(tx: Queryable, tenantId: string,
   return rowCount;
 }
 
+/** Deletes the communities `ids` (members cascade); returns how many. */
+export async function deleteCommunities(tx: Queryable, tenantId: string, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { rowCount } = await tx.query('delete from kg_communities where tenant_id = $1 and community_id = any($2::text[])', [tenantId, ids]);
+  return rowCount;
+}
+
+/** Sets the parent of kept communities whose parent changed. */
+export async function updateCommunityParents(tx: Queryable, tenantId: string, parents: readonly { id: string; parentId: string | undefined }[]): Promise<void> {
+  if (parents.length === 0) return;
+  await tx.query(
+    `update kg_communities c set parent_id = p.parent from unnest($2::text[], $3::text[]) as p(id, parent)
+     where c.tenant_id = $1 and c.community_id = p.id`,
+    [tenantId, parents.map((p) => p.id), parents.map((p) => p.parentId ?? null)],
+  );
+}
+
 /** Inserts communities with their reports and members. */
 export async function insertCommunities(tx: Queryable, tenantId: string, communities: readonly (Community & CommunityReport)[]): Promise<void> {
   if (communities.length === 0) return;

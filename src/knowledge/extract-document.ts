@@ -16,6 +16,8 @@ export interface ExtractOptions {
   readonly prose?: boolean;
   readonly chunks?: ChunkOptions;
   readonly parse?: ParseOptions;
+  /** Records an LLM extracted from this document's chunks (spans in document offsets), resolved with the rest. */
+  readonly llmRecords?: readonly GraphRecords[];
 }
 
 export interface DocumentExtraction {
@@ -32,6 +34,7 @@ export function extractFromDocument(document: ParsedDocument, options: ExtractOp
   const chunks = chunkText(document.text, options.chunks);
   const records = appendRecords(emptyRecords(), structuredRecords(document));
   if (options.prose ?? true) appendRecords(records, proseRecords(document.blocks.filter(isProseBlock)));
+  for (const extra of options.llmRecords ?? []) appendRecords(records, extra);
   const { entities, relations } = resolveRecords(records, (offset) => chunkAt(chunks, offset));
   return { document, chunks, records, entities, relations };
 }

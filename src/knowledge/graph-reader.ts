@@ -50,6 +50,41 @@ export async function selectEdges(tx: Queryable, tenantId: string): Promise<Grap
   return rows;
 }
 
+/** Edges with an end among `keys`, each with its relation id (one step of a breadth-first walk). */
+export async function selectEdgesTouching(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<(GraphEdge & { relationId: string })[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await tx.query<GraphEdge & { relationId: string }>(
+    `select relation_id as "relationId", source_key as source, target_key as target, weight from kg_relations
+     where tenant_id = $1 and (source_key = any($2::text[]) or target_key = any($2::text[]))`,
+    [tenantId, keys],
+  );
+  return rows;
+}
+
+/** Edges with both ends among `keys` (the subgraph they induce). */
+export async function selectEdgesWithin(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<GraphEdge[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await tx.query<GraphEdge>(
+    'select source_key as source, target_key as target, weight from kg_relations where tenant_id = $1 and source_key = any($2::text[]) and target_key = any($2::text[])',
+    [tenantId, keys],
+  );
+  return rows;
+}
+
+/** Communities (of every level, or of `level` only) with a member among `keys`, with their parents and members. */
+export async function selectCommunitiesTouching(tx: Queryable, tenantId: string, keys: readonly string[], level?: number): Promise<{ communityId: string; level: number; parentId: string | null; members: string[] }[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await tx.query<{ communityId: string; level: number; parentId: string | null; members: string[] }>(
+    `select c.community_id as "communityId", c.level, c.parent_id as "parentId", array_agg(m.name_key order by m.name_key) as members
+     from kg_communities c join kg_community_members m on m.tenant_id = c.tenant_id and m.community_id = c.community_id
+     where c.tenant_id = $1 and c.community_id in (select t.community_id from kg_community_members t where t.tenant_id = $1 and t.name_key = any($2::text[]))
+       and ($3::int is null or c.level = $3::int)
+     group by c.community_id, c.level, c.parent_id`,
+    [tenantId, keys, level ?? null],
+  );
+  return rows;
+}
+
 /** Entities whose name key is one of `keys` (or whose aliases contain one), with their mention counts. */
 export async function selectEntitiesByKeys(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<EntityRow[]> {
   if (keys.length === 0) return [];
@@ -101,13 +136,41 @@ export async function selectMentionChunks(tx: Queryable, tenantId: string, nodeK
   return rows;
 }
 
+/**
+ * For each group of node keys (a community), the `perGroup` chunks with the most mentions of
+ * its members, most first (what selectMentionChunks gives for one group), in one statement.
+ */
+export async function selectGroupEvidence(tx: Queryable, tenantId: string, groups: readonly { id: string; members: readonly string[] }[], perGroup: number): Promise<Map<string, ChunkRow[]>> {
+  const pairs = groups.flatMap((g) => g.members.map((m) => [g.id, m] as const));
+  const out = new Map<string, ChunkRow[]>(groups.map((g) => [g.id, []]));
+  if (pairs.length === 0) return out;
+  const { rows } = await tx.query<ChunkRow & { groupId: string }>(
+    `with pairs as (select p.g, p.k from unnest($2::text[], $3::text[]) as p(g, k)),
+     counted as (
+       select p.g, m.document_id, m.chunk_index, count(*)::int as mentions
+       from pairs p join kg_entities e on e.tenant_id = $1 and e.name_key = p.k
+         join kg_entity_mentions m on m.tenant_id = e.tenant_id and m.entity_id = e.entity_id
+       group by p.g, m.document_id, m.chunk_index
+     ), ranked as (
+       select g, document_id, chunk_index, row_number() over (partition by g order by mentions desc, document_id, chunk_index) as n from counted
+     )
+     select r.g as "groupId", ${CHUNK_COLUMNS} from ranked r
+       join kg_chunks c on c.tenant_id = $1 and c.document_id = r.document_id and c.chunk_index = r.chunk_index
+       join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
+     where r.n <= $4 order by r.g, r.n`,
+    [tenantId, pairs.map((p) => p[0]), pairs.map((p) => p[1]), perGroup],
+  );
+  for (const r of rows) out.get(r.groupId)?.push(r);
+  return out;
+}
+
 /** Chunks matching any of `terms` by full-text search, best `ts_rank` first (candidates for BM25). */
 export async function selectChunksMatching(tx: Queryable, tenantId: string, terms: readonly string[], limit: number): Promise<ChunkRow[]> {
   if (terms.length === 0) return [];
   const { rows } = await tx.query<ChunkRow>(
     `select ${CHUNK_COLUMNS} from kg_chunks c join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
-     where c.tenant_id = $1 and to_tsvector('simple', c.text) @@ to_tsquery('simple', $2)
-     order by ts_rank(to_tsvector('simple', c.text), to_tsquery('simple', $2)) desc, c.document_id, c.chunk_index limit $3`,
+     where c.tenant_id = $1 and c.search @@ to_tsquery('simple', $2)
+     order by ts_rank(c.search, to_tsquery('simple', $2)) desc, c.document_id, c.chunk_index limit $3`,
     [tenantId, terms.join(' | '), limit],
   );
   return rows;
@@ -120,7 +183,7 @@ export async function selectChunkStats(tx: Queryable, tenantId: string, terms: r
     [tenantId],
   );
   const { rows: dfRows } = await tx.query<{ term: string; df: number }>(
-    `select t.term, (select count(*)::int from kg_chunks c where c.tenant_id = $1 and to_tsvector('simple', c.text) @@ to_tsquery('simple', t.term)) as df
+    `select t.term, (select count(*)::int from kg_chunks c where c.tenant_id = $1 and c.search @@ to_tsquery('simple', t.term)) as df
      from unnest($2::text[]) as t(term)`,
     [tenantId, terms],
   );

@@ -45,11 +45,23 @@ export {
   makeKnowledgeService,
   type IngestInput,
   type IngestResult,
+  type KnowledgeAnswer,
+  type KnowledgeDeps,
   type KnowledgeService,
+  type KnowledgeSignal,
+  type TenantKnowledgeSettings,
 } from './knowledge-service.js';
+export { knowledgeJobKinds, type EnqueueFollowUp, type KnowledgeJobKind } from './knowledge-jobs.js';
+export { documentPath, knowledgeRoutes, type KnowledgeRoutesDeps } from './knowledge-routes.js';
+export { SOURCE_STATUSES, type CommunityItem, type DocumentSummary, type EntityItem, type RelationItem, type SourceStatus } from './document-store.js';
+export { EXPORT_FORMATS, renderGraphMl, type ExportFormat, type GraphExport } from './graph-export.js';
+export * from './llm/index.js';
+export { ANSWER_CACHE_BUDGET_BYTES, makeAnswerCache, normaliseQuestion, type AnswerCache, type AnswerCacheKey } from './answer-cache.js';
+export { checkQuestion, detectInjection, PromptInjectionError, QUESTION_MAX_CHARS, screenRetrieved, type InjectionFinding } from './safety.js';
+export { PII_KINDS, redactPii, type PiiKind } from './pii.js';
 export { MAX_REPLY_CHARS, parseLlmReply, type ReplyParseOptions } from './llm-reply-parser.js';
 export { acronymOf, cleanName, normaliseName, normaliseType } from './names.js';
-export { DEFAULT_MAX_DOCUMENT_BYTES, detectFormat, parseDocument, type ParseOptions } from './parse-document.js';
+export { DEFAULT_MAX_DOCUMENT_BYTES, detectFormat, INGESTIBLE_EXTENSIONS, parseDocument, type ParseOptions } from './parse-document.js';
 export { proseRecords } from './prose-extractor.js';
 export { answerQuestion, QUERY_MODES, type Answer, type Citation, type QueryMode, type QueryOptions } from './query-engine.js';
 export { PROSE_TYPES, type ProseType } from './prose-lexicon.js';

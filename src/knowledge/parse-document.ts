@@ -19,6 +19,8 @@ const BY_EXTENSION: Readonly<Record<string, DocumentFormat>> = {
   json: 'json', yaml: 'yaml', yml: 'yaml',
   pdf: 'pdf', docx: 'docx',
 };
+/** File extensions ingest reads (lower case, no dot); folders are walked for these. */
+export const INGESTIBLE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION);
 
 /** Documents larger than this are refused unless the caller raises the limit. */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;

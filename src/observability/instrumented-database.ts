@@ -1,29 +1,58 @@
-// The database port wrapped with telemetry: every transaction is a span (child of the
-// request's), counted in flight against the pool size (saturation) and timed. Decorates
-// the port, so the stores and the contexts above them stay unaware of telemetry.
-import type { Database } from '../core/db.js';
+// The database port wrapped with telemetry: every transaction is counted in flight against the
+// pool size (saturation) and timed, and is a `db.transaction` span (one per transaction, not
+// per statement) when it runs below a recorded span: a request, a job. Decorates the port, so
+// the stores and the contexts above them stay unaware of telemetry.
+//
+// NOTE: transactions outside any recorded span (control loops, the worker's claims and
+// settles, unsampled requests) get no span: a root span per background transaction would be
+// noise, and an unsampled trace keeps nothing anyway.
+import { context, SpanKind, trace } from '@opentelemetry/api';
+import type { Database, Scope } from '../core/db.js';
 import type { IrisMetrics } from './iris-metrics.js';
-import { TENANT_ATTRIBUTE, type Tracing } from './tracing.js';
+import { failSpan, TENANT_ATTRIBUTE, type Tracing } from './tracing.js';
 
 /** Returns `db` with its transactions traced, timed and counted. */
 export function instrumentDatabase(db: Database, metrics: IrisMetrics, tracing: Tracing): Database {
   const system = db.dialect === 'postgres' ? 'postgresql' : 'pglite';
+  const { tracer } = tracing;
+  // Child histograms per scope kind and outcome, resolved once.
+  const timers = new Map<string, { observe(seconds: number): void }>();
+  const timer = (kind: string, outcome: string): { observe(seconds: number): void } => {
+    const key = `${kind} ${outcome}`;
+    let t = timers.get(key);
+    if (!t) timers.set(key, (t = metrics.dbDuration.labels({ scope: kind, outcome })));
+    return t;
+  };
+
+  async function timed<T>(scope: Scope, run: () => Promise<T>): Promise<T> {
+    metrics.dbInFlight.inc();
+    const started = performance.now();
+    let outcome = 'rollback';
+    try {
+      const result = await run();
+      outcome = 'commit';
+      return result;
+    } finally {
+      metrics.dbInFlight.dec();
+      timer(scope.kind, outcome).observe((performance.now() - started) / 1000);
+    }
+  }
+
   return {
     dialect: db.dialect,
-    async transaction(scope, fn) {
-      const attrs: Record<string, string> = { 'db.system': system, 'iris.scope': scope.kind };
-      if (scope.kind === 'tenant') attrs[TENANT_ATTRIBUTE] = scope.tenantId;
-      return tracing.inSpan('db.transaction', attrs, async () => {
-        metrics.dbInFlight.inc();
-        const started = performance.now();
-        let outcome = 'rollback';
+    transaction(scope, fn) {
+      const parent = context.active();
+      if (trace.getSpan(parent)?.isRecording() !== true) return timed(scope, () => db.transaction(scope, fn));
+      const span = tracer.startSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': system, 'iris.scope': scope.kind } }, parent);
+      if (scope.kind === 'tenant') span.setAttribute(TENANT_ATTRIBUTE, scope.tenantId);
+      return timed(scope, async () => {
         try {
-          const result = await db.transaction(scope, fn);
-          outcome = 'commit';
-          return result;
+          return await context.with(trace.setSpan(parent, span), () => db.transaction(scope, fn));
+        } catch (err) {
+          failSpan(span, err);
+          throw err;
         } finally {
-          metrics.dbInFlight.dec();
-          metrics.dbDuration.observe({ scope: scope.kind, outcome }, (performance.now() - started) / 1000);
+          span.end();
         }
       });
     },

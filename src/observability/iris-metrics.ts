@@ -12,7 +12,7 @@ import {
   type LlmOutcome,
   type PolicyOutcome,
 } from './metric-catalogue.js';
-import { TenantLabel, type TenantLabeler } from './tenant-labels.js';
+import { TenantLabel, type TenantLabeler, type TenantLabels } from './tenant-labels.js';
 
 const TENANT = ['tenant', 'tier', 'ring'] as const;
 
@@ -42,6 +42,8 @@ export interface Signals {
   policyDecision(tenantId: string, outcome: PolicyOutcome): void;
   rateLimited(tenantId: string, limit: string): void;
   cacheLookup(tenantId: string, cache: string, hit: boolean): void;
+  /** A GraphRAG safety filter acted: a blocked question, withheld passages, redactions, an LLM fallback. */
+  graphragSafety(tenantId: string, kind: string, reason: string, count?: number): void;
   llmCall(call: { provider: string; outcome: LlmOutcome; seconds: number; traceId?: string; promptTokens?: number; completionTokens?: number }): void;
   llmBreaker(provider: string, open: boolean): void;
   ledgerVerified(ok: boolean): void;
@@ -103,6 +105,7 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
   const policy = new Counter({ name: MetricNames.policyDecisions, help: 'Policy decisions by outcome and bounded tenant.', labelNames: [...TENANT, 'outcome'] as const, registers });
   const rateLimit = new Counter({ name: MetricNames.rateLimitRejections, help: 'Requests rejected by a rate limit or quota.', labelNames: [...TENANT, 'limit'] as const, registers });
   const cache = new Counter({ name: MetricNames.cacheRequests, help: 'GraphRAG cache lookups by cache and result (hit/miss).', labelNames: [...TENANT, 'cache', 'result'] as const, registers });
+  const safety = new Counter({ name: MetricNames.safetyEvents, help: 'GraphRAG safety filter actions by kind (blocked, withheld, redacted, llm_fallback) and reason.', labelNames: [...TENANT, 'kind', 'reason'] as const, registers });
   const llmRequests = new Counter({ name: MetricNames.llmRequests, help: 'Upstream LLM calls by provider and outcome.', labelNames: ['provider', 'outcome'] as const, registers });
   const llmDuration = new Histogram({
     name: MetricNames.llmDuration,
@@ -138,9 +141,9 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
       this.reset();
       for (const s of snaps) {
         const l = labeler.labelsOf(s.tenantId);
-        this.inc({ ...l, state: 'ready' }, s.ready);
-        this.inc({ ...l, state: 'running' }, s.running);
-        this.inc({ ...l, state: 'scheduled' }, s.scheduled);
+        this.inc({ tenant: l.tenant, tier: l.tier, ring: l.ring, state: 'ready' }, s.ready);
+        this.inc({ tenant: l.tenant, tier: l.tier, ring: l.ring, state: 'running' }, s.running);
+        this.inc({ tenant: l.tenant, tier: l.tier, ring: l.ring, state: 'scheduled' }, s.scheduled);
       }
     },
   });
@@ -157,16 +160,30 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
         const l = labeler.labelsOf(s.tenantId);
         const k = `${l.tenant}|${l.tier}|${l.ring}`;
         const cur = max.get(k);
-        if (!cur || cur.lag < s.oldestReadySeconds) max.set(k, { labels: { ...l }, lag: s.oldestReadySeconds });
+        if (!cur || cur.lag < s.oldestReadySeconds) max.set(k, { labels: { tenant: l.tenant, tier: l.tier, ring: l.ring }, lag: s.oldestReadySeconds });
       }
       for (const { labels, lag } of max.values()) this.set(labels, lag);
     },
   });
 
+  // NOTE: signals run on every request; their label objects are built and registered once per
+  // series (keyed by the labeler's cached tenant labels), never spread per call.
+  const policyLabels = labelCache(series, policy);
+  const rateLimitLabels = labelCache(series, rateLimit);
+  const cacheLabels = labelCache(series, cache);
+  const jobLabels = labelCache(series, jobsFinished);
+  const poisonLabels = labelCache(series, jobsPoisoned);
   const signals: Signals = {
-    policyDecision: (t, outcome) => policy.inc(series.own(policy, { ...labeler.labelsOf(t), outcome })),
-    rateLimited: (t, limit) => rateLimit.inc(series.own(rateLimit, { ...labeler.labelsOf(t), limit })),
-    cacheLookup: (t, name, hit) => cache.inc(series.own(cache, { ...labeler.labelsOf(t), cache: name, result: hit ? 'hit' : 'miss' })),
+    policyDecision: (t, outcome) => policy.inc(policyLabels(labeler.labelsOf(t), outcome, (l) => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, outcome }))),
+    rateLimited: (t, limit) => rateLimit.inc(rateLimitLabels(labeler.labelsOf(t), limit, (l) => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, limit }))),
+    cacheLookup(t, name, hit) {
+      const result = hit ? 'hit' : 'miss';
+      cache.inc(cacheLabels(labeler.labelsOf(t), `${name} ${result}`, (l) => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, cache: name, result })));
+    },
+    graphragSafety(t, kind, reason, count = 1) {
+      const l = labeler.labelsOf(t);
+      safety.inc({ tenant: l.tenant, tier: l.tier, ring: l.ring, kind, reason }, count);
+    },
     llmCall(c) {
       llmRequests.inc({ provider: c.provider, outcome: c.outcome });
       llmDuration.observe({ labels: { provider: c.provider }, value: c.seconds, exemplarLabels: exemplar(c.traceId) });
@@ -177,8 +194,8 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     ledgerVerified: (ok) => ledger.inc({ result: ok ? 'ok' : 'failed' }),
     jobFinished(t, outcome) {
       const l = labeler.labelsOf(t);
-      jobsFinished.inc(series.own(jobsFinished, { ...l, outcome }));
-      if (outcome === 'poisoned') jobsPoisoned.inc(series.own(jobsPoisoned, { ...l }));
+      jobsFinished.inc(jobLabels(l, outcome, () => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, outcome })));
+      if (outcome === 'poisoned') jobsPoisoned.inc(poisonLabels(l, '', () => ({ tenant: l.tenant, tier: l.tier, ring: l.ring })));
     },
     workerUtilization: (worker, ratio) => utilization.set({ worker }, ratio),
     setQueueSource(source) {
@@ -191,6 +208,26 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
 
 interface Removable {
   remove(labels: Record<string, string>): void;
+}
+
+type TenantSeries = ReturnType<typeof makeTenantSeries>;
+
+/**
+ * A cache of the label objects of `metric`: one per tenant labels object and `key` (the other
+ * label values), built by `build` and registered as the tenant's series on first use.
+ */
+function labelCache<L extends Record<string, string> & { tenant: string }>(
+  series: TenantSeries,
+  metric: Removable,
+): (tenant: TenantLabels, key: string, build: (l: TenantLabels) => L) => L {
+  const byTenant = new WeakMap<TenantLabels, Map<string, L>>();
+  return (tenant, key, build) => {
+    let byKey = byTenant.get(tenant);
+    if (!byKey) byTenant.set(tenant, (byKey = new Map()));
+    let labels = byKey.get(key);
+    if (!labels) byKey.set(key, (labels = series.own(metric, build(tenant))));
+    return labels;
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ export const MetricNames = {
   policyDecisions: 'iris_policy_decisions_total',
   rateLimitRejections: 'iris_ratelimit_rejections_total',
   cacheRequests: 'iris_graphrag_cache_requests_total',
+  safetyEvents: 'iris_graphrag_safety_events_total',
   llmRequests: 'iris_llm_requests_total',
   llmDuration: 'iris_llm_request_duration_seconds',
   llmTokens: 'iris_llm_tokens_total',

@@ -9,7 +9,8 @@ import { makeHttpTelemetry, type HttpTelemetry } from './http-telemetry.js';
 import { instrumentDatabase } from './instrumented-database.js';
 import { makeIrisMetrics, type IrisMetrics, type Signals } from './iris-metrics.js';
 import { makeTenantLabeler, type TenantLabeler, type TenantPlacement } from './tenant-labels.js';
-import { makeTracing, type Tracing } from './tracing.js';
+import { endAfter, makeTracing, type JobSpanInfo, type Tracing } from './tracing.js';
+import { context, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
 
 export interface TelemetryDeps {
@@ -33,7 +34,52 @@ export interface Telemetry {
   instrumentDatabase(db: Database): Database;
   /** Counts the outcome of every ledger verification `reader` performs. */
   instrumentLedgerVerify<R extends { verify(...args: never[]): Promise<{ readonly ok: boolean }> }>(reader: R): R;
+  /**
+   * Runs `fn` in a span `name`, child of the active span (request, job), tagged with
+   * `attributes` and the tenant; ends it, marks a thrown error. Without a recorded span to hang
+   * it on (telemetry off, trace not sampled) `fn` runs as is and gets `undefined`.
+   */
+  readonly withSpan: <T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>) => Promise<T>;
+  /**
+   * The LLM gateway's span hook (`observe.span`): a client span named after the OpenTelemetry
+   * GenAI conventions (`chat <model>`, gen_ai.system, gen_ai.request.model); the token usage the
+   * gateway reports through `signals.llmCall` lands on it as gen_ai.usage.input_tokens and
+   * gen_ai.usage.output_tokens.
+   */
+  readonly llmSpan: <T>(name: string, attributes: Readonly<Record<string, string | number>>, fn: () => Promise<T>) => Promise<T>;
+  /** The worker's tracing port: each job attempt in a span linked to its enqueuing request. */
+  readonly jobs: JobTracing;
   shutdown(): Promise<void>;
+}
+
+/** How the worker traces job attempts (structural: the jobs context declares the same shape). */
+export interface JobTracing {
+  readonly run: <T>(job: JobSpanInfo, fn: () => Promise<T>) => Promise<T>;
+}
+
+/** OpenTelemetry GenAI semantic-convention attribute names Iris sets on LLM spans. */
+export const GenAiAttributes = {
+  operation: 'gen_ai.operation.name',
+  system: 'gen_ai.system',
+  requestModel: 'gen_ai.request.model',
+  inputTokens: 'gen_ai.usage.input_tokens',
+  outputTokens: 'gen_ai.usage.output_tokens',
+  errorType: 'error.type',
+} as const;
+
+/** The LLM gateway's attribute names, and what they become on the span. */
+const LLM_ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
+  'llm.provider': GenAiAttributes.system,
+  'llm.model': GenAiAttributes.requestModel,
+  'llm.region': 'iris.llm.region',
+  'llm.purpose': 'iris.llm.purpose',
+};
+
+/** Maps the LLM gateway's span attributes onto GenAI names (unknown names pass through). */
+export function genAiAttributes(attributes: Readonly<Record<string, string | number>>): Attributes {
+  const out: Attributes = { [GenAiAttributes.operation]: 'chat' };
+  for (const [k, v] of Object.entries(attributes)) out[LLM_ATTRIBUTE_NAMES[k] ?? k] = v;
+  return out;
 }
 
 /** How often the top-N tenants are recomputed from traffic. */
@@ -53,14 +99,43 @@ export function makeTelemetry(config: IrisConfig, deps: TelemetryDeps): Telemetr
   });
   const metrics = makeIrisMetrics({ labeler, color: config.releaseColor, poolMax: config.poolSize });
   const tracing = config.telemetryEnabled
-    ? makeTracing({ serviceName: config.serviceName, serviceVersion: deps.version, otlpEndpoint: config.otlpTracesEndpoint, spanProcessors: deps.spanProcessors ?? [] })
+    ? makeTracing({ serviceName: config.serviceName, serviceVersion: deps.version, otlpEndpoint: config.otlpTracesEndpoint, sampleRatio: config.traceSampleRatio, spanProcessors: deps.spanProcessors ?? [] })
     : undefined;
+  // LLM spans, so the usage reported through signals.llmCall (inside the span) finds its span.
+  const llmSpans = new WeakSet<Span>();
+  const withSpan: Telemetry['withSpan'] = (name, attributes, fn) => (tracing ? tracing.inSpan(name, attributes, fn) : fn(undefined));
+  const signals: Signals = {
+    ...metrics.signals,
+    llmCall(c) {
+      metrics.signals.llmCall(c);
+      const span = trace.getSpan(context.active());
+      if (span === undefined || !llmSpans.has(span)) return;
+      if (c.promptTokens !== undefined) span.setAttribute(GenAiAttributes.inputTokens, c.promptTokens);
+      if (c.completionTokens !== undefined) span.setAttribute(GenAiAttributes.outputTokens, c.completionTokens);
+      if (c.outcome !== 'ok') span.setAttribute(GenAiAttributes.errorType, c.outcome);
+    },
+  };
   return {
     // NOTE: prom-client's content-type parameter is only a type; the registry renders
     // OpenMetrics (set at creation) whichever parameter its holders name.
     registry: metrics.registry as unknown as Registry,
     metrics,
-    signals: metrics.signals,
+    signals,
+    withSpan,
+    llmSpan(_name, attributes, fn) {
+      if (!tracing) return fn();
+      const attrs = genAiAttributes(attributes);
+      const model = attrs[GenAiAttributes.requestModel];
+      const spanName = typeof model === 'string' ? `chat ${model}` : 'chat';
+      const parent = context.active();
+      if (trace.getSpan(parent)?.isRecording() !== true) return fn();
+      const span = tracing.tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: attrs }, parent);
+      llmSpans.add(span);
+      return endAfter(span, context.with(trace.setSpan(parent, span), fn));
+    },
+    jobs: {
+      run: (job, fn) => (tracing ? tracing.inJobSpan(job, fn) : fn()),
+    },
     labeler,
     tracing,
     http: makeHttpTelemetry({ metrics, labeler, tracing }),

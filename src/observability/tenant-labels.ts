@@ -81,6 +81,7 @@ export function makeTenantLabeler(opts: TenantLabelerOptions): TenantLabeler {
     const next = new Set(ranked.slice(0, opts.topN).map(([id]) => id));
     const evicted = [...top].filter((id) => !next.has(id));
     top = next;
+    for (const id of cached.keys()) if (!scores.has(id)) cached.delete(id);
     for (const id of evicted) for (const l of evictListeners) l(id);
   }
 
@@ -93,13 +94,22 @@ export function makeTenantLabeler(opts: TenantLabelerOptions): TenantLabeler {
     return TenantLabel.unknown;
   }
 
+  // NOTE: one frozen labels object per tenant, reused while its placement and top-N membership
+  // hold: callers key caches on the object's identity, and nothing is allocated per request.
+  const cached = new Map<string, { placement: TenantPlacement | undefined; labels: TenantLabels }>();
+
   function labelsOf(tenantId: string | undefined): TenantLabels {
     if (tenantId === undefined) return NONE;
     if (tenantId === opts.platformId) return PLATFORM_LABELS;
     const p = opts.placement(tenantId);
+    const tenant = top.has(tenantId) ? tenantId : TenantLabel.other;
+    const hit = cached.get(tenantId);
+    if (hit && hit.placement === p && hit.labels.tenant === tenant) return hit.labels;
     const tier = p?.tier ?? TenantLabel.unknown;
     const ring = p === undefined ? TenantLabel.unknown : ringLabel(p.ring);
-    return { tenant: top.has(tenantId) ? tenantId : TenantLabel.other, tier, ring };
+    const labels: TenantLabels = Object.freeze({ tenant, tier, ring });
+    cached.set(tenantId, { placement: p, labels });
+    return labels;
   }
 
   return {

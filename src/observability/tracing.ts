@@ -1,13 +1,44 @@
 // Tracing: one OpenTelemetry tracer provider per app, W3C trace context in and out, an
-// OTLP/HTTP exporter when an endpoint is configured. The provider is not registered
-// globally (two apps in one test process keep their own spans); only the context manager
-// and the propagator are process-wide, as OpenTelemetry's API requires.
-import { context, propagation, type Context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+// OTLP/HTTP exporter when an endpoint is configured, a parent-based ratio sampler. The
+// provider is not registered globally (two apps in one test process keep their own spans);
+// only the context manager and the propagator are process-wide, as OpenTelemetry's API requires.
+//
+// NOTE: cost. Every helper here checks first whether there is a recording span to hang a child
+// on and does nothing more when there is not: a trace the sampler dropped costs its ids, not
+// its spans (bench/metrics-bench.ts measures the difference).
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, type ReadableSpan, type Span as SdkSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+  type ReadableSpan,
+  type Sampler,
+  type SamplingResult,
+  type Span as SdkSpan,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
 
 /** Span attribute carrying the tenant on every Iris span. */
 export const TENANT_ATTRIBUTE = 'iris.tenant_id';
@@ -17,15 +48,43 @@ export interface TracingOptions {
   readonly serviceVersion: string;
   /** OTLP/HTTP traces URL; undefined exports nothing (ids are still made for logs). */
   readonly otlpEndpoint: string | undefined;
+  /** Share of new traces (no sampled parent) that are recorded, 0..1; default 1. */
+  readonly sampleRatio?: number;
   /** More processors (tests add an in-memory exporter). */
   readonly spanProcessors?: readonly SpanProcessor[];
+}
+
+/** W3C trace context of a span, as stored with a job or sent downstream. */
+export interface TraceCarrier {
+  readonly traceparent: string;
+  readonly tracestate?: string;
+}
+
+/** What the worker knows of a job when it starts its span. */
+export interface JobSpanInfo {
+  readonly tenantId: string;
+  readonly jobId: string;
+  readonly kind: string;
+  readonly attempt: number;
+  /** The context of the request that enqueued the job (linked, not parented). */
+  readonly traceparent: string | undefined;
+  readonly tracestate: string | undefined;
 }
 
 export interface Tracing {
   readonly tracer: Tracer;
   readonly provider: NodeTracerProvider;
-  /** Runs `fn` in a child span of the active one; ends it, records a thrown error. */
-  inSpan<T>(name: string, attributes: Record<string, string | number | boolean>, fn: (span: Span) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a child span of the active one and ends it (a thrown error marks the span).
+   * When no recording span is active (telemetry off, trace not sampled) `fn` runs bare and gets
+   * `undefined`: callers must not pay for spans nobody keeps.
+   */
+  inSpan<T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>): Promise<T>;
+  /**
+   * Runs a job attempt in a new root span `job <kind>` linked to the request that enqueued it
+   * (sampled whenever that request was). Handlers' store and LLM spans hang below it.
+   */
+  inJobSpan<T>(job: JobSpanInfo, fn: () => Promise<T>): Promise<T>;
   /** The W3C headers (traceparent, tracestate) of the active span, to send downstream. */
   headers(): Record<string, string>;
   /** Flushes and stops exporting. */
@@ -34,7 +93,7 @@ export interface Tracing {
 
 /**
  * Tags each new span with its parent's tenant: the request span learns its tenant once the
- * key is authenticated, and every span below it (handler, store, jobs, LLM) inherits it.
+ * key is authenticated, and every span below it (policy, store, jobs, LLM) inherits it.
  */
 export class TenantSpanProcessor implements SpanProcessor {
   onStart(span: SdkSpan, parentContext: Context): void {
@@ -48,6 +107,48 @@ export class TenantSpanProcessor implements SpanProcessor {
   async shutdown(): Promise<void> {}
 }
 
+/**
+ * Parent-based ratio sampling, with one addition for jobs: a root span that links to a sampled
+ * span (the request that enqueued the job) is sampled too, so a recorded request's trace never
+ * loses its job to the ratio.
+ */
+export class LinkAwareSampler implements Sampler {
+  private readonly inner: Sampler;
+  constructor(private readonly ratio: number) {
+    // NOTE: the ratio sampler hashes the trace id even at 1; the constant samplers do not.
+    const root = ratio >= 1 ? new AlwaysOnSampler() : ratio <= 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(ratio);
+    this.inner = new ParentBasedSampler({ root });
+  }
+  shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    if (trace.getSpanContext(ctx) === undefined && links.some((l) => (l.context.traceFlags & TraceFlags.SAMPLED) !== 0)) {
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED };
+    }
+    return this.inner.shouldSample(ctx, traceId, name, kind, attributes, links);
+  }
+  toString(): string {
+    return `LinkAwareSampler{ParentBased{TraceIdRatio{${this.ratio}}}}`;
+  }
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** Parses a W3C traceparent (version 00) into a remote span context; undefined if malformed. */
+export function spanContextOf(traceparent: string | undefined, tracestate?: string): SpanContext | undefined {
+  const m = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
+  if (!m || /^0+$/.test(m[1] as string) || /^0+$/.test(m[2] as string)) return undefined;
+  const sc: SpanContext = { traceId: m[1] as string, spanId: m[2] as string, traceFlags: parseInt(m[3] as string, 16) & 1, isRemote: true };
+  if (tracestate === undefined) return sc;
+  const carried = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent: traceparent as string, tracestate }));
+  return carried ?? sc;
+}
+
+/** The traceparent (and tracestate, when set) naming `sc`. */
+export function carrierOf(sc: SpanContext): TraceCarrier {
+  const traceparent = `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
+  const state = sc.traceState?.serialize();
+  return state ? { traceparent, tracestate: state } : { traceparent };
+}
+
 let globalsInstalled = false;
 
 /** Installs the async-local-storage context manager and the W3C propagator, once. */
@@ -56,6 +157,24 @@ function installGlobals(): void {
   globalsInstalled = true;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+}
+
+/** Ends `span` after `work` settles, marking it as failed if `work` rejects. */
+export async function endAfter<T>(span: Span, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    failSpan(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/** Records `err` on `span` and marks its status as an error. */
+export function failSpan(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
 }
 
 /** Builds the app's tracer provider. */
@@ -67,24 +186,33 @@ export function makeTracing(opts: TracingOptions): Tracing {
   }
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName, 'service.version': opts.serviceVersion }),
+    sampler: new LinkAwareSampler(opts.sampleRatio ?? 1),
     spanProcessors: processors,
   });
   const tracer = provider.getTracer('iris', opts.serviceVersion);
   return {
     tracer,
     provider,
-    async inSpan(name, attributes, fn) {
-      return tracer.startActiveSpan(name, { attributes }, async (span) => {
-        try {
-          return await fn(span);
-        } catch (err) {
-          span.recordException(err instanceof Error ? err : String(err));
-          span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
-          throw err;
-        } finally {
-          span.end();
-        }
-      });
+    inSpan(name, attributes, fn) {
+      const parent = context.active();
+      if (trace.getSpan(parent)?.isRecording() !== true) return fn(undefined);
+      const span = tracer.startSpan(name, { attributes }, parent);
+      return endAfter(span, context.with(trace.setSpan(parent, span), fn, undefined, span));
+    },
+    inJobSpan(job, fn) {
+      const link = spanContextOf(job.traceparent, job.tracestate);
+      const span = tracer.startSpan(
+        `job ${job.kind}`,
+        {
+          root: true,
+          kind: SpanKind.CONSUMER,
+          links: link ? [{ context: link }] : [],
+          attributes: { [TENANT_ATTRIBUTE]: job.tenantId, 'iris.job.id': job.jobId, 'iris.job.kind': job.kind, 'iris.job.attempt': job.attempt },
+        },
+        ROOT_CONTEXT,
+      );
+      if (!span.isRecording()) return context.with(trace.setSpan(ROOT_CONTEXT, span), fn);
+      return endAfter(span, context.with(trace.setSpan(ROOT_CONTEXT, span), fn));
     },
     headers() {
       const carrier: Record<string, string> = {};

@@ -50,6 +50,17 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/tenants/:tenantId/jobs/:jobId/retry': t('job.retry', 'jobs'),
   'POST /v1/tenants/:tenantId/jobs/:jobId/redrive': t('job.redrive', 'jobs'),
   'GET /v1/tenants/:tenantId/jobs-poisoned': t('job.read', 'jobs'),
+  // The knowledge graph (src/knowledge/knowledge-routes.ts).
+  'POST /v1/tenants/:tenantId/documents': t('knowledge.write', 'knowledge', 'Document'),
+  'GET /v1/tenants/:tenantId/documents': t('knowledge.query', 'knowledge', 'Document'),
+  'GET /v1/tenants/:tenantId/documents/:documentId': t('knowledge.query', 'knowledge', 'Document'),
+  'DELETE /v1/tenants/:tenantId/documents/:documentId': t('knowledge.write', 'knowledge', 'Document'),
+  'POST /v1/tenants/:tenantId/query': t('knowledge.query', 'knowledge', 'Knowledge'),
+  'GET /v1/tenants/:tenantId/graph/entities': t('knowledge.query', 'knowledge', 'Knowledge'),
+  'GET /v1/tenants/:tenantId/graph/relations': t('knowledge.query', 'knowledge', 'Knowledge'),
+  'GET /v1/tenants/:tenantId/graph/communities': t('knowledge.query', 'knowledge', 'Knowledge'),
+  'GET /v1/tenants/:tenantId/graph/export': t('knowledge.query', 'knowledge', 'Knowledge'),
+  'POST /v1/tenants/:tenantId/graph/build': t('knowledge.write', 'knowledge', 'Knowledge'),
   // Policy administration (src/gateway/policy-routes.ts).
   'GET /v1/tenants/:tenantId/policy/bundles': t('policy.read', 'policy'),
   'POST /v1/tenants/:tenantId/policy/bundles': t('policy.write', 'policy'),

@@ -19,10 +19,10 @@ export interface MigrationResult {
   readonly error?: { readonly migration: string; readonly message: string };
 }
 
-/** The repository's migrations folder, found relative to this file (src/ or dist/src/). */
+/** The repository's migrations folder, found relative to this file (src/, or dist/src/ and other build dirs such as dist-x/src/). */
 export function defaultMigrationsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return here.includes(`${'/dist/'}`) ? join(here, '../../../migrations') : join(here, '../../migrations');
+  return /\/dist(-[A-Za-z0-9]+)?\//.test(here) ? join(here, '../../../migrations') : join(here, '../../migrations');
 }
 
 /** Reads `NNNN_name.sql` files in version order; refuses gaps and duplicates. */

@@ -7,7 +7,7 @@ import { selectKeyRecords } from './key-service.js';
 import type { Quotas, Tenant } from './tenant-model.js';
 import { CHANGES_CHANNEL, selectTenant, selectTenantPage } from './tenant-store.js';
 
-export type TenantSnapshot = Pick<Tenant, 'id' | 'status' | 'tier' | 'homeRegion' | 'ring' | 'resourceVersion'> & { readonly quotas: Quotas };
+export type TenantSnapshot = Pick<Tenant, 'id' | 'status' | 'tier' | 'homeRegion' | 'ring' | 'resourceVersion' | 'labels'> & { readonly quotas: Quotas };
 
 export interface Change {
   readonly kind: 'tenant' | 'key';
@@ -36,6 +36,7 @@ const snapshotOf = (t: Tenant): TenantSnapshot => ({
   homeRegion: t.homeRegion,
   ring: t.ring,
   resourceVersion: t.resourceVersion,
+  labels: t.labels,
   quotas: t.quotas,
 });
 

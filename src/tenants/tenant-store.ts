@@ -86,9 +86,22 @@ export async function selectPurgeable(tx: Queryable, now: Date): Promise<string[
 
 /** Removes a tenant and everything it owns except its audit log, which outlives it. */
 export async function deleteTenantRows(tx: Queryable, id: string): Promise<void> {
-  await tx.query('delete from api_keys where tenant_id = $1', [id]);
+  // Every context's rows of the tenant go, found through the catalogue so new tables are never
+  // forgotten; the audit ledger and the append-only policy history (no DELETE privilege) stay
+  // as the record of what happened. Foreign keys between tenant tables all cascade.
+  const { rows } = await tx.query<{ table_name: string }>(
+    `select c.relname as table_name from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+       join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+     where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname <> 'tenants'
+       and c.relname not like 'audit\\_%' and has_table_privilege(c.oid, 'DELETE')
+     order by c.relname`,
+  );
+  for (const { table_name } of rows) await tx.query(`delete from ${quoteIdent(table_name)} where tenant_id = $1`, [id]);
   await tx.query('delete from tenants where tenant_id = $1', [id]);
 }
+
+const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /** Tells every replica that an object changed (delivered when the transaction commits). */
 export async function notifyChange(tx: Queryable, change: { kind: 'tenant' | 'key'; tenantId: string; id: string }): Promise<void> {

@@ -2,35 +2,17 @@
 // in-process server on a random port: tenants, keys, audit verification and proofs, output
 // formats, error messages and exit codes.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/core/config.js';
+import { runCli, type Run } from '../support/run-cli.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
 
-const BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin/iris.js');
 const ADMIN = 'cli-test-bootstrap-token-0123456789abcdef';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI asynchronously (the server lives in this process, so never execFileSync). */
-function runCli(args: readonly string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 /** Retries `check` until it passes or `ms` elapse (key changes reach the server by NOTIFY). */
 async function eventually<T>(check: () => Promise<T>, ms = 5_000): Promise<T> {

@@ -2,6 +2,7 @@
 // soft delete and restore, and the errors a user gets for bad input.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { platformScope } from '../../src/core/db.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
@@ -108,9 +109,21 @@ describe(`tenants API (${storeName})`, () => {
     assert.ok(del.json().purgeAfter);
     const restored = await t.call('POST', '/v1/tenants/page-a/restore');
     assert.equal(restored.json().status, 'active');
+    // page-b owns rows in other contexts too: a document in its knowledge graph and a job.
+    await t.app.knowledge.ingest('page-b', { documentId: 'a.md', name: 'a.md', bytes: new TextEncoder().encode('| source | relation | target |\n|---|---|---|\n| A | calls | B |\n') });
+    assert.equal((await t.call('POST', '/v1/tenants/page-b/jobs', { body: { kind: 'noop' } })).statusCode, 202);
+    const owned = async (): Promise<number> =>
+      t.db.transaction(platformScope, async (tx) => {
+        const tables = ['kg_documents', 'kg_chunks', 'kg_relations', 'kg_relation_mentions', 'kg_graph_state', 'jobs'];
+        let n = 0;
+        for (const table of tables) n += (await tx.query<{ n: number }>(`select count(*)::int as n from ${table} where tenant_id = $1`, ['page-b'])).rows[0]?.n ?? 0;
+        return n;
+      });
+    assert.equal(await owned(), 6);
     assert.equal((await t.call('DELETE', '/v1/tenants/page-b')).statusCode, 200);
     const purged = await t.app.tenants.purgeExpired(t.app.systemContext());
     assert.deepEqual(purged, ['page-b']);
+    assert.equal(await owned(), 0, 'purge removes the tenant\'s rows in every context');
     assert.equal((await t.call('GET', '/v1/tenants/page-b')).statusCode, 404);
     assert.equal((await t.call('GET', '/v1/tenants/page-a')).statusCode, 200);
   });

@@ -1,0 +1,88 @@
+// The knowledge context's job kinds: ingest a submitted document, rebuild every community of
+// a tenant's graph, and warm the answer cache after the graph changed. Defined here, registered
+// by the composition root; `enqueue` (the executor) is passed in, so this context does not
+// depend on the jobs context.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ValidationError } from '../core/errors.js';
+import type { KnowledgeService } from './knowledge-service.js';
+
+/** What a handler is told about its attempt (the executor's JobContext, structurally). */
+export interface KnowledgeJobContext {
+  readonly tenantId: string;
+  readonly signal: AbortSignal;
+  progress(percent: number, message?: string): void;
+}
+
+/** A job kind in the executor's shape. */
+export interface KnowledgeJobKind<S extends TSchema = TSchema> {
+  readonly kind: string;
+  readonly description: string;
+  readonly payload: S;
+  handler(payload: Static<S>, ctx: KnowledgeJobContext): Promise<unknown>;
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  /** Errors the job must not retry (bad input stays bad). */
+  readonly nonRetryable?: (err: unknown) => boolean;
+}
+
+/** Queues a follow-up job for a tenant (warm-ups); never throws for a full queue. */
+export type EnqueueFollowUp = (tenantId: string, job: { kind: string; payload: Record<string, unknown>; delayMs?: number }) => Promise<void>;
+
+const IngestPayload = Type.Object(
+  { documentId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$' }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
+  { additionalProperties: false },
+);
+const BuildPayload = Type.Object({}, { additionalProperties: false });
+const WarmPayload = Type.Object(
+  { graphVersion: Type.Optional(Type.Integer({ minimum: 0 })), top: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },
+  { additionalProperties: false },
+);
+
+/** Seconds a warm-up waits after a change, so a burst of ingests warms once (older ones skip as stale). */
+const WARM_DELAY_MS = 5_000;
+
+export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp): [KnowledgeJobKind<typeof IngestPayload>, KnowledgeJobKind<typeof BuildPayload>, KnowledgeJobKind<typeof WarmPayload>] {
+  const warmLater = (tenantId: string, graphVersion: number): Promise<void> =>
+    enqueue(tenantId, { kind: 'knowledge.cache-warm', payload: { graphVersion }, delayMs: WARM_DELAY_MS });
+  return [
+    {
+      kind: 'knowledge.ingest',
+      description: 'Parses a submitted document, extracts entities and relations, and updates the graph and the communities it touches.',
+      payload: IngestPayload,
+      async handler(payload, ctx) {
+        const result = await kg.ingestSubmitted(ctx.tenantId, payload.documentId, payload.sha256, { progress: (p, m) => ctx.progress(p, m), signal: ctx.signal });
+        if ('graphVersion' in result) await warmLater(ctx.tenantId, result.graphVersion);
+        return result;
+      },
+      timeoutMs: 15 * 60_000,
+      maxAttempts: 3,
+      nonRetryable: (err) => err instanceof ValidationError,
+    },
+    {
+      kind: 'knowledge.graph-build',
+      description: "Recomputes every community of the tenant's graph (Louvain) and its reports, then warms the answer cache.",
+      payload: BuildPayload,
+      async handler(_payload, ctx) {
+        ctx.progress(5, 'detecting communities');
+        const result = await kg.rebuild(ctx.tenantId, { progress: (p, m) => ctx.progress(p, m) });
+        ctx.progress(95, `${result.communities.added} communities, ${result.summarized} summarised`);
+        await warmLater(ctx.tenantId, result.graphVersion);
+        return result;
+      },
+      timeoutMs: 30 * 60_000,
+      maxAttempts: 3,
+    },
+    {
+      kind: 'knowledge.cache-warm',
+      description: "Answers the tenant's most frequent recent questions into the answer cache.",
+      payload: WarmPayload,
+      async handler(payload, ctx) {
+        const result = await kg.warm(ctx.tenantId, payload);
+        ctx.progress(100, `warmed ${result.warmed} answers`);
+        return result;
+      },
+      timeoutMs: 10 * 60_000,
+      maxAttempts: 2,
+    },
+  ];
+}
