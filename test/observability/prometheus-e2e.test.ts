@@ -1,7 +1,8 @@
 // End to end with a real Prometheus and Alertmanager (Debian's packages), all on loopback:
 // Prometheus scrapes a running Iris every second and evaluates ops/prometheus/rules as
 // shipped; Alertmanager sends to a webhook receiver here. Faults: the store refuses
-// connections (requests answer 503), an upstream LLM answers 500, and finally the Iris
+// connections (requests answer 503), the upstream LLM (a fake OpenAI-compatible server behind
+// Iris's LLM gateway) answers 500, and finally the Iris
 // instance goes away. Each alert must reach the receiver; the test prints the time from the
 // fault to the notification. Runs only with IRIS_E2E_PROMETHEUS=1 (.ci/run sets it after
 // installing the packages); it never installs anything itself.
@@ -16,6 +17,7 @@ import { test } from 'node:test';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/core/config.js';
 import type { Database } from '../../src/core/db.js';
+import { startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestDatabase } from '../support/test-database.js';
 
 const ADMIN = 'e2e-bootstrap-token-0123456789abcdef';
@@ -106,10 +108,8 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
       res.writeHead(200).end();
     });
   });
-  let llmFailing = false;
-  const llm = createServer((req, res) => {
-    void body(req).then(() => res.writeHead(llmFailing ? 500 : 200, { 'content-type': 'application/json' }).end(llmFailing ? '{"error":"upstream"}' : '{"text":"ok","usage":{"prompt_tokens":12,"completion_tokens":5}}'));
-  });
+  // The upstream LLM: a fake OpenAI-compatible server Iris's own LLM gateway calls.
+  const llm = await startFakeOpenAi({ behaviour: { kind: 'ok', reply: 'ok' } });
   const tdb = await createTestDatabase();
   const store = faultyStore(tdb.db);
   let app: App | undefined;
@@ -120,8 +120,8 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
   let llmLoop: NodeJS.Timeout | undefined;
   try {
     const receiverPort = await listen(receiver);
-    const llmPort = await listen(llm);
-    app = await createApp(loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'iris'), IRIS_PORT: '0', IRIS_HOST: '127.0.0.1' }), { db: store.db });
+    const providers = [{ name: 'fake', baseUrl: llm.baseUrl, model: 'm', region: 'eu-west', timeoutMs: 2000 }];
+    app = await createApp(loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'iris'), IRIS_PORT: '0', IRIS_HOST: '127.0.0.1', IRIS_LLM_PROVIDERS: JSON.stringify(providers) }), { db: store.db });
     const ctx = app.systemContext();
     await app.tenants.create(ctx, { id: 'acme', displayName: 'Acme', tier: 'premium' });
     const key = await app.keys.create(ctx, 'acme', { name: 'e2e', role: 'analyst' });
@@ -172,8 +172,8 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
       return r?.ok ? ((await r.json()) as { data: unknown }) : undefined;
     };
 
-    // Healthy traffic: 20 requests a second for the tenant, and an LLM client calling the
-    // fake upstream 5 times a second, reporting through Iris's signals (as GraphRAG will).
+    // Healthy traffic: 20 requests a second for the tenant, and 5 LLM calls a second through
+    // Iris's LLM gateway (retries, circuit breaker, metrics) to the fake upstream.
     let sent = 0;
     const statuses = new Map<number, number>();
     traffic = setInterval(() => {
@@ -184,18 +184,8 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
           .catch(() => undefined);
       }
     }, 100);
-    let consecutive = 0;
     llmLoop = setInterval(() => {
-      const t0 = performance.now();
-      void fetch(`http://127.0.0.1:${llmPort}/v1/chat`, { method: 'POST', body: '{}' }).then(
-        (r) => {
-          const ok = r.ok;
-          consecutive = ok ? 0 : consecutive + 1;
-          app?.telemetry.signals.llmCall({ provider: 'fake', outcome: ok ? 'ok' : 'error', seconds: (performance.now() - t0) / 1000, ...(ok ? { promptTokens: 12, completionTokens: 5 } : {}) });
-          app?.telemetry.signals.llmBreaker('fake', consecutive >= 10);
-        },
-        () => undefined,
-      );
+      void app?.llm.complete({ tenantId: 'acme', regionAllowed: () => true, messages: [{ role: 'user', content: 'ping' }], purpose: 'answer' }).catch(() => undefined);
     }, 200);
 
     // Prometheus is up and scraping Iris (OpenMetrics), with trace_id exemplars stored.
@@ -212,7 +202,7 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
     // Faults: the store refuses connections, the upstream LLM answers 500.
     const faultAt = Date.now();
     store.fail(true);
-    llmFailing = true;
+    llm.behave({ kind: 'fail', status: 500 });
     const expected = ['IrisTenantErrorBudgetBurn', 'IrisTenantHighErrorRatio', 'IrisLlmErrorRatioHigh', 'IrisLlmBreakerOpen'];
     const seen = await waitFor('the fault alerts at the webhook', 150_000, () => {
       const firing = new Map<string, number>();
@@ -247,7 +237,7 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
     if (app) await app.close().catch(() => undefined);
     await tdb.dispose();
     await new Promise<void>((r) => receiver.close(() => r()));
-    await new Promise<void>((r) => llm.close(() => r()));
+    await llm.close();
     rmSync(work, { recursive: true, force: true });
   }
 });
