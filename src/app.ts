@@ -17,7 +17,7 @@ import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleServi
 import { irisLoggerOptions, makeTelemetry, type Telemetry } from './observability/index.js';
 import { authorizeAction } from './core/context.js';
 import { jobPath, jobRoutes, makeJobKindRegistry, NonRetryableJobError, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from './jobs/index.js';
-import { knowledgeJobKinds, knowledgeRoutes, makeKnowledgeService, makeLlmGateway, parseLlmProviders, type KnowledgeService, type LlmGateway } from './knowledge/index.js';
+import { knowledgeJobKinds, knowledgeRoutes, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseLlmProviders, type KnowledgeService, type LlmGateway } from './knowledge/index.js';
 import { migrate, openDatabase, pendingMigrations, type MigrationResult } from './store/index.js';
 import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Directory, type KeyService, type TenantService } from './tenants/index.js';
 
@@ -172,6 +172,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         span: telemetry.llmSpan,
       },
     });
+    const extraction = makeExtractionPool(config.extractThreads);
     const systemPrincipal = { keyId: 'system', role: 'platform-admin', tenantId: PLATFORM } as const;
     const knowledge = makeKnowledgeService({
       db,
@@ -199,6 +200,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         else for (const [pii, n] of Object.entries(e.counts)) telemetry.signals.graphragSafety(e.tenantId, e.kind, pii, n);
       },
       maxDocumentBytes: config.maxDocumentBytes,
+      extraction,
     });
     const followUp = async (tenantId: string, job: { kind: string; payload: Record<string, unknown>; delayMs?: number }): Promise<void> => {
       const runAt = job.delayMs === undefined ? undefined : new Date(clock.now().getTime() + job.delayMs);
@@ -311,6 +313,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         await bundles.stop();
         await Promise.all(workers.map((w) => w.stop()));
         llm.close?.();
+        await extraction.close();
         await decisionLog.stop();
         if (ownsDb) await db.close();
         await telemetry.shutdown();

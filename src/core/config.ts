@@ -1,6 +1,7 @@
 // Configuration, compiled once: read the environment, validate, fill defaults, freeze.
 // Nothing else in Iris reads process.env.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 export interface IrisConfig {
@@ -55,6 +56,8 @@ export interface IrisConfig {
   readonly upstreamRegions: Readonly<Record<string, readonly string[]>>;
   /** Largest document ingest accepts, in bytes. */
   readonly maxDocumentBytes: number;
+  /** Worker threads that parse and extract documents (0: on the event loop's thread). */
+  readonly extractThreads: number;
   /** OpenAI-compatible LLM providers as JSON (IRIS_LLM_PROVIDERS, or the file IRIS_LLM_PROVIDERS_FILE); undefined: no LLM. */
   readonly llmProviders: { readonly source: string; readonly text: string } | undefined;
 }
@@ -184,6 +187,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     upstreamRegions: upstreamRegions(env, knownRegions),
     maxDocumentBytes: int(env, 'IRIS_MAX_DOCUMENT_BYTES', 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     llmProviders: llmProviders(env),
+    extractThreads: int(env, 'IRIS_EXTRACT_THREADS', Math.max(1, availableParallelism() - 1), 0, 256),
     ...overrides,
   };
   return Object.freeze(config);

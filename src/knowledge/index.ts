@@ -51,6 +51,7 @@ export {
   type KnowledgeSignal,
   type TenantKnowledgeSettings,
 } from './knowledge-service.js';
+export { defaultExtractionThreads, makeExtractionPool, type ExtractionPool } from './extraction-pool.js';
 export { knowledgeJobKinds, type EnqueueFollowUp, type KnowledgeJobKind } from './knowledge-jobs.js';
 export { documentPath, knowledgeRoutes, type KnowledgeRoutesDeps } from './knowledge-routes.js';
 export { SOURCE_STATUSES, type CommunityItem, type DocumentSummary, type EntityItem, type RelationItem, type SourceStatus } from './document-store.js';

@@ -16,7 +16,8 @@ import {
   selectFrequentQuestions, selectGraphVersion, selectSource, selectSourceContent, setSourceJob, setSourceStatus, upsertSource,
   type CommunityItem, type DocumentSummary, type EntityItem, type GraphPage, type RelationItem, type SourceStatus,
 } from './document-store.js';
-import { extractDocument, type ExtractOptions } from './extract-document.js';
+import type { ExtractOptions } from './extract-document.js';
+import { makeExtractionPool, type ExtractionPool } from './extraction-pool.js';
 import { selectEdges } from './graph-reader.js';
 import type { GraphExport } from './graph-export.js';
 import { deleteDocument, insertChunks, insertDocument, insertMentions, nodeKey, selectDocumentNodes, upsertEntities, upsertRelations } from './graph-store.js';
@@ -79,6 +80,8 @@ export interface KnowledgeDeps {
   readonly signal?: (s: KnowledgeSignal) => void;
   /** Largest document accepted, in bytes. */
   readonly maxDocumentBytes?: number;
+  /** Runs the parse/extract stage (worker threads); default: on the calling thread. */
+  readonly extraction?: ExtractionPool;
 }
 
 /** An answer as the API returns it. */
@@ -142,6 +145,7 @@ export interface KnowledgeService {
 const DOCUMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
 const DEFAULT_SETTINGS: TenantKnowledgeSettings = { tier: 'free', regionAllowed: () => false, redactPii: true };
 const EXPORT_PAGE = 1000;
+const inline = makeExtractionPool(0);
 
 /**
  * Sources for the model with every sentence that reads as an instruction removed; a source left
@@ -243,7 +247,8 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
     const llm = await llmRecords(tenantId, input.name, input.bytes, options);
     options.signal?.throwIfAborted();
     options.progress?.(50, llm.chunks > 0 ? `extracted with ${llm.provider ?? 'no provider'}` : 'extracting');
-    const x = await extractDocument(input.name, input.bytes, { ...options, llmRecords: llm.records });
+    const { progress: _progress, signal: _signal, ...extractOptions } = options;
+    const x = await (deps.extraction ?? inline).extract(input.name, input.bytes, { ...extractOptions, llmRecords: llm.records });
     options.signal?.throwIfAborted();
     options.progress?.(70, `storing ${x.chunks.length} chunks, ${x.entities.length} entities, ${x.relations.length} relations`);
     const result = await inTenant(tenantId, async (tx) => {
