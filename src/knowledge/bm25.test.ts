@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertOwnChunks, bestSentences, candidateKeys, longestMatches } from './answer-builder.js';
-import { bm25, rank, statsOf, tokenize } from './bm25.js';
+import { bm25, CorpusStatsCache, rank, rankTokens, statsOf, tokenize } from './bm25.js';
 
 test('tokens are lower-cased words without stopwords', () => {
   assert.deepEqual(tokenize('What does the Payments-Gateway call?'), ['payments', 'gateway', 'call']);
@@ -19,6 +19,30 @@ test('rarer terms weigh more, and longer passages are normalised', () => {
 test('rank orders by score, drops non-matches and keeps input order on ties', () => {
   const docs = ['the cart service', 'ledger of payments', 'payments ledger ledger', 'unrelated words'];
   assert.deepEqual(rank('ledger payments', docs, (d) => d).map((r) => r.item), ['payments ledger ledger', 'ledger of payments']);
+});
+
+test('rankTokens over pre-tokenized passages ranks as rank does', () => {
+  const docs = ['the cart service', 'ledger of payments', 'payments ledger ledger', 'unrelated words'];
+  const stats = { count: 100, averageLength: 3, documentFrequency: new Map([['ledger', 2], ['payments', 40]]) };
+  const viaText = rank('ledger payments', docs, (d) => d, stats);
+  const viaTokens = rankTokens(tokenize('ledger payments'), docs, docs.map((d) => tokenize(d)), stats);
+  assert.deepEqual(viaTokens, viaText);
+  assert.equal(viaTokens[0]?.item, 'payments ledger ledger');
+});
+
+test('the stats cache answers only for the version it was filled at, and forgets the least recently used tenant', () => {
+  const cache = new CorpusStatsCache(2);
+  const acme = cache.set('acme', 3, { count: 10, averageChars: 500 });
+  acme.documentFrequency.set('ledger', 4);
+  assert.equal(cache.get('acme', 3)?.documentFrequency.get('ledger'), 4);
+  assert.equal(cache.get('acme', 4), undefined);
+  cache.set('globex', 1, { count: 1, averageChars: 1 });
+  assert.equal(cache.get('acme', 3)?.count, 10);
+  cache.set('initech', 1, { count: 2, averageChars: 2 });
+  assert.equal(cache.get('globex', 1), undefined);
+  assert.equal(cache.get('acme', 3)?.count, 10);
+  assert.equal(cache.set('acme', 4, { count: 11, averageChars: 400 }).documentFrequency.size, 0);
+  assert.equal(cache.get('acme', 3), undefined);
 });
 
 test('candidate keys are word runs of the question; overlapping matches keep the longest', () => {

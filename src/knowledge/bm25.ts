@@ -63,12 +63,61 @@ export function statsOf(passages: readonly (readonly string[])[], terms: readonl
 
 /** Ranks items by BM25 of `textOf(item)`, best first; items scoring 0 are dropped. Ties keep input order. */
 export function rank<T>(query: string, items: readonly T[], textOf: (item: T) => string, stats?: CorpusStats, boost: (item: T) => number = () => 0): Scored<T>[] {
-  const terms = tokenize(query);
-  const tokens = items.map((i) => tokenize(textOf(i)));
+  return rankTokens(tokenize(query), items, items.map((i) => tokenize(textOf(i))), stats, boost);
+}
+
+/**
+ * What `rank` does for passages already tokenized (`tokens[i]` belongs to `items[i]`), so a
+ * caller that needs the tokens for its statistics too tokenizes each passage once.
+ */
+export function rankTokens<T>(terms: readonly string[], items: readonly T[], tokens: readonly (readonly string[])[], stats?: CorpusStats, boost: (item: T) => number = () => 0): Scored<T>[] {
   const s = stats ?? statsOf(tokens, terms);
   return items
     .map((item, i) => ({ item, score: bm25(terms, tokens[i] ?? [], s) + boost(item), i }))
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score || a.i - b.i)
     .map(({ item, score }) => ({ item, score }));
+}
+
+/** A tenant's corpus totals at one graph version, with the document frequencies counted so far. */
+export interface CachedCorpus {
+  readonly count: number;
+  readonly averageChars: number;
+  readonly documentFrequency: Map<string, number>;
+}
+
+/**
+ * Corpus statistics per (tenant, graph version), filled term by term as questions ask for
+ * them. Every change to a tenant's chunks bumps its graph version, so an entry of an older
+ * version is never read: the next question of that tenant replaces it. Bounded in tenants
+ * (least recently used leaves first) and in terms per tenant (an entry that outgrows it
+ * starts over). One cache per database: versions of different databases do not compare.
+ */
+export class CorpusStatsCache {
+  readonly #entries = new Map<string, { version: number; corpus: CachedCorpus }>();
+
+  constructor(readonly maxTenants = 1000, readonly maxTermsPerTenant = 50_000) {}
+
+  /** The entry of `tenantId` at `version`, if one is cached. */
+  get(tenantId: string, version: number): CachedCorpus | undefined {
+    const e = this.#entries.get(tenantId);
+    if (e === undefined || e.version !== version) return undefined;
+    this.#entries.delete(tenantId);
+    this.#entries.set(tenantId, e);
+    if (e.corpus.documentFrequency.size > this.maxTermsPerTenant) e.corpus.documentFrequency.clear();
+    return e.corpus;
+  }
+
+  /** Starts the entry of `tenantId` at `version` (replacing any other version's). */
+  set(tenantId: string, version: number, totals: { count: number; averageChars: number }): CachedCorpus {
+    const corpus: CachedCorpus = { count: totals.count, averageChars: totals.averageChars, documentFrequency: new Map() };
+    this.#entries.delete(tenantId);
+    this.#entries.set(tenantId, { version, corpus });
+    while (this.#entries.size > this.maxTenants) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done === true) break;
+      this.#entries.delete(oldest.value);
+    }
+    return corpus;
+  }
 }

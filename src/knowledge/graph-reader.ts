@@ -85,14 +85,17 @@ export async function selectCommunitiesTouching(tx: Queryable, tenantId: string,
   return rows;
 }
 
-/** Entities whose name key is one of `keys` (or whose aliases contain one), with their mention counts. */
-export async function selectEntitiesByKeys(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<EntityRow[]> {
+/**
+ * Entities whose name key is one of `keys` (or whose aliases contain one), with their mention
+ * counts, or with 0 for them when `withMentions` is false (counting a hub's mentions is costly).
+ */
+export async function selectEntitiesByKeys(tx: Queryable, tenantId: string, keys: readonly string[], withMentions = true): Promise<EntityRow[]> {
   if (keys.length === 0) return [];
   const { rows } = await tx.query<EntityRow>(
     `select e.name_key as "nameKey", e.name, e.type,
-            (select count(*)::int from kg_entity_mentions m where m.tenant_id = e.tenant_id and m.entity_id = e.entity_id) as mentions
+            case when $3 then (select count(*)::int from kg_entity_mentions m where m.tenant_id = e.tenant_id and m.entity_id = e.entity_id) else 0 end as mentions
      from kg_entities e where e.tenant_id = $1 and e.name_key = any($2::text[])`,
-    [tenantId, keys],
+    [tenantId, keys, withMentions],
   );
   return rows;
 }
@@ -164,30 +167,62 @@ export async function selectGroupEvidence(tx: Queryable, tenantId: string, group
   return out;
 }
 
-/** Chunks matching any of `terms` by full-text search, best `ts_rank` first (candidates for BM25). */
+/**
+ * Chunks matching any of `terms` by full-text search, best `ts_rank` first (candidates for BM25).
+ * NOTE: under row-level security the GIN index over `search` is never used (`@@` is not
+ * leakproof, so it may not run before the policy), so this reads every chunk of the tenant;
+ * the best `limit` are picked before the join with documents, which the planner (without
+ * statistics on a fresh tenant) otherwise drives row by row from kg_documents.
+ */
 export async function selectChunksMatching(tx: Queryable, tenantId: string, terms: readonly string[], limit: number): Promise<ChunkRow[]> {
   if (terms.length === 0) return [];
   const { rows } = await tx.query<ChunkRow>(
-    `select ${CHUNK_COLUMNS} from kg_chunks c join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
-     where c.tenant_id = $1 and c.search @@ to_tsquery('simple', $2)
-     order by ts_rank(c.search, to_tsquery('simple', $2)) desc, c.document_id, c.chunk_index limit $3`,
-    [tenantId, terms.join(' | '), limit],
+    `with top as (
+       select c.document_id, c.chunk_index, ts_rank(c.search, q) as score from kg_chunks c, to_tsquery('simple', $2) q
+       where c.tenant_id = $1 and c.search @@ q order by score desc, c.document_id, c.chunk_index limit $3
+     )
+     select ${CHUNK_COLUMNS} from top t
+       join kg_chunks c on c.tenant_id = $1 and c.document_id = t.document_id and c.chunk_index = t.chunk_index
+       join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
+     order by t.score desc, t.document_id, t.chunk_index`,
+    [tenantId, [...new Set(terms)].join(' | '), limit],
   );
   return rows;
 }
 
-/** Corpus statistics of the tenant's chunks for BM25: count, average length in characters, and per-term document frequency. */
-export async function selectChunkStats(tx: Queryable, tenantId: string, terms: readonly string[]): Promise<{ count: number; averageChars: number; df: Map<string, number> }> {
+/** The tenant's chunk count and average chunk length in characters. */
+export async function selectChunkTotals(tx: Queryable, tenantId: string): Promise<{ count: number; averageChars: number }> {
   const { rows } = await tx.query<{ count: number; avg: number | null }>(
     'select count(*)::int as count, avg(end_offset - start_offset)::float8 as avg from kg_chunks where tenant_id = $1',
     [tenantId],
   );
-  const { rows: dfRows } = await tx.query<{ term: string; df: number }>(
-    `select t.term, (select count(*)::int from kg_chunks c where c.tenant_id = $1 and c.search @@ to_tsquery('simple', t.term)) as df
-     from unnest($2::text[]) as t(term)`,
-    [tenantId, terms],
+  return { count: rows[0]?.count ?? 0, averageChars: rows[0]?.avg ?? 0 };
+}
+
+/** How many of the tenant's chunks hold each of `terms` (BM25 document frequency). */
+export async function selectDocumentFrequencies(tx: Queryable, tenantId: string, terms: readonly string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(terms)];
+  if (unique.length === 0) return new Map();
+  // NOTE: one pass over the tenant's chunks for all terms (the GIN index is of no use under
+  // row-level security, see selectChunksMatching); setweight() hands each matching chunk's
+  // tsvector on decompressed once instead of once per term.
+  const { rows } = await tx.query<{ term: string; df: number }>(
+    `select u.term, count(*)::int as df
+     from (select setweight(c.search, 'D') as s from kg_chunks c where c.tenant_id = $1 and c.search @@ to_tsquery('simple', $3) offset 0) m
+       cross join unnest($2::text[]) as u(term)
+     where m.s @@ to_tsquery('simple', u.term)
+     group by u.term`,
+    [tenantId, unique, unique.join(' | ')],
   );
-  return { count: rows[0]?.count ?? 0, averageChars: rows[0]?.avg ?? 0, df: new Map(dfRows.map((r) => [r.term, r.df])) };
+  const df = new Map(unique.map((t) => [t, 0]));
+  for (const r of rows) df.set(r.term, r.df);
+  return df;
+}
+
+/** Corpus statistics of the tenant's chunks for BM25: count, average length in characters, and per-term document frequency. */
+export async function selectChunkStats(tx: Queryable, tenantId: string, terms: readonly string[]): Promise<{ count: number; averageChars: number; df: Map<string, number> }> {
+  const totals = await selectChunkTotals(tx, tenantId);
+  return { ...totals, df: await selectDocumentFrequencies(tx, tenantId, terms) };
 }
 
 /** Every community report of the tenant. */

@@ -24,7 +24,7 @@ import { deleteDocument, insertChunks, insertDocument, insertMentions, nodeKey, 
 import type { GraphRecords } from './graph-records.js';
 import { llmExtract, summarizeCommunity, synthesizeAnswer, type LlmGateway } from './llm/index.js';
 import { redactPii, PII_KINDS } from './pii.js';
-import { answerQuestion, type Answer, type QueryMode } from './query-engine.js';
+import { answerQuestion, CorpusStatsCache, type Answer, type QueryMode } from './query-engine.js';
 import { checkQuestion, detectInjection } from './safety.js';
 import { isProseBlock } from './document-model.js';
 import { parseDocument } from './parse-document.js';
@@ -189,6 +189,8 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
   const { db } = deps;
   const release = deps.release ?? 'dev';
   const settingsOf = (tenantId: string): TenantKnowledgeSettings => deps.tenant?.(tenantId) ?? DEFAULT_SETTINGS;
+  // BM25 corpus statistics per tenant and graph version (one cache per database).
+  const statsCache = new CorpusStatsCache();
   const cache = makeAnswerCache<KnowledgeAnswer>({ onLookup: (t, hit) => deps.onCacheLookup?.(t, hit) });
   const asked = new Map<string, { tenantId: string; question: string; mode: string; count: number }>();
   const inTenant = <T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> => db.transaction(tenantScope(tenantId), fn);
@@ -277,7 +279,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
 
   async function computeAnswer(tenantId: string, q: string, mode: QueryMode, request: QueryRequest, graphVersion: number): Promise<KnowledgeAnswer> {
     const settings = settingsOf(tenantId);
-    const base = await inTenant(tenantId, (tx) => answerQuestion(tx, tenantId, q, mode, { limit: request.limit }));
+    const base = await inTenant(tenantId, (tx) => answerQuestion(tx, tenantId, q, mode, { limit: request.limit, statsCache }));
     const notices: string[] = [];
     let text = base.answer;
     let llmUsed = false;

@@ -5,12 +5,15 @@
 import type { Queryable } from '../core/db.js';
 import { ValidationError } from '../core/errors.js';
 import { assertOwnChunks, bestSentences, candidateKeys, composeAnswer, longestMatches } from './answer-builder.js';
-import { rank, tokenize, type CorpusStats } from './bm25.js';
+import { rank, rankTokens, tokenize, type CachedCorpus, type CorpusStats, type CorpusStatsCache } from './bm25.js';
 import { relationSentence } from './community-reports.js';
+import { selectGraphVersion } from './document-store.js';
 import {
-  selectChunkStats, selectChunksMatching, selectCommunities, selectEntitiesByKeys, selectMentionChunks, selectNeighbourhood,
-  selectRelationsWithin, type ChunkRow, type RelationRow,
+  selectChunkTotals, selectChunksMatching, selectCommunities, selectDocumentFrequencies, selectEntitiesByKeys, selectMentionChunks,
+  selectNeighbourhood, selectRelationsWithin, type ChunkRow, type RelationRow,
 } from './graph-reader.js';
+
+export { CorpusStatsCache } from './bm25.js';
 
 export const QUERY_MODES = ['local', 'global', 'naive'] as const;
 export type QueryMode = (typeof QUERY_MODES)[number];
@@ -38,6 +41,11 @@ export interface Answer {
 export interface QueryOptions {
   /** Most chunks cited (default 5). */
   readonly limit?: number;
+  /**
+   * Where BM25 corpus statistics are kept between questions (per tenant and graph version,
+   * read in the question's own transaction). Without it they are counted for every question.
+   */
+  readonly statsCache?: CorpusStatsCache;
 }
 
 const MAX_QUESTION = 2000;
@@ -49,18 +57,32 @@ const citationOf = (c: ChunkRow): Citation => ({
 });
 const relationOf = (r: RelationRow): { source: string; type: string; target: string } => ({ source: r.source, type: r.type, target: r.target });
 
-/** BM25 statistics of the tenant's whole chunk corpus for the question's terms. */
-async function chunkStats(tx: Queryable, tenantId: string, terms: readonly string[], sample: readonly ChunkRow[]): Promise<CorpusStats> {
-  const s = await selectChunkStats(tx, tenantId, terms);
-  const chars = sample.reduce((n, c) => n + c.text.length, 0);
-  const tokens = sample.reduce((n, c) => n + tokenize(c.text).length, 0);
-  const charsPerToken = tokens === 0 ? 6 : chars / tokens;
-  return { count: Math.max(1, s.count), averageLength: s.averageChars / charsPerToken, documentFrequency: s.df };
+/**
+ * The tenant's chunk count, average length and the document frequency of every term in
+ * `terms`: from `cache` when it holds them for the tenant's current graph version, else counted.
+ */
+async function corpusOf(tx: Queryable, tenantId: string, terms: readonly string[], cache: CorpusStatsCache | undefined): Promise<CachedCorpus> {
+  if (cache === undefined) return { ...(await selectChunkTotals(tx, tenantId)), documentFrequency: await selectDocumentFrequencies(tx, tenantId, terms) };
+  // NOTE: the version is read before the counts; a change committed in between files newer
+  // counts under the older version, whose entry no later question reads (they see the new one).
+  const version = await selectGraphVersion(tx, tenantId);
+  const corpus = cache.get(tenantId, version) ?? cache.set(tenantId, version, await selectChunkTotals(tx, tenantId));
+  const missing = [...new Set(terms)].filter((t) => !corpus.documentFrequency.has(t));
+  for (const [term, df] of await selectDocumentFrequencies(tx, tenantId, missing)) corpus.documentFrequency.set(term, df);
+  return corpus;
 }
 
-async function rankChunks(tx: Queryable, tenantId: string, question: string, chunks: readonly (ChunkRow & { mentions?: number })[], limit: number): Promise<ChunkRow[]> {
-  const stats = await chunkStats(tx, tenantId, tokenize(question), chunks);
-  const ranked = rank(question, chunks, (c) => c.text, stats, (c) => Math.log1p(c.mentions ?? 0) * 0.5);
+/** BM25 statistics in tokens: chunk lengths are stored in characters, converted with the candidates' characters per token. */
+function chunkStats(corpus: CachedCorpus, chunks: readonly ChunkRow[], tokens: readonly (readonly string[])[]): CorpusStats {
+  const chars = chunks.reduce((n, c) => n + c.text.length, 0);
+  const count = tokens.reduce((n, t) => n + t.length, 0);
+  const charsPerToken = count === 0 ? 6 : chars / count;
+  return { count: Math.max(1, corpus.count), averageLength: corpus.averageChars / charsPerToken, documentFrequency: corpus.documentFrequency };
+}
+
+function rankChunks(corpus: CachedCorpus, terms: readonly string[], chunks: readonly (ChunkRow & { mentions?: number })[], limit: number): ChunkRow[] {
+  const tokens = chunks.map((c) => tokenize(c.text));
+  const ranked = rankTokens(terms, chunks, tokens, chunkStats(corpus, chunks, tokens), (c) => Math.log1p(c.mentions ?? 0) * 0.5);
   return ranked.slice(0, limit).map((r) => r.item);
 }
 
@@ -78,16 +100,18 @@ export async function answerQuestion(tx: Queryable, tenantId: string, question: 
   const terms = tokenize(q);
   switch (mode) {
     case 'naive': {
-      const chunks = await rankChunks(tx, tenantId, q, await selectChunksMatching(tx, tenantId, terms, CANDIDATES), limit);
+      const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
+      const chunks = rankChunks(corpus, terms, await selectChunksMatching(tx, tenantId, terms, CANDIDATES), limit);
       return finish(q, mode, tenantId, chunks, [], [], []);
     }
     case 'local': {
-      const matched = await selectEntitiesByKeys(tx, tenantId, candidateKeys(q));
+      const matched = await selectEntitiesByKeys(tx, tenantId, candidateKeys(q), false);
       const keys = longestMatches([...new Set(matched.map((e) => e.nameKey))]);
       const entities = matched.filter((e) => keys.includes(e.nameKey));
       const neighbourhood = await selectNeighbourhood(tx, tenantId, keys, 30);
+      const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
       const pool = keys.length === 0 ? await selectChunksMatching(tx, tenantId, terms, CANDIDATES) : await selectMentionChunks(tx, tenantId, keys, neighbourhood.map((r) => r.relationId), CANDIDATES);
-      const chunks = await rankChunks(tx, tenantId, q, pool, limit);
+      const chunks = rankChunks(corpus, terms, pool, limit);
       const facts = rank(q, neighbourhood, (r) => `${r.source} ${r.type.replace(/_/g, ' ')} ${r.target}`).slice(0, 5).map((r) => relationSentence(r.item));
       return finish(q, mode, tenantId, chunks, facts.length > 0 ? facts : neighbourhood.slice(0, 5).map(relationSentence), entities.map((e) => ({ name: e.name, type: e.type })), neighbourhood.map(relationOf));
     }
@@ -99,8 +123,8 @@ export async function answerQuestion(tx: Queryable, tenantId: string, question: 
       const members = [...new Set(reports.flatMap((r) => r.item.members))];
       const relations = members.length === 0 ? [] : (await selectRelationsWithin(tx, tenantId, members)).slice(0, 20);
       const pool = members.length === 0 ? [] : await selectMentionChunks(tx, tenantId, members, relations.map((r) => r.relationId), CANDIDATES);
-      const chunks = await rankChunks(tx, tenantId, q, pool, limit);
-      const entities = (await selectEntitiesByKeys(tx, tenantId, members)).map((e) => ({ name: e.name, type: e.type }));
+      const chunks = pool.length === 0 ? [] : rankChunks(await corpusOf(tx, tenantId, terms, options.statsCache), terms, pool, limit);
+      const entities = (await selectEntitiesByKeys(tx, tenantId, members, false)).map((e) => ({ name: e.name, type: e.type }));
       return finish(q, mode, tenantId, chunks, facts, entities, relations.map(relationOf));
     }
     default: {
