@@ -27,8 +27,10 @@ export interface Passage {
 export function bestSentences(question: string, passages: readonly Passage[], limit = 3): string[] {
   const sentences = passages.flatMap((p) =>
     p.text
-      .split(/(?<=[.!?])\s+|\n+/)
-      .map((s) => s.trim())
+      // A single line break inside a paragraph (wrapped prose) is not a sentence end; a blank
+      // line, a list item, a table row or a heading is.
+      .split(/(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*+|#>]|\d+[.)])\s?)/)
+      .map((s) => s.replace(/\s*\n\s*/g, ' ').trim())
       .filter((s) => s.length > 15)
       .map((text) => ({ text, citation: p.citation })),
   );

@@ -60,3 +60,11 @@ test("a chunk of another tenant is refused", () => {
   assert.doesNotThrow(() => assertOwnChunks('acme', [{ tenantId: 'acme' }]));
   assert.throws(() => assertOwnChunks('acme', [{ tenantId: 'acme' }, { tenantId: 'globex' }]), { code: 'cross_tenant_citation' });
 });
+
+test('best sentences keep a sentence wrapped over two lines whole; list items stay apart', () => {
+  const best = bestSentences('What does the Payments Gateway depend on?', [
+    { text: 'The Payments Gateway depends on\nthe Fraud Scoring API, which the Risk Team runs.\n- Payments Gateway owned by Payments Team\n- Ledger stores settlements', citation: 1 },
+  ]);
+  assert.ok(best.includes('The Payments Gateway depends on the Fraud Scoring API, which the Risk Team runs. [1]'), best.join(' | '));
+  assert.ok(best.includes('- Payments Gateway owned by Payments Team [1]'), best.join(' | '));
+});
