@@ -26,6 +26,7 @@
 // prose where people write prose and tables where they tabulate.
 //
 // The same seed always gives the same bytes (mulberry32; no clock, no Math.random).
+import { seededRandom } from '../../src/core/random.js';
 
 export interface CorpusDocument {
   readonly documentId: string;
@@ -141,17 +142,6 @@ const FILLER = [
   'Rollbacks take about six minutes end to end.',
 ];
 
-/** A small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Service {
   readonly name: string;
@@ -177,7 +167,7 @@ const enc = new TextEncoder();
 
 /** Generates the corpus of `tenantId` (document ids prefixed with `idPrefix`) from `seed`. */
 export function generateCorpus(tenantId: string, size: CorpusSize, seed: number, idPrefix = ''): Corpus {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
   const shuffled = <T>(xs: readonly T[]): T[] => {

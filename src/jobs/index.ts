@@ -77,5 +77,7 @@ export {
   type WorkerOptions,
   type WorkerStats,
   type WorkerStopResult,
+  type JobSpanInfo,
+  type JobTracer,
 } from './worker.js';
 export { selectQueueDepths, type QueueDepth } from './queue-snapshot.js';

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { UndirectedGraph } from 'graphology';
 import louvainImport from 'graphology-communities-louvain';
+import { seededRandom } from '../core/random.js';
 
 // NOTE: a CommonJS package typed with `export default`: at run time the default import is the
 // louvain function itself, while TypeScript (NodeNext) sees the module object around it.
@@ -24,17 +25,6 @@ export interface Community {
   readonly members: readonly string[];
 }
 
-/** A small seeded PRNG (mulberry32), so the same graph always gives the same communities. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const communityId = (level: number, members: readonly string[]): string =>
   `c${level}-${createHash('sha256').update(members.join('\u0000')).digest('hex').slice(0, 16)}`;
@@ -122,7 +112,7 @@ function componentCommunities(edges: readonly GraphEdge[], options: { minSize?: 
     else graph.addEdge(e.source, e.target, { weight: w });
   }
   if (graph.size === 0) return [];
-  const detailed = louvain.detailed(graph, { getEdgeWeight: 'weight', rng: seeded(options.seed ?? 42), randomWalk: false });
+  const detailed = louvain.detailed(graph, { getEdgeWeight: 'weight', rng: seededRandom(options.seed ?? 42), randomWalk: false });
   const nodes = graph.nodes();
   const indexOf = new Map(nodes.map((n, i) => [n, i]));
   // dendrogram[level][i]: community of node i at that level (ids local to the level).

@@ -21,6 +21,7 @@ import {
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
+import type { JobSpanInfo } from '../jobs/index.js';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -60,16 +61,8 @@ export interface TraceCarrier {
   readonly tracestate?: string;
 }
 
-/** What the worker knows of a job when it starts its span. */
-export interface JobSpanInfo {
-  readonly tenantId: string;
-  readonly jobId: string;
-  readonly kind: string;
-  readonly attempt: number;
-  /** The context of the request that enqueued the job (linked, not parented). */
-  readonly traceparent: string | undefined;
-  readonly tracestate: string | undefined;
-}
+/** What the worker knows of a job when it starts its span (declared by the jobs context). */
+export type { JobSpanInfo };
 
 export interface Tracing {
   readonly tracer: Tracer;
