@@ -14,11 +14,11 @@
 // BENCH_DATABASE_URL overrides the PostgreSQL admin URL; the bench creates a fresh database
 // there and drops it afterwards. The last line is the RESULT summary, with the PostgreSQL
 // figures when PostgreSQL was reachable (store=pg), else PGlite's (store=pglite).
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Database } from '../src/core/db.js';
 import { makeExtractionPool, makeKnowledgeService, QUERY_MODES } from '../src/knowledge/index.js';
-import { migrate, openPgliteDatabase, openPostgresDatabase } from '../src/store/index.js';
+import { migrate, openPgliteDatabase } from '../src/store/index.js';
+import { createScratchPostgres } from './support/scratch-postgres.js';
 import { CORPUS_SIZES, generateCorpus, QUESTION_KINDS } from './graphrag/corpus.js';
 import { resolveGold } from './graphrag/gold.js';
 import { runStore, type StoreFigures } from './graphrag/run-store.js';
@@ -49,24 +49,8 @@ async function openStore(name: StoreName): Promise<OpenStore | undefined> {
     log(`postgres: not reachable at ${PG_ADMIN} (${(e as Error).message}); PGlite only`);
     return undefined;
   }
-  const dbName = `iris_bench_${randomBytes(5).toString('hex')}`;
-  await admin.query(`create database ${dbName}`);
   await admin.end();
-  const u = new URL(PG_ADMIN);
-  u.pathname = `/${dbName}`;
-  const db = await openPostgresDatabase(u.toString(), 4);
-  const m = await migrate(db);
-  if (m.error) throw new Error(m.error.message);
-  return {
-    db,
-    async dispose() {
-      await db.close();
-      const c = new pg.Client({ connectionString: PG_ADMIN });
-      await c.connect();
-      await c.query(`drop database if exists ${dbName} with (force)`);
-      await c.end();
-    },
-  };
+  return createScratchPostgres(PG_ADMIN, 4);
 }
 
 const t0 = performance.now();

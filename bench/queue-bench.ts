@@ -6,11 +6,10 @@
 // Claim+complete runs `claimers` loops that each settle the batch they hold and claim the next
 // 100 in one transaction (what the Worker does), for both strategies alike; the worker-runtime
 // line is the Worker itself running no-op jobs.
+import { createScratchPostgres } from './support/scratch-postgres.js';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { Type } from '@sinclair/typebox';
 import type { Database } from '../src/core/db.js';
 import {
@@ -25,7 +24,7 @@ import {
   type JobQueue,
   type Worker,
 } from '../src/jobs/index.js';
-import { migrate, openPgliteDatabase, openPostgresDatabase } from '../src/store/index.js';
+import { migrate, openPgliteDatabase } from '../src/store/index.js';
 import { FIFO_INDEX, settleAndClaimFifo } from './support/fifo-claim.js';
 
 const PG_ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -91,17 +90,8 @@ async function openStore(name: StoreName): Promise<Store> {
     await db.asOwner((s) => s.exec(FIFO_INDEX));
     return { name, db, url: undefined, claimers: 1, jobs: 10_000, dispose: () => db.close() };
   }
-  const dbName = `iris_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const u = new URL(PG_ADMIN);
-  u.pathname = `/${dbName}`;
-  const url = u.toString();
-  const db = await openPostgresDatabase(url, 10);
-  const m = await migrate(db);
-  if (m.error) throw new Error(m.error.message);
+  const scratch = await createScratchPostgres(PG_ADMIN, 10);
+  const { db, url } = scratch;
   await db.asOwner((s) => s.exec(FIFO_INDEX));
   return {
     name,
@@ -109,13 +99,7 @@ async function openStore(name: StoreName): Promise<Store> {
     url,
     claimers: 3,
     jobs: 20_000,
-    async dispose() {
-      await db.close();
-      const c = new pg.Client({ connectionString: PG_ADMIN });
-      await c.connect();
-      await c.query(`drop database if exists ${dbName} with (force)`);
-      await c.end();
-    },
+    dispose: () => scratch.dispose(),
   };
 }
 

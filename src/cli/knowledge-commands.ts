@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
-import { INGESTIBLE_EXTENSIONS, QUERY_MODES } from '../knowledge/index.js';
+import { INGESTIBLE_EXTENSIONS, QUERY_MODES, type DocumentSummary } from '../knowledge/index.js';
 import type { ApiClient } from './api-client.js';
 import type { CliEnvironment } from './cli-config.js';
 import { ApiProblemError, UsageError } from './cli-errors.js';
@@ -12,19 +12,7 @@ import { progressBar } from './job-commands.js';
 import { renderFields, renderTable, shortTime, type Output } from './output.js';
 import { wholeNumber } from './option-parsers.js';
 
-interface DocumentView {
-  readonly documentId: string;
-  readonly name: string;
-  readonly status: string;
-  readonly error: string | null;
-  readonly sizeBytes: number;
-  readonly sha256: string;
-  readonly format: string | null;
-  readonly chunks: number;
-  readonly jobId: string | null;
-  readonly submittedAt: string;
-  readonly ingestedAt: string | null;
-}
+type DocumentView = DocumentSummary;
 interface JobView {
   readonly jobId: string;
   readonly state: string;
