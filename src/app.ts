@@ -158,6 +158,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       requestContext: (req) => ({
         requestId: req.id,
         actor: `key:${req.ctx.principal.keyId}`,
+        trace: req.ctx.trace,
         // The request span's own context: the job's span links to it.
         ...telemetry.http.traceContext(req),
       }),
@@ -167,7 +168,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     const llm = makeLlmGateway({
       providers: llmProvidersOf(config),
       observe: {
-        call: (c) => telemetry.signals.llmCall({ provider: c.provider, outcome: c.outcome === 'malformed' ? 'error' : c.outcome === 'breaker_open' ? 'rejected' : c.outcome, seconds: c.seconds, promptTokens: c.promptTokens, completionTokens: c.completionTokens }),
+        call: (c) => telemetry.signals.llmCall({ provider: c.provider, outcome: c.outcome === 'malformed' ? 'error' : c.outcome === 'breaker_open' ? 'rejected' : c.outcome, seconds: c.seconds, promptTokens: c.promptTokens, completionTokens: c.completionTokens, span: c.span }),
         breaker: (provider, open) => telemetry.signals.llmBreaker(provider, open),
         span: telemetry.llmSpan,
       },
@@ -233,6 +234,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         const { job: queued } = await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload }, {
           actor: `key:${req.ctx.principal.keyId}`,
           requestId: req.id,
+          trace: req.ctx.trace,
           ...telemetry.http.traceContext(req),
         });
         return { jobId: queued.jobId, location: jobPath(tenantId, queued.jobId) };

@@ -1,8 +1,9 @@
 // Who is calling and on which request: built by the gateway, passed to every operation.
 import { NotFoundError, ForbiddenError, IrisError } from './errors.js';
-import { platformScope, tenantScope, type Scope } from './db.js';
+import { platformScopeIn, tenantScope, type Scope } from './db.js';
 import { PLATFORM } from './ids.js';
 import { can, type Action, type Role } from './roles.js';
+import type { TraceParent } from './trace-parent.js';
 
 export interface Principal {
   readonly keyId: string;
@@ -16,6 +17,8 @@ export interface RequestContext {
   readonly requestId: string;
   readonly traceId: string | undefined;
   readonly sourceIp: string | undefined;
+  /** The request's span (undefined when not traced): work the request does hangs below it. */
+  readonly trace?: TraceParent;
 }
 
 /** Only platform admins cross tenants; everyone else is bound to their key's tenant. */
@@ -23,9 +26,9 @@ export function crossesTenants(principal: Principal): boolean {
   return principal.role === 'platform-admin';
 }
 
-/** The row-level-security scope of a principal's transactions. */
-export function scopeOf(principal: Principal): Scope {
-  return crossesTenants(principal) ? platformScope : tenantScope(principal.tenantId);
+/** The row-level-security scope of a caller's transactions (under the caller's span). */
+export function scopeOf(ctx: Pick<RequestContext, 'principal' | 'trace'>): Scope {
+  return crossesTenants(ctx.principal) ? platformScopeIn(ctx.trace) : tenantScope(ctx.principal.tenantId, ctx.trace);
 }
 
 /** What the policy decision point answered for one (principal, action, tenant). */

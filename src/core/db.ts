@@ -1,5 +1,6 @@
 // The database port every context uses: scoped transactions and change notifications.
 // `store/` implements it for PGlite and PostgreSQL; contexts never import a driver.
+import type { TraceParent } from './trace-parent.js';
 
 export interface QueryResult<R> {
   readonly rows: R[];
@@ -20,12 +21,20 @@ export interface OwnerSession extends Queryable {
  * Whose rows a transaction may see. Row-level security reads these settings:
  * - tenant: only rows of that tenant;
  * - platform: every tenant's rows (platform operators and Iris's own control loops).
+ * `trace` is the span the transaction runs under (a request's, a job's): telemetry hangs the
+ * transaction's span below it.
  */
-export type Scope = { readonly kind: 'tenant'; readonly tenantId: string } | { readonly kind: 'platform' };
+export type Scope =
+  | { readonly kind: 'tenant'; readonly tenantId: string; readonly trace?: TraceParent }
+  | { readonly kind: 'platform'; readonly trace?: TraceParent };
 
 export const platformScope: Scope = Object.freeze({ kind: 'platform' });
-export function tenantScope(tenantId: string): Scope {
-  return { kind: 'tenant', tenantId };
+export function tenantScope(tenantId: string, trace?: TraceParent): Scope {
+  return trace === undefined ? { kind: 'tenant', tenantId } : { kind: 'tenant', tenantId, trace };
+}
+/** The platform scope, under the span `trace`. */
+export function platformScopeIn(trace: TraceParent): Scope {
+  return trace === undefined ? platformScope : { kind: 'platform', trace };
 }
 
 export type Dialect = 'pglite' | 'postgres';

@@ -29,7 +29,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database; 
     },
   }, async (req) => {
     authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
-    return db.transaction(scopeOf(req.ctx.principal), async (tx) => {
+    return db.transaction(scopeOf(req.ctx), async (tx) => {
       const items = await reader.events(tx, req.params.log, req.query.from, req.query.limit);
       const head = await reader.head(tx, req.params.log);
       const last = items[items.length - 1];
@@ -41,7 +41,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database; 
     schema: { tags: ['audit'], summary: 'The signed head of a log (C2SP checkpoint)', security: bearer, params: LogParam, response: errors },
   }, async (req) => {
     authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
-    const head = await db.transaction(scopeOf(req.ctx.principal), (tx) => reader.head(tx, req.params.log));
+    const head = await db.transaction(scopeOf(req.ctx), (tx) => reader.head(tx, req.params.log));
     return { log: req.params.log, origin: ledger.originOf(req.params.log), size: head?.size ?? 0, root: head?.root ?? null, checkpoint: head?.checkpoint ?? null, vkey: reader.vkey };
   });
 
@@ -49,21 +49,21 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database; 
     schema: { tags: ['audit'], summary: 'Signed checkpoints kept for this log', security: bearer, params: LogParam, response: errors },
   }, async (req) => {
     authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
-    return { items: await db.transaction(scopeOf(req.ctx.principal), (tx) => reader.checkpoints(tx, req.params.log)) };
+    return { items: await db.transaction(scopeOf(req.ctx), (tx) => reader.checkpoints(tx, req.params.log)) };
   });
 
   app.post<{ Params: { log: string } }>('/v1/audit/logs/:log/checkpoints', {
     schema: { tags: ['audit'], summary: 'Keep the current signed head as a checkpoint (for export)', security: bearer, params: LogParam, response: errors },
   }, async (req) => {
     authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
-    return (await db.transaction(scopeOf(req.ctx.principal), (tx) => ledger.keepCheckpoint(tx, req.params.log))) ?? { size: 0, note: null };
+    return (await db.transaction(scopeOf(req.ctx), (tx) => ledger.keepCheckpoint(tx, req.params.log))) ?? { size: 0, note: null };
   });
 
   app.get<{ Params: { log: string } }>('/v1/audit/logs/:log/verify', {
     schema: { tags: ['audit'], summary: 'Recompute the log and check it against its signed head and checkpoints', security: bearer, params: LogParam, response: errors },
   }, async (req) => {
     authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
-    return db.transaction(scopeOf(req.ctx.principal), (tx) => reader.verify(tx, req.params.log));
+    return db.transaction(scopeOf(req.ctx), (tx) => reader.verify(tx, req.params.log));
   });
 
   app.get<{ Params: { log: string; seq: number } }>('/v1/audit/logs/:log/proof/:seq', {
@@ -76,6 +76,6 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database; 
     },
   }, async (req) => {
     authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
-    return db.transaction(scopeOf(req.ctx.principal), (tx) => reader.prove(tx, req.params.log, req.params.seq));
+    return db.transaction(scopeOf(req.ctx), (tx) => reader.prove(tx, req.params.log, req.params.seq));
   });
 }

@@ -69,7 +69,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDeps
       const owner = s.owner(req.params);
       const tenantId = owner === PLATFORM ? req.query.tenant : owner;
       const allowed = req.query.decision === undefined ? undefined : req.query.decision === 'allow';
-      return { items: await decisions.query(scopeOf(req.ctx.principal), { tenantId, allowed, requestId: req.query.requestId, limit: req.query.limit }) };
+      return { items: await decisions.query(scopeOf(req.ctx), { tenantId, allowed, requestId: req.query.requestId, limit: req.query.limit }) };
     });
   }
 
@@ -82,7 +82,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDeps
       response: errors,
     },
   }, async (req) => {
-    const items = await decisions.query(scopeOf(req.ctx.principal), { requestId: req.params.requestId, limit: 100 });
+    const items = await decisions.query(scopeOf(req.ctx), { requestId: req.params.requestId, limit: 100 });
     // The explain call's own decision is logged under the same request id when the caller reuses it.
     const own = items.filter((d) => !(d.action === 'policy.decisions.read' && d.requestId === req.id));
     return { requestId: req.params.requestId, items: own.reverse() };

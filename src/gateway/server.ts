@@ -89,7 +89,7 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     reply.header('x-request-id', req.id);
     if (req.routeOptions.config.public === true || !req.url.startsWith('/v1/')) return;
     const principal = deps.identity.authenticate(req.headers.authorization);
-    req.ctx = { principal, requestId: req.id, traceId: req.telemetry?.traceId, sourceIp: req.ip };
+    req.ctx = { principal, requestId: req.id, traceId: req.telemetry?.traceId, sourceIp: req.ip, trace: req.telemetry?.span };
     deps.telemetry?.bindTenant(req, principal.tenantId, principal.keyId);
     if (deps.gate) await deps.gate.check(req, reply);
   });

@@ -1,6 +1,7 @@
 // The job model: states, the Job record, and the pure rules of which operator action may move
 // a job from which state. No I/O here; the queue and the worker apply these rules.
 import type { Queryable } from '../core/db.js';
+import type { TraceParent } from '../core/trace-parent.js';
 
 /** Every state a job can be in. `poisoned` jobs are kept until redriven; never retried automatically. */
 export const JobStates = {
@@ -92,6 +93,8 @@ export interface JobActor {
   readonly requestId?: string;
   readonly traceparent?: string;
   readonly tracestate?: string;
+  /** The caller's span (a request's): the change's transaction hangs below it. */
+  readonly trace?: TraceParent;
 }
 
 /** Why a job changed state; stable names an audit ledger can use as actions. */

@@ -2,6 +2,7 @@
 // actions cancel / retry / redrive. Every statement runs in the tenant's scope, so row-level
 // security binds it; state changes call the onStateChange hook inside the same transaction.
 import { tenantScope, type Database, type Queryable } from '../core/db.js';
+import type { TraceParent } from '../core/trace-parent.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { IdempotencyKeyReusedError, JobQueueFullError, JobStateConflictError } from './errors.js';
@@ -81,11 +82,11 @@ export interface JobQueue {
   enqueue(tenantId: string, input: EnqueueInput, ctx: EnqueueContext): Promise<EnqueueResult>;
   /** Queues several jobs of one tenant in one transaction; all or none pass admission. */
   enqueueMany(tenantId: string, inputs: readonly EnqueueInput[], ctx: EnqueueContext): Promise<EnqueueResult[]>;
-  /** Throws NotFoundError (404). */
-  get(tenantId: string, jobId: string): Promise<Job>;
+  /** Throws NotFoundError (404). `trace`: the caller's span, for the reads' store spans. */
+  get(tenantId: string, jobId: string, trace?: TraceParent): Promise<Job>;
   /** Newest first. */
-  list(tenantId: string, filter?: JobListFilter): Promise<JobPage>;
-  listPoisoned(tenantId: string, page?: Pick<JobListFilter, 'limit' | 'cursor'>): Promise<JobPage>;
+  list(tenantId: string, filter?: JobListFilter, trace?: TraceParent): Promise<JobPage>;
+  listPoisoned(tenantId: string, page?: Pick<JobListFilter, 'limit' | 'cursor'>, trace?: TraceParent): Promise<JobPage>;
   /** queued/running -> cancelled; 409 otherwise. */
   cancel(tenantId: string, jobId: string, actor: JobActor): Promise<Job>;
   /** failed/cancelled -> queued with attempts reset; 409 otherwise. */
@@ -214,7 +215,7 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
     if (inputs.length > MAX_BATCH) throw new ValidationError(`At most ${MAX_BATCH} jobs can be enqueued at once.`);
     const prepared = inputs.map(prepare);
     const keys = [...new Set(prepared.flatMap((p) => (p.input.dedupKey === undefined ? [] : [p.input.dedupKey])))];
-    return db.transaction(tenantScope(tenantId), async (tx) => {
+    return db.transaction(tenantScope(tenantId, ctx.trace), async (tx) => {
       const byKey = new Map<string, Job>();
       if (keys.length > 0) {
         await tx.query(EXPIRE_DEDUP_KEYS, [tenantId, keys]);
@@ -281,7 +282,7 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
   }
 
   async function act(tenantId: string, jobId: string, action: JobAction, actor: JobActor): Promise<Job> {
-    return db.transaction(tenantScope(tenantId), async (tx) => {
+    return db.transaction(tenantScope(tenantId, actor.trace), async (tx) => {
       const { rows } = await tx.query<JobRow>(SELECT_JOB_FOR_UPDATE, [tenantId, jobId]);
       const row = rows[0];
       if (row === undefined) throw new NotFoundError('job', jobId);
@@ -318,27 +319,27 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
       return result;
     },
     enqueueMany,
-    async get(tenantId, jobId) {
-      const { rows } = await db.transaction(tenantScope(tenantId), (tx) => tx.query<JobRow>(SELECT_JOB, [tenantId, jobId]));
+    async get(tenantId, jobId, trace) {
+      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) => tx.query<JobRow>(SELECT_JOB, [tenantId, jobId]));
       const row = rows[0];
       if (row === undefined) throw new NotFoundError('job', jobId);
       return toJob(row);
     },
-    async list(tenantId, filter = {}) {
+    async list(tenantId, filter = {}, trace) {
       const limit = pageLimit(filter.limit);
       const before = decodeCursor(filter.cursor);
       if (filter.state !== undefined && !JOB_STATES.includes(filter.state)) {
         throw new ValidationError(`state must be one of ${JOB_STATES.join(', ')}.`);
       }
-      const { rows } = await db.transaction(tenantScope(tenantId), (tx) =>
+      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) =>
         tx.query<JobRow>(LIST_JOBS, [tenantId, before, filter.state ?? null, filter.kind ?? null, limit + 1]),
       );
       return page(rows, limit);
     },
-    async listPoisoned(tenantId, p = {}) {
+    async listPoisoned(tenantId, p = {}, trace) {
       const limit = pageLimit(p.limit);
       const before = decodeCursor(p.cursor);
-      const { rows } = await db.transaction(tenantScope(tenantId), (tx) => tx.query<JobRow>(LIST_POISONED, [tenantId, before, limit + 1]));
+      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) => tx.query<JobRow>(LIST_POISONED, [tenantId, before, limit + 1]));
       return page(rows, limit);
     },
     cancel: (tenantId, jobId, actor) => act(tenantId, jobId, 'cancel', actor),

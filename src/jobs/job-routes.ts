@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../core/errors.js';
 import { TENANT_SLUG_PATTERN } from '../core/ids.js';
+import type { TraceParent } from '../core/trace-parent.js';
 import type { JobQueue, JobPage } from './job-queue.js';
 import { JOB_STATES, type JobActor } from './job-model.js';
 import { JobPageSchema, JobResourceSchema, jobPath, toJobResource } from './job-resource.js';
@@ -18,6 +19,8 @@ export interface JobRequestContext {
   readonly requestId: string;
   readonly traceparent?: string;
   readonly tracestate?: string;
+  /** The request's span: the queue's transactions hang below it. */
+  readonly trace?: TraceParent;
   /** Who is calling, as it should appear in the job and the audit ledger (e.g. `key:abc`). */
   readonly actor: string;
 }
@@ -84,7 +87,7 @@ const tags = ['jobs'];
 type JobRoute = { Params: Static<typeof JobParams> };
 
 function actorOf(ctx: JobRequestContext): JobActor {
-  return { actor: ctx.actor, requestId: ctx.requestId, traceparent: ctx.traceparent, tracestate: ctx.tracestate };
+  return { actor: ctx.actor, requestId: ctx.requestId, traceparent: ctx.traceparent, tracestate: ctx.tracestate, trace: ctx.trace };
 }
 
 function renderPage(page: JobPage): Static<typeof JobPageSchema> {
@@ -153,7 +156,7 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'job.read', tenantId);
         const q = req.query;
-        return renderPage(await queue.list(tenantId, { state: q.state, kind: q.kind, limit: q.limit, cursor: q.continue }));
+        return renderPage(await queue.list(tenantId, { state: q.state, kind: q.kind, limit: q.limit, cursor: q.continue }, deps.requestContext(req).trace));
       },
     );
 
@@ -171,7 +174,7 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId, jobId } = req.params;
         await deps.authorize(req, 'job.read', tenantId);
-        return toJobResource(await queue.get(tenantId, jobId));
+        return toJobResource(await queue.get(tenantId, jobId, deps.requestContext(req).trace));
       },
     );
 
@@ -228,7 +231,7 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'job.read', tenantId);
-        return renderPage(await queue.listPoisoned(tenantId, { limit: req.query.limit, cursor: req.query.continue }));
+        return renderPage(await queue.listPoisoned(tenantId, { limit: req.query.limit, cursor: req.query.continue }, deps.requestContext(req).trace));
       },
     );
   };

@@ -2,6 +2,7 @@
 // validator at enqueue and again before running), a handler, and its retry and timeout policy.
 // Contexts add their kinds at composition time: `registry.register(policyCompileKind)`.
 import type { Static, TSchema } from '@sinclair/typebox';
+import type { TraceParent } from '../core/trace-parent.js';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import { InvalidJobPayloadError, JobPayloadTooLargeError, UnknownJobKindError, type PayloadIssue } from './errors.js';
@@ -23,6 +24,8 @@ export interface JobContext {
   readonly requestId: string | undefined;
   readonly createdBy: string | undefined;
   readonly workerId: string;
+  /** The attempt's span (undefined when not traced): pass it to the store (`tenantScope(id, trace)`) and the LLM. */
+  readonly trace: TraceParent;
 }
 
 /**

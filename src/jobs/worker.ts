@@ -3,6 +3,7 @@
 // leases of dead workers, wakes on LISTEN/NOTIFY (polling as the fallback), and shuts down
 // gracefully: in-flight work finishes within a grace period or is released to the queue.
 import type { Database } from '../core/db.js';
+import type { TraceParent } from '../core/trace-parent.js';
 import { newId } from '../core/ids.js';
 import { decideAfterFailure, defaultBackoff } from './backoff.js';
 import { describeFailure, JobLeaseLostError, JobTimeoutError, NonRetryableJobError, WorkerShutdownError } from './errors.js';
@@ -34,9 +35,9 @@ export interface JobSpanInfo {
   readonly tracestate: string | undefined;
 }
 
-/** Runs each job attempt inside a span (a port: the composition root wires telemetry in). */
+/** Runs each job attempt inside a span (a port: the composition root wires telemetry in); `fn` gets the span. */
 export interface JobTracer {
-  run<T>(job: JobSpanInfo, fn: () => Promise<T>): Promise<T>;
+  run<T>(job: JobSpanInfo, fn: (trace: TraceParent) => Promise<T>): Promise<T>;
 }
 
 export interface WorkerDeps {
@@ -356,7 +357,7 @@ class WorkerRuntime implements Worker {
     const { job, controller } = entry;
     const timeoutMs = kind.timeoutFor(job.payload);
     const timer = setTimeout(() => controller.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
-    const ctx: JobContext = {
+    const contextOf = (trace: TraceParent): JobContext => ({
       tenantId: job.tenantId,
       jobId: job.jobId,
       kind: job.kind,
@@ -373,16 +374,17 @@ class WorkerRuntime implements Worker {
       requestId: job.requestId ?? undefined,
       createdBy: job.createdBy ?? undefined,
       workerId: this.id,
-    };
-    const attempt = (): Promise<unknown> => {
-      const work = Promise.resolve().then(() => kind.definition.handler(job.payload, ctx));
+      trace,
+    });
+    const attempt = (trace: TraceParent): Promise<unknown> => {
+      const work = Promise.resolve().then(() => kind.definition.handler(job.payload, contextOf(trace)));
       // NOTE: a handler that ignores its signal may settle after the race is decided.
       void work.catch(() => undefined);
       return Promise.race([work, rejectOnAbort(controller.signal)]);
     };
     const tracer = this.deps.tracer;
     try {
-      if (tracer === undefined) return await attempt();
+      if (tracer === undefined) return await attempt(undefined);
       const span = { tenantId: job.tenantId, jobId: job.jobId, kind: job.kind, attempt: job.attempts, traceparent: job.traceContext?.traceparent, tracestate: job.traceContext?.tracestate };
       return await tracer.run(span, attempt);
     } finally {

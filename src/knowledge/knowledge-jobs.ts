@@ -4,6 +4,7 @@
 // depend on the jobs context.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ValidationError } from '../core/errors.js';
+import type { TraceParent } from '../core/trace-parent.js';
 import type { KnowledgeService } from './knowledge-service.js';
 
 /** What a handler is told about its attempt (the executor's JobContext, structurally). */
@@ -11,6 +12,8 @@ export interface KnowledgeJobContext {
   readonly tenantId: string;
   readonly signal: AbortSignal;
   progress(percent: number, message?: string): void;
+  /** The attempt's span: the work's store and LLM spans hang below it. */
+  readonly trace: TraceParent;
 }
 
 /** A job kind in the executor's shape. */
@@ -50,7 +53,7 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       description: 'Parses a submitted document, extracts entities and relations, and updates the graph and the communities it touches.',
       payload: IngestPayload,
       async handler(payload, ctx) {
-        const result = await kg.ingestSubmitted(ctx.tenantId, payload.documentId, payload.sha256, { progress: (p, m) => ctx.progress(p, m), signal: ctx.signal });
+        const result = await kg.ingestSubmitted(ctx.tenantId, payload.documentId, payload.sha256, { progress: (p, m) => ctx.progress(p, m), signal: ctx.signal, trace: ctx.trace });
         if ('graphVersion' in result) await warmLater(ctx.tenantId, result.graphVersion);
         return result;
       },
@@ -64,7 +67,7 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       payload: BuildPayload,
       async handler(_payload, ctx) {
         ctx.progress(5, 'detecting communities');
-        const result = await kg.rebuild(ctx.tenantId, { progress: (p, m) => ctx.progress(p, m) });
+        const result = await kg.rebuild(ctx.tenantId, { progress: (p, m) => ctx.progress(p, m), trace: ctx.trace });
         ctx.progress(95, `${result.communities.added} communities, ${result.summarized} summarised`);
         await warmLater(ctx.tenantId, result.graphVersion);
         return result;
@@ -77,7 +80,7 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       description: "Answers the tenant's most frequent recent questions into the answer cache.",
       payload: WarmPayload,
       async handler(payload, ctx) {
-        const result = await kg.warm(ctx.tenantId, payload);
+        const result = await kg.warm(ctx.tenantId, { ...payload, trace: ctx.trace });
         ctx.progress(100, `warmed ${result.warmed} answers`);
         return result;
       },

@@ -164,10 +164,10 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         try {
           job = await deps.enqueue(req, tenantId, { kind: 'knowledge.ingest', payload: { documentId, sha256: document.sha256 } });
         } catch (err) {
-          await kg.failSubmission(tenantId, documentId, document.sha256, `not queued: ${err instanceof Error ? err.message : String(err)}`);
+          await kg.failSubmission(tenantId, documentId, document.sha256, `not queued: ${err instanceof Error ? err.message : String(err)}`, deps.context(req).trace);
           throw err;
         }
-        await kg.attachJob(tenantId, documentId, job.jobId);
+        await kg.attachJob(tenantId, documentId, job.jobId, deps.context(req).trace);
         return reply.code(202).send({ document: { ...document, jobId: job.jobId }, job });
       },
     );
@@ -179,7 +179,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
         const limit = req.query.limit ?? 100;
-        const items = await kg.documents(tenantId, { limit, after: decodeCursor(req.query.continue), status: req.query.status });
+        const items = await kg.documents(tenantId, { limit, after: decodeCursor(req.query.continue), status: req.query.status }, deps.context(req).trace);
         return page(items, limit, (d: DocumentSummary) => d.documentId);
       },
     );
@@ -190,7 +190,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId, documentId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
-        return kg.document(tenantId, documentId);
+        return kg.document(tenantId, documentId, deps.context(req).trace);
       },
     );
 
@@ -209,7 +209,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId, documentId } = req.params;
         await deps.authorize(req, 'knowledge.write', tenantId);
         const result = await kg.remove(tenantId, documentId, deps.context(req));
-        if (!result.deleted) await kg.document(tenantId, documentId); // throws the 404
+        if (!result.deleted) await kg.document(tenantId, documentId, deps.context(req).trace); // throws the 404
         return { documentId, ...result };
       },
     );
@@ -231,7 +231,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
-        return kg.query(tenantId, req.body.question, req.body.mode ?? 'local', { limit: req.body.limit, llm: req.body.llm });
+        return kg.query(tenantId, req.body.question, req.body.mode ?? 'local', { limit: req.body.limit, llm: req.body.llm, trace: deps.context(req).trace });
       },
     );
 
@@ -247,7 +247,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
         const limit = req.query.limit ?? 100;
-        return page(await kg.entities(tenantId, { limit, after: decodeCursor(req.query.continue), type: req.query.type, match: req.query.match }), limit, (e) => e.id);
+        return page(await kg.entities(tenantId, { limit, after: decodeCursor(req.query.continue), type: req.query.type, match: req.query.match }, deps.context(req).trace), limit, (e) => e.id);
       },
     );
 
@@ -258,7 +258,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
         const limit = req.query.limit ?? 100;
-        return page(await kg.relations(tenantId, { limit, after: decodeCursor(req.query.continue), type: req.query.type, match: req.query.match }), limit, (r) => r.id);
+        return page(await kg.relations(tenantId, { limit, after: decodeCursor(req.query.continue), type: req.query.type, match: req.query.match }, deps.context(req).trace), limit, (r) => r.id);
       },
     );
 
@@ -269,7 +269,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
         const limit = req.query.limit ?? 100;
-        return page(await kg.communities(tenantId, { limit, after: decodeCursor(req.query.continue) }), limit, (c) => c.id);
+        return page(await kg.communities(tenantId, { limit, after: decodeCursor(req.query.continue) }, deps.context(req).trace), limit, (c) => c.id);
       },
     );
 
@@ -279,7 +279,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       async (req, reply) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
-        const graph = await kg.exportGraph(tenantId);
+        const graph = await kg.exportGraph(tenantId, deps.context(req).trace);
         if (req.query.format === 'graphml') return reply.type('application/graphml+xml; charset=utf-8').send(renderGraphMl(graph));
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(graph));
       },

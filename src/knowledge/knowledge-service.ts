@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestContext } from '../core/context.js';
 import { tenantScope, type Database, type Queryable } from '../core/db.js';
+import type { TraceParent } from '../core/trace-parent.js';
 import { NotFoundError, QuotaExceededError, ValidationError } from '../core/errors.js';
 import { makeAnswerCache, normaliseQuestion, ANSWER_CACHE_BUDGET_BYTES, type AnswerCache } from './answer-cache.js';
 import { assertOwnChunks } from './answer-builder.js';
@@ -99,6 +100,15 @@ export interface QueryRequest {
   readonly limit?: number;
   /** 'off' answers extractively even when an LLM is configured. */
   readonly llm?: 'auto' | 'off';
+  /** The caller's span: store and LLM spans hang below it. */
+  readonly trace?: TraceParent;
+}
+
+/** Progress, cancellation and the span of the job that runs the work. */
+export interface JobWorkOptions {
+  readonly progress?: (percent: number, message: string) => void;
+  readonly signal?: AbortSignal;
+  readonly trace?: TraceParent;
 }
 
 export interface SubmitResult {
@@ -109,33 +119,34 @@ export interface SubmitResult {
 
 export interface KnowledgeService {
   /** Parses and stores a document now (the ingest job's work; tests and benchmarks call it directly). */
-  ingest(tenantId: string, input: IngestInput, options?: ExtractOptions & { progress?: (percent: number, message: string) => void; signal?: AbortSignal }): Promise<IngestResult>;
+  ingest(tenantId: string, input: IngestInput, options?: ExtractOptions & JobWorkOptions): Promise<IngestResult>;
   /** Keeps the bytes of a document for ingest (status pending); audited. */
   submit(tenantId: string, input: IngestInput, ctx: RequestContext): Promise<SubmitResult>;
   /** Records the job that will ingest a submitted document. */
-  attachJob(tenantId: string, documentId: string, jobId: string): Promise<void>;
+  attachJob(tenantId: string, documentId: string, jobId: string, trace?: TraceParent): Promise<void>;
   /** Marks a submitted document failed (e.g. its job could not be queued). */
-  failSubmission(tenantId: string, documentId: string, sha256: string, reason: string): Promise<void>;
+  failSubmission(tenantId: string, documentId: string, sha256: string, reason: string, trace?: TraceParent): Promise<void>;
   /** Ingests a submitted document (the `knowledge.ingest` job). Skips superseded submissions. */
-  ingestSubmitted(tenantId: string, documentId: string, sha256: string, options?: { progress?: (percent: number, message: string) => void; signal?: AbortSignal }): Promise<IngestResult | { skipped: 'superseded' | 'deleted' }>;
+  ingestSubmitted(tenantId: string, documentId: string, sha256: string, options?: JobWorkOptions): Promise<IngestResult | { skipped: 'superseded' | 'deleted' }>;
   /** Deletes a document and its contributions; false when it did not exist. Audited when `ctx` is given. */
   remove(tenantId: string, documentId: string, ctx?: RequestContext): Promise<{ deleted: boolean; communities: CommunityUpdate }>;
-  documents(tenantId: string, page: { limit: number; after?: string; status?: SourceStatus }): Promise<DocumentSummary[]>;
+  // Reads: `trace` is the caller's span, for the store spans.
+  documents(tenantId: string, page: { limit: number; after?: string; status?: SourceStatus }, trace?: TraceParent): Promise<DocumentSummary[]>;
   /** Throws NotFoundError. */
-  document(tenantId: string, documentId: string): Promise<DocumentSummary>;
-  entities(tenantId: string, page: GraphPage): Promise<EntityItem[]>;
-  relations(tenantId: string, page: GraphPage): Promise<RelationItem[]>;
-  communities(tenantId: string, page: Pick<GraphPage, 'limit' | 'after'>): Promise<CommunityItem[]>;
-  exportGraph(tenantId: string): Promise<GraphExport>;
-  graphVersion(tenantId: string): Promise<number>;
+  document(tenantId: string, documentId: string, trace?: TraceParent): Promise<DocumentSummary>;
+  entities(tenantId: string, page: GraphPage, trace?: TraceParent): Promise<EntityItem[]>;
+  relations(tenantId: string, page: GraphPage, trace?: TraceParent): Promise<RelationItem[]>;
+  communities(tenantId: string, page: Pick<GraphPage, 'limit' | 'after'>, trace?: TraceParent): Promise<CommunityItem[]>;
+  exportGraph(tenantId: string, trace?: TraceParent): Promise<GraphExport>;
+  graphVersion(tenantId: string, trace?: TraceParent): Promise<number>;
   /**
    * Recomputes every community of the tenant (the `knowledge.graph-build` job); with an LLM that
    * may serve the tenant, the top communities' reports gain a summary line.
    */
-  rebuild(tenantId: string, options?: { progress?: (percent: number, message: string) => void; summaries?: number }): Promise<{ communities: CommunityUpdate; graphVersion: number; summarized: number }>;
+  rebuild(tenantId: string, options?: JobWorkOptions & { summaries?: number }): Promise<{ communities: CommunityUpdate; graphVersion: number; summarized: number }>;
   query(tenantId: string, question: string, mode: QueryMode, request?: QueryRequest): Promise<KnowledgeAnswer>;
   /** Answers the tenant's most frequent recent questions into the cache (the `knowledge.cache-warm` job). */
-  warm(tenantId: string, options?: { top?: number; graphVersion?: number }): Promise<{ warmed: number; skipped?: 'stale' }>;
+  warm(tenantId: string, options?: { top?: number; graphVersion?: number; trace?: TraceParent }): Promise<{ warmed: number; skipped?: 'stale' }>;
   /** Writes the buffered question counts (also done on a timer by the app). */
   flushQuestions(): Promise<void>;
   /** Cache figures of one tenant. */
@@ -193,7 +204,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
   const statsCache = new CorpusStatsCache();
   const cache = makeAnswerCache<KnowledgeAnswer>({ onLookup: (t, hit) => deps.onCacheLookup?.(t, hit) });
   const asked = new Map<string, { tenantId: string; question: string; mode: string; count: number }>();
-  const inTenant = <T>(tenantId: string, fn: (tx: Queryable) => Promise<T>): Promise<T> => db.transaction(tenantScope(tenantId), fn);
+  const inTenant = <T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, trace?: TraceParent): Promise<T> => db.transaction(tenantScope(tenantId, trace), fn);
   // LLM tokens each tenant used today (UTC), on this replica.
   const tokens = new Map<string, { day: string; used: number }>();
   const today = (): string => new Date().toISOString().slice(0, 10);
@@ -209,7 +220,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
   };
 
   /** LLM extraction records for the prose chunks of a document, when a provider may serve the tenant. */
-  async function llmRecords(tenantId: string, name: string, bytes: Uint8Array, options: ExtractOptions): Promise<{ records: GraphRecords[]; chunks: number; failed: number; provider: string | null }> {
+  async function llmRecords(tenantId: string, name: string, bytes: Uint8Array, options: ExtractOptions, trace: TraceParent): Promise<{ records: GraphRecords[]; chunks: number; failed: number; provider: string | null }> {
     const llm = deps.llm;
     const none = { records: [], chunks: 0, failed: 0, provider: null };
     if (llm === undefined || !llm.configured) return none;
@@ -226,7 +237,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
     const chunks = chunkText(document.text, options.chunks);
     for (const chunk of chunks) {
       try {
-        const r = await llmExtract(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region) }, { text: chunk.text, index: chunk.index, span: { start: chunk.start, end: chunk.end } });
+        const r = await llmExtract(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace }, { text: chunk.text, index: chunk.index, span: { start: chunk.start, end: chunk.end } });
         for (const c of r.completions) spend(tenantId, c.promptTokens + c.completionTokens);
         if (r.extraction.outcome.ok) records.push(r.extraction.outcome.records);
         if (!tokensLeft(tenantId)) break;
@@ -241,15 +252,15 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
     return { records, chunks: chunks.length, failed, provider };
   }
 
-  async function ingest(tenantId: string, input: IngestInput, options: ExtractOptions & { progress?: (percent: number, message: string) => void; signal?: AbortSignal } = {}): Promise<IngestResult> {
+  async function ingest(tenantId: string, input: IngestInput, options: ExtractOptions & JobWorkOptions = {}): Promise<IngestResult> {
     checkDocumentId(input.documentId);
     const max = deps.maxDocumentBytes;
     if (max !== undefined && input.bytes.byteLength > max) throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, { field: 'content' });
     options.progress?.(10, 'parsing');
-    const llm = await llmRecords(tenantId, input.name, input.bytes, options);
+    const llm = await llmRecords(tenantId, input.name, input.bytes, options, options.trace);
     options.signal?.throwIfAborted();
     options.progress?.(50, llm.chunks > 0 ? `extracted with ${llm.provider ?? 'no provider'}` : 'extracting');
-    const { progress: _progress, signal: _signal, ...extractOptions } = options;
+    const { progress: _progress, signal: _signal, trace: _trace, ...extractOptions } = options;
     const x = await (deps.extraction ?? inline).extract(input.name, input.bytes, { ...extractOptions, llmRecords: llm.records });
     options.signal?.throwIfAborted();
     options.progress?.(70, `storing ${x.chunks.length} chunks, ${x.entities.length} entities, ${x.relations.length} relations`);
@@ -271,7 +282,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
         documentId: input.documentId, replaced, chunks: x.chunks.length, entities: x.entities.length, relations: x.relations.length, communities, graphVersion,
         llm: { chunks: llm.chunks, failedReplies: llm.failed, provider: llm.provider },
       };
-    });
+    }, options.trace);
     cache.invalidateTenant(tenantId);
     options.progress?.(100, 'ingested');
     return result;
@@ -279,7 +290,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
 
   async function computeAnswer(tenantId: string, q: string, mode: QueryMode, request: QueryRequest, graphVersion: number): Promise<KnowledgeAnswer> {
     const settings = settingsOf(tenantId);
-    const base = await inTenant(tenantId, (tx) => answerQuestion(tx, tenantId, q, mode, { limit: request.limit, statsCache }));
+    const base = await inTenant(tenantId, (tx) => answerQuestion(tx, tenantId, q, mode, { limit: request.limit, statsCache }), request.trace);
     const notices: string[] = [];
     let text = base.answer;
     let llmUsed = false;
@@ -289,7 +300,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       notices.push("The tenant's LLM tokens for today are used up; this answer is extractive.");
       deps.signal?.({ kind: 'llm_fallback', tenantId, reason: 'quota' });
     } else if (llm !== undefined && llm.configured && request.llm !== 'off' && base.citations.length > 0) {
-      const rows = await inTenant(tenantId, (tx) => selectChunkTexts(tx, tenantId, base.citations));
+      const rows = await inTenant(tenantId, (tx) => selectChunkTexts(tx, tenantId, base.citations), request.trace);
       assertOwnChunks(tenantId, rows);
       const texts = new Map(rows.map((r) => [`${r.documentId}#${r.chunkIndex}`, r.text]));
       const sources = base.citations.map((c, i) => ({ n: i + 1, text: texts.get(`${c.documentId}#${c.chunkIndex}`) ?? c.snippet, documentName: c.documentName }));
@@ -302,7 +313,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       try {
         if (kept.length === 0) throw new Error('no passage left to give the model');
         const facts = base.answer.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
-        const r = await synthesizeAnswer(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region) }, q, kept, facts);
+        const r = await synthesizeAnswer(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace: request.trace }, q, kept, facts);
         text = r.text;
         provider = r.completion.provider;
         spend(tenantId, r.completion.promptTokens + r.completion.completionTokens);
@@ -356,7 +367,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       throw err;
     }
     const settings = settingsOf(tenantId);
-    const graphVersion = await inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId));
+    const graphVersion = await inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId), request.trace);
     const normalised = normaliseQuestion(q);
     noteQuestion(tenantId, normalised, mode);
     const variant = [release, request.limit ?? 5, request.llm ?? 'auto', settings.redactPii ? 'redact' : 'plain'].join('|');
@@ -395,30 +406,31 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
           after: { name: after.name, sha256: after.sha256, sizeBytes: after.sizeBytes },
         });
         return { document: after, changed: true };
-      });
+      }, ctx.trace);
     },
 
-    async attachJob(tenantId, documentId, jobId) {
-      await inTenant(tenantId, (tx) => setSourceJob(tx, tenantId, documentId, jobId));
+    async attachJob(tenantId, documentId, jobId, trace) {
+      await inTenant(tenantId, (tx) => setSourceJob(tx, tenantId, documentId, jobId), trace);
     },
 
-    async failSubmission(tenantId, documentId, sha256, reason) {
-      await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'failed', reason));
+    async failSubmission(tenantId, documentId, sha256, reason, trace) {
+      await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'failed', reason), trace);
     },
 
     async ingestSubmitted(tenantId, documentId, sha256, options = {}) {
-      const source = await inTenant(tenantId, (tx) => selectSourceContent(tx, tenantId, documentId));
+      const { trace } = options;
+      const source = await inTenant(tenantId, (tx) => selectSourceContent(tx, tenantId, documentId), trace);
       if (source === undefined) return { skipped: 'deleted' };
       if (source.sha256 !== sha256) return { skipped: 'superseded' };
-      await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'ingesting'));
+      await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'ingesting'), trace);
       try {
         const result = await ingest(tenantId, { documentId, name: source.name, bytes: source.content }, options);
-        await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'ready'));
+        await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'ready'), trace);
         return result;
       } catch (err) {
         // Bad input fails for good (the job does not retry it); anything else is retried by the job.
         const message = err instanceof Error ? err.message : String(err);
-        await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, err instanceof ValidationError ? 'failed' : 'pending', message.slice(0, 1000)));
+        await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, err instanceof ValidationError ? 'failed' : 'pending', message.slice(0, 1000)), trace);
         throw err;
       }
     },
@@ -442,25 +454,25 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
           });
         }
         return { deleted, communities };
-      });
+      }, ctx?.trace);
       if (result.deleted) cache.invalidateTenant(tenantId);
       return result;
     },
 
-    documents: (tenantId, page) => inTenant(tenantId, (tx) => listSources(tx, tenantId, page)),
+    documents: (tenantId, page, trace) => inTenant(tenantId, (tx) => listSources(tx, tenantId, page), trace),
 
-    async document(tenantId, documentId) {
+    async document(tenantId, documentId, trace) {
       checkDocumentId(documentId);
-      const found = await inTenant(tenantId, (tx) => selectSource(tx, tenantId, documentId));
+      const found = await inTenant(tenantId, (tx) => selectSource(tx, tenantId, documentId), trace);
       if (found === undefined) throw new NotFoundError('Document', documentId);
       return found;
     },
 
-    entities: (tenantId, page) => inTenant(tenantId, (tx) => listEntities(tx, tenantId, page)),
-    relations: (tenantId, page) => inTenant(tenantId, (tx) => listRelations(tx, tenantId, page)),
-    communities: (tenantId, page) => inTenant(tenantId, (tx) => listCommunities(tx, tenantId, page)),
+    entities: (tenantId, page, trace) => inTenant(tenantId, (tx) => listEntities(tx, tenantId, page), trace),
+    relations: (tenantId, page, trace) => inTenant(tenantId, (tx) => listRelations(tx, tenantId, page), trace),
+    communities: (tenantId, page, trace) => inTenant(tenantId, (tx) => listCommunities(tx, tenantId, page), trace),
 
-    async exportGraph(tenantId) {
+    async exportGraph(tenantId, trace) {
       // One transaction: a consistent snapshot of the whole graph.
       return inTenant(tenantId, async (tx) => {
         const all = async <T extends { id: string }>(page: (after: string | undefined) => Promise<T[]>): Promise<T[]> => {
@@ -475,10 +487,10 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
           relations: await all((after) => listRelations(tx, tenantId, { limit: EXPORT_PAGE, after })),
           communities: await all((after) => listCommunities(tx, tenantId, { limit: EXPORT_PAGE, after })),
         };
-      });
+      }, trace);
     },
 
-    graphVersion: (tenantId) => inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId)),
+    graphVersion: (tenantId, trace) => inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId), trace),
 
     async rebuild(tenantId, options = {}) {
       const built = await inTenant(tenantId, async (tx) => {
@@ -488,19 +500,19 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
         const nodes = new Set([...rows.map((r) => r.name_key), ...edges.flatMap((e) => [e.source, e.target])]);
         const communities = await refreshCommunities(tx, tenantId, [...nodes]);
         return { communities, graphVersion: await bumpGraphVersion(tx, tenantId, true) };
-      });
+      }, options.trace);
       cache.invalidateTenant(tenantId);
       // Summaries are written outside the build's transaction: an LLM call never holds a lock.
       let summarized = 0;
       const llm = deps.llm;
       if (llm !== undefined && llm.configured && tokensLeft(tenantId)) {
         const settings = settingsOf(tenantId);
-        const top = await inTenant(tenantId, (tx) => selectTopCommunities(tx, tenantId, options.summaries ?? 20));
+        const top = await inTenant(tenantId, (tx) => selectTopCommunities(tx, tenantId, options.summaries ?? 20), options.trace);
         for (const [i, c] of top.entries()) {
           options.progress?.(50 + Math.round((i / Math.max(1, top.length)) * 45), `summarising community ${i + 1} of ${top.length}`);
           let summary: string;
           try {
-            summary = (await summarizeCommunity(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region) }, c.report)).replace(/\s+/g, ' ').trim();
+            summary = (await summarizeCommunity(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace: options.trace }, c.report)).replace(/\s+/g, ' ').trim();
           } catch (err) {
             deps.signal?.({ kind: 'llm_fallback', tenantId, reason: err instanceof Error ? err.name : 'error' });
             break;
@@ -508,7 +520,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
           if (summary === '' || detectInjection(summary).length > 0) continue;
           const [title, ...rest] = c.report.split('\n');
           const report = [title ?? '', `> Summary: ${summary.slice(0, 600)}`, ...rest].join('\n');
-          if (await inTenant(tenantId, (tx) => replaceCommunityReport(tx, tenantId, c.id, c.report, report))) summarized++;
+          if (await inTenant(tenantId, (tx) => replaceCommunityReport(tx, tenantId, c.id, c.report, report), options.trace)) summarized++;
         }
         if (summarized > 0) cache.invalidateTenant(tenantId);
       }
@@ -519,15 +531,16 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
 
     async warm(tenantId, options = {}) {
       await flushQuestions();
-      const current = await inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId));
+      const { trace } = options;
+      const current = await inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId), trace);
       // A newer change queued its own warm-up; this one would warm answers about to go stale.
       if (options.graphVersion !== undefined && options.graphVersion !== current) return { warmed: 0, skipped: 'stale' };
-      const frequent = await inTenant(tenantId, (tx) => selectFrequentQuestions(tx, tenantId, options.top ?? 20));
+      const frequent = await inTenant(tenantId, (tx) => selectFrequentQuestions(tx, tenantId, options.top ?? 20), trace);
       let warmed = 0;
       for (const f of frequent) {
         if (f.mode !== 'local' && f.mode !== 'global' && f.mode !== 'naive') continue;
         try {
-          await query(tenantId, f.question, f.mode);
+          await query(tenantId, f.question, f.mode, { trace });
           warmed++;
         } catch {
           // A question that cannot be answered (now blocked, say) is simply not warmed.

@@ -1,21 +1,22 @@
 // The HTTP edge's telemetry, installed on the Fastify root: a server span per request
-// (@fastify/otel, W3C traceparent in; traceparent and X-Request-Id out), the policy decision
-// as a child span, the golden-signal histogram with a `trace_id` exemplar, requests in flight,
-// and one access line per request whose logger carries tenant_id, request_id, trace_id and
-// span_id.
+// (`GET /v1/tenants/{tenantId}`: W3C traceparent in; traceparent and X-Request-Id out), the
+// policy decision as a child span, the golden-signal histogram with a `trace_id` exemplar,
+// requests in flight, and one access line per request whose logger carries tenant_id,
+// request_id, trace_id and span_id.
 //
-// NOTE: this runs on every request, so it allocates little: the request span only (handler
-// and hook spans are off; the request span covers them), no object spreads (slow on Node 20's
-// V8), label objects cached per series, exemplars only for sampled traces (an exemplar naming a
-// trace that was not kept leads nowhere).
-import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { ROOT_CONTEXT, trace, TraceFlags, type Span } from '@opentelemetry/api';
+// NOTE: this runs on every request, so it allocates little: the request span only (no hook or
+// handler spans; the request span covers them), no object spreads (slow on Node 20's V8), label
+// objects cached per series, exemplars only for sampled traces (an exemplar naming a trace that
+// was not kept leads nowhere). The span is made by two hooks here rather than @fastify/otel,
+// which also enters the span into an AsyncLocalStorage context on every request: the request
+// span is handed down explicitly instead (core/trace-parent.ts, docs/decisions.md).
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { exemplar, type IrisMetrics } from './iris-metrics.js';
 import { statusClass } from './metric-catalogue.js';
 import type { TenantLabeler, TenantLabels } from './tenant-labels.js';
-import { carrierOf, failSpan, TENANT_ATTRIBUTE, type TraceCarrier, type Tracing } from './tracing.js';
+import { carrierOf, failSpan, spanContextOf, TENANT_ATTRIBUTE, type TraceCarrier, type Tracing } from './tracing.js';
 
 /** What the telemetry keeps per request. */
 export interface RequestTelemetry {
@@ -23,7 +24,7 @@ export interface RequestTelemetry {
   readonly spanId: string;
   /** Whether the request's trace is recorded (sampled); false without telemetry. */
   readonly sampled: boolean;
-  /** The request span (undefined when telemetry is off). */
+  /** The request span (undefined when telemetry is off); ended when the response is sent. */
   readonly span: Span | undefined;
   tenantId: string | undefined;
   /** The logger before telemetry's bindings, so re-binding never repeats a key. */
@@ -65,6 +66,33 @@ function idsWithoutSpan(req: FastifyRequest): { traceId: string; spanId: string 
   return { traceId: m?.[1] ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
 }
 
+/**
+ * Starts the request's server span, named `{method} {route}` (OpenTelemetry HTTP conventions),
+ * a child of the caller's span when a valid traceparent came in.
+ */
+function requestSpan(tracing: Tracing, req: FastifyRequest): Span {
+  const route = req.routeOptions.url;
+  const tp = req.headers.traceparent;
+  const ts = req.headers.tracestate;
+  const caller = typeof tp === 'string' ? spanContextOf(tp, typeof ts === 'string' ? ts : undefined) : undefined;
+  const parent = caller === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, caller);
+  return tracing.tracer.startSpan(
+    route === undefined ? req.method : `${req.method} ${route}`,
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.url.split('?', 1)[0] ?? req.url, 'http.route': route ?? '' } },
+    parent,
+  );
+}
+
+/** Ends the request span with the response status; a 5xx marks it as an error. */
+function endRequestSpan(span: Span, route: string, status: number): void {
+  // Not recording: a trace the sampler dropped (end is a no-op), or a request the client gave up on (ended then).
+  if (!span.isRecording()) return;
+  span.setAttribute('http.response.status_code', status);
+  if (route === 'unmatched') span.setAttribute('http.route', '');
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}
+
 /** Whether a deny error says the policy failed closed (could not be evaluated). */
 function failedClosed(err: unknown): boolean {
   const ext = (err as { extensions?: { failedClosed?: unknown } } | null)?.extensions;
@@ -97,14 +125,9 @@ export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantL
   return {
     async install(app) {
       app.decorateRequest('telemetry', null as unknown as RequestTelemetry);
-      if (tracing) {
-        const otel = new FastifyOtelInstrumentation({ instrumentHooks: false, instrumentHandler: false, recordExceptions: true });
-        otel.setTracerProvider(tracing.provider);
-        await app.register(otel.plugin());
-      }
 
       app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-        const span = (tracing ? req.opentelemetry().span : undefined) ?? undefined;
+        const span = tracing ? requestSpan(tracing, req) : undefined;
         let traceId: string;
         let spanId: string;
         let sampled = false;
@@ -127,6 +150,7 @@ export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantL
       app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
         const route = req.routeOptions.url ?? 'unmatched';
         const t = req.telemetry as RequestTelemetry | null;
+        if (t?.span) endRequestSpan(t.span, route, reply.statusCode);
         if (tracing && t) {
           metrics.httpInFlight.dec();
           const labels = seriesLabels(route, req.method, statusClass(reply.statusCode), labeler.record(t.tenantId));
@@ -141,6 +165,20 @@ export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantL
         if (info) req.log.info(line, 'request completed');
         else req.log.debug(line, 'request completed');
       });
+
+      if (tracing) {
+        // A 5xx's error lands on the span; a client that hangs up still ends it (no onResponse then).
+        app.addHook('onError', async (req: FastifyRequest, reply: FastifyReply, err: Error) => {
+          const span = (req.telemetry as RequestTelemetry | null)?.span;
+          if (span !== undefined && span.isRecording() && (reply.statusCode >= 500 || !(err as { statusCode?: number }).statusCode)) span.recordException(err);
+        });
+        app.addHook('onRequestAbort', async (req: FastifyRequest) => {
+          const span = (req.telemetry as RequestTelemetry | null)?.span;
+          if (span === undefined) return;
+          span.setStatus({ code: SpanStatusCode.ERROR, message: 'client closed the request' });
+          span.end();
+        });
+      }
     },
     bindTenant(req, tenantId, keyId) {
       const t = req.telemetry;

@@ -7,6 +7,6 @@ export { exemplar, makeIrisMetrics, type IrisMetrics, type QueueSnapshot, type Q
 export { HTTP_BUCKETS, JobOutcomes, LlmOutcomes, MetricNames, PolicyOutcomes, statusClass, type JobOutcome, type LlmOutcome, type PolicyOutcome } from './metric-catalogue.js';
 export { GenAiAttributes, genAiAttributes, makeTelemetry, type JobTracing, type Telemetry, type TelemetryDeps } from './telemetry.js';
 export { makeTenantLabeler, TenantLabel, type TenantLabeler, type TenantLabels, type TenantPlacement } from './tenant-labels.js';
-export { activeIds, carrierOf, LinkAwareSampler, makeTracing, spanContextOf, TENANT_ATTRIBUTE, TenantSpanProcessor, type JobSpanInfo, type TraceCarrier, type Tracing, type TracingOptions } from './tracing.js';
+export { carrierOf, LinkAwareSampler, makeTracing, spanContextOf, TENANT_ATTRIBUTE, TenantSpanProcessor, type JobSpanInfo, type TraceCarrier, type Tracing, type TracingOptions } from './tracing.js';
 export { lintAlerts, SEVERITIES, type LintProblem, type LintReport } from './alert-lint.js';
 export { dashboards, DATASOURCE_UIDS, type Dashboard } from './grafana-dashboards.js';

@@ -1,12 +1,12 @@
 // The database port wrapped with telemetry: every transaction is counted in flight against the
 // pool size (saturation) and timed, and is a `db.transaction` span (one per transaction, not
-// per statement) when it runs below a recorded span: a request, a job. Decorates the port, so
-// the stores and the contexts above them stay unaware of telemetry.
+// per statement) when its scope names a recorded span (`scope.trace`: a request's, a job's).
+// Decorates the port, so the stores and the contexts above them stay unaware of telemetry.
 //
 // NOTE: transactions outside any recorded span (control loops, the worker's claims and
 // settles, unsampled requests) get no span: a root span per background transaction would be
 // noise, and an unsampled trace keeps nothing anyway.
-import { context, SpanKind, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Database, Scope } from '../core/db.js';
 import type { IrisMetrics } from './iris-metrics.js';
 import { failSpan, TENANT_ATTRIBUTE, type Tracing } from './tracing.js';
@@ -41,13 +41,13 @@ export function instrumentDatabase(db: Database, metrics: IrisMetrics, tracing: 
   return {
     dialect: db.dialect,
     transaction(scope, fn) {
-      const parent = context.active();
-      if (trace.getSpan(parent)?.isRecording() !== true) return timed(scope, () => db.transaction(scope, fn));
-      const span = tracer.startSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': system, 'iris.scope': scope.kind } }, parent);
+      const parent = scope.trace;
+      if (parent === undefined || !parent.isRecording()) return timed(scope, () => db.transaction(scope, fn));
+      const span = tracer.startSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': system, 'iris.scope': scope.kind } }, trace.setSpan(ROOT_CONTEXT, parent));
       if (scope.kind === 'tenant') span.setAttribute(TENANT_ATTRIBUTE, scope.tenantId);
       return timed(scope, async () => {
         try {
-          return await context.with(trace.setSpan(parent, span), () => db.transaction(scope, fn));
+          return await db.transaction(scope, fn);
         } catch (err) {
           failSpan(span, err);
           throw err;

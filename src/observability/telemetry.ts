@@ -10,7 +10,8 @@ import { instrumentDatabase } from './instrumented-database.js';
 import { makeIrisMetrics, type IrisMetrics, type Signals } from './iris-metrics.js';
 import { makeTenantLabeler, type TenantLabeler, type TenantPlacement } from './tenant-labels.js';
 import { endAfter, makeTracing, type JobSpanInfo, type Tracing } from './tracing.js';
-import { context, SpanKind, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Attributes, type Span } from '@opentelemetry/api';
+import type { TraceParent } from '../core/trace-parent.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
 
 export interface TelemetryDeps {
@@ -25,7 +26,7 @@ export interface TelemetryDeps {
 export interface Telemetry {
   readonly registry: Registry;
   readonly metrics: IrisMetrics;
-  readonly signals: Signals;
+  readonly signals: TelemetrySignals;
   readonly labeler: TenantLabeler;
   /** Undefined when telemetry is off (IRIS_TELEMETRY=false). */
   readonly tracing: Tracing | undefined;
@@ -35,18 +36,18 @@ export interface Telemetry {
   /** Counts the outcome of every ledger verification `reader` performs. */
   instrumentLedgerVerify<R extends { verify(...args: never[]): Promise<{ readonly ok: boolean }> }>(reader: R): R;
   /**
-   * Runs `fn` in a span `name`, child of the active span (request, job), tagged with
+   * Runs `fn` in a span `name`, child of `parent` (a request's, a job's), tagged with
    * `attributes` and the tenant; ends it, marks a thrown error. Without a recorded span to hang
    * it on (telemetry off, trace not sampled) `fn` runs as is and gets `undefined`.
    */
-  readonly withSpan: <T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>) => Promise<T>;
+  readonly withSpan: <T>(parent: TraceParent, name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>) => Promise<T>;
   /**
-   * The LLM gateway's span hook (`observe.span`): a client span named after the OpenTelemetry
-   * GenAI conventions (`chat <model>`, gen_ai.system, gen_ai.request.model); the token usage the
-   * gateway reports through `signals.llmCall` lands on it as gen_ai.usage.input_tokens and
-   * gen_ai.usage.output_tokens.
+   * The LLM gateway's span hook (`observe.span`): a client span below `parent` named after the
+   * OpenTelemetry GenAI conventions (`chat <model>`, gen_ai.system, gen_ai.request.model). `fn`
+   * gets the span; the usage the gateway reports for it through `signals.llmCall({ span })`
+   * lands on it as gen_ai.usage.input_tokens and gen_ai.usage.output_tokens.
    */
-  readonly llmSpan: <T>(name: string, attributes: Readonly<Record<string, string | number>>, fn: () => Promise<T>) => Promise<T>;
+  readonly llmSpan: <T>(name: string, attributes: Readonly<Record<string, string | number>>, parent: TraceParent, fn: (span: TraceParent) => Promise<T>) => Promise<T>;
   /** The worker's tracing port: each job attempt in a span linked to its enqueuing request. */
   readonly jobs: JobTracing;
   shutdown(): Promise<void>;
@@ -54,8 +55,13 @@ export interface Telemetry {
 
 /** How the worker traces job attempts (structural: the jobs context declares the same shape). */
 export interface JobTracing {
-  readonly run: <T>(job: JobSpanInfo, fn: () => Promise<T>) => Promise<T>;
+  readonly run: <T>(job: JobSpanInfo, fn: (span: TraceParent) => Promise<T>) => Promise<T>;
 }
+
+/** The metrics' signals, with LLM calls reported against their span (usage and outcome on it, its trace as exemplar). */
+export type TelemetrySignals = Omit<Signals, 'llmCall'> & {
+  llmCall(call: Parameters<Signals['llmCall']>[0] & { readonly span?: TraceParent }): void;
+};
 
 /** OpenTelemetry GenAI semantic-convention attribute names Iris sets on LLM spans. */
 export const GenAiAttributes = {
@@ -101,14 +107,15 @@ export function makeTelemetry(config: IrisConfig, deps: TelemetryDeps): Telemetr
   const tracing = config.telemetryEnabled
     ? makeTracing({ serviceName: config.serviceName, serviceVersion: deps.version, otlpEndpoint: config.otlpTracesEndpoint, sampleRatio: config.traceSampleRatio, spanProcessors: deps.spanProcessors ?? [] })
     : undefined;
-  // LLM spans, so the usage reported through signals.llmCall (inside the span) finds its span.
+  // LLM spans: usage reported through signals.llmCall lands only on a span llmSpan made.
   const llmSpans = new WeakSet<Span>();
-  const withSpan: Telemetry['withSpan'] = (name, attributes, fn) => (tracing ? tracing.inSpan(name, attributes, fn) : fn(undefined));
-  const signals: Signals = {
+  const withSpan: Telemetry['withSpan'] = (parent, name, attributes, fn) => (tracing ? tracing.inSpan(parent, name, attributes, fn) : fn(undefined));
+  const signals: TelemetrySignals = {
     ...metrics.signals,
     llmCall(c) {
-      metrics.signals.llmCall(c);
-      const span = trace.getSpan(context.active());
+      const { span, ...call } = c;
+      const sc = span?.spanContext();
+      metrics.signals.llmCall(call.traceId === undefined && sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? { ...call, traceId: sc.traceId } : call);
       if (span === undefined || !llmSpans.has(span)) return;
       if (c.promptTokens !== undefined) span.setAttribute(GenAiAttributes.inputTokens, c.promptTokens);
       if (c.completionTokens !== undefined) span.setAttribute(GenAiAttributes.outputTokens, c.completionTokens);
@@ -122,19 +129,17 @@ export function makeTelemetry(config: IrisConfig, deps: TelemetryDeps): Telemetr
     metrics,
     signals,
     withSpan,
-    llmSpan(_name, attributes, fn) {
-      if (!tracing) return fn();
+    llmSpan(_name, attributes, parent, fn) {
+      if (!tracing || parent === undefined || !parent.isRecording()) return fn(undefined);
       const attrs = genAiAttributes(attributes);
       const model = attrs[GenAiAttributes.requestModel];
       const spanName = typeof model === 'string' ? `chat ${model}` : 'chat';
-      const parent = context.active();
-      if (trace.getSpan(parent)?.isRecording() !== true) return fn();
-      const span = tracing.tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: attrs }, parent);
+      const span = tracing.tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: attrs }, trace.setSpan(ROOT_CONTEXT, parent));
       llmSpans.add(span);
-      return endAfter(span, context.with(trace.setSpan(parent, span), fn));
+      return endAfter(span, fn(span));
     },
     jobs: {
-      run: (job, fn) => (tracing ? tracing.inJobSpan(job, fn) : fn()),
+      run: (job, fn) => (tracing ? tracing.inJobSpan(job, fn) : fn(undefined)),
     },
     labeler,
     tracing,

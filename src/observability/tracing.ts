@@ -1,14 +1,17 @@
 // Tracing: one OpenTelemetry tracer provider per app, W3C trace context in and out, an
 // OTLP/HTTP exporter when an endpoint is configured, a parent-based ratio sampler. The
-// provider is not registered globally (two apps in one test process keep their own spans);
-// only the context manager and the propagator are process-wide, as OpenTelemetry's API requires.
+// provider is not registered globally (two apps in one test process keep their own spans).
+//
+// NOTE: no context manager. Parents are passed explicitly (core/trace-parent.ts): the request
+// span on the request context and the scopes it makes, the job span on the job context. On
+// Node 20 OpenTelemetry's AsyncLocalStorage context manager puts a hook on every promise of
+// the process; bench:metrics measured it as the largest part of telemetry's cost.
 //
 // NOTE: cost. Every helper here checks first whether there is a recording span to hang a child
 // on and does nothing more when there is not: a trace the sampler dropped costs its ids, not
 // its spans (bench/metrics-bench.ts measures the difference).
 import {
-  context,
-  propagation,
+  defaultTextMapGetter,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -22,7 +25,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { JobSpanInfo } from '../jobs/index.js';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type { TraceParent } from '../core/trace-parent.js';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -68,18 +71,16 @@ export interface Tracing {
   readonly tracer: Tracer;
   readonly provider: NodeTracerProvider;
   /**
-   * Runs `fn` in a child span of the active one and ends it (a thrown error marks the span).
-   * When no recording span is active (telemetry off, trace not sampled) `fn` runs bare and gets
+   * Runs `fn` in a child span of `parent` and ends it (a thrown error marks the span). When
+   * `parent` is not recording (telemetry off, trace not sampled) `fn` runs bare and gets
    * `undefined`: callers must not pay for spans nobody keeps.
    */
-  inSpan<T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>): Promise<T>;
+  inSpan<T>(parent: TraceParent, name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>): Promise<T>;
   /**
    * Runs a job attempt in a new root span `job <kind>` linked to the request that enqueued it
-   * (sampled whenever that request was). Handlers' store and LLM spans hang below it.
+   * (sampled whenever that request was). `fn` gets the span: handlers' store and LLM spans hang below it.
    */
-  inJobSpan<T>(job: JobSpanInfo, fn: () => Promise<T>): Promise<T>;
-  /** The W3C headers (traceparent, tracestate) of the active span, to send downstream. */
-  headers(): Record<string, string>;
+  inJobSpan<T>(job: JobSpanInfo, fn: (span: Span) => Promise<T>): Promise<T>;
   /** Flushes and stops exporting. */
   shutdown(): Promise<void>;
 }
@@ -123,6 +124,9 @@ export class LinkAwareSampler implements Sampler {
   }
 }
 
+/** W3C trace context (traceparent and tracestate) parsing, for carriers with a tracestate. */
+const w3c = new W3CTraceContextPropagator();
+
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** Parses a W3C traceparent (version 00) into a remote span context; undefined if malformed. */
@@ -131,7 +135,7 @@ export function spanContextOf(traceparent: string | undefined, tracestate?: stri
   if (!m || /^0+$/.test(m[1] as string) || /^0+$/.test(m[2] as string)) return undefined;
   const sc: SpanContext = { traceId: m[1] as string, spanId: m[2] as string, traceFlags: parseInt(m[3] as string, 16) & 1, isRemote: true };
   if (tracestate === undefined) return sc;
-  const carried = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent: traceparent as string, tracestate }));
+  const carried = trace.getSpanContext(w3c.extract(ROOT_CONTEXT, { traceparent: traceparent as string, tracestate }, defaultTextMapGetter));
   return carried ?? sc;
 }
 
@@ -142,15 +146,6 @@ export function carrierOf(sc: SpanContext): TraceCarrier {
   return state ? { traceparent, tracestate: state } : { traceparent };
 }
 
-let globalsInstalled = false;
-
-/** Installs the async-local-storage context manager and the W3C propagator, once. */
-function installGlobals(): void {
-  if (globalsInstalled) return;
-  globalsInstalled = true;
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-}
 
 /** Ends `span` after `work` settles, marking it as failed if `work` rejects. */
 export async function endAfter<T>(span: Span, work: Promise<T>): Promise<T> {
@@ -172,7 +167,6 @@ export function failSpan(span: Span, err: unknown): void {
 
 /** Builds the app's tracer provider. */
 export function makeTracing(opts: TracingOptions): Tracing {
-  installGlobals();
   const processors: SpanProcessor[] = [new TenantSpanProcessor(), ...(opts.spanProcessors ?? [])];
   if (opts.otlpEndpoint !== undefined) {
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: opts.otlpEndpoint }), { scheduledDelayMillis: 2000 }));
@@ -186,11 +180,10 @@ export function makeTracing(opts: TracingOptions): Tracing {
   return {
     tracer,
     provider,
-    inSpan(name, attributes, fn) {
-      const parent = context.active();
-      if (trace.getSpan(parent)?.isRecording() !== true) return fn(undefined);
-      const span = tracer.startSpan(name, { attributes }, parent);
-      return endAfter(span, context.with(trace.setSpan(parent, span), fn, undefined, span));
+    inSpan(parent, name, attributes, fn) {
+      if (parent === undefined || !parent.isRecording()) return fn(undefined);
+      const span = tracer.startSpan(name, { attributes }, trace.setSpan(ROOT_CONTEXT, parent));
+      return endAfter(span, fn(span));
     },
     inJobSpan(job, fn) {
       const link = spanContextOf(job.traceparent, job.tracestate);
@@ -204,22 +197,11 @@ export function makeTracing(opts: TracingOptions): Tracing {
         },
         ROOT_CONTEXT,
       );
-      if (!span.isRecording()) return context.with(trace.setSpan(ROOT_CONTEXT, span), fn);
-      return endAfter(span, context.with(trace.setSpan(ROOT_CONTEXT, span), fn));
-    },
-    headers() {
-      const carrier: Record<string, string> = {};
-      propagation.inject(context.active(), carrier);
-      return carrier;
+      if (!span.isRecording()) return fn(span);
+      return endAfter(span, fn(span));
     },
     async shutdown() {
       await provider.shutdown();
     },
   };
-}
-
-/** The trace and span id of the active span, if any. */
-export function activeIds(): { traceId: string; spanId: string } | undefined {
-  const sc = trace.getSpan(context.active())?.spanContext();
-  return sc && sc.traceId !== '00000000000000000000000000000000' ? { traceId: sc.traceId, spanId: sc.spanId } : undefined;
 }

@@ -153,7 +153,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
   const servingOverlays = (): string[] => [...overlayOwners].filter((t) => pdp.overlay(t) !== undefined);
 
   async function activateTo(ctx: RequestContext, owner: string, op: 'activate' | 'rollback', target: (tx: Queryable, history: ActivationRow[]) => Promise<string | null>) {
-    const result = await db.transaction(scopeOf(ctx.principal), async (tx) => {
+    const result = await db.transaction(scopeOf(ctx), async (tx) => {
       const history = await selectActivations(tx, owner);
       const before = activeStack(history).at(-1) ?? null;
       const id = await target(tx, history);
@@ -224,7 +224,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
       if (owner === PLATFORM ? m.scope !== 'platform' : m.scope !== 'tenant' || m.tenant !== owner) {
         throw new BundleError([{ path: '/manifest/scope', message: owner === PLATFORM ? `is '${m.scope}'; only platform bundles go to the platform` : `this bundle is for ${m.scope === 'tenant' ? `tenant '${m.tenant ?? ''}'` : 'the platform'}, not for '${owner}'` }], 'bundle_scope_mismatch');
       }
-      const created = await db.transaction(scopeOf(ctx.principal), async (tx) => {
+      const created = await db.transaction(scopeOf(ctx), async (tx) => {
         const inserted = await insertBundle(tx, {
           tenantId: owner,
           bundleId: v.id,
@@ -257,7 +257,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
 
     async list(ctx: RequestContext, owner: string) {
       authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
-      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+      return db.transaction(scopeOf(ctx), async (tx) => {
         const history = await selectActivations(tx, owner);
         const active = activeStack(history).at(-1) ?? (owner === PLATFORM ? BUILTIN : null);
         const items = (await selectBundles(tx, owner)).map((b) => ({ id: b.bundleId, shortId: shortBundleId(b.bundleId), name: b.name, scope: b.scope, signer: b.signerKeyId, sizeBytes: b.sizeBytes, pushedBy: b.pushedBy, pushedAt: b.pushedAt, active: b.bundleId === active }));
@@ -267,7 +267,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
 
     async get(ctx: RequestContext, owner: string, ref: string) {
       authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
-      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+      return db.transaction(scopeOf(ctx), async (tx) => {
         const v = await loadVerified(tx, owner, await resolve(tx, owner, ref));
         if (!v) throw new NotFoundError('PolicyBundle', ref);
         return { ...summaryOf(v), policiesText: v.bundle.policies, files: Object.keys(v.bundle.files) };
@@ -276,7 +276,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
 
     async diff(ctx: RequestContext, owner: string, fromRef: string | undefined, toRef: string): Promise<BundleDiff> {
       authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
-      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+      return db.transaction(scopeOf(ctx), async (tx) => {
         const fromId = fromRef === undefined ? (activeStack(await selectActivations(tx, owner)).at(-1) ?? null) : await resolve(tx, owner, fromRef);
         const toId = await resolve(tx, owner, toRef);
         const a = (await loadVerified(tx, owner, fromId))?.bundle.policies ?? {};

@@ -98,7 +98,7 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
       }
       const material = newKeyMaterial();
       const expiresAt = input.expiresInSeconds === undefined ? null : new Date(clock.now().getTime() + input.expiresInSeconds * 1000);
-      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+      return db.transaction(scopeOf(ctx), async (tx) => {
         await ensureOwner(tx, tenantId);
         const key = await insertKeyRow(tx, { tenantId, keyId: material.keyId, name: input.name, role: input.role, secretHash: material.secretHash, createdBy: ctx.principal.keyId, expiresAt });
         if (!key) throw new Error('key id collision'); // 80 random bits: not expected in practice
@@ -110,7 +110,7 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
 
     async list(ctx: RequestContext, tenantId: string): Promise<ApiKey[]> {
       authorize(ctx.principal, 'key.read', tenantId);
-      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+      return db.transaction(scopeOf(ctx), async (tx) => {
         await ensureOwner(tx, tenantId);
         const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 order by created_at, key_id`, [tenantId]);
         return rows.map(toKey);
@@ -120,7 +120,7 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
     /** Revokes a key at once on every replica; revoking a revoked key changes nothing. */
     async revoke(ctx: RequestContext, tenantId: string, keyId: string): Promise<ApiKey> {
       authorize(ctx.principal, 'key.revoke', tenantId);
-      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+      return db.transaction(scopeOf(ctx), async (tx) => {
         const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 and key_id = $2 for update`, [tenantId, keyId]);
         const before = rows[0];
         if (!before) throw new NotFoundError('ApiKey', keyId);

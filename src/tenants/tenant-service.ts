@@ -113,7 +113,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
 
     async get(ctx: RequestContext, id: string): Promise<Tenant> {
       authorize(ctx.principal, 'tenant.read', id);
-      return db.transaction(scopeOf(ctx.principal), (tx) => load(tx, id, false));
+      return db.transaction(scopeOf(ctx), (tx) => load(tx, id, false));
     },
 
     /** Tenants the caller may see: all for platform admins, its own for everyone else. */
@@ -121,7 +121,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
       authorize(ctx.principal, 'tenant.list', ctx.principal.tenantId);
       const after = opts.continue === undefined ? '' : Buffer.from(opts.continue, 'base64url').toString('utf8');
       if (opts.continue !== undefined && !isTenantSlug(after)) throw new ValidationError('The continue token is not valid; start again without it.', { field: 'continue' });
-      const items = await db.transaction(scopeOf(ctx.principal), (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status));
+      const items = await db.transaction(scopeOf(ctx), (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status));
       const more = items.length > opts.limit;
       const page = more ? items.slice(0, opts.limit) : items;
       const last = page[page.length - 1];
@@ -135,7 +135,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
         authorize(ctx.principal, 'tenant.update-placement', id);
       }
       if (patch.homeRegion !== undefined) checkRegion(patch.homeRegion);
-      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+      return db.transaction(scopeOf(ctx), async (tx) => {
         const before = await load(tx, id, true);
         checkVersion(before, { ifMatch: pre.ifMatch, resourceVersion: pre.resourceVersion ?? patch.resourceVersion });
         if (before.status === 'deleting') {
@@ -166,7 +166,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
     /** Soft delete: the tenant stops serving now and is purged after the grace period. */
     async remove(ctx: RequestContext, id: string, pre: Precondition): Promise<Tenant> {
       authorize(ctx.principal, 'tenant.delete', id);
-      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+      return db.transaction(scopeOf(ctx), async (tx) => {
         const before = await load(tx, id, true);
         checkVersion(before, pre);
         if (before.status === 'deleting') return before;
@@ -185,7 +185,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
 
     async restore(ctx: RequestContext, id: string, pre: Precondition): Promise<Tenant> {
       authorize(ctx.principal, 'tenant.delete', id);
-      return db.transaction(scopeOf(ctx.principal), async (tx) => {
+      return db.transaction(scopeOf(ctx), async (tx) => {
         const before = await load(tx, id, true);
         checkVersion(before, pre);
         if (before.status !== 'deleting') throw new ConflictError('tenant_not_deleted', `Tenant '${id}' is not deleted; there is nothing to restore.`);

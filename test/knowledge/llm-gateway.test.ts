@@ -57,9 +57,9 @@ function recorder(): Recorder {
       calls.push({ provider: c.provider, outcome: c.outcome, ...(c.promptTokens === undefined ? {} : { promptTokens: c.promptTokens, completionTokens: c.completionTokens }) });
     },
     breaker: (p, open) => breakers.push([p, open]),
-    span: (name, attributes, fn) => {
+    span: (name, attributes, _parent, fn) => {
       spans.push(`${name}:${String(attributes['iris.tenant_id'])}:${String(attributes['llm.provider'])}:${String(attributes['llm.purpose'])}`);
-      return fn();
+      return fn(undefined);
     },
   };
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Type } from '@sinclair/typebox';
+import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { tenantScope } from '../../src/core/db.js';
 import { defineJobKind } from '../../src/jobs/index.js';
@@ -22,10 +23,10 @@ function registerTracedKind(o: ObservedApp): void {
       description: 'A store call and an LLM call, for the tracing tests.',
       payload: Type.Object({}, { additionalProperties: false }),
       async handler(_payload, ctx) {
-        await o.app.db.transaction(tenantScope(ctx.tenantId), (tx) => tx.query('select 1 as one'));
+        await o.app.db.transaction(tenantScope(ctx.tenantId, ctx.trace), (tx) => tx.query('select 1 as one'));
         const attributes = { [TENANT_ATTRIBUTE]: ctx.tenantId, 'llm.provider': 'fake', 'llm.model': 'fake-model-1', 'llm.region': 'eu-west', 'llm.purpose': 'answer' };
-        await o.app.telemetry.llmSpan('llm.call', attributes, async () => {
-          o.app.telemetry.signals.llmCall({ provider: 'fake', outcome: 'ok', seconds: 0.01, promptTokens: 120, completionTokens: 30 });
+        await o.app.telemetry.llmSpan('llm.call', attributes, ctx.trace, async (span) => {
+          o.app.telemetry.signals.llmCall({ provider: 'fake', outcome: 'ok', seconds: 0.01, promptTokens: 120, completionTokens: 30, span });
           return 'an answer';
         });
         return null;
@@ -78,7 +79,7 @@ describe(`job traces (${storeName})`, () => {
     assert.equal(traceId, caller);
     const spans = o.spans.getFinishedSpans();
 
-    const request = spans.find((s) => s.name === 'request' && s.spanContext().spanId === requestSpanId);
+    const request = spans.find((s) => s.kind === SpanKind.SERVER && s.spanContext().spanId === requestSpanId);
     assert.ok(request, `request span; spans: ${spans.map((s) => s.name).join(', ')}`);
     assert.equal(request.attributes[TENANT_ATTRIBUTE], 'acme');
     const below = childrenOf(spans, request);
@@ -153,7 +154,7 @@ describe(`trace sampling (${storeName})`, () => {
     const { traceparent, jobId } = await runJob(o, token, 'acme', { traceparent: `00-${caller}-b7ad6b7169203331-01` });
     assert.match(traceparent, /-01$/);
     const spans = o.spans.getFinishedSpans();
-    assert.ok(spans.some((s) => s.name === 'request' && s.spanContext().traceId === caller));
+    assert.ok(spans.some((s) => s.kind === SpanKind.SERVER && s.spanContext().traceId === caller));
     const job = spans.find((s) => s.name === 'job obstest.traced-work' && s.attributes['iris.job.id'] === jobId);
     assert.ok(job, 'the job of a sampled request is sampled, whatever the ratio');
     assert.equal(job.links[0]?.context.traceId, caller);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { SpanKind } from '@opentelemetry/api';
 import { TENANT_ATTRIBUTE } from '../../src/observability/index.js';
 import { storeName } from '../support/test-database.js';
 import { startObservedApp, type ObservedApp } from './support/observed-app.js';
@@ -27,8 +28,10 @@ describe(`tracing (${storeName})`, () => {
     assert.notEqual(out?.[2], parent);
 
     const spans = o.spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
-    const request = spans.find((s) => s.name === 'request');
+    const request = spans.find((s) => s.kind === SpanKind.SERVER);
     assert.ok(request, `spans: ${spans.map((s) => s.name).join(', ')}`);
+    assert.equal(request.name, 'GET /v1/tenants/:tenantId', 'the request span is named after its route');
+    assert.equal(request.attributes['http.response.status_code'], 200);
     assert.equal(request.parentSpanContext?.spanId, parent, 'the request span is a child of the caller\'s');
     assert.equal(request.spanContext().spanId, out?.[2], 'traceparent out names the request span');
     const db = spans.filter((s) => s.name === 'db.transaction');

@@ -22,6 +22,7 @@ import {
   type TimeoutPolicy,
 } from 'cockatiel';
 import { IrisError } from '../../core/errors.js';
+import type { TraceParent } from '../../core/trace-parent.js';
 import { chatCompletion, LlmCallError, type ChatMessage, type FetchFn } from './openai-client.js';
 import type { LlmProviderConfig } from './provider-config.js';
 
@@ -43,6 +44,8 @@ export interface LlmRequest {
   /** Cancels the call; no further provider is tried, and the signal's reason is thrown. */
   readonly signal?: AbortSignal;
   readonly purpose: LlmPurpose;
+  /** The caller's span (a request's, a job's): each provider call is a span below it. */
+  readonly trace?: TraceParent;
 }
 
 export interface LlmCompletion {
@@ -76,11 +79,12 @@ export interface LlmGateway {
 
 /** Telemetry hooks; the observability context implements them (metrics, spans). */
 export interface LlmObserver {
-  /** Once per provider tried by one `complete()` (retries of that provider included). */
-  call(c: { provider: string; outcome: LlmCallOutcome; seconds: number; promptTokens?: number; completionTokens?: number }): void;
+  /** Once per provider tried by one `complete()` (retries of that provider included); `span` is the call's, from `span`. */
+  call(c: { provider: string; outcome: LlmCallOutcome; seconds: number; promptTokens?: number; completionTokens?: number; span?: TraceParent }): void;
   /** A provider's breaker opened (true) or closed again after a successful trial call (false). */
   breaker(provider: string, open: boolean): void;
-  span?<T>(name: string, attributes: Record<string, string | number>, fn: () => Promise<T>): Promise<T>;
+  /** Runs one provider call in a span below `parent`; `fn` gets the span (undefined when not traced). */
+  span?<T>(name: string, attributes: Record<string, string | number>, parent: TraceParent, fn: (span: TraceParent) => Promise<T>): Promise<T>;
 }
 
 export interface LlmGatewayOptions {
@@ -191,13 +195,13 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
     );
   }
 
-  async function tryLane(lane: Lane, request: LlmRequest, signal: AbortSignal, startedAt: number): Promise<LlmCompletion | LlmAttempt & { error: unknown }> {
+  async function tryLane(lane: Lane, request: LlmRequest, signal: AbortSignal, startedAt: number, span: TraceParent): Promise<LlmCompletion | LlmAttempt & { error: unknown }> {
     const { config } = lane;
     const t0 = performance.now();
     const elapsed = (): number => (performance.now() - t0) / 1000;
     try {
       const reply = await callLane(lane, request, signal);
-      observe?.call({ provider: config.name, outcome: 'ok', seconds: elapsed(), promptTokens: reply.promptTokens, completionTokens: reply.completionTokens });
+      observe?.call({ provider: config.name, outcome: 'ok', seconds: elapsed(), promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, span });
       return {
         text: reply.text, provider: config.name, model: config.model, region: config.region,
         promptTokens: reply.promptTokens, completionTokens: reply.completionTokens,
@@ -207,7 +211,7 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
     } catch (error) {
       if (signal.aborted) throw cancellation(signal, error);
       const attempt = describe(config, error);
-      observe?.call({ provider: config.name, outcome: attempt.outcome, seconds: elapsed() });
+      observe?.call({ provider: config.name, outcome: attempt.outcome, seconds: elapsed(), span });
       return { ...attempt, error };
     }
   }
@@ -225,8 +229,8 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
       let lastError: unknown;
       for (const lane of eligible) {
         const attributes = { 'iris.tenant_id': request.tenantId, 'llm.provider': lane.config.name, 'llm.model': lane.config.model, 'llm.region': lane.config.region, 'llm.purpose': request.purpose };
-        const run = (): Promise<LlmCompletion | LlmAttempt & { error: unknown }> => tryLane(lane, request, signal, startedAt);
-        const result = observe?.span === undefined ? await run() : await observe.span('llm.call', attributes, run);
+        const run = (span: TraceParent): Promise<LlmCompletion | LlmAttempt & { error: unknown }> => tryLane(lane, request, signal, startedAt, span);
+        const result = observe?.span === undefined ? await run(undefined) : await observe.span('llm.call', attributes, request.trace, run);
         if ('text' in result) return result;
         const { error, ...attempt } = result;
         failed.push(attempt);

@@ -11,8 +11,8 @@ import { stripThinking } from '../reply-cleanup.js';
 import { LlmUnavailableError, type LlmCompletion, type LlmGateway, type LlmRequest } from './llm-gateway.js';
 import type { ChatMessage } from './openai-client.js';
 
-/** Who is asking: the tenant, its residency, and an optional cancellation. */
-export type LlmTaskRequest = Pick<LlmRequest, 'tenantId' | 'regionAllowed' | 'signal'>;
+/** Who is asking: the tenant, its residency, an optional cancellation, and the caller's span. */
+export type LlmTaskRequest = Pick<LlmRequest, 'tenantId' | 'regionAllowed' | 'signal' | 'trace'>;
 
 export interface LlmExtractResult {
   readonly extraction: ReplyExtraction;
