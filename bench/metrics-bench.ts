@@ -19,7 +19,7 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/core/config.js';
 import { makeIrisMetrics, makeTenantLabeler, MetricNames } from '../src/observability/index.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const TOKEN = 'bench-bootstrap-token-0123456789abcdef';
@@ -98,7 +98,7 @@ async function scrapeAt1000(): Promise<{ ms: number; series: number; blockMs: nu
     for (let t = 0; t < 1000; t++) {
       for (let i = Math.max(1, Math.round(2000 / (t + 1))); i > 0; i--) {
         const labels = { route: `/v1/r${rand(20)}`, method: 'GET', status_class: rand(50) === 0 ? '5xx' : '2xx', ...labeler.record(`t${t}`) };
-        metrics.httpDuration.observe({ labels: metrics.ownSeries(metrics.httpDuration, labels), value: 0.003 * (rand(7) + 1), exemplarLabels: { trace_id: 'f'.repeat(32) } as never });
+        metrics.httpDuration.observe(metrics.httpDuration.series(metrics.ownSeries(metrics.httpDuration, labels)), 0.003 * (rand(7) + 1), 'f'.repeat(32));
       }
     }
     now += 61_000;

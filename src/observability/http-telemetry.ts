@@ -13,7 +13,8 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
-import { exemplar, type IrisMetrics } from './iris-metrics.js';
+import type { IrisMetrics } from './iris-metrics.js';
+import type { HistogramSeries } from './series-histogram.js';
 import { statusClass } from './metric-catalogue.js';
 import type { TenantLabeler, TenantLabels } from './tenant-labels.js';
 import { carrierOf, failSpan, spanContextOf, TENANT_ATTRIBUTE, type TraceCarrier, type Tracing } from './tracing.js';
@@ -99,7 +100,6 @@ function failedClosed(err: unknown): boolean {
   return ext?.failedClosed === true;
 }
 
-type SeriesLabels = { route: string; method: string; status_class: string } & TenantLabels;
 
 /**
  * Makes the HTTP telemetry. With `tracing` undefined (telemetry off) requests still get ids
@@ -107,19 +107,19 @@ type SeriesLabels = { route: string; method: string; status_class: string } & Te
  */
 export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantLabeler; tracing: Tracing | undefined }): HttpTelemetry {
   const { metrics, labeler, tracing } = deps;
-  // Label objects per series, keyed by the labeler's (cached) tenant labels: built and
-  // registered with the tenant's series once, not per request.
-  const series = new WeakMap<TenantLabels, Map<string, SeriesLabels>>();
-  function seriesLabels(route: string, method: string, status: string, tenant: TenantLabels): SeriesLabels {
+  // Latency series per tenant labels (the labeler's cached objects) and route: resolved and
+  // registered as the tenant's once, not per request.
+  const series = new WeakMap<TenantLabels, Map<string, HistogramSeries>>();
+  function latencySeries(route: string, method: string, status: string, tenant: TenantLabels): HistogramSeries {
     let byKey = series.get(tenant);
     if (!byKey) series.set(tenant, (byKey = new Map()));
     const key = `${route} ${method} ${status}`;
-    let labels = byKey.get(key);
-    if (!labels) {
-      labels = metrics.ownSeries(metrics.httpDuration, { route, method, status_class: status, tenant: tenant.tenant, tier: tenant.tier, ring: tenant.ring });
-      byKey.set(key, labels);
+    let s = byKey.get(key);
+    if (!s) {
+      s = metrics.httpDuration.series(metrics.ownSeries(metrics.httpDuration, { route, method, status_class: status, tenant: tenant.tenant, tier: tenant.tier, ring: tenant.ring }));
+      byKey.set(key, s);
     }
-    return labels;
+    return s;
   }
 
   return {
@@ -153,10 +153,8 @@ export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantL
         if (t?.span) endRequestSpan(t.span, route, reply.statusCode);
         if (tracing && t) {
           metrics.httpInFlight.dec();
-          const labels = seriesLabels(route, req.method, statusClass(reply.statusCode), labeler.record(t.tenantId));
-          const seconds = reply.elapsedTime / 1000;
-          if (t.sampled) metrics.httpDuration.observe({ labels, value: seconds, exemplarLabels: exemplar(t.traceId) });
-          else metrics.httpDuration.observe({ labels, value: seconds });
+          // Exemplars only for sampled traces: one naming a trace that was not kept leads nowhere.
+          metrics.httpDuration.observe(latencySeries(route, req.method, statusClass(reply.statusCode), labeler.record(t.tenantId)), reply.elapsedTime / 1000, t.sampled ? t.traceId : undefined);
         }
         const info = route.startsWith('/v1/') || reply.statusCode >= 500;
         // NOTE: pino answers isLevelEnabled; Fastify's disabled logger has no such method.

@@ -15,26 +15,21 @@ import { failSpan, TENANT_ATTRIBUTE, type Tracing } from './tracing.js';
 export function instrumentDatabase(db: Database, metrics: IrisMetrics, tracing: Tracing): Database {
   const system = db.dialect === 'postgres' ? 'postgresql' : 'pglite';
   const { tracer } = tracing;
-  // Child histograms per scope kind and outcome, resolved once.
-  const timers = new Map<string, { observe(seconds: number): void }>();
-  const timer = (kind: string, outcome: string): { observe(seconds: number): void } => {
-    const key = `${kind} ${outcome}`;
-    let t = timers.get(key);
-    if (!t) timers.set(key, (t = metrics.dbDuration.labels({ scope: kind, outcome })));
-    return t;
-  };
+  // Series per scope kind and outcome, resolved once.
+  const series = { tenant: { commit: metrics.dbDuration.series({ scope: 'tenant', outcome: 'commit' }), rollback: metrics.dbDuration.series({ scope: 'tenant', outcome: 'rollback' }) },
+    platform: { commit: metrics.dbDuration.series({ scope: 'platform', outcome: 'commit' }), rollback: metrics.dbDuration.series({ scope: 'platform', outcome: 'rollback' }) } };
 
   async function timed<T>(scope: Scope, run: () => Promise<T>): Promise<T> {
     metrics.dbInFlight.inc();
     const started = performance.now();
-    let outcome = 'rollback';
+    let outcome: 'commit' | 'rollback' = 'rollback';
     try {
       const result = await run();
       outcome = 'commit';
       return result;
     } finally {
       metrics.dbInFlight.dec();
-      timer(scope.kind, outcome).observe((performance.now() - started) / 1000);
+      metrics.dbDuration.observe(series[scope.kind][outcome], (performance.now() - started) / 1000);
     }
   }
 

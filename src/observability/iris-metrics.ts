@@ -12,6 +12,7 @@ import {
   type LlmOutcome,
   type PolicyOutcome,
 } from './metric-catalogue.js';
+import { SeriesHistogram } from './series-histogram.js';
 import { TenantLabel, type TenantLabeler, type TenantLabels } from './tenant-labels.js';
 
 const TENANT = ['tenant', 'tier', 'ring'] as const;
@@ -54,13 +55,20 @@ export interface Signals {
   setQueueSource(source: QueueSource): void;
 }
 
+/** A count kept as a plain number, read by its gauge at scrape time (no metric call per request). */
+export interface InFlightCount {
+  inc(): void;
+  dec(): void;
+  readonly value: number;
+}
+
 export interface IrisMetrics {
   readonly registry: Registry<OpenMetricsContentType>;
-  readonly httpDuration: Histogram<'route' | 'method' | 'status_class' | 'tenant' | 'tier' | 'ring'>;
-  readonly httpInFlight: Gauge;
-  readonly dbInFlight: Gauge;
+  readonly httpDuration: SeriesHistogram<'route' | 'method' | 'status_class' | 'tenant' | 'tier' | 'ring'>;
+  readonly httpInFlight: InFlightCount;
+  readonly dbInFlight: InFlightCount;
   readonly dbPoolMax: Gauge;
-  readonly dbDuration: Histogram<'scope' | 'outcome'>;
+  readonly dbDuration: SeriesHistogram<'scope' | 'outcome'>;
   readonly signals: Signals;
   /** Registers the series `labels` of `metric` as its tenant's, to drop when it leaves the top-N. */
   ownSeries<L extends Record<string, string> & { tenant: string }>(metric: Removable, labels: L): L;
@@ -79,19 +87,21 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
   const { labeler } = opts;
   const series = makeTenantSeries(labeler);
 
-  const httpDuration = new Histogram({
+  // NOTE: the two histograms observed on every request are SeriesHistograms (a handle per
+  // series, no label hashing per observation); the rest are prom-client's.
+  const httpDuration = new SeriesHistogram({
     name: MetricNames.httpDuration,
     help: 'HTTP request latency by route, method, status class and bounded tenant (top-N, else per tier).',
     labelNames: ['route', 'method', 'status_class', ...TENANT] as const,
     buckets: [...HTTP_BUCKETS],
-    enableExemplars: true,
+    exemplars: true,
     registers,
   });
-  const httpInFlight = new Gauge({ name: MetricNames.httpInFlight, help: 'HTTP requests being served.', registers });
-  const dbInFlight = new Gauge({ name: MetricNames.dbInFlight, help: 'Database transactions holding or waiting for a pooled connection.', registers });
+  const httpInFlight = inFlightGauge(MetricNames.httpInFlight, 'HTTP requests being served.', registers);
+  const dbInFlight = inFlightGauge(MetricNames.dbInFlight, 'Database transactions holding or waiting for a pooled connection.', registers);
   const dbPoolMax = new Gauge({ name: MetricNames.dbPoolMax, help: 'Connections the database pool may open.', registers });
   dbPoolMax.set(opts.poolMax);
-  const dbDuration = new Histogram({
+  const dbDuration = new SeriesHistogram({
     name: MetricNames.dbDuration,
     help: 'Database transaction time, connection wait included, by scope and outcome.',
     labelNames: ['scope', 'outcome'] as const,
@@ -204,6 +214,26 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
   };
 
   return { registry, httpDuration, httpInFlight, dbInFlight, dbPoolMax, dbDuration, signals, ownSeries: (m, l) => series.own(m, l) };
+}
+
+/** A gauge whose value is a plain number, set when the registry collects. */
+function inFlightGauge(name: string, help: string, registers: Registry<OpenMetricsContentType>[]): InFlightCount {
+  let n = 0;
+  new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      this.set(n);
+    },
+  });
+  return {
+    inc: () => void n++,
+    dec: () => void n--,
+    get value() {
+      return n;
+    },
+  };
 }
 
 interface Removable {

@@ -12,6 +12,7 @@
 // its spans (bench/metrics-bench.ts measures the difference).
 import {
   defaultTextMapGetter,
+  isSpanContextValid,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -30,11 +31,8 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
   BatchSpanProcessor,
   NodeTracerProvider,
-  ParentBasedSampler,
   SamplingDecision,
   TraceIdRatioBasedSampler,
   type ReadableSpan,
@@ -105,24 +103,31 @@ export class TenantSpanProcessor implements SpanProcessor {
  * Parent-based ratio sampling, with one addition for jobs: a root span that links to a sampled
  * span (the request that enqueued the job) is sampled too, so a recorded request's trace never
  * loses its job to the ratio.
+ *
+ * NOTE: the parent rule is OpenTelemetry's ParentBasedSampler with its defaults (a valid
+ * parent's sampled flag decides, local or remote), written out because this runs for every
+ * span of every request and the composed samplers cost several microseconds each time.
  */
 export class LinkAwareSampler implements Sampler {
-  private readonly inner: Sampler;
+  private readonly root: Sampler | undefined;
   constructor(private readonly ratio: number) {
-    // NOTE: the ratio sampler hashes the trace id even at 1; the constant samplers do not.
-    const root = ratio >= 1 ? new AlwaysOnSampler() : ratio <= 0 ? new AlwaysOffSampler() : new TraceIdRatioBasedSampler(ratio);
-    this.inner = new ParentBasedSampler({ root });
+    // NOTE: the ratio sampler hashes the trace id even at 1; a constant answer does not.
+    this.root = ratio >= 1 || ratio <= 0 ? undefined : new TraceIdRatioBasedSampler(ratio);
   }
   shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
-    if (trace.getSpanContext(ctx) === undefined && links.some((l) => (l.context.traceFlags & TraceFlags.SAMPLED) !== 0)) {
-      return { decision: SamplingDecision.RECORD_AND_SAMPLED };
-    }
-    return this.inner.shouldSample(ctx, traceId, name, kind, attributes, links);
+    const parent = trace.getSpanContext(ctx);
+    if (parent !== undefined && isSpanContextValid(parent)) return (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? SAMPLED : DROPPED;
+    for (const l of links) if ((l.context.traceFlags & TraceFlags.SAMPLED) !== 0) return SAMPLED;
+    if (this.root !== undefined) return this.root.shouldSample(ctx, traceId, name, kind, attributes, links);
+    return this.ratio >= 1 ? SAMPLED : DROPPED;
   }
   toString(): string {
     return `LinkAwareSampler{ParentBased{TraceIdRatio{${this.ratio}}}}`;
   }
 }
+
+const SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
 
 /** W3C trace context (traceparent and tracestate) parsing, for carriers with a tracestate. */
 const w3c = new W3CTraceContextPropagator();

@@ -90,7 +90,7 @@ function loaded(tenants: number, opts: { topN?: number; rounds?: number; shift?:
       const n = Math.max(1, Math.round(2000 / (rank + 1)));
       for (let i = 0; i < n; i++) {
         const labels = { route: `/v1/r${rand(20)}`, method: 'GET', status_class: rand(50) === 0 ? '5xx' : '2xx', ...labeler.record(`t${t}`) };
-        metrics.httpDuration.observe({ labels: metrics.ownSeries(metrics.httpDuration, labels), value: 0.003 * (rand(7) + 1) });
+        metrics.httpDuration.observe(metrics.httpDuration.series(metrics.ownSeries(metrics.httpDuration, labels)), 0.003 * (rand(7) + 1));
       }
     }
     now += 61_000;
