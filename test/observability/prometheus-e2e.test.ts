@@ -1,9 +1,10 @@
 // End to end with a real Prometheus and Alertmanager (Debian's packages), all on loopback:
 // Prometheus scrapes a running Iris every second and evaluates ops/prometheus/rules as
-// shipped; Alertmanager sends to a webhook receiver here. Faults: the store refuses
-// connections (requests answer 503), the upstream LLM (a fake OpenAI-compatible server behind
-// Iris's LLM gateway) answers 500, and finally the Iris
-// instance goes away. Each alert must reach the receiver; the test prints the time from the
+// shipped; Alertmanager sends to a webhook receiver here. Faults, injected together: the store
+// refuses one tenant's connections (its requests answer 503), the upstream LLM (a fake
+// OpenAI-compatible server behind Iris's LLM gateway) answers 500, and a worker stalls (its
+// only slot held by a job that does not finish, while another tenant's jobs wait); finally the
+// Iris instance goes away. Each alert must reach the receiver; the test prints the time from the
 // fault to the notification. Runs only with IRIS_E2E_PROMETHEUS=1 (.ci/run sets it after
 // installing the packages); it never installs anything itself.
 import assert from 'node:assert/strict';
@@ -62,8 +63,8 @@ async function waitFor<T>(what: string, deadlineMs: number, probe: () => Promise
   }
 }
 
-/** The database port with a switch that makes every transaction fail like a refused connection. */
-function faultyStore(db: Database): { db: Database; fail(on: boolean): void } {
+/** The database port with a switch that makes `tenant`'s transactions fail like a refused connection. */
+function faultyStore(db: Database, tenant: string): { db: Database; fail(on: boolean): void } {
   let failing = false;
   const refuse = (): never => {
     throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432 (injected)'), { code: 'ECONNREFUSED' });
@@ -72,10 +73,10 @@ function faultyStore(db: Database): { db: Database; fail(on: boolean): void } {
     fail: (on) => void (failing = on),
     db: {
       dialect: db.dialect,
-      transaction: async (scope, fn) => (failing ? refuse() : db.transaction(scope, fn)),
+      transaction: async (scope, fn) => (failing && scope.kind === 'tenant' && scope.tenantId === tenant ? refuse() : db.transaction(scope, fn)),
       asOwner: (fn) => db.asOwner(fn),
       listen: (c, f) => db.listen(c, f),
-      ping: async () => (failing ? refuse() : db.ping()),
+      ping: () => db.ping(),
       close: () => db.close(),
     },
   };
@@ -98,7 +99,7 @@ async function stop(p: ChildProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-test('faults in a running Iris reach an Alertmanager webhook through a real Prometheus', { skip, timeout: 300_000 }, async () => {
+test('faults in a running Iris reach an Alertmanager webhook through a real Prometheus', { skip, timeout: 480_000 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'iris-e2e-prom-'));
   const notifications: Notification[] = [];
   const receiver = createServer((req, res) => {
@@ -111,7 +112,7 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
   // The upstream LLM: a fake OpenAI-compatible server Iris's own LLM gateway calls.
   const llm = await startFakeOpenAi({ behaviour: { kind: 'ok', reply: 'ok' } });
   const tdb = await createTestDatabase();
-  const store = faultyStore(tdb.db);
+  const store = faultyStore(tdb.db, 'acme');
   let app: App | undefined;
   let prom: ChildProcess | undefined;
   let am: ChildProcess | undefined;
@@ -124,7 +125,9 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
     app = await createApp(loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'iris'), IRIS_PORT: '0', IRIS_HOST: '127.0.0.1', IRIS_LLM_PROVIDERS: JSON.stringify(providers) }), { db: store.db });
     const ctx = app.systemContext();
     await app.tenants.create(ctx, { id: 'acme', displayName: 'Acme', tier: 'premium' });
+    await app.tenants.create(ctx, { id: 'globex', displayName: 'Globex', tier: 'premium' });
     const key = await app.keys.create(ctx, 'acme', { name: 'e2e', role: 'analyst' });
+    const globexKey = await app.keys.create(ctx, 'globex', { name: 'e2e', role: 'analyst' });
     await app.directory.resync();
     const address = await app.listen();
     const irisPort = new URL(address).port;
@@ -172,7 +175,7 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
       return r?.ok ? ((await r.json()) as { data: unknown }) : undefined;
     };
 
-    // Healthy traffic: 20 requests a second for the tenant, and 5 LLM calls a second through
+    // Healthy traffic: 20 requests a second for acme and 10 for globex, and 5 LLM calls a second through
     // Iris's LLM gateway (retries, circuit breaker, metrics) to the fake upstream.
     let sent = 0;
     const statuses = new Map<number, number>();
@@ -183,6 +186,7 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
           .then((r) => statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1))
           .catch(() => undefined);
       }
+      void fetch(`${address}/v1/tenants/globex`, { headers: { authorization: `Bearer ${globexKey.token}` } }).catch(() => undefined);
     }, 100);
     llmLoop = setInterval(() => {
       void app?.llm.complete({ tenantId: 'acme', regionAllowed: () => true, messages: [{ role: 'user', content: 'ping' }], purpose: 'answer' }).catch(() => undefined);
@@ -199,12 +203,17 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
     assert.ok(traceIds.length > 0 && traceIds.every((t) => /^[0-9a-f]{32}$/.test(String(t))), 'Prometheus stored trace_id exemplars');
     assert.equal(notifications.length, 0, `no alert on healthy traffic: ${JSON.stringify(notifications)}`);
 
-    // Faults: the store refuses connections, the upstream LLM answers 500.
+    // Faults: the store refuses acme's connections, the upstream LLM answers 500, and a worker
+    // stalls: its one slot runs a job that does not finish while globex's jobs wait.
     const faultAt = Date.now();
     store.fail(true);
     llm.behave({ kind: 'fail', status: 500 });
-    const expected = ['IrisTenantErrorBudgetBurn', 'IrisTenantHighErrorRatio', 'IrisLlmErrorRatioHigh', 'IrisLlmBreakerOpen'];
-    const seen = await waitFor('the fault alerts at the webhook', 150_000, () => {
+    const system = { actor: 'system' };
+    await app.jobs.enqueue('globex', { kind: 'sleep', payload: { ms: 3_600_000 } }, system);
+    await app.startWorker({ concurrency: 1 });
+    for (let i = 0; i < 3; i++) await app.jobs.enqueue('globex', { kind: 'noop', payload: {} }, system);
+    const expected = ['IrisTenantErrorBudgetBurn', 'IrisTenantHighErrorRatio', 'IrisLlmErrorRatioHigh', 'IrisLlmBreakerOpen', 'IrisJobQueueLagHigh'];
+    const seen = await waitFor('the fault alerts at the webhook', 330_000, () => {
       const firing = new Map<string, number>();
       for (const n of notifications) if (n.status === 'firing' && !firing.has(n.labels.alertname as string)) firing.set(n.labels.alertname as string, n.at);
       return expected.every((a) => firing.has(a)) ? firing : undefined;
@@ -213,6 +222,8 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
     const acme = notifications.find((n) => n.labels.alertname === 'IrisTenantHighErrorRatio');
     assert.equal(acme?.labels.tenant, 'acme');
     assert.equal(notifications.find((n) => n.labels.alertname === 'IrisLlmBreakerOpen')?.labels.provider, 'fake');
+    assert.equal(notifications.find((n) => n.labels.alertname === 'IrisJobQueueLagHigh')?.labels.tenant, 'globex');
+    assert.ok(!notifications.some((n) => n.labels.alertname?.startsWith('IrisTenant') && n.labels.tenant === 'globex'), 'globex, whose store works, raises no tenant alert');
 
     // Last fault: the instance goes away.
     clearInterval(traffic);
