@@ -509,10 +509,17 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
         const settings = settingsOf(tenantId);
         const top = await inTenant(tenantId, (tx) => selectTopCommunities(tx, tenantId, options.summaries ?? 20), options.trace);
         for (const [i, c] of top.entries()) {
+          // Summaries spend the tenant's LLM tokens like answers do; used up, the rest stay extractive.
+          if (!tokensLeft(tenantId)) {
+            deps.signal?.({ kind: 'llm_fallback', tenantId, reason: 'quota' });
+            break;
+          }
           options.progress?.(50 + Math.round((i / Math.max(1, top.length)) * 45), `summarising community ${i + 1} of ${top.length}`);
           let summary: string;
           try {
-            summary = (await summarizeCommunity(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace: options.trace }, c.report)).replace(/\s+/g, ' ').trim();
+            const r = await summarizeCommunity(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace: options.trace }, c.report);
+            spend(tenantId, r.completion.promptTokens + r.completion.completionTokens);
+            summary = r.summary.replace(/\s+/g, ' ').trim();
           } catch (err) {
             deps.signal?.({ kind: 'llm_fallback', tenantId, reason: err instanceof Error ? err.name : 'error' });
             break;

@@ -119,6 +119,35 @@ describe(`GraphRAG with LLM providers (${storeName})`, () => {
     assert.match(g.answer, /Payments flow from the gateway/);
   });
 
+  test("community summaries spend the tenant's LLM tokens: over the daily quota, the rest stay extractive", async () => {
+    // A table (no prose, so ingest asks no LLM) with two unrelated services: two communities.
+    const TABLE = '| Name | Type | Owner |\n|------|------|-------|\n| Search API | service | Search Team |\n| Billing Service | service | Billing Team |\n';
+    assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'initech', displayName: 'Initech', homeRegion: 'eu-west', quotas: { llmTokensPerDay: 1 } } })).statusCode, 201);
+    await t.app.directory.resync();
+    const waitJob = async (jobId: string): Promise<{ state: string; result: { summarized: number } }> => {
+      for (let i = 0; i < 400; i++) {
+        const job = (await t.call('GET', `/v1/tenants/initech/jobs/${jobId}`)).json<{ state: string; result: { summarized: number } }>();
+        if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'poisoned') return job;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail('the job did not finish');
+    };
+    const before = home.count;
+    const ingest = await t.call('POST', '/v1/tenants/initech/documents', { body: { name: 'services.md', content: TABLE } });
+    assert.equal(ingest.statusCode, 202, ingest.body);
+    assert.equal((await waitJob(ingest.json<{ job: { jobId: string } }>().job.jobId)).state, 'succeeded');
+    assert.equal(home.count, before, 'a table is extracted without the LLM');
+    const communities = (await t.call('GET', '/v1/tenants/initech/graph/communities')).json<{ items: unknown[] }>();
+    assert.ok(communities.items.length >= 2, `two communities to summarise: ${communities.items.length}`);
+
+    const build = await t.call('POST', '/v1/tenants/initech/graph/build', { body: {} });
+    const job = await waitJob(build.json<{ jobId: string }>().jobId);
+    assert.equal(job.state, 'succeeded');
+    // 0 of 1 token used: the first summary is asked for; its 150 tokens use the day up.
+    assert.equal(job.result.summarized, 1);
+    assert.equal(home.requests.slice(before).filter((r) => isSummaryPrompt(r.body.messages)).length, 1, 'no summary asked for once the tokens are spent');
+  });
+
   test('the extractive mode can be asked for explicitly', async () => {
     const before = home.count;
     const a = (await t.call('POST', '/v1/tenants/acme/query', { body: { question: 'Who runs the Quantum Ledger?', llm: 'off' } })).json<{ llmUsed: boolean }>();

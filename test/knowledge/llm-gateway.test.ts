@@ -396,8 +396,9 @@ describe('LLM tasks', () => {
   test('summarizeCommunity returns the trimmed summary of a delimited report', async (t) => {
     const a = await fake(t, { kind: 'ok', reply: '<think>hmm</think>\n  The payments group runs the Gateway and the Ledger.  ' });
     const gw = gatewayOf([provider('a', a)]);
-    const summary = await summarizeCommunity(gw, EU, '# Payments\nPayments Gateway writes_to Ledger.');
+    const { summary, completion } = await summarizeCommunity(gw, EU, '# Payments\nPayments Gateway writes_to Ledger.');
     assert.equal(summary, 'The payments group runs the Gateway and the Ledger.');
+    assert.ok(completion.promptTokens > 0 && completion.completionTokens > 0, 'the tokens are reported for the quota');
     const user = a.requests[0]?.body.messages[1]?.content ?? '';
     assert.match(user, /^<<<REPORT [0-9a-f]{12}>>>\n# Payments\nPayments Gateway writes_to Ledger\.\n<<<END REPORT [0-9a-f]{12}>>>$/);
   });
