@@ -51,8 +51,12 @@ export interface Database {
    * bypass row-level security). Never for request paths.
    */
   asOwner<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T>;
-  /** Subscribes to a NOTIFY channel; resolves to an unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to a NOTIFY channel; resolves to an unsubscribe function. A subscription whose
+   * connection drops reconnects by itself and then calls `onReconnect`: notifications sent
+   * while it was down are lost, so the subscriber resynchronises there.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   /** A cheap round trip, for readiness. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -198,7 +198,8 @@ class WorkerRuntime implements Worker {
     this.started = true;
     if (this.options.listen !== false) {
       try {
-        this.unlisten = await this.deps.db.listen(JOBS_CHANNEL, () => this.kick());
+        // A reconnected LISTEN may have missed wake-ups: claim at once.
+        this.unlisten = await this.deps.db.listen(JOBS_CHANNEL, () => this.kick(), () => this.kick());
       } catch (err) {
         this.log.warn({ err, workerId: this.id }, 'LISTEN failed; falling back to polling');
       }

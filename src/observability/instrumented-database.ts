@@ -52,7 +52,7 @@ export function instrumentDatabase(db: Database, metrics: IrisMetrics, tracing: 
       });
     },
     asOwner: (fn) => db.asOwner(fn),
-    listen: (channel, onPayload) => db.listen(channel, onPayload),
+    listen: (channel, onPayload, onReconnect) => db.listen(channel, onPayload, onReconnect),
     ping: () => db.ping(),
     close: () => db.close(),
   };

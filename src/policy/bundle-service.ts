@@ -200,7 +200,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
           if (change.tenantId !== PLATFORM) overlayOwners.add(change.tenantId);
           void reload(change.tenantId);
         }
-      });
+      }, () => void reloadAll().catch(() => undefined)); // activations missed while the LISTEN connection was down
       try {
         const history = await db.transaction(platformScope, (tx) => selectActivations(tx));
         for (const h of history) if (h.tenantId !== PLATFORM) overlayOwners.add(h.tenantId);

@@ -25,7 +25,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
   // NOTE: an idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
   await pool.query('select 1');
-  const listeners = new Set<pg.Client>();
+  const subscriptions = new Set<Subscription>();
 
   return {
     dialect: 'postgres',
@@ -56,27 +56,104 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
         client.release();
       }
     },
-    async listen(channel, onPayload) {
-      const client = new pg.Client({ connectionString: url });
-      client.on('error', () => undefined);
-      await client.connect();
-      client.on('notification', (msg) => {
-        if (msg.channel === channel) onPayload(msg.payload ?? '');
-      });
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
-      listeners.add(client);
+    async listen(channel, onPayload, onReconnect) {
+      const subscription = new Subscription(url, channel, onPayload, onReconnect);
+      await subscription.connect();
+      subscriptions.add(subscription);
       return async () => {
-        listeners.delete(client);
-        await client.end().catch(() => undefined);
+        subscriptions.delete(subscription);
+        await subscription.close();
       };
     },
     async ping() {
       await pool.query('select 1');
     },
     async close() {
-      await Promise.all([...listeners].map((c) => c.end().catch(() => undefined)));
-      listeners.clear();
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      subscriptions.clear();
       await pool.end();
     },
   };
+}
+
+/** First and longest wait between reconnection attempts of a LISTEN connection. */
+const RECONNECT_FIRST_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+
+/**
+ * One LISTEN on its own connection. When the connection drops (server restart, a terminated
+ * backend, a network cut) it reconnects with capped exponential backoff, listens again and
+ * calls `onReconnect` so the subscriber can catch up on what it missed.
+ */
+class Subscription {
+  private client: pg.Client | undefined;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  private delayMs = RECONNECT_FIRST_MS;
+
+  constructor(
+    private readonly url: string,
+    private readonly channel: string,
+    private readonly onPayload: (payload: string) => void,
+    private readonly onReconnect: (() => void) | undefined,
+  ) {}
+
+  /** Connects and listens; the first attempt's failure is the caller's. */
+  async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    let lost = false;
+    const onLost = (): void => {
+      if (lost) return;
+      lost = true;
+      if (this.client === client) this.client = undefined;
+      void client.end().catch(() => undefined);
+      this.scheduleReconnect();
+    };
+    client.on('error', onLost);
+    client.on('end', onLost);
+    client.on('notification', (msg) => {
+      if (msg.channel === this.channel) this.onPayload(msg.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`listen ${pg.escapeIdentifier(this.channel)}`);
+    } catch (err) {
+      lost = true;
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.closed) {
+      lost = true;
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.delayMs = RECONNECT_FIRST_MS;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retry !== undefined) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.connect().then(
+        () => {
+          if (!this.closed) this.onReconnect?.();
+        },
+        () => {
+          this.delayMs = Math.min(this.delayMs * 2, RECONNECT_MAX_MS);
+          this.scheduleReconnect();
+        },
+      );
+    }, this.delayMs);
+    this.retry.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry !== undefined) clearTimeout(this.retry);
+    this.retry = undefined;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
 }

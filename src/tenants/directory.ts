@@ -77,7 +77,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
           return;
         }
         directory.apply(change).catch(() => undefined);
-      });
+      }, () => void directory.resync().catch(() => undefined)); // missed changes while the LISTEN connection was down
       await loadAll();
       timer = setInterval(() => void directory.resync().catch(() => undefined), deps.resyncMs ?? 60_000);
       timer.unref();

@@ -75,7 +75,7 @@ function faultyStore(db: Database, tenant: string): { db: Database; fail(on: boo
       dialect: db.dialect,
       transaction: async (scope, fn) => (failing && scope.kind === 'tenant' && scope.tenantId === tenant ? refuse() : db.transaction(scope, fn)),
       asOwner: (fn) => db.asOwner(fn),
-      listen: (c, f) => db.listen(c, f),
+      listen: (c, f, r) => db.listen(c, f, r),
       ping: () => db.ping(),
       close: () => db.close(),
     },

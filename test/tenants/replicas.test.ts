@@ -3,6 +3,7 @@
 // listener connections; on PGlite: two servers sharing the one embedded database).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { openPostgresDatabase } from '../../src/store/index.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
@@ -50,5 +51,31 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
     assert.equal((await b.call('PATCH', '/v1/tenants/rep-one', { body: { status: 'suspended' } })).statusCode, 200);
     await eventually(async () => (await a.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 403);
     assert.equal(a.app.directory.tenant('rep-one')?.status, 'suspended');
+  });
+
+  test('a LISTEN connection that drops reconnects, and a change made while it was down still arrives', { skip: storeName === 'pglite' ? 'PGlite notifies in process: no connection to lose' : false }, async () => {
+    const token = await a.keyFor('rep-one', 'analyst');
+    assert.equal((await b.call('PATCH', '/v1/tenants/rep-one', { body: { status: 'active' } })).statusCode, 200);
+    await eventually(async () => (await a.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
+    // Cut every LISTEN connection of the database (both replicas'), then change a key on A at once.
+    const admin = new pg.Client({ connectionString: shared.url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query<{ cut: boolean }>("select pg_terminate_backend(pid) as cut from pg_stat_activity where datname = current_database() and query ilike 'listen %' and pid <> pg_backend_pid()");
+      assert.ok(rows.length >= 2 && rows.every((r) => r.cut), `LISTEN connections cut: ${rows.length}`);
+    } finally {
+      await admin.end();
+    }
+    const keyId = token.split('_')[1] as string;
+    assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${keyId}`)).statusCode, 200);
+    // Without a reconnect B would only learn of it at its next full resync (60 s).
+    const revoked = await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401, 10_000);
+    assert.ok(revoked < 10_000);
+    // And the new connection carries notifications again.
+    const token2 = await a.keyFor('rep-one', 'analyst');
+    await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token: token2 })).statusCode === 200);
+    const key2 = token2.split('_')[1] as string;
+    assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${key2}`)).statusCode, 200);
+    await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token: token2 })).statusCode === 401);
   });
 });
