@@ -294,7 +294,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       knowledge,
       llm,
       async startWorker(opts = {}) {
-        const worker = makeWorker({ db, registry: jobKinds, onStateChange: onJobStateChange, tracer: telemetry.jobs }, { concurrency: opts.concurrency ?? 4 });
+        const worker = makeWorker({ db, registry: jobKinds, onStateChange: onJobStateChange, tracer: telemetry.jobs, logger: server.log }, { concurrency: opts.concurrency ?? 4 });
         await worker.start();
         workers.push(worker);
         return worker;

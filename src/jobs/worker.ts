@@ -23,6 +23,7 @@ export interface JobLogger {
 }
 
 const silentLogger: JobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 /** What a job attempt's span needs to know (observability implements the tracer). */
 export interface JobSpanInfo {
@@ -129,6 +130,8 @@ interface InFlight {
   state: EntryState;
   progress: { percent: number; message: string | null } | null;
   progressDirty: boolean;
+  /** The attempt's span ids, for its log lines (unset when not traced). */
+  spanIds?: { readonly traceId: string; readonly spanId: string };
 }
 
 function delay(ms: number): Promise<void> {
@@ -201,7 +204,7 @@ class WorkerRuntime implements Worker {
         // A reconnected LISTEN may have missed wake-ups: claim at once.
         this.unlisten = await this.deps.db.listen(JOBS_CHANNEL, () => this.kick(), () => this.kick());
       } catch (err) {
-        this.log.warn({ err, workerId: this.id }, 'LISTEN failed; falling back to polling');
+        this.log.warn({ ...this.workerFields(), err }, 'LISTEN failed; falling back to polling');
       }
     }
     this.every(this.timers, this.options.pollIntervalMs ?? 2000, 'poll', async () => this.kick());
@@ -212,7 +215,7 @@ class WorkerRuntime implements Worker {
     if (this.deps.db.dialect === 'pglite' && maintenanceMs > 0) this.every(this.timers, maintenanceMs, 'maintenance', () => this.maintain());
     this.every(this.lateTimers, this.heartbeatMs, 'heartbeat', () => this.heartbeat());
     this.every(this.lateTimers, this.options.progressIntervalMs ?? 500, 'progress', () => this.flushProgress());
-    await this.sweep().catch((err: unknown) => this.log.warn({ err, workerId: this.id }, 'initial sweep failed'));
+    await this.sweep().catch((err: unknown) => this.log.warn({ ...this.workerFields(), err }, 'initial sweep failed'));
     this.kick();
   }
 
@@ -233,7 +236,7 @@ class WorkerRuntime implements Worker {
         released = (await this.leases.release(this.id, rest.map((e) => e.job))).length;
         this.counters.released += released;
       } catch (err) {
-        this.log.error({ err, workerId: this.id }, 'releasing in-flight jobs failed; their leases will expire and the sweep will requeue them');
+        this.log.error({ ...this.workerFields(), err }, 'releasing in-flight jobs failed; their leases will expire and the sweep will requeue them');
       }
     }
     while (this.pending.length > 0 || this.flushing !== null || this.flushTimer !== undefined) await this.waitChange(1000);
@@ -290,7 +293,7 @@ class WorkerRuntime implements Worker {
   private async launchClaimed(jobs: readonly Job[]): Promise<void> {
     this.counters.claimed += jobs.length;
     if (this.stopping) {
-      await this.leases.release(this.id, jobs).catch((err: unknown) => this.log.error({ err }, 'releasing claimed jobs failed'));
+      await this.leases.release(this.id, jobs).catch((err: unknown) => this.log.error({ ...this.workerFields(), err }, 'releasing claimed jobs failed'));
       return;
     }
     for (const job of jobs) this.launch(job);
@@ -305,7 +308,7 @@ class WorkerRuntime implements Worker {
       try {
         jobs = await this.leases.claim(this.claimRequest(Math.min(free, this.maxBatch)));
       } catch (err) {
-        this.log.error({ err, workerId: this.id }, 'claiming jobs failed');
+        this.log.error({ ...this.workerFields(), err }, 'claiming jobs failed');
         return;
       }
       await this.launchClaimed(jobs);
@@ -342,7 +345,8 @@ class WorkerRuntime implements Worker {
       const info = describeFailure(err, job.attempts, new Date());
       const decision = decideAfterFailure(job.attempts, job.maxAttempts, info.retryable, kind?.backoff ?? defaultBackoff, this.random);
       settlement = decision.to === 'queued' ? { job, to: 'queued', delayMs: decision.delayMs, error: info } : { job, to: decision.to, error: info };
-      if (decision.to !== 'queued') this.log.warn({ workerId: this.id, tenantId: job.tenantId, jobId: job.jobId, error: info }, `job ${decision.to}`);
+      if (decision.to !== 'queued') this.log.warn({ ...this.jobFields(entry), error: info }, `job ${decision.to}`);
+      else this.log.info({ ...this.jobFields(entry), error: info, retry_in_ms: decision.delayMs }, 'job attempt failed; retrying');
     }
     if (entry.state === 'abandoned') return;
     // NOTE: the slot frees now, not when the outcome is written: the next claim overlaps the
@@ -352,6 +356,28 @@ class WorkerRuntime implements Worker {
     this.pending.push(settlement);
     this.scheduleFlush();
     this.kick();
+  }
+
+  // Log lines carry the four correlation fields of every Iris line (tenant_id, request_id,
+  // trace_id, span_id): a job's are its tenant, the request that enqueued it and the attempt's
+  // span (the request's trace when the attempt has none); the worker's own lines have none.
+  private workerFields(): Record<string, unknown> {
+    return { tenant_id: null, request_id: null, trace_id: null, span_id: null, worker_id: this.id };
+  }
+
+  private jobFields(entry: InFlight): Record<string, unknown> {
+    const { job } = entry;
+    const caller = TRACEPARENT.exec(job.traceContext?.traceparent ?? '');
+    return {
+      tenant_id: job.tenantId,
+      request_id: job.requestId,
+      trace_id: entry.spanIds?.traceId ?? caller?.[1] ?? null,
+      span_id: entry.spanIds?.spanId ?? caller?.[2] ?? null,
+      job_id: job.jobId,
+      job_kind: job.kind,
+      attempt: job.attempts,
+      worker_id: this.id,
+    };
   }
 
   private async runHandler(entry: InFlight, kind: RegisteredJobKind): Promise<unknown> {
@@ -378,6 +404,10 @@ class WorkerRuntime implements Worker {
       trace,
     });
     const attempt = (trace: TraceParent): Promise<unknown> => {
+      if (trace !== undefined) {
+        const sc = trace.spanContext();
+        entry.spanIds = { traceId: sc.traceId, spanId: sc.spanId };
+      }
       const work = Promise.resolve().then(() => kind.definition.handler(job.payload, contextOf(trace)));
       // NOTE: a handler that ignores its signal may settle after the race is decided.
       void work.catch(() => undefined);
@@ -468,8 +498,8 @@ class WorkerRuntime implements Worker {
             await this.launchClaimed(claimed);
             break;
           } catch (err) {
-            this.log.error({ err, workerId: this.id, jobs: batch.length }, 'settling jobs failed; retrying');
-            if (attempt === 4) this.log.error({ workerId: this.id }, 'giving up settling; the leases will expire and the sweep will requeue the jobs');
+            this.log.error({ ...this.workerFields(), err, jobs: batch.length }, 'settling jobs failed; retrying');
+            if (attempt === 4) this.log.error(this.workerFields(), 'giving up settling; the leases will expire and the sweep will requeue the jobs');
             else await delay(100 * 2 ** attempt);
           }
         }
@@ -523,7 +553,7 @@ class WorkerRuntime implements Worker {
       const e = this.inflight.get(jobKey(k));
       // A settling entry's outcome is already on its way; its settle reports it stale if so.
       if (e !== undefined && e.job.attempts === k.attempts && e.state === 'running') {
-        this.log.warn({ workerId: this.id, tenantId: k.tenantId, jobId: k.jobId }, 'job taken from this worker (cancelled or lease lost); aborting its handler');
+        this.log.warn(this.jobFields(e), 'job taken from this worker (cancelled or lease lost); aborting its handler');
         this.abandon(e, new JobLeaseLostError(), true);
       }
     }
@@ -543,7 +573,7 @@ class WorkerRuntime implements Worker {
     const swept = await this.leases.sweep();
     if (swept.length === 0) return;
     this.counters.swept += swept.length;
-    this.log.warn({ workerId: this.id, jobs: swept.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId, state: j.state })) }, 'returned jobs with expired leases');
+    this.log.warn({ ...this.workerFields(), jobs: swept.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId, state: j.state })) }, 'returned jobs with expired leases');
     this.kick();
   }
 
@@ -562,7 +592,7 @@ class WorkerRuntime implements Worker {
       if (busy) return;
       busy = true;
       void fn()
-        .catch((err: unknown) => this.log.error({ err, workerId: this.id }, `worker ${name} failed`))
+        .catch((err: unknown) => this.log.error({ ...this.workerFields(), err }, `worker ${name} failed`))
         .finally(() => {
           busy = false;
         });

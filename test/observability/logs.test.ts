@@ -2,6 +2,8 @@
 // bearer token or secret ever reaches a line, whatever route or failure produced it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Type } from '@sinclair/typebox';
+import { defineJobKind, NonRetryableJobError } from '../../src/jobs/index.js';
 import { storeName } from '../support/test-database.js';
 import { ADMIN_TOKEN, startObservedApp, type ObservedApp } from './support/observed-app.js';
 
@@ -60,6 +62,42 @@ describe(`logs (${storeName})`, () => {
     for (const s of secrets) assert.ok(!all.includes(s), `a secret leaked into the logs: ${s.slice(0, 12)}…`);
     assert.ok(!/Bearer\s+iris_/.test(all));
     assert.ok(all.includes('[redacted]'), 'the careless line was censored, not dropped');
+  });
+
+  test("a job's lines carry its tenant, the request that enqueued it and the attempt's span", async () => {
+    o.app.jobKinds.register(
+      defineJobKind({
+        kind: 'logtest.broken',
+        description: 'Fails for good, for the log tests.',
+        payload: Type.Object({}, { additionalProperties: false }),
+        async handler() {
+          throw new NonRetryableJobError('the input is unusable');
+        },
+        timeoutMs: 10_000,
+      }),
+    );
+    const token = await o.tenantWithKey('initech');
+    const res = await o.call('POST', '/v1/tenants/initech/jobs', { token, body: { kind: 'logtest.broken' }, headers: { 'x-request-id': 'req-enqueue-1' } });
+    assert.equal(res.statusCode, 202, res.body);
+    const jobId = res.json<{ jobId: string }>().jobId;
+    const worker = await o.app.startWorker({ concurrency: 1 });
+    let line: Record<string, unknown> | undefined;
+    try {
+      for (let i = 0; i < 200 && line === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        line = o.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'job failed' && l.job_id === jobId);
+      }
+    } finally {
+      await worker.stop();
+    }
+    assert.ok(line, 'the failure is logged');
+    assert.equal(line.tenant_id, 'initech');
+    assert.equal(line.request_id, 'req-enqueue-1');
+    assert.equal(line.level, 'warn');
+    const span = o.spans.getFinishedSpans().find((x) => x.name === 'job logtest.broken' && x.attributes['iris.job.id'] === jobId);
+    assert.ok(span, 'the attempt has a span');
+    assert.equal(line.trace_id, span.spanContext().traceId);
+    assert.equal(line.span_id, span.spanContext().spanId);
   });
 
   test('every line is JSON with the four correlation fields', () => {
