@@ -1,7 +1,9 @@
 // bench:metrics — what telemetry costs. Tenant reads per second through the full Iris stack
 // (PGlite): two server children of the same code, one with telemetry on (metrics with
-// exemplars, spans at IRIS_TRACE_SAMPLE_RATIO, default 1; access logs off as in the API bench)
-// and one with IRIS_TELEMETRY=false, both up for the whole run, loaded in interleaved rounds;
+// exemplars, spans at IRIS_TRACE_SAMPLE_RATIO, default 1, and at most IRIS_TRACE_MAX_PER_SECOND
+// new traces a second, default 100 as in the product, exported over OTLP/HTTP to a sink
+// here unless `--no-export`; access logs off as in the API bench) and one with
+// IRIS_TELEMETRY=false, both up for the whole run, loaded in interleaved rounds;
 // medians, spreads, and each server's CPU per request (from /proc, steadier than requests/s on
 // a shared machine). Then the /metrics render time with 1,000 tenants' traffic in the registry
 // and the longest event-loop block it causes.
@@ -10,6 +12,8 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +31,12 @@ const TOKEN = 'bench-bootstrap-token-0123456789abcdef';
 /** The server child: Iris on PGlite with one tenant and key; prints {port, token}. */
 async function serve(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'iris-mbench-'));
-  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_TELEMETRY: process.env.BENCH_TELEMETRY ?? 'true', IRIS_TRACE_SAMPLE_RATIO: process.env.IRIS_TRACE_SAMPLE_RATIO ?? '1' });
+  const otlp = process.env.BENCH_OTLP_ENDPOINT;
+  const config = loadConfig({
+    IRIS_BOOTSTRAP_TOKEN: TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_TELEMETRY: process.env.BENCH_TELEMETRY ?? 'true', IRIS_TRACE_SAMPLE_RATIO: process.env.IRIS_TRACE_SAMPLE_RATIO ?? '1',
+    ...(otlp === undefined ? {} : { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp }),
+    ...(process.env.IRIS_TRACE_MAX_PER_SECOND === undefined ? {} : { IRIS_TRACE_MAX_PER_SECOND: process.env.IRIS_TRACE_MAX_PER_SECOND }),
+  });
   const app = await createApp(config);
   const ctx = app.systemContext();
   // NOTE: quotas far above what one machine serves, so admission never rejects the load.
@@ -52,8 +61,9 @@ interface Server {
 }
 
 /** Starts a server child (same code; only IRIS_TELEMETRY differs) and waits for its port. */
-async function startServer(telemetry: boolean): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { env: { ...process.env, BENCH_TELEMETRY: String(telemetry) }, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServer(telemetry: boolean, otlpEndpoint?: string): Promise<Server> {
+  const env = { ...process.env, BENCH_TELEMETRY: String(telemetry), ...(otlpEndpoint === undefined ? {} : { BENCH_OTLP_ENDPOINT: otlpEndpoint }) };
+  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [line] = (await once(rl, 'line')) as [string];
   rl.close();
@@ -129,6 +139,22 @@ async function scrapeAt1000(): Promise<{ ms: number; series: number; blockMs: nu
   return { ms: median(runs), series, blockMs: median(blocks) };
 }
 
+/** A loopback OTLP/HTTP receiver that reads every post and answers 200 (the instrumented server's collector). */
+async function startOtlpSink(): Promise<{ url: string; posts(): number; bytes(): number; close(): Promise<void> }> {
+  let posts = 0;
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (c: Buffer) => void (bytes += c.length));
+    req.on('end', () => {
+      posts++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/v1/traces`, posts: () => posts, bytes: () => bytes, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
 const median = (xs: readonly number[]): number => {
   const v = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(v.length / 2);
@@ -140,7 +166,10 @@ async function main(): Promise<void> {
   // Both servers run side by side for the whole run; each round loads one and then the other
   // (order alternating), so both see the same neighbours. A round's ratio compares two runs
   // seconds apart; the reported ratio is the median of the rounds' ratios.
-  const servers = { on: await startServer(true), off: await startServer(false) };
+  // The instrumented server exports its spans over OTLP/HTTP, as in production, to a sink here
+  // that reads and discards them (`--no-export`: spans are made and dropped).
+  const sink = process.argv.includes('--no-export') ? undefined : await startOtlpSink();
+  const servers = { on: await startServer(true, sink?.url), off: await startServer(false) };
   const rounds: { on: { rps: number; cpuUs: number }; off: { rps: number; cpuUs: number } }[] = [];
   try {
     for (const s of [servers.on, servers.off, servers.off, servers.on]) await load(s, 3); // warm-up (JIT, caches)
@@ -153,6 +182,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all([stopServer(servers.on), stopServer(servers.off)]);
+    await sink?.close();
   }
   const inst = median(rounds.map((r) => r.on.rps));
   const bare = median(rounds.map((r) => r.off.rps));
@@ -162,8 +192,10 @@ async function main(): Promise<void> {
   const cpuOff = median(rounds.map((r) => r.off.cpuUs));
   const scrape = await scrapeAt1000();
   process.stdout.write(`\nmedians over ${ROUNDS} interleaved rounds of ${SECONDS}s, ${CONNECTIONS} connections, GET /v1/tenants/acme on PGlite, both servers up throughout\n`);
-  process.stdout.write(`  instrumented (metrics + exemplars + spans, trace sample ratio ${process.env.IRIS_TRACE_SAMPLE_RATIO ?? '1'}) ${inst.toFixed(0)} req/s (${spread(rounds.map((r) => r.on.rps))}); bare (IRIS_TELEMETRY=false) ${bare.toFixed(0)} req/s (${spread(rounds.map((r) => r.off.rps))})\n`);
+  process.stdout.write(`  instrumented (metrics + exemplars + spans, trace sample ratio ${process.env.IRIS_TRACE_SAMPLE_RATIO ?? '1'}, at most ${process.env.IRIS_TRACE_MAX_PER_SECOND ?? '100'} new traces/s, 0 = no limit) ${inst.toFixed(0)} req/s (${spread(rounds.map((r) => r.on.rps))}); bare (IRIS_TELEMETRY=false) ${bare.toFixed(0)} req/s (${spread(rounds.map((r) => r.off.rps))})\n`);
   process.stdout.write(`  ratio per round ${spread(ratios, 3)}, median ${ratio.toFixed(3)} (ratio of medians ${(inst / bare).toFixed(3)})\n`);
+  if (sink) process.stdout.write(`  spans exported over OTLP/HTTP by the instrumented server: ${sink.posts()} posts, ${(sink.bytes() / 1e6).toFixed(1)} MB\n`);
+  else process.stdout.write('  spans not exported (--no-export)\n');
   process.stdout.write(`  server CPU per request: instrumented ${cpuOn.toFixed(0)} us, bare ${cpuOff.toFixed(0)} us, cost ${((cpuOn / cpuOff - 1) * 100).toFixed(1)}% (CPU does not count neighbours' load)\n`);
   process.stdout.write(`  /metrics at 1,000 tenants: ${scrape.series} latency lines, median render ${scrape.ms.toFixed(1)} ms, longest event-loop block ${scrape.blockMs.toFixed(1)} ms\n`);
   process.stdout.write(`RESULT metrics instrumented_rps=${inst.toFixed(0)} bare_rps=${bare.toFixed(0)} ratio=${ratio.toFixed(3)} scrape_ms_1000_tenants=${scrape.ms.toFixed(1)}\n`);

@@ -24,6 +24,8 @@ export interface IrisConfig {
   readonly poolSize: number;
   /** Telemetry (issue 6): OTLP/HTTP traces endpoint (…/v1/traces); undefined exports nothing. */
   readonly otlpTracesEndpoint: string | undefined;
+  /** OTLP/HTTP encoding: protobuf (the OTLP default) or JSON. */
+  readonly otlpProtocol: 'http/protobuf' | 'http/json';
   readonly serviceName: string;
   /** Release colour of this deployment (blue/green), a label on every metric. */
   readonly releaseColor: string;
@@ -33,6 +35,8 @@ export interface IrisConfig {
   readonly telemetryEnabled: boolean;
   /** Share of new traces recorded (parent-based: a caller's sampled flag is followed), 0..1. */
   readonly traceSampleRatio: number;
+  /** Most new traces recorded per second by this replica, over the ratio (0: no limit). */
+  readonly traceMaxPerSecond: number;
   /** Redis for rate limits shared by all replicas (IRIS_REDIS_URL or REDIS_URL); undefined: in memory. */
   readonly redisUrl: string | undefined;
   /** Prefix of every rate-limit key in Redis (replicas sharing limits share it). */
@@ -91,6 +95,13 @@ function otlpEndpoint(env: Env): string | undefined {
   const url = specific || (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
   if (url !== undefined && !/^https?:\/\//.test(url)) throw new ConfigError(`The OTLP endpoint must be an http(s) URL, got '${url}'.`);
   return url;
+}
+
+/** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (else OTEL_EXPORTER_OTLP_PROTOCOL): http/protobuf (default) or http/json. */
+function otlpProtocol(env: Env): 'http/protobuf' | 'http/json' {
+  const raw = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
+  if (raw !== 'http/protobuf' && raw !== 'http/json') throw new ConfigError(`The OTLP protocol must be http/protobuf or http/json (gRPC is not supported), got '${raw}'.`);
+  return raw;
 }
 
 function fraction(env: Env, name: string, fallback: number): number {
@@ -168,11 +179,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     applyMigrationsOnStart: bool(env, 'IRIS_MIGRATE_ON_START', true),
     poolSize: int(env, 'IRIS_DB_POOL_SIZE', 10, 1, 200),
     otlpTracesEndpoint: otlpEndpoint(env),
+    otlpProtocol: otlpProtocol(env),
     serviceName: env.OTEL_SERVICE_NAME || 'iris',
     releaseColor: env.IRIS_RELEASE_COLOR || 'blue',
     metricsTopTenants: int(env, 'IRIS_METRICS_TOP_TENANTS', 20, 0, 500),
     telemetryEnabled: bool(env, 'IRIS_TELEMETRY', true),
     traceSampleRatio: fraction(env, 'IRIS_TRACE_SAMPLE_RATIO', 1),
+    traceMaxPerSecond: int(env, 'IRIS_TRACE_MAX_PER_SECOND', 100, 0, 1_000_000),
     redisUrl: redisUrl(env),
     redisKeyPrefix: env.IRIS_REDIS_PREFIX || 'iris:rl:',
     policySigningKeyPem: env.IRIS_POLICY_SIGNING_KEY === '' ? undefined : env.IRIS_POLICY_SIGNING_KEY,

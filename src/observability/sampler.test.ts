@@ -1,5 +1,6 @@
 // LinkAwareSampler: a valid parent's sampled flag decides (local or remote, as OpenTelemetry's
-// ParentBasedSampler); a root linking to a sampled span is sampled; other roots go by ratio.
+// ParentBasedSampler); a root linking to a sampled span is sampled; other roots go by ratio,
+// at most N a second.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
@@ -32,6 +33,21 @@ describe('LinkAwareSampler', () => {
     const s = new LinkAwareSampler(0);
     assert.equal(decide(s, undefined, [{ context: ctxOf(TraceFlags.NONE, true) }, { context: ctxOf(TraceFlags.SAMPLED, true) }]), SamplingDecision.RECORD_AND_SAMPLED);
     assert.equal(decide(s, undefined, [{ context: ctxOf(TraceFlags.NONE, true) }]), SamplingDecision.NOT_RECORD);
+  });
+
+  test('at most N new traces a second: a burst gets N, the budget refills with time; parents and links are not limited', () => {
+    let now = 0;
+    const s = new LinkAwareSampler(1, 5, () => now);
+    const burst = Array.from({ length: 20 }, () => decide(s));
+    assert.equal(burst.filter((d) => d === SamplingDecision.RECORD_AND_SAMPLED).length, 5);
+    assert.equal(decide(s, ctxOf(TraceFlags.SAMPLED, true)), SamplingDecision.RECORD_AND_SAMPLED, 'a sampled caller is followed over the limit');
+    assert.equal(decide(s, undefined, [{ context: ctxOf(TraceFlags.SAMPLED, false) }]), SamplingDecision.RECORD_AND_SAMPLED, 'a job of a sampled request too');
+    now += 400; // two tokens' worth
+    assert.deepEqual([decide(s), decide(s), decide(s)], [SamplingDecision.RECORD_AND_SAMPLED, SamplingDecision.RECORD_AND_SAMPLED, SamplingDecision.NOT_RECORD]);
+    now += 60_000; // idle: the budget caps at one second's worth
+    assert.equal(Array.from({ length: 20 }, () => decide(s)).filter((d) => d === SamplingDecision.RECORD_AND_SAMPLED).length, 5);
+    const unlimited = new LinkAwareSampler(1, 0, () => now);
+    assert.ok(Array.from({ length: 1000 }, () => decide(unlimited)).every((d) => d === SamplingDecision.RECORD_AND_SAMPLED));
   });
 
   test('roots go by the ratio', () => {

@@ -105,7 +105,7 @@ export function makeTelemetry(config: IrisConfig, deps: TelemetryDeps): Telemetr
   });
   const metrics = makeIrisMetrics({ labeler, color: config.releaseColor, poolMax: config.poolSize });
   const tracing = config.telemetryEnabled
-    ? makeTracing({ serviceName: config.serviceName, serviceVersion: deps.version, otlpEndpoint: config.otlpTracesEndpoint, sampleRatio: config.traceSampleRatio, spanProcessors: deps.spanProcessors ?? [] })
+    ? makeTracing({ serviceName: config.serviceName, serviceVersion: deps.version, otlpEndpoint: config.otlpTracesEndpoint, otlpProtocol: config.otlpProtocol, sampleRatio: config.traceSampleRatio, maxPerSecond: config.traceMaxPerSecond, spanProcessors: deps.spanProcessors ?? [] })
     : undefined;
   // LLM spans: usage reported through signals.llmCall lands only on a span llmSpan made.
   const llmSpans = new WeakSet<Span>();

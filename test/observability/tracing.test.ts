@@ -51,31 +51,36 @@ describe(`tracing (${storeName})`, () => {
 });
 
 describe('OTLP/HTTP export', () => {
-  test('spans are posted to the configured endpoint', async () => {
-    const received: { url: string; type: string; body: Buffer }[] = [];
-    const collector = createServer((req: IncomingMessage, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({ url: req.url ?? '', type: String(req.headers['content-type']), body: Buffer.concat(chunks) });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  for (const [protocol, contentType] of [['http/protobuf', 'application/x-protobuf'], ['http/json', 'application/json']] as const) {
+    test(`spans are posted to the configured endpoint (${protocol})`, async () => {
+      const received: { url: string; type: string; body: Buffer }[] = [];
+      const collector = createServer((req: IncomingMessage, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          received.push({ url: req.url ?? '', type: String(req.headers['content-type']), body: Buffer.concat(chunks) });
+          res.writeHead(200, { 'content-type': contentType }).end(protocol === 'http/json' ? '{}' : '');
+        });
       });
+      await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+      const port = (collector.address() as AddressInfo).port;
+      const env: Record<string, string> = { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` };
+      if (protocol === 'http/json') env.OTEL_EXPORTER_OTLP_PROTOCOL = protocol;
+      const o = await startObservedApp(env);
+      try {
+        const res = await o.call('GET', '/v1/tenants');
+        const traceId = /^00-([0-9a-f]{32})-/.exec(String(res.headers.traceparent))?.[1] as string;
+        await o.app.telemetry.tracing?.provider.forceFlush();
+        assert.ok(received.length >= 1, 'the collector got a post');
+        assert.equal(received[0]?.url, '/v1/traces');
+        assert.equal(received[0]?.type, contentType);
+        const all = Buffer.concat(received.map((r) => r.body));
+        // OTLP carries ids as raw bytes in protobuf and as hex in JSON.
+        assert.ok(protocol === 'http/json' ? all.includes(traceId) : all.includes(Buffer.from(traceId, 'hex')), 'the trace id was exported');
+      } finally {
+        await o.dispose();
+        await new Promise<void>((r) => collector.close(() => r()));
+      }
     });
-    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
-    const port = (collector.address() as AddressInfo).port;
-    const o = await startObservedApp({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
-    try {
-      const res = await o.call('GET', '/v1/tenants');
-      const traceId = /^00-([0-9a-f]{32})-/.exec(String(res.headers.traceparent))?.[1] as string;
-      await o.app.telemetry.tracing?.provider.forceFlush();
-      assert.ok(received.length >= 1, 'the collector got a post');
-      assert.equal(received[0]?.url, '/v1/traces');
-      const all = Buffer.concat(received.map((r) => r.body));
-      // OTLP/HTTP carries ids as raw bytes (protobuf) or as hex (JSON): accept either.
-      assert.ok(all.includes(Buffer.from(traceId, 'hex')) || all.includes(traceId), 'the trace id was exported');
-    } finally {
-      await o.dispose();
-      await new Promise<void>((r) => collector.close(() => r()));
-    }
-  });
+  }
 });

@@ -38,7 +38,8 @@ export async function startObservedApp(env: Record<string, string> = {}, logLeve
     },
   });
   const spans = new InMemorySpanExporter();
-  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', ...env });
+  // NOTE: no limit on new traces per second: these tests look for the spans of every request.
+  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_TRACE_MAX_PER_SECOND: '0', ...env });
   const app = await createApp(config, { db: testDb.db, logger: { level: logLevel, stream }, spanProcessors: [new SimpleSpanProcessor(spans)] });
   const call: ObservedApp['call'] = injectAs(app, ADMIN_TOKEN);
   return {
