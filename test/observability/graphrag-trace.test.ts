@@ -64,6 +64,8 @@ describe(`GraphRAG traces (${storeName})`, () => {
     assert.equal(chat.attributes[GenAiAttributes.inputTokens], DEFAULT_USAGE.prompt);
     assert.equal(chat.attributes[GenAiAttributes.outputTokens], DEFAULT_USAGE.completion);
     for (const s of [job, ...below]) assert.equal(s.attributes[TENANT_ATTRIBUTE], 'acme', `${s.name} carries the tenant`);
+    const sent = llm.requests.map((r) => r.traceparent);
+    assert.ok(sent.includes(`00-${chat.spanContext().traceId}-${chat.spanContext().spanId}-01`), `the provider was told the call's span: ${sent.join(', ')}`);
   });
 
   test('a query request: its store and LLM spans hang below the request span', async () => {

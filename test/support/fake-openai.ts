@@ -19,6 +19,7 @@ export interface FakeChatBody {
 export interface RecordedRequest {
   readonly body: FakeChatBody;
   readonly authorization: string | undefined;
+  readonly traceparent: string | undefined;
 }
 
 export type FakeReply = string | ((messages: readonly FakeChatMessage[]) => string);
@@ -72,7 +73,7 @@ export async function startFakeOpenAi(opts: { behaviour?: FakeBehaviour } = {}):
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"bad json"}}');
       return;
     }
-    requests.push({ body, authorization: req.headers.authorization });
+    requests.push({ body, authorization: req.headers.authorization, traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined });
     const now = queue.shift() ?? behaviour;
     switch (now.kind) {
       case 'ok':

@@ -177,12 +177,14 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
   });
 
   /** One provider, all attempts: the completion or the error that ended it. */
-  async function callLane(lane: Lane, request: LlmRequest, signal: AbortSignal) {
+  async function callLane(lane: Lane, request: LlmRequest, signal: AbortSignal, span: TraceParent) {
     const { config } = lane;
+    const traceparent = traceparentOf(span);
+    const call = { ...(options.fetch === undefined ? {} : { fetch: options.fetch }), ...(traceparent === undefined ? {} : { traceparent }) };
     return lane.policy.execute(
       ({ signal: attemptSignal }) =>
         lane.timeout
-          .execute(({ signal: s }) => chatCompletion(config, request, { signal: s, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) }), attemptSignal)
+          .execute(({ signal: s }) => chatCompletion(config, request, { ...call, signal: s }), attemptSignal)
           .catch((err: unknown) => {
             // The timeout policy throws TaskCancelledError for its own timer and for the
             // caller's cancellation alike; only the first is the provider's failure.
@@ -200,7 +202,7 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
     const t0 = performance.now();
     const elapsed = (): number => (performance.now() - t0) / 1000;
     try {
-      const reply = await callLane(lane, request, signal);
+      const reply = await callLane(lane, request, signal, span);
       observe?.call({ provider: config.name, outcome: 'ok', seconds: elapsed(), promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, span });
       return {
         text: reply.text, provider: config.name, model: config.model, region: config.region,
@@ -251,6 +253,13 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
       for (const l of listeners.splice(0)) l.dispose();
     },
   };
+}
+
+/** The W3C traceparent naming `span` (the call's own span), or undefined when the call is not traced. */
+function traceparentOf(span: TraceParent): string | undefined {
+  if (span === undefined) return undefined;
+  const sc = span.spanContext();
+  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 1) === 1 ? '01' : '00'}`;
 }
 
 /** Priority first (lower wins), then the cheaper per-token price; ties keep configuration order. */

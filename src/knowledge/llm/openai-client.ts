@@ -66,6 +66,8 @@ export interface ChatCallOptions {
   /** Aborts the call. A `TimeoutError` reason (AbortSignal.timeout) is a timeout; any other reason is rethrown as is. */
   readonly signal?: AbortSignal;
   readonly maxResponseBytes?: number;
+  /** W3C traceparent of the call's span, sent so the provider's side can join the trace. */
+  readonly traceparent?: string;
 }
 
 /** Sends one chat completion request to `provider` and returns the reply text and token usage. */
@@ -73,6 +75,7 @@ export async function chatCompletion(provider: LlmProviderConfig, request: ChatR
   const doFetch = options.fetch ?? fetch;
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (provider.apiKey !== undefined) headers.authorization = `Bearer ${provider.apiKey}`;
+  if (options.traceparent !== undefined) headers.traceparent = options.traceparent;
   const body = JSON.stringify({
     model: provider.model,
     messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
