@@ -3,7 +3,7 @@
 // leases of dead workers, wakes on LISTEN/NOTIFY (polling as the fallback), and shuts down
 // gracefully: in-flight work finishes within a grace period or is released to the queue.
 import type { Database } from '../core/db.js';
-import type { TraceParent } from '../core/trace-parent.js';
+import { TRACEPARENT, type TraceParent } from '../core/trace-parent.js';
 import { newId } from '../core/ids.js';
 import { decideAfterFailure, defaultBackoff } from './backoff.js';
 import { describeFailure, JobLeaseLostError, JobTimeoutError, NonRetryableJobError, WorkerShutdownError } from './errors.js';
@@ -23,7 +23,6 @@ export interface JobLogger {
 }
 
 const silentLogger: JobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 /** What a job attempt's span needs to know (observability implements the tracer). */
 export interface JobSpanInfo {

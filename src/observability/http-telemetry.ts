@@ -11,6 +11,7 @@
 // which also enters the span into an AsyncLocalStorage context on every request: the request
 // span is handed down explicitly instead (core/trace-parent.ts, docs/decisions.md).
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
+import { TRACEPARENT } from '../core/trace-parent.js';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { IrisMetrics } from './iris-metrics.js';
@@ -58,7 +59,6 @@ export interface HttpTelemetry {
   traceContext(req: FastifyRequest): TraceCarrier | Record<string, never>;
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 
 /** Ids for a request that has no span (telemetry off): the caller's trace id, or a new one. */
 function idsWithoutSpan(req: FastifyRequest): { traceId: string; spanId: string } {

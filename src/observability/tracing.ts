@@ -26,7 +26,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { JobSpanInfo } from '../jobs/index.js';
-import type { TraceParent } from '../core/trace-parent.js';
+import { TRACEPARENT, traceparentOf, type TraceParent } from '../core/trace-parent.js';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -159,7 +159,6 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
 /** W3C trace context (traceparent and tracestate) parsing, for carriers with a tracestate. */
 const w3c = new W3CTraceContextPropagator();
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** Parses a W3C traceparent (version 00) into a remote span context; undefined if malformed. */
 export function spanContextOf(traceparent: string | undefined, tracestate?: string): SpanContext | undefined {
@@ -173,7 +172,7 @@ export function spanContextOf(traceparent: string | undefined, tracestate?: stri
 
 /** The traceparent (and tracestate, when set) naming `sc`. */
 export function carrierOf(sc: SpanContext): TraceCarrier {
-  const traceparent = `00-${sc.traceId}-${sc.spanId}-${sc.traceFlags & TraceFlags.SAMPLED ? '01' : '00'}`;
+  const traceparent = traceparentOf(sc);
   const state = sc.traceState?.serialize();
   return state ? { traceparent, tracestate: state } : { traceparent };
 }

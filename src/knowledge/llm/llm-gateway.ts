@@ -22,7 +22,7 @@ import {
   type TimeoutPolicy,
 } from 'cockatiel';
 import { IrisError } from '../../core/errors.js';
-import type { TraceParent } from '../../core/trace-parent.js';
+import { traceparentOf, type TraceParent } from '../../core/trace-parent.js';
 import { chatCompletion, LlmCallError, type ChatMessage, type FetchFn } from './openai-client.js';
 import type { LlmProviderConfig } from './provider-config.js';
 
@@ -179,7 +179,7 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
   /** One provider, all attempts: the completion or the error that ended it. */
   async function callLane(lane: Lane, request: LlmRequest, signal: AbortSignal, span: TraceParent) {
     const { config } = lane;
-    const traceparent = traceparentOf(span);
+    const traceparent = span === undefined ? undefined : traceparentOf(span.spanContext());
     const call = { ...(options.fetch === undefined ? {} : { fetch: options.fetch }), ...(traceparent === undefined ? {} : { traceparent }) };
     return lane.policy.execute(
       ({ signal: attemptSignal }) =>
@@ -253,13 +253,6 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
       for (const l of listeners.splice(0)) l.dispose();
     },
   };
-}
-
-/** The W3C traceparent naming `span` (the call's own span), or undefined when the call is not traced. */
-function traceparentOf(span: TraceParent): string | undefined {
-  if (span === undefined) return undefined;
-  const sc = span.spanContext();
-  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 1) === 1 ? '01' : '00'}`;
 }
 
 /** Priority first (lower wins), then the cheaper per-token price; ties keep configuration order. */
