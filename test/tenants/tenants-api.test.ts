@@ -143,5 +143,13 @@ describe(`tenants API (${storeName})`, () => {
     const spec = (await t.call('GET', '/openapi.json', { token: null })).json();
     assert.equal(spec.openapi, '3.1.0');
     assert.ok(spec.paths['/v1/tenants/{tenantId}']);
+    // Swagger UI and its assets are served by @fastify/static (content-disposition pinned to a
+    // Node 20 line, package.json overrides).
+    const docs = await t.call('GET', '/docs/', { token: null });
+    assert.equal(docs.statusCode, 200, docs.body);
+    assert.match(docs.headers['content-type'] as string, /text\/html/);
+    const css = await t.call('GET', '/docs/static/swagger-ui.css', { token: null });
+    assert.equal(css.statusCode, 200);
+    assert.match(css.body, /swagger-ui/);
   });
 });
