@@ -18,6 +18,7 @@ import { irisLoggerOptions, makeTelemetry, type Telemetry } from './observabilit
 import { authorizeAction } from './core/context.js';
 import { jobPath, jobRoutes, makeJobKindRegistry, NonRetryableJobError, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from './jobs/index.js';
 import { knowledgeJobKinds, knowledgeRoutes, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseLlmProviders, type KnowledgeService, type LlmGateway } from './knowledge/index.js';
+import { makeRetention, type Retention } from './retention.js';
 import { migrate, openDatabase, pendingMigrations, type MigrationResult } from './store/index.js';
 import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Directory, type KeyService, type TenantService } from './tenants/index.js';
 
@@ -49,6 +50,8 @@ export interface App {
   readonly policy: PolicyRuntime;
   readonly bundles: BundleService;
   readonly decisions: DecisionLog;
+  /** Ages out old decision-log and query-log rows (hourly in the background; tests call run()). */
+  readonly retention: Retention;
   readonly telemetry: Telemetry;
   /** The async work executor: job kinds and the tenant-fair queue. */
   readonly jobKinds: JobKindRegistry;
@@ -263,7 +266,17 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       { bodyLimitBytes: config.bodyLimitBytes, logger: irisLoggerOptions(deps.logger ?? false), version: VERSION },
     );
 
-    // Control loops: last-used times of keys, and purging tenants past their grace period.
+    const retention = makeRetention(
+      { db, ledger, clock, context: systemContext, onPruned: (table, rows) => telemetry.signals.retentionPruned(table, rows) },
+      { decisionDays: config.policyDecisionRetentionDays, queryLogDays: config.queryLogRetentionDays },
+    );
+    const retain = async (): Promise<void> => {
+      const r = await retention.run();
+      if (r.policyDecisions + r.queryLog > 0) server.log.info({ policy_decisions: r.policyDecisions, kg_query_log: r.queryLog }, 'retention pruned old rows');
+    };
+
+    // Control loops: last-used times of keys, purging tenants past their grace period, and
+    // retention (first a minute after start, then hourly).
     const flushUsage = async (): Promise<void> => {
       const used = identity.drainUsage();
       if (used.size > 0) await db.transaction(platformScope, (tx) => touchKeys(tx, used));
@@ -272,6 +285,8 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       setInterval(() => void flushUsage().catch(() => undefined), 15_000),
       setInterval(() => void tenants.purgeExpired(systemContext()).catch(() => undefined), 60_000),
       setInterval(() => void knowledge.flushQuestions().catch(() => undefined), 5_000),
+      setTimeout(() => void retain().catch((err: unknown) => server.log.warn({ err }, 'retention run failed')), 60_000),
+      setInterval(() => void retain().catch((err: unknown) => server.log.warn({ err }, 'retention run failed')), 3600_000),
     ];
     for (const l of loops) l.unref();
 
@@ -288,6 +303,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       policy,
       bundles,
       decisions: decisionLog,
+      retention,
       telemetry,
       jobKinds,
       jobs,

@@ -150,6 +150,16 @@ export async function recordQuestions(tx: Queryable, tenantId: string, asked: re
   );
 }
 
+/** Forgets up to `maxRows` questions last asked before `cutoff` (every tenant's in platform scope). */
+export async function pruneQuestions(tx: Queryable, cutoff: Date, maxRows: number): Promise<number> {
+  const { rowCount } = await tx.query(
+    `delete from kg_query_log where ctid = any(array(
+       select ctid from kg_query_log where last_asked_at < $1 order by last_asked_at limit $2))`,
+    [cutoff, maxRows],
+  );
+  return rowCount ?? 0;
+}
+
 /** The most asked questions of the last `days` days. */
 export async function selectFrequentQuestions(tx: Queryable, tenantId: string, limit: number, days = 7): Promise<{ question: string; mode: string; asked: number }[]> {
   const { rows } = await tx.query<{ question: string; mode: string; asked: string | number }>(

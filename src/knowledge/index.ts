@@ -54,7 +54,7 @@ export {
 export { defaultExtractionThreads, makeExtractionPool, type ExtractionPool } from './extraction-pool.js';
 export { knowledgeJobKinds, type EnqueueFollowUp, type KnowledgeJobKind } from './knowledge-jobs.js';
 export { documentPath, knowledgeRoutes, type KnowledgeRoutesDeps } from './knowledge-routes.js';
-export { SOURCE_STATUSES, type CommunityItem, type DocumentSummary, type EntityItem, type RelationItem, type SourceStatus } from './document-store.js';
+export { pruneQuestions, SOURCE_STATUSES, type CommunityItem, type DocumentSummary, type EntityItem, type RelationItem, type SourceStatus } from './document-store.js';
 export { EXPORT_FORMATS, renderGraphMl, type ExportFormat, type GraphExport } from './graph-export.js';
 export * from './llm/index.js';
 export { ANSWER_CACHE_BUDGET_BYTES, makeAnswerCache, normaliseQuestion, type AnswerCache, type AnswerCacheKey } from './answer-cache.js';

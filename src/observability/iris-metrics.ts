@@ -51,6 +51,8 @@ export interface Signals {
   jobFinished(tenantId: string, outcome: JobOutcome): void;
   /** Running jobs / capacity of one worker (0..1). */
   workerUtilization(workerId: string, ratio: number): void;
+  /** Rows a retention run deleted from `table`. */
+  retentionPruned(table: string, rows: number): void;
   /** Sets where queue depth and lag come from (the jobs context, when wired). */
   setQueueSource(source: QueueSource): void;
 }
@@ -129,6 +131,7 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
   const llmBreaker = new Gauge({ name: MetricNames.llmBreakerOpen, help: '1 while the circuit breaker of an LLM provider is open.', labelNames: ['provider'] as const, registers });
   const jobsFinished = new Counter({ name: MetricNames.jobsFinished, help: 'Job attempts finished, by outcome and bounded tenant.', labelNames: [...TENANT, 'outcome'] as const, registers });
   const jobsPoisoned = new Counter({ name: MetricNames.jobsPoisoned, help: 'Jobs moved to the poison queue (retries exhausted).', labelNames: [...TENANT] as const, registers });
+  const pruned = new Counter({ name: MetricNames.retentionPruned, help: 'Rows deleted by retention, by table (policy_decisions, kg_query_log).', labelNames: ['table'] as const, registers });
   const utilization = new Gauge({ name: MetricNames.workerUtilization, help: 'Running jobs / concurrency, per worker.', labelNames: ['worker'] as const, registers });
 
   let queueSource: QueueSource | undefined;
@@ -202,6 +205,7 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     },
     llmBreaker: (provider, open) => llmBreaker.set({ provider }, open ? 1 : 0),
     ledgerVerified: (ok) => ledger.inc({ result: ok ? 'ok' : 'failed' }),
+    retentionPruned: (table, rows) => pruned.inc({ table }, rows),
     jobFinished(t, outcome) {
       const l = labeler.labelsOf(t);
       jobsFinished.inc(jobLabels(l, outcome, () => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, outcome })));

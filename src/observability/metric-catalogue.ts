@@ -24,6 +24,7 @@ export const MetricNames = {
   jobsPoisoned: 'iris_jobs_poisoned_total',
   workerUtilization: 'iris_jobs_worker_utilization',
   eventLoopLagP99: 'iris_nodejs_eventloop_lag_p99_seconds',
+  retentionPruned: 'iris_retention_pruned_rows_total',
 } as const;
 
 /** Prefix of prom-client's default process and Node.js metrics. */

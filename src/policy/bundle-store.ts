@@ -189,3 +189,13 @@ export async function selectDecisions(tx: Queryable, f: DecisionFilter): Promise
   );
   return rows.map(toDecision);
 }
+
+/**
+ * Deletes up to `maxRows` decisions made before `cutoff` through the owner's
+ * iris_prune_policy_decisions (the application role cannot delete them itself), oldest first.
+ * The function refuses cutoffs within the last day.
+ */
+export async function pruneDecisions(tx: Queryable, cutoff: Date, maxRows: number): Promise<number> {
+  const { rows } = await tx.query<{ pruned: number }>('select iris_prune_policy_decisions($1, $2) as pruned', [cutoff, maxRows]);
+  return Number(rows[0]?.pruned ?? 0);
+}

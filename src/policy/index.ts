@@ -13,7 +13,7 @@ export { builtinBundle } from './builtin-load.js';
 export { activeBundleOf, loadTrust, makePolicyRuntime, type PolicyRuntime, type PolicyRuntimeDeps } from './policy-runtime.js';
 export { checkLimits, intervalMs, type LimitState, type RateLimit, type RateVerdict } from './gcra.js';
 export { BUILTIN, makeBundleService, type BundleDiff, type BundleService, type BundleSummary, type ServingStatus } from './bundle-service.js';
-export { activeStack, type ActivationRow, type DecisionFilter, type DecisionRecord } from './bundle-store.js';
+export { activeStack, pruneDecisions, type ActivationRow, type DecisionFilter, type DecisionRecord } from './bundle-store.js';
 export { makeDecisionLog, type DecisionEvent, type DecisionLog } from './decision-log.js';
 export type { Counterexample, VerifyOptions } from './verifier.js';
 export { shutdownVerifier, verifyPolicies } from './verifier-lazy.js';
