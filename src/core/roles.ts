@@ -1,10 +1,12 @@
-// The role taxonomy: one least-privilege set of roles for people and automation alike.
-// Until the policy context (Cedar) takes over decisions, `can()` is the single table of
-// what each role may do; the policy issue compiles the same table into Cedar policies.
+// The role taxonomy: one least-privilege set of roles for people and automation alike, and
+// the one table of what each may do. Cedar decides every request from the role policies the
+// built-in bundle compiles out of ROLE_GRANTS; `can()` answers from the same table where no
+// decision point is installed.
 
 export const ROLES = ['platform-admin', 'tenant-admin', 'operator', 'analyst', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Every action the gateway and the services ask the decision point about. */
 export const ACTIONS = [
   'tenant.create',
   'tenant.read',
@@ -16,15 +18,49 @@ export const ACTIONS = [
   'key.read',
   'key.revoke',
   'audit.read',
+  'job.create',
+  'job.read',
+  'job.cancel',
+  'job.retry',
+  'job.redrive',
+  'knowledge.query',
+  'knowledge.write',
+  'policy.read',
+  'policy.write',
+  'policy.decisions.read',
+  // Routes of other contexts that declare no action of their own (policy/route-actions.ts).
+  'api.read',
+  'api.write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/**
+ * What each tenant role may do within its own tenant: the one role table. The built-in Cedar
+ * bundle compiles it into the role policies (policy/builtin-bundle.ts); `can()` reads it where
+ * no decision point runs. A platform-admin may do everything, in every tenant.
+ */
+export const ROLE_GRANTS: Readonly<Record<Exclude<Role, 'platform-admin'>, readonly Action[]>> = {
+  'tenant-admin': [
+    'tenant.read', 'tenant.list', 'tenant.update', 'key.create', 'key.read', 'key.revoke', 'audit.read',
+    'job.create', 'job.read', 'job.cancel', 'job.retry', 'job.redrive', 'knowledge.query', 'knowledge.write',
+    'policy.read', 'policy.write', 'policy.decisions.read', 'api.read', 'api.write',
+  ],
+  operator: [
+    'tenant.read', 'tenant.list', 'key.read', 'job.create', 'job.read', 'job.cancel', 'job.retry', 'job.redrive',
+    'knowledge.query', 'policy.read', 'policy.decisions.read', 'api.read', 'api.write',
+  ],
+  // Queries, never mutates.
+  analyst: ['tenant.read', 'tenant.list', 'job.read', 'knowledge.query', 'api.read'],
+  // Reads the ledger and nothing else.
+  auditor: ['audit.read'],
+};
+
 const grants: Readonly<Record<Role, ReadonlySet<Action>>> = {
   'platform-admin': new Set(ACTIONS),
-  'tenant-admin': new Set<Action>(['tenant.read', 'tenant.list', 'tenant.update', 'key.create', 'key.read', 'key.revoke', 'audit.read']),
-  operator: new Set<Action>(['tenant.read', 'tenant.list', 'key.read']),
-  analyst: new Set<Action>(['tenant.read', 'tenant.list']),
-  auditor: new Set<Action>(['audit.read']),
+  'tenant-admin': new Set(ROLE_GRANTS['tenant-admin']),
+  operator: new Set(ROLE_GRANTS.operator),
+  analyst: new Set(ROLE_GRANTS.analyst),
+  auditor: new Set(ROLE_GRANTS.auditor),
 };
 
 export function isRole(value: string): value is Role {

@@ -1,25 +1,10 @@
 // The policy vocabulary: every action a Cedar policy can name, which of them touch tenant
 // data (and so are bound by residency), and which only read. Pure data; no engine here.
-import { ACTIONS } from '../core/roles.js';
+import { ACTIONS, type Action } from '../core/roles.js';
 
-/** Every action the gateway and the services ask the decision point about. */
-export const POLICY_ACTIONS = [
-  ...ACTIONS,
-  'job.create',
-  'job.read',
-  'job.cancel',
-  'job.retry',
-  'job.redrive',
-  'knowledge.query',
-  'knowledge.write',
-  'policy.read',
-  'policy.write',
-  'policy.decisions.read',
-  // Routes of other contexts that declare no action of their own (see route-actions.ts).
-  'api.read',
-  'api.write',
-] as const;
-export type PolicyAction = (typeof POLICY_ACTIONS)[number];
+/** Every action the gateway and the services ask the decision point about (core/roles.ts). */
+export const POLICY_ACTIONS = ACTIONS;
+export type PolicyAction = Action;
 
 /**
  * Actions that reach a tenant's data (ledger, jobs, knowledge, other contexts' routes): they

@@ -3,7 +3,8 @@
 // isolation guard, and empty data files (residency exceptions, platform deny list). Served
 // until an operator activates a platform bundle; `iris policy init` writes them out as a
 // starting point.
-import { POLICY_ACTIONS, type PolicyAction } from './actions.js';
+import { ROLE_GRANTS } from '../core/roles.js';
+import { POLICY_ACTIONS } from './actions.js';
 
 /** The schema every bundle is validated against unless it brings its own. */
 export const IRIS_SCHEMA = `// Iris request model: who (an API key), on what (a tenant-owned resource), from where.
@@ -29,22 +30,8 @@ namespace Iris {
 }
 `;
 
-/** What each role may do within its own tenant (platform-admin: everything, everywhere). */
-export const ROLE_GRANTS: Readonly<Record<'tenant-admin' | 'operator' | 'analyst' | 'auditor', readonly PolicyAction[]>> = {
-  'tenant-admin': [
-    'tenant.read', 'tenant.list', 'tenant.update', 'key.create', 'key.read', 'key.revoke', 'audit.read',
-    'job.create', 'job.read', 'job.cancel', 'job.retry', 'job.redrive', 'knowledge.query', 'knowledge.write',
-    'policy.read', 'policy.write', 'policy.decisions.read', 'api.read', 'api.write',
-  ],
-  operator: [
-    'tenant.read', 'tenant.list', 'key.read', 'job.create', 'job.read', 'job.cancel', 'job.retry', 'job.redrive',
-    'knowledge.query', 'policy.read', 'policy.decisions.read', 'api.read', 'api.write',
-  ],
-  // Queries, never mutates.
-  analyst: ['tenant.read', 'tenant.list', 'job.read', 'knowledge.query', 'api.read'],
-  // Reads the ledger and nothing else.
-  auditor: ['audit.read'],
-};
+/** The role table the role policies are compiled from (core/roles.ts, the one table). */
+export { ROLE_GRANTS };
 
 const actionList = (actions: readonly string[]): string => `[${actions.map((a) => `Iris::Action::"${a}"`).join(', ')}]`;
 
