@@ -1,5 +1,8 @@
 // BM25 ranking, pure: a tokenizer shared by indexing and querying, corpus statistics, and the
 // Okapi BM25 score (k1 = 1.2, b = 0.75). The SQL side only supplies candidates and statistics.
+// BM25 counts terms: English words reduced to their Porter stem ('write', 'writes' and
+// 'writes_to' all count as 'write'), anything else as it is.
+import { stemmer } from 'stemmer';
 
 const STOPWORDS = new Set([
   'a', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'does', 'do', 'for', 'from', 'has', 'have', 'how', 'in', 'is', 'it', 'its',
@@ -14,6 +17,30 @@ export function tokenize(text: string): string[] {
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((t) => t.length > 1 && !STOPWORDS.has(t));
+}
+
+const ENGLISH_WORD = /^[a-z]+$/;
+
+/** The term a token counts as: an English word's Porter stem, any other token as it is. */
+export function termOf(token: string): string {
+  return token.length > 2 && ENGLISH_WORD.test(token) ? stemmer(token) : token;
+}
+
+/** The terms of a text: its tokens, stemmed. */
+export function termsOf(text: string): string[] {
+  return tokenize(text).map(termOf);
+}
+
+/**
+ * A `to_tsquery('simple', …)` operand matching every word of a 'simple' tsvector whose term is
+ * `term`, and some more. A stem is not always a prefix of its words ('gatewai' of 'gateway',
+ * 'write' of 'writing'), so the prefix drops a stem's final 'e' or 'i'. BM25 then counts only
+ * the words whose own term is `term`; the surplus costs candidate slots and slightly
+ * overstates a term's document frequency, never a wrong match.
+ */
+export function tsqueryOperand(term: string): string {
+  if (!ENGLISH_WORD.test(term)) return term;
+  return `${term.length > 2 && /[ei]$/.test(term) ? term.slice(0, -1) : term}:*`;
 }
 
 /** Statistics of the whole corpus the candidates were drawn from. */
@@ -61,14 +88,14 @@ export function statsOf(passages: readonly (readonly string[])[], terms: readonl
   return { count: passages.length, averageLength: passages.length === 0 ? 0 : total / passages.length, documentFrequency };
 }
 
-/** Ranks items by BM25 of `textOf(item)`, best first; items scoring 0 are dropped. Ties keep input order. */
+/** Ranks items by BM25 of the terms of `textOf(item)`, best first; items scoring 0 are dropped. Ties keep input order. */
 export function rank<T>(query: string, items: readonly T[], textOf: (item: T) => string, stats?: CorpusStats, boost: (item: T) => number = () => 0): Scored<T>[] {
-  return rankTokens(tokenize(query), items, items.map((i) => tokenize(textOf(i))), stats, boost);
+  return rankTokens(termsOf(query), items, items.map((i) => termsOf(textOf(i))), stats, boost);
 }
 
 /**
- * What `rank` does for passages already tokenized (`tokens[i]` belongs to `items[i]`), so a
- * caller that needs the tokens for its statistics too tokenizes each passage once.
+ * What `rank` does for passages already reduced to terms (`tokens[i]` belongs to `items[i]`),
+ * so a caller that needs the terms for its statistics too computes each passage's once.
  */
 export function rankTokens<T>(terms: readonly string[], items: readonly T[], tokens: readonly (readonly string[])[], stats?: CorpusStats, boost: (item: T) => number = () => 0): Scored<T>[] {
   const s = stats ?? statsOf(tokens, terms);

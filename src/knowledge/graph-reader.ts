@@ -3,6 +3,7 @@
 // reports, and chunks by id. Ranking happens elsewhere (bm25.ts, query-engine.ts).
 import type { Queryable } from '../core/db.js';
 import type { GraphEdge } from './communities.js';
+import { tsqueryOperand } from './bm25.js';
 
 export interface ChunkRow {
   readonly tenantId: string;
@@ -168,7 +169,7 @@ export async function selectGroupEvidence(tx: Queryable, tenantId: string, group
 }
 
 /**
- * Chunks matching any of `terms` by full-text search, best `ts_rank` first (candidates for BM25).
+ * Chunks matching any of the BM25 `terms` (stems, see tsqueryOperand) by full-text search, best `ts_rank` first (candidates for BM25).
  * NOTE: under row-level security the GIN index over `search` is never used (`@@` is not
  * leakproof, so it may not run before the policy), so this reads every chunk of the tenant;
  * the best `limit` are picked before the join with documents, which the planner (without
@@ -185,7 +186,7 @@ export async function selectChunksMatching(tx: Queryable, tenantId: string, term
        join kg_chunks c on c.tenant_id = $1 and c.document_id = t.document_id and c.chunk_index = t.chunk_index
        join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
      order by t.score desc, t.document_id, t.chunk_index`,
-    [tenantId, [...new Set(terms)].join(' | '), limit],
+    [tenantId, [...new Set(terms)].map(tsqueryOperand).join(' | '), limit],
   );
   return rows;
 }
@@ -199,7 +200,7 @@ export async function selectChunkTotals(tx: Queryable, tenantId: string): Promis
   return { count: rows[0]?.count ?? 0, averageChars: rows[0]?.avg ?? 0 };
 }
 
-/** How many of the tenant's chunks hold each of `terms` (BM25 document frequency). */
+/** How many of the tenant's chunks hold each of the BM25 `terms` (document frequency; a stem counts the chunks its tsquery operand matches). */
 export async function selectDocumentFrequencies(tx: Queryable, tenantId: string, terms: readonly string[]): Promise<Map<string, number>> {
   const unique = [...new Set(terms)];
   if (unique.length === 0) return new Map();
@@ -208,11 +209,11 @@ export async function selectDocumentFrequencies(tx: Queryable, tenantId: string,
   // tsvector on decompressed once instead of once per term.
   const { rows } = await tx.query<{ term: string; df: number }>(
     `select u.term, count(*)::int as df
-     from (select setweight(c.search, 'D') as s from kg_chunks c where c.tenant_id = $1 and c.search @@ to_tsquery('simple', $3) offset 0) m
-       cross join unnest($2::text[]) as u(term)
-     where m.s @@ to_tsquery('simple', u.term)
+     from (select setweight(c.search, 'D') as s from kg_chunks c where c.tenant_id = $1 and c.search @@ to_tsquery('simple', $4) offset 0) m
+       cross join unnest($2::text[], $3::text[]) as u(term, operand)
+     where m.s @@ to_tsquery('simple', u.operand)
      group by u.term`,
-    [tenantId, unique, unique.join(' | ')],
+    [tenantId, unique, unique.map(tsqueryOperand), unique.map(tsqueryOperand).join(' | ')],
   );
   const df = new Map(unique.map((t) => [t, 0]));
   for (const r of rows) df.set(r.term, r.df);

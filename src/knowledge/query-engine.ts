@@ -5,7 +5,7 @@
 import type { Queryable } from '../core/db.js';
 import { ValidationError } from '../core/errors.js';
 import { assertOwnChunks, bestSentences, candidateKeys, composeAnswer, longestMatches } from './answer-builder.js';
-import { rank, rankTokens, tokenize, type CachedCorpus, type CorpusStats, type CorpusStatsCache } from './bm25.js';
+import { rank, rankTokens, termsOf, type CachedCorpus, type CorpusStats, type CorpusStatsCache } from './bm25.js';
 import { relationSentence } from './community-reports.js';
 import { selectGraphVersion } from './document-store.js';
 import {
@@ -81,7 +81,7 @@ function chunkStats(corpus: CachedCorpus, chunks: readonly ChunkRow[], tokens: r
 }
 
 function rankChunks(corpus: CachedCorpus, terms: readonly string[], chunks: readonly (ChunkRow & { mentions?: number })[], limit: number): ChunkRow[] {
-  const tokens = chunks.map((c) => tokenize(c.text));
+  const tokens = chunks.map((c) => termsOf(c.text));
   const ranked = rankTokens(terms, chunks, tokens, chunkStats(corpus, chunks, tokens), (c) => Math.log1p(c.mentions ?? 0) * 0.5);
   return ranked.slice(0, limit).map((r) => r.item);
 }
@@ -97,7 +97,7 @@ export async function answerQuestion(tx: Queryable, tenantId: string, question: 
   const q = question.trim();
   if (q === '' || q.length > MAX_QUESTION) throw new ValidationError(`a question must have 1 to ${MAX_QUESTION} characters`);
   const limit = Math.min(Math.max(1, options.limit ?? 5), 20);
-  const terms = tokenize(q);
+  const terms = termsOf(q);
   switch (mode) {
     case 'naive': {
       const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
