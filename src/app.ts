@@ -206,10 +206,11 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       maxDocumentBytes: config.maxDocumentBytes,
       extraction,
     });
-    const followUp = async (tenantId: string, job: { kind: string; payload: Record<string, unknown>; delayMs?: number }): Promise<void> => {
+    const followUp = async (tenantId: string, job: { kind: string; payload: Record<string, unknown>; delayMs?: number; dedupKey?: string }): Promise<void> => {
       const runAt = job.delayMs === undefined ? undefined : new Date(clock.now().getTime() + job.delayMs);
-      // A full queue skips the warm-up; answers are then computed on first ask.
-      await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload, runAt }, { actor: 'system', requestId: newRequestId() }).catch(() => undefined);
+      // A full queue skips the follow-up: answers are then computed on first ask, and coarse
+      // communities wait for the next build.
+      await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload, runAt, dedupKey: job.dedupKey }, { actor: 'system', requestId: newRequestId() }).catch(() => undefined);
     };
     for (const k of knowledgeJobKinds(knowledge, followUp)) {
       jobKinds.register({

@@ -4,7 +4,8 @@
 // component too large to recompute on every document (more than COMPONENT_LIMIT nodes beyond
 // the changed ones) gets a bounded update instead: its finest-level communities that hold a
 // changed node are re-partitioned together, and coarser levels wait for the tenant's graph
-// build (which passes every node, so it always recomputes whole components).
+// build (which passes every node, so it always recomputes whole components); the ingest job
+// schedules one when it sees `bounded` (knowledge-jobs.ts).
 // Communities that come out identical (same level and members) and hold no changed node keep
 // their rows and reports; only their parent is updated when it changed.
 import type { Queryable } from '../core/db.js';
@@ -18,6 +19,8 @@ export interface CommunityUpdate {
   readonly nodes: number;
   readonly removed: number;
   readonly added: number;
+  /** A large component got a bounded update: its coarser levels are stale until a graph build. */
+  readonly bounded: boolean;
 }
 
 /** Nodes beyond the changed ones a component may have and still be recomputed whole on every change. */
@@ -67,7 +70,7 @@ async function withReports(tx: Queryable, tenantId: string, communities: readonl
  * communities go, Louvain runs on those components only, and each new community gets a report.
  */
 export async function refreshCommunities(tx: Queryable, tenantId: string, touched: readonly string[]): Promise<CommunityUpdate> {
-  if (touched.length === 0) return { nodes: 0, removed: 0, added: 0 };
+  if (touched.length === 0) return { nodes: 0, removed: 0, added: 0, bounded: false };
   const changed = new Set(touched);
   const whole = await walkComponents(tx, tenantId, changed, COMPONENT_LIMIT);
   let nodes: Set<string>;
@@ -102,5 +105,5 @@ export async function refreshCommunities(tx: Queryable, tenantId: string, touche
   const removed = await deleteCommunities(tx, tenantId, old.map((c) => c.communityId).filter((id) => !kept.has(id)));
   await insertCommunities(tx, tenantId, await withReports(tx, tenantId, fresh));
   await updateCommunityParents(tx, tenantId, reparented);
-  return { nodes: nodes.size, removed, added: fresh.length };
+  return { nodes: nodes.size, removed, added: fresh.length, bounded: whole === undefined };
 }

@@ -128,6 +128,12 @@ export async function selectGraphVersion(tx: Queryable, tenantId: string): Promi
   return rows[0] === undefined ? 0 : Number(rows[0].version);
 }
 
+/** When the tenant's communities were last recomputed whole (a graph build); null: never. */
+export async function selectBuiltAt(tx: Queryable, tenantId: string): Promise<Date | null> {
+  const { rows } = await tx.query<{ built_at: Date | null }>('select built_at from kg_graph_state where tenant_id = $1', [tenantId]);
+  return rows[0]?.built_at ?? null;
+}
+
 /** Bumps the graph version (every change to the graph); returns the new one. */
 export async function bumpGraphVersion(tx: Queryable, tenantId: string, built = false): Promise<number> {
   const { rows } = await tx.query<{ version: string | number }>(

@@ -29,13 +29,20 @@ export interface KnowledgeJobKind<S extends TSchema = TSchema> {
 }
 
 /** Queues a follow-up job for a tenant (warm-ups); never throws for a full queue. */
-export type EnqueueFollowUp = (tenantId: string, job: { kind: string; payload: Record<string, unknown>; delayMs?: number }) => Promise<void>;
+export type EnqueueFollowUp = (tenantId: string, job: { kind: string; payload: Record<string, unknown>; delayMs?: number; dedupKey?: string }) => Promise<void>;
 
 const IngestPayload = Type.Object(
   { documentId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$' }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
   { additionalProperties: false },
 );
-const BuildPayload = Type.Object({}, { additionalProperties: false });
+const BuildPayload = Type.Object(
+  {
+    // Set on the builds ingest schedules (the end of their window): every change the build is
+    // for happened before it, so a build that finished at or after it makes this one redundant.
+    changedBefore: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$' })),
+  },
+  { additionalProperties: false },
+);
 const WarmPayload = Type.Object(
   { graphVersion: Type.Optional(Type.Integer({ minimum: 0 })), top: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },
   { additionalProperties: false },
@@ -44,9 +51,25 @@ const WarmPayload = Type.Object(
 /** Seconds a warm-up waits after a change, so a burst of ingests warms once (older ones skip as stale). */
 const WARM_DELAY_MS = 5_000;
 
+/**
+ * How long after a bounded community update (a large component changed, its coarser levels
+ * left stale) the graph build that recomputes them runs. Ingests of one such window share one
+ * build (the queue's idempotency key names the window); the build runs after the window ends.
+ */
+export const REBUILD_DELAY_MS = 10 * 60_000;
+
 export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp): [KnowledgeJobKind<typeof IngestPayload>, KnowledgeJobKind<typeof BuildPayload>, KnowledgeJobKind<typeof WarmPayload>] {
   const warmLater = (tenantId: string, graphVersion: number): Promise<void> =>
     enqueue(tenantId, { kind: 'knowledge.cache-warm', payload: { graphVersion }, delayMs: WARM_DELAY_MS });
+  const buildLater = (tenantId: string, now = new Date()): Promise<void> => {
+    const window = Math.floor(now.getTime() / REBUILD_DELAY_MS);
+    return enqueue(tenantId, {
+      kind: 'knowledge.graph-build',
+      payload: { changedBefore: new Date((window + 1) * REBUILD_DELAY_MS).toISOString() },
+      delayMs: REBUILD_DELAY_MS,
+      dedupKey: `graph-build-window-${window}`,
+    });
+  };
   return [
     {
       kind: 'knowledge.ingest',
@@ -54,7 +77,10 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       payload: IngestPayload,
       async handler(payload, ctx) {
         const result = await kg.ingestSubmitted(ctx.tenantId, payload.documentId, payload.sha256, { progress: (p, m) => ctx.progress(p, m), signal: ctx.signal, trace: ctx.trace });
-        if ('graphVersion' in result) await warmLater(ctx.tenantId, result.graphVersion);
+        if ('graphVersion' in result) {
+          await warmLater(ctx.tenantId, result.graphVersion);
+          if (result.communities.bounded) await buildLater(ctx.tenantId);
+        }
         return result;
       },
       timeoutMs: 15 * 60_000,
@@ -63,9 +89,14 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
     },
     {
       kind: 'knowledge.graph-build',
-      description: "Recomputes every community of the tenant's graph (Louvain) and its reports, then warms the answer cache.",
+      description: "Recomputes every community of the tenant's graph (Louvain) and its reports, then warms the answer cache. Ingest schedules one 10 minutes after a change to a large component.",
       payload: BuildPayload,
-      async handler(_payload, ctx) {
+      async handler(payload, ctx) {
+        const builtAt = payload.changedBefore === undefined ? null : await kg.builtAt(ctx.tenantId);
+        if (builtAt !== null && payload.changedBefore !== undefined && builtAt >= new Date(payload.changedBefore)) {
+          ctx.progress(100, `already built whole at ${builtAt.toISOString()}, after the changes this build was for`);
+          return { skipped: 'built', builtAt: builtAt.toISOString() };
+        }
         ctx.progress(5, 'detecting communities');
         const result = await kg.rebuild(ctx.tenantId, { progress: (p, m) => ctx.progress(p, m), trace: ctx.trace });
         ctx.progress(95, `${result.communities.added} communities, ${result.summarized} summarised`);

@@ -14,7 +14,7 @@ import { assertOwnChunks } from './answer-builder.js';
 import { refreshCommunities, type CommunityUpdate } from './community-refresh.js';
 import {
   bumpGraphVersion, deleteSource, replaceCommunityReport, selectSourceUsage, selectTopCommunities, listCommunities, listEntities, listRelations, listSources, recordQuestions, selectChunkTexts,
-  selectFrequentQuestions, selectGraphVersion, selectSource, selectSourceContent, setSourceJob, setSourceStatus, upsertSource,
+  selectBuiltAt, selectFrequentQuestions, selectGraphVersion, selectSource, selectSourceContent, setSourceJob, setSourceStatus, upsertSource,
   type CommunityItem, type DocumentSummary, type EntityItem, type GraphPage, type RelationItem, type SourceStatus,
 } from './document-store.js';
 import type { ExtractOptions } from './extract-document.js';
@@ -145,6 +145,8 @@ export interface KnowledgeService {
    */
   rebuild(tenantId: string, options?: JobWorkOptions & { summaries?: number }): Promise<{ communities: CommunityUpdate; graphVersion: number; summarized: number }>;
   query(tenantId: string, question: string, mode: QueryMode, request?: QueryRequest): Promise<KnowledgeAnswer>;
+  /** When the tenant's graph was last built whole (null: never). */
+  builtAt(tenantId: string): Promise<Date | null>;
   /** Answers the tenant's most frequent recent questions into the cache (the `knowledge.cache-warm` job). */
   warm(tenantId: string, options?: { top?: number; graphVersion?: number; trace?: TraceParent }): Promise<{ warmed: number; skipped?: 'stale' }>;
   /** Writes the buffered question counts (also done on a timer by the app). */
@@ -444,8 +446,8 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
         const removedGraph = await deleteDocument(tx, tenantId, documentId);
         const removedSource = await deleteSource(tx, tenantId, documentId);
         const deleted = removedGraph || removedSource;
-        if (!deleted) return { deleted, communities: { nodes: 0, removed: 0, added: 0 } };
-        const communities = removedGraph ? await refreshCommunities(tx, tenantId, before) : { nodes: 0, removed: 0, added: 0 };
+        if (!deleted) return { deleted, communities: { nodes: 0, removed: 0, added: 0, bounded: false } };
+        const communities = removedGraph ? await refreshCommunities(tx, tenantId, before) : { nodes: 0, removed: 0, added: 0, bounded: false };
         await bumpGraphVersion(tx, tenantId);
         if (ctx !== undefined) {
           await deps.audit?.(tx, ctx, {
@@ -536,6 +538,9 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
 
     query,
 
+    async builtAt(tenantId) {
+      return inTenant(tenantId, (tx) => selectBuiltAt(tx, tenantId));
+    },
     async warm(tenantId, options = {}) {
       await flushQuestions();
       const { trace } = options;
