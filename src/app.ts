@@ -231,6 +231,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     }
     const knowledgeRouteDeps = knowledgeRoutes({
       knowledge,
+      followUp,
       maxDocumentBytes: config.maxDocumentBytes,
       authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Knowledge'),
       context: (req) => req.ctx,

@@ -58,18 +58,25 @@ const WARM_DELAY_MS = 5_000;
  */
 export const REBUILD_DELAY_MS = 10 * 60_000;
 
+/**
+ * The graph build a bounded community update at `now` asks for (after an ingest or a delete):
+ * one per tenant per REBUILD_DELAY_MS window, named by the queue's idempotency key, running
+ * after the window ends.
+ */
+export function scheduledBuild(now: Date): { kind: 'knowledge.graph-build'; payload: { changedBefore: string }; delayMs: number; dedupKey: string } {
+  const window = Math.floor(now.getTime() / REBUILD_DELAY_MS);
+  return {
+    kind: 'knowledge.graph-build',
+    payload: { changedBefore: new Date((window + 1) * REBUILD_DELAY_MS).toISOString() },
+    delayMs: REBUILD_DELAY_MS,
+    dedupKey: `graph-build-window-${window}`,
+  };
+}
+
 export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp): [KnowledgeJobKind<typeof IngestPayload>, KnowledgeJobKind<typeof BuildPayload>, KnowledgeJobKind<typeof WarmPayload>] {
   const warmLater = (tenantId: string, graphVersion: number): Promise<void> =>
     enqueue(tenantId, { kind: 'knowledge.cache-warm', payload: { graphVersion }, delayMs: WARM_DELAY_MS });
-  const buildLater = (tenantId: string, now = new Date()): Promise<void> => {
-    const window = Math.floor(now.getTime() / REBUILD_DELAY_MS);
-    return enqueue(tenantId, {
-      kind: 'knowledge.graph-build',
-      payload: { changedBefore: new Date((window + 1) * REBUILD_DELAY_MS).toISOString() },
-      delayMs: REBUILD_DELAY_MS,
-      dedupKey: `graph-build-window-${window}`,
-    });
-  };
+  const buildLater = (tenantId: string): Promise<void> => enqueue(tenantId, scheduledBuild(new Date()));
   return [
     {
       kind: 'knowledge.ingest',

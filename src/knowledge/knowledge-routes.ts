@@ -9,6 +9,7 @@ import { ValidationError } from '../core/errors.js';
 import { TENANT_SLUG_PATTERN } from '../core/ids.js';
 import { SOURCE_STATUSES, type DocumentSummary } from './document-store.js';
 import { EXPORT_FORMATS, renderGraphMl } from './graph-export.js';
+import { scheduledBuild, type EnqueueFollowUp } from './knowledge-jobs.js';
 import type { KnowledgeService } from './knowledge-service.js';
 import { QUERY_MODES } from './query-engine.js';
 
@@ -27,6 +28,8 @@ export interface KnowledgeRoutesDeps {
   authorize(request: FastifyRequest, action: KnowledgeRouteAction, tenantId: string): void | Promise<void>;
   context(request: FastifyRequest): RequestContext;
   enqueue: EnqueueKnowledgeJob;
+  /** Queues the system's follow-up jobs (the graph build a delete from a large component needs). */
+  readonly followUp?: EnqueueFollowUp;
   /** Largest document accepted, in bytes (the route's body limit follows from it). */
   readonly maxDocumentBytes: number;
 }
@@ -202,7 +205,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
           summary: 'Delete a document and exactly its contributions to the graph',
           security: bearer,
           params: DocumentParams,
-          response: { 200: Type.Object({ documentId: Type.String(), deleted: Type.Boolean(), communities: Type.Object({ nodes: Type.Integer(), removed: Type.Integer(), added: Type.Integer() }) }), ...errors },
+          response: { 200: Type.Object({ documentId: Type.String(), deleted: Type.Boolean(), communities: Type.Object({ nodes: Type.Integer(), removed: Type.Integer(), added: Type.Integer(), bounded: Type.Boolean({ description: 'Only the finest communities around the change were recomputed; a graph build for the rest is scheduled.' }) }) }), ...errors },
         },
       },
       async (req) => {
@@ -210,6 +213,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         await deps.authorize(req, 'knowledge.write', tenantId);
         const result = await kg.remove(tenantId, documentId, deps.context(req));
         if (!result.deleted) await kg.document(tenantId, documentId, deps.context(req).trace); // throws the 404
+        if (result.communities.bounded) await deps.followUp?.(tenantId, scheduledBuild(new Date()));
         return { documentId, ...result };
       },
     );

@@ -15,23 +15,23 @@ interface JobView { jobId: string; kind: string; state: string; runAt: string; p
 
 describe(`communities of large components are rebuilt after ingest (${storeName})`, () => {
   let t: TestApp;
-  const ingest = async (documentId: string, content: string): Promise<{ communities: { bounded: boolean } }> => {
-    const res = await t.call('POST', '/v1/tenants/bigco/documents', { body: { documentId, name: documentId, content } });
+  const ingest = async (documentId: string, content: string, tenant = 'bigco'): Promise<{ communities: { bounded: boolean } }> => {
+    const res = await t.call('POST', `/v1/tenants/${tenant}/documents`, { body: { documentId, name: documentId, content } });
     assert.equal(res.statusCode, 202, res.body);
     const { jobId } = res.json<{ job: { jobId: string } }>().job;
     for (let i = 0; i < 1200; i++) {
-      const j = (await t.call('GET', `/v1/tenants/bigco/jobs/${jobId}`)).json<JobView>();
+      const j = (await t.call('GET', `/v1/tenants/${tenant}/jobs/${jobId}`)).json<JobView>();
       if (j.state === 'succeeded') return j.result as { communities: { bounded: boolean } };
       assert.ok(!['failed', 'poisoned', 'cancelled'].includes(j.state), `ingest job ${j.state}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error('ingest did not finish');
   };
-  const builds = async (): Promise<JobView[]> => (await t.call('GET', '/v1/tenants/bigco/jobs?kind=knowledge.graph-build')).json<{ items: JobView[] }>().items;
+  const builds = async (tenant = 'bigco'): Promise<JobView[]> => (await t.call('GET', `/v1/tenants/${tenant}/jobs?kind=knowledge.graph-build`)).json<{ items: JobView[] }>().items;
 
   before(async () => {
     t = await createTestApp();
-    assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'bigco', displayName: 'Big Co' } })).statusCode, 201);
+    for (const id of ['bigco', 'bigco-2']) assert.equal((await t.call('POST', '/v1/tenants', { body: { id, displayName: id } })).statusCode, 201);
     await t.app.directory.resync();
     await t.app.startWorker({ concurrency: 2 });
   });
@@ -76,5 +76,18 @@ describe(`communities of large components are rebuilt after ingest (${storeName}
     const rebuilt = (await kind.handler({ changedBefore: future }, ctx)) as { communities: { bounded: boolean }; graphVersion: number };
     assert.equal(rebuilt.communities.bounded, false, 'a build recomputes whole components');
     assert.ok((await t.app.knowledge.builtAt('bigco'))! > builtAt);
+  });
+
+  test('deleting a document from a large component schedules the build too', async () => {
+    // Small first, then the chain through it: both recompute whole components.
+    assert.equal((await ingest('extra.md', `${chain(0)}\n| Node 5 | calls | Audit Sink |`, 'bigco-2')).communities.bounded, false);
+    assert.equal((await ingest('chain.md', chain(260), 'bigco-2')).communities.bounded, false);
+    assert.deepEqual(await builds('bigco-2'), []);
+    const del = await t.call('DELETE', '/v1/tenants/bigco-2/documents/extra.md');
+    assert.equal(del.statusCode, 200, del.body);
+    assert.equal(del.json<{ communities: { bounded: boolean } }>().communities.bounded, true);
+    const [build] = await builds('bigco-2');
+    assert.match(build?.idempotencyKey ?? '', /^graph-build-window-\d+$/);
+    assert.equal(build?.state, 'queued');
   });
 });
