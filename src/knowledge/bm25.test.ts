@@ -20,7 +20,7 @@ test('a stem\'s tsquery operand is a prefix of every word with that stem', () =>
     const op = tsqueryOperand(termOf(w));
     assert.ok(op.endsWith(':*') && w.startsWith(op.slice(0, -2)), `${w}: ${op}`);
   }
-  assert.equal(tsqueryOperand('1234'), '1234', 'numbers match exactly');
+  assert.equal(tsqueryOperand('1234'), '(1234 | -1234)', 'numbers match exactly, with either sign (INC-1234 is parsed as -1234)');
 });
 
 test('rank matches a question\'s verb to a relation written in another form', () => {
@@ -37,8 +37,16 @@ test('rarer terms weigh more, and longer passages are normalised', () => {
 });
 
 test('rank orders by score, drops non-matches and keeps input order on ties', () => {
-  const docs = ['the cart service', 'ledger of payments', 'payments ledger ledger', 'unrelated words'];
-  assert.deepEqual(rank('ledger payments', docs, (d) => d).map((r) => r.item), ['payments ledger ledger', 'ledger of payments']);
+  const docs = ['the cart service', 'ledger of payments', 'payments ledger ledger', 'unrelated words', 'ledger of payments'];
+  assert.deepEqual(rank('ledger', docs, (d) => d).map((r) => r.item), ['payments ledger ledger', 'ledger of payments', 'ledger of payments']);
+  assert.equal(rank('ledger', docs, (d) => d).length, 3);
+});
+
+test('a passage holding the question\'s terms side by side outranks one holding them apart', () => {
+  const docs = ['the payments team reviewed the ledger', 'the ledger of payments was reviewed'];
+  assert.deepEqual(rank('ledger payments', docs, (d) => d).map((r) => r.item), ['the ledger of payments was reviewed', 'the payments team reviewed the ledger']);
+  const apart = rank('ledger payments', docs, (d) => d);
+  assert.ok((apart[0]?.score ?? 0) > (apart[1]?.score ?? 0), 'not a tie broken by order');
 });
 
 test('rankTokens over pre-tokenized passages ranks as rank does', () => {
@@ -47,7 +55,7 @@ test('rankTokens over pre-tokenized passages ranks as rank does', () => {
   const viaText = rank('ledger payments', docs, (d) => d, stats);
   const viaTokens = rankTokens(termsOf('ledger payments'), docs, docs.map((d) => termsOf(d)), stats);
   assert.deepEqual(viaTokens, viaText);
-  assert.equal(viaTokens[0]?.item, 'payments ledger ledger');
+  assert.equal(viaTokens[0]?.item, 'ledger of payments', 'the adjacent pair wins over a repeated term');
 });
 
 test('the stats cache answers only for the version it was filled at, and forgets the least recently used tenant', () => {

@@ -36,9 +36,12 @@ export function termsOf(text: string): string[] {
  * `term`, and some more. A stem is not always a prefix of its words ('gatewai' of 'gateway',
  * 'write' of 'writing'), so the prefix drops a stem's final 'e' or 'i'. BM25 then counts only
  * the words whose own term is `term`; the surplus costs candidate slots and slightly
- * overstates a term's document frequency, never a wrong match.
+ * overstates a term's document frequency, never a wrong match. PostgreSQL's parser reads the
+ * number of a hyphenated id (INC-10036, AI-7-2) as a signed integer ('-10036'), so a number
+ * matches either sign.
  */
 export function tsqueryOperand(term: string): string {
+  if (/^[0-9]+$/.test(term)) return `(${term} | -${term})`;
   if (!ENGLISH_WORD.test(term)) return term;
   return `${term.length > 2 && /[ei]$/.test(term) ? term.slice(0, -1) : term}:*`;
 }
@@ -99,11 +102,45 @@ export function rank<T>(query: string, items: readonly T[], textOf: (item: T) =>
  */
 export function rankTokens<T>(terms: readonly string[], items: readonly T[], tokens: readonly (readonly string[])[], stats?: CorpusStats, boost: (item: T) => number = () => 0): Scored<T>[] {
   const s = stats ?? statsOf(tokens, terms);
+  const pairs = adjacentPairs(terms, s);
   return items
-    .map((item, i) => ({ item, score: bm25(terms, tokens[i] ?? [], s) + boost(item), i }))
+    .map((item, i) => ({ item, score: bm25(terms, tokens[i] ?? [], s) + proximity(pairs, tokens[i] ?? []) + boost(item), i }))
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score || a.i - b.i)
     .map(({ item, score }) => ({ item, score }));
+}
+
+/** Share of a pair's mean idf a passage earns when it holds the pair's two terms side by side. */
+const PAIR_WEIGHT = 0.5;
+
+/** The question's neighbouring terms ("root caus", "inc 1234"), each with its weight. */
+function adjacentPairs(terms: readonly string[], stats: CorpusStats): Map<string, number> {
+  const pairs = new Map<string, number>();
+  for (let i = 1; i < terms.length; i++) {
+    const [a, b] = [terms[i - 1] as string, terms[i] as string];
+    if (a !== b) pairs.set(`${a} ${b}`, (PAIR_WEIGHT * (idf(stats, a) + idf(stats, b))) / 2);
+  }
+  return pairs;
+}
+
+/**
+ * A term-proximity bonus: the weight of every question pair the passage holds as neighbours
+ * (stopwords are already gone on both sides), so "the root cause of INC-7" outranks a passage
+ * that names INC-7 and, elsewhere, a root cause.
+ */
+function proximity(pairs: ReadonlyMap<string, number>, passage: readonly string[]): number {
+  if (pairs.size === 0) return 0;
+  let bonus = 0;
+  const seen = new Set<string>();
+  for (let i = 1; i < passage.length; i++) {
+    const key = `${passage[i - 1]} ${passage[i]}`;
+    const w = pairs.get(key);
+    if (w !== undefined && !seen.has(key)) {
+      seen.add(key);
+      bonus += w;
+    }
+  }
+  return bonus;
 }
 
 /** A tenant's corpus totals at one graph version, with the document frequencies counted so far. */

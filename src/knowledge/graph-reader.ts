@@ -169,24 +169,29 @@ export async function selectGroupEvidence(tx: Queryable, tenantId: string, group
 }
 
 /**
- * Chunks matching any of the BM25 `terms` (stems, see tsqueryOperand) by full-text search, best `ts_rank` first (candidates for BM25).
+ * Chunks matching any of the BM25 `terms` (stems, see tsqueryOperand) by full-text search,
+ * those holding a `rare` term first, then best `ts_rank` (candidates for BM25).
  * NOTE: under row-level security the GIN index over `search` is never used (`@@` is not
  * leakproof, so it may not run before the policy), so this reads every chunk of the tenant;
  * the best `limit` are picked before the join with documents, which the planner (without
  * statistics on a fresh tenant) otherwise drives row by row from kg_documents.
  */
-export async function selectChunksMatching(tx: Queryable, tenantId: string, terms: readonly string[], limit: number): Promise<ChunkRow[]> {
+export async function selectChunksMatching(tx: Queryable, tenantId: string, terms: readonly string[], limit: number, rare: readonly string[] = []): Promise<ChunkRow[]> {
   if (terms.length === 0) return [];
+  // NOTE: ts_rank knows nothing of how rare a term is: chunks holding one of the `rare` terms
+  // (an incident id, a service name) come first, so a question naming them cannot lose its
+  // chunk to hundreds that only share its common words.
   const { rows } = await tx.query<ChunkRow>(
     `with top as (
-       select c.document_id, c.chunk_index, ts_rank(c.search, q) as score from kg_chunks c, to_tsquery('simple', $2) q
-       where c.tenant_id = $1 and c.search @@ q order by score desc, c.document_id, c.chunk_index limit $3
+       select c.document_id, c.chunk_index, ts_rank(c.search, q) as score, coalesce(c.search @@ to_tsquery('simple', $4::text), false) as rare
+       from kg_chunks c, to_tsquery('simple', $2) q
+       where c.tenant_id = $1 and c.search @@ q order by rare desc, score desc, c.document_id, c.chunk_index limit $3
      )
      select ${CHUNK_COLUMNS} from top t
        join kg_chunks c on c.tenant_id = $1 and c.document_id = t.document_id and c.chunk_index = t.chunk_index
        join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
-     order by t.score desc, t.document_id, t.chunk_index`,
-    [tenantId, [...new Set(terms)].map(tsqueryOperand).join(' | '), limit],
+     order by t.rare desc, t.score desc, t.document_id, t.chunk_index`,
+    [tenantId, [...new Set(terms)].map(tsqueryOperand).join(' | '), limit, rare.length === 0 ? null : [...new Set(rare)].map(tsqueryOperand).join(' | ')],
   );
   return rows;
 }

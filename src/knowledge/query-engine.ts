@@ -80,6 +80,17 @@ function chunkStats(corpus: CachedCorpus, chunks: readonly ChunkRow[], tokens: r
   return { count: Math.max(1, corpus.count), averageLength: corpus.averageChars / charsPerToken, documentFrequency: corpus.documentFrequency };
 }
 
+/** Chunks a term may be in and still count as rare: candidates holding one are taken first. */
+const RARE_DF = 20;
+
+/** The question's terms few chunks hold (but some do), by the corpus statistics. */
+function rareTerms(corpus: CachedCorpus, terms: readonly string[]): string[] {
+  return terms.filter((t) => {
+    const df = corpus.documentFrequency.get(t) ?? 0;
+    return df > 0 && df <= RARE_DF;
+  });
+}
+
 function rankChunks(corpus: CachedCorpus, terms: readonly string[], chunks: readonly (ChunkRow & { mentions?: number })[], limit: number): ChunkRow[] {
   const tokens = chunks.map((c) => termsOf(c.text));
   const ranked = rankTokens(terms, chunks, tokens, chunkStats(corpus, chunks, tokens), (c) => Math.log1p(c.mentions ?? 0) * 0.5);
@@ -101,7 +112,7 @@ export async function answerQuestion(tx: Queryable, tenantId: string, question: 
   switch (mode) {
     case 'naive': {
       const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
-      const chunks = rankChunks(corpus, terms, await selectChunksMatching(tx, tenantId, terms, CANDIDATES), limit);
+      const chunks = rankChunks(corpus, terms, await selectChunksMatching(tx, tenantId, terms, CANDIDATES, rareTerms(corpus, terms)), limit);
       return finish(q, mode, tenantId, chunks, [], [], []);
     }
     case 'local': {
@@ -110,7 +121,7 @@ export async function answerQuestion(tx: Queryable, tenantId: string, question: 
       const entities = matched.filter((e) => keys.includes(e.nameKey));
       const neighbourhood = await selectNeighbourhood(tx, tenantId, keys, 30);
       const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
-      const pool = keys.length === 0 ? await selectChunksMatching(tx, tenantId, terms, CANDIDATES) : await selectMentionChunks(tx, tenantId, keys, neighbourhood.map((r) => r.relationId), CANDIDATES);
+      const pool = keys.length === 0 ? await selectChunksMatching(tx, tenantId, terms, CANDIDATES, rareTerms(corpus, terms)) : await selectMentionChunks(tx, tenantId, keys, neighbourhood.map((r) => r.relationId), CANDIDATES);
       const chunks = rankChunks(corpus, terms, pool, limit);
       const facts = rank(q, neighbourhood, (r) => `${r.source} ${r.type.replace(/_/g, ' ')} ${r.target}`).slice(0, 5).map((r) => relationSentence(r.item));
       return finish(q, mode, tenantId, chunks, facts.length > 0 ? facts : neighbourhood.slice(0, 5).map(relationSentence), entities.map((e) => ({ name: e.name, type: e.type })), neighbourhood.map(relationOf));

@@ -119,6 +119,21 @@ describe(`knowledge graph store (${storeName})`, () => {
     assert.equal(await count('kg_documents', 'acme'), 1);
   });
 
+  test('a question naming a rare id finds its chunk among hundreds that share its common words', async () => {
+    // 240 postmortems say "incident", "INC" and "cause" more often than the one that answers;
+    // PostgreSQL reads "INC-4242" as 'inc' and '-4242'. Only ranking by rarity and matching
+    // numbers of either sign find it.
+    for (let i = 0; i < 240; i++) {
+      const id = 5000 + i;
+      await kg.ingest('incidents', { documentId: `pm/INC-${id}.md`, name: `INC-${id}.md`, bytes: enc(`# INC-${id}: incident\n\nThe incident commander of incident INC-${id} paged the incident channel. The cause, the cause and the cause of INC-${id} were reviewed by the incident team.`) });
+    }
+    await kg.ingest('incidents', { documentId: 'pm/INC-4242.md', name: 'INC-4242.md', bytes: enc('# INC-4242\n\nThe root cause of INC-4242 was a full disk on the ledger database.') });
+    for (const question of ['What caused incident INC-4242?', 'What was the root cause of INC-4242?']) {
+      const answer = await kg.query('incidents', question, 'naive');
+      assert.equal(answer.citations[0]?.documentId, 'pm/INC-4242.md', question);
+    }
+  });
+
   test('bad input is a validation error', async () => {
     await assert.rejects(kg.ingest('acme', { documentId: '../etc', name: 'x.md', bytes: enc('x') }), { code: 'validation_failed' });
     await assert.rejects(kg.query('acme', '   ', 'naive'), { code: 'validation_failed' });
