@@ -91,6 +91,17 @@ function rareTerms(corpus: CachedCorpus, terms: readonly string[]): string[] {
   });
 }
 
+/** The first of every (document, chunk) in `chunks`. */
+function dedupeChunks<T extends ChunkRow>(chunks: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return chunks.filter((c) => {
+    const key = `${c.documentId}\u0000${c.chunkIndex}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 function rankChunks(corpus: CachedCorpus, terms: readonly string[], chunks: readonly (ChunkRow & { mentions?: number })[], limit: number): ChunkRow[] {
   const tokens = chunks.map((c) => termsOf(c.text));
   const ranked = rankTokens(terms, chunks, tokens, chunkStats(corpus, chunks, tokens), (c) => Math.log1p(c.mentions ?? 0) * 0.5);
@@ -133,8 +144,15 @@ export async function answerQuestion(tx: Queryable, tenantId: string, question: 
       const facts = rank(q, lines, (l) => l).slice(0, 6).map((r) => r.item);
       const members = [...new Set(reports.flatMap((r) => r.item.members))];
       const relations = members.length === 0 ? [] : (await selectRelationsWithin(tx, tenantId, members)).slice(0, 20);
-      const pool = members.length === 0 ? [] : await selectMentionChunks(tx, tenantId, members, relations.map((r) => r.relationId), CANDIDATES);
-      const chunks = pool.length === 0 ? [] : rankChunks(await corpusOf(tx, tenantId, terms, options.statsCache), terms, pool, limit);
+      const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
+      // The reports' chunks, and the chunks of any rare term the question names (an id the
+      // communities do not hold, such as an incident's), ranked together.
+      const rare = rareTerms(corpus, terms);
+      const pool = dedupeChunks([
+        ...(members.length === 0 ? [] : await selectMentionChunks(tx, tenantId, members, relations.map((r) => r.relationId), CANDIDATES)),
+        ...(rare.length === 0 ? [] : await selectChunksMatching(tx, tenantId, rare, RARE_DF)),
+      ]);
+      const chunks = pool.length === 0 ? [] : rankChunks(corpus, terms, pool, limit);
       const entities = (await selectEntitiesByKeys(tx, tenantId, members, false)).map((e) => ({ name: e.name, type: e.type }));
       return finish(q, mode, tenantId, chunks, facts, entities, relations.map(relationOf));
     }

@@ -129,8 +129,10 @@ describe(`knowledge graph store (${storeName})`, () => {
     }
     await kg.ingest('incidents', { documentId: 'pm/INC-4242.md', name: 'INC-4242.md', bytes: enc('# INC-4242\n\nThe root cause of INC-4242 was a full disk on the ledger database.') });
     for (const question of ['What caused incident INC-4242?', 'What was the root cause of INC-4242?']) {
-      const answer = await kg.query('incidents', question, 'naive');
-      assert.equal(answer.citations[0]?.documentId, 'pm/INC-4242.md', question);
+      for (const mode of ['naive', 'global'] as const) {
+        const answer = await kg.query('incidents', question, mode);
+        assert.equal(answer.citations[0]?.documentId, 'pm/INC-4242.md', `${mode}: ${question}`);
+      }
     }
   });
 
