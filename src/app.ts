@@ -1,6 +1,7 @@
 // The composition root: wires every context from the compiled configuration. One place
 // decides what talks to what; no module-level singletons hold connections.
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { loadSigner, makeAuditReader, makeLedger, type AuditReader, type Ledger } from './audit/index.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -23,6 +24,19 @@ import { migrate, openDatabase, pendingMigrations, type MigrationResult } from '
 import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Directory, type KeyService, type TenantService } from './tenants/index.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** NOTIFY channel on which a replica that warmed a tenant's answer cache tells the others. */
+const WARM_CHANNEL = 'iris_knowledge_warm';
+
+function parseWarmNotice(payload: string): { tenantId: string; graphVersion: number; origin: string } | undefined {
+  try {
+    const n = JSON.parse(payload) as Record<string, unknown>;
+    if (typeof n.tenantId === 'string' && typeof n.graphVersion === 'number' && typeof n.origin === 'string') return { tenantId: n.tenantId, graphVersion: n.graphVersion, origin: n.origin };
+  } catch {
+    // not ours
+  }
+  return undefined;
+}
 export const VERSION = pkg.version;
 
 export interface AppDeps {
@@ -34,6 +48,8 @@ export interface AppDeps {
   readonly spanProcessors?: Parameters<typeof makeTelemetry>[1]['spanProcessors'];
   /** 'off' leaves admission and policy out of the request path (benchmarks only; not configurable). */
   readonly gate?: 'on' | 'off';
+  /** False for a process that serves no queries (`iris worker`): it does not warm its answer cache when a peer did. */
+  readonly servesQueries?: boolean;
 }
 
 export interface App {
@@ -178,8 +194,14 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     });
     const extraction = makeExtractionPool(config.extractThreads);
     const systemPrincipal = { keyId: 'system', role: 'platform-admin', tenantId: PLATFORM } as const;
+    // Answer caches are per replica: the replica that ran a warm-up tells the others, which
+    // warm their own (the notice carries the graph version; a stale one is skipped).
+    const replicaId = randomUUID();
     const knowledge = makeKnowledgeService({
       db,
+      onWarmed: async (tenantId, graphVersion) => {
+        await db.transaction(platformScope, (tx) => tx.query('select pg_notify($1, $2)', [WARM_CHANNEL, JSON.stringify({ tenantId, graphVersion, origin: replicaId })]));
+      },
       audit: async (tx, ctx, r) => {
         await ledger.append(tx, ctx, { log: r.tenantId, action: r.action, resource: r.resource, before: r.before, after: r.after });
       },
@@ -261,6 +283,14 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       });
     }
     await directory.start();
+    const unlistenWarm =
+      deps.servesQueries === false
+        ? async () => undefined
+        : await db.listen(WARM_CHANNEL, (payload) => {
+            const notice = parseWarmNotice(payload);
+            if (notice === undefined || notice.origin === replicaId) return;
+            void knowledge.warm(notice.tenantId, { graphVersion: notice.graphVersion, fromPeer: true }).catch(() => undefined);
+          });
     await bundles.start();
 
     const server = await buildServer(
@@ -329,6 +359,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         await flushUsage().catch(() => undefined);
         await knowledge.flushQuestions().catch(() => undefined);
         await directory.stop();
+        await unlistenWarm().catch(() => undefined);
         await limiter.close();
         await bundles.stop();
         await Promise.all(workers.map((w) => w.stop()));

@@ -100,7 +100,7 @@ export function registerServerCommands(program: Command): void {
       const cfg = config();
       let app: App;
       try {
-        app = await createApp(cfg, { logger: { level: cfg.logLevel } });
+        app = await createApp(cfg, { logger: { level: cfg.logLevel }, servesQueries: false });
       } catch (err) {
         fail(err);
       }

@@ -78,6 +78,8 @@ export interface KnowledgeDeps {
   /** The release serving answers: part of every cache key. */
   readonly release?: string;
   readonly onCacheLookup?: (tenantId: string, hit: boolean) => void;
+  /** A warm-up filled this replica's cache for `graphVersion` (the app tells the other replicas to warm theirs). */
+  readonly onWarmed?: (tenantId: string, graphVersion: number) => void | Promise<void>;
   readonly signal?: (s: KnowledgeSignal) => void;
   /** Largest document accepted, in bytes. */
   readonly maxDocumentBytes?: number;
@@ -148,7 +150,7 @@ export interface KnowledgeService {
   /** When the tenant's graph was last built whole (null: never). */
   builtAt(tenantId: string): Promise<Date | null>;
   /** Answers the tenant's most frequent recent questions into the cache (the `knowledge.cache-warm` job). */
-  warm(tenantId: string, options?: { top?: number; graphVersion?: number; trace?: TraceParent }): Promise<{ warmed: number; skipped?: 'stale' }>;
+  warm(tenantId: string, options?: { top?: number; graphVersion?: number; trace?: TraceParent; fromPeer?: boolean }): Promise<{ warmed: number; skipped?: 'stale' }>;
   /** Writes the buffered question counts (also done on a timer by the app). */
   flushQuestions(): Promise<void>;
   /** Cache figures of one tenant. */
@@ -560,6 +562,8 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       }
       // Warming is not asking: undo the counts the warm-up itself added.
       for (const f of frequent) asked.delete(`${tenantId}\u0000${f.mode}\u0000${f.question}`);
+      // The job ran on one replica; the others warm their own caches when told (not again on theirs).
+      if (warmed > 0 && !options.fromPeer) await deps.onWarmed?.(tenantId, current);
       return { warmed };
     },
 

@@ -53,6 +53,25 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
     assert.equal(a.app.directory.tenant('rep-one')?.status, 'suspended');
   });
 
+  test("a warm-up run on one replica warms the other replicas' answer caches", async () => {
+    assert.equal((await a.call('POST', '/v1/tenants', { body: { id: 'rep-kg', displayName: 'K' } })).statusCode, 201);
+    await Promise.all([a.app.directory.resync(), b.app.directory.resync()]);
+    const table = '| source | relation | target |\n|---|---|---|\n| Payments Team | owns | Payments Gateway |\n| Payments Gateway | calls | Fraud API |\n';
+    await a.app.knowledge.ingest('rep-kg', { documentId: 'svc.md', name: 'svc.md', bytes: new TextEncoder().encode(table) });
+    const question = 'Who owns the Payments Gateway?';
+    await a.app.knowledge.query('rep-kg', question, 'local');
+    await a.app.knowledge.flushQuestions();
+    assert.equal(b.app.knowledge.cacheStats('rep-kg').entries, 0, 'B has not answered it');
+
+    assert.equal((await a.app.knowledge.warm('rep-kg')).warmed, 1);
+    await eventually(async () => b.app.knowledge.cacheStats('rep-kg').entries === 1);
+    assert.equal((await b.app.knowledge.query('rep-kg', question, 'local')).cache, 'hit', 'B answers from the cache it warmed');
+    // A ignores its own notice, and B's warm-up (on a peer's notice) announces nothing: A's
+    // cache saw one miss (the question) and one hit (its own warm-up), no more.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual([a.app.knowledge.cacheStats('rep-kg').misses, a.app.knowledge.cacheStats('rep-kg').hits], [1, 1]);
+  });
+
   test('a LISTEN connection that drops reconnects, and a change made while it was down still arrives', { skip: storeName === 'pglite' ? 'PGlite notifies in process: no connection to lose' : false }, async () => {
     const token = await a.keyFor('rep-one', 'analyst');
     assert.equal((await b.call('PATCH', '/v1/tenants/rep-one', { body: { status: 'active' } })).statusCode, 200);
