@@ -24,6 +24,7 @@ import { migrate, openDatabase, pendingMigrations, type MigrationResult } from '
 import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Directory, type KeyService, type TenantService } from './tenants/index.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+export const VERSION = pkg.version;
 
 /** NOTIFY channel on which a replica that warmed a tenant's answer cache tells the others. */
 const WARM_CHANNEL = 'iris_knowledge_warm';
@@ -37,7 +38,6 @@ function parseWarmNotice(payload: string): { tenantId: string; graphVersion: num
   }
   return undefined;
 }
-export const VERSION = pkg.version;
 
 export interface AppDeps {
   readonly clock?: Clock;
@@ -302,9 +302,13 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       { db, ledger, clock, context: systemContext, onPruned: (table, rows) => telemetry.signals.retentionPruned(table, rows) },
       { decisionDays: config.policyDecisionRetentionDays, queryLogDays: config.queryLogRetentionDays },
     );
-    const retain = async (): Promise<void> => {
-      const r = await retention.run();
-      if (r.policyDecisions + r.queryLog > 0) server.log.info({ policy_decisions: r.policyDecisions, kg_query_log: r.queryLog }, 'retention pruned old rows');
+    const retainLogged = (): void => {
+      void retention.run().then(
+        (r) => {
+          if (r.policyDecisions + r.queryLog > 0) server.log.info({ policy_decisions: r.policyDecisions, kg_query_log: r.queryLog }, 'retention pruned old rows');
+        },
+        (err: unknown) => server.log.warn({ err }, 'retention run failed'),
+      );
     };
 
     // Control loops: last-used times of keys, purging tenants past their grace period, and
@@ -317,8 +321,8 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       setInterval(() => void flushUsage().catch(() => undefined), 15_000),
       setInterval(() => void tenants.purgeExpired(systemContext()).catch(() => undefined), 60_000),
       setInterval(() => void knowledge.flushQuestions().catch(() => undefined), 5_000),
-      setTimeout(() => void retain().catch((err: unknown) => server.log.warn({ err }, 'retention run failed')), 60_000),
-      setInterval(() => void retain().catch((err: unknown) => server.log.warn({ err }, 'retention run failed')), 3600_000),
+      setTimeout(retainLogged, 60_000),
+      setInterval(retainLogged, 3600_000),
     ];
     for (const l of loops) l.unref();
 

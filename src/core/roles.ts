@@ -55,21 +55,13 @@ export const ROLE_GRANTS: Readonly<Record<Exclude<Role, 'platform-admin'>, reado
   auditor: ['audit.read'],
 };
 
-const grants: Readonly<Record<Role, ReadonlySet<Action>>> = {
-  'platform-admin': new Set(ACTIONS),
-  'tenant-admin': new Set(ROLE_GRANTS['tenant-admin']),
-  operator: new Set(ROLE_GRANTS.operator),
-  analyst: new Set(ROLE_GRANTS.analyst),
-  auditor: new Set(ROLE_GRANTS.auditor),
-};
-
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
 
 /** Whether `role` may perform `action` at all (tenant scoping is checked separately). */
 export function can(role: Role, action: Action): boolean {
-  return grants[role].has(action);
+  return role === 'platform-admin' || ROLE_GRANTS[role].includes(action);
 }
 
 /** Roles a key of `creator` may hand out: never more than its own. */

@@ -21,9 +21,26 @@ export function tokenize(text: string): string[] {
 
 const ENGLISH_WORD = /^[a-z]+$/;
 
+/** Stems already computed: ranking stems every candidate chunk of every question. */
+const stems = new Map<string, string>();
+const MAX_STEMS = 100_000;
+
 /** The term a token counts as: an English word's Porter stem, any other token as it is. */
 export function termOf(token: string): string {
-  return token.length > 2 && ENGLISH_WORD.test(token) ? stemmer(token) : token;
+  if (token.length <= 2 || !ENGLISH_WORD.test(token)) return token;
+  let stem = stems.get(token);
+  if (stem === undefined) {
+    // NOTE: a vocabulary this large is not English prose any more; start over rather than grow.
+    if (stems.size >= MAX_STEMS) stems.clear();
+    stem = stemmer(token);
+    stems.set(token, stem);
+  }
+  return stem;
+}
+
+/** The `to_tsquery('simple', …)` text matching any of `terms` (see tsqueryOperand). */
+export function tsqueryAny(terms: readonly string[]): string {
+  return [...new Set(terms)].map(tsqueryOperand).join(' | ');
 }
 
 /** The terms of a text: its tokens, stemmed. */

@@ -3,7 +3,7 @@
 // reports, and chunks by id. Ranking happens elsewhere (bm25.ts, query-engine.ts).
 import type { Queryable } from '../core/db.js';
 import type { GraphEdge } from './communities.js';
-import { tsqueryOperand } from './bm25.js';
+import { tsqueryAny, tsqueryOperand } from './bm25.js';
 
 export interface ChunkRow {
   readonly tenantId: string;
@@ -191,7 +191,7 @@ export async function selectChunksMatching(tx: Queryable, tenantId: string, term
        join kg_chunks c on c.tenant_id = $1 and c.document_id = t.document_id and c.chunk_index = t.chunk_index
        join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
      order by t.rare desc, t.score desc, t.document_id, t.chunk_index`,
-    [tenantId, [...new Set(terms)].map(tsqueryOperand).join(' | '), limit, rare.length === 0 ? null : [...new Set(rare)].map(tsqueryOperand).join(' | ')],
+    [tenantId, tsqueryAny(terms), limit, rare.length === 0 ? null : tsqueryAny(rare)],
   );
   return rows;
 }
@@ -218,7 +218,7 @@ export async function selectDocumentFrequencies(tx: Queryable, tenantId: string,
        cross join unnest($2::text[], $3::text[]) as u(term, operand)
      where m.s @@ to_tsquery('simple', u.operand)
      group by u.term`,
-    [tenantId, unique, unique.map(tsqueryOperand), unique.map(tsqueryOperand).join(' | ')],
+    [tenantId, unique, unique.map(tsqueryOperand), tsqueryAny(unique)],
   );
   const df = new Map(unique.map((t) => [t, 0]));
   for (const r of rows) df.set(r.term, r.df);

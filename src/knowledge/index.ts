@@ -5,7 +5,7 @@
 // Other contexts import from here only.
 export { assertOwnChunks, candidateKeys } from './answer-builder.js';
 export { parseEntityRef, type EntityRef } from './backstage-catalog.js';
-export { bm25, rank, termOf, termsOf, tokenize, tsqueryOperand, type CorpusStats, type Scored } from './bm25.js';
+export { bm25, rank, tokenize, type CorpusStats, type Scored } from './bm25.js';
 export { chunkAt, chunkText, type Chunk, type ChunkOptions } from './chunker.js';
 export { componentsOf, detectCommunities, type Community, type GraphEdge } from './communities.js';
 export { buildReport, type CommunityReport } from './community-reports.js';

@@ -99,10 +99,12 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       description: "Recomputes every community of the tenant's graph (Louvain) and its reports, then warms the answer cache. Ingest schedules one 10 minutes after a change to a large component.",
       payload: BuildPayload,
       async handler(payload, ctx) {
-        const builtAt = payload.changedBefore === undefined ? null : await kg.builtAt(ctx.tenantId);
-        if (builtAt !== null && payload.changedBefore !== undefined && builtAt >= new Date(payload.changedBefore)) {
-          ctx.progress(100, `already built whole at ${builtAt.toISOString()}, after the changes this build was for`);
-          return { skipped: 'built', builtAt: builtAt.toISOString() };
+        if (payload.changedBefore !== undefined) {
+          const builtAt = await kg.builtAt(ctx.tenantId);
+          if (builtAt !== null && builtAt >= new Date(payload.changedBefore)) {
+            ctx.progress(100, `already built whole at ${builtAt.toISOString()}, after the changes this build was for`);
+            return { skipped: 'built', builtAt: builtAt.toISOString() };
+          }
         }
         ctx.progress(5, 'detecting communities');
         const result = await kg.rebuild(ctx.tenantId, { progress: (p, m) => ctx.progress(p, m), trace: ctx.trace });
