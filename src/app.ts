@@ -295,7 +295,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
 
     const server = await buildServer(
       { db, identity, tenants, keys, ledger, auditReader, registry, telemetry: telemetry.http, gate: deps.gate === 'off' ? undefined : gate, pendingMigrations: () => pendingMigrations(db), extraRoutes: [(a) => void a.register(jobRouteDeps), (a) => void a.register(knowledgeRouteDeps), (a) => registerPolicyRoutes(a, { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes })] },
-      { bodyLimitBytes: config.bodyLimitBytes, logger: irisLoggerOptions(deps.logger ?? false), version: VERSION },
+      { bodyLimitBytes: config.bodyLimitBytes, scrapeToken: config.metricsToken, logger: irisLoggerOptions(deps.logger ?? false), version: VERSION },
     );
 
     const retention = makeRetention(

@@ -53,4 +53,18 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * A reader that closes early (`iris policy --help | head -2`) is not a failure: exit quietly,
+ * as git and kubectl do, instead of dying on an unhandled EPIPE. Other stream errors still
+ * fail the command, as one line.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    process.stderr.write(`error: cannot write output: ${err.message}\n`);
+    process.exit(EXIT.failure);
+  });
+}
+
+exitQuietlyOnClosedPipe(process.stdout);
 process.exitCode = await run(process.argv);

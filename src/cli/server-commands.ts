@@ -59,7 +59,7 @@ async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }):
     `Iris ${VERSION} is running (region ${cfg.region}, store: ${store})`,
     `  API        ${address}/v1`,
     `  API docs   ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
-    `  Metrics    ${address}/metrics`,
+    `  Metrics    ${address}/metrics   (bearer: IRIS_METRICS_TOKEN${cfg.metricsToken === undefined ? ' when set' : ''}, or the admin token)`,
     `  Health     ${address}/healthz  ${address}/readyz`,
     admin.source === 'env'
       ? '  Admin      the platform-admin token is IRIS_BOOTSTRAP_TOKEN'

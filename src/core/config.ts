@@ -31,6 +31,8 @@ export interface IrisConfig {
   readonly releaseColor: string;
   /** Tenants with their own metric labels (by traffic); the rest are counted per tier. */
   readonly metricsTopTenants: number;
+  /** Bearer token Prometheus scrapes /metrics with (IRIS_METRICS_TOKEN or the file IRIS_METRICS_TOKEN_FILE); undefined: platform-admin keys only. */
+  readonly metricsToken: string | undefined;
   /** false turns off per-request metrics and tracing (benchmarks measure the difference). */
   readonly telemetryEnabled: boolean;
   /** Share of new traces recorded (parent-based: a caller's sampled flag is followed), 0..1. */
@@ -149,6 +151,23 @@ function llmProviders(env: Env): { source: string; text: string } | undefined {
   }
 }
 
+/** IRIS_METRICS_TOKEN, or the first line of the file IRIS_METRICS_TOKEN_FILE (Prometheus's credentials_file). */
+function metricsToken(env: Env): string | undefined {
+  const inline = env.IRIS_METRICS_TOKEN || undefined;
+  const file = env.IRIS_METRICS_TOKEN_FILE || undefined;
+  if (inline && file) throw new ConfigError('Set IRIS_METRICS_TOKEN or IRIS_METRICS_TOKEN_FILE, not both.');
+  let token = inline;
+  if (file) {
+    try {
+      token = readFileSync(file, 'utf8').split('\n')[0]?.trim();
+    } catch (err) {
+      throw new ConfigError(`IRIS_METRICS_TOKEN_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    }
+  }
+  if (token !== undefined && !/^[\x21-\x7e]{24,256}$/.test(token)) throw new ConfigError('The metrics token must be 24 to 256 printable characters without spaces.');
+  return token;
+}
+
 /** Builds the frozen configuration from an environment (process.env by default). */
 export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig> = {}): IrisConfig {
   const databaseUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL;
@@ -187,6 +206,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     serviceName: env.OTEL_SERVICE_NAME || 'iris',
     releaseColor: env.IRIS_RELEASE_COLOR || 'blue',
     metricsTopTenants: int(env, 'IRIS_METRICS_TOP_TENANTS', 20, 0, 500),
+    metricsToken: metricsToken(env),
     telemetryEnabled: bool(env, 'IRIS_TELEMETRY', true),
     traceSampleRatio: fraction(env, 'IRIS_TRACE_SAMPLE_RATIO', 1),
     traceMaxPerSecond: int(env, 'IRIS_TRACE_MAX_PER_SECOND', 100, 0, 1_000_000),

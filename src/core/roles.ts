@@ -28,6 +28,7 @@ export const ACTIONS = [
   'policy.read',
   'policy.write',
   'policy.decisions.read',
+  'metrics.read', // /metrics names tenants: platform-admin (or the scrape token, which is no key)
   // Routes of other contexts that declare no action of their own (policy/route-actions.ts).
   'api.read',
   'api.write',

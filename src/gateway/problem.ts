@@ -28,6 +28,7 @@ const titles: Record<number, string> = {
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   428: 'Precondition Required',
@@ -109,4 +110,15 @@ export function problemErrorHandler(error: FastifyError | IrisError | Error, req
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return send(reply, request, 404, 'route_not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}. See /openapi.json for the API.`);
+}
+
+/**
+ * Errors the router raises before any route or hook runs (a path that is not valid percent-
+ * encoded UTF-8, a path parameter past the length limit): problem+json like every other error.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_BAD_URL') return send(reply, request, 400, 'bad_url', 'The request path is not valid percent-encoded UTF-8.');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, request, 414, 'uri_too_long', 'A path segment is longer than any id this API accepts.');
+  return problemErrorHandler(error, request, reply);
 }

@@ -1,5 +1,6 @@
 // The HTTP edge: Fastify with JSON-schema validation everywhere, correlation ids, identity,
 // OpenAPI, problem+json errors, and the routes of every context.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -7,14 +8,17 @@ import type { Registry } from 'prom-client';
 import type { AuditReader, Ledger } from '../audit/index.js';
 import type { RequestContext } from '../core/context.js';
 import type { Database } from '../core/db.js';
+import { ForbiddenError } from '../core/errors.js';
 import { newRequestId, REQUEST_ID_PATTERN } from '../core/ids.js';
 import type { HttpTelemetry } from '../observability/index.js';
 import type { KeyService, TenantService } from '../tenants/index.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import type { Identity } from './identity.js';
 import type { RequestGate } from './admission.js';
+import { ajvPlugins } from './date-format.js';
+import { assertSafeInput } from './input-guard.js';
 import { registerKeyRoutes } from './key-routes.js';
-import { notFoundHandler, problemErrorHandler } from './problem.js';
+import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './problem.js';
 import { ProblemSchema } from './schemas.js';
 import { registerSystemRoutes } from './system-routes.js';
 import { registerTenantRoutes } from './tenant-routes.js';
@@ -24,8 +28,10 @@ declare module 'fastify' {
     ctx: RequestContext;
   }
   interface FastifyContextConfig {
-    /** Routes that need no API key (health, metrics, docs, the ledger's public key). */
+    /** Routes that need no API key (health, docs, the ledger's public key). Deny by default. */
     public?: boolean;
+    /** Routes a scraper may read with the scrape token (/metrics) as well as with an API key. */
+    scrape?: boolean;
   }
 }
 
@@ -48,6 +54,8 @@ export interface ServerDeps {
 
 export interface ServerOptions {
   readonly bodyLimitBytes: number;
+  /** Bearer token that may read scrape routes (/metrics) without an API key; undefined: API keys only. */
+  readonly scrapeToken?: string | undefined;
   /** pino options, or false for no logs (tests, benchmarks). */
   readonly logger: FastifyServerOptions['logger'];
   readonly version: string;
@@ -65,8 +73,9 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : newRequestId();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false }, plugins: ajvPlugins },
     return503OnClosing: true,
+    frameworkErrors: (err, req, reply) => void frameworkErrorHandler(err, req, reply),
   });
 
   // JSON merge patch bodies are JSON.
@@ -83,15 +92,37 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An Iris API key: iris_<keyId>_<secret>' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // NOTE: the docs UI is public as a whole: its routes are marked where they are registered
+  // (inside this plugin's own scope), so the request hook below still decides by route.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), public: true };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
 
+  const scrape = scrapeTokenCheck(opts.scrapeToken);
+  // Deny by default: whether a request needs a principal is decided by the route the router
+  // matched (its own config), never by the request target, which the router normalises
+  // (percent-encoding, absolute form) in ways a prefix test does not.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    if (req.routeOptions.config.public === true || !req.url.startsWith('/v1/')) return;
+    // No route: answer 404 here, before any body is read, for callers with or without a key.
+    if (req.is404) return notFoundHandler(req, reply);
+    const config = req.routeOptions.config;
+    if (config.public === true) return;
+    if (config.scrape === true && scrape(req.headers.authorization)) return;
     const principal = deps.identity.authenticate(req.headers.authorization);
     req.ctx = { principal, requestId: req.id, traceId: req.telemetry?.traceId, sourceIp: req.ip, trace: req.telemetry?.span };
     deps.telemetry?.bindTenant(req, principal.tenantId, principal.keyId);
     if (deps.gate) await deps.gate.check(req, reply);
+    // NOTE: without a gate (identity only: tests, benchmarks) a scrape route still needs a platform key.
+    else if (config.scrape === true && principal.role !== 'platform-admin') throw new ForbiddenError('Reading metrics needs the scrape token or a platform-admin key.');
+  });
+
+  // Every route: values no JSON schema rules out but PostgreSQL cannot hold answer 400.
+  app.addHook('preHandler', async (req) => {
+    assertSafeInput({ params: req.params, querystring: req.query, body: req.body });
   });
 
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
@@ -101,4 +132,11 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   registerAuditRoutes(app, { db: deps.db, reader: deps.auditReader, ledger: deps.ledger });
   for (const add of deps.extraRoutes ?? []) add(app);
   return app;
+}
+
+/** Compares a presented Authorization header with the scrape token in constant time. */
+function scrapeTokenCheck(token: string | undefined): (authorization: string | undefined) => boolean {
+  if (token === undefined) return () => false;
+  const expected = createHash('sha256').update(`Bearer ${token}`).digest();
+  return (authorization) => authorization !== undefined && timingSafeEqual(createHash('sha256').update(authorization).digest(), expected);
 }

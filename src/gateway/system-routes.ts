@@ -1,4 +1,5 @@
-// Liveness, readiness and metrics: unauthenticated, outside /v1.
+// Liveness and readiness (public: they name no tenant) and metrics (the scrape token or a
+// platform-admin key: series carry tenant labels).
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Database } from '../core/db.js';
@@ -18,7 +19,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: { db: Database;
     return { status: 'ready', store: deps.db.dialect };
   });
 
-  app.get('/metrics', { schema: { ...hide }, config: { public: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { ...hide }, config: { scrape: true } }, async (_req, reply) => {
     const body = await deps.registry.metrics();
     return reply.type(deps.registry.contentType).send(body);
   });

@@ -3,6 +3,7 @@
 // security binds it; state changes call the onStateChange hook inside the same transaction.
 import { tenantScope, type Database, type Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
+import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { IdempotencyKeyReusedError, JobQueueFullError, JobStateConflictError } from './errors.js';
@@ -158,13 +159,13 @@ interface Prepared {
 }
 
 function encodeCursor(seq: number): string {
-  return Buffer.from(`s${seq}`).toString('base64url');
+  return encodeContinue(`s${seq}`);
 }
 
 function decodeCursor(cursor: string | undefined): number | null {
   if (cursor === undefined || cursor === '') return null;
-  const raw = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^s\d{1,18}$/.test(raw)) throw new ValidationError('The cursor is not one this API returned.', { cursor });
+  const raw = decodeContinue(cursor);
+  if (!/^s\d{1,15}$/.test(raw)) throw new ValidationError('The continue token is not one this API issued; start again without it.', { field: 'continue' });
   return Number(raw.slice(1));
 }
 

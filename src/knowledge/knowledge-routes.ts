@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../core/context.js';
+import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { ValidationError } from '../core/errors.js';
 import { TENANT_SLUG_PATTERN } from '../core/ids.js';
 import { SOURCE_STATUSES, type DocumentSummary } from './document-store.js';
@@ -110,13 +111,8 @@ const bearer = [{ bearerAuth: [] }];
 const tags = ['knowledge'];
 
 /** Continuation tokens: the last id of the page, opaque to callers. */
-const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
-function decodeCursor(token: string | undefined): string | undefined {
-  if (token === undefined) return undefined;
-  const id = Buffer.from(token, 'base64url').toString('utf8');
-  if (id === '' || encodeCursor(id) !== token) throw new ValidationError('continue is not a token this API issued', { field: 'continue' });
-  return id;
-}
+const encodeCursor = encodeContinue;
+const decodeCursor = (token: string | undefined): string | undefined => (token === undefined ? undefined : decodeContinue(token));
 function page<T>(items: readonly T[], limit: number, idOf: (t: T) => string): { items: readonly T[]; continue?: string } {
   const last = items[items.length - 1];
   return items.length === limit && last !== undefined ? { items, continue: encodeCursor(idOf(last)) } : { items };

@@ -33,6 +33,7 @@ export const READ_ACTIONS: readonly PolicyAction[] = [
   'knowledge.query',
   'policy.read',
   'policy.decisions.read',
+  'metrics.read',
   'api.read',
 ];
 

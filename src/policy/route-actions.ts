@@ -76,6 +76,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/platform/policy/rollback': p('policy.write', 'policy'),
   'GET /v1/platform/policy/diff': p('policy.read', 'policy'),
   'GET /v1/platform/policy/decisions': p('policy.decisions.read', 'policy'),
+  'GET /metrics': p('metrics.read', 'observability'),
   'GET /v1/policy/decisions/:requestId': { action: 'policy.decisions.read', tenant: 'principal', kind: 'Decision', service: 'policy' },
 };
 

@@ -3,6 +3,7 @@
 import type { AuditRecord, Ledger } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { authorize, scopeOf, type RequestContext } from '../core/context.js';
+import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { platformScope, type Database } from '../core/db.js';
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '../core/errors.js';
 import { isTenantSlug, PLATFORM } from '../core/ids.js';
@@ -119,13 +120,13 @@ export function makeTenantService(deps: TenantServiceDeps) {
     /** Tenants the caller may see: all for platform admins, its own for everyone else. */
     async list(ctx: RequestContext, opts: { limit: number; continue?: string | undefined; status?: TenantStatus | undefined }): Promise<TenantPage> {
       authorize(ctx.principal, 'tenant.list', ctx.principal.tenantId);
-      const after = opts.continue === undefined ? '' : Buffer.from(opts.continue, 'base64url').toString('utf8');
+      const after = opts.continue === undefined ? '' : decodeContinue(opts.continue);
       if (opts.continue !== undefined && !isTenantSlug(after)) throw new ValidationError('The continue token is not valid; start again without it.', { field: 'continue' });
       const items = await db.transaction(scopeOf(ctx), (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status));
       const more = items.length > opts.limit;
       const page = more ? items.slice(0, opts.limit) : items;
       const last = page[page.length - 1];
-      return more && last ? { items: page, continue: Buffer.from(last.id).toString('base64url') } : { items: page };
+      return more && last ? { items: page, continue: encodeContinue(last.id) } : { items: page };
     },
 
     async update(ctx: RequestContext, id: string, patch: UpdateTenantInput, pre: Precondition): Promise<Tenant> {

@@ -3,7 +3,7 @@
 // tenant's audit log, and /metrics reports queue depth and finished jobs.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createTestApp, SCRAPE_TOKEN, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
 describe(`jobs wired into the app (${storeName})`, () => {
@@ -23,7 +23,7 @@ describe(`jobs wired into the app (${storeName})`, () => {
     const again = await t.call('POST', '/v1/tenants/jobs-co/jobs', { token, body: { kind: 'noop', payload: { echo: 'hi' } }, headers: { 'idempotency-key': 'once-1' } });
     assert.equal(again.json().jobId, res.json().jobId, 'the same idempotency key returns the same job');
 
-    const metricsBefore = (await t.call('GET', '/metrics', { token: null })).body;
+    const metricsBefore = (await t.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body;
     assert.match(metricsBefore, /iris_jobs_queue_depth\{[^}]*state="ready"[^}]*\} 1/);
 
     await t.app.startWorker({ concurrency: 2 });
@@ -39,7 +39,7 @@ describe(`jobs wired into the app (${storeName})`, () => {
     const events = (await t.call('GET', '/v1/audit/logs/jobs-co/events?limit=100')).json().items.map((e: { event: { action: string } }) => e.event.action);
     for (const action of ['job.enqueue', 'job.claim', 'job.succeed']) assert.ok(events.includes(action), `${action} missing from ${events.join(',')}`);
     assert.equal((await t.call('GET', '/v1/audit/logs/jobs-co/verify')).json().ok, true);
-    const metrics = (await t.call('GET', '/metrics', { token: null })).body;
+    const metrics = (await t.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body;
     assert.match(metrics, /iris_jobs_finished_total\{[^}]*outcome="succeeded"[^}]*\} 1/);
   });
 

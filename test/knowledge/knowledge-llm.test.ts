@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startFakeOpenAi, type FakeChatMessage, type FakeOpenAi } from '../support/fake-openai.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createTestApp, SCRAPE_TOKEN, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
 const PROSE = `The Payments Gateway is run by the Payments Team. Every night it hands settled batches to the Quantum Ledger.
@@ -96,7 +96,7 @@ describe(`GraphRAG with LLM providers (${storeName})`, () => {
     assert.ok(a.citations.length > 0);
     assert.ok(a.notices.some((n) => /extractive/.test(n)), a.notices.join(' | '));
     assert.equal(abroad.count, 0, 'residency holds even when the home provider is down');
-    const metrics = (await t.call('GET', '/metrics', { token: null })).body;
+    const metrics = (await t.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body;
     assert.match(metrics, /provider="home"/);
     home.behave({ kind: 'ok', reply });
   });

@@ -11,6 +11,7 @@ import { tenantScope } from '../../src/core/db.js';
 import { defineJobKind } from '../../src/jobs/index.js';
 import { GenAiAttributes, POLICY_OUTCOME_ATTRIBUTE, TENANT_ATTRIBUTE } from '../../src/observability/index.js';
 import { storeName } from '../support/test-database.js';
+import { SCRAPE_TOKEN } from '../support/test-app.js';
 import { startObservedApp, type ObservedApp } from './support/observed-app.js';
 
 const TRACEPARENT_OUT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
@@ -144,7 +145,7 @@ describe(`trace sampling (${storeName})`, () => {
     assert.ok(m, String(res.headers.traceparent));
     assert.equal(m[3], '00', 'the traceparent out says: not sampled');
     assert.equal(o.spans.getFinishedSpans().length, 0);
-    const metrics = await o.call('GET', '/metrics', { token: null });
+    const metrics = await o.call('GET', '/metrics', { token: SCRAPE_TOKEN });
     assert.ok(!metrics.body.includes(`trace_id="${m[1]}"`), 'no exemplar names a trace that was not kept');
   });
 

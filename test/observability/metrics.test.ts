@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { makeIrisMetrics, makeTenantLabeler, MetricNames, TenantLabel, type TenantPlacement } from '../../src/observability/index.js';
 import { storeName } from '../support/test-database.js';
+import { SCRAPE_TOKEN } from '../support/test-app.js';
 import { parseSamples, startObservedApp, type ObservedApp } from './support/observed-app.js';
 
 const H = MetricNames.httpDuration;
@@ -22,7 +23,7 @@ describe(`metrics (${storeName})`, () => {
     assert.equal(res.statusCode, 200, res.body);
     const traceId = /^00-([0-9a-f]{32})-/.exec(String(res.headers.traceparent))?.[1];
     assert.ok(traceId, 'traceparent on the response');
-    const m = await o.call('GET', '/metrics', { token: null });
+    const m = await o.call('GET', '/metrics', { token: SCRAPE_TOKEN });
     assert.match(String(m.headers['content-type']), /^application\/openmetrics-text; version=1\.0\.0/);
     assert.ok(m.body.trimEnd().endsWith('# EOF'));
     const samples = parseSamples(m.body).filter((s) => s.name === `${H}_bucket` && s.labels.route === '/v1/tenants/:tenantId' && s.labels.tenant === 'acme');
@@ -36,7 +37,7 @@ describe(`metrics (${storeName})`, () => {
   test('errors are counted by status class; unauthenticated requests have tenant "none"', async () => {
     const bad = await o.call('GET', '/v1/tenants/acme', { token: 'iris_knope_nope' });
     assert.equal(bad.statusCode, 401);
-    const m = parseSamples((await o.call('GET', '/metrics', { token: null })).body);
+    const m = parseSamples((await o.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body);
     const count = m.find((s) => s.name === `${H}_count` && s.labels.status_class === '4xx' && s.labels.tenant === TenantLabel.none);
     assert.equal(count?.value, 1);
   });
@@ -45,7 +46,7 @@ describe(`metrics (${storeName})`, () => {
     const tokens: [string, string][] = [];
     for (const id of ['beta', 'gamma', 'delta', 'epsilon']) tokens.push([id, await o.tenantWithKey(id, id === 'delta' ? 'free' : 'standard')]);
     for (const [id, token] of tokens) assert.equal((await o.call('GET', `/v1/tenants/${id}`, { token })).statusCode, 200);
-    const m = parseSamples((await o.call('GET', '/metrics', { token: null })).body).filter((s) => s.name === `${H}_count` && s.labels.route === '/v1/tenants/:tenantId');
+    const m = parseSamples((await o.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body).filter((s) => s.name === `${H}_count` && s.labels.route === '/v1/tenants/:tenantId');
     const tenants = new Set(m.map((s) => s.labels.tenant));
     // acme and the first newcomer took the two slots; the rest are 'other' per tier.
     assert.deepEqual([...tenants].sort(), ['acme', 'beta', 'none', 'other'].sort());
@@ -54,7 +55,7 @@ describe(`metrics (${storeName})`, () => {
   });
 
   test('event-loop lag, database pool use and requests in flight are exposed', async () => {
-    const m = parseSamples((await o.call('GET', '/metrics', { token: null })).body);
+    const m = parseSamples((await o.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body);
     const names = new Set(m.map((s) => s.name));
     for (const n of [MetricNames.eventLoopLagP99, MetricNames.dbInFlight, MetricNames.dbPoolMax, MetricNames.httpInFlight, `${MetricNames.dbDuration}_count`]) assert.ok(names.has(n), n);
     const tx = m.filter((s) => s.name === `${MetricNames.dbDuration}_count` && s.labels.outcome === 'commit').reduce((a, s) => a + s.value, 0);
@@ -66,7 +67,7 @@ describe(`metrics (${storeName})`, () => {
   test('ledger verifications are counted by result', async () => {
     const res = await o.call('GET', '/v1/audit/logs/acme/verify');
     assert.equal(res.statusCode, 200, res.body);
-    const m = parseSamples((await o.call('GET', '/metrics', { token: null })).body);
+    const m = parseSamples((await o.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body);
     const ok = m.find((s) => s.name === MetricNames.ledgerVerifications && s.labels.result === 'ok');
     assert.equal(ok?.value, 1);
   });

@@ -22,6 +22,7 @@ import { startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestDatabase } from '../support/test-database.js';
 
 const ADMIN = 'e2e-bootstrap-token-0123456789abcdef';
+const SCRAPE = 'e2e-scrape-token-0123456789abcdef';
 const PROMETHEUS = '/usr/bin/prometheus';
 const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
 const installed = spawnSync(PROMETHEUS, ['--version']).status === 0 && spawnSync(ALERTMANAGER, ['--version']).status === 0;
@@ -121,8 +122,10 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
   let llmLoop: NodeJS.Timeout | undefined;
   try {
     const receiverPort = await listen(receiver);
+    // The scrape credential, shared by Iris and Prometheus as ops/prometheus/prometheus.yml shows.
+    writeFileSync(join(work, 'metrics-token'), `${SCRAPE}\n`, { mode: 0o600 });
     const providers = [{ name: 'fake', baseUrl: llm.baseUrl, model: 'm', region: 'eu-west', timeoutMs: 2000 }];
-    app = await createApp(loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'iris'), IRIS_PORT: '0', IRIS_HOST: '127.0.0.1', IRIS_LLM_PROVIDERS: JSON.stringify(providers) }), { db: store.db });
+    app = await createApp(loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'iris'), IRIS_PORT: '0', IRIS_HOST: '127.0.0.1', IRIS_METRICS_TOKEN_FILE: join(work, 'metrics-token'), IRIS_LLM_PROVIDERS: JSON.stringify(providers) }), { db: store.db });
     const ctx = app.systemContext();
     await app.tenants.create(ctx, { id: 'acme', displayName: 'Acme', tier: 'premium' });
     await app.tenants.create(ctx, { id: 'globex', displayName: 'Globex', tier: 'premium' });
@@ -164,6 +167,9 @@ test('faults in a running Iris reach an Alertmanager webhook through a real Prom
         `        - targets: ['127.0.0.1:${amPort}']`,
         'scrape_configs:',
         '  - job_name: iris',
+        '    authorization:',
+        '      type: Bearer',
+        `      credentials_file: ${join(work, 'metrics-token')}`,
         '    static_configs:',
         `      - targets: ['127.0.0.1:${irisPort}']`,
       ].join('\n'),

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { platformScope } from '../../src/core/db.js';
 import { makeRetention } from '../../src/retention.js';
-import { createTestApp, type TestApp } from '../support/test-app.js';
+import { createTestApp, SCRAPE_TOKEN, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
 describe(`retention of the decision log and the query log (${storeName})`, () => {
@@ -50,7 +50,7 @@ describe(`retention of the decision log and the query log (${storeName})`, () =>
     assert.equal(events.length, 1);
     assert.match(events[0]!.resource.id, /^decided-before\/\d{4}-\d\d-\d\dT/);
     assert.equal((await t.call('GET', '/v1/audit/logs/platform/verify')).json().ok, true);
-    const metrics = (await t.call('GET', '/metrics', { token: null })).body;
+    const metrics = (await t.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body;
     assert.match(metrics, /^iris_retention_pruned_rows_total\{table="policy_decisions"[^}]*\} 2$/m);
     assert.match(metrics, /^iris_retention_pruned_rows_total\{table="kg_query_log"[^}]*\} 1$/m);
 

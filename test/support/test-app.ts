@@ -9,6 +9,8 @@ import type { Database } from '../../src/core/db.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const ADMIN_TOKEN = 'test-bootstrap-token-0123456789abcdef';
+/** The bearer token Prometheus would scrape /metrics with (IRIS_METRICS_TOKEN). */
+export const SCRAPE_TOKEN = 'test-scrape-token-0123456789abcdef';
 
 export interface TestApp {
   readonly app: App;
@@ -36,7 +38,7 @@ export async function createTestApp(env: Record<string, string> = {}, testDb?: T
   const tdb = testDb ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'iris-test-'));
   // NOTE: rate limits are off unless a test turns them on (IRIS_RATE_LIMITS): suites fire requests faster than tenant quotas allow.
-  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_RATE_LIMITS: 'false', ...env });
+  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_RATE_LIMITS: 'false', IRIS_METRICS_TOKEN: SCRAPE_TOKEN, ...env });
   const app = await createApp(config, { db: tdb.db });
   const call = injectAs(app);
   return {

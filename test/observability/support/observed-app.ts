@@ -9,7 +9,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createApp, type App } from '../../../src/app.js';
 import { loadConfig } from '../../../src/core/config.js';
 import type { Tier } from '../../../src/tenants/index.js';
-import { injectAs } from '../../support/test-app.js';
+import { injectAs, SCRAPE_TOKEN } from '../../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
 
 export const ADMIN_TOKEN = 'obs-bootstrap-token-0123456789abcdef';
@@ -39,7 +39,7 @@ export async function startObservedApp(env: Record<string, string> = {}, logLeve
   });
   const spans = new InMemorySpanExporter();
   // NOTE: no limit on new traces per second: these tests look for the spans of every request.
-  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_TRACE_MAX_PER_SECOND: '0', ...env });
+  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_TRACE_MAX_PER_SECOND: '0', IRIS_METRICS_TOKEN: SCRAPE_TOKEN, ...env });
   const app = await createApp(config, { db: testDb.db, logger: { level: logLevel, stream }, spanProcessors: [new SimpleSpanProcessor(spans)] });
   const call: ObservedApp['call'] = injectAs(app, ADMIN_TOKEN);
   return {
