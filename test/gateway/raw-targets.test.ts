@@ -95,6 +95,8 @@ describe(`raw request targets cannot skip authentication (${storeName})`, () => 
     const absolute = await raw(port, get('http://x/v1/tenants', [`Authorization: Bearer ${ADMIN_TOKEN}`]));
     assert.deepEqual([encoded.status, absolute.status], [200, 200], seen.join('\n'));
     assert.equal((await raw(port, get('/%761/tenants'))).status, 401);
+    const head = await raw(port, get('/%761/tenants').replace(/^GET/, 'HEAD'));
+    assert.equal(head.status, 401, 'HEAD routes are protected like their GET');
   });
 
   test('a large body to a protected route without a key is refused before it is read', async () => {
