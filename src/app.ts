@@ -169,7 +169,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       await ledger.append(tx, ctx, { log: job.tenantId, action: `job.${change.reason}`, resource: { kind: 'Job', id: job.jobId }, before: from === null ? null : { state: from }, after: { state: to } });
     };
     const workers: Worker[] = [];
-    telemetry.signals.setQueueSource(() => db.transaction(platformScope, selectQueueDepths));
+    telemetry.signals.setQueueSource(() => db.transaction(platformScope, selectQueueDepths, { readOnly: true }));
     const jobs = makeJobQueue({ db, registry: jobKinds, onStateChange: onJobStateChange, maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs });
     const jobRouteDeps = jobRoutes({
       queue: jobs,

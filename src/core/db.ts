@@ -39,13 +39,24 @@ export function platformScopeIn(trace: TraceParent): Scope {
 
 export type Dialect = 'pglite' | 'postgres';
 
+export interface TransactionOptions {
+  /**
+   * The transaction only reads, and the database enforces it (a write in it fails). Such a
+   * transaction is idempotent, so one whose connection is lost midway is run once more on a
+   * fresh connection. `fn` must have no effect outside the transaction: it may run twice.
+   */
+  readonly readOnly?: boolean;
+}
+
 export interface Database {
   readonly dialect: Dialect;
   /**
    * Runs `fn` in one transaction as the non-owner application role with `scope` applied,
    * so row-level security binds every statement. Commits when `fn` resolves.
+   * @throws StoreUnavailableError (core/errors) when the connection is lost or cannot be had;
+   *   a transaction that may have written is never retried here (see TransactionOptions).
    */
-  transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Runs `fn` on one session as the schema owner (migrations, maintenance, tests that must
    * bypass row-level security). Never for request paths.
@@ -68,6 +79,8 @@ export const APP_ROLE = 'iris_app';
 /** Statement that applies a scope inside a transaction (role + settings, all LOCAL). */
 export const APPLY_SCOPE_SQL =
   "select set_config('role', $1, true), set_config('iris.tenant_id', $2, true), set_config('iris.scope', $3, true)";
+/** The same, and the transaction made read-only (TransactionOptions.readOnly). */
+export const APPLY_READ_ONLY_SCOPE_SQL = `${APPLY_SCOPE_SQL}, set_config('transaction_read_only', 'on', true)`;
 
 export function scopeParams(scope: Scope): [string, string, string] {
   return scope.kind === 'tenant' ? [APP_ROLE, scope.tenantId, 'tenant'] : [APP_ROLE, '', 'platform'];

@@ -67,6 +67,17 @@ export class UnavailableError extends IrisError {
   }
 }
 
+/**
+ * 503: the database cannot be reached or dropped the connection (a restart, a terminated
+ * backend, a network cut). Nothing was committed unless the message says the outcome is
+ * unknown (the connection was lost while committing). Retrying shortly is the right answer.
+ */
+export class StoreUnavailableError extends IrisError {
+  constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
+    super('store_unavailable', 503, message, { retryable: true, cause: options.cause, extensions: { retryAfterSeconds: options.retryAfterSeconds ?? 1 } });
+  }
+}
+
 /** A tenant's usage quota (documents, storage, LLM tokens per day) is used up: 403, or 429 when it resets. */
 export class QuotaExceededError extends IrisError {
   constructor(quota: string, limit: number, used: number, retryAfterSeconds?: number) {

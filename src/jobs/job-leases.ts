@@ -62,6 +62,12 @@ export interface JobLeases {
   heartbeat(workerId: string, jobs: readonly JobAttemptKey[], leaseMs: number): Promise<JobAttemptKey[]>;
   /** Gives held attempts back to the queue without counting them as attempts (shutdown). */
   release(workerId: string, jobs: readonly JobAttemptKey[]): Promise<Job[]>;
+  /**
+   * Gives back, without counting the attempt, every job leased to `workerId` that is not in
+   * `held`: after a claim whose commit was lost with its connection, the worker cannot know
+   * whether it leased jobs, and such jobs would otherwise wait for their lease to expire.
+   */
+  releaseUnheld(workerId: string, held: readonly JobAttemptKey[]): Promise<Job[]>;
   reportProgress(workerId: string, updates: readonly ProgressUpdate[]): Promise<void>;
   /** Returns jobs whose lease expired (dead or stalled worker) to the queue, or poisons them. */
   sweep(limit?: number): Promise<Job[]>;
@@ -169,6 +175,19 @@ const RELEASE = `
   update jobs j set state = 'queued', attempts = greatest(j.attempts - 1, 0), run_at = now(),
                     lease_owner = null, lease_expires_at = null, updated_at = now()
   from held where j.tenant_id = held.tenant_id and j.job_id = held.job_id and j.state = 'running' and j.lease_owner = $1
+  returning j.*`;
+
+// Jobs leased to $1 that the worker does not hold ($2, $3): leased by a claim whose commit it never heard of.
+const RELEASE_UNHELD = `
+  with unheld as (
+    select j.tenant_id, j.job_id from jobs j
+    where j.state = 'running' and j.lease_owner = $1
+      and not exists (select 1 from unnest($2::text[], $3::text[]) as k(tenant_id, job_id) where k.tenant_id = j.tenant_id and k.job_id = j.job_id)
+    order by j.tenant_id, j.job_id for update of j
+  )
+  update jobs j set state = 'queued', attempts = greatest(j.attempts - 1, 0), run_at = now(),
+                    lease_owner = null, lease_expires_at = null, updated_at = now()
+  from unheld where j.tenant_id = unheld.tenant_id and j.job_id = unheld.job_id and j.state = 'running' and j.lease_owner = $1
   returning j.*`;
 
 const PROGRESS = `
@@ -338,6 +357,15 @@ export function makeJobLeases(deps: JobLeasesDeps): JobLeases {
       if (jobs.length === 0) return [];
       return db.transaction(platformScope, async (tx) => {
         const { rows } = await tx.query<JobRow>(RELEASE, [workerId, ...keyArrays(jobs)]);
+        const released = rows.map(toJob);
+        await notifyAll(tx, released, 'running', workerActor(workerId), () => 'release');
+        return released;
+      });
+    },
+
+    async releaseUnheld(workerId, held) {
+      return db.transaction(platformScope, async (tx) => {
+        const { rows } = await tx.query<JobRow>(RELEASE_UNHELD, [workerId, held.map((j) => j.tenantId), held.map((j) => j.jobId)]);
         const released = rows.map(toJob);
         await notifyAll(tx, released, 'running', workerActor(workerId), () => 'release');
         return released;

@@ -321,7 +321,7 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
     },
     enqueueMany,
     async get(tenantId, jobId, trace) {
-      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) => tx.query<JobRow>(SELECT_JOB, [tenantId, jobId]));
+      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) => tx.query<JobRow>(SELECT_JOB, [tenantId, jobId]), { readOnly: true });
       const row = rows[0];
       if (row === undefined) throw new NotFoundError('job', jobId);
       return toJob(row);
@@ -334,20 +334,21 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
       }
       const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) =>
         tx.query<JobRow>(LIST_JOBS, [tenantId, before, filter.state ?? null, filter.kind ?? null, limit + 1]),
+        { readOnly: true },
       );
       return page(rows, limit);
     },
     async listPoisoned(tenantId, p = {}, trace) {
       const limit = pageLimit(p.limit);
       const before = decodeCursor(p.cursor);
-      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) => tx.query<JobRow>(LIST_POISONED, [tenantId, before, limit + 1]));
+      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) => tx.query<JobRow>(LIST_POISONED, [tenantId, before, limit + 1]), { readOnly: true });
       return page(rows, limit);
     },
     cancel: (tenantId, jobId, actor) => act(tenantId, jobId, 'cancel', actor),
     retry: (tenantId, jobId, actor) => act(tenantId, jobId, 'retry', actor),
     redrive: (tenantId, jobId, actor) => act(tenantId, jobId, 'redrive', actor),
     async counts(tenantId) {
-      const { rows } = await db.transaction(tenantScope(tenantId), (tx) => tx.query<{ queued: number; running: number }>(SELECT_COUNTS, [tenantId]));
+      const { rows } = await db.transaction(tenantScope(tenantId), (tx) => tx.query<{ queued: number; running: number }>(SELECT_COUNTS, [tenantId]), { readOnly: true });
       return { queued: rows[0]?.queued ?? 0, running: rows[0]?.running ?? 0 };
     },
   };

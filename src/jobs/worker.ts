@@ -172,6 +172,11 @@ class WorkerRuntime implements Worker {
   /** Handlers running now (slots in use); settling jobs no longer hold a slot. */
   private running = 0;
   private claiming: Promise<void> | null = null;
+  /**
+   * A claim failed (typically a lost connection), so it may have committed leases this worker
+   * never heard of; the next claim pass gives such jobs back first (releaseUnheld).
+   */
+  private leasesInDoubt = false;
   private claimAgain = false;
   private kickScheduled = false;
   private flushing: Promise<void> | null = null;
@@ -299,6 +304,7 @@ class WorkerRuntime implements Worker {
   }
 
   private async claimLoop(): Promise<void> {
+    if (this.leasesInDoubt && !(await this.releaseUnheld())) return;
     for (;;) {
       this.claimAgain = false;
       const free = this.concurrency - this.running;
@@ -307,6 +313,7 @@ class WorkerRuntime implements Worker {
       try {
         jobs = await this.leases.claim(this.claimRequest(Math.min(free, this.maxBatch)));
       } catch (err) {
+        this.leasesInDoubt = true;
         this.log.error({ ...this.workerFields(), err }, 'claiming jobs failed');
         return;
       }
@@ -314,6 +321,27 @@ class WorkerRuntime implements Worker {
       // NOTE: a short batch does not mean the queue is drained (some allocated tenants had
       // fewer ready jobs than counted); only an empty claim does.
       if (jobs.length === 0 || this.stopping) return;
+    }
+  }
+
+  /**
+   * Gives back jobs leased to this worker that it does not hold (leased by a claim whose
+   * commit was lost), so they run again now rather than when their lease expires. Runs while
+   * this worker has no claim under way (inside the claim loop): nothing else leases to it then.
+   * Resolves false when it failed (the doubt stays; the next claim pass tries again).
+   */
+  private async releaseUnheld(): Promise<boolean> {
+    try {
+      const released = await this.leases.releaseUnheld(this.id, [...this.inflight.values()].map((e) => e.job));
+      this.leasesInDoubt = false;
+      if (released.length > 0) {
+        this.counters.released += released.length;
+        this.log.warn({ ...this.workerFields(), jobs: released.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId })) }, 'gave back jobs leased by a claim whose commit was lost');
+      }
+      return true;
+    } catch (err) {
+      this.log.error({ ...this.workerFields(), err }, 'giving back jobs of a lost claim failed');
+      return false;
     }
   }
 
@@ -497,6 +525,7 @@ class WorkerRuntime implements Worker {
             await this.launchClaimed(claimed);
             break;
           } catch (err) {
+            if (combine) this.leasesInDoubt = true;
             this.log.error({ ...this.workerFields(), err, jobs: batch.length }, 'settling jobs failed; retrying');
             if (attempt === 4) this.log.error(this.workerFields(), 'giving up settling; the leases will expire and the sweep will requeue the jobs');
             else await delay(100 * 2 ** attempt);

@@ -35,14 +35,14 @@ export function instrumentDatabase(db: Database, metrics: IrisMetrics, tracing: 
 
   return {
     dialect: db.dialect,
-    transaction(scope, fn) {
+    transaction(scope, fn, options) {
       const parent = scope.trace;
-      if (parent === undefined || !parent.isRecording()) return timed(scope, () => db.transaction(scope, fn));
+      if (parent === undefined || !parent.isRecording()) return timed(scope, () => db.transaction(scope, fn, options));
       const span = tracer.startSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': system, 'iris.scope': scope.kind } }, trace.setSpan(ROOT_CONTEXT, parent));
       if (scope.kind === 'tenant') span.setAttribute(TENANT_ATTRIBUTE, scope.tenantId);
       return timed(scope, async () => {
         try {
-          return await db.transaction(scope, fn);
+          return await db.transaction(scope, fn, options);
         } catch (err) {
           failSpan(span, err);
           throw err;

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { IrisConfig } from '../core/config.js';
 import type { Database } from '../core/db.js';
+import { StoreUnavailableError } from '../core/errors.js';
 import { openPgliteDatabase } from './pglite-database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 
@@ -9,8 +10,8 @@ export { migrate, pendingMigrations, readMigrations, type MigrationResult } from
 export { openPgliteDatabase } from './pglite-database.js';
 export { openPostgresDatabase } from './postgres-database.js';
 
-/** Thrown when the configured database cannot be opened; the message is for an operator. */
-export class StoreUnavailableError extends Error {}
+// Thrown (among other places) when the configured database cannot be opened; the message is for an operator.
+export { StoreUnavailableError } from '../core/errors.js';
 
 /** Redacts the password of a postgres:// URL for messages and logs. */
 export function redactUrl(url: string): string {

@@ -2,7 +2,7 @@
 // One connection; PGlite serialises transactions, which is what a single process needs.
 import { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
-import { APPLY_SCOPE_SQL, scopeParams, type Database, type Queryable, type QueryResult, type Scope } from '../core/db.js';
+import { APPLY_READ_ONLY_SCOPE_SQL, APPLY_SCOPE_SQL, scopeParams, type Database, type Queryable, type QueryResult, type Scope, type TransactionOptions } from '../core/db.js';
 
 const INT8_OID = 20;
 const parsers = { [INT8_OID]: (value: string) => Number(value) };
@@ -23,10 +23,11 @@ export async function openPgliteDatabase(dir: string | undefined): Promise<Datab
   const ownerQ = wrap(db);
   return {
     dialect: 'pglite',
-    transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    // NOTE: in process, no connection to lose: a read-only transaction is enforced, never retried.
+    transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
       return db.transaction(async (tx) => {
         const q = wrap(tx);
-        await q.query(APPLY_SCOPE_SQL, scopeParams(scope));
+        await q.query(options.readOnly === true ? APPLY_READ_ONLY_SCOPE_SQL : APPLY_SCOPE_SQL, scopeParams(scope));
         return fn(q);
       });
     },

@@ -1,6 +1,11 @@
 // The PostgreSQL store: a `pg` pool for transactions, a dedicated client for LISTEN.
+// Connection loss is normal (a restart, a terminated backend, a network cut): every client
+// has an 'error' listener for as long as it is checked out, a broken client is destroyed
+// instead of going back to the pool, the loss surfaces as a StoreUnavailableError, and a
+// transaction that cannot have written anything is run once more on a fresh connection.
 import pg from 'pg';
-import { scopeParams, type Database, type Queryable, type QueryResult, type Scope } from '../core/db.js';
+import { scopeParams, type Database, type Queryable, type QueryResult, type Scope, type TransactionOptions } from '../core/db.js';
+import { StoreUnavailableError } from '../core/errors.js';
 
 const INT8_OID = 20;
 const types = {
@@ -19,6 +24,76 @@ function wrap(client: pg.PoolClient | pg.Client): Queryable {
   };
 }
 
+/** SQLSTATEs (besides class 08, connection exception) and socket errors that mean the connection failed, not the statement. */
+const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** True when `err` says the connection, not the statement, failed (admin shutdown, crash, reset). */
+function isConnectionLost(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && (code.startsWith('08') || CONNECTION_LOST_CODES.has(code));
+}
+
+/** A client checked out of the pool and watched for connection loss until it is given back. */
+interface Checkout {
+  readonly client: pg.PoolClient;
+  /** The error that broke the connection while checked out, if one did. */
+  lost(): Error | undefined;
+  /** Gives the client back; a broken one (or one that failed with `err`, a connection error) is destroyed. */
+  release(err?: unknown): void;
+}
+
+async function checkout(pool: pg.Pool): Promise<Checkout> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw new StoreUnavailableError('No database connection could be had (the database is unreachable, or every connection is busy); retry shortly.', { cause: err });
+  }
+  let lostWith: Error | undefined;
+  // NOTE: the pool listens for errors of idle clients only. Without this listener, a backend
+  // terminated under a checked-out client (FATAL 57P01, a reset socket) is an unhandled
+  // 'error' event, and that ends the process. The failing query rejects by itself.
+  const onError = (err: Error): void => {
+    lostWith ??= err;
+  };
+  client.on('error', onError);
+  return {
+    client,
+    lost: () => lostWith,
+    release(err) {
+      const broken = lostWith ?? (isConnectionLost(err) ? (err as Error) : undefined);
+      // release(err) makes the pool end the client instead of keeping it idle; the pool's own
+      // listener is back on the client before ours comes off.
+      client.release(broken);
+      client.off('error', onError);
+    },
+  };
+}
+
+/** Where in a transaction the connection was lost: it decides whether running it again is safe. */
+type Phase = 'begin' | 'body' | 'commit';
+
+/** Internal: the connection of one transaction attempt was lost in `phase`. */
+class ConnectionLost extends Error {
+  constructor(
+    readonly phase: Phase,
+    cause: unknown,
+  ) {
+    super(`connection lost (${phase})`, { cause });
+  }
+}
+
+function unavailable(lost: ConnectionLost): StoreUnavailableError {
+  return lost.phase === 'commit'
+    ? new StoreUnavailableError('The connection to the database was lost while committing: the change may or may not have been applied. Read it back before retrying.', { cause: lost.cause })
+    : new StoreUnavailableError('The connection to the database was lost; nothing was committed. Retry shortly.', { cause: lost.cause });
+}
+
+/** Lets pending socket events run, so the pool drops other clients that died with this one. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Connects a pool to `url` and checks the server answers before returning. */
 export async function openPostgresDatabase(url: string, poolSize = 10): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types, connectionTimeoutMillis: 5000 });
@@ -27,33 +102,70 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
   await pool.query('select 1');
   const subscriptions = new Set<Subscription>();
 
+  /** One attempt at a transaction; a lost connection is thrown as ConnectionLost. */
+  async function attempt<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>, readOnly: boolean): Promise<T> {
+    const held = await checkout(pool);
+    const { client } = held;
+    let phase: Phase = 'begin';
+    let failure: unknown;
+    try {
+      // NOTE: one round trip for BEGIN and the scope: a simple-protocol batch with literals.
+      // The values are a fixed role name and a tenant slug already validated by the
+      // caller's schema; escapeLiteral quotes them regardless.
+      const [role, tenant, kind] = scopeParams(scope).map((v) => client.escapeLiteral(v));
+      await client.query(`begin${readOnly ? ' read only' : ''}; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`);
+      phase = 'body';
+      const result = await fn(wrap(client));
+      // A connection lost during `fn` (whose error `fn` swallowed) is not a commit of unknown outcome.
+      const lostEarly = held.lost();
+      if (lostEarly !== undefined) throw lostEarly;
+      phase = 'commit';
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      failure = err;
+      if (held.lost() !== undefined || isConnectionLost(err)) throw new ConnectionLost(phase, held.lost() ?? err);
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      held.release(failure);
+    }
+  }
+
   return {
     dialect: 'postgres',
-    async transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      try {
-        // NOTE: one round trip for BEGIN and the scope: a simple-protocol batch with literals.
-        // The values are a fixed role name and a tenant slug already validated by the
-        // caller's schema; escapeLiteral quotes them regardless.
-        const [role, tenant, kind] = scopeParams(scope).map((v) => client.escapeLiteral(v));
-        await client.query(`begin; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`);
-        const q = wrap(client);
-        const result = await fn(q);
-        await client.query('commit');
-        return result;
-      } catch (err) {
-        await client.query('rollback').catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
+    async transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+      const readOnly = options.readOnly === true;
+      let deadClients = 0;
+      let readRetried = false;
+      for (;;) {
+        try {
+          return await attempt(scope, fn, readOnly);
+        } catch (err) {
+          if (!(err instanceof ConnectionLost)) throw err;
+          // Run again only what cannot have written. Lost at BEGIN, before `fn` ran: the pool
+          // handed out a client whose backend had died while idle (the server rolls back what
+          // a dead connection left open), so any transaction takes another client, at most
+          // once per client the pool can hold. Lost later: a read-only transaction runs once
+          // more; any other fails (a commit of unknown outcome is never retried).
+          if (err.phase === 'begin' && deadClients < poolSize) deadClients += 1;
+          else if (readOnly && !readRetried) readRetried = true;
+          else throw unavailable(err);
+          await nextTurn();
+        }
       }
     },
     async asOwner(fn) {
-      const client = await pool.connect();
+      const held = await checkout(pool);
+      let failure: unknown;
       try {
-        return await fn({ ...wrap(client), exec: async (sql: string) => void (await client.query(sql)) });
+        return await fn({ ...wrap(held.client), exec: async (sql: string) => void (await held.client.query(sql)) });
+      } catch (err) {
+        failure = err;
+        if (held.lost() !== undefined || isConnectionLost(err)) throw new StoreUnavailableError('The connection to the database was lost during maintenance; retry shortly.', { cause: held.lost() ?? err });
+        throw err;
       } finally {
-        client.release();
+        held.release(failure);
       }
     },
     async listen(channel, onPayload, onReconnect) {
@@ -66,7 +178,9 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
       };
     },
     async ping() {
-      await pool.query('select 1');
+      await pool.query('select 1').catch((err: unknown) => {
+        throw new StoreUnavailableError('The database does not answer; retry shortly.', { cause: err });
+      });
     },
     async close() {
       await Promise.all([...subscriptions].map((s) => s.close()));

@@ -60,7 +60,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
         after = last.id;
       }
       return [ks, ts] as const;
-    });
+    }, { readOnly: true });
     keys = new Map(allKeys.map((k) => [k.keyId, k]));
     tenants = new Map(allTenants.map((t) => [t.id, snapshotOf(t)]));
   }
@@ -87,11 +87,11 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
       // NOTE: other contexts share the channel (e.g. policy bundles); their kinds are not ours.
       if (change.kind !== 'key' && change.kind !== 'tenant') return;
       if (change.kind === 'key') {
-        const [k] = await db.transaction(platformScope, (tx) => selectKeyRecords(tx, change.id));
+        const [k] = await db.transaction(platformScope, (tx) => selectKeyRecords(tx, change.id), { readOnly: true });
         if (k) keys.set(k.keyId, k);
         else keys.delete(change.id);
       } else {
-        const t = await db.transaction(platformScope, (tx) => selectTenant(tx, change.id));
+        const t = await db.transaction(platformScope, (tx) => selectTenant(tx, change.id), { readOnly: true });
         if (t) tenants.set(t.id, snapshotOf(t));
         else {
           tenants.delete(change.id);

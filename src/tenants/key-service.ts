@@ -114,7 +114,7 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
         await ensureOwner(tx, tenantId);
         const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 order by created_at, key_id`, [tenantId]);
         return rows.map(toKey);
-      });
+      }, { readOnly: true });
     },
 
     /** Revokes a key at once on every replica; revoking a revoked key changes nothing. */

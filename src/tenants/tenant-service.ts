@@ -114,7 +114,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
 
     async get(ctx: RequestContext, id: string): Promise<Tenant> {
       authorize(ctx.principal, 'tenant.read', id);
-      return db.transaction(scopeOf(ctx), (tx) => load(tx, id, false));
+      return db.transaction(scopeOf(ctx), (tx) => load(tx, id, false), { readOnly: true });
     },
 
     /** Tenants the caller may see: all for platform admins, its own for everyone else. */
@@ -122,7 +122,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
       authorize(ctx.principal, 'tenant.list', ctx.principal.tenantId);
       const after = opts.continue === undefined ? '' : decodeContinue(opts.continue);
       if (opts.continue !== undefined && !isTenantSlug(after)) throw new ValidationError('The continue token is not valid; start again without it.', { field: 'continue' });
-      const items = await db.transaction(scopeOf(ctx), (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status));
+      const items = await db.transaction(scopeOf(ctx), (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status), { readOnly: true });
       const more = items.length > opts.limit;
       const page = more ? items.slice(0, opts.limit) : items;
       const last = page[page.length - 1];

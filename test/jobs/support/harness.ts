@@ -45,8 +45,8 @@ export interface Harness {
   readonly changes: { jobId: string; from: JobState | null; to: JobState; reason: string; actor: string }[];
   /** `test.flaky` fails while this is false. */
   flakyHealthy: boolean;
-  /** A worker on this database; `hook: false` leaves out the state-change hook. */
-  worker(options?: WorkerOptions, wiring?: { hook?: boolean }): Worker;
+  /** A worker on this database (or on `db`, a wrapper of it); `hook: false` leaves out the state-change hook. */
+  worker(options?: WorkerOptions, wiring?: { hook?: boolean; db?: Database }): Worker;
   dispose(): Promise<void>;
 }
 
@@ -81,7 +81,7 @@ export async function createHarness(queueOptions: JobQueueOptions = {}): Promise
     changes,
     flakyHealthy: false,
     worker(options = {}, wiring = {}) {
-      const w = makeWorker({ db: tdb.db, registry, onStateChange: wiring.hook === false ? undefined : onStateChange }, { ...fastWorker, ...options });
+      const w = makeWorker({ db: wiring.db ?? tdb.db, registry, onStateChange: wiring.hook === false ? undefined : onStateChange }, { ...fastWorker, ...options });
       workers.push(w);
       return w;
     },
