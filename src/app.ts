@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { loadSigner, makeAuditReader, makeLedger, type AuditReader, type Ledger } from './audit/index.js';
+import { loadSigner, makeAuditReader, makeLedger, makeLedgerWitness, type AuditReader, type Ledger, type LedgerWitness } from './audit/index.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { ConfigError, type IrisConfig } from './core/config.js';
 import { setDefaultDecisions, type RequestContext } from './core/context.js';
@@ -61,6 +61,8 @@ export interface App {
   readonly keys: KeyService;
   readonly ledger: Ledger;
   readonly auditReader: AuditReader;
+  /** Witnesses grown tenant logs in the platform log (every IRIS_LEDGER_WITNESS_SECONDS; tests call run()). */
+  readonly ledgerWitness: LedgerWitness;
   readonly identity: Identity;
   /** Cedar decisions and policy bundles of this replica. */
   readonly policy: PolicyRuntime;
@@ -311,8 +313,25 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       );
     };
 
-    // Control loops: last-used times of keys, purging tenants past their grace period, and
-    // retention (first a minute after start, then hourly).
+    // The platform log witnesses the tenant logs that grew. A run that fails (the database
+    // away) is logged and the next tick tries again; a run still going skips the tick.
+    const ledgerWitness = makeLedgerWitness({ db, ledger, context: systemContext });
+    let witnessing: Promise<void> | undefined;
+    const witnessLogged = (): void => {
+      if (witnessing !== undefined) return;
+      witnessing = ledgerWitness
+        .run()
+        .then(
+          () => undefined,
+          (err: unknown) => server.log.warn({ err }, 'ledger witness run failed'),
+        )
+        .finally(() => {
+          witnessing = undefined;
+        });
+    };
+
+    // Control loops: last-used times of keys, purging tenants past their grace period,
+    // retention (first a minute after start, then hourly) and the ledger witness.
     const flushUsage = async (): Promise<void> => {
       const used = identity.drainUsage();
       if (used.size > 0) await db.transaction(platformScope, (tx) => touchKeys(tx, used));
@@ -323,6 +342,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       setInterval(() => void knowledge.flushQuestions().catch(() => undefined), 5_000),
       setTimeout(retainLogged, 60_000),
       setInterval(retainLogged, 3600_000),
+      ...(config.ledgerWitnessSeconds > 0 ? [setInterval(witnessLogged, config.ledgerWitnessSeconds * 1000)] : []),
     ];
     for (const l of loops) l.unref();
 
@@ -335,6 +355,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       keys,
       ledger,
       auditReader,
+      ledgerWitness,
       identity,
       policy,
       bundles,
@@ -359,6 +380,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       },
       async close() {
         for (const l of loops) clearInterval(l);
+        await witnessing;
         await server.close();
         await flushUsage().catch(() => undefined);
         await knowledge.flushQuestions().catch(() => undefined);

@@ -21,6 +21,19 @@ export interface AuditEvent {
   /** sha256 of the canonical JSON of the object before and after the change (null: none). */
   readonly before: string | null;
   readonly after: string | null;
+  /**
+   * Platform-log events about a tenant log (`ledger.create`, `ledger.witness`): that log's size
+   * and root (hex) as the platform saw them. Absent on every other event, so their canonical
+   * JSON, and with it every leaf hash written before this field existed, is unchanged.
+   */
+  readonly witness?: LogWitness;
+}
+
+/** A tenant log's size and root as recorded in the platform log. */
+export interface LogWitness {
+  readonly log: string;
+  readonly size: number;
+  readonly root: string;
 }
 
 /** What an operation says about its change; the ledger fills in log, seq, id and time. */
@@ -30,6 +43,7 @@ export interface AuditRecord {
   readonly resource: AuditEvent['resource'];
   readonly before?: unknown;
   readonly after?: unknown;
+  readonly witness?: LogWitness;
 }
 
 /** sha256 (hex) of an object's canonical JSON, or null for "no object". */
@@ -56,5 +70,6 @@ export function buildEvent(ctx: RequestContext, record: AuditRecord, seq: number
     decision: { allowed: true, by: 'roles' },
     before: digest(record.before),
     after: digest(record.after),
+    ...(record.witness === undefined ? {} : { witness: { log: record.witness.log, size: record.witness.size, root: record.witness.root } }),
   };
 }

@@ -1,9 +1,11 @@
 // The tamper-evident ledger: appends events to per-tenant RFC 6962 logs inside the caller's
-// transaction and keeps each log's head with an Ed25519-signed checkpoint.
+// transaction and keeps each log's head with an Ed25519-signed checkpoint. The platform log
+// witnesses the tenant logs: their creation here, their growth from ledger-witness.ts.
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import type { Queryable } from '../core/db.js';
+import { PLATFORM } from '../core/ids.js';
 import { buildEvent, type AuditEvent, type AuditRecord } from './audit-event.js';
 import { canonicalJson } from './canonical-json.js';
 import { signCheckpoint } from './checkpoint.js';
@@ -24,6 +26,12 @@ export interface Ledger {
   append(tx: Queryable, ctx: RequestContext, record: AuditRecord): Promise<AuditEvent>;
   /** Stores the current head's checkpoint in audit_checkpoints (idempotent). */
   keepCheckpoint(tx: Queryable, log: string): Promise<{ size: number; note: string } | null>;
+  /**
+   * Records `head` of a tenant log in the platform log (`ledger.create` or `ledger.witness`)
+   * and in audit_witnesses, within `tx` (platform scope). Null when that size of that log was
+   * witnessed before.
+   */
+  witness(tx: Queryable, ctx: RequestContext, head: WitnessedHead, kind: WitnessKind): Promise<AuditEvent | null>;
   readonly signer: LedgerSigner;
   originOf(log: string): string;
 }
@@ -33,53 +41,101 @@ interface HeadRow {
   frontier: string[];
 }
 
+/** A tenant log's signed head as a witness records it. */
+export interface WitnessedHead {
+  readonly log: string;
+  readonly size: number;
+  /** Hex RFC 6962 root. */
+  readonly root: string;
+  /** The log's signed checkpoint note at this size and root. */
+  readonly checkpoint: string;
+}
+
+export type WitnessKind = 'create' | 'witness';
+
 export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger {
   const { signer, clock } = deps;
   const originOf = (log: string): string => `${signer.name}/${log}`;
 
-  return {
-    signer,
-    originOf,
-    async append(tx, ctx, record) {
-      // NOTE: the head row is the per-log serialisation point: FOR UPDATE makes concurrent
-      // appends to one log take turns, so seq stays dense and the frontier consistent.
-      await tx.query(
-        `insert into audit_heads (tenant_id, size, frontier, root, checkpoint)
-         values ($1, 0, '[]'::jsonb, $2, '') on conflict (tenant_id) do nothing`,
-        [record.log, emptyRoot().toString('hex')],
-      );
-      const { rows } = await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [record.log]);
-      const head = rows[0];
-      if (!head) throw new Error(`audit head for log '${record.log}' is not visible in this scope`);
-      const event = buildEvent(ctx, record, head.size, clock.now());
-      const leaf = leafHash(Buffer.from(canonicalJson(event), 'utf8'));
-      const frontier = appendLeaf(head.frontier.map((h) => Buffer.from(h, 'hex')), head.size, leaf);
-      const size = head.size + 1;
-      const root = rootFromFrontier(frontier);
-      const note = signCheckpoint({ origin: originOf(record.log), size, root }, signer.name, signer.privateKey);
-      await tx.query('insert into audit_events (tenant_id, seq, event, leaf_hash) values ($1, $2, $3, $4)', [
-        record.log,
-        event.seq,
-        JSON.stringify(event),
-        leaf.toString('hex'),
-      ]);
-      await tx.query('update audit_heads set size = $2, frontier = $3, root = $4, checkpoint = $5, updated_at = now() where tenant_id = $1', [
+  async function append(tx: Queryable, ctx: RequestContext, record: AuditRecord): Promise<AuditEvent> {
+    // NOTE: the head row is the per-log serialisation point: FOR UPDATE makes concurrent
+    // appends to one log take turns, so seq stays dense and the frontier consistent.
+    // A row returned here means this append creates the log; it says in which scope.
+    const born = await tx.query<{ scope: string | null }>(
+      `insert into audit_heads (tenant_id, size, frontier, root, checkpoint)
+       values ($1, 0, '[]'::jsonb, $2, '') on conflict (tenant_id) do nothing
+       returning current_setting('iris.scope', true) as scope`,
+      [record.log, emptyRoot().toString('hex')],
+    );
+    const { rows } = await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [record.log]);
+    const head = rows[0];
+    if (!head) throw new Error(`audit head for log '${record.log}' is not visible in this scope`);
+    const event = buildEvent(ctx, record, head.size, clock.now());
+    const leaf = leafHash(Buffer.from(canonicalJson(event), 'utf8'));
+    const frontier = appendLeaf(head.frontier.map((h) => Buffer.from(h, 'hex')), head.size, leaf);
+    const size = head.size + 1;
+    const root = rootFromFrontier(frontier);
+    const note = signCheckpoint({ origin: originOf(record.log), size, root }, signer.name, signer.privateKey);
+    await tx.query('insert into audit_events (tenant_id, seq, event, leaf_hash) values ($1, $2, $3, $4)', [
+      record.log,
+      event.seq,
+      JSON.stringify(event),
+      leaf.toString('hex'),
+    ]);
+    await tx.query('update audit_heads set size = $2, frontier = $3, root = $4, checkpoint = $5, updated_at = now() where tenant_id = $1', [
+      record.log,
+      size,
+      JSON.stringify(frontier.map((h) => h.toString('hex'))),
+      root.toString('hex'),
+      note,
+    ]);
+    if (size % CHECKPOINT_EVERY === 0) {
+      await tx.query('insert into audit_checkpoints (tenant_id, size, root, note) values ($1, $2, $3, $4) on conflict do nothing', [
         record.log,
         size,
-        JSON.stringify(frontier.map((h) => h.toString('hex'))),
         root.toString('hex'),
         note,
       ]);
-      if (size % CHECKPOINT_EVERY === 0) {
-        await tx.query('insert into audit_checkpoints (tenant_id, size, root, note) values ($1, $2, $3, $4) on conflict do nothing', [
-          record.log,
-          size,
-          root.toString('hex'),
-          note,
-        ]);
-      }
-      return event;
-    },
+    }
+    // The creation of a tenant log goes to the platform log in the same transaction, so no
+    // one can delete the log whole and leave no trace. Tenant creation (the first event of
+    // every tenant log) runs in platform scope; a log first written in a tenant's scope,
+    // which cannot write the platform log, is recorded by the next witness run instead.
+    // NOTE: this holds the new tenant head, then waits for the platform head. Only a second
+    // creator of the same log could wait the other way round, and it waits on the tenants
+    // row first; the witness loop reads tenant heads without locking them.
+    if (record.log !== PLATFORM && born.rows[0]?.scope === 'platform') {
+      await witness(tx, ctx, { log: record.log, size, root: root.toString('hex'), checkpoint: note }, 'create');
+    }
+    return event;
+  }
+
+  async function witness(tx: Queryable, ctx: RequestContext, head: WitnessedHead, kind: WitnessKind): Promise<AuditEvent | null> {
+    if (head.log === PLATFORM) throw new Error('the platform log does not witness itself');
+    const seen = await tx.query('select 1 from audit_witnesses where tenant_id = $1 and size = $2', [head.log, head.size]);
+    if (seen.rows.length > 0) return null;
+    const event = await append(tx, ctx, {
+      log: PLATFORM,
+      action: kind === 'create' ? 'ledger.create' : 'ledger.witness',
+      resource: { kind: 'AuditLog', id: head.log },
+      witness: { log: head.log, size: head.size, root: head.root },
+    });
+    await tx.query('insert into audit_witnesses (tenant_id, size, root, checkpoint, platform_seq, kind) values ($1, $2, $3, $4, $5, $6)', [
+      head.log,
+      head.size,
+      head.root,
+      head.checkpoint,
+      event.seq,
+      kind,
+    ]);
+    return event;
+  }
+
+  return {
+    signer,
+    originOf,
+    append,
+    witness,
     async keepCheckpoint(tx, log) {
       const { rows } = await tx.query<{ size: number; root: string; checkpoint: string }>(
         'select size, root, checkpoint from audit_heads where tenant_id = $1',

@@ -1,6 +1,7 @@
 // `iris audit list|verify|prove|verify-proof|checkpoint`: read the tamper-evident ledger and
-// check it locally. Verification runs in this process on downloaded rows; verify-proof needs
-// no API at all, only a verifier key obtained out of band.
+// check it locally. Verification runs in this process on downloaded rows, against what the
+// platform log witnessed and, with --checkpoint-file, against checkpoints this client kept;
+// verify-proof needs no API at all, only a verifier key obtained out of band.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { verifyProofBundle, type ProofBundle } from '../audit/index.js';
@@ -8,6 +9,7 @@ import type { CliEnvironment } from './cli-config.js';
 import { CommandFailedError } from './cli-errors.js';
 import { commandContext, ownerOf } from './command-context.js';
 import { downloadLog, logPath, parseTrustedKey, verifyDownloadedLog, type EventPage } from './audit-download.js';
+import { checkKept, keepInFile } from './audit-kept.js';
 import { wholeNumber } from './option-parsers.js';
 import { renderFields, renderTable, shortTime } from './output.js';
 
@@ -77,13 +79,24 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
       if (out.format === 'table' && page.next !== undefined) out.note(`${page.size} events in all; next page: --from ${page.next}`);
     });
 
-  ownerOptions(audit.command('verify').summary('verify a whole log locally (exit 1 on tampering)').description('Download a whole log and verify it here: every leaf, the root, the signed head and every kept checkpoint'))
+  ownerOptions(audit.command('verify').summary('verify a whole log locally (exit 1 on tampering)').description('Download a whole log and verify it here: every leaf, the root, the signed head, every kept checkpoint and what the platform log witnessed'))
     .option('--vkey <vkey>', 'the verifier key you trust (name+hash+key, or @file); default: fetched from the server')
+    .option('--checkpoint-file <file>', 'checkpoints you keep: check the log extends each (consistency proofs), then keep its signed head there')
     .addHelpText(
       'after',
-      '\nFails (exit 1, problems listed) if any event was edited, deleted, inserted or reordered, or a signature does not verify.\nWithout --vkey the key comes from the same server as the log: fine against accidents, not against whoever controls that server.\nExamples:\n  iris audit verify --tenant acme\n  iris audit verify --platform --vkey @iris.vkey',
+      [
+        '',
+        'Fails (exit 1, problems listed) if any event was edited, deleted, inserted or reordered, a signature does not verify,',
+        'the log no longer holds what the platform log witnessed of it (a log deleted whole, or cut back to an older head),',
+        'or, with --checkpoint-file, the log is not an extension of a checkpoint kept there earlier.',
+        'Without --vkey the key comes from the same server as the log: fine against accidents, not against whoever controls that server.',
+        'Examples:',
+        '  iris audit verify --tenant acme',
+        '  iris audit verify --platform --vkey @iris.vkey',
+        '  iris audit verify --tenant acme --vkey @iris.vkey --checkpoint-file ~/.iris/checkpoints.json',
+      ].join('\n'),
     )
-    .action(async (o: Owner & { vkey?: string }, cmd: Command) => {
+    .action(async (o: Owner & { vkey?: string; checkpointFile?: string }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const owner = ownerOf(o);
       const api = client();
@@ -96,22 +109,36 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
       }
       const key = parseTrustedKey(vkey, (f) => readFileSync(f, 'utf8'));
       const data = await downloadLog(api, owner.log);
-      const v = verifyDownloadedLog(owner.log, data, key);
+      const logged = verifyDownloadedLog(owner.log, data, key);
+      const kept = o.checkpointFile === undefined ? undefined : await checkKept(api, owner.log, key, data.head, o.checkpointFile);
+      const problems = [...logged.problems, ...(kept?.problems ?? [])];
+      const v = { ...logged, ok: problems.length === 0, problems };
       const signed = (data.head === null ? 0 : 1) + data.checkpoints.length;
-      out.result({ ...v, vkey: key.vkey, keySource }, () =>
+      const platform = owner.log === 'platform';
+      const witnessLine: [string, string | number] = platform
+        ? ['  witness records', `${data.witnesses.length} (one per witness event of the platform log)`]
+        : ['  witnessed', v.witnessedSize > 0 ? `up to ${v.witnessedSize} events by the platform log (${v.witnessesVerified} of ${data.witnesses.length} witness records hold)` : 'not yet by the platform log'];
+      out.result({ ...v, vkey: key.vkey, keySource, ...(kept === undefined ? {} : { keptCheckpoints: { file: kept.file, checked: kept.checked, consistent: kept.consistent } }) }, () =>
         [
           `Audit log ${v.log}: ${v.ok ? 'OK' : `FAILED (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'})`}`,
           renderFields([
             ['  events', v.size],
             ['  root', v.root],
             ['  signatures', `${v.checkpointsVerified} of ${signed} verified (signed head + ${data.checkpoints.length} kept checkpoint${data.checkpoints.length === 1 ? '' : 's'})`],
+            witnessLine,
+            ...(kept === undefined ? [] : [['  kept by you', `${kept.consistent} of ${kept.checked} checkpoint${kept.checked === 1 ? '' : 's'} extended by this log (${kept.file})`] as [string, string]]),
             ['  verifier key', `${key.vkey} (${keySource === 'server' ? 'from the server' : 'given'})`],
           ]).trimEnd(),
           ...v.problems.map((p) => `  - ${p.seq === undefined ? '' : `event ${p.seq}: `}${p.problem}`),
         ].join('\n'),
       );
-      if (v.size === 0 && data.head === null) out.note(`note: the log of ${owner.label} is empty (a tenant id that does not exist has an empty log too).`);
+      if (v.size === 0 && data.head === null && data.witnesses.length === 0) out.note(`note: the log of ${owner.label} is empty (a tenant id that does not exist has an empty log too).`);
       if (!v.ok) throw new CommandFailedError(`the audit log of ${owner.label} failed verification (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}).`);
+      // Only a verified head is kept: the next run checks the log still extends it.
+      if (o.checkpointFile !== undefined && data.head !== null) {
+        keepInFile(o.checkpointFile, `${key.name}/${owner.log}`, data.head.checkpoint);
+        if (out.format === 'table') out.note(`Kept the signed head (size ${data.head.size}) in ${o.checkpointFile}.`);
+      }
     });
 
   ownerOptions(audit.command('prove').summary('get an offline-verifiable inclusion proof of one event').description('Get an inclusion proof of one event against the signed head: a bundle anyone can verify offline'))
@@ -165,17 +192,26 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
     });
 
   ownerOptions(audit.command('checkpoint').summary('keep the signed head as a checkpoint and print it').description('Keep the current signed head as a checkpoint and print its signed note, to store off the database host'))
-    .addHelpText('after', '\nLater `iris audit verify` checks the log still extends every kept checkpoint; a copy kept elsewhere also guards against a rolled-back database.\nExamples:\n  iris audit checkpoint --tenant acme > acme-$(date +%F).checkpoint\n  iris audit checkpoint --platform --output json')
-    .action(async (o: Owner, cmd: Command) => {
+    .option('--checkpoint-file <file>', 'also keep the note in this file, for `iris audit verify --checkpoint-file`')
+    .addHelpText(
+      'after',
+      '\nLater `iris audit verify` checks the log still extends every kept checkpoint; a copy kept elsewhere also guards against a rolled-back database.\nExamples:\n  iris audit checkpoint --tenant acme > acme-$(date +%F).checkpoint\n  iris audit checkpoint --tenant acme --checkpoint-file ~/.iris/checkpoints.json\n  iris audit checkpoint --platform --output json',
+    )
+    .action(async (o: Owner & { checkpointFile?: string }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const owner = ownerOf(o);
-      const cp = await client().request<{ size: number; note: string | null }>('POST', `${logPath(owner.log)}/checkpoints`);
+      const api = client();
+      const cp = await api.request<{ size: number; note: string | null }>('POST', `${logPath(owner.log)}/checkpoints`);
       if (cp.note === null) {
         out.result(cp, () => '');
         out.note(`The log of ${owner.label} has no events yet; there is nothing to keep.`);
         return;
       }
+      if (o.checkpointFile !== undefined) {
+        // NOTE: the note's origin is its first line; verify checks the signature when it reads it back.
+        keepInFile(o.checkpointFile, cp.note.split('\n')[0] ?? '', cp.note);
+      }
       out.result(cp, () => cp.note ?? '');
-      if (out.format === 'table') out.note(`Kept the checkpoint of ${owner.label} at size ${cp.size}.`);
+      if (out.format === 'table') out.note(`Kept the checkpoint of ${owner.label} at size ${cp.size}${o.checkpointFile === undefined ? '' : ` (also in ${o.checkpointFile})`}.`);
     });
 }

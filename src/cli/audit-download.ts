@@ -1,7 +1,8 @@
-// Downloads one audit log (checkpoints, signed head, every event) so the CLI can verify it
-// locally with the same pure verifyLog the server uses, trusting only a verifier key.
+// Downloads one audit log (witness records, checkpoints, signed head, every event) so the CLI
+// can verify it locally with the same pure verifyLog the server uses, trusting only a verifier
+// key.
 import type { KeyObject } from 'node:crypto';
-import { parseVerifierKey, verifyLog, type LogHead, type LogRow, type LogVerification } from '../audit/index.js';
+import { parseVerifierKey, verifyLog, type LogHead, type LogRow, type LogVerification, type WitnessRow } from '../audit/index.js';
 import type { ApiClient } from './api-client.js';
 import { UsageError } from './cli-errors.js';
 
@@ -31,6 +32,13 @@ export interface DownloadedLog {
   readonly head: LogHead | null;
   readonly rows: LogRow[];
   readonly checkpoints: { size: number; note: string }[];
+  /** A tenant log: its witness records; the platform log: every log's. */
+  readonly witnesses: WitnessRow[];
+}
+
+interface WitnessPage {
+  readonly items: WitnessRow[];
+  readonly next?: number;
 }
 
 export const logPath = (log: string): string => `/v1/audit/logs/${encodeURIComponent(log)}`;
@@ -49,12 +57,25 @@ async function allEvents(api: ApiClient, log: string): Promise<LogRow[]> {
   }
 }
 
+/** Every witness record the server shows for a log, page by page. */
+async function allWitnesses(api: ApiClient, log: string): Promise<WitnessRow[]> {
+  const rows: WitnessRow[] = [];
+  for (let from: number | undefined = 0; from !== undefined; ) {
+    const page: WitnessPage = await api.request<WitnessPage>('GET', `${logPath(log)}/witnesses`, { query: { from, limit: PAGE } });
+    rows.push(...page.items.map((w) => ({ log: w.log, size: w.size, root: w.root, checkpoint: w.checkpoint, platformSeq: w.platformSeq, kind: w.kind })));
+    from = page.next;
+  }
+  return rows;
+}
+
 /**
- * Downloads a log. Checkpoints are read before the head and the head before the events, so
- * appends racing the download only add rows past the head; if the head then moved, read again.
+ * Downloads a log. Witness records and checkpoints are read before the head and the head before
+ * the events, so appends racing the download only add rows past the head; if the head then
+ * moved, read again.
  */
 export async function downloadLog(api: ApiClient, log: string): Promise<DownloadedLog> {
   for (let attempt = 0; ; attempt++) {
+    const witnesses = await allWitnesses(api, log);
     const checkpoints = (await api.request<{ items: { size: number; note: string }[] }>('GET', `${logPath(log)}/checkpoints`)).items;
     const h = await api.request<HeadDocument>('GET', `${logPath(log)}/head`);
     const rows = await allEvents(api, log);
@@ -63,7 +84,7 @@ export async function downloadLog(api: ApiClient, log: string): Promise<Download
       if (again.size !== h.size) continue;
     }
     const head = h.size === 0 || h.root === null || h.checkpoint === null ? null : { size: h.size, root: h.root, checkpoint: h.checkpoint };
-    return { head, rows, checkpoints };
+    return { head, rows, checkpoints, witnesses };
   }
 }
 
@@ -86,5 +107,6 @@ export function parseTrustedKey(vkey: string, readFile: (path: string) => string
 
 /** Verifies a downloaded log against a trusted verifier key; the log's origin is `<key name>/<log>`. */
 export function verifyDownloadedLog(log: string, data: DownloadedLog, key: { name: string; publicKey: KeyObject }): LogVerification {
-  return verifyLog({ log, origin: `${key.name}/${log}`, keyName: key.name, publicKey: key.publicKey, rows: data.rows, head: data.head, checkpoints: data.checkpoints });
+  const witnessed = log === 'platform' ? { witnessIndex: data.witnesses } : { witnesses: data.witnesses };
+  return verifyLog({ log, origin: `${key.name}/${log}`, keyName: key.name, publicKey: key.publicKey, rows: data.rows, head: data.head, checkpoints: data.checkpoints, ...witnessed });
 }

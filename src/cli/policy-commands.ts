@@ -228,31 +228,36 @@ export function registerPolicyCommands(program: Command, env: CliEnvironment = l
   policy
     .command('explain')
     .summary('why a request was allowed or denied')
-    .description('Show every decision taken for one request: the outcome, the policies (by @id) that determined it, the bundle and the inputs')
+    .description("Show every decision taken for one request: the outcome, the policies (by @id) that determined it, the bundle and the inputs. Request ids are chosen by clients, so the answer is per tenant: your key's own, or (platform admins) the one --tenant names, else one group per tenant")
     .option('--request-id <id>', 'the X-Request-Id of the request to explain (shown in every error and in audit events); required')
+    .option('--tenant <id>', "whose request ('platform' for platform keys); platform admins only, default: each tenant that used this id")
     .action(async (_o: unknown, cmd: Command) => {
       const { out, conn } = commandContext(cmd, env);
-      const id = cmd.optsWithGlobals<{ requestId?: string }>().requestId;
+      const { requestId: id, tenant } = cmd.optsWithGlobals<{ requestId?: string; tenant?: string }>();
       if (id === undefined) throw new UsageError('--request-id is required.');
       // NOTE: the looked-up id is not sent as this call's own correlation id.
-      const r = await makeApiClient({ ...conn, requestId: undefined }).request<{ requestId: string; items: DecisionRecord[] }>('GET', `/v1/policy/decisions/${encodeURIComponent(id)}`);
-      if (r.items.length === 0) throw new CommandFailedError(`No decisions logged for request ${id} (allows are sampled; denies are always kept).`);
+      const r = await makeApiClient({ ...conn, requestId: undefined }).request<{ requestId: string; tenant: string | null; items: DecisionRecord[]; groups: { tenant: string; items: DecisionRecord[] }[] }>(
+        'GET',
+        `/v1/policy/decisions/${encodeURIComponent(id)}`,
+        { query: { tenant } },
+      );
+      if (r.groups.length === 0) throw new CommandFailedError(`No decisions logged for request ${id}${tenant === undefined ? '' : ` of ${tenant}`} (allows are sampled; denies are always kept).`);
+      const render = (d: DecisionRecord): string =>
+        renderFields([
+          ['DECISION', `${d.allowed ? 'allow' : 'deny'}${d.errors.length > 0 ? ' (fail closed: evaluation error)' : ''}`],
+          ['ACTION', d.action],
+          ['PRINCIPAL', `${d.principal} (${d.role}, tenant ${String((d.inputs as { principalTenant?: string }).principalTenant ?? '-')})`],
+          ['RESOURCE', d.resource],
+          ['POLICIES', d.policies.join(', ') || 'none matched (default deny)'],
+          ['BUNDLE', d.bundle.split('+').map(shortId).join(' + ')],
+          ['INPUTS', JSON.stringify(d.inputs)],
+          ...d.errors.map((e) => ['ERROR', e] as const),
+          ['TIME', shortTime(d.decidedAt)],
+        ]);
       out.result(r, () =>
-        r.items
-          .map((d) =>
-            renderFields([
-              ['DECISION', `${d.allowed ? 'allow' : 'deny'}${d.errors.length > 0 ? ' (fail closed: evaluation error)' : ''}`],
-              ['ACTION', d.action],
-              ['PRINCIPAL', `${d.principal} (${d.role}, tenant ${String((d.inputs as { principalTenant?: string }).principalTenant ?? '-')})`],
-              ['RESOURCE', d.resource],
-              ['POLICIES', d.policies.join(', ') || 'none matched (default deny)'],
-              ['BUNDLE', d.bundle.split('+').map(shortId).join(' + ')],
-              ['INPUTS', JSON.stringify(d.inputs)],
-              ...d.errors.map((e) => ['ERROR', e] as const),
-              ['TIME', shortTime(d.decidedAt)],
-            ]),
-          )
-          .join('\n'),
+        r.groups.length === 1
+          ? (r.groups[0]?.items ?? []).map(render).join('\n')
+          : [`Request id ${id} was used by ${r.groups.length} tenants; each answer is its own (--tenant <id> picks one).`, ...r.groups.map((g) => [`== tenant ${g.tenant}`, ...g.items.map(render)].join('\n'))].join('\n\n'),
       );
     });
 }

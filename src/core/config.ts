@@ -17,6 +17,8 @@ export interface IrisConfig {
   /** PEM of the Ed25519 key signing ledger checkpoints; generated under dataDir when unset. */
   readonly ledgerSigningKeyPem: string | undefined;
   readonly ledgerOrigin: string;
+  /** Seconds between runs of the platform log's witness of the tenant logs (0: off). */
+  readonly ledgerWitnessSeconds: number;
   readonly tenantDeleteGraceSeconds: number;
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
@@ -196,6 +198,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     bootstrapToken,
     ledgerSigningKeyPem: env.IRIS_LEDGER_SIGNING_KEY === '' ? undefined : env.IRIS_LEDGER_SIGNING_KEY,
     ledgerOrigin: env.IRIS_LEDGER_ORIGIN ?? 'iris.local/ledger',
+    ledgerWitnessSeconds: int(env, 'IRIS_LEDGER_WITNESS_SECONDS', 5, 0, 3600),
     tenantDeleteGraceSeconds: int(env, 'IRIS_TENANT_DELETE_GRACE_SECONDS', 7 * 24 * 3600, 0, 365 * 24 * 3600),
     bodyLimitBytes: int(env, 'IRIS_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     logLevel: env.IRIS_LOG_LEVEL ?? 'info',

@@ -1,21 +1,26 @@
 // /v1/…/policy: bundles of the platform and of each tenant (push, list, get, activate,
 // rollback, diff), the decision log, and explaining the decisions of one request.
+// Request ids are chosen by clients, so two tenants can use the same one: every lookup by
+// request id is scoped by tenant (the caller's own, or the one a platform admin names), and an
+// answer spanning tenants comes as one group per tenant, never as one mixed list.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { scopeOf } from '../core/context.js';
+import { authorizeAction, crossesTenants, scopeOf } from '../core/context.js';
+import { ValidationError } from '../core/errors.js';
 import { PLATFORM, TENANT_SLUG_PATTERN } from '../core/ids.js';
-import type { BundleService, DecisionLog } from '../policy/index.js';
+import type { BundleService, DecisionLog, DecisionRecord } from '../policy/index.js';
 import { ProblemSchema, bearer } from './schemas.js';
 
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema };
 const BundleRef = Type.String({ pattern: '^(sha256:)?[0-9a-f]{12,64}$|^builtin$', description: "A bundle id (sha256:…), its first 12+ hex digits, or 'builtin'" });
 const AnyObject = Type.Object({}, { additionalProperties: true });
+const TenantOrPlatform = (description: string) => Type.String({ pattern: `${TENANT_SLUG_PATTERN.slice(0, -1)}|^platform$`, description });
 const DecisionsQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
     decision: Type.Optional(Type.Union([Type.Literal('allow'), Type.Literal('deny')])),
     requestId: Type.Optional(Type.String({ maxLength: 128 })),
-    tenant: Type.Optional(Type.String({ pattern: `${TENANT_SLUG_PATTERN.slice(0, -1)}|^platform$`, description: 'platform keys: only decisions of keys of this tenant' })),
+    tenant: Type.Optional(TenantOrPlatform('platform keys: only decisions of keys of this tenant (required with requestId)')),
   },
   { additionalProperties: false },
 );
@@ -68,23 +73,44 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDeps
     }, async (req) => {
       const owner = s.owner(req.params);
       const tenantId = owner === PLATFORM ? req.query.tenant : owner;
+      if (req.query.requestId !== undefined && tenantId === undefined) {
+        throw new ValidationError('Name the tenant (tenant=…) to look up a request id: request ids are chosen by clients, so several tenants can use the same one.', { field: 'tenant' });
+      }
       const allowed = req.query.decision === undefined ? undefined : req.query.decision === 'allow';
       return { items: await decisions.query(scopeOf(req.ctx), { tenantId, allowed, requestId: req.query.requestId, limit: req.query.limit }) };
     });
   }
 
-  app.get<{ Params: { requestId: string } }>('/v1/policy/decisions/:requestId', {
+  app.get<{ Params: { requestId: string }; Querystring: { tenant?: string } }>('/v1/policy/decisions/:requestId', {
     schema: {
       tags: ['policy'],
-      summary: 'Explain a request: every decision taken for it, the policies that determined each, and the inputs',
+      summary: 'Explain a request: every decision taken for it, the policies that determined each, and the inputs (per tenant: request ids are chosen by clients)',
       security: bearer,
       params: Type.Object({ requestId: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,128}$' }) }),
+      querystring: Type.Object({ tenant: Type.Optional(TenantOrPlatform("whose request: the caller's own tenant by default; platform admins may name any, or get one group per tenant")) }, { additionalProperties: false }),
       response: errors,
     },
   }, async (req) => {
-    const items = await decisions.query(scopeOf(req.ctx), { requestId: req.params.requestId, limit: 100 });
+    const { principal } = req.ctx;
+    // Naming another tenant than one's own is the 404 of a missing tenant.
+    if (req.query.tenant !== undefined) authorizeAction(principal, 'policy.decisions.read', req.query.tenant, 'Decision');
+    const tenant = req.query.tenant ?? (crossesTenants(principal) ? undefined : principal.tenantId);
+    const found = await decisions.query(scopeOf(req.ctx), { tenantId: tenant, requestId: req.params.requestId, limit: 100 });
     // The explain call's own decision is logged under the same request id when the caller reuses it.
-    const own = items.filter((d) => !(d.action === 'policy.decisions.read' && d.requestId === req.id));
-    return { requestId: req.params.requestId, items: own.reverse() };
+    const items = found.filter((d) => !(d.action === 'policy.decisions.read' && d.requestId === req.id)).reverse();
+    const groups = byTenant(items);
+    const only = tenant ?? (groups.length === 1 ? groups[0]?.tenant : undefined);
+    return { requestId: req.params.requestId, tenant: only ?? null, items: only === undefined ? [] : items, groups };
   });
+}
+
+/** Decisions grouped by the tenant whose key asked, tenants in name order, each oldest first. */
+function byTenant(items: readonly DecisionRecord[]): { tenant: string; items: DecisionRecord[] }[] {
+  const groups = new Map<string, DecisionRecord[]>();
+  for (const d of items) {
+    const list = groups.get(d.tenantId);
+    if (list === undefined) groups.set(d.tenantId, [d]);
+    else list.push(d);
+  }
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([tenant, list]) => ({ tenant, items: list }));
 }

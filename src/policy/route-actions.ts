@@ -43,6 +43,8 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/audit/logs/:log/checkpoints': log('audit.read'),
   'GET /v1/audit/logs/:log/verify': log('audit.read'),
   'GET /v1/audit/logs/:log/proof/:seq': log('audit.read'),
+  'GET /v1/audit/logs/:log/witnesses': log('audit.read'),
+  'GET /v1/audit/logs/:log/consistency': log('audit.read'),
   'POST /v1/tenants/:tenantId/jobs': t('job.create', 'jobs'),
   'GET /v1/tenants/:tenantId/jobs': t('job.read', 'jobs'),
   'GET /v1/tenants/:tenantId/jobs/:jobId': t('job.read', 'jobs'),

@@ -295,6 +295,51 @@ describe(`iris CLI end to end (${storeName})`, () => {
     assert.equal(v.checkpointsVerified, 2, 'the signed head and the kept checkpoint');
   });
 
+  test('verify --checkpoint-file keeps the signed head and catches a log rewritten behind it', async () => {
+    const trusted = await vkey();
+    const file = join(work, 'state', 'checkpoints.json');
+    const verifyKept = (): Promise<Run> => iris(['audit', 'verify', '--tenant', 'cli-rw', '--vkey', trusted, '--checkpoint-file', file]);
+    await http('POST', '/v1/tenants', { id: 'cli-rw', displayName: 'rw' });
+    for (let i = 0; i < 2; i++) await http('PATCH', '/v1/tenants/cli-rw', { displayName: `rw ${i}` });
+    const [at3] = await tdb.db.asOwner(async (s) => (await s.query<{ size: number; frontier: unknown; root: string; checkpoint: string }>("select size, frontier, root, checkpoint from audit_heads where tenant_id = 'cli-rw'")).rows);
+    for (let i = 2; i < 4; i++) await http('PATCH', '/v1/tenants/cli-rw', { displayName: `rw ${i}` });
+
+    const first = await verifyKept();
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /kept by you\s+0 of 0 checkpoints extended by this log/);
+    assert.match(first.stderr, /Kept the signed head \(size 5\) in /);
+    const kept = (): string[] => (JSON.parse(readFileSync(file, 'utf8')) as { logs: Record<string, string[]> }).logs['iris.local/ledger/cli-rw'] ?? [];
+    assert.deepEqual(kept().map((n) => n.split('\n')[1]), ['5']);
+    await http('PATCH', '/v1/tenants/cli-rw', { displayName: 'rw 4' });
+    const second = json<{ ok: boolean; keptCheckpoints: { checked: number; consistent: number } }>(await iris(['audit', 'verify', '--tenant', 'cli-rw', '--vkey', trusted, '--checkpoint-file', file, '-o', 'json']));
+    assert.deepEqual(second.keptCheckpoints, { file, checked: 1, consistent: 1 });
+    assert.deepEqual(kept().map((n) => n.split('\n')[1]), ['5', '6']);
+
+    // As the owner, in one transaction: cut the log back to 3 events, put that signed head
+    // back, and drop its witness records too; Iris then appends new events past 6.
+    await tdb.db.asOwner(async (s) => {
+      await s.query('begin');
+      await s.query("delete from audit_events where tenant_id = 'cli-rw' and seq >= 3");
+      await s.query("update audit_heads set size = $1, frontier = $2, root = $3, checkpoint = $4 where tenant_id = 'cli-rw'", [at3?.size, JSON.stringify(at3?.frontier), at3?.root, at3?.checkpoint]);
+      await s.query("delete from audit_witnesses where tenant_id = 'cli-rw'");
+      await s.query('commit');
+    });
+    for (let i = 0; i < 4; i++) await http('PATCH', '/v1/tenants/cli-rw', { displayName: `forged ${i}` });
+    const plain = await iris(['audit', 'verify', '--tenant', 'cli-rw', '--vkey', trusted]);
+    assert.equal(plain.code, 0, `its own rows and signed head agree: ${plain.stdout}`);
+
+    const caught = await verifyKept();
+    assert.equal(caught.code, 1, caught.stdout);
+    assert.match(caught.stdout, /^Audit log cli-rw: FAILED \(2 problems\)/);
+    assert.match(caught.stdout, /not an extension of the checkpoint kept at size 5: the consistency proof to size 7 fails \(the log was rewritten\)/);
+    assert.match(caught.stdout, /not an extension of the checkpoint kept at size 6/);
+    assert.deepEqual(kept().map((n) => n.split('\n')[1]), ['5', '6'], 'a failed verification keeps nothing');
+
+    const cp = await iris(['audit', 'checkpoint', '--tenant', 'cli-a', '--checkpoint-file', file]);
+    assert.equal(cp.code, 0, cp.stderr);
+    assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { logs: Record<string, string[]> }).logs['iris.local/ledger/cli-a']?.length, 1);
+  });
+
   test('an unreachable API gets one clear line and exit 1', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const r = await iris(['tenants', 'list'], { env: { IRIS_API: url } });

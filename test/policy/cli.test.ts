@@ -69,6 +69,21 @@ describe(`iris policy commands (${storeName})`, () => {
     assert.match(explained.stdout, /DECISION\s+deny/);
     assert.match(explained.stdout, /iris\.network\.platform-deny/);
     assert.match(explained.stdout, /203\.0\.113\.8/);
+    // A tenant's client sends the same request id: each tenant's answer stays its own.
+    const acmeKey = await t.keyFor('acme', 'tenant-admin');
+    const same = await t.app.server.inject({ method: 'GET', url: '/v1/tenants/acme/keys', remoteAddress: '203.0.113.9', headers: { authorization: `Bearer ${acmeKey}`, 'x-request-id': 'req-cli-explain' } });
+    assert.equal(same.statusCode, 403);
+    const both = await iris(['policy', 'explain', '--request-id', 'req-cli-explain'], env);
+    assert.equal(both.code, 0, both.stderr);
+    assert.match(both.stdout, /^Request id req-cli-explain was used by 2 tenants/);
+    assert.match(both.stdout, /== tenant acme\n[\s\S]*ACTION\s+key\.read[\s\S]*== tenant platform\n[\s\S]*ACTION\s+tenant\.read/);
+    const acmeOnly = await iris(['policy', 'explain', '--request-id', 'req-cli-explain', '--tenant', 'acme'], env);
+    assert.equal(acmeOnly.code, 0, acmeOnly.stderr);
+    assert.match(acmeOnly.stdout, /ACTION\s+key\.read/);
+    assert.doesNotMatch(acmeOnly.stdout, /tenant\.read|== tenant/);
+    const asAcme = await iris(['policy', 'explain', '--request-id', 'req-cli-explain'], { ...env, IRIS_TOKEN: acmeKey });
+    assert.equal(asAcme.code, 0, asAcme.stderr);
+    assert.doesNotMatch(asAcme.stdout, /tenant\.read|203\.0\.113\.8/);
     const rb = await iris(['policy', 'rollback', '--platform'], env);
     assert.equal(rb.code, 0, rb.stderr);
   });

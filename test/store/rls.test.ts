@@ -50,7 +50,7 @@ describe(`row-level security invariants (${storeName})`, () => {
   test('the application role cannot bypass RLS and cannot update or delete ledger rows', async () => {
     const role = await t.db.asOwner(async (s) => (await s.query<{ bypass: boolean; superuser: boolean }>("select rolbypassrls as bypass, rolsuper as superuser from pg_roles where rolname = 'iris_app'")).rows[0]);
     assert.deepEqual(role, { bypass: false, superuser: false });
-    for (const table of ['audit_events', 'audit_checkpoints']) {
+    for (const table of ['audit_events', 'audit_checkpoints', 'audit_witnesses']) {
       for (const priv of ['UPDATE', 'DELETE', 'TRUNCATE']) {
         const has = await t.db.asOwner(async (s) => (await s.query<{ has: boolean }>('select has_table_privilege($1, $2, $3) as has', ['iris_app', table, priv])).rows[0]?.has);
         assert.equal(has, false, `iris_app has ${priv} on ${table}`);
