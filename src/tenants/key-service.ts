@@ -5,7 +5,7 @@ import { authorize, scopeOf, type RequestContext } from '../core/context.js';
 import type { Database, Queryable } from '../core/db.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
-import { grantableRoles, type Role } from '../core/roles.js';
+import { mayManageKeyOf, type Role } from '../core/roles.js';
 import { newKeyMaterial, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
 import { notifyChange, selectTenant } from './tenant-store.js';
 
@@ -76,6 +76,13 @@ export async function touchKeys(tx: Queryable, used: ReadonlyMap<string, Date>):
   );
 }
 
+/** The grant rule (core/roles.ts): no key creates or revokes a key holding more than it holds. */
+function checkGrant(ctx: RequestContext, verb: 'create' | 'revoke', target: Role): void {
+  if (!mayManageKeyOf(ctx.principal.role, target)) {
+    throw new ForbiddenError(`A '${ctx.principal.role}' key cannot ${verb} '${target}' keys: a key may only ${verb} keys whose grants are all among its own.`);
+  }
+}
+
 export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Clock }) {
   const { db, ledger, clock } = deps;
 
@@ -90,9 +97,7 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
     /** Creates a key; the returned token is the only time the secret is ever shown. */
     async create(ctx: RequestContext, tenantId: string, input: CreateKeyInput): Promise<ApiKey & { token: string }> {
       authorize(ctx.principal, 'key.create', tenantId);
-      if (!grantableRoles(ctx.principal.role).includes(input.role)) {
-        throw new ForbiddenError(`A '${ctx.principal.role}' key cannot create '${input.role}' keys.`);
-      }
+      checkGrant(ctx, 'create', input.role);
       if (input.role === 'platform-admin' && tenantId !== PLATFORM) {
         throw new ValidationError("'platform-admin' keys are platform-level: create them under /v1/platform/keys.", { field: 'role' });
       }
@@ -124,6 +129,7 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
         const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 and key_id = $2 for update`, [tenantId, keyId]);
         const before = rows[0];
         if (!before) throw new NotFoundError('ApiKey', keyId);
+        checkGrant(ctx, 'revoke', before.role);
         if (before.revoked_at !== null) return toKey(before);
         const after = (await tx.query<KeyRow>(`update api_keys set revoked_at = now() where tenant_id = $1 and key_id = $2 returning ${COLUMNS}`, [tenantId, keyId])).rows[0];
         if (!after) throw new NotFoundError('ApiKey', keyId);
