@@ -7,7 +7,8 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.j
 import { PLATFORM } from '../core/ids.js';
 import { mayManageKeyOf, type Role } from '../core/roles.js';
 import { newKeyMaterial, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
-import { notifyChange, selectTenant } from './tenant-store.js';
+import { withChanges, type ApplyLocally } from './changes.js';
+import { selectTenant } from './tenant-store.js';
 
 interface KeyRow {
   tenant_id: string;
@@ -76,6 +77,14 @@ export async function touchKeys(tx: Queryable, used: ReadonlyMap<string, Date>):
   );
 }
 
+export interface KeyServiceDeps {
+  readonly db: Database;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  /** This replica's directory, told of each key change once it commits. */
+  readonly applyLocally?: ApplyLocally;
+}
+
 /** The grant rule (core/roles.ts): no key creates or revokes a key holding more than it holds. */
 function checkGrant(ctx: RequestContext, verb: 'create' | 'revoke', target: Role): void {
   if (!mayManageKeyOf(ctx.principal.role, target)) {
@@ -83,7 +92,7 @@ function checkGrant(ctx: RequestContext, verb: 'create' | 'revoke', target: Role
   }
 }
 
-export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Clock }) {
+export function makeKeyService(deps: KeyServiceDeps) {
   const { db, ledger, clock } = deps;
 
   async function ensureOwner(tx: Queryable, tenantId: string): Promise<void> {
@@ -103,12 +112,12 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
       }
       const material = newKeyMaterial();
       const expiresAt = input.expiresInSeconds === undefined ? null : new Date(clock.now().getTime() + input.expiresInSeconds * 1000);
-      return db.transaction(scopeOf(ctx), async (tx) => {
+      return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         await ensureOwner(tx, tenantId);
         const key = await insertKeyRow(tx, { tenantId, keyId: material.keyId, name: input.name, role: input.role, secretHash: material.secretHash, createdBy: ctx.principal.keyId, expiresAt });
         if (!key) throw new Error('key id collision'); // 80 random bits: not expected in practice
         await ledger.append(tx, ctx, { log: tenantId, action: 'key.create', resource: { kind: 'ApiKey', id: key.id }, before: null, after: key });
-        await notifyChange(tx, { kind: 'key', tenantId, id: key.id });
+        await announce({ kind: 'key', tenantId, id: key.id });
         return { ...key, token: material.token };
       });
     },
@@ -122,10 +131,13 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
       });
     },
 
-    /** Revokes a key at once on every replica; revoking a revoked key changes nothing. */
+    /**
+     * Revokes a key: refused on this replica when the call returns, on the others within the
+     * NOTIFY delay. Revoking a revoked key changes nothing.
+     */
     async revoke(ctx: RequestContext, tenantId: string, keyId: string): Promise<ApiKey> {
       authorize(ctx.principal, 'key.revoke', tenantId);
-      return db.transaction(scopeOf(ctx), async (tx) => {
+      return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 and key_id = $2 for update`, [tenantId, keyId]);
         const before = rows[0];
         if (!before) throw new NotFoundError('ApiKey', keyId);
@@ -134,7 +146,7 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
         const after = (await tx.query<KeyRow>(`update api_keys set revoked_at = now() where tenant_id = $1 and key_id = $2 returning ${COLUMNS}`, [tenantId, keyId])).rows[0];
         if (!after) throw new NotFoundError('ApiKey', keyId);
         await ledger.append(tx, ctx, { log: tenantId, action: 'key.revoke', resource: { kind: 'ApiKey', id: keyId }, before: toKey(before), after: toKey(after) });
-        await notifyChange(tx, { kind: 'key', tenantId, id: keyId });
+        await announce({ kind: 'key', tenantId, id: keyId });
         return toKey(after);
       });
     },
