@@ -37,6 +37,12 @@ export async function runBreakGlass(opts: { name: string; expiresIn?: number }, 
     throw new CommandFailedError(`no ledger signing key here: set IRIS_LEDGER_SIGNING_KEY as the server has it, or IRIS_DATA_DIR to the server's data directory (${join(config.dataDir, SIGNING_KEY_FILE)} does not exist).`);
   }
   const store = config.databaseUrl === undefined ? `the embedded store in ${join(config.dataDir, 'pgdata')}` : `PostgreSQL ${redactUrl(config.databaseUrl)}`;
+  // NOTE: PGlite does not lock its data directory; an open store holds postmaster.pid, which a
+  // clean close removes. Two processes writing one store would corrupt it.
+  const pidFile = join(config.dataDir, 'pgdata', 'postmaster.pid');
+  if (config.databaseUrl === undefined && existsSync(pidFile)) {
+    throw new CommandFailedError(`${store} is open in another process (${pidFile} exists): stop \`iris up\` first. If no Iris process uses it (one crashed), delete that file and run this again.`);
+  }
   const db = await openDatabase(config).catch((err: unknown) => {
     throw new CommandFailedError(err instanceof Error ? err.message : String(err));
   });

@@ -3,7 +3,8 @@
 // the store (DATABASE_URL, or the embedded store's data directory) and the server's ledger
 // key, mints a platform-admin key there, audited in the platform ledger, and refuses to sign
 // with another ledger key. On PostgreSQL the running server serves the key without a restart;
-// the embedded store is used by one process at a time, so there the server stops first.
+// the embedded store is used by one process at a time, so there the server stops first (and
+// the command refuses while it is open).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -76,7 +77,14 @@ describe(`iris keys break-glass (${storeName})`, () => {
     if (storeName === 'pglite') await stop(); // the embedded store serves one process at a time
   });
 
-  test('it refuses without the server ledger key, or with another one, and mints nothing', async () => {
+  test('it refuses without the server ledger key, or with another one, or while the embedded store is open, and mints nothing', async () => {
+    if (storeName === 'pglite') {
+      await start();
+      const busy = await breakGlass();
+      assert.equal(busy.code, 1, `${busy.stdout} ${busy.stderr}`);
+      assert.match(busy.stderr, /is open in another process/);
+      await stop();
+    }
     const elsewhere = mkdtempSync(join(tmpdir(), 'iris-break-glass-empty-'));
     try {
       const noKey = await breakGlass([], { IRIS_DATA_DIR: elsewhere });
