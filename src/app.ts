@@ -21,7 +21,7 @@ import { jobPath, jobRoutes, makeJobKindRegistry, NonRetryableJobError, makeJobQ
 import { knowledgeJobKinds, knowledgeRoutes, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseLlmProviders, type KnowledgeService, type LlmGateway } from './knowledge/index.js';
 import { makeRetention, type Retention } from './retention.js';
 import { migrate, openDatabase, pendingMigrations, type MigrationResult } from './store/index.js';
-import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Directory, type KeyService, type TenantService } from './tenants/index.js';
+import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Change, type Directory, type KeyService, type TenantService } from './tenants/index.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 export const VERSION = pkg.version;
@@ -118,10 +118,12 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     const { signer, generated } = loadSigner({ pem: config.ledgerSigningKeyPem, dataDir: config.dataDir, name: config.ledgerOrigin });
     const ledger = makeLedger({ signer, clock });
     const auditReader = telemetry.instrumentLedgerVerify(makeAuditReader(ledger));
-    const tenants = makeTenantService({ db, ledger, clock, region: config.region, knownRegions: config.knownRegions, deleteGraceSeconds: config.tenantDeleteGraceSeconds });
-    const keys = makeKeyService({ db, ledger, clock });
     const directory = makeDirectory({ db });
     directoryRef = directory;
+    // A change is served by this replica as soon as it commits; the others follow through NOTIFY.
+    const applyLocally = (change: Change): Promise<void> => directory.apply(change);
+    const tenants = makeTenantService({ db, ledger, clock, region: config.region, knownRegions: config.knownRegions, deleteGraceSeconds: config.tenantDeleteGraceSeconds, applyLocally });
+    const keys = makeKeyService({ db, ledger, clock, applyLocally });
     const identity = makeIdentity({ directory, clock });
     const policy = await makePolicyRuntime({
       region: config.region,

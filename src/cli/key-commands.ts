@@ -23,7 +23,7 @@ export function registerKeyCommands(program: Command, env: CliEnvironment): void
   const keys = program
     .command('keys')
     .description('Create, list and revoke API keys (per tenant, or platform-level)')
-    .addHelpText('after', '\nExamples:\n  iris keys create --tenant acme --role analyst --name dashboards\n  iris keys list --tenant acme\n  iris keys revoke k0123456789abcdef --tenant acme');
+    .addHelpText('after', '\nExamples:\n  iris keys create --tenant acme --role analyst --name dashboards\n  iris keys list --tenant acme\n  iris keys revoke k0123456789abcdef --tenant acme\nLocked out (no platform-admin key works)? See `iris keys break-glass --help`.');
 
   ownerOptions(
     keys
@@ -65,6 +65,37 @@ export function registerKeyCommands(program: Command, env: CliEnvironment): void
           `No keys for ${owner.label}.`,
         ),
       );
+    });
+
+  keys
+    .command('break-glass')
+    .summary('mint a platform-admin key in the store when none works (no API)')
+    .description(
+      'Recover from a lockout (every platform-admin key revoked or expired): mint a platform-admin key directly in the database, not over the API. Needs what the server has: DATABASE_URL, or IRIS_DATA_DIR of the embedded store, and its ledger signing key.',
+    )
+    .option('--name <name>', 'what the key is for', 'break-glass')
+    .option('--expires-in <duration>', 'lifetime: seconds, or with a unit (45m, 12h, 30d)', parseDuration, 24 * 3600)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'It opens the store as `iris migrate` does: DATABASE_URL (PostgreSQL), else the embedded store in',
+        "IRIS_DATA_DIR (default .iris). The ledger signing key must be the server's (IRIS_LEDGER_SIGNING_KEY and",
+        'IRIS_LEDGER_ORIGIN as the server has them, or <data dir>/ledger-ed25519.pem); the command refuses to write',
+        'to a platform ledger that does not verify with it. The key is audited in the platform ledger as',
+        '`key.break-glass` with your user and host. Running replicas on PostgreSQL serve it within seconds; stop',
+        '`iris up` before running this on its embedded store (one process at a time), then start it again.',
+        'Then create a regular platform-admin key with it and revoke this one (it expires in 24 h by default).',
+        'Examples:',
+        '  DATABASE_URL=postgres://iris@db:5432/iris IRIS_LEDGER_SIGNING_KEY="$(cat ledger.pem)" iris keys break-glass',
+        '  IRIS_DATA_DIR=/var/lib/iris iris keys break-glass --expires-in 1h --output json',
+      ].join('\n'),
+    )
+    .action(async (o: { name: string; expiresIn: number }, cmd: Command) => {
+      const { out } = commandContext(cmd, env);
+      // NOTE: loaded only here: it brings the store drivers, which API commands never need.
+      const { runBreakGlass } = await import('./break-glass-command.js');
+      await runBreakGlass({ name: o.name, expiresIn: o.expiresIn }, out);
     });
 
   ownerOptions(keys.command('revoke').summary('revoke a key').description('Revoke an API key; every replica refuses it at once. Revoking twice changes nothing.'), 'revoke')

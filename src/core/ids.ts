@@ -1,18 +1,22 @@
 // Identifiers: tenant slugs, key ids, request ids. One type and one rule for each, everywhere.
 import { randomBytes } from 'node:crypto';
 
-/** A tenant id: a DNS-label-like slug, 3-63 chars, lower-case letters, digits and '-'. */
-export const TENANT_SLUG_PATTERN = '^[a-z][a-z0-9-]{1,61}[a-z0-9]$';
-const slugRe = new RegExp(TENANT_SLUG_PATTERN);
-
 /** Slugs that name platform-level things and can never be tenants. */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set(['platform', 'system', 'admin', 'iris', 'default', 'all']);
+
+/**
+ * A tenant id: a DNS-label-like slug, 3-63 chars, lower-case letters, digits and '-', no
+ * '--', and not a reserved slug. The pattern is the whole rule (`isTenantSlug`), so every
+ * route whose path names a tenant refuses the pseudo-tenant `platform` at the schema edge.
+ */
+export const TENANT_SLUG_PATTERN = `^(?!(?:${[...RESERVED_SLUGS].join('|')})$)(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$`;
+const slugRe = new RegExp(TENANT_SLUG_PATTERN);
 
 /** The ledger/log id of platform-level (not tenant-owned) events and keys. */
 export const PLATFORM = 'platform';
 
 export function isTenantSlug(value: string): boolean {
-  return slugRe.test(value) && !value.includes('--') && !RESERVED_SLUGS.has(value);
+  return slugRe.test(value);
 }
 
 /** A correlation id accepted from a client: bounded and printable, so it is safe in logs. */

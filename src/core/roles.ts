@@ -65,7 +65,28 @@ export function can(role: Role, action: Action): boolean {
   return role === 'platform-admin' || ROLE_GRANTS[role].includes(action);
 }
 
-/** Roles a key of `creator` may hand out: never more than its own. */
-export function grantableRoles(creator: Role): readonly Role[] {
-  return creator === 'platform-admin' ? ROLES : ROLES.filter((r) => r !== 'platform-admin');
+/** Every action a key of `role` holds: its row of the table; platform-admin holds them all. */
+export function grantsOf(role: Role): readonly Action[] {
+  return role === 'platform-admin' ? ACTIONS : ROLE_GRANTS[role];
+}
+
+/**
+ * Whether a key of role `actor` may create or revoke a key of role `target`: only when every
+ * grant of `target` is also one of `actor`'s (grants(target) ⊆ grants(actor)), so no key hands
+ * out, or takes away, more than it holds. Roles are not a ladder: analyst and auditor are not
+ * comparable, so neither manages the other's keys.
+ *
+ * The rule reads roles only, and holds the same for platform-level keys: a platform-level key
+ * of a tenant role holds that role's grants over platform-level objects and nothing more, so a
+ * platform-level tenant-admin manages platform-level keys up to tenant-admin and never a
+ * platform-admin key (the bootstrap key included). Where a key may act at all (its tenant, or
+ * every tenant for platform-admin) is checked separately, by `authorize`.
+ */
+export function mayManageKeyOf(actor: Role, target: Role): boolean {
+  if (actor === 'platform-admin') return true;
+  // NOTE: explicit, not only through the table: platform-admin's grants span every tenant,
+  // which no tenant role's do even if its row someday listed every action.
+  if (target === 'platform-admin') return false;
+  const held: ReadonlySet<Action> = new Set(grantsOf(actor));
+  return grantsOf(target).every((action) => held.has(action));
 }

@@ -1,14 +1,16 @@
 // Compiling a bundle DIR (bundle.json, schema.cedarschema, policies/*.cedar, data/*.json) into
 // an unsigned bundle document: every policy parsed with its @id, data files compiled into
 // policies, everything validated strictly against the schema, properties verified (a hook:
-// the Z3 verifier), then digests into the manifest. Problems name file, line and column.
+// the Z3 verifier), then digests into the manifest. Problems name file, line and column. The
+// policy-set invariants are those of bundle-invariants.ts, which the server checks again.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { isTenantSlug } from '../core/ids.js';
 import { IRIS_SCHEMA } from './builtin-bundle.js';
 import { BundleError, type Problem } from './bundle-errors.js';
 import { BUNDLE_FORMAT, canonicalJson, sha256, type BundleManifest, type BundleScope, type SignedBundle, type VerificationSummary } from './bundle-format.js';
-import { cedarAcceptsIp, cedarVersion, parsePolicyFile, schemaProblems, validatePolicies, type SourcePolicy } from './cedar-engine.js';
+import { policySetProblems } from './bundle-invariants.js';
+import { cedarVersion, parsePolicyFile, type SourcePolicy } from './cedar-engine.js';
 import { allowListPolicies, denyListPolicies, residencyPolicies, type GeneratedPolicy } from './data-policies.js';
 
 export const DEFAULT_MAX_BUNDLE_BYTES = 1024 * 1024;
@@ -96,9 +98,8 @@ export async function compileBundle(opts: CompileOptions): Promise<SignedBundle>
   const total = Object.values(kept).reduce((n, t) => n + Buffer.byteLength(t), 0);
   if (total > maxBytes) throw new BundleError([{ message: `sources are ${total} bytes; a bundle may hold at most ${maxBytes}` }], 'bundle_too_large');
   const schema = kept['schema.cedarschema'] ?? IRIS_SCHEMA;
-  problems.push(...schemaProblems('schema.cedarschema', schema));
 
-  const policies: (SourcePolicy | (GeneratedPolicy & { effect?: undefined }))[] = [];
+  const policies: SourcePolicy[] = [];
   for (const [path, text] of Object.entries(kept).sort(([a], [b]) => a.localeCompare(b))) {
     if (!path.startsWith('policies/')) continue;
     try {
@@ -110,7 +111,8 @@ export async function compileBundle(opts: CompileOptions): Promise<SignedBundle>
   }
   const generate = (fn: () => GeneratedPolicy[]): void => {
     try {
-      policies.push(...fn());
+      // Data files compile to forbid policies; the invariants below check the text, not this.
+      policies.push(...fn().map((g): SourcePolicy => ({ id: g.id, text: g.text, file: g.source, line: 1, effect: 'forbid' })));
     } catch (err) {
       if (err instanceof BundleError) problems.push(...err.problems);
       else throw err;
@@ -126,29 +128,8 @@ export async function compileBundle(opts: CompileOptions): Promise<SignedBundle>
   } else if (allow !== undefined) {
     generate(() => allowListPolicies('data/allow-cidrs.json', allow, meta.tenant as string));
   }
-  // Cedar checks ip() literals only when evaluating; check them now.
-  for (const p of policies) {
-    for (const m of p.text.matchAll(/ip\("([^"]*)"\)/g)) {
-      if (!cedarAcceptsIp(m[1] ?? '')) problems.push({ file: 'source' in p ? p.source : p.file, path: p.id, message: `Cedar does not accept ip("${m[1] ?? ''}")` });
-    }
-  }
-  const seen = new Map<string, string>();
-  for (const p of policies) {
-    const where = 'source' in p ? p.source : `${p.file}:${p.line}`;
-    const first = seen.get(p.id);
-    if (first !== undefined) problems.push({ file: 'source' in p ? p.source : p.file, path: p.id, message: `duplicate @id("${p.id}"), first defined at ${first}` });
-    else seen.set(p.id, where);
-    if (meta.scope === 'tenant') {
-      if (p.id.startsWith('iris.')) problems.push({ file: 'source' in p ? p.source : p.file, path: p.id, message: "@id prefix 'iris.' is reserved for platform policies" });
-      if ('effect' in p && p.effect === 'permit') {
-        problems.push({ file: p.file, line: p.line, column: 1, path: p.id, message: 'a tenant overlay may only restrict: write forbid policies (permits come from the platform bundle)' });
-      }
-    }
-  }
-  if (problems.length === 0) {
-    const asSource: SourcePolicy[] = policies.map((p) => ('source' in p ? { id: p.id, text: p.text, file: p.source, line: 1, effect: 'forbid' } : p));
-    problems.push(...validatePolicies(schema, asSource, kept));
-  }
+  // The invariants the server checks again on every signed document (bundle-invariants.ts).
+  problems.push(...policySetProblems(meta.scope, schema, policies, kept));
   if (problems.length > 0) throw new BundleError(problems);
 
   const compiled: Record<string, string> = Object.fromEntries(policies.map((p) => [p.id, p.text]));

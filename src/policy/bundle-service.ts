@@ -1,17 +1,19 @@
-// Bundle operations per owner (a tenant's overlay, or the platform bundle): push (verified
-// and stored), activate and rollback (audited in the ledger, in the same transaction, then
-// announced on the change channel), list, get and diff. And the replica side: loading the
-// active bundles, re-verifying each, and keeping the last good one when a stored bundle no
-// longer verifies.
+// Bundle operations per owner (a tenant's overlay, or the platform bundle): push (verified,
+// checked against every bundle invariant, and only then stored), activate and rollback (all
+// checks and a trial load before anything is recorded; audited in the ledger in the same
+// transaction, then announced on the change channel), list, get and diff. And the replica
+// side: loading the active bundles, re-checking each, and keeping the last good one when a
+// stored bundle no longer passes.
 import type { Ledger } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
-import { authorizeAction, scopeOf, type RequestContext } from '../core/context.js';
+import { authorizeAction, crossesTenants, scopeOf, type RequestContext } from '../core/context.js';
 import { platformScope, type Database, type Queryable } from '../core/db.js';
-import { ConflictError, IrisError, NotFoundError } from '../core/errors.js';
+import { ConflictError, ForbiddenError, IrisError, NotFoundError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
 import { CHANGES_CHANNEL } from '../tenants/index.js';
 import { BundleError } from './bundle-errors.js';
 import { shortBundleId, type SignedBundle } from './bundle-format.js';
+import { checkBundle } from './bundle-invariants.js';
 import { verifyBundle, type TrustedKey, type VerifiedBundle } from './bundle-signing.js';
 import { activeStack, insertActivation, insertBundle, selectActivations, selectBundle, selectBundleIdsByPrefix, selectBundles, type ActivationRow } from './bundle-store.js';
 import type { DecisionPoint } from './decision-point.js';
@@ -83,6 +85,26 @@ export function makeBundleService(deps: BundleServiceDeps) {
 
   const verify = (doc: unknown): VerifiedBundle => verifyBundle(doc, deps.trust, clock.now(), deps.maxBytes);
 
+  // NOTE: a bundle id is a content address (verify ties the document to it), so a bundle that
+  // held every invariant once holds them for the life of this process: resyncs skip the check.
+  const sound = new Set<string>();
+  function checkInvariants(v: VerifiedBundle): void {
+    if (sound.has(v.id)) return;
+    checkBundle(v.bundle);
+    sound.add(v.id);
+  }
+
+  /**
+   * Writing a bundle needs policy.write on its owner; the platform bundle also needs a
+   * platform-admin key, whatever the bundle in force says: it decides for every tenant and for
+   * platform-admin keys themselves, so a lesser platform-level key (a platform-level
+   * tenant-admin) writing it would hold more than its grants (the grant rule of core/roles.ts).
+   */
+  function authorizeWrite(ctx: RequestContext, owner: string): void {
+    authorizeAction(ctx.principal, 'policy.write', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+    if (owner === PLATFORM && !crossesTenants(ctx.principal)) throw new ForbiddenError('Only platform-admin keys write the platform bundle.');
+  }
+
   /** Full bundle id of `ref` (full id, hex prefix of 12+ digits, or 'builtin'); null: built-in. */
   async function resolve(tx: Queryable, owner: string, ref: string): Promise<string | null> {
     if (ref === BUILTIN) {
@@ -97,19 +119,22 @@ export function makeBundleService(deps: BundleServiceDeps) {
     return ids[0] as string;
   }
 
-  async function loadVerified(tx: Queryable, owner: string, id: string | null): Promise<VerifiedBundle | null> {
+  /** A stored bundle, verified; `toServe`: also checked against every bundle invariant. */
+  async function loadVerified(tx: Queryable, owner: string, id: string | null, toServe: boolean): Promise<VerifiedBundle | null> {
     if (id === null) return owner === PLATFORM ? deps.builtin : null;
     const row = await selectBundle(tx, owner, id);
     if (!row) throw new NotFoundError('PolicyBundle', id);
     const v = verify(row.document);
     if (v.id !== id) throw new BundleError([{ message: `stored bundle ${id} now has id ${v.id}: it was altered` }], 'bundle_signature_invalid');
+    // NOTE: bundles stored before push checked the invariants may break them: never serve one.
+    if (toServe) checkInvariants(v);
     return v;
   }
 
   /** Applies `owner`'s active bundle on this replica; on any failure the last good one stays. */
   async function reload(owner: string): Promise<void> {
     try {
-      const v = await db.transaction(platformScope, async (tx) => loadVerified(tx, owner, activeStack(await selectActivations(tx, owner)).at(-1) ?? null));
+      const v = await db.transaction(platformScope, async (tx) => loadVerified(tx, owner, activeStack(await selectActivations(tx, owner)).at(-1) ?? null, true));
       if (owner === PLATFORM) pdp.setPlatform(activeBundleOf(v ?? deps.builtin));
       else pdp.setOverlay(owner, v === null ? undefined : activeBundleOf(v));
       refused.delete(owner);
@@ -149,6 +174,16 @@ export function makeBundleService(deps: BundleServiceDeps) {
     }
   }
 
+  /** Loads `v` as `owner`'s bundle in a scratch slot of the decision point; 422 if it would not load. */
+  function trialLoad(owner: string, v: VerifiedBundle): void {
+    try {
+      pdp.check(owner, activeBundleOf(v));
+    } catch (err) {
+      if (err instanceof IrisError) throw err;
+      throw new BundleError([{ message: `bundle ${shortBundleId(v.id)} cannot be served: ${err instanceof Error ? err.message : String(err)}` }]);
+    }
+  }
+
   const overlayOwners = new Set<string>();
   const servingOverlays = (): string[] => [...overlayOwners].filter((t) => pdp.overlay(t) !== undefined);
 
@@ -157,14 +192,19 @@ export function makeBundleService(deps: BundleServiceDeps) {
       const history = await selectActivations(tx, owner);
       const before = activeStack(history).at(-1) ?? null;
       const id = await target(tx, history);
-      const v = await loadVerified(tx, owner, id);
+      // Every check, and a trial load on this replica, before anything is recorded: an
+      // activation that fails leaves no activation row and no ledger event.
+      const v = await loadVerified(tx, owner, id, true);
       if (v && owner === PLATFORM) {
         const ver = v.bundle.manifest.verification;
         if (!PROVED.includes(ver.isolation) || !PROVED.includes(ver.residency)) {
           throw new IrisError('bundle_unverified', 422, `Bundle ${shortBundleId(v.id)} was compiled without proving isolation and residency (${ver.isolation}/${ver.residency}); compile it with verification to activate it.`);
         }
       }
-      if (v) checkMerge(owner, v);
+      if (v) {
+        checkMerge(owner, v);
+        trialLoad(owner, v);
+      }
       const row = await insertActivation(tx, { tenantId: owner, op, bundleId: id, actor: `key:${ctx.principal.keyId}`, requestId: ctx.requestId });
       await record(tx, ctx, owner, op === 'activate' ? 'policy.activate' : 'policy.rollback', id ?? BUILTIN, { active: before ?? BUILTIN }, { active: id ?? (owner === PLATFORM ? BUILTIN : 'none'), seq: row.seq });
       await announce(tx, owner);
@@ -173,6 +213,8 @@ export function makeBundleService(deps: BundleServiceDeps) {
     if (owner !== PLATFORM) overlayOwners.add(owner);
     await reload(owner);
     const problem = refused.get(owner);
+    // NOTE: only a change racing this one (another platform bundle or overlay) gets here: the
+    // trial load in the transaction passed.
     if (problem !== undefined) throw new IrisError('bundle_not_loaded', 422, `The activation was recorded but this replica could not load the bundle: ${problem}`);
     return result;
   }
@@ -217,13 +259,15 @@ export function makeBundleService(deps: BundleServiceDeps) {
       if (unlisten) await unlisten();
     },
 
+    /** Verifies a signed bundle and checks every invariant; stores it only when all hold. */
     async push(ctx: RequestContext, owner: string, doc: unknown): Promise<BundleSummary & { created: boolean }> {
-      authorizeAction(ctx.principal, 'policy.write', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+      authorizeWrite(ctx, owner);
       const v = verify(doc);
       const m = v.bundle.manifest;
       if (owner === PLATFORM ? m.scope !== 'platform' : m.scope !== 'tenant' || m.tenant !== owner) {
         throw new BundleError([{ path: '/manifest/scope', message: owner === PLATFORM ? `is '${m.scope}'; only platform bundles go to the platform` : `this bundle is for ${m.scope === 'tenant' ? `tenant '${m.tenant ?? ''}'` : 'the platform'}, not for '${owner}'` }], 'bundle_scope_mismatch');
       }
+      checkInvariants(v);
       const created = await db.transaction(scopeOf(ctx), async (tx) => {
         const inserted = await insertBundle(tx, {
           tenantId: owner,
@@ -242,12 +286,12 @@ export function makeBundleService(deps: BundleServiceDeps) {
     },
 
     activate(ctx: RequestContext, owner: string, ref: string) {
-      authorizeAction(ctx.principal, 'policy.write', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+      authorizeWrite(ctx, owner);
       return activateTo(ctx, owner, 'activate', (tx) => resolve(tx, owner, ref));
     },
 
     rollback(ctx: RequestContext, owner: string) {
-      authorizeAction(ctx.principal, 'policy.write', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+      authorizeWrite(ctx, owner);
       return activateTo(ctx, owner, 'rollback', async (_tx, history) => {
         const stack = activeStack(history);
         if (stack.length === 0) throw new ConflictError('nothing_to_roll_back', `${owner === PLATFORM ? 'The platform' : `Tenant '${owner}'`} has no activated bundle to roll back from.`);
@@ -268,7 +312,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
     async get(ctx: RequestContext, owner: string, ref: string) {
       authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
       return db.transaction(scopeOf(ctx), async (tx) => {
-        const v = await loadVerified(tx, owner, await resolve(tx, owner, ref));
+        const v = await loadVerified(tx, owner, await resolve(tx, owner, ref), false);
         if (!v) throw new NotFoundError('PolicyBundle', ref);
         return { ...summaryOf(v), policiesText: v.bundle.policies, files: Object.keys(v.bundle.files) };
       });
@@ -279,8 +323,8 @@ export function makeBundleService(deps: BundleServiceDeps) {
       return db.transaction(scopeOf(ctx), async (tx) => {
         const fromId = fromRef === undefined ? (activeStack(await selectActivations(tx, owner)).at(-1) ?? null) : await resolve(tx, owner, fromRef);
         const toId = await resolve(tx, owner, toRef);
-        const a = (await loadVerified(tx, owner, fromId))?.bundle.policies ?? {};
-        const b = (await loadVerified(tx, owner, toId))?.bundle.policies ?? {};
+        const a = (await loadVerified(tx, owner, fromId, false))?.bundle.policies ?? {};
+        const b = (await loadVerified(tx, owner, toId, false))?.bundle.policies ?? {};
         const changed = Object.keys(b).filter((id) => id in a && a[id] !== b[id]).map((id) => ({ id, from: a[id] ?? '', to: b[id] ?? '' }));
         return {
           from: fromId ?? (owner === PLATFORM ? BUILTIN : 'none'),

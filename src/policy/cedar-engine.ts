@@ -38,6 +38,9 @@ export function cedarVersion(): string {
   return cedar.getCedarVersion();
 }
 
+/** What a policy @id may be. */
+const POLICY_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
+
 /** Splits a .cedar file into policies; each must carry a unique @id("…"). Templates are refused. */
 export function parsePolicyFile(file: string, text: string): SourcePolicy[] {
   const parts = cedar.policySetTextToParts(text);
@@ -60,7 +63,7 @@ export function parsePolicyFile(file: string, text: string): SourcePolicy[] {
       problems.push({ file, line, column: 1, message: 'policy has no @id("…") annotation; every policy needs a stable id so decisions can name it' });
       continue;
     }
-    if (!/^[A-Za-z0-9._:/-]{1,128}$/.test(id)) {
+    if (!POLICY_ID.test(id)) {
       problems.push({ file, line, column: 1, message: `@id("${id}") may use only letters, digits and ._:/- (1-128 characters)` });
       continue;
     }
@@ -68,6 +71,27 @@ export function parsePolicyFile(file: string, text: string): SourcePolicy[] {
   }
   if (problems.length > 0) throw new BundleError(problems);
   return out;
+}
+
+/**
+ * One compiled policy of a signed bundle document (`policies`: id -> text), checked as the
+ * compiler made it: exactly one static policy, whose @id, when it carries one, is `id`
+ * (policies generated from data files carry none). Throws BundleError.
+ */
+export function parseCompiledPolicy(id: string, text: string): SourcePolicy {
+  const file = 'policies';
+  if (!POLICY_ID.test(id)) throw new BundleError([{ file, path: id, message: 'a policy id may use only letters, digits and ._:/- (1-128 characters)' }]);
+  const parts = cedar.policySetTextToParts(text);
+  if (parts.type === 'failure') throw new BundleError(parts.errors.map((e) => problemOf(e, file, text, 0, id)));
+  const [only] = parts.policies;
+  if (parts.policy_templates.length > 0 || parts.policies.length !== 1 || only === undefined) {
+    throw new BundleError([{ file, path: id, message: `must be exactly one static policy; it holds ${parts.policies.length} policies and ${parts.policy_templates.length} templates` }]);
+  }
+  const json = cedar.policyToJson(only);
+  if (json.type === 'failure') throw new BundleError(json.errors.map((e) => problemOf(e, file, text, 0, id)));
+  const annotated = json.json.annotations?.id;
+  if (annotated !== undefined && annotated !== id) throw new BundleError([{ file, path: id, message: `carries @id("${annotated}"), not its own id` }]);
+  return { id, text, file, line: 1, effect: json.json.effect };
 }
 
 /** Problems of a schema text, or none. */

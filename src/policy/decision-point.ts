@@ -77,6 +77,12 @@ export interface DecisionPoint {
   setPlatform(bundle: ActiveBundle): void;
   /** Serves `bundle` as `tenantId`'s overlay, or removes the overlay. Throws, keeping the old one, if it does not load. */
   setOverlay(tenantId: string, bundle: ActiveBundle | undefined): void;
+  /**
+   * Throws exactly as setPlatform (owner PLATFORM) or setOverlay (a tenant) would for `bundle`,
+   * without serving it: merged and pre-parsed in a scratch slot. Activation calls it before it
+   * records anything, so an activation that could not load records nothing.
+   */
+  check(owner: string, bundle: ActiveBundle): void;
   platform(): ActiveBundle | undefined;
   overlay(tenantId: string): ActiveBundle | undefined;
   /** Cache statistics (for metrics and the benchmark). */
@@ -109,6 +115,7 @@ export function makeDecisionPoint(deps: DecisionPointDeps): DecisionPoint {
   const ns = randomBytes(6).toString('hex');
   const platformSlot = `${ns}/platform`;
   const overlaySlot = (tenantId: string): string => `${ns}/tenant/${tenantId}`;
+  const checkSlot = `${ns}/check`;
   let platformBundle: ActiveBundle | undefined;
   const overlays = new Map<string, ActiveBundle>();
   const cacheSize = deps.cacheSize ?? 10_000;
@@ -213,6 +220,15 @@ export function makeDecisionPoint(deps: DecisionPointDeps): DecisionPoint {
         overlays.set(tenantId, bundle);
       }
       swapped();
+    },
+    check(owner, bundle) {
+      if (owner === PLATFORM) {
+        preparse(checkSlot, bundle.policies);
+        for (const o of overlays.values()) preparse(checkSlot, merge(bundle, o));
+      } else {
+        if (!platformBundle) throw new Error('no platform bundle is loaded');
+        preparse(checkSlot, merge(platformBundle, bundle));
+      }
     },
     platform: () => platformBundle,
     overlay: (tenantId) => overlays.get(tenantId),

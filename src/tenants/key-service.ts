@@ -5,9 +5,10 @@ import { authorize, scopeOf, type RequestContext } from '../core/context.js';
 import type { Database, Queryable } from '../core/db.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
-import { grantableRoles, type Role } from '../core/roles.js';
+import { mayManageKeyOf, type Role } from '../core/roles.js';
 import { newKeyMaterial, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
-import { notifyChange, selectTenant } from './tenant-store.js';
+import { withChanges, type ApplyLocally } from './changes.js';
+import { selectTenant } from './tenant-store.js';
 
 interface KeyRow {
   tenant_id: string;
@@ -76,7 +77,22 @@ export async function touchKeys(tx: Queryable, used: ReadonlyMap<string, Date>):
   );
 }
 
-export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Clock }) {
+export interface KeyServiceDeps {
+  readonly db: Database;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  /** This replica's directory, told of each key change once it commits. */
+  readonly applyLocally?: ApplyLocally;
+}
+
+/** The grant rule (core/roles.ts): no key creates or revokes a key holding more than it holds. */
+function checkGrant(ctx: RequestContext, verb: 'create' | 'revoke', target: Role): void {
+  if (!mayManageKeyOf(ctx.principal.role, target)) {
+    throw new ForbiddenError(`A '${ctx.principal.role}' key cannot ${verb} '${target}' keys: a key may only ${verb} keys whose grants are all among its own.`);
+  }
+}
+
+export function makeKeyService(deps: KeyServiceDeps) {
   const { db, ledger, clock } = deps;
 
   async function ensureOwner(tx: Queryable, tenantId: string): Promise<void> {
@@ -90,20 +106,18 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
     /** Creates a key; the returned token is the only time the secret is ever shown. */
     async create(ctx: RequestContext, tenantId: string, input: CreateKeyInput): Promise<ApiKey & { token: string }> {
       authorize(ctx.principal, 'key.create', tenantId);
-      if (!grantableRoles(ctx.principal.role).includes(input.role)) {
-        throw new ForbiddenError(`A '${ctx.principal.role}' key cannot create '${input.role}' keys.`);
-      }
+      checkGrant(ctx, 'create', input.role);
       if (input.role === 'platform-admin' && tenantId !== PLATFORM) {
         throw new ValidationError("'platform-admin' keys are platform-level: create them under /v1/platform/keys.", { field: 'role' });
       }
       const material = newKeyMaterial();
       const expiresAt = input.expiresInSeconds === undefined ? null : new Date(clock.now().getTime() + input.expiresInSeconds * 1000);
-      return db.transaction(scopeOf(ctx), async (tx) => {
+      return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         await ensureOwner(tx, tenantId);
         const key = await insertKeyRow(tx, { tenantId, keyId: material.keyId, name: input.name, role: input.role, secretHash: material.secretHash, createdBy: ctx.principal.keyId, expiresAt });
         if (!key) throw new Error('key id collision'); // 80 random bits: not expected in practice
         await ledger.append(tx, ctx, { log: tenantId, action: 'key.create', resource: { kind: 'ApiKey', id: key.id }, before: null, after: key });
-        await notifyChange(tx, { kind: 'key', tenantId, id: key.id });
+        await announce({ kind: 'key', tenantId, id: key.id });
         return { ...key, token: material.token };
       });
     },
@@ -117,18 +131,22 @@ export function makeKeyService(deps: { db: Database; ledger: Ledger; clock: Cloc
       }, { readOnly: true });
     },
 
-    /** Revokes a key at once on every replica; revoking a revoked key changes nothing. */
+    /**
+     * Revokes a key: refused on this replica when the call returns, on the others within the
+     * NOTIFY delay. Revoking a revoked key changes nothing.
+     */
     async revoke(ctx: RequestContext, tenantId: string, keyId: string): Promise<ApiKey> {
       authorize(ctx.principal, 'key.revoke', tenantId);
-      return db.transaction(scopeOf(ctx), async (tx) => {
+      return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 and key_id = $2 for update`, [tenantId, keyId]);
         const before = rows[0];
         if (!before) throw new NotFoundError('ApiKey', keyId);
+        checkGrant(ctx, 'revoke', before.role);
         if (before.revoked_at !== null) return toKey(before);
         const after = (await tx.query<KeyRow>(`update api_keys set revoked_at = now() where tenant_id = $1 and key_id = $2 returning ${COLUMNS}`, [tenantId, keyId])).rows[0];
         if (!after) throw new NotFoundError('ApiKey', keyId);
         await ledger.append(tx, ctx, { log: tenantId, action: 'key.revoke', resource: { kind: 'ApiKey', id: keyId }, before: toKey(before), after: toKey(after) });
-        await notifyChange(tx, { kind: 'key', tenantId, id: keyId });
+        await announce({ kind: 'key', tenantId, id: keyId });
         return toKey(after);
       });
     },

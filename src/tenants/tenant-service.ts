@@ -1,5 +1,6 @@
 // Tenant operations: validation, optimistic concurrency, soft delete with a grace period,
-// and an audit event in the same transaction as every change.
+// and an audit event in the same transaction as every change; a change is served by this
+// replica's directory when the call returns.
 import type { AuditRecord, Ledger } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { authorize, scopeOf, type RequestContext } from '../core/context.js';
@@ -16,10 +17,10 @@ import {
   type TenantStatus,
   type UpdateTenantInput,
 } from './tenant-model.js';
+import { withChanges, type ApplyLocally } from './changes.js';
 import {
   deleteTenantRows,
   insertTenant,
-  notifyChange,
   selectPurgeable,
   selectTenant,
   selectTenantPage,
@@ -33,6 +34,8 @@ export interface TenantServiceDeps {
   readonly region: string;
   readonly knownRegions: readonly string[];
   readonly deleteGraceSeconds: number;
+  /** This replica's directory, told of each tenant change once it commits. */
+  readonly applyLocally?: ApplyLocally;
 }
 
 /** The version a write is conditioned on: If-Match wins (412), else the body's (409). */
@@ -94,7 +97,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
       const homeRegion = input.homeRegion ?? deps.region;
       checkRegion(homeRegion);
       const quotas = { ...defaultQuotas(tier), ...input.quotas };
-      return db.transaction(platformScope, async (tx) => {
+      return withChanges(db, platformScope, deps.applyLocally, async (tx, announce) => {
         const created = await insertTenant(tx, {
           id: input.id,
           displayName: input.displayName,
@@ -107,7 +110,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
         });
         if (!created) throw new ConflictError('tenant_exists', `A tenant with id '${input.id}' already exists.`, { id: input.id });
         await ledger.append(tx, ctx, record(created, 'tenant.create', null, created));
-        await notifyChange(tx, { kind: 'tenant', tenantId: created.id, id: created.id });
+        await announce({ kind: 'tenant', tenantId: created.id, id: created.id });
         return created;
       });
     },
@@ -136,7 +139,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
         authorize(ctx.principal, 'tenant.update-placement', id);
       }
       if (patch.homeRegion !== undefined) checkRegion(patch.homeRegion);
-      return db.transaction(scopeOf(ctx), async (tx) => {
+      return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const before = await load(tx, id, true);
         checkVersion(before, { ifMatch: pre.ifMatch, resourceVersion: pre.resourceVersion ?? patch.resourceVersion });
         if (before.status === 'deleting') {
@@ -159,7 +162,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
         };
         const after = await updateTenantRow(tx, next);
         await ledger.append(tx, ctx, record(after, 'tenant.update', before, after));
-        await notifyChange(tx, { kind: 'tenant', tenantId: id, id });
+        await announce({ kind: 'tenant', tenantId: id, id });
         return after;
       });
     },
@@ -167,7 +170,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
     /** Soft delete: the tenant stops serving now and is purged after the grace period. */
     async remove(ctx: RequestContext, id: string, pre: Precondition): Promise<Tenant> {
       authorize(ctx.principal, 'tenant.delete', id);
-      return db.transaction(scopeOf(ctx), async (tx) => {
+      return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const before = await load(tx, id, true);
         checkVersion(before, pre);
         if (before.status === 'deleting') return before;
@@ -179,20 +182,20 @@ export function makeTenantService(deps: TenantServiceDeps) {
           purgeAfter: new Date(now.getTime() + deps.deleteGraceSeconds * 1000).toISOString(),
         });
         await ledger.append(tx, ctx, record(after, 'tenant.delete', before, after));
-        await notifyChange(tx, { kind: 'tenant', tenantId: id, id });
+        await announce({ kind: 'tenant', tenantId: id, id });
         return after;
       });
     },
 
     async restore(ctx: RequestContext, id: string, pre: Precondition): Promise<Tenant> {
       authorize(ctx.principal, 'tenant.delete', id);
-      return db.transaction(scopeOf(ctx), async (tx) => {
+      return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const before = await load(tx, id, true);
         checkVersion(before, pre);
         if (before.status !== 'deleting') throw new ConflictError('tenant_not_deleted', `Tenant '${id}' is not deleted; there is nothing to restore.`);
         const after = await updateTenantRow(tx, { ...before, status: 'active', deletedAt: null, purgeAfter: null });
         await ledger.append(tx, ctx, record(after, 'tenant.restore', before, after));
-        await notifyChange(tx, { kind: 'tenant', tenantId: id, id });
+        await announce({ kind: 'tenant', tenantId: id, id });
         return after;
       });
     },
@@ -200,13 +203,13 @@ export function makeTenantService(deps: TenantServiceDeps) {
     /** Purges tenants whose grace period is over; returns their ids. Platform control loop. */
     async purgeExpired(ctx: RequestContext): Promise<string[]> {
       if (ctx.principal.role !== 'platform-admin') throw new ForbiddenError('Only the platform purges tenants.');
-      return db.transaction(platformScope, async (tx) => {
+      return withChanges(db, platformScope, deps.applyLocally, async (tx, announce) => {
         const ids = await selectPurgeable(tx, clock.now());
         for (const id of ids) {
           const before = await selectTenant(tx, id, true);
           await deleteTenantRows(tx, id);
           await ledger.append(tx, ctx, record({ id }, 'tenant.purge', before, null));
-          await notifyChange(tx, { kind: 'tenant', tenantId: id, id });
+          await announce({ kind: 'tenant', tenantId: id, id });
         }
         return ids;
       });

@@ -103,8 +103,15 @@ export async function deleteTenantRows(tx: Queryable, id: string): Promise<void>
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
+/** A change of hot-path configuration (a tenant or a key), as announced on CHANGES_CHANNEL. */
+export interface Change {
+  readonly kind: 'tenant' | 'key';
+  readonly tenantId: string;
+  readonly id: string;
+}
+
 /** Tells every replica that an object changed (delivered when the transaction commits). */
-export async function notifyChange(tx: Queryable, change: { kind: 'tenant' | 'key'; tenantId: string; id: string }): Promise<void> {
+export async function notifyChange(tx: Queryable, change: Change): Promise<void> {
   await tx.query('select pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify(change)]);
 }
 

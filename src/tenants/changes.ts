@@ -1,0 +1,34 @@
+// Changes of hot-path configuration (tenants, keys) as one step: announced inside the
+// transaction that makes them (NOTIFY, which PostgreSQL delivers to every replica when it
+// commits) and, once it has committed, applied to this replica's own directory before the
+// operation returns, so the replica that made a change serves it on its very next request.
+import type { Database, Queryable, Scope } from '../core/db.js';
+import { notifyChange, type Change } from './tenant-store.js';
+
+/** Applies a committed change to this replica's directory (the directory's `apply`). */
+export type ApplyLocally = (change: Change) => Promise<void>;
+
+/**
+ * Runs `fn` in one transaction of `scope`. Each change `fn` announces is NOTIFYed in that
+ * transaction and, after the commit, awaited through `applyLocally`.
+ */
+export async function withChanges<T>(
+  db: Database,
+  scope: Scope,
+  applyLocally: ApplyLocally | undefined,
+  fn: (tx: Queryable, announce: (change: Change) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  const changes: Change[] = [];
+  const result = await db.transaction(scope, (tx) => {
+    changes.length = 0; // a transaction that is run again announces afresh
+    return fn(tx, async (change) => {
+      await notifyChange(tx, change);
+      changes.push(change);
+    });
+  });
+  // NOTE: the change is committed whatever happens here. A local apply that fails leaves the
+  // NOTIFY path and the periodic resync to catch up; the directory refuses a key it could not
+  // re-read meanwhile (fail closed), so a revoked key is never served from a stale snapshot.
+  for (const change of changes) await applyLocally?.(change).catch(() => undefined);
+  return result;
+}
