@@ -11,6 +11,8 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set(['platform', 'system'
  */
 export const TENANT_SLUG_PATTERN = `^(?!(?:${[...RESERVED_SLUGS].join('|')})$)(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$`;
 const slugRe = new RegExp(TENANT_SLUG_PATTERN);
+/** A tenant id or 'platform' (ledger logs, policy owners), anchored at both ends in each branch. */
+export const TENANT_OR_PLATFORM_PATTERN = `(?:${TENANT_SLUG_PATTERN})|^platform$`;
 
 /** The ledger/log id of platform-level (not tenant-owned) events and keys. */
 export const PLATFORM = 'platform';

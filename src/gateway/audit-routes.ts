@@ -5,10 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import type { AuditReader, Ledger } from '../audit/index.js';
 import { authorize, scopeOf, type RequestContext } from '../core/context.js';
 import { platformScopeIn, type Database, type Scope } from '../core/db.js';
-import { PLATFORM, TENANT_SLUG_PATTERN } from '../core/ids.js';
+import { PLATFORM, TENANT_OR_PLATFORM_PATTERN } from '../core/ids.js';
 import { ProblemSchema, bearer } from './schemas.js';
 
-const LogParam = Type.Object({ log: Type.String({ pattern: `${TENANT_SLUG_PATTERN.slice(0, -1)}|^platform$`, description: "A tenant id, or 'platform'" }) });
+const LogParam = Type.Object({ log: Type.String({ pattern: TENANT_OR_PLATFORM_PATTERN, description: "A tenant id, or 'platform'" }) });
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
 
 /**

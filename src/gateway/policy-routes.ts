@@ -7,14 +7,14 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { authorizeAction, crossesTenants, scopeOf } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
-import { PLATFORM, TENANT_SLUG_PATTERN } from '../core/ids.js';
+import { PLATFORM, TENANT_OR_PLATFORM_PATTERN, TENANT_SLUG_PATTERN } from '../core/ids.js';
 import type { BundleService, DecisionLog, DecisionRecord } from '../policy/index.js';
 import { ProblemSchema, bearer } from './schemas.js';
 
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema };
 const BundleRef = Type.String({ pattern: '^(sha256:)?[0-9a-f]{12,64}$|^builtin$', description: "A bundle id (sha256:…), its first 12+ hex digits, or 'builtin'" });
 const AnyObject = Type.Object({}, { additionalProperties: true });
-const TenantOrPlatform = (description: string) => Type.String({ pattern: `${TENANT_SLUG_PATTERN.slice(0, -1)}|^platform$`, description });
+const TenantOrPlatform = (description: string) => Type.String({ pattern: TENANT_OR_PLATFORM_PATTERN, description });
 const DecisionsQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
