@@ -3,9 +3,9 @@
 // by the composition root; `enqueue` (the executor) is passed in, so this context does not
 // depend on the jobs context.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ValidationError } from '../core/errors.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import type { KnowledgeService } from './knowledge-service.js';
+import { isDocumentFault } from './parse-budget.js';
 
 /** What a handler is told about its attempt (the executor's JobContext, structurally). */
 export interface KnowledgeJobContext {
@@ -92,7 +92,8 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       },
       timeoutMs: 15 * 60_000,
       maxAttempts: 3,
-      nonRetryable: (err) => err instanceof ValidationError,
+      // Unreadable, unsupported or over-budget documents stay so: fail them, never retry.
+      nonRetryable: isDocumentFault,
     },
     {
       kind: 'knowledge.graph-build',

@@ -28,7 +28,8 @@ import { redactPii, PII_KINDS } from './pii.js';
 import { answerQuestion, CorpusStatsCache, type Answer, type QueryMode } from './query-engine.js';
 import { checkQuestion, detectInjection } from './safety.js';
 import { isProseBlock } from './document-model.js';
-import { parseDocument } from './parse-document.js';
+import { isDocumentFault } from './parse-budget.js';
+import { assertIngestible } from './parse-document.js';
 import { chunkText } from './chunker.js';
 
 export interface IngestInput {
@@ -223,8 +224,12 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
     tokens.set(tenantId, { day, used: (t?.day === day ? t.used : 0) + used });
   };
 
-  /** LLM extraction records for the prose chunks of a document, when a provider may serve the tenant. */
-  async function llmRecords(tenantId: string, name: string, bytes: Uint8Array, options: ExtractOptions, trace: TraceParent): Promise<{ records: GraphRecords[]; chunks: number; failed: number; provider: string | null }> {
+  /**
+   * LLM extraction records for the prose chunks of a document, when a provider may serve the
+   * tenant. The document is parsed by the extraction pool, under the same budgets and thread
+   * limits as extraction itself (never on the serving thread).
+   */
+  async function llmRecords(tenantId: string, name: string, bytes: Uint8Array, options: ExtractOptions, trace: TraceParent, signal?: AbortSignal): Promise<{ records: GraphRecords[]; chunks: number; failed: number; provider: string | null }> {
     const llm = deps.llm;
     const none = { records: [], chunks: 0, failed: 0, provider: null };
     if (llm === undefined || !llm.configured) return none;
@@ -233,7 +238,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       return none;
     }
     const settings = settingsOf(tenantId);
-    const document = await parseDocument(name, bytes, options.parse);
+    const document = await (deps.extraction ?? inline).parse(name, bytes, options.parse, signal);
     if (!document.blocks.some(isProseBlock)) return none;
     const records: GraphRecords[] = [];
     let failed = 0;
@@ -261,11 +266,11 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
     const max = deps.maxDocumentBytes;
     if (max !== undefined && input.bytes.byteLength > max) throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, { field: 'content' });
     options.progress?.(10, 'parsing');
-    const llm = await llmRecords(tenantId, input.name, input.bytes, options, options.trace);
+    const llm = await llmRecords(tenantId, input.name, input.bytes, options, options.trace, options.signal);
     options.signal?.throwIfAborted();
     options.progress?.(50, llm.chunks > 0 ? `extracted with ${llm.provider ?? 'no provider'}` : 'extracting');
     const { progress: _progress, signal: _signal, trace: _trace, ...extractOptions } = options;
-    const x = await (deps.extraction ?? inline).extract(input.name, input.bytes, { ...extractOptions, llmRecords: llm.records });
+    const x = await (deps.extraction ?? inline).extract(input.name, input.bytes, { ...extractOptions, llmRecords: llm.records }, options.signal);
     options.signal?.throwIfAborted();
     options.progress?.(70, `storing ${x.chunks.length} chunks, ${x.entities.length} entities, ${x.relations.length} relations`);
     const result = await inTenant(tenantId, async (tx) => {
@@ -391,6 +396,8 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       const max = deps.maxDocumentBytes;
       if (max !== undefined && input.bytes.byteLength > max) throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, { field: 'content' });
       if (input.bytes.byteLength === 0) throw new ValidationError('document is empty', { field: 'content' });
+      // Binary data and unlisted extensions are refused here (415), not read as text by the job.
+      assertIngestible(input.name, input.bytes);
       const sha256 = sha256Of(input.bytes);
       return inTenant(tenantId, async (tx) => {
         const existing = await selectSource(tx, tenantId, input.documentId);
@@ -434,7 +441,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       } catch (err) {
         // Bad input fails for good (the job does not retry it); anything else is retried by the job.
         const message = err instanceof Error ? err.message : String(err);
-        await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, err instanceof ValidationError ? 'failed' : 'pending', message.slice(0, 1000)), trace);
+        await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, isDocumentFault(err) ? 'failed' : 'pending', message.slice(0, 1000)), trace);
         throw err;
       }
     },
