@@ -262,9 +262,9 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
         const r = await llmExtract(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace }, { text: chunk.text, index: chunk.index, span: { start: chunk.start, end: chunk.end } });
         for (const c of r.completions) spend(tenantId, c.promptTokens + c.completionTokens);
         if (r.extraction.outcome.ok) records.push(r.extraction.outcome.records);
-        if (!tokensLeft(tenantId)) break;
         else failed++;
         provider = r.completions[r.completions.length - 1]?.provider ?? provider;
+        if (!tokensLeft(tenantId)) break;
       } catch (err) {
         // Every provider down (or none may serve the tenant): deterministic extraction stands alone.
         deps.signal?.({ kind: 'llm_fallback', tenantId, reason: err instanceof Error ? err.name : 'error' });
