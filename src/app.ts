@@ -18,7 +18,7 @@ import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleServi
 import { irisLoggerOptions, makeTelemetry, type Telemetry } from './observability/index.js';
 import { authorizeAction } from './core/context.js';
 import { jobPath, jobRoutes, makeJobKindRegistry, NonRetryableJobError, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from './jobs/index.js';
-import { knowledgeJobKinds, knowledgeRoutes, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseLlmProviders, type KnowledgeService, type LlmGateway } from './knowledge/index.js';
+import { ingestJobChanged, knowledgeJobKinds, knowledgeRoutes, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseBudget, parseLlmProviders, type KnowledgeService, type LlmGateway } from './knowledge/index.js';
 import { makeRetention, type Retention } from './retention.js';
 import { migrate, openDatabase, pendingMigrations, type MigrationResult } from './store/index.js';
 import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Change, type Directory, type KeyService, type TenantService } from './tenants/index.js';
@@ -161,6 +161,8 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     const jobKinds = registerBuiltinKinds(makeJobKindRegistry());
     const onJobStateChange: JobStateChangeHook = async (tx, job, from, to, change) => {
       if (to === 'succeeded' || to === 'failed' || to === 'poisoned' || to === 'cancelled') telemetry.signals.jobFinished(job.tenantId, to);
+      // A document follows its ingest job when the job is cancelled, gives up or is retried.
+      await ingestJobChanged(tx, job, from, to);
       if (job.createdBy === null || !job.createdBy.startsWith('key:')) return;
       const keyId = change.actor.startsWith('key:') ? change.actor.slice(4) : change.actor;
       const key = directory.key(keyId);
@@ -196,7 +198,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         span: telemetry.llmSpan,
       },
     });
-    const extraction = makeExtractionPool(config.extractThreads);
+    const extraction = makeExtractionPool({ threads: config.extractThreads, budget: parseBudget({ timeMs: config.extractTimeoutMs, memoryMb: config.extractMemoryMb }) });
     const systemPrincipal = { keyId: 'system', role: 'platform-admin', tenantId: PLATFORM } as const;
     // Answer caches are per replica: the replica that ran a warm-up tells the others, which
     // warm their own (the notice carries the graph version; a stale one is skipped).

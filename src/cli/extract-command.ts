@@ -1,9 +1,11 @@
 // `iris extract FILE... [--llm-response]`: runs only the parse/extract stage of the knowledge
 // context on local files (no server, no database) and prints, per file, the entities and
 // relations found. With --llm-response each file is a raw LLM reply to the extraction prompt.
+// Documents are extracted on a worker thread with the parse budget's heap and time limits, so a
+// hostile file (a zip bomb, an alias bomb) fails with its reason and the run goes on.
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { extractDocument, extractFromReply, type ReplyOutcome } from '../knowledge/index.js';
+import { extractFromReply, makeExtractionPool, type ExtractionPool, type ReplyOutcome } from '../knowledge/index.js';
 import { CommandFailedError } from './cli-errors.js';
 import { makeOutput, OUTPUT_FORMATS, renderTable, type OutputFormat, type Streams } from './output.js';
 
@@ -29,7 +31,7 @@ function replyNote(file: string, outcome: ReplyOutcome): string | undefined {
 }
 
 /** Extracts one file; failures become an `error` entry rather than stopping the run. */
-async function extractFile(file: string, llmResponse: boolean, note: (text: string) => void): Promise<ExtractedFile> {
+async function extractFile(file: string, llmResponse: boolean, note: (text: string) => void, pool: ExtractionPool): Promise<ExtractedFile> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -37,7 +39,7 @@ async function extractFile(file: string, llmResponse: boolean, note: (text: stri
     return { file, entities: [], relations: [], error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }
   try {
-    const result = llmResponse ? extractFromReply(new TextDecoder().decode(bytes)) : await extractDocument(file, bytes);
+    const result = llmResponse ? extractFromReply(new TextDecoder().decode(bytes)) : await pool.extract(file, bytes);
     if ('outcome' in result) {
       const n = replyNote(file, result.outcome);
       if (n !== undefined) note(n);
@@ -81,11 +83,17 @@ export function registerExtractCommand(program: Command, streams: Streams = proc
     const flags = self.optsWithGlobals<ExtractFlags>();
     const out = makeOutput(flags.output ?? 'table', streams);
     const failed: string[] = [];
-    for (const file of files) {
-      const result = await extractFile(file, flags.llmResponse === true, (text) => out.note(text));
-      if (result.error !== undefined) failed.push(`  - ${file}: ${result.error}`);
-      if (out.format === 'json') streams.stdout.write(`${JSON.stringify(result)}\n`);
-      else out.line(fileTable(result));
+    // One thread: files are read one after another; the thread is what a bomb may take down.
+    const pool = makeExtractionPool({ threads: flags.llmResponse === true ? 0 : 1 });
+    try {
+      for (const file of files) {
+        const result = await extractFile(file, flags.llmResponse === true, (text) => out.note(text), pool);
+        if (result.error !== undefined) failed.push(`  - ${file}: ${result.error}`);
+        if (out.format === 'json') streams.stdout.write(`${JSON.stringify(result)}\n`);
+        else out.line(fileTable(result));
+      }
+    } finally {
+      await pool.close();
     }
     if (failed.length > 0) throw new CommandFailedError(`${failed.length} of ${files.length} file(s) yielded nothing`, failed);
   });

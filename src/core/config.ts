@@ -70,6 +70,10 @@ export interface IrisConfig {
   readonly maxDocumentBytes: number;
   /** Worker threads that parse and extract documents (0: on the event loop's thread). */
   readonly extractThreads: number;
+  /** Wall time one document's parse/extract may take before it fails (its thread is stopped), ms. */
+  readonly extractTimeoutMs: number;
+  /** Heap of each extraction thread, MiB; a document that needs more fails alone. */
+  readonly extractMemoryMb: number;
   /** OpenAI-compatible LLM providers as JSON (IRIS_LLM_PROVIDERS, or the file IRIS_LLM_PROVIDERS_FILE); undefined: no LLM. */
   readonly llmProviders: { readonly source: string; readonly text: string } | undefined;
 }
@@ -230,6 +234,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     maxDocumentBytes: int(env, 'IRIS_MAX_DOCUMENT_BYTES', 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     llmProviders: llmProviders(env),
     extractThreads: int(env, 'IRIS_EXTRACT_THREADS', Math.max(1, availableParallelism() - 1), 0, 256),
+    extractTimeoutMs: int(env, 'IRIS_EXTRACT_TIMEOUT_MS', 120_000, 1_000, 3_600_000),
+    extractMemoryMb: int(env, 'IRIS_EXTRACT_MEMORY_MB', 1024, 64, 65_536),
     ...overrides,
   };
   return Object.freeze(config);

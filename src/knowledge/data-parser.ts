@@ -2,6 +2,7 @@
 // value) a data document, long string values prose blocks, and arrays of flat objects tables.
 import { readData } from './data-reader.js';
 import type { DataDocument, DocumentTable, ParsedDocument, TableRow } from './document-model.js';
+import { ParseBudgetError, startParse, type ParseLimits } from './parse-budget.js';
 
 type Scalar = string | number | boolean | null;
 const isScalar = (v: unknown): v is Scalar => v === null || ['string', 'number', 'boolean'].includes(typeof v);
@@ -31,9 +32,34 @@ function flatTables(doc: DataDocument, text: string): DocumentTable[] {
   return tables;
 }
 
-/** Parses JSON or YAML text (several YAML documents separated by `---` are all read). */
-export function parseData(name: string, source: string, format: 'json' | 'yaml'): ParsedDocument {
+/**
+ * The deepest nesting of JSON arrays and objects in `text` (strings skipped), stopping once it
+ * passes `max`: the YAML parser recurses per level, so 1 MB of "[" must not reach it.
+ */
+function jsonDepthOver(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip a string, honouring backslash escapes.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/**
+ * Parses JSON or YAML text (several YAML documents separated by `---` are all read). Throws
+ * ValidationError for a syntax error, ParseBudgetError past the alias, depth or node budget.
+ */
+export function parseData(name: string, source: string, format: 'json' | 'yaml', limits: ParseLimits = startParse()): ParsedDocument {
   const text = source.replace(/\r\n?/g, '\n');
-  const { documents, prose } = readData(text, 0, 'data', name);
+  if (format === 'json' && jsonDepthOver(text, limits.budget.depth)) {
+    throw new ParseBudgetError('depth', `${name} nests JSON arrays and objects more than ${limits.budget.depth} deep`, { budget: limits.budget.depth });
+  }
+  const { documents, prose } = readData(text, 0, 'data', name, limits.budget);
+  limits.deadline.check(`parsing ${name}`);
   return { name, format, text, blocks: prose, tables: documents.flatMap((d) => flatTables(d, text)), data: documents };
 }

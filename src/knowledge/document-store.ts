@@ -97,12 +97,31 @@ export async function setSourceJob(tx: Queryable, tenantId: string, documentId: 
   await tx.query('update kg_sources set job_id = $3 where tenant_id = $1 and document_id = $2', [tenantId, documentId, jobId]);
 }
 
-/** Moves a source to `status`, only if its content is still the one `sha256` names (a newer submission wins). */
-export async function setSourceStatus(tx: Queryable, tenantId: string, documentId: string, sha256: string, status: SourceStatus, error: string | null = null): Promise<boolean> {
+/**
+ * Moves a source to `status`, only if its content is still the one `sha256` names (a newer
+ * submission wins) and, when `from` is given, only from one of those statuses.
+ */
+export async function setSourceStatus(tx: Queryable, tenantId: string, documentId: string, sha256: string, status: SourceStatus, error: string | null = null, from?: readonly SourceStatus[]): Promise<boolean> {
   const { rowCount } = await tx.query(
     `update kg_sources set status = $4, error = $5, ingested_at = case when $4 = 'ready' then now() else ingested_at end
-     where tenant_id = $1 and document_id = $2 and content_sha256 = $3`,
-    [tenantId, documentId, sha256, status, error],
+     where tenant_id = $1 and document_id = $2 and content_sha256 = $3 and ($6::text[] is null or status = any($6::text[]))`,
+    [tenantId, documentId, sha256, status, error, from === undefined ? null : [...from]],
+  );
+  return rowCount > 0;
+}
+
+/**
+ * Settles a source after its ingest job `jobId` changed state outside its handler (cancelled,
+ * given up, retried): only the source that job is for (same content, that job or none yet)
+ * and only from `from`. Returns whether a source moved.
+ */
+export async function setSourceStatusForJob(
+  tx: Queryable, tenantId: string, documentId: string, sha256: string, jobId: string, status: SourceStatus, error: string | null, from: readonly SourceStatus[],
+): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `update kg_sources set status = $5, error = $6
+     where tenant_id = $1 and document_id = $2 and content_sha256 = $3 and (job_id is null or job_id = $4) and status = any($7::text[])`,
+    [tenantId, documentId, sha256, jobId, status, error, [...from]],
   );
   return rowCount > 0;
 }

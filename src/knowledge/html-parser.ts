@@ -1,8 +1,12 @@
 // HTML through cheerio into the document model: headings, paragraphs, list items, quotes,
-// preformatted text and tables; scripts, styles and page chrome (nav, footer) are skipped.
+// preformatted text and tables; scripts, styles and page chrome (nav, footer) are skipped. The
+// source is measured first (html-scan.ts): nesting and element counts past the budget are refused
+// before parse5 builds a tree of them.
 import { load, type CheerioAPI } from 'cheerio';
 import type { AnyNode, Element, Text } from 'domhandler';
 import type { DocumentFormat, ParsedDocument } from './document-model.js';
+import { scanHtml } from './html-scan.js';
+import { startParse, type ParseLimits } from './parse-budget.js';
 import { squashSpace, TextLayout } from './text-layout.js';
 
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'nav', 'footer', 'head', 'svg', 'iframe', 'form', 'button']);
@@ -34,9 +38,14 @@ function tableRows($: CheerioAPI, table: Element): { headers: string[]; body: st
   return { headers: first.cells, body: rest.map((r) => r.cells) };
 }
 
-/** Parses HTML (also the HTML that DOCX conversion produces, hence `format`). */
-export function parseHtml(name: string, source: string, format: DocumentFormat = 'html'): ParsedDocument {
+/**
+ * Parses HTML (also the HTML that DOCX conversion produces, hence `format`). Throws
+ * ParseBudgetError for a document over its nesting, element or time budget.
+ */
+export function parseHtml(name: string, source: string, format: DocumentFormat = 'html', limits: ParseLimits = startParse()): ParsedDocument {
+  scanHtml(name, source, limits.budget);
   const $ = load(source);
+  limits.deadline.check(`parsing ${name}`);
   // NOTE: a line break separates words ("Fatima<br>Al-Sayed"); text() alone would glue them.
   $('br').replaceWith(' ');
   const layout = new TextLayout();
@@ -44,7 +53,9 @@ export function parseHtml(name: string, source: string, format: DocumentFormat =
   if (title !== '' && $('h1').first().text().trim() !== title) layout.block('heading', title);
 
   // Loose text directly inside a container (no <p>) is gathered into a paragraph of its own.
+  let visited = 0;
   const visit = (node: Element): void => {
+    if (++visited % 256 === 0) limits.deadline.check(`parsing ${name}`);
     let loose = '';
     const flush = (): void => {
       layout.block('paragraph', squashSpace(loose));

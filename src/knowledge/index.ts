@@ -51,8 +51,9 @@ export {
   type KnowledgeSignal,
   type TenantKnowledgeSettings,
 } from './knowledge-service.js';
-export { defaultExtractionThreads, makeExtractionPool, type ExtractionPool } from './extraction-pool.js';
-export { knowledgeJobKinds, type EnqueueFollowUp, type KnowledgeJobKind } from './knowledge-jobs.js';
+export { defaultExtractionThreads, makeExtractionPool, type ExtractionPool, type ExtractionPoolOptions } from './extraction-pool.js';
+export { BUDGET_LIMITS, DEFAULT_PARSE_BUDGET, parseBudget, ParseBudgetError, UnsupportedDocumentError, type BudgetLimit, type ParseBudget } from './parse-budget.js';
+export { ingestJobChanged, knowledgeJobKinds, type EnqueueFollowUp, type KnowledgeJobKind, type KnowledgeJobState } from './knowledge-jobs.js';
 export { documentPath, knowledgeRoutes, type KnowledgeRoutesDeps } from './knowledge-routes.js';
 export { pruneQuestions, SOURCE_STATUSES, type CommunityItem, type DocumentSummary, type EntityItem, type RelationItem, type SourceStatus } from './document-store.js';
 export { EXPORT_FORMATS, renderGraphMl, type ExportFormat, type GraphExport } from './graph-export.js';
@@ -62,7 +63,7 @@ export { checkQuestion, detectInjection, PromptInjectionError, QUESTION_MAX_CHAR
 export { PII_KINDS, redactPii, type PiiKind } from './pii.js';
 export { MAX_REPLY_CHARS, parseLlmReply, type ReplyParseOptions } from './llm-reply-parser.js';
 export { acronymOf, cleanName, normaliseName, normaliseType } from './names.js';
-export { DEFAULT_MAX_DOCUMENT_BYTES, detectFormat, INGESTIBLE_EXTENSIONS, parseDocument, type ParseOptions } from './parse-document.js';
+export { assertIngestible, DEFAULT_MAX_DOCUMENT_BYTES, detectFormat, INGESTIBLE_EXTENSIONS, parseDocument, type ParseOptions } from './parse-document.js';
 export { proseRecords } from './prose-extractor.js';
 export { answerQuestion, QUERY_MODES, type Answer, type Citation, type QueryMode, type QueryOptions } from './query-engine.js';
 export { PROSE_TYPES, type ProseType } from './prose-lexicon.js';

@@ -3,9 +3,12 @@
 // by the composition root; `enqueue` (the executor) is passed in, so this context does not
 // depend on the jobs context.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ValidationError } from '../core/errors.js';
+import { Value } from '@sinclair/typebox/value';
+import type { Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
+import { setSourceStatusForJob, type SourceStatus } from './document-store.js';
 import type { KnowledgeService } from './knowledge-service.js';
+import { isDocumentFault } from './parse-budget.js';
 
 /** What a handler is told about its attempt (the executor's JobContext, structurally). */
 export interface KnowledgeJobContext {
@@ -92,7 +95,8 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       },
       timeoutMs: 15 * 60_000,
       maxAttempts: 3,
-      nonRetryable: (err) => err instanceof ValidationError,
+      // Unreadable, unsupported or over-budget documents stay so: fail them, never retry.
+      nonRetryable: isDocumentFault,
     },
     {
       kind: 'knowledge.graph-build',
@@ -128,4 +132,63 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       maxAttempts: 2,
     },
   ];
+}
+
+/** A job as the executor's state-change hook sees it (structurally: this context does not depend on the jobs context). */
+export interface KnowledgeJobState {
+  readonly tenantId: string;
+  readonly jobId: string;
+  readonly kind: string;
+  readonly payload: unknown;
+  readonly lastError: { readonly message: string } | null;
+}
+
+/** Job states, as the executor names them. */
+type JobStateName = 'queued' | 'running' | 'succeeded' | 'failed' | 'poisoned' | 'cancelled';
+
+/**
+ * What a document's status becomes when its ingest job changes state, and from which statuses:
+ * the job can end or come back outside its handler, and the document must follow it.
+ * - cancelled (queued or running): `failed` with reason 'cancelled', never left pending or
+ *   ingesting (retrying the job ingests it again);
+ * - poisoned (attempts used up, or its worker died on it) or failed: `failed` with the job's
+ *   last error;
+ * - queued again by a retry or redrive: `pending`; queued after a lost lease or a worker's
+ *   shutdown: `pending` again from `ingesting`.
+ * Success and claims are the handler's to record.
+ */
+export function documentStatusAfterJob(from: JobStateName | null, to: JobStateName, jobId: string, lastError: string | undefined): { status: SourceStatus; error: string | null; from: readonly SourceStatus[] } | undefined {
+  switch (to) {
+    case 'cancelled':
+      return { status: 'failed', error: `cancelled: ingest job ${jobId} was cancelled before the document was ingested; retry the job to ingest it`, from: ['pending', 'ingesting'] };
+    case 'poisoned':
+      return { status: 'failed', error: `ingest job ${jobId} gave up${lastError === undefined ? '' : `: ${lastError}`}`.slice(0, 1000), from: ['pending', 'ingesting'] };
+    case 'failed':
+      return { status: 'failed', error: (lastError ?? `ingest job ${jobId} failed`).slice(0, 1000), from: ['pending', 'ingesting'] };
+    case 'queued':
+      if (from === 'failed' || from === 'cancelled' || from === 'poisoned') return { status: 'pending', error: null, from: ['failed'] };
+      if (from === 'running') return { status: 'pending', error: null, from: ['ingesting'] };
+      return undefined;
+    case 'running':
+    case 'succeeded':
+      return undefined;
+    default: {
+      const never: never = to;
+      return never;
+    }
+  }
+}
+
+const isJobState = (s: string | null): s is JobStateName | null => s === null || ['queued', 'running', 'succeeded', 'failed', 'poisoned', 'cancelled'].includes(s);
+
+/**
+ * Keeps a document's status in step with its `knowledge.ingest` job (documentStatusAfterJob).
+ * The composition root calls it from the executor's state-change hook, inside the transaction
+ * that changes the job, so the two commit together. Jobs of other kinds are ignored.
+ */
+export async function ingestJobChanged(tx: Queryable, job: KnowledgeJobState, from: string | null, to: string): Promise<void> {
+  if (job.kind !== 'knowledge.ingest' || !Value.Check(IngestPayload, job.payload) || !isJobState(from) || !isJobState(to) || to === null) return;
+  const next = documentStatusAfterJob(from, to, job.jobId, job.lastError?.message);
+  if (next === undefined) return;
+  await setSourceStatusForJob(tx, job.tenantId, job.payload.documentId, job.payload.sha256, job.jobId, next.status, next.error, next.from);
 }

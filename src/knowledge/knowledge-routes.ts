@@ -144,11 +144,11 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
           tags,
           summary: 'Submit a document for ingest (202 + ingest job)',
           description:
-            'Keeps the document and queues a `knowledge.ingest` job that parses it, extracts entities and relations, and updates the graph and its communities. Submitting the same id again replaces the document once the job runs; the same bytes under the same name answer 200 with no new job.',
+            'Keeps the document and queues a `knowledge.ingest` job that parses it, extracts entities and relations, and updates the graph and its communities. Submitting the same id again replaces the document once the job runs; the same bytes under the same name answer 200 with no new job. Binary data, an unlisted extension, or content that does not match its extension (a PDF or DOCX that is not one) answer 415 `unsupported_document` with the reason.',
           security: bearer,
           params: TenantParams,
           body: SubmitBody,
-          response: { 200: SubmitReply, 202: SubmitReply, ...errors, 413: Problem, 429: Problem },
+          response: { 200: SubmitReply, 202: SubmitReply, ...errors, 413: Problem, 415: Problem, 429: Problem },
         },
       },
       async (req, reply) => {

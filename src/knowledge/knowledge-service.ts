@@ -28,7 +28,8 @@ import { redactPii, PII_KINDS } from './pii.js';
 import { answerQuestion, CorpusStatsCache, type Answer, type QueryMode } from './query-engine.js';
 import { checkQuestion, detectInjection } from './safety.js';
 import { isProseBlock } from './document-model.js';
-import { parseDocument } from './parse-document.js';
+import { isDocumentFault } from './parse-budget.js';
+import { assertIngestible } from './parse-document.js';
 import { chunkText } from './chunker.js';
 
 export interface IngestInput {
@@ -129,7 +130,7 @@ export interface KnowledgeService {
   /** Marks a submitted document failed (e.g. its job could not be queued). */
   failSubmission(tenantId: string, documentId: string, sha256: string, reason: string, trace?: TraceParent): Promise<void>;
   /** Ingests a submitted document (the `knowledge.ingest` job). Skips superseded submissions. */
-  ingestSubmitted(tenantId: string, documentId: string, sha256: string, options?: JobWorkOptions): Promise<IngestResult | { skipped: 'superseded' | 'deleted' }>;
+  ingestSubmitted(tenantId: string, documentId: string, sha256: string, options?: JobWorkOptions): Promise<IngestResult | { skipped: 'superseded' | 'deleted' | 'cancelled' }>;
   /** Deletes a document and its contributions; false when it did not exist. Audited when `ctx` is given. */
   remove(tenantId: string, documentId: string, ctx?: RequestContext): Promise<{ deleted: boolean; communities: CommunityUpdate }>;
   // Reads: `trace` is the caller's span, for the store spans.
@@ -199,6 +200,19 @@ function checkDocumentId(documentId: string): void {
 
 const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/** Ingest of a submitted source: the content it must still have for its graph to be written. */
+interface SourceClaim {
+  readonly sourceSha256?: string;
+}
+
+/** The source an ingest was for is no longer being ingested (cancelled, deleted or replaced meanwhile). */
+class SourceMovedError extends Error {
+  constructor() {
+    super('the document is no longer being ingested (its job was cancelled, or it was deleted or replaced)');
+    this.name = 'SourceMovedError';
+  }
+}
+
 /** Builds the service over the database port. */
 export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
   const { db } = deps;
@@ -223,8 +237,12 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
     tokens.set(tenantId, { day, used: (t?.day === day ? t.used : 0) + used });
   };
 
-  /** LLM extraction records for the prose chunks of a document, when a provider may serve the tenant. */
-  async function llmRecords(tenantId: string, name: string, bytes: Uint8Array, options: ExtractOptions, trace: TraceParent): Promise<{ records: GraphRecords[]; chunks: number; failed: number; provider: string | null }> {
+  /**
+   * LLM extraction records for the prose chunks of a document, when a provider may serve the
+   * tenant. The document is parsed by the extraction pool, under the same budgets and thread
+   * limits as extraction itself (never on the serving thread).
+   */
+  async function llmRecords(tenantId: string, name: string, bytes: Uint8Array, options: ExtractOptions, trace: TraceParent, signal?: AbortSignal): Promise<{ records: GraphRecords[]; chunks: number; failed: number; provider: string | null }> {
     const llm = deps.llm;
     const none = { records: [], chunks: 0, failed: 0, provider: null };
     if (llm === undefined || !llm.configured) return none;
@@ -233,7 +251,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       return none;
     }
     const settings = settingsOf(tenantId);
-    const document = await parseDocument(name, bytes, options.parse);
+    const document = await (deps.extraction ?? inline).parse(name, bytes, options.parse, signal);
     if (!document.blocks.some(isProseBlock)) return none;
     const records: GraphRecords[] = [];
     let failed = 0;
@@ -244,9 +262,9 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
         const r = await llmExtract(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace }, { text: chunk.text, index: chunk.index, span: { start: chunk.start, end: chunk.end } });
         for (const c of r.completions) spend(tenantId, c.promptTokens + c.completionTokens);
         if (r.extraction.outcome.ok) records.push(r.extraction.outcome.records);
-        if (!tokensLeft(tenantId)) break;
         else failed++;
         provider = r.completions[r.completions.length - 1]?.provider ?? provider;
+        if (!tokensLeft(tenantId)) break;
       } catch (err) {
         // Every provider down (or none may serve the tenant): deterministic extraction stands alone.
         deps.signal?.({ kind: 'llm_fallback', tenantId, reason: err instanceof Error ? err.name : 'error' });
@@ -256,20 +274,24 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
     return { records, chunks: chunks.length, failed, provider };
   }
 
-  async function ingest(tenantId: string, input: IngestInput, options: ExtractOptions & JobWorkOptions = {}): Promise<IngestResult> {
+  async function ingest(tenantId: string, input: IngestInput, options: ExtractOptions & JobWorkOptions & SourceClaim = {}): Promise<IngestResult> {
     checkDocumentId(input.documentId);
     const max = deps.maxDocumentBytes;
     if (max !== undefined && input.bytes.byteLength > max) throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, { field: 'content' });
     options.progress?.(10, 'parsing');
-    const llm = await llmRecords(tenantId, input.name, input.bytes, options, options.trace);
+    const llm = await llmRecords(tenantId, input.name, input.bytes, options, options.trace, options.signal);
     options.signal?.throwIfAborted();
     options.progress?.(50, llm.chunks > 0 ? `extracted with ${llm.provider ?? 'no provider'}` : 'extracting');
-    const { progress: _progress, signal: _signal, trace: _trace, ...extractOptions } = options;
-    const x = await (deps.extraction ?? inline).extract(input.name, input.bytes, { ...extractOptions, llmRecords: llm.records });
+    const { progress: _progress, signal: _signal, trace: _trace, sourceSha256, ...extractOptions } = options;
+    const x = await (deps.extraction ?? inline).extract(input.name, input.bytes, { ...extractOptions, llmRecords: llm.records }, options.signal);
     options.signal?.throwIfAborted();
     options.progress?.(70, `storing ${x.chunks.length} chunks, ${x.entities.length} entities, ${x.relations.length} relations`);
     const result = await inTenant(tenantId, async (tx) => {
       await lockTenantGraph(tx, tenantId);
+      // NOTE: the source turns ready in the transaction that writes its graph, and only if it is
+      // still the one being ingested: a cancel (or a delete, or a newer submission) committed
+      // first wins, and nothing of this attempt lands in the graph.
+      if (sourceSha256 !== undefined && !(await setSourceStatus(tx, tenantId, input.documentId, sourceSha256, 'ready', null, ['ingesting']))) throw new SourceMovedError();
       const before = await selectDocumentNodes(tx, tenantId, input.documentId);
       const replaced = await deleteDocument(tx, tenantId, input.documentId);
       await insertDocument(tx, tenantId, {
@@ -391,6 +413,8 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       const max = deps.maxDocumentBytes;
       if (max !== undefined && input.bytes.byteLength > max) throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, { field: 'content' });
       if (input.bytes.byteLength === 0) throw new ValidationError('document is empty', { field: 'content' });
+      // Binary data and unlisted extensions are refused here (415), not read as text by the job.
+      assertIngestible(input.name, input.bytes);
       const sha256 = sha256Of(input.bytes);
       return inTenant(tenantId, async (tx) => {
         const existing = await selectSource(tx, tenantId, input.documentId);
@@ -426,15 +450,20 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       const source = await inTenant(tenantId, (tx) => selectSourceContent(tx, tenantId, documentId), trace);
       if (source === undefined) return { skipped: 'deleted' };
       if (source.sha256 !== sha256) return { skipped: 'superseded' };
-      await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'ingesting'), trace);
+      // NOTE: only a pending (or re-attempted) document starts; one failed meanwhile (its job was
+      // cancelled: see ingestJobChanged) stays failed until its job is retried.
+      const started = await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'ingesting', null, ['pending', 'ingesting']), trace);
+      if (!started) return { skipped: 'cancelled' };
       try {
-        const result = await ingest(tenantId, { documentId, name: source.name, bytes: source.content }, options);
-        await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'ready'), trace);
-        return result;
+        return await ingest(tenantId, { documentId, name: source.name, bytes: source.content }, { ...options, sourceSha256: sha256 });
       } catch (err) {
+        if (err instanceof SourceMovedError) {
+          const now = await inTenant(tenantId, (tx) => selectSource(tx, tenantId, documentId), trace);
+          return { skipped: now === undefined ? 'deleted' : now.sha256 !== sha256 ? 'superseded' : 'cancelled' };
+        }
         // Bad input fails for good (the job does not retry it); anything else is retried by the job.
         const message = err instanceof Error ? err.message : String(err);
-        await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, err instanceof ValidationError ? 'failed' : 'pending', message.slice(0, 1000)), trace);
+        await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, isDocumentFault(err) ? 'failed' : 'pending', message.slice(0, 1000), ['ingesting']), trace);
         throw err;
       }
     },

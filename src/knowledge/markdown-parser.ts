@@ -1,11 +1,15 @@
 // Markdown (CommonMark + GFM tables) with YAML front matter, through unified/remark, into the
 // document model: headings, paragraphs, list items, quotes, code blocks, tables, front matter.
+// The source is measured first (markdown-scan.ts): nesting and inline work that would make the
+// parser blow up are refused before it runs.
 import remarkFrontmatter from 'remark-frontmatter';
 import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { readData } from './data-reader.js';
 import type { ParsedDocument } from './document-model.js';
+import { scanMarkdown } from './markdown-scan.js';
+import { startParse, type ParseLimits } from './parse-budget.js';
 import { TextLayout } from './text-layout.js';
 
 /** The few mdast fields read here (structural, so this module needs no mdast typings). */
@@ -35,15 +39,21 @@ function inlineText(node: MdNode): string {
   }
 }
 
-/** Parses Markdown text; front matter becomes a code block and a front-matter data document. */
-export function parseMarkdown(name: string, source: string): ParsedDocument {
+/**
+ * Parses Markdown text; front matter becomes a code block and a front-matter data document.
+ * Throws ParseBudgetError for a document over its nesting, inline-work or time budget.
+ */
+export function parseMarkdown(name: string, source: string, limits: ParseLimits = startParse()): ParsedDocument {
+  scanMarkdown(name, source, limits.budget);
   const layout = new TextLayout();
+  let visited = 0;
   const visit = (node: MdNode): void => {
+    if (++visited % 1024 === 0) limits.deadline.check(`parsing ${name}`);
     switch (node.type) {
       case 'yaml': {
         const block = layout.block('code', node.value ?? '');
         if (block !== undefined) {
-          const reading = readData(block.text, block.start, 'front-matter', `front matter of ${name}`);
+          const reading = readData(block.text, block.start, 'front-matter', `front matter of ${name}`, limits.budget);
           for (const doc of reading.documents) layout.dataDocument(doc);
         }
         return;
@@ -77,6 +87,8 @@ export function parseMarkdown(name: string, source: string): ParsedDocument {
         for (const child of node.children ?? []) visit(child);
     }
   };
-  visit(processor.parse(source));
+  const tree = processor.parse(source);
+  limits.deadline.check(`parsing ${name}`);
+  visit(tree);
   return layout.finish(name, 'markdown');
 }

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ValidationError } from '../core/errors.js';
 import type { ParsedDocument } from './document-model.js';
+import { isDocumentFault, startParse, within, type ParseLimits } from './parse-budget.js';
 import { squashSpace, TextLayout } from './text-layout.js';
 
 interface Run {
@@ -84,28 +85,37 @@ function layoutLines(lines: readonly Line[], layout: TextLayout): void {
   flush();
 }
 
-/** Parses PDF bytes. Throws ValidationError when pdf.js cannot read them. */
-export async function parsePdf(name: string, bytes: Uint8Array): Promise<ParsedDocument> {
+/**
+ * Parses PDF bytes. Throws ValidationError when pdf.js cannot read them, ParseBudgetError past the
+ * page, text or time budget (checked page by page; a worker thread's limits cover one page).
+ */
+export async function parsePdf(name: string, bytes: Uint8Array, limits: ParseLimits = startParse()): Promise<ParsedDocument> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const fonts = join(dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'standard_fonts/');
   const task = pdfjs.getDocument({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false, useSystemFonts: false, disableFontFace: true, standardFontDataUrl: fonts });
-  let lines: Line[] = [];
+  const lines: Line[] = [];
+  let chars = 0;
   try {
     const pdf = await task.promise;
+    within(limits.budget, 'pages', pdf.numPages, `the page count of ${name}`);
     for (let p = 1; p <= pdf.numPages; p++) {
+      limits.deadline.check(`parsing ${name} (page ${p} of ${pdf.numPages})`);
       const page = await pdf.getPage(p);
       const content = await page.getTextContent();
       const runs: Run[] = [];
       for (const item of content.items) {
         if (!('str' in item) || item.str.trim() === '') continue;
+        chars += item.str.length;
         const [a = 0, b = 0, , , x = 0, y = 0] = item.transform as number[];
         const size = Math.hypot(a, b) || item.height;
         runs.push({ text: item.str, x, end: x + item.width, y, size });
       }
-      lines = lines.concat(toLines(runs, p));
+      within(limits.budget, 'textChars', chars, `the text of ${name}`);
+      for (const line of toLines(runs, p)) lines.push(line);
       page.cleanup();
     }
   } catch (err) {
+    if (isDocumentFault(err)) throw err;
     throw new ValidationError(`${name} is not a readable PDF: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     await task.destroy();

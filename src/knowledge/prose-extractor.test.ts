@@ -52,3 +52,10 @@ test('mention spans are document offsets', () => {
   const acme = r.entities.find((e) => e.name === 'Acme Corp');
   assert.deepEqual(acme?.span, { start: 121, end: 130 });
 });
+
+test('words that name members of Object ("constructor", "__proto__") are ordinary words', () => {
+  for (const text of ['Use the Widget constructor to build it.', 'Alice owns the __proto__ service.', 'The hasOwnProperty and toString helpers are old.']) {
+    const records = proseRecords([block(text)]);
+    for (const e of records.entities) assert.equal(typeof e.type, 'string', `${text}: ${JSON.stringify(e)}`);
+  }
+});

@@ -6,8 +6,15 @@
 export const PROSE_TYPES = ['person', 'organization', 'location', 'team', 'service', 'api', 'datastore', 'system', 'technology'] as const;
 export type ProseType = (typeof PROSE_TYPES)[number];
 
+/**
+ * A word table with no prototype: looked up with words from documents, a plain object would
+ * answer "constructor" or "__proto__" with Object's own members (a sentence like "Use the Widget
+ * constructor" then failed extraction with a TypeError).
+ */
+const wordTable = (entries: Record<string, ProseType>): Readonly<Record<string, ProseType>> => Object.freeze(Object.assign(Object.create(null) as Record<string, ProseType>, entries));
+
 /** Head nouns that make "<modifiers> <head>" an entity of a type ("the checkout service"). */
-export const HEAD_NOUNS: Readonly<Record<string, ProseType>> = {
+export const HEAD_NOUNS: Readonly<Record<string, ProseType>> = wordTable({
   team: 'team', squad: 'team', guild: 'team', tribe: 'team', department: 'organization', lab: 'team', laboratory: 'team',
   region: 'location', district: 'location', province: 'location',
   api: 'api', apis: 'api',
@@ -17,7 +24,7 @@ export const HEAD_NOUNS: Readonly<Record<string, ProseType>> = {
   gateway: 'service', pipeline: 'service', frontend: 'service', backend: 'service', website: 'service',
   portal: 'service', library: 'service', sdk: 'service', dashboard: 'service', scheduler: 'service', engine: 'service',
   platform: 'system', system: 'system',
-};
+});
 
 /** Suffixes of identifiers (payments-api, ledger_db) that give their type. */
 export const IDENTIFIER_SUFFIXES: readonly [RegExp, ProseType][] = [
@@ -48,7 +55,7 @@ export const ROLE_WORDS = new Set([
 ]);
 
 /** Well-known technologies and data stores, by lowercase name. */
-export const GAZETTEER: Readonly<Record<string, ProseType>> = {
+export const GAZETTEER: Readonly<Record<string, ProseType>> = wordTable({
   postgres: 'datastore', postgresql: 'datastore', mysql: 'datastore', mariadb: 'datastore', redis: 'datastore',
   kafka: 'datastore', rabbitmq: 'datastore', mongodb: 'datastore', cassandra: 'datastore', dynamodb: 'datastore',
   elasticsearch: 'datastore', opensearch: 'datastore', snowflake: 'datastore', bigquery: 'datastore', s3: 'datastore',
@@ -58,7 +65,7 @@ export const GAZETTEER: Readonly<Record<string, ProseType>> = {
   typescript: 'technology', rust: 'technology', golang: 'technology', 'node.js': 'technology', nodejs: 'technology',
   spark: 'technology', airflow: 'technology', prometheus: 'technology', grafana: 'technology', nginx: 'technology',
   envoy: 'technology', istio: 'technology', linux: 'technology', aws: 'organization', gcp: 'organization', azure: 'organization',
-};
+});
 
 /** Words that never form an entity alone (generic acronyms, sentence openers, calendar words). */
 export const STOP_NAMES = new Set([

@@ -59,7 +59,8 @@ test('extraction reads the tables of both binary formats the same way', async ()
   }
 });
 
-test('bytes that are not a PDF or a DOCX are validation errors', async () => {
+test('bytes that are not a PDF or a DOCX are refused: damaged ones as validation errors, others as unsupported', async () => {
   await assert.rejects(parseDocument('broken.pdf', new TextEncoder().encode('%PDF-1.4 nonsense')), { code: 'validation_failed', message: /broken\.pdf is not a readable PDF/ });
-  await assert.rejects(parseDocument('broken.docx', new TextEncoder().encode('PK not a zip')), { code: 'validation_failed', message: /broken\.docx is not a readable DOCX/ });
+  await assert.rejects(parseDocument('broken.docx', new TextEncoder().encode('PK\u0003\u0004 a damaged zip')), { code: 'validation_failed', message: /broken\.docx is not a readable DOCX/ });
+  await assert.rejects(parseDocument('broken.docx', new TextEncoder().encode('PK not a zip')), { code: 'unsupported_document', message: /broken\.docx is named as a DOCX but is not a ZIP package/ });
 });

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CommandFailedError } from '../../src/cli/cli-errors.js';
 import { registerExtractCommand, type ExtractedFile } from '../../src/cli/extract-command.js';
+import { billionLaughs, zipBombDocx } from '../support/hostile-documents.js';
+import { runCli } from '../support/run-cli.js';
 
 let dir: string;
 before(() => {
@@ -17,6 +19,8 @@ before(() => {
   writeFileSync(join(dir, 'catalog-info.yaml'), 'apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: pay-api}\nspec: {owner: payments, type: openapi}\n');
   writeFileSync(join(dir, 'reply.txt'), '```json\n{"entities":[{"name":"Acme","type":"organization"}],"relations":[{"source":"Acme","target":"Dublin","type":"located_in",}]}\n```');
   writeFileSync(join(dir, 'refusal.txt'), 'I cannot help with that.');
+  writeFileSync(join(dir, 'bomb.docx'), zipBombDocx(413));
+  writeFileSync(join(dir, 'laughs.yaml'), billionLaughs());
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -81,4 +85,22 @@ test("the program's global --output is used when it defines one", async () => {
   const r = await run(['--output', 'json', 'extract', join(dir, 'services.md')], program);
   assert.equal(r.error, undefined);
   assert.equal(lines(r.stdout)[0]?.entities[0]?.name, 'Cart Service');
+});
+
+test('hostile files fail one by one with their reasons; the other files are still extracted', async () => {
+  const r = await run(['extract', join(dir, 'bomb.docx'), join(dir, 'laughs.yaml'), join(dir, 'services.md'), '--output', 'json']);
+  const out = lines(r.stdout);
+  assert.match(out[0]?.error ?? '', /bomb\.docx expands to \d+ bytes \(\d+ compressed\); the budget is 134217728/);
+  assert.match(out[1]?.error ?? '', /laughs\.yaml expands YAML aliases past the budget of 100/);
+  assert.deepEqual(out[2]?.entities, [{ name: 'Cart Service', type: 'service' }]);
+  assert.ok(r.error instanceof CommandFailedError);
+  assert.match(r.error.message, /2 of 3 file\(s\) yielded nothing/);
+});
+
+test('the built CLI exits non-zero with the reason for a zip bomb, without aborting', async () => {
+  const r = await runCli(['extract', join(dir, 'bomb.docx'), join(dir, 'services.md')], { IRIS_DATA_DIR: dir }, dir, 60_000);
+  assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`);
+  assert.match(r.stderr, /bomb\.docx: .*expands to \d+ bytes/);
+  assert.doesNotMatch(r.stderr, /heap out of memory|FATAL ERROR/);
+  assert.match(r.stdout, /services\.md: 1 entities, 1 relations/);
 });

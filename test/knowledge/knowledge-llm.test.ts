@@ -148,6 +148,18 @@ describe(`GraphRAG with LLM providers (${storeName})`, () => {
     assert.equal(home.requests.slice(before).filter((r) => isSummaryPrompt(r.body.messages)).length, 1, 'no summary asked for once the tokens are spent');
   });
 
+  test("the ingest result counts only the LLM replies that could not be used", async () => {
+    const res = await t.call('POST', '/v1/tenants/acme/documents', { body: { name: 'ledger.txt', content: 'The Quantum Ledger is run by the Ledger Team. It keeps every settled batch for seven years.' } });
+    assert.equal(res.statusCode, 202, res.body);
+    const jobId = res.json<{ job: { jobId: string } }>().job.jobId;
+    let job: { state: string; result: { llm: { chunks: number; failedReplies: number; provider: string | null } } } | undefined;
+    for (let i = 0; i < 400 && job?.state !== 'succeeded'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      job = (await t.call('GET', `/v1/tenants/acme/jobs/${jobId}`)).json();
+    }
+    assert.deepEqual(job?.result.llm, { chunks: 1, failedReplies: 0, provider: 'home' });
+  });
+
   test('the extractive mode can be asked for explicitly', async () => {
     const before = home.count;
     const a = (await t.call('POST', '/v1/tenants/acme/query', { body: { question: 'Who runs the Quantum Ledger?', llm: 'off' } })).json<{ llmUsed: boolean }>();
