@@ -164,7 +164,7 @@ test(`[${storeName}] lists page newest first with filters; poisoned jobs have th
   assert.equal(p3.nextCursor, null);
   assert.equal((await h.queue.list('lister', { state: 'succeeded' })).items.length, 0);
   assert.equal((await h.queue.list('lister', { kind: 'noop', state: 'queued' })).items.length, 5);
-  await assert.rejects(h.queue.list('lister', { cursor: 'garbage' }), /cursor/);
+  await assert.rejects(h.queue.list('lister', { cursor: 'garbage' }), /continue token/);
 
   const [claimed] = await h.leases.claim({ workerId: 'w-p', limit: 1, leaseMs: 5000, kinds: ['noop'] });
   assert.ok(claimed);
