@@ -12,7 +12,7 @@ export interface AuditEvent {
   readonly id: string;
   readonly time: string;
   readonly action: string;
-  readonly actor: { readonly keyId: string; readonly role: string; readonly tenantId: string };
+  readonly actor: { readonly keyId: string; readonly role: string; readonly tenantId: string; readonly agent?: ActorAgent };
   readonly resource: { readonly kind: string; readonly id: string; readonly resourceVersion?: string };
   readonly requestId: string;
   readonly traceId: string | null;
@@ -27,6 +27,16 @@ export interface AuditEvent {
    * JSON, and with it every leaf hash written before this field existed, is unchanged.
    */
   readonly witness?: LogWitness;
+}
+
+/**
+ * The agent behind an actor: name and crew from its key, run as the client claimed it. Present
+ * only for automation, so every event a person's key made hashes as it did before.
+ */
+export interface ActorAgent {
+  readonly name: string | null;
+  readonly crew: string | null;
+  readonly run: string | null;
 }
 
 /** A tenant log's size and root as recorded in the platform log. */
@@ -62,7 +72,7 @@ export function buildEvent(ctx: RequestContext, record: AuditRecord, seq: number
     id: randomUUID(),
     time: now.toISOString(),
     action: record.action,
-    actor: { keyId: ctx.principal.keyId, role: ctx.principal.role, tenantId: ctx.principal.tenantId },
+    actor: actorOf(ctx),
     resource: record.resource,
     requestId: ctx.requestId,
     traceId: ctx.traceId ?? null,
@@ -72,4 +82,9 @@ export function buildEvent(ctx: RequestContext, record: AuditRecord, seq: number
     after: digest(record.after),
     ...(record.witness === undefined ? {} : { witness: { log: record.witness.log, size: record.witness.size, root: record.witness.root } }),
   };
+}
+
+function actorOf(ctx: RequestContext): AuditEvent['actor'] {
+  const { keyId, role, tenantId, agent } = ctx.principal;
+  return agent === undefined ? { keyId, role, tenantId } : { keyId, role, tenantId, agent: { name: agent.name, crew: agent.crew, run: agent.run } };
 }

@@ -85,11 +85,18 @@ export function makeAuditReader(ledger: Ledger) {
     head,
     checkpoints,
     witnesses,
-    /** A page of events from `from` (inclusive), at most `limit`. */
-    async events(tx: Queryable, log: string, from: number, limit: number) {
+    /**
+     * A page of events from `from` (inclusive), at most `limit`; with `filter`, only events made
+     * by that agent and/or in that run (the actor's agent, as its key and the client said).
+     */
+    async events(tx: Queryable, log: string, from: number, limit: number, filter: { agent?: string | undefined; run?: string | undefined } = {}) {
       const { rows } = await tx.query<EventRow>(
-        'select seq, event, leaf_hash, recorded_at from audit_events where tenant_id = $1 and seq >= $2 order by seq limit $3',
-        [log, from, limit],
+        `select seq, event, leaf_hash, recorded_at from audit_events
+         where tenant_id = $1 and seq >= $2
+           and ($4::text is null or event->'actor'->'agent'->>'name' = $4)
+           and ($5::text is null or event->'actor'->'agent'->>'run' = $5)
+         order by seq limit $3`,
+        [log, from, limit, filter.agent ?? null, filter.run ?? null],
       );
       return rows.map((r) => ({ seq: r.seq, event: r.event, leafHash: r.leaf_hash, recordedAt: r.recorded_at.toISOString() }));
     },

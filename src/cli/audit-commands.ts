@@ -60,18 +60,21 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
   ownerOptions(audit.command('list').summary('list events of a log').description('List audit events of a log, oldest first'))
     .option('--from <seq>', 'first event to show', wholeNumber(0), 0)
     .option('--limit <n>', 'how many events (1-1000)', wholeNumber(1), 100)
-    .addHelpText('after', '\nExamples:\n  iris audit list --tenant acme\n  iris audit list --platform --from 100 --limit 50 --output json')
-    .action(async (o: Owner & { from: number; limit: number }, cmd: Command) => {
+    .option('--agent <name>', 'only events made by keys marked as this agent')
+    .option('--run <id>', 'only events of requests that claimed this agent run (X-Iris-Agent-Run)')
+    .addHelpText('after', '\nExamples:\n  iris audit list --tenant acme\n  iris audit list --tenant acme --agent curator --run nightly-42\n  iris audit list --platform --from 100 --limit 50 --output json')
+    .action(async (o: Owner & { from: number; limit: number; agent?: string; run?: string }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const owner = ownerOf(o);
-      const page = await client().request<EventPage>('GET', `${logPath(owner.log)}/events`, { query: { from: o.from, limit: o.limit } });
+      const page = await client().request<EventPage>('GET', `${logPath(owner.log)}/events`, { query: { from: o.from, limit: o.limit, agent: o.agent, run: o.run } });
       out.result(page, () =>
         renderTable(
           ['SEQ', 'TIME', 'ACTION', 'RESOURCE', 'ACTOR', 'REQUEST'],
           page.items.map(({ seq, event: e }) => {
             const r = (e.resource ?? {}) as { kind?: unknown; id?: unknown };
-            const a = (e.actor ?? {}) as { role?: unknown; keyId?: unknown };
-            return [seq, shortTime(str(e.time)), str(e.action), `${str(r.kind)}/${str(r.id)}`, `${str(a.role)} ${str(a.keyId)}`, str(e.requestId)];
+            const a = (e.actor ?? {}) as { role?: unknown; keyId?: unknown; agent?: { name?: unknown; run?: unknown } };
+            const agent = a.agent === undefined ? '' : ` (agent ${str(a.agent.name ?? '-')}${a.agent.run == null ? '' : ` run ${str(a.agent.run)}`})`;
+            return [seq, shortTime(str(e.time)), str(e.action), `${str(r.kind)}/${str(r.id)}`, `${str(a.role)} ${str(a.keyId)}${agent}`, str(e.requestId)];
           }),
           `No events in the log of ${owner.label}${o.from > 0 ? ` from ${o.from}` : ''}.`,
         ),

@@ -1,6 +1,6 @@
 // `iris keys create|list|revoke`: API keys of a tenant or of the platform.
 import { Option, type Command } from 'commander';
-import { ROLES } from '../core/roles.js';
+import { DEFAULT_ROLE, ROLES } from '../core/roles.js';
 import type { ApiKey } from '../tenants/index.js';
 import type { CliEnvironment } from './cli-config.js';
 import { UsageError } from './cli-errors.js';
@@ -32,14 +32,24 @@ export function registerKeyCommands(program: Command, env: CliEnvironment): void
       .description('Create an API key with one role. Its token is printed once and cannot be shown again.'),
     'create',
   )
-    .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).makeOptionMandatory())
+    .addOption(new Option('--role <role>', `what the key may do (default ${DEFAULT_ROLE}: read-only)`).choices(ROLES))
+    .option('--allow-cidr <cidr...>', 'client networks the key may be used from (default: any)')
+    .option('--agent <name>', "mark the key as this AI agent's (shown in the audit log)")
+    .option('--crew <name>', 'the crew the agent works in (with --agent)')
     .requiredOption('--name <name>', 'what the key is for (letters, digits, space and ._:@/-)')
     .option('--expires-in <duration>', 'lifetime: seconds, or with a unit (45m, 12h, 30d, 2w, 1y); default: no expiry', parseDuration)
     .addHelpText('after', `\nRoles: ${ROLES.join(', ')} (platform-admin keys are platform-level: use --platform).\nThe token goes to stdout, the warning to stderr, so this works:\n  TOKEN=$(iris keys create --tenant acme --role analyst --name ci --expires-in 30d --output json | jq -r .token)\nExamples:\n  iris keys create --tenant acme --role tenant-admin --name acme-admin\n  iris keys create --platform --role operator --name on-call --expires-in 12h`)
-    .action(async (o: { tenant?: string; platform?: boolean; role: string; name: string; expiresIn?: number }, cmd: Command) => {
+    .action(async (o: { tenant?: string; platform?: boolean; role?: string; name: string; expiresIn?: number; allowCidr?: string[]; agent?: string; crew?: string }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const owner = ownerOf(o);
-      const body = { name: o.name, role: o.role, ...(o.expiresIn === undefined ? {} : { expiresInSeconds: o.expiresIn }) };
+      if (o.crew !== undefined && o.agent === undefined) throw new UsageError('--crew needs --agent.');
+      const body = {
+        name: o.name,
+        ...(o.role === undefined ? {} : { role: o.role }),
+        ...(o.expiresIn === undefined ? {} : { expiresInSeconds: o.expiresIn }),
+        ...(o.allowCidr === undefined ? {} : { allowedCidrs: o.allowCidr }),
+        ...(o.agent === undefined ? {} : { agent: { name: o.agent, ...(o.crew === undefined ? {} : { crew: o.crew }) } }),
+      };
       const k = await client().request<CreatedKey>('POST', owner.keysPath, { body });
       out.result(k, () =>
         [

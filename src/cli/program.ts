@@ -10,6 +10,8 @@ import { registerJobCommands } from './job-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
+import { registerRoleCommands } from './role-commands.js';
+import { installRoleGuard } from './role-guard.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { registerTenantCommands } from './tenant-commands.js';
 
@@ -60,9 +62,11 @@ export function buildProgram(env: CliEnvironment, registerMore: readonly ((progr
   registerJobCommands(program, env);
   registerPolicyCommands(program, env);
   registerKnowledgeCommands(program, env);
+  registerRoleCommands(program, env);
   for (const register of registerMore) register(program);
   registerAlertsCommands(program);
   registerExtractCommand(program);
+  installRoleGuard(program, env);
 
   program.addHelpText('after', () =>
     [

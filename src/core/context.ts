@@ -10,6 +10,18 @@ export interface Principal {
   readonly role: Role;
   /** The tenant the key belongs to, or PLATFORM for platform-level keys. */
   readonly tenantId: string;
+  /** Automation: the agent the key is marked as, and the run the client claims (X-Iris-Agent-Run). */
+  readonly agent?: AgentIdentity;
+}
+
+/**
+ * Who acts when automation acts: the agent and crew come from the key (set when it was made),
+ * the run id is the client's claim, scoped like every id a client chooses to the key's tenant.
+ */
+export interface AgentIdentity {
+  readonly name: string | null;
+  readonly crew: string | null;
+  readonly run: string | null;
 }
 
 export interface RequestContext {

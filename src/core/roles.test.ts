@@ -7,9 +7,13 @@ import { ACTIONS, grantsOf, mayManageKeyOf, ROLES, type Role } from './roles.js'
 
 const MANAGES: Readonly<Record<Role, readonly Role[]>> = {
   'platform-admin': ROLES,
-  'tenant-admin': ['tenant-admin', 'operator', 'analyst', 'auditor'],
-  operator: ['operator', 'analyst'],
+  'tenant-onboarder': ['tenant-onboarder'],
+  'tenant-admin': ['tenant-admin', 'operator', 'analyst', 'knowledge-curator', 'incident-responder', 'policy-author', 'auditor'],
+  operator: ['operator', 'analyst', 'incident-responder'],
   analyst: ['analyst'],
+  'knowledge-curator': ['knowledge-curator'],
+  'incident-responder': ['incident-responder'],
+  'policy-author': ['policy-author'],
   auditor: ['auditor'],
 };
 

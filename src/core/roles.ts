@@ -1,60 +1,23 @@
-// The role taxonomy: one least-privilege set of roles for people and automation alike, and
-// the one table of what each may do. Cedar decides every request from the role policies the
-// built-in bundle compiles out of ROLE_GRANTS; `can()` answers from the same table where no
-// decision point is installed.
+// What the role taxonomy (role-taxonomy.ts, the one source) means for a key: its grants,
+// `can()`, the key grant rule, and the operations and commands each role may use. Cedar decides
+// every request from the role policies the built-in bundle compiles out of ROLE_GRANTS; `can()`
+// answers from the same table where no decision point is installed.
 
-export const ROLES = ['platform-admin', 'tenant-admin', 'operator', 'analyst', 'auditor'] as const;
-export type Role = (typeof ROLES)[number];
+import { ACTIONS, COMMANDS, OPERATIONS, ROLE_TAXONOMY, ROLES, type Action, type OperationName, type Role } from './role-taxonomy.js';
 
-/** Every action the gateway and the services ask the decision point about. */
-export const ACTIONS = [
-  'tenant.create',
-  'tenant.read',
-  'tenant.list',
-  'tenant.update', // display name, labels
-  'tenant.update-placement', // tier, region, ring, quotas, status: platform decisions
-  'tenant.delete',
-  'key.create',
-  'key.read',
-  'key.revoke',
-  'audit.read',
-  'job.create',
-  'job.read',
-  'job.cancel',
-  'job.retry',
-  'job.redrive',
-  'knowledge.query',
-  'knowledge.write',
-  'policy.read',
-  'policy.write',
-  'policy.decisions.read',
-  'metrics.read', // /metrics names tenants: platform-admin (or the scrape token, which is no key)
-  // Routes of other contexts that declare no action of their own (policy/route-actions.ts).
-  'api.read',
-  'api.write',
-] as const;
-export type Action = (typeof ACTIONS)[number];
+export { ACTIONS, DEFAULT_ROLE, ROLES, type Action, type Role } from './role-taxonomy.js';
+
+type TenantRole = Exclude<Role, 'platform-admin'>;
 
 /**
- * What each tenant role may do within its own tenant: the one role table. The built-in Cedar
- * bundle compiles it into the role policies (policy/builtin-bundle.ts); `can()` reads it where
- * no decision point runs. A platform-admin may do everything, in every tenant.
+ * What each role other than platform-admin may do within its own key's tenant (or, for a
+ * platform-scoped role, over platform-level objects): the rows of the taxonomy. The built-in
+ * Cedar bundle compiles it into the role policies (policy/builtin-bundle.ts); `can()` reads it
+ * where no decision point runs. A platform-admin may do everything, in every tenant.
  */
-export const ROLE_GRANTS: Readonly<Record<Exclude<Role, 'platform-admin'>, readonly Action[]>> = {
-  'tenant-admin': [
-    'tenant.read', 'tenant.list', 'tenant.update', 'key.create', 'key.read', 'key.revoke', 'audit.read',
-    'job.create', 'job.read', 'job.cancel', 'job.retry', 'job.redrive', 'knowledge.query', 'knowledge.write',
-    'policy.read', 'policy.write', 'policy.decisions.read', 'api.read', 'api.write',
-  ],
-  operator: [
-    'tenant.read', 'tenant.list', 'key.read', 'job.create', 'job.read', 'job.cancel', 'job.retry', 'job.redrive',
-    'knowledge.query', 'policy.read', 'policy.decisions.read', 'api.read', 'api.write',
-  ],
-  // Queries, never mutates.
-  analyst: ['tenant.read', 'tenant.list', 'job.read', 'knowledge.query', 'api.read'],
-  // Reads the ledger and nothing else.
-  auditor: ['audit.read'],
-};
+export const ROLE_GRANTS = Object.fromEntries(
+  ROLES.filter((r): r is TenantRole => r !== 'platform-admin').map((r) => [r, ROLE_TAXONOMY[r].actions as readonly Action[]]),
+) as Readonly<Record<TenantRole, readonly Action[]>>;
 
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
@@ -89,4 +52,31 @@ export function mayManageKeyOf(actor: Role, target: Role): boolean {
   if (target === 'platform-admin') return false;
   const held: ReadonlySet<Action> = new Set(grantsOf(actor));
   return grantsOf(target).every((action) => held.has(action));
+}
+
+/** Whether keys of `role` live at the platform level only (no tenant may hold one). */
+export function isPlatformRole(role: Role): boolean {
+  return ROLE_TAXONOMY[role].scope === 'platform';
+}
+
+/** The API operations (MCP tool names) a key of `role` may call. */
+export function operationsOf(role: Role): OperationName[] {
+  return (Object.keys(OPERATIONS) as OperationName[]).filter((op) => can(role, OPERATIONS[op].action));
+}
+
+/** The CLI commands a key of `role` may run (commands that need no key included). */
+export function commandsOf(role: Role): string[] {
+  return Object.keys(COMMANDS).filter((c) => (COMMANDS[c] ?? []).every((a) => can(role, a)));
+}
+
+/** The actions the command `iris <command>` needs at the API (undefined: no such command). */
+export function actionsOfCommand(command: string): readonly Action[] | undefined {
+  return COMMANDS[command];
+}
+
+/** The narrowest roles that may run `command`: those granting it with the fewest grants. */
+export function rolesFor(actions: readonly Action[]): Role[] {
+  const fit = ROLES.filter((r) => actions.every((a) => can(r, a)));
+  const size = (r: Role): number => grantsOf(r).length;
+  return fit.sort((a, b) => size(a) - size(b));
 }

@@ -12,6 +12,8 @@ export interface GateDecision {
   readonly decision: PolicyDecision;
   readonly requestId: string;
   readonly traceId: string | undefined;
+  /** The agent (and run) behind the request, when automation made it. */
+  readonly agent?: { readonly name: string | null; readonly crew: string | null; readonly run: string | null };
 }
 
 export interface RequestGateDeps {
@@ -45,7 +47,7 @@ export function makeRequestGate(deps: RequestGateDeps): RequestGate {
       const key = `${action}\u0000${tenantId}`;
       if (!logged.has(key)) {
         logged.add(key);
-        deps.onDecision?.({ decision, requestId: req.id, traceId: req.ctx.traceId });
+        deps.onDecision?.({ decision, requestId: req.id, traceId: req.ctx.traceId, ...(req.ctx.principal.agent === undefined ? {} : { agent: req.ctx.principal.agent }) });
       }
       return { allowed: decision.allowed, policies: decision.policies, failedClosed: decision.errors.length > 0 };
     };

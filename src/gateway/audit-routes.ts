@@ -28,19 +28,24 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database; 
     config: { public: true },
   }, async () => ({ vkey: reader.vkey, name: ledger.signer.name }));
 
-  app.get<{ Params: { log: string }; Querystring: { from: number; limit: number } }>('/v1/audit/logs/:log/events', {
+  app.get<{ Params: { log: string }; Querystring: { from: number; limit: number; agent?: string; run?: string } }>('/v1/audit/logs/:log/events', {
     schema: {
       tags: ['audit'],
       summary: 'A page of audit events, oldest first',
       security: bearer,
       params: LogParam,
-      querystring: Type.Object({ from: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }),
+      querystring: Type.Object({
+        from: Type.Integer({ minimum: 0, default: 0 }),
+        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        agent: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only events of keys marked as this agent' })),
+        run: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'only events of requests that claimed this run (X-Iris-Agent-Run)' })),
+      }, { additionalProperties: false }),
       response: errors,
     },
   }, async (req) => {
     authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
     return db.transaction(scopeOf(req.ctx), async (tx) => {
-      const items = await reader.events(tx, req.params.log, req.query.from, req.query.limit);
+      const items = await reader.events(tx, req.params.log, req.query.from, req.query.limit, { agent: req.query.agent, run: req.query.run });
       const head = await reader.head(tx, req.params.log);
       const last = items[items.length - 1];
       return { log: req.params.log, size: head?.size ?? 0, items, ...(last && last.seq + 1 < (head?.size ?? 0) ? { next: last.seq + 1 } : {}) };
@@ -65,7 +70,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: { db: Database; 
   app.post<{ Params: { log: string } }>('/v1/audit/logs/:log/checkpoints', {
     schema: { tags: ['audit'], summary: 'Keep the current signed head as a checkpoint (for export)', security: bearer, params: LogParam, response: errors },
   }, async (req) => {
-    authorize(req.ctx.principal, 'audit.read', req.params.log, 'Log');
+    authorize(req.ctx.principal, 'audit.checkpoint', req.params.log, 'Log');
     return (await db.transaction(scopeOf(req.ctx), (tx) => ledger.keepCheckpoint(tx, req.params.log))) ?? { size: 0, note: null };
   });
 

@@ -1,14 +1,24 @@
 // Identity: the bearer key -> principal (tenant, role). The tenant always comes from the key,
 // never from a header. Keys are checked against the in-memory directory, not the database.
 import type { Clock } from '../core/clock.js';
-import type { Principal } from '../core/context.js';
-import { ForbiddenError, UnauthenticatedError } from '../core/errors.js';
+import type { AgentIdentity, Principal } from '../core/context.js';
+import { ForbiddenError, UnauthenticatedError, ValidationError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
-import { parsePresentedToken, secretMatches, type Directory } from '../tenants/index.js';
+import { addressAllowed, parsePresentedToken, secretMatches, type Directory } from '../tenants/index.js';
+
+/** A run id a client may claim in X-Iris-Agent-Run. */
+export const AGENT_RUN_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+
+export interface RequestFacts {
+  /** Client address as the gateway saw it (checked against the key's CIDR list). */
+  readonly sourceIp?: string | undefined;
+  /** X-Iris-Agent-Run as sent: the client's claim of the run it acts in. */
+  readonly agentRun?: string | string[] | undefined;
+}
 
 export interface Identity {
-  /** Resolves an Authorization header to a principal, or throws 401/403. */
-  authenticate(authorization: string | undefined): Principal;
+  /** Resolves an Authorization header to a principal, or throws 400/401/403. */
+  authenticate(authorization: string | undefined, facts?: RequestFacts): Principal;
   /** Keys used since the last call, with the time of last use (for last_used_at). */
   drainUsage(): Map<string, Date>;
 }
@@ -16,7 +26,7 @@ export interface Identity {
 export function makeIdentity(deps: { directory: Directory; clock: Clock }): Identity {
   let used = new Map<string, Date>();
   return {
-    authenticate(authorization) {
+    authenticate(authorization, facts = {}) {
       if (authorization === undefined || authorization === '') throw new UnauthenticatedError();
       const m = /^Bearer\s+(\S+)$/i.exec(authorization);
       if (!m) throw new UnauthenticatedError('Use the Authorization header as "Bearer <api key>".');
@@ -33,8 +43,14 @@ export function makeIdentity(deps: { directory: Directory; clock: Clock }): Iden
         if (tenant.status === 'suspended') throw new ForbiddenError(`Tenant '${tenant.id}' is suspended.`);
         if (tenant.status === 'deleting') throw new ForbiddenError(`Tenant '${tenant.id}' is deleted.`);
       }
+      if (!addressAllowed(key.allowedCidrs, facts.sourceIp)) throw new ForbiddenError('The API key may not be used from this network address.');
+      const run = facts.agentRun;
+      if (Array.isArray(run) || (run !== undefined && !AGENT_RUN_PATTERN.test(run))) {
+        throw new ValidationError('X-Iris-Agent-Run must be one run id: 1-100 letters, digits and ._:- (starting with a letter or digit).', { field: 'x-iris-agent-run' });
+      }
       used.set(key.keyId, now);
-      return { keyId: key.keyId, role: key.role, tenantId: key.tenantId };
+      const agent: AgentIdentity | undefined = key.agentName !== null || run !== undefined ? { name: key.agentName, crew: key.agentCrew, run: run ?? null } : undefined;
+      return agent === undefined ? { keyId: key.keyId, role: key.role, tenantId: key.tenantId } : { keyId: key.keyId, role: key.role, tenantId: key.tenantId, agent };
     },
     drainUsage() {
       const out = used;

@@ -22,6 +22,7 @@ import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './p
 import { ProblemSchema } from './schemas.js';
 import { registerSystemRoutes } from './system-routes.js';
 import { registerTenantRoutes } from './tenant-routes.js';
+import { registerWhoamiRoutes } from './whoami-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -112,9 +113,9 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     const config = req.routeOptions.config;
     if (config.public === true) return;
     if (config.scrape === true && scrape(req.headers.authorization)) return;
-    const principal = deps.identity.authenticate(req.headers.authorization);
+    const principal = deps.identity.authenticate(req.headers.authorization, { sourceIp: req.ip, agentRun: req.headers['x-iris-agent-run'] });
     req.ctx = { principal, requestId: req.id, traceId: req.telemetry?.traceId, sourceIp: req.ip, trace: req.telemetry?.span };
-    deps.telemetry?.bindTenant(req, principal.tenantId, principal.keyId);
+    deps.telemetry?.bindTenant(req, principal.tenantId, principal.keyId, principal.agent);
     if (deps.gate) await deps.gate.check(req, reply);
     // NOTE: without a gate (identity only: tests, benchmarks) a scrape route still needs a platform key.
     else if (config.scrape === true && principal.role !== 'platform-admin') throw new ForbiddenError('Reading metrics needs the scrape token or a platform-admin key.');
@@ -129,6 +130,7 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   registerSystemRoutes(app, { db: deps.db, pending: deps.pendingMigrations, registry: deps.registry });
   registerTenantRoutes(app, deps.tenants);
   registerKeyRoutes(app, deps.keys);
+  registerWhoamiRoutes(app);
   registerAuditRoutes(app, { db: deps.db, reader: deps.auditReader, ledger: deps.ledger });
   for (const add of deps.extraRoutes ?? []) add(app);
   return app;

@@ -46,7 +46,7 @@ export interface HttpTelemetry {
   /** Adds the hooks to the root instance; call before any route is added. */
   install(app: FastifyInstance): Promise<void>;
   /** Records who the request is for, once identity has authenticated it. */
-  bindTenant(req: FastifyRequest, tenantId: string, keyId: string): void;
+  bindTenant(req: FastifyRequest, tenantId: string, keyId: string, agent?: { readonly name: string | null; readonly crew: string | null; readonly run: string | null }): void;
   /**
    * Runs the request's policy decision `decide` (which throws to deny) in a `policy.decide`
    * span below the request span, tagged with the action and the outcome.
@@ -178,11 +178,16 @@ export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantL
         });
       }
     },
-    bindTenant(req, tenantId, keyId) {
+    bindTenant(req, tenantId, keyId, agent) {
       const t = req.telemetry;
       t.tenantId = tenantId;
-      req.log = t.baseLog.child({ tenant_id: tenantId, key_id: keyId, trace_id: t.traceId, span_id: t.spanId });
+      // Automation is told apart from people in every log line and span of its requests.
+      const agentFields = agent === undefined ? {} : { agent: agent.name, agent_crew: agent.crew, agent_run: agent.run };
+      req.log = t.baseLog.child({ tenant_id: tenantId, key_id: keyId, ...agentFields, trace_id: t.traceId, span_id: t.spanId });
       t.span?.setAttribute(TENANT_ATTRIBUTE, tenantId);
+      if (agent?.name != null) t.span?.setAttribute('iris.agent.name', agent.name);
+      if (agent?.crew != null) t.span?.setAttribute('iris.agent.crew', agent.crew);
+      if (agent?.run != null) t.span?.setAttribute('iris.agent.run', agent.run);
     },
     policySpan(req, action, decide) {
       const parent = (req.telemetry as RequestTelemetry | null)?.span;

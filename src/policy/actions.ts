@@ -7,11 +7,12 @@ export const POLICY_ACTIONS = ACTIONS;
 export type PolicyAction = Action;
 
 /**
- * Actions that reach a tenant's data (ledger, jobs, knowledge, other contexts' routes): they
+ * Actions that reach a tenant's data (ledger, jobs, knowledge): they
  * are bound by data residency. Control-plane records (tenants, keys, bundles) are not.
  */
 export const DATA_ACTIONS: readonly PolicyAction[] = [
   'audit.read',
+  'audit.checkpoint',
   'job.create',
   'job.read',
   'job.cancel',
@@ -19,8 +20,6 @@ export const DATA_ACTIONS: readonly PolicyAction[] = [
   'job.redrive',
   'knowledge.query',
   'knowledge.write',
-  'api.read',
-  'api.write',
 ];
 
 /** Actions that change nothing (for reviewers and for `iris policy test` reports). */
@@ -34,7 +33,7 @@ export const READ_ACTIONS: readonly PolicyAction[] = [
   'policy.read',
   'policy.decisions.read',
   'metrics.read',
-  'api.read',
+  'identity.read',
 ];
 
 export function isPolicyAction(value: string): value is PolicyAction {

@@ -11,6 +11,8 @@ export interface DecisionEvent {
   readonly decision: PolicyDecision;
   readonly requestId: string;
   readonly traceId: string | undefined;
+  /** The agent (and claimed run) behind the request, recorded with its inputs. */
+  readonly agent?: { readonly name: string | null; readonly crew: string | null; readonly run: string | null };
 }
 
 export interface DecisionLog {
@@ -96,7 +98,7 @@ export function makeDecisionLog(deps: DecisionLogDeps): DecisionLog {
         policies: d.policies,
         errors: d.errors,
         bundle: d.bundle,
-        inputs: { ...d.inputs, cached: d.cached },
+        inputs: { ...d.inputs, cached: d.cached, ...(event.agent === undefined ? {} : { agent: event.agent }) },
       });
       if (buffer.length >= 500) void flush();
     },

@@ -38,8 +38,8 @@ describe('built-in bundle decisions', () => {
   });
 
   test('least privilege: auditor only reads the ledger; analyst never mutates', () => {
-    assert.deepEqual(ROLE_GRANTS.auditor, ['audit.read']);
-    for (const a of ROLE_GRANTS.analyst) assert.ok(['tenant.read', 'tenant.list', 'job.read', 'knowledge.query', 'api.read'].includes(a));
+    assert.deepEqual(ROLE_GRANTS.auditor, ['identity.read', 'audit.read', 'audit.checkpoint']);
+    for (const a of ROLE_GRANTS.analyst) assert.ok(['identity.read', 'tenant.read', 'tenant.list', 'job.read', 'knowledge.query'].includes(a));
   });
 
   test('an evaluation error is a deny (fail closed)', () => {

@@ -1,8 +1,9 @@
-// Which action each HTTP route asks the policy about, on whose resource, and which service
-// (for rate limits) it belongs to. Routes of other contexts that are not listed here are
-// still decided: `api.read` / `api.write` on the tenant in their path (or the caller's own),
-// which only the roles granted those generic actions pass.
+// Which action each HTTP route asks the policy about (from the role taxonomy's operations, the
+// one source), on whose resource, and which service (for rate limits) it belongs to. A route
+// with no operation in the taxonomy is denied (fail closed): there is no catch-all action.
+import { ForbiddenError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
+import { OPERATIONS } from '../core/role-taxonomy.js';
 import type { PolicyAction } from './actions.js';
 
 /** Where the resource's tenant comes from. */
@@ -19,68 +20,80 @@ export interface RouteRule {
   readonly service: string;
 }
 
-const t = (action: PolicyAction, service = 'core', kind = 'Tenant'): RouteRule => ({ action, tenant: 'param', param: 'tenantId', kind, service });
-const p = (action: PolicyAction, service = 'core'): RouteRule => ({ action, tenant: 'platform', kind: 'Platform', service });
-const log = (action: PolicyAction): RouteRule => ({ action, tenant: 'param', param: 'log', kind: 'Log', service: 'audit' });
+type Placement = Omit<RouteRule, 'action'>;
+const t = (service = 'core', kind = 'Tenant'): Placement => ({ tenant: 'param', param: 'tenantId', kind, service });
+const p = (service = 'core'): Placement => ({ tenant: 'platform', kind: 'Platform', service });
+const log = (): Placement => ({ tenant: 'param', param: 'log', kind: 'Log', service: 'audit' });
 
-/** "METHOD /route/template" -> rule. */
-export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
-  'POST /v1/tenants': p('tenant.create'),
-  'GET /v1/tenants': { action: 'tenant.list', tenant: 'principal', kind: 'Tenant', service: 'core' },
-  'GET /v1/tenants/:tenantId': t('tenant.read'),
-  'PATCH /v1/tenants/:tenantId': t('tenant.update'),
-  'DELETE /v1/tenants/:tenantId': t('tenant.delete'),
-  'POST /v1/tenants/:tenantId/restore': t('tenant.delete'),
-  'POST /v1/tenants/:tenantId/keys': t('key.create'),
-  'GET /v1/tenants/:tenantId/keys': t('key.read'),
-  'DELETE /v1/tenants/:tenantId/keys/:keyId': t('key.revoke'),
-  'POST /v1/platform/keys': p('key.create'),
-  'GET /v1/platform/keys': p('key.read'),
-  'DELETE /v1/platform/keys/:keyId': p('key.revoke'),
-  'GET /v1/audit/logs/:log/events': log('audit.read'),
-  'GET /v1/audit/logs/:log/head': log('audit.read'),
-  'GET /v1/audit/logs/:log/checkpoints': log('audit.read'),
-  'POST /v1/audit/logs/:log/checkpoints': log('audit.read'),
-  'GET /v1/audit/logs/:log/verify': log('audit.read'),
-  'GET /v1/audit/logs/:log/proof/:seq': log('audit.read'),
-  'GET /v1/audit/logs/:log/witnesses': log('audit.read'),
-  'GET /v1/audit/logs/:log/consistency': log('audit.read'),
-  'POST /v1/tenants/:tenantId/jobs': t('job.create', 'jobs'),
-  'GET /v1/tenants/:tenantId/jobs': t('job.read', 'jobs'),
-  'GET /v1/tenants/:tenantId/jobs/:jobId': t('job.read', 'jobs'),
-  'POST /v1/tenants/:tenantId/jobs/:jobId/cancel': t('job.cancel', 'jobs'),
-  'POST /v1/tenants/:tenantId/jobs/:jobId/retry': t('job.retry', 'jobs'),
-  'POST /v1/tenants/:tenantId/jobs/:jobId/redrive': t('job.redrive', 'jobs'),
-  'GET /v1/tenants/:tenantId/jobs-poisoned': t('job.read', 'jobs'),
+/** "METHOD /route/template" -> whose resource it is; the action comes from the taxonomy. */
+const PLACEMENTS: Readonly<Record<string, Placement>> = {
+  'GET /v1/whoami': { tenant: 'principal', kind: 'ApiKey', service: 'core' },
+  'POST /v1/tenants': p(),
+  'GET /v1/tenants': { tenant: 'principal', kind: 'Tenant', service: 'core' },
+  'GET /v1/tenants/:tenantId': t(),
+  'PATCH /v1/tenants/:tenantId': t(),
+  'DELETE /v1/tenants/:tenantId': t(),
+  'POST /v1/tenants/:tenantId/restore': t(),
+  'POST /v1/tenants/:tenantId/keys': t(),
+  'GET /v1/tenants/:tenantId/keys': t(),
+  'DELETE /v1/tenants/:tenantId/keys/:keyId': t(),
+  'POST /v1/platform/keys': p(),
+  'GET /v1/platform/keys': p(),
+  'DELETE /v1/platform/keys/:keyId': p(),
+  'GET /v1/audit/logs/:log/events': log(),
+  'GET /v1/audit/logs/:log/head': log(),
+  'GET /v1/audit/logs/:log/checkpoints': log(),
+  'POST /v1/audit/logs/:log/checkpoints': log(),
+  'GET /v1/audit/logs/:log/verify': log(),
+  'GET /v1/audit/logs/:log/proof/:seq': log(),
+  'GET /v1/audit/logs/:log/witnesses': log(),
+  'GET /v1/audit/logs/:log/consistency': log(),
+  'POST /v1/tenants/:tenantId/jobs': t('jobs'),
+  'GET /v1/tenants/:tenantId/jobs': t('jobs'),
+  'GET /v1/tenants/:tenantId/jobs/:jobId': t('jobs'),
+  'POST /v1/tenants/:tenantId/jobs/:jobId/cancel': t('jobs'),
+  'POST /v1/tenants/:tenantId/jobs/:jobId/retry': t('jobs'),
+  'POST /v1/tenants/:tenantId/jobs/:jobId/redrive': t('jobs'),
+  'GET /v1/tenants/:tenantId/jobs-poisoned': t('jobs'),
   // The knowledge graph (src/knowledge/knowledge-routes.ts).
-  'POST /v1/tenants/:tenantId/documents': t('knowledge.write', 'knowledge', 'Document'),
-  'GET /v1/tenants/:tenantId/documents': t('knowledge.query', 'knowledge', 'Document'),
-  'GET /v1/tenants/:tenantId/documents/:documentId': t('knowledge.query', 'knowledge', 'Document'),
-  'DELETE /v1/tenants/:tenantId/documents/:documentId': t('knowledge.write', 'knowledge', 'Document'),
-  'POST /v1/tenants/:tenantId/query': t('knowledge.query', 'knowledge', 'Knowledge'),
-  'GET /v1/tenants/:tenantId/graph/entities': t('knowledge.query', 'knowledge', 'Knowledge'),
-  'GET /v1/tenants/:tenantId/graph/relations': t('knowledge.query', 'knowledge', 'Knowledge'),
-  'GET /v1/tenants/:tenantId/graph/communities': t('knowledge.query', 'knowledge', 'Knowledge'),
-  'GET /v1/tenants/:tenantId/graph/export': t('knowledge.query', 'knowledge', 'Knowledge'),
-  'POST /v1/tenants/:tenantId/graph/build': t('knowledge.write', 'knowledge', 'Knowledge'),
+  'POST /v1/tenants/:tenantId/documents': t('knowledge', 'Document'),
+  'GET /v1/tenants/:tenantId/documents': t('knowledge', 'Document'),
+  'GET /v1/tenants/:tenantId/documents/:documentId': t('knowledge', 'Document'),
+  'DELETE /v1/tenants/:tenantId/documents/:documentId': t('knowledge', 'Document'),
+  'POST /v1/tenants/:tenantId/query': t('knowledge', 'Knowledge'),
+  'GET /v1/tenants/:tenantId/graph/entities': t('knowledge', 'Knowledge'),
+  'GET /v1/tenants/:tenantId/graph/relations': t('knowledge', 'Knowledge'),
+  'GET /v1/tenants/:tenantId/graph/communities': t('knowledge', 'Knowledge'),
+  'GET /v1/tenants/:tenantId/graph/export': t('knowledge', 'Knowledge'),
+  'POST /v1/tenants/:tenantId/graph/build': t('knowledge', 'Knowledge'),
   // Policy administration (src/gateway/policy-routes.ts).
-  'GET /v1/tenants/:tenantId/policy/bundles': t('policy.read', 'policy'),
-  'POST /v1/tenants/:tenantId/policy/bundles': t('policy.write', 'policy'),
-  'GET /v1/tenants/:tenantId/policy/bundles/:bundleId': t('policy.read', 'policy'),
-  'POST /v1/tenants/:tenantId/policy/bundles/:bundleId/activate': t('policy.write', 'policy'),
-  'POST /v1/tenants/:tenantId/policy/rollback': t('policy.write', 'policy'),
-  'GET /v1/tenants/:tenantId/policy/diff': t('policy.read', 'policy'),
-  'GET /v1/tenants/:tenantId/policy/decisions': t('policy.decisions.read', 'policy'),
-  'GET /v1/platform/policy/bundles': p('policy.read', 'policy'),
-  'POST /v1/platform/policy/bundles': p('policy.write', 'policy'),
-  'GET /v1/platform/policy/bundles/:bundleId': p('policy.read', 'policy'),
-  'POST /v1/platform/policy/bundles/:bundleId/activate': p('policy.write', 'policy'),
-  'POST /v1/platform/policy/rollback': p('policy.write', 'policy'),
-  'GET /v1/platform/policy/diff': p('policy.read', 'policy'),
-  'GET /v1/platform/policy/decisions': p('policy.decisions.read', 'policy'),
-  'GET /metrics': p('metrics.read', 'observability'),
-  'GET /v1/policy/decisions/:requestId': { action: 'policy.decisions.read', tenant: 'principal', kind: 'Decision', service: 'policy' },
+  'GET /v1/tenants/:tenantId/policy/bundles': t('policy'),
+  'POST /v1/tenants/:tenantId/policy/bundles': t('policy'),
+  'GET /v1/tenants/:tenantId/policy/bundles/:bundleId': t('policy'),
+  'POST /v1/tenants/:tenantId/policy/bundles/:bundleId/activate': t('policy'),
+  'POST /v1/tenants/:tenantId/policy/rollback': t('policy'),
+  'GET /v1/tenants/:tenantId/policy/diff': t('policy'),
+  'GET /v1/tenants/:tenantId/policy/decisions': t('policy'),
+  'GET /v1/platform/policy/bundles': p('policy'),
+  'POST /v1/platform/policy/bundles': p('policy'),
+  'GET /v1/platform/policy/bundles/:bundleId': p('policy'),
+  'POST /v1/platform/policy/bundles/:bundleId/activate': p('policy'),
+  'POST /v1/platform/policy/rollback': p('policy'),
+  'GET /v1/platform/policy/diff': p('policy'),
+  'GET /v1/platform/policy/decisions': p('policy'),
+  'GET /metrics': p('observability'),
+  'GET /v1/policy/decisions/:requestId': { tenant: 'principal', kind: 'Decision', service: 'policy' },
 };
+
+/** "METHOD /route/template" -> rule: every operation of the taxonomy, placed. */
+export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = Object.fromEntries(
+  Object.entries(OPERATIONS).map(([name, op]) => {
+    const placement = PLACEMENTS[op.route];
+    // NOTE: checked at load: an operation nobody placed would otherwise be decided on the wrong tenant.
+    if (placement === undefined) throw new Error(`operation '${name}' (${op.route}) has no placement in route-actions.ts`);
+    return [op.route, { ...placement, action: op.action }];
+  }),
+);
 
 export interface ResolvedRoute {
   readonly rule: RouteRule;
@@ -90,17 +103,14 @@ export interface ResolvedRoute {
   readonly route: string;
 }
 
-/** The rule of a request: listed, or the generic read/write fallback. */
+/**
+ * The rule of a request (HEAD follows GET).
+ * @throws ForbiddenError for a route the taxonomy does not list: denied, never a generic action
+ */
 export function resolveRoute(method: string, template: string, params: Readonly<Record<string, unknown>>, principalTenant: string): ResolvedRoute {
   const route = `${method} ${template}`;
-  const listed = ROUTE_RULES[route] ?? (method === 'HEAD' ? ROUTE_RULES[`GET ${template}`] : undefined);
-  const rule: RouteRule = listed ?? {
-    action: method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? 'api.read' : 'api.write',
-    tenant: typeof params.tenantId === 'string' ? 'param' : 'principal',
-    param: 'tenantId',
-    kind: 'Tenant',
-    service: template.split('/')[2] ?? 'api',
-  };
+  const rule = ROUTE_RULES[route] ?? (method === 'HEAD' ? ROUTE_RULES[`GET ${template}`] : undefined);
+  if (rule === undefined) throw new ForbiddenError(`${route} has no action in the role taxonomy, so no role may call it.`);
   let tenantId: string;
   switch (rule.tenant) {
     case 'param': {

@@ -2,7 +2,7 @@
 // The secret has 256 bits of entropy, so a fast hash is enough (no password stretching).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { ROLES, type Role } from '../core/roles.js';
+import { DEFAULT_ROLE, ROLES, type Role } from '../core/roles.js';
 
 const TOKEN_RE = /^iris_(k[a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
 
@@ -54,6 +54,18 @@ export function bootstrapKey(bootstrapToken: string): { keyId: string; secretHas
   return { keyId: bootstrapKeyId(bootstrapToken), secretHash: hashSecret(bootstrapToken) };
 }
 
+const AgentName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._:@/-]*$' });
+
+/** Marks a key as an AI agent's: its name and, optionally, the crew it works in. */
+export const AgentSchema = Type.Object(
+  { name: AgentName, crew: Type.Optional(Type.Union([AgentName, Type.Null()])) },
+  { additionalProperties: false },
+);
+export type AgentMark = Static<typeof AgentSchema>;
+
+/** An IPv4 or IPv6 network in CIDR notation (a bare address is its own /32 or /128). */
+export const CidrSchema = Type.String({ minLength: 2, maxLength: 50, pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' });
+
 export const ApiKeySchema = Type.Object(
   {
     id: Type.String(),
@@ -65,6 +77,8 @@ export const ApiKeySchema = Type.Object(
     expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    allowedCidrs: Type.Array(Type.String(), { description: 'Client networks the key may be used from; empty: any.' }),
+    agent: Type.Union([AgentSchema, Type.Null()], { description: "The AI agent the key belongs to (null: a person's or a script's key)." }),
   },
   { $id: 'ApiKey', additionalProperties: false },
 );
@@ -73,8 +87,10 @@ export type ApiKey = Static<typeof ApiKeySchema>;
 export const CreateKeySchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9 ._:@/-]+$' }),
-    role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+    role: Type.Optional(Type.Union(ROLES.map((r) => Type.Literal(r)), { description: `What the key may do; default ${DEFAULT_ROLE} (read-only).` })),
     expiresInSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 5 * 365 * 24 * 3600 })),
+    allowedCidrs: Type.Optional(Type.Array(CidrSchema, { maxItems: 64, description: 'Client networks the key may be used from; default: any.' })),
+    agent: Type.Optional(AgentSchema),
   },
   { additionalProperties: false },
 );
@@ -88,4 +104,8 @@ export interface KeyRecord {
   readonly secretHash: string;
   readonly expiresAt: Date | null;
   readonly revokedAt: Date | null;
+  /** Client networks the key is bound to; empty: any. */
+  readonly allowedCidrs: readonly string[];
+  readonly agentName: string | null;
+  readonly agentCrew: string | null;
 }

@@ -1,5 +1,6 @@
 // The tenants context's face: tenants, API keys and the hot-path directory.
-export { bootstrapKey, hashSecret, newKeyMaterial, parsePresentedToken, parseToken, secretMatches, ApiKeySchema, CreateKeySchema, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
+export { bootstrapKey, hashSecret, newKeyMaterial, parsePresentedToken, parseToken, secretMatches, AgentSchema, ApiKeySchema, CreateKeySchema, type AgentMark, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
+export { addressAllowed, parseCidr } from './key-network.js';
 export { mintBreakGlassKey, type BreakGlassInput, type BreakGlassKey } from './break-glass.js';
 export { makeDirectory, type Change, type Directory, type TenantSnapshot } from './directory.js';
 export { insertKeyRow, makeKeyService, touchKeys, type KeyService } from './key-service.js';

@@ -5,8 +5,9 @@ import { authorize, scopeOf, type RequestContext } from '../core/context.js';
 import type { Database, Queryable } from '../core/db.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
-import { mayManageKeyOf, type Role } from '../core/roles.js';
+import { DEFAULT_ROLE, isPlatformRole, isRole, mayManageKeyOf, ROLES, type Role } from '../core/roles.js';
 import { newKeyMaterial, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
+import { parseCidr } from './key-network.js';
 import { withChanges, type ApplyLocally } from './changes.js';
 import { selectTenant } from './tenant-store.js';
 
@@ -21,9 +22,12 @@ interface KeyRow {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  allowed_cidrs: string[] | null;
+  agent_name: string | null;
+  agent_crew: string | null;
 }
 
-const COLUMNS = 'tenant_id, key_id, name, role, secret_hash, created_by, created_at, expires_at, revoked_at, last_used_at';
+const COLUMNS = 'tenant_id, key_id, name, role, secret_hash, created_by, created_at, expires_at, revoked_at, last_used_at, allowed_cidrs, agent_name, agent_crew';
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
 function toKey(r: KeyRow): ApiKey {
@@ -37,11 +41,16 @@ function toKey(r: KeyRow): ApiKey {
     expiresAt: iso(r.expires_at),
     revokedAt: iso(r.revoked_at),
     lastUsedAt: iso(r.last_used_at),
+    allowedCidrs: r.allowed_cidrs ?? [],
+    agent: r.agent_name === null ? null : { name: r.agent_name, crew: r.agent_crew },
   };
 }
 
-export function toKeyRecord(r: Pick<KeyRow, 'key_id' | 'tenant_id' | 'role' | 'secret_hash' | 'expires_at' | 'revoked_at'>): KeyRecord {
-  return { keyId: r.key_id, tenantId: r.tenant_id, role: r.role, secretHash: r.secret_hash, expiresAt: r.expires_at, revokedAt: r.revoked_at };
+export function toKeyRecord(r: Pick<KeyRow, 'key_id' | 'tenant_id' | 'role' | 'secret_hash' | 'expires_at' | 'revoked_at' | 'allowed_cidrs' | 'agent_name' | 'agent_crew'>): KeyRecord {
+  return {
+    keyId: r.key_id, tenantId: r.tenant_id, role: r.role, secretHash: r.secret_hash, expiresAt: r.expires_at, revokedAt: r.revoked_at,
+    allowedCidrs: r.allowed_cidrs ?? [], agentName: r.agent_name, agentCrew: r.agent_crew,
+  };
 }
 
 /** Every key, for the in-memory directory (platform scope). */
@@ -56,12 +65,15 @@ export async function selectKeyRecords(tx: Queryable, keyId?: string): Promise<K
 /** Inserts a key row directly: for bootstrap and seeding, which run as the platform. */
 export async function insertKeyRow(
   tx: Queryable,
-  k: { tenantId: string; keyId: string; name: string; role: Role; secretHash: string; createdBy: string; expiresAt: Date | null },
+  k: {
+    tenantId: string; keyId: string; name: string; role: Role; secretHash: string; createdBy: string; expiresAt: Date | null;
+    allowedCidrs?: readonly string[]; agent?: { name: string; crew?: string | null | undefined } | undefined;
+  },
 ): Promise<ApiKey | null> {
   const { rows } = await tx.query<KeyRow>(
-    `insert into api_keys (tenant_id, key_id, name, role, secret_hash, created_by, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7) on conflict (tenant_id, key_id) do nothing returning ${COLUMNS}`,
-    [k.tenantId, k.keyId, k.name, k.role, k.secretHash, k.createdBy, k.expiresAt],
+    `insert into api_keys (tenant_id, key_id, name, role, secret_hash, created_by, expires_at, allowed_cidrs, agent_name, agent_crew)
+     values ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9, $10) on conflict (tenant_id, key_id) do nothing returning ${COLUMNS}`,
+    [k.tenantId, k.keyId, k.name, k.role, k.secretHash, k.createdBy, k.expiresAt, [...(k.allowedCidrs ?? [])], k.agent?.name ?? null, k.agent?.crew ?? null],
   );
   return rows[0] ? toKey(rows[0]) : null;
 }
@@ -106,15 +118,21 @@ export function makeKeyService(deps: KeyServiceDeps) {
     /** Creates a key; the returned token is the only time the secret is ever shown. */
     async create(ctx: RequestContext, tenantId: string, input: CreateKeyInput): Promise<ApiKey & { token: string }> {
       authorize(ctx.principal, 'key.create', tenantId);
-      checkGrant(ctx, 'create', input.role);
-      if (input.role === 'platform-admin' && tenantId !== PLATFORM) {
-        throw new ValidationError("'platform-admin' keys are platform-level: create them under /v1/platform/keys.", { field: 'role' });
+      // Least privilege by default: a key names its role, or gets the read-only one.
+      const role: Role = input.role ?? DEFAULT_ROLE;
+      if (!isRole(role)) throw new ValidationError(`Unknown role '${String(role)}'; roles: ${ROLES.join(', ')}.`, { field: 'role' });
+      checkGrant(ctx, 'create', role);
+      if (isPlatformRole(role) && tenantId !== PLATFORM) {
+        throw new ValidationError(`'${role}' keys are platform-level: create them under /v1/platform/keys.`, { field: 'role' });
       }
+      const cidrs = input.allowedCidrs ?? [];
+      const badCidr = cidrs.find((c) => parseCidr(c) === null);
+      if (badCidr !== undefined) throw new ValidationError(`'${badCidr}' is not a network in CIDR notation (e.g. 10.0.0.0/8, 2001:db8::/32).`, { field: 'allowedCidrs' });
       const material = newKeyMaterial();
       const expiresAt = input.expiresInSeconds === undefined ? null : new Date(clock.now().getTime() + input.expiresInSeconds * 1000);
       return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         await ensureOwner(tx, tenantId);
-        const key = await insertKeyRow(tx, { tenantId, keyId: material.keyId, name: input.name, role: input.role, secretHash: material.secretHash, createdBy: ctx.principal.keyId, expiresAt });
+        const key = await insertKeyRow(tx, { tenantId, keyId: material.keyId, name: input.name, role, secretHash: material.secretHash, createdBy: ctx.principal.keyId, expiresAt, allowedCidrs: cidrs, agent: input.agent });
         if (!key) throw new Error('key id collision'); // 80 random bits: not expected in practice
         await ledger.append(tx, ctx, { log: tenantId, action: 'key.create', resource: { kind: 'ApiKey', id: key.id }, before: null, after: key });
         await announce({ kind: 'key', tenantId, id: key.id });

@@ -188,7 +188,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
     },
 
     async restore(ctx: RequestContext, id: string, pre: Precondition): Promise<Tenant> {
-      authorize(ctx.principal, 'tenant.delete', id);
+      authorize(ctx.principal, 'tenant.restore', id);
       return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const before = await load(tx, id, true);
         checkVersion(before, pre);

@@ -111,7 +111,7 @@ describe('admission control units', () => {
     const quotas = { ...defaultQuotas('free'), documents: 10, storageBytes: 1000, llmTokensPerDay: 500 };
     let usage: TenantUsage = { documents: 10, storageBytes: 10, llmTokensToday: 0 };
     const a = makeAdmission({ limiter: makeMemoryLimiter(systemClock), quotas: () => quotas, usage: { usage: () => usage }, routeShare: 1, serviceRps: 1000, serviceBurst: 1000, clock: systemClock });
-    const write = { ...route('POST', '/v1/tenants/:tenantId/documents'), rule: { ...route('POST', '/x').rule, action: 'knowledge.write' as const } };
+    const write = { ...route('POST', '/v1/tenants/:tenantId/documents'), rule: { ...route('POST', '/v1/tenants/:tenantId/graph/build').rule, action: 'knowledge.write' as const } };
     const query = { ...write, rule: { ...write.rule, action: 'knowledge.query' as const } };
     await assert.rejects(a.admit(fakeReq('acme'), reply, write), (e: QuotaExceededError) => e.status === 403 && e.extensions.quota === 'documents' && e.extensions.used === 10);
     await a.admit(fakeReq('acme'), reply, query);

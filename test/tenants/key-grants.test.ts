@@ -6,19 +6,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PLATFORM } from '../../src/core/ids.js';
-import { ROLES, type Role } from '../../src/core/roles.js';
+import { isPlatformRole, ROLES, type Role } from '../../src/core/roles.js';
 import { bootstrapKey } from '../../src/tenants/index.js';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
-const TENANT_ROLES = ROLES.filter((r) => r !== 'platform-admin');
+const TENANT_ROLES = ROLES.filter((r) => !isPlatformRole(r));
+/** Platform-scoped roles other than platform-admin (keys at the platform level only). */
+const PLATFORM_ROLES = ROLES.filter((r) => isPlatformRole(r) && r !== 'platform-admin');
 
-/** grants(target) ⊆ grants(actor), written out by hand from the role table of core/roles.ts. */
+/** grants(target) ⊆ grants(actor), written out by hand from the role taxonomy (core/role-taxonomy.ts). */
 const MANAGES: Readonly<Record<Role, readonly Role[]>> = {
   'platform-admin': ROLES,
-  'tenant-admin': ['tenant-admin', 'operator', 'analyst', 'auditor'],
-  operator: ['operator', 'analyst'],
+  'tenant-onboarder': ['tenant-onboarder'],
+  'tenant-admin': ['tenant-admin', 'operator', 'analyst', 'knowledge-curator', 'incident-responder', 'policy-author', 'auditor'],
+  operator: ['operator', 'analyst', 'incident-responder'],
   analyst: ['analyst'],
+  'knowledge-curator': ['knowledge-curator'],
+  'incident-responder': ['incident-responder'],
+  'policy-author': ['policy-author'],
   auditor: ['auditor'],
 };
 
@@ -56,13 +62,14 @@ describe(`key create and revoke: role x target role (${storeName})`, () => {
       actors.push({ role, scope: 'alpha', token: (await adminKey('alpha', role)).token });
       actors.push({ role, scope: PLATFORM, token: (await adminKey(PLATFORM, role)).token });
     }
+    for (const role of PLATFORM_ROLES) actors.push({ role, scope: PLATFORM, token: (await adminKey(PLATFORM, role)).token });
   });
   after(async () => t.dispose());
 
   /** The status a create must answer; `keyGrant`: whether the policy in force lets `actor` manage keys at all. */
   function expectedCreate(actor: Actor, target: Role, keyGrant: boolean): number {
     if (!keyGrant || !MANAGES[actor.role].includes(target)) return 403;
-    if (target === 'platform-admin' && actor.scope !== PLATFORM) return 400; // platform-admin keys are platform-level
+    if (isPlatformRole(target) && actor.scope !== PLATFORM) return 400; // platform-admin and onboarder keys are platform-level
     return 201;
   }
 
@@ -99,11 +106,16 @@ describe(`key create and revoke: role x target role (${storeName})`, () => {
     return n;
   }
 
+  // Actors: platform-admin twice, each tenant role in alpha and at the platform, each platform role at the platform.
+  const ACTORS = 2 + 2 * TENANT_ROLES.length + PLATFORM_ROLES.length;
+  const CREATES = ACTORS * ROLES.length;
+  const PLATFORM_ACTORS = 1 + TENANT_ROLES.length + PLATFORM_ROLES.length;
+  const REVOKES = PLATFORM_ACTORS * ROLES.length + (ACTORS - PLATFORM_ACTORS) * TENANT_ROLES.length;
   const builtinGrant = (role: Role): boolean => role === 'platform-admin' || role === 'tenant-admin';
 
   test('under the built-in bundle: only tenant-admin and platform-admin manage keys, never above their own grants', async () => {
-    assert.equal(await createMatrix(builtinGrant), 50);
-    assert.equal(await revokeMatrix(builtinGrant), 45);
+    assert.equal(await createMatrix(builtinGrant), CREATES);
+    assert.equal(await revokeMatrix(builtinGrant), REVOKES);
   });
 
   test('a platform-level tenant-admin cannot revoke the bootstrap key, and it still works after a restart', async () => {
@@ -132,8 +144,8 @@ describe(`key create and revoke: role x target role (${storeName})`, () => {
       const auditor = actors.find((a) => a.role === 'auditor' && a.scope === 'alpha') as Actor;
       const escalate = await t.call('POST', '/v1/tenants/alpha/keys', { token: auditor.token, body: { name: 'escalate', role: 'tenant-admin' } });
       assert.equal(escalate.statusCode, 403, `an auditor obtained a tenant-admin key: ${escalate.body}`);
-      assert.equal(await createMatrix(() => true), 50);
-      assert.equal(await revokeMatrix(() => true), 45);
+      assert.equal(await createMatrix(() => true), CREATES);
+      assert.equal(await revokeMatrix(() => true), REVOKES);
     } finally {
       pdp.setOverlay('alpha', undefined);
       pdp.setPlatform(platform);
