@@ -167,7 +167,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       const keyId = change.actor.startsWith('key:') ? change.actor.slice(4) : change.actor;
       const key = directory.key(keyId);
       const ctx: RequestContext = {
-        principal: { keyId, role: key?.role ?? 'platform-admin', tenantId: key?.tenantId ?? PLATFORM },
+        principal: { keyId, role: key?.role ?? 'platform-admin', tenantId: key?.tenantId ?? PLATFORM, ...(key?.agentName == null ? {} : { agent: { name: key.agentName, crew: key.agentCrew, run: null } }) },
         requestId: change.requestId ?? newRequestId(),
         traceId: job.traceContext?.traceparent?.split('-')[1],
         sourceIp: undefined,

@@ -9,6 +9,7 @@ import { registerExtractCommand } from './extract-command.js';
 import { registerJobCommands } from './job-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerKnowledgeCommands } from './knowledge-commands.js';
+import { registerMcpCommands } from './mcp-commands.js';
 import { registerPolicyCommands } from './policy-commands.js';
 import { registerRoleCommands } from './role-commands.js';
 import { installRoleGuard } from './role-guard.js';
@@ -63,6 +64,7 @@ export function buildProgram(env: CliEnvironment, registerMore: readonly ((progr
   registerPolicyCommands(program, env);
   registerKnowledgeCommands(program, env);
   registerRoleCommands(program, env);
+  registerMcpCommands(program, env);
   for (const register of registerMore) register(program);
   registerAlertsCommands(program);
   registerExtractCommand(program);

@@ -165,6 +165,7 @@ export const COMMANDS: Readonly<Record<string, readonly Action[]>> = {
   'roles list': [],
   'roles show': [],
   'roles export': [],
+  'mcp serve': [],
   'up': [],
   'serve': [],
   'worker': [],

@@ -56,7 +56,7 @@ describe(`role taxonomy covers every route and command (${storeName})`, () => {
     assert.ok(walked >= 54, `only ${walked} routes walked`);
     for (const { route } of Object.values(OPERATIONS)) {
       const [method, url] = route.split(' ') as [string, string];
-      assert.ok(t.app.server.hasRoute({ method: method as 'GET', url }), `taxonomy operation ${route} is no route of the server`);
+      assert.ok(t.app.server.hasRoute({ method: method, url }), `taxonomy operation ${route} is no route of the server`);
       assert.equal(ROUTE_RULES[route]?.action, Object.values(OPERATIONS).find((o) => o.route === route)?.action, `${route}: the route rule's action is the taxonomy's`);
     }
   });
