@@ -74,9 +74,13 @@ export function actionsOfCommand(command: string): readonly Action[] | undefined
   return COMMANDS[command];
 }
 
-/** The narrowest roles that may run `command`: those granting it with the fewest grants. */
+/**
+ * The roles that may do all of `actions`, narrowest first (fewest grants); platform-admin only
+ * when no other role would do.
+ */
 export function rolesFor(actions: readonly Action[]): Role[] {
-  const fit = ROLES.filter((r) => actions.every((a) => can(r, a)));
+  const all = ROLES.filter((r) => actions.every((a) => can(r, a)));
+  const fit = all.length > 1 ? all.filter((r) => r !== 'platform-admin') : all;
   const size = (r: Role): number => grantsOf(r).length;
   return fit.sort((a, b) => size(a) - size(b));
 }
