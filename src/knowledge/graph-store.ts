@@ -3,7 +3,7 @@
 // from chunks; entities and relations left without mentions go), and communities. One named
 // query per function; every statement runs in a tenant-scoped transaction (row-level security).
 import type { Queryable } from '../core/db.js';
-import type { Chunk } from './chunker.js';
+import type { Chunk } from './parse/chunker.js';
 import type { ResolvedEntity, ResolvedRelation } from './entity-resolution.js';
 import { normaliseName } from './names.js';
 

@@ -6,7 +6,7 @@
 export { assertOwnChunks, candidateKeys } from './answer-builder.js';
 export { parseEntityRef, type EntityRef } from './backstage-catalog.js';
 export { bm25, rank, tokenize, type CorpusStats, type Scored } from './bm25.js';
-export { chunkAt, chunkText, type Chunk, type ChunkOptions } from './chunker.js';
+export { chunkAt, chunkText, type Chunk, type ChunkOptions } from './parse/chunker.js';
 export { componentsOf, detectCommunities, type Community, type GraphEdge } from './communities.js';
 export { buildReport, type CommunityReport } from './community-reports.js';
 export {
@@ -21,7 +21,7 @@ export {
   type Span,
   type TableRow,
   type TextBlock,
-} from './document-model.js';
+} from './parse/document-model.js';
 export { resolveRecords, type Provenance, type Resolution, type ResolvedEntity, type ResolvedRelation } from './entity-resolution.js';
 export {
   extractDocument,
@@ -52,7 +52,7 @@ export {
   type TenantKnowledgeSettings,
 } from './knowledge-service.js';
 export { defaultExtractionThreads, makeExtractionPool, type ExtractionPool, type ExtractionPoolOptions } from './extraction-pool.js';
-export { BUDGET_LIMITS, DEFAULT_PARSE_BUDGET, parseBudget, ParseBudgetError, UnsupportedDocumentError, type BudgetLimit, type ParseBudget } from './parse-budget.js';
+export { BUDGET_LIMITS, DEFAULT_PARSE_BUDGET, parseBudget, ParseBudgetError, UnsupportedDocumentError, type BudgetLimit, type ParseBudget } from './parse/parse-budget.js';
 export { ingestJobChanged, knowledgeJobKinds, type EnqueueFollowUp, type KnowledgeJobKind, type KnowledgeJobState } from './knowledge-jobs.js';
 export { documentPath, knowledgeRoutes, type KnowledgeRoutesDeps } from './knowledge-routes.js';
 export { pruneQuestions, SOURCE_STATUSES, type CommunityItem, type DocumentSummary, type EntityItem, type RelationItem, type SourceStatus } from './document-store.js';
@@ -63,7 +63,7 @@ export { checkQuestion, detectInjection, PromptInjectionError, QUESTION_MAX_CHAR
 export { PII_KINDS, redactPii, type PiiKind } from './pii.js';
 export { MAX_REPLY_CHARS, parseLlmReply, type ReplyParseOptions } from './llm-reply-parser.js';
 export { acronymOf, cleanName, normaliseName, normaliseType } from './names.js';
-export { assertIngestible, DEFAULT_MAX_DOCUMENT_BYTES, detectFormat, INGESTIBLE_EXTENSIONS, parseDocument, type ParseOptions } from './parse-document.js';
+export { assertIngestible, DEFAULT_MAX_DOCUMENT_BYTES, detectFormat, INGESTIBLE_EXTENSIONS, parseDocument, type ParseOptions } from './parse/parse-document.js';
 export { proseRecords } from './prose-extractor.js';
 export { answerQuestion, QUERY_MODES, type Answer, type Citation, type QueryMode, type QueryOptions } from './query-engine.js';
 export { PROSE_TYPES, type ProseType } from './prose-lexicon.js';

@@ -8,7 +8,7 @@ import type { Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import { setSourceStatusForJob, type SourceStatus } from './document-store.js';
 import type { KnowledgeService } from './knowledge-service.js';
-import { isDocumentFault } from './parse-budget.js';
+import { isDocumentFault } from './parse/parse-budget.js';
 
 /** What a handler is told about its attempt (the executor's JobContext, structurally). */
 export interface KnowledgeJobContext {

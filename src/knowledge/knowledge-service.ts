@@ -27,10 +27,10 @@ import { llmExtract, summarizeCommunity, synthesizeAnswer, type LlmGateway } fro
 import { redactPii, PII_KINDS } from './pii.js';
 import { answerQuestion, CorpusStatsCache, type Answer, type QueryMode } from './query-engine.js';
 import { checkQuestion, detectInjection } from './safety.js';
-import { isProseBlock } from './document-model.js';
-import { isDocumentFault } from './parse-budget.js';
-import { assertIngestible } from './parse-document.js';
-import { chunkText } from './chunker.js';
+import { isProseBlock } from './parse/document-model.js';
+import { isDocumentFault } from './parse/parse-budget.js';
+import { assertIngestible } from './parse/parse-document.js';
+import { chunkText } from './parse/chunker.js';
 
 export interface IngestInput {
   /** The tenant's id for the document; ingesting the same id again replaces it. */

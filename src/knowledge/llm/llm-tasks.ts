@@ -4,7 +4,7 @@
 // always passed as delimited data, never as instructions.
 import { randomBytes } from 'node:crypto';
 import { IrisError } from '../../core/errors.js';
-import type { Span } from '../document-model.js';
+import type { Span } from '../parse/document-model.js';
 import { extractFromReply, type ReplyExtraction } from '../extract-document.js';
 import { extractionPrompt, reprompt } from '../extraction-prompt.js';
 import { stripThinking } from '../reply-cleanup.js';

@@ -3,7 +3,7 @@
 // of lines split into aligned columns into tables.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ValidationError } from '../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { ParsedDocument } from './document-model.js';
 import { isDocumentFault, startParse, within, type ParseLimits } from './parse-budget.js';
 import { squashSpace, TextLayout } from './text-layout.js';

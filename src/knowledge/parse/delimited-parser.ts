@@ -1,7 +1,7 @@
 // CSV and TSV through csv-parse: the first record is the header row, every other record a
 // table row. Ragged rows are kept (padded), not rejected: a short row is still knowledge.
 import { parse } from 'csv-parse/sync';
-import { ValidationError } from '../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { ParsedDocument } from './document-model.js';
 import { TextLayout } from './text-layout.js';
 

@@ -2,7 +2,7 @@
 // lists, tables) and read by the HTML parser, so both formats share one layout. The package is
 // checked against the parse budget (zip-package.ts) before mammoth inflates anything.
 import mammoth from 'mammoth';
-import { ValidationError } from '../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { ParsedDocument } from './document-model.js';
 import { parseHtml } from './html-parser.js';
 import { startParse, within, type ParseLimits } from './parse-budget.js';

@@ -4,7 +4,7 @@
 // alias bomb once expanded by hand here ran for minutes past 1 GB); an alias shares its anchor's
 // value instead of copying it. Depth and node count are budgeted too.
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
-import { ValidationError } from '../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { DataDocument, TextBlock } from './document-model.js';
 import { DEFAULT_PARSE_BUDGET, ParseBudgetError, type ParseBudget } from './parse-budget.js';
 

@@ -5,7 +5,7 @@
 // Layout: PKWARE APPNOTE.TXT 6.3.10, sections 4.3.7 (local header), 4.3.12 (central directory
 // header) and 4.3.16 (end of central directory record).
 import { inflateRawSync } from 'node:zlib';
-import { ValidationError } from '../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import { ParseBudgetError, type ParseBudget } from './parse-budget.js';
 
 /** One entry as the central directory describes it. */

@@ -4,7 +4,7 @@
 // never takes the thread, the process or other tenants' work with it.
 // NOTE: the checks before a parser runs (archive sizes, nesting, inline work) are what protect
 // in-process extraction; worker threads add a hard heap limit and a hard time limit on top.
-import { IrisError, ValidationError } from '../core/errors.js';
+import { IrisError, ValidationError } from '../../core/errors.js';
 
 export interface ParseBudget {
   /** Bytes an archive (DOCX) may expand to, over all its entries. */

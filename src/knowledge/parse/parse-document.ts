@@ -1,7 +1,7 @@
 // Picks a document's format (by file name, then by sniffing its bytes), checks that the bytes can
 // be that format (content-sniff.ts), and runs the parser for it under the parse budget
 // (parse-budget.ts). The one entry point from bytes to the document model.
-import { ValidationError } from '../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import { assertDocumentContent } from './content-sniff.js';
 import { parseData } from './data-parser.js';
 import { parseDelimited } from './delimited-parser.js';
