@@ -4,8 +4,8 @@
 // query per function; every statement runs in a tenant-scoped transaction (row-level security).
 import type { Queryable } from '../core/db.js';
 import type { Chunk } from './parse/chunker.js';
-import type { ResolvedEntity, ResolvedRelation } from './entity-resolution.js';
-import { normaliseName } from './names.js';
+import type { ResolvedEntity, ResolvedRelation } from './extract/entity-resolution.js';
+import { normaliseName } from './extract/names.js';
 
 export interface DocumentRow {
   readonly documentId: string;

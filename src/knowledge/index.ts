@@ -4,7 +4,7 @@
 // tenant's graph in PostgreSQL with communities and reports, and answer questions with citations.
 // Other contexts import from here only.
 export { assertOwnChunks, candidateKeys } from './answer-builder.js';
-export { parseEntityRef, type EntityRef } from './backstage-catalog.js';
+export { parseEntityRef, type EntityRef } from './extract/backstage-catalog.js';
 export { bm25, rank, tokenize, type CorpusStats, type Scored } from './bm25.js';
 export { chunkAt, chunkText, type Chunk, type ChunkOptions } from './parse/chunker.js';
 export { componentsOf, detectCommunities, type Community, type GraphEdge } from './communities.js';
@@ -22,7 +22,7 @@ export {
   type TableRow,
   type TextBlock,
 } from './parse/document-model.js';
-export { resolveRecords, type Provenance, type Resolution, type ResolvedEntity, type ResolvedRelation } from './entity-resolution.js';
+export { resolveRecords, type Provenance, type Resolution, type ResolvedEntity, type ResolvedRelation } from './extract/entity-resolution.js';
 export {
   extractDocument,
   extractFromDocument,
@@ -30,8 +30,8 @@ export {
   type DocumentExtraction,
   type ExtractOptions,
   type ReplyExtraction,
-} from './extract-document.js';
-export { DEFAULT_ENTITY_TYPES, EXTRACTION_PROMPT, EXTRACTION_REPLY_SHAPE, extractionPrompt, reprompt, type PromptOptions } from './extraction-prompt.js';
+} from './extract/extract-document.js';
+export { DEFAULT_ENTITY_TYPES, EXTRACTION_PROMPT, EXTRACTION_REPLY_SHAPE, extractionPrompt, reprompt, type PromptOptions } from './extract/reply/extraction-prompt.js';
 export {
   DEFAULT_RELATION_TYPE,
   EXTRACTION_METHODS,
@@ -39,7 +39,7 @@ export {
   type ExtractionMethod,
   type GraphRecords,
   type RelationRecord,
-} from './graph-records.js';
+} from './extract/graph-records.js';
 export { refreshCommunities, type CommunityUpdate } from './community-refresh.js';
 export {
   makeKnowledgeService,
@@ -51,7 +51,7 @@ export {
   type KnowledgeSignal,
   type TenantKnowledgeSettings,
 } from './knowledge-service.js';
-export { defaultExtractionThreads, makeExtractionPool, type ExtractionPool, type ExtractionPoolOptions } from './extraction-pool.js';
+export { defaultExtractionThreads, makeExtractionPool, type ExtractionPool, type ExtractionPoolOptions } from './extract/extraction-pool.js';
 export { BUDGET_LIMITS, DEFAULT_PARSE_BUDGET, parseBudget, ParseBudgetError, UnsupportedDocumentError, type BudgetLimit, type ParseBudget } from './parse/parse-budget.js';
 export { ingestJobChanged, knowledgeJobKinds, type EnqueueFollowUp, type KnowledgeJobKind, type KnowledgeJobState } from './knowledge-jobs.js';
 export { documentPath, knowledgeRoutes, type KnowledgeRoutesDeps } from './knowledge-routes.js';
@@ -61,12 +61,12 @@ export * from './llm/index.js';
 export { ANSWER_CACHE_BUDGET_BYTES, makeAnswerCache, normaliseQuestion, type AnswerCache, type AnswerCacheKey } from './answer-cache.js';
 export { checkQuestion, detectInjection, PromptInjectionError, QUESTION_MAX_CHARS, screenRetrieved, type InjectionFinding } from './safety.js';
 export { PII_KINDS, redactPii, type PiiKind } from './pii.js';
-export { MAX_REPLY_CHARS, parseLlmReply, type ReplyParseOptions } from './llm-reply-parser.js';
-export { acronymOf, cleanName, normaliseName, normaliseType } from './names.js';
+export { MAX_REPLY_CHARS, parseLlmReply, type ReplyParseOptions } from './extract/reply/llm-reply-parser.js';
+export { acronymOf, cleanName, normaliseName, normaliseType } from './extract/names.js';
 export { assertIngestible, DEFAULT_MAX_DOCUMENT_BYTES, detectFormat, INGESTIBLE_EXTENSIONS, parseDocument, type ParseOptions } from './parse/parse-document.js';
-export { proseRecords } from './prose-extractor.js';
+export { proseRecords } from './extract/prose-extractor.js';
 export { answerQuestion, QUERY_MODES, type Answer, type Citation, type QueryMode, type QueryOptions } from './query-engine.js';
-export { PROSE_TYPES, type ProseType } from './prose-lexicon.js';
+export { PROSE_TYPES, type ProseType } from './extract/prose-lexicon.js';
 export {
   countReply,
   createReplyCounters,
@@ -79,5 +79,5 @@ export {
   type ReplyFailure,
   type ReplyFormat,
   type ReplyOutcome,
-} from './reply-outcome.js';
-export { structuredRecords, tableRecords } from './structured-records.js';
+} from './extract/reply/reply-outcome.js';
+export { structuredRecords, tableRecords } from './extract/structured-records.js';

@@ -17,12 +17,12 @@ import {
   selectBuiltAt, selectFrequentQuestions, selectGraphVersion, selectSource, selectSourceContent, setSourceJob, setSourceStatus, upsertSource,
   type CommunityItem, type DocumentSummary, type EntityItem, type GraphPage, type RelationItem, type SourceStatus,
 } from './document-store.js';
-import type { ExtractOptions } from './extract-document.js';
-import { makeExtractionPool, type ExtractionPool } from './extraction-pool.js';
+import type { ExtractOptions } from './extract/extract-document.js';
+import { makeExtractionPool, type ExtractionPool } from './extract/extraction-pool.js';
 import { selectEdges } from './graph-reader.js';
 import type { GraphExport } from './graph-export.js';
 import { deleteDocument, insertChunks, insertDocument, insertMentions, nodeKey, selectDocumentNodes, upsertEntities, upsertRelations } from './graph-store.js';
-import type { GraphRecords } from './graph-records.js';
+import type { GraphRecords } from './extract/graph-records.js';
 import { llmExtract, summarizeCommunity, synthesizeAnswer, type LlmGateway } from './llm/index.js';
 import { redactPii, PII_KINDS } from './pii.js';
 import { answerQuestion, CorpusStatsCache, type Answer, type QueryMode } from './query-engine.js';

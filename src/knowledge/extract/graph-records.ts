@@ -1,6 +1,6 @@
 // What extraction produces before resolution: entity and relation records, each with how it
 // was found and where (a span of the document text), and the records' common container.
-import type { Span } from './parse/document-model.js';
+import type { Span } from '../parse/document-model.js';
 
 /** How a record was found; structured methods read declared knowledge exactly. */
 export const EXTRACTION_METHODS = ['front-matter', 'data', 'table', 'catalog', 'prose', 'llm'] as const;

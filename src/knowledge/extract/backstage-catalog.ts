@@ -1,7 +1,7 @@
 // Backstage software-catalog descriptors (catalog-info.yaml) as entities and typed relations:
 // Component, API, Resource, System, Domain, Group, User and their spec references (owner,
 // system, domain, dependsOn, providesApis, consumesApis, memberOf, parent, children, ...).
-import type { Span } from './parse/document-model.js';
+import type { Span } from '../parse/document-model.js';
 import type { GraphRecords } from './graph-records.js';
 import { normaliseType } from './names.js';
 

@@ -1,9 +1,9 @@
 // GraphRAG-style tuple replies: ("entity"<|>NAME<|>TYPE<|>DESCRIPTION)##("relationship"<|>
 // SOURCE<|>TARGET<|>[TYPE<|>]DESCRIPTION<|>WEIGHT)<|COMPLETE|>. Corrupted delimiters (<||>,
 // < | >, |>, bare pipes, newlines or ;; between records) are read too, and counted.
-import type { Span } from './parse/document-model.js';
-import { DEFAULT_RELATION_TYPE, emptyRecords, type GraphRecords } from './graph-records.js';
-import { cleanName, normaliseType } from './names.js';
+import type { Span } from '../../parse/document-model.js';
+import { DEFAULT_RELATION_TYPE, emptyRecords, type GraphRecords } from '../graph-records.js';
+import { cleanName, normaliseType } from '../names.js';
 import type { RejectedRecord, RepairKind } from './reply-outcome.js';
 
 const FIELD = '<|>';

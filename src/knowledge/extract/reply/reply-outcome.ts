@@ -1,6 +1,6 @@
 // The vocabulary of LLM-reply parsing: what kinds of repair were needed, why a reply failed,
 // what a parse returns, and the counters that make sure nothing is dropped unseen.
-import type { GraphRecords } from './graph-records.js';
+import type { GraphRecords } from '../graph-records.js';
 
 /** Every repair the reply parser can make; each is counted separately. */
 export const REPAIR_KINDS = [

@@ -1,7 +1,7 @@
 // Deterministic extraction from prose: typed mentions (prose-mentions) become entity records,
 // relation patterns between mentions of one sentence become relation records, with lists
 // ("uses X, Y and Z") and shared subjects ("reads from X and writes to Y") followed.
-import type { TextBlock } from './parse/document-model.js';
+import type { TextBlock } from '../parse/document-model.js';
 import { emptyRecords, type GraphRecords } from './graph-records.js';
 import { findMentions, namesInsideSentences, tokeniseProse, type Mention, type Sentence } from './prose-mentions.js';
 import type { ProseType } from './prose-lexicon.js';

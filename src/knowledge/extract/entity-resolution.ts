@@ -2,7 +2,7 @@
 // article, declared aliases, abbreviations such as "PGW" for "Payments Gateway") become one
 // entity; relations are re-pointed at the resolved entities and deduplicated. Every entity and
 // relation keeps the provenance (chunk and span) of each record it was built from.
-import type { Span } from './parse/document-model.js';
+import type { Span } from '../parse/document-model.js';
 import type { EntityRecord, ExtractionMethod, GraphRecords, RelationRecord } from './graph-records.js';
 import { acronymOf, cleanName, isAbbreviation, normaliseName, normaliseType } from './names.js';
 

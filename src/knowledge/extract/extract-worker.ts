@@ -4,10 +4,10 @@
 // heap limit and its task with a time limit (see extraction-pool.ts), so a document that gets
 // past the parse budget's checks still only costs its own task.
 import { parentPort } from 'node:worker_threads';
-import { IrisError } from '../core/errors.js';
-import type { ParsedDocument } from './parse/document-model.js';
+import { IrisError } from '../../core/errors.js';
+import type { ParsedDocument } from '../parse/document-model.js';
 import { extractDocument, type DocumentExtraction, type ExtractOptions } from './extract-document.js';
-import { parseDocument } from './parse/parse-document.js';
+import { parseDocument } from '../parse/parse-document.js';
 
 export interface ExtractTask {
   /** Said back when the thread starts the task (its time budget starts then, not at start-up). */

@@ -3,7 +3,7 @@
 // GraphRAG tuples are read as an alternative; the schema validates every record. The result
 // is records plus the repairs made, or a typed failure whose reason can go back to the model.
 import { jsonrepair } from 'jsonrepair';
-import type { Span } from './parse/document-model.js';
+import type { Span } from '../../parse/document-model.js';
 import { diagnoseJson } from './json-diagnosis.js';
 import { isolatePayload, stripThinking, unfence } from './reply-cleanup.js';
 import type { FailureKind, RejectedRecord, RepairKind, ReplyOutcome } from './reply-outcome.js';

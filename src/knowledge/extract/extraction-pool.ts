@@ -6,11 +6,11 @@
 // before parsing and its deadline between units of work are the protection.
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { ParsedDocument } from './parse/document-model.js';
+import type { ParsedDocument } from '../parse/document-model.js';
 import { extractDocument, type DocumentExtraction, type ExtractOptions } from './extract-document.js';
 import type { ExtractOutcome, ExtractTask, TaskStarted } from './extract-worker.js';
-import { DEFAULT_PARSE_BUDGET, documentFaultFrom, ParseBudgetError, type ParseBudget } from './parse/parse-budget.js';
-import { parseDocument, type ParseOptions } from './parse/parse-document.js';
+import { DEFAULT_PARSE_BUDGET, documentFaultFrom, ParseBudgetError, type ParseBudget } from '../parse/parse-budget.js';
+import { parseDocument, type ParseOptions } from '../parse/parse-document.js';
 
 export interface ExtractionPool {
   /** Parses and extracts one document. `signal` (a job's) stops it; a running thread is terminated. */

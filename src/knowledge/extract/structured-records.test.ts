@@ -2,9 +2,9 @@
 // lists, relation columns, and Backstage catalog descriptors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseData } from './parse/data-parser.js';
+import { parseData } from '../parse/data-parser.js';
 import type { GraphRecords } from './graph-records.js';
-import { parseMarkdown } from './parse/markdown-parser.js';
+import { parseMarkdown } from '../parse/markdown-parser.js';
 import { structuredRecords } from './structured-records.js';
 import { parseEntityRef } from './backstage-catalog.js';
 

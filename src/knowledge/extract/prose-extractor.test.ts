@@ -2,7 +2,7 @@
 // passive, appositive, lists, shared subjects), abbreviations, and what it must not invent.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TextBlock } from './parse/document-model.js';
+import type { TextBlock } from '../parse/document-model.js';
 import { proseRecords } from './prose-extractor.js';
 
 const block = (text: string, start = 0): TextBlock => ({ kind: 'paragraph', text, start, end: start + text.length });

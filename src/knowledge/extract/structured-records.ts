@@ -2,7 +2,7 @@
 // whose headers name entities (name, type) or relations (source, relation, target), and
 // Backstage catalog descriptors. Nothing here guesses; prose is another module's job.
 import { catalogRecords, isCatalogDescriptor } from './backstage-catalog.js';
-import type { DataDocument, DocumentTable, ParsedDocument, Span } from './parse/document-model.js';
+import type { DataDocument, DocumentTable, ParsedDocument, Span } from '../parse/document-model.js';
 import { DEFAULT_RELATION_TYPE, emptyRecords, type ExtractionMethod, type GraphRecords } from './graph-records.js';
 import { cleanName, normaliseType } from './names.js';
 import {

@@ -2,9 +2,9 @@
 // entities and relations lists (also under a wrapper key or in a bare array), maps wrong key
 // casing and known aliases (entity_name, source_entity, relationship_strength) to the
 // canonical keys, and validates each record, rejecting with a reason rather than guessing.
-import type { Span } from './parse/document-model.js';
-import { DEFAULT_RELATION_TYPE, emptyRecords, type GraphRecords } from './graph-records.js';
-import { cleanName, normaliseType } from './names.js';
+import type { Span } from '../../parse/document-model.js';
+import { DEFAULT_RELATION_TYPE, emptyRecords, type GraphRecords } from '../graph-records.js';
+import { cleanName, normaliseType } from '../names.js';
 import type { RejectedRecord, RepairKind } from './reply-outcome.js';
 
 const ENTITY_KEYS: Readonly<Record<string, string>> = {

@@ -1,14 +1,14 @@
 // The parse/extract stage end to end for one document: parse, chunk, read structured records,
 // extract from prose, resolve entities, and attach provenance (chunk and span) to everything.
 // Also the same stage for a raw LLM reply to the extraction prompt.
-import { chunkAt, chunkText, type Chunk, type ChunkOptions } from './parse/chunker.js';
-import { isProseBlock, type ParsedDocument, type Span } from './parse/document-model.js';
+import { chunkAt, chunkText, type Chunk, type ChunkOptions } from '../parse/chunker.js';
+import { isProseBlock, type ParsedDocument, type Span } from '../parse/document-model.js';
 import { resolveRecords, type ResolvedEntity, type ResolvedRelation } from './entity-resolution.js';
 import { appendRecords, emptyRecords, type GraphRecords } from './graph-records.js';
-import { parseLlmReply } from './llm-reply-parser.js';
-import { parseDocument, type ParseOptions } from './parse/parse-document.js';
+import { parseLlmReply } from './reply/llm-reply-parser.js';
+import { parseDocument, type ParseOptions } from '../parse/parse-document.js';
 import { proseRecords } from './prose-extractor.js';
-import type { ReplyOutcome } from './reply-outcome.js';
+import type { ReplyOutcome } from './reply/reply-outcome.js';
 import { structuredRecords } from './structured-records.js';
 
 export interface ExtractOptions {
