@@ -6,7 +6,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
-import { setSourceStatusForJob, type SourceStatus } from './document-store.js';
+import { setSourceStatusForJob, type SourceStatus } from './graph/document-store.js';
 import type { KnowledgeService } from './knowledge-service.js';
 import { isDocumentFault } from './parse/parse-budget.js';
 

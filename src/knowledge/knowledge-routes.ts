@@ -8,11 +8,11 @@ import type { RequestContext } from '../core/context.js';
 import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { ValidationError } from '../core/errors.js';
 import { TENANT_SLUG_PATTERN } from '../core/ids.js';
-import { SOURCE_STATUSES, type DocumentSummary } from './document-store.js';
-import { EXPORT_FORMATS, renderGraphMl } from './graph-export.js';
+import { SOURCE_STATUSES, type DocumentSummary } from './graph/document-store.js';
+import { EXPORT_FORMATS, renderGraphMl } from './graph/graph-export.js';
 import { scheduledBuild, type EnqueueFollowUp } from './knowledge-jobs.js';
 import type { KnowledgeService } from './knowledge-service.js';
-import { QUERY_MODES } from './query-engine.js';
+import { QUERY_MODES } from './answer/query-engine.js';
 
 export type KnowledgeRouteAction = 'knowledge.query' | 'knowledge.write';
 

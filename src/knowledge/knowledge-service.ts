@@ -9,24 +9,24 @@ import type { RequestContext } from '../core/context.js';
 import { tenantScope, type Database, type Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import { NotFoundError, QuotaExceededError, ValidationError } from '../core/errors.js';
-import { makeAnswerCache, normaliseQuestion, ANSWER_CACHE_BUDGET_BYTES, type AnswerCache } from './answer-cache.js';
-import { assertOwnChunks } from './answer-builder.js';
-import { refreshCommunities, type CommunityUpdate } from './community-refresh.js';
+import { makeAnswerCache, normaliseQuestion, ANSWER_CACHE_BUDGET_BYTES, type AnswerCache } from './answer/answer-cache.js';
+import { assertOwnChunks } from './answer/answer-builder.js';
+import { refreshCommunities, type CommunityUpdate } from './graph/community-refresh.js';
 import {
   bumpGraphVersion, deleteSource, replaceCommunityReport, selectSourceUsage, selectTopCommunities, listCommunities, listEntities, listRelations, listSources, recordQuestions, selectChunkTexts,
   selectBuiltAt, selectFrequentQuestions, selectGraphVersion, selectSource, selectSourceContent, setSourceJob, setSourceStatus, upsertSource,
   type CommunityItem, type DocumentSummary, type EntityItem, type GraphPage, type RelationItem, type SourceStatus,
-} from './document-store.js';
+} from './graph/document-store.js';
 import type { ExtractOptions } from './extract/extract-document.js';
 import { makeExtractionPool, type ExtractionPool } from './extract/extraction-pool.js';
-import { selectEdges } from './graph-reader.js';
-import type { GraphExport } from './graph-export.js';
-import { deleteDocument, insertChunks, insertDocument, insertMentions, nodeKey, selectDocumentNodes, upsertEntities, upsertRelations } from './graph-store.js';
+import { selectEdges } from './graph/graph-reader.js';
+import type { GraphExport } from './graph/graph-export.js';
+import { deleteDocument, insertChunks, insertDocument, insertMentions, nodeKey, selectDocumentNodes, upsertEntities, upsertRelations } from './graph/graph-store.js';
 import type { GraphRecords } from './extract/graph-records.js';
 import { llmExtract, summarizeCommunity, synthesizeAnswer, type LlmGateway } from './llm/index.js';
-import { redactPii, PII_KINDS } from './pii.js';
-import { answerQuestion, CorpusStatsCache, type Answer, type QueryMode } from './query-engine.js';
-import { checkQuestion, detectInjection } from './safety.js';
+import { redactPii, PII_KINDS } from './answer/pii.js';
+import { answerQuestion, CorpusStatsCache, type Answer, type QueryMode } from './answer/query-engine.js';
+import { checkQuestion, detectInjection } from './answer/safety.js';
 import { isProseBlock } from './parse/document-model.js';
 import { isDocumentFault } from './parse/parse-budget.js';
 import { assertIngestible } from './parse/parse-document.js';

@@ -2,7 +2,7 @@
 // detection. Rules are phrase-precise on purpose (ops text says "ignore the noise" and "system
 // prompt latency" all day); text is normalised (NFKC, zero-width stripped) and also read through
 // a de-obfuscated view (look-alike letters, leetspeak, letter spacing) before matching.
-import { IrisError, ValidationError } from '../core/errors.js';
+import { IrisError, ValidationError } from '../../core/errors.js';
 
 /** Longest question accepted, in UTF-16 code units after trimming. */
 export const QUESTION_MAX_CHARS = 2000;

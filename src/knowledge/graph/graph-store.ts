@@ -2,10 +2,10 @@
 // relations and their mentions), the removal of a document's contributions (mentions cascade
 // from chunks; entities and relations left without mentions go), and communities. One named
 // query per function; every statement runs in a tenant-scoped transaction (row-level security).
-import type { Queryable } from '../core/db.js';
-import type { Chunk } from './parse/chunker.js';
-import type { ResolvedEntity, ResolvedRelation } from './extract/entity-resolution.js';
-import { normaliseName } from './extract/names.js';
+import type { Queryable } from '../../core/db.js';
+import type { Chunk } from '../parse/chunker.js';
+import type { ResolvedEntity, ResolvedRelation } from '../extract/entity-resolution.js';
+import { normaliseName } from '../extract/names.js';
 
 export interface DocumentRow {
   readonly documentId: string;

@@ -1,9 +1,9 @@
 // SQL that reads a tenant's knowledge graph for communities and queries: edges, entities by
 // name, neighbourhoods, candidate chunks by full-text match, corpus statistics, community
 // reports, and chunks by id. Ranking happens elsewhere (bm25.ts, query-engine.ts).
-import type { Queryable } from '../core/db.js';
+import type { Queryable } from '../../core/db.js';
 import type { GraphEdge } from './communities.js';
-import { tsqueryAny, tsqueryOperand } from './bm25.js';
+import { tsqueryAny, tsqueryOperand } from '../answer/bm25.js';
 
 export interface ChunkRow {
   readonly tenantId: string;

@@ -1,6 +1,6 @@
 // SQL for communities: replace the communities that touch a set of nodes with newly computed
 // ones (an update recomputes only the connected components a document changed).
-import type { Queryable } from '../core/db.js';
+import type { Queryable } from '../../core/db.js';
 import type { Community } from './communities.js';
 import type { CommunityReport } from './community-reports.js';
 

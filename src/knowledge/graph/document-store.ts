@@ -2,7 +2,7 @@
 // the document listing, the graph version, recent questions, and pages of entities,
 // relations and communities. One named query per function; every statement runs in a
 // tenant-scoped transaction (row-level security), and every one also filters by tenant.
-import type { Queryable } from '../core/db.js';
+import type { Queryable } from '../../core/db.js';
 
 export const SOURCE_STATUSES = ['pending', 'ingesting', 'ready', 'failed'] as const;
 export type SourceStatus = (typeof SOURCE_STATUSES)[number];

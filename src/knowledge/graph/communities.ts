@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { UndirectedGraph } from 'graphology';
 import louvainImport from 'graphology-communities-louvain';
-import { seededRandom } from '../core/random.js';
+import { seededRandom } from '../../core/random.js';
 
 // NOTE: a CommonJS package typed with `export default`: at run time the default import is the
 // louvain function itself, while TypeScript (NodeNext) sees the module object around it.

@@ -2,7 +2,7 @@
 // between kinds, kind selection, and ordinary ops text passing through unchanged.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newKeyMaterial } from '../tenants/index.js';
+import { newKeyMaterial } from '../../tenants/index.js';
 import { ibanValid, luhnValid, PII_KINDS, redactPii } from './pii.js';
 
 function unchanged(text: string): void {

@@ -2,16 +2,16 @@
 // question names, their neighbourhood, the chunks that mention them), global (community
 // reports ranked and combined, map-reduce style) and naive (chunks only). BM25 ranks every
 // list; every answer cites the document, chunk and offsets it rests on.
-import type { Queryable } from '../core/db.js';
-import { ValidationError } from '../core/errors.js';
+import type { Queryable } from '../../core/db.js';
+import { ValidationError } from '../../core/errors.js';
 import { assertOwnChunks, bestSentences, candidateKeys, composeAnswer, longestMatches } from './answer-builder.js';
 import { rank, rankTokens, termsOf, type CachedCorpus, type CorpusStats, type CorpusStatsCache } from './bm25.js';
-import { relationSentence } from './community-reports.js';
-import { selectGraphVersion } from './document-store.js';
+import { relationSentence } from '../graph/community-reports.js';
+import { selectGraphVersion } from '../graph/document-store.js';
 import {
   selectChunkTotals, selectChunksMatching, selectCommunities, selectDocumentFrequencies, selectEntitiesByKeys, selectMentionChunks,
   selectNeighbourhood, selectRelationsWithin, type ChunkRow, type RelationRow,
-} from './graph-reader.js';
+} from '../graph/graph-reader.js';
 
 export { CorpusStatsCache } from './bm25.js';
 

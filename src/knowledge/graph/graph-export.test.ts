@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderGraphMl } from './graph-export.js';
-import { withholdInstructions } from './knowledge-service.js';
+import { withholdInstructions } from '../knowledge-service.js';
 
 test('GraphML escapes names, drops characters XML cannot carry, and adds nodes for bare relation ends', () => {
   const xml = renderGraphMl({

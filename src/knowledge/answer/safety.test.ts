@@ -2,7 +2,7 @@
 // malicious list (all flagged) and a benign ops corpus (no false positives), and screening.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IrisError, ValidationError } from '../core/errors.js';
+import { IrisError, ValidationError } from '../../core/errors.js';
 import { checkQuestion, detectInjection, INJECTION_RULES, PromptInjectionError, QUESTION_MAX_CHARS, screenRetrieved } from './safety.js';
 
 /** [text, a rule that must be among the findings] */

@@ -8,7 +8,7 @@
 // schedules one when it sees `bounded` (knowledge-jobs.ts).
 // Communities that come out identical (same level and members) and hold no changed node keep
 // their rows and reports; only their parent is updated when it changed.
-import type { Queryable } from '../core/db.js';
+import type { Queryable } from '../../core/db.js';
 import { detectCommunities, type Community, type GraphEdge } from './communities.js';
 import { buildReport, type CommunityReport } from './community-reports.js';
 import { deleteCommunities, insertCommunities, updateCommunityParents } from './community-store.js';

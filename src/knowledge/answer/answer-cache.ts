@@ -2,7 +2,7 @@
 // neither read nor evict another's answers; identical concurrent misses share one computation;
 // the graph version and release in every key make answers from an older graph unreachable.
 import { LRUCache } from 'lru-cache';
-import type { Tier } from '../tenants/index.js';
+import type { Tier } from '../../tenants/index.js';
 
 const MiB = 1024 * 1024;
 
