@@ -5,7 +5,8 @@
 // Other contexts import from here only.
 export { assertOwnChunks, candidateKeys } from './answer/answer-builder.js';
 export { parseEntityRef, type EntityRef } from './extract/backstage-catalog.js';
-export { bm25, rank, tokenize, type CorpusStats, type Scored } from './answer/bm25.js';
+export { bm25, rank, type CorpusStats, type Scored } from './answer/bm25.js';
+export { tokenize } from './graph/vocabulary.js';
 export { chunkAt, chunkText, type Chunk, type ChunkOptions } from './parse/chunker.js';
 export { componentsOf, detectCommunities, type Community, type GraphEdge } from './graph/communities.js';
 export { buildReport, type CommunityReport } from './graph/community-reports.js';

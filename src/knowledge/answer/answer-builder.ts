@@ -1,7 +1,8 @@
 // Pure pieces of answering: which entity names a question mentions, extractive answers built
 // from ranked passages and graph facts, and the refusal to cite another tenant's chunks.
 import { IrisError } from '../../core/errors.js';
-import { rank, tokenize } from './bm25.js';
+import { tokenize } from '../graph/vocabulary.js';
+import { rank } from './bm25.js';
 import { normaliseName } from '../extract/names.js';
 
 /** Candidate entity keys in a question: every run of 1-6 consecutive words, normalised. */

@@ -2,26 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertOwnChunks, bestSentences, candidateKeys, longestMatches } from './answer-builder.js';
-import { bm25, CorpusStatsCache, rank, rankTokens, statsOf, termOf, termsOf, tokenize, tsqueryOperand } from './bm25.js';
-
-test('tokens are lower-cased words without stopwords', () => {
-  assert.deepEqual(tokenize('What does the Payments-Gateway call?'), ['payments', 'gateway', 'call']);
-});
-
-test('English words count as their stems; numbers, codes and other scripts as they are', () => {
-  assert.deepEqual(termsOf('Which datastore does Billing write to?'), ['datastor', 'bill', 'write']);
-  assert.deepEqual(termsOf('| billing | writes_to | billing-db |'), ['bill', 'write', 'bill', 'db']);
-  assert.deepEqual(['INC-1234', 'v2', 'straße', 'gateways'].map((w) => termOf(tokenize(w).at(-1)!)), ['1234', 'v2', 'straße', 'gatewai']);
-});
-
-test('a stem\'s tsquery operand is a prefix of every word with that stem', () => {
-  const words = ['write', 'writes', 'writing', 'gateway', 'gateways', 'policy', 'policies', 'using', 'used', 'happened', 'owners', 'run', 'running', 'db'];
-  for (const w of words) {
-    const op = tsqueryOperand(termOf(w));
-    assert.ok(op.endsWith(':*') && w.startsWith(op.slice(0, -2)), `${w}: ${op}`);
-  }
-  assert.equal(tsqueryOperand('1234'), '(1234 | -1234)', 'numbers match exactly, with either sign (INC-1234 is parsed as -1234)');
-});
+import { bm25, CorpusStatsCache, rank, rankTokens, statsOf } from './bm25.js';
+import { termsOf } from '../graph/vocabulary.js';
 
 test('rank matches a question\'s verb to a relation written in another form', () => {
   const facts = ['billing reads_from ledger-db', 'billing writes_to billing-db', 'billing depends_on auth'];

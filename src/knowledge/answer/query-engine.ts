@@ -5,7 +5,8 @@
 import type { Queryable } from '../../core/db.js';
 import { ValidationError } from '../../core/errors.js';
 import { assertOwnChunks, bestSentences, candidateKeys, composeAnswer, longestMatches } from './answer-builder.js';
-import { rank, rankTokens, termsOf, type CachedCorpus, type CorpusStats, type CorpusStatsCache } from './bm25.js';
+import { rank, rankTokens, type CachedCorpus, type CorpusStats, type CorpusStatsCache } from './bm25.js';
+import { termsOf } from '../graph/vocabulary.js';
 import { relationSentence } from '../graph/community-reports.js';
 import { selectGraphVersion } from '../graph/document-store.js';
 import {

@@ -1,7 +1,7 @@
 // Extractive community reports (no LLM): a title from the most connected members, the members
 // with their types, the strongest relations inside the community as sentences, and evidence
 // sentences quoted from the chunks that mention its members. Pure; the service feeds it rows.
-import { tokenize } from '../answer/bm25.js';
+import { tokenize } from './vocabulary.js';
 
 export interface ReportInput {
   readonly members: readonly { readonly nameKey: string; readonly name: string; readonly type: string; readonly mentions: number }[];

@@ -3,7 +3,7 @@
 // reports, and chunks by id. Ranking happens elsewhere (bm25.ts, query-engine.ts).
 import type { Queryable } from '../../core/db.js';
 import type { GraphEdge } from './communities.js';
-import { tsqueryAny, tsqueryOperand } from '../answer/bm25.js';
+import { tsqueryAny, tsqueryOperand } from './vocabulary.js';
 
 export interface ChunkRow {
   readonly tenantId: string;
