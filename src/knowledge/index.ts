@@ -42,16 +42,10 @@ export {
   type RelationRecord,
 } from './extract/graph-records.js';
 export { refreshCommunities, type CommunityUpdate } from './graph/community-refresh.js';
-export {
-  makeKnowledgeService,
-  type IngestInput,
-  type IngestResult,
-  type KnowledgeAnswer,
-  type KnowledgeDeps,
-  type KnowledgeService,
-  type KnowledgeSignal,
-  type TenantKnowledgeSettings,
-} from './knowledge-service.js';
+export { makeKnowledgeService, type KnowledgeService } from './knowledge-service.js';
+export type { KnowledgeDeps, KnowledgeSignal, TenantKnowledgeSettings } from './knowledge-deps.js';
+export type { IngestInput, IngestResult } from './ingest.js';
+export type { KnowledgeAnswer } from './answer/answer-composition.js';
 export { defaultExtractionThreads, makeExtractionPool, type ExtractionPool, type ExtractionPoolOptions } from './extract/extraction-pool.js';
 export { BUDGET_LIMITS, DEFAULT_PARSE_BUDGET, parseBudget, ParseBudgetError, UnsupportedDocumentError, type BudgetLimit, type ParseBudget } from './parse/parse-budget.js';
 export { ingestJobChanged, knowledgeJobKinds, type EnqueueFollowUp, type KnowledgeJobKind, type KnowledgeJobState } from './knowledge-jobs.js';

@@ -14,8 +14,6 @@ import {
   selectNeighbourhood, selectRelationsWithin, type ChunkRow, type RelationRow,
 } from '../graph/graph-reader.js';
 
-export { CorpusStatsCache } from './bm25.js';
-
 export const QUERY_MODES = ['local', 'global', 'naive'] as const;
 export type QueryMode = (typeof QUERY_MODES)[number];
 

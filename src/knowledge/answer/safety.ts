@@ -2,6 +2,7 @@
 // detection. Rules are phrase-precise on purpose (ops text says "ignore the noise" and "system
 // prompt latency" all day); text is normalised (NFKC, zero-width stripped) and also read through
 // a de-obfuscated view (look-alike letters, leetspeak, letter spacing) before matching.
+// Retrieved sentences that read as instructions are withheld from a model (withholdInstructions).
 import { IrisError, ValidationError } from '../../core/errors.js';
 
 /** Longest question accepted, in UTF-16 code units after trimming. */
@@ -187,4 +188,30 @@ export function screenRetrieved<T>(items: readonly T[], textOf: (item: T) => str
     else flagged.push({ item, findings });
   }
   return { kept, flagged };
+}
+
+/**
+ * Sources for the model with every sentence that reads as an instruction removed; a source left
+ * empty is dropped. Returns how many sentences were withheld.
+ */
+export function withholdInstructions<T extends { text: string }>(sources: readonly T[]): { kept: T[]; withheld: number } {
+  let withheld = 0;
+  const kept: T[] = [];
+  for (const source of sources) {
+    if (detectInjection(source.text).length === 0) {
+      kept.push(source);
+      continue;
+    }
+    const pieces = source.text.split(/\n\s*\n|(?<=[.!?])\s+/).filter((p) => p.trim() !== '');
+    const clean = pieces.filter((p) => detectInjection(p).length === 0);
+    withheld += pieces.length - clean.length;
+    // An instruction spread over sentences is still caught on the whole: then the source goes.
+    const text = clean.join(' ');
+    if (clean.length === 0 || detectInjection(text).length > 0) {
+      withheld += clean.length;
+      continue;
+    }
+    kept.push({ ...source, text });
+  }
+  return { kept, withheld };
 }

@@ -1,7 +1,9 @@
 // A tenant's whole graph as one document: JSON (entities, relations, communities) or GraphML
-// (nodes and edges with typed attributes; opens in Gephi, yEd, Cytoscape, networkx).
+// (nodes and edges with typed attributes; opens in Gephi, yEd, Cytoscape, networkx), read
+// page by page in one transaction.
+import type { Queryable } from '../../core/db.js';
 import { nodeKey } from './graph-store.js';
-import type { CommunityItem, EntityItem, RelationItem } from './document-store.js';
+import { listCommunities, listEntities, listRelations, selectGraphVersion, type CommunityItem, type EntityItem, type RelationItem } from './document-store.js';
 
 export const EXPORT_FORMATS = ['json', 'graphml'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -12,6 +14,24 @@ export interface GraphExport {
   readonly entities: readonly EntityItem[];
   readonly relations: readonly RelationItem[];
   readonly communities: readonly CommunityItem[];
+}
+
+const EXPORT_PAGE = 1000;
+
+/** The tenant's whole graph; run it in one transaction for a consistent snapshot. */
+export async function selectGraphExport(tx: Queryable, tenantId: string): Promise<GraphExport> {
+  const all = async <T extends { id: string }>(page: (after: string | undefined) => Promise<T[]>): Promise<T[]> => {
+    const out: T[] = [];
+    for (let batch = await page(undefined); batch.length > 0; batch = batch.length < EXPORT_PAGE ? [] : await page(batch[batch.length - 1]?.id)) out.push(...batch);
+    return out;
+  };
+  return {
+    tenantId,
+    graphVersion: await selectGraphVersion(tx, tenantId),
+    entities: await all((after) => listEntities(tx, tenantId, { limit: EXPORT_PAGE, after })),
+    relations: await all((after) => listRelations(tx, tenantId, { limit: EXPORT_PAGE, after })),
+    communities: await all((after) => listCommunities(tx, tenantId, { limit: EXPORT_PAGE, after })),
+  };
 }
 
 const XML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };

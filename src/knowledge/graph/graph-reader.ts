@@ -51,6 +51,12 @@ export async function selectEdges(tx: Queryable, tenantId: string): Promise<Grap
   return rows;
 }
 
+/** The node key of every entity of the tenant's graph. */
+export async function selectEntityKeys(tx: Queryable, tenantId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ name_key: string }>('select distinct name_key from kg_entities where tenant_id = $1', [tenantId]);
+  return rows.map((r) => r.name_key);
+}
+
 /** Edges with an end among `keys`, each with its relation id (one step of a breadth-first walk). */
 export async function selectEdgesTouching(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<(GraphEdge & { relationId: string })[]> {
   if (keys.length === 0) return [];

@@ -114,3 +114,8 @@ export async function deleteDocument(tx: Queryable, tenantId: string, documentId
   );
   return true;
 }
+
+/** Serialises graph writes of one tenant (communities are recomputed from the whole component). */
+export async function lockTenantGraph(tx: Queryable, tenantId: string): Promise<void> {
+  await tx.query("select pg_advisory_xact_lock(hashtext('iris.kg:' || $1))", [tenantId]);
+}
