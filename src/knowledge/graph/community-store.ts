@@ -4,16 +4,6 @@ import type { Queryable } from '../../core/db.js';
 import type { Community } from './communities.js';
 import type { CommunityReport } from './community-reports.js';
 
-/** Deletes every community with a member among `nodes` (members cascade); returns how many. */
-export async function deleteCommunitiesTouching(tx: Queryable, tenantId: string, nodes: readonly string[]): Promise<number> {
-  const { rowCount } = await tx.query(
-    `delete from kg_communities c where c.tenant_id = $1 and exists (
-       select 1 from kg_community_members m where m.tenant_id = c.tenant_id and m.community_id = c.community_id and m.name_key = any($2::text[]))`,
-    [tenantId, nodes],
-  );
-  return rowCount;
-}
-
 /** Deletes the communities `ids` (members cascade); returns how many. */
 export async function deleteCommunities(tx: Queryable, tenantId: string, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;

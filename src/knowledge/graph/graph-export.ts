@@ -6,7 +6,6 @@ import { nodeKey } from './graph-store.js';
 import { listCommunities, listEntities, listRelations, selectGraphVersion, type CommunityItem, type EntityItem, type RelationItem } from './document-store.js';
 
 export const EXPORT_FORMATS = ['json', 'graphml'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface GraphExport {
   readonly tenantId: string;

@@ -1,6 +1,6 @@
 // SQL that reads a tenant's knowledge graph for communities and queries: edges, entities by
 // name, neighbourhoods, candidate chunks by full-text match, corpus statistics, community
-// reports, and chunks by id. Ranking happens elsewhere (bm25.ts, query-engine.ts).
+// reports, and chunks by id. Ranking happens elsewhere (answer/bm25.ts, answer/query-engine.ts).
 import type { Queryable } from '../../core/db.js';
 import type { GraphEdge } from './communities.js';
 import { tsqueryAny, tsqueryOperand } from './vocabulary.js';
@@ -231,12 +231,6 @@ export async function selectDocumentFrequencies(tx: Queryable, tenantId: string,
   return df;
 }
 
-/** Corpus statistics of the tenant's chunks for BM25: count, average length in characters, and per-term document frequency. */
-export async function selectChunkStats(tx: Queryable, tenantId: string, terms: readonly string[]): Promise<{ count: number; averageChars: number; df: Map<string, number> }> {
-  const totals = await selectChunkTotals(tx, tenantId);
-  return { ...totals, df: await selectDocumentFrequencies(tx, tenantId, terms) };
-}
-
 /** Every community report of the tenant. */
 export async function selectCommunities(tx: Queryable, tenantId: string): Promise<(CommunityRow & { members: string[] })[]> {
   const { rows } = await tx.query<CommunityRow & { members: string[] }>(
@@ -246,9 +240,4 @@ export async function selectCommunities(tx: Queryable, tenantId: string): Promis
     [tenantId],
   );
   return rows;
-}
-
-/** Entity names and types of node keys (for reports). */
-export async function selectNodes(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<EntityRow[]> {
-  return selectEntitiesByKeys(tx, tenantId, keys);
 }
