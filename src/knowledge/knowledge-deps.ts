@@ -6,8 +6,7 @@ import type { Queryable, Database } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import type { ANSWER_CACHE_BUDGET_BYTES } from './answer/answer-cache.js';
 import type { ExtractionPool } from './extract/extraction-pool.js';
-import type { LlmGateway } from './llm/index.js';
-import type { TokenBudget } from './llm/token-budget.js';
+import type { LlmGateway, TokenBudget } from './llm/index.js';
 
 /** What the service needs to know about a tenant to answer for it. */
 export interface TenantKnowledgeSettings {

@@ -22,7 +22,7 @@ import { selectGraphExport, type GraphExport } from './graph/graph-export.js';
 import { makeGraphBuild, type GraphBuildOptions, type GraphBuildResult } from './graph-build.js';
 import { checkDocumentId, makeIngest, type IngestInput, type IngestResult, type SubmitResult } from './ingest.js';
 import type { JobWorkOptions, KnowledgeDeps, ServiceParts, TenantKnowledgeSettings } from './knowledge-deps.js';
-import { makeTokenBudget } from './llm/token-budget.js';
+import { makeTokenBudget } from './llm/index.js';
 
 export interface KnowledgeService {
   /** Parses and stores a document now (the ingest job's work; tests and benchmarks call it directly). */
