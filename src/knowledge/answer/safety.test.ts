@@ -1,4 +1,4 @@
-// Unit tests of the GraphRAG safety filters: question limits, injection rules against a
+// Unit tests of the knowledge safety filters: question limits, injection rules against a
 // malicious list (all flagged) and a benign ops corpus (no false positives), and screening.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

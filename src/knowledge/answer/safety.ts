@@ -1,4 +1,4 @@
-// Safety filters around GraphRAG questions and retrieved text: size limits and prompt-injection
+// Safety filters around knowledge questions and retrieved text: size limits and prompt-injection
 // detection. Rules are phrase-precise on purpose (ops text says "ignore the noise" and "system
 // prompt latency" all day); text is normalised (NFKC, zero-width stripped) and also read through
 // a de-obfuscated view (look-alike letters, leetspeak, letter spacing) before matching.
