@@ -1,9 +1,8 @@
 // `iris up`, `iris serve`, `iris migrate`: the commands that run Iris itself.
 import type { Command } from 'commander';
-import { createApp, MigrationFailedError, VERSION, type App } from '../app.js';
+import { createApp, localAdminToken, MigrationFailedError, seedDemoDocuments, seedDemoTenants, VERSION, type App } from '../app/index.js';
 import { ConfigError, loadConfig, type IrisConfig } from '../core/config.js';
 import { migrate, openDatabase, redactUrl, StoreUnavailableError } from '../store/index.js';
-import { localAdminToken, seedDemoDocuments, seedDemoTenants } from '../seed.js';
 
 /** Prints a start-up failure as one clear line (no stack trace) and exits. */
 function fail(err: unknown): never {

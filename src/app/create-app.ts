@@ -3,27 +3,23 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { loadSigner, makeAuditReader, makeLedger, makeLedgerWitness, type AuditReader, type Ledger, type LedgerWitness } from './audit/index.js';
-import { systemClock, type Clock } from './core/clock.js';
-import { ConfigError, type IrisConfig } from './core/config.js';
-import { setDefaultDecisions, type RequestContext } from './core/context.js';
-import { platformScope, type Database } from './core/db.js';
-import { newRequestId, PLATFORM } from './core/ids.js';
-import { buildServer, makeIdentity, type Identity } from './gateway/index.js';
-import { makeRequestGate } from './gateway/admission.js';
-import { makeAdmission } from './gateway/admission-control.js';
-import { makeMemoryLimiter, makeRedisLimiter } from './gateway/admission-limiter.js';
-import { registerPolicyRoutes } from './gateway/policy-routes.js';
-import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleService, type DecisionLog, type PolicyRuntime } from './policy/index.js';
-import { irisLoggerOptions, makeTelemetry, type Telemetry } from './observability/index.js';
-import { authorizeAction } from './core/context.js';
-import { jobPath, jobRoutes, makeJobKindRegistry, NonRetryableJobError, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from './jobs/index.js';
-import { ingestJobChanged, knowledgeJobKinds, knowledgeRoutes, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseBudget, parseLlmProviders, type KnowledgeService, type LlmGateway } from './knowledge/index.js';
+import { loadSigner, makeAuditReader, makeLedger, makeLedgerWitness, type AuditReader, type Ledger, type LedgerWitness } from '../audit/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { ConfigError, type IrisConfig } from '../core/config.js';
+import { setDefaultDecisions, type RequestContext } from '../core/context.js';
+import { platformScope, type Database } from '../core/db.js';
+import { newRequestId, PLATFORM } from '../core/ids.js';
+import { buildServer, makeAdmission, makeIdentity, makeMemoryLimiter, makeRedisLimiter, makeRequestGate, registerPolicyRoutes, type Identity } from '../gateway/index.js';
+import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleService, type DecisionLog, type PolicyRuntime } from '../policy/index.js';
+import { irisLoggerOptions, makeTelemetry, type Telemetry } from '../observability/index.js';
+import { authorizeAction } from '../core/context.js';
+import { jobPath, jobRoutes, makeJobKindRegistry, NonRetryableJobError, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type JobStateChangeHook, type Worker } from '../jobs/index.js';
+import { ingestJobChanged, knowledgeJobKinds, knowledgeRoutes, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseBudget, parseLlmProviders, type KnowledgeService, type LlmGateway } from '../knowledge/index.js';
 import { makeRetention, type Retention } from './retention.js';
-import { migrate, openDatabase, pendingMigrations, type MigrationResult } from './store/index.js';
-import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Change, type Directory, type KeyService, type TenantService } from './tenants/index.js';
+import { migrate, openDatabase, pendingMigrations, type MigrationResult } from '../store/index.js';
+import { bootstrapKey, insertKeyRow, makeDirectory, makeKeyService, makeTenantService, touchKeys, type Change, type Directory, type KeyService, type TenantService } from '../tenants/index.js';
 
-const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 export const VERSION = pkg.version;
 
 /** NOTIFY channel on which a replica that warmed a tenant's answer cache tells the others. */
