@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { loadSigner, makeAuditReader, makeLedger, makeLedgerWitness, type AuditReader, type Ledger, type LedgerWitness } from '../audit/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { IrisConfig } from '../core/config.js';
-import { authorizeAction, setDefaultDecisions, type RequestContext } from '../core/context.js';
+import { authorizeAction, type RequestContext } from '../core/context.js';
 import { platformScope, type Database } from '../core/db.js';
 import { buildServer, makeAdmission, makeIdentity, makeMemoryLimiter, makeRedisLimiter, makeRequestGate, registerPolicyRoutes, type Identity } from '../gateway/index.js';
 import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleService, type DecisionLog, type PolicyRuntime } from '../policy/index.js';
@@ -103,9 +103,6 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     directoryRef = directory;
     // A change is served by this replica as soon as it commits; the others follow through NOTIFY.
     const applyLocally = (change: Change): Promise<void> => directory.apply(change);
-    const tenants = makeTenantService({ db, ledger, clock, region: config.region, knownRegions: config.knownRegions, deleteGraceSeconds: config.tenantDeleteGraceSeconds, applyLocally });
-    const keys = makeKeyService({ db, ledger, clock, applyLocally });
-    const identity = makeIdentity({ directory, clock });
     const policy = await makePolicyRuntime({
       region: config.region,
       dataDir: config.dataDir,
@@ -119,14 +116,18 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       },
       clock,
     });
-    setDefaultDecisions(policy.internalDecide);
+    // Calls no request bound (Iris's own, or with the gate off) are decided by this app's bundles.
+    const decide = policy.internalDecide;
+    const tenants = makeTenantService({ db, ledger, clock, region: config.region, knownRegions: config.knownRegions, deleteGraceSeconds: config.tenantDeleteGraceSeconds, applyLocally, decide });
+    const keys = makeKeyService({ db, ledger, clock, applyLocally, decide });
+    const identity = makeIdentity({ directory, clock });
     const memoryLimiter = makeMemoryLimiter(clock);
     const limiter = config.redisUrl === undefined ? memoryLimiter : makeRedisLimiter({ url: config.redisUrl, prefix: config.redisKeyPrefix, fallback: memoryLimiter });
     const admission = config.rateLimitsEnabled
       ? makeAdmission({ limiter, quotas: (id) => directory.tenant(id)?.quotas, routeShare: config.rateRouteShare, serviceRps: config.rateServiceRps, serviceBurst: config.rateServiceBurst, clock, onRejected: (tenantId, limit) => telemetry.signals.rateLimited(tenantId, limit) })
       : undefined;
     const decisionLog = makeDecisionLog({ db, clock, sampleRate: config.policyDecisionSampleRate, observe: decisionSignals(telemetry.signals) });
-    const bundles = makeBundleService({ db, ledger, clock, pdp: policy.pdp, trust: policy.trust, maxBytes: config.policyMaxBundleBytes, builtin: policy.builtin });
+    const bundles = makeBundleService({ db, ledger, clock, pdp: policy.pdp, trust: policy.trust, maxBytes: config.policyMaxBundleBytes, builtin: policy.builtin, decide });
     const gate = makeRequestGate({ pdp: policy.pdp, admission, upstreamRegions: config.upstreamRegions, onDecision: (d) => decisionLog.record(d), policySpan: telemetry.http.policySpan });
 
     // The executor: state changes of jobs started by users are audited in the same transaction.
@@ -137,7 +138,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     const jobs = makeJobQueue({ db, registry: jobKinds, onStateChange: onJobStateChange, maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs });
     const jobRouteDeps = jobRoutes({
       queue: jobs,
-      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Job'),
+      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Job', decide),
       requestContext: (req) => ({
         requestId: req.id,
         actor: `key:${req.ctx.principal.keyId}`,
@@ -171,7 +172,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       knowledge,
       followUp,
       maxDocumentBytes: config.maxDocumentBytes,
-      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Knowledge'),
+      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Knowledge', decide),
       context: (req) => req.ctx,
       async enqueue(req, tenantId, job) {
         const { job: queued } = await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload }, {
@@ -191,7 +192,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     await bundles.start();
 
     const server = await buildServer(
-      { db, identity, tenants, keys, ledger, auditReader, registry: telemetry.registry, telemetry: telemetry.http, gate: deps.gate === 'off' ? undefined : gate, pendingMigrations: () => pendingMigrations(db), extraRoutes: [(a) => void a.register(jobRouteDeps), (a) => void a.register(knowledgeRouteDeps), (a) => registerPolicyRoutes(a, { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes })] },
+      { db, identity, tenants, keys, ledger, auditReader, registry: telemetry.registry, telemetry: telemetry.http, gate: deps.gate === 'off' ? undefined : gate, decide, pendingMigrations: () => pendingMigrations(db), extraRoutes: [(a) => void a.register(jobRouteDeps), (a) => void a.register(knowledgeRouteDeps), (a) => registerPolicyRoutes(a, { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes })] },
       { bodyLimitBytes: config.bodyLimitBytes, scrapeToken: config.metricsToken, logger: irisLoggerOptions(deps.logger ?? false), version: VERSION },
     );
 

@@ -6,7 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AuditReader, Ledger } from '../audit/index.js';
-import type { RequestContext } from '../core/context.js';
+import { bindDecisions, type DecideFn, type RequestContext } from '../core/context.js';
 import type { Database } from '../core/db.js';
 import { ForbiddenError } from '../core/errors.js';
 import { newRequestId, REQUEST_ID_PATTERN } from '../core/ids.js';
@@ -48,6 +48,8 @@ export interface ServerDeps {
   readonly pendingMigrations: () => Promise<string[]>;
   /** Admission and policy after identity (identity -> admission -> policy); none: identity only. */
   readonly gate?: RequestGate;
+  /** Decides the services' checks on a request no gate bound (the app's decision point); undefined: the role table. */
+  readonly decide?: DecideFn;
   /** Lets other contexts (jobs, policy, …) add their routes. */
   readonly extraRoutes?: readonly ((app: FastifyInstance) => void)[];
 }
@@ -116,8 +118,11 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     req.ctx = { principal, requestId: req.id, traceId: req.telemetry?.traceId, sourceIp: req.ip, trace: req.telemetry?.span };
     deps.telemetry?.bindTenant(req, principal.tenantId, principal.keyId);
     if (deps.gate) await deps.gate.check(req, reply);
-    // NOTE: without a gate (identity only: tests, benchmarks) a scrape route still needs a platform key.
-    else if (config.scrape === true && principal.role !== 'platform-admin') throw new ForbiddenError('Reading metrics needs the scrape token or a platform-admin key.');
+    else {
+      if (deps.decide) bindDecisions(principal, deps.decide);
+      // NOTE: without a gate (identity only: tests, benchmarks) a scrape route still needs a platform key.
+      if (config.scrape === true && principal.role !== 'platform-admin') throw new ForbiddenError('Reading metrics needs the scrape token or a platform-admin key.');
+    }
   });
 
   // Every route: values no JSON schema rules out but PostgreSQL cannot hold answer 400.

@@ -6,7 +6,7 @@
 // stored bundle no longer passes.
 import type { Ledger } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
-import { authorizeAction, crossesTenants, scopeOf, type RequestContext } from '../core/context.js';
+import { authorizeAction, crossesTenants, scopeOf, type DecideFn, type RequestContext } from '../core/context.js';
 import { platformScope, type Database, type Queryable } from '../core/db.js';
 import { ConflictError, ForbiddenError, IrisError, NotFoundError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
@@ -58,6 +58,8 @@ export interface BundleServiceDeps {
   readonly trust: readonly TrustedKey[];
   readonly maxBytes: number;
   readonly builtin: VerifiedBundle;
+  /** Decides for principals no request bound (Iris's own calls): the app's decision point; undefined: the role table. */
+  readonly decide?: DecideFn;
 }
 
 const summaryOf = (v: VerifiedBundle): BundleSummary => {
@@ -101,7 +103,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
    * tenant-admin) writing it would hold more than its grants (the grant rule of core/roles.ts).
    */
   function authorizeWrite(ctx: RequestContext, owner: string): void {
-    authorizeAction(ctx.principal, 'policy.write', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+    authorizeAction(ctx.principal, 'policy.write', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
     if (owner === PLATFORM && !crossesTenants(ctx.principal)) throw new ForbiddenError('Only platform-admin keys write the platform bundle.');
   }
 
@@ -300,7 +302,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
     },
 
     async list(ctx: RequestContext, owner: string) {
-      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
       return db.transaction(scopeOf(ctx), async (tx) => {
         const history = await selectActivations(tx, owner);
         const active = activeStack(history).at(-1) ?? (owner === PLATFORM ? BUILTIN : null);
@@ -310,7 +312,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
     },
 
     async get(ctx: RequestContext, owner: string, ref: string) {
-      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
       return db.transaction(scopeOf(ctx), async (tx) => {
         const v = await loadVerified(tx, owner, await resolve(tx, owner, ref), false);
         if (!v) throw new NotFoundError('PolicyBundle', ref);
@@ -319,7 +321,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
     },
 
     async diff(ctx: RequestContext, owner: string, fromRef: string | undefined, toRef: string): Promise<BundleDiff> {
-      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
       return db.transaction(scopeOf(ctx), async (tx) => {
         const fromId = fromRef === undefined ? (activeStack(await selectActivations(tx, owner)).at(-1) ?? null) : await resolve(tx, owner, fromRef);
         const toId = await resolve(tx, owner, toRef);
