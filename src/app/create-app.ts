@@ -8,13 +8,13 @@ import { createRequire } from 'node:module';
 import { loadSigner, makeAuditReader, makeLedger, makeLedgerWitness, type AuditReader, type Ledger, type LedgerWitness } from '../audit/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { IrisConfig } from '../core/config.js';
-import { authorizeAction, type RequestContext } from '../core/context.js';
+import type { RequestContext } from '../core/context.js';
 import { platformScope, type Database } from '../core/db.js';
-import { buildServer, makeAdmission, makeIdentity, makeMemoryLimiter, makeRedisLimiter, makeRequestGate, registerPolicyRoutes, type Identity } from '../gateway/index.js';
+import { buildServer, makeAdmission, makeIdentity, makeMemoryLimiter, makeRedisLimiter, makeRequestGate, type Identity } from '../gateway/index.js';
 import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleService, type DecisionLog, type PolicyRuntime } from '../policy/index.js';
 import { irisLoggerOptions, makeTelemetry, type Telemetry } from '../observability/index.js';
-import { jobPath, jobRoutes, makeJobKindRegistry, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type Worker } from '../jobs/index.js';
-import { knowledgeJobKinds, knowledgeRoutes, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseBudget, type KnowledgeService, type LlmGateway } from '../knowledge/index.js';
+import { makeJobKindRegistry, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type Worker } from '../jobs/index.js';
+import { knowledgeJobKinds, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseBudget, type KnowledgeService, type LlmGateway } from '../knowledge/index.js';
 import { migrate, openDatabase, pendingMigrations, type MigrationResult } from '../store/index.js';
 import { makeDirectory, makeKeyService, makeTenantService, type Change, type Directory, type KeyService, type TenantService } from '../tenants/index.js';
 import { insertBootstrapKey } from './bootstrap-key.js';
@@ -136,17 +136,6 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     const workers: Worker[] = [];
     telemetry.signals.setQueueSource(() => db.transaction(platformScope, selectQueueDepths, { readOnly: true }));
     const jobs = makeJobQueue({ db, registry: jobKinds, onStateChange: onJobStateChange, maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs });
-    const jobRouteDeps = jobRoutes({
-      queue: jobs,
-      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Job', decide),
-      requestContext: (req) => ({
-        requestId: req.id,
-        actor: `key:${req.ctx.principal.keyId}`,
-        trace: req.ctx.trace,
-        // The request span's own context: the job's span links to it.
-        ...telemetry.http.traceContext(req),
-      }),
-    });
 
     // GraphRAG: documents are kept and ingested by jobs; answers are policy-checked, cached and filtered.
     const llm = makeLlmGateway({ providers: llmProvidersOf(config), observe: llmSignals(telemetry) });
@@ -168,22 +157,6 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     });
     const followUp = makeFollowUp(jobs, clock);
     registerKnowledgeKinds(jobKinds, knowledgeJobKinds(knowledge, followUp));
-    const knowledgeRouteDeps = knowledgeRoutes({
-      knowledge,
-      followUp,
-      maxDocumentBytes: config.maxDocumentBytes,
-      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Knowledge', decide),
-      context: (req) => req.ctx,
-      async enqueue(req, tenantId, job) {
-        const { job: queued } = await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload }, {
-          actor: `key:${req.ctx.principal.keyId}`,
-          requestId: req.id,
-          trace: req.ctx.trace,
-          ...telemetry.http.traceContext(req),
-        });
-        return { jobId: queued.jobId, location: jobPath(tenantId, queued.jobId) };
-      },
-    });
 
     if (config.bootstrapToken !== undefined) await insertBootstrapKey({ db, ledger, context: systemContext }, config.bootstrapToken);
     await directory.start();
@@ -192,7 +165,22 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     await bundles.start();
 
     const server = await buildServer(
-      { db, identity, tenants, keys, ledger, auditReader, registry: telemetry.registry, telemetry: telemetry.http, gate: deps.gate === 'off' ? undefined : gate, decide, pendingMigrations: () => pendingMigrations(db), extraRoutes: [(a) => void a.register(jobRouteDeps), (a) => void a.register(knowledgeRouteDeps), (a) => registerPolicyRoutes(a, { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes })] },
+      {
+        db,
+        identity,
+        tenants,
+        keys,
+        ledger,
+        auditReader,
+        registry: telemetry.registry,
+        telemetry: telemetry.http,
+        gate: deps.gate === 'off' ? undefined : gate,
+        decide,
+        pendingMigrations: () => pendingMigrations(db),
+        jobs,
+        knowledge: { service: knowledge, followUp, maxDocumentBytes: config.maxDocumentBytes },
+        policy: { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes },
+      },
       { bodyLimitBytes: config.bodyLimitBytes, scrapeToken: config.metricsToken, logger: irisLoggerOptions(deps.logger ?? false), version: VERSION },
     );
 

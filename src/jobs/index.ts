@@ -58,7 +58,6 @@ export {
   type JobQueueOptions,
 } from './job-queue.js';
 export { JobPageSchema, JobResourceSchema, jobPath, toJobResource, traceIdOf, type JobResource } from './job-resource.js';
-export { EnqueueBodySchema, jobRoutes, type JobRequestContext, type JobRouteAction, type JobRoutesDeps } from './job-routes.js';
 export {
   defineJobKind,
   JOB_KIND_PATTERN,

@@ -53,8 +53,7 @@ export {
 } from './knowledge-service.js';
 export { defaultExtractionThreads, makeExtractionPool, type ExtractionPool, type ExtractionPoolOptions } from './extraction-pool.js';
 export { BUDGET_LIMITS, DEFAULT_PARSE_BUDGET, parseBudget, ParseBudgetError, UnsupportedDocumentError, type BudgetLimit, type ParseBudget } from './parse-budget.js';
-export { ingestJobChanged, knowledgeJobKinds, type EnqueueFollowUp, type KnowledgeJobKind, type KnowledgeJobState } from './knowledge-jobs.js';
-export { documentPath, knowledgeRoutes, type KnowledgeRoutesDeps } from './knowledge-routes.js';
+export { ingestJobChanged, knowledgeJobKinds, scheduledBuild, type EnqueueFollowUp, type KnowledgeJobKind, type KnowledgeJobState } from './knowledge-jobs.js';
 export { pruneQuestions, SOURCE_STATUSES, type CommunityItem, type DocumentSummary, type EntityItem, type RelationItem, type SourceStatus } from './document-store.js';
 export { EXPORT_FORMATS, renderGraphMl, type ExportFormat, type GraphExport } from './graph-export.js';
 export * from './llm/index.js';
