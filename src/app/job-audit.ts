@@ -3,7 +3,7 @@
 import type { Ledger } from '../audit/index.js';
 import type { RequestContext } from '../core/context.js';
 import { newRequestId, PLATFORM } from '../core/ids.js';
-import type { JobStateChangeHook } from '../jobs/index.js';
+import { isTerminal, type JobStateChangeHook } from '../jobs/index.js';
 import { ingestJobChanged } from '../knowledge/index.js';
 import type { Telemetry } from '../observability/index.js';
 import type { Directory } from '../tenants/index.js';
@@ -17,7 +17,7 @@ export interface JobAuditDeps {
 /** The hook the queue and the workers call inside the transaction of every state change. */
 export function makeJobAudit(deps: JobAuditDeps): JobStateChangeHook {
   return async (tx, job, from, to, change) => {
-    if (to === 'succeeded' || to === 'failed' || to === 'poisoned' || to === 'cancelled') deps.signals.jobFinished(job.tenantId, to);
+    if (isTerminal(to)) deps.signals.jobFinished(job.tenantId, to);
     // A document follows its ingest job when the job is cancelled, gives up or is retried.
     await ingestJobChanged(tx, job, from, to);
     // NOTE: only jobs a key started are audited; the system's own follow-ups are not.

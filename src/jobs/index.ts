@@ -32,6 +32,7 @@ export {
   actionTarget,
   isTerminal,
   JOB_STATES,
+  TERMINAL_JOB_STATES,
   JobActions,
   JobStates,
   StateChangeReasons,

@@ -2,6 +2,7 @@
 // details (which worker, when its lease ends) stay out of it.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { JOB_STATES, type Job } from './job-model.js';
+import { iso } from '../core/clock.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
@@ -93,8 +94,8 @@ export function toJobResource(job: Job, detail = true): JobResource {
     runAt: job.runAt.toISOString(),
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),
-    startedAt: job.startedAt?.toISOString() ?? null,
-    finishedAt: job.finishedAt?.toISOString() ?? null,
+    startedAt: iso(job.startedAt),
+    finishedAt: iso(job.finishedAt),
     links: { self: jobPath(job.tenantId, job.jobId) },
   };
   return detail ? { ...resource, payload: job.payload, result: job.result } : resource;

@@ -8,7 +8,7 @@ import type { Ledger } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { authorizeAction, crossesTenants, scopeOf, type DecideFn, type RequestContext } from '../core/context.js';
 import { platformScope, type Database, type Queryable } from '../core/db.js';
-import { ConflictError, ForbiddenError, IrisError, NotFoundError } from '../core/errors.js';
+import { ConflictError, errorMessage, ForbiddenError, IrisError, NotFoundError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
 import { CHANGES_CHANNEL } from '../tenants/index.js';
 import { BundleError } from './bundle-errors.js';
@@ -141,7 +141,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
       else pdp.setOverlay(owner, v === null ? undefined : activeBundleOf(v));
       refused.delete(owner);
     } catch (err) {
-      refused.set(owner, err instanceof Error ? err.message : String(err));
+      refused.set(owner, errorMessage(err));
     }
   }
 
@@ -182,7 +182,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
       pdp.check(owner, activeBundleOf(v));
     } catch (err) {
       if (err instanceof IrisError) throw err;
-      throw new BundleError([{ message: `bundle ${shortBundleId(v.id)} cannot be served: ${err instanceof Error ? err.message : String(err)}` }]);
+      throw new BundleError([{ message: `bundle ${shortBundleId(v.id)} cannot be served: ${errorMessage(err)}` }]);
     }
   }
 
@@ -251,7 +251,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
         await reloadAll();
       } catch (err) {
         // NOTE: e.g. migrations not applied yet: serve the built-in bundle; the resync retries.
-        refused.set(PLATFORM, `could not read activations: ${err instanceof Error ? err.message : String(err)}`);
+        refused.set(PLATFORM, `could not read activations: ${errorMessage(err)}`);
       }
       timer = setInterval(() => void reloadAll().catch(() => undefined), resyncMs);
       timer.unref();

@@ -5,6 +5,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { isTenantSlug } from '../core/ids.js';
 import { DATA_ACTIONS } from './actions.js';
 import { BundleError, type Problem } from './bundle-errors.js';
+import { errorMessage } from '../core/errors.js';
 
 /** One generated policy: its @id and its Cedar text. */
 export interface GeneratedPolicy {
@@ -35,7 +36,7 @@ function parseJson(file: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new BundleError([{ file, message: `is not valid JSON: ${(err as Error).message}` }]);
+    throw new BundleError([{ file, message: `is not valid JSON: ${errorMessage(err)}` }]);
   }
 }
 

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, OwnerSession } from '../core/db.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface Migration {
   readonly version: number;
@@ -67,7 +68,7 @@ async function migrateSession(owner: OwnerSession, migrations: readonly Migratio
         applied.push(m.name);
       } catch (err) {
         await owner.exec('rollback').catch(() => undefined);
-        return { applied, alreadyApplied: done.size, error: { migration: m.name, message: err instanceof Error ? err.message : String(err) } };
+        return { applied, alreadyApplied: done.size, error: { migration: m.name, message: errorMessage(err) } };
       }
     }
     return { applied, alreadyApplied: done.size };

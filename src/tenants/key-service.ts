@@ -1,6 +1,6 @@
 // API key operations: create (token shown once), list, revoke; audited like every change.
 import type { Ledger } from '../audit/index.js';
-import type { Clock } from '../core/clock.js';
+import { type Clock, iso } from '../core/clock.js';
 import { authorize, scopeOf, type DecideFn, type RequestContext } from '../core/context.js';
 import type { Database, Queryable } from '../core/db.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
@@ -24,7 +24,6 @@ interface KeyRow {
 }
 
 const COLUMNS = 'tenant_id, key_id, name, role, secret_hash, created_by, created_at, expires_at, revoked_at, last_used_at';
-const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
 function toKey(r: KeyRow): ApiKey {
   return {
