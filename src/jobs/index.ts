@@ -68,16 +68,6 @@ export {
   type JobKindRegistry,
   type RegisteredJobKind,
 } from './kinds.js';
-export {
-  JOBS_CHANNEL,
-  makeWorker,
-  type JobLogger,
-  type Worker,
-  type WorkerDeps,
-  type WorkerOptions,
-  type WorkerStats,
-  type WorkerStopResult,
-  type JobSpanInfo,
-  type JobTracer,
-} from './worker.js';
+export { JOBS_CHANNEL, makeWorker } from './worker.js';
+export type { JobLogger, JobSpanInfo, JobTracer, Worker, WorkerDeps, WorkerOptions, WorkerStats, WorkerStopResult } from './worker-ports.js';
 export { selectQueueDepths, type QueueDepth } from './queue-snapshot.js';
