@@ -4,7 +4,7 @@
 import { platformScope, type Database } from '../core/db.js';
 
 /** NOTIFY channel on which a replica that warmed a tenant's answer cache tells the others. */
-export const WARM_CHANNEL = 'iris_knowledge_warm';
+const WARM_CHANNEL = 'iris_knowledge_warm';
 
 /** One notice: which tenant's cache, at which graph version, warmed by which replica. */
 export interface WarmNotice {
@@ -14,7 +14,7 @@ export interface WarmNotice {
 }
 
 /** Reads a notice; anything else on the channel (not ours, malformed) is undefined. */
-export function parseWarmNotice(payload: string): WarmNotice | undefined {
+function parseWarmNotice(payload: string): WarmNotice | undefined {
   try {
     const n = JSON.parse(payload) as Record<string, unknown>;
     if (typeof n.tenantId === 'string' && typeof n.graphVersion === 'number' && typeof n.origin === 'string') return { tenantId: n.tenantId, graphVersion: n.graphVersion, origin: n.origin };

@@ -61,12 +61,6 @@ export class PreconditionFailedError extends IrisError {
   }
 }
 
-export class UnavailableError extends IrisError {
-  constructor(message: string, cause?: unknown) {
-    super('unavailable', 503, message, { retryable: true, cause });
-  }
-}
-
 /**
  * 503: the database cannot be reached or dropped the connection (a restart, a terminated
  * backend, a network cut). Nothing was committed unless the message says the outcome is

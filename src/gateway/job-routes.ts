@@ -36,7 +36,7 @@ const JobParams = Type.Object(
 const IDEMPOTENCY_KEY = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' });
 const EnqueueHeaders = Type.Object({ 'idempotency-key': Type.Optional(IDEMPOTENCY_KEY) });
 
-export const EnqueueBodySchema = Type.Object(
+const EnqueueBodySchema = Type.Object(
   {
     kind: Type.String({ pattern: JOB_KIND_PATTERN, maxLength: 100, description: 'A registered job kind, e.g. `noop`, `sleep`.' }),
     payload: Type.Optional(Type.Unknown({ description: "Checked against the kind's schema; default {}." })),

@@ -7,7 +7,7 @@ import { iso } from '../core/clock.js';
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
 
-export const JobErrorSchema = Type.Object(
+const JobErrorSchema = Type.Object(
   {
     code: Type.String(),
     message: Type.String(),
@@ -67,7 +67,7 @@ export function jobPath(tenantId: string, jobId: string): string {
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** The trace id inside a W3C traceparent, or null. */
-export function traceIdOf(traceparent: string | undefined): string | null {
+function traceIdOf(traceparent: string | undefined): string | null {
   if (traceparent === undefined) return null;
   return TRACEPARENT.exec(traceparent)?.[1] ?? null;
 }

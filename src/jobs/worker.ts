@@ -13,7 +13,7 @@ import type { RegisteredJobKind } from './kinds.js';
 import type { JobLogger, Worker, WorkerDeps, WorkerOptions, WorkerStats, WorkerStopResult } from './worker-ports.js';
 
 /** NOTIFY channel raised (by a trigger) when ready work appears. */
-export const JOBS_CHANNEL = 'iris_jobs';
+const JOBS_CHANNEL = 'iris_jobs';
 
 const silentLogger: JobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { errorMessage } from '../core/errors.js';
 
-export const SEVERITIES = ['page', 'ticket'] as const;
+const SEVERITIES = ['page', 'ticket'] as const;
 
 export interface LintProblem {
   /** The alert or file the problem is about. */

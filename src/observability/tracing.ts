@@ -93,7 +93,7 @@ export interface Tracing {
  * Tags each new span with its parent's tenant: the request span learns its tenant once the
  * key is authenticated, and every span below it (policy, store, jobs, LLM) inherits it.
  */
-export class TenantSpanProcessor implements SpanProcessor {
+class TenantSpanProcessor implements SpanProcessor {
   onStart(span: SdkSpan, parentContext: Context): void {
     if (span.attributes[TENANT_ATTRIBUTE] !== undefined) return;
     const parent = trace.getSpan(parentContext) as Partial<ReadableSpan> | undefined;

@@ -14,7 +14,7 @@ import { cedarVersion, parsePolicyFile, type SourcePolicy } from './cedar-engine
 import { allowListPolicies, denyListPolicies, residencyPolicies, type GeneratedPolicy } from './data-policies.js';
 import { errorMessage } from '../core/errors.js';
 
-export const DEFAULT_MAX_BUNDLE_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BUNDLE_BYTES = 1024 * 1024;
 
 /** What the verifier gets: the compiled policies, the schema and the scope. */
 export interface VerifyInput {

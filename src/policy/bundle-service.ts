@@ -20,7 +20,7 @@ import type { DecisionPoint } from './decision-point.js';
 import { activeBundleOf } from './policy-runtime.js';
 
 /** The id that names the built-in platform bundle in commands and diffs. */
-export const BUILTIN = 'builtin';
+const BUILTIN = 'builtin';
 
 export interface BundleSummary {
   readonly id: string;

@@ -8,7 +8,7 @@ import { BundleError, BundleSignatureError } from './bundle-errors.js';
 import { BUNDLE_FORMAT, BUNDLE_SCOPES, bundleIdOf, canonicalJson, sha256, type BundleManifest, type SignedBundle } from './bundle-format.js';
 import { errorMessage } from '../core/errors.js';
 
-export const POLICY_KEY_FILE = 'policy-ed25519.pem';
+const POLICY_KEY_FILE = 'policy-ed25519.pem';
 
 export interface BundleSigner {
   readonly keyId: string;
@@ -24,7 +24,7 @@ export interface TrustedKey {
 }
 
 /** Key id: the first 16 hex digits of sha256 over the public key's DER (SPKI). */
-export function keyIdOf(publicKey: KeyObject): string {
+function keyIdOf(publicKey: KeyObject): string {
   return sha256(publicKey.export({ format: 'der', type: 'spki' })).slice(7, 23);
 }
 

@@ -19,7 +19,7 @@ const REGION = /^[a-z0-9-]{2,32}$/;
 const dataActions = `[${DATA_ACTIONS.map((a) => `Iris::Action::"${a}"`).join(', ')}]`;
 
 /** Checks one CIDR (or bare address); returns the problem text or undefined. */
-export function cidrProblem(value: unknown): string | undefined {
+function cidrProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'is not a string';
   const [addr, prefix, extra] = value.split('/');
   if (extra !== undefined || addr === undefined || addr === '') return `'${value}' is not a CIDR (address/prefix)`;

@@ -24,7 +24,7 @@ const p = (action: PolicyAction, service = 'core'): RouteRule => ({ action, tena
 const log = (action: PolicyAction): RouteRule => ({ action, tenant: 'param', param: 'log', kind: 'Log', service: 'audit' });
 
 /** "METHOD /route/template" -> rule. */
-export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
+const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/tenants': p('tenant.create'),
   'GET /v1/tenants': { action: 'tenant.list', tenant: 'principal', kind: 'Tenant', service: 'core' },
   'GET /v1/tenants/:tenantId': t('tenant.read'),

@@ -39,7 +39,7 @@ function toKey(r: KeyRow): ApiKey {
   };
 }
 
-export function toKeyRecord(r: Pick<KeyRow, 'key_id' | 'tenant_id' | 'role' | 'secret_hash' | 'expires_at' | 'revoked_at'>): KeyRecord {
+function toKeyRecord(r: Pick<KeyRow, 'key_id' | 'tenant_id' | 'role' | 'secret_hash' | 'expires_at' | 'revoked_at'>): KeyRecord {
   return { keyId: r.key_id, tenantId: r.tenant_id, role: r.role, secretHash: r.secret_hash, expiresAt: r.expires_at, revokedAt: r.revoked_at };
 }
 
