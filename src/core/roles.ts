@@ -56,10 +56,6 @@ export const ROLE_GRANTS: Readonly<Record<Exclude<Role, 'platform-admin'>, reado
   auditor: ['audit.read'],
 };
 
-export function isRole(value: string): value is Role {
-  return (ROLES as readonly string[]).includes(value);
-}
-
 /** Whether `role` may perform `action` at all (tenant scoping is checked separately). */
 export function can(role: Role, action: Action): boolean {
   return role === 'platform-admin' || ROLE_GRANTS[role].includes(action);

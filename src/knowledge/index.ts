@@ -9,7 +9,6 @@
 export { makeKnowledgeService, type KnowledgeService } from './knowledge-service.js';
 export type { KnowledgeSignal, TenantKnowledgeSettings } from './knowledge-deps.js';
 export { ingestJobChanged, knowledgeJobKinds, REBUILD_DELAY_MS, scheduledBuild, type EnqueueFollowUp, type KnowledgeJobKind } from './knowledge-jobs.js';
-export { knowledgeRoutes } from './knowledge-routes.js';
 
 // parse/: bytes to the document model.
 export { chunkText } from './parse/chunker.js';

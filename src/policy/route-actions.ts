@@ -24,7 +24,7 @@ const p = (action: PolicyAction, service = 'core'): RouteRule => ({ action, tena
 const log = (action: PolicyAction): RouteRule => ({ action, tenant: 'param', param: 'log', kind: 'Log', service: 'audit' });
 
 /** "METHOD /route/template" -> rule. */
-export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
+const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/tenants': p('tenant.create'),
   'GET /v1/tenants': { action: 'tenant.list', tenant: 'principal', kind: 'Tenant', service: 'core' },
   'GET /v1/tenants/:tenantId': t('tenant.read'),
@@ -52,7 +52,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'POST /v1/tenants/:tenantId/jobs/:jobId/retry': t('job.retry', 'jobs'),
   'POST /v1/tenants/:tenantId/jobs/:jobId/redrive': t('job.redrive', 'jobs'),
   'GET /v1/tenants/:tenantId/jobs-poisoned': t('job.read', 'jobs'),
-  // The knowledge graph (src/knowledge/knowledge-routes.ts).
+  // The knowledge graph (src/gateway/knowledge-routes.ts).
   'POST /v1/tenants/:tenantId/documents': t('knowledge.write', 'knowledge', 'Document'),
   'GET /v1/tenants/:tenantId/documents': t('knowledge.query', 'knowledge', 'Document'),
   'GET /v1/tenants/:tenantId/documents/:documentId': t('knowledge.query', 'knowledge', 'Document'),

@@ -1,7 +1,16 @@
 // The tenants context's face: tenants, API keys and the hot-path directory.
-export { bootstrapKey, hashSecret, newKeyMaterial, parsePresentedToken, parseToken, secretMatches, ApiKeySchema, CreateKeySchema, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
-export { mintBreakGlassKey, type BreakGlassInput, type BreakGlassKey } from './break-glass.js';
-export { makeDirectory, type Change, type Directory, type TenantSnapshot } from './directory.js';
+export {
+  bootstrapKey,
+  newKeyMaterial,
+  parsePresentedToken,
+  secretMatches,
+  ApiKeySchema,
+  CreateKeySchema,
+  type ApiKey,
+  type CreateKeyInput,
+} from './api-key.js';
+export { mintBreakGlassKey } from './break-glass.js';
+export { makeDirectory, type Change, type Directory } from './directory.js';
 export { insertKeyRow, makeKeyService, touchKeys, type KeyService } from './key-service.js';
 export {
   CreateTenantSchema,
@@ -18,5 +27,5 @@ export {
   type Tier,
   type UpdateTenantInput,
 } from './tenant-model.js';
-export { makeTenantService, type Precondition, type TenantPage, type TenantService } from './tenant-service.js';
+export { makeTenantService, type TenantPage, type TenantService } from './tenant-service.js';
 export { CHANGES_CHANNEL } from './tenant-store.js';

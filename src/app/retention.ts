@@ -4,13 +4,13 @@
 // questions no one asked again for IRIS_QUERY_LOG_RETENTION_DAYS (30) leave the query log.
 // Jobs age out in the executor's own sweep (src/jobs). Every replica runs the loop; a
 // transaction-scoped advisory lock lets one of them work at a time.
-import { PLATFORM } from './core/ids.js';
-import type { Clock } from './core/clock.js';
-import type { RequestContext } from './core/context.js';
-import { platformScope, type Database, type Queryable } from './core/db.js';
-import type { Ledger } from './audit/index.js';
-import { pruneQuestions } from './knowledge/index.js';
-import { pruneDecisions } from './policy/index.js';
+import { PLATFORM } from '../core/ids.js';
+import type { Clock } from '../core/clock.js';
+import type { RequestContext } from '../core/context.js';
+import { platformScope, type Database, type Queryable } from '../core/db.js';
+import type { Ledger } from '../audit/index.js';
+import { pruneQuestions } from '../knowledge/index.js';
+import { pruneDecisions } from '../policy/index.js';
 
 const DAY_MS = 24 * 3600_000;
 /** pg_advisory_xact_lock key of a retention batch (any bigint no other lock uses). */

@@ -1,15 +1,12 @@
-// HTTP routes of the executor: start a job (202 + job URL, Idempotency-Key), read, list,
-// cancel, retry, list poisoned jobs and redrive them. An edge of the jobs context: it may use
-// Fastify; authorization and request identity come from the gateway through `deps`.
+// /v1/tenants/:tenantId/jobs: start a job (202 + job URL, Idempotency-Key), read, list,
+// cancel, retry, list poisoned jobs and redrive them. The executor is reached through the jobs
+// context's face; authorization and request identity come from the server through `deps`.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../core/errors.js';
-import { TENANT_SLUG_PATTERN } from '../core/ids.js';
 import type { TraceParent } from '../core/trace-parent.js';
-import type { JobQueue, JobPage } from './job-queue.js';
-import { JOB_STATES, type JobActor } from './job-model.js';
-import { JobPageSchema, JobResourceSchema, jobPath, toJobResource } from './job-resource.js';
-import { JOB_KIND_PATTERN } from './kinds.js';
+import { JOB_KIND_PATTERN, JOB_STATES, JobPageSchema, JobResourceSchema, jobPath, toJobResource, type JobActor, type JobPage, type JobQueue } from '../jobs/index.js';
+import { ProblemSchema, TenantIdSchema, TenantParamsSchema, bearer, type ApiTag } from './schemas.js';
 
 /** What a caller asks to do; the gateway maps these onto its policy. */
 export type JobRouteAction = 'job.create' | 'job.read' | 'job.cancel' | 'job.retry' | 'job.redrive';
@@ -32,15 +29,14 @@ export interface JobRoutesDeps {
   requestContext(request: FastifyRequest): JobRequestContext;
 }
 
-const TenantParams = Type.Object({ tenantId: Type.String({ pattern: TENANT_SLUG_PATTERN }) }, { additionalProperties: false });
 const JobParams = Type.Object(
-  { tenantId: Type.String({ pattern: TENANT_SLUG_PATTERN }), jobId: Type.String({ pattern: '^job_[A-Za-z0-9]{1,64}$' }) },
+  { tenantId: TenantIdSchema, jobId: Type.String({ pattern: '^job_[A-Za-z0-9]{1,64}$' }) },
   { additionalProperties: false },
 );
 const IDEMPOTENCY_KEY = Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' });
 const EnqueueHeaders = Type.Object({ 'idempotency-key': Type.Optional(IDEMPOTENCY_KEY) });
 
-export const EnqueueBodySchema = Type.Object(
+const EnqueueBodySchema = Type.Object(
   {
     kind: Type.String({ pattern: JOB_KIND_PATTERN, maxLength: 100, description: 'A registered job kind, e.g. `noop`, `sleep`.' }),
     payload: Type.Optional(Type.Unknown({ description: "Checked against the kind's schema; default {}." })),
@@ -68,21 +64,8 @@ const PoisonedQuery = Type.Object(
   { additionalProperties: false },
 );
 const EmptyBody = Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()]);
-// Documentation only: the gateway's error handler renders problems; members are optional here
-// so a body it renders can never fail this schema's serializer.
-const Problem = Type.Object(
-  {
-    type: Type.Optional(Type.String()),
-    title: Type.Optional(Type.String()),
-    status: Type.Optional(Type.Integer()),
-    detail: Type.Optional(Type.String()),
-    code: Type.Optional(Type.String()),
-  },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
-);
-const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem };
-const bearer = [{ bearerAuth: [] }];
-const tags = ['jobs'];
+const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema };
+const tags: ApiTag[] = ['jobs'];
 
 type JobRoute = { Params: Static<typeof JobParams> };
 
@@ -102,7 +85,7 @@ function renderPage(page: JobPage): Static<typeof JobPageSchema> {
 export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
   const { queue } = deps;
   return async (app) => {
-    app.post<{ Params: Static<typeof TenantParams>; Body: EnqueueBody; Headers: Static<typeof EnqueueHeaders> }>(
+    app.post<{ Params: Static<typeof TenantParamsSchema>; Body: EnqueueBody; Headers: Static<typeof EnqueueHeaders> }>(
       '/v1/tenants/:tenantId/jobs',
       {
         schema: {
@@ -111,10 +94,10 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
           description:
             'Queues an asynchronous job and answers 202 with its URL in Location. The same Idempotency-Key returns the same job (header Idempotent-Replayed: true) for 24 h; reusing a key for a different kind or payload answers 422. A full queue answers 429 with Retry-After.',
           security: bearer,
-          params: TenantParams,
+          params: TenantParamsSchema,
           headers: EnqueueHeaders,
           body: EnqueueBodySchema,
-          response: { 202: JobResourceSchema, ...errors, 413: Problem, 422: Problem, 429: Problem },
+          response: { 202: JobResourceSchema, ...errors, 413: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema },
         },
       },
       async (req, reply) => {
@@ -140,14 +123,14 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: Static<typeof TenantParams>; Querystring: ListQueryT }>(
+    app.get<{ Params: Static<typeof TenantParamsSchema>; Querystring: ListQueryT }>(
       '/v1/tenants/:tenantId/jobs',
       {
         schema: {
           tags,
           summary: "List a tenant's jobs, newest first",
           security: bearer,
-          params: TenantParams,
+          params: TenantParamsSchema,
           querystring: ListQuery,
           response: { 200: JobPageSchema, ...errors },
         },
@@ -216,14 +199,14 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
     action('/v1/tenants/:tenantId/jobs/:jobId/retry', 'retry', 'Run a failed or cancelled job again (202)', 202);
     action('/v1/tenants/:tenantId/jobs/:jobId/redrive', 'redrive', 'Requeue a poisoned job with fresh attempts (202; 409 if not poisoned)', 202);
 
-    app.get<{ Params: Static<typeof TenantParams>; Querystring: Static<typeof PoisonedQuery> }>(
+    app.get<{ Params: Static<typeof TenantParamsSchema>; Querystring: Static<typeof PoisonedQuery> }>(
       '/v1/tenants/:tenantId/jobs-poisoned',
       {
         schema: {
           tags,
           summary: 'List poisoned jobs (stopped after max attempts; redrive to run again)',
           security: bearer,
-          params: TenantParams,
+          params: TenantParamsSchema,
           querystring: PoisonedQuery,
           response: { 200: JobPageSchema, ...errors },
         },

@@ -1,18 +1,14 @@
-// HTTP routes of the knowledge context: submit documents (202: a job ingests them), list, read
-// and delete them, ask questions, browse and export the graph, rebuild communities. An edge of
-// the context: it may use Fastify; authorization, request identity and job queueing come from
-// the composition root through `deps`.
+// /v1/tenants/:tenantId/{documents,query,graph}: submit documents (202: a job ingests them),
+// list, read and delete them, ask questions, browse and export the graph, rebuild communities.
+// The knowledge context is reached through its face; authorization, request identity and job
+// queueing come from the server through `deps`.
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../core/context.js';
 import { decodeContinue, encodeContinue } from '../core/continue-token.js';
-import { ValidationError } from '../core/errors.js';
-import { TENANT_SLUG_PATTERN } from '../core/ids.js';
-import { SOURCE_STATUSES, type DocumentSummary } from './graph/document-store.js';
-import { EXPORT_FORMATS, renderGraphMl } from './graph/graph-export.js';
-import { scheduledBuild, type EnqueueFollowUp } from './knowledge-jobs.js';
-import type { KnowledgeService } from './knowledge-service.js';
-import { QUERY_MODES } from './answer/query-engine.js';
+import { errorMessage, ValidationError } from '../core/errors.js';
+import { EXPORT_FORMATS, QUERY_MODES, renderGraphMl, scheduledBuild, SOURCE_STATUSES, type DocumentSummary, type EnqueueFollowUp, type KnowledgeService } from '../knowledge/index.js';
+import { ProblemSchema, TenantIdSchema, TenantParamsSchema, bearer, type ApiTag } from './schemas.js';
 
 export type KnowledgeRouteAction = 'knowledge.query' | 'knowledge.write';
 
@@ -36,9 +32,8 @@ export interface KnowledgeRoutesDeps {
 }
 
 const DOCUMENT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$';
-const TenantParams = Type.Object({ tenantId: Type.String({ pattern: TENANT_SLUG_PATTERN }) }, { additionalProperties: false });
 const DocumentParams = Type.Object(
-  { tenantId: Type.String({ pattern: TENANT_SLUG_PATTERN }), documentId: Type.String({ pattern: DOCUMENT_ID_PATTERN, description: 'URL-encode slashes (%2F).' }) },
+  { tenantId: TenantIdSchema, documentId: Type.String({ pattern: DOCUMENT_ID_PATTERN, description: 'URL-encode slashes (%2F).' }) },
   { additionalProperties: false },
 );
 
@@ -102,23 +97,17 @@ const AnswerSchema = Type.Object({
   graphVersion: Type.Integer(),
   notices: Type.Array(Type.String()),
 });
-const Problem = Type.Object(
-  { type: Type.Optional(Type.String()), title: Type.Optional(Type.String()), status: Type.Optional(Type.Integer()), detail: Type.Optional(Type.String()), code: Type.Optional(Type.String()) },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
-);
-const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem };
-const bearer = [{ bearerAuth: [] }];
-const tags = ['knowledge'];
+const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
+const tags: ApiTag[] = ['knowledge'];
 
-/** Continuation tokens: the last id of the page, opaque to callers. */
-const encodeCursor = encodeContinue;
+/** Continuation tokens (core/continue-token.ts): the last id of the page, opaque to callers. */
 const decodeCursor = (token: string | undefined): string | undefined => (token === undefined ? undefined : decodeContinue(token));
 function page<T>(items: readonly T[], limit: number, idOf: (t: T) => string): { items: readonly T[]; continue?: string } {
   const last = items[items.length - 1];
-  return items.length === limit && last !== undefined ? { items, continue: encodeCursor(idOf(last)) } : { items };
+  return items.length === limit && last !== undefined ? { items, continue: encodeContinue(idOf(last)) } : { items };
 }
 
-export const documentPath = (tenantId: string, documentId: string): string => `/v1/tenants/${tenantId}/documents/${encodeURIComponent(documentId)}`;
+const documentPath = (tenantId: string, documentId: string): string => `/v1/tenants/${tenantId}/documents/${encodeURIComponent(documentId)}`;
 
 function contentOf(body: Static<typeof SubmitBody>, max: number): Uint8Array {
   if ((body.content === undefined) === (body.contentBase64 === undefined)) throw new ValidationError('send exactly one of content (text) or contentBase64', { field: 'content' });
@@ -136,7 +125,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
   // base64 is 4/3 of the bytes; JSON framing and a name need a little more.
   const bodyLimit = Math.ceil((deps.maxDocumentBytes * 4) / 3) + 64 * 1024;
   return async (app) => {
-    app.post<{ Params: Static<typeof TenantParams>; Body: Static<typeof SubmitBody> }>(
+    app.post<{ Params: Static<typeof TenantParamsSchema>; Body: Static<typeof SubmitBody> }>(
       '/v1/tenants/:tenantId/documents',
       {
         bodyLimit,
@@ -146,9 +135,9 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
           description:
             'Keeps the document and queues a `knowledge.ingest` job that parses it, extracts entities and relations, and updates the graph and its communities. Submitting the same id again replaces the document once the job runs; the same bytes under the same name answer 200 with no new job. Binary data, an unlisted extension, or content that does not match its extension (a PDF or DOCX that is not one) answer 415 `unsupported_document` with the reason.',
           security: bearer,
-          params: TenantParams,
+          params: TenantParamsSchema,
           body: SubmitBody,
-          response: { 200: SubmitReply, 202: SubmitReply, ...errors, 413: Problem, 415: Problem, 429: Problem },
+          response: { 200: SubmitReply, 202: SubmitReply, ...errors, 413: ProblemSchema, 415: ProblemSchema, 429: ProblemSchema },
         },
       },
       async (req, reply) => {
@@ -163,7 +152,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         try {
           job = await deps.enqueue(req, tenantId, { kind: 'knowledge.ingest', payload: { documentId, sha256: document.sha256 } });
         } catch (err) {
-          await kg.failSubmission(tenantId, documentId, document.sha256, `not queued: ${err instanceof Error ? err.message : String(err)}`, deps.context(req).trace);
+          await kg.failSubmission(tenantId, documentId, document.sha256, `not queued: ${errorMessage(err)}`, deps.context(req).trace);
           throw err;
         }
         await kg.attachJob(tenantId, documentId, job.jobId, deps.context(req).trace);
@@ -171,9 +160,9 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: Static<typeof TenantParams>; Querystring: Static<typeof DocumentsQuery> }>(
+    app.get<{ Params: Static<typeof TenantParamsSchema>; Querystring: Static<typeof DocumentsQuery> }>(
       '/v1/tenants/:tenantId/documents',
-      { schema: { tags, summary: "List a tenant's documents with their ingest status", security: bearer, params: TenantParams, querystring: DocumentsQuery, response: { 200: Type.Object({ items: Type.Array(DocumentSchema), continue: Type.Optional(Type.String()) }), ...errors } } },
+      { schema: { tags, summary: "List a tenant's documents with their ingest status", security: bearer, params: TenantParamsSchema, querystring: DocumentsQuery, response: { 200: Type.Object({ items: Type.Array(DocumentSchema), continue: Type.Optional(Type.String()) }), ...errors } } },
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
@@ -214,7 +203,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    app.post<{ Params: Static<typeof TenantParams>; Body: Static<typeof QueryBody> }>(
+    app.post<{ Params: Static<typeof TenantParamsSchema>; Body: Static<typeof QueryBody> }>(
       '/v1/tenants/:tenantId/query',
       {
         schema: {
@@ -223,9 +212,9 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
           description:
             'Answers with the citations (document, chunk, offsets) it rests on, the entities and relations used, the mode, whether an LLM wrote it (and which provider), and whether it came from the cache. Questions that read as prompt injection answer 422.',
           security: bearer,
-          params: TenantParams,
+          params: TenantParamsSchema,
           body: QueryBody,
-          response: { 200: AnswerSchema, ...errors, 422: Problem, 429: Problem },
+          response: { 200: AnswerSchema, ...errors, 422: ProblemSchema, 429: ProblemSchema },
         },
       },
       async (req) => {
@@ -240,9 +229,9 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
     const RelationSchema = Type.Object({ id: Type.String(), source: Type.String(), type: Type.String(), target: Type.String(), weight: Type.Number(), description: Type.Union([Type.String(), Type.Null()]), ...Provenance });
     const CommunitySchema = Type.Object({ id: Type.String(), level: Type.Integer(), parentId: Type.Union([Type.String(), Type.Null()]), title: Type.String(), report: Type.String(), rank: Type.Number(), members: Type.Array(Type.String()) });
 
-    app.get<{ Params: Static<typeof TenantParams>; Querystring: Static<typeof GraphQuery> }>(
+    app.get<{ Params: Static<typeof TenantParamsSchema>; Querystring: Static<typeof GraphQuery> }>(
       '/v1/tenants/:tenantId/graph/entities',
-      { schema: { tags, summary: 'Entities of the graph with their provenance', security: bearer, params: TenantParams, querystring: GraphQuery, response: { 200: Type.Object({ items: Type.Array(EntitySchema), continue: Type.Optional(Type.String()) }), ...errors } } },
+      { schema: { tags, summary: 'Entities of the graph with their provenance', security: bearer, params: TenantParamsSchema, querystring: GraphQuery, response: { 200: Type.Object({ items: Type.Array(EntitySchema), continue: Type.Optional(Type.String()) }), ...errors } } },
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
@@ -251,9 +240,9 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: Static<typeof TenantParams>; Querystring: Static<typeof GraphQuery> }>(
+    app.get<{ Params: Static<typeof TenantParamsSchema>; Querystring: Static<typeof GraphQuery> }>(
       '/v1/tenants/:tenantId/graph/relations',
-      { schema: { tags, summary: 'Relations of the graph with their provenance', security: bearer, params: TenantParams, querystring: GraphQuery, response: { 200: Type.Object({ items: Type.Array(RelationSchema), continue: Type.Optional(Type.String()) }), ...errors } } },
+      { schema: { tags, summary: 'Relations of the graph with their provenance', security: bearer, params: TenantParamsSchema, querystring: GraphQuery, response: { 200: Type.Object({ items: Type.Array(RelationSchema), continue: Type.Optional(Type.String()) }), ...errors } } },
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
@@ -262,9 +251,9 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: Static<typeof TenantParams>; Querystring: Static<typeof CommunitiesQuery> }>(
+    app.get<{ Params: Static<typeof TenantParamsSchema>; Querystring: Static<typeof CommunitiesQuery> }>(
       '/v1/tenants/:tenantId/graph/communities',
-      { schema: { tags, summary: 'Communities (Louvain, per level) with their reports', security: bearer, params: TenantParams, querystring: CommunitiesQuery, response: { 200: Type.Object({ items: Type.Array(CommunitySchema), continue: Type.Optional(Type.String()) }), ...errors } } },
+      { schema: { tags, summary: 'Communities (Louvain, per level) with their reports', security: bearer, params: TenantParamsSchema, querystring: CommunitiesQuery, response: { 200: Type.Object({ items: Type.Array(CommunitySchema), continue: Type.Optional(Type.String()) }), ...errors } } },
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
@@ -273,9 +262,9 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: Static<typeof TenantParams>; Querystring: Static<typeof ExportQuery> }>(
+    app.get<{ Params: Static<typeof TenantParamsSchema>; Querystring: Static<typeof ExportQuery> }>(
       '/v1/tenants/:tenantId/graph/export',
-      { schema: { tags, summary: 'The whole graph as JSON or GraphML', security: bearer, params: TenantParams, querystring: ExportQuery, response: errors } },
+      { schema: { tags, summary: 'The whole graph as JSON or GraphML', security: bearer, params: TenantParamsSchema, querystring: ExportQuery, response: errors } },
       async (req, reply) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
@@ -285,16 +274,16 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    app.post<{ Params: Static<typeof TenantParams> }>(
+    app.post<{ Params: Static<typeof TenantParamsSchema> }>(
       '/v1/tenants/:tenantId/graph/build',
       {
         schema: {
           tags,
           summary: 'Rebuild every community of the graph (202 + job); the cache is warmed after',
           security: bearer,
-          params: TenantParams,
+          params: TenantParamsSchema,
           body: Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()]),
-          response: { 202: Type.Object({ jobId: Type.String(), location: Type.String() }), ...errors, 429: Problem },
+          response: { 202: Type.Object({ jobId: Type.String(), location: Type.String() }), ...errors, 429: ProblemSchema },
         },
       },
       async (req, reply) => {

@@ -3,12 +3,12 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { App } from './app.js';
-import { PLATFORM } from './core/ids.js';
+import type { App } from './create-app.js';
+import { PLATFORM } from '../core/ids.js';
 
-export const ADMIN_TOKEN_FILE = 'admin-token';
+const ADMIN_TOKEN_FILE = 'admin-token';
 
-export const DEMO_TENANTS = [
+const DEMO_TENANTS = [
   { id: 'acme', displayName: 'Acme Corporation', tier: 'premium', homeRegion: 'eu-west', ring: 'canary', labels: { industry: 'manufacturing' } },
   { id: 'globex', displayName: 'Globex', tier: 'standard', homeRegion: 'us-east', ring: 'general', labels: { industry: 'energy' } },
 ] as const;
@@ -57,7 +57,7 @@ function tokenWorks(app: App, token: string): boolean {
 /** The demo documents of a tenant: examples/<tenant>/ in the repository (src/ or dist/src/). */
 function examplesDir(tenantId: string): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return resolve(here, /\/dist(-[A-Za-z0-9]+)?\//.test(`${here}/`) ? '../..' : '..', 'examples', tenantId);
+  return resolve(here, /\/dist(-[A-Za-z0-9]+)?\//.test(`${here}/`) ? '../../..' : '../..', 'examples', tenantId);
 }
 
 /**
