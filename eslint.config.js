@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import contextBoundaries from './eslint-rules/context-boundaries.js';
+import prettierOff from 'eslint-config-prettier/flat';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', '.iris/**', 'bin/**', 'eslint.config.js', 'eslint-rules/**'] },
@@ -31,4 +32,6 @@ export default tseslint.config(
     plugins: { iris: contextBoundaries },
     rules: { 'iris/context-boundaries': 'error' },
   },
+  // Formatting is Prettier's (npm run format); rules that would fight it are off.
+  prettierOff,
 );
