@@ -25,9 +25,9 @@ export function llmSignals(telemetry: Telemetry): LlmObserver {
 /** GraphRAG safety: blocked questions, withheld passages, PII redactions, extractive fallbacks. */
 export function knowledgeSignals(signals: Telemetry['signals']): (e: KnowledgeSignal) => void {
   return (e) => {
-    if (e.kind === 'blocked') signals.graphragSafety(e.tenantId, e.kind, e.reason);
-    else if (e.kind === 'withheld') signals.graphragSafety(e.tenantId, e.kind, 'prompt_injection', e.passages);
-    else if (e.kind === 'llm_fallback') signals.graphragSafety(e.tenantId, e.kind, e.reason);
-    else for (const [pii, n] of Object.entries(e.counts)) signals.graphragSafety(e.tenantId, e.kind, pii, n);
+    if (e.kind === 'blocked') signals.knowledgeSafety(e.tenantId, e.kind, e.reason);
+    else if (e.kind === 'withheld') signals.knowledgeSafety(e.tenantId, e.kind, 'prompt_injection', e.passages);
+    else if (e.kind === 'llm_fallback') signals.knowledgeSafety(e.tenantId, e.kind, e.reason);
+    else for (const [pii, n] of Object.entries(e.counts)) signals.knowledgeSafety(e.tenantId, e.kind, pii, n);
   };
 }

@@ -121,7 +121,7 @@ function contentOf(body: Static<typeof SubmitBody>, max: number): Uint8Array {
 
 /** The knowledge routes as a Fastify plugin: `app.register(knowledgeRoutes(deps))`. */
 export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
-  const kg = deps.knowledge;
+  const knowledge = deps.knowledge;
   // base64 is 4/3 of the bytes; JSON framing and a name need a little more.
   const bodyLimit = Math.ceil((deps.maxDocumentBytes * 4) / 3) + 64 * 1024;
   return async (app) => {
@@ -145,17 +145,17 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         await deps.authorize(req, 'knowledge.write', tenantId);
         const bytes = contentOf(req.body, deps.maxDocumentBytes);
         const documentId = req.body.documentId ?? req.body.name;
-        const { document, changed } = await kg.submit(tenantId, { documentId, name: req.body.name, bytes }, deps.context(req));
+        const { document, changed } = await knowledge.submit(tenantId, { documentId, name: req.body.name, bytes }, deps.context(req));
         void reply.header('location', documentPath(tenantId, documentId));
         if (!changed) return reply.code(200).send({ document, job: null });
         let job: { jobId: string; location: string };
         try {
           job = await deps.enqueue(req, tenantId, { kind: 'knowledge.ingest', payload: { documentId, sha256: document.sha256 } });
         } catch (err) {
-          await kg.failSubmission(tenantId, documentId, document.sha256, `not queued: ${errorMessage(err)}`, deps.context(req).trace);
+          await knowledge.failSubmission(tenantId, documentId, document.sha256, `not queued: ${errorMessage(err)}`, deps.context(req).trace);
           throw err;
         }
-        await kg.attachJob(tenantId, documentId, job.jobId, deps.context(req).trace);
+        await knowledge.attachJob(tenantId, documentId, job.jobId, deps.context(req).trace);
         return reply.code(202).send({ document: { ...document, jobId: job.jobId }, job });
       },
     );
@@ -167,7 +167,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
         const limit = req.query.limit ?? 100;
-        const items = await kg.documents(tenantId, { limit, after: decodeCursor(req.query.continue), status: req.query.status }, deps.context(req).trace);
+        const items = await knowledge.documents(tenantId, { limit, after: decodeCursor(req.query.continue), status: req.query.status }, deps.context(req).trace);
         return page(items, limit, (d: DocumentSummary) => d.documentId);
       },
     );
@@ -178,7 +178,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId, documentId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
-        return kg.document(tenantId, documentId, deps.context(req).trace);
+        return knowledge.document(tenantId, documentId, deps.context(req).trace);
       },
     );
 
@@ -196,8 +196,8 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId, documentId } = req.params;
         await deps.authorize(req, 'knowledge.write', tenantId);
-        const result = await kg.remove(tenantId, documentId, deps.context(req));
-        if (!result.deleted) await kg.document(tenantId, documentId, deps.context(req).trace); // throws the 404
+        const result = await knowledge.remove(tenantId, documentId, deps.context(req));
+        if (!result.deleted) await knowledge.document(tenantId, documentId, deps.context(req).trace); // throws the 404
         if (result.communities.bounded) await deps.followUp?.(tenantId, scheduledBuild(new Date()));
         return { documentId, ...result };
       },
@@ -220,7 +220,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
-        return kg.query(tenantId, req.body.question, req.body.mode ?? 'local', { limit: req.body.limit, llm: req.body.llm, trace: deps.context(req).trace });
+        return knowledge.query(tenantId, req.body.question, req.body.mode ?? 'local', { limit: req.body.limit, llm: req.body.llm, trace: deps.context(req).trace });
       },
     );
 
@@ -236,7 +236,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
         const limit = req.query.limit ?? 100;
-        return page(await kg.entities(tenantId, { limit, after: decodeCursor(req.query.continue), type: req.query.type, match: req.query.match }, deps.context(req).trace), limit, (e) => e.id);
+        return page(await knowledge.entities(tenantId, { limit, after: decodeCursor(req.query.continue), type: req.query.type, match: req.query.match }, deps.context(req).trace), limit, (e) => e.id);
       },
     );
 
@@ -247,7 +247,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
         const limit = req.query.limit ?? 100;
-        return page(await kg.relations(tenantId, { limit, after: decodeCursor(req.query.continue), type: req.query.type, match: req.query.match }, deps.context(req).trace), limit, (r) => r.id);
+        return page(await knowledge.relations(tenantId, { limit, after: decodeCursor(req.query.continue), type: req.query.type, match: req.query.match }, deps.context(req).trace), limit, (r) => r.id);
       },
     );
 
@@ -258,7 +258,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
         const limit = req.query.limit ?? 100;
-        return page(await kg.communities(tenantId, { limit, after: decodeCursor(req.query.continue) }, deps.context(req).trace), limit, (c) => c.id);
+        return page(await knowledge.communities(tenantId, { limit, after: decodeCursor(req.query.continue) }, deps.context(req).trace), limit, (c) => c.id);
       },
     );
 
@@ -268,7 +268,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       async (req, reply) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
-        const graph = await kg.exportGraph(tenantId, deps.context(req).trace);
+        const graph = await knowledge.exportGraph(tenantId, deps.context(req).trace);
         if (req.query.format === 'graphml') return reply.type('application/graphml+xml; charset=utf-8').send(renderGraphMl(graph));
         return reply.type('application/json; charset=utf-8').send(JSON.stringify(graph));
       },

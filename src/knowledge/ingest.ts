@@ -4,7 +4,7 @@
 // the communities its components touch) and remove (exactly the document's contributions go).
 import { createHash } from 'node:crypto';
 import type { RequestContext } from '../core/context.js';
-import { QuotaExceededError, ValidationError } from '../core/errors.js';
+import { errorMessage, QuotaExceededError, ValidationError } from '../core/errors.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import { refreshCommunities, type CommunityUpdate } from './graph/community-refresh.js';
 import { bumpGraphVersion, deleteSource, selectSource, selectSourceContent, selectSourceUsage, setSourceJob, setSourceStatus, upsertSource, type DocumentSummary } from './graph/document-store.js';
@@ -210,7 +210,7 @@ export function makeIngest(parts: ServiceParts): Ingest {
         return { skipped: now === undefined ? 'deleted' : now.sha256 !== sha256 ? 'superseded' : 'cancelled' };
       }
       // Bad input fails for good (the job does not retry it); anything else is retried by the job.
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, isDocumentFault(err) ? 'failed' : 'pending', message.slice(0, 1000), ['ingesting']), trace);
       throw err;
     }

@@ -3,7 +3,7 @@
 // and, when an LLM may serve the tenant and its tokens last, an LLM answer over the retrieved
 // sources (sentences that read as instructions withheld), falling back to the extractive answer
 // with a notice. PII and secrets are redacted last, unless the tenant turned redaction off.
-import { ValidationError } from '../../core/errors.js';
+import { errorMessage, ValidationError } from '../../core/errors.js';
 import type { TraceParent } from '../../core/trace-parent.js';
 import { selectChunkTexts, selectGraphVersion } from '../graph/document-store.js';
 import type { ServiceParts } from '../knowledge-deps.js';
@@ -76,7 +76,7 @@ export function makeAnswers(parts: ServiceParts, cache: AnswerCache<KnowledgeAns
         tokens.spend(tenantId, r.completion.promptTokens + r.completion.completionTokens);
         llmUsed = true;
       } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorMessage(err);
         notices.push(`No LLM answer (${reason}); this answer is extractive.`);
         deps.signal?.({ kind: 'llm_fallback', tenantId, reason: err instanceof Error ? err.name : 'error' });
       }

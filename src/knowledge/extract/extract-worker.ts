@@ -4,7 +4,7 @@
 // heap limit and its task with a time limit (see extraction-pool.ts), so a document that gets
 // past the parse budget's checks still only costs its own task.
 import { parentPort } from 'node:worker_threads';
-import { IrisError } from '../../core/errors.js';
+import { errorMessage, IrisError } from '../../core/errors.js';
 import type { ParsedDocument } from '../parse/document-model.js';
 import { extractDocument, type DocumentExtraction, type ExtractOptions } from './extract-document.js';
 import { parseDocument } from '../parse/parse-document.js';
@@ -37,6 +37,6 @@ export default async function extract(task: ExtractTask): Promise<ExtractOutcome
     return { ok: true, extraction: await extractDocument(task.name, task.bytes, task.options) };
   } catch (err) {
     const iris = err instanceof IrisError;
-    return { ok: false, code: iris ? err.code : null, message: err instanceof Error ? err.message : String(err), extensions: iris ? { ...err.extensions } : {} };
+    return { ok: false, code: iris ? err.code : null, message: errorMessage(err), extensions: iris ? { ...err.extensions } : {} };
   }
 }

@@ -2,6 +2,7 @@
 // the document listing, the graph version, recent questions, and pages of entities,
 // relations and communities. One named query per function; every statement runs in a
 // tenant-scoped transaction (row-level security), and every one also filters by tenant.
+import { iso } from '../../core/clock.js';
 import type { Queryable } from '../../core/db.js';
 
 export const SOURCE_STATUSES = ['pending', 'ingesting', 'ready', 'failed'] as const;
@@ -44,7 +45,6 @@ interface SummaryRow {
   ingested_at: Date | string | null;
 }
 
-const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 const summaryOf = (r: SummaryRow): DocumentSummary => ({
   documentId: r.document_id, name: r.name, status: r.status, error: r.error, sizeBytes: r.size_bytes, sha256: r.content_sha256,
   format: r.format, chunks: r.chunks, jobId: r.job_id, submittedAt: iso(r.submitted_at) ?? '', ingestedAt: iso(r.ingested_at),

@@ -4,7 +4,7 @@
 // alias bomb once expanded by hand here ran for minutes past 1 GB); an alias shares its anchor's
 // value instead of copying it. Depth and node count are budgeted too.
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
-import { ValidationError } from '../../core/errors.js';
+import { errorMessage, ValidationError } from '../../core/errors.js';
 import type { DataDocument, TextBlock } from './document-model.js';
 import { DEFAULT_PARSE_BUDGET, ParseBudgetError, type ParseBudget } from './parse-budget.js';
 
@@ -31,7 +31,7 @@ function valueOf(doc: ReturnType<typeof parseAllDocuments>[number], what: string
     return doc.toJS({ maxAliasCount: budget.aliases });
   } catch (err) {
     if (err instanceof RangeError) throw new ParseBudgetError('depth', `${what} nests too deeply to read`, { budget: budget.depth });
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     if (/alias count|resource exhaustion/i.test(message)) {
       throw new ParseBudgetError('aliases', `${what} expands YAML aliases past the budget of ${budget.aliases} (an alias bomb?)`, { budget: budget.aliases });
     }

@@ -1,7 +1,7 @@
 // CSV and TSV through csv-parse: the first record is the header row, every other record a
 // table row. Ragged rows are kept (padded), not rejected: a short row is still knowledge.
 import { parse } from 'csv-parse/sync';
-import { ValidationError } from '../../core/errors.js';
+import { errorMessage, ValidationError } from '../../core/errors.js';
 import type { ParsedDocument } from './document-model.js';
 import { TextLayout } from './text-layout.js';
 
@@ -20,7 +20,7 @@ export function parseDelimited(name: string, source: string, format: 'csv' | 'ts
       quote: format === 'csv' ? '"' : false,
     });
   } catch (err) {
-    throw new ValidationError(`${name} is not valid ${format.toUpperCase()}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ValidationError(`${name} is not valid ${format.toUpperCase()}: ${errorMessage(err)}`);
   }
   const layout = new TextLayout();
   const [headers, ...rows] = records;

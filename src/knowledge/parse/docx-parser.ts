@@ -2,7 +2,7 @@
 // lists, tables) and read by the HTML parser, so both formats share one layout. The package is
 // checked against the parse budget (zip-package.ts) before mammoth inflates anything.
 import mammoth from 'mammoth';
-import { ValidationError } from '../../core/errors.js';
+import { errorMessage, ValidationError } from '../../core/errors.js';
 import type { ParsedDocument } from './document-model.js';
 import { parseHtml } from './html-parser.js';
 import { startParse, within, type ParseLimits } from './parse-budget.js';
@@ -18,7 +18,7 @@ export async function parseDocx(name: string, bytes: Uint8Array, limits: ParseLi
   try {
     ({ value: html } = await mammoth.convertToHtml({ buffer: Buffer.from(bytes) }));
   } catch (err) {
-    throw new ValidationError(`${name} is not a readable DOCX: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ValidationError(`${name} is not a readable DOCX: ${errorMessage(err)}`);
   }
   limits.deadline.check(`converting ${name}`);
   within(limits.budget, 'textChars', html.length, `the HTML of ${name}`);

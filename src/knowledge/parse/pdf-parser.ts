@@ -3,7 +3,7 @@
 // of lines split into aligned columns into tables.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ValidationError } from '../../core/errors.js';
+import { errorMessage, ValidationError } from '../../core/errors.js';
 import type { ParsedDocument } from './document-model.js';
 import { isDocumentFault, startParse, within, type ParseLimits } from './parse-budget.js';
 import { squashSpace, TextLayout } from './text-layout.js';
@@ -116,7 +116,7 @@ export async function parsePdf(name: string, bytes: Uint8Array, limits: ParseLim
     }
   } catch (err) {
     if (isDocumentFault(err)) throw err;
-    throw new ValidationError(`${name} is not a readable PDF: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ValidationError(`${name} is not a readable PDF: ${errorMessage(err)}`);
   } finally {
     await task.destroy();
   }

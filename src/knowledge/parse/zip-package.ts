@@ -5,7 +5,7 @@
 // Layout: PKWARE APPNOTE.TXT 6.3.10, sections 4.3.7 (local header), 4.3.12 (central directory
 // header) and 4.3.16 (end of central directory record).
 import { inflateRawSync } from 'node:zlib';
-import { ValidationError } from '../../core/errors.js';
+import { errorMessage, ValidationError } from '../../core/errors.js';
 import { ParseBudgetError, type ParseBudget } from './parse-budget.js';
 
 /** One entry as the central directory describes it. */
@@ -105,7 +105,7 @@ export function checkZipBudget(name: string, bytes: Uint8Array, budget: ParseBud
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         throw new ParseBudgetError('expandedBytes', `${name}: ZIP entry ${e.name} inflates past the ${e.uncompressedSize} bytes it declares`, { budget: budget.expandedBytes });
       }
-      throw new ValidationError(`${name} is not a readable DOCX: ZIP entry ${e.name} does not inflate (${err instanceof Error ? err.message : String(err)})`);
+      throw new ValidationError(`${name} is not a readable DOCX: ZIP entry ${e.name} does not inflate (${errorMessage(err)})`);
     }
   }
 }

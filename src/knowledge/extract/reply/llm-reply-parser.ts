@@ -9,6 +9,7 @@ import { isolatePayload, stripThinking, unfence } from './reply-cleanup.js';
 import type { FailureKind, RejectedRecord, RepairKind, ReplyOutcome } from './reply-outcome.js';
 import { findLists, validateLists } from './reply-schema.js';
 import { looksLikeTuples, parseTuples } from './tuple-reply.js';
+import { errorMessage } from '../../../core/errors.js';
 
 /** Canonical field keys (after alias mapping) whose cut-off value makes a record unusable. */
 const REQUIRED_FIELDS = new Set(['name', 'entity', 'entity_name', 'type', 'entity_type', 'kind', 'source', 'source_entity', 'target', 'target_entity', 'relation', 'relationship']);
@@ -68,7 +69,7 @@ export function parseLlmReply(reply: string, options: ReplyParseOptions = {}): R
     try {
       value = JSON.parse(jsonrepair(text));
     } catch (err) {
-      return fail('unparseable', `the JSON could not be parsed or repaired (${err instanceof Error ? err.message : String(err)})`);
+      return fail('unparseable', `the JSON could not be parsed or repaired (${errorMessage(err)})`);
     }
   }
 
