@@ -1,10 +1,12 @@
 // Lint: typescript-eslint with type information, so floating promises are errors, and a rule
-// that keeps contexts talking through each other's index.ts face.
+// that keeps contexts talking through each other's index.ts face (eslint-rules/context-boundaries.js).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import contextBoundaries from './eslint-rules/context-boundaries.js';
+import prettierOff from 'eslint-config-prettier/flat';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', '.iris/**', 'bin/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', '.iris/**', 'bin/**', 'eslint.config.js', 'eslint-rules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -27,11 +29,9 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ regex: '^\\.\\./(?!core/)[a-z-]+/(?!index\\.js$)[^/]+$', message: "Import another context through its index.ts face." }] },
-      ],
-    },
+    plugins: { iris: contextBoundaries },
+    rules: { 'iris/context-boundaries': 'error' },
   },
+  // Formatting is Prettier's (npm run format); rules that would fight it are off.
+  prettierOff,
 );

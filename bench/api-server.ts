@@ -6,7 +6,7 @@ import Fastify from 'fastify';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../src/app.js';
+import { createApp } from '../src/app/index.js';
 import { loadConfig } from '../src/core/config.js';
 
 const TOKEN = 'bench-bootstrap-token-0123456789abcdef';

@@ -22,6 +22,7 @@ import { createScratchPostgres } from './support/scratch-postgres.js';
 import { CORPUS_SIZES, generateCorpus, QUESTION_KINDS } from './graphrag/corpus.js';
 import { resolveGold } from './graphrag/gold.js';
 import { runStore, type StoreFigures } from './graphrag/run-store.js';
+import { errorMessage } from '../src/core/errors.js';
 
 const PG_ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const quick = process.argv.includes('--quick');
@@ -46,7 +47,7 @@ async function openStore(name: StoreName): Promise<OpenStore | undefined> {
   try {
     await admin.connect();
   } catch (e) {
-    log(`postgres: not reachable at ${PG_ADMIN} (${(e as Error).message}); PGlite only`);
+    log(`postgres: not reachable at ${PG_ADMIN} (${errorMessage(e)}); PGlite only`);
     return undefined;
   }
   await admin.end();

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createApp } from '../src/app.js';
+import { createApp } from '../src/app/index.js';
 import { loadConfig } from '../src/core/config.js';
 import { activeBundleOf, builtinBundle, loadBundleSigner, loadTrust, makeDecisionPoint, type DecisionInput } from '../src/policy/index.js';
 import { migrate, openPgliteDatabase } from '../src/store/index.js';

@@ -10,6 +10,7 @@ import {
   verify,
 } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { errorMessage } from '../core/errors.js';
 
 /** A tree head: the log's origin line, its size and its RFC 6962 root. */
 export interface Checkpoint {
@@ -109,7 +110,7 @@ export function verifyCheckpoint(
     assertKeyName(name);
     id = keyIdOfRaw(name, rawPublicKey(publicKey));
   } catch (err) {
-    return refuse(`unusable verifier key: ${(err as Error).message}`);
+    return refuse(`unusable verifier key: ${errorMessage(err)}`);
   }
   if (typeof note !== 'string') return refuse('note is not a string');
   if (LONE_SURROGATE.test(note)) return refuse('note is not valid Unicode');
@@ -172,7 +173,7 @@ export function parseVerifierKey(vkey: string): { name: string; publicKey: KeyOb
   try {
     assertKeyName(name);
   } catch (err) {
-    throw new Error(`verifier key: ${(err as Error).message}`, { cause: err });
+    throw new Error(`verifier key: ${errorMessage(err)}`, { cause: err });
   }
   if (!/^[0-9a-f]{8}$/.test(hash)) throw new Error('verifier key hash must be 8 hex digits');
   const bytes = decodeBase64(encoded);

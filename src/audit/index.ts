@@ -1,12 +1,12 @@
 // The audit context's face: the ledger writer and its platform witness, its readers, and offline
 // verification (logs, proofs, checkpoints a client kept).
-export { buildEvent, digest, type AuditEvent, type AuditRecord } from './audit-event.js';
+export { digest, type AuditRecord } from './audit-event.js';
 export { makeAuditReader, type AuditReader } from './audit-reader.js';
 export { canonicalJson } from './canonical-json.js';
-export { parseVerifierKey, verifierKey } from './checkpoint.js';
+export { parseVerifierKey } from './checkpoint.js';
 export { checkKeptCheckpoint, emptyKept, keepNote, keptFor, parseKeptCheckpoints, type KeptCheckpoints } from './kept-checkpoints.js';
-export { CHECKPOINT_EVERY, makeLedger, type Ledger, type LedgerSigner } from './ledger.js';
+export { makeLedger, type Ledger } from './ledger.js';
 export { makeLedgerWitness, type LedgerWitness } from './ledger-witness.js';
-export { verifyProofBundle, type ProofBundle, type ProofCheck } from './proof-bundle.js';
+export { verifyProofBundle, type ProofBundle } from './proof-bundle.js';
 export { loadSigner, SIGNING_KEY_FILE } from './signing-key.js';
 export { verifyLog, type LogHead, type LogProblem, type LogRow, type LogVerification, type WitnessRow } from './verify-log.js';

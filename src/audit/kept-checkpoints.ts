@@ -8,6 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { verifyCheckpoint } from './checkpoint.js';
 import { verifyConsistency } from './merkle.js';
 import type { LogProblem } from './verify-log.js';
+import { errorMessage } from '../core/errors.js';
 
 /** The kept-checkpoints document: origin (`<key name>/<log>`) -> signed notes, oldest first. */
 export interface KeptCheckpoints {
@@ -105,7 +106,7 @@ export async function checkKeptCheckpoint(input: KeptCheckInput): Promise<KeptCh
     try {
       proof = await input.prove(m, n);
     } catch (err) {
-      return fail(m, `no consistency proof from size ${m} to ${n}: ${err instanceof Error ? err.message : String(err)}`);
+      return fail(m, `no consistency proof from size ${m} to ${n}: ${errorMessage(err)}`);
     }
   }
   const hashes = proof.map((h) => Buffer.from(h, 'hex'));

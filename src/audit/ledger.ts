@@ -19,7 +19,7 @@ export interface LedgerSigner {
 }
 
 /** Every this many events a checkpoint is also kept in audit_checkpoints. */
-export const CHECKPOINT_EVERY = 100;
+const CHECKPOINT_EVERY = 100;
 
 export interface Ledger {
   /** Appends `record` to its log within `tx`; the change and its event commit together. */

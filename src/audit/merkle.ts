@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 
 /** Bytes in every hash this module produces or accepts. */
-export const HASH_SIZE = 32;
+const HASH_SIZE = 32;
 
 const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);

@@ -3,6 +3,7 @@
 import { canonicalJson } from './canonical-json.js';
 import { parseVerifierKey, verifyCheckpoint } from './checkpoint.js';
 import { leafHash, verifyInclusion } from './merkle.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface ProofBundle {
   readonly log: string;
@@ -26,7 +27,7 @@ export function verifyProofBundle(bundle: ProofBundle, vkey: string): ProofCheck
   try {
     key = parseVerifierKey(vkey);
   } catch (err) {
-    return { ok: false, reason: `bad verifier key: ${err instanceof Error ? err.message : String(err)}` };
+    return { ok: false, reason: `bad verifier key: ${errorMessage(err)}` };
   }
   const cp = verifyCheckpoint(bundle.checkpoint, key.name, key.publicKey);
   if (!cp.ok) return { ok: false, reason: `checkpoint signature: ${cp.reason}` };

@@ -2,6 +2,7 @@
 // problem+json answers turned into typed errors. Uses Node's global fetch.
 import { ApiBadResponseError, ApiProblemError, ApiUnreachableError, type ProblemDocument } from './cli-errors.js';
 import type { Connection } from './cli-config.js';
+import { errorMessage } from '../core/errors.js';
 
 const TIMEOUT_MS = 30_000;
 
@@ -30,7 +31,7 @@ function reasonOf(err: unknown): string {
     if (msg !== undefined) return msg;
     if (typeof cause.code === 'string') return cause.code;
   }
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 function isProblem(value: unknown): value is ProblemDocument {

@@ -12,6 +12,7 @@ import { downloadLog, logPath, parseTrustedKey, verifyDownloadedLog, type EventP
 import { checkKept, keepInFile } from './audit-kept.js';
 import { wholeNumber } from './option-parsers.js';
 import { renderFields, renderTable, shortTime } from './output.js';
+import { errorMessage } from '../core/errors.js';
 
 type Owner = { tenant?: string; platform?: boolean };
 
@@ -26,13 +27,13 @@ function readBundle(file: string): ProofBundle {
   try {
     raw = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CommandFailedError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CommandFailedError(`cannot read ${file}: ${errorMessage(err)}`);
   }
   let b: unknown;
   try {
     b = JSON.parse(raw);
   } catch (err) {
-    throw new CommandFailedError(`${file} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CommandFailedError(`${file} is not JSON: ${errorMessage(err)}`);
   }
   const o = (typeof b === 'object' && b !== null ? b : {}) as Record<string, unknown>;
   const wrong = [
@@ -160,7 +161,7 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
       try {
         writeFileSync(o.out, `${JSON.stringify(bundle, null, 2)}\n`);
       } catch (err) {
-        throw new CommandFailedError(`cannot write ${o.out}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new CommandFailedError(`cannot write ${o.out}: ${errorMessage(err)}`);
       }
       out.result({ file: o.out, log: bundle.log, seq: bundle.seq, treeSize: bundle.treeSize }, () =>
         `Wrote the proof of event ${bundle.seq} of log ${bundle.log} (tree size ${bundle.treeSize}) to ${o.out}.\nVerify offline: iris audit verify-proof ${o.out} --vkey <trusted verifier key>`,
@@ -182,7 +183,7 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
       try {
         check = verifyProofBundle(bundle, key.vkey);
       } catch (err) {
-        check = { ok: false, reason: `malformed bundle: ${err instanceof Error ? err.message : String(err)}` };
+        check = { ok: false, reason: `malformed bundle: ${errorMessage(err)}` };
       }
       if (typeof bundle.vkey === 'string' && bundle.vkey !== key.vkey) out.note('note: the bundle names another verifier key than --vkey; it was checked against --vkey only.');
       const summary = { ok: check.ok, ...(check.ok ? {} : { reason: check.reason }), log: bundle.log, seq: bundle.seq, treeSize: bundle.treeSize };

@@ -5,6 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { parseVerifierKey, verifyLog, type LogHead, type LogRow, type LogVerification, type WitnessRow } from '../audit/index.js';
 import type { ApiClient } from './api-client.js';
 import { UsageError } from './cli-errors.js';
+import { errorMessage } from '../core/errors.js';
 
 const PAGE = 1000;
 
@@ -95,13 +96,13 @@ export function parseTrustedKey(vkey: string, readFile: (path: string) => string
     try {
       value = readFile(value.slice(1)).trim();
     } catch (err) {
-      throw new UsageError(`cannot read the verifier key file ${value.slice(1)}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new UsageError(`cannot read the verifier key file ${value.slice(1)}: ${errorMessage(err)}`);
     }
   }
   try {
     return { vkey: value, ...parseVerifierKey(value) };
   } catch (err) {
-    throw new UsageError(`--vkey is not a signed-note verifier key (name+hash+key): ${err instanceof Error ? err.message : String(err)}`);
+    throw new UsageError(`--vkey is not a signed-note verifier key (name+hash+key): ${errorMessage(err)}`);
   }
 }
 

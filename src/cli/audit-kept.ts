@@ -8,6 +8,7 @@ import { checkKeptCheckpoint, emptyKept, keepNote, keptFor, parseKeptCheckpoints
 import type { ApiClient } from './api-client.js';
 import { logPath } from './audit-download.js';
 import { CommandFailedError } from './cli-errors.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface KeptReport {
   readonly file: string;
@@ -25,12 +26,12 @@ export function readKept(file: string): KeptCheckpoints {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyKept();
-    throw new CommandFailedError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CommandFailedError(`cannot read ${file}: ${errorMessage(err)}`);
   }
   try {
     return parseKeptCheckpoints(text);
   } catch (err) {
-    throw new CommandFailedError(`${file} is not a kept-checkpoints file: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CommandFailedError(`${file} is not a kept-checkpoints file: ${errorMessage(err)}`);
   }
 }
 
@@ -43,7 +44,7 @@ export function keepInFile(file: string, origin: string, note: string): void {
     writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, file);
   } catch (err) {
-    throw new CommandFailedError(`cannot write ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CommandFailedError(`cannot write ${file}: ${errorMessage(err)}`);
   }
 }
 

@@ -14,6 +14,7 @@ import { mintBreakGlassKey } from '../tenants/index.js';
 import { CommandFailedError } from './cli-errors.js';
 import type { Output } from './output.js';
 import { shortTime } from './output.js';
+import { errorMessage } from '../core/errors.js';
 
 function operatorName(): string {
   try {
@@ -44,7 +45,7 @@ export async function runBreakGlass(opts: { name: string; expiresIn?: number }, 
     throw new CommandFailedError(`${store} is open in another process (${pidFile} exists): stop \`iris up\` first. If no Iris process uses it (one crashed), delete that file and run this again.`);
   }
   const db = await openDatabase(config).catch((err: unknown) => {
-    throw new CommandFailedError(err instanceof Error ? err.message : String(err));
+    throw new CommandFailedError(errorMessage(err));
   });
   try {
     const pending = await pendingMigrations(db);

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const DEFAULT_API = 'http://127.0.0.1:8080';
-/** Written by `iris up` into the data directory (see src/seed.ts). */
+/** Written by `iris up` into the data directory (see src/app/seed.ts). */
 const ADMIN_TOKEN_FILE = 'admin-token';
 
 export interface CliEnvironment {

@@ -1,5 +1,6 @@
 // What can go wrong in a CLI run, as typed errors, and how each becomes a message on stderr
 // and an exit code: 1 for a failed operation, 2 for a usage mistake. Never a stack trace.
+import { errorMessage } from '../core/errors.js';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
@@ -84,5 +85,5 @@ export function reportError(err: unknown, hints: { tokenSource?: string; tokenFi
     return { lines: [`error: ${err.message}`, ...(err instanceof CommandFailedError ? err.lines : [])], exitCode: EXIT.failure };
   }
   // NOTE: anything else is a bug in the CLI; one line, still no stack trace.
-  return { lines: [`error: ${err instanceof Error ? err.message : String(err)}`], exitCode: EXIT.failure };
+  return { lines: [`error: ${errorMessage(err)}`], exitCode: EXIT.failure };
 }

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { extractFromReply, makeExtractionPool, type ExtractionPool, type ReplyOutcome } from '../knowledge/index.js';
 import { CommandFailedError } from './cli-errors.js';
 import { makeOutput, OUTPUT_FORMATS, renderTable, type OutputFormat, type Streams } from './output.js';
+import { errorMessage } from '../core/errors.js';
 
 /** What `--output json` prints for one file (one JSON object per line). */
 export interface ExtractedFile {
@@ -51,7 +52,7 @@ async function extractFile(file: string, llmResponse: boolean, note: (text: stri
       relations: result.relations.map((r) => ({ source: r.source, type: r.type, target: r.target })),
     };
   } catch (err) {
-    return { file, entities: [], relations: [], error: err instanceof Error ? err.message : String(err) };
+    return { file, entities: [], relations: [], error: errorMessage(err) };
   }
 }
 

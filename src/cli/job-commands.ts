@@ -1,5 +1,6 @@
 // `iris jobs list|get|cancel|retry|watch|poison list|poison redrive`: a tenant's async jobs.
 import type { Command } from 'commander';
+import { TERMINAL_JOB_STATES } from '../jobs/index.js';
 import type { CliEnvironment } from './cli-config.js';
 import { commandContext } from './command-context.js';
 import { renderTable, shortTime } from './output.js';
@@ -18,7 +19,7 @@ interface JobView {
   readonly finishedAt: string | null;
 }
 
-const FINAL = new Set(['succeeded', 'failed', 'poisoned', 'cancelled']);
+const FINAL: ReadonlySet<string> = new Set(TERMINAL_JOB_STATES);
 const jobsPath = (tenant: string): string => `/v1/tenants/${encodeURIComponent(tenant)}/jobs`;
 
 function jobTable(items: readonly JobView[]): string {

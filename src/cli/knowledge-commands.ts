@@ -5,6 +5,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import { INGESTIBLE_EXTENSIONS, QUERY_MODES, type DocumentSummary } from '../knowledge/index.js';
 import type { ApiClient } from './api-client.js';
+import { TERMINAL_JOB_STATES } from '../jobs/index.js';
 import type { CliEnvironment } from './cli-config.js';
 import { ApiProblemError, UsageError } from './cli-errors.js';
 import { commandContext } from './command-context.js';
@@ -34,7 +35,7 @@ interface AnswerView {
   readonly notices: readonly string[];
 }
 
-const FINAL = new Set(['succeeded', 'failed', 'poisoned', 'cancelled']);
+const FINAL: ReadonlySet<string> = new Set(TERMINAL_JOB_STATES);
 const base = (tenant: string): string => `/v1/tenants/${encodeURIComponent(tenant)}`;
 const docPath = (tenant: string, id: string): string => `${base(tenant)}/documents/${encodeURIComponent(id)}`;
 const EXTENSIONS = new Set(INGESTIBLE_EXTENSIONS);

@@ -11,6 +11,7 @@ import { ApiProblemError, CommandFailedError, UsageError } from './cli-errors.js
 import { commandContext } from './command-context.js';
 import { wholeNumber } from './option-parsers.js';
 import { renderFields, renderTable, shortTime } from './output.js';
+import { errorMessage } from '../core/errors.js';
 
 type OwnerOpts = { tenant?: string; platform?: boolean };
 
@@ -52,7 +53,7 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown;
   } catch (err) {
-    throw new CommandFailedError(`cannot read bundle ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CommandFailedError(`cannot read bundle ${file}: ${errorMessage(err)}`);
   }
 }
 

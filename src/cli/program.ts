@@ -16,7 +16,7 @@ import { installRoleGuard } from './role-guard.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { registerTenantCommands } from './tenant-commands.js';
 
-// NOTE: read here rather than imported from app.ts, so API commands need not load the server.
+// NOTE: read here rather than imported from src/app, so API commands need not load the server.
 const { version: VERSION } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
 /** The first sentence of a description, at most 64 characters. */

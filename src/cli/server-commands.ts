@@ -1,14 +1,14 @@
 // `iris up`, `iris serve`, `iris migrate`: the commands that run Iris itself.
 import type { Command } from 'commander';
-import { createApp, MigrationFailedError, VERSION, type App } from '../app.js';
+import { createApp, localAdminToken, MigrationFailedError, seedDemoDocuments, seedDemoTenants, VERSION, type App } from '../app/index.js';
 import { ConfigError, loadConfig, type IrisConfig } from '../core/config.js';
 import { migrate, openDatabase, redactUrl, StoreUnavailableError } from '../store/index.js';
-import { localAdminToken, seedDemoDocuments, seedDemoTenants } from '../seed.js';
+import { errorMessage } from '../core/errors.js';
 
 /** Prints a start-up failure as one clear line (no stack trace) and exits. */
 function fail(err: unknown): never {
   const known = err instanceof ConfigError || err instanceof StoreUnavailableError || err instanceof MigrationFailedError;
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorMessage(err);
   process.stderr.write(`iris: ${known ? msg : `failed to start: ${msg}`}\n`);
   process.exit(1);
 }
@@ -51,7 +51,7 @@ async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }):
     address = await app.listen();
   } catch (err) {
     await app.close();
-    fail(new ConfigError(`cannot listen on ${cfg.host}:${cfg.port}: ${err instanceof Error ? err.message : String(err)} (set IRIS_PORT)`));
+    fail(new ConfigError(`cannot listen on ${cfg.host}:${cfg.port}: ${errorMessage(err)} (set IRIS_PORT)`));
   }
   const store = cfg.databaseUrl ? `PostgreSQL ${redactUrl(cfg.databaseUrl)}` : `embedded PGlite in ${cfg.dataDir}/pgdata`;
   const lines = [

@@ -57,22 +57,18 @@ export type DecideFn = (principal: Principal, action: string, tenantId: string, 
 
 // NOTE: the gateway binds each request's principal (a fresh object per request) to a decide
 // function that knows the request's facts (source address, route, request id) and its app's
-// policy bundle. Calls without a bound principal (Iris's own control loops) use the default
-// installed by the composition root, or the static role table when none is installed.
+// policy bundle. Calls without a bound principal (Iris's own control loops) are decided by the
+// decide function the caller passes (its app's decision point, handed to each service by the
+// composition root), or by the static role table when none is passed. There is no module
+// state: two apps in one process (replicas in tests) each decide with their own bundles.
 // (A symbol-keyed property rather than a WeakMap: one entry per request in a WeakMap made
 // garbage collection measurably slower under load.)
 const DECIDE: unique symbol = Symbol('iris.decide');
 type Bound = Principal & { [DECIDE]?: DecideFn };
-let defaultDecide: DecideFn | undefined;
 
 /** Binds `principal` (one request's) to the decision point that decides its actions. */
 export function bindDecisions(principal: Principal, decide: DecideFn): void {
   Object.defineProperty(principal, DECIDE, { value: decide, enumerable: false, configurable: true });
-}
-
-/** Installs the decision point for principals no request bound (undefined: the role table). */
-export function setDefaultDecisions(decide: DecideFn | undefined): void {
-  defaultDecide = decide;
 }
 
 /**
@@ -80,9 +76,10 @@ export function setDefaultDecisions(decide: DecideFn | undefined): void {
  * PLATFORM): the policy decision point (Cedar) decides. Another tenant's objects answer 404,
  * exactly as a missing tenant would, so a key cannot learn which tenants exist; and, whatever
  * a bundle says, only platform admins cross tenants (defense in depth behind the policies).
+ * `unbound` decides for a principal no request bound (undefined: the static role table).
  */
-export function authorizeAction(principal: Principal, action: string, tenantId: string, kind = 'Tenant'): void {
-  const decide = (principal as Bound)[DECIDE] ?? defaultDecide;
+export function authorizeAction(principal: Principal, action: string, tenantId: string, kind = 'Tenant', unbound?: DecideFn): void {
+  const decide = (principal as Bound)[DECIDE] ?? unbound;
   const crosses = !crossesTenants(principal) && principal.tenantId !== tenantId;
   const decision: AccessDecision = decide ? decide(principal, action, tenantId, kind) : { allowed: !crosses && can(principal.role, action as Action), policies: [] };
   if (crosses) {
@@ -98,6 +95,6 @@ export function authorizeAction(principal: Principal, action: string, tenantId: 
 }
 
 /** `authorizeAction` for the actions of the core role table. */
-export function authorize(principal: Principal, action: Action, tenantId: string, kind = 'Tenant'): void {
-  authorizeAction(principal, action, tenantId, kind);
+export function authorize(principal: Principal, action: Action, tenantId: string, kind = 'Tenant', unbound?: DecideFn): void {
+  authorizeAction(principal, action, tenantId, kind, unbound);
 }

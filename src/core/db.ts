@@ -74,7 +74,7 @@ export interface Database {
 }
 
 /** The role every request transaction runs as: not the table owner, no BYPASSRLS. */
-export const APP_ROLE = 'iris_app';
+const APP_ROLE = 'iris_app';
 
 /** Statement that applies a scope inside a transaction (role + settings, all LOCAL). */
 export const APPLY_SCOPE_SQL =

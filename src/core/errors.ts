@@ -61,12 +61,6 @@ export class PreconditionFailedError extends IrisError {
   }
 }
 
-export class UnavailableError extends IrisError {
-  constructor(message: string, cause?: unknown) {
-    super('unavailable', 503, message, { retryable: true, cause });
-  }
-}
-
 /**
  * 503: the database cannot be reached or dropped the connection (a restart, a terminated
  * backend, a network cut). Nothing was committed unless the message says the outcome is
@@ -87,4 +81,9 @@ export class QuotaExceededError extends IrisError {
       extensions: { quota, limit, used, ...(retry ? { retryAfterSeconds } : {}) },
     });
   }
+}
+
+/** The message of anything thrown: an Error's message, or the thrown value as a string. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

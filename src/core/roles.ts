@@ -19,11 +19,12 @@ export const ROLE_GRANTS = Object.fromEntries(
   ROLES.filter((r): r is TenantRole => r !== 'platform-admin').map((r) => [r, ROLE_TAXONOMY[r].actions as readonly Action[]]),
 ) as Readonly<Record<TenantRole, readonly Action[]>>;
 
+/** Whether `role` may perform `action` at all (tenant scoping is checked separately). */
+/** Whether `value` names a role of the taxonomy. */
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
 
-/** Whether `role` may perform `action` at all (tenant scoping is checked separately). */
 export function can(role: Role, action: Action): boolean {
   return role === 'platform-admin' || ROLE_GRANTS[role].includes(action);
 }

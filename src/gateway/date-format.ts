@@ -13,7 +13,7 @@ interface FormatHost {
 const rfc3339 = fullFormats['date-time'];
 
 /** Whether `s` is an RFC 3339 date-time PostgreSQL can store. */
-export function isStorableDateTime(s: string): boolean {
+function isStorableDateTime(s: string): boolean {
   return !s.startsWith('0000') && typeof rfc3339 === 'object' && 'validate' in rfc3339 && typeof rfc3339.validate === 'function' && (rfc3339.validate as (x: string) => boolean)(s);
 }
 

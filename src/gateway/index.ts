@@ -1,4 +1,10 @@
-// The gateway's face: the HTTP server and the identity check.
+// The gateway's face: the HTTP server with every route, identity, the request gate (admission,
+// rate limiters) and the problem+json handler with its schema.
 export { makeIdentity, type Identity } from './identity.js';
-export { PROBLEM_TYPE_BASE, type Problem } from './problem.js';
-export { buildServer, type ServerDeps, type ServerOptions } from './server.js';
+export { jobRoutes, type JobRouteAction } from './job-routes.js';
+export { problemErrorHandler, type Problem } from './problem.js';
+export { ProblemSchema } from './schemas.js';
+export { buildServer } from './server.js';
+export { makeRequestGate } from './admission.js';
+export { makeAdmission } from './admission-control.js';
+export { makeMemoryLimiter, makeRedisLimiter } from './admission-limiter.js';

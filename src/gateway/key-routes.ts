@@ -1,9 +1,9 @@
 // API keys of a tenant (/v1/tenants/{t}/keys) and of the platform (/v1/platform/keys).
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { PLATFORM, TENANT_SLUG_PATTERN } from '../core/ids.js';
+import { PLATFORM } from '../core/ids.js';
 import { ApiKeySchema, CreateKeySchema, type CreateKeyInput, type KeyService } from '../tenants/index.js';
-import { ProblemSchema, bearer } from './schemas.js';
+import { ProblemSchema, TenantParamsSchema, bearer } from './schemas.js';
 
 const KeyId = Type.String({ pattern: '^k[a-z0-9]{1,20}$' });
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
@@ -11,7 +11,7 @@ const CreatedKey = Type.Composite([Type.Omit(ApiKeySchema, []), Type.Object({ to
 
 export function registerKeyRoutes(app: FastifyInstance, keys: KeyService): void {
   const scopes = [
-    { prefix: '/v1/tenants/:tenantId/keys', params: Type.Object({ tenantId: Type.String({ pattern: TENANT_SLUG_PATTERN }) }), owner: (p: { tenantId?: string }) => p.tenantId ?? '', tag: 'keys' },
+    { prefix: '/v1/tenants/:tenantId/keys', params: TenantParamsSchema, owner: (p: { tenantId?: string }) => p.tenantId ?? '', tag: 'keys' },
     { prefix: '/v1/platform/keys', params: Type.Object({}), owner: () => PLATFORM, tag: 'platform' },
   ];
   for (const s of scopes) {

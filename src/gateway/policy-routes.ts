@@ -7,9 +7,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { authorizeAction, crossesTenants, scopeOf } from '../core/context.js';
 import { ValidationError } from '../core/errors.js';
-import { PLATFORM, TENANT_OR_PLATFORM_PATTERN, TENANT_SLUG_PATTERN } from '../core/ids.js';
+import { PLATFORM, TENANT_OR_PLATFORM_PATTERN } from '../core/ids.js';
 import type { BundleService, DecisionLog, DecisionRecord } from '../policy/index.js';
-import { ProblemSchema, bearer } from './schemas.js';
+import { ProblemSchema, TenantParamsSchema, bearer } from './schemas.js';
 
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema };
 const BundleRef = Type.String({ pattern: '^(sha256:)?[0-9a-f]{12,64}$|^builtin$', description: "A bundle id (sha256:…), its first 12+ hex digits, or 'builtin'" });
@@ -34,7 +34,7 @@ export interface PolicyRouteDeps {
 export function registerPolicyRoutes(app: FastifyInstance, deps: PolicyRouteDeps): void {
   const { bundles, decisions } = deps;
   const scopes = [
-    { prefix: '/v1/tenants/:tenantId/policy', params: Type.Object({ tenantId: Type.String({ pattern: TENANT_SLUG_PATTERN }) }), owner: (p: { tenantId?: string }) => p.tenantId ?? '', tag: 'policy' },
+    { prefix: '/v1/tenants/:tenantId/policy', params: TenantParamsSchema, owner: (p: { tenantId?: string }) => p.tenantId ?? '', tag: 'policy' },
     { prefix: '/v1/platform/policy', params: Type.Object({}), owner: () => PLATFORM, tag: 'policy' },
   ];
   for (const s of scopes) {

@@ -4,7 +4,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { IrisError } from '../core/errors.js';
 
-export const PROBLEM_TYPE_BASE = 'https://iris.dev/problems/';
+const PROBLEM_TYPE_BASE = 'https://iris.dev/problems/';
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 
 export interface Problem {

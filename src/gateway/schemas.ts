@@ -1,5 +1,7 @@
-// Schemas shared by the routes: the problem document and the security requirement.
+// Schemas shared by every route: the problem document every error answers with, the one
+// bearer security requirement, the tenant path parameter, and the OpenAPI tags.
 import { Type } from '@sinclair/typebox';
+import { TENANT_SLUG_PATTERN } from '../core/ids.js';
 
 export const ProblemSchema = Type.Object(
   {
@@ -14,4 +16,22 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 
+/** The security requirement of every route that needs an API key. */
 export const bearer = [{ bearerAuth: [] }];
+
+/** The tenant of a /v1/tenants/:tenantId/… path. */
+export const TenantIdSchema = Type.String({ pattern: TENANT_SLUG_PATTERN });
+export const TenantParamsSchema = Type.Object({ tenantId: TenantIdSchema }, { additionalProperties: false });
+
+/** The resource groups of the API: every route carries one of these tags. */
+export const API_TAGS = [
+  { name: 'tenants', description: 'Tenants: create, read, list, update (If-Match), soft delete and restore.' },
+  { name: 'keys', description: "A tenant's API keys: create (the token is shown once), list, revoke." },
+  { name: 'platform', description: 'Platform-level API keys (platform admins).' },
+  { name: 'audit', description: 'The tamper-evident audit ledger: events, signed heads, checkpoints, witness records, verification, inclusion and consistency proofs.' },
+  { name: 'policy', description: 'Cedar policy bundles of the platform and of each tenant (push, activate, rollback, diff), the decision log and explanations.' },
+  { name: 'jobs', description: 'The async executor: start jobs (202 + job URL), read, list, cancel, retry, poisoned jobs and redrive.' },
+  { name: 'knowledge', description: "GraphRAG: a tenant's documents (ingested by jobs), questions answered with citations, the graph and its communities." },
+  { name: 'system', description: 'Liveness, readiness and metrics (/healthz, /readyz, /metrics); not listed as operations.' },
+] as const;
+export type ApiTag = (typeof API_TAGS)[number]['name'];

@@ -1,25 +1,33 @@
 // The HTTP edge: Fastify with JSON-schema validation everywhere, correlation ids, identity,
-// OpenAPI, problem+json errors, and the routes of every context.
+// OpenAPI, problem+json errors, and the routes of every context. Every route lives in this
+// folder, one file per resource (`x-routes.ts`), and is registered here; a route answers its
+// errors with the one Problem schema and carries one of the API_TAGS (checked at start).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { AuditReader, Ledger } from '../audit/index.js';
-import type { RequestContext } from '../core/context.js';
+import { authorizeAction, bindDecisions, type DecideFn, type RequestContext } from '../core/context.js';
 import type { Database } from '../core/db.js';
 import { ForbiddenError } from '../core/errors.js';
 import { newRequestId, REQUEST_ID_PATTERN } from '../core/ids.js';
+import { jobPath, type JobQueue } from '../jobs/index.js';
+import type { EnqueueFollowUp, KnowledgeService } from '../knowledge/index.js';
 import type { HttpTelemetry } from '../observability/index.js';
+import type { BundleService, DecisionLog } from '../policy/index.js';
 import type { KeyService, TenantService } from '../tenants/index.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import type { Identity } from './identity.js';
 import type { RequestGate } from './admission.js';
 import { ajvPlugins } from './date-format.js';
 import { assertSafeInput } from './input-guard.js';
+import { jobRoutes } from './job-routes.js';
 import { registerKeyRoutes } from './key-routes.js';
+import { knowledgeRoutes } from './knowledge-routes.js';
+import { registerPolicyRoutes } from './policy-routes.js';
 import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './problem.js';
-import { ProblemSchema } from './schemas.js';
+import { API_TAGS, ProblemSchema } from './schemas.js';
 import { registerSystemRoutes } from './system-routes.js';
 import { registerTenantRoutes } from './tenant-routes.js';
 import { registerWhoamiRoutes } from './whoami-routes.js';
@@ -49,8 +57,17 @@ export interface ServerDeps {
   readonly pendingMigrations: () => Promise<string[]>;
   /** Admission and policy after identity (identity -> admission -> policy); none: identity only. */
   readonly gate?: RequestGate;
-  /** Lets other contexts (jobs, policy, …) add their routes. */
-  readonly extraRoutes?: readonly ((app: FastifyInstance) => void)[];
+  /** Decides the services' checks on a request no gate bound (the app's decision point); undefined: the role table. */
+  readonly decide?: DecideFn;
+  /** The executor's queue (job routes; documents submitted for ingest). */
+  readonly jobs: JobQueue;
+  readonly knowledge: {
+    readonly service: KnowledgeService;
+    /** Queues the system's follow-up jobs (the graph build a delete from a large component needs). */
+    readonly followUp: EnqueueFollowUp;
+    readonly maxDocumentBytes: number;
+  };
+  readonly policy: { readonly bundles: BundleService; readonly decisions: DecisionLog; readonly maxBundleBytes: number };
 }
 
 export interface ServerOptions {
@@ -89,7 +106,12 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Iris control plane API', version: opts.version, description: 'Tenants, API keys and the tamper-evident audit ledger. Errors are RFC 9457 problem+json.' },
+      info: {
+        title: 'Iris control plane API',
+        version: opts.version,
+        description: 'Tenants, API keys, the tamper-evident audit ledger, policy bundles and decisions, async jobs and GraphRAG knowledge. Errors are RFC 9457 problem+json.',
+      },
+      tags: API_TAGS.map((t) => ({ ...t })),
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An Iris API key: iris_<keyId>_<secret>' } } },
     },
   });
@@ -117,8 +139,11 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     req.ctx = { principal, requestId: req.id, traceId: req.telemetry?.traceId, sourceIp: req.ip, trace: req.telemetry?.span };
     deps.telemetry?.bindTenant(req, principal.tenantId, principal.keyId, principal.agent);
     if (deps.gate) await deps.gate.check(req, reply);
-    // NOTE: without a gate (identity only: tests, benchmarks) a scrape route still needs a platform key.
-    else if (config.scrape === true && principal.role !== 'platform-admin') throw new ForbiddenError('Reading metrics needs the scrape token or a platform-admin key.');
+    else {
+      if (deps.decide) bindDecisions(principal, deps.decide);
+      // NOTE: without a gate (identity only: tests, benchmarks) a scrape route still needs a platform key.
+      if (config.scrape === true && principal.role !== 'platform-admin') throw new ForbiddenError('Reading metrics needs the scrape token or a platform-admin key.');
+    }
   });
 
   // Every route: values no JSON schema rules out but PostgreSQL cannot hold answer 400.
@@ -126,13 +151,43 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     assertSafeInput({ params: req.params, querystring: req.query, body: req.body });
   });
 
-  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+  // Every route names its resource group; a route without a known tag is a programming error.
+  const tags = new Set<string>(API_TAGS.map((t) => t.name));
+  app.addHook('onRoute', (route) => {
+    const named = route.schema?.tags ?? [];
+    if (named.length === 0 || !named.every((t) => tags.has(t))) throw new Error(`Route ${String(route.method)} ${route.url} needs one of the API tags (${[...tags].join(', ')}).`);
+  });
+
+  app.get('/openapi.json', { schema: { hide: true, tags: ['system'] }, config: { public: true } }, async () => app.swagger());
   registerSystemRoutes(app, { db: deps.db, pending: deps.pendingMigrations, registry: deps.registry });
   registerTenantRoutes(app, deps.tenants);
   registerKeyRoutes(app, deps.keys);
   registerWhoamiRoutes(app);
   registerAuditRoutes(app, { db: deps.db, reader: deps.auditReader, ledger: deps.ledger });
-  for (const add of deps.extraRoutes ?? []) add(app);
+  registerPolicyRoutes(app, deps.policy);
+  const { jobs } = deps;
+  const traceContext = (req: FastifyRequest) => deps.telemetry?.traceContext(req) ?? {};
+  await app.register(
+    jobRoutes({
+      queue: jobs,
+      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Job'),
+      // The request span's own context: the job's span links to it.
+      requestContext: (req) => ({ requestId: req.id, actor: `key:${req.ctx.principal.keyId}`, trace: req.ctx.trace, ...traceContext(req) }),
+    }),
+  );
+  await app.register(
+    knowledgeRoutes({
+      knowledge: deps.knowledge.service,
+      followUp: deps.knowledge.followUp,
+      maxDocumentBytes: deps.knowledge.maxDocumentBytes,
+      authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Knowledge'),
+      context: (req) => req.ctx,
+      async enqueue(req, tenantId, job) {
+        const { job: queued } = await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload }, { actor: `key:${req.ctx.principal.keyId}`, requestId: req.id, trace: req.ctx.trace, ...traceContext(req) });
+        return { jobId: queued.jobId, location: jobPath(tenantId, queued.jobId) };
+      },
+    }),
+  );
   return app;
 }
 

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Database } from '../core/db.js';
 
 export function registerSystemRoutes(app: FastifyInstance, deps: { db: Database; pending: () => Promise<string[]>; registry: Registry }): void {
-  const hide = { hide: true };
+  const hide = { hide: true, tags: ['system'] };
   app.get('/healthz', { schema: { ...hide }, config: { public: true } }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', { schema: { ...hide }, config: { public: true } }, async (req, reply) => {

@@ -1,11 +1,9 @@
 // /v1/tenants: create, read, list, update (If-Match), soft delete and restore.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { TENANT_SLUG_PATTERN } from '../core/ids.js';
 import { CreateTenantSchema, TENANT_STATUSES, TenantSchema, UpdateTenantSchema, type CreateTenantInput, type TenantService, type TenantStatus, type UpdateTenantInput } from '../tenants/index.js';
-import { ProblemSchema, bearer } from './schemas.js';
+import { ProblemSchema, TenantParamsSchema, bearer } from './schemas.js';
 
-const Params = Type.Object({ tenantId: Type.String({ pattern: TENANT_SLUG_PATTERN }) });
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 64 })) });
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 412: ProblemSchema };
 const etag = (rv: string): string => `"${rv}"`;
@@ -33,7 +31,7 @@ export function registerTenantRoutes(app: FastifyInstance, tenants: TenantServic
   }, async (req) => tenants.list(req.ctx, req.query));
 
   app.get<{ Params: { tenantId: string } }>('/v1/tenants/:tenantId', {
-    schema: { tags: ['tenants'], summary: 'Read a tenant', security: bearer, params: Params, response: { 200: TenantSchema, ...errors } },
+    schema: { tags: ['tenants'], summary: 'Read a tenant', security: bearer, params: TenantParamsSchema, response: { 200: TenantSchema, ...errors } },
   }, async (req, reply) => {
     const t = await tenants.get(req.ctx, req.params.tenantId);
     return reply.header('etag', etag(t.resourceVersion)).send(t);
@@ -45,7 +43,7 @@ export function registerTenantRoutes(app: FastifyInstance, tenants: TenantServic
       summary: 'Update a tenant (JSON merge patch; If-Match for optimistic concurrency)',
       description: 'Placement fields (tier, homeRegion, ring, status, quotas) need platform-admin. A stale If-Match answers 412; a stale body resourceVersion answers 409. A label set to null is removed.',
       security: bearer,
-      params: Params,
+      params: TenantParamsSchema,
       headers: IfMatch,
       body: UpdateTenantSchema,
       response: { 200: TenantSchema, ...errors },
@@ -60,7 +58,7 @@ export function registerTenantRoutes(app: FastifyInstance, tenants: TenantServic
       tags: ['tenants'],
       summary: 'Soft-delete a tenant (purged after the grace period; restorable until then)',
       security: bearer,
-      params: Params,
+      params: TenantParamsSchema,
       headers: IfMatch,
       response: { 200: TenantSchema, ...errors },
     },
@@ -70,7 +68,7 @@ export function registerTenantRoutes(app: FastifyInstance, tenants: TenantServic
   });
 
   app.post<{ Params: { tenantId: string }; Headers: { 'if-match'?: string } }>('/v1/tenants/:tenantId/restore', {
-    schema: { tags: ['tenants'], summary: 'Restore a soft-deleted tenant', security: bearer, params: Params, headers: IfMatch, response: { 200: TenantSchema, ...errors } },
+    schema: { tags: ['tenants'], summary: 'Restore a soft-deleted tenant', security: bearer, params: TenantParamsSchema, headers: IfMatch, response: { 200: TenantSchema, ...errors } },
   }, async (req, reply) => {
     const t = await tenants.restore(req.ctx, req.params.tenantId, { ifMatch: req.headers['if-match'] });
     return reply.header('etag', etag(t.resourceVersion)).send(t);

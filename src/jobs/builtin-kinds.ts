@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import { defineJobKind, type JobKindRegistry } from './kinds.js';
 
 /** Does nothing and succeeds; `echo` comes back as the result. */
-export const noopKind = defineJobKind({
+const noopKind = defineJobKind({
   kind: 'noop',
   description: 'Does nothing and succeeds at once.',
   payload: Type.Object({ echo: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }),
@@ -19,7 +19,7 @@ export const noopKind = defineJobKind({
 const SLEEP_MAX_MS = 3_600_000;
 
 /** Waits `ms` milliseconds (reporting progress, honouring cancellation) and succeeds. */
-export const sleepKind = defineJobKind({
+const sleepKind = defineJobKind({
   kind: 'sleep',
   description: 'Waits the given time, reporting progress; for tests and load checks.',
   payload: Type.Object(

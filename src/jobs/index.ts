@@ -1,83 +1,22 @@
 // The jobs context's public face: the async work executor (a tenant-fair, crash-safe queue on
-// PostgreSQL/PGlite), its worker runtime, the kind registry and the HTTP routes.
+// PostgreSQL/PGlite), its worker runtime and the kind registry (its HTTP routes are the gateway's).
 // Other contexts import from here only.
-export { backoffDelayMs, decideAfterFailure, defaultBackoff, type BackoffPolicy, type FailureDecision } from './backoff.js';
-export { abortableDelay, noopKind, registerBuiltinKinds, sleepKind } from './builtin-kinds.js';
+export { abortableDelay, registerBuiltinKinds } from './builtin-kinds.js';
+export { NonRetryableJobError } from './errors.js';
+export { makeJobLeases, type JobLeases, type Settlement } from './job-leases.js';
 export {
-  describeFailure,
-  IdempotencyKeyReusedError,
-  InvalidJobPayloadError,
-  JobLeaseLostError,
-  JobPayloadTooLargeError,
-  JobQueueFullError,
-  JobStateConflictError,
-  JobTimeoutError,
-  NonRetryableJobError,
-  UnknownJobKindError,
-  WorkerShutdownError,
-  type PayloadIssue,
-} from './errors.js';
-export { allocateClaims, type Allocation, type AllocationOptions, type TenantBacklog } from './fair-share.js';
-export {
-  makeJobLeases,
-  type ClaimRequest,
-  type JobLeases,
-  type JobLeasesDeps,
-  type ProgressUpdate,
-  type SettledJob,
-  type Settlement,
-  type SettleResult,
-} from './job-leases.js';
-export {
-  actionTarget,
   isTerminal,
   JOB_STATES,
-  JobActions,
-  JobStates,
-  StateChangeReasons,
+  TERMINAL_JOB_STATES,
   type Job,
-  type JobAction,
   type JobActor,
   type JobAttemptKey,
-  type JobErrorInfo,
   type JobState,
   type JobStateChangeHook,
-  type JobTraceContext,
-  type StateChange,
-  type StateChangeReason,
 } from './job-model.js';
-export {
-  makeJobQueue,
-  type EnqueueContext,
-  type EnqueueInput,
-  type EnqueueResult,
-  type JobListFilter,
-  type JobPage,
-  type JobQueue,
-  type JobQueueDeps,
-  type JobQueueOptions,
-} from './job-queue.js';
-export { JobPageSchema, JobResourceSchema, jobPath, toJobResource, traceIdOf, type JobResource } from './job-resource.js';
-export { EnqueueBodySchema, jobRoutes, type JobRequestContext, type JobRouteAction, type JobRoutesDeps } from './job-routes.js';
-export {
-  defineJobKind,
-  JOB_KIND_PATTERN,
-  makeJobKindRegistry,
-  type JobContext,
-  type JobKindDefinition,
-  type JobKindRegistry,
-  type RegisteredJobKind,
-} from './kinds.js';
-export {
-  JOBS_CHANNEL,
-  makeWorker,
-  type JobLogger,
-  type Worker,
-  type WorkerDeps,
-  type WorkerOptions,
-  type WorkerStats,
-  type WorkerStopResult,
-  type JobSpanInfo,
-  type JobTracer,
-} from './worker.js';
-export { selectQueueDepths, type QueueDepth } from './queue-snapshot.js';
+export { makeJobQueue, type EnqueueInput, type JobPage, type JobQueue, type JobQueueOptions } from './job-queue.js';
+export { JobPageSchema, JobResourceSchema, jobPath, toJobResource } from './job-resource.js';
+export { defineJobKind, JOB_KIND_PATTERN, makeJobKindRegistry, type JobKindRegistry } from './kinds.js';
+export { makeWorker } from './worker.js';
+export type { JobSpanInfo, Worker, WorkerOptions } from './worker-ports.js';
+export { selectQueueDepths } from './queue-snapshot.js';

@@ -16,21 +16,13 @@ export type JobState = (typeof JobStates)[keyof typeof JobStates];
 export const JOB_STATES: readonly JobState[] = Object.values(JobStates);
 
 /** States a job never leaves on its own (only an operator's retry/redrive moves it on). */
-export function isTerminal(state: JobState): boolean {
-  switch (state) {
-    case 'queued':
-    case 'running':
-      return false;
-    case 'succeeded':
-    case 'failed':
-    case 'poisoned':
-    case 'cancelled':
-      return true;
-    default: {
-      const never: never = state;
-      throw new Error(`unknown job state ${String(never)}`);
-    }
-  }
+export const TERMINAL_JOB_STATES = ['succeeded', 'failed', 'poisoned', 'cancelled'] as const satisfies readonly JobState[];
+export type TerminalJobState = (typeof TERMINAL_JOB_STATES)[number];
+const TERMINAL: ReadonlySet<JobState> = new Set(TERMINAL_JOB_STATES);
+
+/** Whether `state` is one a job never leaves on its own (see TERMINAL_JOB_STATES). */
+export function isTerminal(state: JobState): state is TerminalJobState {
+  return TERMINAL.has(state);
 }
 
 /** What went wrong in an attempt, as stored in `last_error` and shown to users (no stacks). */

@@ -20,6 +20,7 @@ import {
 } from './job-model.js';
 import { toJob, type JobRow } from './job-rows.js';
 import type { JobKindRegistry } from './kinds.js';
+import { iso } from '../core/clock.js';
 
 export interface JobQueueDeps {
   readonly db: Database;
@@ -250,7 +251,7 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
           kind: p.input.kind,
           payload: p.payload,
           priority: p.input.priority ?? 0,
-          run_at: p.input.runAt?.toISOString() ?? null,
+          run_at: iso(p.input.runAt),
           max_attempts: p.maxAttempts,
           dedup_key: p.input.dedupKey ?? null,
         }));

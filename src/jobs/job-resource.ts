@@ -2,11 +2,12 @@
 // details (which worker, when its lease ends) stay out of it.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { JOB_STATES, type Job } from './job-model.js';
+import { iso } from '../core/clock.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
 
-export const JobErrorSchema = Type.Object(
+const JobErrorSchema = Type.Object(
   {
     code: Type.String(),
     message: Type.String(),
@@ -66,7 +67,7 @@ export function jobPath(tenantId: string, jobId: string): string {
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** The trace id inside a W3C traceparent, or null. */
-export function traceIdOf(traceparent: string | undefined): string | null {
+function traceIdOf(traceparent: string | undefined): string | null {
   if (traceparent === undefined) return null;
   return TRACEPARENT.exec(traceparent)?.[1] ?? null;
 }
@@ -93,8 +94,8 @@ export function toJobResource(job: Job, detail = true): JobResource {
     runAt: job.runAt.toISOString(),
     createdAt: job.createdAt.toISOString(),
     updatedAt: job.updatedAt.toISOString(),
-    startedAt: job.startedAt?.toISOString() ?? null,
-    finishedAt: job.finishedAt?.toISOString() ?? null,
+    startedAt: iso(job.startedAt),
+    finishedAt: iso(job.finishedAt),
     links: { self: jobPath(job.tenantId, job.jobId) },
   };
   return detail ? { ...resource, payload: job.payload, result: job.result } : resource;

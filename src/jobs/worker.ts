@@ -2,146 +2,23 @@
 // timeout and an AbortSignal, settles outcomes in batches, heartbeats its leases, sweeps expired
 // leases of dead workers, wakes on LISTEN/NOTIFY (polling as the fallback), and shuts down
 // gracefully: in-flight work finishes within a grace period or is released to the queue.
-import type { Database } from '../core/db.js';
-import { TRACEPARENT, type TraceParent } from '../core/trace-parent.js';
 import { newId } from '../core/ids.js';
 import { decideAfterFailure, defaultBackoff } from './backoff.js';
-import { describeFailure, JobLeaseLostError, JobTimeoutError, NonRetryableJobError, WorkerShutdownError } from './errors.js';
+import { describeFailure, JobLeaseLostError, NonRetryableJobError, WorkerShutdownError } from './errors.js';
+import { attemptLogFields, boundResult, runAttempt, workerLogFields, type InFlight } from './job-attempt.js';
 import { makeJobLeases, type ClaimRequest, type JobLeases, type SettledJob, type SettleResult, type Settlement } from './job-leases.js';
-import type { Job, JobStateChangeHook } from './job-model.js';
+import type { Job } from './job-model.js';
 import { jobKey } from './job-rows.js';
-import type { JobContext, JobKindRegistry, RegisteredJobKind } from './kinds.js';
+import type { RegisteredJobKind } from './kinds.js';
+import type { JobLogger, Worker, WorkerDeps, WorkerOptions, WorkerStats, WorkerStopResult } from './worker-ports.js';
 
 /** NOTIFY channel raised (by a trigger) when ready work appears. */
-export const JOBS_CHANNEL = 'iris_jobs';
-
-/** The slice of a pino-like logger the worker uses. */
-export interface JobLogger {
-  info(obj: Record<string, unknown>, msg: string): void;
-  warn(obj: Record<string, unknown>, msg: string): void;
-  error(obj: Record<string, unknown>, msg: string): void;
-}
+const JOBS_CHANNEL = 'iris_jobs';
 
 const silentLogger: JobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** What a job attempt's span needs to know (observability implements the tracer). */
-export interface JobSpanInfo {
-  readonly tenantId: string;
-  readonly jobId: string;
-  readonly kind: string;
-  readonly attempt: number;
-  /** Trace context of the request that enqueued the job; the attempt's span links to it. */
-  readonly traceparent: string | undefined;
-  readonly tracestate: string | undefined;
-}
-
-/** Runs each job attempt inside a span (a port: the composition root wires telemetry in); `fn` gets the span. */
-export interface JobTracer {
-  run<T>(job: JobSpanInfo, fn: (trace: TraceParent) => Promise<T>): Promise<T>;
-}
-
-export interface WorkerDeps {
-  readonly db: Database;
-  readonly registry: JobKindRegistry;
-  readonly onStateChange?: JobStateChangeHook;
-  readonly logger?: JobLogger;
-  /** Traces each attempt (handler run) in its own span; none: no spans. */
-  readonly tracer?: JobTracer;
-}
-
-export interface WorkerOptions {
-  readonly workerId?: string;
-  /** Jobs run at once; default 10. */
-  readonly concurrency?: number;
-  /** Most jobs per claim; default min(concurrency, 100). */
-  readonly maxBatch?: number;
-  /** Lease length; a worker that stops heartbeating loses its jobs this long after. Default 30 s. */
-  readonly leaseMs?: number;
-  /** Default leaseMs / 3. */
-  readonly heartbeatMs?: number;
-  /** How often this worker sweeps expired leases (every worker sweeps; SKIP LOCKED). Default 5 s. */
-  readonly sweepIntervalMs?: number;
-  /** Polling fallback when no notification arrives; default 2 s. */
-  readonly pollIntervalMs?: number;
-  /** How often progress reports are written; default 500 ms. */
-  readonly progressIntervalMs?: number;
-  /** How long stop() lets in-flight handlers finish before releasing them; default 10 s. */
-  readonly shutdownGraceMs?: number;
-  /** Use LISTEN/NOTIFY wake-ups; default true. */
-  readonly listen?: boolean;
-  /** Kinds this worker runs; default every kind in the registry. */
-  readonly kinds?: readonly string[];
-  /** Tenant weights (e.g. by tier) for the fair rotation; default 1. */
-  readonly weightOf?: (tenantId: string) => number;
-  readonly quantum?: number;
-  /** Per-tenant running caps that bind only while other tenants have work. */
-  readonly maxRunningOf?: (tenantId: string) => number | undefined;
-  /** Delete finished jobs older than this (ms); 0 disables. Default 7 days. */
-  readonly pruneAfterMs?: number;
-  /**
-   * PGlite has no autovacuum: on PGlite the worker runs VACUUM ANALYZE on the queue tables this
-   * often (ms) when it settled jobs since the last run; 0 disables. Default 60 s. Not used on
-   * PostgreSQL, whose autovacuum does it.
-   */
-  readonly maintenanceIntervalMs?: number;
-  /** How long finished attempts wait to be settled together in one transaction; default 5 ms. */
-  readonly settleLingerMs?: number;
-  /** Results larger than this (JSON bytes) are replaced by a note; default 64 KiB. */
-  readonly maxResultBytes?: number;
-  readonly random?: () => number;
-}
-
-export interface WorkerStats {
-  readonly claimed: number;
-  readonly succeeded: number;
-  readonly retried: number;
-  readonly failed: number;
-  readonly poisoned: number;
-  /** Attempts taken from this worker (cancelled, or lease lost). */
-  readonly lost: number;
-  readonly released: number;
-  readonly swept: number;
-  /** Handlers running now (jobs whose outcome is being written no longer count). */
-  readonly inFlight: number;
-}
-
-export interface WorkerStopResult {
-  /** In-flight jobs that finished during the grace period. */
-  readonly finished: number;
-  /** In-flight jobs released to the queue when the grace period ran out. */
-  readonly released: number;
-}
-
-export interface Worker {
-  readonly id: string;
-  /** Subscribes, starts timers, sweeps once and starts claiming. */
-  start(): Promise<void>;
-  /** Stops claiming; lets in-flight jobs finish within `graceMs`, releases the rest. */
-  stop(options?: { graceMs?: number }): Promise<WorkerStopResult>;
-  stats(): WorkerStats;
-}
-
-type EntryState = 'running' | 'settling' | 'abandoned';
-
-interface InFlight {
-  readonly job: Job;
-  readonly controller: AbortController;
-  state: EntryState;
-  progress: { percent: number; message: string | null } | null;
-  progressDirty: boolean;
-  /** The attempt's span ids, for its log lines (unset when not traced). */
-  spanIds?: { readonly traceId: string; readonly spanId: string };
-}
-
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason as Error);
-    else signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-  });
 }
 
 /** Creates a worker; call start(). */
@@ -208,7 +85,7 @@ class WorkerRuntime implements Worker {
         // A reconnected LISTEN may have missed wake-ups: claim at once.
         this.unlisten = await this.deps.db.listen(JOBS_CHANNEL, () => this.kick(), () => this.kick());
       } catch (err) {
-        this.log.warn({ ...this.workerFields(), err }, 'LISTEN failed; falling back to polling');
+        this.log.warn({ ...workerLogFields(this.id), err }, 'LISTEN failed; falling back to polling');
       }
     }
     this.every(this.timers, this.options.pollIntervalMs ?? 2000, 'poll', async () => this.kick());
@@ -219,7 +96,7 @@ class WorkerRuntime implements Worker {
     if (this.deps.db.dialect === 'pglite' && maintenanceMs > 0) this.every(this.timers, maintenanceMs, 'maintenance', () => this.maintain());
     this.every(this.lateTimers, this.heartbeatMs, 'heartbeat', () => this.heartbeat());
     this.every(this.lateTimers, this.options.progressIntervalMs ?? 500, 'progress', () => this.flushProgress());
-    await this.sweep().catch((err: unknown) => this.log.warn({ ...this.workerFields(), err }, 'initial sweep failed'));
+    await this.sweep().catch((err: unknown) => this.log.warn({ ...workerLogFields(this.id), err }, 'initial sweep failed'));
     this.kick();
   }
 
@@ -240,7 +117,7 @@ class WorkerRuntime implements Worker {
         released = (await this.leases.release(this.id, rest.map((e) => e.job))).length;
         this.counters.released += released;
       } catch (err) {
-        this.log.error({ ...this.workerFields(), err }, 'releasing in-flight jobs failed; their leases will expire and the sweep will requeue them');
+        this.log.error({ ...workerLogFields(this.id), err }, 'releasing in-flight jobs failed; their leases will expire and the sweep will requeue them');
       }
     }
     while (this.pending.length > 0 || this.flushing !== null || this.flushTimer !== undefined) await this.waitChange(1000);
@@ -297,7 +174,7 @@ class WorkerRuntime implements Worker {
   private async launchClaimed(jobs: readonly Job[]): Promise<void> {
     this.counters.claimed += jobs.length;
     if (this.stopping) {
-      await this.leases.release(this.id, jobs).catch((err: unknown) => this.log.error({ ...this.workerFields(), err }, 'releasing claimed jobs failed'));
+      await this.leases.release(this.id, jobs).catch((err: unknown) => this.log.error({ ...workerLogFields(this.id), err }, 'releasing claimed jobs failed'));
       return;
     }
     for (const job of jobs) this.launch(job);
@@ -314,7 +191,7 @@ class WorkerRuntime implements Worker {
         jobs = await this.leases.claim(this.claimRequest(Math.min(free, this.maxBatch)));
       } catch (err) {
         this.leasesInDoubt = true;
-        this.log.error({ ...this.workerFields(), err }, 'claiming jobs failed');
+        this.log.error({ ...workerLogFields(this.id), err }, 'claiming jobs failed');
         return;
       }
       await this.launchClaimed(jobs);
@@ -336,11 +213,11 @@ class WorkerRuntime implements Worker {
       this.leasesInDoubt = false;
       if (released.length > 0) {
         this.counters.released += released.length;
-        this.log.warn({ ...this.workerFields(), jobs: released.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId })) }, 'gave back jobs leased by a claim whose commit was lost');
+        this.log.warn({ ...workerLogFields(this.id), jobs: released.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId })) }, 'gave back jobs leased by a claim whose commit was lost');
       }
       return true;
     } catch (err) {
-      this.log.error({ ...this.workerFields(), err }, 'giving back jobs of a lost claim failed');
+      this.log.error({ ...workerLogFields(this.id), err }, 'giving back jobs of a lost claim failed');
       return false;
     }
   }
@@ -365,15 +242,15 @@ class WorkerRuntime implements Worker {
           code: 'invalid_job_payload',
         });
       }
-      const result = await this.runHandler(entry, kind);
-      settlement = { job, to: 'succeeded', result: this.boundResult(result) };
+      const result = await runAttempt(entry, kind, this.id, this.deps.tracer);
+      settlement = { job, to: 'succeeded', result: boundResult(result, this.maxResultBytes) };
     } catch (err) {
       if (entry.state === 'abandoned') return;
       const info = describeFailure(err, job.attempts, new Date());
       const decision = decideAfterFailure(job.attempts, job.maxAttempts, info.retryable, kind?.backoff ?? defaultBackoff, this.random);
       settlement = decision.to === 'queued' ? { job, to: 'queued', delayMs: decision.delayMs, error: info } : { job, to: decision.to, error: info };
-      if (decision.to !== 'queued') this.log.warn({ ...this.jobFields(entry), error: info }, `job ${decision.to}`);
-      else this.log.info({ ...this.jobFields(entry), error: info, retry_in_ms: decision.delayMs }, 'job attempt failed; retrying');
+      if (decision.to !== 'queued') this.log.warn({ ...attemptLogFields(entry, this.id), error: info }, `job ${decision.to}`);
+      else this.log.info({ ...attemptLogFields(entry, this.id), error: info, retry_in_ms: decision.delayMs }, 'job attempt failed; retrying');
     }
     if (entry.state === 'abandoned') return;
     // NOTE: the slot frees now, not when the outcome is written: the next claim overlaps the
@@ -383,84 +260,6 @@ class WorkerRuntime implements Worker {
     this.pending.push(settlement);
     this.scheduleFlush();
     this.kick();
-  }
-
-  // Log lines carry the four correlation fields of every Iris line (tenant_id, request_id,
-  // trace_id, span_id): a job's are its tenant, the request that enqueued it and the attempt's
-  // span (the request's trace when the attempt has none); the worker's own lines have none.
-  private workerFields(): Record<string, unknown> {
-    return { tenant_id: null, request_id: null, trace_id: null, span_id: null, worker_id: this.id };
-  }
-
-  private jobFields(entry: InFlight): Record<string, unknown> {
-    const { job } = entry;
-    const caller = TRACEPARENT.exec(job.traceContext?.traceparent ?? '');
-    return {
-      tenant_id: job.tenantId,
-      request_id: job.requestId,
-      trace_id: entry.spanIds?.traceId ?? caller?.[1] ?? null,
-      span_id: entry.spanIds?.spanId ?? caller?.[2] ?? null,
-      job_id: job.jobId,
-      job_kind: job.kind,
-      attempt: job.attempts,
-      worker_id: this.id,
-    };
-  }
-
-  private async runHandler(entry: InFlight, kind: RegisteredJobKind): Promise<unknown> {
-    const { job, controller } = entry;
-    const timeoutMs = kind.timeoutFor(job.payload);
-    const timer = setTimeout(() => controller.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
-    const contextOf = (trace: TraceParent): JobContext => ({
-      tenantId: job.tenantId,
-      jobId: job.jobId,
-      kind: job.kind,
-      attempt: job.attempts,
-      maxAttempts: job.maxAttempts,
-      signal: controller.signal,
-      progress: (percent, message) => {
-        if (entry.state !== 'running' || !Number.isFinite(percent)) return;
-        entry.progress = { percent: Math.min(100, Math.max(0, percent)), message: message ?? null };
-        entry.progressDirty = true;
-      },
-      traceparent: job.traceContext?.traceparent,
-      tracestate: job.traceContext?.tracestate,
-      requestId: job.requestId ?? undefined,
-      createdBy: job.createdBy ?? undefined,
-      workerId: this.id,
-      trace,
-    });
-    const attempt = (trace: TraceParent): Promise<unknown> => {
-      if (trace !== undefined) {
-        const sc = trace.spanContext();
-        entry.spanIds = { traceId: sc.traceId, spanId: sc.spanId };
-      }
-      const work = Promise.resolve().then(() => kind.definition.handler(job.payload, contextOf(trace)));
-      // NOTE: a handler that ignores its signal may settle after the race is decided.
-      void work.catch(() => undefined);
-      return Promise.race([work, rejectOnAbort(controller.signal)]);
-    };
-    const tracer = this.deps.tracer;
-    try {
-      if (tracer === undefined) return await attempt(undefined);
-      const span = { tenantId: job.tenantId, jobId: job.jobId, kind: job.kind, attempt: job.attempts, traceparent: job.traceContext?.traceparent, tracestate: job.traceContext?.tracestate };
-      return await tracer.run(span, attempt);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private boundResult(result: unknown): unknown {
-    if (result === undefined) return null;
-    let json: string | undefined;
-    try {
-      json = JSON.stringify(result);
-    } catch {
-      return { note: 'The handler returned a value that is not JSON.' };
-    }
-    if (json === undefined) return null;
-    const bytes = Buffer.byteLength(json, 'utf8');
-    return bytes > this.maxResultBytes ? { note: `The result was ${bytes} bytes, over the ${this.maxResultBytes}-byte limit, and was not kept.` } : result;
   }
 
   private abandon(entry: InFlight, reason: Error, lost: boolean): void {
@@ -526,8 +325,8 @@ class WorkerRuntime implements Worker {
             break;
           } catch (err) {
             if (combine) this.leasesInDoubt = true;
-            this.log.error({ ...this.workerFields(), err, jobs: batch.length }, 'settling jobs failed; retrying');
-            if (attempt === 4) this.log.error(this.workerFields(), 'giving up settling; the leases will expire and the sweep will requeue the jobs');
+            this.log.error({ ...workerLogFields(this.id), err, jobs: batch.length }, 'settling jobs failed; retrying');
+            if (attempt === 4) this.log.error(workerLogFields(this.id), 'giving up settling; the leases will expire and the sweep will requeue the jobs');
             else await delay(100 * 2 ** attempt);
           }
         }
@@ -581,7 +380,7 @@ class WorkerRuntime implements Worker {
       const e = this.inflight.get(jobKey(k));
       // A settling entry's outcome is already on its way; its settle reports it stale if so.
       if (e !== undefined && e.job.attempts === k.attempts && e.state === 'running') {
-        this.log.warn(this.jobFields(e), 'job taken from this worker (cancelled or lease lost); aborting its handler');
+        this.log.warn(attemptLogFields(e, this.id), 'job taken from this worker (cancelled or lease lost); aborting its handler');
         this.abandon(e, new JobLeaseLostError(), true);
       }
     }
@@ -601,7 +400,7 @@ class WorkerRuntime implements Worker {
     const swept = await this.leases.sweep();
     if (swept.length === 0) return;
     this.counters.swept += swept.length;
-    this.log.warn({ ...this.workerFields(), jobs: swept.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId, state: j.state })) }, 'returned jobs with expired leases');
+    this.log.warn({ ...workerLogFields(this.id), jobs: swept.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId, state: j.state })) }, 'returned jobs with expired leases');
     this.kick();
   }
 
@@ -620,7 +419,7 @@ class WorkerRuntime implements Worker {
       if (busy) return;
       busy = true;
       void fn()
-        .catch((err: unknown) => this.log.error({ ...this.workerFields(), err }, `worker ${name} failed`))
+        .catch((err: unknown) => this.log.error({ ...workerLogFields(this.id), err }, `worker ${name} failed`))
         .finally(() => {
           busy = false;
         });

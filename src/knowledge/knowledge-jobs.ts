@@ -6,9 +6,9 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
-import { setSourceStatusForJob, type SourceStatus } from './document-store.js';
+import { setSourceStatusForJob, type SourceStatus } from './graph/document-store.js';
 import type { KnowledgeService } from './knowledge-service.js';
-import { isDocumentFault } from './parse-budget.js';
+import { isDocumentFault } from './parse/parse-budget.js';
 
 /** What a handler is told about its attempt (the executor's JobContext, structurally). */
 export interface KnowledgeJobContext {
@@ -76,7 +76,7 @@ export function scheduledBuild(now: Date): { kind: 'knowledge.graph-build'; payl
   };
 }
 
-export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp): [KnowledgeJobKind<typeof IngestPayload>, KnowledgeJobKind<typeof BuildPayload>, KnowledgeJobKind<typeof WarmPayload>] {
+export function knowledgeJobKinds(knowledge: KnowledgeService, enqueue: EnqueueFollowUp): [KnowledgeJobKind<typeof IngestPayload>, KnowledgeJobKind<typeof BuildPayload>, KnowledgeJobKind<typeof WarmPayload>] {
   const warmLater = (tenantId: string, graphVersion: number): Promise<void> =>
     enqueue(tenantId, { kind: 'knowledge.cache-warm', payload: { graphVersion }, delayMs: WARM_DELAY_MS });
   const buildLater = (tenantId: string): Promise<void> => enqueue(tenantId, scheduledBuild(new Date()));
@@ -86,7 +86,7 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       description: 'Parses a submitted document, extracts entities and relations, and updates the graph and the communities it touches.',
       payload: IngestPayload,
       async handler(payload, ctx) {
-        const result = await kg.ingestSubmitted(ctx.tenantId, payload.documentId, payload.sha256, { progress: (p, m) => ctx.progress(p, m), signal: ctx.signal, trace: ctx.trace });
+        const result = await knowledge.ingestSubmitted(ctx.tenantId, payload.documentId, payload.sha256, { progress: (p, m) => ctx.progress(p, m), signal: ctx.signal, trace: ctx.trace });
         if ('graphVersion' in result) {
           await warmLater(ctx.tenantId, result.graphVersion);
           if (result.communities.bounded) await buildLater(ctx.tenantId);
@@ -104,14 +104,14 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       payload: BuildPayload,
       async handler(payload, ctx) {
         if (payload.changedBefore !== undefined) {
-          const builtAt = await kg.builtAt(ctx.tenantId);
+          const builtAt = await knowledge.builtAt(ctx.tenantId);
           if (builtAt !== null && builtAt >= new Date(payload.changedBefore)) {
             ctx.progress(100, `already built whole at ${builtAt.toISOString()}, after the changes this build was for`);
             return { skipped: 'built', builtAt: builtAt.toISOString() };
           }
         }
         ctx.progress(5, 'detecting communities');
-        const result = await kg.rebuild(ctx.tenantId, { progress: (p, m) => ctx.progress(p, m), trace: ctx.trace });
+        const result = await knowledge.rebuild(ctx.tenantId, { progress: (p, m) => ctx.progress(p, m), trace: ctx.trace });
         ctx.progress(95, `${result.communities.added} communities, ${result.summarized} summarised`);
         await warmLater(ctx.tenantId, result.graphVersion);
         return result;
@@ -124,7 +124,7 @@ export function knowledgeJobKinds(kg: KnowledgeService, enqueue: EnqueueFollowUp
       description: "Answers the tenant's most frequent recent questions into the answer cache.",
       payload: WarmPayload,
       async handler(payload, ctx) {
-        const result = await kg.warm(ctx.tenantId, { ...payload, trace: ctx.trace });
+        const result = await knowledge.warm(ctx.tenantId, { ...payload, trace: ctx.trace });
         ctx.progress(100, `warmed ${result.warmed} answers`);
         return result;
       },

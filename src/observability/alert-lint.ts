@@ -5,8 +5,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
+import { errorMessage } from '../core/errors.js';
 
-export const SEVERITIES = ['page', 'ticket'] as const;
+const SEVERITIES = ['page', 'ticket'] as const;
 
 export interface LintProblem {
   /** The alert or file the problem is about. */
@@ -48,7 +49,7 @@ export function lintAlerts(opsDir: string): LintReport {
     try {
       doc = parse(readFileSync(join(rulesDir, file), 'utf8')) as RuleDoc;
     } catch (err) {
-      problems.push({ subject: file, message: `not YAML: ${err instanceof Error ? err.message : String(err)}` });
+      problems.push({ subject: file, message: `not YAML: ${errorMessage(err)}` });
       continue;
     }
     for (const group of doc.groups ?? []) {

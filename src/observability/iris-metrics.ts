@@ -44,7 +44,7 @@ export interface Signals {
   rateLimited(tenantId: string, limit: string): void;
   cacheLookup(tenantId: string, cache: string, hit: boolean): void;
   /** A GraphRAG safety filter acted: a blocked question, withheld passages, redactions, an LLM fallback. */
-  graphragSafety(tenantId: string, kind: string, reason: string, count?: number): void;
+  knowledgeSafety(tenantId: string, kind: string, reason: string, count?: number): void;
   llmCall(call: { provider: string; outcome: LlmOutcome; seconds: number; traceId?: string; promptTokens?: number; completionTokens?: number }): void;
   llmBreaker(provider: string, open: boolean): void;
   ledgerVerified(ok: boolean): void;
@@ -193,7 +193,7 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
       const result = hit ? 'hit' : 'miss';
       cache.inc(cacheLabels(labeler.labelsOf(t), `${name} ${result}`, (l) => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, cache: name, result })));
     },
-    graphragSafety(t, kind, reason, count = 1) {
+    knowledgeSafety(t, kind, reason, count = 1) {
       const l = labeler.labelsOf(t);
       safety.inc({ tenant: l.tenant, tier: l.tier, ring: l.ring, kind, reason }, count);
     },

@@ -4,10 +4,10 @@
 import type { FastifyServerOptions } from 'fastify';
 
 /** Field names whose values are never logged, at any depth pino's redaction reaches. */
-export const SECRET_FIELDS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'token', 'secret', 'password', 'apiKey', 'api_key', 'secretHash', 'privateKey', 'ledgerSigningKeyPem'] as const;
+const SECRET_FIELDS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'token', 'secret', 'password', 'apiKey', 'api_key', 'secretHash', 'privateKey', 'ledgerSigningKeyPem'] as const;
 
 /** pino redaction paths for SECRET_FIELDS at the top level and up to three levels deep. */
-export function redactionPaths(): string[] {
+function redactionPaths(): string[] {
   const paths: string[] = [];
   for (const f of SECRET_FIELDS) {
     const key = /^[A-Za-z_$][\w$]*$/.test(f) ? f : `["${f}"]`;

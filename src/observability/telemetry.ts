@@ -82,7 +82,7 @@ const LLM_ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** Maps the LLM gateway's span attributes onto GenAI names (unknown names pass through). */
-export function genAiAttributes(attributes: Readonly<Record<string, string | number>>): Attributes {
+function genAiAttributes(attributes: Readonly<Record<string, string | number>>): Attributes {
   const out: Attributes = { [GenAiAttributes.operation]: 'chat' };
   for (const [k, v] of Object.entries(attributes)) out[LLM_ATTRIBUTE_NAMES[k] ?? k] = v;
   return out;

@@ -42,6 +42,7 @@ import {
   type Span as SdkSpan,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
+import { errorMessage } from '../core/errors.js';
 
 /** Span attribute carrying the tenant on every Iris span. */
 export const TENANT_ATTRIBUTE = 'iris.tenant_id';
@@ -92,7 +93,7 @@ export interface Tracing {
  * Tags each new span with its parent's tenant: the request span learns its tenant once the
  * key is authenticated, and every span below it (policy, store, jobs, LLM) inherits it.
  */
-export class TenantSpanProcessor implements SpanProcessor {
+class TenantSpanProcessor implements SpanProcessor {
   onStart(span: SdkSpan, parentContext: Context): void {
     if (span.attributes[TENANT_ATTRIBUTE] !== undefined) return;
     const parent = trace.getSpan(parentContext) as Partial<ReadableSpan> | undefined;
@@ -193,7 +194,7 @@ export async function endAfter<T>(span: Span, work: Promise<T>): Promise<T> {
 /** Records `err` on `span` and marks its status as an error. */
 export function failSpan(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+  span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
 }
 
 /** Builds the app's tracer provider. */

@@ -22,24 +22,6 @@ export const DATA_ACTIONS: readonly PolicyAction[] = [
   'knowledge.write',
 ];
 
-/** Actions that change nothing (for reviewers and for `iris policy test` reports). */
-export const READ_ACTIONS: readonly PolicyAction[] = [
-  'tenant.read',
-  'tenant.list',
-  'key.read',
-  'audit.read',
-  'job.read',
-  'knowledge.query',
-  'policy.read',
-  'policy.decisions.read',
-  'metrics.read',
-  'identity.read',
-];
-
-export function isPolicyAction(value: string): value is PolicyAction {
-  return (POLICY_ACTIONS as readonly string[]).includes(value);
-}
-
 /** Cedar's name of an action entity type. */
 export const NAMESPACE = 'Iris';
 export const ACTION_TYPE = `${NAMESPACE}::Action`;

@@ -12,8 +12,9 @@ import { BUNDLE_FORMAT, canonicalJson, sha256, type BundleManifest, type BundleS
 import { policySetProblems } from './bundle-invariants.js';
 import { cedarVersion, parsePolicyFile, type SourcePolicy } from './cedar-engine.js';
 import { allowListPolicies, denyListPolicies, residencyPolicies, type GeneratedPolicy } from './data-policies.js';
+import { errorMessage } from '../core/errors.js';
 
-export const DEFAULT_MAX_BUNDLE_BYTES = 1024 * 1024;
+const DEFAULT_MAX_BUNDLE_BYTES = 1024 * 1024;
 
 /** What the verifier gets: the compiled policies, the schema and the scope. */
 export interface VerifyInput {
@@ -63,7 +64,7 @@ function readMeta(files: Readonly<Record<string, string>>): BundleMeta {
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch (err) {
-    throw new BundleError([{ file: 'bundle.json', message: `is not valid JSON: ${(err as Error).message}` }]);
+    throw new BundleError([{ file: 'bundle.json', message: `is not valid JSON: ${errorMessage(err)}` }]);
   }
   const problems: Problem[] = [];
   for (const k of Object.keys(doc)) if (!['name', 'scope', 'tenant', 'description'].includes(k)) problems.push({ file: 'bundle.json', path: `/${k}`, message: 'is not a known field' });

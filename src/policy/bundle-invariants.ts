@@ -44,7 +44,7 @@ export function policySetProblems(scope: BundleScope, schema: string, policies: 
  * Cedar policy under its own id, and the policy set holds every invariant of
  * `policySetProblems` against the bundle's schema (Iris's when it brings none).
  */
-export function bundleProblems(bundle: SignedBundle): Problem[] {
+function bundleProblems(bundle: SignedBundle): Problem[] {
   const m = bundle.manifest;
   const problems: Problem[] = [];
   if (m.scope === 'tenant' && (typeof m.tenant !== 'string' || !isTenantSlug(m.tenant))) problems.push({ path: '/manifest/tenant', message: 'a tenant overlay must name its tenant (a tenant id)' });

@@ -6,9 +6,9 @@
 // stored bundle no longer passes.
 import type { Ledger } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
-import { authorizeAction, crossesTenants, scopeOf, type RequestContext } from '../core/context.js';
+import { authorizeAction, crossesTenants, scopeOf, type DecideFn, type RequestContext } from '../core/context.js';
 import { platformScope, type Database, type Queryable } from '../core/db.js';
-import { ConflictError, ForbiddenError, IrisError, NotFoundError } from '../core/errors.js';
+import { ConflictError, errorMessage, ForbiddenError, IrisError, NotFoundError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
 import { CHANGES_CHANNEL } from '../tenants/index.js';
 import { BundleError } from './bundle-errors.js';
@@ -20,7 +20,7 @@ import type { DecisionPoint } from './decision-point.js';
 import { activeBundleOf } from './policy-runtime.js';
 
 /** The id that names the built-in platform bundle in commands and diffs. */
-export const BUILTIN = 'builtin';
+const BUILTIN = 'builtin';
 
 export interface BundleSummary {
   readonly id: string;
@@ -58,6 +58,8 @@ export interface BundleServiceDeps {
   readonly trust: readonly TrustedKey[];
   readonly maxBytes: number;
   readonly builtin: VerifiedBundle;
+  /** Decides for principals no request bound (Iris's own calls): the app's decision point; undefined: the role table. */
+  readonly decide?: DecideFn;
 }
 
 const summaryOf = (v: VerifiedBundle): BundleSummary => {
@@ -101,7 +103,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
    * tenant-admin) writing it would hold more than its grants (the grant rule of core/roles.ts).
    */
   function authorizeWrite(ctx: RequestContext, owner: string): void {
-    authorizeAction(ctx.principal, 'policy.write', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+    authorizeAction(ctx.principal, 'policy.write', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
     if (owner === PLATFORM && !crossesTenants(ctx.principal)) throw new ForbiddenError('Only platform-admin keys write the platform bundle.');
   }
 
@@ -139,7 +141,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
       else pdp.setOverlay(owner, v === null ? undefined : activeBundleOf(v));
       refused.delete(owner);
     } catch (err) {
-      refused.set(owner, err instanceof Error ? err.message : String(err));
+      refused.set(owner, errorMessage(err));
     }
   }
 
@@ -180,7 +182,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
       pdp.check(owner, activeBundleOf(v));
     } catch (err) {
       if (err instanceof IrisError) throw err;
-      throw new BundleError([{ message: `bundle ${shortBundleId(v.id)} cannot be served: ${err instanceof Error ? err.message : String(err)}` }]);
+      throw new BundleError([{ message: `bundle ${shortBundleId(v.id)} cannot be served: ${errorMessage(err)}` }]);
     }
   }
 
@@ -249,7 +251,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
         await reloadAll();
       } catch (err) {
         // NOTE: e.g. migrations not applied yet: serve the built-in bundle; the resync retries.
-        refused.set(PLATFORM, `could not read activations: ${err instanceof Error ? err.message : String(err)}`);
+        refused.set(PLATFORM, `could not read activations: ${errorMessage(err)}`);
       }
       timer = setInterval(() => void reloadAll().catch(() => undefined), resyncMs);
       timer.unref();
@@ -300,7 +302,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
     },
 
     async list(ctx: RequestContext, owner: string) {
-      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
       return db.transaction(scopeOf(ctx), async (tx) => {
         const history = await selectActivations(tx, owner);
         const active = activeStack(history).at(-1) ?? (owner === PLATFORM ? BUILTIN : null);
@@ -310,7 +312,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
     },
 
     async get(ctx: RequestContext, owner: string, ref: string) {
-      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
       return db.transaction(scopeOf(ctx), async (tx) => {
         const v = await loadVerified(tx, owner, await resolve(tx, owner, ref), false);
         if (!v) throw new NotFoundError('PolicyBundle', ref);
@@ -319,7 +321,7 @@ export function makeBundleService(deps: BundleServiceDeps) {
     },
 
     async diff(ctx: RequestContext, owner: string, fromRef: string | undefined, toRef: string): Promise<BundleDiff> {
-      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant');
+      authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
       return db.transaction(scopeOf(ctx), async (tx) => {
         const fromId = fromRef === undefined ? (activeStack(await selectActivations(tx, owner)).at(-1) ?? null) : await resolve(tx, owner, fromRef);
         const toId = await resolve(tx, owner, toRef);

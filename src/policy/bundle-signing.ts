@@ -6,8 +6,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleError, BundleSignatureError } from './bundle-errors.js';
 import { BUNDLE_FORMAT, BUNDLE_SCOPES, bundleIdOf, canonicalJson, sha256, type BundleManifest, type SignedBundle } from './bundle-format.js';
+import { errorMessage } from '../core/errors.js';
 
-export const POLICY_KEY_FILE = 'policy-ed25519.pem';
+const POLICY_KEY_FILE = 'policy-ed25519.pem';
 
 export interface BundleSigner {
   readonly keyId: string;
@@ -23,7 +24,7 @@ export interface TrustedKey {
 }
 
 /** Key id: the first 16 hex digits of sha256 over the public key's DER (SPKI). */
-export function keyIdOf(publicKey: KeyObject): string {
+function keyIdOf(publicKey: KeyObject): string {
   return sha256(publicKey.export({ format: 'der', type: 'spki' })).slice(7, 23);
 }
 
@@ -54,7 +55,7 @@ export function parseTrustedKeys(text: string, source: string): TrustedKey[] {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${source}: not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new Error(`${source}: not valid JSON: ${errorMessage(err)}`, { cause: err });
   }
   if (!Array.isArray(doc)) throw new Error(`${source}: must be a JSON array of {"publicKey": PEM, "notAfter"?: date}`);
   return doc.map((entry: { publicKey?: unknown; notAfter?: unknown }, i) => {

@@ -2,6 +2,7 @@
 // query per function; the caller's transaction decides the row-level-security scope.
 import type { Queryable } from '../core/db.js';
 import type { SignedBundle } from './bundle-format.js';
+import { iso } from '../core/clock.js';
 
 export interface BundleRow {
   readonly tenantId: string;
@@ -25,7 +26,6 @@ export interface ActivationRow {
   readonly createdAt: string;
 }
 
-const iso = (d: Date | string): string => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
 
 function toBundle(r: Record<string, unknown>): BundleRow {
   return {

@@ -4,6 +4,7 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import type { DetailedError, EntityJson, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
 import { BundleError, type Problem } from './bundle-errors.js';
+import { errorMessage } from '../core/errors.js';
 
 export type { EntityJson, PolicyJson };
 
@@ -164,7 +165,7 @@ export function evaluateSlot(slot: string, request: CedarRequest): CedarAnswer {
   try {
     r = cedar.statefulIsAuthorized({ ...request, context: request.context as cedar.Context, preparsedPolicySetId: slot });
   } catch (err) {
-    return { decision: 'deny', reasons: [], errors: [`engine: ${(err as Error).message}`] };
+    return { decision: 'deny', reasons: [], errors: [`engine: ${errorMessage(err)}`] };
   }
   if (r.type === 'failure') return { decision: 'deny', reasons: [], errors: r.errors.map((e) => `request: ${e.message}`) };
   const errors = r.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`);

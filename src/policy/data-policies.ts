@@ -5,6 +5,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { isTenantSlug } from '../core/ids.js';
 import { DATA_ACTIONS } from './actions.js';
 import { BundleError, type Problem } from './bundle-errors.js';
+import { errorMessage } from '../core/errors.js';
 
 /** One generated policy: its @id and its Cedar text. */
 export interface GeneratedPolicy {
@@ -18,7 +19,7 @@ const REGION = /^[a-z0-9-]{2,32}$/;
 const dataActions = `[${DATA_ACTIONS.map((a) => `Iris::Action::"${a}"`).join(', ')}]`;
 
 /** Checks one CIDR (or bare address); returns the problem text or undefined. */
-export function cidrProblem(value: unknown): string | undefined {
+function cidrProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'is not a string';
   const [addr, prefix, extra] = value.split('/');
   if (extra !== undefined || addr === undefined || addr === '') return `'${value}' is not a CIDR (address/prefix)`;
@@ -35,7 +36,7 @@ function parseJson(file: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new BundleError([{ file, message: `is not valid JSON: ${(err as Error).message}` }]);
+    throw new BundleError([{ file, message: `is not valid JSON: ${errorMessage(err)}` }]);
   }
 }
 

@@ -8,6 +8,7 @@ import { builtinPlatformFiles } from './builtin-bundle.js';
 import { BundleError, type Problem } from './bundle-errors.js';
 import { compileBundle } from './bundle-compiler.js';
 import { makeDecisionPoint, type ActiveBundle, type TenantFacts } from './decision-point.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface PolicyTestCase {
   readonly name: string;
@@ -42,7 +43,7 @@ function parseTestFile(file: string, text: string): TestFile {
   try {
     doc = JSON.parse(text) as Partial<TestFile>;
   } catch (err) {
-    throw new BundleError([{ file, message: `is not valid JSON: ${(err as Error).message}` }]);
+    throw new BundleError([{ file, message: `is not valid JSON: ${errorMessage(err)}` }]);
   }
   const problems: Problem[] = [];
   if (!Array.isArray(doc.cases)) problems.push({ file, path: '/cases', message: 'must be a list of test cases' });

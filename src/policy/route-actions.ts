@@ -55,7 +55,7 @@ const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'POST /v1/tenants/:tenantId/jobs/:jobId/retry': t('jobs'),
   'POST /v1/tenants/:tenantId/jobs/:jobId/redrive': t('jobs'),
   'GET /v1/tenants/:tenantId/jobs-poisoned': t('jobs'),
-  // The knowledge graph (src/knowledge/knowledge-routes.ts).
+  // The knowledge graph (src/gateway/knowledge-routes.ts).
   'POST /v1/tenants/:tenantId/documents': t('knowledge', 'Document'),
   'GET /v1/tenants/:tenantId/documents': t('knowledge', 'Document'),
   'GET /v1/tenants/:tenantId/documents/:documentId': t('knowledge', 'Document'),

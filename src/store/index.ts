@@ -2,11 +2,11 @@
 import { join } from 'node:path';
 import type { IrisConfig } from '../core/config.js';
 import type { Database } from '../core/db.js';
-import { StoreUnavailableError } from '../core/errors.js';
+import { errorMessage, StoreUnavailableError } from '../core/errors.js';
 import { openPgliteDatabase } from './pglite-database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 
-export { migrate, pendingMigrations, readMigrations, type MigrationResult } from './migrate.js';
+export { migrate, pendingMigrations, type MigrationResult } from './migrate.js';
 export { openPgliteDatabase } from './pglite-database.js';
 export { openPostgresDatabase } from './postgres-database.js';
 
@@ -36,7 +36,7 @@ export async function openDatabase(config: Pick<IrisConfig, 'databaseUrl' | 'dat
   try {
     return await openPostgresDatabase(config.databaseUrl, config.poolSize);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorMessage(err);
     throw new StoreUnavailableError(`Cannot reach PostgreSQL at ${redactUrl(config.databaseUrl)}: ${reason}. Check DATABASE_URL and that the server is running.`, { cause: err });
   }
 }

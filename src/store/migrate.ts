@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, OwnerSession } from '../core/db.js';
+import { errorMessage } from '../core/errors.js';
 
 export interface Migration {
   readonly version: number;
@@ -20,13 +21,13 @@ export interface MigrationResult {
 }
 
 /** The repository's migrations folder, found relative to this file (src/, or dist/src/ and other build dirs such as dist-x/src/). */
-export function defaultMigrationsDir(): string {
+function defaultMigrationsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   return /\/dist(-[A-Za-z0-9]+)?\//.test(here) ? join(here, '../../../migrations') : join(here, '../../migrations');
 }
 
 /** Reads `NNNN_name.sql` files in version order; refuses gaps and duplicates. */
-export function readMigrations(dir = defaultMigrationsDir()): Migration[] {
+function readMigrations(dir = defaultMigrationsDir()): Migration[] {
   const files = readdirSync(dir).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
   return files.map((file, i) => {
     const version = Number(file.slice(0, 4));
@@ -67,7 +68,7 @@ async function migrateSession(owner: OwnerSession, migrations: readonly Migratio
         applied.push(m.name);
       } catch (err) {
         await owner.exec('rollback').catch(() => undefined);
-        return { applied, alreadyApplied: done.size, error: { migration: m.name, message: err instanceof Error ? err.message : String(err) } };
+        return { applied, alreadyApplied: done.size, error: { migration: m.name, message: errorMessage(err) } };
       }
     }
     return { applied, alreadyApplied: done.size };

@@ -18,7 +18,7 @@ export function newKeyMaterial(): { keyId: string; secret: string; token: string
 }
 
 /** Splits a presented token; null when it is not shaped like an Iris key. */
-export function parseToken(token: string): ParsedToken | null {
+function parseToken(token: string): ParsedToken | null {
   const m = TOKEN_RE.exec(token);
   return m ? { keyId: m[1] as string, secret: m[2] as string } : null;
 }
@@ -35,7 +35,7 @@ function bootstrapKeyId(token: string): string {
   return `kb${createHash('sha256').update(`bootstrap:${token}`).digest('hex').slice(0, 15)}`;
 }
 
-export function hashSecret(secret: string): string {
+function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 

@@ -1,5 +1,5 @@
 // The tenants context's face: tenants, API keys and the hot-path directory.
-export { bootstrapKey, hashSecret, newKeyMaterial, parsePresentedToken, parseToken, secretMatches, AgentSchema, ApiKeySchema, CreateKeySchema, type AgentMark, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
+export { bootstrapKey, newKeyMaterial, parsePresentedToken, secretMatches, AgentSchema, ApiKeySchema, CreateKeySchema, type AgentMark, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
 export { addressAllowed, parseCidr } from './key-network.js';
 export { mintBreakGlassKey, type BreakGlassInput, type BreakGlassKey } from './break-glass.js';
 export { makeDirectory, type Change, type Directory, type TenantSnapshot } from './directory.js';
@@ -19,5 +19,5 @@ export {
   type Tier,
   type UpdateTenantInput,
 } from './tenant-model.js';
-export { makeTenantService, type Precondition, type TenantPage, type TenantService } from './tenant-service.js';
+export { makeTenantService, type TenantPage, type TenantService } from './tenant-service.js';
 export { CHANGES_CHANNEL } from './tenant-store.js';

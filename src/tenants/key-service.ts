@@ -1,7 +1,7 @@
 // API key operations: create (token shown once), list, revoke; audited like every change.
 import type { Ledger } from '../audit/index.js';
-import type { Clock } from '../core/clock.js';
-import { authorize, scopeOf, type RequestContext } from '../core/context.js';
+import { type Clock, iso } from '../core/clock.js';
+import { authorize, scopeOf, type DecideFn, type RequestContext } from '../core/context.js';
 import type { Database, Queryable } from '../core/db.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
@@ -28,7 +28,6 @@ interface KeyRow {
 }
 
 const COLUMNS = 'tenant_id, key_id, name, role, secret_hash, created_by, created_at, expires_at, revoked_at, last_used_at, allowed_cidrs, agent_name, agent_crew';
-const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
 function toKey(r: KeyRow): ApiKey {
   return {
@@ -93,6 +92,8 @@ export interface KeyServiceDeps {
   readonly db: Database;
   readonly ledger: Ledger;
   readonly clock: Clock;
+  /** Decides for principals no request bound (Iris's own calls): the app's decision point; undefined: the role table. */
+  readonly decide?: DecideFn;
   /** This replica's directory, told of each key change once it commits. */
   readonly applyLocally?: ApplyLocally;
 }
@@ -117,7 +118,7 @@ export function makeKeyService(deps: KeyServiceDeps) {
   return {
     /** Creates a key; the returned token is the only time the secret is ever shown. */
     async create(ctx: RequestContext, tenantId: string, input: CreateKeyInput): Promise<ApiKey & { token: string }> {
-      authorize(ctx.principal, 'key.create', tenantId);
+      authorize(ctx.principal, 'key.create', tenantId, 'Tenant', deps.decide);
       // Least privilege by default: a key names its role, or gets the read-only one.
       const role: Role = input.role ?? DEFAULT_ROLE;
       if (!isRole(role)) throw new ValidationError(`Unknown role '${String(role)}'; roles: ${ROLES.join(', ')}.`, { field: 'role' });
@@ -141,7 +142,7 @@ export function makeKeyService(deps: KeyServiceDeps) {
     },
 
     async list(ctx: RequestContext, tenantId: string): Promise<ApiKey[]> {
-      authorize(ctx.principal, 'key.read', tenantId);
+      authorize(ctx.principal, 'key.read', tenantId, 'Tenant', deps.decide);
       return db.transaction(scopeOf(ctx), async (tx) => {
         await ensureOwner(tx, tenantId);
         const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 order by created_at, key_id`, [tenantId]);
@@ -154,7 +155,7 @@ export function makeKeyService(deps: KeyServiceDeps) {
      * NOTIFY delay. Revoking a revoked key changes nothing.
      */
     async revoke(ctx: RequestContext, tenantId: string, keyId: string): Promise<ApiKey> {
-      authorize(ctx.principal, 'key.revoke', tenantId);
+      authorize(ctx.principal, 'key.revoke', tenantId, 'Tenant', deps.decide);
       return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 and key_id = $2 for update`, [tenantId, keyId]);
         const before = rows[0];

@@ -9,7 +9,7 @@ export type Tier = (typeof TIERS)[number];
 export const TENANT_STATUSES = ['active', 'suspended', 'deleting'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
-export const RING_PATTERN = '^[a-z][a-z0-9-]{0,31}$';
+const RING_PATTERN = '^[a-z][a-z0-9-]{0,31}$';
 export const DEFAULT_RING = 'general';
 
 const LABEL_KEY = '^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$';
@@ -41,7 +41,7 @@ export function defaultQuotas(tier: Tier): Quotas {
   return { ...quotasByTier[tier] };
 }
 
-export const LabelsSchema = Type.Record(Type.String({ pattern: LABEL_KEY }), Type.String({ maxLength: 63 }), {
+const LabelsSchema = Type.Record(Type.String({ pattern: LABEL_KEY }), Type.String({ maxLength: 63 }), {
   maxProperties: 64,
   description: 'Free-form key/value labels (keys: lower-case, up to 63 chars).',
 });

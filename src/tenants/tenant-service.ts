@@ -3,7 +3,7 @@
 // replica's directory when the call returns.
 import type { AuditRecord, Ledger } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
-import { authorize, scopeOf, type RequestContext } from '../core/context.js';
+import { authorize, scopeOf, type DecideFn, type RequestContext } from '../core/context.js';
 import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { platformScope, type Database } from '../core/db.js';
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '../core/errors.js';
@@ -34,6 +34,8 @@ export interface TenantServiceDeps {
   readonly region: string;
   readonly knownRegions: readonly string[];
   readonly deleteGraceSeconds: number;
+  /** Decides for principals no request bound (Iris's own calls): the app's decision point; undefined: the role table. */
+  readonly decide?: DecideFn;
   /** This replica's directory, told of each tenant change once it commits. */
   readonly applyLocally?: ApplyLocally;
 }
@@ -91,7 +93,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
 
   return {
     async create(ctx: RequestContext, input: CreateTenantInput): Promise<Tenant> {
-      authorize(ctx.principal, 'tenant.create', PLATFORM);
+      authorize(ctx.principal, 'tenant.create', PLATFORM, 'Tenant', deps.decide);
       if (!isTenantSlug(input.id)) throw new ValidationError(`'${input.id}' is not a usable tenant id: it is reserved or contains '--'.`, { field: 'id' });
       const tier = input.tier ?? 'standard';
       const homeRegion = input.homeRegion ?? deps.region;
@@ -116,13 +118,13 @@ export function makeTenantService(deps: TenantServiceDeps) {
     },
 
     async get(ctx: RequestContext, id: string): Promise<Tenant> {
-      authorize(ctx.principal, 'tenant.read', id);
+      authorize(ctx.principal, 'tenant.read', id, 'Tenant', deps.decide);
       return db.transaction(scopeOf(ctx), (tx) => load(tx, id, false), { readOnly: true });
     },
 
     /** Tenants the caller may see: all for platform admins, its own for everyone else. */
     async list(ctx: RequestContext, opts: { limit: number; continue?: string | undefined; status?: TenantStatus | undefined }): Promise<TenantPage> {
-      authorize(ctx.principal, 'tenant.list', ctx.principal.tenantId);
+      authorize(ctx.principal, 'tenant.list', ctx.principal.tenantId, 'Tenant', deps.decide);
       const after = opts.continue === undefined ? '' : decodeContinue(opts.continue);
       if (opts.continue !== undefined && !isTenantSlug(after)) throw new ValidationError('The continue token is not valid; start again without it.', { field: 'continue' });
       const items = await db.transaction(scopeOf(ctx), (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status), { readOnly: true });
@@ -133,10 +135,10 @@ export function makeTenantService(deps: TenantServiceDeps) {
     },
 
     async update(ctx: RequestContext, id: string, patch: UpdateTenantInput, pre: Precondition): Promise<Tenant> {
-      authorize(ctx.principal, 'tenant.update', id);
+      authorize(ctx.principal, 'tenant.update', id, 'Tenant', deps.decide);
       const placement = PLACEMENT_FIELDS.filter((f) => patch[f] !== undefined);
       if (placement.length > 0) {
-        authorize(ctx.principal, 'tenant.update-placement', id);
+        authorize(ctx.principal, 'tenant.update-placement', id, 'Tenant', deps.decide);
       }
       if (patch.homeRegion !== undefined) checkRegion(patch.homeRegion);
       return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
@@ -169,7 +171,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
 
     /** Soft delete: the tenant stops serving now and is purged after the grace period. */
     async remove(ctx: RequestContext, id: string, pre: Precondition): Promise<Tenant> {
-      authorize(ctx.principal, 'tenant.delete', id);
+      authorize(ctx.principal, 'tenant.delete', id, 'Tenant', deps.decide);
       return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const before = await load(tx, id, true);
         checkVersion(before, pre);
@@ -188,7 +190,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
     },
 
     async restore(ctx: RequestContext, id: string, pre: Precondition): Promise<Tenant> {
-      authorize(ctx.principal, 'tenant.restore', id);
+      authorize(ctx.principal, 'tenant.restore', id, 'Tenant', deps.decide);
       return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const before = await load(tx, id, true);
         checkVersion(before, pre);

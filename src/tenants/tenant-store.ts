@@ -1,6 +1,7 @@
 // SQL for tenants: one named query per function, rows mapped to the API shape.
 import type { Queryable } from '../core/db.js';
 import type { Quotas, Tenant, TenantStatus, Tier } from './tenant-model.js';
+import { iso } from '../core/clock.js';
 
 interface TenantRow {
   tenant_id: string;
@@ -33,8 +34,8 @@ function toTenant(r: TenantRow): Tenant {
     resourceVersion: String(r.resource_version),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
-    deletedAt: r.deleted_at?.toISOString() ?? null,
-    purgeAfter: r.purge_after?.toISOString() ?? null,
+    deletedAt: iso(r.deleted_at),
+    purgeAfter: iso(r.purge_after),
   };
 }
 

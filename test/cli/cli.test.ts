@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { runCli, type Run } from '../support/run-cli.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';

@@ -4,8 +4,9 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ForbiddenError, IrisError } from '../../src/core/errors.js';
-import { jobRoutes, makeJobQueue, type JobRouteAction } from '../../src/jobs/index.js';
+import { ForbiddenError } from '../../src/core/errors.js';
+import { jobRoutes, problemErrorHandler, ProblemSchema, type JobRouteAction } from '../../src/gateway/index.js';
+import { makeJobQueue } from '../../src/jobs/index.js';
 import { storeName } from '../support/test-database.js';
 import { createHarness, waitForState, type Harness } from './support/harness.js';
 
@@ -17,15 +18,9 @@ before(async () => {
   h = await createHarness();
   // Same Ajv options as the gateway: unknown fields are rejected, not stripped.
   app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } } });
-  // A stand-in for the gateway's problem+json handler.
-  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
-    if (err instanceof IrisError) {
-      const retryAfter = err.extensions.retryAfterSeconds;
-      if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-      return reply.code(err.status).send({ code: err.code, status: err.status, detail: err.message, ...err.extensions });
-    }
-    return reply.code(err.statusCode ?? 500).send({ code: err.validation ? 'validation_failed' : 'error', detail: err.message });
-  });
+  // The gateway's problem+json handler and the Problem schema every route answers with.
+  app.setErrorHandler(problemErrorHandler);
+  app.addSchema(ProblemSchema);
   const queue = makeJobQueue({ db: h.db, registry: h.registry, maxQueuedOf: (t) => (t === 'small' ? 2 : undefined) });
   await app.register(
     jobRoutes({

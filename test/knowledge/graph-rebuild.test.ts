@@ -3,7 +3,7 @@
 // after the window), and a scheduled build that a newer whole build made redundant skips.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { REBUILD_DELAY_MS } from '../../src/knowledge/knowledge-jobs.js';
+import { REBUILD_DELAY_MS } from '../../src/knowledge/index.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 

@@ -4,21 +4,20 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { IrisError, ValidationError } from '../../src/core/errors.js';
+import { makeLlmGateway, parseLlmProviders, type LlmObserver } from '../../src/knowledge/index.js';
+// NOTE: the client, the tasks and their errors are internals of the LLM layer; this test reaches them through its own index.
 import {
   chatCompletion,
   LlmCallError,
   llmExtract,
   LLM_PROVIDER_DEFAULTS,
   LlmUnavailableError,
-  makeLlmGateway,
   NoEligibleLlmProviderError,
-  parseLlmProviders,
   summarizeCommunity,
   synthesizeAnswer,
   UngroundedAnswerError,
   type LlmCallOutcome,
   type LlmGatewayOptions,
-  type LlmObserver,
   type LlmProviderConfig,
   type LlmRequest,
 } from '../../src/knowledge/llm/index.js';

@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import type { Database } from '../../src/core/db.js';
 import { startFakeOpenAi } from '../support/fake-openai.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { platformScope } from '../../src/core/db.js';
-import { makeRetention } from '../../src/retention.js';
+import { makeRetention } from '../../src/app/index.js';
 import { createTestApp, SCRAPE_TOKEN, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import type { Database } from '../../src/core/db.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { bootstrapKey } from '../../src/tenants/index.js';
 import { injectAs } from '../support/test-app.js';

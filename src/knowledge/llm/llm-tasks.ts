@@ -4,10 +4,10 @@
 // always passed as delimited data, never as instructions.
 import { randomBytes } from 'node:crypto';
 import { IrisError } from '../../core/errors.js';
-import type { Span } from '../document-model.js';
-import { extractFromReply, type ReplyExtraction } from '../extract-document.js';
-import { extractionPrompt, reprompt } from '../extraction-prompt.js';
-import { stripThinking } from '../reply-cleanup.js';
+import type { Span } from '../parse/document-model.js';
+import { extractFromReply, type ReplyExtraction } from '../extract/extract-document.js';
+import { extractionPrompt, reprompt } from '../extract/reply/extraction-prompt.js';
+import { stripThinking } from '../extract/reply/reply-cleanup.js';
 import { LlmUnavailableError, type LlmCompletion, type LlmGateway, type LlmRequest } from './llm-gateway.js';
 import type { ChatMessage } from './openai-client.js';
 

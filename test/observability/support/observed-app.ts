@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import type { LightMyRequestResponse } from 'fastify';
-import { createApp, type App } from '../../../src/app.js';
+import { createApp, type App } from '../../../src/app/index.js';
 import { loadConfig } from '../../../src/core/config.js';
 import type { Tier } from '../../../src/tenants/index.js';
 import { injectAs, SCRAPE_TOKEN } from '../../support/test-app.js';

@@ -1,0 +1,247 @@
+// The composition root: opens the store, builds every context from the compiled
+// configuration and returns the app. One place decides what talks to what; each wiring
+// concern (warm-up notices, the job audit hook, the job-kind adapter, signal mapping, the
+// bootstrap key, background timers) lives in its own file beside this one.
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { loadSigner, makeAuditReader, makeLedger, makeLedgerWitness, type AuditReader, type Ledger, type LedgerWitness } from '../audit/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { IrisConfig } from '../core/config.js';
+import type { RequestContext } from '../core/context.js';
+import { platformScope, type Database } from '../core/db.js';
+import { buildServer, makeAdmission, makeIdentity, makeMemoryLimiter, makeRedisLimiter, makeRequestGate, type Identity } from '../gateway/index.js';
+import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleService, type DecisionLog, type PolicyRuntime } from '../policy/index.js';
+import { irisLoggerOptions, makeTelemetry, type Telemetry } from '../observability/index.js';
+import { makeJobKindRegistry, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type Worker } from '../jobs/index.js';
+import { knowledgeJobKinds, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseBudget, type KnowledgeService, type LlmGateway } from '../knowledge/index.js';
+import { migrate, openDatabase, pendingMigrations, type MigrationResult } from '../store/index.js';
+import { makeDirectory, makeKeyService, makeTenantService, type Change, type Directory, type KeyService, type TenantService } from '../tenants/index.js';
+import { insertBootstrapKey } from './bootstrap-key.js';
+import { startControlLoops } from './control-loops.js';
+import { makeJobAudit } from './job-audit.js';
+import { makeFollowUp, registerKnowledgeKinds } from './knowledge-kinds.js';
+import { llmProvidersOf, tenantKnowledgeSettings } from './knowledge-settings.js';
+import { makeRetention, type Retention } from './retention.js';
+import { decisionSignals, knowledgeSignals, llmSignals } from './signals.js';
+import { systemContext } from './system-context.js';
+import { announceWarmUps, followPeerWarmUps } from './warm-notice.js';
+
+const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+export const VERSION = pkg.version;
+
+export interface AppDeps {
+  readonly clock?: Clock;
+  /** An already open database (tests); otherwise the configured one is opened. */
+  readonly db?: Database;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Extra telemetry wiring (tests: an in-memory span exporter). */
+  readonly spanProcessors?: Parameters<typeof makeTelemetry>[1]['spanProcessors'];
+  /** 'off' leaves admission and policy out of the request path (benchmarks only; not configurable). */
+  readonly gate?: 'on' | 'off';
+  /** False for a process that serves no queries (`iris worker`): it does not warm its answer cache when a peer did. */
+  readonly servesQueries?: boolean;
+}
+
+export interface App {
+  readonly config: IrisConfig;
+  readonly db: Database;
+  readonly server: FastifyInstance;
+  readonly directory: Directory;
+  readonly tenants: TenantService;
+  readonly keys: KeyService;
+  readonly ledger: Ledger;
+  readonly auditReader: AuditReader;
+  /** Witnesses grown tenant logs in the platform log (every IRIS_LEDGER_WITNESS_SECONDS; tests call run()). */
+  readonly ledgerWitness: LedgerWitness;
+  readonly identity: Identity;
+  /** Cedar decisions and policy bundles of this replica. */
+  readonly policy: PolicyRuntime;
+  readonly bundles: BundleService;
+  readonly decisions: DecisionLog;
+  /** Ages out old decision-log and query-log rows (hourly in the background; tests call run()). */
+  readonly retention: Retention;
+  readonly telemetry: Telemetry;
+  /** The async work executor: job kinds and the tenant-fair queue. */
+  readonly jobKinds: JobKindRegistry;
+  readonly jobs: JobQueue;
+  /** GraphRAG: documents, the knowledge graph, answers. */
+  readonly knowledge: KnowledgeService;
+  /** The LLM providers (none configured: `configured` is false). */
+  readonly llm: LlmGateway;
+  /** Starts a worker on this app's database (iris up, iris worker). */
+  startWorker(opts?: { concurrency?: number }): Promise<Worker>;
+  readonly migration: MigrationResult | undefined;
+  readonly signingKeyGenerated: boolean;
+  /** A context for Iris's own control loops (seeding, purges): the platform itself. */
+  systemContext(): RequestContext;
+  /** Listens on config.host:port; resolves to the address. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export class MigrationFailedError extends Error {}
+
+/** Builds Iris from configuration: opens the store, builds the contexts, returns the app. */
+export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise<App> {
+  const clock = deps.clock ?? systemClock;
+  let directoryRef: Directory | undefined;
+  const telemetry = makeTelemetry(config, { version: VERSION, placement: (id) => directoryRef?.tenant(id), spanProcessors: deps.spanProcessors ?? [] });
+  const rawDb = deps.db ?? (await openDatabase(config));
+  const db = telemetry.instrumentDatabase(rawDb);
+  const ownsDb = deps.db === undefined;
+  try {
+    let migration: MigrationResult | undefined;
+    if (config.applyMigrationsOnStart) {
+      migration = await migrate(db);
+      if (migration.error) throw new MigrationFailedError(`Migration ${migration.error.migration} failed: ${migration.error.message}`);
+    }
+    const { signer, generated } = loadSigner({ pem: config.ledgerSigningKeyPem, dataDir: config.dataDir, name: config.ledgerOrigin });
+    const ledger = makeLedger({ signer, clock });
+    const auditReader = telemetry.instrumentLedgerVerify(makeAuditReader(ledger));
+    const directory = makeDirectory({ db });
+    directoryRef = directory;
+    // A change is served by this replica as soon as it commits; the others follow through NOTIFY.
+    const applyLocally = (change: Change): Promise<void> => directory.apply(change);
+    const policy = await makePolicyRuntime({
+      region: config.region,
+      dataDir: config.dataDir,
+      signingKeyPem: config.policySigningKeyPem,
+      trustedKeysFile: config.policyTrustedKeysFile,
+      cacheSize: config.policyCacheSize,
+      maxBundleBytes: config.policyMaxBundleBytes,
+      tenantFacts: (id) => {
+        const t = directory.tenant(id);
+        return t ? { region: t.homeRegion, tier: t.tier } : undefined;
+      },
+      clock,
+    });
+    // Calls no request bound (Iris's own, or with the gate off) are decided by this app's bundles.
+    const decide = policy.internalDecide;
+    const tenants = makeTenantService({ db, ledger, clock, region: config.region, knownRegions: config.knownRegions, deleteGraceSeconds: config.tenantDeleteGraceSeconds, applyLocally, decide });
+    const keys = makeKeyService({ db, ledger, clock, applyLocally, decide });
+    const identity = makeIdentity({ directory, clock });
+    const memoryLimiter = makeMemoryLimiter(clock);
+    const limiter = config.redisUrl === undefined ? memoryLimiter : makeRedisLimiter({ url: config.redisUrl, prefix: config.redisKeyPrefix, fallback: memoryLimiter });
+    const admission = config.rateLimitsEnabled
+      ? makeAdmission({ limiter, quotas: (id) => directory.tenant(id)?.quotas, routeShare: config.rateRouteShare, serviceRps: config.rateServiceRps, serviceBurst: config.rateServiceBurst, clock, onRejected: (tenantId, limit) => telemetry.signals.rateLimited(tenantId, limit) })
+      : undefined;
+    const decisionLog = makeDecisionLog({ db, clock, sampleRate: config.policyDecisionSampleRate, observe: decisionSignals(telemetry.signals) });
+    const bundles = makeBundleService({ db, ledger, clock, pdp: policy.pdp, trust: policy.trust, maxBytes: config.policyMaxBundleBytes, builtin: policy.builtin, decide });
+    const gate = makeRequestGate({ pdp: policy.pdp, admission, upstreamRegions: config.upstreamRegions, onDecision: (d) => decisionLog.record(d), policySpan: telemetry.http.policySpan });
+
+    // The executor: state changes of jobs started by users are audited in the same transaction.
+    const jobKinds = registerBuiltinKinds(makeJobKindRegistry());
+    const onJobStateChange = makeJobAudit({ directory, ledger, signals: telemetry.signals });
+    const workers: Worker[] = [];
+    telemetry.signals.setQueueSource(() => db.transaction(platformScope, selectQueueDepths, { readOnly: true }));
+    const jobs = makeJobQueue({ db, registry: jobKinds, onStateChange: onJobStateChange, maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs });
+
+    // GraphRAG: documents are kept and ingested by jobs; answers are policy-checked, cached and filtered.
+    const llm = makeLlmGateway({ providers: llmProvidersOf(config), observe: llmSignals(telemetry) });
+    const extraction = makeExtractionPool({ threads: config.extractThreads, budget: parseBudget({ timeMs: config.extractTimeoutMs, memoryMb: config.extractMemoryMb }) });
+    const replicaId = randomUUID();
+    const knowledge = makeKnowledgeService({
+      db,
+      onWarmed: announceWarmUps(db, replicaId),
+      audit: async (tx, ctx, r) => {
+        await ledger.append(tx, ctx, { log: r.tenantId, action: r.action, resource: r.resource, before: r.before, after: r.after });
+      },
+      tenant: tenantKnowledgeSettings(directory, policy.pdp),
+      llm,
+      release: `${VERSION}/${config.releaseColor}`,
+      onCacheLookup: (t, hit) => telemetry.signals.cacheLookup(t, 'answer', hit),
+      signal: knowledgeSignals(telemetry.signals),
+      maxDocumentBytes: config.maxDocumentBytes,
+      extraction,
+    });
+    const followUp = makeFollowUp(jobs, clock);
+    registerKnowledgeKinds(jobKinds, knowledgeJobKinds(knowledge, followUp));
+
+    if (config.bootstrapToken !== undefined) await insertBootstrapKey({ db, ledger, context: systemContext }, config.bootstrapToken);
+    await directory.start();
+    // NOTE: a process that serves no queries (`iris worker`) does not warm its cache when a peer did.
+    const unlistenWarm = deps.servesQueries === false ? async () => undefined : await followPeerWarmUps(db, replicaId, (tenantId, opts) => knowledge.warm(tenantId, opts));
+    await bundles.start();
+
+    const server = await buildServer(
+      {
+        db,
+        identity,
+        tenants,
+        keys,
+        ledger,
+        auditReader,
+        registry: telemetry.registry,
+        telemetry: telemetry.http,
+        gate: deps.gate === 'off' ? undefined : gate,
+        decide,
+        pendingMigrations: () => pendingMigrations(db),
+        jobs,
+        knowledge: { service: knowledge, followUp, maxDocumentBytes: config.maxDocumentBytes },
+        policy: { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes },
+      },
+      { bodyLimitBytes: config.bodyLimitBytes, scrapeToken: config.metricsToken, logger: irisLoggerOptions(deps.logger ?? false), version: VERSION },
+    );
+
+    const retention = makeRetention(
+      { db, ledger, clock, context: systemContext, onPruned: (table, rows) => telemetry.signals.retentionPruned(table, rows) },
+      { decisionDays: config.policyDecisionRetentionDays, queryLogDays: config.queryLogRetentionDays },
+    );
+    const ledgerWitness = makeLedgerWitness({ db, ledger, context: systemContext });
+    const loops = startControlLoops({ db, identity, tenants, knowledge, retention, ledgerWitness, context: systemContext, log: server.log, ledgerWitnessSeconds: config.ledgerWitnessSeconds });
+
+    return {
+      config,
+      db,
+      server,
+      directory,
+      tenants,
+      keys,
+      ledger,
+      auditReader,
+      ledgerWitness,
+      identity,
+      policy,
+      bundles,
+      decisions: decisionLog,
+      retention,
+      telemetry,
+      jobKinds,
+      jobs,
+      knowledge,
+      llm,
+      async startWorker(opts = {}) {
+        const worker = makeWorker({ db, registry: jobKinds, onStateChange: onJobStateChange, tracer: telemetry.jobs, logger: server.log }, { concurrency: opts.concurrency ?? 4 });
+        await worker.start();
+        workers.push(worker);
+        return worker;
+      },
+      migration,
+      signingKeyGenerated: generated,
+      systemContext,
+      async listen() {
+        return server.listen({ host: config.host, port: config.port });
+      },
+      async close() {
+        await loops.stop();
+        await server.close();
+        await loops.flush();
+        await directory.stop();
+        await unlistenWarm().catch(() => undefined);
+        await limiter.close();
+        await bundles.stop();
+        await Promise.all(workers.map((w) => w.stop()));
+        llm.close?.();
+        await extraction.close();
+        await decisionLog.stop();
+        if (ownsDb) await db.close();
+        await telemetry.shutdown();
+      },
+    };
+  } catch (err) {
+    if (ownsDb) await db.close().catch(() => undefined);
+    await telemetry.shutdown().catch(() => undefined);
+    throw err;
+  }
+}

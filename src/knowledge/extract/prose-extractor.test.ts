@@ -1,0 +1,61 @@
+// Unit tests of deterministic prose extraction: typed mentions, relation patterns (active,
+// passive, appositive, lists, shared subjects), abbreviations, and what it must not invent.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TextBlock } from '../parse/document-model.js';
+import { proseRecords } from './prose-extractor.js';
+
+const block = (text: string, start = 0): TextBlock => ({ kind: 'paragraph', text, start, end: start + text.length });
+function extract(text: string): { entities: string[]; relations: string[] } {
+  const r = proseRecords([block(text)]);
+  return {
+    entities: [...new Set(r.entities.map((e) => `${e.type}:${e.name}`))].sort(),
+    relations: r.relations.map((x) => `${x.source} -${x.type}-> ${x.target}`).sort(),
+  };
+}
+
+test('named people, organisations, places and technical phrases get types', () => {
+  const { entities } = extract('Jane Doe, the CTO of Acme Corp, leads the Platform Team in Berlin. The checkout service writes orders to ledger_db and Postgres.');
+  assert.deepEqual(entities, ['datastore:Postgres', 'datastore:ledger_db', 'location:Berlin', 'organization:Acme Corp', 'person:Jane Doe', 'service:checkout service', 'team:Platform Team']);
+});
+
+test('appositives return to their subject; passive voice reverses direction', () => {
+  const { relations } = extract('Jane Doe, the CTO of Acme Corp, leads the Platform Team. In 2020 Globex was acquired by Acme Corp.');
+  assert.deepEqual(relations, ['Acme Corp -acquired-> Globex', 'Jane Doe -leads-> Platform Team', 'Jane Doe -works_for-> Acme Corp']);
+});
+
+test('lists share the relation and second predicates share the subject', () => {
+  const { relations } = extract('The orders service calls the pricing API, the stock API and the fraud service. The billing service reads from billing-db and writes invoices to archive-db.');
+  assert.deepEqual(relations, [
+    'billing service -reads_from-> billing-db', 'billing service -writes_to-> archive-db',
+    'orders service -calls-> fraud service', 'orders service -calls-> pricing API', 'orders service -calls-> stock API',
+  ]);
+});
+
+test('"Long Name (ABBR)" records the abbreviation as an alias', () => {
+  const r = proseRecords([block('The Payments Gateway (PGW) is owned by the payments team.')]);
+  const gateway = r.entities.find((e) => e.name === 'Payments Gateway');
+  assert.deepEqual(gateway?.aliases, ['PGW']);
+  assert.deepEqual(r.relations.map((x) => [x.source, x.type, x.target]), [['Payments Gateway', 'owned_by', 'payments team']]);
+});
+
+// NOTE: a single unknown capitalised word opening a sentence ("Globex was acquired ...") is not
+// taken for a name unless it appears capitalised elsewhere: a known limitation, not tested here.
+test('sentence openers, titles, dates and everyday hyphenated words are not entities', () => {
+  const { entities, relations } = extract('Planning happens on Mondays. Read the on-call guide before your first shift. Demo on the second Thursday.');
+  assert.deepEqual(entities, []);
+  assert.deepEqual(relations, []);
+});
+
+test('mention spans are document offsets', () => {
+  const r = proseRecords([block('Stripe partners with Acme Corp.', 100)]);
+  const acme = r.entities.find((e) => e.name === 'Acme Corp');
+  assert.deepEqual(acme?.span, { start: 121, end: 130 });
+});
+
+test('words that name members of Object ("constructor", "__proto__") are ordinary words', () => {
+  for (const text of ['Use the Widget constructor to build it.', 'Alice owns the __proto__ service.', 'The hasOwnProperty and toString helpers are old.']) {
+    const records = proseRecords([block(text)]);
+    for (const e of records.entities) assert.equal(typeof e.type, 'string', `${text}: ${JSON.stringify(e)}`);
+  }
+});
