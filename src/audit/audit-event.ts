@@ -12,7 +12,12 @@ export interface AuditEvent {
   readonly id: string;
   readonly time: string;
   readonly action: string;
-  readonly actor: { readonly keyId: string; readonly role: string; readonly tenantId: string; readonly agent?: ActorAgent };
+  readonly actor: {
+    readonly keyId: string;
+    readonly role: string;
+    readonly tenantId: string;
+    readonly agent?: ActorAgent;
+  };
   readonly resource: { readonly kind: string; readonly id: string; readonly resourceVersion?: string };
   readonly requestId: string;
   readonly traceId: string | null;
@@ -80,11 +85,15 @@ export function buildEvent(ctx: RequestContext, record: AuditRecord, seq: number
     decision: { allowed: true, by: 'roles' },
     before: digest(record.before),
     after: digest(record.after),
-    ...(record.witness === undefined ? {} : { witness: { log: record.witness.log, size: record.witness.size, root: record.witness.root } }),
+    ...(record.witness === undefined
+      ? {}
+      : { witness: { log: record.witness.log, size: record.witness.size, root: record.witness.root } }),
   };
 }
 
 function actorOf(ctx: RequestContext): AuditEvent['actor'] {
   const { keyId, role, tenantId, agent } = ctx.principal;
-  return agent === undefined ? { keyId, role, tenantId } : { keyId, role, tenantId, agent: { name: agent.name, crew: agent.crew, run: agent.run } };
+  return agent === undefined
+    ? { keyId, role, tenantId }
+    : { keyId, role, tenantId, agent: { name: agent.name, crew: agent.crew, run: agent.run } };
 }

@@ -31,13 +31,25 @@ export function roleArgument(name: string): Role {
 
 function roleView(role: Role) {
   const r = ROLE_TAXONOMY[role];
-  return { name: role, title: r.title, scope: r.scope, goal: r.goal, backstory: r.backstory, task: r.task, actions: [...grantsOf(role)], operations: operationsOf(role), commands: commandsOf(role) };
+  return {
+    name: role,
+    title: r.title,
+    scope: r.scope,
+    goal: r.goal,
+    backstory: r.backstory,
+    task: r.task,
+    actions: [...grantsOf(role)],
+    operations: operationsOf(role),
+    commands: commandsOf(role),
+  };
 }
 
 export function registerRoleCommands(program: Command, env: CliEnvironment): void {
   program
     .command('whoami')
-    .description('Show the calling key: its role, tenant, agent, and the actions, API operations and commands its role allows')
+    .description(
+      'Show the calling key: its role, tenant, agent, and the actions, API operations and commands its role allows',
+    )
     .addHelpText('after', '\nExamples:\n  iris whoami\n  IRIS_TOKEN=iris_k… iris whoami --output json')
     .action(async (_o: unknown, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
@@ -48,7 +60,18 @@ export function registerRoleCommands(program: Command, env: CliEnvironment): voi
             ['Key', me.keyId],
             ['Role', me.role],
             ['Tenant', me.tenantId],
-            ['Agent', me.agent === null ? '-' : [me.agent.name, me.agent.crew === null ? null : `crew ${me.agent.crew}`, me.agent.run === null ? null : `run ${me.agent.run}`].filter((x) => x !== null).join(', ')],
+            [
+              'Agent',
+              me.agent === null
+                ? '-'
+                : [
+                    me.agent.name,
+                    me.agent.crew === null ? null : `crew ${me.agent.crew}`,
+                    me.agent.run === null ? null : `run ${me.agent.run}`,
+                  ]
+                    .filter((x) => x !== null)
+                    .join(', '),
+            ],
             ['Actions', me.actions.join(', ')],
           ]),
           'Commands:',
@@ -60,7 +83,10 @@ export function registerRoleCommands(program: Command, env: CliEnvironment): voi
   const roles = program
     .command('roles')
     .description('The role taxonomy: what each role may do, and its export for agent frameworks (offline)')
-    .addHelpText('after', '\nExamples:\n  iris roles list\n  iris roles show knowledge-curator\n  iris roles export --format crewai --tenant acme --dir crew/config');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris roles list\n  iris roles show knowledge-curator\n  iris roles export --format crewai --tenant acme --dir crew/config',
+    );
 
   roles
     .command('list')
@@ -68,7 +94,12 @@ export function registerRoleCommands(program: Command, env: CliEnvironment): voi
     .action((_o: unknown, cmd: Command) => {
       const { out } = commandContext(cmd, env);
       const rows = ROLES.map(roleView);
-      out.result({ items: rows }, () => renderTable(['ROLE', 'SCOPE', 'ACTIONS', 'GOAL'], rows.map((r) => [r.name, r.scope, r.actions.length, r.goal])));
+      out.result({ items: rows }, () =>
+        renderTable(
+          ['ROLE', 'SCOPE', 'ACTIONS', 'GOAL'],
+          rows.map((r) => [r.name, r.scope, r.actions.length, r.goal]),
+        ),
+      );
     });
 
   roles
@@ -80,7 +111,14 @@ export function registerRoleCommands(program: Command, env: CliEnvironment): voi
       const v = roleView(roleArgument(name));
       out.result(v, () =>
         [
-          renderFields([['Role', v.name], ['Title', v.title], ['Scope', v.scope], ['Goal', v.goal], ['Backstory', v.backstory], ['Actions', v.actions.join(', ')]]),
+          renderFields([
+            ['Role', v.name],
+            ['Title', v.title],
+            ['Scope', v.scope],
+            ['Goal', v.goal],
+            ['Backstory', v.backstory],
+            ['Actions', v.actions.join(', ')],
+          ]),
           'API operations (MCP tools):',
           ...v.operations.map((o) => `  ${o}`),
           'Commands:',
@@ -91,16 +129,28 @@ export function registerRoleCommands(program: Command, env: CliEnvironment): voi
 
   roles
     .command('export')
-    .description("Write the taxonomy for an agent framework: --format crewai writes agents.yaml and tasks.yaml in CrewAI's layout")
+    .description(
+      "Write the taxonomy for an agent framework: --format crewai writes agents.yaml and tasks.yaml in CrewAI's layout",
+    )
     .addOption(new Option('--format <format>', 'the framework').choices(['crewai']).makeOptionMandatory())
     .requiredOption('--tenant <id>', 'the tenant the crew works for')
     .option('--roles <list>', 'comma-separated roles (default: every tenant role)')
     .option('--dir <dir>', 'where to write the files', '.')
-    .option('--mcp-url <base>', 'where `iris mcp serve --http` listens (agents reach <base>/mcp/<role>)', 'http://127.0.0.1:8765')
-    .addHelpText('after', '\nExample:\n  iris roles export --format crewai --tenant acme --roles analyst,knowledge-curator --dir my_crew/src/my_crew/config')
+    .option(
+      '--mcp-url <base>',
+      'where `iris mcp serve --http` listens (agents reach <base>/mcp/<role>)',
+      'http://127.0.0.1:8765',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  iris roles export --format crewai --tenant acme --roles analyst,knowledge-curator --dir my_crew/src/my_crew/config',
+    )
     .action((o: { tenant: string; roles?: string; dir: string; mcpUrl: string }, cmd: Command) => {
       const { out } = commandContext(cmd, env);
-      const chosen = o.roles === undefined ? ROLES.filter((r) => ROLE_TAXONOMY[r].scope === 'tenant') : o.roles.split(',').map((s) => roleArgument(s.trim()));
+      const chosen =
+        o.roles === undefined
+          ? ROLES.filter((r) => ROLE_TAXONOMY[r].scope === 'tenant')
+          : o.roles.split(',').map((s) => roleArgument(s.trim()));
       const files = exportCrew({ tenant: o.tenant, roles: chosen, mcpBase: o.mcpUrl });
       const dir = resolve(o.dir);
       mkdirSync(dir, { recursive: true });
@@ -108,6 +158,9 @@ export function registerRoleCommands(program: Command, env: CliEnvironment): voi
         writeFileSync(join(dir, name), text);
         return join(dir, name);
       });
-      out.result({ files: written, roles: chosen }, () => `Wrote ${written.join(' and ')} (${chosen.length} agents).\n`);
+      out.result(
+        { files: written, roles: chosen },
+        () => `Wrote ${written.join(' and ')} (${chosen.length} agents).\n`,
+      );
     });
 }

@@ -24,13 +24,21 @@ export function refusal(path: string, whoami: WhoamiView): string | undefined {
   const missing = needed.filter((a) => !held.has(a));
   if (missing.length === 0) return undefined;
   const roles = rolesFor(needed);
-  return `\`iris ${path}\` needs ${missing.map((a) => `'${a}'`).join(', ')}, which the ${whoami.role} key ${whoami.keyId} (${whoami.tenantId}) does not hold; ` +
-    `a key of role ${roles.map((r) => `'${r}'`).join(' or ')} may run it. Nothing was sent.`;
+  return (
+    `\`iris ${path}\` needs ${missing.map((a) => `'${a}'`).join(', ')}, which the ${whoami.role} key ${whoami.keyId} (${whoami.tenantId}) does not hold; ` +
+    `a key of role ${roles.map((r) => `'${r}'`).join(' or ')} may run it. Nothing was sent.`
+  );
 }
 
 function isWhoami(v: unknown): v is WhoamiView {
   const w = v as Partial<WhoamiView> | undefined;
-  return typeof w === 'object' && w !== null && typeof w.role === 'string' && typeof w.keyId === 'string' && Array.isArray(w.actions);
+  return (
+    typeof w === 'object' &&
+    w !== null &&
+    typeof w.role === 'string' &&
+    typeof w.keyId === 'string' &&
+    Array.isArray(w.actions)
+  );
 }
 
 /** Installs the check on every command of `program` that needs a key. */

@@ -12,13 +12,13 @@ export const ACTION_CATALOGUE = {
   'tenant.create': 'create a tenant',
   'tenant.read': 'read a tenant',
   'tenant.list': 'list the tenants the caller may see',
-  'tenant.update': 'change a tenant\'s display name and labels',
-  'tenant.update-placement': 'change a tenant\'s tier, region, ring, quotas or status (platform decisions)',
+  'tenant.update': "change a tenant's display name and labels",
+  'tenant.update-placement': "change a tenant's tier, region, ring, quotas or status (platform decisions)",
   'tenant.delete': 'soft-delete a tenant',
   'tenant.restore': 'restore a soft-deleted tenant',
-  'key.create': 'create an API key (only of a role whose grants are all among the caller\'s)',
+  'key.create': "create an API key (only of a role whose grants are all among the caller's)",
   'key.read': 'list API keys (never their secrets)',
-  'key.revoke': 'revoke an API key (only of a role whose grants are all among the caller\'s)',
+  'key.revoke': "revoke an API key (only of a role whose grants are all among the caller's)",
   'audit.read': 'read and verify the audit ledger',
   'audit.checkpoint': 'keep the signed head of a log as a checkpoint',
   'job.create': 'start a job',
@@ -49,8 +49,18 @@ export interface OperationEntry {
 }
 
 const read = (route: string, action: Action): OperationEntry => ({ route, action, effect: 'read', idempotent: true });
-const write = (route: string, action: Action, idempotent = false): OperationEntry => ({ route, action, effect: 'write', idempotent });
-const destroy = (route: string, action: Action): OperationEntry => ({ route, action, effect: 'destructive', idempotent: true });
+const write = (route: string, action: Action, idempotent = false): OperationEntry => ({
+  route,
+  action,
+  effect: 'write',
+  idempotent,
+});
+const destroy = (route: string, action: Action): OperationEntry => ({
+  route,
+  action,
+  effect: 'destructive',
+  idempotent: true,
+});
 
 /**
  * Every API operation that needs a key, by name (the MCP tool name): its route, its action and
@@ -119,7 +129,7 @@ export type OperationName = keyof typeof OPERATIONS;
  * empty list is a command that needs no key (it works offline or on the store directly).
  */
 export const COMMANDS: Readonly<Record<string, readonly Action[]>> = {
-  'whoami': ['identity.read'],
+  whoami: ['identity.read'],
   'tenants create': ['tenant.create'],
   'tenants get': ['tenant.read'],
   'tenants list': ['tenant.list'],
@@ -152,11 +162,11 @@ export const COMMANDS: Readonly<Record<string, readonly Action[]>> = {
   'policy diff': ['policy.read'],
   'policy decisions': ['policy.decisions.read'],
   'policy explain': ['policy.decisions.read'],
-  'ingest': ['knowledge.write'],
+  ingest: ['knowledge.write'],
   'documents list': ['knowledge.query'],
   'documents get': ['knowledge.query'],
   'documents delete': ['knowledge.write'],
-  'query': ['knowledge.query'],
+  query: ['knowledge.query'],
   'graph entities': ['knowledge.query'],
   'graph relations': ['knowledge.query'],
   'graph communities': ['knowledge.query'],
@@ -166,12 +176,12 @@ export const COMMANDS: Readonly<Record<string, readonly Action[]>> = {
   'roles show': [],
   'roles export': [],
   'mcp serve': [],
-  'up': [],
-  'serve': [],
-  'worker': [],
-  'migrate': [],
+  up: [],
+  serve: [],
+  worker: [],
+  migrate: [],
   'alerts lint': [],
-  'extract': [],
+  extract: [],
 };
 
 /** Where a role's keys live: in a tenant, or at the platform level only. */
@@ -194,76 +204,147 @@ export const ROLE_TAXONOMY = {
   'platform-admin': {
     title: 'Iris platform administrator',
     goal: 'Keep the whole Iris platform healthy, isolated and correctly configured across every tenant.',
-    backstory: 'You run Iris for the organisation. You hold every permission in every tenant, so you act rarely, deliberately and always through audited operations.',
-    task: { description: 'Review the platform: tenants, platform keys, the platform policy bundle and the platform audit log; fix what is wrong.', expectedOutput: 'A list of the changes made (or none needed), each with the audit event that records it.' },
+    backstory:
+      'You run Iris for the organisation. You hold every permission in every tenant, so you act rarely, deliberately and always through audited operations.',
+    task: {
+      description:
+        'Review the platform: tenants, platform keys, the platform policy bundle and the platform audit log; fix what is wrong.',
+      expectedOutput: 'A list of the changes made (or none needed), each with the audit event that records it.',
+    },
     scope: 'platform',
     actions: 'all',
   },
   'tenant-onboarder': {
     title: 'Tenant onboarder',
     goal: 'Create new tenants with the right tier, region and ring, and hand each its first tenant-admin key.',
-    backstory: 'You work at the platform level and do one thing: bring new customers onto Iris. You cannot read or change a tenant once it exists.',
-    task: { description: 'Create the tenant {tenant} with the requested display name, tier and home region, with its first tenant-admin key.', expectedOutput: 'The created tenant (id, tier, region, ring) and the id of its first tenant-admin key.' },
+    backstory:
+      'You work at the platform level and do one thing: bring new customers onto Iris. You cannot read or change a tenant once it exists.',
+    task: {
+      description:
+        'Create the tenant {tenant} with the requested display name, tier and home region, with its first tenant-admin key.',
+      expectedOutput: 'The created tenant (id, tier, region, ring) and the id of its first tenant-admin key.',
+    },
     scope: 'platform',
     actions: ['identity.read', 'tenant.create', 'tenant.list'],
   },
   'tenant-admin': {
     title: 'Tenant administrator',
     goal: 'Run one tenant end to end: its keys, jobs, knowledge, policy overlay and audit log.',
-    backstory: 'You administer tenant {tenant}. You hand out keys of the narrowest role that does the work and never more than you hold yourself.',
-    task: { description: 'Review tenant {tenant}: its keys (revoke unused ones), failed jobs, and the policy overlay.', expectedOutput: 'What was found and changed, with the audit events that record each change.' },
+    backstory:
+      'You administer tenant {tenant}. You hand out keys of the narrowest role that does the work and never more than you hold yourself.',
+    task: {
+      description: 'Review tenant {tenant}: its keys (revoke unused ones), failed jobs, and the policy overlay.',
+      expectedOutput: 'What was found and changed, with the audit events that record each change.',
+    },
     scope: 'tenant',
     actions: [
-      'identity.read', 'tenant.read', 'tenant.list', 'tenant.update', 'key.create', 'key.read', 'key.revoke', 'audit.read', 'audit.checkpoint',
-      'job.create', 'job.read', 'job.cancel', 'job.retry', 'job.redrive', 'knowledge.query', 'knowledge.write',
-      'policy.read', 'policy.write', 'policy.decisions.read',
+      'identity.read',
+      'tenant.read',
+      'tenant.list',
+      'tenant.update',
+      'key.create',
+      'key.read',
+      'key.revoke',
+      'audit.read',
+      'audit.checkpoint',
+      'job.create',
+      'job.read',
+      'job.cancel',
+      'job.retry',
+      'job.redrive',
+      'knowledge.query',
+      'knowledge.write',
+      'policy.read',
+      'policy.write',
+      'policy.decisions.read',
     ],
   },
   operator: {
     title: 'Tenant operator',
-    goal: 'Keep tenant {tenant}\'s work flowing: start, cancel, retry and redrive jobs and answer questions about its state.',
-    backstory: 'You are on call for tenant {tenant}. You operate jobs and read configuration, but change no keys, documents or policies.',
-    task: { description: 'Check the job queue of tenant {tenant}; retry failed jobs that can succeed and cancel stuck ones.', expectedOutput: 'The jobs acted on, with their new states, and the ones left alone with the reason.' },
+    goal: "Keep tenant {tenant}'s work flowing: start, cancel, retry and redrive jobs and answer questions about its state.",
+    backstory:
+      'You are on call for tenant {tenant}. You operate jobs and read configuration, but change no keys, documents or policies.',
+    task: {
+      description: 'Check the job queue of tenant {tenant}; retry failed jobs that can succeed and cancel stuck ones.',
+      expectedOutput: 'The jobs acted on, with their new states, and the ones left alone with the reason.',
+    },
     scope: 'tenant',
-    actions: ['identity.read', 'tenant.read', 'tenant.list', 'key.read', 'job.create', 'job.read', 'job.cancel', 'job.retry', 'job.redrive', 'knowledge.query', 'policy.read', 'policy.decisions.read'],
+    actions: [
+      'identity.read',
+      'tenant.read',
+      'tenant.list',
+      'key.read',
+      'job.create',
+      'job.read',
+      'job.cancel',
+      'job.retry',
+      'job.redrive',
+      'knowledge.query',
+      'policy.read',
+      'policy.decisions.read',
+    ],
   },
   analyst: {
     title: 'Knowledge analyst',
-    goal: 'Answer questions from tenant {tenant}\'s knowledge graph, citing every source.',
-    backstory: 'You read and never change anything: the least privilege a key can have, and the role a new key gets when none is named.',
-    task: { description: 'Answer the question "{question}" from the knowledge graph of tenant {tenant}.', expectedOutput: 'An answer with its citations (document, chunk) and the entities it used.' },
+    goal: "Answer questions from tenant {tenant}'s knowledge graph, citing every source.",
+    backstory:
+      'You read and never change anything: the least privilege a key can have, and the role a new key gets when none is named.',
+    task: {
+      description: 'Answer the question "{question}" from the knowledge graph of tenant {tenant}.',
+      expectedOutput: 'An answer with its citations (document, chunk) and the entities it used.',
+    },
     scope: 'tenant',
     actions: ['identity.read', 'tenant.read', 'tenant.list', 'job.read', 'knowledge.query'],
   },
   'knowledge-curator': {
     title: 'Knowledge curator',
-    goal: 'Keep tenant {tenant}\'s knowledge graph complete and current: ingest and delete documents, rebuild the graph.',
-    backstory: 'You own the documents of tenant {tenant}. You add what is new, remove what is stale and rebuild communities when they drift.',
-    task: { description: 'Ingest the documents in {path} into tenant {tenant}, delete superseded ones, and rebuild the graph when done.', expectedOutput: 'The documents ingested and deleted with their job outcomes, and the graph build job\'s result.' },
+    goal: "Keep tenant {tenant}'s knowledge graph complete and current: ingest and delete documents, rebuild the graph.",
+    backstory:
+      'You own the documents of tenant {tenant}. You add what is new, remove what is stale and rebuild communities when they drift.',
+    task: {
+      description:
+        'Ingest the documents in {path} into tenant {tenant}, delete superseded ones, and rebuild the graph when done.',
+      expectedOutput: "The documents ingested and deleted with their job outcomes, and the graph build job's result.",
+    },
     scope: 'tenant',
     actions: ['identity.read', 'tenant.read', 'job.read', 'knowledge.query', 'knowledge.write'],
   },
   'incident-responder': {
     title: 'Incident responder',
     goal: 'Restore service for tenant {tenant} during an incident: find failing jobs and denied requests, retry and redrive what can succeed.',
-    backstory: 'You are paged when something breaks. You read jobs and policy decisions and may retry or redrive jobs; you change no configuration.',
-    task: { description: 'Investigate the incident in tenant {tenant}: list poisoned and failed jobs and recent denied decisions; redrive or retry what can succeed.', expectedOutput: 'A timeline of what failed and why, and the jobs retried or redriven with their outcomes.' },
+    backstory:
+      'You are paged when something breaks. You read jobs and policy decisions and may retry or redrive jobs; you change no configuration.',
+    task: {
+      description:
+        'Investigate the incident in tenant {tenant}: list poisoned and failed jobs and recent denied decisions; redrive or retry what can succeed.',
+      expectedOutput: 'A timeline of what failed and why, and the jobs retried or redriven with their outcomes.',
+    },
     scope: 'tenant',
     actions: ['identity.read', 'tenant.read', 'job.read', 'job.retry', 'job.redrive', 'policy.decisions.read'],
   },
   'policy-author': {
     title: 'Policy author',
-    goal: 'Write, push and activate tenant {tenant}\'s Cedar policy overlay, and roll it back when it misbehaves.',
-    backstory: 'You own tenant {tenant}\'s access policy. You test bundles before pushing them and read the decision log to see their effect.',
-    task: { description: 'Push and activate the signed bundle {bundle} for tenant {tenant}, then check the decision log for unexpected denies.', expectedOutput: 'The active bundle id, the policies it changed, and any unexpected denies (rolled back if there were).' },
+    goal: "Write, push and activate tenant {tenant}'s Cedar policy overlay, and roll it back when it misbehaves.",
+    backstory:
+      "You own tenant {tenant}'s access policy. You test bundles before pushing them and read the decision log to see their effect.",
+    task: {
+      description:
+        'Push and activate the signed bundle {bundle} for tenant {tenant}, then check the decision log for unexpected denies.',
+      expectedOutput:
+        'The active bundle id, the policies it changed, and any unexpected denies (rolled back if there were).',
+    },
     scope: 'tenant',
     actions: ['identity.read', 'tenant.read', 'policy.read', 'policy.write', 'policy.decisions.read'],
   },
   auditor: {
     title: 'Auditor',
     goal: 'Prove what happened in tenant {tenant}: read and verify its tamper-evident audit ledger.',
-    backstory: 'You answer to compliance. You read the ledger, verify it against signed checkpoints and keep checkpoints off the database host; nothing else.',
-    task: { description: 'Verify the audit log of tenant {tenant} and list what automated agents did in run {run}.', expectedOutput: 'The verification result (size, root, checkpoints checked) and the events of the run.' },
+    backstory:
+      'You answer to compliance. You read the ledger, verify it against signed checkpoints and keep checkpoints off the database host; nothing else.',
+    task: {
+      description: 'Verify the audit log of tenant {tenant} and list what automated agents did in run {run}.',
+      expectedOutput: 'The verification result (size, root, checkpoints checked) and the events of the run.',
+    },
     scope: 'tenant',
     actions: ['identity.read', 'audit.read', 'audit.checkpoint'],
   },
@@ -290,15 +371,21 @@ export function validateTaxonomy(t: {
   const known = new Set<string>(ACTIONS);
   const unknown = (a: string): boolean => !known.has(a);
   for (const [name, role] of Object.entries(t.roles)) {
-    if (!/^[a-z][a-z-]{1,40}$/.test(name)) throw new TaxonomyError(`role '${name}': a role name is lower-case letters and dashes.`);
-    if (role.scope !== 'tenant' && role.scope !== 'platform') throw new TaxonomyError(`role '${name}': scope must be 'tenant' or 'platform', not '${role.scope}'.`);
+    if (!/^[a-z][a-z-]{1,40}$/.test(name))
+      throw new TaxonomyError(`role '${name}': a role name is lower-case letters and dashes.`);
+    if (role.scope !== 'tenant' && role.scope !== 'platform')
+      throw new TaxonomyError(`role '${name}': scope must be 'tenant' or 'platform', not '${role.scope}'.`);
     if (role.actions === 'all') continue;
     const bad = role.actions.filter(unknown);
-    if (bad.length > 0) throw new TaxonomyError(`role '${name}' grants unknown action${bad.length > 1 ? 's' : ''} ${bad.map((a) => `'${a}'`).join(', ')}; known actions: ${ACTIONS.join(', ')}.`);
+    if (bad.length > 0)
+      throw new TaxonomyError(
+        `role '${name}' grants unknown action${bad.length > 1 ? 's' : ''} ${bad.map((a) => `'${a}'`).join(', ')}; known actions: ${ACTIONS.join(', ')}.`,
+      );
   }
   const routes = new Set<string>();
   for (const [name, op] of Object.entries(t.operations)) {
-    if (unknown(op.action)) throw new TaxonomyError(`operation '${name}' (${op.route}) names unknown action '${op.action}'.`);
+    if (unknown(op.action))
+      throw new TaxonomyError(`operation '${name}' (${op.route}) names unknown action '${op.action}'.`);
     if (routes.has(op.route)) throw new TaxonomyError(`route '${op.route}' is listed twice.`);
     routes.add(op.route);
   }

@@ -8,7 +8,15 @@ import { ACTIONS, grantsOf, mayManageKeyOf, ROLES, type Role } from './roles.js'
 const MANAGES: Readonly<Record<Role, readonly Role[]>> = {
   'platform-admin': ROLES,
   'tenant-onboarder': ['tenant-onboarder'],
-  'tenant-admin': ['tenant-admin', 'operator', 'analyst', 'knowledge-curator', 'incident-responder', 'policy-author', 'auditor'],
+  'tenant-admin': [
+    'tenant-admin',
+    'operator',
+    'analyst',
+    'knowledge-curator',
+    'incident-responder',
+    'policy-author',
+    'auditor',
+  ],
   operator: ['operator', 'analyst', 'incident-responder'],
   analyst: ['analyst'],
   'knowledge-curator': ['knowledge-curator'],
@@ -20,7 +28,8 @@ const MANAGES: Readonly<Record<Role, readonly Role[]>> = {
 describe('mayManageKeyOf: grants(target) ⊆ grants(actor)', () => {
   test('every role x target role', () => {
     for (const actor of ROLES) {
-      for (const target of ROLES) assert.equal(mayManageKeyOf(actor, target), MANAGES[actor].includes(target), `${actor} manages ${target}`);
+      for (const target of ROLES)
+        assert.equal(mayManageKeyOf(actor, target), MANAGES[actor].includes(target), `${actor} manages ${target}`);
     }
   });
 

@@ -3,7 +3,16 @@
 // every request from the role policies the built-in bundle compiles out of ROLE_GRANTS; `can()`
 // answers from the same table where no decision point is installed.
 
-import { ACTIONS, COMMANDS, OPERATIONS, ROLE_TAXONOMY, ROLES, type Action, type OperationName, type Role } from './role-taxonomy.js';
+import {
+  ACTIONS,
+  COMMANDS,
+  OPERATIONS,
+  ROLE_TAXONOMY,
+  ROLES,
+  type Action,
+  type OperationName,
+  type Role,
+} from './role-taxonomy.js';
 
 export { ACTIONS, DEFAULT_ROLE, ROLES, type Action, type Role } from './role-taxonomy.js';
 
@@ -16,7 +25,10 @@ type TenantRole = Exclude<Role, 'platform-admin'>;
  * where no decision point runs. A platform-admin may do everything, in every tenant.
  */
 export const ROLE_GRANTS = Object.fromEntries(
-  ROLES.filter((r): r is TenantRole => r !== 'platform-admin').map((r) => [r, ROLE_TAXONOMY[r].actions as readonly Action[]]),
+  ROLES.filter((r): r is TenantRole => r !== 'platform-admin').map((r) => [
+    r,
+    ROLE_TAXONOMY[r].actions as readonly Action[],
+  ]),
 ) as Readonly<Record<TenantRole, readonly Action[]>>;
 
 /** Whether `role` may perform `action` at all (tenant scoping is checked separately). */

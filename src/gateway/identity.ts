@@ -33,7 +33,8 @@ export function makeIdentity(deps: { directory: Directory; clock: Clock }): Iden
       const parsed = parsePresentedToken(m[1] as string);
       const key = parsed ? deps.directory.key(parsed.keyId) : undefined;
       // NOTE: the same answer for unknown, malformed and wrong-secret keys: nothing to probe.
-      if (!parsed || !key || !secretMatches(parsed.secret, key.secretHash)) throw new UnauthenticatedError('The API key is not valid.');
+      if (!parsed || !key || !secretMatches(parsed.secret, key.secretHash))
+        throw new UnauthenticatedError('The API key is not valid.');
       const now = deps.clock.now();
       if (key.revokedAt !== null) throw new UnauthenticatedError('The API key has been revoked.');
       if (key.expiresAt !== null && key.expiresAt <= now) throw new UnauthenticatedError('The API key has expired.');
@@ -43,14 +44,23 @@ export function makeIdentity(deps: { directory: Directory; clock: Clock }): Iden
         if (tenant.status === 'suspended') throw new ForbiddenError(`Tenant '${tenant.id}' is suspended.`);
         if (tenant.status === 'deleting') throw new ForbiddenError(`Tenant '${tenant.id}' is deleted.`);
       }
-      if (!addressAllowed(key.allowedCidrs, facts.sourceIp)) throw new ForbiddenError('The API key may not be used from this network address.');
+      if (!addressAllowed(key.allowedCidrs, facts.sourceIp))
+        throw new ForbiddenError('The API key may not be used from this network address.');
       const run = facts.agentRun;
       if (Array.isArray(run) || (run !== undefined && !AGENT_RUN_PATTERN.test(run))) {
-        throw new ValidationError('X-Iris-Agent-Run must be one run id: 1-100 letters, digits and ._:- (starting with a letter or digit).', { field: 'x-iris-agent-run' });
+        throw new ValidationError(
+          'X-Iris-Agent-Run must be one run id: 1-100 letters, digits and ._:- (starting with a letter or digit).',
+          { field: 'x-iris-agent-run' },
+        );
       }
       used.set(key.keyId, now);
-      const agent: AgentIdentity | undefined = key.agentName !== null || run !== undefined ? { name: key.agentName, crew: key.agentCrew, run: run ?? null } : undefined;
-      return agent === undefined ? { keyId: key.keyId, role: key.role, tenantId: key.tenantId } : { keyId: key.keyId, role: key.role, tenantId: key.tenantId, agent };
+      const agent: AgentIdentity | undefined =
+        key.agentName !== null || run !== undefined
+          ? { name: key.agentName, crew: key.agentCrew, run: run ?? null }
+          : undefined;
+      return agent === undefined
+        ? { keyId: key.keyId, role: key.role, tenantId: key.tenantId }
+        : { keyId: key.keyId, role: key.role, tenantId: key.tenantId, agent };
     },
     drainUsage() {
       const out = used;

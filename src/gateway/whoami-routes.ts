@@ -14,9 +14,16 @@ export const WhoamiSchema = Type.Object(
     keyId: Type.String(),
     role: Type.String(),
     tenantId: Type.String({ description: "The key's tenant, or 'platform'." }),
-    scope: Type.Union([Type.Literal('tenant'), Type.Literal('platform')], { description: 'Where keys of this role live.' }),
-    agent: Type.Union([Type.Object({ name: Nullable(Type.String()), crew: Nullable(Type.String()), run: Nullable(Type.String()) }), Type.Null()]),
-    actions: Type.Array(Type.String(), { description: 'Cedar actions the role is granted (within its tenant; platform-admin: everywhere).' }),
+    scope: Type.Union([Type.Literal('tenant'), Type.Literal('platform')], {
+      description: 'Where keys of this role live.',
+    }),
+    agent: Type.Union([
+      Type.Object({ name: Nullable(Type.String()), crew: Nullable(Type.String()), run: Nullable(Type.String()) }),
+      Type.Null(),
+    ]),
+    actions: Type.Array(Type.String(), {
+      description: 'Cedar actions the role is granted (within its tenant; platform-admin: everywhere).',
+    }),
     operations: Type.Array(Type.String(), { description: 'API operations (MCP tool names) the role may call.' }),
     commands: Type.Array(Type.String(), { description: 'CLI commands (after `iris`) the role may run.' }),
   },
@@ -24,25 +31,29 @@ export const WhoamiSchema = Type.Object(
 );
 
 export function registerWhoamiRoutes(app: FastifyInstance): void {
-  app.get('/v1/whoami', {
-    schema: {
-      tags: ['keys'],
-      summary: "The calling key: its role, tenant, agent and everything its role may do",
-      security: bearer,
-      response: { 200: WhoamiSchema, 401: ProblemSchema, 403: ProblemSchema },
+  app.get(
+    '/v1/whoami',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'The calling key: its role, tenant, agent and everything its role may do',
+        security: bearer,
+        response: { 200: WhoamiSchema, 401: ProblemSchema, 403: ProblemSchema },
+      },
     },
-  }, async (req) => {
-    const p = req.ctx.principal;
-    authorize(p, 'identity.read', p.tenantId, 'ApiKey');
-    return {
-      keyId: p.keyId,
-      role: p.role,
-      tenantId: p.tenantId,
-      scope: isPlatformRole(p.role) ? 'platform' : 'tenant',
-      agent: p.agent ?? null,
-      actions: [...grantsOf(p.role)],
-      operations: operationsOf(p.role),
-      commands: commandsOf(p.role),
-    };
-  });
+    async (req) => {
+      const p = req.ctx.principal;
+      authorize(p, 'identity.read', p.tenantId, 'ApiKey');
+      return {
+        keyId: p.keyId,
+        role: p.role,
+        tenantId: p.tenantId,
+        scope: isPlatformRole(p.role) ? 'platform' : 'tenant',
+        agent: p.agent ?? null,
+        actions: [...grantsOf(p.role)],
+        operations: operationsOf(p.role),
+        commands: commandsOf(p.role),
+      };
+    },
+  );
 }

@@ -15,8 +15,15 @@ export interface RoleHttpServer {
 
 const MAX_BODY = 1024 * 1024;
 
-function jsonRpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+function jsonRpcError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { 'content-type': 'application/json', ...headers })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -37,7 +44,8 @@ export async function serveRolesOverHttp(
 ): Promise<RoleHttpServer> {
   const http: HttpServer = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) jsonRpcError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent)
+        jsonRpcError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
       else res.end();
     });
   });
@@ -46,10 +54,19 @@ export async function serveRolesOverHttp(
     const m = /^\/mcp\/([a-z-]+)\/?(?:\?.*)?$/.exec(req.url ?? '');
     const role = m?.[1] as Role | undefined;
     const opts = role === undefined ? undefined : roles.get(role);
-    if (opts === undefined) return jsonRpcError(res, 404, `No MCP server here; serving ${[...roles.keys()].map((r) => `/mcp/${r}`).join(', ')}.`);
-    if (req.method !== 'POST') return jsonRpcError(res, 405, 'Method not allowed: this stateless server answers POST only.', { allow: 'POST' });
+    if (opts === undefined)
+      return jsonRpcError(
+        res,
+        404,
+        `No MCP server here; serving ${[...roles.keys()].map((r) => `/mcp/${r}`).join(', ')}.`,
+      );
+    if (req.method !== 'POST')
+      return jsonRpcError(res, 405, 'Method not allowed: this stateless server answers POST only.', { allow: 'POST' });
     const auth = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (auth === null) return jsonRpcError(res, 401, 'Send your Iris API key as "Authorization: Bearer <key>".', { 'www-authenticate': 'Bearer' });
+    if (auth === null)
+      return jsonRpcError(res, 401, 'Send your Iris API key as "Authorization: Bearer <key>".', {
+        'www-authenticate': 'Bearer',
+      });
     let body: unknown;
     try {
       body = await readJson(req);
@@ -64,7 +81,11 @@ export async function serveRolesOverHttp(
       void server.close();
     });
     await server.connect(transport);
-    await transport.handleRequest(Object.assign(req, { auth: { token: auth[1] as string, clientId: 'iris-key', scopes: [] } }), res, body);
+    await transport.handleRequest(
+      Object.assign(req, { auth: { token: auth[1] as string, clientId: 'iris-key', scopes: [] } }),
+      res,
+      body,
+    );
   }
 
   await new Promise<void>((resolve, reject) => {

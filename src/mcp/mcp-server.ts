@@ -34,9 +34,15 @@ function toolError(text: string): CallToolResult {
 
 /** A problem+json answer as one line for the agent: detail, code, status. */
 function problemText(status: number, body: unknown): string {
-  const p = (typeof body === 'object' && body !== null ? body : {}) as { detail?: unknown; code?: unknown; errors?: { field?: string; message?: string }[] };
+  const p = (typeof body === 'object' && body !== null ? body : {}) as {
+    detail?: unknown;
+    code?: unknown;
+    errors?: { field?: string; message?: string }[];
+  };
   const detail = typeof p.detail === 'string' ? p.detail : `HTTP ${status}`;
-  const fields = Array.isArray(p.errors) ? p.errors.map((e) => ` ${e.field ?? ''}: ${e.message ?? ''}`.trimEnd()).join(';') : '';
+  const fields = Array.isArray(p.errors)
+    ? p.errors.map((e) => ` ${e.field ?? ''}: ${e.message ?? ''}`.trimEnd()).join(';')
+    : '';
   return `Iris refused the call (${status}${typeof p.code === 'string' ? ` ${p.code}` : ''}): ${detail}${fields}`;
 }
 
@@ -44,34 +50,60 @@ function problemText(status: number, body: unknown): string {
 export function makeRoleServer(opts: RoleServerOptions): Server {
   const server = new Server(
     { name: `iris-${opts.role}`, version: opts.version },
-    { capabilities: { tools: {} }, instructions: `Iris as the '${opts.role}' role: each tool is one Iris API operation, called with your own API key.` },
+    {
+      capabilities: { tools: {} },
+      instructions: `Iris as the '${opts.role}' role: each tool is one Iris API operation, called with your own API key.`,
+    },
   );
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats.default(ajv);
   const byName = new Map(opts.tools.map((t) => [t.name as string, { tool: t, validate: ajv.compile(t.inputSchema) }]));
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: opts.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, annotations: t.annotations })),
+    tools: opts.tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      inputSchema: t.inputSchema,
+      annotations: t.annotations,
+    })),
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const entry = byName.get(req.params.name);
-    if (entry === undefined) return toolError(`'${req.params.name}' is not a tool of the '${opts.role}' role; its tools: ${[...byName.keys()].join(', ')}.`);
+    if (entry === undefined)
+      return toolError(
+        `'${req.params.name}' is not a tool of the '${opts.role}' role; its tools: ${[...byName.keys()].join(', ')}.`,
+      );
     const token = opts.tokenOf(extra.authInfo?.token);
-    if (token === undefined) return toolError('No Iris API key: send it as "Authorization: Bearer <key>" (HTTP) or start the server with --token / IRIS_TOKEN (stdio).');
+    if (token === undefined)
+      return toolError(
+        'No Iris API key: send it as "Authorization: Bearer <key>" (HTTP) or start the server with --token / IRIS_TOKEN (stdio).',
+      );
     const args: Record<string, unknown> = { ...(req.params.arguments ?? {}) };
-    if (opts.tenant !== undefined && entry.tool.binding.pathParams.includes('tenantId') && args.tenantId === undefined) args.tenantId = opts.tenant;
+    if (opts.tenant !== undefined && entry.tool.binding.pathParams.includes('tenantId') && args.tenantId === undefined)
+      args.tenantId = opts.tenant;
     if (!entry.validate(args)) {
-      const why = (entry.validate.errors ?? []).map((e) => `${e.instancePath === '' ? 'arguments' : e.instancePath.slice(1)} ${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? ` ('${String((e.params as { additionalProperty?: string }).additionalProperty)}')` : ''}`);
+      const why = (entry.validate.errors ?? []).map(
+        (e) =>
+          `${e.instancePath === '' ? 'arguments' : e.instancePath.slice(1)} ${e.message ?? 'is invalid'}${e.keyword === 'additionalProperties' ? ` ('${String((e.params as { additionalProperty?: string }).additionalProperty)}')` : ''}`,
+      );
       return toolError(`Invalid arguments for ${entry.tool.name}: ${why.join('; ')}.`);
     }
     const call = requestOf(entry.tool, args);
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json', authorization: `Bearer ${token}` };
+    const headers: Record<string, string> = {
+      accept: 'application/json, application/problem+json',
+      authorization: `Bearer ${token}`,
+    };
     if (opts.agentRun !== undefined) headers['x-iris-agent-run'] = opts.agentRun;
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await fetch(`${opts.api}${call.url}`, { method: call.method, headers, ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }), signal: AbortSignal.timeout(TIMEOUT_MS) });
+      res = await fetch(`${opts.api}${call.url}`, {
+        method: call.method,
+        headers,
+        ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
     } catch (err) {
       return toolError(`Iris at ${opts.api} could not be reached: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -83,8 +115,14 @@ export function makeRoleServer(opts: RoleServerOptions): Server {
       // not JSON (GraphML export, metrics): passed on as text
     }
     if (!res.ok) return toolError(problemText(res.status, body));
-    const structured = typeof body === 'object' && body !== null && !Array.isArray(body) ? { structuredContent: body as Record<string, unknown> } : {};
-    return { content: [{ type: 'text', text: typeof body === 'string' ? body : JSON.stringify(body, null, 2) }], ...structured };
+    const structured =
+      typeof body === 'object' && body !== null && !Array.isArray(body)
+        ? { structuredContent: body as Record<string, unknown> }
+        : {};
+    return {
+      content: [{ type: 'text', text: typeof body === 'string' ? body : JSON.stringify(body, null, 2) }],
+      ...structured,
+    };
   });
   return server;
 }

@@ -15,8 +15,17 @@ export interface OpenApiDocument {
 
 interface OpenApiOperation {
   readonly summary?: string;
-  readonly parameters?: readonly { readonly in: string; readonly name: string; readonly required?: boolean; readonly schema?: JsonSchema; readonly description?: string }[];
-  readonly requestBody?: { readonly required?: boolean; readonly content?: Record<string, { readonly schema?: JsonSchema }> };
+  readonly parameters?: readonly {
+    readonly in: string;
+    readonly name: string;
+    readonly required?: boolean;
+    readonly schema?: JsonSchema;
+    readonly description?: string;
+  }[];
+  readonly requestBody?: {
+    readonly required?: boolean;
+    readonly content?: Record<string, { readonly schema?: JsonSchema }>;
+  };
 }
 
 /** Where each argument of a tool goes in the HTTP request. */
@@ -34,7 +43,13 @@ export interface RoleTool {
   readonly name: OperationName;
   readonly description: string;
   readonly inputSchema: JsonSchema & { type: 'object' };
-  readonly annotations: { readonly title: string; readonly readOnlyHint: boolean; readonly destructiveHint: boolean; readonly idempotentHint: boolean; readonly openWorldHint: boolean };
+  readonly annotations: {
+    readonly title: string;
+    readonly readOnlyHint: boolean;
+    readonly destructiveHint: boolean;
+    readonly idempotentHint: boolean;
+    readonly openWorldHint: boolean;
+  };
   readonly binding: ToolBinding;
 }
 
@@ -59,7 +74,12 @@ export function toolOf(name: OperationName, doc: OpenApiDocument): RoleTool {
   // NOTE: routes hidden from the document (/metrics) get their path parameters as strings.
   const spec: OpenApiOperation = doc.paths[path]?.[method.toLowerCase()] ?? {
     summary: name,
-    parameters: [...template.matchAll(/:(\w+)/g)].map((m) => ({ in: 'path', name: m[1] as string, required: true, schema: { type: 'string' } })),
+    parameters: [...template.matchAll(/:(\w+)/g)].map((m) => ({
+      in: 'path',
+      name: m[1] as string,
+      required: true,
+      schema: { type: 'string' },
+    })),
   };
   const properties: Record<string, unknown> = {};
   const required: string[] = [];
@@ -97,8 +117,19 @@ export function toolOf(name: OperationName, doc: OpenApiDocument): RoleTool {
   return {
     name,
     description: `${spec.summary ?? name} (Iris ${method} ${template}; needs '${op.action}').`,
-    inputSchema: { type: 'object', properties, ...(required.length > 0 ? { required } : {}), additionalProperties: false },
-    annotations: { title: spec.summary ?? name, readOnlyHint: readOnly, destructiveHint: op.effect === 'destructive', idempotentHint: op.idempotent, openWorldHint: false },
+    inputSchema: {
+      type: 'object',
+      properties,
+      ...(required.length > 0 ? { required } : {}),
+      additionalProperties: false,
+    },
+    annotations: {
+      title: spec.summary ?? name,
+      readOnlyHint: readOnly,
+      destructiveHint: op.effect === 'destructive',
+      idempotentHint: op.idempotent,
+      openWorldHint: false,
+    },
     binding: { method, path, pathParams, queryParams, body },
   };
 }
@@ -109,10 +140,13 @@ export function toolsOf(role: Role, doc: OpenApiDocument): RoleTool[] {
 }
 
 /** A parameter as text (the schema made it a scalar: numbers and booleans as JSON writes them). */
-const scalar = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+const scalar = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
 
 /** The HTTP request a tool call makes: path with its parameters, query string and body. */
-export function requestOf(tool: RoleTool, args: Readonly<Record<string, unknown>>): { method: string; url: string; body: unknown } {
+export function requestOf(
+  tool: RoleTool,
+  args: Readonly<Record<string, unknown>>,
+): { method: string; url: string; body: unknown } {
   const b = tool.binding;
   let url = b.path;
   for (const p of b.pathParams) url = url.replace(`{${p}}`, encodeURIComponent(scalar(args[p])));

@@ -90,7 +90,8 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = Object.fromEntri
   Object.entries(OPERATIONS).map(([name, op]) => {
     const placement = PLACEMENTS[op.route];
     // NOTE: checked at load: an operation nobody placed would otherwise be decided on the wrong tenant.
-    if (placement === undefined) throw new Error(`operation '${name}' (${op.route}) has no placement in route-actions.ts`);
+    if (placement === undefined)
+      throw new Error(`operation '${name}' (${op.route}) has no placement in route-actions.ts`);
     return [op.route, { ...placement, action: op.action }];
   }),
 );
@@ -107,10 +108,16 @@ export interface ResolvedRoute {
  * The rule of a request (HEAD follows GET).
  * @throws ForbiddenError for a route the taxonomy does not list: denied, never a generic action
  */
-export function resolveRoute(method: string, template: string, params: Readonly<Record<string, unknown>>, principalTenant: string): ResolvedRoute {
+export function resolveRoute(
+  method: string,
+  template: string,
+  params: Readonly<Record<string, unknown>>,
+  principalTenant: string,
+): ResolvedRoute {
   const route = `${method} ${template}`;
   const rule = ROUTE_RULES[route] ?? (method === 'HEAD' ? ROUTE_RULES[`GET ${template}`] : undefined);
-  if (rule === undefined) throw new ForbiddenError(`${route} has no action in the role taxonomy, so no role may call it.`);
+  if (rule === undefined)
+    throw new ForbiddenError(`${route} has no action in the role taxonomy, so no role may call it.`);
   let tenantId: string;
   switch (rule.tenant) {
     case 'param': {

@@ -78,7 +78,9 @@ export const ApiKeySchema = Type.Object(
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     allowedCidrs: Type.Array(Type.String(), { description: 'Client networks the key may be used from; empty: any.' }),
-    agent: Type.Union([AgentSchema, Type.Null()], { description: "The AI agent the key belongs to (null: a person's or a script's key)." }),
+    agent: Type.Union([AgentSchema, Type.Null()], {
+      description: "The AI agent the key belongs to (null: a person's or a script's key).",
+    }),
   },
   { $id: 'ApiKey', additionalProperties: false },
 );
@@ -87,9 +89,16 @@ export type ApiKey = Static<typeof ApiKeySchema>;
 export const CreateKeySchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9 ._:@/-]+$' }),
-    role: Type.Optional(Type.Union(ROLES.map((r) => Type.Literal(r)), { description: `What the key may do; default ${DEFAULT_ROLE} (read-only).` })),
+    role: Type.Optional(
+      Type.Union(
+        ROLES.map((r) => Type.Literal(r)),
+        { description: `What the key may do; default ${DEFAULT_ROLE} (read-only).` },
+      ),
+    ),
     expiresInSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 5 * 365 * 24 * 3600 })),
-    allowedCidrs: Type.Optional(Type.Array(CidrSchema, { maxItems: 64, description: 'Client networks the key may be used from; default: any.' })),
+    allowedCidrs: Type.Optional(
+      Type.Array(CidrSchema, { maxItems: 64, description: 'Client networks the key may be used from; default: any.' }),
+    ),
     agent: Type.Optional(AgentSchema),
   },
   { additionalProperties: false },

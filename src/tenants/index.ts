@@ -1,5 +1,17 @@
 // The tenants context's face: tenants, API keys and the hot-path directory.
-export { bootstrapKey, newKeyMaterial, parsePresentedToken, secretMatches, AgentSchema, ApiKeySchema, CreateKeySchema, type AgentMark, type ApiKey, type CreateKeyInput, type KeyRecord } from './api-key.js';
+export {
+  bootstrapKey,
+  newKeyMaterial,
+  parsePresentedToken,
+  secretMatches,
+  AgentSchema,
+  ApiKeySchema,
+  CreateKeySchema,
+  type AgentMark,
+  type ApiKey,
+  type CreateKeyInput,
+  type KeyRecord,
+} from './api-key.js';
 export { addressAllowed, parseCidr } from './key-network.js';
 export { mintBreakGlassKey, type BreakGlassInput, type BreakGlassKey } from './break-glass.js';
 export { makeDirectory, type Change, type Directory, type TenantSnapshot } from './directory.js';

@@ -7,7 +7,8 @@ test('parseCidr accepts networks and bare addresses, refuses the rest', () => {
   assert.deepEqual(parseCidr('10.0.0.0/8'), { family: 'ipv4', address: '10.0.0.0', prefix: 8 });
   assert.deepEqual(parseCidr('2001:db8::/32'), { family: 'ipv6', address: '2001:db8::', prefix: 32 });
   assert.deepEqual(parseCidr('192.0.2.7'), { family: 'ipv4', address: '192.0.2.7', prefix: 32 });
-  for (const bad of ['10.0.0.0/33', '10.0.0/8', 'x/8', '10.0.0.0/8/1', '::/129', '10.0.0.0/']) assert.equal(parseCidr(bad), null, bad);
+  for (const bad of ['10.0.0.0/33', '10.0.0/8', 'x/8', '10.0.0.0/8/1', '::/129', '10.0.0.0/'])
+    assert.equal(parseCidr(bad), null, bad);
 });
 
 test('addressAllowed: empty list allows all; otherwise only addresses inside', () => {

@@ -38,9 +38,14 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
   const clients: Client[] = [];
 
   async function httpClient(role: Role, token: string, run?: string): Promise<Client> {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(run === undefined ? {} : { 'x-iris-agent-run': run }) };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      ...(run === undefined ? {} : { 'x-iris-agent-run': run }),
+    };
     const client = new Client({ name: 'iris-contract-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${http.url}/mcp/${role}`), { requestInit: { headers } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${http.url}/mcp/${role}`), { requestInit: { headers } }),
+    );
     clients.push(client);
     return client;
   }
@@ -58,11 +63,16 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
     return client;
   }
 
-  const call = async (client: Client, name: string, args: Record<string, unknown>): Promise<ToolResult> => (await client.callTool({ name, arguments: args })) as ToolResult;
+  const call = async (client: Client, name: string, args: Record<string, unknown>): Promise<ToolResult> =>
+    (await client.callTool({ name, arguments: args })) as ToolResult;
   const text = (r: ToolResult): string => r.content.map((c) => c.text ?? '').join('\n');
 
   async function key(role: Role, extra: Record<string, unknown> = {}): Promise<{ id: string; token: string }> {
-    const res = await fetch(`${api}/v1/tenants/alpha/keys`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: `${role}-mcp`, role, ...extra }) });
+    const res = await fetch(`${api}/v1/tenants/alpha/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `${role}-mcp`, role, ...extra }),
+    });
     assert.equal(res.status, 201, await res.clone().text());
     await app.directory.resync();
     return (await res.json()) as { id: string; token: string };
@@ -71,13 +81,23 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
   before(async () => {
     tdb = await createTestDatabase();
     work = mkdtempSync(join(tmpdir(), 'iris-mcp-test-'));
-    app = await createApp(loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN, IRIS_DATA_DIR: work, IRIS_RATE_LIMITS: 'false' }, { port: 0 }), { db: tdb.db });
+    app = await createApp(
+      loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN, IRIS_DATA_DIR: work, IRIS_RATE_LIMITS: 'false' }, { port: 0 }),
+      { db: tdb.db },
+    );
     api = await app.listen();
-    const created = await fetch(`${api}/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'alpha', displayName: 'Alpha' }) });
+    const created = await fetch(`${api}/v1/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'alpha', displayName: 'Alpha' }),
+    });
     assert.equal(created.status, 201);
     for (const role of ['analyst', 'knowledge-curator', 'auditor'] as const) tokens.set(role, (await key(role)).token);
     const doc = (await (await fetch(`${api}/openapi.json`)).json()) as OpenApiDocument;
-    http = await serveRolesOverHttp(new Map(ROLES.map((r) => [r, { role: r, api, tools: toolsOf(r, doc), version: 'test', tenant: 'alpha' }])), { host: '127.0.0.1', port: 0 });
+    http = await serveRolesOverHttp(
+      new Map(ROLES.map((r) => [r, { role: r, api, tools: toolsOf(r, doc), version: 'test', tenant: 'alpha' }])),
+      { host: '127.0.0.1', port: 0 },
+    );
   });
 
   after(async () => {
@@ -104,8 +124,13 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
     const curator = (await (await httpClient('knowledge-curator', ADMIN)).listTools()).tools;
     const del = curator.find((t) => t.name === 'documents_delete');
     assert.deepEqual(del?.inputSchema.required, ['tenantId', 'documentId'], 'path parameters are required arguments');
-    const keysCreate = (await (await httpClient('tenant-admin', ADMIN)).listTools()).tools.find((t) => t.name === 'keys_create');
-    assert.ok((keysCreate?.inputSchema.properties as Record<string, unknown>).role, 'body properties from the OpenAPI schema');
+    const keysCreate = (await (await httpClient('tenant-admin', ADMIN)).listTools()).tools.find(
+      (t) => t.name === 'keys_create',
+    );
+    assert.ok(
+      (keysCreate?.inputSchema.properties as Record<string, unknown>).role,
+      'body properties from the OpenAPI schema',
+    );
   });
 
   test('stdio (the built CLI): tools/list matches the taxonomy; a tool call reaches what the CLI reaches', async () => {
@@ -115,7 +140,12 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
     assert.deepEqual(tools.map((t) => t.name).sort(), operationsOf('analyst').sort());
     const viaMcp = await call(client, 'tenants_get', {});
     assert.equal(viaMcp.isError, undefined, text(viaMcp));
-    const viaCli = await runCli(['tenants', 'get', 'alpha', '--output', 'json'], { IRIS_API: api, IRIS_TOKEN: analyst, IRIS_DATA_DIR: join(work, 'none') }, work, 60_000);
+    const viaCli = await runCli(
+      ['tenants', 'get', 'alpha', '--output', 'json'],
+      { IRIS_API: api, IRIS_TOKEN: analyst, IRIS_DATA_DIR: join(work, 'none') },
+      work,
+      60_000,
+    );
     assert.equal(viaCli.code, 0, viaCli.stderr);
     assert.deepEqual(viaMcp.structuredContent, JSON.parse(viaCli.stdout));
     assert.equal(viaMcp.structuredContent?.id, 'alpha');
@@ -141,21 +171,40 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
     assert.match(text(bad), /'bogus'/);
     const fine = await call(client, 'tenants_list', { limit: 5 });
     assert.equal(fine.isError, undefined, text(fine));
-    assert.deepEqual((fine.structuredContent?.items as { id: string }[]).map((t) => t.id), ['alpha']);
+    assert.deepEqual(
+      (fine.structuredContent?.items as { id: string }[]).map((t) => t.id),
+      ['alpha'],
+    );
 
     const doomed = await key('analyst');
-    const revoked = await fetch(`${api}/v1/tenants/alpha/keys/${doomed.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
+    const revoked = await fetch(`${api}/v1/tenants/alpha/keys/${doomed.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
     assert.equal(revoked.status, 200);
     const stale = await httpClient('analyst', doomed.token);
     const refused = await call(stale, 'tenants_get', { tenantId: 'alpha' });
     assert.equal(refused.isError, true);
     assert.match(text(refused), /401 unauthenticated\): The API key has been revoked/);
 
-    const noKey = await fetch(`${http.url}/mcp/analyst`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
+    const noKey = await fetch(`${http.url}/mcp/analyst`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}',
+    });
     assert.equal(noKey.status, 401);
-    const unknownRole = await fetch(`${http.url}/mcp/root`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{}' });
+    const unknownRole = await fetch(`${http.url}/mcp/root`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(unknownRole.status, 404);
-    const unknownCli = await runCli(['mcp', 'serve', '--role', 'root'], { IRIS_API: api, IRIS_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'none') }, work, 60_000);
+    const unknownCli = await runCli(
+      ['mcp', 'serve', '--role', 'root'],
+      { IRIS_API: api, IRIS_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'none') },
+      work,
+      60_000,
+    );
     assert.equal(unknownCli.code, 2);
     assert.match(unknownCli.stderr, /^error: unknown role 'root'; roles: platform-admin, /);
   });
@@ -166,35 +215,71 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
     const built = await call(client, 'graph_build', { tenantId: 'alpha' });
     assert.equal(built.isError, undefined, text(built));
     // A deny is always logged: the curator may not list keys.
-    const denied = await fetch(`${api}/v1/tenants/alpha/keys`, { headers: { authorization: `Bearer ${bot.token}`, 'x-iris-agent-run': 'run-42' } });
+    const denied = await fetch(`${api}/v1/tenants/alpha/keys`, {
+      headers: { authorization: `Bearer ${bot.token}`, 'x-iris-agent-run': 'run-42' },
+    });
     assert.equal(denied.status, 403);
     // A change made in the request itself carries the run the client claimed.
     const admin = await key('tenant-admin', { agent: { name: 'admin-bot' } });
-    const made = await call(await httpClient('tenant-admin', admin.token, 'run-42'), 'keys_create', { tenantId: 'alpha', name: 'made-by-agent' });
+    const made = await call(await httpClient('tenant-admin', admin.token, 'run-42'), 'keys_create', {
+      tenantId: 'alpha',
+      name: 'made-by-agent',
+    });
     assert.equal(made.isError, undefined, text(made));
     assert.equal(made.structuredContent?.role, 'analyst', 'a key without a role is read-only');
 
     const env = { IRIS_API: api, IRIS_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'none') };
-    const listed = await runCli(['audit', 'list', '--tenant', 'alpha', '--run', 'run-42', '--output', 'json'], env, work, 60_000);
+    const listed = await runCli(
+      ['audit', 'list', '--tenant', 'alpha', '--run', 'run-42', '--output', 'json'],
+      env,
+      work,
+      60_000,
+    );
     assert.equal(listed.code, 0, listed.stderr);
-    const events = (JSON.parse(listed.stdout) as { items: { event: { action: string; actor: { keyId: string; agent?: unknown } } }[] }).items;
-    assert.deepEqual(events.map((e) => [e.event.action, e.event.actor.keyId, e.event.actor.agent]), [['key.create', admin.id, { name: 'admin-bot', crew: null, run: 'run-42' }]]);
+    const events = (
+      JSON.parse(listed.stdout) as { items: { event: { action: string; actor: { keyId: string; agent?: unknown } } }[] }
+    ).items;
+    assert.deepEqual(
+      events.map((e) => [e.event.action, e.event.actor.keyId, e.event.actor.agent]),
+      [['key.create', admin.id, { name: 'admin-bot', crew: null, run: 'run-42' }]],
+    );
     // Jobs the agent started are its own in the ledger (their later changes happen outside the request: no run).
-    const byAgent = await runCli(['audit', 'list', '--tenant', 'alpha', '--agent', 'curator-bot', '--output', 'json'], env, work, 60_000);
+    const byAgent = await runCli(
+      ['audit', 'list', '--tenant', 'alpha', '--agent', 'curator-bot', '--output', 'json'],
+      env,
+      work,
+      60_000,
+    );
     assert.equal(byAgent.code, 0, byAgent.stderr);
-    const jobEvents = (JSON.parse(byAgent.stdout) as { items: { event: { action: string; actor: { keyId: string; agent?: unknown } } }[] }).items;
-    assert.ok(jobEvents.length >= 1, 'the graph build job is audited as the agent\'s');
-    for (const e of jobEvents) assert.deepEqual([e.event.actor.keyId, e.event.actor.agent], [bot.id, { name: 'curator-bot', crew: 'kb-crew', run: null }]);
-    const otherRun = await fetch(`${api}/v1/audit/logs/alpha/events?run=run-43`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const jobEvents = (
+      JSON.parse(byAgent.stdout) as {
+        items: { event: { action: string; actor: { keyId: string; agent?: unknown } } }[];
+      }
+    ).items;
+    assert.ok(jobEvents.length >= 1, "the graph build job is audited as the agent's");
+    for (const e of jobEvents)
+      assert.deepEqual(
+        [e.event.actor.keyId, e.event.actor.agent],
+        [bot.id, { name: 'curator-bot', crew: 'kb-crew', run: null }],
+      );
+    const otherRun = await fetch(`${api}/v1/audit/logs/alpha/events?run=run-43`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
     assert.deepEqual(((await otherRun.json()) as { items: unknown[] }).items, []);
 
     await app.decisions.flush();
-    const decisions = await fetch(`${api}/v1/tenants/alpha/policy/decisions?decision=deny`, { headers: { authorization: `Bearer ${ADMIN}` } });
-    const rows = ((await decisions.json()) as { items: { principal: string; inputs: { agent?: unknown } }[] }).items.filter((d) => d.principal === bot.id);
+    const decisions = await fetch(`${api}/v1/tenants/alpha/policy/decisions?decision=deny`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    const rows = (
+      (await decisions.json()) as { items: { principal: string; inputs: { agent?: unknown } }[] }
+    ).items.filter((d) => d.principal === bot.id);
     assert.ok(rows.length >= 1);
     assert.deepEqual(rows[0]?.inputs.agent, { name: 'curator-bot', crew: 'kb-crew', run: 'run-42' });
 
-    const badRun = await fetch(`${api}/v1/whoami`, { headers: { authorization: `Bearer ${bot.token}`, 'x-iris-agent-run': 'no spaces allowed' } });
+    const badRun = await fetch(`${api}/v1/whoami`, {
+      headers: { authorization: `Bearer ${bot.token}`, 'x-iris-agent-run': 'no spaces allowed' },
+    });
     assert.equal(badRun.status, 400);
     assert.match(badRun.headers.get('content-type') ?? '', /application\/problem\+json/);
   });

@@ -17,13 +17,17 @@ describe(`roles: least privilege, whoami, refusals, export (${storeName})`, () =
   let t: TestApp;
   let api: string;
   let work: string;
-  const cli = (args: string[], token: string) => runCli(args, { IRIS_API: api, IRIS_TOKEN: token, IRIS_DATA_DIR: join(work, 'none') }, work, 60_000);
+  const cli = (args: string[], token: string) =>
+    runCli(args, { IRIS_API: api, IRIS_TOKEN: token, IRIS_DATA_DIR: join(work, 'none') }, work, 60_000);
 
   before(async () => {
     t = await createTestApp();
     api = await t.app.listen();
     work = mkdtempSync(join(tmpdir(), 'iris-roles-test-'));
-    assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'alpha', displayName: 'Alpha' } })).statusCode, 201);
+    assert.equal(
+      (await t.call('POST', '/v1/tenants', { body: { id: 'alpha', displayName: 'Alpha' } })).statusCode,
+      201,
+    );
   });
   after(async () => {
     await t.dispose();
@@ -35,13 +39,17 @@ describe(`roles: least privilege, whoami, refusals, export (${storeName})`, () =
     assert.equal(plain.statusCode, 201, plain.body);
     assert.equal(plain.json().role, 'analyst');
     assert.deepEqual(plain.json().allowedCidrs, []);
-    const bound = await t.call('POST', '/v1/tenants/alpha/keys', { body: { name: 'bound', role: 'analyst', allowedCidrs: ['10.0.0.0/8'] } });
+    const bound = await t.call('POST', '/v1/tenants/alpha/keys', {
+      body: { name: 'bound', role: 'analyst', allowedCidrs: ['10.0.0.0/8'] },
+    });
     assert.equal(bound.statusCode, 201, bound.body);
     await t.app.directory.resync();
     const fromHere = await t.call('GET', '/v1/tenants/alpha', { token: bound.json().token });
     assert.equal(fromHere.statusCode, 403, 'inject comes from 127.0.0.1, outside 10.0.0.0/8');
     assert.match(fromHere.json().detail, /network address/);
-    const bad = await t.call('POST', '/v1/tenants/alpha/keys', { body: { name: 'bad', allowedCidrs: ['10.0.0.0/33'] } });
+    const bad = await t.call('POST', '/v1/tenants/alpha/keys', {
+      body: { name: 'bad', allowedCidrs: ['10.0.0.0/33'] },
+    });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().detail, /'10\.0\.0\.0\/33' is not a network in CIDR notation/);
     const onboarder = await t.call('POST', '/v1/tenants/alpha/keys', { body: { name: 'o', role: 'tenant-onboarder' } });
@@ -65,7 +73,10 @@ describe(`roles: least privilege, whoami, refusals, export (${storeName})`, () =
     const before = (await t.call('GET', '/v1/audit/logs/alpha/events')).json<{ size: number }>().size;
     const refused = await cli(['jobs', 'retry', 'job_none', '--tenant', 'alpha'], analyst);
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^error: `iris jobs retry` needs 'job\.retry', which the analyst key k\w+ \(alpha\) does not hold; a key of role 'incident-responder' or 'operator' or 'tenant-admin' may run it\. Nothing was sent\.\n$/);
+    assert.match(
+      refused.stderr,
+      /^error: `iris jobs retry` needs 'job\.retry', which the analyst key k\w+ \(alpha\) does not hold; a key of role 'incident-responder' or 'operator' or 'tenant-admin' may run it\. Nothing was sent\.\n$/,
+    );
     assert.equal((await t.call('GET', '/v1/audit/logs/alpha/events')).json<{ size: number }>().size, before);
     const allowed = await cli(['tenants', 'get', 'alpha', '--output', 'json'], analyst);
     assert.equal(allowed.code, 0, allowed.stderr);
@@ -76,7 +87,21 @@ describe(`roles: least privilege, whoami, refusals, export (${storeName})`, () =
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown role 'root'; roles: /);
     const dir = join(work, 'crew');
-    const res = await cli(['roles', 'export', '--format', 'crewai', '--tenant', 'alpha', '--roles', 'analyst,knowledge-curator', '--dir', dir], 'unused-token-0123456789abcdef');
+    const res = await cli(
+      [
+        'roles',
+        'export',
+        '--format',
+        'crewai',
+        '--tenant',
+        'alpha',
+        '--roles',
+        'analyst,knowledge-curator',
+        '--dir',
+        dir,
+      ],
+      'unused-token-0123456789abcdef',
+    );
     assert.equal(res.code, 0, res.stderr);
     const agents = parse(readFileSync(join(dir, 'agents.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
     const tasks = parse(readFileSync(join(dir, 'tasks.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
@@ -85,7 +110,10 @@ describe(`roles: least privilege, whoami, refusals, export (${storeName})`, () =
     assert.deepEqual(Object.keys(curator), ['role', 'goal', 'backstory', 'allow_delegation', 'mcps']);
     assert.equal(curator.allow_delegation, false);
     assert.match(String(curator.goal), /tenant alpha/);
-    assert.deepEqual(curator.mcps, operationsOf('knowledge-curator').map((op) => `http://127.0.0.1:8765/mcp/knowledge-curator#${op}`));
+    assert.deepEqual(
+      curator.mcps,
+      operationsOf('knowledge-curator').map((op) => `http://127.0.0.1:8765/mcp/knowledge-curator#${op}`),
+    );
     assert.deepEqual(tasks.knowledge_curator_task?.agent, 'knowledge_curator');
     assert.deepEqual(Object.keys(tasks.analyst_task ?? {}), ['description', 'expected_output', 'agent']);
   });

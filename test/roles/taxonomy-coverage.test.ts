@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Command } from 'commander';
-import { ACTIONS, COMMANDS, OPERATIONS, ROLE_TAXONOMY, TaxonomyError, validateTaxonomy } from '../../src/core/role-taxonomy.js';
+import {
+  ACTIONS,
+  COMMANDS,
+  OPERATIONS,
+  ROLE_TAXONOMY,
+  TaxonomyError,
+  validateTaxonomy,
+} from '../../src/core/role-taxonomy.js';
 import { grantsOf, ROLES } from '../../src/core/roles.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { registerServerCommands } from '../../src/cli/server-commands.js';
@@ -35,7 +42,9 @@ describe(`role taxonomy covers every route and command (${storeName})`, () => {
   after(async () => t.dispose());
 
   test('every route that needs a key is an operation of the taxonomy, and every operation is a route', async () => {
-    const spec = (await t.call('GET', '/openapi.json', { token: null })).json<{ paths: Record<string, Record<string, { security?: unknown }>> }>();
+    const spec = (await t.call('GET', '/openapi.json', { token: null })).json<{
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    }>();
     const listed = new Set(Object.values(OPERATIONS).map((o) => o.route));
     const uncovered: string[] = [];
     let walked = 0;
@@ -56,22 +65,42 @@ describe(`role taxonomy covers every route and command (${storeName})`, () => {
     assert.ok(walked >= 54, `only ${walked} routes walked`);
     for (const { route } of Object.values(OPERATIONS)) {
       const [method, url] = route.split(' ') as [string, string];
-      assert.ok(t.app.server.hasRoute({ method: method, url }), `taxonomy operation ${route} is no route of the server`);
-      assert.equal(ROUTE_RULES[route]?.action, Object.values(OPERATIONS).find((o) => o.route === route)?.action, `${route}: the route rule's action is the taxonomy's`);
+      assert.ok(
+        t.app.server.hasRoute({ method: method, url }),
+        `taxonomy operation ${route} is no route of the server`,
+      );
+      assert.equal(
+        ROUTE_RULES[route]?.action,
+        Object.values(OPERATIONS).find((o) => o.route === route)?.action,
+        `${route}: the route rule's action is the taxonomy's`,
+      );
     }
   });
 
   test('a route outside the taxonomy is denied, never decided by a generic action', async () => {
     assert.ok(!ACTIONS.some((a) => a.startsWith('api.')), 'no catch-all api.* action');
     const { resolveRoute } = await import('../../src/policy/index.js');
-    assert.throws(() => resolveRoute('GET', '/v1/tenants/:tenantId/unlisted', { tenantId: 'a' }, 'a'), /has no action in the role taxonomy/);
+    assert.throws(
+      () => resolveRoute('GET', '/v1/tenants/:tenantId/unlisted', { tenantId: 'a' }, 'a'),
+      /has no action in the role taxonomy/,
+    );
   });
 
   test('every CLI command is in the taxonomy, and every listed command exists', () => {
-    const tree = leafCommands(buildProgram({ api: undefined, token: undefined, dataDir: undefined } as never, [registerServerCommands]));
+    const tree = leafCommands(
+      buildProgram({ api: undefined, token: undefined, dataDir: undefined } as never, [registerServerCommands]),
+    );
     const listed = Object.keys(COMMANDS).sort();
-    assert.deepEqual(tree.filter((c) => !(c in COMMANDS)), [], 'commands missing from the taxonomy');
-    assert.deepEqual(listed.filter((c) => !tree.includes(c)), [], 'taxonomy commands the CLI does not have');
+    assert.deepEqual(
+      tree.filter((c) => !(c in COMMANDS)),
+      [],
+      'commands missing from the taxonomy',
+    );
+    assert.deepEqual(
+      listed.filter((c) => !tree.includes(c)),
+      [],
+      'taxonomy commands the CLI does not have',
+    );
     assert.ok(tree.length >= 50);
   });
 
@@ -90,17 +119,41 @@ describe(`role taxonomy covers every route and command (${storeName})`, () => {
 describe('taxonomy validation', () => {
   test('a role file granting an unknown action is refused, naming the role and the action', () => {
     const roles = { ...ROLE_TAXONOMY, 'night-shift': { scope: 'tenant', actions: ['job.read', 'job.explode'] } };
-    assert.throws(() => validateTaxonomy({ roles, operations: OPERATIONS, commands: COMMANDS }), (e: Error) => e instanceof TaxonomyError && /role 'night-shift' grants unknown action 'job\.explode'/.test(e.message));
+    assert.throws(
+      () => validateTaxonomy({ roles, operations: OPERATIONS, commands: COMMANDS }),
+      (e: Error) =>
+        e instanceof TaxonomyError && /role 'night-shift' grants unknown action 'job\.explode'/.test(e.message),
+    );
   });
 
   test('an operation naming an unknown action, or a route listed twice, is refused', () => {
-    assert.throws(() => validateTaxonomy({ roles: {}, operations: { x: { route: 'GET /x', action: 'api.read' } }, commands: {} }), /operation 'x' \(GET \/x\) names unknown action 'api\.read'/);
-    assert.throws(() => validateTaxonomy({ roles: {}, operations: { a: { route: 'GET /x', action: 'tenant.read' }, b: { route: 'GET /x', action: 'tenant.read' } }, commands: {} }), /listed twice/);
-    assert.throws(() => validateTaxonomy({ roles: { Bad: { scope: 'tenant', actions: [] } }, operations: {}, commands: {} }), /lower-case/);
+    assert.throws(
+      () => validateTaxonomy({ roles: {}, operations: { x: { route: 'GET /x', action: 'api.read' } }, commands: {} }),
+      /operation 'x' \(GET \/x\) names unknown action 'api\.read'/,
+    );
+    assert.throws(
+      () =>
+        validateTaxonomy({
+          roles: {},
+          operations: { a: { route: 'GET /x', action: 'tenant.read' }, b: { route: 'GET /x', action: 'tenant.read' } },
+          commands: {},
+        }),
+      /listed twice/,
+    );
+    assert.throws(
+      () => validateTaxonomy({ roles: { Bad: { scope: 'tenant', actions: [] } }, operations: {}, commands: {} }),
+      /lower-case/,
+    );
   });
 
   test('the narrow roles of the issue exist and stay narrow', () => {
-    assert.deepEqual([...grantsOf('knowledge-curator')].sort(), ['identity.read', 'job.read', 'knowledge.query', 'knowledge.write', 'tenant.read']);
+    assert.deepEqual([...grantsOf('knowledge-curator')].sort(), [
+      'identity.read',
+      'job.read',
+      'knowledge.query',
+      'knowledge.write',
+      'tenant.read',
+    ]);
     assert.ok(!grantsOf('incident-responder').includes('job.create'));
     assert.ok(grantsOf('incident-responder').includes('job.redrive'));
     assert.deepEqual([...grantsOf('tenant-onboarder')].sort(), ['identity.read', 'tenant.create', 'tenant.list']);
