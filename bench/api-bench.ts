@@ -23,7 +23,10 @@ interface Sample {
 }
 
 async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; token: string }> {
-  const child = spawn(process.execPath, [serverScript], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [serverScript], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [line] = (await once(rl, 'line')) as [string];
   rl.close();
@@ -78,7 +81,9 @@ async function main(): Promise<void> {
         const s = await measure(env);
         if (name === 'pg') await admin.query(`drop database if exists ${dbName} with (force)`);
         samples[name]?.push(s);
-        process.stdout.write(`round ${round} ${name.padEnd(6)} ${s.rps.toFixed(0).padStart(7)} req/s  p99 ${s.p99.toFixed(1).padStart(6)} ms  errors ${s.errors}\n`);
+        process.stdout.write(
+          `round ${round} ${name.padEnd(6)} ${s.rps.toFixed(0).padStart(7)} req/s  p99 ${s.p99.toFixed(1).padStart(6)} ms  errors ${s.errors}\n`,
+        );
       }
     }
   } finally {
@@ -87,13 +92,23 @@ async function main(): Promise<void> {
   }
   const rps = (n: string): number => median((samples[n] ?? []).map((s) => s.rps));
   const p99 = (n: string): number => median((samples[n] ?? []).map((s) => s.p99));
-  const errors = Object.values(samples).flat().reduce((a, s) => a + s.errors, 0);
-  process.stdout.write(`\nmedians over ${ROUNDS} rounds of ${SECONDS}s, ${CONNECTIONS} connections, GET /v1/tenants/acme with a tenant key\n`);
+  const errors = Object.values(samples)
+    .flat()
+    .reduce((a, s) => a + s.errors, 0);
+  process.stdout.write(
+    `\nmedians over ${ROUNDS} rounds of ${SECONDS}s, ${CONNECTIONS} connections, GET /v1/tenants/acme with a tenant key\n`,
+  );
   process.stdout.write(`  bare fastify  ${rps('bare').toFixed(0)} req/s  p99 ${p99('bare').toFixed(1)} ms\n`);
-  process.stdout.write(`  iris pglite   ${rps('pglite').toFixed(0)} req/s  p99 ${p99('pglite').toFixed(1)} ms  (${((rps('pglite') / rps('bare')) * 100).toFixed(1)}% of bare)\n`);
-  process.stdout.write(`  iris postgres ${rps('pg').toFixed(0)} req/s  p99 ${p99('pg').toFixed(1)} ms  (${((rps('pg') / rps('bare')) * 100).toFixed(1)}% of bare)\n`);
+  process.stdout.write(
+    `  iris pglite   ${rps('pglite').toFixed(0)} req/s  p99 ${p99('pglite').toFixed(1)} ms  (${((rps('pglite') / rps('bare')) * 100).toFixed(1)}% of bare)\n`,
+  );
+  process.stdout.write(
+    `  iris postgres ${rps('pg').toFixed(0)} req/s  p99 ${p99('pg').toFixed(1)} ms  (${((rps('pg') / rps('bare')) * 100).toFixed(1)}% of bare)\n`,
+  );
   if (errors > 0) process.stdout.write(`  WARNING: ${errors} errors or non-2xx responses\n`);
-  process.stdout.write(`RESULT api pglite_rps=${rps('pglite').toFixed(0)} pg_rps=${rps('pg').toFixed(0)} bare_rps=${rps('bare').toFixed(0)} pglite_p99_ms=${p99('pglite').toFixed(1)} pg_p99_ms=${p99('pg').toFixed(1)}\n`);
+  process.stdout.write(
+    `RESULT api pglite_rps=${rps('pglite').toFixed(0)} pg_rps=${rps('pg').toFixed(0)} bare_rps=${rps('bare').toFixed(0)} pglite_p99_ms=${p99('pglite').toFixed(1)} pg_p99_ms=${p99('pg').toFixed(1)}\n`,
+  );
 }
 
 await main();

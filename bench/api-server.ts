@@ -14,7 +14,15 @@ const TOKEN = 'bench-bootstrap-token-0123456789abcdef';
 async function main(): Promise<void> {
   if (process.env.BENCH_MODE === 'bare') {
     const app = Fastify();
-    const tenant = { id: 'acme', displayName: 'Acme', tier: 'premium', homeRegion: 'eu-west', ring: 'general', status: 'active', resourceVersion: '1' };
+    const tenant = {
+      id: 'acme',
+      displayName: 'Acme',
+      tier: 'premium',
+      homeRegion: 'eu-west',
+      ring: 'general',
+      status: 'active',
+      resourceVersion: '1',
+    };
     app.get('/v1/tenants/acme', async () => tenant);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const addr = app.server.address();
@@ -30,12 +38,19 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   const ctx = app.systemContext();
   // Quotas far above what the load can reach, so admission runs but never rejects.
-  await app.tenants.create(ctx, { id: 'acme', displayName: 'Acme', tier: 'premium', quotas: { requestsPerSecond: 1_000_000, burst: 1_000_000, concurrentRequests: 100_000 } });
+  await app.tenants.create(ctx, {
+    id: 'acme',
+    displayName: 'Acme',
+    tier: 'premium',
+    quotas: { requestsPerSecond: 1_000_000, burst: 1_000_000, concurrentRequests: 100_000 },
+  });
   const key = await app.keys.create(ctx, 'acme', { name: 'bench', role: 'analyst' });
   await app.directory.resync();
   await app.listen();
   const addr = app.server.server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof addr === 'object' && addr ? addr.port : 0, token: key.token })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ port: typeof addr === 'object' && addr ? addr.port : 0, token: key.token })}\n`,
+  );
   process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
 }
 

@@ -60,8 +60,10 @@ const other = generateCorpus('globex', CORPUS_SIZES.tiny, 7, 'globex/');
 const gold = await resolveGold(main);
 const otherGold = await resolveGold(other);
 const mb = main.documents.reduce((n, d) => n + d.bytes.byteLength, 0) / 1e6;
-console.log(`bench:graphrag${quick ? ' --quick' : ''}: tenant ${main.tenantId}: ${main.documents.length} documents (${mb.toFixed(2)} MB), ${gold.length} labelled questions; ` +
-  `tenant ${other.tenantId}: ${other.documents.length} documents, ${otherGold.length} questions; generated in ${(performance.now() - t0).toFixed(0)} ms`);
+console.log(
+  `bench:graphrag${quick ? ' --quick' : ''}: tenant ${main.tenantId}: ${main.documents.length} documents (${mb.toFixed(2)} MB), ${gold.length} labelled questions; ` +
+    `tenant ${other.tenantId}: ${other.documents.length} documents, ${otherGold.length} questions; generated in ${(performance.now() - t0).toFixed(0)} ms`,
+);
 
 const results = new Map<StoreName, StoreFigures>();
 for (const name of ['pglite', 'postgres'] as const) {
@@ -70,14 +72,23 @@ for (const name of ['pglite', 'postgres'] as const) {
   if (store === undefined) continue;
   log(`${name}: ingesting`);
   try {
-    results.set(name, await runStore(store.db, main, other, gold, otherGold, { queriesPerMode: 200, warmupPerMode: 10, cacheQuestions: 40, log }));
+    results.set(
+      name,
+      await runStore(store.db, main, other, gold, otherGold, {
+        queriesPerMode: 200,
+        warmupPerMode: 10,
+        cacheQuestions: 40,
+        log,
+      }),
+    );
   } finally {
     await store.dispose();
   }
 }
 
 const names = [...results.keys()];
-const cell = (f: (r: StoreFigures) => string): string => names.map((n) => f(results.get(n) as StoreFigures).padStart(12)).join('');
+const cell = (f: (r: StoreFigures) => string): string =>
+  names.map((n) => f(results.get(n) as StoreFigures).padStart(12)).join('');
 const ms = (x: number | undefined): string => (x === undefined ? 'na' : x.toFixed(1));
 const f3 = (x: number): string => x.toFixed(3);
 console.log(`\n${'store'.padEnd(44)}${names.map((n) => n.padStart(12)).join('')}`);
@@ -85,16 +96,23 @@ const line = (label: string, f: (r: StoreFigures) => string): void => console.lo
 line('ingest MB/s', (r) => (r.ingest.bytes / 1e6 / r.ingest.seconds).toFixed(3));
 line('ingest documents/s', (r) => (r.ingest.documents / r.ingest.seconds).toFixed(1));
 line('ingest seconds', (r) => r.ingest.seconds.toFixed(1));
-line('  docs/s first tenth -> last tenth', (r) => `${r.ingest.firstTenthDocsS.toFixed(0)}->${r.ingest.lastTenthDocsS.toFixed(0)}`);
+line(
+  '  docs/s first tenth -> last tenth',
+  (r) => `${r.ingest.firstTenthDocsS.toFixed(0)}->${r.ingest.lastTenthDocsS.toFixed(0)}`,
+);
 line('chunks / communities', (r) => `${r.ingest.chunks}/${r.ingest.communities}`);
 line('entities / relations (per doc sum)', (r) => `${r.ingest.entities}/${r.ingest.relations}`);
 for (const mode of QUERY_MODES) {
   line(`${mode} p50 / p99 ms`, (r) => `${ms(r.modes[mode].p50)}/${ms(r.modes[mode].p99)}`);
-  line(`${mode} queries timed (cache hits left out)`, (r) => `${r.modes[mode].timed} (${r.modes[mode].cacheHitsSkipped})`);
+  line(
+    `${mode} queries timed (cache hits left out)`,
+    (r) => `${r.modes[mode].timed} (${r.modes[mode].cacheHitsSkipped})`,
+  );
 }
 line('cache hit p50 / p99 ms', (r) => `${ms(r.cacheHitP50)}/${ms(r.cacheHitP99)}`);
 line('cache hits / second asks', (r) => `${r.cacheHits}/${r.cachePairs}`);
-for (const mode of QUERY_MODES) line(`${mode} hit@5 chunk / document`, (r) => `${f3(r.modes[mode].chunkHit5)}/${f3(r.modes[mode].documentHit5)}`);
+for (const mode of QUERY_MODES)
+  line(`${mode} hit@5 chunk / document`, (r) => `${f3(r.modes[mode].chunkHit5)}/${f3(r.modes[mode].documentHit5)}`);
 line('foreign citations / checked', (r) => `${r.foreignCitations}/${r.citationsChecked}`);
 
 const headline = results.get('postgres') ?? results.get('pglite');
@@ -102,7 +120,9 @@ if (headline === undefined) throw new Error('no store ran');
 console.log(`\nchunk-level hit@5 by question kind (${results.has('postgres') ? 'postgres' : 'pglite'}):`);
 console.log(`${'kind'.padEnd(10)}${QUERY_MODES.map((m) => m.padStart(8)).join('')}  questions`);
 for (const kind of QUESTION_KINDS) {
-  console.log(`${kind.padEnd(10)}${QUERY_MODES.map((m) => f3(headline.modes[m].chunkHit5ByKind[kind] ?? 0).padStart(8)).join('')}  ${gold.filter((q) => q.kind === kind).length}`);
+  console.log(
+    `${kind.padEnd(10)}${QUERY_MODES.map((m) => f3(headline.modes[m].chunkHit5ByKind[kind] ?? 0).padStart(8)).join('')}  ${gold.filter((q) => q.kind === kind).length}`,
+  );
 }
 // The event loop while documents are ingested: extraction on the serving thread (threads 0)
 // beside the worker-thread pool (threads 1), same documents, fresh PGlite each, interleaved.
@@ -115,7 +135,11 @@ for (let round = 0; round < 2; round++) {
     await migrate(db);
     const extraction = makeExtractionPool(mode === 'inline' ? 0 : 1);
     const kg = makeKnowledgeService({ db, extraction });
-    await kg.ingest('warm', { documentId: 'warm', name: loopDocs[0]?.name ?? 'w.md', bytes: loopDocs[0]?.bytes ?? new Uint8Array() });
+    await kg.ingest('warm', {
+      documentId: 'warm',
+      name: loopDocs[0]?.name ?? 'w.md',
+      bytes: loopDocs[0]?.bytes ?? new Uint8Array(),
+    });
     // A 5 ms ticker: the longest gap between ticks (and to the end) is the longest stall.
     let last = performance.now();
     let longest = 0;
@@ -134,9 +158,11 @@ for (let round = 0; round < 2; round++) {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const loopInline = median(stalls.inline);
 const loopPool = median(stalls.pool);
-console.log(`
+console.log(
+  `
 event loop during ingest of the ${loopDocs.length} largest documents (PGlite, longest stall, median of 2 rounds): ` +
-  `extraction on the serving thread ${loopInline.toFixed(0)} ms, in a worker thread ${loopPool.toFixed(0)} ms`);
+    `extraction on the serving thread ${loopInline.toFixed(0)} ms, in a worker thread ${loopPool.toFixed(0)} ms`,
+);
 
 const foreign = [...results.values()].reduce((n, r) => n + r.foreignCitations, 0);
 if (foreign > 0) {

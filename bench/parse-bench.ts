@@ -11,12 +11,18 @@ import { add, CATEGORIES, f1, zero, type Counts } from './parse/scoring.js';
 
 const fmt = (x: number): string => x.toFixed(3);
 const WIDTHS = [12, 6, 6, 6, 6, 8, 8, 8];
-const row = (cells: readonly (string | number)[]): string => cells.map((c, i) => String(c).padEnd(WIDTHS[i] ?? 8)).join(' ').trimEnd();
+const row = (cells: readonly (string | number)[]): string =>
+  cells
+    .map((c, i) => String(c).padEnd(WIDTHS[i] ?? 8))
+    .join(' ')
+    .trimEnd();
 const ratio = (num: number, den: number): string => (den === 0 ? '-' : fmt(num / den));
 
 const report = await runParseBench();
 const verbose = process.env.BENCH_VERBOSE === '1';
-console.log(`bench:parse: ${report.files.length} files, ${report.tenants.length} tenants, ${report.elapsedMs.toFixed(0)} ms`);
+console.log(
+  `bench:parse: ${report.files.length} files, ${report.tenants.length} tenants, ${report.elapsedMs.toFixed(0)} ms`,
+);
 const pooled: Record<string, Counts> = Object.fromEntries(CATEGORIES.map((c) => [c, zero()]));
 for (const t of report.tenants) {
   console.log(`\ntenant ${t.tenant}`);
@@ -25,17 +31,41 @@ for (const t of report.tenants) {
     const c = t.byCategory[category];
     add(pooled[category] ?? zero(), c);
     const files = report.files.filter((f) => f.fixture.tenant === t.tenant && f.fixture.gold.category === category);
-    console.log(row([category, files.length, c.tp, c.fp, c.fn, ratio(c.tp, c.tp + c.fp), ratio(c.tp, c.tp + c.fn), fmt(f1(c))]));
-    if (verbose) for (const f of files) for (const [sign, keys] of [['-', f.missing], ['+', f.extra]] as const) for (const k of keys) console.log(`    ${sign} ${f.fixture.file}: ${k}`);
+    console.log(
+      row([category, files.length, c.tp, c.fp, c.fn, ratio(c.tp, c.tp + c.fp), ratio(c.tp, c.tp + c.fn), fmt(f1(c))]),
+    );
+    if (verbose)
+      for (const f of files)
+        for (const [sign, keys] of [
+          ['-', f.missing],
+          ['+', f.extra],
+        ] as const)
+          for (const k of keys) console.log(`    ${sign} ${f.fixture.file}: ${k}`);
   }
   const a = t.accuracy;
   console.log(row(['accuracy', '', a.tp, a.fp, a.fn, ratio(a.tp, a.tp + a.fp), ratio(a.tp, a.tp + a.fn), fmt(f1(a))]));
 }
 console.log(`\npooled over tenants: ${CATEGORIES.map((c) => `${c}=${fmt(f1(pooled[c] ?? zero()))}`).join(' ')}`);
 const k = report.counters;
-console.log(`llm replies: ${k.replies} (clean ${k.parsed}, repaired ${k.repaired}, failed ${k.failed}); records ${k.entities} entities, ${k.relations} relations; rejected records ${k.rejectedRecords}`);
-console.log(`  repairs:  ${REPAIR_KINDS.filter((r) => k.repairs[r] > 0).map((r) => `${r}=${k.repairs[r]}`).join(' ') || 'none'}`);
-console.log(`  failures: ${FAILURE_KINDS.filter((f) => k.failures[f] > 0).map((f) => `${f}=${k.failures[f]}`).join(' ') || 'none'}`);
+console.log(
+  `llm replies: ${k.replies} (clean ${k.parsed}, repaired ${k.repaired}, failed ${k.failed}); records ${k.entities} entities, ${k.relations} relations; rejected records ${k.rejectedRecords}`,
+);
+console.log(
+  `  repairs:  ${
+    REPAIR_KINDS.filter((r) => k.repairs[r] > 0)
+      .map((r) => `${r}=${k.repairs[r]}`)
+      .join(' ') || 'none'
+  }`,
+);
+console.log(
+  `  failures: ${
+    FAILURE_KINDS.filter((f) => k.failures[f] > 0)
+      .map((f) => `${f}=${k.failures[f]}`)
+      .join(' ') || 'none'
+  }`,
+);
 for (const u of report.unexpected) console.log(`  UNEXPECTED ${u}`);
 const v = resultValues(report);
-console.log(`RESULT parse min_f1=${fmt(v.min_f1)} structured_f1=${fmt(v.structured_f1)} llm_reply_f1=${fmt(v.llm_reply_f1)} prose_f1=${fmt(v.prose_f1)}`);
+console.log(
+  `RESULT parse min_f1=${fmt(v.min_f1)} structured_f1=${fmt(v.structured_f1)} llm_reply_f1=${fmt(v.llm_reply_f1)} prose_f1=${fmt(v.prose_f1)}`,
+);

@@ -14,7 +14,14 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/app/index.js';
 import { loadConfig } from '../src/core/config.js';
-import { activeBundleOf, builtinBundle, loadBundleSigner, loadTrust, makeDecisionPoint, type DecisionInput } from '../src/policy/index.js';
+import {
+  activeBundleOf,
+  builtinBundle,
+  loadBundleSigner,
+  loadTrust,
+  makeDecisionPoint,
+  type DecisionInput,
+} from '../src/policy/index.js';
 import { migrate, openPgliteDatabase } from '../src/store/index.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -24,8 +31,13 @@ const SAMPLE = process.env.BENCH_DECISION_SAMPLE ?? '0';
 const TOKEN = 'bench-bootstrap-token-0123456789abcdef';
 const ROUTE = '/v1/tenants/bench-co/ping';
 
-const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-const median = (xs: readonly number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
+const quantile = (sorted: readonly number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+const median = (xs: readonly number[]): number =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 
 /** Child mode: an Iris server on in-memory PGlite with a cheap tenant route; prints {port, token}. */
 async function serve(gate: 'on' | 'off'): Promise<void> {
@@ -45,7 +57,12 @@ async function serve(gate: 'on' | 'off'): Promise<void> {
   // NOTE: a route that does no work of its own, so the gate's cost is what differs.
   app.server.get(ROUTE, { schema: { hide: true } }, async () => ({ ok: true }));
   const ctx = app.systemContext();
-  await app.tenants.create(ctx, { id: 'bench-co', displayName: 'Bench', tier: 'enterprise', quotas: { requestsPerSecond: 1_000_000, burst: 1_000_000, concurrentRequests: 100_000 } });
+  await app.tenants.create(ctx, {
+    id: 'bench-co',
+    displayName: 'Bench',
+    tier: 'enterprise',
+    quotas: { requestsPerSecond: 1_000_000, burst: 1_000_000, concurrentRequests: 100_000 },
+  });
   const key = await app.keys.create(ctx, 'bench-co', { name: 'bench', role: 'analyst' });
   await app.directory.resync();
   const address = await app.listen();
@@ -54,7 +71,9 @@ async function serve(gate: 'on' | 'off'): Promise<void> {
 }
 
 async function startServer(gate: 'on' | 'off'): Promise<{ child: ChildProcess; port: number; token: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', gate], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', gate], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [line] = (await once(rl, 'line')) as [string];
   rl.close();
@@ -62,8 +81,17 @@ async function startServer(gate: 'on' | 'off'): Promise<{ child: ChildProcess; p
   return { child, port, token };
 }
 
-async function load(port: number, token: string, seconds: number): Promise<{ rps: number; p99: number; errors: number }> {
-  const r = await autocannon({ url: `http://127.0.0.1:${port}${ROUTE}`, connections: CONNECTIONS, duration: seconds, headers: { authorization: `Bearer ${token}` } });
+async function load(
+  port: number,
+  token: string,
+  seconds: number,
+): Promise<{ rps: number; p99: number; errors: number }> {
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}${ROUTE}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}` },
+  });
   return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
@@ -79,10 +107,19 @@ async function gateway(gate: 'on' | 'off'): Promise<{ rps: number; p99: number; 
 }
 
 /** The decision point alone: every call a cache miss, then one input over and over. */
-async function decisions(): Promise<{ uncachedDps: number; uncachedP99: number; cachedDps: number; cachedP99: number }> {
+async function decisions(): Promise<{
+  uncachedDps: number;
+  uncachedP99: number;
+  cachedDps: number;
+  cachedP99: number;
+}> {
   const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   const signer = loadBundleSigner({ pem, dataDir: tmpdir() });
-  const pdp = makeDecisionPoint({ region: 'eu-west', tenantFacts: () => ({ region: 'eu-west', tier: 'standard' }), cacheSize: 1_000_000 });
+  const pdp = makeDecisionPoint({
+    region: 'eu-west',
+    tenantFacts: () => ({ region: 'eu-west', tier: 'standard' }),
+    cacheSize: 1_000_000,
+  });
   pdp.setPlatform(activeBundleOf(await builtinBundle(signer, loadTrust(signer, undefined), new Date(), 1 << 20)));
   const input = (i: number): DecisionInput => ({
     principal: { keyId: `k${i}`, role: 'analyst', tenantId: 'acme' },
@@ -120,20 +157,26 @@ async function decisions(): Promise<{ uncachedDps: number; uncachedP99: number; 
 
 async function main(): Promise<void> {
   const d = await decisions();
-  console.log(`decisions: uncached ${Math.round(d.uncachedDps)}/s (p99 ${d.uncachedP99.toFixed(1)} us), cached ${Math.round(d.cachedDps)}/s (p99 ${d.cachedP99.toFixed(2)} us, mean ${(1e6 / d.cachedDps).toFixed(2)} us)`);
+  console.log(
+    `decisions: uncached ${Math.round(d.uncachedDps)}/s (p99 ${d.uncachedP99.toFixed(1)} us), cached ${Math.round(d.cachedDps)}/s (p99 ${d.cachedP99.toFixed(2)} us, mean ${(1e6 / d.cachedDps).toFixed(2)} us)`,
+  );
   const on: number[] = [];
   const off: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const a = await gateway('on');
     const b = await gateway('off');
-    console.log(`round ${r + 1}: full path ${Math.round(a.rps)} rps (p99 ${a.p99} ms, errors ${a.errors}) | gate off ${Math.round(b.rps)} rps (p99 ${b.p99} ms, errors ${b.errors})`);
+    console.log(
+      `round ${r + 1}: full path ${Math.round(a.rps)} rps (p99 ${a.p99} ms, errors ${a.errors}) | gate off ${Math.round(b.rps)} rps (p99 ${b.p99} ms, errors ${b.errors})`,
+    );
     if (a.errors > 0 || b.errors > 0) throw new Error('requests failed during the benchmark');
     on.push(a.rps);
     off.push(b.rps);
   }
   const gatewayRps = median(on);
   const offRps = median(off);
-  console.log(`route GET ${ROUTE} (analyst key, in-memory rate limits, decision log sampling allows at ${SAMPLE}, telemetry off), ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} rounds, medians`);
+  console.log(
+    `route GET ${ROUTE} (analyst key, in-memory rate limits, decision log sampling allows at ${SAMPLE}, telemetry off), ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} rounds, medians`,
+  );
   console.log(
     `RESULT policy uncached_dps=${Math.round(d.uncachedDps)} cached_dps=${Math.round(d.cachedDps)} uncached_p99_us=${d.uncachedP99.toFixed(1)} gateway_rps=${Math.round(gatewayRps)} policy_off_rps=${Math.round(offRps)} ratio=${(gatewayRps / offRps).toFixed(2)}`,
   );

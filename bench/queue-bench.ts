@@ -41,7 +41,11 @@ const quietStarts = new Map<string, number>();
 function benchRegistry(): ReturnType<typeof makeJobKindRegistry> {
   const registry = registerBuiltinKinds(makeJobKindRegistry());
   registry.register(
-    defineJobKind({ kind: 'bench.quiet', payload: Type.Object({}), handler: async (_p, ctx) => void quietStarts.set(ctx.jobId, performance.now()) }),
+    defineJobKind({
+      kind: 'bench.quiet',
+      payload: Type.Object({}),
+      handler: async (_p, ctx) => void quietStarts.set(ctx.jobId, performance.now()),
+    }),
   );
   return registry;
 }
@@ -111,10 +115,17 @@ async function reset(store: Store): Promise<void> {
 async function preload(queue: JobQueue, n: number): Promise<void> {
   const half = Math.floor(n / 2);
   const share = Math.ceil((n - half) / 9);
-  const plan: [string, number][] = [['noisy', half], ...Array.from({ length: 9 }, (_, i): [string, number] => [`tenant-${i + 1}`, share])];
+  const plan: [string, number][] = [
+    ['noisy', half],
+    ...Array.from({ length: 9 }, (_, i): [string, number] => [`tenant-${i + 1}`, share]),
+  ];
   for (const [tenant, count] of plan) {
     for (let i = 0; i < count; i += 2000) {
-      await queue.enqueueMany(tenant, Array.from({ length: Math.min(2000, count - i) }, (): EnqueueInput => ({ kind: 'noop' })), actor);
+      await queue.enqueueMany(
+        tenant,
+        Array.from({ length: Math.min(2000, count - i) }, (): EnqueueInput => ({ kind: 'noop' })),
+        actor,
+      );
     }
   }
 }
@@ -124,7 +135,11 @@ async function measureEnqueue(store: Store, queue: JobQueue): Promise<{ batch: n
   const n = 10_000;
   let t0 = performance.now();
   for (let i = 0; i < n; i += 1000) {
-    await queue.enqueueMany(`tenant-${(i / 1000) % 10}`, Array.from({ length: 1000 }, (): EnqueueInput => ({ kind: 'noop' })), actor);
+    await queue.enqueueMany(
+      `tenant-${(i / 1000) % 10}`,
+      Array.from({ length: 1000 }, (): EnqueueInput => ({ kind: 'noop' })),
+      actor,
+    );
   }
   const batch = n / ((performance.now() - t0) / 1000);
   const singles = 2000;
@@ -139,7 +154,10 @@ async function measureEnqueue(store: Store, queue: JobQueue): Promise<{ batch: n
 }
 
 /** One step of a claimer: settle the batch it holds and claim the next, in one transaction. */
-type Step = (workerId: string, held: readonly JobAttemptKey[]) => Promise<{ settled: number; claimed: JobAttemptKey[] }>;
+type Step = (
+  workerId: string,
+  held: readonly JobAttemptKey[],
+) => Promise<{ settled: number; claimed: JobAttemptKey[] }>;
 
 /** Claim+complete until `n` jobs are done; returns jobs/s. */
 async function drain(store: Store, step: Step, n: number): Promise<number> {
@@ -198,7 +216,10 @@ async function measureWorkerRuntime(store: Store, queue: JobQueue): Promise<numb
     await preload(queue, store.jobs);
     const replicas = store.name === 'postgres' ? store.claimers : 1;
     const workers = Array.from({ length: replicas }, () =>
-      makeWorker({ db: store.db, registry: benchRegistry() }, { concurrency: BATCH, maxBatch: BATCH, leaseMs: 30_000, pollIntervalMs: 1000 }),
+      makeWorker(
+        { db: store.db, registry: benchRegistry() },
+        { concurrency: BATCH, maxBatch: BATCH, leaseMs: 30_000, pollIntervalMs: 1000 },
+      ),
     );
     const t0 = performance.now();
     for (const w of workers) await w.start();
@@ -218,13 +239,20 @@ async function measureQuietWait(store: Store, queue: JobQueue): Promise<number[]
   for (let rep = 0; rep < Math.min(REPS, 2); rep++) {
     await reset(store);
     for (let i = 0; i < NOISY_BACKLOG; i += 5000) {
-      await queue.enqueueMany('noisy', Array.from({ length: 5000 }, (): EnqueueInput => ({ kind: 'noop' })), actor);
+      await queue.enqueueMany(
+        'noisy',
+        Array.from({ length: 5000 }, (): EnqueueInput => ({ kind: 'noop' })),
+        actor,
+      );
     }
     const started = quietStarts;
     const registry = benchRegistry();
     const replicas = store.name === 'postgres' ? 2 : 1;
     const workers: Worker[] = Array.from({ length: replicas }, () =>
-      makeWorker({ db: store.db, registry }, { concurrency: 32, leaseMs: 30_000, pollIntervalMs: 1000, sweepIntervalMs: 5000 }),
+      makeWorker(
+        { db: store.db, registry },
+        { concurrency: 32, leaseMs: 30_000, pollIntervalMs: 1000, sweepIntervalMs: 5000 },
+      ),
     );
     for (const w of workers) await w.start();
     try {
@@ -245,12 +273,18 @@ async function measureQuietWait(store: Store, queue: JobQueue): Promise<number[]
   return waits;
 }
 
-async function waitForRun(queue: JobQueue, tenantId: string, jobId: string, check: (attempts: number, owner: string | null) => boolean): Promise<void> {
+async function waitForRun(
+  queue: JobQueue,
+  tenantId: string,
+  jobId: string,
+  check: (attempts: number, owner: string | null) => boolean,
+): Promise<void> {
   const deadline = performance.now() + 20_000;
   for (;;) {
     const job = await queue.get(tenantId, jobId);
     if (job.state === 'running' && check(job.attempts, job.leaseOwner)) return;
-    if (performance.now() > deadline) throw new Error(`job ${jobId} did not reach the expected run (state ${job.state})`);
+    if (performance.now() > deadline)
+      throw new Error(`job ${jobId} did not reach the expected run (state ${job.state})`);
     await delay(5);
   }
 }
@@ -264,12 +298,20 @@ async function measureCrashRecovery(store: Store, queue: JobQueue): Promise<numb
   const registry = registerBuiltinKinds(makeJobKindRegistry());
   for (let rep = 0; rep < REPS; rep++) {
     await reset(store);
-    const survivor = makeWorker({ db: store.db, registry }, { concurrency: 4, leaseMs: LEASE_MS, sweepIntervalMs: SWEEP_MS, pollIntervalMs: 50 });
+    const survivor = makeWorker(
+      { db: store.db, registry },
+      { concurrency: 4, leaseMs: LEASE_MS, sweepIntervalMs: SWEEP_MS, pollIntervalMs: 50 },
+    );
     const { job } = await queue.enqueue('crash', { kind: 'sleep', payload: { ms: 60_000 } }, actor);
     let killedAt: number;
     if (store.name === 'postgres' && store.url !== undefined) {
       const child = spawn(process.execPath, [childScript], {
-        env: { ...process.env, IRIS_BENCH_CHILD_DB: store.url, IRIS_BENCH_CHILD_WORKER: 'wkr_doomed', IRIS_BENCH_CHILD_LEASE_MS: String(LEASE_MS) },
+        env: {
+          ...process.env,
+          IRIS_BENCH_CHILD_DB: store.url,
+          IRIS_BENCH_CHILD_WORKER: 'wkr_doomed',
+          IRIS_BENCH_CHILD_LEASE_MS: String(LEASE_MS),
+        },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       await waitForRun(queue, 'crash', job.jobId, (_a, owner) => owner === 'wkr_doomed');
@@ -300,9 +342,20 @@ async function benchStore(name: StoreName): Promise<Figures> {
     const tp = await measureThroughput(store, queue);
     const worker = await measureWorkerRuntime(store, queue);
     const waits = await measureQuietWait(store, queue);
-    log(`  ${name} quiet waits: ${waits.length} samples, p50 ${percentile(waits, 50).toFixed(1)} ms, p99 ${percentile(waits, 99).toFixed(1)} ms`);
+    log(
+      `  ${name} quiet waits: ${waits.length} samples, p50 ${percentile(waits, 50).toFixed(1)} ms, p99 ${percentile(waits, 99).toFixed(1)} ms`,
+    );
     const crashS = await measureCrashRecovery(store, queue);
-    return { enqueueBatch: enq.batch, enqueueSingle: enq.single, fair: tp.fair, fifo: tp.fifo, quietP50: percentile(waits, 50), quietP99: percentile(waits, 99), crashS, worker };
+    return {
+      enqueueBatch: enq.batch,
+      enqueueSingle: enq.single,
+      fair: tp.fair,
+      fifo: tp.fifo,
+      quietP50: percentile(waits, 50),
+      quietP99: percentile(waits, 99),
+      crashS,
+      worker,
+    };
   } finally {
     await store.dispose();
   }
@@ -326,9 +379,21 @@ async function main(): Promise<void> {
     row('claim+complete jobs/s, plain FIFO', pgF.fifo.toFixed(0), liteF.fifo.toFixed(0)),
     row('fair / FIFO', (pgF.fair / pgF.fifo).toFixed(2), (liteF.fair / liteF.fifo).toFixed(2)),
     row('worker runtime jobs/s, no-op jobs, fair (1 run)', pgF.worker.toFixed(0), liteF.worker.toFixed(0)),
-    row(`quiet-tenant wait p50 ms (noisy backlog ${NOISY_BACKLOG})`, pgF.quietP50.toFixed(1), liteF.quietP50.toFixed(1)),
-    row(`quiet-tenant wait p99 ms (noisy backlog ${NOISY_BACKLOG})`, pgF.quietP99.toFixed(1), liteF.quietP99.toFixed(1)),
-    row('  same under FIFO, estimated: backlog / FIFO rate, ms', ((NOISY_BACKLOG / pgF.fifo) * 1000).toFixed(0), ((NOISY_BACKLOG / liteF.fifo) * 1000).toFixed(0)),
+    row(
+      `quiet-tenant wait p50 ms (noisy backlog ${NOISY_BACKLOG})`,
+      pgF.quietP50.toFixed(1),
+      liteF.quietP50.toFixed(1),
+    ),
+    row(
+      `quiet-tenant wait p99 ms (noisy backlog ${NOISY_BACKLOG})`,
+      pgF.quietP99.toFixed(1),
+      liteF.quietP99.toFixed(1),
+    ),
+    row(
+      '  same under FIFO, estimated: backlog / FIFO rate, ms',
+      ((NOISY_BACKLOG / pgF.fifo) * 1000).toFixed(0),
+      ((NOISY_BACKLOG / liteF.fifo) * 1000).toFixed(0),
+    ),
     row('crash recovery s (postgres: SIGKILLed process)', pgF.crashS.toFixed(2), liteF.crashS.toFixed(2)),
     `(${((performance.now() - started) / 1000).toFixed(0)} s; PGlite crash recovery is an abandoned lease in-process; RESULT figures other than pglite_* are PostgreSQL's)`,
   ];

@@ -19,7 +19,7 @@ function contextOf(srcRoot, file) {
 const rule = {
   meta: {
     type: 'problem',
-    docs: { description: "Reach another context only through its index.ts face." },
+    docs: { description: 'Reach another context only through its index.ts face.' },
     schema: [],
     messages: {
       deep: "'{{source}}' reaches inside the {{target}} context; import it from '{{face}}' (its index.ts face).",
@@ -34,11 +34,24 @@ const rule = {
       if (typeof source !== 'string' || !source.startsWith('.')) return;
       const target = path.resolve(path.dirname(file), source);
       const targetContext = contextOf(srcRoot, target);
-      if (targetContext === undefined || targetContext === own || targetContext === '(src)' || SHARED.has(targetContext)) return;
+      if (
+        targetContext === undefined ||
+        targetContext === own ||
+        targetContext === '(src)' ||
+        SHARED.has(targetContext)
+      )
+        return;
       const inside = path.relative(path.join(srcRoot, targetContext), target);
       if (inside === 'index.js' || inside === 'index.ts' || inside === 'index') return;
-      const face = path.relative(path.dirname(file), path.join(srcRoot, targetContext, 'index.js')).split(path.sep).join('/');
-      context.report({ node, messageId: 'deep', data: { source, target: targetContext, face: face.startsWith('.') ? face : `./${face}` } });
+      const face = path
+        .relative(path.dirname(file), path.join(srcRoot, targetContext, 'index.js'))
+        .split(path.sep)
+        .join('/');
+      context.report({
+        node,
+        messageId: 'deep',
+        data: { source, target: targetContext, face: face.startsWith('.') ? face : `./${face}` },
+      });
     }
     const fromSource = (node) => node.source && check(node.source, node.source.value);
     return {

@@ -35,7 +35,17 @@ export interface CorpusDocument {
   readonly bytes: Uint8Array;
 }
 
-export const QUESTION_KINDS = ['owner', 'depends', 'writes', 'runs_on', 'consumes', 'lead', 'member', 'incident', 'thematic'] as const;
+export const QUESTION_KINDS = [
+  'owner',
+  'depends',
+  'writes',
+  'runs_on',
+  'consumes',
+  'lead',
+  'member',
+  'incident',
+  'thematic',
+] as const;
 export type QuestionKind = (typeof QUESTION_KINDS)[number];
 
 export interface Question {
@@ -72,66 +82,277 @@ export const CORPUS_SIZES = {
 } as const satisfies Record<string, CorpusSize>;
 
 const DOMAINS = [
-  'billing', 'checkout', 'ledger', 'payment', 'refund', 'invoice', 'pricing', 'loyalty', 'catalog', 'search',
-  'inventory', 'shipping', 'returns', 'identity', 'session', 'profile', 'consent', 'fraud', 'audit', 'report',
-  'payout', 'wallet', 'coupon', 'review', 'rating', 'banner', 'media', 'avatar', 'upload', 'export',
-  'import', 'notify', 'email', 'mobile', 'partner', 'vendor', 'supplier', 'warehouse', 'routing', 'tracking',
+  'billing',
+  'checkout',
+  'ledger',
+  'payment',
+  'refund',
+  'invoice',
+  'pricing',
+  'loyalty',
+  'catalog',
+  'search',
+  'inventory',
+  'shipping',
+  'returns',
+  'identity',
+  'session',
+  'profile',
+  'consent',
+  'fraud',
+  'audit',
+  'report',
+  'payout',
+  'wallet',
+  'coupon',
+  'review',
+  'rating',
+  'banner',
+  'media',
+  'avatar',
+  'upload',
+  'export',
+  'import',
+  'notify',
+  'email',
+  'mobile',
+  'partner',
+  'vendor',
+  'supplier',
+  'warehouse',
+  'routing',
+  'tracking',
 ];
 const ROLES = [
-  'api', 'service', 'worker', 'gateway', 'router', 'scheduler', 'indexer', 'engine', 'broker', 'sync',
-  'exporter', 'resolver', 'notifier', 'auditor', 'planner', 'tracker', 'validator', 'renderer', 'collector', 'adapter',
+  'api',
+  'service',
+  'worker',
+  'gateway',
+  'router',
+  'scheduler',
+  'indexer',
+  'engine',
+  'broker',
+  'sync',
+  'exporter',
+  'resolver',
+  'notifier',
+  'auditor',
+  'planner',
+  'tracker',
+  'validator',
+  'renderer',
+  'collector',
+  'adapter',
 ];
 const STORE_KINDS = ['db', 'cache', 'store', 'queue'];
 const TEAM_WORDS = [
-  'falcon', 'otter', 'heron', 'badger', 'lynx', 'marten', 'osprey', 'puffin', 'walrus', 'bison', 'condor', 'gecko',
-  'ibex', 'jackal', 'koala', 'lemur', 'magpie', 'narwhal', 'ocelot', 'pelican', 'quokka', 'raven', 'salmon', 'tapir',
-  'urchin', 'viper', 'wombat', 'yak', 'zebra', 'aurora', 'comet', 'nebula', 'quasar', 'pulsar', 'meteor', 'zenith',
-  'tundra', 'canyon', 'glacier', 'harbor', 'meadow', 'prairie', 'summit', 'delta', 'fjord', 'lagoon', 'mesa', 'oasis',
-  'reef', 'savanna', 'atlas', 'beacon', 'cinder', 'ember', 'flint', 'granite', 'jasper', 'onyx', 'quartz', 'slate',
+  'falcon',
+  'otter',
+  'heron',
+  'badger',
+  'lynx',
+  'marten',
+  'osprey',
+  'puffin',
+  'walrus',
+  'bison',
+  'condor',
+  'gecko',
+  'ibex',
+  'jackal',
+  'koala',
+  'lemur',
+  'magpie',
+  'narwhal',
+  'ocelot',
+  'pelican',
+  'quokka',
+  'raven',
+  'salmon',
+  'tapir',
+  'urchin',
+  'viper',
+  'wombat',
+  'yak',
+  'zebra',
+  'aurora',
+  'comet',
+  'nebula',
+  'quasar',
+  'pulsar',
+  'meteor',
+  'zenith',
+  'tundra',
+  'canyon',
+  'glacier',
+  'harbor',
+  'meadow',
+  'prairie',
+  'summit',
+  'delta',
+  'fjord',
+  'lagoon',
+  'mesa',
+  'oasis',
+  'reef',
+  'savanna',
+  'atlas',
+  'beacon',
+  'cinder',
+  'ember',
+  'flint',
+  'granite',
+  'jasper',
+  'onyx',
+  'quartz',
+  'slate',
 ];
 const FIRST = [
-  'Omar', 'Priya', 'Lena', 'Mateo', 'Aiko', 'Tomasz', 'Amara', 'Jonas', 'Sofia', 'Ravi', 'Ingrid', 'Kwame', 'Elena', 'Hugo',
-  'Mei', 'Diego', 'Nadia', 'Felix', 'Yara', 'Bruno', 'Chloe', 'Emeka', 'Greta', 'Ivan', 'Leila', 'Marco', 'Noor', 'Oskar',
-  'Rosa', 'Sven',
+  'Omar',
+  'Priya',
+  'Lena',
+  'Mateo',
+  'Aiko',
+  'Tomasz',
+  'Amara',
+  'Jonas',
+  'Sofia',
+  'Ravi',
+  'Ingrid',
+  'Kwame',
+  'Elena',
+  'Hugo',
+  'Mei',
+  'Diego',
+  'Nadia',
+  'Felix',
+  'Yara',
+  'Bruno',
+  'Chloe',
+  'Emeka',
+  'Greta',
+  'Ivan',
+  'Leila',
+  'Marco',
+  'Noor',
+  'Oskar',
+  'Rosa',
+  'Sven',
 ];
 const LAST = [
-  'Haddad', 'Raman', 'Novak', 'Silva', 'Tanaka', 'Kowalski', 'Okafor', 'Berg', 'Rossi', 'Iyer', 'Larsen', 'Mensah', 'Petrov',
-  'Moreau', 'Chen', 'Alvarez', 'Karimi', 'Weber', 'Nasser', 'Costa', 'Dubois', 'Eze', 'Lindqvist', 'Horvat', 'Farouk',
-  'Bianchi', 'Qureshi', 'Nilsson', 'Ortega', 'Sato',
+  'Haddad',
+  'Raman',
+  'Novak',
+  'Silva',
+  'Tanaka',
+  'Kowalski',
+  'Okafor',
+  'Berg',
+  'Rossi',
+  'Iyer',
+  'Larsen',
+  'Mensah',
+  'Petrov',
+  'Moreau',
+  'Chen',
+  'Alvarez',
+  'Karimi',
+  'Weber',
+  'Nasser',
+  'Costa',
+  'Dubois',
+  'Eze',
+  'Lindqvist',
+  'Horvat',
+  'Farouk',
+  'Bianchi',
+  'Qureshi',
+  'Nilsson',
+  'Ortega',
+  'Sato',
 ];
 const SYSTEM_WORDS = [
-  'commerce', 'finance', 'fulfilment', 'growth', 'trust', 'customer', 'merchant', 'logistics', 'insights', 'content',
-  'marketplace', 'treasury', 'compliance', 'engagement', 'discovery', 'operations', 'platform-core', 'messaging', 'partners', 'supply',
+  'commerce',
+  'finance',
+  'fulfilment',
+  'growth',
+  'trust',
+  'customer',
+  'merchant',
+  'logistics',
+  'insights',
+  'content',
+  'marketplace',
+  'treasury',
+  'compliance',
+  'engagement',
+  'discovery',
+  'operations',
+  'platform-core',
+  'messaging',
+  'partners',
+  'supply',
 ];
 const THEMES = [
-  'settlement accuracy and end-of-day reconciliation', 'conversion on the checkout funnel', 'same-day delivery promises',
-  'account takeover prevention', 'search relevance and freshness', 'merchant onboarding', 'regulatory reporting deadlines',
-  'notification deliverability', 'catalogue data quality', 'supplier lead times', 'fraud loss rates', 'mobile app start-up time',
-  'promotions and coupon abuse', 'payout timeliness for sellers', 'customer support deflection', 'warehouse pick rates',
-  'tax correctness across regions', 'media storage costs', 'partner API uptime', 'data retention and consent',
+  'settlement accuracy and end-of-day reconciliation',
+  'conversion on the checkout funnel',
+  'same-day delivery promises',
+  'account takeover prevention',
+  'search relevance and freshness',
+  'merchant onboarding',
+  'regulatory reporting deadlines',
+  'notification deliverability',
+  'catalogue data quality',
+  'supplier lead times',
+  'fraud loss rates',
+  'mobile app start-up time',
+  'promotions and coupon abuse',
+  'payout timeliness for sellers',
+  'customer support deflection',
+  'warehouse pick rates',
+  'tax correctness across regions',
+  'media storage costs',
+  'partner API uptime',
+  'data retention and consent',
 ];
 const TECHNOLOGIES = ['Kubernetes', 'Nomad', 'AWS Lambda', 'ECS Fargate', 'Cloud Run'];
 const LANGUAGES = ['Kotlin', 'Go', 'TypeScript', 'Java', 'Python', 'Rust'];
 const SYMPTOMS = [
-  'returned HTTP 503 errors', 'timed out on most requests', 'served stale prices', 'dropped messages', 'double-charged a handful of customers',
-  'stopped processing its backlog', 'leaked memory until pods were evicted', 'answered with empty results',
+  'returned HTTP 503 errors',
+  'timed out on most requests',
+  'served stale prices',
+  'dropped messages',
+  'double-charged a handful of customers',
+  'stopped processing its backlog',
+  'leaked memory until pods were evicted',
+  'answered with empty results',
 ];
 const CAUSES = [
-  'an exhausted connection pool against {store}', 'a schema migration that locked {store} for eleven minutes',
-  'a retry storm after {store} failed over', 'a certificate that expired on the path to {store}',
-  'a feature flag that sent all traffic to a cold replica of {store}', 'a disk that filled up on {store}',
-  'a deploy that shipped a wrong timeout for calls to {store}', 'an unbounded query that scanned all of {store}',
+  'an exhausted connection pool against {store}',
+  'a schema migration that locked {store} for eleven minutes',
+  'a retry storm after {store} failed over',
+  'a certificate that expired on the path to {store}',
+  'a feature flag that sent all traffic to a cold replica of {store}',
+  'a disk that filled up on {store}',
+  'a deploy that shipped a wrong timeout for calls to {store}',
+  'an unbounded query that scanned all of {store}',
 ];
 const ACTIONS = [
-  'add a circuit breaker in front of {store}', 'alert on pool saturation', 'rehearse the failover of {store} every quarter',
-  'automate certificate rotation', 'cap retries with jitter', 'add a canary stage to the deploy pipeline', 'add a query timeout',
+  'add a circuit breaker in front of {store}',
+  'alert on pool saturation',
+  'rehearse the failover of {store} every quarter',
+  'automate certificate rotation',
+  'cap retries with jitter',
+  'add a canary stage to the deploy pipeline',
+  'add a query timeout',
   'document the manual rollback steps',
 ];
 const FILLER = [
   'Latency budgets for {service} are reviewed every quarter with product.',
   'Dashboards for {service} live in the shared observability folder.',
   'The weekly review looked at error budgets, deploy frequency and open follow-ups.',
-  'Load tests replay a sample of last month\'s production traffic against a staging copy.',
+  "Load tests replay a sample of last month's production traffic against a staging copy.",
   'Feature flags are cleaned up within two sprints of a full rollout.',
   'Capacity was planned for twice the peak of the last sales event.',
   'Alerts page the primary on-call first and the secondary after fifteen minutes.',
@@ -141,7 +362,6 @@ const FILLER = [
   'The change had passed code review and all automated tests.',
   'Rollbacks take about six minutes end to end.',
 ];
-
 
 interface Service {
   readonly name: string;
@@ -178,23 +398,33 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
     }
     return out;
   };
-  const fill = (text: string, v: Record<string, string>): string => text.replace(/\{(\w+)\}/g, (_, k: string) => v[k] ?? k);
+  const fill = (text: string, v: Record<string, string>): string =>
+    text.replace(/\{(\w+)\}/g, (_, k: string) => v[k] ?? k);
 
   // Entities.
   const serviceNames = shuffled(DOMAINS.flatMap((d) => ROLES.map((r) => `${d}-${r}`))).slice(0, size.services);
   const systems = SYSTEM_WORDS.slice(0, size.systems).map((w) => `${w}-platform`);
   const people = shuffled(FIRST.flatMap((f) => LAST.map((l) => `${f} ${l}`)));
-  const teams: Team[] = shuffled(TEAM_WORDS).slice(0, size.teams).map((w, i) => {
-    const members = people.slice(i * 6, i * 6 + 6);
-    return { name: `${w}-team`, lead: members[0] as string, members, domain: pick(DOMAINS) };
-  });
+  const teams: Team[] = shuffled(TEAM_WORDS)
+    .slice(0, size.teams)
+    .map((w, i) => {
+      const members = people.slice(i * 6, i * 6 + 6);
+      return { name: `${w}-team`, lead: members[0] as string, members, domain: pick(DOMAINS) };
+    });
   const storeOf = (domain: string): string => `${domain}-${pick(STORE_KINDS)}`;
   const services: Service[] = serviceNames.map((name, i) => {
     const domain = name.slice(0, name.indexOf('-'));
     return {
-      name, domain, team: (teams[i % teams.length] as Team).name, system: systems[i % systems.length] as string,
-      dependsOn: [], writes: storeOf(domain), reads: storeOf(pick(DOMAINS)), topic: `${pick(DOMAINS)}-topic`,
-      tech: pick(TECHNOLOGIES), language: pick(LANGUAGES),
+      name,
+      domain,
+      team: (teams[i % teams.length] as Team).name,
+      system: systems[i % systems.length] as string,
+      dependsOn: [],
+      writes: storeOf(domain),
+      reads: storeOf(pick(DOMAINS)),
+      topic: `${pick(DOMAINS)}-topic`,
+      tech: pick(TECHNOLOGIES),
+      language: pick(LANGUAGES),
     };
   });
   for (const s of services) {
@@ -211,17 +441,33 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
   const questions: Question[] = [];
   const add = (documentId: string, kind: CorpusDocument['kind'], text: string): string => {
     const id = `${idPrefix}${documentId}`;
-    documents.push({ documentId: id, name: documentId.slice(documentId.lastIndexOf('/') + 1), kind, bytes: enc.encode(text) });
+    documents.push({
+      documentId: id,
+      name: documentId.slice(documentId.lastIndexOf('/') + 1),
+      kind,
+      bytes: enc.encode(text),
+    });
     return id;
   };
   const ask = (kind: QuestionKind, question: string, documentId: string, evidence: string): void => {
-    questions.push({ id: `${kind}-${questions.filter((q) => q.kind === kind).length + 1}`, kind, question, documentId, evidence });
+    questions.push({
+      id: `${kind}-${questions.filter((q) => q.kind === kind).length + 1}`,
+      kind,
+      question,
+      documentId,
+      evidence,
+    });
   };
-  const asked = (kind: QuestionKind): boolean => questions.filter((q) => q.kind === kind).length >= size.questionsPerKind;
+  const asked = (kind: QuestionKind): boolean =>
+    questions.filter((q) => q.kind === kind).length >= size.questionsPerKind;
 
   // Backstage catalog descriptors: ownership and dependencies.
   const ownerPhrasing = ['Who owns the {s} service?', 'Which team owns {s}?', 'Who is the owner of {s}?'];
-  const dependsPhrasing = ['What does {s} depend on?', 'Which components does {s} depend on?', 'What are the dependencies of {s}?'];
+  const dependsPhrasing = [
+    'What does {s} depend on?',
+    'Which components does {s} depend on?',
+    'What are the dependencies of {s}?',
+  ];
   for (const s of services) {
     const yaml = [
       'apiVersion: backstage.io/v1alpha1',
@@ -252,7 +498,10 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
 
   // Teams: prose (who leads it) and a roster table (who is a member).
   for (const t of teams) {
-    const owned = services.filter((s) => s.team === t.name).slice(0, 3).map((s) => s.name);
+    const owned = services
+      .filter((s) => s.team === t.name)
+      .slice(0, 3)
+      .map((s) => s.name);
     const md = [
       `# ${t.name}`,
       '',
@@ -265,7 +514,10 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
       '',
       '| Name | Type | Member of | Role |',
       '|------|------|-----------|------|',
-      ...t.members.map((p, i) => `| ${p} | person | ${t.name} | ${i === 0 ? 'engineering manager' : pick(['backend engineer', 'SRE', 'staff engineer', 'frontend engineer'])} |`),
+      ...t.members.map(
+        (p, i) =>
+          `| ${p} | person | ${t.name} | ${i === 0 ? 'engineering manager' : pick(['backend engineer', 'SRE', 'staff engineer', 'frontend engineer'])} |`,
+      ),
       '',
     ].join('\n');
     const id = add(`teams/${t.name}.md`, 'team', md);
@@ -281,7 +533,10 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
     const md = [
       `# ${sys}`,
       '',
-      `The ${sys} system groups ${members.length} services, among them ${members.slice(0, 6).map((s) => s.name).join(', ')}. ` +
+      `The ${sys} system groups ${members.length} services, among them ${members
+        .slice(0, 6)
+        .map((s) => s.name)
+        .join(', ')}. ` +
         `Its teams care most about ${theme}. Changes to the ${sys} system go through its architecture review, and its services share one deploy pipeline.`,
       '',
       `Themes for the year: ${theme}, cost per request, and fewer pages out of hours.`,
@@ -299,7 +554,9 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
       ask('thematic', `Which services make up the ${sys} system?`, id, first);
       ask('thematic', `What do the teams of the ${sys} care most about?`, id, first);
     }
-    for (const s of members.slice(0, 2)) if (!asked('writes')) ask('writes', `Which datastore does ${s.name} write to?`, id, `${s.name} | writes_to | ${s.writes}`);
+    for (const s of members.slice(0, 2))
+      if (!asked('writes'))
+        ask('writes', `Which datastore does ${s.name} write to?`, id, `${s.name} | writes_to | ${s.writes}`);
   });
 
   // Runbooks: where a service runs and what it consumes.
@@ -321,8 +578,23 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
       '',
     ].join('\n');
     const id = add(`runbooks/${s.name}.txt`, 'runbook', txt);
-    if (!asked('runs_on')) ask('runs_on', pick(['What does {s} run on?', 'Where is {s} deployed?', 'Which platform does {s} run on?']).replace('{s}', s.name), id, `${s.name} runs on ${s.tech}`);
-    else if (!asked('consumes')) ask('consumes', `Which topic does ${s.name} consume events from?`, id, `${s.name} consumes events from ${s.topic}`);
+    if (!asked('runs_on'))
+      ask(
+        'runs_on',
+        pick(['What does {s} run on?', 'Where is {s} deployed?', 'Which platform does {s} run on?']).replace(
+          '{s}',
+          s.name,
+        ),
+        id,
+        `${s.name} runs on ${s.tech}`,
+      );
+    else if (!asked('consumes'))
+      ask(
+        'consumes',
+        `Which topic does ${s.name} consume events from?`,
+        id,
+        `${s.name} consumes events from ${s.topic}`,
+      );
   }
 
   // Postmortems: the bulk of the corpus.
@@ -335,14 +607,30 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
     const day = `2024-${String(1 + int(12)).padStart(2, '0')}-${String(1 + int(28)).padStart(2, '0')}`;
     const minutes = 5 + int(120);
     const events = [
-      'Alert fired for {service}', '{person} acknowledged the page', 'Incident channel opened', 'Rollback of {service} started',
-      'Traffic shifted to the other region', 'Error rates back to normal', '{person} posted a status update', 'Customer support informed',
-      'Dependency owners paged', 'Mitigation confirmed by {person}', 'Canary checks green', 'Incident closed',
+      'Alert fired for {service}',
+      '{person} acknowledged the page',
+      'Incident channel opened',
+      'Rollback of {service} started',
+      'Traffic shifted to the other region',
+      'Error rates back to normal',
+      '{person} posted a status update',
+      'Customer support informed',
+      'Dependency owners paged',
+      'Mitigation confirmed by {person}',
+      'Canary checks green',
+      'Incident closed',
     ];
-    const timeline = events.slice(0, 8 + int(5)).map((e, k) =>
-      `| ${String(9 + Math.floor(k / 2)).padStart(2, '0')}:${String(int(60)).padStart(2, '0')} | ${fill(e, { service: s.name, person: personOf() })} | ${pick(['pager', 'chat', 'status page', 'dashboard', 'deploy tool'])} |`);
-    const actions = Array.from({ length: 3 + int(3) }, (_, k) =>
-      `| AI-${n}-${k + 1} | ${fill(pick(ACTIONS), { store })} | ${personOf()} | ${pick(['open', 'in progress', 'done'])} |`);
+    const timeline = events
+      .slice(0, 8 + int(5))
+      .map(
+        (e, k) =>
+          `| ${String(9 + Math.floor(k / 2)).padStart(2, '0')}:${String(int(60)).padStart(2, '0')} | ${fill(e, { service: s.name, person: personOf() })} | ${pick(['pager', 'chat', 'status page', 'dashboard', 'deploy tool'])} |`,
+      );
+    const actions = Array.from(
+      { length: 3 + int(3) },
+      (_, k) =>
+        `| AI-${n}-${k + 1} | ${fill(pick(ACTIONS), { store })} | ${personOf()} | ${pick(['open', 'in progress', 'done'])} |`,
+    );
     const md = [
       `# ${inc}: ${s.name} ${pick(['degraded', 'outage', 'partial outage', 'elevated errors'])}`,
       '',
@@ -370,14 +658,25 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
       '',
       '| Signal | Before | Peak | After |',
       '|--------|--------|------|-------|',
-      ...['p50 latency (ms)', 'p99 latency (ms)', 'error rate (%)', 'saturation (%)', 'queue depth', 'restarts', 'open connections', 'retries per second'].map((m) => `| ${m} | ${int(100)} | ${100 + int(9000)} | ${int(120)} |`),
+      ...[
+        'p50 latency (ms)',
+        'p99 latency (ms)',
+        'error rate (%)',
+        'saturation (%)',
+        'queue depth',
+        'restarts',
+        'open connections',
+        'retries per second',
+      ].map((m) => `| ${m} | ${int(100)} | ${100 + int(9000)} | ${int(120)} |`),
       '',
       '## Communication',
       '',
       '| Channel | Sent at | Message |',
       '|---------|---------|---------|',
-      ...['status page', 'support macro', 'partner email', 'internal announcement'].map((ch) =>
-        `| ${ch} | ${String(9 + int(5)).padStart(2, '0')}:${String(int(60)).padStart(2, '0')} | ${pick(['Investigating elevated errors', 'Mitigation in progress', 'Service restored, monitoring', 'Root cause identified'])} |`),
+      ...['status page', 'support macro', 'partner email', 'internal announcement'].map(
+        (ch) =>
+          `| ${ch} | ${String(9 + int(5)).padStart(2, '0')}:${String(int(60)).padStart(2, '0')} | ${pick(['Investigating elevated errors', 'Mitigation in progress', 'Service restored, monitoring', 'Root cause identified'])} |`,
+      ),
       '',
       '## Services involved',
       '',
@@ -400,10 +699,20 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
       '',
     ].join('\n');
     const id = add(`postmortems/${inc}.md`, 'postmortem', md);
-    if (!asked('incident')) ask('incident', pick([`What was the root cause of ${inc}?`, `Why did ${inc} happen?`, `What caused incident ${inc}?`]), id, `The root cause of ${inc} was`);
+    if (!asked('incident'))
+      ask(
+        'incident',
+        pick([`What was the root cause of ${inc}?`, `Why did ${inc} happen?`, `What caused incident ${inc}?`]),
+        id,
+        `The root cause of ${inc} was`,
+      );
   }
   const probes = [
-    ...services.flatMap((s) => [`Who is responsible for ${s.name}?`, `Which datastores does ${s.name} use?`, `What happened during incidents of ${s.name}?`]),
+    ...services.flatMap((s) => [
+      `Who is responsible for ${s.name}?`,
+      `Which datastores does ${s.name} use?`,
+      `What happened during incidents of ${s.name}?`,
+    ]),
     ...teams.map((t) => `Who is in the ${t.name}?`),
     ...systems.map((sys) => `What are the biggest risks in the ${sys}?`),
   ];

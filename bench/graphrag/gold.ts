@@ -23,7 +23,8 @@ export async function resolveGold(corpus: Corpus): Promise<GoldQuestion[]> {
       chunksOf.set(doc.documentId, chunks);
     }
     const hits = chunks.flatMap((text, i) => (text.includes(q.evidence) ? [i] : []));
-    if (hits.length !== 1) throw new Error(`${q.id}: evidence '${q.evidence}' is in ${hits.length} chunks of ${q.documentId}`);
+    if (hits.length !== 1)
+      throw new Error(`${q.id}: evidence '${q.evidence}' is in ${hits.length} chunks of ${q.documentId}`);
     out.push({ ...q, chunkIndex: hits[0] as number });
   }
   return out;

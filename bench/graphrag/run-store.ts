@@ -61,7 +61,14 @@ export const percentile = (xs: readonly number[], p: number): number => {
 const cacheOf = (answer: unknown): string | undefined => (answer as { cache?: string }).cache;
 
 /** Runs the benchmark on `db` (migrated, empty). `main` is measured; `other` proves isolation. */
-export async function runStore(db: Database, main: Corpus, other: Corpus, gold: readonly GoldQuestion[], otherGold: readonly GoldQuestion[], o: RunOptions): Promise<StoreFigures> {
+export async function runStore(
+  db: Database,
+  main: Corpus,
+  other: Corpus,
+  gold: readonly GoldQuestion[],
+  otherGold: readonly GoldQuestion[],
+  o: RunOptions,
+): Promise<StoreFigures> {
   const kg = makeKnowledgeService({ db });
   const owned = new Map([main, other].map((c) => [c.tenantId, new Set(c.documents.map((d) => d.documentId))]));
   let foreignCitations = 0;
@@ -90,11 +97,14 @@ export async function runStore(db: Database, main: Corpus, other: Corpus, gold: 
     relations += r.relations;
     if ((i + 1) % 500 === 0) {
       const last = perDoc.slice(-500).reduce((a, b) => a + b, 0);
-      o.log(`  ingested ${i + 1}/${main.documents.length} (${((performance.now() - started) / 1000).toFixed(0)} s, last 500 at ${(500 / (last / 1000)).toFixed(1)} docs/s)`);
+      o.log(
+        `  ingested ${i + 1}/${main.documents.length} (${((performance.now() - started) / 1000).toFixed(0)} s, last 500 at ${(500 / (last / 1000)).toFixed(1)} docs/s)`,
+      );
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  for (const d of other.documents) await kg.ingest(other.tenantId, { documentId: d.documentId, name: d.name, bytes: d.bytes });
+  for (const d of other.documents)
+    await kg.ingest(other.tenantId, { documentId: d.documentId, name: d.name, bytes: d.bytes });
   const tenth = Math.max(1, Math.floor(perDoc.length / 10));
   const rate = (xs: number[]): number => xs.length / (xs.reduce((a, b) => a + b, 0) / 1000);
   const counts = await db.transaction(platformScope, async (tx) => {
@@ -106,15 +116,27 @@ export async function runStore(db: Database, main: Corpus, other: Corpus, gold: 
     return rows[0] ?? { chunks: 0, communities: 0 };
   });
   const ingest: IngestFigures = {
-    documents: main.documents.length, bytes: main.documents.reduce((n, d) => n + d.bytes.byteLength, 0), seconds,
-    chunks: counts.chunks, entities, relations, communities: counts.communities,
-    firstTenthDocsS: rate(perDoc.slice(0, tenth)), lastTenthDocsS: rate(perDoc.slice(-tenth)),
+    documents: main.documents.length,
+    bytes: main.documents.reduce((n, d) => n + d.bytes.byteLength, 0),
+    seconds,
+    chunks: counts.chunks,
+    entities,
+    relations,
+    communities: counts.communities,
+    firstTenthDocsS: rate(perDoc.slice(0, tenth)),
+    lastTenthDocsS: rate(perDoc.slice(-tenth)),
   };
-  o.log(`  ingest done: ${ingest.documents} documents, ${ingest.chunks} chunks, ${ingest.communities} communities in ${seconds.toFixed(1)} s`);
+  o.log(
+    `  ingest done: ${ingest.documents} documents, ${ingest.chunks} chunks, ${ingest.communities} communities in ${seconds.toFixed(1)} s`,
+  );
 
   const latencies = Object.fromEntries(QUERY_MODES.map((m) => [m, [] as number[]])) as Record<QueryMode, number[]>;
   const skipped = Object.fromEntries(QUERY_MODES.map((m) => [m, 0])) as Record<QueryMode, number>;
-  const ask = async (tenantId: string, question: string, mode: QueryMode): Promise<{ ms: number; citations: readonly Citation[]; cache: string | undefined }> => {
+  const ask = async (
+    tenantId: string,
+    question: string,
+    mode: QueryMode,
+  ): Promise<{ ms: number; citations: readonly Citation[]; cache: string | undefined }> => {
     const t0 = performance.now();
     const answer = await kg.query(tenantId, question, mode);
     const ms = performance.now() - t0;
@@ -137,7 +159,9 @@ export async function runStore(db: Database, main: Corpus, other: Corpus, gold: 
   for (const q of warmup) for (const mode of QUERY_MODES) await kg.query(main.tenantId, q, mode);
 
   // Labelled questions, modes interleaved: hit@5 and the first part of the latency sample.
-  const hits = Object.fromEntries(QUERY_MODES.map((m) => [m, { chunk: 0, doc: 0, byKind: new Map<QuestionKind, [number, number]>() }])) as Record<QueryMode, { chunk: number; doc: number; byKind: Map<QuestionKind, [number, number]> }>;
+  const hits = Object.fromEntries(
+    QUERY_MODES.map((m) => [m, { chunk: 0, doc: 0, byKind: new Map<QuestionKind, [number, number]>() }]),
+  ) as Record<QueryMode, { chunk: number; doc: number; byKind: Map<QuestionKind, [number, number]> }>;
   for (const q of gold) {
     for (const mode of QUERY_MODES) {
       const citations = await timed(q.question, mode);
@@ -149,7 +173,8 @@ export async function runStore(db: Database, main: Corpus, other: Corpus, gold: 
       h.byKind.set(q.kind, [n + 1, k + (hit ? 1 : 0)]);
     }
   }
-  for (const q of fillers.slice(0, Math.max(0, o.queriesPerMode - gold.length))) for (const mode of QUERY_MODES) await timed(q, mode);
+  for (const q of fillers.slice(0, Math.max(0, o.queriesPerMode - gold.length)))
+    for (const mode of QUERY_MODES) await timed(q, mode);
 
   // Cache: each question twice, the second timed; only answers the service marks as hits count.
   const cacheHits: number[] = [];
@@ -166,20 +191,30 @@ export async function runStore(db: Database, main: Corpus, other: Corpus, gold: 
   // The other tenant: its own questions must be answered from its own documents only.
   for (const q of otherGold) for (const mode of QUERY_MODES) await ask(other.tenantId, q.question, mode);
 
-  const modes = Object.fromEntries(QUERY_MODES.map((mode) => {
-    const h = hits[mode];
-    const xs = latencies[mode];
-    const figures: ModeFigures = {
-      timed: xs.length, cacheHitsSkipped: skipped[mode], p50: percentile(xs, 50), p99: percentile(xs, 99),
-      chunkHit5: h.chunk / gold.length, documentHit5: h.doc / gold.length,
-      chunkHit5ByKind: Object.fromEntries([...h.byKind].map(([kind, [n, k]]) => [kind, k / n])),
-    };
-    return [mode, figures];
-  })) as Record<QueryMode, ModeFigures>;
+  const modes = Object.fromEntries(
+    QUERY_MODES.map((mode) => {
+      const h = hits[mode];
+      const xs = latencies[mode];
+      const figures: ModeFigures = {
+        timed: xs.length,
+        cacheHitsSkipped: skipped[mode],
+        p50: percentile(xs, 50),
+        p99: percentile(xs, 99),
+        chunkHit5: h.chunk / gold.length,
+        documentHit5: h.doc / gold.length,
+        chunkHit5ByKind: Object.fromEntries([...h.byKind].map(([kind, [n, k]]) => [kind, k / n])),
+      };
+      return [mode, figures];
+    }),
+  ) as Record<QueryMode, ModeFigures>;
   return {
-    ingest, modes,
+    ingest,
+    modes,
     cacheHitP50: cacheHits.length === 0 ? undefined : percentile(cacheHits, 50),
     cacheHitP99: cacheHits.length === 0 ? undefined : percentile(cacheHits, 99),
-    cacheHits: cacheHits.length, cachePairs, foreignCitations, citationsChecked,
+    cacheHits: cacheHits.length,
+    cachePairs,
+    foreignCitations,
+    citationsChecked,
   };
 }

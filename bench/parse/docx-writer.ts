@@ -5,14 +5,19 @@ import { writeZip } from './zip-writer.js';
 
 const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';
 
-const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const run = (text: string, bold = false): string => `<w:r>${bold ? '<w:rPr><w:b/></w:rPr>' : ''}<w:t xml:space="preserve">${escapeXml(text)}</w:t></w:r>`;
+const escapeXml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const run = (text: string, bold = false): string =>
+  `<w:r>${bold ? '<w:rPr><w:b/></w:rPr>' : ''}<w:t xml:space="preserve">${escapeXml(text)}</w:t></w:r>`;
 const paragraph = (text: string, style?: string, bold = false): string =>
   `<w:p>${style === undefined ? '' : `<w:pPr><w:pStyle w:val="${style}"/></w:pPr>`}${run(text, bold)}</w:p>`;
 
 function table(rows: readonly string[][]): string {
   const body = rows
-    .map((cells, r) => `<w:tr>${cells.map((c) => `<w:tc><w:tcPr><w:tcW w:w="2400" w:type="dxa"/></w:tcPr>${paragraph(c, undefined, r === 0)}</w:tc>`).join('')}</w:tr>`)
+    .map(
+      (cells, r) =>
+        `<w:tr>${cells.map((c) => `<w:tc><w:tcPr><w:tcW w:w="2400" w:type="dxa"/></w:tcPr>${paragraph(c, undefined, r === 0)}</w:tc>`).join('')}</w:tr>`,
+    )
     .join('');
   return `<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/></w:tblPr>${body}</w:tbl>`;
 }
@@ -38,7 +43,8 @@ function body(markup: string): string {
     } else if (line.includes(' | ')) {
       flush();
       const rows: string[][] = [];
-      while (i < lines.length && (lines[i] ?? '').includes(' | ')) rows.push((lines[i++] ?? '').split(' | ').map((c) => c.trim()));
+      while (i < lines.length && (lines[i] ?? '').includes(' | '))
+        rows.push((lines[i++] ?? '').split(' | ').map((c) => c.trim()));
       i--;
       out.push(table(rows));
     } else para.push(line);
@@ -72,7 +78,10 @@ export function writeDocx(markup: string): Uint8Array {
         `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>`,
       ],
       ['word/styles.xml', STYLES],
-      ['word/document.xml', `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="${W}"><w:body>${body(markup)}<w:sectPr/></w:body></w:document>`],
+      [
+        'word/document.xml',
+        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="${W}"><w:body>${body(markup)}<w:sectPr/></w:body></w:document>`,
+      ],
     ]),
   );
 }

@@ -52,7 +52,8 @@ export function loadTenants(root = TENANTS_DIR): { fixtures: Fixture[]; ungraded
   for (const tenant of readdirSync(root).sort()) {
     const dir = join(root, tenant);
     const gold = JSON.parse(readFileSync(join(dir, 'gold.json'), 'utf8')) as { files: Record<string, GoldFile> };
-    for (const [file, g] of Object.entries(gold.files)) fixtures.push({ tenant, file, bytes: fixtureBytes(dir, file), gold: g });
+    for (const [file, g] of Object.entries(gold.files))
+      fixtures.push({ tenant, file, bytes: fixtureBytes(dir, file), gold: g });
     for (const path of filesUnder(dir)) {
       const file = relative(dir, path).replace(/\.(pdf|docx)-source\.txt$/, '.$1');
       if (file !== 'gold.json' && gold.files[file] === undefined) ungraded.push(`${tenant}/${file}`);

@@ -48,14 +48,18 @@ function layout(markup: string): Line[] {
       continue;
     }
     if (raw.startsWith('# ')) {
-      lines.push({ runs: [{ text: raw.slice(2), x: PAGE.margin, size: HEADING, bold: true }], advance: HEADING * LEADING + gap + 6 });
+      lines.push({
+        runs: [{ text: raw.slice(2), x: PAGE.margin, size: HEADING, bold: true }],
+        advance: HEADING * LEADING + gap + 6,
+      });
       gap = 4;
       continue;
     }
     if (raw.includes(' | ')) {
       // A table: this row and the following ones, columns as wide as their widest cell.
       const rows: string[][] = [];
-      while (i < source.length && (source[i] ?? '').includes(' | ')) rows.push((source[i++] ?? '').split(' | ').map((c) => c.trim()));
+      while (i < source.length && (source[i] ?? '').includes(' | '))
+        rows.push((source[i++] ?? '').split(' | ').map((c) => c.trim()));
       i--;
       const widths = rows.reduce<number[]>((w, r) => r.map((c, k) => Math.max(w[k] ?? 0, c.length)), []);
       rows.forEach((row, r) => {
@@ -70,7 +74,12 @@ function layout(markup: string): Line[] {
       gap = 0;
       continue;
     }
-    wrap(raw, BODY).forEach((text, k) => lines.push({ runs: [{ text, x: PAGE.margin, size: BODY, bold: false }], advance: BODY * LEADING + (k === 0 ? gap : 0) }));
+    wrap(raw, BODY).forEach((text, k) =>
+      lines.push({
+        runs: [{ text, x: PAGE.margin, size: BODY, bold: false }],
+        advance: BODY * LEADING + (k === 0 ? gap : 0),
+      }),
+    );
     gap = 0;
   }
   return lines;
@@ -99,7 +108,10 @@ export function writePdf(markup: string): Uint8Array {
       y = PAGE.height - PAGE.margin;
     }
     y -= line.advance;
-    for (const run of line.runs) ops.push(`BT /${run.bold ? 'F2' : 'F1'} ${run.size} Tf ${run.x.toFixed(2)} ${y.toFixed(2)} Td ${pdfString(run.text)} Tj ET`);
+    for (const run of line.runs)
+      ops.push(
+        `BT /${run.bold ? 'F2' : 'F1'} ${run.size} Tf ${run.x.toFixed(2)} ${y.toFixed(2)} Td ${pdfString(run.text)} Tj ET`,
+      );
   }
   pages.push(ops.join('\n'));
 
@@ -112,7 +124,11 @@ export function writePdf(markup: string): Uint8Array {
   const kids: number[] = [];
   for (const content of pages) {
     const stream = add(`<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`);
-    kids.push(add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE.width} ${PAGE.height}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${stream} 0 R >>`));
+    kids.push(
+      add(
+        `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${PAGE.width} ${PAGE.height}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents ${stream} 0 R >>`,
+      ),
+    );
   }
   objects[1] = `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`;
 

@@ -1,9 +1,26 @@
 // Runs the parse benchmark: extracts every tenant's fixtures through the knowledge context's
 // public face and scores them against the hand-written gold. Printing is parse-bench.ts's job;
 // tests call this directly to hold the accuracy targets.
-import { countReply, createReplyCounters, extractDocument, extractFromReply, type ReplyCounters } from '../../src/knowledge/index.js';
+import {
+  countReply,
+  createReplyCounters,
+  extractDocument,
+  extractFromReply,
+  type ReplyCounters,
+} from '../../src/knowledge/index.js';
 import { loadTenants, type Fixture } from './fixtures.js';
-import { add, aliasResolver, CATEGORIES, compare, entityKey, f1, relationKey, zero, type Category, type Counts } from './scoring.js';
+import {
+  add,
+  aliasResolver,
+  CATEGORIES,
+  compare,
+  entityKey,
+  f1,
+  relationKey,
+  zero,
+  type Category,
+  type Counts,
+} from './scoring.js';
 
 export interface FileScore {
   readonly fixture: Fixture;
@@ -30,11 +47,17 @@ export interface ParseBenchReport {
 
 async function scoreFile(fx: Fixture, counters: ReplyCounters, unexpected: string[]): Promise<FileScore> {
   const resolve = aliasResolver(fx.gold.aliases);
-  let found: { entities: readonly { name: string; type: string }[]; relations: readonly { source: string; type: string; target: string }[] };
+  let found: {
+    entities: readonly { name: string; type: string }[];
+    relations: readonly { source: string; type: string; target: string }[];
+  };
   if (fx.gold.category === 'llm_reply') {
     const r = extractFromReply(new TextDecoder().decode(fx.bytes));
     countReply(counters, r.outcome);
-    if (r.outcome.ok === (fx.gold.expect === 'failure')) unexpected.push(`${fx.tenant}/${fx.file}: expected ${fx.gold.expect ?? 'success'}, got ${r.outcome.ok ? 'success' : r.outcome.failure.kind}`);
+    if (r.outcome.ok === (fx.gold.expect === 'failure'))
+      unexpected.push(
+        `${fx.tenant}/${fx.file}: expected ${fx.gold.expect ?? 'success'}, got ${r.outcome.ok ? 'success' : r.outcome.failure.kind}`,
+      );
     found = r;
   } else found = await extractDocument(fx.file, fx.bytes);
   const predicted = new Set([
@@ -61,7 +84,12 @@ export async function runParseBench(): Promise<ParseBenchReport> {
   const elapsedMs = performance.now() - started;
   const tenants = [...new Set(fixtures.map((f) => f.tenant))].map((tenant): TenantScore => {
     const byCategory = Object.fromEntries(
-      CATEGORIES.map((c) => [c, files.filter((f) => f.fixture.tenant === tenant && f.fixture.gold.category === c).reduce((acc, f) => add(acc, f.counts), zero())]),
+      CATEGORIES.map((c) => [
+        c,
+        files
+          .filter((f) => f.fixture.tenant === tenant && f.fixture.gold.category === c)
+          .reduce((acc, f) => add(acc, f.counts), zero()),
+      ]),
     ) as Record<Category, Counts>;
     return { tenant, byCategory, accuracy: add(add(zero(), byCategory.structured), byCategory.llm_reply) };
   });
@@ -69,7 +97,9 @@ export async function runParseBench(): Promise<ParseBenchReport> {
 }
 
 /** The RESULT values: minima over tenants of accuracy and of each category's micro-F1. */
-export function resultValues(report: ParseBenchReport): Record<'min_f1' | 'structured_f1' | 'llm_reply_f1' | 'prose_f1', number> {
+export function resultValues(
+  report: ParseBenchReport,
+): Record<'min_f1' | 'structured_f1' | 'llm_reply_f1' | 'prose_f1', number> {
   const min = (pick: (t: TenantScore) => Counts): number => Math.min(...report.tenants.map((t) => f1(pick(t))));
   return {
     min_f1: min((t) => t.accuracy),

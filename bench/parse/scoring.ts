@@ -13,7 +13,11 @@ export interface Counts {
 
 /** Lower-case, punctuation to spaces, whitespace collapsed. */
 export function benchName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 }
 
 /** snake_case of a type or relation type ("Depends On", "dependsOn" -> depends_on). */
@@ -36,13 +40,17 @@ export function aliasResolver(aliases: Readonly<Record<string, string>> = {}): (
 }
 
 /** The comparison key of an entity: type and resolved name. */
-export const entityKey = (resolve: (n: string) => string, type: string, name: string): string => `${benchType(type)}|${resolve(name)}`;
+export const entityKey = (resolve: (n: string) => string, type: string, name: string): string =>
+  `${benchType(type)}|${resolve(name)}`;
 /** The comparison key of a relation: resolved source, type and resolved target. */
 export const relationKey = (resolve: (n: string) => string, source: string, type: string, target: string): string =>
   `${resolve(source)}|${benchType(type)}|${resolve(target)}`;
 
 /** True positives, false positives and false negatives of predicted keys against gold keys. */
-export function compare(predicted: ReadonlySet<string>, gold: ReadonlySet<string>): Counts & { missing: string[]; extra: string[] } {
+export function compare(
+  predicted: ReadonlySet<string>,
+  gold: ReadonlySet<string>,
+): Counts & { missing: string[]; extra: string[] } {
   const extra = [...predicted].filter((k) => !gold.has(k));
   const missing = [...gold].filter((k) => !predicted.has(k));
   return { tp: predicted.size - extra.length, fp: extra.length, fn: missing.length, missing, extra };

@@ -46,7 +46,12 @@ export async function settleAndClaimFifo(
   return db.transaction(platformScope, async (tx) => {
     let settled = 0;
     if (done.length > 0) {
-      const r = await tx.query(SETTLE_SUCCEEDED, [workerId, done.map((j) => j.tenantId), done.map((j) => j.jobId), done.map((j) => j.attempts)]);
+      const r = await tx.query(SETTLE_SUCCEEDED, [
+        workerId,
+        done.map((j) => j.tenantId),
+        done.map((j) => j.jobId),
+        done.map((j) => j.attempts),
+      ]);
       settled = r.rowCount;
     }
     const { rows } = await tx.query<Row>(CLAIM_FIFO, [limit, workerId, leaseMs]);

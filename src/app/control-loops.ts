@@ -35,7 +35,8 @@ export function startControlLoops(deps: ControlLoopDeps): ControlLoops {
   const retainLogged = (): void => {
     void deps.retention.run().then(
       (r) => {
-        if (r.policyDecisions + r.queryLog > 0) log.info({ policy_decisions: r.policyDecisions, kg_query_log: r.queryLog }, 'retention pruned old rows');
+        if (r.policyDecisions + r.queryLog > 0)
+          log.info({ policy_decisions: r.policyDecisions, kg_query_log: r.queryLog }, 'retention pruned old rows');
       },
       (err: unknown) => log.warn({ err }, 'retention run failed'),
     );

@@ -5,18 +5,66 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { loadSigner, makeAuditReader, makeLedger, makeLedgerWitness, type AuditReader, type Ledger, type LedgerWitness } from '../audit/index.js';
+import {
+  loadSigner,
+  makeAuditReader,
+  makeLedger,
+  makeLedgerWitness,
+  type AuditReader,
+  type Ledger,
+  type LedgerWitness,
+} from '../audit/index.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { IrisConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import { platformScope, type Database } from '../core/db.js';
-import { buildServer, makeAdmission, makeIdentity, makeMemoryLimiter, makeRedisLimiter, makeRequestGate, type Identity } from '../gateway/index.js';
-import { makeBundleService, makeDecisionLog, makePolicyRuntime, type BundleService, type DecisionLog, type PolicyRuntime } from '../policy/index.js';
+import {
+  buildServer,
+  makeAdmission,
+  makeIdentity,
+  makeMemoryLimiter,
+  makeRedisLimiter,
+  makeRequestGate,
+  type Identity,
+} from '../gateway/index.js';
+import {
+  makeBundleService,
+  makeDecisionLog,
+  makePolicyRuntime,
+  type BundleService,
+  type DecisionLog,
+  type PolicyRuntime,
+} from '../policy/index.js';
 import { irisLoggerOptions, makeTelemetry, type Telemetry } from '../observability/index.js';
-import { makeJobKindRegistry, makeJobQueue, makeWorker, registerBuiltinKinds, selectQueueDepths, type JobKindRegistry, type JobQueue, type Worker } from '../jobs/index.js';
-import { knowledgeJobKinds, makeExtractionPool, makeKnowledgeService, makeLlmGateway, parseBudget, type KnowledgeService, type LlmGateway } from '../knowledge/index.js';
+import {
+  makeJobKindRegistry,
+  makeJobQueue,
+  makeWorker,
+  registerBuiltinKinds,
+  selectQueueDepths,
+  type JobKindRegistry,
+  type JobQueue,
+  type Worker,
+} from '../jobs/index.js';
+import {
+  knowledgeJobKinds,
+  makeExtractionPool,
+  makeKnowledgeService,
+  makeLlmGateway,
+  parseBudget,
+  type KnowledgeService,
+  type LlmGateway,
+} from '../knowledge/index.js';
 import { migrate, openDatabase, pendingMigrations, type MigrationResult } from '../store/index.js';
-import { makeDirectory, makeKeyService, makeTenantService, type Change, type Directory, type KeyService, type TenantService } from '../tenants/index.js';
+import {
+  makeDirectory,
+  makeKeyService,
+  makeTenantService,
+  type Change,
+  type Directory,
+  type KeyService,
+  type TenantService,
+} from '../tenants/index.js';
 import { insertBootstrapKey } from './bootstrap-key.js';
 import { startControlLoops } from './control-loops.js';
 import { makeJobAudit } from './job-audit.js';
@@ -86,7 +134,11 @@ export class MigrationFailedError extends Error {}
 export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise<App> {
   const clock = deps.clock ?? systemClock;
   let directoryRef: Directory | undefined;
-  const telemetry = makeTelemetry(config, { version: VERSION, placement: (id) => directoryRef?.tenant(id), spanProcessors: deps.spanProcessors ?? [] });
+  const telemetry = makeTelemetry(config, {
+    version: VERSION,
+    placement: (id) => directoryRef?.tenant(id),
+    spanProcessors: deps.spanProcessors ?? [],
+  });
   const rawDb = deps.db ?? (await openDatabase(config));
   const db = telemetry.instrumentDatabase(rawDb);
   const ownsDb = deps.db === undefined;
@@ -94,9 +146,14 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     let migration: MigrationResult | undefined;
     if (config.applyMigrationsOnStart) {
       migration = await migrate(db);
-      if (migration.error) throw new MigrationFailedError(`Migration ${migration.error.migration} failed: ${migration.error.message}`);
+      if (migration.error)
+        throw new MigrationFailedError(`Migration ${migration.error.migration} failed: ${migration.error.message}`);
     }
-    const { signer, generated } = loadSigner({ pem: config.ledgerSigningKeyPem, dataDir: config.dataDir, name: config.ledgerOrigin });
+    const { signer, generated } = loadSigner({
+      pem: config.ledgerSigningKeyPem,
+      dataDir: config.dataDir,
+      name: config.ledgerOrigin,
+    });
     const ledger = makeLedger({ signer, clock });
     const auditReader = telemetry.instrumentLedgerVerify(makeAuditReader(ledger));
     const directory = makeDirectory({ db });
@@ -118,34 +175,88 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     });
     // Calls no request bound (Iris's own, or with the gate off) are decided by this app's bundles.
     const decide = policy.internalDecide;
-    const tenants = makeTenantService({ db, ledger, clock, region: config.region, knownRegions: config.knownRegions, deleteGraceSeconds: config.tenantDeleteGraceSeconds, applyLocally, decide });
+    const tenants = makeTenantService({
+      db,
+      ledger,
+      clock,
+      region: config.region,
+      knownRegions: config.knownRegions,
+      deleteGraceSeconds: config.tenantDeleteGraceSeconds,
+      applyLocally,
+      decide,
+    });
     const keys = makeKeyService({ db, ledger, clock, applyLocally, decide });
     const identity = makeIdentity({ directory, clock });
     const memoryLimiter = makeMemoryLimiter(clock);
-    const limiter = config.redisUrl === undefined ? memoryLimiter : makeRedisLimiter({ url: config.redisUrl, prefix: config.redisKeyPrefix, fallback: memoryLimiter });
+    const limiter =
+      config.redisUrl === undefined
+        ? memoryLimiter
+        : makeRedisLimiter({ url: config.redisUrl, prefix: config.redisKeyPrefix, fallback: memoryLimiter });
     const admission = config.rateLimitsEnabled
-      ? makeAdmission({ limiter, quotas: (id) => directory.tenant(id)?.quotas, routeShare: config.rateRouteShare, serviceRps: config.rateServiceRps, serviceBurst: config.rateServiceBurst, clock, onRejected: (tenantId, limit) => telemetry.signals.rateLimited(tenantId, limit) })
+      ? makeAdmission({
+          limiter,
+          quotas: (id) => directory.tenant(id)?.quotas,
+          routeShare: config.rateRouteShare,
+          serviceRps: config.rateServiceRps,
+          serviceBurst: config.rateServiceBurst,
+          clock,
+          onRejected: (tenantId, limit) => telemetry.signals.rateLimited(tenantId, limit),
+        })
       : undefined;
-    const decisionLog = makeDecisionLog({ db, clock, sampleRate: config.policyDecisionSampleRate, observe: decisionSignals(telemetry.signals) });
-    const bundles = makeBundleService({ db, ledger, clock, pdp: policy.pdp, trust: policy.trust, maxBytes: config.policyMaxBundleBytes, builtin: policy.builtin, decide });
-    const gate = makeRequestGate({ pdp: policy.pdp, admission, upstreamRegions: config.upstreamRegions, onDecision: (d) => decisionLog.record(d), policySpan: telemetry.http.policySpan });
+    const decisionLog = makeDecisionLog({
+      db,
+      clock,
+      sampleRate: config.policyDecisionSampleRate,
+      observe: decisionSignals(telemetry.signals),
+    });
+    const bundles = makeBundleService({
+      db,
+      ledger,
+      clock,
+      pdp: policy.pdp,
+      trust: policy.trust,
+      maxBytes: config.policyMaxBundleBytes,
+      builtin: policy.builtin,
+      decide,
+    });
+    const gate = makeRequestGate({
+      pdp: policy.pdp,
+      admission,
+      upstreamRegions: config.upstreamRegions,
+      onDecision: (d) => decisionLog.record(d),
+      policySpan: telemetry.http.policySpan,
+    });
 
     // The executor: state changes of jobs started by users are audited in the same transaction.
     const jobKinds = registerBuiltinKinds(makeJobKindRegistry());
     const onJobStateChange = makeJobAudit({ directory, ledger, signals: telemetry.signals });
     const workers: Worker[] = [];
     telemetry.signals.setQueueSource(() => db.transaction(platformScope, selectQueueDepths, { readOnly: true }));
-    const jobs = makeJobQueue({ db, registry: jobKinds, onStateChange: onJobStateChange, maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs });
+    const jobs = makeJobQueue({
+      db,
+      registry: jobKinds,
+      onStateChange: onJobStateChange,
+      maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs,
+    });
 
     // GraphRAG: documents are kept and ingested by jobs; answers are policy-checked, cached and filtered.
     const llm = makeLlmGateway({ providers: llmProvidersOf(config), observe: llmSignals(telemetry) });
-    const extraction = makeExtractionPool({ threads: config.extractThreads, budget: parseBudget({ timeMs: config.extractTimeoutMs, memoryMb: config.extractMemoryMb }) });
+    const extraction = makeExtractionPool({
+      threads: config.extractThreads,
+      budget: parseBudget({ timeMs: config.extractTimeoutMs, memoryMb: config.extractMemoryMb }),
+    });
     const replicaId = randomUUID();
     const knowledge = makeKnowledgeService({
       db,
       onWarmed: announceWarmUps(db, replicaId),
       audit: async (tx, ctx, r) => {
-        await ledger.append(tx, ctx, { log: r.tenantId, action: r.action, resource: r.resource, before: r.before, after: r.after });
+        await ledger.append(tx, ctx, {
+          log: r.tenantId,
+          action: r.action,
+          resource: r.resource,
+          before: r.before,
+          after: r.after,
+        });
       },
       tenant: tenantKnowledgeSettings(directory, policy.pdp),
       llm,
@@ -158,10 +269,14 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     const followUp = makeFollowUp(jobs, clock);
     registerKnowledgeKinds(jobKinds, knowledgeJobKinds(knowledge, followUp));
 
-    if (config.bootstrapToken !== undefined) await insertBootstrapKey({ db, ledger, context: systemContext }, config.bootstrapToken);
+    if (config.bootstrapToken !== undefined)
+      await insertBootstrapKey({ db, ledger, context: systemContext }, config.bootstrapToken);
     await directory.start();
     // NOTE: a process that serves no queries (`iris worker`) does not warm its cache when a peer did.
-    const unlistenWarm = deps.servesQueries === false ? async () => undefined : await followPeerWarmUps(db, replicaId, (tenantId, opts) => knowledge.warm(tenantId, opts));
+    const unlistenWarm =
+      deps.servesQueries === false
+        ? async () => undefined
+        : await followPeerWarmUps(db, replicaId, (tenantId, opts) => knowledge.warm(tenantId, opts));
     await bundles.start();
 
     const server = await buildServer(
@@ -181,15 +296,36 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         knowledge: { service: knowledge, followUp, maxDocumentBytes: config.maxDocumentBytes },
         policy: { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes },
       },
-      { bodyLimitBytes: config.bodyLimitBytes, scrapeToken: config.metricsToken, logger: irisLoggerOptions(deps.logger ?? false), version: VERSION },
+      {
+        bodyLimitBytes: config.bodyLimitBytes,
+        scrapeToken: config.metricsToken,
+        logger: irisLoggerOptions(deps.logger ?? false),
+        version: VERSION,
+      },
     );
 
     const retention = makeRetention(
-      { db, ledger, clock, context: systemContext, onPruned: (table, rows) => telemetry.signals.retentionPruned(table, rows) },
+      {
+        db,
+        ledger,
+        clock,
+        context: systemContext,
+        onPruned: (table, rows) => telemetry.signals.retentionPruned(table, rows),
+      },
       { decisionDays: config.policyDecisionRetentionDays, queryLogDays: config.queryLogRetentionDays },
     );
     const ledgerWitness = makeLedgerWitness({ db, ledger, context: systemContext });
-    const loops = startControlLoops({ db, identity, tenants, knowledge, retention, ledgerWitness, context: systemContext, log: server.log, ledgerWitnessSeconds: config.ledgerWitnessSeconds });
+    const loops = startControlLoops({
+      db,
+      identity,
+      tenants,
+      knowledge,
+      retention,
+      ledgerWitness,
+      context: systemContext,
+      log: server.log,
+      ledgerWitnessSeconds: config.ledgerWitnessSeconds,
+    });
 
     return {
       config,
@@ -212,7 +348,10 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       knowledge,
       llm,
       async startWorker(opts = {}) {
-        const worker = makeWorker({ db, registry: jobKinds, onStateChange: onJobStateChange, tracer: telemetry.jobs, logger: server.log }, { concurrency: opts.concurrency ?? 4 });
+        const worker = makeWorker(
+          { db, registry: jobKinds, onStateChange: onJobStateChange, tracer: telemetry.jobs, logger: server.log },
+          { concurrency: opts.concurrency ?? 4 },
+        );
         await worker.start();
         workers.push(worker);
         return worker;

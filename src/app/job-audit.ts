@@ -30,6 +30,12 @@ export function makeJobAudit(deps: JobAuditDeps): JobStateChangeHook {
       traceId: job.traceContext?.traceparent?.split('-')[1],
       sourceIp: undefined,
     };
-    await deps.ledger.append(tx, ctx, { log: job.tenantId, action: `job.${change.reason}`, resource: { kind: 'Job', id: job.jobId }, before: from === null ? null : { state: from }, after: { state: to } });
+    await deps.ledger.append(tx, ctx, {
+      log: job.tenantId,
+      action: `job.${change.reason}`,
+      resource: { kind: 'Job', id: job.jobId },
+      before: from === null ? null : { state: from },
+      after: { state: to },
+    });
   };
 }

@@ -34,6 +34,12 @@ export function makeFollowUp(jobs: Pick<JobQueue, 'enqueue'>, clock: Clock): Enq
     const runAt = job.delayMs === undefined ? undefined : new Date(clock.now().getTime() + job.delayMs);
     // A full queue skips the follow-up: answers are then computed on first ask, and coarse
     // communities wait for the next build.
-    await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload, runAt, dedupKey: job.dedupKey }, { actor: 'system', requestId: newRequestId() }).catch(() => undefined);
+    await jobs
+      .enqueue(
+        tenantId,
+        { kind: job.kind, payload: job.payload, runAt, dedupKey: job.dedupKey },
+        { actor: 'system', requestId: newRequestId() },
+      )
+      .catch(() => undefined);
   };
 }

@@ -12,14 +12,19 @@ import { SYSTEM_PRINCIPAL } from './system-context.js';
 export function llmProvidersOf(config: IrisConfig): ReturnType<typeof parseLlmProviders> {
   if (config.llmProviders === undefined) return [];
   try {
-    return parseLlmProviders(config.llmProviders.text, config.llmProviders.source, { knownRegions: config.knownRegions });
+    return parseLlmProviders(config.llmProviders.text, config.llmProviders.source, {
+      knownRegions: config.knownRegions,
+    });
   } catch (err) {
     throw new ConfigError(errorMessage(err));
   }
 }
 
 /** A tenant's knowledge settings from the directory; unknown tenants are undefined. */
-export function tenantKnowledgeSettings(directory: Directory, pdp: DecisionPoint): (tenantId: string) => TenantKnowledgeSettings | undefined {
+export function tenantKnowledgeSettings(
+  directory: Directory,
+  pdp: DecisionPoint,
+): (tenantId: string) => TenantKnowledgeSettings | undefined {
   return (id) => {
     const t = directory.tenant(id);
     if (t === undefined) return undefined;
@@ -28,7 +33,15 @@ export function tenantKnowledgeSettings(directory: Directory, pdp: DecisionPoint
       redactPii: t.labels['pii-redaction'] !== 'off',
       quotas: t.quotas,
       // A provider may receive the tenant's data only where residency (policy) allows it.
-      regionAllowed: (region) => pdp.decide({ principal: SYSTEM_PRINCIPAL, action: 'knowledge.query', resourceTenant: id, resourceKind: 'Knowledge', upstreamRegions: [region], route: 'internal' }).allowed,
+      regionAllowed: (region) =>
+        pdp.decide({
+          principal: SYSTEM_PRINCIPAL,
+          action: 'knowledge.query',
+          resourceTenant: id,
+          resourceKind: 'Knowledge',
+          upstreamRegions: [region],
+          route: 'internal',
+        }).allowed,
     };
   };
 }

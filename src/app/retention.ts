@@ -54,7 +54,9 @@ export function makeRetention(deps: RetentionDeps, opts: RetentionOptions): Rete
     let total = 0;
     for (let i = 0; i < maxBatches; i++) {
       const n = await deps.db.transaction(platformScope, async (tx) => {
-        const { rows } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [LOCK_KEY]);
+        const { rows } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [
+          LOCK_KEY,
+        ]);
         return rows[0]?.locked ? prune(tx) : null;
       });
       if (n === null) return i === 0 ? null : total;
@@ -74,15 +76,28 @@ export function makeRetention(deps: RetentionDeps, opts: RetentionOptions): Rete
           const pruned = await pruneDecisions(tx, cutoff, batchRows);
           if (pruned > 0) {
             const id = `decided-before/${cutoff.toISOString()}`;
-            await deps.ledger.append(tx, deps.context(), { log: PLATFORM, action: 'policy.decisions.prune', resource: { kind: 'PolicyDecisions', id }, before: null, after: { cutoff: cutoff.toISOString(), pruned } });
+            await deps.ledger.append(tx, deps.context(), {
+              log: PLATFORM,
+              action: 'policy.decisions.prune',
+              resource: { kind: 'PolicyDecisions', id },
+              before: null,
+              after: { cutoff: cutoff.toISOString(), pruned },
+            });
           }
           return pruned;
         });
       }
-      const questions = decisions === null ? null : await drain((tx) => pruneQuestions(tx, new Date(now - opts.queryLogDays * DAY_MS), batchRows));
+      const questions =
+        decisions === null
+          ? null
+          : await drain((tx) => pruneQuestions(tx, new Date(now - opts.queryLogDays * DAY_MS), batchRows));
       if (decisions) deps.onPruned?.('policy_decisions', decisions);
       if (questions) deps.onPruned?.('kg_query_log', questions);
-      return { policyDecisions: decisions ?? 0, queryLog: questions ?? 0, ran: decisions !== null && questions !== null };
+      return {
+        policyDecisions: decisions ?? 0,
+        queryLog: questions ?? 0,
+        ran: decisions !== null && questions !== null,
+      };
     },
   };
 }

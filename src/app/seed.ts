@@ -9,8 +9,22 @@ import { PLATFORM } from '../core/ids.js';
 const ADMIN_TOKEN_FILE = 'admin-token';
 
 const DEMO_TENANTS = [
-  { id: 'acme', displayName: 'Acme Corporation', tier: 'premium', homeRegion: 'eu-west', ring: 'canary', labels: { industry: 'manufacturing' } },
-  { id: 'globex', displayName: 'Globex', tier: 'standard', homeRegion: 'us-east', ring: 'general', labels: { industry: 'energy' } },
+  {
+    id: 'acme',
+    displayName: 'Acme Corporation',
+    tier: 'premium',
+    homeRegion: 'eu-west',
+    ring: 'canary',
+    labels: { industry: 'manufacturing' },
+  },
+  {
+    id: 'globex',
+    displayName: 'Globex',
+    tier: 'standard',
+    homeRegion: 'us-east',
+    ring: 'general',
+    labels: { industry: 'energy' },
+  },
 ] as const;
 
 /** Seeds demo tenants on an empty store; returns the ids it created. */
@@ -71,7 +85,11 @@ export async function seedDemoDocuments(app: App, tenants: readonly string[]): P
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir).sort()) {
       const bytes = readFileSync(join(dir, name));
-      const { document } = await app.knowledge.submit(tenantId, { documentId: `examples/${name}`, name, bytes }, app.systemContext());
+      const { document } = await app.knowledge.submit(
+        tenantId,
+        { documentId: `examples/${name}`, name, bytes },
+        app.systemContext(),
+      );
       await app.knowledge.ingestSubmitted(tenantId, document.documentId, document.sha256);
       n++;
     }

@@ -7,7 +7,10 @@ import type { DecisionEvent } from '../policy/index.js';
 /** A sampled policy decision: its outcome and whether the decision cache answered it. */
 export function decisionSignals(signals: Telemetry['signals']): (e: DecisionEvent) => void {
   return ({ decision }) => {
-    signals.policyDecision(decision.inputs.principalTenant, decision.errors.length > 0 ? 'error' : decision.allowed ? 'allow' : 'deny');
+    signals.policyDecision(
+      decision.inputs.principalTenant,
+      decision.errors.length > 0 ? 'error' : decision.allowed ? 'allow' : 'deny',
+    );
     signals.cacheLookup(decision.inputs.principalTenant, 'policy', decision.cached);
   };
 }
@@ -16,7 +19,15 @@ export function decisionSignals(signals: Telemetry['signals']): (e: DecisionEven
 export function llmSignals(telemetry: Telemetry): LlmObserver {
   const { signals } = telemetry;
   return {
-    call: (c) => signals.llmCall({ provider: c.provider, outcome: c.outcome === 'malformed' ? 'error' : c.outcome === 'breaker_open' ? 'rejected' : c.outcome, seconds: c.seconds, promptTokens: c.promptTokens, completionTokens: c.completionTokens, span: c.span }),
+    call: (c) =>
+      signals.llmCall({
+        provider: c.provider,
+        outcome: c.outcome === 'malformed' ? 'error' : c.outcome === 'breaker_open' ? 'rejected' : c.outcome,
+        seconds: c.seconds,
+        promptTokens: c.promptTokens,
+        completionTokens: c.completionTokens,
+        span: c.span,
+      }),
     breaker: (provider, open) => signals.llmBreaker(provider, open),
     span: telemetry.llmSpan,
   };

@@ -17,7 +17,8 @@ export interface WarmNotice {
 function parseWarmNotice(payload: string): WarmNotice | undefined {
   try {
     const n = JSON.parse(payload) as Record<string, unknown>;
-    if (typeof n.tenantId === 'string' && typeof n.graphVersion === 'number' && typeof n.origin === 'string') return { tenantId: n.tenantId, graphVersion: n.graphVersion, origin: n.origin };
+    if (typeof n.tenantId === 'string' && typeof n.graphVersion === 'number' && typeof n.origin === 'string')
+      return { tenantId: n.tenantId, graphVersion: n.graphVersion, origin: n.origin };
   } catch {
     // not ours
   }
@@ -25,10 +26,15 @@ function parseWarmNotice(payload: string): WarmNotice | undefined {
 }
 
 /** Announces this replica's warm-ups (the knowledge service's `onWarmed`). */
-export function announceWarmUps(db: Database, origin: string): (tenantId: string, graphVersion: number) => Promise<void> {
+export function announceWarmUps(
+  db: Database,
+  origin: string,
+): (tenantId: string, graphVersion: number) => Promise<void> {
   return async (tenantId, graphVersion) => {
     const notice: WarmNotice = { tenantId, graphVersion, origin };
-    await db.transaction(platformScope, (tx) => tx.query('select pg_notify($1, $2)', [WARM_CHANNEL, JSON.stringify(notice)]));
+    await db.transaction(platformScope, (tx) =>
+      tx.query('select pg_notify($1, $2)', [WARM_CHANNEL, JSON.stringify(notice)]),
+    );
   };
 }
 

@@ -70,6 +70,8 @@ export function buildEvent(ctx: RequestContext, record: AuditRecord, seq: number
     decision: { allowed: true, by: 'roles' },
     before: digest(record.before),
     after: digest(record.after),
-    ...(record.witness === undefined ? {} : { witness: { log: record.witness.log, size: record.witness.size, root: record.witness.root } }),
+    ...(record.witness === undefined
+      ? {}
+      : { witness: { log: record.witness.log, size: record.witness.size, root: record.witness.root } }),
   };
 }

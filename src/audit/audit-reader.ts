@@ -53,17 +53,25 @@ export function makeAuditReader(ledger: Ledger) {
   const vkey = verifierKey(ledger.signer.name, ledger.signer.publicKey);
 
   async function head(tx: Queryable, log: string): Promise<LogHead | null> {
-    const { rows } = await tx.query<LogHead>('select size, root, checkpoint from audit_heads where tenant_id = $1', [log]);
+    const { rows } = await tx.query<LogHead>('select size, root, checkpoint from audit_heads where tenant_id = $1', [
+      log,
+    ]);
     return rows[0] ?? null;
   }
 
   async function allRows(tx: Queryable, log: string): Promise<LogRow[]> {
-    const { rows } = await tx.query<EventRow>('select seq, event, leaf_hash from audit_events where tenant_id = $1 order by seq', [log]);
+    const { rows } = await tx.query<EventRow>(
+      'select seq, event, leaf_hash from audit_events where tenant_id = $1 order by seq',
+      [log],
+    );
     return rows.map((r) => ({ seq: r.seq, event: r.event, leafHash: r.leaf_hash }));
   }
 
   async function checkpoints(tx: Queryable, log: string): Promise<{ size: number; note: string }[]> {
-    const { rows } = await tx.query<{ size: number; note: string }>('select size, note from audit_checkpoints where tenant_id = $1 order by size', [log]);
+    const { rows } = await tx.query<{ size: number; note: string }>(
+      'select size, note from audit_checkpoints where tenant_id = $1 order by size',
+      [log],
+    );
     return rows;
   }
 
@@ -71,7 +79,12 @@ export function makeAuditReader(ledger: Ledger) {
    * Witness records from platform event `from` on: a tenant log's own, or for the platform log
    * every log's (its witness events' records; the caller's scope must show every tenant).
    */
-  async function witnesses(tx: Queryable, log: string, from = 0, limit?: number): Promise<(WitnessRow & { witnessedAt: string })[]> {
+  async function witnesses(
+    tx: Queryable,
+    log: string,
+    from = 0,
+    limit?: number,
+  ): Promise<(WitnessRow & { witnessedAt: string })[]> {
     const { rows } = await tx.query<WitnessDbRow>(
       `select tenant_id, size, root, checkpoint, platform_seq, kind, witnessed_at from audit_witnesses
        where ($1 = $2 or tenant_id = $1) and platform_seq >= $3 order by platform_seq limit $4`,
@@ -91,7 +104,12 @@ export function makeAuditReader(ledger: Ledger) {
         'select seq, event, leaf_hash, recorded_at from audit_events where tenant_id = $1 and seq >= $2 order by seq limit $3',
         [log, from, limit],
       );
-      return rows.map((r) => ({ seq: r.seq, event: r.event, leafHash: r.leaf_hash, recordedAt: r.recorded_at.toISOString() }));
+      return rows.map((r) => ({
+        seq: r.seq,
+        event: r.event,
+        leafHash: r.leaf_hash,
+        recordedAt: r.recorded_at.toISOString(),
+      }));
     },
     /**
      * Recomputes the whole log and checks it against its signed head, its checkpoints and what
@@ -103,7 +121,16 @@ export function makeAuditReader(ledger: Ledger) {
       const w = await witnesses(tx, log);
       const [rows, h, cps] = [await allRows(tx, log), await head(tx, log), await checkpoints(tx, log)];
       const witnessed = log === PLATFORM ? { witnessIndex: w } : { witnesses: w };
-      return verifyLog({ log, origin: ledger.originOf(log), keyName: ledger.signer.name, publicKey: ledger.signer.publicKey, rows, head: h, checkpoints: cps, ...witnessed });
+      return verifyLog({
+        log,
+        origin: ledger.originOf(log),
+        keyName: ledger.signer.name,
+        publicKey: ledger.signer.publicKey,
+        rows,
+        head: h,
+        checkpoints: cps,
+        ...witnessed,
+      });
     },
     /**
      * A consistency proof that the log's first `first` events are a prefix of its first
@@ -113,9 +140,15 @@ export function makeAuditReader(ledger: Ledger) {
       const h = await head(tx, log);
       const size = h?.size ?? 0;
       const to = second ?? size;
-      if (to > size) throw new ValidationError(`The log has ${size} events: there is no tree of size ${to} to prove against.`, { size });
+      if (to > size)
+        throw new ValidationError(`The log has ${size} events: there is no tree of size ${to} to prove against.`, {
+          size,
+        });
       if (first > to) throw new ValidationError(`first (${first}) must not exceed second (${to}).`);
-      const { rows } = await tx.query<{ seq: number; leaf_hash: string }>('select seq, leaf_hash from audit_events where tenant_id = $1 and seq < $2 order by seq', [log, to]);
+      const { rows } = await tx.query<{ seq: number; leaf_hash: string }>(
+        'select seq, leaf_hash from audit_events where tenant_id = $1 and seq < $2 order by seq',
+        [log, to],
+      );
       if (rows.length !== to || rows.some((r, i) => r.seq !== i)) {
         throw new ConflictError('log_incomplete', `The log's events below ${to} are not all there: verify the log.`);
       }
@@ -133,13 +166,19 @@ export function makeAuditReader(ledger: Ledger) {
     async prove(tx: Queryable, log: string, seq: number): Promise<ProofBundle> {
       const h = await head(tx, log);
       if (h === null || h.size === 0) throw new NotFoundError('Log', log);
-      if (seq >= h.size) throw new ValidationError(`Event ${seq} does not exist yet: the log has ${h.size} events (0..${h.size - 1}).`);
+      if (seq >= h.size)
+        throw new ValidationError(`Event ${seq} does not exist yet: the log has ${h.size} events (0..${h.size - 1}).`);
       const { rows } = await tx.query<{ seq: number; leaf_hash: string }>(
         'select seq, leaf_hash from audit_events where tenant_id = $1 and seq < $2 order by seq',
         [log, h.size],
       );
       const leaves = rows.map((r) => Buffer.from(r.leaf_hash, 'hex'));
-      const row = (await tx.query<EventRow>('select seq, event, leaf_hash from audit_events where tenant_id = $1 and seq = $2', [log, seq])).rows[0];
+      const row = (
+        await tx.query<EventRow>('select seq, event, leaf_hash from audit_events where tenant_id = $1 and seq = $2', [
+          log,
+          seq,
+        ])
+      ).rows[0];
       if (!row) throw new NotFoundError('Event', `${log}/${seq}`);
       return {
         log,

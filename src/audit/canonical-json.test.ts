@@ -87,10 +87,7 @@ test('RFC 8785 Appendix B: every finite number vector', () => {
     assert.equal(canonicalJson(double(bits)), expected, `0x${bits}`);
   }
   assert.equal(canonicalJson({ n: -0 }), '{"n":0}');
-  assert.equal(
-    canonicalJson([1e21, 1e20, 0.000001, 1e-7]),
-    '[1e+21,100000000000000000000,0.000001,1e-7]',
-  );
+  assert.equal(canonicalJson([1e21, 1e20, 0.000001, 1e-7]), '[1e+21,100000000000000000000,0.000001,1e-7]');
 });
 
 test('strings escape only what JSON requires, in lowercase \\u form', () => {
@@ -137,7 +134,12 @@ test('values with no faithful JSON form are refused with a message naming where'
     [{ ['\udc00']: 1 }, /key contains a lone UTF-16 surrogate/],
     [new Map([['a', 1]]), /Map is not a plain object/],
     [{ s: new Set([1]) }, /Set is not a plain object.*\(\$\.s\)/],
-    [new (class Point { x = 1 })(), /Point is not a plain object/],
+    [
+      new (class Point {
+        x = 1;
+      })(),
+      /Point is not a plain object/,
+    ],
     [cycle, /circular reference \(\$\.self\)/],
   ];
   for (const [value, message] of cases) {

@@ -76,10 +76,7 @@ function objectToPlainJson(value: object, path: string, ancestors: Set<object>):
   let plain: unknown;
   if (Array.isArray(value)) {
     // Array.from, not map: map skips holes, and `canonicalize` would then drop them entirely.
-    plain = Array.from(
-      value as unknown[],
-      (item, i) => toPlainJson(item, `${path}[${i}]`, ancestors) ?? null,
-    );
+    plain = Array.from(value as unknown[], (item, i) => toPlainJson(item, `${path}[${i}]`, ancestors) ?? null);
   } else {
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {

@@ -172,8 +172,7 @@ test('the wrong key or the wrong name finds no signature', () => {
 
 test('a cosigned note verifies for each signer; a bad line under our key fails it', () => {
   const note = signCheckpoint(CHECKPOINT, NAME, KEYS.privateKey);
-  const witnessLine = signCheckpoint(CHECKPOINT, 'witness.example', OTHER_KEYS.privateKey)
-    .split('\n\n')[1];
+  const witnessLine = signCheckpoint(CHECKPOINT, 'witness.example', OTHER_KEYS.privateKey).split('\n\n')[1];
   const cosigned = note + (witnessLine ?? '');
   assert.equal(reasonOf(verifyCheckpoint(cosigned, NAME, KEYS.publicKey)), 'ok');
   assert.equal(reasonOf(verifyCheckpoint(cosigned, 'witness.example', OTHER_KEYS.publicKey)), 'ok');
@@ -187,10 +186,9 @@ test('a cosigned note verifies for each signer; a bad line under our key fails i
 
 test('extension lines are covered by the signature and otherwise ignored', () => {
   const body = `${checkpointBody(CHECKPOINT)}timestamp 1700000000\n`;
-  const blob = Buffer.concat([
-    keyId(NAME, KEYS.publicKey),
-    sign(null, Buffer.from(body), KEYS.privateKey),
-  ]).toString('base64');
+  const blob = Buffer.concat([keyId(NAME, KEYS.publicKey), sign(null, Buffer.from(body), KEYS.privateKey)]).toString(
+    'base64',
+  );
   const result = verifyCheckpoint(`${body}\n\u2014 ${NAME} ${blob}\n`, NAME, KEYS.publicKey);
   assert.ok(result.ok, reasonOf(result));
   assert.equal(result.checkpoint.size, 8);
@@ -226,10 +224,9 @@ test('malformed notes are refused with a reason, never an exception', () => {
 
 test('a signed body that is not a checkpoint is refused after its signature checks', () => {
   const signNote = (body: string): string => {
-    const blob = Buffer.concat([
-      keyId(NAME, KEYS.publicKey),
-      sign(null, Buffer.from(body), KEYS.privateKey),
-    ]).toString('base64');
+    const blob = Buffer.concat([keyId(NAME, KEYS.publicKey), sign(null, Buffer.from(body), KEYS.privateKey)]).toString(
+      'base64',
+    );
     return `${body}\n\u2014 ${NAME} ${blob}\n`;
   };
   const root = ROOT.toString('base64');
@@ -265,8 +262,7 @@ test('parseVerifierKey refuses malformed or inconsistent keys', () => {
   const [, hash = ''] = vkey.split('+');
   const encoded = vkey.slice(vkey.indexOf('+', NAME.length + 1) + 1);
   const typed = Buffer.from(encoded, 'base64');
-  const withType = (type: number): string =>
-    Buffer.concat([Buffer.from([type]), typed.subarray(1)]).toString('base64');
+  const withType = (type: number): string => Buffer.concat([Buffer.from([type]), typed.subarray(1)]).toString('base64');
   const bad = [
     '',
     NAME,
@@ -301,10 +297,7 @@ test('private keys survive a PEM round trip; other key types are refused', () =>
   const pem = privateKeyToPem(KEYS.privateKey);
   assert.match(pem, /^-----BEGIN PRIVATE KEY-----\n/);
   const loaded = privateKeyFromPem(pem);
-  assert.equal(
-    signCheckpoint(CHECKPOINT, NAME, loaded),
-    signCheckpoint(CHECKPOINT, NAME, KEYS.privateKey),
-  );
+  assert.equal(signCheckpoint(CHECKPOINT, NAME, loaded), signCheckpoint(CHECKPOINT, NAME, KEYS.privateKey));
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   assert.throws(() => privateKeyFromPem(privateKeyToPem(ec.privateKey)), TypeError);
   assert.throws(() => privateKeyFromPem('not a pem'));

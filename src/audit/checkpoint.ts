@@ -1,14 +1,7 @@
 // Signed ledger checkpoints: a tree head in the C2SP tlog-checkpoint text form, wrapped in a C2SP
 // signed note with an Ed25519 signature, plus the one-line verifier key that lets anyone check
 // a checkpoint offline. node:crypto only.
-import {
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  verify,
-} from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { errorMessage } from '../core/errors.js';
 
@@ -20,8 +13,7 @@ export interface Checkpoint {
 }
 
 export type CheckpointVerification =
-  | { readonly ok: true; readonly checkpoint: Checkpoint }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly checkpoint: Checkpoint } | { readonly ok: false; readonly reason: string };
 
 export interface SigningKeyPair {
   readonly privateKey: KeyObject;
@@ -100,11 +92,7 @@ export function signCheckpoint(cp: Checkpoint, name: string, privateKey: KeyObje
  * a line that claims this key but does not verify fails the whole note. Extension lines after
  * the root are covered by the signature and otherwise ignored. Never throws.
  */
-export function verifyCheckpoint(
-  note: string,
-  name: string,
-  publicKey: KeyObject,
-): CheckpointVerification {
+export function verifyCheckpoint(note: string, name: string, publicKey: KeyObject): CheckpointVerification {
   let id: Buffer;
   try {
     assertKeyName(name);
@@ -260,9 +248,7 @@ function assertKeyName(name: string): void {
   }
 }
 
-function parseSignatureLine(
-  line: string,
-): { name: string; keyId: Buffer; signature: Buffer } | undefined {
+function parseSignatureLine(line: string): { name: string; keyId: Buffer; signature: Buffer } | undefined {
   if (!line.startsWith(SIGNATURE_PREFIX)) return undefined;
   const rest = line.slice(SIGNATURE_PREFIX.length);
   const space = rest.indexOf(' ');

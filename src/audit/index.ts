@@ -4,9 +4,23 @@ export { digest, type AuditRecord } from './audit-event.js';
 export { makeAuditReader, type AuditReader } from './audit-reader.js';
 export { canonicalJson } from './canonical-json.js';
 export { parseVerifierKey } from './checkpoint.js';
-export { checkKeptCheckpoint, emptyKept, keepNote, keptFor, parseKeptCheckpoints, type KeptCheckpoints } from './kept-checkpoints.js';
+export {
+  checkKeptCheckpoint,
+  emptyKept,
+  keepNote,
+  keptFor,
+  parseKeptCheckpoints,
+  type KeptCheckpoints,
+} from './kept-checkpoints.js';
 export { makeLedger, type Ledger } from './ledger.js';
 export { makeLedgerWitness, type LedgerWitness } from './ledger-witness.js';
 export { verifyProofBundle, type ProofBundle } from './proof-bundle.js';
 export { loadSigner, SIGNING_KEY_FILE } from './signing-key.js';
-export { verifyLog, type LogHead, type LogProblem, type LogRow, type LogVerification, type WitnessRow } from './verify-log.js';
+export {
+  verifyLog,
+  type LogHead,
+  type LogProblem,
+  type LogRow,
+  type LogVerification,
+  type WitnessRow,
+} from './verify-log.js';

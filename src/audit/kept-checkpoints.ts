@@ -30,11 +30,14 @@ export function emptyKept(): KeptCheckpoints {
  */
 export function parseKeptCheckpoints(text: string): KeptCheckpoints {
   const doc = JSON.parse(text) as { version?: unknown; logs?: unknown };
-  if (typeof doc !== 'object' || doc === null || doc.version !== 1) throw new Error('not a kept-checkpoints document (version 1)');
-  if (typeof doc.logs !== 'object' || doc.logs === null || Array.isArray(doc.logs)) throw new Error('"logs" must map log origins to lists of signed notes');
+  if (typeof doc !== 'object' || doc === null || doc.version !== 1)
+    throw new Error('not a kept-checkpoints document (version 1)');
+  if (typeof doc.logs !== 'object' || doc.logs === null || Array.isArray(doc.logs))
+    throw new Error('"logs" must map log origins to lists of signed notes');
   const logs: Record<string, string[]> = {};
   for (const [origin, notes] of Object.entries(doc.logs as Record<string, unknown>)) {
-    if (!Array.isArray(notes) || !notes.every((n) => typeof n === 'string')) throw new Error(`the checkpoints of ${origin} must be a list of signed notes`);
+    if (!Array.isArray(notes) || !notes.every((n) => typeof n === 'string'))
+      throw new Error(`the checkpoints of ${origin} must be a list of signed notes`);
     logs[origin] = notes;
   }
   return { version: 1, logs };
@@ -92,9 +95,12 @@ export async function checkKeptCheckpoint(input: KeptCheckInput): Promise<KeptCh
   const kept = verifyCheckpoint(input.kept, input.keyName, input.publicKey);
   if (!kept.ok) return fail(undefined, `a kept checkpoint does not verify with this key: ${kept.reason}`);
   const m = kept.checkpoint.size;
-  if (kept.checkpoint.origin !== input.origin) return fail(m, `the checkpoint kept at size ${m} belongs to ${kept.checkpoint.origin}, not ${input.origin}`);
+  if (kept.checkpoint.origin !== input.origin)
+    return fail(m, `the checkpoint kept at size ${m} belongs to ${kept.checkpoint.origin}, not ${input.origin}`);
   if (input.head === null) {
-    return m === 0 ? { size: m, problem: null } : fail(m, `a checkpoint kept at size ${m} but the log has no events now: the log was deleted`);
+    return m === 0
+      ? { size: m, problem: null }
+      : fail(m, `a checkpoint kept at size ${m} but the log has no events now: the log was deleted`);
   }
   const head = verifyCheckpoint(input.head, input.keyName, input.publicKey);
   if (!head.ok) return fail(m, `the log's signed head does not verify: ${head.reason}`);
@@ -111,9 +117,12 @@ export async function checkKeptCheckpoint(input: KeptCheckInput): Promise<KeptCh
   }
   const hashes = proof.map((h) => Buffer.from(h, 'hex'));
   if (!verifyConsistency(m, n, kept.checkpoint.root, head.checkpoint.root, hashes)) {
-    return fail(m, m === n
-      ? `the log's root at size ${m} differs from the checkpoint kept at that size: the log was rewritten`
-      : `the log is not an extension of the checkpoint kept at size ${m}: the consistency proof to size ${n} fails (the log was rewritten)`);
+    return fail(
+      m,
+      m === n
+        ? `the log's root at size ${m} differs from the checkpoint kept at that size: the log was rewritten`
+        : `the log is not an extension of the checkpoint kept at size ${m}: the consistency proof to size ${n} fails (the log was rewritten)`,
+    );
   }
   return { size: m, problem: null };
 }

@@ -69,7 +69,9 @@ export function makeLedgerWitness(deps: LedgerWitnessDeps, opts: LedgerWitnessOp
       // (the first run after the upgrade witnesses every log) never holds the platform head long.
       for (let i = 0; i < maxBatches; i++) {
         const batch = await deps.db.transaction(platformScope, async (tx) => {
-          const { rows: lock } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [LOCK_KEY]);
+          const { rows: lock } = await tx.query<{ locked: boolean }>('select pg_try_advisory_xact_lock($1) as locked', [
+            LOCK_KEY,
+          ]);
           if (!lock[0]?.locked) return null;
           const { rows } = await tx.query<GrownHead>(GROWN_SQL, [PLATFORM, batchLogs]);
           let n = 0;

@@ -67,12 +67,18 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
        returning current_setting('iris.scope', true) as scope`,
       [record.log, emptyRoot().toString('hex')],
     );
-    const { rows } = await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [record.log]);
+    const { rows } = await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [
+      record.log,
+    ]);
     const head = rows[0];
     if (!head) throw new Error(`audit head for log '${record.log}' is not visible in this scope`);
     const event = buildEvent(ctx, record, head.size, clock.now());
     const leaf = leafHash(Buffer.from(canonicalJson(event), 'utf8'));
-    const frontier = appendLeaf(head.frontier.map((h) => Buffer.from(h, 'hex')), head.size, leaf);
+    const frontier = appendLeaf(
+      head.frontier.map((h) => Buffer.from(h, 'hex')),
+      head.size,
+      leaf,
+    );
     const size = head.size + 1;
     const root = rootFromFrontier(frontier);
     const note = signCheckpoint({ origin: originOf(record.log), size, root }, signer.name, signer.privateKey);
@@ -82,20 +88,15 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
       JSON.stringify(event),
       leaf.toString('hex'),
     ]);
-    await tx.query('update audit_heads set size = $2, frontier = $3, root = $4, checkpoint = $5, updated_at = now() where tenant_id = $1', [
-      record.log,
-      size,
-      JSON.stringify(frontier.map((h) => h.toString('hex'))),
-      root.toString('hex'),
-      note,
-    ]);
+    await tx.query(
+      'update audit_heads set size = $2, frontier = $3, root = $4, checkpoint = $5, updated_at = now() where tenant_id = $1',
+      [record.log, size, JSON.stringify(frontier.map((h) => h.toString('hex'))), root.toString('hex'), note],
+    );
     if (size % CHECKPOINT_EVERY === 0) {
-      await tx.query('insert into audit_checkpoints (tenant_id, size, root, note) values ($1, $2, $3, $4) on conflict do nothing', [
-        record.log,
-        size,
-        root.toString('hex'),
-        note,
-      ]);
+      await tx.query(
+        'insert into audit_checkpoints (tenant_id, size, root, note) values ($1, $2, $3, $4) on conflict do nothing',
+        [record.log, size, root.toString('hex'), note],
+      );
     }
     // The creation of a tenant log goes to the platform log in the same transaction, so no
     // one can delete the log whole and leave no trace. Tenant creation (the first event of
@@ -110,9 +111,17 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
     return event;
   }
 
-  async function witness(tx: Queryable, ctx: RequestContext, head: WitnessedHead, kind: WitnessKind): Promise<AuditEvent | null> {
+  async function witness(
+    tx: Queryable,
+    ctx: RequestContext,
+    head: WitnessedHead,
+    kind: WitnessKind,
+  ): Promise<AuditEvent | null> {
     if (head.log === PLATFORM) throw new Error('the platform log does not witness itself');
-    const seen = await tx.query('select 1 from audit_witnesses where tenant_id = $1 and size = $2', [head.log, head.size]);
+    const seen = await tx.query('select 1 from audit_witnesses where tenant_id = $1 and size = $2', [
+      head.log,
+      head.size,
+    ]);
     if (seen.rows.length > 0) return null;
     const event = await append(tx, ctx, {
       log: PLATFORM,
@@ -120,14 +129,10 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
       resource: { kind: 'AuditLog', id: head.log },
       witness: { log: head.log, size: head.size, root: head.root },
     });
-    await tx.query('insert into audit_witnesses (tenant_id, size, root, checkpoint, platform_seq, kind) values ($1, $2, $3, $4, $5, $6)', [
-      head.log,
-      head.size,
-      head.root,
-      head.checkpoint,
-      event.seq,
-      kind,
-    ]);
+    await tx.query(
+      'insert into audit_witnesses (tenant_id, size, root, checkpoint, platform_seq, kind) values ($1, $2, $3, $4, $5, $6)',
+      [head.log, head.size, head.root, head.checkpoint, event.seq, kind],
+    );
     return event;
   }
 
@@ -143,12 +148,10 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
       );
       const head = rows[0];
       if (!head || head.size === 0) return null;
-      await tx.query('insert into audit_checkpoints (tenant_id, size, root, note) values ($1, $2, $3, $4) on conflict do nothing', [
-        log,
-        head.size,
-        head.root,
-        head.checkpoint,
-      ]);
+      await tx.query(
+        'insert into audit_checkpoints (tenant_id, size, root, note) values ($1, $2, $3, $4) on conflict do nothing',
+        [log, head.size, head.root, head.checkpoint],
+      );
       return { size: head.size, note: head.checkpoint };
     },
   };

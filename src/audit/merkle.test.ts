@@ -73,11 +73,24 @@ const REFERENCE_FRONTIERS: readonly (readonly [number, number])[][] = [
   [],
   [[0, 0]],
   [[1, 0]],
-  [[1, 0], [0, 2]],
+  [
+    [1, 0],
+    [0, 2],
+  ],
   [[2, 0]],
-  [[2, 0], [0, 4]],
-  [[2, 0], [1, 2]],
-  [[2, 0], [1, 2], [0, 6]],
+  [
+    [2, 0],
+    [0, 4],
+  ],
+  [
+    [2, 0],
+    [1, 2],
+  ],
+  [
+    [2, 0],
+    [1, 2],
+    [0, 6],
+  ],
   [[3, 0]],
 ];
 /** RFC 6962 inclusion proofs of the reference tree: 0-based leaf index, tree size, path. */
@@ -294,13 +307,8 @@ test('every consistency proof for 1 <= m <= n <= 40 verifies, and every alterati
       const oldRoot = rootOf(m);
       const proof = consistencyProof(LEAVES, m, n);
       const where = `${m} -> ${n}`;
-      const check = (
-        oldSize: number,
-        newSize: number,
-        a: Buffer,
-        b: Buffer,
-        p: readonly Buffer[],
-      ): boolean => verifyConsistency(oldSize, newSize, a, b, p);
+      const check = (oldSize: number, newSize: number, a: Buffer, b: Buffer, p: readonly Buffer[]): boolean =>
+        verifyConsistency(oldSize, newSize, a, b, p);
 
       assert.deepEqual(proof, consistencyProof(LEAVES.slice(0, n), m, n), `${where}: prefix-only`);
       assert.equal(check(m, n, oldRoot, newRoot, proof), true, where);
@@ -321,7 +329,12 @@ test('every consistency proof for 1 <= m <= n <= 40 verifies, and every alterati
         const altered = check(m, n2, oldRoot, rootOf(n2), proof);
         assert.equal(altered, false, `${where}: new size ${n2}`);
       }
-      const bareSizes = [[m, n * 2], [m, Math.floor(n / 2)], [m * 2, n], [m + 2 ** 32, n]] as const;
+      const bareSizes = [
+        [m, n * 2],
+        [m, Math.floor(n / 2)],
+        [m * 2, n],
+        [m + 2 ** 32, n],
+      ] as const;
       for (const [m2, n2] of bareSizes) {
         const altered = check(m2, n2, oldRoot, newRoot, proof);
         assert.equal(altered, false, `${where}: bare sizes ${m2} -> ${n2}`);

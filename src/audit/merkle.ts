@@ -48,9 +48,7 @@ export function appendLeaf(frontier: readonly Buffer[], size: number, leaf: Buff
   assertSize(size, 'size');
   if (!isHash(leaf)) throw new RangeError(`a leaf hash is ${HASH_SIZE} bytes`);
   if (frontier.length !== popCount(size)) {
-    throw new RangeError(
-      `a frontier of ${size} leaves has ${popCount(size)} entries, not ${frontier.length}`,
-    );
+    throw new RangeError(`a frontier of ${size} leaves has ${popCount(size)} entries, not ${frontier.length}`);
   }
   const next = frontier.slice();
   let carry = leaf;
@@ -78,11 +76,7 @@ export function rootFromFrontier(frontier: readonly Buffer[]): Buffer {
  *
  * @throws RangeError unless 0 <= index < treeSize <= leafHashes.length.
  */
-export function inclusionProof(
-  leafHashes: readonly Buffer[],
-  index: number,
-  treeSize = leafHashes.length,
-): Buffer[] {
+export function inclusionProof(leafHashes: readonly Buffer[], index: number, treeSize = leafHashes.length): Buffer[] {
   assertSize(treeSize, 'treeSize');
   if (treeSize > leafHashes.length) {
     throw new RangeError(`treeSize ${treeSize} exceeds the ${leafHashes.length} leaves given`);
@@ -155,11 +149,7 @@ export function verifyInclusion(
  *
  * @throws RangeError unless 0 <= oldSize <= newSize <= leafHashes.length.
  */
-export function consistencyProof(
-  leafHashes: readonly Buffer[],
-  oldSize: number,
-  newSize: number,
-): Buffer[] {
+export function consistencyProof(leafHashes: readonly Buffer[], oldSize: number, newSize: number): Buffer[] {
   assertSize(oldSize, 'oldSize');
   assertSize(newSize, 'newSize');
   if (oldSize > newSize) throw new RangeError(`oldSize ${oldSize} exceeds newSize ${newSize}`);

@@ -31,12 +31,17 @@ export function verifyProofBundle(bundle: ProofBundle, vkey: string): ProofCheck
   }
   const cp = verifyCheckpoint(bundle.checkpoint, key.name, key.publicKey);
   if (!cp.ok) return { ok: false, reason: `checkpoint signature: ${cp.reason}` };
-  if (cp.checkpoint.size !== bundle.treeSize) return { ok: false, reason: 'checkpoint size differs from the proof tree size' };
-  if (cp.checkpoint.root.toString('hex') !== bundle.rootHash) return { ok: false, reason: 'checkpoint root differs from the proof root' };
-  if (!cp.checkpoint.origin.endsWith(`/${bundle.log}`)) return { ok: false, reason: 'checkpoint belongs to another log' };
-  if (bundle.event.seq !== bundle.seq || bundle.event.log !== bundle.log) return { ok: false, reason: 'event names another position or log' };
+  if (cp.checkpoint.size !== bundle.treeSize)
+    return { ok: false, reason: 'checkpoint size differs from the proof tree size' };
+  if (cp.checkpoint.root.toString('hex') !== bundle.rootHash)
+    return { ok: false, reason: 'checkpoint root differs from the proof root' };
+  if (!cp.checkpoint.origin.endsWith(`/${bundle.log}`))
+    return { ok: false, reason: 'checkpoint belongs to another log' };
+  if (bundle.event.seq !== bundle.seq || bundle.event.log !== bundle.log)
+    return { ok: false, reason: 'event names another position or log' };
   const leaf = leafHash(Buffer.from(canonicalJson(bundle.event), 'utf8'));
-  if (leaf.toString('hex') !== bundle.leafHash) return { ok: false, reason: 'event content does not match the leaf hash' };
+  if (leaf.toString('hex') !== bundle.leafHash)
+    return { ok: false, reason: 'event content does not match the leaf hash' };
   const path = bundle.auditPath.map((h) => Buffer.from(h, 'hex'));
   if (!verifyInclusion(leaf, bundle.seq, bundle.treeSize, path, Buffer.from(bundle.rootHash, 'hex'))) {
     return { ok: false, reason: 'the audit path does not lead to the signed root' };

@@ -8,7 +8,10 @@ import type { LedgerSigner } from './ledger.js';
 export const SIGNING_KEY_FILE = 'ledger-ed25519.pem';
 
 /** Loads the signer named by config, creating `dataDir/ledger-ed25519.pem` when none is set. */
-export function loadSigner(opts: { pem: string | undefined; dataDir: string; name: string }): { signer: LedgerSigner; generated: boolean } {
+export function loadSigner(opts: { pem: string | undefined; dataDir: string; name: string }): {
+  signer: LedgerSigner;
+  generated: boolean;
+} {
   let pem = opts.pem;
   let generated = false;
   if (pem === undefined) {

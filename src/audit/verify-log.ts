@@ -89,7 +89,8 @@ export function verifyLog(input: VerifyInput): LogVerification {
   for (const cp of input.checkpoints) {
     const v = verifyCheckpoint(cp.note, input.keyName, input.publicKey);
     if (!v.ok) add({ problem: `checkpoint at size ${cp.size} has a bad signature: ${v.reason}` });
-    else if (v.checkpoint.origin !== input.origin || v.checkpoint.size !== cp.size) add({ problem: `checkpoint at size ${cp.size} names another log or size` });
+    else if (v.checkpoint.origin !== input.origin || v.checkpoint.size !== cp.size)
+      add({ problem: `checkpoint at size ${cp.size} names another log or size` });
     else wanted.set(cp.size, v.checkpoint.root.toString('hex'));
   }
 
@@ -99,12 +100,18 @@ export function verifyLog(input: VerifyInput): LogVerification {
     const v = verifyCheckpoint(w.checkpoint, input.keyName, input.publicKey);
     if (w.log !== input.log) add({ problem: `${at} belongs to log ${w.log}` });
     else if (!v.ok) add({ problem: `${at} has a bad signature: ${v.reason}` });
-    else if (v.checkpoint.origin !== input.origin || v.checkpoint.size !== w.size || v.checkpoint.root.toString('hex') !== w.root) add({ problem: `${at} differs from its signed checkpoint` });
+    else if (
+      v.checkpoint.origin !== input.origin ||
+      v.checkpoint.size !== w.size ||
+      v.checkpoint.root.toString('hex') !== w.root
+    )
+      add({ problem: `${at} differs from its signed checkpoint` });
     else witnessed.set(w.size, w);
   }
   const index = new Map<number, WitnessRow>();
   for (const w of input.witnessIndex ?? []) {
-    if (index.has(w.platformSeq)) add({ seq: w.platformSeq, problem: `two witness records name platform event ${w.platformSeq}` });
+    if (index.has(w.platformSeq))
+      add({ seq: w.platformSeq, problem: `two witness records name platform event ${w.platformSeq}` });
     index.set(w.platformSeq, w);
   }
 
@@ -112,19 +119,30 @@ export function verifyLog(input: VerifyInput): LogVerification {
   let checked = 0;
   let witnessesVerified = 0;
   input.rows.forEach((row, i) => {
-    if (row.seq !== i) add({ seq: row.seq, problem: `row at position ${i} has seq ${row.seq}: a row was deleted, inserted or reordered` });
-    if (row.event.seq !== row.seq || row.event.log !== input.log) add({ seq: row.seq, problem: 'event names another position or log than its row: rows were moved' });
+    if (row.seq !== i)
+      add({
+        seq: row.seq,
+        problem: `row at position ${i} has seq ${row.seq}: a row was deleted, inserted or reordered`,
+      });
+    if (row.event.seq !== row.seq || row.event.log !== input.log)
+      add({ seq: row.seq, problem: 'event names another position or log than its row: rows were moved' });
     const leaf = leafHash(Buffer.from(canonicalJson(row.event), 'utf8'));
-    if (leaf.toString('hex') !== row.leafHash) add({ seq: row.seq, problem: 'event content does not match its leaf hash: the row was edited' });
+    if (leaf.toString('hex') !== row.leafHash)
+      add({ seq: row.seq, problem: 'event content does not match its leaf hash: the row was edited' });
     frontier = appendLeaf(frontier, i, leaf);
     const expected = wanted.get(i + 1);
     if (expected !== undefined) {
-      if (rootFromFrontier(frontier).toString('hex') !== expected) add({ seq: i, problem: `log prefix of size ${i + 1} does not match its signed checkpoint` });
+      if (rootFromFrontier(frontier).toString('hex') !== expected)
+        add({ seq: i, problem: `log prefix of size ${i + 1} does not match its signed checkpoint` });
       else checked++;
     }
     const w = witnessed.get(i + 1);
     if (w !== undefined) {
-      if (rootFromFrontier(frontier).toString('hex') !== w.root) add({ seq: i, problem: `the first ${i + 1} events differ from what the platform log witnessed (platform event ${w.platformSeq}): the log was rewritten` });
+      if (rootFromFrontier(frontier).toString('hex') !== w.root)
+        add({
+          seq: i,
+          problem: `the first ${i + 1} events differ from what the platform log witnessed (platform event ${w.platformSeq}): the log was rewritten`,
+        });
       else witnessesVerified++;
     }
     // The platform log: each witness event must still have its record (records left in the
@@ -134,16 +152,23 @@ export function verifyLog(input: VerifyInput): LogVerification {
       const record = index.get(row.seq);
       index.delete(row.seq);
       if (record === undefined) {
-        add({ seq: row.seq, problem: `witnesses log ${claim.log} at size ${claim.size} but its witness record is missing: that log's audit records were deleted (verify it)` });
+        add({
+          seq: row.seq,
+          problem: `witnesses log ${claim.log} at size ${claim.size} but its witness record is missing: that log's audit records were deleted (verify it)`,
+        });
       } else if (record.log !== claim.log || record.size !== claim.size || record.root !== claim.root) {
-        add({ seq: row.seq, problem: `witnesses log ${claim.log} at size ${claim.size}, but its witness record says log ${record.log} at size ${record.size}, or another root` });
+        add({
+          seq: row.seq,
+          problem: `witnesses log ${claim.log} at size ${claim.size}, but its witness record says log ${record.log} at size ${record.size}, or another root`,
+        });
       }
     }
   });
   const size = input.rows.length;
   const root = (size === 0 ? emptyRoot() : rootFromFrontier(frontier)).toString('hex');
   for (const cpSize of wanted.keys()) {
-    if (cpSize > size) add({ problem: `a signed checkpoint covers size ${cpSize} but the log has ${size} events: events were deleted` });
+    if (cpSize > size)
+      add({ problem: `a signed checkpoint covers size ${cpSize} but the log has ${size} events: events were deleted` });
   }
   // One problem for the largest witness the log no longer reaches: the creation record when
   // the log is gone altogether, which says the most.
@@ -151,12 +176,19 @@ export function verifyLog(input: VerifyInput): LogVerification {
   const created = beyond.find((w) => w.kind === 'create');
   const largest = beyond[0];
   if (size === 0 && created !== undefined) {
-    add({ problem: `the platform log records the creation of this log (platform event ${created.platformSeq}) but the log is empty: it was deleted` });
+    add({
+      problem: `the platform log records the creation of this log (platform event ${created.platformSeq}) but the log is empty: it was deleted`,
+    });
   } else if (largest !== undefined) {
-    add({ problem: `the platform log witnessed ${largest.size} events (platform event ${largest.platformSeq}) but the log has ${size}: events were deleted` });
+    add({
+      problem: `the platform log witnessed ${largest.size} events (platform event ${largest.platformSeq}) but the log has ${size}: events were deleted`,
+    });
   }
   for (const record of index.values()) {
-    add({ seq: record.platformSeq, problem: `the witness record of log ${record.log} at size ${record.size} names platform event ${record.platformSeq}, which does not witness it${record.platformSeq >= size ? ' (it is gone: the platform log was cut back)' : ''}` });
+    add({
+      seq: record.platformSeq,
+      problem: `the witness record of log ${record.log} at size ${record.size} names platform event ${record.platformSeq}, which does not witness it${record.platformSeq >= size ? ' (it is gone: the platform log was cut back)' : ''}`,
+    });
   }
 
   if (input.head === null) {
@@ -165,11 +197,24 @@ export function verifyLog(input: VerifyInput): LogVerification {
     const v = verifyCheckpoint(input.head.checkpoint, input.keyName, input.publicKey);
     if (!v.ok) add({ problem: `the head checkpoint has a bad signature: ${v.reason}` });
     else if (v.checkpoint.origin !== input.origin) add({ problem: 'the head checkpoint names another log' });
-    else if (v.checkpoint.size !== size) add({ problem: `the signed head covers ${v.checkpoint.size} events but the log has ${size}: events were ${v.checkpoint.size > size ? 'deleted' : 'added outside Iris'}` });
-    else if (v.checkpoint.root.toString('hex') !== root) add({ problem: 'the recomputed root differs from the signed head: the log was altered' });
+    else if (v.checkpoint.size !== size)
+      add({
+        problem: `the signed head covers ${v.checkpoint.size} events but the log has ${size}: events were ${v.checkpoint.size > size ? 'deleted' : 'added outside Iris'}`,
+      });
+    else if (v.checkpoint.root.toString('hex') !== root)
+      add({ problem: 'the recomputed root differs from the signed head: the log was altered' });
     else checked++;
   }
   let witnessedSize = 0;
   for (const w of witnessed.keys()) witnessedSize = Math.max(witnessedSize, w);
-  return { log: input.log, ok: problems.length === 0, size, root, checkpointsVerified: checked, witnessesVerified, witnessedSize, problems };
+  return {
+    log: input.log,
+    ok: problems.length === 0,
+    size,
+    root,
+    checkpointsVerified: checked,
+    witnessesVerified,
+    witnessedSize,
+    problems,
+  };
 }

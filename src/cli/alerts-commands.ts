@@ -21,7 +21,9 @@ export function registerAlertsCommands(program: Command): void {
   const alerts = program.command('alerts').description('Prometheus alert rules, runbooks and their tests.');
   alerts
     .command('lint')
-    .description('Check that every alert rule has severity, summary, description and a runbook that exists, every runbook is used, and every alert has a promtool test.')
+    .description(
+      'Check that every alert rule has severity, summary, description and a runbook that exists, every runbook is used, and every alert has a promtool test.',
+    )
     .option('--ops <dir>', 'the ops directory (default ./ops, else the installed one)')
     .addHelpText('after', '\nExample:\n  iris alerts lint --output json')
     .action((opts: { ops?: string }) => {
@@ -31,7 +33,10 @@ export function registerAlertsCommands(program: Command): void {
       out.result({ ok: report.problems.length === 0, ...report }, () =>
         report.problems.length === 0
           ? `${report.alerts.length} alerts, ${report.runbooks.length} runbooks: every alert has its runbook and a test; every runbook is used.\n`
-          : renderTable(['SUBJECT', 'PROBLEM'], report.problems.map((p) => [p.subject, p.message])),
+          : renderTable(
+              ['SUBJECT', 'PROBLEM'],
+              report.problems.map((p) => [p.subject, p.message]),
+            ),
       );
       if (report.problems.length > 0) throw new CommandFailedError(`${report.problems.length} problem(s) in ${dir}`);
     });

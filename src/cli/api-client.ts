@@ -23,11 +23,20 @@ export interface ApiClient {
 
 /** Why fetch failed, in the words of the socket error underneath it. */
 function reasonOf(err: unknown): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${TIMEOUT_MS / 1000} s`;
-  const cause = err instanceof Error ? (err.cause as { code?: unknown; message?: unknown; errors?: unknown[] } | undefined) : undefined;
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+    return `no answer within ${TIMEOUT_MS / 1000} s`;
+  const cause =
+    err instanceof Error
+      ? (err.cause as { code?: unknown; message?: unknown; errors?: unknown[] } | undefined)
+      : undefined;
   if (cause && typeof cause === 'object') {
     const first = Array.isArray(cause.errors) ? (cause.errors[0] as { message?: unknown } | undefined) : undefined;
-    const msg = typeof cause.message === 'string' && cause.message !== '' ? cause.message : typeof first?.message === 'string' ? first.message : undefined;
+    const msg =
+      typeof cause.message === 'string' && cause.message !== ''
+        ? cause.message
+        : typeof first?.message === 'string'
+          ? first.message
+          : undefined;
     if (msg !== undefined) return msg;
     if (typeof cause.code === 'string') return cause.code;
   }
@@ -42,10 +51,17 @@ function isProblem(value: unknown): value is ProblemDocument {
 export function makeApiClient(conn: Connection): ApiClient {
   return {
     api: conn.api,
-    async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options: RequestOptions = {}): Promise<T> {
+    async request<T>(
+      method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+      path: string,
+      options: RequestOptions = {},
+    ): Promise<T> {
       const url = new URL(`${conn.api}${path}`);
       for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-      const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...options.headers };
+      const headers: Record<string, string> = {
+        accept: 'application/json, application/problem+json',
+        ...options.headers,
+      };
       if (conn.token !== undefined && options.anonymous !== true) headers.authorization = `Bearer ${conn.token}`;
       if (conn.requestId !== undefined) headers['x-request-id'] = conn.requestId;
       if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -66,10 +82,14 @@ export function makeApiClient(conn: Connection): ApiClient {
       try {
         body = text === '' ? undefined : JSON.parse(text);
       } catch {
-        throw new ApiBadResponseError(`${conn.api} answered ${method} ${path} with HTTP ${res.status} and a body that is not JSON; is this an Iris API address?`);
+        throw new ApiBadResponseError(
+          `${conn.api} answered ${method} ${path} with HTTP ${res.status} and a body that is not JSON; is this an Iris API address?`,
+        );
       }
       if (!res.ok) {
-        const problem: ProblemDocument = isProblem(body) ? { ...body, status: res.status } : { status: res.status, detail: `HTTP ${res.status} ${res.statusText}`.trim() };
+        const problem: ProblemDocument = isProblem(body)
+          ? { ...body, status: res.status }
+          : { status: res.status, detail: `HTTP ${res.status} ${res.statusText}`.trim() };
         throw new ApiProblemError(res.status, problem);
       }
       return body as T;

@@ -17,9 +17,12 @@ import { errorMessage } from '../core/errors.js';
 type Owner = { tenant?: string; platform?: boolean };
 
 const ownerOptions = (cmd: Command): Command =>
-  cmd.option('--tenant <id>', "the tenant's log").option('--platform', 'the platform log (platform keys, tenant creation)');
+  cmd
+    .option('--tenant <id>', "the tenant's log")
+    .option('--platform', 'the platform log (platform keys, tenant creation)');
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '-' : JSON.stringify(v));
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : v === undefined || v === null ? '-' : JSON.stringify(v);
 
 /** A proof bundle read from a file, with its shape checked before any cryptography. */
 function readBundle(file: string): ProofBundle {
@@ -48,7 +51,8 @@ function readBundle(file: string): ProofBundle {
   ]
     .filter(([, ok]) => ok === false)
     .map(([name]) => name);
-  if (wrong.length > 0) throw new CommandFailedError(`${file} is not an Iris proof bundle: missing or malformed ${wrong.join(', ')}.`);
+  if (wrong.length > 0)
+    throw new CommandFailedError(`${file} is not an Iris proof bundle: missing or malformed ${wrong.join(', ')}.`);
   return o as unknown as ProofBundle;
 }
 
@@ -56,33 +60,61 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
   const audit = program
     .command('audit')
     .description('Read and verify the tamper-evident audit ledger (one log per tenant, plus the platform log)')
-    .addHelpText('after', '\nExamples:\n  iris audit list --tenant acme\n  iris audit verify --tenant acme --vkey "$(cat iris.vkey)"\n  iris audit prove --tenant acme --seq 3 --out proof.json && iris audit verify-proof proof.json --vkey @iris.vkey');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris audit list --tenant acme\n  iris audit verify --tenant acme --vkey "$(cat iris.vkey)"\n  iris audit prove --tenant acme --seq 3 --out proof.json && iris audit verify-proof proof.json --vkey @iris.vkey',
+    );
 
-  ownerOptions(audit.command('list').summary('list events of a log').description('List audit events of a log, oldest first'))
+  ownerOptions(
+    audit.command('list').summary('list events of a log').description('List audit events of a log, oldest first'),
+  )
     .option('--from <seq>', 'first event to show', wholeNumber(0), 0)
     .option('--limit <n>', 'how many events (1-1000)', wholeNumber(1), 100)
-    .addHelpText('after', '\nExamples:\n  iris audit list --tenant acme\n  iris audit list --platform --from 100 --limit 50 --output json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris audit list --tenant acme\n  iris audit list --platform --from 100 --limit 50 --output json',
+    )
     .action(async (o: Owner & { from: number; limit: number }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const owner = ownerOf(o);
-      const page = await client().request<EventPage>('GET', `${logPath(owner.log)}/events`, { query: { from: o.from, limit: o.limit } });
+      const page = await client().request<EventPage>('GET', `${logPath(owner.log)}/events`, {
+        query: { from: o.from, limit: o.limit },
+      });
       out.result(page, () =>
         renderTable(
           ['SEQ', 'TIME', 'ACTION', 'RESOURCE', 'ACTOR', 'REQUEST'],
           page.items.map(({ seq, event: e }) => {
             const r = (e.resource ?? {}) as { kind?: unknown; id?: unknown };
             const a = (e.actor ?? {}) as { role?: unknown; keyId?: unknown };
-            return [seq, shortTime(str(e.time)), str(e.action), `${str(r.kind)}/${str(r.id)}`, `${str(a.role)} ${str(a.keyId)}`, str(e.requestId)];
+            return [
+              seq,
+              shortTime(str(e.time)),
+              str(e.action),
+              `${str(r.kind)}/${str(r.id)}`,
+              `${str(a.role)} ${str(a.keyId)}`,
+              str(e.requestId),
+            ];
           }),
           `No events in the log of ${owner.label}${o.from > 0 ? ` from ${o.from}` : ''}.`,
         ),
       );
-      if (out.format === 'table' && page.next !== undefined) out.note(`${page.size} events in all; next page: --from ${page.next}`);
+      if (out.format === 'table' && page.next !== undefined)
+        out.note(`${page.size} events in all; next page: --from ${page.next}`);
     });
 
-  ownerOptions(audit.command('verify').summary('verify a whole log locally (exit 1 on tampering)').description('Download a whole log and verify it here: every leaf, the root, the signed head, every kept checkpoint and what the platform log witnessed'))
+  ownerOptions(
+    audit
+      .command('verify')
+      .summary('verify a whole log locally (exit 1 on tampering)')
+      .description(
+        'Download a whole log and verify it here: every leaf, the root, the signed head, every kept checkpoint and what the platform log witnessed',
+      ),
+  )
     .option('--vkey <vkey>', 'the verifier key you trust (name+hash+key, or @file); default: fetched from the server')
-    .option('--checkpoint-file <file>', 'checkpoints you keep: check the log extends each (consistency proofs), then keep its signed head there')
+    .option(
+      '--checkpoint-file <file>',
+      'checkpoints you keep: check the log extends each (consistency proofs), then keep its signed head there',
+    )
     .addHelpText(
       'after',
       [
@@ -106,35 +138,66 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
       if (vkey === undefined) {
         vkey = (await api.request<{ vkey: string }>('GET', '/v1/audit/key', { anonymous: true })).vkey;
         keySource = 'server';
-        out.note(`note: verifier key fetched from the server at ${api.api} (${vkey}); pass --vkey with a key you got elsewhere to rule out a compromised server.`);
+        out.note(
+          `note: verifier key fetched from the server at ${api.api} (${vkey}); pass --vkey with a key you got elsewhere to rule out a compromised server.`,
+        );
       }
       const key = parseTrustedKey(vkey, (f) => readFileSync(f, 'utf8'));
       const data = await downloadLog(api, owner.log);
       const logged = verifyDownloadedLog(owner.log, data, key);
-      const kept = o.checkpointFile === undefined ? undefined : await checkKept(api, owner.log, key, data.head, o.checkpointFile);
+      const kept =
+        o.checkpointFile === undefined ? undefined : await checkKept(api, owner.log, key, data.head, o.checkpointFile);
       const problems = [...logged.problems, ...(kept?.problems ?? [])];
       const v = { ...logged, ok: problems.length === 0, problems };
       const signed = (data.head === null ? 0 : 1) + data.checkpoints.length;
       const platform = owner.log === 'platform';
       const witnessLine: [string, string | number] = platform
         ? ['  witness records', `${data.witnesses.length} (one per witness event of the platform log)`]
-        : ['  witnessed', v.witnessedSize > 0 ? `up to ${v.witnessedSize} events by the platform log (${v.witnessesVerified} of ${data.witnesses.length} witness records hold)` : 'not yet by the platform log'];
-      out.result({ ...v, vkey: key.vkey, keySource, ...(kept === undefined ? {} : { keptCheckpoints: { file: kept.file, checked: kept.checked, consistent: kept.consistent } }) }, () =>
-        [
-          `Audit log ${v.log}: ${v.ok ? 'OK' : `FAILED (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'})`}`,
-          renderFields([
-            ['  events', v.size],
-            ['  root', v.root],
-            ['  signatures', `${v.checkpointsVerified} of ${signed} verified (signed head + ${data.checkpoints.length} kept checkpoint${data.checkpoints.length === 1 ? '' : 's'})`],
-            witnessLine,
-            ...(kept === undefined ? [] : [['  kept by you', `${kept.consistent} of ${kept.checked} checkpoint${kept.checked === 1 ? '' : 's'} extended by this log (${kept.file})`] as [string, string]]),
-            ['  verifier key', `${key.vkey} (${keySource === 'server' ? 'from the server' : 'given'})`],
-          ]).trimEnd(),
-          ...v.problems.map((p) => `  - ${p.seq === undefined ? '' : `event ${p.seq}: `}${p.problem}`),
-        ].join('\n'),
+        : [
+            '  witnessed',
+            v.witnessedSize > 0
+              ? `up to ${v.witnessedSize} events by the platform log (${v.witnessesVerified} of ${data.witnesses.length} witness records hold)`
+              : 'not yet by the platform log',
+          ];
+      out.result(
+        {
+          ...v,
+          vkey: key.vkey,
+          keySource,
+          ...(kept === undefined
+            ? {}
+            : { keptCheckpoints: { file: kept.file, checked: kept.checked, consistent: kept.consistent } }),
+        },
+        () =>
+          [
+            `Audit log ${v.log}: ${v.ok ? 'OK' : `FAILED (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'})`}`,
+            renderFields([
+              ['  events', v.size],
+              ['  root', v.root],
+              [
+                '  signatures',
+                `${v.checkpointsVerified} of ${signed} verified (signed head + ${data.checkpoints.length} kept checkpoint${data.checkpoints.length === 1 ? '' : 's'})`,
+              ],
+              witnessLine,
+              ...(kept === undefined
+                ? []
+                : [
+                    [
+                      '  kept by you',
+                      `${kept.consistent} of ${kept.checked} checkpoint${kept.checked === 1 ? '' : 's'} extended by this log (${kept.file})`,
+                    ] as [string, string],
+                  ]),
+              ['  verifier key', `${key.vkey} (${keySource === 'server' ? 'from the server' : 'given'})`],
+            ]).trimEnd(),
+            ...v.problems.map((p) => `  - ${p.seq === undefined ? '' : `event ${p.seq}: `}${p.problem}`),
+          ].join('\n'),
       );
-      if (v.size === 0 && data.head === null && data.witnesses.length === 0) out.note(`note: the log of ${owner.label} is empty (a tenant id that does not exist has an empty log too).`);
-      if (!v.ok) throw new CommandFailedError(`the audit log of ${owner.label} failed verification (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}).`);
+      if (v.size === 0 && data.head === null && data.witnesses.length === 0)
+        out.note(`note: the log of ${owner.label} is empty (a tenant id that does not exist has an empty log too).`);
+      if (!v.ok)
+        throw new CommandFailedError(
+          `the audit log of ${owner.label} failed verification (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}).`,
+        );
       // Only a verified head is kept: the next run checks the log still extends it.
       if (o.checkpointFile !== undefined && data.head !== null) {
         keepInFile(o.checkpointFile, `${key.name}/${owner.log}`, data.head.checkpoint);
@@ -142,10 +205,18 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
       }
     });
 
-  ownerOptions(audit.command('prove').summary('get an offline-verifiable inclusion proof of one event').description('Get an inclusion proof of one event against the signed head: a bundle anyone can verify offline'))
+  ownerOptions(
+    audit
+      .command('prove')
+      .summary('get an offline-verifiable inclusion proof of one event')
+      .description('Get an inclusion proof of one event against the signed head: a bundle anyone can verify offline'),
+  )
     .requiredOption('--seq <n>', 'the event position (SEQ in `iris audit list`)', wholeNumber(0))
     .option('--out <file>', 'write the bundle to this file instead of stdout')
-    .addHelpText('after', '\nExamples:\n  iris audit prove --tenant acme --seq 3 --out acme-3.proof.json\n  iris audit verify-proof acme-3.proof.json --vkey @iris.vkey')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris audit prove --tenant acme --seq 3 --out acme-3.proof.json\n  iris audit verify-proof acme-3.proof.json --vkey @iris.vkey',
+    )
     .action(async (o: Owner & { seq: number; out?: string }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const owner = ownerOf(o);
@@ -160,8 +231,10 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
       } catch (err) {
         throw new CommandFailedError(`cannot write ${o.out}: ${errorMessage(err)}`);
       }
-      out.result({ file: o.out, log: bundle.log, seq: bundle.seq, treeSize: bundle.treeSize }, () =>
-        `Wrote the proof of event ${bundle.seq} of log ${bundle.log} (tree size ${bundle.treeSize}) to ${o.out}.\nVerify offline: iris audit verify-proof ${o.out} --vkey <trusted verifier key>`,
+      out.result(
+        { file: o.out, log: bundle.log, seq: bundle.seq, treeSize: bundle.treeSize },
+        () =>
+          `Wrote the proof of event ${bundle.seq} of log ${bundle.log} (tree size ${bundle.treeSize}) to ${o.out}.\nVerify offline: iris audit verify-proof ${o.out} --vkey <trusted verifier key>`,
       );
     });
 
@@ -171,7 +244,10 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
     .description('Verify a proof bundle fully offline (no API call) against a verifier key you trust')
     .argument('<file>', 'a bundle written by `iris audit prove --out`')
     .requiredOption('--vkey <vkey>', 'the trusted verifier key (name+hash+key, or @file); `GET /v1/audit/key` shows it')
-    .addHelpText('after', '\nExit code 0 when the event is in the signed log, 1 when it is not (or the bundle was altered).\nExample:\n  iris audit verify-proof acme-3.proof.json --vkey "iris.local/ledger+1a2b3c4d+AU…"')
+    .addHelpText(
+      'after',
+      '\nExit code 0 when the event is in the signed log, 1 when it is not (or the bundle was altered).\nExample:\n  iris audit verify-proof acme-3.proof.json --vkey "iris.local/ledger+1a2b3c4d+AU…"',
+    )
     .action(async (file: string, o: { vkey: string }, cmd: Command) => {
       const { out } = commandContext(cmd, env);
       const key = parseTrustedKey(o.vkey, (f) => readFileSync(f, 'utf8'));
@@ -182,8 +258,15 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
       } catch (err) {
         check = { ok: false, reason: `malformed bundle: ${errorMessage(err)}` };
       }
-      if (typeof bundle.vkey === 'string' && bundle.vkey !== key.vkey) out.note('note: the bundle names another verifier key than --vkey; it was checked against --vkey only.');
-      const summary = { ok: check.ok, ...(check.ok ? {} : { reason: check.reason }), log: bundle.log, seq: bundle.seq, treeSize: bundle.treeSize };
+      if (typeof bundle.vkey === 'string' && bundle.vkey !== key.vkey)
+        out.note('note: the bundle names another verifier key than --vkey; it was checked against --vkey only.');
+      const summary = {
+        ok: check.ok,
+        ...(check.ok ? {} : { reason: check.reason }),
+        log: bundle.log,
+        seq: bundle.seq,
+        treeSize: bundle.treeSize,
+      };
       out.result(summary, () =>
         check.ok
           ? `OK: event ${bundle.seq} of log ${bundle.log} (${str(bundle.event.action)} at ${shortTime(str(bundle.event.time))}) is in the signed log of size ${bundle.treeSize}.`
@@ -192,7 +275,14 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
       if (!check.ok) throw new CommandFailedError(`the proof in ${file} does not verify: ${check.reason}`);
     });
 
-  ownerOptions(audit.command('checkpoint').summary('keep the signed head as a checkpoint and print it').description('Keep the current signed head as a checkpoint and print its signed note, to store off the database host'))
+  ownerOptions(
+    audit
+      .command('checkpoint')
+      .summary('keep the signed head as a checkpoint and print it')
+      .description(
+        'Keep the current signed head as a checkpoint and print its signed note, to store off the database host',
+      ),
+  )
     .option('--checkpoint-file <file>', 'also keep the note in this file, for `iris audit verify --checkpoint-file`')
     .addHelpText(
       'after',
@@ -213,6 +303,9 @@ export function registerAuditCommands(program: Command, env: CliEnvironment): vo
         keepInFile(o.checkpointFile, cp.note.split('\n')[0] ?? '', cp.note);
       }
       out.result(cp, () => cp.note ?? '');
-      if (out.format === 'table') out.note(`Kept the checkpoint of ${owner.label} at size ${cp.size}${o.checkpointFile === undefined ? '' : ` (also in ${o.checkpointFile})`}.`);
+      if (out.format === 'table')
+        out.note(
+          `Kept the checkpoint of ${owner.label} at size ${cp.size}${o.checkpointFile === undefined ? '' : ` (also in ${o.checkpointFile})`}.`,
+        );
     });
 }

@@ -2,7 +2,14 @@
 // can verify it locally with the same pure verifyLog the server uses, trusting only a verifier
 // key.
 import type { KeyObject } from 'node:crypto';
-import { parseVerifierKey, verifyLog, type LogHead, type LogRow, type LogVerification, type WitnessRow } from '../audit/index.js';
+import {
+  parseVerifierKey,
+  verifyLog,
+  type LogHead,
+  type LogRow,
+  type LogVerification,
+  type WitnessRow,
+} from '../audit/index.js';
 import type { ApiClient } from './api-client.js';
 import { UsageError } from './cli-errors.js';
 import { errorMessage } from '../core/errors.js';
@@ -47,7 +54,7 @@ export const logPath = (log: string): string => `/v1/audit/logs/${encodeURICompo
 /** Every event row of a log, oldest first, paging until a short page. */
 async function allEvents(api: ApiClient, log: string): Promise<LogRow[]> {
   const rows: LogRow[] = [];
-  for (let from = 0; ; ) {
+  for (let from = 0; ;) {
     const page = await api.request<EventPage>('GET', `${logPath(log)}/events`, { query: { from, limit: PAGE } });
     rows.push(...page.items.map((i) => ({ seq: i.seq, event: i.event, leafHash: i.leafHash })));
     const last = page.items[page.items.length - 1];
@@ -61,9 +68,20 @@ async function allEvents(api: ApiClient, log: string): Promise<LogRow[]> {
 /** Every witness record the server shows for a log, page by page. */
 async function allWitnesses(api: ApiClient, log: string): Promise<WitnessRow[]> {
   const rows: WitnessRow[] = [];
-  for (let from: number | undefined = 0; from !== undefined; ) {
-    const page: WitnessPage = await api.request<WitnessPage>('GET', `${logPath(log)}/witnesses`, { query: { from, limit: PAGE } });
-    rows.push(...page.items.map((w) => ({ log: w.log, size: w.size, root: w.root, checkpoint: w.checkpoint, platformSeq: w.platformSeq, kind: w.kind })));
+  for (let from: number | undefined = 0; from !== undefined;) {
+    const page: WitnessPage = await api.request<WitnessPage>('GET', `${logPath(log)}/witnesses`, {
+      query: { from, limit: PAGE },
+    });
+    rows.push(
+      ...page.items.map((w) => ({
+        log: w.log,
+        size: w.size,
+        root: w.root,
+        checkpoint: w.checkpoint,
+        platformSeq: w.platformSeq,
+        kind: w.kind,
+      })),
+    );
     from = page.next;
   }
   return rows;
@@ -77,20 +95,28 @@ async function allWitnesses(api: ApiClient, log: string): Promise<WitnessRow[]> 
 export async function downloadLog(api: ApiClient, log: string): Promise<DownloadedLog> {
   for (let attempt = 0; ; attempt++) {
     const witnesses = await allWitnesses(api, log);
-    const checkpoints = (await api.request<{ items: { size: number; note: string }[] }>('GET', `${logPath(log)}/checkpoints`)).items;
+    const checkpoints = (
+      await api.request<{ items: { size: number; note: string }[] }>('GET', `${logPath(log)}/checkpoints`)
+    ).items;
     const h = await api.request<HeadDocument>('GET', `${logPath(log)}/head`);
     const rows = await allEvents(api, log);
     if (rows.length > h.size && attempt < 3) {
       const again = await api.request<HeadDocument>('GET', `${logPath(log)}/head`);
       if (again.size !== h.size) continue;
     }
-    const head = h.size === 0 || h.root === null || h.checkpoint === null ? null : { size: h.size, root: h.root, checkpoint: h.checkpoint };
+    const head =
+      h.size === 0 || h.root === null || h.checkpoint === null
+        ? null
+        : { size: h.size, root: h.root, checkpoint: h.checkpoint };
     return { head, rows, checkpoints, witnesses };
   }
 }
 
 /** Parses a verifier key given by the user (the value, or @file holding it). */
-export function parseTrustedKey(vkey: string, readFile: (path: string) => string): { vkey: string; name: string; publicKey: KeyObject } {
+export function parseTrustedKey(
+  vkey: string,
+  readFile: (path: string) => string,
+): { vkey: string; name: string; publicKey: KeyObject } {
   let value = vkey.trim();
   if (value.startsWith('@')) {
     try {
@@ -107,7 +133,20 @@ export function parseTrustedKey(vkey: string, readFile: (path: string) => string
 }
 
 /** Verifies a downloaded log against a trusted verifier key; the log's origin is `<key name>/<log>`. */
-export function verifyDownloadedLog(log: string, data: DownloadedLog, key: { name: string; publicKey: KeyObject }): LogVerification {
+export function verifyDownloadedLog(
+  log: string,
+  data: DownloadedLog,
+  key: { name: string; publicKey: KeyObject },
+): LogVerification {
   const witnessed = log === 'platform' ? { witnessIndex: data.witnesses } : { witnesses: data.witnesses };
-  return verifyLog({ log, origin: `${key.name}/${log}`, keyName: key.name, publicKey: key.publicKey, rows: data.rows, head: data.head, checkpoints: data.checkpoints, ...witnessed });
+  return verifyLog({
+    log,
+    origin: `${key.name}/${log}`,
+    keyName: key.name,
+    publicKey: key.publicKey,
+    rows: data.rows,
+    head: data.head,
+    checkpoints: data.checkpoints,
+    ...witnessed,
+  });
 }

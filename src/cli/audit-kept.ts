@@ -4,7 +4,16 @@
 import type { KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { checkKeptCheckpoint, emptyKept, keepNote, keptFor, parseKeptCheckpoints, type KeptCheckpoints, type LogHead, type LogProblem } from '../audit/index.js';
+import {
+  checkKeptCheckpoint,
+  emptyKept,
+  keepNote,
+  keptFor,
+  parseKeptCheckpoints,
+  type KeptCheckpoints,
+  type LogHead,
+  type LogProblem,
+} from '../audit/index.js';
 import type { ApiClient } from './api-client.js';
 import { logPath } from './audit-download.js';
 import { CommandFailedError } from './cli-errors.js';
@@ -49,7 +58,13 @@ export function keepInFile(file: string, origin: string, note: string): void {
 }
 
 /** Checks the log's signed `head` against every checkpoint of the log kept in `file`. */
-export async function checkKept(api: ApiClient, log: string, key: { name: string; publicKey: KeyObject }, head: LogHead | null, file: string): Promise<KeptReport> {
+export async function checkKept(
+  api: ApiClient,
+  log: string,
+  key: { name: string; publicKey: KeyObject },
+  head: LogHead | null,
+  file: string,
+): Promise<KeptReport> {
   const origin = `${key.name}/${log}`;
   const notes = keptFor(readKept(file), origin);
   const prove = async (first: number, second: number): Promise<readonly string[]> =>
@@ -57,7 +72,14 @@ export async function checkKept(api: ApiClient, log: string, key: { name: string
   const problems: LogProblem[] = [];
   let consistent = 0;
   for (const kept of notes) {
-    const r = await checkKeptCheckpoint({ origin, keyName: key.name, publicKey: key.publicKey, kept, head: head?.checkpoint ?? null, prove });
+    const r = await checkKeptCheckpoint({
+      origin,
+      keyName: key.name,
+      publicKey: key.publicKey,
+      kept,
+      head: head?.checkpoint ?? null,
+      prove,
+    });
     if (r.problem === null) consistent++;
     else problems.push(r.problem);
   }

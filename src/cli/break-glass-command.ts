@@ -35,22 +35,36 @@ export async function runBreakGlass(opts: { name: string; expiresIn?: number }, 
   // NOTE: never generate a ledger key here: an event signed by another key than the server's
   // would make the platform log fail verification.
   if (config.ledgerSigningKeyPem === undefined && !existsSync(join(config.dataDir, SIGNING_KEY_FILE))) {
-    throw new CommandFailedError(`no ledger signing key here: set IRIS_LEDGER_SIGNING_KEY as the server has it, or IRIS_DATA_DIR to the server's data directory (${join(config.dataDir, SIGNING_KEY_FILE)} does not exist).`);
+    throw new CommandFailedError(
+      `no ledger signing key here: set IRIS_LEDGER_SIGNING_KEY as the server has it, or IRIS_DATA_DIR to the server's data directory (${join(config.dataDir, SIGNING_KEY_FILE)} does not exist).`,
+    );
   }
-  const store = config.databaseUrl === undefined ? `the embedded store in ${join(config.dataDir, 'pgdata')}` : `PostgreSQL ${redactUrl(config.databaseUrl)}`;
+  const store =
+    config.databaseUrl === undefined
+      ? `the embedded store in ${join(config.dataDir, 'pgdata')}`
+      : `PostgreSQL ${redactUrl(config.databaseUrl)}`;
   // NOTE: PGlite does not lock its data directory; an open store holds postmaster.pid, which a
   // clean close removes. Two processes writing one store would corrupt it.
   const pidFile = join(config.dataDir, 'pgdata', 'postmaster.pid');
   if (config.databaseUrl === undefined && existsSync(pidFile)) {
-    throw new CommandFailedError(`${store} is open in another process (${pidFile} exists): stop \`iris up\` first. If no Iris process uses it (one crashed), delete that file and run this again.`);
+    throw new CommandFailedError(
+      `${store} is open in another process (${pidFile} exists): stop \`iris up\` first. If no Iris process uses it (one crashed), delete that file and run this again.`,
+    );
   }
   const db = await openDatabase(config).catch((err: unknown) => {
     throw new CommandFailedError(errorMessage(err));
   });
   try {
     const pending = await pendingMigrations(db);
-    if (pending.length > 0) throw new CommandFailedError(`${store} is not migrated (${pending.length} pending, first ${pending[0] ?? ''}): run \`iris migrate\` first.`);
-    const { signer } = loadSigner({ pem: config.ledgerSigningKeyPem, dataDir: config.dataDir, name: config.ledgerOrigin });
+    if (pending.length > 0)
+      throw new CommandFailedError(
+        `${store} is not migrated (${pending.length} pending, first ${pending[0] ?? ''}): run \`iris migrate\` first.`,
+      );
+    const { signer } = loadSigner({
+      pem: config.ledgerSigningKeyPem,
+      dataDir: config.dataDir,
+      name: config.ledgerOrigin,
+    });
     const ledger = makeLedger({ signer, clock: systemClock });
     const platformLog = await db.transaction(platformScope, (tx) => makeAuditReader(ledger).verify(tx, PLATFORM));
     if (!platformLog.ok) {
@@ -59,7 +73,10 @@ export async function runBreakGlass(opts: { name: string; expiresIn?: number }, 
         `the platform ledger of ${store} does not verify with this ledger signing key (${first?.problem ?? 'unknown problem'}); run this with the server's IRIS_LEDGER_SIGNING_KEY and IRIS_LEDGER_ORIGIN, or its data directory.`,
       );
     }
-    const key = await mintBreakGlassKey({ db, ledger, clock: systemClock }, { name: opts.name, operator: operatorName(), expiresInSeconds: opts.expiresIn });
+    const key = await mintBreakGlassKey(
+      { db, ledger, clock: systemClock },
+      { name: opts.name, operator: operatorName(), expiresInSeconds: opts.expiresIn },
+    );
     out.result(key, () =>
       [
         `Minted platform-admin key ${key.id} (${key.name}) in ${store}${key.expiresAt === null ? '' : `, expires ${shortTime(key.expiresAt)}`}.`,
@@ -68,7 +85,9 @@ export async function runBreakGlass(opts: { name: string; expiresIn?: number }, 
         `  ${key.token}`,
       ].join('\n'),
     );
-    out.note('warning: this is the only time the token is shown. Create a regular platform-admin key with it, then revoke this one.');
+    out.note(
+      'warning: this is the only time the token is shown. Create a regular platform-admin key with it, then revoke this one.',
+    );
   } finally {
     await db.close();
   }

@@ -21,7 +21,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Reads the environment once (process.env by default). */
 export function loadCliEnvironment(env: Env = process.env): CliEnvironment {
-  const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v.trim());
+  const nonEmpty = (v: string | undefined): string | undefined =>
+    v === undefined || v.trim() === '' ? undefined : v.trim();
   return Object.freeze({
     api: nonEmpty(env.IRIS_API),
     token: nonEmpty(env.IRIS_TOKEN),
@@ -56,7 +57,10 @@ export interface Connection {
 }
 
 /** Resolves flags over environment over defaults: --api, IRIS_API, the local server. */
-export function resolveConnection(flags: { api?: string | undefined; token?: string | undefined; requestId?: string | undefined }, env: CliEnvironment): Connection {
+export function resolveConnection(
+  flags: { api?: string | undefined; token?: string | undefined; requestId?: string | undefined },
+  env: CliEnvironment,
+): Connection {
   const api = (flags.api ?? env.api ?? DEFAULT_API).replace(/\/+$/, '');
   if (flags.token !== undefined) return { api, token: flags.token, tokenSource: 'option', requestId: flags.requestId };
   if (env.token !== undefined) return { api, token: env.token, tokenSource: 'env', requestId: flags.requestId };

@@ -65,8 +65,10 @@ export interface Report {
 
 /** Turns any error of a CLI run into the lines to print on stderr and the exit code. */
 export function reportError(err: unknown, hints: { tokenSource?: string; tokenFile?: string } = {}): Report {
-  if (err instanceof UsageError) return { lines: [`error: ${err.message}`, '(add --help for usage)'], exitCode: EXIT.usage };
-  if (err instanceof ApiUnreachableError) return { lines: [`error: ${err.message}. Is it running? (npm start)`], exitCode: EXIT.failure };
+  if (err instanceof UsageError)
+    return { lines: [`error: ${err.message}`, '(add --help for usage)'], exitCode: EXIT.usage };
+  if (err instanceof ApiUnreachableError)
+    return { lines: [`error: ${err.message}. Is it running? (npm start)`], exitCode: EXIT.failure };
   if (err instanceof ApiProblemError) {
     const p = err.problem;
     const code = p.code ?? `http_${err.status}`;
@@ -77,12 +79,17 @@ export function reportError(err: unknown, hints: { tokenSource?: string; tokenFi
     }
     if (typeof p.field === 'string' && (p.errors ?? []).length === 0) lines.push(`  - field: ${p.field}`);
     if (err.status === 401 && hints.tokenSource === 'none') {
-      lines.push(`hint: no token was given; pass --token, set IRIS_TOKEN, or start a local server (npm start), which writes ${hints.tokenFile ?? '.iris/admin-token'}.`);
+      lines.push(
+        `hint: no token was given; pass --token, set IRIS_TOKEN, or start a local server (npm start), which writes ${hints.tokenFile ?? '.iris/admin-token'}.`,
+      );
     }
     return { lines, exitCode: EXIT.failure };
   }
   if (err instanceof CommandFailedError || err instanceof ApiBadResponseError) {
-    return { lines: [`error: ${err.message}`, ...(err instanceof CommandFailedError ? err.lines : [])], exitCode: EXIT.failure };
+    return {
+      lines: [`error: ${err.message}`, ...(err instanceof CommandFailedError ? err.lines : [])],
+      exitCode: EXIT.failure,
+    };
   }
   // NOTE: anything else is a bug in the CLI; one line, still no stack trace.
   return { lines: [`error: ${errorMessage(err)}`], exitCode: EXIT.failure };

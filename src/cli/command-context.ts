@@ -34,7 +34,8 @@ export function commandContext(cmd: Command, env: CliEnvironment): CommandContex
       } catch {
         throw new UsageError(`--api '${conn.api}' is not a URL; expected e.g. http://127.0.0.1:8080.`);
       }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--api '${conn.api}' must be an http:// or https:// address.`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new UsageError(`--api '${conn.api}' must be an http:// or https:// address.`);
       return makeApiClient(conn);
     },
   };
@@ -47,8 +48,13 @@ export function errorHints(program: Command, env: CliEnvironment): { tokenSource
 }
 
 /** `--tenant T` or `--platform`, exactly one: the owner of keys or of an audit log. */
-export function ownerOf(opts: { tenant?: string; platform?: boolean }): { log: string; keysPath: string; label: string } {
-  if (opts.tenant !== undefined && opts.platform === true) throw new UsageError('give either --tenant or --platform, not both.');
+export function ownerOf(opts: { tenant?: string; platform?: boolean }): {
+  log: string;
+  keysPath: string;
+  label: string;
+} {
+  if (opts.tenant !== undefined && opts.platform === true)
+    throw new UsageError('give either --tenant or --platform, not both.');
   if (opts.tenant !== undefined) {
     const t = encodeURIComponent(opts.tenant);
     return { log: opts.tenant, keysPath: `/v1/tenants/${t}/keys`, label: `tenant ${opts.tenant}` };

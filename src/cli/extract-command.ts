@@ -27,24 +27,41 @@ interface ExtractFlags {
 function replyNote(file: string, outcome: ReplyOutcome): string | undefined {
   const parts: string[] = [];
   if (outcome.repairs.length > 0) parts.push(`repaired: ${outcome.repairs.join(', ')}`);
-  if (outcome.rejected.length > 0) parts.push(`${outcome.rejected.length} record(s) rejected (${outcome.rejected.map((r) => r.reason).join('; ')})`);
+  if (outcome.rejected.length > 0)
+    parts.push(`${outcome.rejected.length} record(s) rejected (${outcome.rejected.map((r) => r.reason).join('; ')})`);
   return parts.length === 0 ? undefined : `note: ${file}: ${parts.join('; ')}`;
 }
 
 /** Extracts one file; failures become an `error` entry rather than stopping the run. */
-async function extractFile(file: string, llmResponse: boolean, note: (text: string) => void, pool: ExtractionPool): Promise<ExtractedFile> {
+async function extractFile(
+  file: string,
+  llmResponse: boolean,
+  note: (text: string) => void,
+  pool: ExtractionPool,
+): Promise<ExtractedFile> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch (err) {
-    return { file, entities: [], relations: [], error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    return {
+      file,
+      entities: [],
+      relations: [],
+      error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    };
   }
   try {
     const result = llmResponse ? extractFromReply(new TextDecoder().decode(bytes)) : await pool.extract(file, bytes);
     if ('outcome' in result) {
       const n = replyNote(file, result.outcome);
       if (n !== undefined) note(n);
-      if (!result.outcome.ok) return { file, entities: [], relations: [], error: `${result.outcome.failure.kind}: ${result.outcome.failure.reason}` };
+      if (!result.outcome.ok)
+        return {
+          file,
+          entities: [],
+          relations: [],
+          error: `${result.outcome.failure.kind}: ${result.outcome.failure.reason}`,
+        };
     }
     return {
       file,
@@ -61,8 +78,16 @@ function fileTable(f: ExtractedFile): string {
   if (f.error !== undefined) return head;
   return [
     head,
-    renderTable(['ENTITY', 'TYPE'], f.entities.map((e) => [e.name, e.type]), 'No entities.'),
-    renderTable(['SOURCE', 'RELATION', 'TARGET'], f.relations.map((r) => [r.source, r.type, r.target]), 'No relations.'),
+    renderTable(
+      ['ENTITY', 'TYPE'],
+      f.entities.map((e) => [e.name, e.type]),
+      'No entities.',
+    ),
+    renderTable(
+      ['SOURCE', 'RELATION', 'TARGET'],
+      f.relations.map((r) => [r.source, r.type, r.target]),
+      'No relations.',
+    ),
   ].join('\n');
 }
 
@@ -73,12 +98,22 @@ function fileTable(f: ExtractedFile): string {
 export function registerExtractCommand(program: Command, streams: Streams = process): void {
   const cmd = program
     .command('extract')
-    .description('Run only the parse/extract stage on local files and print the entities and relations found. Formats: md, html, txt, csv, tsv, json, yaml, pdf, docx.')
+    .description(
+      'Run only the parse/extract stage on local files and print the entities and relations found. Formats: md, html, txt, csv, tsv, json, yaml, pdf, docx.',
+    )
     .argument('<file...>', 'documents to read (or LLM replies, with --llm-response)')
     .option('--llm-response', 'each file is a raw LLM reply to the extraction prompt (JSON or GraphRAG tuples)')
-    .addHelpText('after', '\nExamples:\n  iris extract docs/catalog-info.yaml README.md --output json\n  iris extract reply.txt --llm-response --output json');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris extract docs/catalog-info.yaml README.md --output json\n  iris extract reply.txt --llm-response --output json',
+    );
   // NOTE: the program's global --output is used when it has one; a bare program gets its own.
-  if (!program.options.some((o) => o.long === '--output')) cmd.addOption(new Option('-o, --output <format>', 'json prints one JSON object per file').choices(OUTPUT_FORMATS).default('table'));
+  if (!program.options.some((o) => o.long === '--output'))
+    cmd.addOption(
+      new Option('-o, --output <format>', 'json prints one JSON object per file')
+        .choices(OUTPUT_FORMATS)
+        .default('table'),
+    );
 
   cmd.action(async (files: string[], _flags: ExtractFlags, self: Command) => {
     const flags = self.optsWithGlobals<ExtractFlags>();
@@ -96,6 +131,7 @@ export function registerExtractCommand(program: Command, streams: Streams = proc
     } finally {
       await pool.close();
     }
-    if (failed.length > 0) throw new CommandFailedError(`${failed.length} of ${files.length} file(s) yielded nothing`, failed);
+    if (failed.length > 0)
+      throw new CommandFailedError(`${failed.length} of ${files.length} file(s) yielded nothing`, failed);
   });
 }

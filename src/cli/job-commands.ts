@@ -25,7 +25,15 @@ const jobsPath = (tenant: string): string => `/v1/tenants/${encodeURIComponent(t
 function jobTable(items: readonly JobView[]): string {
   return renderTable(
     ['JOB', 'KIND', 'STATE', 'ATTEMPTS', 'PROGRESS', 'CREATED', 'LAST ERROR'],
-    items.map((j) => [j.jobId, j.kind, j.state, `${j.attempts}/${j.maxAttempts}`, j.progress.percent === null ? '' : `${j.progress.percent}%`, shortTime(j.createdAt), j.lastError?.message.slice(0, 60) ?? '']),
+    items.map((j) => [
+      j.jobId,
+      j.kind,
+      j.state,
+      `${j.attempts}/${j.maxAttempts}`,
+      j.progress.percent === null ? '' : `${j.progress.percent}%`,
+      shortTime(j.createdAt),
+      j.lastError?.message.slice(0, 60) ?? '',
+    ]),
     'No jobs.',
   );
 }
@@ -52,7 +60,10 @@ export function registerJobCommands(program: Command, env: CliEnvironment): void
   const jobs = program
     .command('jobs')
     .description("Inspect and steer a tenant's asynchronous jobs (ingest, graph builds, policy compiles)")
-    .addHelpText('after', '\nExamples:\n  iris jobs list --tenant acme --state running\n  iris jobs watch job_123 --tenant acme\n  iris jobs poison list --tenant acme\n  iris jobs poison redrive job_123 --tenant acme');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris jobs list --tenant acme --state running\n  iris jobs watch job_123 --tenant acme\n  iris jobs poison list --tenant acme\n  iris jobs poison redrive job_123 --tenant acme',
+    );
 
   jobs
     .command('list')
@@ -63,7 +74,11 @@ export function registerJobCommands(program: Command, env: CliEnvironment): void
     .option('--limit <n>', 'at most this many', '50')
     .action(async (o: { tenant: string; state?: string; kind?: string; limit: string }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
-      const q = new URLSearchParams({ limit: o.limit, ...(o.state ? { state: o.state } : {}), ...(o.kind ? { kind: o.kind } : {}) });
+      const q = new URLSearchParams({
+        limit: o.limit,
+        ...(o.state ? { state: o.state } : {}),
+        ...(o.kind ? { kind: o.kind } : {}),
+      });
       const page = await client().request<{ items: JobView[] }>('GET', `${jobsPath(o.tenant)}?${q.toString()}`);
       out.result(page, () => jobTable(page.items));
     });
@@ -126,7 +141,10 @@ export function registerJobCommands(program: Command, env: CliEnvironment): void
     .requiredOption('--tenant <id>', 'the tenant')
     .action(async (o: { tenant: string }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
-      const page = await client().request<{ items: JobView[] }>('GET', `/v1/tenants/${encodeURIComponent(o.tenant)}/jobs-poisoned`);
+      const page = await client().request<{ items: JobView[] }>(
+        'GET',
+        `/v1/tenants/${encodeURIComponent(o.tenant)}/jobs-poisoned`,
+      );
       out.result(page, () => jobTable(page.items));
     });
   poison

@@ -17,13 +17,18 @@ function keyState(k: ApiKey, now: Date): string {
 }
 
 const ownerOptions = (cmd: Command, verb: string): Command =>
-  cmd.option('--tenant <id>', `${verb} keys of this tenant`).option('--platform', `${verb} platform-level keys (operators)`);
+  cmd
+    .option('--tenant <id>', `${verb} keys of this tenant`)
+    .option('--platform', `${verb} platform-level keys (operators)`);
 
 export function registerKeyCommands(program: Command, env: CliEnvironment): void {
   const keys = program
     .command('keys')
     .description('Create, list and revoke API keys (per tenant, or platform-level)')
-    .addHelpText('after', '\nExamples:\n  iris keys create --tenant acme --role analyst --name dashboards\n  iris keys list --tenant acme\n  iris keys revoke k0123456789abcdef --tenant acme\nLocked out (no platform-admin key works)? See `iris keys break-glass --help`.');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris keys create --tenant acme --role analyst --name dashboards\n  iris keys list --tenant acme\n  iris keys revoke k0123456789abcdef --tenant acme\nLocked out (no platform-admin key works)? See `iris keys break-glass --help`.',
+    );
 
   ownerOptions(
     keys
@@ -34,24 +39,46 @@ export function registerKeyCommands(program: Command, env: CliEnvironment): void
   )
     .addOption(new Option('--role <role>', 'what the key may do').choices(ROLES).makeOptionMandatory())
     .requiredOption('--name <name>', 'what the key is for (letters, digits, space and ._:@/-)')
-    .option('--expires-in <duration>', 'lifetime: seconds, or with a unit (45m, 12h, 30d, 2w, 1y); default: no expiry', parseDuration)
-    .addHelpText('after', `\nRoles: ${ROLES.join(', ')} (platform-admin keys are platform-level: use --platform).\nThe token goes to stdout, the warning to stderr, so this works:\n  TOKEN=$(iris keys create --tenant acme --role analyst --name ci --expires-in 30d --output json | jq -r .token)\nExamples:\n  iris keys create --tenant acme --role tenant-admin --name acme-admin\n  iris keys create --platform --role operator --name on-call --expires-in 12h`)
-    .action(async (o: { tenant?: string; platform?: boolean; role: string; name: string; expiresIn?: number }, cmd: Command) => {
-      const { out, client } = commandContext(cmd, env);
-      const owner = ownerOf(o);
-      const body = { name: o.name, role: o.role, ...(o.expiresIn === undefined ? {} : { expiresInSeconds: o.expiresIn }) };
-      const k = await client().request<CreatedKey>('POST', owner.keysPath, { body });
-      out.result(k, () =>
-        [
-          `Created ${k.role} key ${k.id} for ${owner.label}${k.expiresAt === null ? '' : `, expires ${shortTime(k.expiresAt)}`}.`,
-          'Token:',
-          `  ${k.token}`,
-        ].join('\n'),
-      );
-      out.note('warning: this is the only time the token is shown; store it now (Iris keeps only a hash).');
-    });
+    .option(
+      '--expires-in <duration>',
+      'lifetime: seconds, or with a unit (45m, 12h, 30d, 2w, 1y); default: no expiry',
+      parseDuration,
+    )
+    .addHelpText(
+      'after',
+      `\nRoles: ${ROLES.join(', ')} (platform-admin keys are platform-level: use --platform).\nThe token goes to stdout, the warning to stderr, so this works:\n  TOKEN=$(iris keys create --tenant acme --role analyst --name ci --expires-in 30d --output json | jq -r .token)\nExamples:\n  iris keys create --tenant acme --role tenant-admin --name acme-admin\n  iris keys create --platform --role operator --name on-call --expires-in 12h`,
+    )
+    .action(
+      async (
+        o: { tenant?: string; platform?: boolean; role: string; name: string; expiresIn?: number },
+        cmd: Command,
+      ) => {
+        const { out, client } = commandContext(cmd, env);
+        const owner = ownerOf(o);
+        const body = {
+          name: o.name,
+          role: o.role,
+          ...(o.expiresIn === undefined ? {} : { expiresInSeconds: o.expiresIn }),
+        };
+        const k = await client().request<CreatedKey>('POST', owner.keysPath, { body });
+        out.result(k, () =>
+          [
+            `Created ${k.role} key ${k.id} for ${owner.label}${k.expiresAt === null ? '' : `, expires ${shortTime(k.expiresAt)}`}.`,
+            'Token:',
+            `  ${k.token}`,
+          ].join('\n'),
+        );
+        out.note('warning: this is the only time the token is shown; store it now (Iris keeps only a hash).');
+      },
+    );
 
-  ownerOptions(keys.command('list').summary('list keys with their state and last use').description('List API keys (never their secrets), with state and last use'), 'list')
+  ownerOptions(
+    keys
+      .command('list')
+      .summary('list keys with their state and last use')
+      .description('List API keys (never their secrets), with state and last use'),
+    'list',
+  )
     .addHelpText('after', '\nExamples:\n  iris keys list --tenant acme\n  iris keys list --platform --output json')
     .action(async (o: { tenant?: string; platform?: boolean }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
@@ -61,7 +88,15 @@ export function registerKeyCommands(program: Command, env: CliEnvironment): void
       out.result(page, () =>
         renderTable(
           ['ID', 'NAME', 'ROLE', 'STATE', 'CREATED', 'EXPIRES', 'LAST USED'],
-          page.items.map((k) => [k.id, k.name, k.role, keyState(k, now), shortTime(k.createdAt), shortTime(k.expiresAt), shortTime(k.lastUsedAt)]),
+          page.items.map((k) => [
+            k.id,
+            k.name,
+            k.role,
+            keyState(k, now),
+            shortTime(k.createdAt),
+            shortTime(k.expiresAt),
+            shortTime(k.lastUsedAt),
+          ]),
           `No keys for ${owner.label}.`,
         ),
       );
@@ -98,14 +133,26 @@ export function registerKeyCommands(program: Command, env: CliEnvironment): void
       await runBreakGlass({ name: o.name, expiresIn: o.expiresIn }, out);
     });
 
-  ownerOptions(keys.command('revoke').summary('revoke a key').description('Revoke an API key; every replica refuses it at once. Revoking twice changes nothing.'), 'revoke')
+  ownerOptions(
+    keys
+      .command('revoke')
+      .summary('revoke a key')
+      .description('Revoke an API key; every replica refuses it at once. Revoking twice changes nothing.'),
+    'revoke',
+  )
     .argument('<key-id>', 'the key id (k followed by 16 characters; see `iris keys list`), not the token')
-    .addHelpText('after', '\nExamples:\n  iris keys revoke k0123456789abcdef --tenant acme\n  iris keys revoke k0123456789abcdef --platform')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris keys revoke k0123456789abcdef --tenant acme\n  iris keys revoke k0123456789abcdef --platform',
+    )
     .action(async (keyId: string, o: { tenant?: string; platform?: boolean }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const owner = ownerOf(o);
       // NOTE: never echo a pasted token back: it is a secret, and it may end up in a log.
-      if (keyId.startsWith('iris_')) throw new UsageError('that looks like a token; give the key id (k followed by 16 characters, see `iris keys list`).');
+      if (keyId.startsWith('iris_'))
+        throw new UsageError(
+          'that looks like a token; give the key id (k followed by 16 characters, see `iris keys list`).',
+        );
       const k = await client().request<ApiKey>('DELETE', `${owner.keysPath}/${encodeURIComponent(keyId)}`);
       out.result(k, () => `Revoked key ${k.id} (${k.name}, ${k.role}) of ${owner.label} at ${shortTime(k.revokedAt)}.`);
     });

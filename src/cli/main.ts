@@ -7,7 +7,19 @@ import { errorHints } from './command-context.js';
 import { buildProgram } from './program.js';
 
 /** Commands that only talk to the API; everything else may need the server commands. */
-const API_COMMANDS: ReadonlySet<string> = new Set(['tenants', 'keys', 'audit', 'policy', 'alerts', 'extract', 'jobs', 'ingest', 'documents', 'query', 'graph']);
+const API_COMMANDS: ReadonlySet<string> = new Set([
+  'tenants',
+  'keys',
+  'audit',
+  'policy',
+  'alerts',
+  'extract',
+  'jobs',
+  'ingest',
+  'documents',
+  'query',
+  'graph',
+]);
 /** Global options that take a value, so their value is not mistaken for the command. */
 const VALUED_GLOBALS: ReadonlySet<string> = new Set(['--api', '--token', '-o', '--output', '--request-id']);
 

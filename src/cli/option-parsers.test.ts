@@ -2,8 +2,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidArgumentError } from 'commander';
-import { QuotasSchema, TENANT_STATUSES as MODEL_STATUSES, TIERS as MODEL_TIERS, UpdateTenantSchema } from '../tenants/index.js';
-import { collectLabel, collectLabelChange, collectQuota, entityTag, parseDuration, wholeNumber } from './option-parsers.js';
+import {
+  QuotasSchema,
+  TENANT_STATUSES as MODEL_STATUSES,
+  TIERS as MODEL_TIERS,
+  UpdateTenantSchema,
+} from '../tenants/index.js';
+import {
+  collectLabel,
+  collectLabelChange,
+  collectQuota,
+  entityTag,
+  parseDuration,
+  wholeNumber,
+} from './option-parsers.js';
 import { QUOTA_NAMES, SETTABLE_STATUSES, TENANT_STATUSES, TIERS } from './tenant-vocabulary.js';
 
 test('the CLI vocabulary matches the tenant model', () => {
@@ -22,10 +34,14 @@ test('labels accumulate; a trailing - removes one in an update', () => {
 });
 
 test('quotas take camelCase or kebab-case names and whole numbers only', () => {
-  assert.deepEqual(collectQuota('burst=1_000', collectQuota('requests-per-second=50')), { requestsPerSecond: 50, burst: 1000 });
+  assert.deepEqual(collectQuota('burst=1_000', collectQuota('requests-per-second=50')), {
+    requestsPerSecond: 50,
+    burst: 1000,
+  });
   assert.deepEqual(collectQuota('llm_tokens_per_day=7'), { llmTokensPerDay: 7 });
   assert.throws(() => collectQuota('bogus=1'), /unknown quota 'bogus'/);
-  for (const bad of ['burst=', 'burst=1.5', 'burst=-1', 'burst=ten']) assert.throws(() => collectQuota(bad), InvalidArgumentError, bad);
+  for (const bad of ['burst=', 'burst=1.5', 'burst=-1', 'burst=ten'])
+    assert.throws(() => collectQuota(bad), InvalidArgumentError, bad);
 });
 
 test('durations: seconds or a unit', () => {
@@ -34,7 +50,8 @@ test('durations: seconds or a unit', () => {
   assert.equal(parseDuration('12h'), 43_200);
   assert.equal(parseDuration('30d'), 2_592_000);
   assert.equal(parseDuration('2w'), 1_209_600);
-  for (const bad of ['', '1.5d', '3 months', '-1d', 'd']) assert.throws(() => parseDuration(bad), InvalidArgumentError, bad);
+  for (const bad of ['', '1.5d', '3 months', '-1d', 'd'])
+    assert.throws(() => parseDuration(bad), InvalidArgumentError, bad);
 });
 
 test('whole numbers and entity tags', () => {

@@ -22,7 +22,10 @@ export function collectLabel(raw: string, previous: Record<string, string> = {})
 }
 
 /** Accumulates `--label k=v` (set) and `--label k-` (remove: null in the merge patch). */
-export function collectLabelChange(raw: string, previous: Record<string, string | null> = {}): Record<string, string | null> {
+export function collectLabelChange(
+  raw: string,
+  previous: Record<string, string | null> = {},
+): Record<string, string | null> {
   if (raw.endsWith('-') && !raw.includes('=')) return { ...previous, [raw.slice(0, -1)]: null };
   const [k, v] = pair(raw, 'key');
   return { ...previous, [k]: v };
@@ -32,9 +35,11 @@ export function collectLabelChange(raw: string, previous: Record<string, string 
 export function collectQuota(raw: string, previous: Record<string, number> = {}): Record<string, number> {
   const [k, v] = pair(raw, 'name');
   const name = camel(k);
-  if (!(QUOTA_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`unknown quota '${k}'; known: ${QUOTA_NAMES.join(', ')}.`);
+  if (!(QUOTA_NAMES as readonly string[]).includes(name))
+    throw new InvalidArgumentError(`unknown quota '${k}'; known: ${QUOTA_NAMES.join(', ')}.`);
   const n = Number(v.replace(/_/g, ''));
-  if (v === '' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`quota ${name} must be a whole number, got '${v}'.`);
+  if (v === '' || !Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError(`quota ${name} must be a whole number, got '${v}'.`);
   return { ...previous, [name]: n };
 }
 
@@ -51,7 +56,8 @@ export function parseDuration(raw: string): number {
 export function wholeNumber(min: number): (raw: string) => number {
   return (raw) => {
     const n = Number(raw);
-    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${raw}'.`);
+    if (raw.trim() === '' || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${raw}'.`);
     return n;
   };
 }

@@ -40,9 +40,21 @@ const ensureNewline = (s: string): string => (s === '' || s.endsWith('\n') ? s :
 
 const plain = {
   chars: {
-    top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-    bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-    left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
   },
   style: { 'padding-left': 0, 'padding-right': 0, head: [] as string[], border: [] as string[] },
 };
@@ -64,7 +76,11 @@ export function renderFields(fields: readonly (readonly [string, Cell])[]): stri
   return `${trimLines(t.toString())}\n`;
 }
 
-const trimLines = (s: string): string => s.split('\n').map((l) => l.trimEnd()).join('\n');
+const trimLines = (s: string): string =>
+  s
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n');
 
 /** `2026-01-02T03:04:05.678Z` -> `2026-01-02 03:04:05Z` (tables only; JSON keeps the API's). */
 export function shortTime(iso: string | null | undefined): string {

@@ -30,7 +30,8 @@ function commandIndex(root: Command): string[] {
       const name = `${prefix} ${sub.name()}`;
       if (sub.commands.length > 0) walk(sub, name);
       else {
-        const usage = `${name} ${sub.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)).join(' ')}`.trimEnd();
+        const usage =
+          `${name} ${sub.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`)).join(' ')}`.trimEnd();
         lines.push(`${usage.padEnd(34)} ${firstSentence(sub.summary() || sub.description())}`);
       }
     }
@@ -45,12 +46,25 @@ function commandIndex(root: Command): string[] {
  */
 export function buildProgram(env: CliEnvironment, registerMore: readonly ((program: Command) => void)[] = []): Command {
   const program = new Command('iris')
-    .description('Iris: a multi-tenant control plane. Run the server (`iris up`) and manage tenants, API keys and the audit ledger through its API.')
+    .description(
+      'Iris: a multi-tenant control plane. Run the server (`iris up`) and manage tenants, API keys and the audit ledger through its API.',
+    )
     .version(VERSION, '-V, --version', 'print the Iris version')
     .addOption(new Option('--api <url>', `Iris API address (env IRIS_API; default ${DEFAULT_API})`))
-    .addOption(new Option('--token <key>', 'API key to present (env IRIS_TOKEN; else <IRIS_DATA_DIR or .iris>/admin-token of a local server)'))
-    .addOption(new Option('-o, --output <format>', 'json prints only the API\'s JSON on stdout').choices(OUTPUT_FORMATS).default('table'))
-    .addOption(new Option('--request-id <id>', 'correlation id sent as X-Request-Id (shown in errors and the audit log)'))
+    .addOption(
+      new Option(
+        '--token <key>',
+        'API key to present (env IRIS_TOKEN; else <IRIS_DATA_DIR or .iris>/admin-token of a local server)',
+      ),
+    )
+    .addOption(
+      new Option('-o, --output <format>', "json prints only the API's JSON on stdout")
+        .choices(OUTPUT_FORMATS)
+        .default('table'),
+    )
+    .addOption(
+      new Option('--request-id <id>', 'correlation id sent as X-Request-Id (shown in errors and the audit log)'),
+    )
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
 

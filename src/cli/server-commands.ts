@@ -1,13 +1,22 @@
 // `iris up`, `iris serve`, `iris migrate`: the commands that run Iris itself.
 import type { Command } from 'commander';
-import { createApp, localAdminToken, MigrationFailedError, seedDemoDocuments, seedDemoTenants, VERSION, type App } from '../app/index.js';
+import {
+  createApp,
+  localAdminToken,
+  MigrationFailedError,
+  seedDemoDocuments,
+  seedDemoTenants,
+  VERSION,
+  type App,
+} from '../app/index.js';
 import { ConfigError, loadConfig, type IrisConfig } from '../core/config.js';
 import { migrate, openDatabase, redactUrl, StoreUnavailableError } from '../store/index.js';
 import { errorMessage } from '../core/errors.js';
 
 /** Prints a start-up failure as one clear line (no stack trace) and exits. */
 function fail(err: unknown): never {
-  const known = err instanceof ConfigError || err instanceof StoreUnavailableError || err instanceof MigrationFailedError;
+  const known =
+    err instanceof ConfigError || err instanceof StoreUnavailableError || err instanceof MigrationFailedError;
   const msg = errorMessage(err);
   process.stderr.write(`iris: ${known ? msg : `failed to start: ${msg}`}\n`);
   process.exit(1);
@@ -27,7 +36,10 @@ function onSignals(app: App): void {
     if (closing) return;
     closing = true;
     app.server.log.info({ signal }, 'shutting down');
-    app.close().then(() => process.exit(0), () => process.exit(1));
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
@@ -43,7 +55,12 @@ async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }):
   onSignals(app);
   const seeded = opts.seed ? await seedDemoTenants(app) : [];
   // NOTE: a tenant whose home region this deployment does not serve gets no documents here.
-  const documents = await seedDemoDocuments(app, seeded.filter((id) => app.directory.tenant(id)?.homeRegion === cfg.region || app.directory.tenant(id) === undefined)).catch(() => 0);
+  const documents = await seedDemoDocuments(
+    app,
+    seeded.filter(
+      (id) => app.directory.tenant(id)?.homeRegion === cfg.region || app.directory.tenant(id) === undefined,
+    ),
+  ).catch(() => 0);
   if (opts.workers > 0) await app.startWorker({ concurrency: opts.workers });
   const admin = await localAdminToken(app);
   let address: string;
@@ -53,7 +70,9 @@ async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }):
     await app.close();
     fail(new ConfigError(`cannot listen on ${cfg.host}:${cfg.port}: ${errorMessage(err)} (set IRIS_PORT)`));
   }
-  const store = cfg.databaseUrl ? `PostgreSQL ${redactUrl(cfg.databaseUrl)}` : `embedded PGlite in ${cfg.dataDir}/pgdata`;
+  const store = cfg.databaseUrl
+    ? `PostgreSQL ${redactUrl(cfg.databaseUrl)}`
+    : `embedded PGlite in ${cfg.dataDir}/pgdata`;
   const lines = [
     '',
     `Iris ${VERSION} is running (region ${cfg.region}, store: ${store})`,
@@ -65,7 +84,9 @@ async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }):
       ? '  Admin      the platform-admin token is IRIS_BOOTSTRAP_TOKEN'
       : `  Admin      platform-admin token (also in ${cfg.dataDir}/admin-token):\n             ${admin.token}`,
     opts.workers > 0 ? `  Workers    ${opts.workers} job slots in this process (iris worker runs more)` : '',
-    seeded.length > 0 ? `  Seeded     demo tenants: ${seeded.join(', ')}${documents > 0 ? `; ${documents} documents in acme's knowledge graph` : ''}` : '',
+    seeded.length > 0
+      ? `  Seeded     demo tenants: ${seeded.join(', ')}${documents > 0 ? `; ${documents} documents in acme's knowledge graph` : ''}`
+      : '',
     `  Try        npx iris tenants list --api ${address}`,
     documents > 0 ? `             npx iris query --tenant acme "Who owns the Payments Gateway?" --api ${address}` : '',
     '',
@@ -77,10 +98,15 @@ export function registerServerCommands(program: Command): void {
   program
     .command('up')
     .summary('run Iris in one process (API, gateway, workers) with demo data')
-    .description('Run Iris in one process on the configured store (PGlite by default), seeded with demo tenants: what `npm start` runs.')
+    .description(
+      'Run Iris in one process on the configured store (PGlite by default), seeded with demo tenants: what `npm start` runs.',
+    )
     .option('--no-seed', 'do not create the demo tenants on an empty store')
     .option('--workers <n>', 'job slots of the in-process worker (0: none)', (v) => Number.parseInt(v, 10), 4)
-    .addHelpText('after', '\nEnvironment: IRIS_PORT (8080), IRIS_DATA_DIR (.iris), DATABASE_URL (unset: embedded PGlite), IRIS_BOOTSTRAP_TOKEN.\nExample:\n  IRIS_PORT=9090 iris up')
+    .addHelpText(
+      'after',
+      '\nEnvironment: IRIS_PORT (8080), IRIS_DATA_DIR (.iris), DATABASE_URL (unset: embedded PGlite), IRIS_BOOTSTRAP_TOKEN.\nExample:\n  IRIS_PORT=9090 iris up',
+    )
     .action(async (opts: { seed: boolean; workers: number }) => start(config(), opts));
 
   program
@@ -93,7 +119,9 @@ export function registerServerCommands(program: Command): void {
   program
     .command('worker')
     .summary('run async job workers (stateless: run N against one PostgreSQL)')
-    .description('Run queue workers that claim jobs fairly across tenants. Needs DATABASE_URL for more than one process (the embedded store is single-process: use iris up there).')
+    .description(
+      'Run queue workers that claim jobs fairly across tenants. Needs DATABASE_URL for more than one process (the embedded store is single-process: use iris up there).',
+    )
     .option('--concurrency <n>', 'jobs this process runs at once', (v) => Number.parseInt(v, 10), 8)
     .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://iris@db:5432/iris iris worker --concurrency 16')
     .action(async (opts: { concurrency: number }) => {
@@ -106,7 +134,9 @@ export function registerServerCommands(program: Command): void {
       }
       onSignals(app);
       const worker = await app.startWorker({ concurrency: opts.concurrency });
-      process.stdout.write(`Iris worker ${worker.id} running with ${opts.concurrency} slots on ${cfg.databaseUrl ? redactUrl(cfg.databaseUrl) : 'the embedded store'}\n`);
+      process.stdout.write(
+        `Iris worker ${worker.id} running with ${opts.concurrency} slots on ${cfg.databaseUrl ? redactUrl(cfg.databaseUrl) : 'the embedded store'}\n`,
+      );
     });
 
   program
@@ -135,4 +165,3 @@ export function registerServerCommands(program: Command): void {
       }
     });
 }
-

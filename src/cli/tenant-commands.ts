@@ -43,7 +43,12 @@ export function tenantFields(t: Tenant): string {
     ['QUOTAS', kv(t.quotas)],
     ['CREATED', shortTime(t.createdAt)],
     ['UPDATED', shortTime(t.updatedAt)],
-    ...(t.deletedAt === null ? [] : ([['DELETED', shortTime(t.deletedAt)], ['PURGE AFTER', shortTime(t.purgeAfter)]] as const)),
+    ...(t.deletedAt === null
+      ? []
+      : ([
+          ['DELETED', shortTime(t.deletedAt)],
+          ['PURGE AFTER', shortTime(t.purgeAfter)],
+        ] as const)),
   ]);
 }
 
@@ -55,12 +60,17 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
   const tenants = program
     .command('tenants')
     .description('Create, read, list, update, delete and restore tenants')
-    .addHelpText('after', '\nExamples:\n  iris tenants list\n  iris tenants create acme --display-name "Acme Corp" --tier premium --region eu-west\n  iris tenants get acme --output json');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris tenants list\n  iris tenants create acme --display-name "Acme Corp" --tier premium --region eu-west\n  iris tenants get acme --output json',
+    );
 
   tenants
     .command('create')
     .summary('create a tenant')
-    .description('Create a tenant (platform-admin). Tier defaults to standard, region to the server\'s, ring to general; quotas default from the tier.')
+    .description(
+      "Create a tenant (platform-admin). Tier defaults to standard, region to the server's, ring to general; quotas default from the tier.",
+    )
     .argument('<id>', 'tenant id: a slug of 3-63 chars, a-z 0-9 and -, starting with a letter')
     .requiredOption('--display-name <name>', 'human-readable name')
     .addOption(new Option('--tier <tier>', 'service tier').choices(TIERS))
@@ -68,21 +78,37 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
     .option('--ring <ring>', 'deployment ring, e.g. canary or general')
     .option('--label <key=value>', 'a label; repeatable', collectLabel)
     .option('--quota <name=value>', `a quota override: ${QUOTA_HELP}`, collectQuota)
-    .addHelpText('after', '\nExamples:\n  iris tenants create acme --display-name "Acme Corp"\n  iris tenants create initech --display-name Initech --tier enterprise --region us-east --ring canary \\\n    --label team=payments --quota requests-per-second=500 --quota burst=1000')
-    .action(async (id: string, o: { displayName: string; tier?: string; region?: string; ring?: string; label?: Record<string, string>; quota?: Record<string, number> }, cmd: Command) => {
-      const { out, client } = commandContext(cmd, env);
-      const body = {
-        id,
-        displayName: o.displayName,
-        ...(o.tier === undefined ? {} : { tier: o.tier }),
-        ...(o.region === undefined ? {} : { homeRegion: o.region }),
-        ...(o.ring === undefined ? {} : { ring: o.ring }),
-        ...(o.label === undefined ? {} : { labels: o.label }),
-        ...(o.quota === undefined ? {} : { quotas: o.quota }),
-      };
-      const t = await client().request<Tenant>('POST', '/v1/tenants', { body });
-      out.result(t, () => `Created tenant ${t.id}.\n${tenantFields(t)}`);
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris tenants create acme --display-name "Acme Corp"\n  iris tenants create initech --display-name Initech --tier enterprise --region us-east --ring canary \\\n    --label team=payments --quota requests-per-second=500 --quota burst=1000',
+    )
+    .action(
+      async (
+        id: string,
+        o: {
+          displayName: string;
+          tier?: string;
+          region?: string;
+          ring?: string;
+          label?: Record<string, string>;
+          quota?: Record<string, number>;
+        },
+        cmd: Command,
+      ) => {
+        const { out, client } = commandContext(cmd, env);
+        const body = {
+          id,
+          displayName: o.displayName,
+          ...(o.tier === undefined ? {} : { tier: o.tier }),
+          ...(o.region === undefined ? {} : { homeRegion: o.region }),
+          ...(o.ring === undefined ? {} : { ring: o.ring }),
+          ...(o.label === undefined ? {} : { labels: o.label }),
+          ...(o.quota === undefined ? {} : { quotas: o.quota }),
+        };
+        const t = await client().request<Tenant>('POST', '/v1/tenants', { body });
+        out.result(t, () => `Created tenant ${t.id}.\n${tenantFields(t)}`);
+      },
+    );
 
   tenants
     .command('get')
@@ -104,7 +130,10 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
     .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 100)
     .option('--continue <token>', 'continue from a previous page (its continue token)')
     .option('--all', 'follow continue tokens and list every page')
-    .addHelpText('after', '\nExamples:\n  iris tenants list\n  iris tenants list --status suspended --all\n  iris tenants list --limit 20 --output json | jq -r .continue')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris tenants list\n  iris tenants list --status suspended --all\n  iris tenants list --limit 20 --output json | jq -r .continue',
+    )
     .action(async (o: { status?: string; limit: number; continue?: string; all?: boolean }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const api = client();
@@ -112,7 +141,9 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
       let next = o.continue;
       let page: TenantPage;
       do {
-        page = await api.request<TenantPage>('GET', '/v1/tenants', { query: { limit: o.limit, status: o.status, continue: next } });
+        page = await api.request<TenantPage>('GET', '/v1/tenants', {
+          query: { limit: o.limit, status: o.status, continue: next },
+        });
         items.push(...page.items);
         next = page.continue;
       } while (o.all === true && next !== undefined);
@@ -124,7 +155,9 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
   tenants
     .command('update')
     .summary('change name, placement, status, labels, quotas')
-    .description('Change a tenant. Name and labels need tenant-admin; tier, region, ring, status and quotas need platform-admin.')
+    .description(
+      'Change a tenant. Name and labels need tenant-admin; tier, region, ring, status and quotas need platform-admin.',
+    )
     .argument('<id>', 'tenant id')
     .option('--display-name <name>', 'new human-readable name')
     .addOption(new Option('--tier <tier>', 'new service tier').choices(TIERS))
@@ -134,34 +167,66 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
     .option('--label <key=value|key->', 'set a label, or remove it with a trailing -; repeatable', collectLabelChange)
     .option('--quota <name=value>', `change a quota: ${QUOTA_HELP}`, collectQuota)
     .addOption(ifMatchOption())
-    .addHelpText('after', '\nExamples:\n  iris tenants update acme --display-name "Acme Inc" --label team=core --label legacy-\n  iris tenants update acme --status suspended --if-match 7\n  iris tenants update acme --quota llm-tokens-per-day=2000000')
-    .action(async (id: string, o: { displayName?: string; tier?: string; region?: string; ring?: string; status?: string; label?: Record<string, string | null>; quota?: Record<string, number>; ifMatch?: string }, cmd: Command) => {
-      const { out, client } = commandContext(cmd, env);
-      const body = {
-        ...(o.displayName === undefined ? {} : { displayName: o.displayName }),
-        ...(o.tier === undefined ? {} : { tier: o.tier }),
-        ...(o.region === undefined ? {} : { homeRegion: o.region }),
-        ...(o.ring === undefined ? {} : { ring: o.ring }),
-        ...(o.status === undefined ? {} : { status: o.status }),
-        ...(o.label === undefined ? {} : { labels: o.label }),
-        ...(o.quota === undefined ? {} : { quotas: o.quota }),
-      };
-      if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give at least one of --display-name, --tier, --region, --ring, --status, --label, --quota.');
-      const t = await client().request<Tenant>('PATCH', tenantPath(id), { body, headers: o.ifMatch === undefined ? {} : { 'if-match': entityTag(o.ifMatch) } });
-      out.result(t, () => `Updated tenant ${t.id} (version ${t.resourceVersion}).\n${tenantFields(t)}`);
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris tenants update acme --display-name "Acme Inc" --label team=core --label legacy-\n  iris tenants update acme --status suspended --if-match 7\n  iris tenants update acme --quota llm-tokens-per-day=2000000',
+    )
+    .action(
+      async (
+        id: string,
+        o: {
+          displayName?: string;
+          tier?: string;
+          region?: string;
+          ring?: string;
+          status?: string;
+          label?: Record<string, string | null>;
+          quota?: Record<string, number>;
+          ifMatch?: string;
+        },
+        cmd: Command,
+      ) => {
+        const { out, client } = commandContext(cmd, env);
+        const body = {
+          ...(o.displayName === undefined ? {} : { displayName: o.displayName }),
+          ...(o.tier === undefined ? {} : { tier: o.tier }),
+          ...(o.region === undefined ? {} : { homeRegion: o.region }),
+          ...(o.ring === undefined ? {} : { ring: o.ring }),
+          ...(o.status === undefined ? {} : { status: o.status }),
+          ...(o.label === undefined ? {} : { labels: o.label }),
+          ...(o.quota === undefined ? {} : { quotas: o.quota }),
+        };
+        if (Object.keys(body).length === 0)
+          throw new UsageError(
+            'nothing to change: give at least one of --display-name, --tier, --region, --ring, --status, --label, --quota.',
+          );
+        const t = await client().request<Tenant>('PATCH', tenantPath(id), {
+          body,
+          headers: o.ifMatch === undefined ? {} : { 'if-match': entityTag(o.ifMatch) },
+        });
+        out.result(t, () => `Updated tenant ${t.id} (version ${t.resourceVersion}).\n${tenantFields(t)}`);
+      },
+    );
 
   tenants
     .command('delete')
     .summary('soft-delete a tenant (restorable during the grace period)')
-    .description('Soft-delete a tenant: it stops serving now and is purged after the grace period (restorable until then)')
+    .description(
+      'Soft-delete a tenant: it stops serving now and is purged after the grace period (restorable until then)',
+    )
     .argument('<id>', 'tenant id')
     .addOption(ifMatchOption())
     .addHelpText('after', '\nExamples:\n  iris tenants delete acme\n  iris tenants delete acme --if-match 12')
     .action(async (id: string, o: { ifMatch?: string }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
-      const t = await client().request<Tenant>('DELETE', tenantPath(id), { headers: o.ifMatch === undefined ? {} : { 'if-match': entityTag(o.ifMatch) } });
-      out.result(t, () => `Deleted tenant ${t.id}; it is purged after ${shortTime(t.purgeAfter)} unless restored (iris tenants restore ${t.id}).`);
+      const t = await client().request<Tenant>('DELETE', tenantPath(id), {
+        headers: o.ifMatch === undefined ? {} : { 'if-match': entityTag(o.ifMatch) },
+      });
+      out.result(
+        t,
+        () =>
+          `Deleted tenant ${t.id}; it is purged after ${shortTime(t.purgeAfter)} unless restored (iris tenants restore ${t.id}).`,
+      );
     });
 
   tenants
@@ -173,7 +238,9 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
     .addHelpText('after', '\nExample:\n  iris tenants restore acme')
     .action(async (id: string, o: { ifMatch?: string }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
-      const t = await client().request<Tenant>('POST', `${tenantPath(id)}/restore`, { headers: o.ifMatch === undefined ? {} : { 'if-match': entityTag(o.ifMatch) } });
+      const t = await client().request<Tenant>('POST', `${tenantPath(id)}/restore`, {
+        headers: o.ifMatch === undefined ? {} : { 'if-match': entityTag(o.ifMatch) },
+      });
       out.result(t, () => `Restored tenant ${t.id} (status ${t.status}, version ${t.resourceVersion}).`);
     });
 }

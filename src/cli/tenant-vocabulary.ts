@@ -5,4 +5,12 @@
 export const TIERS = ['free', 'standard', 'premium', 'enterprise'] as const;
 export const TENANT_STATUSES = ['active', 'suspended', 'deleting'] as const;
 export const SETTABLE_STATUSES = ['active', 'suspended'] as const;
-export const QUOTA_NAMES = ['requestsPerSecond', 'burst', 'concurrentRequests', 'queuedJobs', 'documents', 'storageBytes', 'llmTokensPerDay'] as const;
+export const QUOTA_NAMES = [
+  'requestsPerSecond',
+  'burst',
+  'concurrentRequests',
+  'queuedJobs',
+  'documents',
+  'storageBytes',
+  'llmTokensPerDay',
+] as const;

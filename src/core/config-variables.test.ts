@@ -5,17 +5,28 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig } from './config.js';
-import { CONFIG_VARIABLES, formatDefault, renderConfigTable, statedDefault, TABLE_END, TABLE_START, withConfigTable } from './config-variables.js';
+import {
+  CONFIG_VARIABLES,
+  formatDefault,
+  renderConfigTable,
+  statedDefault,
+  TABLE_END,
+  TABLE_START,
+  withConfigTable,
+} from './config-variables.js';
 
 /** The names loadConfig looks up in an environment (every lookup, set or not). */
 function namesRead(): Set<string> {
   const read = new Set<string>();
-  const env = new Proxy<Record<string, string | undefined>>({}, {
-    get(_target, name) {
-      if (typeof name === 'string') read.add(name);
-      return undefined;
+  const env = new Proxy<Record<string, string | undefined>>(
+    {},
+    {
+      get(_target, name) {
+        if (typeof name === 'string') read.add(name);
+        return undefined;
+      },
     },
-  });
+  );
   loadConfig(env);
   return read;
 }

@@ -8,16 +8,29 @@ describe('configuration: OTLP trace export', () => {
     const base = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' });
     assert.equal(base.otlpTracesEndpoint, 'http://collector:4318/v1/traces');
     assert.equal(base.otlpProtocol, 'http/protobuf');
-    const specific = loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/traces' });
+    const specific = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/traces',
+    });
     assert.equal(specific.otlpTracesEndpoint, 'https://b/traces');
     assert.equal(loadConfig({}).otlpTracesEndpoint, undefined);
   });
 
   test('the protocol: the traces variable wins; JSON is allowed; gRPC and bad URLs are refused with a clear error', () => {
     assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).otlpProtocol, 'http/json');
-    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }).otlpProtocol, 'http/protobuf');
-    assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }), (e: Error) => e instanceof ConfigError && /http\/protobuf or http\/json/.test(e.message));
-    assert.throws(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), (e: Error) => e instanceof ConfigError && /http\(s\) URL/.test(e.message));
+    assert.equal(
+      loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })
+        .otlpProtocol,
+      'http/protobuf',
+    );
+    assert.throws(
+      () => loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+      (e: Error) => e instanceof ConfigError && /http\/protobuf or http\/json/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }),
+      (e: Error) => e instanceof ConfigError && /http\(s\) URL/.test(e.message),
+    );
   });
 
   test('traces: at most 100 new ones a second by default; 0 lifts the limit; bad values are refused', () => {

@@ -105,14 +105,18 @@ function otlpEndpoint(env: Env): string | undefined {
   const specific = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.IRIS_OTLP_TRACES_ENDPOINT;
   const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const url = specific || (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
-  if (url !== undefined && !/^https?:\/\//.test(url)) throw new ConfigError(`The OTLP endpoint must be an http(s) URL, got '${url}'.`);
+  if (url !== undefined && !/^https?:\/\//.test(url))
+    throw new ConfigError(`The OTLP endpoint must be an http(s) URL, got '${url}'.`);
   return url;
 }
 
 /** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (else OTEL_EXPORTER_OTLP_PROTOCOL): http/protobuf (default) or http/json. */
 function otlpProtocol(env: Env): 'http/protobuf' | 'http/json' {
   const raw = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || 'http/protobuf';
-  if (raw !== 'http/protobuf' && raw !== 'http/json') throw new ConfigError(`The OTLP protocol must be http/protobuf or http/json (gRPC is not supported), got '${raw}'.`);
+  if (raw !== 'http/protobuf' && raw !== 'http/json')
+    throw new ConfigError(
+      `The OTLP protocol must be http/protobuf or http/json (gRPC is not supported), got '${raw}'.`,
+    );
   return raw;
 }
 
@@ -120,24 +124,35 @@ function fraction(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(`${name} must be a number from 0 to 1, got '${raw}'.`);
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new ConfigError(`${name} must be a number from 0 to 1, got '${raw}'.`);
   return n;
 }
 
 function redisUrl(env: Env): string | undefined {
   const url = env.IRIS_REDIS_URL || env.REDIS_URL || undefined;
-  if (url !== undefined && !/^rediss?:\/\//.test(url)) throw new ConfigError(`IRIS_REDIS_URL must start with redis:// or rediss://, got '${url.split(':')[0] ?? ''}:…'.`);
+  if (url !== undefined && !/^rediss?:\/\//.test(url))
+    throw new ConfigError(`IRIS_REDIS_URL must start with redis:// or rediss://, got '${url.split(':')[0] ?? ''}:…'.`);
   return url;
 }
 
 /** IRIS_UPSTREAM_REGIONS: `service=region[,region];service=region`. */
 function upstreamRegions(env: Env, known: readonly string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const part of (env.IRIS_UPSTREAM_REGIONS ?? '').split(';').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of (env.IRIS_UPSTREAM_REGIONS ?? '')
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const [service, regions] = part.split('=');
-    const list = (regions ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
-    if (!service || list.length === 0) throw new ConfigError(`IRIS_UPSTREAM_REGIONS: '${part}' is not service=region[,region].`);
-    for (const r of list) if (!known.includes(r)) throw new ConfigError(`IRIS_UPSTREAM_REGIONS: region '${r}' is not one of IRIS_KNOWN_REGIONS.`);
+    const list = (regions ?? '')
+      .split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== '');
+    if (!service || list.length === 0)
+      throw new ConfigError(`IRIS_UPSTREAM_REGIONS: '${part}' is not service=region[,region].`);
+    for (const r of list)
+      if (!known.includes(r))
+        throw new ConfigError(`IRIS_UPSTREAM_REGIONS: region '${r}' is not one of IRIS_KNOWN_REGIONS.`);
     out[service.trim()] = list;
   }
   return out;
@@ -153,7 +168,9 @@ function llmProviders(env: Env): { source: string; text: string } | undefined {
   try {
     return { source: file, text: readFileSync(file, 'utf8') };
   } catch (err) {
-    throw new ConfigError(`IRIS_LLM_PROVIDERS_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+    throw new ConfigError(
+      `IRIS_LLM_PROVIDERS_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+    );
   }
 }
 
@@ -167,10 +184,13 @@ function metricsToken(env: Env): string | undefined {
     try {
       token = readFileSync(file, 'utf8').split('\n')[0]?.trim();
     } catch (err) {
-      throw new ConfigError(`IRIS_METRICS_TOKEN_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+      throw new ConfigError(
+        `IRIS_METRICS_TOKEN_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+      );
     }
   }
-  if (token !== undefined && !/^[\x21-\x7e]{24,256}$/.test(token)) throw new ConfigError('The metrics token must be 24 to 256 printable characters without spaces.');
+  if (token !== undefined && !/^[\x21-\x7e]{24,256}$/.test(token))
+    throw new ConfigError('The metrics token must be 24 to 256 printable characters without spaces.');
   return token;
 }
 
@@ -178,7 +198,9 @@ function metricsToken(env: Env): string | undefined {
 export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig> = {}): IrisConfig {
   const databaseUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got '${databaseUrl.split(':')[0] ?? ''}:…'.`);
+    throw new ConfigError(
+      `DATABASE_URL must start with postgres:// or postgresql://, got '${databaseUrl.split(':')[0] ?? ''}:…'.`,
+    );
   }
   const knownRegions = (env.IRIS_KNOWN_REGIONS ?? 'eu-west,eu-central,us-east,us-west,ap-south')
     .split(',')

@@ -66,23 +66,45 @@ export function bindDecisions(principal: Principal, decide: DecideFn): void {
  * a bundle says, only platform admins cross tenants (defense in depth behind the policies).
  * `unbound` decides for a principal no request bound (undefined: the static role table).
  */
-export function authorizeAction(principal: Principal, action: string, tenantId: string, kind = 'Tenant', unbound?: DecideFn): void {
+export function authorizeAction(
+  principal: Principal,
+  action: string,
+  tenantId: string,
+  kind = 'Tenant',
+  unbound?: DecideFn,
+): void {
   const decide = (principal as Bound)[DECIDE] ?? unbound;
   const crosses = !crossesTenants(principal) && principal.tenantId !== tenantId;
-  const decision: AccessDecision = decide ? decide(principal, action, tenantId, kind) : { allowed: !crosses && can(principal.role, action as Action), policies: [] };
+  const decision: AccessDecision = decide
+    ? decide(principal, action, tenantId, kind)
+    : { allowed: !crosses && can(principal.role, action as Action), policies: [] };
   if (crosses) {
     if (tenantId === PLATFORM) throw new ForbiddenError(`'${action}' on platform-level objects needs a platform key.`);
     throw new NotFoundError(kind, tenantId);
   }
   if (!decision.allowed) {
     const forbids = decision.policies;
-    if (decision.failedClosed === true) throw new IrisError('forbidden', 403, `'${action}' is denied: the policy could not be evaluated, so it fails closed.`, { extensions: { failedClosed: true } });
+    if (decision.failedClosed === true)
+      throw new IrisError(
+        'forbidden',
+        403,
+        `'${action}' is denied: the policy could not be evaluated, so it fails closed.`,
+        { extensions: { failedClosed: true } },
+      );
     if (forbids.length === 0) throw new ForbiddenError(`Role '${principal.role}' may not perform '${action}'.`);
-    throw new IrisError('forbidden', 403, `'${action}' is denied by policy ${forbids.join(', ')}.`, { extensions: { policies: [...forbids] } });
+    throw new IrisError('forbidden', 403, `'${action}' is denied by policy ${forbids.join(', ')}.`, {
+      extensions: { policies: [...forbids] },
+    });
   }
 }
 
 /** `authorizeAction` for the actions of the core role table. */
-export function authorize(principal: Principal, action: Action, tenantId: string, kind = 'Tenant', unbound?: DecideFn): void {
+export function authorize(
+  principal: Principal,
+  action: Action,
+  tenantId: string,
+  kind = 'Tenant',
+  unbound?: DecideFn,
+): void {
   authorizeAction(principal, action, tenantId, kind, unbound);
 }

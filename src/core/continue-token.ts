@@ -20,7 +20,9 @@ export function decodeContinue(token: string): string {
   // characters outside base64url; a NUL or a control character would reach SQL as text.
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (position === '' || encodeContinue(position) !== token || /[\u0000-\u001f\u007f]/.test(position)) {
-    throw new ValidationError('The continue token is not one this API issued; start again without it.', { field: 'continue' });
+    throw new ValidationError('The continue token is not one this API issued; start again without it.', {
+      field: 'continue',
+    });
   }
   return position;
 }

@@ -68,7 +68,11 @@ export class PreconditionFailedError extends IrisError {
  */
 export class StoreUnavailableError extends IrisError {
   constructor(message: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
-    super('store_unavailable', 503, message, { retryable: true, cause: options.cause, extensions: { retryAfterSeconds: options.retryAfterSeconds ?? 1 } });
+    super('store_unavailable', 503, message, {
+      retryable: true,
+      cause: options.cause,
+      extensions: { retryAfterSeconds: options.retryAfterSeconds ?? 1 },
+    });
   }
 }
 
@@ -76,10 +80,15 @@ export class StoreUnavailableError extends IrisError {
 export class QuotaExceededError extends IrisError {
   constructor(quota: string, limit: number, used: number, retryAfterSeconds?: number) {
     const retry = retryAfterSeconds !== undefined;
-    super('quota_exceeded', retry ? 429 : 403, `The tenant's ${quota} quota is used up (${used} of ${limit}).${retry ? ' It resets at midnight UTC.' : ' Free some up or ask for a higher quota.'}`, {
-      retryable: retry,
-      extensions: { quota, limit, used, ...(retry ? { retryAfterSeconds } : {}) },
-    });
+    super(
+      'quota_exceeded',
+      retry ? 429 : 403,
+      `The tenant's ${quota} quota is used up (${used} of ${limit}).${retry ? ' It resets at midnight UTC.' : ' Free some up or ask for a higher quota.'}`,
+      {
+        retryable: retry,
+        extensions: { quota, limit, used, ...(retry ? { retryAfterSeconds } : {}) },
+      },
+    );
   }
 }
 

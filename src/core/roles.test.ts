@@ -16,7 +16,8 @@ const MANAGES: Readonly<Record<Role, readonly Role[]>> = {
 describe('mayManageKeyOf: grants(target) ⊆ grants(actor)', () => {
   test('every role x target role', () => {
     for (const actor of ROLES) {
-      for (const target of ROLES) assert.equal(mayManageKeyOf(actor, target), MANAGES[actor].includes(target), `${actor} manages ${target}`);
+      for (const target of ROLES)
+        assert.equal(mayManageKeyOf(actor, target), MANAGES[actor].includes(target), `${actor} manages ${target}`);
     }
   });
 

@@ -13,6 +13,10 @@ export type TraceParent = Span | undefined;
 export const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** The traceparent naming a span context (sampled flag only). */
-export function traceparentOf(sc: { readonly traceId: string; readonly spanId: string; readonly traceFlags: number }): string {
+export function traceparentOf(sc: {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly traceFlags: number;
+}): string {
   return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 1) === 1 ? '01' : '00'}`;
 }

@@ -96,14 +96,22 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
     if (!verdict.allowed) {
       const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
       const limit = verdict.limitedBy ?? 'tenant';
-      throw new RateLimitedError(limit, seconds, `Too many requests: the ${limit} rate limit is exhausted; retry in ${seconds} s.`);
+      throw new RateLimitedError(
+        limit,
+        seconds,
+        `Too many requests: the ${limit} rate limit is exhausted; retry in ${seconds} s.`,
+      );
     }
     if (quotas) {
       let set = inflight.get(tenantId);
       if (!set) inflight.set(tenantId, (set = new Set()));
       if (set.size >= quotas.concurrentRequests) for (const r of set) if (ended(r)) set.delete(r);
       if (set.size >= quotas.concurrentRequests) {
-        throw new RateLimitedError('concurrency', 1, `Too many concurrent requests: the tenant's cap is ${quotas.concurrentRequests} in flight.`);
+        throw new RateLimitedError(
+          'concurrency',
+          1,
+          `Too many concurrent requests: the tenant's cap is ${quotas.concurrentRequests} in flight.`,
+        );
       }
       set.add(reply);
       held.set(req, reply);
@@ -114,7 +122,12 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
         if (used >= quotas[quota]) {
           const d = deps.clock.now();
           const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
-          throw new QuotaExceededError(quota, quotas[quota], used, quota === 'llmTokensPerDay' ? Math.ceil((midnight - d.getTime()) / 1000) : undefined);
+          throw new QuotaExceededError(
+            quota,
+            quotas[quota],
+            used,
+            quota === 'llmTokensPerDay' ? Math.ceil((midnight - d.getTime()) / 1000) : undefined,
+          );
         }
       }
     }
@@ -125,7 +138,15 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
       try {
         await admitOrThrow(req, reply, route);
       } catch (err) {
-        if (err instanceof IrisError) deps.onRejected?.(req.ctx.principal.tenantId, typeof err.extensions.limit === 'string' ? err.extensions.limit : typeof err.extensions.quota === 'string' ? err.extensions.quota : err.code);
+        if (err instanceof IrisError)
+          deps.onRejected?.(
+            req.ctx.principal.tenantId,
+            typeof err.extensions.limit === 'string'
+              ? err.extensions.limit
+              : typeof err.extensions.quota === 'string'
+                ? err.extensions.quota
+                : err.code,
+          );
         throw err;
       }
     },

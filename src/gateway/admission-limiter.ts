@@ -20,7 +20,11 @@ export function makeMemoryLimiter(clock: Clock): RateLimiter {
     backend: 'memory',
     async check(limits) {
       const now = clock.now().getTime();
-      const { verdict, newTats } = checkLimits(limits, limits.map((l) => tats.get(l.key)), now);
+      const { verdict, newTats } = checkLimits(
+        limits,
+        limits.map((l) => tats.get(l.key)),
+        now,
+      );
       if (newTats) limits.forEach((l, i) => tats.set(l.key, newTats[i] ?? now));
       if (++checks % 10_000 === 0) for (const [k, tat] of tats) if (tat < now) tats.delete(k);
       return verdict;
@@ -74,8 +78,19 @@ type GcraRedis = Redis & { irisGcra(numKeys: number, ...args: (string | number)[
  * A limiter on Redis: every replica pointing at the same Redis (and prefix) shares the limits.
  * `onError` hears about Redis failures (then the in-memory `fallback` answers).
  */
-export function makeRedisLimiter(opts: { url: string; prefix: string; fallback: RateLimiter; timeoutMs?: number; onError?: (err: unknown) => void }): RateLimiter {
-  const redis = new Redis(opts.url, { enableOfflineQueue: true, maxRetriesPerRequest: 1, commandTimeout: opts.timeoutMs ?? 250, lazyConnect: false }) as GcraRedis;
+export function makeRedisLimiter(opts: {
+  url: string;
+  prefix: string;
+  fallback: RateLimiter;
+  timeoutMs?: number;
+  onError?: (err: unknown) => void;
+}): RateLimiter {
+  const redis = new Redis(opts.url, {
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: opts.timeoutMs ?? 250,
+    lazyConnect: false,
+  }) as GcraRedis;
   redis.on('error', (err: unknown) => opts.onError?.(err));
   redis.defineCommand('irisGcra', { lua: GCRA_LUA });
   return {
@@ -91,7 +106,13 @@ export function makeRedisLimiter(opts: { url: string; prefix: string; fallback: 
           allowed: r[0] === '1',
           ...(limitedBy !== undefined ? { limitedBy } : {}),
           retryAfterMs: Number(r[2]),
-          limits: limits.map((l, i) => ({ name: l.name, remaining: i === worst - 1 ? 0 : Number(r[3 + 2 * i]), resetMs: Number(r[4 + 2 * i]), rate: l.rate, burst: l.burst })),
+          limits: limits.map((l, i) => ({
+            name: l.name,
+            remaining: i === worst - 1 ? 0 : Number(r[3 + 2 * i]),
+            resetMs: Number(r[4 + 2 * i]),
+            rate: l.rate,
+            burst: l.burst,
+          })),
         };
       } catch (err) {
         opts.onError?.(err);

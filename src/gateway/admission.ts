@@ -40,7 +40,15 @@ export function makeRequestGate(deps: RequestGateDeps): RequestGate {
     const upstreamRegions = deps.upstreamRegions?.[resolved.rule.service] ?? [];
     const logged = new Set<string>();
     return (principal: Principal, action, tenantId, kind) => {
-      const decision = pdp.decide({ principal, action, resourceTenant: tenantId, resourceKind: kind, sourceIp: req.ip, upstreamRegions, route: resolved.route });
+      const decision = pdp.decide({
+        principal,
+        action,
+        resourceTenant: tenantId,
+        resourceKind: kind,
+        sourceIp: req.ip,
+        upstreamRegions,
+        route: resolved.route,
+      });
       // The gate and the service may ask the same question; the log keeps one record of it.
       const key = `${action}\u0000${tenantId}`;
       if (!logged.has(key)) {
@@ -56,7 +64,12 @@ export function makeRequestGate(deps: RequestGateDeps): RequestGate {
       const template = req.routeOptions.url;
       if (template === undefined) return; // no such route: the 404 handler answers
       const { principal } = req.ctx;
-      const resolved = resolveRoute(req.method, template, (req.params ?? {}) as Record<string, unknown>, principal.tenantId);
+      const resolved = resolveRoute(
+        req.method,
+        template,
+        (req.params ?? {}) as Record<string, unknown>,
+        principal.tenantId,
+      );
       if (deps.admission) await deps.admission.admit(req, reply, resolved);
       bindDecisions(principal, decideFor(req, resolved));
       const { action, kind } = resolved.rule;

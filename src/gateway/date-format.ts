@@ -14,10 +14,17 @@ const rfc3339 = fullFormats['date-time'];
 
 /** Whether `s` is an RFC 3339 date-time PostgreSQL can store. */
 function isStorableDateTime(s: string): boolean {
-  return !s.startsWith('0000') && typeof rfc3339 === 'object' && 'validate' in rfc3339 && typeof rfc3339.validate === 'function' && (rfc3339.validate as (x: string) => boolean)(s);
+  return (
+    !s.startsWith('0000') &&
+    typeof rfc3339 === 'object' &&
+    'validate' in rfc3339 &&
+    typeof rfc3339.validate === 'function' &&
+    (rfc3339.validate as (x: string) => boolean)(s)
+  );
 }
 
-const storableDateTime = (ajv: FormatHost): FormatHost => ajv.addFormat('date-time', { type: 'string', validate: isStorableDateTime });
+const storableDateTime = (ajv: FormatHost): FormatHost =>
+  ajv.addFormat('date-time', { type: 'string', validate: isStorableDateTime });
 
 type AjvPlugins = NonNullable<NonNullable<FastifyServerOptions['ajv']>['plugins']>;
 

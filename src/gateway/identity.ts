@@ -23,7 +23,8 @@ export function makeIdentity(deps: { directory: Directory; clock: Clock }): Iden
       const parsed = parsePresentedToken(m[1] as string);
       const key = parsed ? deps.directory.key(parsed.keyId) : undefined;
       // NOTE: the same answer for unknown, malformed and wrong-secret keys: nothing to probe.
-      if (!parsed || !key || !secretMatches(parsed.secret, key.secretHash)) throw new UnauthenticatedError('The API key is not valid.');
+      if (!parsed || !key || !secretMatches(parsed.secret, key.secretHash))
+        throw new UnauthenticatedError('The API key is not valid.');
       const now = deps.clock.now();
       if (key.revokedAt !== null) throw new UnauthenticatedError('The API key has been revoked.');
       if (key.expiresAt !== null && key.expiresAt <= now) throw new UnauthenticatedError('The API key has expired.');

@@ -5,15 +5,21 @@ import { assertSafeInput, findUnsafeInput, MAX_INPUT_DEPTH } from './input-guard
 
 test('strings PostgreSQL cannot store are found, with their JSON pointer', () => {
   assert.deepEqual(findUnsafeInput({ a: ['ok', 'b\u0000'] }), { field: '/a/1', reason: 'contains a NUL character' });
-  assert.deepEqual(findUnsafeInput({ name: 'x\ud800' }), { field: '/name', reason: 'contains a lone UTF-16 surrogate (not valid Unicode)' });
+  assert.deepEqual(findUnsafeInput({ name: 'x\ud800' }), {
+    field: '/name',
+    reason: 'contains a lone UTF-16 surrogate (not valid Unicode)',
+  });
   assert.deepEqual(findUnsafeInput({ name: '\udc00' })?.field, '/name');
   assert.deepEqual(findUnsafeInput({ 'a/b': { 'k\u0000': 1 } })?.field, '/a~1b/k\u0000');
   assert.equal(findUnsafeInput('\u0000')?.field, '/');
 });
 
 test('well-formed text, surrogate pairs and ordinary numbers pass', () => {
-  assert.equal(findUnsafeInput({ s: 'ü 😀 \u202e', n: [1, -2.5, 0, Number.MAX_SAFE_INTEGER], t: true, z: null }), undefined);
-  assert.equal(findUnsafeInput(Buffer.from([0, 0xff])), undefined, 'raw uploads are the parsers\' business');
+  assert.equal(
+    findUnsafeInput({ s: 'ü 😀 \u202e', n: [1, -2.5, 0, Number.MAX_SAFE_INTEGER], t: true, z: null }),
+    undefined,
+  );
+  assert.equal(findUnsafeInput(Buffer.from([0, 0xff])), undefined, "raw uploads are the parsers' business");
 });
 
 test('nesting past the limit is refused without recursing into it', () => {
@@ -35,6 +41,10 @@ test('numbers that cannot be kept exactly are refused', () => {
 test('assertSafeInput answers 400 naming the part and the field', () => {
   assert.throws(
     () => assertSafeInput({ params: { tenantId: 'acme' }, querystring: { match: 'a\u0000' }, body: undefined }),
-    (err: unknown) => err instanceof IrisError && err.status === 400 && err.message === 'querystring field /match contains a NUL character.' && err.extensions.in === 'querystring',
+    (err: unknown) =>
+      err instanceof IrisError &&
+      err.status === 400 &&
+      err.message === 'querystring field /match contains a NUL character.' &&
+      err.extensions.in === 'querystring',
   );
 });

@@ -32,7 +32,8 @@ function badText(s: string): string | undefined {
  */
 function numberReason(n: number): string | undefined {
   if (!Number.isFinite(n)) return 'is not a finite number';
-  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return `is an integer beyond ±${Number.MAX_SAFE_INTEGER}, which cannot be kept exactly`;
+  if (Number.isInteger(n) && !Number.isSafeInteger(n))
+    return `is an integer beyond ±${Number.MAX_SAFE_INTEGER}, which cannot be kept exactly`;
   return undefined;
 }
 
@@ -49,9 +50,13 @@ export function findUnsafeInput(value: unknown, maxDepth = MAX_INPUT_DEPTH): Uns
       const reason = badText(v);
       return reason === undefined ? undefined : { field: path === '' ? '/' : path, reason };
     }
-    if (typeof v === 'number') return numberReason(v) === undefined ? undefined : { field: path === '' ? '/' : path, reason: numberReason(v) as string };
+    if (typeof v === 'number')
+      return numberReason(v) === undefined
+        ? undefined
+        : { field: path === '' ? '/' : path, reason: numberReason(v) as string };
     if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return undefined;
-    if (depth >= maxDepth) return { field: path === '' ? '/' : path, reason: `is nested deeper than ${maxDepth} levels` };
+    if (depth >= maxDepth)
+      return { field: path === '' ? '/' : path, reason: `is nested deeper than ${maxDepth} levels` };
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         const found = walk(v[i], `${path}/${i}`, depth + 1);

@@ -5,7 +5,17 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError } from '../core/errors.js';
 import type { TraceParent } from '../core/trace-parent.js';
-import { JOB_KIND_PATTERN, JOB_STATES, JobPageSchema, JobResourceSchema, jobPath, toJobResource, type JobActor, type JobPage, type JobQueue } from '../jobs/index.js';
+import {
+  JOB_KIND_PATTERN,
+  JOB_STATES,
+  JobPageSchema,
+  JobResourceSchema,
+  jobPath,
+  toJobResource,
+  type JobActor,
+  type JobPage,
+  type JobQueue,
+} from '../jobs/index.js';
 import { ProblemSchema, TenantIdSchema, TenantParamsSchema, bearer, type ApiTag } from './schemas.js';
 
 /** What a caller asks to do; the gateway maps these onto its policy. */
@@ -38,9 +48,15 @@ const EnqueueHeaders = Type.Object({ 'idempotency-key': Type.Optional(IDEMPOTENC
 
 const EnqueueBodySchema = Type.Object(
   {
-    kind: Type.String({ pattern: JOB_KIND_PATTERN, maxLength: 100, description: 'A registered job kind, e.g. `noop`, `sleep`.' }),
+    kind: Type.String({
+      pattern: JOB_KIND_PATTERN,
+      maxLength: 100,
+      description: 'A registered job kind, e.g. `noop`, `sleep`.',
+    }),
     payload: Type.Optional(Type.Unknown({ description: "Checked against the kind's schema; default {}." })),
-    priority: Type.Optional(Type.Integer({ minimum: -100, maximum: 100, description: 'Higher runs first within the tenant; default 0.' })),
+    priority: Type.Optional(
+      Type.Integer({ minimum: -100, maximum: 100, description: 'Higher runs first within the tenant; default 0.' }),
+    ),
     runAt: Type.Optional(Type.String({ format: 'date-time', description: 'Not before this time.' })),
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     idempotencyKey: Type.Optional({ ...IDEMPOTENCY_KEY, description: 'Same as the Idempotency-Key header.' }),
@@ -60,7 +76,10 @@ const ListQuery = Type.Object(
 );
 type ListQueryT = Static<typeof ListQuery>;
 const PoisonedQuery = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })), continue: Type.Optional(Type.String({ maxLength: 200 })) },
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    continue: Type.Optional(Type.String({ maxLength: 200 })),
+  },
   { additionalProperties: false },
 );
 const EmptyBody = Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()]);
@@ -70,7 +89,13 @@ const tags: ApiTag[] = ['jobs'];
 type JobRoute = { Params: Static<typeof JobParams> };
 
 function actorOf(ctx: JobRequestContext): JobActor {
-  return { actor: ctx.actor, requestId: ctx.requestId, traceparent: ctx.traceparent, tracestate: ctx.tracestate, trace: ctx.trace };
+  return {
+    actor: ctx.actor,
+    requestId: ctx.requestId,
+    traceparent: ctx.traceparent,
+    tracestate: ctx.tracestate,
+    trace: ctx.trace,
+  };
 }
 
 function renderPage(page: JobPage): Static<typeof JobPageSchema> {
@@ -115,7 +140,14 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
         }
         const { job, created } = await queue.enqueue(
           tenantId,
-          { kind: req.body.kind, payload: req.body.payload, priority: req.body.priority, runAt, maxAttempts: req.body.maxAttempts, dedupKey: headerKey ?? bodyKey },
+          {
+            kind: req.body.kind,
+            payload: req.body.payload,
+            priority: req.body.priority,
+            runAt,
+            maxAttempts: req.body.maxAttempts,
+            dedupKey: headerKey ?? bodyKey,
+          },
           actorOf(deps.requestContext(req)),
         );
         if (!created) void reply.header('idempotent-replayed', 'true');
@@ -139,7 +171,13 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
         const { tenantId } = req.params;
         await deps.authorize(req, 'job.read', tenantId);
         const q = req.query;
-        return renderPage(await queue.list(tenantId, { state: q.state, kind: q.kind, limit: q.limit, cursor: q.continue }, deps.requestContext(req).trace));
+        return renderPage(
+          await queue.list(
+            tenantId,
+            { state: q.state, kind: q.kind, limit: q.limit, cursor: q.continue },
+            deps.requestContext(req).trace,
+          ),
+        );
       },
     );
 
@@ -161,13 +199,9 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
       },
     );
 
-    const action = (
-      path: string,
-      name: 'cancel' | 'retry' | 'redrive',
-      summary: string,
-      status: 200 | 202,
-    ): void => {
-      const routeAction: JobRouteAction = name === 'cancel' ? 'job.cancel' : name === 'retry' ? 'job.retry' : 'job.redrive';
+    const action = (path: string, name: 'cancel' | 'retry' | 'redrive', summary: string, status: 200 | 202): void => {
+      const routeAction: JobRouteAction =
+        name === 'cancel' ? 'job.cancel' : name === 'retry' ? 'job.retry' : 'job.redrive';
       app.post<JobRoute>(
         path,
         {
@@ -195,9 +229,19 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
         },
       );
     };
-    action('/v1/tenants/:tenantId/jobs/:jobId/cancel', 'cancel', 'Cancel a queued or running job (409 if it already finished)', 200);
+    action(
+      '/v1/tenants/:tenantId/jobs/:jobId/cancel',
+      'cancel',
+      'Cancel a queued or running job (409 if it already finished)',
+      200,
+    );
     action('/v1/tenants/:tenantId/jobs/:jobId/retry', 'retry', 'Run a failed or cancelled job again (202)', 202);
-    action('/v1/tenants/:tenantId/jobs/:jobId/redrive', 'redrive', 'Requeue a poisoned job with fresh attempts (202; 409 if not poisoned)', 202);
+    action(
+      '/v1/tenants/:tenantId/jobs/:jobId/redrive',
+      'redrive',
+      'Requeue a poisoned job with fresh attempts (202; 409 if not poisoned)',
+      202,
+    );
 
     app.get<{ Params: Static<typeof TenantParamsSchema>; Querystring: Static<typeof PoisonedQuery> }>(
       '/v1/tenants/:tenantId/jobs-poisoned',
@@ -214,7 +258,13 @@ export function jobRoutes(deps: JobRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'job.read', tenantId);
-        return renderPage(await queue.listPoisoned(tenantId, { limit: req.query.limit, cursor: req.query.continue }, deps.requestContext(req).trace));
+        return renderPage(
+          await queue.listPoisoned(
+            tenantId,
+            { limit: req.query.limit, cursor: req.query.continue },
+            deps.requestContext(req).trace,
+          ),
+        );
       },
     );
   };

@@ -7,24 +7,63 @@ import { ProblemSchema, TenantParamsSchema, bearer } from './schemas.js';
 
 const KeyId = Type.String({ pattern: '^k[a-z0-9]{1,20}$' });
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
-const CreatedKey = Type.Composite([Type.Omit(ApiKeySchema, []), Type.Object({ token: Type.String({ description: 'Shown once. Store it now.' }) })], { additionalProperties: false });
+const CreatedKey = Type.Composite(
+  [Type.Omit(ApiKeySchema, []), Type.Object({ token: Type.String({ description: 'Shown once. Store it now.' }) })],
+  { additionalProperties: false },
+);
 
 export function registerKeyRoutes(app: FastifyInstance, keys: KeyService): void {
   const scopes = [
-    { prefix: '/v1/tenants/:tenantId/keys', params: TenantParamsSchema, owner: (p: { tenantId?: string }) => p.tenantId ?? '', tag: 'keys' },
+    {
+      prefix: '/v1/tenants/:tenantId/keys',
+      params: TenantParamsSchema,
+      owner: (p: { tenantId?: string }) => p.tenantId ?? '',
+      tag: 'keys',
+    },
     { prefix: '/v1/platform/keys', params: Type.Object({}), owner: () => PLATFORM, tag: 'platform' },
   ];
   for (const s of scopes) {
-    app.post<{ Params: { tenantId?: string }; Body: CreateKeyInput }>(s.prefix, {
-      schema: { tags: [s.tag], summary: 'Create an API key (the token is shown once)', security: bearer, params: s.params, body: CreateKeySchema, response: { 201: CreatedKey, ...errors } },
-    }, async (req, reply) => reply.code(201).send(await keys.create(req.ctx, s.owner(req.params), req.body)));
+    app.post<{ Params: { tenantId?: string }; Body: CreateKeyInput }>(
+      s.prefix,
+      {
+        schema: {
+          tags: [s.tag],
+          summary: 'Create an API key (the token is shown once)',
+          security: bearer,
+          params: s.params,
+          body: CreateKeySchema,
+          response: { 201: CreatedKey, ...errors },
+        },
+      },
+      async (req, reply) => reply.code(201).send(await keys.create(req.ctx, s.owner(req.params), req.body)),
+    );
 
-    app.get<{ Params: { tenantId?: string } }>(s.prefix, {
-      schema: { tags: [s.tag], summary: 'List API keys (never their secrets)', security: bearer, params: s.params, response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), ...errors } },
-    }, async (req) => ({ items: await keys.list(req.ctx, s.owner(req.params)) }));
+    app.get<{ Params: { tenantId?: string } }>(
+      s.prefix,
+      {
+        schema: {
+          tags: [s.tag],
+          summary: 'List API keys (never their secrets)',
+          security: bearer,
+          params: s.params,
+          response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), ...errors },
+        },
+      },
+      async (req) => ({ items: await keys.list(req.ctx, s.owner(req.params)) }),
+    );
 
-    app.delete<{ Params: { tenantId?: string; keyId: string } }>(`${s.prefix}/:keyId`, {
-      schema: { tags: [s.tag], summary: 'Revoke an API key (effective on every replica at once)', security: bearer, params: Type.Composite([s.params, Type.Object({ keyId: KeyId })]), response: { 200: ApiKeySchema, ...errors } },
-    }, async (req) => keys.revoke(req.ctx, s.owner(req.params), req.params.keyId));
+    app.delete<{ Params: { tenantId?: string; keyId: string } }>(
+      `${s.prefix}/:keyId`,
+      {
+        schema: {
+          tags: [s.tag],
+          summary: 'Revoke an API key (effective on every replica at once)',
+          security: bearer,
+          params: Type.Composite([s.params, Type.Object({ keyId: KeyId })]),
+          response: { 200: ApiKeySchema, ...errors },
+        },
+      },
+      async (req) => keys.revoke(req.ctx, s.owner(req.params), req.params.keyId),
+    );
   }
 }

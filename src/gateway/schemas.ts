@@ -28,10 +28,29 @@ export const API_TAGS = [
   { name: 'tenants', description: 'Tenants: create, read, list, update (If-Match), soft delete and restore.' },
   { name: 'keys', description: "A tenant's API keys: create (the token is shown once), list, revoke." },
   { name: 'platform', description: 'Platform-level API keys (platform admins).' },
-  { name: 'audit', description: 'The tamper-evident audit ledger: events, signed heads, checkpoints, witness records, verification, inclusion and consistency proofs.' },
-  { name: 'policy', description: 'Cedar policy bundles of the platform and of each tenant (push, activate, rollback, diff), the decision log and explanations.' },
-  { name: 'jobs', description: 'The async executor: start jobs (202 + job URL), read, list, cancel, retry, poisoned jobs and redrive.' },
-  { name: 'knowledge', description: "GraphRAG: a tenant's documents (ingested by jobs), questions answered with citations, the graph and its communities." },
-  { name: 'system', description: 'Liveness, readiness and metrics (/healthz, /readyz, /metrics); not listed as operations.' },
+  {
+    name: 'audit',
+    description:
+      'The tamper-evident audit ledger: events, signed heads, checkpoints, witness records, verification, inclusion and consistency proofs.',
+  },
+  {
+    name: 'policy',
+    description:
+      'Cedar policy bundles of the platform and of each tenant (push, activate, rollback, diff), the decision log and explanations.',
+  },
+  {
+    name: 'jobs',
+    description:
+      'The async executor: start jobs (202 + job URL), read, list, cancel, retry, poisoned jobs and redrive.',
+  },
+  {
+    name: 'knowledge',
+    description:
+      "GraphRAG: a tenant's documents (ingested by jobs), questions answered with citations, the graph and its communities.",
+  },
+  {
+    name: 'system',
+    description: 'Liveness, readiness and metrics (/healthz, /readyz, /metrics); not listed as operations.',
+  },
 ] as const;
 export type ApiTag = (typeof API_TAGS)[number]['name'];

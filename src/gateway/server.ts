@@ -66,7 +66,11 @@ export interface ServerDeps {
     readonly followUp: EnqueueFollowUp;
     readonly maxDocumentBytes: number;
   };
-  readonly policy: { readonly bundles: BundleService; readonly decisions: DecisionLog; readonly maxBundleBytes: number };
+  readonly policy: {
+    readonly bundles: BundleService;
+    readonly decisions: DecisionLog;
+    readonly maxBundleBytes: number;
+  };
 }
 
 export interface ServerOptions {
@@ -85,18 +89,28 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     requestIdHeader: false,
     // NOTE: with telemetry, one access line per request (with trace and tenant ids) replaces
     // Fastify's two request lines.
-    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: deps.telemetry !== undefined }),
+    logController: new LogController({
+      requestIdLogLabel: 'request_id',
+      disableRequestLogging: deps.telemetry !== undefined,
+    }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : newRequestId();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false }, plugins: ajvPlugins },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false },
+      plugins: ajvPlugins,
+    },
     return503OnClosing: true,
     frameworkErrors: (err, req, reply) => void frameworkErrorHandler(err, req, reply),
   });
 
   // JSON merge patch bodies are JSON.
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
   app.setErrorHandler(problemErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addSchema(ProblemSchema);
@@ -108,10 +122,15 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
       info: {
         title: 'Iris control plane API',
         version: opts.version,
-        description: 'Tenants, API keys, the tamper-evident audit ledger, policy bundles and decisions, async jobs and GraphRAG knowledge. Errors are RFC 9457 problem+json.',
+        description:
+          'Tenants, API keys, the tamper-evident audit ledger, policy bundles and decisions, async jobs and GraphRAG knowledge. Errors are RFC 9457 problem+json.',
       },
       tags: API_TAGS.map((t) => ({ ...t })),
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An Iris API key: iris_<keyId>_<secret>' } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An Iris API key: iris_<keyId>_<secret>' },
+        },
+      },
     },
   });
   // NOTE: the docs UI is public as a whole: its routes are marked where they are registered
@@ -135,13 +154,20 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     if (config.public === true) return;
     if (config.scrape === true && scrape(req.headers.authorization)) return;
     const principal = deps.identity.authenticate(req.headers.authorization);
-    req.ctx = { principal, requestId: req.id, traceId: req.telemetry?.traceId, sourceIp: req.ip, trace: req.telemetry?.span };
+    req.ctx = {
+      principal,
+      requestId: req.id,
+      traceId: req.telemetry?.traceId,
+      sourceIp: req.ip,
+      trace: req.telemetry?.span,
+    };
     deps.telemetry?.bindTenant(req, principal.tenantId, principal.keyId);
     if (deps.gate) await deps.gate.check(req, reply);
     else {
       if (deps.decide) bindDecisions(principal, deps.decide);
       // NOTE: without a gate (identity only: tests, benchmarks) a scrape route still needs a platform key.
-      if (config.scrape === true && principal.role !== 'platform-admin') throw new ForbiddenError('Reading metrics needs the scrape token or a platform-admin key.');
+      if (config.scrape === true && principal.role !== 'platform-admin')
+        throw new ForbiddenError('Reading metrics needs the scrape token or a platform-admin key.');
     }
   });
 
@@ -154,10 +180,15 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   const tags = new Set<string>(API_TAGS.map((t) => t.name));
   app.addHook('onRoute', (route) => {
     const named = route.schema?.tags ?? [];
-    if (named.length === 0 || !named.every((t) => tags.has(t))) throw new Error(`Route ${String(route.method)} ${route.url} needs one of the API tags (${[...tags].join(', ')}).`);
+    if (named.length === 0 || !named.every((t) => tags.has(t)))
+      throw new Error(
+        `Route ${String(route.method)} ${route.url} needs one of the API tags (${[...tags].join(', ')}).`,
+      );
   });
 
-  app.get('/openapi.json', { schema: { hide: true, tags: ['system'] }, config: { public: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true, tags: ['system'] }, config: { public: true } }, async () =>
+    app.swagger(),
+  );
   registerSystemRoutes(app, { db: deps.db, pending: deps.pendingMigrations, registry: deps.registry });
   registerTenantRoutes(app, deps.tenants);
   registerKeyRoutes(app, deps.keys);
@@ -170,7 +201,12 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
       queue: jobs,
       authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Job'),
       // The request span's own context: the job's span links to it.
-      requestContext: (req) => ({ requestId: req.id, actor: `key:${req.ctx.principal.keyId}`, trace: req.ctx.trace, ...traceContext(req) }),
+      requestContext: (req) => ({
+        requestId: req.id,
+        actor: `key:${req.ctx.principal.keyId}`,
+        trace: req.ctx.trace,
+        ...traceContext(req),
+      }),
     }),
   );
   await app.register(
@@ -181,7 +217,11 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
       authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Knowledge'),
       context: (req) => req.ctx,
       async enqueue(req, tenantId, job) {
-        const { job: queued } = await jobs.enqueue(tenantId, { kind: job.kind, payload: job.payload }, { actor: `key:${req.ctx.principal.keyId}`, requestId: req.id, trace: req.ctx.trace, ...traceContext(req) });
+        const { job: queued } = await jobs.enqueue(
+          tenantId,
+          { kind: job.kind, payload: job.payload },
+          { actor: `key:${req.ctx.principal.keyId}`, requestId: req.id, trace: req.ctx.trace, ...traceContext(req) },
+        );
         return { jobId: queued.jobId, location: jobPath(tenantId, queued.jobId) };
       },
     }),
@@ -193,5 +233,6 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
 function scrapeTokenCheck(token: string | undefined): (authorization: string | undefined) => boolean {
   if (token === undefined) return () => false;
   const expected = createHash('sha256').update(`Bearer ${token}`).digest();
-  return (authorization) => authorization !== undefined && timingSafeEqual(createHash('sha256').update(authorization).digest(), expected);
+  return (authorization) =>
+    authorization !== undefined && timingSafeEqual(createHash('sha256').update(authorization).digest(), expected);
 }

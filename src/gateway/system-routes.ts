@@ -4,7 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Database } from '../core/db.js';
 
-export function registerSystemRoutes(app: FastifyInstance, deps: { db: Database; pending: () => Promise<string[]>; registry: Registry }): void {
+export function registerSystemRoutes(
+  app: FastifyInstance,
+  deps: { db: Database; pending: () => Promise<string[]>; registry: Registry },
+): void {
   const hide = { hide: true, tags: ['system'] };
   app.get('/healthz', { schema: { ...hide }, config: { public: true } }, async () => ({ status: 'ok' }));
 
@@ -15,7 +18,8 @@ export function registerSystemRoutes(app: FastifyInstance, deps: { db: Database;
       return reply.code(503).send({ status: 'unavailable', store: 'unreachable' });
     }
     const pending = await deps.pending();
-    if (pending.length > 0) return reply.code(503).send({ status: 'unavailable', store: 'ok', pendingMigrations: pending });
+    if (pending.length > 0)
+      return reply.code(503).send({ status: 'unavailable', store: 'ok', pendingMigrations: pending });
     return { status: 'ready', store: deps.db.dialect };
   });
 

@@ -6,12 +6,30 @@ import { backoffDelayMs, decideAfterFailure } from './backoff.js';
 const policy = { baseMs: 1000, maxMs: 60_000, factor: 2 };
 
 test('delays double per attempt, within [d/2, d], and stop growing at the ceiling', () => {
-  assert.equal(backoffDelayMs(1, policy, () => 1), 1000);
-  assert.equal(backoffDelayMs(1, policy, () => 0), 500);
-  assert.equal(backoffDelayMs(2, policy, () => 1), 2000);
-  assert.equal(backoffDelayMs(4, policy, () => 1), 8000);
-  assert.equal(backoffDelayMs(30, policy, () => 1), 60_000);
-  assert.equal(backoffDelayMs(30, policy, () => 0), 30_000);
+  assert.equal(
+    backoffDelayMs(1, policy, () => 1),
+    1000,
+  );
+  assert.equal(
+    backoffDelayMs(1, policy, () => 0),
+    500,
+  );
+  assert.equal(
+    backoffDelayMs(2, policy, () => 1),
+    2000,
+  );
+  assert.equal(
+    backoffDelayMs(4, policy, () => 1),
+    8000,
+  );
+  assert.equal(
+    backoffDelayMs(30, policy, () => 1),
+    60_000,
+  );
+  assert.equal(
+    backoffDelayMs(30, policy, () => 0),
+    30_000,
+  );
 });
 
 test('jitter spreads retries of jobs that failed together', () => {
@@ -21,9 +39,18 @@ test('jitter spreads retries of jobs that failed together', () => {
 });
 
 test('retryable failures come back until the last attempt, which poisons the job', () => {
-  assert.deepEqual(decideAfterFailure(1, 3, true, policy, () => 1), { to: 'queued', delayMs: 1000 });
-  assert.deepEqual(decideAfterFailure(2, 3, true, policy, () => 1), { to: 'queued', delayMs: 2000 });
-  assert.deepEqual(decideAfterFailure(3, 3, true, policy, () => 1), { to: 'poisoned' });
+  assert.deepEqual(
+    decideAfterFailure(1, 3, true, policy, () => 1),
+    { to: 'queued', delayMs: 1000 },
+  );
+  assert.deepEqual(
+    decideAfterFailure(2, 3, true, policy, () => 1),
+    { to: 'queued', delayMs: 2000 },
+  );
+  assert.deepEqual(
+    decideAfterFailure(3, 3, true, policy, () => 1),
+    { to: 'poisoned' },
+  );
 });
 
 test('non-retryable failures fail the job at once, whatever attempts remain', () => {

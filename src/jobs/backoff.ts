@@ -27,9 +27,7 @@ export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: (
 
 /** Where a failed attempt leads. */
 export type FailureDecision =
-  | { readonly to: 'queued'; readonly delayMs: number }
-  | { readonly to: 'failed' }
-  | { readonly to: 'poisoned' };
+  { readonly to: 'queued'; readonly delayMs: number } | { readonly to: 'failed' } | { readonly to: 'poisoned' };
 
 /**
  * Non-retryable errors fail the job at once; retryable ones come back after a backoff until

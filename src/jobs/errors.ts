@@ -6,9 +6,14 @@ import type { JobErrorInfo, JobState } from './job-model.js';
 /** 400: the job kind is not registered. */
 export class UnknownJobKindError extends IrisError {
   constructor(kind: string, knownKinds: readonly string[]) {
-    super('unknown_job_kind', 400, `Job kind '${kind}' is not registered. Known kinds: ${knownKinds.join(', ') || 'none'}.`, {
-      extensions: { kind, knownKinds: [...knownKinds] },
-    });
+    super(
+      'unknown_job_kind',
+      400,
+      `Job kind '${kind}' is not registered. Known kinds: ${knownKinds.join(', ') || 'none'}.`,
+      {
+        extensions: { kind, knownKinds: [...knownKinds] },
+      },
+    );
   }
 }
 
@@ -32,26 +37,41 @@ export class InvalidJobPayloadError extends IrisError {
 /** 413: the payload is larger than the kind (or the queue) accepts. */
 export class JobPayloadTooLargeError extends IrisError {
   constructor(kind: string, bytes: number, limitBytes: number) {
-    super('payload_too_large', 413, `The payload of this '${kind}' job is ${bytes} bytes; at most ${limitBytes} are accepted.`, {
-      extensions: { kind, bytes, limitBytes },
-    });
+    super(
+      'payload_too_large',
+      413,
+      `The payload of this '${kind}' job is ${bytes} bytes; at most ${limitBytes} are accepted.`,
+      {
+        extensions: { kind, bytes, limitBytes },
+      },
+    );
   }
 }
 
 /** 429: the tenant has as many queued jobs as its quota allows. `retryAfter` is in seconds. */
 export class JobQueueFullError extends IrisError {
   constructor(queued: number, limit: number, retryAfter: number) {
-    super('queue_full', 429, `This tenant already has ${queued} queued jobs; its quota allows ${limit}. Retry after ${retryAfter} s.`, {
-      retryable: true,
-      // NOTE: the gateway's problem handler turns retryAfterSeconds into a Retry-After header.
-      extensions: { queued, limit, retryAfter, retryAfterSeconds: retryAfter },
-    });
+    super(
+      'queue_full',
+      429,
+      `This tenant already has ${queued} queued jobs; its quota allows ${limit}. Retry after ${retryAfter} s.`,
+      {
+        retryable: true,
+        // NOTE: the gateway's problem handler turns retryAfterSeconds into a Retry-After header.
+        extensions: { queued, limit, retryAfter, retryAfterSeconds: retryAfter },
+      },
+    );
   }
 }
 
 /** 409: the job is not in a state the action applies to (e.g. cancelling a finished job). */
 export class JobStateConflictError extends IrisError {
-  constructor(code: 'job_not_cancellable' | 'job_not_retryable' | 'job_not_poisoned', jobId: string, state: JobState, message: string) {
+  constructor(
+    code: 'job_not_cancellable' | 'job_not_retryable' | 'job_not_poisoned',
+    jobId: string,
+    state: JobState,
+    message: string,
+  ) {
     super(code, 409, message, { extensions: { jobId, state } });
   }
 }
@@ -59,9 +79,14 @@ export class JobStateConflictError extends IrisError {
 /** 422: an idempotency key was reused for a different request (another kind or payload). */
 export class IdempotencyKeyReusedError extends IrisError {
   constructor(dedupKey: string, jobId: string) {
-    super('idempotency_key_reused', 422, `Idempotency key '${dedupKey}' was already used for job ${jobId} with a different kind or payload.`, {
-      extensions: { jobId },
-    });
+    super(
+      'idempotency_key_reused',
+      422,
+      `Idempotency key '${dedupKey}' was already used for job ${jobId} with a different kind or payload.`,
+      {
+        extensions: { jobId },
+      },
+    );
   }
 }
 

@@ -28,7 +28,10 @@ test('rotating by positions over many claims is fair to within one job', () => {
   let order = ['a', 'b', 'c'];
   const total: Record<string, number> = { a: 0, b: 0, c: 0 };
   for (let i = 0; i < 30; i++) {
-    const a = allocateClaims(order.map((t) => backlog(t, 1_000_000)), { limit: 10 });
+    const a = allocateClaims(
+      order.map((t) => backlog(t, 1_000_000)),
+      { limit: 10 },
+    );
     for (const x of a) total[x.tenantId] = (total[x.tenantId] ?? 0) + x.count;
     order = [...a].sort((x, y) => x.position - y.position).map((x) => x.tenantId);
   }
@@ -37,7 +40,10 @@ test('rotating by positions over many claims is fair to within one job', () => {
 
 test('weights give proportional shares', () => {
   const weights: Record<string, number> = { gold: 3, free: 1 };
-  const a = allocateClaims([backlog('gold', 1000), backlog('free', 1000)], { limit: 40, weightOf: (t) => weights[t] ?? 1 });
+  const a = allocateClaims([backlog('gold', 1000), backlog('free', 1000)], {
+    limit: 40,
+    weightOf: (t) => weights[t] ?? 1,
+  });
   assert.deepEqual(counts(a), { gold: 30, free: 10 });
 });
 
@@ -48,7 +54,10 @@ test('small backlogs are used up and the rest of the batch goes to tenants with 
 
 test('concurrency caps bind while others have work, and lift when the tenant is alone (surge lane)', () => {
   const caps = (): number => 5;
-  const shared = allocateClaims([backlog('capped', 1000, 3), backlog('other', 1000)], { limit: 20, maxRunningOf: (t) => (t === 'capped' ? caps() : undefined) });
+  const shared = allocateClaims([backlog('capped', 1000, 3), backlog('other', 1000)], {
+    limit: 20,
+    maxRunningOf: (t) => (t === 'capped' ? caps() : undefined),
+  });
   assert.deepEqual(counts(shared), { capped: 2, other: 18 });
   const alone = allocateClaims([backlog('capped', 1000, 3)], { limit: 20, maxRunningOf: caps });
   assert.deepEqual(counts(alone), { capped: 20 });

@@ -32,7 +32,12 @@ function rejectOnAbort(signal: AbortSignal): Promise<never> {
  * span when a tracer is given. Resolves to the handler's result; rejects with its error, or
  * with the abort reason (timeout, lease lost, shutdown) as soon as the signal fires.
  */
-export async function runAttempt(entry: InFlight, kind: RegisteredJobKind, workerId: string, tracer: JobTracer | undefined): Promise<unknown> {
+export async function runAttempt(
+  entry: InFlight,
+  kind: RegisteredJobKind,
+  workerId: string,
+  tracer: JobTracer | undefined,
+): Promise<unknown> {
   const { job, controller } = entry;
   const timeoutMs = kind.timeoutFor(job.payload);
   const timer = setTimeout(() => controller.abort(new JobTimeoutError(timeoutMs)), timeoutMs);
@@ -67,7 +72,14 @@ export async function runAttempt(entry: InFlight, kind: RegisteredJobKind, worke
   };
   try {
     if (tracer === undefined) return await attempt(undefined);
-    const span = { tenantId: job.tenantId, jobId: job.jobId, kind: job.kind, attempt: job.attempts, traceparent: job.traceContext?.traceparent, tracestate: job.traceContext?.tracestate };
+    const span = {
+      tenantId: job.tenantId,
+      jobId: job.jobId,
+      kind: job.kind,
+      attempt: job.attempts,
+      traceparent: job.traceContext?.traceparent,
+      tracestate: job.traceContext?.tracestate,
+    };
     return await tracer.run(span, attempt);
   } finally {
     clearTimeout(timer);
@@ -85,7 +97,9 @@ export function boundResult(result: unknown, maxBytes: number): unknown {
   }
   if (json === undefined) return null;
   const bytes = Buffer.byteLength(json, 'utf8');
-  return bytes > maxBytes ? { note: `The result was ${bytes} bytes, over the ${maxBytes}-byte limit, and was not kept.` } : result;
+  return bytes > maxBytes
+    ? { note: `The result was ${bytes} bytes, over the ${maxBytes}-byte limit, and was not kept.` }
+    : result;
 }
 
 // Log lines carry the four correlation fields of every Iris line (tenant_id, request_id,

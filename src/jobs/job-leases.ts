@@ -57,7 +57,11 @@ export interface JobLeases {
    * requeues a job (backoff), or a state-change hook is set, the two run as separate
    * transactions instead (lock order).
    */
-  settleAndClaim(workerId: string, settlements: readonly Settlement[], request: ClaimRequest): Promise<SettleResult & { claimed: Job[] }>;
+  settleAndClaim(
+    workerId: string,
+    settlements: readonly Settlement[],
+    request: ClaimRequest,
+  ): Promise<SettleResult & { claimed: Job[] }>;
   /** Extends the leases of attempts still held; returns those no longer held. */
   heartbeat(workerId: string, jobs: readonly JobAttemptKey[], leaseMs: number): Promise<JobAttemptKey[]>;
   /** Gives held attempts back to the queue without counting them as attempts (shutdown). */
@@ -252,23 +256,31 @@ export function makeJobLeases(deps: JobLeasesDeps): JobLeases {
   const { db } = deps;
   const workerActor = (workerId: string): string => `worker:${workerId}`;
 
-  async function notifyAll(tx: Queryable, jobs: readonly Job[], from: JobState, actor: string, reason: (job: Job) => StateChangeReason): Promise<void> {
+  async function notifyAll(
+    tx: Queryable,
+    jobs: readonly Job[],
+    from: JobState,
+    actor: string,
+    reason: (job: Job) => StateChangeReason,
+  ): Promise<void> {
     const hook = deps.onStateChange;
     if (hook === undefined) return;
     // NOTE: in (tenant_id, job_id) order, so whatever per-tenant rows the hook locks (an audit
     // log head, say) are locked in the same order by every transaction.
-    const ordered = [...jobs].sort((a, b) => (a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
-    for (const job of ordered) await hook(tx, job, from, job.state, { actor, requestId: job.requestId, reason: reason(job) });
+    const ordered = [...jobs].sort((a, b) =>
+      a.tenantId < b.tenantId ? -1 : a.tenantId > b.tenantId ? 1 : a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0,
+    );
+    for (const job of ordered)
+      await hook(tx, job, from, job.state, { actor, requestId: job.requestId, reason: reason(job) });
   }
 
   async function claimIn(tx: Queryable, request: ClaimRequest): Promise<Job[]> {
     const limit = Math.min(1000, Math.max(1, Math.floor(request.limit)));
     const kinds = request.kinds === undefined ? null : [...request.kinds];
-    const { rows: backlog } = await tx.query<{ tenant_id: string; queued: number; running: number }>(SELECT_READY_TENANTS, [
-      limit,
-      kinds,
-      request.maxRunningOf !== undefined,
-    ]);
+    const { rows: backlog } = await tx.query<{ tenant_id: string; queued: number; running: number }>(
+      SELECT_READY_TENANTS,
+      [limit, kinds, request.maxRunningOf !== undefined],
+    );
     if (backlog.length === 0) return [];
     const allocation = allocateClaims(
       backlog.map((b) => ({ tenantId: b.tenant_id, queued: b.queued, running: b.running })),
@@ -307,7 +319,10 @@ export function makeJobLeases(deps: JobLeasesDeps): JobLeases {
     const hook = deps.onStateChange;
     let settled: SettledJob[];
     if (hook === undefined) {
-      const { rows } = await tx.query<{ tenant_id: string; job_id: string; attempts: number; state: JobState }>(SETTLE_KEYS, settleParams(workerId, settlements));
+      const { rows } = await tx.query<{ tenant_id: string; job_id: string; attempts: number; state: JobState }>(
+        SETTLE_KEYS,
+        settleParams(workerId, settlements),
+      );
       settled = rows.map((r) => ({ tenantId: r.tenant_id, jobId: r.job_id, attempts: r.attempts, state: r.state }));
     } else {
       const { rows } = await tx.query<JobRow>(SETTLE_FULL, settleParams(workerId, settlements));
@@ -347,7 +362,11 @@ export function makeJobLeases(deps: JobLeasesDeps): JobLeases {
     async heartbeat(workerId, jobs, leaseMs) {
       if (jobs.length === 0) return [];
       const { rows } = await db.transaction(platformScope, (tx) =>
-        tx.query<{ tenant_id: string; job_id: string; attempts: number }>(HEARTBEAT, [workerId, ...keyArrays(jobs), leaseMs]),
+        tx.query<{ tenant_id: string; job_id: string; attempts: number }>(HEARTBEAT, [
+          workerId,
+          ...keyArrays(jobs),
+          leaseMs,
+        ]),
       );
       const held = new Set(rows.map((r) => keyOf({ tenantId: r.tenant_id, jobId: r.job_id, attempts: r.attempts })));
       return jobs.filter((j) => !held.has(keyOf(j)));
@@ -365,7 +384,11 @@ export function makeJobLeases(deps: JobLeasesDeps): JobLeases {
 
     async releaseUnheld(workerId, held) {
       return db.transaction(platformScope, async (tx) => {
-        const { rows } = await tx.query<JobRow>(RELEASE_UNHELD, [workerId, held.map((j) => j.tenantId), held.map((j) => j.jobId)]);
+        const { rows } = await tx.query<JobRow>(RELEASE_UNHELD, [
+          workerId,
+          held.map((j) => j.tenantId),
+          held.map((j) => j.jobId),
+        ]);
         const released = rows.map(toJob);
         await notifyAll(tx, released, 'running', workerActor(workerId), () => 'release');
         return released;

@@ -16,7 +16,12 @@ export type JobState = (typeof JobStates)[keyof typeof JobStates];
 export const JOB_STATES: readonly JobState[] = Object.values(JobStates);
 
 /** States a job never leaves on its own (only an operator's retry/redrive moves it on). */
-export const TERMINAL_JOB_STATES = ['succeeded', 'failed', 'poisoned', 'cancelled'] as const satisfies readonly JobState[];
+export const TERMINAL_JOB_STATES = [
+  'succeeded',
+  'failed',
+  'poisoned',
+  'cancelled',
+] as const satisfies readonly JobState[];
 export type TerminalJobState = (typeof TERMINAL_JOB_STATES)[number];
 const TERMINAL: ReadonlySet<JobState> = new Set(TERMINAL_JOB_STATES);
 

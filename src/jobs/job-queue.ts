@@ -166,7 +166,10 @@ function encodeCursor(seq: number): string {
 function decodeCursor(cursor: string | undefined): number | null {
   if (cursor === undefined || cursor === '') return null;
   const raw = decodeContinue(cursor);
-  if (!/^s\d{1,15}$/.test(raw)) throw new ValidationError('The continue token is not one this API issued; start again without it.', { field: 'continue' });
+  if (!/^s\d{1,15}$/.test(raw))
+    throw new ValidationError('The continue token is not one this API issued; start again without it.', {
+      field: 'continue',
+    });
   return Number(raw.slice(1));
 }
 
@@ -187,20 +190,34 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
     const payload = input.payload ?? {};
     registry.validate(input.kind, payload, maxPayloadBytes);
     const kind = registry.require(input.kind);
-    if (input.priority !== undefined && (!Number.isInteger(input.priority) || input.priority < -100 || input.priority > 100)) {
+    if (
+      input.priority !== undefined &&
+      (!Number.isInteger(input.priority) || input.priority < -100 || input.priority > 100)
+    ) {
       throw new ValidationError('priority must be an integer from -100 to 100.', { priority: input.priority });
     }
-    if (input.maxAttempts !== undefined && (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1 || input.maxAttempts > 100)) {
+    if (
+      input.maxAttempts !== undefined &&
+      (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1 || input.maxAttempts > 100)
+    ) {
       throw new ValidationError('maxAttempts must be an integer from 1 to 100.', { maxAttempts: input.maxAttempts });
     }
-    if (input.runAt !== undefined && Number.isNaN(input.runAt.getTime())) throw new ValidationError('runAt is not a valid time.');
+    if (input.runAt !== undefined && Number.isNaN(input.runAt.getTime()))
+      throw new ValidationError('runAt is not a valid time.');
     if (input.dedupKey !== undefined && !DEDUP_KEY_RE.test(input.dedupKey)) {
       throw new ValidationError('An idempotency key is 1 to 255 printable ASCII characters without spaces.');
     }
     return { jobId: newId('job'), input, payload, maxAttempts: input.maxAttempts ?? kind.maxAttempts };
   }
 
-  async function notify(tx: Queryable, job: Job, from: JobState | null, to: JobState, actor: JobActor, reason: StateChangeReason): Promise<void> {
+  async function notify(
+    tx: Queryable,
+    job: Job,
+    from: JobState | null,
+    to: JobState,
+    actor: JobActor,
+    reason: StateChangeReason,
+  ): Promise<void> {
     if (deps.onStateChange === undefined) return;
     await deps.onStateChange(tx, job, from, to, { actor: actor.actor, requestId: actor.requestId ?? null, reason });
   }
@@ -212,10 +229,15 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
     return { job: existing, created: false };
   }
 
-  async function enqueueMany(tenantId: string, inputs: readonly EnqueueInput[], ctx: EnqueueContext): Promise<EnqueueResult[]> {
+  async function enqueueMany(
+    tenantId: string,
+    inputs: readonly EnqueueInput[],
+    ctx: EnqueueContext,
+  ): Promise<EnqueueResult[]> {
     // NOTE: jobs belong to tenants. The reserved ids name platform-level things (the pseudo-tenant
     // `platform` of platform keys and ledgers) and own no queue, whoever asks.
-    if (RESERVED_SLUGS.has(tenantId)) throw new ValidationError(`'${tenantId}' is not a tenant: jobs run for tenants only.`, { field: 'tenantId' });
+    if (RESERVED_SLUGS.has(tenantId))
+      throw new ValidationError(`'${tenantId}' is not a tenant: jobs run for tenants only.`, { field: 'tenantId' });
     if (inputs.length === 0) return [];
     if (inputs.length > MAX_BATCH) throw new ValidationError(`At most ${MAX_BATCH} jobs can be enqueued at once.`);
     const prepared = inputs.map(prepare);
@@ -255,7 +277,10 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
           max_attempts: p.maxAttempts,
           dedup_key: p.input.dedupKey ?? null,
         }));
-        const trace = ctx.traceparent === undefined ? null : JSON.stringify({ traceparent: ctx.traceparent, tracestate: ctx.tracestate });
+        const trace =
+          ctx.traceparent === undefined
+            ? null
+            : JSON.stringify({ traceparent: ctx.traceparent, tracestate: ctx.tracestate });
         const { rows } = await tx.query<JobRow>(INSERT_JOBS, [
           tenantId,
           JSON.stringify(records),
@@ -266,7 +291,9 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
         ]);
         for (const row of rows) inserted.set(row.job_id, toJob(row));
         // NOTE: a concurrent enqueue with the same key won the insert: read its job.
-        const lost = fresh.filter((p) => !inserted.has(p.jobId) && p.input.dedupKey !== undefined).map((p) => p.input.dedupKey ?? '');
+        const lost = fresh
+          .filter((p) => !inserted.has(p.jobId) && p.input.dedupKey !== undefined)
+          .map((p) => p.input.dedupKey ?? '');
         if (lost.length > 0) {
           const again = await tx.query<JobRow>(SELECT_BY_DEDUP_KEYS, [tenantId, lost]);
           for (const row of again.rows) byKey.set(row.dedup_key ?? '', toJob(row));
@@ -325,7 +352,11 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
     },
     enqueueMany,
     async get(tenantId, jobId, trace) {
-      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) => tx.query<JobRow>(SELECT_JOB, [tenantId, jobId]), { readOnly: true });
+      const { rows } = await db.transaction(
+        tenantScope(tenantId, trace),
+        (tx) => tx.query<JobRow>(SELECT_JOB, [tenantId, jobId]),
+        { readOnly: true },
+      );
       const row = rows[0];
       if (row === undefined) throw new NotFoundError('job', jobId);
       return toJob(row);
@@ -336,8 +367,9 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
       if (filter.state !== undefined && !JOB_STATES.includes(filter.state)) {
         throw new ValidationError(`state must be one of ${JOB_STATES.join(', ')}.`);
       }
-      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) =>
-        tx.query<JobRow>(LIST_JOBS, [tenantId, before, filter.state ?? null, filter.kind ?? null, limit + 1]),
+      const { rows } = await db.transaction(
+        tenantScope(tenantId, trace),
+        (tx) => tx.query<JobRow>(LIST_JOBS, [tenantId, before, filter.state ?? null, filter.kind ?? null, limit + 1]),
         { readOnly: true },
       );
       return page(rows, limit);
@@ -345,14 +377,22 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
     async listPoisoned(tenantId, p = {}, trace) {
       const limit = pageLimit(p.limit);
       const before = decodeCursor(p.cursor);
-      const { rows } = await db.transaction(tenantScope(tenantId, trace), (tx) => tx.query<JobRow>(LIST_POISONED, [tenantId, before, limit + 1]), { readOnly: true });
+      const { rows } = await db.transaction(
+        tenantScope(tenantId, trace),
+        (tx) => tx.query<JobRow>(LIST_POISONED, [tenantId, before, limit + 1]),
+        { readOnly: true },
+      );
       return page(rows, limit);
     },
     cancel: (tenantId, jobId, actor) => act(tenantId, jobId, 'cancel', actor),
     retry: (tenantId, jobId, actor) => act(tenantId, jobId, 'retry', actor),
     redrive: (tenantId, jobId, actor) => act(tenantId, jobId, 'redrive', actor),
     async counts(tenantId) {
-      const { rows } = await db.transaction(tenantScope(tenantId), (tx) => tx.query<{ queued: number; running: number }>(SELECT_COUNTS, [tenantId]), { readOnly: true });
+      const { rows } = await db.transaction(
+        tenantScope(tenantId),
+        (tx) => tx.query<{ queued: number; running: number }>(SELECT_COUNTS, [tenantId]),
+        { readOnly: true },
+      );
       return { queued: rows[0]?.queued ?? 0, running: rows[0]?.running ?? 0 };
     },
   };
@@ -367,7 +407,12 @@ function page(rows: JobRow[], limit: number): JobPage {
 function conflict(action: JobAction, jobId: string, state: JobState): JobStateConflictError {
   switch (action) {
     case 'cancel':
-      return new JobStateConflictError('job_not_cancellable', jobId, state, `Job ${jobId} is ${state}; only queued or running jobs can be cancelled.`);
+      return new JobStateConflictError(
+        'job_not_cancellable',
+        jobId,
+        state,
+        `Job ${jobId} is ${state}; only queued or running jobs can be cancelled.`,
+      );
     case 'retry':
       return new JobStateConflictError(
         'job_not_retryable',
@@ -376,7 +421,12 @@ function conflict(action: JobAction, jobId: string, state: JobState): JobStateCo
         `Job ${jobId} is ${state}; only failed or cancelled jobs can be retried${state === 'poisoned' ? ' (redrive a poisoned job instead)' : ''}.`,
       );
     case 'redrive':
-      return new JobStateConflictError('job_not_poisoned', jobId, state, `Job ${jobId} is ${state}, not poisoned; only poisoned jobs can be redriven.`);
+      return new JobStateConflictError(
+        'job_not_poisoned',
+        jobId,
+        state,
+        `Job ${jobId} is ${state}, not poisoned; only poisoned jobs can be redriven.`,
+      );
     default: {
       const never: never = action;
       throw new Error(`unknown action ${String(never)}`);

@@ -23,19 +23,39 @@ function codeOf(fn: () => unknown): [string, number] {
 test('builtin kinds validate their payloads', () => {
   assert.deepEqual(registry.kinds(), ['noop', 'sleep']);
   assert.ok(registry.validate('sleep', { ms: 10 }, 1024) > 0);
-  assert.deepEqual(codeOf(() => registry.validate('sleep', { ms: -1 }, 1024)), ['invalid_job_payload', 400]);
-  assert.deepEqual(codeOf(() => registry.validate('sleep', { ms: 1, extra: true }, 1024)), ['invalid_job_payload', 400]);
-  assert.deepEqual(codeOf(() => registry.validate('sleep', {}, 1024)), ['invalid_job_payload', 400]);
+  assert.deepEqual(
+    codeOf(() => registry.validate('sleep', { ms: -1 }, 1024)),
+    ['invalid_job_payload', 400],
+  );
+  assert.deepEqual(
+    codeOf(() => registry.validate('sleep', { ms: 1, extra: true }, 1024)),
+    ['invalid_job_payload', 400],
+  );
+  assert.deepEqual(
+    codeOf(() => registry.validate('sleep', {}, 1024)),
+    ['invalid_job_payload', 400],
+  );
 });
 
 test('unknown kinds are 400 and oversized payloads 413', () => {
-  assert.deepEqual(codeOf(() => registry.validate('nope', {}, 1024)), ['unknown_job_kind', 400]);
-  assert.deepEqual(codeOf(() => registry.validate('noop', { echo: 'x'.repeat(900) }, 100)), ['payload_too_large', 413]);
+  assert.deepEqual(
+    codeOf(() => registry.validate('nope', {}, 1024)),
+    ['unknown_job_kind', 400],
+  );
+  assert.deepEqual(
+    codeOf(() => registry.validate('noop', { echo: 'x'.repeat(900) }, 100)),
+    ['payload_too_large', 413],
+  );
 });
 
 test('kind names are checked and unique; timeouts may depend on the payload', () => {
   const r = makeJobKindRegistry();
-  const kind = defineJobKind({ kind: 'policy.compile', payload: Type.Object({ n: Type.Integer() }), handler: async (p) => p.n, timeoutMs: (p) => p.n * 10 });
+  const kind = defineJobKind({
+    kind: 'policy.compile',
+    payload: Type.Object({ n: Type.Integer() }),
+    handler: async (p) => p.n,
+    timeoutMs: (p) => p.n * 10,
+  });
   r.register(kind);
   assert.throws(() => r.register(kind), /already registered/);
   assert.throws(() => r.register({ ...kind, kind: 'Bad Name' }), /must match/);
@@ -50,7 +70,13 @@ test('failures are classified retryable or not', () => {
   assert.equal(describeFailure(new NonRetryableJobError('bad input'), 1, at).retryable, false);
   assert.deepEqual(
     { ...describeFailure(new JobTimeoutError(5), 2, at) },
-    { code: 'job_timeout', message: 'The handler did not finish within its timeout of 5 ms.', retryable: true, attempt: 2, at: at.toISOString() },
+    {
+      code: 'job_timeout',
+      message: 'The handler did not finish within its timeout of 5 ms.',
+      retryable: true,
+      attempt: 2,
+      at: at.toISOString(),
+    },
   );
   assert.equal(describeFailure(new IrisError('nope', 400, 'x'), 1, at).retryable, false);
   assert.equal(describeFailure(new IrisError('busy', 503, 'x', { retryable: true }), 1, at).retryable, true);

@@ -6,7 +6,14 @@ import { newId } from '../core/ids.js';
 import { decideAfterFailure, defaultBackoff } from './backoff.js';
 import { describeFailure, JobLeaseLostError, NonRetryableJobError, WorkerShutdownError } from './errors.js';
 import { attemptLogFields, boundResult, runAttempt, workerLogFields, type InFlight } from './job-attempt.js';
-import { makeJobLeases, type ClaimRequest, type JobLeases, type SettledJob, type SettleResult, type Settlement } from './job-leases.js';
+import {
+  makeJobLeases,
+  type ClaimRequest,
+  type JobLeases,
+  type SettledJob,
+  type SettleResult,
+  type Settlement,
+} from './job-leases.js';
 import type { Job } from './job-model.js';
 import { jobKey } from './job-rows.js';
 import type { RegisteredJobKind } from './kinds.js';
@@ -83,7 +90,11 @@ class WorkerRuntime implements Worker {
     if (this.options.listen !== false) {
       try {
         // A reconnected LISTEN may have missed wake-ups: claim at once.
-        this.unlisten = await this.deps.db.listen(JOBS_CHANNEL, () => this.kick(), () => this.kick());
+        this.unlisten = await this.deps.db.listen(
+          JOBS_CHANNEL,
+          () => this.kick(),
+          () => this.kick(),
+        );
       } catch (err) {
         this.log.warn({ ...workerLogFields(this.id), err }, 'LISTEN failed; falling back to polling');
       }
@@ -91,12 +102,16 @@ class WorkerRuntime implements Worker {
     this.every(this.timers, this.options.pollIntervalMs ?? 2000, 'poll', async () => this.kick());
     this.every(this.timers, this.options.sweepIntervalMs ?? 5000, 'sweep', () => this.sweep());
     const pruneAfterMs = this.options.pruneAfterMs ?? 7 * 24 * 3600_000;
-    if (pruneAfterMs > 0) this.every(this.timers, 10 * 60_000, 'prune', async () => void (await this.leases.prune(pruneAfterMs)));
+    if (pruneAfterMs > 0)
+      this.every(this.timers, 10 * 60_000, 'prune', async () => void (await this.leases.prune(pruneAfterMs)));
     const maintenanceMs = this.options.maintenanceIntervalMs ?? 60_000;
-    if (this.deps.db.dialect === 'pglite' && maintenanceMs > 0) this.every(this.timers, maintenanceMs, 'maintenance', () => this.maintain());
+    if (this.deps.db.dialect === 'pglite' && maintenanceMs > 0)
+      this.every(this.timers, maintenanceMs, 'maintenance', () => this.maintain());
     this.every(this.lateTimers, this.heartbeatMs, 'heartbeat', () => this.heartbeat());
     this.every(this.lateTimers, this.options.progressIntervalMs ?? 500, 'progress', () => this.flushProgress());
-    await this.sweep().catch((err: unknown) => this.log.warn({ ...workerLogFields(this.id), err }, 'initial sweep failed'));
+    await this.sweep().catch((err: unknown) =>
+      this.log.warn({ ...workerLogFields(this.id), err }, 'initial sweep failed'),
+    );
     this.kick();
   }
 
@@ -114,13 +129,22 @@ class WorkerRuntime implements Worker {
     let released = 0;
     if (rest.length > 0) {
       try {
-        released = (await this.leases.release(this.id, rest.map((e) => e.job))).length;
+        released = (
+          await this.leases.release(
+            this.id,
+            rest.map((e) => e.job),
+          )
+        ).length;
         this.counters.released += released;
       } catch (err) {
-        this.log.error({ ...workerLogFields(this.id), err }, 'releasing in-flight jobs failed; their leases will expire and the sweep will requeue them');
+        this.log.error(
+          { ...workerLogFields(this.id), err },
+          'releasing in-flight jobs failed; their leases will expire and the sweep will requeue them',
+        );
       }
     }
-    while (this.pending.length > 0 || this.flushing !== null || this.flushTimer !== undefined) await this.waitChange(1000);
+    while (this.pending.length > 0 || this.flushing !== null || this.flushTimer !== undefined)
+      await this.waitChange(1000);
     await this.flushProgress().catch(() => undefined);
     for (const t of this.lateTimers) clearInterval(t);
     return { finished: inFlightAtStop - rest.length, released };
@@ -174,7 +198,9 @@ class WorkerRuntime implements Worker {
   private async launchClaimed(jobs: readonly Job[]): Promise<void> {
     this.counters.claimed += jobs.length;
     if (this.stopping) {
-      await this.leases.release(this.id, jobs).catch((err: unknown) => this.log.error({ ...workerLogFields(this.id), err }, 'releasing claimed jobs failed'));
+      await this.leases
+        .release(this.id, jobs)
+        .catch((err: unknown) => this.log.error({ ...workerLogFields(this.id), err }, 'releasing claimed jobs failed'));
       return;
     }
     for (const job of jobs) this.launch(job);
@@ -209,11 +235,17 @@ class WorkerRuntime implements Worker {
    */
   private async releaseUnheld(): Promise<boolean> {
     try {
-      const released = await this.leases.releaseUnheld(this.id, [...this.inflight.values()].map((e) => e.job));
+      const released = await this.leases.releaseUnheld(
+        this.id,
+        [...this.inflight.values()].map((e) => e.job),
+      );
       this.leasesInDoubt = false;
       if (released.length > 0) {
         this.counters.released += released.length;
-        this.log.warn({ ...workerLogFields(this.id), jobs: released.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId })) }, 'gave back jobs leased by a claim whose commit was lost');
+        this.log.warn(
+          { ...workerLogFields(this.id), jobs: released.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId })) },
+          'gave back jobs leased by a claim whose commit was lost',
+        );
       }
       return true;
     } catch (err) {
@@ -225,7 +257,13 @@ class WorkerRuntime implements Worker {
   // --- running ----------------------------------------------------------------------------
 
   private launch(job: Job): void {
-    const entry: InFlight = { job, controller: new AbortController(), state: 'running', progress: null, progressDirty: false };
+    const entry: InFlight = {
+      job,
+      controller: new AbortController(),
+      state: 'running',
+      progress: null,
+      progressDirty: false,
+    };
     this.inflight.set(jobKey(job), entry);
     this.running += 1;
     void this.execute(entry, this.deps.registry.get(job.kind));
@@ -235,22 +273,42 @@ class WorkerRuntime implements Worker {
     const { job } = entry;
     let settlement: Settlement;
     try {
-      if (kind === undefined) throw new NonRetryableJobError(`No handler for job kind '${job.kind}' on this worker.`, { code: 'unknown_job_kind' });
+      if (kind === undefined)
+        throw new NonRetryableJobError(`No handler for job kind '${job.kind}' on this worker.`, {
+          code: 'unknown_job_kind',
+        });
       const issues = kind.check(job.payload);
       if (issues.length > 0) {
-        throw new NonRetryableJobError(`The payload no longer matches the schema of '${job.kind}': ${issues[0]?.path ?? ''} ${issues[0]?.message ?? ''}`, {
-          code: 'invalid_job_payload',
-        });
+        throw new NonRetryableJobError(
+          `The payload no longer matches the schema of '${job.kind}': ${issues[0]?.path ?? ''} ${issues[0]?.message ?? ''}`,
+          {
+            code: 'invalid_job_payload',
+          },
+        );
       }
       const result = await runAttempt(entry, kind, this.id, this.deps.tracer);
       settlement = { job, to: 'succeeded', result: boundResult(result, this.maxResultBytes) };
     } catch (err) {
       if (entry.state === 'abandoned') return;
       const info = describeFailure(err, job.attempts, new Date());
-      const decision = decideAfterFailure(job.attempts, job.maxAttempts, info.retryable, kind?.backoff ?? defaultBackoff, this.random);
-      settlement = decision.to === 'queued' ? { job, to: 'queued', delayMs: decision.delayMs, error: info } : { job, to: decision.to, error: info };
-      if (decision.to !== 'queued') this.log.warn({ ...attemptLogFields(entry, this.id), error: info }, `job ${decision.to}`);
-      else this.log.info({ ...attemptLogFields(entry, this.id), error: info, retry_in_ms: decision.delayMs }, 'job attempt failed; retrying');
+      const decision = decideAfterFailure(
+        job.attempts,
+        job.maxAttempts,
+        info.retryable,
+        kind?.backoff ?? defaultBackoff,
+        this.random,
+      );
+      settlement =
+        decision.to === 'queued'
+          ? { job, to: 'queued', delayMs: decision.delayMs, error: info }
+          : { job, to: decision.to, error: info };
+      if (decision.to !== 'queued')
+        this.log.warn({ ...attemptLogFields(entry, this.id), error: info }, `job ${decision.to}`);
+      else
+        this.log.info(
+          { ...attemptLogFields(entry, this.id), error: info, retry_in_ms: decision.delayMs },
+          'job attempt failed; retrying',
+        );
     }
     if (entry.state === 'abandoned') return;
     // NOTE: the slot frees now, not when the outcome is written: the next claim overlaps the
@@ -316,7 +374,12 @@ class WorkerRuntime implements Worker {
           try {
             let claimed: Job[] = [];
             let result: SettleResult;
-            if (combine) ({ claimed, ...result } = await this.leases.settleAndClaim(this.id, batch, this.claimRequest(Math.min(free, this.maxBatch))));
+            if (combine)
+              ({ claimed, ...result } = await this.leases.settleAndClaim(
+                this.id,
+                batch,
+                this.claimRequest(Math.min(free, this.maxBatch)),
+              ));
             else result = await this.leases.settle(this.id, batch);
             stale = result.stale;
             this.settledSinceMaintenance += result.settled.length;
@@ -326,7 +389,11 @@ class WorkerRuntime implements Worker {
           } catch (err) {
             if (combine) this.leasesInDoubt = true;
             this.log.error({ ...workerLogFields(this.id), err, jobs: batch.length }, 'settling jobs failed; retrying');
-            if (attempt === 4) this.log.error(workerLogFields(this.id), 'giving up settling; the leases will expire and the sweep will requeue the jobs');
+            if (attempt === 4)
+              this.log.error(
+                workerLogFields(this.id),
+                'giving up settling; the leases will expire and the sweep will requeue the jobs',
+              );
             else await delay(100 * 2 ** attempt);
           }
         }
@@ -380,14 +447,19 @@ class WorkerRuntime implements Worker {
       const e = this.inflight.get(jobKey(k));
       // A settling entry's outcome is already on its way; its settle reports it stale if so.
       if (e !== undefined && e.job.attempts === k.attempts && e.state === 'running') {
-        this.log.warn(attemptLogFields(e, this.id), 'job taken from this worker (cancelled or lease lost); aborting its handler');
+        this.log.warn(
+          attemptLogFields(e, this.id),
+          'job taken from this worker (cancelled or lease lost); aborting its handler',
+        );
         this.abandon(e, new JobLeaseLostError(), true);
       }
     }
   }
 
   private async flushProgress(): Promise<void> {
-    const dirty = [...this.inflight.values()].filter((e) => e.progressDirty && e.progress !== null && e.state === 'running');
+    const dirty = [...this.inflight.values()].filter(
+      (e) => e.progressDirty && e.progress !== null && e.state === 'running',
+    );
     if (dirty.length === 0) return;
     for (const e of dirty) e.progressDirty = false;
     await this.leases.reportProgress(
@@ -400,7 +472,13 @@ class WorkerRuntime implements Worker {
     const swept = await this.leases.sweep();
     if (swept.length === 0) return;
     this.counters.swept += swept.length;
-    this.log.warn({ ...workerLogFields(this.id), jobs: swept.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId, state: j.state })) }, 'returned jobs with expired leases');
+    this.log.warn(
+      {
+        ...workerLogFields(this.id),
+        jobs: swept.map((j) => ({ tenantId: j.tenantId, jobId: j.jobId, state: j.state })),
+      },
+      'returned jobs with expired leases',
+    );
     this.kick();
   }
 

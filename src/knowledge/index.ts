@@ -8,7 +8,14 @@
 // The service and its settings (composition root, CLI, benchmarks).
 export { makeKnowledgeService, type KnowledgeService } from './knowledge-service.js';
 export type { KnowledgeSignal, TenantKnowledgeSettings } from './knowledge-deps.js';
-export { ingestJobChanged, knowledgeJobKinds, REBUILD_DELAY_MS, scheduledBuild, type EnqueueFollowUp, type KnowledgeJobKind } from './knowledge-jobs.js';
+export {
+  ingestJobChanged,
+  knowledgeJobKinds,
+  REBUILD_DELAY_MS,
+  scheduledBuild,
+  type EnqueueFollowUp,
+  type KnowledgeJobKind,
+} from './knowledge-jobs.js';
 
 // parse/: bytes to the document model.
 export { chunkText } from './parse/chunker.js';
@@ -19,7 +26,14 @@ export { INGESTIBLE_EXTENSIONS, parseDocument } from './parse/parse-document.js'
 // extract/: the document model (or an LLM reply) to graph records, in worker threads.
 export { extractDocument, extractFromReply } from './extract/extract-document.js';
 export { makeExtractionPool, type ExtractionPool } from './extract/extraction-pool.js';
-export { countReply, createReplyCounters, FAILURE_KINDS, REPAIR_KINDS, type ReplyCounters, type ReplyOutcome } from './extract/reply/reply-outcome.js';
+export {
+  countReply,
+  createReplyCounters,
+  FAILURE_KINDS,
+  REPAIR_KINDS,
+  type ReplyCounters,
+  type ReplyOutcome,
+} from './extract/reply/reply-outcome.js';
 
 // graph/: what callers see of a tenant's documents and graph.
 export { pruneQuestions, SOURCE_STATUSES, type DocumentSummary } from './graph/document-store.js';

@@ -7,8 +7,28 @@ import type { RequestContext } from '../core/context.js';
 import { errorMessage, QuotaExceededError, ValidationError } from '../core/errors.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import { refreshCommunities, type CommunityUpdate } from './graph/community-refresh.js';
-import { bumpGraphVersion, deleteSource, selectSource, selectSourceContent, selectSourceUsage, setSourceJob, setSourceStatus, upsertSource, type DocumentSummary } from './graph/document-store.js';
-import { deleteDocument, insertChunks, insertDocument, insertMentions, lockTenantGraph, nodeKey, selectDocumentNodes, upsertEntities, upsertRelations } from './graph/graph-store.js';
+import {
+  bumpGraphVersion,
+  deleteSource,
+  selectSource,
+  selectSourceContent,
+  selectSourceUsage,
+  setSourceJob,
+  setSourceStatus,
+  upsertSource,
+  type DocumentSummary,
+} from './graph/document-store.js';
+import {
+  deleteDocument,
+  insertChunks,
+  insertDocument,
+  insertMentions,
+  lockTenantGraph,
+  nodeKey,
+  selectDocumentNodes,
+  upsertEntities,
+  upsertRelations,
+} from './graph/graph-store.js';
 import type { ExtractOptions } from './extract/extract-document.js';
 import { makeExtractionPool } from './extract/extraction-pool.js';
 import type { GraphRecords } from './extract/graph-records.js';
@@ -48,16 +68,35 @@ export interface Ingest {
   ingest(tenantId: string, input: IngestInput, options?: ExtractOptions & JobWorkOptions): Promise<IngestResult>;
   submit(tenantId: string, input: IngestInput, ctx: RequestContext): Promise<SubmitResult>;
   attachJob(tenantId: string, documentId: string, jobId: string, trace?: TraceParent): Promise<void>;
-  failSubmission(tenantId: string, documentId: string, sha256: string, reason: string, trace?: TraceParent): Promise<void>;
-  ingestSubmitted(tenantId: string, documentId: string, sha256: string, options?: JobWorkOptions): Promise<IngestResult | { skipped: 'superseded' | 'deleted' | 'cancelled' }>;
-  remove(tenantId: string, documentId: string, ctx?: RequestContext): Promise<{ deleted: boolean; communities: CommunityUpdate }>;
+  failSubmission(
+    tenantId: string,
+    documentId: string,
+    sha256: string,
+    reason: string,
+    trace?: TraceParent,
+  ): Promise<void>;
+  ingestSubmitted(
+    tenantId: string,
+    documentId: string,
+    sha256: string,
+    options?: JobWorkOptions,
+  ): Promise<IngestResult | { skipped: 'superseded' | 'deleted' | 'cancelled' }>;
+  remove(
+    tenantId: string,
+    documentId: string,
+    ctx?: RequestContext,
+  ): Promise<{ deleted: boolean; communities: CommunityUpdate }>;
 }
 
 const DOCUMENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
 const inline = makeExtractionPool(0);
 
 export function checkDocumentId(documentId: string): void {
-  if (!DOCUMENT_ID.test(documentId)) throw new ValidationError('documentId must be 1-255 characters of letters, digits and ._:/- starting with a letter or digit', { field: 'documentId' });
+  if (!DOCUMENT_ID.test(documentId))
+    throw new ValidationError(
+      'documentId must be 1-255 characters of letters, digits and ._:/- starting with a letter or digit',
+      { field: 'documentId' },
+    );
 }
 
 const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -84,7 +123,14 @@ export function makeIngest(parts: ServiceParts): Ingest {
    * tenant. The document is parsed by the extraction pool, under the same budgets and thread
    * limits as extraction itself (never on the serving thread).
    */
-  async function llmRecords(tenantId: string, name: string, bytes: Uint8Array, options: ExtractOptions, trace: TraceParent, signal?: AbortSignal): Promise<{ records: GraphRecords[]; chunks: number; failed: number; provider: string | null }> {
+  async function llmRecords(
+    tenantId: string,
+    name: string,
+    bytes: Uint8Array,
+    options: ExtractOptions,
+    trace: TraceParent,
+    signal?: AbortSignal,
+  ): Promise<{ records: GraphRecords[]; chunks: number; failed: number; provider: string | null }> {
     const llm = deps.llm;
     const none = { records: [], chunks: 0, failed: 0, provider: null };
     if (llm === undefined || !llm.configured) return none;
@@ -101,7 +147,11 @@ export function makeIngest(parts: ServiceParts): Ingest {
     const chunks = chunkText(document.text, options.chunks);
     for (const chunk of chunks) {
       try {
-        const r = await llmExtract(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace }, { text: chunk.text, index: chunk.index, span: { start: chunk.start, end: chunk.end } });
+        const r = await llmExtract(
+          llm,
+          { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace },
+          { text: chunk.text, index: chunk.index, span: { start: chunk.start, end: chunk.end } },
+        );
         for (const c of r.completions) tokens.spend(tenantId, c.promptTokens + c.completionTokens);
         if (r.extraction.outcome.ok) records.push(r.extraction.outcome.records);
         else failed++;
@@ -116,41 +166,77 @@ export function makeIngest(parts: ServiceParts): Ingest {
     return { records, chunks: chunks.length, failed, provider };
   }
 
-  async function ingest(tenantId: string, input: IngestInput, options: ExtractOptions & JobWorkOptions & SourceClaim = {}): Promise<IngestResult> {
+  async function ingest(
+    tenantId: string,
+    input: IngestInput,
+    options: ExtractOptions & JobWorkOptions & SourceClaim = {},
+  ): Promise<IngestResult> {
     checkDocumentId(input.documentId);
     const max = deps.maxDocumentBytes;
-    if (max !== undefined && input.bytes.byteLength > max) throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, { field: 'content' });
+    if (max !== undefined && input.bytes.byteLength > max)
+      throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, {
+        field: 'content',
+      });
     options.progress?.(10, 'parsing');
     const llm = await llmRecords(tenantId, input.name, input.bytes, options, options.trace, options.signal);
     options.signal?.throwIfAborted();
     options.progress?.(50, llm.chunks > 0 ? `extracted with ${llm.provider ?? 'no provider'}` : 'extracting');
     const { progress: _progress, signal: _signal, trace: _trace, sourceSha256, ...extractOptions } = options;
-    const x = await (deps.extraction ?? inline).extract(input.name, input.bytes, { ...extractOptions, llmRecords: llm.records }, options.signal);
+    const x = await (deps.extraction ?? inline).extract(
+      input.name,
+      input.bytes,
+      { ...extractOptions, llmRecords: llm.records },
+      options.signal,
+    );
     options.signal?.throwIfAborted();
-    options.progress?.(70, `storing ${x.chunks.length} chunks, ${x.entities.length} entities, ${x.relations.length} relations`);
-    const result = await inTenant(tenantId, async (tx) => {
-      await lockTenantGraph(tx, tenantId);
-      // NOTE: the source turns ready in the transaction that writes its graph, and only if it is
-      // still the one being ingested: a cancel (or a delete, or a newer submission) committed
-      // first wins, and nothing of this attempt lands in the graph.
-      if (sourceSha256 !== undefined && !(await setSourceStatus(tx, tenantId, input.documentId, sourceSha256, 'ready', null, ['ingesting']))) throw new SourceMovedError();
-      const before = await selectDocumentNodes(tx, tenantId, input.documentId);
-      const replaced = await deleteDocument(tx, tenantId, input.documentId);
-      await insertDocument(tx, tenantId, {
-        documentId: input.documentId, name: input.name, format: x.document.format, sha256: sha256Of(input.bytes), textLength: x.document.text.length,
-      });
-      await insertChunks(tx, tenantId, input.documentId, x.chunks);
-      await upsertEntities(tx, tenantId, x.entities);
-      await upsertRelations(tx, tenantId, x.relations);
-      await insertMentions(tx, tenantId, input.documentId, x.entities, x.relations);
-      const after = [...x.entities.map((e) => nodeKey(e.name)), ...x.relations.flatMap((r) => [nodeKey(r.source), nodeKey(r.target)])];
-      const communities = await refreshCommunities(tx, tenantId, [...new Set([...before, ...after])]);
-      const graphVersion = await bumpGraphVersion(tx, tenantId);
-      return {
-        documentId: input.documentId, replaced, chunks: x.chunks.length, entities: x.entities.length, relations: x.relations.length, communities, graphVersion,
-        llm: { chunks: llm.chunks, failedReplies: llm.failed, provider: llm.provider },
-      };
-    }, options.trace);
+    options.progress?.(
+      70,
+      `storing ${x.chunks.length} chunks, ${x.entities.length} entities, ${x.relations.length} relations`,
+    );
+    const result = await inTenant(
+      tenantId,
+      async (tx) => {
+        await lockTenantGraph(tx, tenantId);
+        // NOTE: the source turns ready in the transaction that writes its graph, and only if it is
+        // still the one being ingested: a cancel (or a delete, or a newer submission) committed
+        // first wins, and nothing of this attempt lands in the graph.
+        if (
+          sourceSha256 !== undefined &&
+          !(await setSourceStatus(tx, tenantId, input.documentId, sourceSha256, 'ready', null, ['ingesting']))
+        )
+          throw new SourceMovedError();
+        const before = await selectDocumentNodes(tx, tenantId, input.documentId);
+        const replaced = await deleteDocument(tx, tenantId, input.documentId);
+        await insertDocument(tx, tenantId, {
+          documentId: input.documentId,
+          name: input.name,
+          format: x.document.format,
+          sha256: sha256Of(input.bytes),
+          textLength: x.document.text.length,
+        });
+        await insertChunks(tx, tenantId, input.documentId, x.chunks);
+        await upsertEntities(tx, tenantId, x.entities);
+        await upsertRelations(tx, tenantId, x.relations);
+        await insertMentions(tx, tenantId, input.documentId, x.entities, x.relations);
+        const after = [
+          ...x.entities.map((e) => nodeKey(e.name)),
+          ...x.relations.flatMap((r) => [nodeKey(r.source), nodeKey(r.target)]),
+        ];
+        const communities = await refreshCommunities(tx, tenantId, [...new Set([...before, ...after])]);
+        const graphVersion = await bumpGraphVersion(tx, tenantId);
+        return {
+          documentId: input.documentId,
+          replaced,
+          chunks: x.chunks.length,
+          entities: x.entities.length,
+          relations: x.relations.length,
+          communities,
+          graphVersion,
+          llm: { chunks: llm.chunks, failedReplies: llm.failed, provider: llm.provider },
+        };
+      },
+      options.trace,
+    );
     invalidateAnswers(tenantId);
     options.progress?.(100, 'ingested');
     return result;
@@ -159,51 +245,89 @@ export function makeIngest(parts: ServiceParts): Ingest {
   async function submit(tenantId: string, input: IngestInput, ctx: RequestContext): Promise<SubmitResult> {
     checkDocumentId(input.documentId);
     const max = deps.maxDocumentBytes;
-    if (max !== undefined && input.bytes.byteLength > max) throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, { field: 'content' });
+    if (max !== undefined && input.bytes.byteLength > max)
+      throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, {
+        field: 'content',
+      });
     if (input.bytes.byteLength === 0) throw new ValidationError('document is empty', { field: 'content' });
     // Binary data and unlisted extensions are refused here (415), not read as text by the job.
     assertIngestible(input.name, input.bytes);
     const sha256 = sha256Of(input.bytes);
-    return inTenant(tenantId, async (tx) => {
-      const existing = await selectSource(tx, tenantId, input.documentId);
-      if (existing && existing.sha256 === sha256 && existing.name === input.name && existing.status !== 'failed') return { document: existing, changed: false };
-      const quotas = settingsOf(tenantId).quotas;
-      if (quotas !== undefined) {
-        const used = await selectSourceUsage(tx, tenantId, input.documentId);
-        if (used.documents + 1 > quotas.documents) throw new QuotaExceededError('documents', quotas.documents, used.documents);
-        if (used.bytes + input.bytes.byteLength > quotas.storageBytes) throw new QuotaExceededError('storageBytes', quotas.storageBytes, used.bytes);
-      }
-      const before = await upsertSource(tx, tenantId, { documentId: input.documentId, name: input.name, content: input.bytes, sha256, submittedBy: `key:${ctx.principal.keyId}` });
-      const after = await selectSource(tx, tenantId, input.documentId);
-      if (after === undefined) throw new Error('submitted document vanished in its own transaction');
-      await deps.audit?.(tx, ctx, {
-        tenantId, action: 'document.submit', resource: { kind: 'Document', id: input.documentId },
-        before: before === undefined ? null : { name: before.name, sha256: before.sha256, sizeBytes: before.sizeBytes },
-        after: { name: after.name, sha256: after.sha256, sizeBytes: after.sizeBytes },
-      });
-      return { document: after, changed: true };
-    }, ctx.trace);
+    return inTenant(
+      tenantId,
+      async (tx) => {
+        const existing = await selectSource(tx, tenantId, input.documentId);
+        if (existing && existing.sha256 === sha256 && existing.name === input.name && existing.status !== 'failed')
+          return { document: existing, changed: false };
+        const quotas = settingsOf(tenantId).quotas;
+        if (quotas !== undefined) {
+          const used = await selectSourceUsage(tx, tenantId, input.documentId);
+          if (used.documents + 1 > quotas.documents)
+            throw new QuotaExceededError('documents', quotas.documents, used.documents);
+          if (used.bytes + input.bytes.byteLength > quotas.storageBytes)
+            throw new QuotaExceededError('storageBytes', quotas.storageBytes, used.bytes);
+        }
+        const before = await upsertSource(tx, tenantId, {
+          documentId: input.documentId,
+          name: input.name,
+          content: input.bytes,
+          sha256,
+          submittedBy: `key:${ctx.principal.keyId}`,
+        });
+        const after = await selectSource(tx, tenantId, input.documentId);
+        if (after === undefined) throw new Error('submitted document vanished in its own transaction');
+        await deps.audit?.(tx, ctx, {
+          tenantId,
+          action: 'document.submit',
+          resource: { kind: 'Document', id: input.documentId },
+          before:
+            before === undefined ? null : { name: before.name, sha256: before.sha256, sizeBytes: before.sizeBytes },
+          after: { name: after.name, sha256: after.sha256, sizeBytes: after.sizeBytes },
+        });
+        return { document: after, changed: true };
+      },
+      ctx.trace,
+    );
   }
 
   async function attachJob(tenantId: string, documentId: string, jobId: string, trace?: TraceParent): Promise<void> {
     await inTenant(tenantId, (tx) => setSourceJob(tx, tenantId, documentId, jobId), trace);
   }
 
-  async function failSubmission(tenantId: string, documentId: string, sha256: string, reason: string, trace?: TraceParent): Promise<void> {
+  async function failSubmission(
+    tenantId: string,
+    documentId: string,
+    sha256: string,
+    reason: string,
+    trace?: TraceParent,
+  ): Promise<void> {
     await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'failed', reason), trace);
   }
 
-  async function ingestSubmitted(tenantId: string, documentId: string, sha256: string, options: JobWorkOptions = {}): ReturnType<Ingest['ingestSubmitted']> {
+  async function ingestSubmitted(
+    tenantId: string,
+    documentId: string,
+    sha256: string,
+    options: JobWorkOptions = {},
+  ): ReturnType<Ingest['ingestSubmitted']> {
     const { trace } = options;
     const source = await inTenant(tenantId, (tx) => selectSourceContent(tx, tenantId, documentId), trace);
     if (source === undefined) return { skipped: 'deleted' };
     if (source.sha256 !== sha256) return { skipped: 'superseded' };
     // NOTE: only a pending (or re-attempted) document starts; one failed meanwhile (its job was
     // cancelled: see ingestJobChanged) stays failed until its job is retried.
-    const started = await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'ingesting', null, ['pending', 'ingesting']), trace);
+    const started = await inTenant(
+      tenantId,
+      (tx) => setSourceStatus(tx, tenantId, documentId, sha256, 'ingesting', null, ['pending', 'ingesting']),
+      trace,
+    );
     if (!started) return { skipped: 'cancelled' };
     try {
-      return await ingest(tenantId, { documentId, name: source.name, bytes: source.content }, { ...options, sourceSha256: sha256 });
+      return await ingest(
+        tenantId,
+        { documentId, name: source.name, bytes: source.content },
+        { ...options, sourceSha256: sha256 },
+      );
     } catch (err) {
       if (err instanceof SourceMovedError) {
         const now = await inTenant(tenantId, (tx) => selectSource(tx, tenantId, documentId), trace);
@@ -211,31 +335,56 @@ export function makeIngest(parts: ServiceParts): Ingest {
       }
       // Bad input fails for good (the job does not retry it); anything else is retried by the job.
       const message = errorMessage(err);
-      await inTenant(tenantId, (tx) => setSourceStatus(tx, tenantId, documentId, sha256, isDocumentFault(err) ? 'failed' : 'pending', message.slice(0, 1000), ['ingesting']), trace);
+      await inTenant(
+        tenantId,
+        (tx) =>
+          setSourceStatus(
+            tx,
+            tenantId,
+            documentId,
+            sha256,
+            isDocumentFault(err) ? 'failed' : 'pending',
+            message.slice(0, 1000),
+            ['ingesting'],
+          ),
+        trace,
+      );
       throw err;
     }
   }
 
   async function remove(tenantId: string, documentId: string, ctx?: RequestContext): ReturnType<Ingest['remove']> {
     checkDocumentId(documentId);
-    const result = await inTenant(tenantId, async (tx) => {
-      await lockTenantGraph(tx, tenantId);
-      const source = await selectSource(tx, tenantId, documentId);
-      const before = await selectDocumentNodes(tx, tenantId, documentId);
-      const removedGraph = await deleteDocument(tx, tenantId, documentId);
-      const removedSource = await deleteSource(tx, tenantId, documentId);
-      const deleted = removedGraph || removedSource;
-      if (!deleted) return { deleted, communities: { nodes: 0, removed: 0, added: 0, bounded: false } };
-      const communities = removedGraph ? await refreshCommunities(tx, tenantId, before) : { nodes: 0, removed: 0, added: 0, bounded: false };
-      await bumpGraphVersion(tx, tenantId);
-      if (ctx !== undefined) {
-        await deps.audit?.(tx, ctx, {
-          tenantId, action: 'document.delete', resource: { kind: 'Document', id: documentId },
-          before: source === undefined ? { documentId } : { name: source.name, sha256: source.sha256, sizeBytes: source.sizeBytes }, after: null,
-        });
-      }
-      return { deleted, communities };
-    }, ctx?.trace);
+    const result = await inTenant(
+      tenantId,
+      async (tx) => {
+        await lockTenantGraph(tx, tenantId);
+        const source = await selectSource(tx, tenantId, documentId);
+        const before = await selectDocumentNodes(tx, tenantId, documentId);
+        const removedGraph = await deleteDocument(tx, tenantId, documentId);
+        const removedSource = await deleteSource(tx, tenantId, documentId);
+        const deleted = removedGraph || removedSource;
+        if (!deleted) return { deleted, communities: { nodes: 0, removed: 0, added: 0, bounded: false } };
+        const communities = removedGraph
+          ? await refreshCommunities(tx, tenantId, before)
+          : { nodes: 0, removed: 0, added: 0, bounded: false };
+        await bumpGraphVersion(tx, tenantId);
+        if (ctx !== undefined) {
+          await deps.audit?.(tx, ctx, {
+            tenantId,
+            action: 'document.delete',
+            resource: { kind: 'Document', id: documentId },
+            before:
+              source === undefined
+                ? { documentId }
+                : { name: source.name, sha256: source.sha256, sizeBytes: source.sizeBytes },
+            after: null,
+          });
+        }
+        return { deleted, communities };
+      },
+      ctx?.trace,
+    );
     if (result.deleted) invalidateAnswers(tenantId);
     return result;
   }

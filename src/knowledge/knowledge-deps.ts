@@ -29,7 +29,17 @@ export type KnowledgeSignal =
 export interface KnowledgeDeps {
   readonly db: Database;
   /** Appends the audit event of a change in the change's own transaction. */
-  readonly audit?: (tx: Queryable, ctx: RequestContext, record: { tenantId: string; action: string; resource: { kind: string; id: string }; before: unknown; after: unknown }) => Promise<void>;
+  readonly audit?: (
+    tx: Queryable,
+    ctx: RequestContext,
+    record: {
+      tenantId: string;
+      action: string;
+      resource: { kind: string; id: string };
+      before: unknown;
+      after: unknown;
+    },
+  ) => Promise<void>;
   /** Settings of a tenant; unknown tenants get the free tier, home-region-only and redaction. */
   readonly tenant?: (tenantId: string) => TenantKnowledgeSettings | undefined;
   readonly llm?: LlmGateway;

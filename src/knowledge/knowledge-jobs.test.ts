@@ -10,16 +10,33 @@ test('a cancelled, given-up or failed job fails its document with a reason; only
     assert.match(next?.error ?? '', /^cancelled: ingest job j1 was cancelled/);
     assert.deepEqual(next?.from, ['pending', 'ingesting']);
   }
-  assert.deepEqual(documentStatusAfterJob('running', 'poisoned', 'j2', 'worker died'), { status: 'failed', error: 'ingest job j2 gave up: worker died', from: ['pending', 'ingesting'] });
-  assert.deepEqual(documentStatusAfterJob('running', 'failed', 'j3', 'not valid YAML'), { status: 'failed', error: 'not valid YAML', from: ['pending', 'ingesting'] });
+  assert.deepEqual(documentStatusAfterJob('running', 'poisoned', 'j2', 'worker died'), {
+    status: 'failed',
+    error: 'ingest job j2 gave up: worker died',
+    from: ['pending', 'ingesting'],
+  });
+  assert.deepEqual(documentStatusAfterJob('running', 'failed', 'j3', 'not valid YAML'), {
+    status: 'failed',
+    error: 'not valid YAML',
+    from: ['pending', 'ingesting'],
+  });
 });
 
 test('a retried or redriven job makes its document pending again; a lost lease puts an ingesting one back', () => {
-  for (const from of ['failed', 'cancelled', 'poisoned'] as const) assert.deepEqual(documentStatusAfterJob(from, 'queued', 'j', undefined), { status: 'pending', error: null, from: ['failed'] });
-  assert.deepEqual(documentStatusAfterJob('running', 'queued', 'j', undefined), { status: 'pending', error: null, from: ['ingesting'] });
+  for (const from of ['failed', 'cancelled', 'poisoned'] as const)
+    assert.deepEqual(documentStatusAfterJob(from, 'queued', 'j', undefined), {
+      status: 'pending',
+      error: null,
+      from: ['failed'],
+    });
+  assert.deepEqual(documentStatusAfterJob('running', 'queued', 'j', undefined), {
+    status: 'pending',
+    error: null,
+    from: ['ingesting'],
+  });
 });
 
-test('claims, successes and new jobs are the handler\'s to record', () => {
+test("claims, successes and new jobs are the handler's to record", () => {
   assert.equal(documentStatusAfterJob('queued', 'running', 'j', undefined), undefined);
   assert.equal(documentStatusAfterJob('running', 'succeeded', 'j', undefined), undefined);
   assert.equal(documentStatusAfterJob(null, 'queued', 'j', undefined), undefined);

@@ -32,10 +32,16 @@ export interface KnowledgeJobKind<S extends TSchema = TSchema> {
 }
 
 /** Queues a follow-up job for a tenant (warm-ups); never throws for a full queue. */
-export type EnqueueFollowUp = (tenantId: string, job: { kind: string; payload: Record<string, unknown>; delayMs?: number; dedupKey?: string }) => Promise<void>;
+export type EnqueueFollowUp = (
+  tenantId: string,
+  job: { kind: string; payload: Record<string, unknown>; delayMs?: number; dedupKey?: string },
+) => Promise<void>;
 
 const IngestPayload = Type.Object(
-  { documentId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$' }), sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) },
+  {
+    documentId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  },
   { additionalProperties: false },
 );
 const BuildPayload = Type.Object(
@@ -47,7 +53,10 @@ const BuildPayload = Type.Object(
   { additionalProperties: false },
 );
 const WarmPayload = Type.Object(
-  { graphVersion: Type.Optional(Type.Integer({ minimum: 0 })), top: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },
+  {
+    graphVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+    top: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  },
   { additionalProperties: false },
 );
 
@@ -66,7 +75,12 @@ export const REBUILD_DELAY_MS = 10 * 60_000;
  * one per tenant per REBUILD_DELAY_MS window, named by the queue's idempotency key, running
  * after the window ends.
  */
-export function scheduledBuild(now: Date): { kind: 'knowledge.graph-build'; payload: { changedBefore: string }; delayMs: number; dedupKey: string } {
+export function scheduledBuild(now: Date): {
+  kind: 'knowledge.graph-build';
+  payload: { changedBefore: string };
+  delayMs: number;
+  dedupKey: string;
+} {
   const window = Math.floor(now.getTime() / REBUILD_DELAY_MS);
   return {
     kind: 'knowledge.graph-build',
@@ -76,17 +90,29 @@ export function scheduledBuild(now: Date): { kind: 'knowledge.graph-build'; payl
   };
 }
 
-export function knowledgeJobKinds(knowledge: KnowledgeService, enqueue: EnqueueFollowUp): [KnowledgeJobKind<typeof IngestPayload>, KnowledgeJobKind<typeof BuildPayload>, KnowledgeJobKind<typeof WarmPayload>] {
+export function knowledgeJobKinds(
+  knowledge: KnowledgeService,
+  enqueue: EnqueueFollowUp,
+): [
+  KnowledgeJobKind<typeof IngestPayload>,
+  KnowledgeJobKind<typeof BuildPayload>,
+  KnowledgeJobKind<typeof WarmPayload>,
+] {
   const warmLater = (tenantId: string, graphVersion: number): Promise<void> =>
     enqueue(tenantId, { kind: 'knowledge.cache-warm', payload: { graphVersion }, delayMs: WARM_DELAY_MS });
   const buildLater = (tenantId: string): Promise<void> => enqueue(tenantId, scheduledBuild(new Date()));
   return [
     {
       kind: 'knowledge.ingest',
-      description: 'Parses a submitted document, extracts entities and relations, and updates the graph and the communities it touches.',
+      description:
+        'Parses a submitted document, extracts entities and relations, and updates the graph and the communities it touches.',
       payload: IngestPayload,
       async handler(payload, ctx) {
-        const result = await knowledge.ingestSubmitted(ctx.tenantId, payload.documentId, payload.sha256, { progress: (p, m) => ctx.progress(p, m), signal: ctx.signal, trace: ctx.trace });
+        const result = await knowledge.ingestSubmitted(ctx.tenantId, payload.documentId, payload.sha256, {
+          progress: (p, m) => ctx.progress(p, m),
+          signal: ctx.signal,
+          trace: ctx.trace,
+        });
         if ('graphVersion' in result) {
           await warmLater(ctx.tenantId, result.graphVersion);
           if (result.communities.bounded) await buildLater(ctx.tenantId);
@@ -100,7 +126,8 @@ export function knowledgeJobKinds(knowledge: KnowledgeService, enqueue: EnqueueF
     },
     {
       kind: 'knowledge.graph-build',
-      description: "Recomputes every community of the tenant's graph (Louvain) and its reports, then warms the answer cache. Ingest schedules one 10 minutes after a change to a large component.",
+      description:
+        "Recomputes every community of the tenant's graph (Louvain) and its reports, then warms the answer cache. Ingest schedules one 10 minutes after a change to a large component.",
       payload: BuildPayload,
       async handler(payload, ctx) {
         if (payload.changedBefore !== undefined) {
@@ -111,7 +138,10 @@ export function knowledgeJobKinds(knowledge: KnowledgeService, enqueue: EnqueueF
           }
         }
         ctx.progress(5, 'detecting communities');
-        const result = await knowledge.rebuild(ctx.tenantId, { progress: (p, m) => ctx.progress(p, m), trace: ctx.trace });
+        const result = await knowledge.rebuild(ctx.tenantId, {
+          progress: (p, m) => ctx.progress(p, m),
+          trace: ctx.trace,
+        });
         ctx.progress(95, `${result.communities.added} communities, ${result.summarized} summarised`);
         await warmLater(ctx.tenantId, result.graphVersion);
         return result;
@@ -157,16 +187,34 @@ type JobStateName = 'queued' | 'running' | 'succeeded' | 'failed' | 'poisoned' |
  *   shutdown: `pending` again from `ingesting`.
  * Success and claims are the handler's to record.
  */
-export function documentStatusAfterJob(from: JobStateName | null, to: JobStateName, jobId: string, lastError: string | undefined): { status: SourceStatus; error: string | null; from: readonly SourceStatus[] } | undefined {
+export function documentStatusAfterJob(
+  from: JobStateName | null,
+  to: JobStateName,
+  jobId: string,
+  lastError: string | undefined,
+): { status: SourceStatus; error: string | null; from: readonly SourceStatus[] } | undefined {
   switch (to) {
     case 'cancelled':
-      return { status: 'failed', error: `cancelled: ingest job ${jobId} was cancelled before the document was ingested; retry the job to ingest it`, from: ['pending', 'ingesting'] };
+      return {
+        status: 'failed',
+        error: `cancelled: ingest job ${jobId} was cancelled before the document was ingested; retry the job to ingest it`,
+        from: ['pending', 'ingesting'],
+      };
     case 'poisoned':
-      return { status: 'failed', error: `ingest job ${jobId} gave up${lastError === undefined ? '' : `: ${lastError}`}`.slice(0, 1000), from: ['pending', 'ingesting'] };
+      return {
+        status: 'failed',
+        error: `ingest job ${jobId} gave up${lastError === undefined ? '' : `: ${lastError}`}`.slice(0, 1000),
+        from: ['pending', 'ingesting'],
+      };
     case 'failed':
-      return { status: 'failed', error: (lastError ?? `ingest job ${jobId} failed`).slice(0, 1000), from: ['pending', 'ingesting'] };
+      return {
+        status: 'failed',
+        error: (lastError ?? `ingest job ${jobId} failed`).slice(0, 1000),
+        from: ['pending', 'ingesting'],
+      };
     case 'queued':
-      if (from === 'failed' || from === 'cancelled' || from === 'poisoned') return { status: 'pending', error: null, from: ['failed'] };
+      if (from === 'failed' || from === 'cancelled' || from === 'poisoned')
+        return { status: 'pending', error: null, from: ['failed'] };
       if (from === 'running') return { status: 'pending', error: null, from: ['ingesting'] };
       return undefined;
     case 'running':
@@ -179,16 +227,38 @@ export function documentStatusAfterJob(from: JobStateName | null, to: JobStateNa
   }
 }
 
-const isJobState = (s: string | null): s is JobStateName | null => s === null || ['queued', 'running', 'succeeded', 'failed', 'poisoned', 'cancelled'].includes(s);
+const isJobState = (s: string | null): s is JobStateName | null =>
+  s === null || ['queued', 'running', 'succeeded', 'failed', 'poisoned', 'cancelled'].includes(s);
 
 /**
  * Keeps a document's status in step with its `knowledge.ingest` job (documentStatusAfterJob).
  * The composition root calls it from the executor's state-change hook, inside the transaction
  * that changes the job, so the two commit together. Jobs of other kinds are ignored.
  */
-export async function ingestJobChanged(tx: Queryable, job: KnowledgeJobState, from: string | null, to: string): Promise<void> {
-  if (job.kind !== 'knowledge.ingest' || !Value.Check(IngestPayload, job.payload) || !isJobState(from) || !isJobState(to) || to === null) return;
+export async function ingestJobChanged(
+  tx: Queryable,
+  job: KnowledgeJobState,
+  from: string | null,
+  to: string,
+): Promise<void> {
+  if (
+    job.kind !== 'knowledge.ingest' ||
+    !Value.Check(IngestPayload, job.payload) ||
+    !isJobState(from) ||
+    !isJobState(to) ||
+    to === null
+  )
+    return;
   const next = documentStatusAfterJob(from, to, job.jobId, job.lastError?.message);
   if (next === undefined) return;
-  await setSourceStatusForJob(tx, job.tenantId, job.payload.documentId, job.payload.sha256, job.jobId, next.status, next.error, next.from);
+  await setSourceStatusForJob(
+    tx,
+    job.tenantId,
+    job.payload.documentId,
+    job.payload.sha256,
+    job.jobId,
+    next.status,
+    next.error,
+    next.from,
+  );
 }

@@ -15,8 +15,21 @@ import { makeQuestionLog } from './answer/question-log.js';
 import type { ExtractOptions } from './extract/extract-document.js';
 import type { CommunityUpdate } from './graph/community-refresh.js';
 import {
-  listCommunities, listEntities, listRelations, listSources, recordQuestions, selectBuiltAt, selectFrequentQuestions, selectGraphVersion, selectSource,
-  type CommunityItem, type DocumentSummary, type EntityItem, type GraphPage, type RelationItem, type SourceStatus,
+  listCommunities,
+  listEntities,
+  listRelations,
+  listSources,
+  recordQuestions,
+  selectBuiltAt,
+  selectFrequentQuestions,
+  selectGraphVersion,
+  selectSource,
+  type CommunityItem,
+  type DocumentSummary,
+  type EntityItem,
+  type GraphPage,
+  type RelationItem,
+  type SourceStatus,
 } from './graph/document-store.js';
 import { selectGraphExport, type GraphExport } from './graph/graph-export.js';
 import { makeGraphBuild, type GraphBuildOptions, type GraphBuildResult } from './graph-build.js';
@@ -32,18 +45,41 @@ export interface KnowledgeService {
   /** Records the job that will ingest a submitted document. */
   attachJob(tenantId: string, documentId: string, jobId: string, trace?: TraceParent): Promise<void>;
   /** Marks a submitted document failed (e.g. its job could not be queued). */
-  failSubmission(tenantId: string, documentId: string, sha256: string, reason: string, trace?: TraceParent): Promise<void>;
+  failSubmission(
+    tenantId: string,
+    documentId: string,
+    sha256: string,
+    reason: string,
+    trace?: TraceParent,
+  ): Promise<void>;
   /** Ingests a submitted document (the `knowledge.ingest` job). Skips superseded submissions. */
-  ingestSubmitted(tenantId: string, documentId: string, sha256: string, options?: JobWorkOptions): Promise<IngestResult | { skipped: 'superseded' | 'deleted' | 'cancelled' }>;
+  ingestSubmitted(
+    tenantId: string,
+    documentId: string,
+    sha256: string,
+    options?: JobWorkOptions,
+  ): Promise<IngestResult | { skipped: 'superseded' | 'deleted' | 'cancelled' }>;
   /** Deletes a document and its contributions; false when it did not exist. Audited when `ctx` is given. */
-  remove(tenantId: string, documentId: string, ctx?: RequestContext): Promise<{ deleted: boolean; communities: CommunityUpdate }>;
+  remove(
+    tenantId: string,
+    documentId: string,
+    ctx?: RequestContext,
+  ): Promise<{ deleted: boolean; communities: CommunityUpdate }>;
   // Reads: `trace` is the caller's span, for the store spans.
-  documents(tenantId: string, page: { limit: number; after?: string; status?: SourceStatus }, trace?: TraceParent): Promise<DocumentSummary[]>;
+  documents(
+    tenantId: string,
+    page: { limit: number; after?: string; status?: SourceStatus },
+    trace?: TraceParent,
+  ): Promise<DocumentSummary[]>;
   /** Throws NotFoundError. */
   document(tenantId: string, documentId: string, trace?: TraceParent): Promise<DocumentSummary>;
   entities(tenantId: string, page: GraphPage, trace?: TraceParent): Promise<EntityItem[]>;
   relations(tenantId: string, page: GraphPage, trace?: TraceParent): Promise<RelationItem[]>;
-  communities(tenantId: string, page: Pick<GraphPage, 'limit' | 'after'>, trace?: TraceParent): Promise<CommunityItem[]>;
+  communities(
+    tenantId: string,
+    page: Pick<GraphPage, 'limit' | 'after'>,
+    trace?: TraceParent,
+  ): Promise<CommunityItem[]>;
   exportGraph(tenantId: string, trace?: TraceParent): Promise<GraphExport>;
   graphVersion(tenantId: string, trace?: TraceParent): Promise<number>;
   /**
@@ -55,7 +91,10 @@ export interface KnowledgeService {
   /** When the tenant's graph was last built whole (null: never). */
   builtAt(tenantId: string): Promise<Date | null>;
   /** Answers the tenant's most frequent recent questions into the cache (the `knowledge.cache-warm` job). */
-  warm(tenantId: string, options?: { top?: number; graphVersion?: number; trace?: TraceParent; fromPeer?: boolean }): Promise<{ warmed: number; skipped?: 'stale' }>;
+  warm(
+    tenantId: string,
+    options?: { top?: number; graphVersion?: number; trace?: TraceParent; fromPeer?: boolean },
+  ): Promise<{ warmed: number; skipped?: 'stale' }>;
   /** Writes the buffered question counts (also done on a timer by the app). */
   flushQuestions(): Promise<void>;
   /** Cache figures of one tenant. */
@@ -68,7 +107,8 @@ const DEFAULT_SETTINGS: TenantKnowledgeSettings = { tier: 'free', regionAllowed:
 export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
   const { db } = deps;
   const settingsOf = (tenantId: string): TenantKnowledgeSettings => deps.tenant?.(tenantId) ?? DEFAULT_SETTINGS;
-  const inTenant = <T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, trace?: TraceParent): Promise<T> => db.transaction(tenantScope(tenantId, trace), fn);
+  const inTenant = <T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, trace?: TraceParent): Promise<T> =>
+    db.transaction(tenantScope(tenantId, trace), fn);
   const cache = makeAnswerCache<KnowledgeAnswer>({ onLookup: (t, hit) => deps.onCacheLookup?.(t, hit) });
   const parts: ServiceParts = {
     deps,
@@ -77,7 +117,9 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
     tokens: makeTokenBudget((tenantId) => settingsOf(tenantId).quotas?.llmTokensPerDay),
     invalidateAnswers: (tenantId) => cache.invalidateTenant(tenantId),
   };
-  const questions = makeQuestionLog((tenantId, items) => inTenant(tenantId, (tx) => recordQuestions(tx, tenantId, items)));
+  const questions = makeQuestionLog((tenantId, items) =>
+    inTenant(tenantId, (tx) => recordQuestions(tx, tenantId, items)),
+  );
   const answers = makeAnswers(parts, cache, questions, deps.release ?? 'dev');
   const documents = makeIngest(parts);
 
@@ -110,8 +152,13 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       const { trace } = options;
       const current = await inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId), trace);
       // A newer change queued its own warm-up; this one would warm answers about to go stale.
-      if (options.graphVersion !== undefined && options.graphVersion !== current) return { warmed: 0, skipped: 'stale' };
-      const frequent = await inTenant(tenantId, (tx) => selectFrequentQuestions(tx, tenantId, options.top ?? 20), trace);
+      if (options.graphVersion !== undefined && options.graphVersion !== current)
+        return { warmed: 0, skipped: 'stale' };
+      const frequent = await inTenant(
+        tenantId,
+        (tx) => selectFrequentQuestions(tx, tenantId, options.top ?? 20),
+        trace,
+      );
       let warmed = 0;
       for (const f of frequent) {
         if (f.mode !== 'local' && f.mode !== 'global' && f.mode !== 'naive') continue;

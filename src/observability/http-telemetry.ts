@@ -59,7 +59,6 @@ export interface HttpTelemetry {
   traceContext(req: FastifyRequest): TraceCarrier | Record<string, never>;
 }
 
-
 /** Ids for a request that has no span (telemetry off): the caller's trace id, or a new one. */
 function idsWithoutSpan(req: FastifyRequest): { traceId: string; spanId: string } {
   const tp = req.headers.traceparent;
@@ -79,7 +78,14 @@ function requestSpan(tracing: Tracing, req: FastifyRequest): Span {
   const parent = caller === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, caller);
   return tracing.tracer.startSpan(
     route === undefined ? req.method : `${req.method} ${route}`,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.url.split('?', 1)[0] ?? req.url, 'http.route': route ?? '' } },
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'http.request.method': req.method,
+        'url.path': req.url.split('?', 1)[0] ?? req.url,
+        'http.route': route ?? '',
+      },
+    },
     parent,
   );
 }
@@ -100,12 +106,15 @@ function failedClosed(err: unknown): boolean {
   return ext?.failedClosed === true;
 }
 
-
 /**
  * Makes the HTTP telemetry. With `tracing` undefined (telemetry off) requests still get ids
  * for logs and the traceparent header, but no spans and no per-request metrics.
  */
-export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantLabeler; tracing: Tracing | undefined }): HttpTelemetry {
+export function makeHttpTelemetry(deps: {
+  metrics: IrisMetrics;
+  labeler: TenantLabeler;
+  tracing: Tracing | undefined;
+}): HttpTelemetry {
   const { metrics, labeler, tracing } = deps;
   // Latency series per tenant labels (the labeler's cached objects) and route: resolved and
   // registered as the tenant's once, not per request.
@@ -116,7 +125,16 @@ export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantL
     const key = `${route} ${method} ${status}`;
     let s = byKey.get(key);
     if (!s) {
-      s = metrics.httpDuration.series(metrics.ownSeries(metrics.httpDuration, { route, method, status_class: status, tenant: tenant.tenant, tier: tenant.tier, ring: tenant.ring }));
+      s = metrics.httpDuration.series(
+        metrics.ownSeries(metrics.httpDuration, {
+          route,
+          method,
+          status_class: status,
+          tenant: tenant.tenant,
+          tier: tenant.tier,
+          ring: tenant.ring,
+        }),
+      );
       byKey.set(key, s);
     }
     return s;
@@ -154,12 +172,26 @@ export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantL
         if (tracing && t) {
           metrics.httpInFlight.dec();
           // Exemplars only for sampled traces: one naming a trace that was not kept leads nowhere.
-          metrics.httpDuration.observe(latencySeries(route, req.method, statusClass(reply.statusCode), labeler.record(t.tenantId)), reply.elapsedTime / 1000, t.sampled ? t.traceId : undefined);
+          metrics.httpDuration.observe(
+            latencySeries(route, req.method, statusClass(reply.statusCode), labeler.record(t.tenantId)),
+            reply.elapsedTime / 1000,
+            t.sampled ? t.traceId : undefined,
+          );
         }
         const info = route.startsWith('/v1/') || reply.statusCode >= 500;
         // NOTE: pino answers isLevelEnabled; Fastify's disabled logger has no such method.
-        if ((req.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.(info ? 'info' : 'debug') === false) return;
-        const line = { method: req.method, route, path: req.url.split('?')[0], status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime * 100) / 100 };
+        if (
+          (req.log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.(info ? 'info' : 'debug') ===
+          false
+        )
+          return;
+        const line = {
+          method: req.method,
+          route,
+          path: req.url.split('?')[0],
+          status: reply.statusCode,
+          duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+        };
         if (info) req.log.info(line, 'request completed');
         else req.log.debug(line, 'request completed');
       });
@@ -168,7 +200,12 @@ export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantL
         // A 5xx's error lands on the span; a client that hangs up still ends it (no onResponse then).
         app.addHook('onError', async (req: FastifyRequest, reply: FastifyReply, err: Error) => {
           const span = (req.telemetry as RequestTelemetry | null)?.span;
-          if (span !== undefined && span.isRecording() && (reply.statusCode >= 500 || !(err as { statusCode?: number }).statusCode)) span.recordException(err);
+          if (
+            span !== undefined &&
+            span.isRecording() &&
+            (reply.statusCode >= 500 || !(err as { statusCode?: number }).statusCode)
+          )
+            span.recordException(err);
         });
         app.addHook('onRequestAbort', async (req: FastifyRequest) => {
           const span = (req.telemetry as RequestTelemetry | null)?.span;
@@ -187,7 +224,11 @@ export function makeHttpTelemetry(deps: { metrics: IrisMetrics; labeler: TenantL
     policySpan(req, action, decide) {
       const parent = (req.telemetry as RequestTelemetry | null)?.span;
       if (!tracing || parent === undefined || !parent.isRecording()) return decide();
-      const span = tracing.tracer.startSpan('policy.decide', { attributes: { 'iris.policy.action': action } }, trace.setSpan(ROOT_CONTEXT, parent));
+      const span = tracing.tracer.startSpan(
+        'policy.decide',
+        { attributes: { 'iris.policy.action': action } },
+        trace.setSpan(ROOT_CONTEXT, parent),
+      );
       try {
         const result = decide();
         span.setAttribute(POLICY_OUTCOME_ATTRIBUTE, 'allow');

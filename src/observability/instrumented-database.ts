@@ -16,8 +16,16 @@ export function instrumentDatabase(db: Database, metrics: IrisMetrics, tracing: 
   const system = db.dialect === 'postgres' ? 'postgresql' : 'pglite';
   const { tracer } = tracing;
   // Series per scope kind and outcome, resolved once.
-  const series = { tenant: { commit: metrics.dbDuration.series({ scope: 'tenant', outcome: 'commit' }), rollback: metrics.dbDuration.series({ scope: 'tenant', outcome: 'rollback' }) },
-    platform: { commit: metrics.dbDuration.series({ scope: 'platform', outcome: 'commit' }), rollback: metrics.dbDuration.series({ scope: 'platform', outcome: 'rollback' }) } };
+  const series = {
+    tenant: {
+      commit: metrics.dbDuration.series({ scope: 'tenant', outcome: 'commit' }),
+      rollback: metrics.dbDuration.series({ scope: 'tenant', outcome: 'rollback' }),
+    },
+    platform: {
+      commit: metrics.dbDuration.series({ scope: 'platform', outcome: 'commit' }),
+      rollback: metrics.dbDuration.series({ scope: 'platform', outcome: 'rollback' }),
+    },
+  };
 
   async function timed<T>(scope: Scope, run: () => Promise<T>): Promise<T> {
     metrics.dbInFlight.inc();
@@ -38,7 +46,11 @@ export function instrumentDatabase(db: Database, metrics: IrisMetrics, tracing: 
     transaction(scope, fn, options) {
       const parent = scope.trace;
       if (parent === undefined || !parent.isRecording()) return timed(scope, () => db.transaction(scope, fn, options));
-      const span = tracer.startSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system': system, 'iris.scope': scope.kind } }, trace.setSpan(ROOT_CONTEXT, parent));
+      const span = tracer.startSpan(
+        'db.transaction',
+        { kind: SpanKind.CLIENT, attributes: { 'db.system': system, 'iris.scope': scope.kind } },
+        trace.setSpan(ROOT_CONTEXT, parent),
+      );
       if (scope.kind === 'tenant') span.setAttribute(TENANT_ATTRIBUTE, scope.tenantId);
       return timed(scope, async () => {
         try {

@@ -1,7 +1,15 @@
 // The metric instruments of Iris on one OpenMetrics registry, and `Signals`: the small API
 // other contexts call with plain tenant ids. Signals map tenants to bounded labels
 // (tenant-labels.ts), so no caller can blow up cardinality by accident.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type OpenMetricsContentType } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type LabelValues,
+  type OpenMetricsContentType,
+} from 'prom-client';
 import {
   DB_BUCKETS,
   DEFAULT_METRICS_PREFIX,
@@ -45,7 +53,14 @@ export interface Signals {
   cacheLookup(tenantId: string, cache: string, hit: boolean): void;
   /** A GraphRAG safety filter acted: a blocked question, withheld passages, redactions, an LLM fallback. */
   knowledgeSafety(tenantId: string, kind: string, reason: string, count?: number): void;
-  llmCall(call: { provider: string; outcome: LlmOutcome; seconds: number; traceId?: string; promptTokens?: number; completionTokens?: number }): void;
+  llmCall(call: {
+    provider: string;
+    outcome: LlmOutcome;
+    seconds: number;
+    traceId?: string;
+    promptTokens?: number;
+    completionTokens?: number;
+  }): void;
   llmBreaker(provider: string, open: boolean): void;
   ledgerVerified(ok: boolean): void;
   jobFinished(tenantId: string, outcome: JobOutcome): void;
@@ -100,8 +115,16 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     registers,
   });
   const httpInFlight = inFlightGauge(MetricNames.httpInFlight, 'HTTP requests being served.', registers);
-  const dbInFlight = inFlightGauge(MetricNames.dbInFlight, 'Database transactions holding or waiting for a pooled connection.', registers);
-  const dbPoolMax = new Gauge({ name: MetricNames.dbPoolMax, help: 'Connections the database pool may open.', registers });
+  const dbInFlight = inFlightGauge(
+    MetricNames.dbInFlight,
+    'Database transactions holding or waiting for a pooled connection.',
+    registers,
+  );
+  const dbPoolMax = new Gauge({
+    name: MetricNames.dbPoolMax,
+    help: 'Connections the database pool may open.',
+    registers,
+  });
   dbPoolMax.set(opts.poolMax);
   const dbDuration = new SeriesHistogram({
     name: MetricNames.dbDuration,
@@ -111,14 +134,44 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     registers,
   });
 
-  const ledger = new Counter({ name: MetricNames.ledgerVerifications, help: 'Audit ledger verifications by result.', labelNames: ['result'] as const, registers });
+  const ledger = new Counter({
+    name: MetricNames.ledgerVerifications,
+    help: 'Audit ledger verifications by result.',
+    labelNames: ['result'] as const,
+    registers,
+  });
   ledger.inc({ result: 'ok' }, 0);
   ledger.inc({ result: 'failed' }, 0);
-  const policy = new Counter({ name: MetricNames.policyDecisions, help: 'Policy decisions by outcome and bounded tenant.', labelNames: [...TENANT, 'outcome'] as const, registers });
-  const rateLimit = new Counter({ name: MetricNames.rateLimitRejections, help: 'Requests rejected by a rate limit or quota.', labelNames: [...TENANT, 'limit'] as const, registers });
-  const cache = new Counter({ name: MetricNames.cacheRequests, help: 'GraphRAG cache lookups by cache and result (hit/miss).', labelNames: [...TENANT, 'cache', 'result'] as const, registers });
-  const safety = new Counter({ name: MetricNames.safetyEvents, help: 'GraphRAG safety filter actions by kind (blocked, withheld, redacted, llm_fallback) and reason.', labelNames: [...TENANT, 'kind', 'reason'] as const, registers });
-  const llmRequests = new Counter({ name: MetricNames.llmRequests, help: 'Upstream LLM calls by provider and outcome.', labelNames: ['provider', 'outcome'] as const, registers });
+  const policy = new Counter({
+    name: MetricNames.policyDecisions,
+    help: 'Policy decisions by outcome and bounded tenant.',
+    labelNames: [...TENANT, 'outcome'] as const,
+    registers,
+  });
+  const rateLimit = new Counter({
+    name: MetricNames.rateLimitRejections,
+    help: 'Requests rejected by a rate limit or quota.',
+    labelNames: [...TENANT, 'limit'] as const,
+    registers,
+  });
+  const cache = new Counter({
+    name: MetricNames.cacheRequests,
+    help: 'GraphRAG cache lookups by cache and result (hit/miss).',
+    labelNames: [...TENANT, 'cache', 'result'] as const,
+    registers,
+  });
+  const safety = new Counter({
+    name: MetricNames.safetyEvents,
+    help: 'GraphRAG safety filter actions by kind (blocked, withheld, redacted, llm_fallback) and reason.',
+    labelNames: [...TENANT, 'kind', 'reason'] as const,
+    registers,
+  });
+  const llmRequests = new Counter({
+    name: MetricNames.llmRequests,
+    help: 'Upstream LLM calls by provider and outcome.',
+    labelNames: ['provider', 'outcome'] as const,
+    registers,
+  });
   const llmDuration = new Histogram({
     name: MetricNames.llmDuration,
     help: 'Upstream LLM call latency by provider.',
@@ -127,12 +180,42 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     enableExemplars: true,
     registers,
   });
-  const llmTokens = new Counter({ name: MetricNames.llmTokens, help: 'LLM tokens by provider and direction (prompt/completion).', labelNames: ['provider', 'direction'] as const, registers });
-  const llmBreaker = new Gauge({ name: MetricNames.llmBreakerOpen, help: '1 while the circuit breaker of an LLM provider is open.', labelNames: ['provider'] as const, registers });
-  const jobsFinished = new Counter({ name: MetricNames.jobsFinished, help: 'Job attempts finished, by outcome and bounded tenant.', labelNames: [...TENANT, 'outcome'] as const, registers });
-  const jobsPoisoned = new Counter({ name: MetricNames.jobsPoisoned, help: 'Jobs moved to the poison queue (retries exhausted).', labelNames: [...TENANT] as const, registers });
-  const pruned = new Counter({ name: MetricNames.retentionPruned, help: 'Rows deleted by retention, by table (policy_decisions, kg_query_log).', labelNames: ['table'] as const, registers });
-  const utilization = new Gauge({ name: MetricNames.workerUtilization, help: 'Running jobs / concurrency, per worker.', labelNames: ['worker'] as const, registers });
+  const llmTokens = new Counter({
+    name: MetricNames.llmTokens,
+    help: 'LLM tokens by provider and direction (prompt/completion).',
+    labelNames: ['provider', 'direction'] as const,
+    registers,
+  });
+  const llmBreaker = new Gauge({
+    name: MetricNames.llmBreakerOpen,
+    help: '1 while the circuit breaker of an LLM provider is open.',
+    labelNames: ['provider'] as const,
+    registers,
+  });
+  const jobsFinished = new Counter({
+    name: MetricNames.jobsFinished,
+    help: 'Job attempts finished, by outcome and bounded tenant.',
+    labelNames: [...TENANT, 'outcome'] as const,
+    registers,
+  });
+  const jobsPoisoned = new Counter({
+    name: MetricNames.jobsPoisoned,
+    help: 'Jobs moved to the poison queue (retries exhausted).',
+    labelNames: [...TENANT] as const,
+    registers,
+  });
+  const pruned = new Counter({
+    name: MetricNames.retentionPruned,
+    help: 'Rows deleted by retention, by table (policy_decisions, kg_query_log).',
+    labelNames: ['table'] as const,
+    registers,
+  });
+  const utilization = new Gauge({
+    name: MetricNames.workerUtilization,
+    help: 'Running jobs / concurrency, per worker.',
+    labelNames: ['worker'] as const,
+    registers,
+  });
 
   let queueSource: QueueSource | undefined;
   // NOTE: the registry collects metrics concurrently; both queue gauges share one read of
@@ -173,7 +256,8 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
         const l = labeler.labelsOf(s.tenantId);
         const k = `${l.tenant}|${l.tier}|${l.ring}`;
         const cur = max.get(k);
-        if (!cur || cur.lag < s.oldestReadySeconds) max.set(k, { labels: { tenant: l.tenant, tier: l.tier, ring: l.ring }, lag: s.oldestReadySeconds });
+        if (!cur || cur.lag < s.oldestReadySeconds)
+          max.set(k, { labels: { tenant: l.tenant, tier: l.tier, ring: l.ring }, lag: s.oldestReadySeconds });
       }
       for (const { labels, lag } of max.values()) this.set(labels, lag);
     },
@@ -187,11 +271,25 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
   const jobLabels = labelCache(series, jobsFinished);
   const poisonLabels = labelCache(series, jobsPoisoned);
   const signals: Signals = {
-    policyDecision: (t, outcome) => policy.inc(policyLabels(labeler.labelsOf(t), outcome, (l) => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, outcome }))),
-    rateLimited: (t, limit) => rateLimit.inc(rateLimitLabels(labeler.labelsOf(t), limit, (l) => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, limit }))),
+    policyDecision: (t, outcome) =>
+      policy.inc(
+        policyLabels(labeler.labelsOf(t), outcome, (l) => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, outcome })),
+      ),
+    rateLimited: (t, limit) =>
+      rateLimit.inc(
+        rateLimitLabels(labeler.labelsOf(t), limit, (l) => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, limit })),
+      ),
     cacheLookup(t, name, hit) {
       const result = hit ? 'hit' : 'miss';
-      cache.inc(cacheLabels(labeler.labelsOf(t), `${name} ${result}`, (l) => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, cache: name, result })));
+      cache.inc(
+        cacheLabels(labeler.labelsOf(t), `${name} ${result}`, (l) => ({
+          tenant: l.tenant,
+          tier: l.tier,
+          ring: l.ring,
+          cache: name,
+          result,
+        })),
+      );
     },
     knowledgeSafety(t, kind, reason, count = 1) {
       const l = labeler.labelsOf(t);
@@ -209,7 +307,8 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     jobFinished(t, outcome) {
       const l = labeler.labelsOf(t);
       jobsFinished.inc(jobLabels(l, outcome, () => ({ tenant: l.tenant, tier: l.tier, ring: l.ring, outcome })));
-      if (outcome === 'poisoned') jobsPoisoned.inc(poisonLabels(l, '', () => ({ tenant: l.tenant, tier: l.tier, ring: l.ring })));
+      if (outcome === 'poisoned')
+        jobsPoisoned.inc(poisonLabels(l, '', () => ({ tenant: l.tenant, tier: l.tier, ring: l.ring })));
     },
     workerUtilization: (worker, ratio) => utilization.set({ worker }, ratio),
     setQueueSource(source) {
@@ -217,7 +316,16 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     },
   };
 
-  return { registry, httpDuration, httpInFlight, dbInFlight, dbPoolMax, dbDuration, signals, ownSeries: (m, l) => series.own(m, l) };
+  return {
+    registry,
+    httpDuration,
+    httpInFlight,
+    dbInFlight,
+    dbPoolMax,
+    dbDuration,
+    signals,
+    ownSeries: (m, l) => series.own(m, l),
+  };
 }
 
 /** A gauge whose value is a plain number, set when the registry collects. */
@@ -269,7 +377,9 @@ function labelCache<L extends Record<string, string> & { tenant: string }>(
  * leaves the top-N: without this, every tenant that was ever in the top would keep its
  * series for the life of the process.
  */
-function makeTenantSeries(labeler: TenantLabeler): { own<L extends Record<string, string> & { tenant: string }>(metric: Removable, labels: L): L } {
+function makeTenantSeries(labeler: TenantLabeler): {
+  own<L extends Record<string, string> & { tenant: string }>(metric: Removable, labels: L): L;
+} {
   const owned = new Map<string, Map<Removable, Map<string, Record<string, string>>>>();
   labeler.onEvict((tenant) => {
     for (const [metric, sets] of owned.get(tenant) ?? []) for (const labels of sets.values()) metric.remove(labels);

@@ -4,7 +4,20 @@
 import type { FastifyServerOptions } from 'fastify';
 
 /** Field names whose values are never logged, at any depth pino's redaction reaches. */
-const SECRET_FIELDS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'token', 'secret', 'password', 'apiKey', 'api_key', 'secretHash', 'privateKey', 'ledgerSigningKeyPem'] as const;
+const SECRET_FIELDS = [
+  'authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'token',
+  'secret',
+  'password',
+  'apiKey',
+  'api_key',
+  'secretHash',
+  'privateKey',
+  'ledgerSigningKeyPem',
+] as const;
 
 /** pino redaction paths for SECRET_FIELDS at the top level and up to three levels deep. */
 function redactionPaths(): string[] {

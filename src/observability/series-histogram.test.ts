@@ -23,8 +23,22 @@ const stable = (text: string): string => text.replace(/( # \{[^}]*\} \S+) \S+$/g
 describe('SeriesHistogram', () => {
   test('renders the same OpenMetrics text as prom-client, exemplars included', async () => {
     const { ours, theirs } = registries();
-    const mine = new SeriesHistogram({ name: 'h_seconds', help: 'Latency "quoted" \\ help.', labelNames: ['route', 'tenant'], buckets: BUCKETS, exemplars: true, registers: [ours] });
-    const ref = new Histogram({ name: 'h_seconds', help: 'Latency "quoted" \\ help.', labelNames: ['route', 'tenant'] as const, buckets: BUCKETS, enableExemplars: true, registers: [theirs] });
+    const mine = new SeriesHistogram({
+      name: 'h_seconds',
+      help: 'Latency "quoted" \\ help.',
+      labelNames: ['route', 'tenant'],
+      buckets: BUCKETS,
+      exemplars: true,
+      registers: [ours],
+    });
+    const ref = new Histogram({
+      name: 'h_seconds',
+      help: 'Latency "quoted" \\ help.',
+      labelNames: ['route', 'tenant'] as const,
+      buckets: BUCKETS,
+      enableExemplars: true,
+      registers: [theirs],
+    });
     const observations: [string, string, number, string | undefined][] = [
       ['/v1/a', 'acme', 0.003, 'a'.repeat(32)],
       ['/v1/a', 'acme', 0.005, undefined],
@@ -35,13 +49,25 @@ describe('SeriesHistogram', () => {
     ];
     for (const [route, tenant, value, traceId] of observations) {
       mine.observe(mine.series({ route, tenant }), value, traceId);
-      ref.observe({ labels: { route, tenant }, value, exemplarLabels: traceId === undefined ? {} : ({ trace_id: traceId } as never) });
+      ref.observe({
+        labels: { route, tenant },
+        value,
+        exemplarLabels: traceId === undefined ? {} : ({ trace_id: traceId } as never),
+      });
     }
     const a = await ours.metrics();
     const b = await theirs.metrics();
     assert.equal(stable(a), stable(b));
-    assert.match(a, /le="0.005",[^}]*route="\/v1\/a"[^}]*\} 3 # \{trace_id="d{32}"\} 0.004 \d/, 'the newest exemplar of a bucket wins');
-    assert.match(a, /le="\+Inf",[^}]*route="\/v1\/a"[^}]*\} 5 # \{trace_id="c{32}"\} 3 \d/, 'values above every bound land in +Inf');
+    assert.match(
+      a,
+      /le="0.005",[^}]*route="\/v1\/a"[^}]*\} 3 # \{trace_id="d{32}"\} 0.004 \d/,
+      'the newest exemplar of a bucket wins',
+    );
+    assert.match(
+      a,
+      /le="\+Inf",[^}]*route="\/v1\/a"[^}]*\} 5 # \{trace_id="c{32}"\} 3 \d/,
+      'values above every bound land in +Inf',
+    );
     assert.deepEqual(
       (await mine.get()).values.find((v) => v.metricName === 'h_seconds_count' && v.labels.route === '/v1/a')?.value,
       (await ref.get()).values.find((v) => v.metricName === 'h_seconds_count' && v.labels.route === '/v1/a')?.value,
@@ -50,7 +76,13 @@ describe('SeriesHistogram', () => {
 
   test('a removed series leaves the output; observing through its old handle starts it again from zero', async () => {
     const { ours } = registries();
-    const h = new SeriesHistogram({ name: 'h', help: 'h', labelNames: ['tenant'], buckets: BUCKETS, registers: [ours] });
+    const h = new SeriesHistogram({
+      name: 'h',
+      help: 'h',
+      labelNames: ['tenant'],
+      buckets: BUCKETS,
+      registers: [ours],
+    });
     const acme = h.series({ tenant: 'acme' });
     h.observe(acme, 0.5);
     h.observe(acme, 0.5);
@@ -68,7 +100,13 @@ describe('SeriesHistogram', () => {
 
   test('rejects missing labels and unordered buckets; ignores non-finite values', async () => {
     const { ours } = registries();
-    const h = new SeriesHistogram({ name: 'h', help: 'h', labelNames: ['tenant', 'route'], buckets: BUCKETS, registers: [ours] });
+    const h = new SeriesHistogram({
+      name: 'h',
+      help: 'h',
+      labelNames: ['tenant', 'route'],
+      buckets: BUCKETS,
+      registers: [ours],
+    });
     assert.throws(() => h.series({ tenant: 'acme' } as never), /label 'route' is missing/);
     assert.throws(() => new SeriesHistogram({ name: 'x', help: 'x', labelNames: [], buckets: [1, 0.5] }), /ascending/);
     const s = h.series({ tenant: 'acme', route: '/' });

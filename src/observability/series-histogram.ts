@@ -69,7 +69,8 @@ export class SeriesHistogram<L extends string = string> {
     this.labelNames = [...opts.labelNames];
     this.bounds = [...opts.buckets];
     for (let i = 1; i < this.bounds.length; i++) {
-      if (!((this.bounds[i] as number) > (this.bounds[i - 1] as number))) throw new Error(`${opts.name}: buckets must be ascending`);
+      if (!((this.bounds[i] as number) > (this.bounds[i - 1] as number)))
+        throw new Error(`${opts.name}: buckets must be ascending`);
     }
     this.withExemplars = opts.exemplars === true;
     for (const r of opts.registers ?? []) r.registerMetric(this as never);
@@ -82,7 +83,15 @@ export class SeriesHistogram<L extends string = string> {
     if (s === undefined) {
       const own: Record<string, string> = {};
       for (const n of this.labelNames) own[n] = labels[n];
-      s = { key, labels: Object.freeze(own), counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0, exemplars: [], removed: false };
+      s = {
+        key,
+        labels: Object.freeze(own),
+        counts: new Float64Array(this.bounds.length + 1),
+        sum: 0,
+        count: 0,
+        exemplars: [],
+        removed: false,
+      };
       this.byKey.set(key, s);
     }
     return s;
@@ -125,7 +134,13 @@ export class SeriesHistogram<L extends string = string> {
   }
 
   /** The registry's rendering hook: every series' lines, labels shared per series. */
-  async getForPromString(): Promise<{ name: string; help: string; type: string; aggregator: string; values: ValueLine[] }> {
+  async getForPromString(): Promise<{
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: ValueLine[];
+  }> {
     await Promise.resolve();
     const bucket = `${this.name}_bucket`;
     const values: ValueLine[] = [];
@@ -133,9 +148,21 @@ export class SeriesHistogram<L extends string = string> {
       let cumulative = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         cumulative += s.counts[i] as number;
-        values.push({ value: cumulative, labels: { le: this.bounds[i] as number }, metricName: bucket, sharedLabels: s.labels, exemplar: s.exemplars[i] ?? null });
+        values.push({
+          value: cumulative,
+          labels: { le: this.bounds[i] as number },
+          metricName: bucket,
+          sharedLabels: s.labels,
+          exemplar: s.exemplars[i] ?? null,
+        });
       }
-      values.push({ value: s.count, labels: { le: '+Inf' }, metricName: bucket, sharedLabels: s.labels, exemplar: s.exemplars[this.bounds.length] ?? null });
+      values.push({
+        value: s.count,
+        labels: { le: '+Inf' },
+        metricName: bucket,
+        sharedLabels: s.labels,
+        exemplar: s.exemplars[this.bounds.length] ?? null,
+      });
       values.push({ value: s.sum, labels: {}, metricName: `${this.name}_sum`, sharedLabels: s.labels });
       values.push({ value: s.count, labels: {}, metricName: `${this.name}_count`, sharedLabels: s.labels });
     }
@@ -145,7 +172,10 @@ export class SeriesHistogram<L extends string = string> {
   /** As prom-client's `get()`: the same values with the series labels merged in. */
   async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: ValueLine[] }> {
     const data = await this.getForPromString();
-    return { ...data, values: data.values.map(({ sharedLabels, ...v }) => ({ ...v, labels: { ...v.labels, ...sharedLabels } })) };
+    return {
+      ...data,
+      values: data.values.map(({ sharedLabels, ...v }) => ({ ...v, labels: { ...v.labels, ...sharedLabels } })),
+    };
   }
 
   private keyOf(labels: Readonly<Record<L, string>>): string {

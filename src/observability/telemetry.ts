@@ -40,14 +40,24 @@ export interface Telemetry {
    * `attributes` and the tenant; ends it, marks a thrown error. Without a recorded span to hang
    * it on (telemetry off, trace not sampled) `fn` runs as is and gets `undefined`.
    */
-  readonly withSpan: <T>(parent: TraceParent, name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>) => Promise<T>;
+  readonly withSpan: <T>(
+    parent: TraceParent,
+    name: string,
+    attributes: Attributes,
+    fn: (span: Span | undefined) => Promise<T>,
+  ) => Promise<T>;
   /**
    * The LLM gateway's span hook (`observe.span`): a client span below `parent` named after the
    * OpenTelemetry GenAI conventions (`chat <model>`, gen_ai.system, gen_ai.request.model). `fn`
    * gets the span; the usage the gateway reports for it through `signals.llmCall({ span })`
    * lands on it as gen_ai.usage.input_tokens and gen_ai.usage.output_tokens.
    */
-  readonly llmSpan: <T>(name: string, attributes: Readonly<Record<string, string | number>>, parent: TraceParent, fn: (span: TraceParent) => Promise<T>) => Promise<T>;
+  readonly llmSpan: <T>(
+    name: string,
+    attributes: Readonly<Record<string, string | number>>,
+    parent: TraceParent,
+    fn: (span: TraceParent) => Promise<T>,
+  ) => Promise<T>;
   /** The worker's tracing port: each job attempt in a span linked to its enqueuing request. */
   readonly jobs: JobTracing;
   shutdown(): Promise<void>;
@@ -105,17 +115,30 @@ export function makeTelemetry(config: IrisConfig, deps: TelemetryDeps): Telemetr
   });
   const metrics = makeIrisMetrics({ labeler, color: config.releaseColor, poolMax: config.poolSize });
   const tracing = config.telemetryEnabled
-    ? makeTracing({ serviceName: config.serviceName, serviceVersion: deps.version, otlpEndpoint: config.otlpTracesEndpoint, otlpProtocol: config.otlpProtocol, sampleRatio: config.traceSampleRatio, maxPerSecond: config.traceMaxPerSecond, spanProcessors: deps.spanProcessors ?? [] })
+    ? makeTracing({
+        serviceName: config.serviceName,
+        serviceVersion: deps.version,
+        otlpEndpoint: config.otlpTracesEndpoint,
+        otlpProtocol: config.otlpProtocol,
+        sampleRatio: config.traceSampleRatio,
+        maxPerSecond: config.traceMaxPerSecond,
+        spanProcessors: deps.spanProcessors ?? [],
+      })
     : undefined;
   // LLM spans: usage reported through signals.llmCall lands only on a span llmSpan made.
   const llmSpans = new WeakSet<Span>();
-  const withSpan: Telemetry['withSpan'] = (parent, name, attributes, fn) => (tracing ? tracing.inSpan(parent, name, attributes, fn) : fn(undefined));
+  const withSpan: Telemetry['withSpan'] = (parent, name, attributes, fn) =>
+    tracing ? tracing.inSpan(parent, name, attributes, fn) : fn(undefined);
   const signals: TelemetrySignals = {
     ...metrics.signals,
     llmCall(c) {
       const { span, ...call } = c;
       const sc = span?.spanContext();
-      metrics.signals.llmCall(call.traceId === undefined && sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0 ? { ...call, traceId: sc.traceId } : call);
+      metrics.signals.llmCall(
+        call.traceId === undefined && sc !== undefined && (sc.traceFlags & TraceFlags.SAMPLED) !== 0
+          ? { ...call, traceId: sc.traceId }
+          : call,
+      );
       if (span === undefined || !llmSpans.has(span)) return;
       if (c.promptTokens !== undefined) span.setAttribute(GenAiAttributes.inputTokens, c.promptTokens);
       if (c.completionTokens !== undefined) span.setAttribute(GenAiAttributes.outputTokens, c.completionTokens);
@@ -134,7 +157,11 @@ export function makeTelemetry(config: IrisConfig, deps: TelemetryDeps): Telemetr
       const attrs = genAiAttributes(attributes);
       const model = attrs[GenAiAttributes.requestModel];
       const spanName = typeof model === 'string' ? `chat ${model}` : 'chat';
-      const span = tracing.tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: attrs }, trace.setSpan(ROOT_CONTEXT, parent));
+      const span = tracing.tracer.startSpan(
+        spanName,
+        { kind: SpanKind.CLIENT, attributes: attrs },
+        trace.setSpan(ROOT_CONTEXT, parent),
+      );
       llmSpans.add(span);
       return endAfter(span, fn(span));
     },

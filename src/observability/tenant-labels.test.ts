@@ -11,7 +11,13 @@ function labeler(topN: number) {
     refreshMs: 60_000,
     maxRings: 2,
     now: () => clock.now,
-    placement: (id) => (id.startsWith('x') ? undefined : { tier: id.startsWith('p') ? 'premium' : 'free', ring: id.endsWith('9') ? 'ring-c' : id.endsWith('8') ? 'ring-b' : 'ring-a' }),
+    placement: (id) =>
+      id.startsWith('x')
+        ? undefined
+        : {
+            tier: id.startsWith('p') ? 'premium' : 'free',
+            ring: id.endsWith('9') ? 'ring-c' : id.endsWith('8') ? 'ring-b' : 'ring-a',
+          },
     platformId: 'platform',
   });
   l.onEvict((id) => evicted.push(id));

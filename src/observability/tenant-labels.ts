@@ -52,7 +52,11 @@ export interface TenantLabeler {
 }
 
 const NONE: TenantLabels = Object.freeze({ tenant: TenantLabel.none, tier: TenantLabel.none, ring: TenantLabel.none });
-const PLATFORM_LABELS: TenantLabels = Object.freeze({ tenant: TenantLabel.platform, tier: TenantLabel.platform, ring: TenantLabel.platform });
+const PLATFORM_LABELS: TenantLabels = Object.freeze({
+  tenant: TenantLabel.platform,
+  tier: TenantLabel.platform,
+  ring: TenantLabel.platform,
+});
 
 /**
  * Makes a labeler. Traffic is counted per refresh window into an exponentially decayed score

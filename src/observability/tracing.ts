@@ -79,7 +79,12 @@ export interface Tracing {
    * `parent` is not recording (telemetry off, trace not sampled) `fn` runs bare and gets
    * `undefined`: callers must not pay for spans nobody keeps.
    */
-  inSpan<T>(parent: TraceParent, name: string, attributes: Attributes, fn: (span: Span | undefined) => Promise<T>): Promise<T>;
+  inSpan<T>(
+    parent: TraceParent,
+    name: string,
+    attributes: Attributes,
+    fn: (span: Span | undefined) => Promise<T>,
+  ): Promise<T>;
   /**
    * Runs a job attempt in a new root span `job <kind>` linked to the request that enqueued it
    * (sampled whenever that request was). `fn` gets the span: handlers' store and LLM spans hang below it.
@@ -132,11 +137,23 @@ export class LinkAwareSampler implements Sampler {
     this.tokens = maxPerSecond;
     this.refilledAt = now();
   }
-  shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample(
+    ctx: Context,
+    traceId: string,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
     const parent = trace.getSpanContext(ctx);
-    if (parent !== undefined && isSpanContextValid(parent)) return (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? SAMPLED : DROPPED;
+    if (parent !== undefined && isSpanContextValid(parent))
+      return (parent.traceFlags & TraceFlags.SAMPLED) !== 0 ? SAMPLED : DROPPED;
     for (const l of links) if ((l.context.traceFlags & TraceFlags.SAMPLED) !== 0) return SAMPLED;
-    const byRatio = this.root !== undefined ? this.root.shouldSample(ctx, traceId, name, kind, attributes, links).decision === SamplingDecision.RECORD_AND_SAMPLED : this.ratio >= 1;
+    const byRatio =
+      this.root !== undefined
+        ? this.root.shouldSample(ctx, traceId, name, kind, attributes, links).decision ===
+          SamplingDecision.RECORD_AND_SAMPLED
+        : this.ratio >= 1;
     return byRatio && this.take() ? SAMPLED : DROPPED;
   }
   /** Takes a token of the per-second budget (always true without a limit). */
@@ -160,14 +177,20 @@ const DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_R
 /** W3C trace context (traceparent and tracestate) parsing, for carriers with a tracestate. */
 const w3c = new W3CTraceContextPropagator();
 
-
 /** Parses a W3C traceparent (version 00) into a remote span context; undefined if malformed. */
 export function spanContextOf(traceparent: string | undefined, tracestate?: string): SpanContext | undefined {
   const m = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
   if (!m || /^0+$/.test(m[1] as string) || /^0+$/.test(m[2] as string)) return undefined;
-  const sc: SpanContext = { traceId: m[1] as string, spanId: m[2] as string, traceFlags: parseInt(m[3] as string, 16) & 1, isRemote: true };
+  const sc: SpanContext = {
+    traceId: m[1] as string,
+    spanId: m[2] as string,
+    traceFlags: parseInt(m[3] as string, 16) & 1,
+    isRemote: true,
+  };
   if (tracestate === undefined) return sc;
-  const carried = trace.getSpanContext(w3c.extract(ROOT_CONTEXT, { traceparent: traceparent as string, tracestate }, defaultTextMapGetter));
+  const carried = trace.getSpanContext(
+    w3c.extract(ROOT_CONTEXT, { traceparent: traceparent as string, tracestate }, defaultTextMapGetter),
+  );
   return carried ?? sc;
 }
 
@@ -177,7 +200,6 @@ export function carrierOf(sc: SpanContext): TraceCarrier {
   const state = sc.traceState?.serialize();
   return state ? { traceparent, tracestate: state } : { traceparent };
 }
-
 
 /** Ends `span` after `work` settles, marking it as failed if `work` rejects. */
 export async function endAfter<T>(span: Span, work: Promise<T>): Promise<T> {
@@ -201,7 +223,10 @@ export function failSpan(span: Span, err: unknown): void {
 export function makeTracing(opts: TracingOptions): Tracing {
   const processors: SpanProcessor[] = [new TenantSpanProcessor(), ...(opts.spanProcessors ?? [])];
   if (opts.otlpEndpoint !== undefined) {
-    const exporter = opts.otlpProtocol === 'http/json' ? new OTLPJsonTraceExporter({ url: opts.otlpEndpoint }) : new OTLPProtoTraceExporter({ url: opts.otlpEndpoint });
+    const exporter =
+      opts.otlpProtocol === 'http/json'
+        ? new OTLPJsonTraceExporter({ url: opts.otlpEndpoint })
+        : new OTLPProtoTraceExporter({ url: opts.otlpEndpoint });
     processors.push(new BatchSpanProcessor(exporter, { scheduledDelayMillis: 2000 }));
   }
   const provider = new NodeTracerProvider({
@@ -226,7 +251,12 @@ export function makeTracing(opts: TracingOptions): Tracing {
           root: true,
           kind: SpanKind.CONSUMER,
           links: link ? [{ context: link }] : [],
-          attributes: { [TENANT_ATTRIBUTE]: job.tenantId, 'iris.job.id': job.jobId, 'iris.job.kind': job.kind, 'iris.job.attempt': job.attempt },
+          attributes: {
+            [TENANT_ATTRIBUTE]: job.tenantId,
+            'iris.job.id': job.jobId,
+            'iris.job.kind': job.kind,
+            'iris.job.attempt': job.attempt,
+          },
         },
         ROOT_CONTEXT,
       );

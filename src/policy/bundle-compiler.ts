@@ -8,7 +8,15 @@ import { join, relative, sep } from 'node:path';
 import { isTenantSlug } from '../core/ids.js';
 import { IRIS_SCHEMA } from './builtin-bundle.js';
 import { BundleError, type Problem } from './bundle-errors.js';
-import { BUNDLE_FORMAT, canonicalJson, sha256, type BundleManifest, type BundleScope, type SignedBundle, type VerificationSummary } from './bundle-format.js';
+import {
+  BUNDLE_FORMAT,
+  canonicalJson,
+  sha256,
+  type BundleManifest,
+  type BundleScope,
+  type SignedBundle,
+  type VerificationSummary,
+} from './bundle-format.js';
 import { policySetProblems } from './bundle-invariants.js';
 import { cedarVersion, parsePolicyFile, type SourcePolicy } from './cedar-engine.js';
 import { allowListPolicies, denyListPolicies, residencyPolicies, type GeneratedPolicy } from './data-policies.js';
@@ -67,26 +75,53 @@ function readMeta(files: Readonly<Record<string, string>>): BundleMeta {
     throw new BundleError([{ file: 'bundle.json', message: `is not valid JSON: ${errorMessage(err)}` }]);
   }
   const problems: Problem[] = [];
-  for (const k of Object.keys(doc)) if (!['name', 'scope', 'tenant', 'description'].includes(k)) problems.push({ file: 'bundle.json', path: `/${k}`, message: 'is not a known field' });
+  for (const k of Object.keys(doc))
+    if (!['name', 'scope', 'tenant', 'description'].includes(k))
+      problems.push({ file: 'bundle.json', path: `/${k}`, message: 'is not a known field' });
   const name = typeof doc.name === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(doc.name) ? doc.name : undefined;
-  if (name === undefined) problems.push({ file: 'bundle.json', path: '/name', message: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' });
+  if (name === undefined)
+    problems.push({ file: 'bundle.json', path: '/name', message: 'must be 1-64 characters of A-Z a-z 0-9 . _ -' });
   const scope = doc.scope ?? 'platform';
-  if (scope !== 'platform' && scope !== 'tenant') problems.push({ file: 'bundle.json', path: '/scope', message: "must be 'platform' or 'tenant'" });
-  if (scope === 'tenant' && (typeof doc.tenant !== 'string' || !isTenantSlug(doc.tenant))) problems.push({ file: 'bundle.json', path: '/tenant', message: 'a tenant overlay must name its tenant (a tenant id)' });
-  if (scope === 'platform' && doc.tenant !== undefined) problems.push({ file: 'bundle.json', path: '/tenant', message: 'a platform bundle names no tenant' });
+  if (scope !== 'platform' && scope !== 'tenant')
+    problems.push({ file: 'bundle.json', path: '/scope', message: "must be 'platform' or 'tenant'" });
+  if (scope === 'tenant' && (typeof doc.tenant !== 'string' || !isTenantSlug(doc.tenant)))
+    problems.push({
+      file: 'bundle.json',
+      path: '/tenant',
+      message: 'a tenant overlay must name its tenant (a tenant id)',
+    });
+  if (scope === 'platform' && doc.tenant !== undefined)
+    problems.push({ file: 'bundle.json', path: '/tenant', message: 'a platform bundle names no tenant' });
   if (problems.length > 0) throw new BundleError(problems);
-  return { name: name as string, scope: scope as BundleScope, ...(scope === 'tenant' ? { tenant: doc.tenant as string } : {}) };
+  return {
+    name: name as string,
+    scope: scope as BundleScope,
+    ...(scope === 'tenant' ? { tenant: doc.tenant as string } : {}),
+  };
 }
 
 /** Files that belong in the bundle (tests/ and docs stay in the DIR). */
-function bundleFiles(files: Readonly<Record<string, string>>, scope: BundleScope): { kept: Record<string, string>; problems: Problem[] } {
+function bundleFiles(
+  files: Readonly<Record<string, string>>,
+  scope: BundleScope,
+): { kept: Record<string, string>; problems: Problem[] } {
   const kept: Record<string, string> = {};
   const problems: Problem[] = [];
   const dataFiles = scope === 'platform' ? ['data/residency.json', 'data/deny-cidrs.json'] : ['data/allow-cidrs.json'];
   for (const [path, text] of Object.entries(files)) {
     if (path.startsWith('tests/') || /\.md$/i.test(path)) continue;
-    if (path === 'bundle.json' || path === 'schema.cedarschema' || (path.startsWith('policies/') && path.endsWith('.cedar')) || dataFiles.includes(path)) kept[path] = text;
-    else problems.push({ file: path, message: `is not part of a ${scope} bundle (expected bundle.json, schema.cedarschema, policies/*.cedar, ${dataFiles.join(', ')}, tests/*.json)` });
+    if (
+      path === 'bundle.json' ||
+      path === 'schema.cedarschema' ||
+      (path.startsWith('policies/') && path.endsWith('.cedar')) ||
+      dataFiles.includes(path)
+    )
+      kept[path] = text;
+    else
+      problems.push({
+        file: path,
+        message: `is not part of a ${scope} bundle (expected bundle.json, schema.cedarschema, policies/*.cedar, ${dataFiles.join(', ')}, tests/*.json)`,
+      });
   }
   return { kept, problems };
 }
@@ -97,7 +132,11 @@ export async function compileBundle(opts: CompileOptions): Promise<SignedBundle>
   const meta = readMeta(opts.files);
   const { kept, problems } = bundleFiles(opts.files, meta.scope);
   const total = Object.values(kept).reduce((n, t) => n + Buffer.byteLength(t), 0);
-  if (total > maxBytes) throw new BundleError([{ message: `sources are ${total} bytes; a bundle may hold at most ${maxBytes}` }], 'bundle_too_large');
+  if (total > maxBytes)
+    throw new BundleError(
+      [{ message: `sources are ${total} bytes; a bundle may hold at most ${maxBytes}` }],
+      'bundle_too_large',
+    );
   const schema = kept['schema.cedarschema'] ?? IRIS_SCHEMA;
 
   const policies: SourcePolicy[] = [];
@@ -113,7 +152,9 @@ export async function compileBundle(opts: CompileOptions): Promise<SignedBundle>
   const generate = (fn: () => GeneratedPolicy[]): void => {
     try {
       // Data files compile to forbid policies; the invariants below check the text, not this.
-      policies.push(...fn().map((g): SourcePolicy => ({ id: g.id, text: g.text, file: g.source, line: 1, effect: 'forbid' })));
+      policies.push(
+        ...fn().map((g): SourcePolicy => ({ id: g.id, text: g.text, file: g.source, line: 1, effect: 'forbid' })),
+      );
     } catch (err) {
       if (err instanceof BundleError) problems.push(...err.problems);
       else throw err;
@@ -136,7 +177,8 @@ export async function compileBundle(opts: CompileOptions): Promise<SignedBundle>
   const compiled: Record<string, string> = Object.fromEntries(policies.map((p) => [p.id, p.text]));
   let verification: VerificationSummary;
   if (meta.scope === 'tenant') verification = { isolation: 'by-construction', residency: 'by-construction' };
-  else if (opts.verify) verification = await opts.verify({ scope: meta.scope, schema, policies: compiled, residencyJson: residency });
+  else if (opts.verify)
+    verification = await opts.verify({ scope: meta.scope, schema, policies: compiled, residencyJson: residency });
   else verification = opts.verification ?? { isolation: 'skipped', residency: 'skipped' };
 
   const manifest: BundleManifest = {

@@ -13,7 +13,9 @@ export interface Problem {
 }
 
 export function formatProblem(p: Problem): string {
-  const where = [p.file, p.line !== undefined ? `${p.line}:${p.column ?? 1}` : undefined, p.path].filter((x) => x !== undefined).join(':');
+  const where = [p.file, p.line !== undefined ? `${p.line}:${p.column ?? 1}` : undefined, p.path]
+    .filter((x) => x !== undefined)
+    .join(':');
   return where === '' ? p.message : `${where}: ${p.message}`;
 }
 

@@ -15,7 +15,16 @@ import { BundleError } from './bundle-errors.js';
 import { shortBundleId, type SignedBundle } from './bundle-format.js';
 import { checkBundle } from './bundle-invariants.js';
 import { verifyBundle, type TrustedKey, type VerifiedBundle } from './bundle-signing.js';
-import { activeStack, insertActivation, insertBundle, selectActivations, selectBundle, selectBundleIdsByPrefix, selectBundles, type ActivationRow } from './bundle-store.js';
+import {
+  activeStack,
+  insertActivation,
+  insertBundle,
+  selectActivations,
+  selectBundle,
+  selectBundleIdsByPrefix,
+  selectBundles,
+  type ActivationRow,
+} from './bundle-store.js';
 import type { DecisionPoint } from './decision-point.js';
 import { activeBundleOf } from './policy-runtime.js';
 
@@ -104,7 +113,8 @@ export function makeBundleService(deps: BundleServiceDeps) {
    */
   function authorizeWrite(ctx: RequestContext, owner: string): void {
     authorizeAction(ctx.principal, 'policy.write', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
-    if (owner === PLATFORM && !crossesTenants(ctx.principal)) throw new ForbiddenError('Only platform-admin keys write the platform bundle.');
+    if (owner === PLATFORM && !crossesTenants(ctx.principal))
+      throw new ForbiddenError('Only platform-admin keys write the platform bundle.');
   }
 
   /** Full bundle id of `ref` (full id, hex prefix of 12+ digits, or 'builtin'); null: built-in. */
@@ -117,17 +127,30 @@ export function makeBundleService(deps: BundleServiceDeps) {
     if (hex.length === 64) return `sha256:${hex}`;
     const ids = await selectBundleIdsByPrefix(tx, owner, `sha256:${hex}`);
     if (ids.length === 0) throw new NotFoundError('PolicyBundle', ref);
-    if (ids.length > 1) throw new ConflictError('ambiguous_bundle_id', `Bundle id prefix '${ref}' matches more than one bundle; give more digits.`);
+    if (ids.length > 1)
+      throw new ConflictError(
+        'ambiguous_bundle_id',
+        `Bundle id prefix '${ref}' matches more than one bundle; give more digits.`,
+      );
     return ids[0] as string;
   }
 
   /** A stored bundle, verified; `toServe`: also checked against every bundle invariant. */
-  async function loadVerified(tx: Queryable, owner: string, id: string | null, toServe: boolean): Promise<VerifiedBundle | null> {
+  async function loadVerified(
+    tx: Queryable,
+    owner: string,
+    id: string | null,
+    toServe: boolean,
+  ): Promise<VerifiedBundle | null> {
     if (id === null) return owner === PLATFORM ? deps.builtin : null;
     const row = await selectBundle(tx, owner, id);
     if (!row) throw new NotFoundError('PolicyBundle', id);
     const v = verify(row.document);
-    if (v.id !== id) throw new BundleError([{ message: `stored bundle ${id} now has id ${v.id}: it was altered` }], 'bundle_signature_invalid');
+    if (v.id !== id)
+      throw new BundleError(
+        [{ message: `stored bundle ${id} now has id ${v.id}: it was altered` }],
+        'bundle_signature_invalid',
+      );
     // NOTE: bundles stored before push checked the invariants may break them: never serve one.
     if (toServe) checkInvariants(v);
     return v;
@@ -136,7 +159,9 @@ export function makeBundleService(deps: BundleServiceDeps) {
   /** Applies `owner`'s active bundle on this replica; on any failure the last good one stays. */
   async function reload(owner: string): Promise<void> {
     try {
-      const v = await db.transaction(platformScope, async (tx) => loadVerified(tx, owner, activeStack(await selectActivations(tx, owner)).at(-1) ?? null, true));
+      const v = await db.transaction(platformScope, async (tx) =>
+        loadVerified(tx, owner, activeStack(await selectActivations(tx, owner)).at(-1) ?? null, true),
+      );
       if (owner === PLATFORM) pdp.setPlatform(activeBundleOf(v ?? deps.builtin));
       else pdp.setOverlay(owner, v === null ? undefined : activeBundleOf(v));
       refused.delete(owner);
@@ -153,26 +178,46 @@ export function makeBundleService(deps: BundleServiceDeps) {
     // Overlays no longer in any history (a purged tenant) stop being served.
   }
 
-  async function record(tx: Queryable, ctx: RequestContext, owner: string, action: string, id: string, before: unknown, after: unknown): Promise<void> {
+  async function record(
+    tx: Queryable,
+    ctx: RequestContext,
+    owner: string,
+    action: string,
+    id: string,
+    before: unknown,
+    after: unknown,
+  ): Promise<void> {
     await ledger.append(tx, ctx, { log: owner, action, resource: { kind: 'PolicyBundle', id }, before, after });
   }
 
   const announce = (tx: Queryable, owner: string): Promise<unknown> =>
     // NOTE: the id is not a tenant id, so the tenant directory's listener finds nothing to change.
-    tx.query('select pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify({ kind: 'policy', tenantId: owner, id: `policy:${owner}` })]);
+    tx.query('select pg_notify($1, $2)', [
+      CHANGES_CHANNEL,
+      JSON.stringify({ kind: 'policy', tenantId: owner, id: `policy:${owner}` }),
+    ]);
 
   function checkMerge(owner: string, v: VerifiedBundle): void {
-    const ids = (b: { policies: Readonly<Record<string, string>> } | undefined): Set<string> => new Set(Object.keys(b?.policies ?? {}));
+    const ids = (b: { policies: Readonly<Record<string, string>> } | undefined): Set<string> =>
+      new Set(Object.keys(b?.policies ?? {}));
     if (owner === PLATFORM) {
       const platformIds = ids(v.bundle);
       for (const tenantId of servingOverlays()) {
         const clash = [...ids(pdp.overlay(tenantId))].find((id) => platformIds.has(id));
-        if (clash !== undefined) throw new ConflictError('policy_id_conflict', `Policy @id("${clash}") of this bundle is also defined by ${tenantId}'s overlay; rename one of them.`);
+        if (clash !== undefined)
+          throw new ConflictError(
+            'policy_id_conflict',
+            `Policy @id("${clash}") of this bundle is also defined by ${tenantId}'s overlay; rename one of them.`,
+          );
       }
     } else {
       const platformIds = ids(pdp.platform());
       const clash = Object.keys(v.bundle.policies).find((id) => platformIds.has(id));
-      if (clash !== undefined) throw new ConflictError('policy_id_conflict', `Policy @id("${clash}") is already defined by the platform bundle; rename it in the overlay.`);
+      if (clash !== undefined)
+        throw new ConflictError(
+          'policy_id_conflict',
+          `Policy @id("${clash}") is already defined by the platform bundle; rename it in the overlay.`,
+        );
     }
   }
 
@@ -189,7 +234,12 @@ export function makeBundleService(deps: BundleServiceDeps) {
   const overlayOwners = new Set<string>();
   const servingOverlays = (): string[] => [...overlayOwners].filter((t) => pdp.overlay(t) !== undefined);
 
-  async function activateTo(ctx: RequestContext, owner: string, op: 'activate' | 'rollback', target: (tx: Queryable, history: ActivationRow[]) => Promise<string | null>) {
+  async function activateTo(
+    ctx: RequestContext,
+    owner: string,
+    op: 'activate' | 'rollback',
+    target: (tx: Queryable, history: ActivationRow[]) => Promise<string | null>,
+  ) {
     const result = await db.transaction(scopeOf(ctx), async (tx) => {
       const history = await selectActivations(tx, owner);
       const before = activeStack(history).at(-1) ?? null;
@@ -200,24 +250,53 @@ export function makeBundleService(deps: BundleServiceDeps) {
       if (v && owner === PLATFORM) {
         const ver = v.bundle.manifest.verification;
         if (!PROVED.includes(ver.isolation) || !PROVED.includes(ver.residency)) {
-          throw new IrisError('bundle_unverified', 422, `Bundle ${shortBundleId(v.id)} was compiled without proving isolation and residency (${ver.isolation}/${ver.residency}); compile it with verification to activate it.`);
+          throw new IrisError(
+            'bundle_unverified',
+            422,
+            `Bundle ${shortBundleId(v.id)} was compiled without proving isolation and residency (${ver.isolation}/${ver.residency}); compile it with verification to activate it.`,
+          );
         }
       }
       if (v) {
         checkMerge(owner, v);
         trialLoad(owner, v);
       }
-      const row = await insertActivation(tx, { tenantId: owner, op, bundleId: id, actor: `key:${ctx.principal.keyId}`, requestId: ctx.requestId });
-      await record(tx, ctx, owner, op === 'activate' ? 'policy.activate' : 'policy.rollback', id ?? BUILTIN, { active: before ?? BUILTIN }, { active: id ?? (owner === PLATFORM ? BUILTIN : 'none'), seq: row.seq });
+      const row = await insertActivation(tx, {
+        tenantId: owner,
+        op,
+        bundleId: id,
+        actor: `key:${ctx.principal.keyId}`,
+        requestId: ctx.requestId,
+      });
+      await record(
+        tx,
+        ctx,
+        owner,
+        op === 'activate' ? 'policy.activate' : 'policy.rollback',
+        id ?? BUILTIN,
+        { active: before ?? BUILTIN },
+        { active: id ?? (owner === PLATFORM ? BUILTIN : 'none'), seq: row.seq },
+      );
       await announce(tx, owner);
-      return { owner, active: id ?? (owner === PLATFORM ? BUILTIN : null), previous: before, seq: row.seq, bundle: v ? summaryOf(v) : null };
+      return {
+        owner,
+        active: id ?? (owner === PLATFORM ? BUILTIN : null),
+        previous: before,
+        seq: row.seq,
+        bundle: v ? summaryOf(v) : null,
+      };
     });
     if (owner !== PLATFORM) overlayOwners.add(owner);
     await reload(owner);
     const problem = refused.get(owner);
     // NOTE: only a change racing this one (another platform bundle or overlay) gets here: the
     // trial load in the transaction passed.
-    if (problem !== undefined) throw new IrisError('bundle_not_loaded', 422, `The activation was recorded but this replica could not load the bundle: ${problem}`);
+    if (problem !== undefined)
+      throw new IrisError(
+        'bundle_not_loaded',
+        422,
+        `The activation was recorded but this replica could not load the bundle: ${problem}`,
+      );
     return result;
   }
 
@@ -233,18 +312,22 @@ export function makeBundleService(deps: BundleServiceDeps) {
     },
     /** Loads the active bundles and follows activations on other replicas. */
     async start(resyncMs = 60_000): Promise<void> {
-      unlisten = await db.listen(CHANGES_CHANNEL, (payload) => {
-        let change: { kind?: unknown; tenantId?: unknown };
-        try {
-          change = JSON.parse(payload) as typeof change;
-        } catch {
-          return;
-        }
-        if (change.kind === 'policy' && typeof change.tenantId === 'string') {
-          if (change.tenantId !== PLATFORM) overlayOwners.add(change.tenantId);
-          void reload(change.tenantId);
-        }
-      }, () => void reloadAll().catch(() => undefined)); // activations missed while the LISTEN connection was down
+      unlisten = await db.listen(
+        CHANGES_CHANNEL,
+        (payload) => {
+          let change: { kind?: unknown; tenantId?: unknown };
+          try {
+            change = JSON.parse(payload) as typeof change;
+          } catch {
+            return;
+          }
+          if (change.kind === 'policy' && typeof change.tenantId === 'string') {
+            if (change.tenantId !== PLATFORM) overlayOwners.add(change.tenantId);
+            void reload(change.tenantId);
+          }
+        },
+        () => void reloadAll().catch(() => undefined),
+      ); // activations missed while the LISTEN connection was down
       try {
         const history = await db.transaction(platformScope, (tx) => selectActivations(tx));
         for (const h of history) if (h.tenantId !== PLATFORM) overlayOwners.add(h.tenantId);
@@ -267,7 +350,18 @@ export function makeBundleService(deps: BundleServiceDeps) {
       const v = verify(doc);
       const m = v.bundle.manifest;
       if (owner === PLATFORM ? m.scope !== 'platform' : m.scope !== 'tenant' || m.tenant !== owner) {
-        throw new BundleError([{ path: '/manifest/scope', message: owner === PLATFORM ? `is '${m.scope}'; only platform bundles go to the platform` : `this bundle is for ${m.scope === 'tenant' ? `tenant '${m.tenant ?? ''}'` : 'the platform'}, not for '${owner}'` }], 'bundle_scope_mismatch');
+        throw new BundleError(
+          [
+            {
+              path: '/manifest/scope',
+              message:
+                owner === PLATFORM
+                  ? `is '${m.scope}'; only platform bundles go to the platform`
+                  : `this bundle is for ${m.scope === 'tenant' ? `tenant '${m.tenant ?? ''}'` : 'the platform'}, not for '${owner}'`,
+            },
+          ],
+          'bundle_scope_mismatch',
+        );
       }
       checkInvariants(v);
       const created = await db.transaction(scopeOf(ctx), async (tx) => {
@@ -281,7 +375,13 @@ export function makeBundleService(deps: BundleServiceDeps) {
           sizeBytes: Buffer.byteLength(JSON.stringify(v.bundle)),
           pushedBy: `key:${ctx.principal.keyId}`,
         });
-        if (inserted) await record(tx, ctx, owner, 'policy.push', v.id, null, { id: v.id, name: m.name, scope: m.scope, signer: v.bundle.signature?.keyId });
+        if (inserted)
+          await record(tx, ctx, owner, 'policy.push', v.id, null, {
+            id: v.id,
+            name: m.name,
+            scope: m.scope,
+            signer: v.bundle.signature?.keyId,
+          });
         return inserted;
       });
       return { ...summaryOf(v), created };
@@ -296,7 +396,11 @@ export function makeBundleService(deps: BundleServiceDeps) {
       authorizeWrite(ctx, owner);
       return activateTo(ctx, owner, 'rollback', async (_tx, history) => {
         const stack = activeStack(history);
-        if (stack.length === 0) throw new ConflictError('nothing_to_roll_back', `${owner === PLATFORM ? 'The platform' : `Tenant '${owner}'`} has no activated bundle to roll back from.`);
+        if (stack.length === 0)
+          throw new ConflictError(
+            'nothing_to_roll_back',
+            `${owner === PLATFORM ? 'The platform' : `Tenant '${owner}'`} has no activated bundle to roll back from.`,
+          );
         return stack.at(-2) ?? null;
       });
     },
@@ -306,8 +410,24 @@ export function makeBundleService(deps: BundleServiceDeps) {
       return db.transaction(scopeOf(ctx), async (tx) => {
         const history = await selectActivations(tx, owner);
         const active = activeStack(history).at(-1) ?? (owner === PLATFORM ? BUILTIN : null);
-        const items = (await selectBundles(tx, owner)).map((b) => ({ id: b.bundleId, shortId: shortBundleId(b.bundleId), name: b.name, scope: b.scope, signer: b.signerKeyId, sizeBytes: b.sizeBytes, pushedBy: b.pushedBy, pushedAt: b.pushedAt, active: b.bundleId === active }));
-        return { owner, active, serving: owner === PLATFORM ? (pdp.platform()?.id ?? null) : (pdp.overlay(owner)?.id ?? null), items, history };
+        const items = (await selectBundles(tx, owner)).map((b) => ({
+          id: b.bundleId,
+          shortId: shortBundleId(b.bundleId),
+          name: b.name,
+          scope: b.scope,
+          signer: b.signerKeyId,
+          sizeBytes: b.sizeBytes,
+          pushedBy: b.pushedBy,
+          pushedAt: b.pushedAt,
+          active: b.bundleId === active,
+        }));
+        return {
+          owner,
+          active,
+          serving: owner === PLATFORM ? (pdp.platform()?.id ?? null) : (pdp.overlay(owner)?.id ?? null),
+          items,
+          history,
+        };
       });
     },
 
@@ -323,16 +443,25 @@ export function makeBundleService(deps: BundleServiceDeps) {
     async diff(ctx: RequestContext, owner: string, fromRef: string | undefined, toRef: string): Promise<BundleDiff> {
       authorizeAction(ctx.principal, 'policy.read', owner, owner === PLATFORM ? 'Platform' : 'Tenant', deps.decide);
       return db.transaction(scopeOf(ctx), async (tx) => {
-        const fromId = fromRef === undefined ? (activeStack(await selectActivations(tx, owner)).at(-1) ?? null) : await resolve(tx, owner, fromRef);
+        const fromId =
+          fromRef === undefined
+            ? (activeStack(await selectActivations(tx, owner)).at(-1) ?? null)
+            : await resolve(tx, owner, fromRef);
         const toId = await resolve(tx, owner, toRef);
         const a = (await loadVerified(tx, owner, fromId, false))?.bundle.policies ?? {};
         const b = (await loadVerified(tx, owner, toId, false))?.bundle.policies ?? {};
-        const changed = Object.keys(b).filter((id) => id in a && a[id] !== b[id]).map((id) => ({ id, from: a[id] ?? '', to: b[id] ?? '' }));
+        const changed = Object.keys(b)
+          .filter((id) => id in a && a[id] !== b[id])
+          .map((id) => ({ id, from: a[id] ?? '', to: b[id] ?? '' }));
         return {
           from: fromId ?? (owner === PLATFORM ? BUILTIN : 'none'),
           to: toId ?? BUILTIN,
-          added: Object.keys(b).filter((id) => !(id in a)).sort(),
-          removed: Object.keys(a).filter((id) => !(id in b)).sort(),
+          added: Object.keys(b)
+            .filter((id) => !(id in a))
+            .sort(),
+          removed: Object.keys(a)
+            .filter((id) => !(id in b))
+            .sort(),
           changed,
           unchanged: Object.keys(b).filter((id) => id in a && a[id] === b[id]).length,
         };

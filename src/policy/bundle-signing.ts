@@ -5,7 +5,15 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, t
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleError, BundleSignatureError } from './bundle-errors.js';
-import { BUNDLE_FORMAT, BUNDLE_SCOPES, bundleIdOf, canonicalJson, sha256, type BundleManifest, type SignedBundle } from './bundle-format.js';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_SCOPES,
+  bundleIdOf,
+  canonicalJson,
+  sha256,
+  type BundleManifest,
+  type SignedBundle,
+} from './bundle-format.js';
 import { errorMessage } from '../core/errors.js';
 
 const POLICY_KEY_FILE = 'policy-ed25519.pem';
@@ -42,7 +50,8 @@ export function loadBundleSigner(opts: { pem?: string | undefined; dataDir: stri
     }
   }
   const privateKey = createPrivateKey(pem);
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`The policy signing key must be Ed25519, got ${privateKey.asymmetricKeyType ?? 'unknown'}.`);
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error(`The policy signing key must be Ed25519, got ${privateKey.asymmetricKeyType ?? 'unknown'}.`);
   const publicKey = createPublicKey(privateKey);
   return { keyId: keyIdOf(publicKey), privateKey, publicKey };
 }
@@ -64,7 +73,9 @@ export function parseTrustedKeys(text: string, source: string): TrustedKey[] {
     if (publicKey.asymmetricKeyType !== 'ed25519') throw new Error(`${source}: [${i}] is not an Ed25519 key`);
     let notAfter: Date | undefined;
     if (entry.notAfter !== undefined) {
-      notAfter = new Date(typeof entry.notAfter === 'string' || typeof entry.notAfter === 'number' ? entry.notAfter : Number.NaN);
+      notAfter = new Date(
+        typeof entry.notAfter === 'string' || typeof entry.notAfter === 'number' ? entry.notAfter : Number.NaN,
+      );
       if (Number.isNaN(notAfter.getTime())) throw new Error(`${source}: [${i}].notAfter is not a date`);
     }
     return { keyId: keyIdOf(publicKey), publicKey, notAfter };
@@ -88,37 +99,57 @@ export interface VerifiedBundle {
  */
 export function verifyBundle(doc: unknown, trust: readonly TrustedKey[], now: Date, maxBytes: number): VerifiedBundle {
   const size = Buffer.byteLength(JSON.stringify(doc ?? null));
-  if (size > maxBytes) throw new BundleError([{ message: `bundle is ${size} bytes; the limit is ${maxBytes}` }], 'bundle_too_large');
+  if (size > maxBytes)
+    throw new BundleError([{ message: `bundle is ${size} bytes; the limit is ${maxBytes}` }], 'bundle_too_large');
   const b = doc as Partial<SignedBundle> | null;
-  if (typeof b !== 'object' || b === null || b.format !== BUNDLE_FORMAT) throw new BundleError([{ path: '/format', message: `is not '${BUNDLE_FORMAT}'` }]);
+  if (typeof b !== 'object' || b === null || b.format !== BUNDLE_FORMAT)
+    throw new BundleError([{ path: '/format', message: `is not '${BUNDLE_FORMAT}'` }]);
   const m = b.manifest as Partial<BundleManifest> | undefined;
-  if (!m || typeof m !== 'object' || typeof m.files !== 'object' || typeof m.policies !== 'object' || !BUNDLE_SCOPES.includes(m.scope as never)) {
+  if (
+    !m ||
+    typeof m !== 'object' ||
+    typeof m.files !== 'object' ||
+    typeof m.policies !== 'object' ||
+    !BUNDLE_SCOPES.includes(m.scope as never)
+  ) {
     throw new BundleError([{ path: '/manifest', message: 'is missing or incomplete' }]);
   }
   if (typeof b.files !== 'object' || b.files === null || typeof b.policies !== 'object' || b.policies === null) {
     throw new BundleError([{ path: '/files', message: 'files and policies must be objects' }]);
   }
-  if (!b.signature) throw new BundleSignatureError('The bundle is not signed; sign it with `iris policy compile` (unsigned bundles are refused).');
+  if (!b.signature)
+    throw new BundleSignatureError(
+      'The bundle is not signed; sign it with `iris policy compile` (unsigned bundles are refused).',
+    );
   const sig = b.signature;
-  if (sig.alg !== 'Ed25519' || typeof sig.value !== 'string' || typeof sig.keyId !== 'string') throw new BundleSignatureError('The bundle signature is malformed (expected Ed25519).');
+  if (sig.alg !== 'Ed25519' || typeof sig.value !== 'string' || typeof sig.keyId !== 'string')
+    throw new BundleSignatureError('The bundle signature is malformed (expected Ed25519).');
   const key = trust.find((k) => k.keyId === sig.keyId);
-  if (!key) throw new BundleSignatureError(`The bundle is signed by key ${sig.keyId}, which this deployment does not trust.`);
+  if (!key)
+    throw new BundleSignatureError(`The bundle is signed by key ${sig.keyId}, which this deployment does not trust.`);
   const signedAt = new Date(sig.signedAt);
   if (key.notAfter !== undefined && (now > key.notAfter || !(signedAt <= key.notAfter))) {
     throw new BundleSignatureError(`The bundle's signing key ${sig.keyId} expired at ${key.notAfter.toISOString()}.`);
   }
   const manifest = m as BundleManifest;
   if (!verify(null, Buffer.from(canonicalJson(manifest)), key.publicKey, Buffer.from(sig.value, 'base64'))) {
-    throw new BundleSignatureError('The bundle signature does not match its manifest: the bundle was altered or signed by another key.');
+    throw new BundleSignatureError(
+      'The bundle signature does not match its manifest: the bundle was altered or signed by another key.',
+    );
   }
   // The signature covers the manifest; the manifest's digests cover every file and policy.
   const files = b.files;
   const declared = Object.keys(manifest.files).sort();
   const present = Object.keys(files).sort();
-  if (declared.join('\n') !== present.join('\n')) throw new BundleSignatureError('The bundle was tampered with: its files differ from the signed manifest.');
+  if (declared.join('\n') !== present.join('\n'))
+    throw new BundleSignatureError('The bundle was tampered with: its files differ from the signed manifest.');
   for (const [path, digest] of Object.entries(manifest.files)) {
-    if (sha256(files[path] ?? '') !== digest) throw new BundleSignatureError(`The bundle was tampered with: ${path} does not match its signed digest.`);
+    if (sha256(files[path] ?? '') !== digest)
+      throw new BundleSignatureError(`The bundle was tampered with: ${path} does not match its signed digest.`);
   }
-  if (sha256(canonicalJson(b.policies)) !== manifest.policies.digest) throw new BundleSignatureError('The bundle was tampered with: its compiled policies do not match the signed digest.');
+  if (sha256(canonicalJson(b.policies)) !== manifest.policies.digest)
+    throw new BundleSignatureError(
+      'The bundle was tampered with: its compiled policies do not match the signed digest.',
+    );
   return { id: bundleIdOf(manifest), bundle: b as SignedBundle };
 }

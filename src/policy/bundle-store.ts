@@ -26,7 +26,6 @@ export interface ActivationRow {
   readonly createdAt: string;
 }
 
-
 function toBundle(r: Record<string, unknown>): BundleRow {
   return {
     tenantId: r.tenant_id as string,
@@ -58,19 +57,34 @@ export async function insertBundle(tx: Queryable, row: Omit<BundleRow, 'pushedAt
   const r = await tx.query(
     `insert into policy_bundles (tenant_id, bundle_id, name, scope, document, signer_key_id, size_bytes, pushed_by)
      values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (tenant_id, bundle_id) do nothing`,
-    [row.tenantId, row.bundleId, row.name, row.scope, JSON.stringify(row.document), row.signerKeyId, row.sizeBytes, row.pushedBy],
+    [
+      row.tenantId,
+      row.bundleId,
+      row.name,
+      row.scope,
+      JSON.stringify(row.document),
+      row.signerKeyId,
+      row.sizeBytes,
+      row.pushedBy,
+    ],
   );
   return r.rowCount > 0;
 }
 
 export async function selectBundle(tx: Queryable, tenantId: string, bundleId: string): Promise<BundleRow | undefined> {
-  const { rows } = await tx.query('select * from policy_bundles where tenant_id = $1 and bundle_id = $2', [tenantId, bundleId]);
+  const { rows } = await tx.query('select * from policy_bundles where tenant_id = $1 and bundle_id = $2', [
+    tenantId,
+    bundleId,
+  ]);
   return rows[0] ? toBundle(rows[0]) : undefined;
 }
 
 /** Bundle ids of `tenantId` starting with `prefix` (short ids in commands). */
 export async function selectBundleIdsByPrefix(tx: Queryable, tenantId: string, prefix: string): Promise<string[]> {
-  const { rows } = await tx.query<{ bundle_id: string }>("select bundle_id from policy_bundles where tenant_id = $1 and bundle_id like $2 || '%' order by bundle_id limit 2", [tenantId, prefix]);
+  const { rows } = await tx.query<{ bundle_id: string }>(
+    "select bundle_id from policy_bundles where tenant_id = $1 and bundle_id like $2 || '%' order by bundle_id limit 2",
+    [tenantId, prefix],
+  );
   return rows.map((r) => r.bundle_id);
 }
 
@@ -92,7 +106,10 @@ export async function selectActivations(tx: Queryable, tenantId?: string): Promi
   return rows.map(toActivation);
 }
 
-export async function insertActivation(tx: Queryable, row: Omit<ActivationRow, 'seq' | 'createdAt'>): Promise<ActivationRow> {
+export async function insertActivation(
+  tx: Queryable,
+  row: Omit<ActivationRow, 'seq' | 'createdAt'>,
+): Promise<ActivationRow> {
   const { rows } = await tx.query(
     `insert into policy_activations (tenant_id, seq, op, bundle_id, actor, request_id)
      values ($1, coalesce((select max(seq) + 1 from policy_activations where tenant_id = $1), 1), $2, $3, $4, $5)
@@ -143,8 +160,21 @@ export async function insertDecisions(tx: Queryable, records: readonly DecisionR
     [
       JSON.stringify(
         records.map((r) => ({
-          tenant_id: r.tenantId, decision_id: r.decisionId, decided_at: r.decidedAt, request_id: r.requestId, trace_id: r.traceId, principal: r.principal, role: r.role,
-          action: r.action, resource: r.resource, resource_tenant: r.resourceTenant, allowed: r.allowed, policies: r.policies, errors: r.errors, bundle: r.bundle, inputs: r.inputs,
+          tenant_id: r.tenantId,
+          decision_id: r.decisionId,
+          decided_at: r.decidedAt,
+          request_id: r.requestId,
+          trace_id: r.traceId,
+          principal: r.principal,
+          role: r.role,
+          action: r.action,
+          resource: r.resource,
+          resource_tenant: r.resourceTenant,
+          allowed: r.allowed,
+          policies: r.policies,
+          errors: r.errors,
+          bundle: r.bundle,
+          inputs: r.inputs,
         })),
       ),
     ],
@@ -196,6 +226,9 @@ export async function selectDecisions(tx: Queryable, f: DecisionFilter): Promise
  * The function refuses cutoffs within the last day.
  */
 export async function pruneDecisions(tx: Queryable, cutoff: Date, maxRows: number): Promise<number> {
-  const { rows } = await tx.query<{ pruned: number }>('select iris_prune_policy_decisions($1, $2) as pruned', [cutoff, maxRows]);
+  const { rows } = await tx.query<{ pruned: number }>('select iris_prune_policy_decisions($1, $2) as pruned', [
+    cutoff,
+    maxRows,
+  ]);
   return Number(rows[0]?.pruned ?? 0);
 }

@@ -27,11 +27,22 @@ function lineCol(text: string, offset: number): { line: number; column: number }
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-function problemOf(err: DetailedError, file: string | undefined, text: string | undefined, base = 0, path?: string): Problem {
+function problemOf(
+  err: DetailedError,
+  file: string | undefined,
+  text: string | undefined,
+  base = 0,
+  path?: string,
+): Problem {
   const loc = err.sourceLocations?.[0];
   const pos = loc && text !== undefined ? lineCol(text, base + loc.start) : undefined;
   const help = err.help ? ` (${err.help})` : '';
-  return { ...(file ? { file } : {}), ...(path ? { path } : {}), ...(pos ? { line: pos.line, column: pos.column } : {}), message: `${err.message}${help}` };
+  return {
+    ...(file ? { file } : {}),
+    ...(path ? { path } : {}),
+    ...(pos ? { line: pos.line, column: pos.column } : {}),
+    message: `${err.message}${help}`,
+  };
 }
 
 /** The Cedar library version (for manifests and decision logs). */
@@ -46,7 +57,8 @@ const POLICY_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
 export function parsePolicyFile(file: string, text: string): SourcePolicy[] {
   const parts = cedar.policySetTextToParts(text);
   if (parts.type === 'failure') throw new BundleError(parts.errors.map((e) => problemOf(e, file, text)));
-  if (parts.policy_templates.length > 0) throw new BundleError([{ file, message: 'policy templates are not supported in bundles; write static policies' }]);
+  if (parts.policy_templates.length > 0)
+    throw new BundleError([{ file, message: 'policy templates are not supported in bundles; write static policies' }]);
   const out: SourcePolicy[] = [];
   const problems: Problem[] = [];
   let cursor = 0;
@@ -61,11 +73,21 @@ export function parsePolicyFile(file: string, text: string): SourcePolicy[] {
     }
     const id = json.json.annotations?.id;
     if (id === undefined || id === '') {
-      problems.push({ file, line, column: 1, message: 'policy has no @id("…") annotation; every policy needs a stable id so decisions can name it' });
+      problems.push({
+        file,
+        line,
+        column: 1,
+        message: 'policy has no @id("…") annotation; every policy needs a stable id so decisions can name it',
+      });
       continue;
     }
     if (!POLICY_ID.test(id)) {
-      problems.push({ file, line, column: 1, message: `@id("${id}") may use only letters, digits and ._:/- (1-128 characters)` });
+      problems.push({
+        file,
+        line,
+        column: 1,
+        message: `@id("${id}") may use only letters, digits and ._:/- (1-128 characters)`,
+      });
       continue;
     }
     out.push({ id, text: part, file, line, effect: json.json.effect });
@@ -81,17 +103,27 @@ export function parsePolicyFile(file: string, text: string): SourcePolicy[] {
  */
 export function parseCompiledPolicy(id: string, text: string): SourcePolicy {
   const file = 'policies';
-  if (!POLICY_ID.test(id)) throw new BundleError([{ file, path: id, message: 'a policy id may use only letters, digits and ._:/- (1-128 characters)' }]);
+  if (!POLICY_ID.test(id))
+    throw new BundleError([
+      { file, path: id, message: 'a policy id may use only letters, digits and ._:/- (1-128 characters)' },
+    ]);
   const parts = cedar.policySetTextToParts(text);
   if (parts.type === 'failure') throw new BundleError(parts.errors.map((e) => problemOf(e, file, text, 0, id)));
   const [only] = parts.policies;
   if (parts.policy_templates.length > 0 || parts.policies.length !== 1 || only === undefined) {
-    throw new BundleError([{ file, path: id, message: `must be exactly one static policy; it holds ${parts.policies.length} policies and ${parts.policy_templates.length} templates` }]);
+    throw new BundleError([
+      {
+        file,
+        path: id,
+        message: `must be exactly one static policy; it holds ${parts.policies.length} policies and ${parts.policy_templates.length} templates`,
+      },
+    ]);
   }
   const json = cedar.policyToJson(only);
   if (json.type === 'failure') throw new BundleError(json.errors.map((e) => problemOf(e, file, text, 0, id)));
   const annotated = json.json.annotations?.id;
-  if (annotated !== undefined && annotated !== id) throw new BundleError([{ file, path: id, message: `carries @id("${annotated}"), not its own id` }]);
+  if (annotated !== undefined && annotated !== id)
+    throw new BundleError([{ file, path: id, message: `carries @id("${annotated}"), not its own id` }]);
   return { id, text, file, line: 1, effect: json.json.effect };
 }
 
@@ -102,9 +134,17 @@ export function schemaProblems(file: string, schema: string): Problem[] {
 }
 
 /** Strict validation of `policies` against `schema`; problems point into the policy files. */
-export function validatePolicies(schema: string, policies: readonly SourcePolicy[], files: Readonly<Record<string, string>>): Problem[] {
+export function validatePolicies(
+  schema: string,
+  policies: readonly SourcePolicy[],
+  files: Readonly<Record<string, string>>,
+): Problem[] {
   const byId = new Map(policies.map((p) => [p.id, p]));
-  const r = cedar.validate({ schema, policies: { staticPolicies: Object.fromEntries(policies.map((p) => [p.id, p.text])) }, validationSettings: { mode: 'strict' } });
+  const r = cedar.validate({
+    schema,
+    policies: { staticPolicies: Object.fromEntries(policies.map((p) => [p.id, p.text])) },
+    validationSettings: { mode: 'strict' },
+  });
   if (r.type === 'failure') return r.errors.map((e) => problemOf(e, undefined, undefined));
   return r.validationErrors.map((v) => {
     const p = byId.get(v.policyId);
@@ -122,7 +162,11 @@ export function cedarAcceptsIp(cidr: string): boolean {
     resource: { type: 'X', id: 'x' },
     context: {},
     entities: [],
-    policies: { staticPolicies: { probe: `permit (principal, action, resource) when { ip("${cidr.replace(/["\\]/g, '')}").isLoopback() || true };` } },
+    policies: {
+      staticPolicies: {
+        probe: `permit (principal, action, resource) when { ip("${cidr.replace(/["\\]/g, '')}").isLoopback() || true };`,
+      },
+    },
   });
   return r.type === 'success' && r.response.diagnostics.errors.length === 0;
 }
@@ -163,19 +207,29 @@ export interface CedarAnswer {
 export function evaluateSlot(slot: string, request: CedarRequest): CedarAnswer {
   let r: ReturnType<typeof cedar.statefulIsAuthorized>;
   try {
-    r = cedar.statefulIsAuthorized({ ...request, context: request.context as cedar.Context, preparsedPolicySetId: slot });
+    r = cedar.statefulIsAuthorized({
+      ...request,
+      context: request.context as cedar.Context,
+      preparsedPolicySetId: slot,
+    });
   } catch (err) {
     return { decision: 'deny', reasons: [], errors: [`engine: ${errorMessage(err)}`] };
   }
-  if (r.type === 'failure') return { decision: 'deny', reasons: [], errors: r.errors.map((e) => `request: ${e.message}`) };
+  if (r.type === 'failure')
+    return { decision: 'deny', reasons: [], errors: r.errors.map((e) => `request: ${e.message}`) };
   const errors = r.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`);
   return { decision: errors.length > 0 ? 'deny' : r.response.decision, reasons: r.response.diagnostics.reason, errors };
 }
 
 /** Evaluates against policies given inline (tests, verification confirmations). Fails closed. */
 export function evaluateInline(policies: Readonly<Record<string, string>>, request: CedarRequest): CedarAnswer {
-  const r = cedar.isAuthorized({ ...request, context: request.context as cedar.Context, policies: { staticPolicies: { ...policies } } });
-  if (r.type === 'failure') return { decision: 'deny', reasons: [], errors: r.errors.map((e) => `request: ${e.message}`) };
+  const r = cedar.isAuthorized({
+    ...request,
+    context: request.context as cedar.Context,
+    policies: { staticPolicies: { ...policies } },
+  });
+  if (r.type === 'failure')
+    return { decision: 'deny', reasons: [], errors: r.errors.map((e) => `request: ${e.message}`) };
   const errors = r.response.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`);
   return { decision: errors.length > 0 ? 'deny' : r.response.decision, reasons: r.response.diagnostics.reason, errors };
 }

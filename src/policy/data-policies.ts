@@ -26,9 +26,11 @@ function cidrProblem(value: unknown): string | undefined {
   const v4 = isIPv4(addr);
   if (!v4 && !isIPv6(addr)) return `'${value}': '${addr}' is not an IPv4 or IPv6 address`;
   if (addr.includes('%')) return `'${value}': zone ids are not allowed`;
-  if (!v4 && addr.includes('.')) return `'${value}': IPv4-embedded IPv6 addresses are not supported; write the IPv4 range`;
+  if (!v4 && addr.includes('.'))
+    return `'${value}': IPv4-embedded IPv6 addresses are not supported; write the IPv4 range`;
   if (prefix === undefined) return undefined;
-  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (v4 ? 32 : 128)) return `'${value}': prefix /${prefix} is out of range for IPv${v4 ? 4 : 6}`;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (v4 ? 32 : 128))
+    return `'${value}': prefix /${prefix} is out of range for IPv${v4 ? 4 : 6}`;
   return undefined;
 }
 
@@ -56,13 +58,20 @@ function cidrList(file: string, text: string, member: 'allow' | 'deny'): string[
   return list as string[];
 }
 
-const inRanges = (cidrs: readonly string[]): string => cidrs.map((c) => `context.sourceIp.isInRange(ip("${c}"))`).join(' || ');
+const inRanges = (cidrs: readonly string[]): string =>
+  cidrs.map((c) => `context.sourceIp.isInRange(ip("${c}"))`).join(' || ');
 
 /** data/deny-cidrs.json of a platform bundle: requests from these ranges are refused. */
 export function denyListPolicies(file: string, text: string): GeneratedPolicy[] {
   const cidrs = cidrList(file, text, 'deny');
   if (cidrs.length === 0) return [];
-  return [{ id: 'iris.network.platform-deny', source: file, text: `forbid (principal, action, resource)\nwhen { ${inRanges(cidrs)} };` }];
+  return [
+    {
+      id: 'iris.network.platform-deny',
+      source: file,
+      text: `forbid (principal, action, resource)\nwhen { ${inRanges(cidrs)} };`,
+    },
+  ];
 }
 
 /** data/allow-cidrs.json of a tenant overlay: the tenant's keys work only from these ranges. */
@@ -87,7 +96,9 @@ interface ResidencyException {
 export function parseResidency(file: string, text: string): ResidencyException[] {
   const doc = parseJson(file, text) as { exceptions?: unknown } | null;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray(doc.exceptions)) {
-    throw new BundleError([{ file, message: 'must be an object {"exceptions": [{"tenant": "...", "regions": ["..."]}]}' }]);
+    throw new BundleError([
+      { file, message: 'must be an object {"exceptions": [{"tenant": "...", "regions": ["..."]}]}' },
+    ]);
   }
   const problems: Problem[] = [];
   const out: ResidencyException[] = [];
@@ -97,11 +108,15 @@ export function parseResidency(file: string, text: string): ResidencyException[]
     if (typeof ex !== 'object' || ex === null) return problems.push({ file, path: at, message: 'must be an object' });
     const unknown = Object.keys(ex).filter((k) => !['tenant', 'regions', 'reason'].includes(k));
     for (const k of unknown) problems.push({ file, path: `${at}/${k}`, message: 'is not a known field' });
-    if (typeof ex.tenant !== 'string' || (ex.tenant !== '*' && !isTenantSlug(ex.tenant))) problems.push({ file, path: `${at}/tenant`, message: 'must be a tenant id or "*"' });
-    if (!Array.isArray(ex.regions) || ex.regions.length === 0) problems.push({ file, path: `${at}/regions`, message: 'must be a non-empty list of regions' });
-    else ex.regions.forEach((r: unknown, j) => {
-      if (typeof r !== 'string' || !REGION.test(r)) problems.push({ file, path: `${at}/regions/${j}`, message: `'${String(r)}' is not a region name` });
-    });
+    if (typeof ex.tenant !== 'string' || (ex.tenant !== '*' && !isTenantSlug(ex.tenant)))
+      problems.push({ file, path: `${at}/tenant`, message: 'must be a tenant id or "*"' });
+    if (!Array.isArray(ex.regions) || ex.regions.length === 0)
+      problems.push({ file, path: `${at}/regions`, message: 'must be a non-empty list of regions' });
+    else
+      ex.regions.forEach((r: unknown, j) => {
+        if (typeof r !== 'string' || !REGION.test(r))
+          problems.push({ file, path: `${at}/regions/${j}`, message: `'${String(r)}' is not a region name` });
+      });
     if (problems.length === 0) out.push({ tenant: ex.tenant as string, regions: ex.regions as string[] });
     return undefined;
   });
@@ -119,8 +134,12 @@ const tenantIs = (t: string): string => (t === '*' ? 'true' : `resource.tenant =
  */
 export function residencyPolicies(file: string, text: string): GeneratedPolicy[] {
   const exceptions = parseResidency(file, text);
-  const serving = exceptions.map((e) => `(${tenantIs(e.tenant)} && ${regionSet(e.regions, false)}.contains(context.region))`);
-  const upstream = exceptions.map((e) => `(${tenantIs(e.tenant)} && ${regionSet(e.regions, true)}.containsAll(context.upstreamRegions))`);
+  const serving = exceptions.map(
+    (e) => `(${tenantIs(e.tenant)} && ${regionSet(e.regions, false)}.contains(context.region))`,
+  );
+  const upstream = exceptions.map(
+    (e) => `(${tenantIs(e.tenant)} && ${regionSet(e.regions, true)}.containsAll(context.upstreamRegions))`,
+  );
   return [
     {
       id: 'iris.residency.serving',

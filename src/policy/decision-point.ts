@@ -126,7 +126,10 @@ export function makeDecisionPoint(deps: DecisionPointDeps): DecisionPoint {
 
   const facts = (tenantId: string): TenantFacts =>
     // Platform objects live wherever Iris runs; a tenant that does not exist has no data to protect.
-    (tenantId === PLATFORM ? undefined : deps.tenantFacts(tenantId)) ?? { region: deps.region, tier: tenantId === PLATFORM ? 'platform' : 'none' };
+    (tenantId === PLATFORM ? undefined : deps.tenantFacts(tenantId)) ?? {
+      region: deps.region,
+      tier: tenantId === PLATFORM ? 'platform' : 'none',
+    };
 
   function swapped(): void {
     generation++;
@@ -143,9 +146,21 @@ export function makeDecisionPoint(deps: DecisionPointDeps): DecisionPoint {
       // never lock its tenant out of repairing it.
       const overlay = input.action.startsWith('policy.') ? undefined : overlays.get(input.resourceTenant);
       const key = [
-        generation, input.principal.keyId, input.principal.role, input.principal.tenantId, pFacts.region, pFacts.tier,
-        input.action, input.resourceKind, input.resourceTenant, rFacts.region, rFacts.tier,
-        sourceIp, upstream.join(','), input.route, overlay ? 'o' : 'p',
+        generation,
+        input.principal.keyId,
+        input.principal.role,
+        input.principal.tenantId,
+        pFacts.region,
+        pFacts.tier,
+        input.action,
+        input.resourceKind,
+        input.resourceTenant,
+        rFacts.region,
+        rFacts.tier,
+        sourceIp,
+        upstream.join(','),
+        input.route,
+        overlay ? 'o' : 'p',
       ].join('\u0000');
       const hit = cache.get(key);
       if (hit) {
@@ -171,22 +186,52 @@ export function makeDecisionPoint(deps: DecisionPointDeps): DecisionPoint {
       };
       let decision: PolicyDecision;
       if (!platformBundle) {
-        decision = { allowed: false, policies: [], errors: ['no platform bundle is loaded'], bundle: 'none', cached: false, inputs };
+        decision = {
+          allowed: false,
+          policies: [],
+          errors: ['no platform bundle is loaded'],
+          bundle: 'none',
+          cached: false,
+          inputs,
+        };
       } else {
-        const tenantUid = (id: string): { __entity: { type: string; id: string } } => ({ __entity: { type: 'Iris::Tenant', id } });
+        const tenantUid = (id: string): { __entity: { type: string; id: string } } => ({
+          __entity: { type: 'Iris::Tenant', id },
+        });
         const entities: CedarRequest['entities'] = [
-          { uid: { type: 'Iris::Principal', id: input.principal.keyId }, attrs: { role: input.principal.role, tenant: tenantUid(input.principal.tenantId) }, parents: [] },
-          { uid: { type: 'Iris::Tenant', id: input.principal.tenantId }, attrs: { region: pFacts.region, tier: pFacts.tier }, parents: [] },
-          { uid: { type: 'Iris::Resource', id: inputs.resource }, attrs: { tenant: tenantUid(input.resourceTenant), kind: input.resourceKind }, parents: [] },
+          {
+            uid: { type: 'Iris::Principal', id: input.principal.keyId },
+            attrs: { role: input.principal.role, tenant: tenantUid(input.principal.tenantId) },
+            parents: [],
+          },
+          {
+            uid: { type: 'Iris::Tenant', id: input.principal.tenantId },
+            attrs: { region: pFacts.region, tier: pFacts.tier },
+            parents: [],
+          },
+          {
+            uid: { type: 'Iris::Resource', id: inputs.resource },
+            attrs: { tenant: tenantUid(input.resourceTenant), kind: input.resourceKind },
+            parents: [],
+          },
         ];
         if (input.resourceTenant !== input.principal.tenantId) {
-          entities.push({ uid: { type: 'Iris::Tenant', id: input.resourceTenant }, attrs: { region: rFacts.region, tier: rFacts.tier }, parents: [] });
+          entities.push({
+            uid: { type: 'Iris::Tenant', id: input.resourceTenant },
+            attrs: { region: rFacts.region, tier: rFacts.tier },
+            parents: [],
+          });
         }
         const answer = evaluateSlot(overlay ? overlaySlot(input.resourceTenant) : platformSlot, {
           principal: { type: 'Iris::Principal', id: input.principal.keyId },
           action: { type: ACTION_TYPE, id: input.action },
           resource: { type: 'Iris::Resource', id: inputs.resource },
-          context: { region: deps.region, sourceIp: ipValue(sourceIp), upstreamRegions: [...upstream], route: input.route },
+          context: {
+            region: deps.region,
+            sourceIp: ipValue(sourceIp),
+            upstreamRegions: [...upstream],
+            route: input.route,
+          },
           entities,
         });
         decision = {

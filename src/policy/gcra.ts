@@ -38,7 +38,11 @@ export const intervalMs = (limit: Pick<RateLimit, 'rate'>): number => 1000 / lim
  * Checks `limits` at `now` (ms) against their stored TATs; returns the verdict and the TATs
  * to store (only when allowed: a refused request consumes nothing).
  */
-export function checkLimits(limits: readonly RateLimit[], tats: readonly (number | undefined)[], now: number): { verdict: RateVerdict; newTats: number[] | undefined } {
+export function checkLimits(
+  limits: readonly RateLimit[],
+  tats: readonly (number | undefined)[],
+  now: number,
+): { verdict: RateVerdict; newTats: number[] | undefined } {
   const newTats: number[] = [];
   const states: LimitState[] = [];
   let worst = -1;
@@ -53,12 +57,23 @@ export function checkLimits(limits: readonly RateLimit[], tats: readonly (number
       worstWait = allowAt - now;
     }
     newTats.push(newTat);
-    states.push({ name: limit.name, remaining: Math.max(0, Math.floor((now - allowAt) / t)), resetMs: Math.max(0, newTat - now), rate: limit.rate, burst: limit.burst });
+    states.push({
+      name: limit.name,
+      remaining: Math.max(0, Math.floor((now - allowAt) / t)),
+      resetMs: Math.max(0, newTat - now),
+      rate: limit.rate,
+      burst: limit.burst,
+    });
   });
   if (worst >= 0) {
     const limitedBy = limits[worst]?.name;
     return {
-      verdict: { allowed: false, ...(limitedBy !== undefined ? { limitedBy } : {}), retryAfterMs: worstWait, limits: states.map((s, i) => (i === worst ? { ...s, remaining: 0 } : s)) },
+      verdict: {
+        allowed: false,
+        ...(limitedBy !== undefined ? { limitedBy } : {}),
+        retryAfterMs: worstWait,
+        limits: states.map((s, i) => (i === worst ? { ...s, remaining: 0 } : s)),
+      },
       newTats: undefined,
     };
   }

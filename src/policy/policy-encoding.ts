@@ -60,7 +60,13 @@ export class Encoder {
   }
 
   entityLit(type: string, id: string): Val {
-    const kind = type.endsWith('::Principal') ? 'principal' : type.endsWith('::Resource') ? 'resource' : type.endsWith('::Tenant') ? 'tenant' : 'other';
+    const kind = type.endsWith('::Principal')
+      ? 'principal'
+      : type.endsWith('::Resource')
+        ? 'resource'
+        : type.endsWith('::Tenant')
+          ? 'tenant'
+          : 'other';
     return { t: 'entity', type: kind, v: this.num(this.atom(`E:${type}:${id}`)) };
   }
 
@@ -68,7 +74,9 @@ export class Encoder {
     if (typeof v === 'boolean') return { t: 'bool', v: this.Z.Bool.val(v) };
     if (typeof v === 'string') return { t: 'atom', v: this.num(this.atom(`S:${v}`)) };
     if (typeof v === 'number') return { t: 'atom', v: this.num(v) };
-    const e = (v as { __entity?: { type: string; id: string } } | null)?.__entity ?? (v as { type?: string; id?: string } | null);
+    const e =
+      (v as { __entity?: { type: string; id: string } } | null)?.__entity ??
+      (v as { type?: string; id?: string } | null);
     if (e && typeof e.type === 'string' && typeof e.id === 'string') return this.entityLit(e.type, e.id);
     return { t: 'bool', v: this.freeBool() };
   }
@@ -117,7 +125,8 @@ export class Encoder {
     const y = this.int(b);
     if (x && y) {
       // Entities of different types are never equal.
-      if (a.t === 'entity' && b.t === 'entity' && a.type !== b.type && a.type !== 'other' && b.type !== 'other') return this.Z.Bool.val(false);
+      if (a.t === 'entity' && b.t === 'entity' && a.type !== b.type && a.type !== 'other' && b.type !== 'other')
+        return this.Z.Bool.val(false);
       return x.eq(y);
     }
     return this.freeBool();
@@ -129,7 +138,13 @@ export class Encoder {
       const lit = (args[0] as { Value?: unknown } | undefined)?.Value;
       return typeof lit === 'string' ? { t: 'ip', cidr: lit } : { t: 'ip' };
     }
-    if (name === 'isInRange' && vals[0]?.t === 'ip' && vals[0].cidr === undefined && vals[1]?.t === 'ip' && vals[1].cidr !== undefined) {
+    if (
+      name === 'isInRange' &&
+      vals[0]?.t === 'ip' &&
+      vals[0].cidr === undefined &&
+      vals[1]?.t === 'ip' &&
+      vals[1].cidr !== undefined
+    ) {
       const cidr = vals[1].cidr;
       let b = s.inRange.get(cidr);
       if (!b) {
@@ -223,9 +238,19 @@ export class Encoder {
       case 'is': {
         const a = this.expr(body.left, s, action);
         const type = String(body.entity_type);
-        const matches = a.t === 'entity' && ((a.type === 'principal' && type.endsWith('Principal')) || (a.type === 'resource' && type.endsWith('Resource')) || (a.type === 'tenant' && type.endsWith('Tenant')));
+        const matches =
+          a.t === 'entity' &&
+          ((a.type === 'principal' && type.endsWith('Principal')) ||
+            (a.type === 'resource' && type.endsWith('Resource')) ||
+            (a.type === 'tenant' && type.endsWith('Tenant')));
         const base = a.t === 'entity' && a.type !== 'other' ? Z.Bool.val(matches) : this.freeBool();
-        return { t: 'bool', v: body.in === undefined ? base : Z.And(base, this.bool({ t: 'bool', v: this.eq(a, this.expr(body.in, s, action)) })) };
+        return {
+          t: 'bool',
+          v:
+            body.in === undefined
+              ? base
+              : Z.And(base, this.bool({ t: 'bool', v: this.eq(a, this.expr(body.in, s, action)) })),
+        };
       }
       case 'if-then-else': {
         const c = this.bool(this.expr(body.if, s, action));
@@ -261,7 +286,12 @@ export class Encoder {
     }
   }
 
-  private scope(c: { op: string; entity?: unknown; entities?: unknown[]; entity_type?: string; in?: { entity?: unknown } }, v: Val, action: string, s: Sym): Bool<'main'> {
+  private scope(
+    c: { op: string; entity?: unknown; entities?: unknown[]; entity_type?: string; in?: { entity?: unknown } },
+    v: Val,
+    action: string,
+    s: Sym,
+  ): Bool<'main'> {
     const Z = this.Z;
     switch (c.op) {
       case 'All':
@@ -272,7 +302,9 @@ export class Encoder {
         return c.entity === undefined ? this.freeBool() : this.eq(v, this.value(c.entity));
       case 'is': {
         const t = c.entity_type ?? '';
-        const isType = v.t === 'entity' && ((v.type === 'principal' && t.endsWith('Principal')) || (v.type === 'resource' && t.endsWith('Resource')));
+        const isType =
+          v.t === 'entity' &&
+          ((v.type === 'principal' && t.endsWith('Principal')) || (v.type === 'resource' && t.endsWith('Resource')));
         const inPart = c.in?.entity === undefined ? Z.Bool.val(true) : this.eq(v, this.value(c.in.entity));
         return Z.And(Z.Bool.val(isType), inPart);
       }

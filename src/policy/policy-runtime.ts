@@ -4,7 +4,13 @@ import { readFileSync } from 'node:fs';
 import type { Clock } from '../core/clock.js';
 import type { DecideFn } from '../core/context.js';
 import { builtinBundle } from './builtin-load.js';
-import { loadBundleSigner, parseTrustedKeys, type BundleSigner, type TrustedKey, type VerifiedBundle } from './bundle-signing.js';
+import {
+  loadBundleSigner,
+  parseTrustedKeys,
+  type BundleSigner,
+  type TrustedKey,
+  type VerifiedBundle,
+} from './bundle-signing.js';
 import { makeDecisionPoint, type ActiveBundle, type DecisionPoint, type TenantFacts } from './decision-point.js';
 
 export interface PolicyRuntimeDeps {

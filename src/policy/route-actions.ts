@@ -19,9 +19,26 @@ export interface RouteRule {
   readonly service: string;
 }
 
-const t = (action: PolicyAction, service = 'core', kind = 'Tenant'): RouteRule => ({ action, tenant: 'param', param: 'tenantId', kind, service });
-const p = (action: PolicyAction, service = 'core'): RouteRule => ({ action, tenant: 'platform', kind: 'Platform', service });
-const log = (action: PolicyAction): RouteRule => ({ action, tenant: 'param', param: 'log', kind: 'Log', service: 'audit' });
+const t = (action: PolicyAction, service = 'core', kind = 'Tenant'): RouteRule => ({
+  action,
+  tenant: 'param',
+  param: 'tenantId',
+  kind,
+  service,
+});
+const p = (action: PolicyAction, service = 'core'): RouteRule => ({
+  action,
+  tenant: 'platform',
+  kind: 'Platform',
+  service,
+});
+const log = (action: PolicyAction): RouteRule => ({
+  action,
+  tenant: 'param',
+  param: 'log',
+  kind: 'Log',
+  service: 'audit',
+});
 
 /** "METHOD /route/template" -> rule. */
 const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
@@ -79,7 +96,12 @@ const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /v1/platform/policy/diff': p('policy.read', 'policy'),
   'GET /v1/platform/policy/decisions': p('policy.decisions.read', 'policy'),
   'GET /metrics': p('metrics.read', 'observability'),
-  'GET /v1/policy/decisions/:requestId': { action: 'policy.decisions.read', tenant: 'principal', kind: 'Decision', service: 'policy' },
+  'GET /v1/policy/decisions/:requestId': {
+    action: 'policy.decisions.read',
+    tenant: 'principal',
+    kind: 'Decision',
+    service: 'policy',
+  },
 };
 
 export interface ResolvedRoute {
@@ -91,7 +113,12 @@ export interface ResolvedRoute {
 }
 
 /** The rule of a request: listed, or the generic read/write fallback. */
-export function resolveRoute(method: string, template: string, params: Readonly<Record<string, unknown>>, principalTenant: string): ResolvedRoute {
+export function resolveRoute(
+  method: string,
+  template: string,
+  params: Readonly<Record<string, unknown>>,
+  principalTenant: string,
+): ResolvedRoute {
   const route = `${method} ${template}`;
   const listed = ROUTE_RULES[route] ?? (method === 'HEAD' ? ROUTE_RULES[`GET ${template}`] : undefined);
   const rule: RouteRule = listed ?? {

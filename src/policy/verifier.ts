@@ -33,9 +33,18 @@ export interface Counterexample {
   readonly property: 'isolation' | 'residency';
   readonly action: string;
   readonly request: {
-    readonly principal: { readonly id: string; readonly role: string; readonly tenant: string; readonly tenantRegion: string };
+    readonly principal: {
+      readonly id: string;
+      readonly role: string;
+      readonly tenant: string;
+      readonly tenantRegion: string;
+    };
     readonly resource: { readonly tenant: string; readonly tenantRegion: string; readonly kind: string };
-    readonly context: { readonly region: string; readonly sourceIp: string; readonly upstreamRegions: readonly string[] };
+    readonly context: {
+      readonly region: string;
+      readonly sourceIp: string;
+      readonly upstreamRegions: readonly string[];
+    };
   };
   readonly cedar: { readonly decision: 'allow' | 'deny'; readonly policies: readonly string[] };
 }
@@ -89,18 +98,30 @@ export async function verifyPolicies(opts: VerifyOptions): Promise<VerificationS
     const applies = parsed.map((p) => ({ id: p.id, effect: p.json.effect, b: enc.applies(p.json, s, '') }));
     const permits = applies.filter((a) => a.effect === 'permit').map((a) => a.b);
     const forbids = applies.filter((a) => a.effect === 'forbid').map((a) => a.b);
-    const allowed = Z.And(permits.length > 0 ? Z.Or(...permits) : Z.Bool.val(false), Z.Not(Z.Or(Z.Bool.val(false), ...forbids)));
+    const allowed = Z.And(
+      permits.length > 0 ? Z.Or(...permits) : Z.Bool.val(false),
+      Z.Not(Z.Or(Z.Bool.val(false), ...forbids)),
+    );
     const home = s.region.call(s.tenR) as Arith<'main'>;
     let violation: Bool<'main'>;
     let upstreamWitness: Arith<'main'> | undefined;
     if (property === 'isolation') {
       violation = Z.And(Z.Not(s.tenP.eq(s.tenR)), Z.Not(s.role.eq(enc.atom(`S:${PLATFORM_ADMIN}`))));
     } else {
-      const tenantIs = (t: string): Bool<'main'> => (t === '*' ? Z.Bool.val(true) : s.tenR.eq(enc.atom(`E:Iris::Tenant:${t}`)));
-      const servedOk = Z.Or(home.eq(s.ctxRegion), ...exceptions.map((e) => Z.And(tenantIs(e.tenant), Z.Or(...e.regions.map((r) => s.ctxRegion.eq(enc.atom(`S:${r}`)))))));
+      const tenantIs = (t: string): Bool<'main'> =>
+        t === '*' ? Z.Bool.val(true) : s.tenR.eq(enc.atom(`E:Iris::Tenant:${t}`));
+      const servedOk = Z.Or(
+        home.eq(s.ctxRegion),
+        ...exceptions.map((e) =>
+          Z.And(tenantIs(e.tenant), Z.Or(...e.regions.map((r) => s.ctxRegion.eq(enc.atom(`S:${r}`))))),
+        ),
+      );
       upstreamWitness = Z.Int.const('upstreamWitness');
       const u = upstreamWitness;
-      const upstreamOk = Z.Or(u.eq(home), ...exceptions.map((e) => Z.And(tenantIs(e.tenant), Z.Or(...e.regions.map((r) => u.eq(enc.atom(`S:${r}`)))))));
+      const upstreamOk = Z.Or(
+        u.eq(home),
+        ...exceptions.map((e) => Z.And(tenantIs(e.tenant), Z.Or(...e.regions.map((r) => u.eq(enc.atom(`S:${r}`)))))),
+      );
       violation = Z.Or(Z.Not(servedOk), Z.And(s.upstream.contains(u), Z.Not(upstreamOk)));
     }
     const solver = new Z.Solver();
@@ -125,25 +146,50 @@ export async function verifyPolicies(opts: VerifyOptions): Promise<VerificationS
       const pin = (x: Arith<'main'>): Bool<'main'> => x.eq(model.eval(x, true));
       solver.add(Z.Not(Z.And(pin(s.act), pin(s.role), pin(s.tenP), pin(s.tenR), pin(s.ctxRegion))));
       if (attempt === attempts - 1 && failures.length === 0) {
-        throw new VerificationError(`Could not prove ${property}: the solver's candidates were not confirmed by Cedar; simplify the policy conditions.`, []);
+        throw new VerificationError(
+          `Could not prove ${property}: the solver's candidates were not confirmed by Cedar; simplify the policy conditions.`,
+          [],
+        );
       }
     }
   }
   if (failures.length > 0) {
     const f = failures[0] as Counterexample;
     const who = `${f.request.principal.role} of tenant '${f.request.principal.tenant}'`;
-    const what = f.property === 'isolation' ? `on tenant '${f.request.resource.tenant}'` : `on tenant '${f.request.resource.tenant}' (home ${f.request.resource.tenantRegion}) served from ${f.request.context.region}${f.request.context.upstreamRegions.length > 0 ? ` with upstreams in ${f.request.context.upstreamRegions.join(', ')}` : ''}`;
+    const what =
+      f.property === 'isolation'
+        ? `on tenant '${f.request.resource.tenant}'`
+        : `on tenant '${f.request.resource.tenant}' (home ${f.request.resource.tenantRegion}) served from ${f.request.context.region}${f.request.context.upstreamRegions.length > 0 ? ` with upstreams in ${f.request.context.upstreamRegions.join(', ')}` : ''}`;
     throw new VerificationError(
       `The ${f.property} property does not hold: Cedar allows '${f.action}' for a ${who} ${what} (policies: ${f.cedar.policies.join(', ') || 'none'})${failures.length > 1 ? `; ${failures.length - 1} more counterexample(s)` : ''}.`,
       failures,
     );
   }
-  return { isolation: 'proved', residency: 'proved', solver: `z3 ${api.Z3.get_full_version()}`, checkedRequestTypes: checked };
+  return {
+    isolation: 'proved',
+    residency: 'proved',
+    solver: `z3 ${api.Z3.get_full_version()}`,
+    checkedRequestTypes: checked,
+  };
 }
 
 /** Turns a model into a concrete request and asks Cedar; returns the counterexample if Cedar allows it. */
-function confirm(enc: Encoder, model: Model<'main'>, s: Sym, action: string, property: 'isolation' | 'residency', policies: Readonly<Record<string, string>>, witness: Arith<'main'> | undefined): Counterexample | undefined {
-  const n = (x: Arith<'main'>): number => Number(model.eval(x, true).sexpr().replace(/^\(- (\d+)\)$/, '-$1'));
+function confirm(
+  enc: Encoder,
+  model: Model<'main'>,
+  s: Sym,
+  action: string,
+  property: 'isolation' | 'residency',
+  policies: Readonly<Record<string, string>>,
+  witness: Arith<'main'> | undefined,
+): Counterexample | undefined {
+  const n = (x: Arith<'main'>): number =>
+    Number(
+      model
+        .eval(x, true)
+        .sexpr()
+        .replace(/^\(- (\d+)\)$/, '-$1'),
+    );
   const str = (x: number, fallback: string): string => {
     const name = enc.nameOf(x);
     return name?.startsWith('S:') ? name.slice(2) : `${fallback}-${x}`;
@@ -155,15 +201,29 @@ function confirm(enc: Encoder, model: Model<'main'>, s: Sym, action: string, pro
   const tP = n(s.tenP);
   const tR = n(s.tenR);
   const regionOf = (t: number): string => str(n(s.region.call(Z3Int(s, t)) as Arith<'main'>), 'region');
-  const principal = { id: 'k-counterexample', role: str(n(s.role), 'role'), tenant: ent(tP, 'tenant-p'), tenantRegion: regionOf(tP) };
-  const resource = { tenant: tP === tR ? principal.tenant : ent(tR, 'tenant-r'), tenantRegion: regionOf(tR), kind: str(n(s.kind), 'kind') };
+  const principal = {
+    id: 'k-counterexample',
+    role: str(n(s.role), 'role'),
+    tenant: ent(tP, 'tenant-p'),
+    tenantRegion: regionOf(tP),
+  };
+  const resource = {
+    tenant: tP === tR ? principal.tenant : ent(tR, 'tenant-r'),
+    tenantRegion: regionOf(tR),
+    kind: str(n(s.kind), 'kind'),
+  };
   const upstream: string[] = [];
   if (witness && property === 'residency') {
     const w = n(witness);
     if (model.eval(s.upstream.contains(witness), true).sexpr() === 'true') upstream.push(str(w, 'region'));
   }
   const context = { region: str(n(s.ctxRegion), 'region'), upstreamRegions: upstream };
-  const candidates = [...new Set([...s.inRange.keys()].map((c) => c.split('/')[0] ?? c)), '127.0.0.1', '198.51.100.77', '2001:db8::77'];
+  const candidates = [
+    ...new Set([...s.inRange.keys()].map((c) => c.split('/')[0] ?? c)),
+    '127.0.0.1',
+    '198.51.100.77',
+    '2001:db8::77',
+  ];
   for (const ip of candidates) {
     const req: CedarRequest = {
       principal: { type: 'Iris::Principal', id: principal.id },
@@ -171,15 +231,40 @@ function confirm(enc: Encoder, model: Model<'main'>, s: Sym, action: string, pro
       resource: { type: 'Iris::Resource', id: `${resource.kind}:${resource.tenant}` },
       context: { region: context.region, sourceIp: ipValue(ip), upstreamRegions: upstream, route: 'verify' },
       entities: [
-        { uid: { type: 'Iris::Principal', id: principal.id }, attrs: { role: principal.role, tenant: { __entity: { type: 'Iris::Tenant', id: principal.tenant } } }, parents: [] },
-        { uid: { type: 'Iris::Tenant', id: principal.tenant }, attrs: { region: principal.tenantRegion, tier: 'standard' }, parents: [] },
-        { uid: { type: 'Iris::Resource', id: `${resource.kind}:${resource.tenant}` }, attrs: { tenant: { __entity: { type: 'Iris::Tenant', id: resource.tenant } }, kind: resource.kind }, parents: [] },
-        ...(resource.tenant !== principal.tenant ? [{ uid: { type: 'Iris::Tenant', id: resource.tenant }, attrs: { region: resource.tenantRegion, tier: 'standard' }, parents: [] }] : []),
+        {
+          uid: { type: 'Iris::Principal', id: principal.id },
+          attrs: { role: principal.role, tenant: { __entity: { type: 'Iris::Tenant', id: principal.tenant } } },
+          parents: [],
+        },
+        {
+          uid: { type: 'Iris::Tenant', id: principal.tenant },
+          attrs: { region: principal.tenantRegion, tier: 'standard' },
+          parents: [],
+        },
+        {
+          uid: { type: 'Iris::Resource', id: `${resource.kind}:${resource.tenant}` },
+          attrs: { tenant: { __entity: { type: 'Iris::Tenant', id: resource.tenant } }, kind: resource.kind },
+          parents: [],
+        },
+        ...(resource.tenant !== principal.tenant
+          ? [
+              {
+                uid: { type: 'Iris::Tenant', id: resource.tenant },
+                attrs: { region: resource.tenantRegion, tier: 'standard' },
+                parents: [],
+              },
+            ]
+          : []),
       ],
     };
     const answer = evaluateInline(policies, req);
     if (answer.decision === 'allow') {
-      return { property, action, request: { principal, resource, context: { ...context, sourceIp: ip } }, cedar: { decision: answer.decision, policies: answer.reasons } };
+      return {
+        property,
+        action,
+        request: { principal, resource, context: { ...context, sourceIp: ip } },
+        cedar: { decision: answer.decision, policies: answer.reasons },
+      };
     }
   }
   return undefined;

@@ -25,18 +25,26 @@ export function redactUrl(url: string): string {
 }
 
 /** Opens the store named by the configuration. */
-export async function openDatabase(config: Pick<IrisConfig, 'databaseUrl' | 'dataDir' | 'poolSize'>): Promise<Database> {
+export async function openDatabase(
+  config: Pick<IrisConfig, 'databaseUrl' | 'dataDir' | 'poolSize'>,
+): Promise<Database> {
   if (config.databaseUrl === undefined) {
     try {
       return await openPgliteDatabase(join(config.dataDir, 'pgdata'));
     } catch (err) {
-      throw new StoreUnavailableError(`Cannot open the embedded store in ${join(config.dataDir, 'pgdata')}: ${String(err)}`, { cause: err });
+      throw new StoreUnavailableError(
+        `Cannot open the embedded store in ${join(config.dataDir, 'pgdata')}: ${String(err)}`,
+        { cause: err },
+      );
     }
   }
   try {
     return await openPostgresDatabase(config.databaseUrl, config.poolSize);
   } catch (err) {
     const reason = errorMessage(err);
-    throw new StoreUnavailableError(`Cannot reach PostgreSQL at ${redactUrl(config.databaseUrl)}: ${reason}. Check DATABASE_URL and that the server is running.`, { cause: err });
+    throw new StoreUnavailableError(
+      `Cannot reach PostgreSQL at ${redactUrl(config.databaseUrl)}: ${reason}. Check DATABASE_URL and that the server is running.`,
+      { cause: err },
+    );
   }
 }

@@ -28,7 +28,9 @@ function defaultMigrationsDir(): string {
 
 /** Reads `NNNN_name.sql` files in version order; refuses gaps and duplicates. */
 function readMigrations(dir = defaultMigrationsDir()): Migration[] {
-  const files = readdirSync(dir).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort();
   return files.map((file, i) => {
     const version = Number(file.slice(0, 4));
     if (version !== i + 1) throw new Error(`Migration ${file} is out of sequence: expected version ${i + 1}.`);
@@ -40,7 +42,10 @@ function readMigrations(dir = defaultMigrationsDir()): Migration[] {
 const LOCK_KEY = 7_171_717; // advisory lock id: one migrator at a time across replicas
 
 /** Applies every migration not yet applied, each in its own transaction, under an advisory lock. */
-export async function migrate(db: Database, migrations: readonly Migration[] = readMigrations()): Promise<MigrationResult> {
+export async function migrate(
+  db: Database,
+  migrations: readonly Migration[] = readMigrations(),
+): Promise<MigrationResult> {
   return db.asOwner((owner) => migrateSession(owner, migrations));
 }
 
@@ -57,14 +62,23 @@ async function migrateSession(owner: OwnerSession, migrations: readonly Migratio
     for (const m of migrations) {
       const prior = done.get(m.version);
       if (prior && prior.checksum !== m.checksum) {
-        return { applied: [], alreadyApplied: done.size, error: { migration: m.name, message: `migration ${m.name} was changed after it was applied (checksum differs); migrations are forward-only: add a new one instead` } };
+        return {
+          applied: [],
+          alreadyApplied: done.size,
+          error: {
+            migration: m.name,
+            message: `migration ${m.name} was changed after it was applied (checksum differs); migrations are forward-only: add a new one instead`,
+          },
+        };
       }
     }
     const applied: string[] = [];
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       try {
-        await owner.exec(`begin;\n${m.sql}\n;insert into iris_migrations(version, name, checksum) values (${m.version}, '${m.name}', '${m.checksum}');\ncommit;`);
+        await owner.exec(
+          `begin;\n${m.sql}\n;insert into iris_migrations(version, name, checksum) values (${m.version}, '${m.name}', '${m.checksum}');\ncommit;`,
+        );
         applied.push(m.name);
       } catch (err) {
         await owner.exec('rollback').catch(() => undefined);
@@ -78,7 +92,10 @@ async function migrateSession(owner: OwnerSession, migrations: readonly Migratio
 }
 
 /** Versions known to this build that the database has not applied (empty when current). */
-export async function pendingMigrations(db: Database, migrations: readonly Migration[] = readMigrations()): Promise<string[]> {
+export async function pendingMigrations(
+  db: Database,
+  migrations: readonly Migration[] = readMigrations(),
+): Promise<string[]> {
   const { rows } = await db
     .asOwner((owner) => owner.query<{ version: number }>('select version from iris_migrations'))
     .catch(() => ({ rows: [] as { version: number }[] }));

@@ -2,7 +2,16 @@
 // One connection; PGlite serialises transactions, which is what a single process needs.
 import { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
-import { APPLY_READ_ONLY_SCOPE_SQL, APPLY_SCOPE_SQL, scopeParams, type Database, type Queryable, type QueryResult, type Scope, type TransactionOptions } from '../core/db.js';
+import {
+  APPLY_READ_ONLY_SCOPE_SQL,
+  APPLY_SCOPE_SQL,
+  scopeParams,
+  type Database,
+  type Queryable,
+  type QueryResult,
+  type Scope,
+  type TransactionOptions,
+} from '../core/db.js';
 
 const INT8_OID = 20;
 const parsers = { [INT8_OID]: (value: string) => Number(value) };

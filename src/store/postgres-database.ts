@@ -4,7 +4,14 @@
 // instead of going back to the pool, the loss surfaces as a StoreUnavailableError, and a
 // transaction that cannot have written anything is run once more on a fresh connection.
 import pg from 'pg';
-import { scopeParams, type Database, type Queryable, type QueryResult, type Scope, type TransactionOptions } from '../core/db.js';
+import {
+  scopeParams,
+  type Database,
+  type Queryable,
+  type QueryResult,
+  type Scope,
+  type TransactionOptions,
+} from '../core/db.js';
 import { StoreUnavailableError } from '../core/errors.js';
 
 const INT8_OID = 20;
@@ -25,7 +32,17 @@ function wrap(client: pg.PoolClient | pg.Client): Queryable {
 }
 
 /** SQLSTATEs (besides class 08, connection exception) and socket errors that mean the connection failed, not the statement. */
-const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECTION_LOST_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** True when `err` says the connection, not the statement, failed (admin shutdown, crash, reset). */
 function isConnectionLost(err: unknown): boolean {
@@ -47,7 +64,10 @@ async function checkout(pool: pg.Pool): Promise<Checkout> {
   try {
     client = await pool.connect();
   } catch (err) {
-    throw new StoreUnavailableError('No database connection could be had (the database is unreachable, or every connection is busy); retry shortly.', { cause: err });
+    throw new StoreUnavailableError(
+      'No database connection could be had (the database is unreachable, or every connection is busy); retry shortly.',
+      { cause: err },
+    );
   }
   let lostWith: Error | undefined;
   // NOTE: the pool listens for errors of idle clients only. Without this listener, a backend
@@ -85,8 +105,13 @@ class ConnectionLost extends Error {
 
 function unavailable(lost: ConnectionLost): StoreUnavailableError {
   return lost.phase === 'commit'
-    ? new StoreUnavailableError('The connection to the database was lost while committing: the change may or may not have been applied. Read it back before retrying.', { cause: lost.cause })
-    : new StoreUnavailableError('The connection to the database was lost; nothing was committed. Retry shortly.', { cause: lost.cause });
+    ? new StoreUnavailableError(
+        'The connection to the database was lost while committing: the change may or may not have been applied. Read it back before retrying.',
+        { cause: lost.cause },
+      )
+    : new StoreUnavailableError('The connection to the database was lost; nothing was committed. Retry shortly.', {
+        cause: lost.cause,
+      });
 }
 
 /** Lets pending socket events run, so the pool drops other clients that died with this one. */
@@ -113,7 +138,9 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
       // The values are a fixed role name and a tenant slug already validated by the
       // caller's schema; escapeLiteral quotes them regardless.
       const [role, tenant, kind] = scopeParams(scope).map((v) => client.escapeLiteral(v));
-      await client.query(`begin${readOnly ? ' read only' : ''}; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`);
+      await client.query(
+        `begin${readOnly ? ' read only' : ''}; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`,
+      );
       phase = 'body';
       const result = await fn(wrap(client));
       // A connection lost during `fn` (whose error `fn` swallowed) is not a commit of unknown outcome.
@@ -134,7 +161,11 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
 
   return {
     dialect: 'postgres',
-    async transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    async transaction<T>(
+      scope: Scope,
+      fn: (tx: Queryable) => Promise<T>,
+      options: TransactionOptions = {},
+    ): Promise<T> {
       const readOnly = options.readOnly === true;
       let deadClients = 0;
       let readRetried = false;
@@ -162,7 +193,11 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
         return await fn({ ...wrap(held.client), exec: async (sql: string) => void (await held.client.query(sql)) });
       } catch (err) {
         failure = err;
-        if (held.lost() !== undefined || isConnectionLost(err)) throw new StoreUnavailableError('The connection to the database was lost during maintenance; retry shortly.', { cause: held.lost() ?? err });
+        if (held.lost() !== undefined || isConnectionLost(err))
+          throw new StoreUnavailableError(
+            'The connection to the database was lost during maintenance; retry shortly.',
+            { cause: held.lost() ?? err },
+          );
         throw err;
       } finally {
         held.release(failure);

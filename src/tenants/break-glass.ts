@@ -33,21 +33,44 @@ export interface BreakGlassKey extends ApiKey {
 const actorOf = (operator: string): string => `break-glass:${operator.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 64)}`;
 
 /** Mints a platform-admin key directly in the store, audited in the platform ledger. */
-export async function mintBreakGlassKey(deps: { db: Database; ledger: Ledger; clock: Clock; applyLocally?: ApplyLocally }, input: BreakGlassInput): Promise<BreakGlassKey> {
+export async function mintBreakGlassKey(
+  deps: { db: Database; ledger: Ledger; clock: Clock; applyLocally?: ApplyLocally },
+  input: BreakGlassInput,
+): Promise<BreakGlassKey> {
   const actor = actorOf(input.operator);
   const now = deps.clock.now();
-  const expiresAt = input.expiresInSeconds === undefined ? null : new Date(now.getTime() + input.expiresInSeconds * 1000);
+  const expiresAt =
+    input.expiresInSeconds === undefined ? null : new Date(now.getTime() + input.expiresInSeconds * 1000);
   const material = newKeyMaterial();
-  const ctx: RequestContext = { principal: { keyId: actor, role: 'platform-admin', tenantId: PLATFORM }, requestId: newRequestId(), traceId: undefined, sourceIp: undefined };
+  const ctx: RequestContext = {
+    principal: { keyId: actor, role: 'platform-admin', tenantId: PLATFORM },
+    requestId: newRequestId(),
+    traceId: undefined,
+    sourceIp: undefined,
+  };
   return withChanges(deps.db, platformScope, deps.applyLocally, async (tx, announce) => {
     const { rows } = await tx.query<{ n: number }>(
       `select count(*)::int as n from api_keys
        where tenant_id = $1 and role = 'platform-admin' and revoked_at is null and (expires_at is null or expires_at > $2)`,
       [PLATFORM, now],
     );
-    const key = await insertKeyRow(tx, { tenantId: PLATFORM, keyId: material.keyId, name: input.name, role: 'platform-admin', secretHash: material.secretHash, createdBy: actor, expiresAt });
+    const key = await insertKeyRow(tx, {
+      tenantId: PLATFORM,
+      keyId: material.keyId,
+      name: input.name,
+      role: 'platform-admin',
+      secretHash: material.secretHash,
+      createdBy: actor,
+      expiresAt,
+    });
     if (!key) throw new Error('key id collision'); // 80 random bits: not expected in practice
-    await deps.ledger.append(tx, ctx, { log: PLATFORM, action: 'key.break-glass', resource: { kind: 'ApiKey', id: key.id }, before: null, after: key });
+    await deps.ledger.append(tx, ctx, {
+      log: PLATFORM,
+      action: 'key.break-glass',
+      resource: { kind: 'ApiKey', id: key.id },
+      before: null,
+      after: key,
+    });
     await announce({ kind: 'key', tenantId: PLATFORM, id: key.id });
     return { ...key, token: material.token, workingAdminKeysBefore: Number(rows[0]?.n ?? 0) };
   });

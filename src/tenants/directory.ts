@@ -12,7 +12,10 @@ import { CHANGES_CHANNEL, selectTenant, selectTenantPage, type Change } from './
 
 export type { Change };
 
-export type TenantSnapshot = Pick<Tenant, 'id' | 'status' | 'tier' | 'homeRegion' | 'ring' | 'resourceVersion' | 'labels'> & { readonly quotas: Quotas };
+export type TenantSnapshot = Pick<
+  Tenant,
+  'id' | 'status' | 'tier' | 'homeRegion' | 'ring' | 'resourceVersion' | 'labels'
+> & { readonly quotas: Quotas };
 
 export interface Directory {
   key(keyId: string): KeyRecord | undefined;
@@ -79,18 +82,22 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
 
   async function loadAll(): Promise<void> {
     const started = ++ticket;
-    const [allKeys, allTenants] = await db.transaction(platformScope, async (tx) => {
-      const ks = await selectKeyRecords(tx);
-      const ts: Tenant[] = [];
-      for (let after = ''; ; ) {
-        const page = await selectTenantPage(tx, after, 1000, undefined);
-        ts.push(...page);
-        const last = page[page.length - 1];
-        if (page.length < 1000 || !last) break;
-        after = last.id;
-      }
-      return [ks, ts] as const;
-    }, { readOnly: true });
+    const [allKeys, allTenants] = await db.transaction(
+      platformScope,
+      async (tx) => {
+        const ks = await selectKeyRecords(tx);
+        const ts: Tenant[] = [];
+        for (let after = ''; ;) {
+          const page = await selectTenantPage(tx, after, 1000, undefined);
+          ts.push(...page);
+          const last = page[page.length - 1];
+          if (page.length < 1000 || !last) break;
+          after = last.id;
+        }
+        return [ks, ts] as const;
+      },
+      { readOnly: true },
+    );
     if (started <= floor) return; // a load that started later has served a newer snapshot
     const nextKeys = new Map(allKeys.map((k) => [k.keyId, k]));
     const nextTenants = new Map(allTenants.map((t) => [t.id, snapshotOf(t)]));
@@ -135,15 +142,19 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
     key: (keyId) => keys.get(keyId),
     tenant: (id) => tenants.get(id),
     async start() {
-      unlisten = await db.listen(CHANGES_CHANNEL, (payload) => {
-        let change: Change;
-        try {
-          change = JSON.parse(payload) as Change;
-        } catch {
-          return;
-        }
-        directory.apply(change).catch(() => undefined);
-      }, () => void directory.resync().catch(() => undefined)); // missed changes while the LISTEN connection was down
+      unlisten = await db.listen(
+        CHANGES_CHANNEL,
+        (payload) => {
+          let change: Change;
+          try {
+            change = JSON.parse(payload) as Change;
+          } catch {
+            return;
+          }
+          directory.apply(change).catch(() => undefined);
+        },
+        () => void directory.resync().catch(() => undefined),
+      ); // missed changes while the LISTEN connection was down
       await loadAll();
       timer = setInterval(() => void directory.resync().catch(() => undefined), deps.resyncMs ?? 60_000);
       timer.unref();

@@ -23,7 +23,8 @@ interface KeyRow {
   last_used_at: Date | null;
 }
 
-const COLUMNS = 'tenant_id, key_id, name, role, secret_hash, created_by, created_at, expires_at, revoked_at, last_used_at';
+const COLUMNS =
+  'tenant_id, key_id, name, role, secret_hash, created_by, created_at, expires_at, revoked_at, last_used_at';
 
 function toKey(r: KeyRow): ApiKey {
   return {
@@ -39,23 +40,39 @@ function toKey(r: KeyRow): ApiKey {
   };
 }
 
-function toKeyRecord(r: Pick<KeyRow, 'key_id' | 'tenant_id' | 'role' | 'secret_hash' | 'expires_at' | 'revoked_at'>): KeyRecord {
-  return { keyId: r.key_id, tenantId: r.tenant_id, role: r.role, secretHash: r.secret_hash, expiresAt: r.expires_at, revokedAt: r.revoked_at };
+function toKeyRecord(
+  r: Pick<KeyRow, 'key_id' | 'tenant_id' | 'role' | 'secret_hash' | 'expires_at' | 'revoked_at'>,
+): KeyRecord {
+  return {
+    keyId: r.key_id,
+    tenantId: r.tenant_id,
+    role: r.role,
+    secretHash: r.secret_hash,
+    expiresAt: r.expires_at,
+    revokedAt: r.revoked_at,
+  };
 }
 
 /** Every key, for the in-memory directory (platform scope). */
 export async function selectKeyRecords(tx: Queryable, keyId?: string): Promise<KeyRecord[]> {
-  const { rows } = await tx.query<KeyRow>(
-    `select ${COLUMNS} from api_keys where ($1::text is null or key_id = $1)`,
-    [keyId ?? null],
-  );
+  const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where ($1::text is null or key_id = $1)`, [
+    keyId ?? null,
+  ]);
   return rows.map(toKeyRecord);
 }
 
 /** Inserts a key row directly: for bootstrap and seeding, which run as the platform. */
 export async function insertKeyRow(
   tx: Queryable,
-  k: { tenantId: string; keyId: string; name: string; role: Role; secretHash: string; createdBy: string; expiresAt: Date | null },
+  k: {
+    tenantId: string;
+    keyId: string;
+    name: string;
+    role: Role;
+    secretHash: string;
+    createdBy: string;
+    expiresAt: Date | null;
+  },
 ): Promise<ApiKey | null> {
   const { rows } = await tx.query<KeyRow>(
     `insert into api_keys (tenant_id, key_id, name, role, secret_hash, created_by, expires_at)
@@ -89,7 +106,9 @@ export interface KeyServiceDeps {
 /** The grant rule (core/roles.ts): no key creates or revokes a key holding more than it holds. */
 function checkGrant(ctx: RequestContext, verb: 'create' | 'revoke', target: Role): void {
   if (!mayManageKeyOf(ctx.principal.role, target)) {
-    throw new ForbiddenError(`A '${ctx.principal.role}' key cannot ${verb} '${target}' keys: a key may only ${verb} keys whose grants are all among its own.`);
+    throw new ForbiddenError(
+      `A '${ctx.principal.role}' key cannot ${verb} '${target}' keys: a key may only ${verb} keys whose grants are all among its own.`,
+    );
   }
 }
 
@@ -100,7 +119,8 @@ export function makeKeyService(deps: KeyServiceDeps) {
     if (tenantId === PLATFORM) return;
     const t = await selectTenant(tx, tenantId);
     if (!t) throw new NotFoundError('Tenant', tenantId);
-    if (t.status === 'deleting') throw new ValidationError(`Tenant '${tenantId}' is being deleted; it cannot get new keys.`);
+    if (t.status === 'deleting')
+      throw new ValidationError(`Tenant '${tenantId}' is being deleted; it cannot get new keys.`);
   }
 
   return {
@@ -109,15 +129,32 @@ export function makeKeyService(deps: KeyServiceDeps) {
       authorize(ctx.principal, 'key.create', tenantId, 'Tenant', deps.decide);
       checkGrant(ctx, 'create', input.role);
       if (input.role === 'platform-admin' && tenantId !== PLATFORM) {
-        throw new ValidationError("'platform-admin' keys are platform-level: create them under /v1/platform/keys.", { field: 'role' });
+        throw new ValidationError("'platform-admin' keys are platform-level: create them under /v1/platform/keys.", {
+          field: 'role',
+        });
       }
       const material = newKeyMaterial();
-      const expiresAt = input.expiresInSeconds === undefined ? null : new Date(clock.now().getTime() + input.expiresInSeconds * 1000);
+      const expiresAt =
+        input.expiresInSeconds === undefined ? null : new Date(clock.now().getTime() + input.expiresInSeconds * 1000);
       return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         await ensureOwner(tx, tenantId);
-        const key = await insertKeyRow(tx, { tenantId, keyId: material.keyId, name: input.name, role: input.role, secretHash: material.secretHash, createdBy: ctx.principal.keyId, expiresAt });
+        const key = await insertKeyRow(tx, {
+          tenantId,
+          keyId: material.keyId,
+          name: input.name,
+          role: input.role,
+          secretHash: material.secretHash,
+          createdBy: ctx.principal.keyId,
+          expiresAt,
+        });
         if (!key) throw new Error('key id collision'); // 80 random bits: not expected in practice
-        await ledger.append(tx, ctx, { log: tenantId, action: 'key.create', resource: { kind: 'ApiKey', id: key.id }, before: null, after: key });
+        await ledger.append(tx, ctx, {
+          log: tenantId,
+          action: 'key.create',
+          resource: { kind: 'ApiKey', id: key.id },
+          before: null,
+          after: key,
+        });
         await announce({ kind: 'key', tenantId, id: key.id });
         return { ...key, token: material.token };
       });
@@ -125,11 +162,18 @@ export function makeKeyService(deps: KeyServiceDeps) {
 
     async list(ctx: RequestContext, tenantId: string): Promise<ApiKey[]> {
       authorize(ctx.principal, 'key.read', tenantId, 'Tenant', deps.decide);
-      return db.transaction(scopeOf(ctx), async (tx) => {
-        await ensureOwner(tx, tenantId);
-        const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 order by created_at, key_id`, [tenantId]);
-        return rows.map(toKey);
-      }, { readOnly: true });
+      return db.transaction(
+        scopeOf(ctx),
+        async (tx) => {
+          await ensureOwner(tx, tenantId);
+          const { rows } = await tx.query<KeyRow>(
+            `select ${COLUMNS} from api_keys where tenant_id = $1 order by created_at, key_id`,
+            [tenantId],
+          );
+          return rows.map(toKey);
+        },
+        { readOnly: true },
+      );
     },
 
     /**
@@ -139,14 +183,28 @@ export function makeKeyService(deps: KeyServiceDeps) {
     async revoke(ctx: RequestContext, tenantId: string, keyId: string): Promise<ApiKey> {
       authorize(ctx.principal, 'key.revoke', tenantId, 'Tenant', deps.decide);
       return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
-        const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where tenant_id = $1 and key_id = $2 for update`, [tenantId, keyId]);
+        const { rows } = await tx.query<KeyRow>(
+          `select ${COLUMNS} from api_keys where tenant_id = $1 and key_id = $2 for update`,
+          [tenantId, keyId],
+        );
         const before = rows[0];
         if (!before) throw new NotFoundError('ApiKey', keyId);
         checkGrant(ctx, 'revoke', before.role);
         if (before.revoked_at !== null) return toKey(before);
-        const after = (await tx.query<KeyRow>(`update api_keys set revoked_at = now() where tenant_id = $1 and key_id = $2 returning ${COLUMNS}`, [tenantId, keyId])).rows[0];
+        const after = (
+          await tx.query<KeyRow>(
+            `update api_keys set revoked_at = now() where tenant_id = $1 and key_id = $2 returning ${COLUMNS}`,
+            [tenantId, keyId],
+          )
+        ).rows[0];
         if (!after) throw new NotFoundError('ApiKey', keyId);
-        await ledger.append(tx, ctx, { log: tenantId, action: 'key.revoke', resource: { kind: 'ApiKey', id: keyId }, before: toKey(before), after: toKey(after) });
+        await ledger.append(tx, ctx, {
+          log: tenantId,
+          action: 'key.revoke',
+          resource: { kind: 'ApiKey', id: keyId },
+          before: toKey(before),
+          after: toKey(after),
+        });
         await announce({ kind: 'key', tenantId, id: keyId });
         return toKey(after);
       });

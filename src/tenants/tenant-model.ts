@@ -19,7 +19,11 @@ export const QuotasSchema = Type.Object(
     requestsPerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Sustained request rate (GCRA).' }),
     burst: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Requests allowed above the rate in a burst.' }),
     concurrentRequests: Type.Integer({ minimum: 1, maximum: 100_000 }),
-    queuedJobs: Type.Integer({ minimum: 0, maximum: 10_000_000, description: 'Cap on queued async jobs (backpressure).' }),
+    queuedJobs: Type.Integer({
+      minimum: 0,
+      maximum: 10_000_000,
+      description: 'Cap on queued async jobs (backpressure).',
+    }),
     documents: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
     storageBytes: Type.Integer({ minimum: 0, maximum: 1e15 }),
     llmTokensPerDay: Type.Integer({ minimum: 0, maximum: 1e12 }),
@@ -30,10 +34,42 @@ export type Quotas = Static<typeof QuotasSchema>;
 
 const base = 1024 * 1024;
 const quotasByTier: Readonly<Record<Tier, Quotas>> = {
-  free: { requestsPerSecond: 5, burst: 10, concurrentRequests: 4, queuedJobs: 100, documents: 1_000, storageBytes: 100 * base, llmTokensPerDay: 50_000 },
-  standard: { requestsPerSecond: 50, burst: 100, concurrentRequests: 32, queuedJobs: 5_000, documents: 50_000, storageBytes: 5_000 * base, llmTokensPerDay: 1_000_000 },
-  premium: { requestsPerSecond: 200, burst: 400, concurrentRequests: 128, queuedJobs: 50_000, documents: 500_000, storageBytes: 50_000 * base, llmTokensPerDay: 10_000_000 },
-  enterprise: { requestsPerSecond: 1_000, burst: 2_000, concurrentRequests: 512, queuedJobs: 500_000, documents: 5_000_000, storageBytes: 500_000 * base, llmTokensPerDay: 100_000_000 },
+  free: {
+    requestsPerSecond: 5,
+    burst: 10,
+    concurrentRequests: 4,
+    queuedJobs: 100,
+    documents: 1_000,
+    storageBytes: 100 * base,
+    llmTokensPerDay: 50_000,
+  },
+  standard: {
+    requestsPerSecond: 50,
+    burst: 100,
+    concurrentRequests: 32,
+    queuedJobs: 5_000,
+    documents: 50_000,
+    storageBytes: 5_000 * base,
+    llmTokensPerDay: 1_000_000,
+  },
+  premium: {
+    requestsPerSecond: 200,
+    burst: 400,
+    concurrentRequests: 128,
+    queuedJobs: 50_000,
+    documents: 500_000,
+    storageBytes: 50_000 * base,
+    llmTokensPerDay: 10_000_000,
+  },
+  enterprise: {
+    requestsPerSecond: 1_000,
+    burst: 2_000,
+    concurrentRequests: 512,
+    queuedJobs: 500_000,
+    documents: 5_000_000,
+    storageBytes: 500_000 * base,
+    llmTokensPerDay: 100_000_000,
+  },
 };
 
 /** Quotas a new tenant of `tier` gets unless the request names its own. */
@@ -70,9 +106,17 @@ export type Tenant = Static<typeof TenantSchema>;
 
 export const CreateTenantSchema = Type.Object(
   {
-    id: Type.String({ pattern: TENANT_SLUG_PATTERN, description: 'Slug: 3-63 chars, a-z 0-9 and -, starting with a letter.' }),
+    id: Type.String({
+      pattern: TENANT_SLUG_PATTERN,
+      description: 'Slug: 3-63 chars, a-z 0-9 and -, starting with a letter.',
+    }),
     displayName: Type.String({ minLength: 1, maxLength: 200 }),
-    tier: Type.Optional(Type.Union(TIERS.map((t) => Type.Literal(t)), { default: undefined })),
+    tier: Type.Optional(
+      Type.Union(
+        TIERS.map((t) => Type.Literal(t)),
+        { default: undefined },
+      ),
+    ),
     homeRegion: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{2,32}$' })),
     ring: Type.Optional(Type.String({ pattern: RING_PATTERN })),
     quotas: Type.Optional(Type.Partial(QuotasSchema, { additionalProperties: false })),
@@ -90,8 +134,14 @@ export const UpdateTenantSchema = Type.Object(
     ring: Type.Optional(Type.String({ pattern: RING_PATTERN })),
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('suspended')])),
     quotas: Type.Optional(Type.Partial(QuotasSchema, { additionalProperties: false })),
-    labels: Type.Optional(Type.Record(Type.String({ pattern: LABEL_KEY }), Type.Union([Type.Null(), Type.String({ maxLength: 63 })]), { maxProperties: 64 })),
-    resourceVersion: Type.Optional(Type.String({ description: 'Optimistic concurrency: 409 when stale (or use If-Match).' })),
+    labels: Type.Optional(
+      Type.Record(Type.String({ pattern: LABEL_KEY }), Type.Union([Type.Null(), Type.String({ maxLength: 63 })]), {
+        maxProperties: 64,
+      }),
+    ),
+    resourceVersion: Type.Optional(
+      Type.String({ description: 'Optimistic concurrency: 409 when stale (or use If-Match).' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -6,7 +6,13 @@ import type { Clock } from '../core/clock.js';
 import { authorize, scopeOf, type DecideFn, type RequestContext } from '../core/context.js';
 import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { platformScope, type Database } from '../core/db.js';
-import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '../core/errors.js';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PreconditionFailedError,
+  ValidationError,
+} from '../core/errors.js';
 import { isTenantSlug, PLATFORM } from '../core/ids.js';
 import {
   DEFAULT_RING,
@@ -56,14 +62,21 @@ function checkVersion(current: Tenant, pre: Precondition): void {
   if (pre.ifMatch !== undefined) {
     const wanted = pre.ifMatch.replace(/^W\//, '').replace(/^"|"$/g, '');
     if (pre.ifMatch !== '*' && wanted !== current.resourceVersion) {
-      throw new PreconditionFailedError(`If-Match ${pre.ifMatch} does not match the current resourceVersion "${current.resourceVersion}"; read the tenant again and retry.`, {
-        currentResourceVersion: current.resourceVersion,
-      });
+      throw new PreconditionFailedError(
+        `If-Match ${pre.ifMatch} does not match the current resourceVersion "${current.resourceVersion}"; read the tenant again and retry.`,
+        {
+          currentResourceVersion: current.resourceVersion,
+        },
+      );
     }
   } else if (pre.resourceVersion !== undefined && pre.resourceVersion !== current.resourceVersion) {
-    throw new ConflictError('conflict', `resourceVersion ${pre.resourceVersion} is stale; the current one is ${current.resourceVersion}. Read the tenant again and retry.`, {
-      currentResourceVersion: current.resourceVersion,
-    });
+    throw new ConflictError(
+      'conflict',
+      `resourceVersion ${pre.resourceVersion} is stale; the current one is ${current.resourceVersion}. Read the tenant again and retry.`,
+      {
+        currentResourceVersion: current.resourceVersion,
+      },
+    );
   }
 }
 
@@ -80,12 +93,18 @@ export function makeTenantService(deps: TenantServiceDeps) {
 
   function checkRegion(region: string): void {
     if (!deps.knownRegions.includes(region)) {
-      throw new ValidationError(`Unknown region '${region}'. Known regions: ${deps.knownRegions.join(', ')}.`, { field: 'homeRegion' });
+      throw new ValidationError(`Unknown region '${region}'. Known regions: ${deps.knownRegions.join(', ')}.`, {
+        field: 'homeRegion',
+      });
     }
   }
 
   /** Loads a tenant the caller may see, for update when `lock`; 404 otherwise. */
-  async function load(tx: Parameters<Parameters<Database['transaction']>[1]>[0], id: string, lock: boolean): Promise<Tenant> {
+  async function load(
+    tx: Parameters<Parameters<Database['transaction']>[1]>[0],
+    id: string,
+    lock: boolean,
+  ): Promise<Tenant> {
     const t = await selectTenant(tx, id, lock);
     if (!t) throw new NotFoundError('Tenant', id);
     return t;
@@ -94,7 +113,10 @@ export function makeTenantService(deps: TenantServiceDeps) {
   return {
     async create(ctx: RequestContext, input: CreateTenantInput): Promise<Tenant> {
       authorize(ctx.principal, 'tenant.create', PLATFORM, 'Tenant', deps.decide);
-      if (!isTenantSlug(input.id)) throw new ValidationError(`'${input.id}' is not a usable tenant id: it is reserved or contains '--'.`, { field: 'id' });
+      if (!isTenantSlug(input.id))
+        throw new ValidationError(`'${input.id}' is not a usable tenant id: it is reserved or contains '--'.`, {
+          field: 'id',
+        });
       const tier = input.tier ?? 'standard';
       const homeRegion = input.homeRegion ?? deps.region;
       checkRegion(homeRegion);
@@ -110,7 +132,8 @@ export function makeTenantService(deps: TenantServiceDeps) {
           quotas,
           labels: input.labels ?? {},
         });
-        if (!created) throw new ConflictError('tenant_exists', `A tenant with id '${input.id}' already exists.`, { id: input.id });
+        if (!created)
+          throw new ConflictError('tenant_exists', `A tenant with id '${input.id}' already exists.`, { id: input.id });
         await ledger.append(tx, ctx, record(created, 'tenant.create', null, created));
         await announce({ kind: 'tenant', tenantId: created.id, id: created.id });
         return created;
@@ -123,11 +146,19 @@ export function makeTenantService(deps: TenantServiceDeps) {
     },
 
     /** Tenants the caller may see: all for platform admins, its own for everyone else. */
-    async list(ctx: RequestContext, opts: { limit: number; continue?: string | undefined; status?: TenantStatus | undefined }): Promise<TenantPage> {
+    async list(
+      ctx: RequestContext,
+      opts: { limit: number; continue?: string | undefined; status?: TenantStatus | undefined },
+    ): Promise<TenantPage> {
       authorize(ctx.principal, 'tenant.list', ctx.principal.tenantId, 'Tenant', deps.decide);
       const after = opts.continue === undefined ? '' : decodeContinue(opts.continue);
-      if (opts.continue !== undefined && !isTenantSlug(after)) throw new ValidationError('The continue token is not valid; start again without it.', { field: 'continue' });
-      const items = await db.transaction(scopeOf(ctx), (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status), { readOnly: true });
+      if (opts.continue !== undefined && !isTenantSlug(after))
+        throw new ValidationError('The continue token is not valid; start again without it.', { field: 'continue' });
+      const items = await db.transaction(
+        scopeOf(ctx),
+        (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status),
+        { readOnly: true },
+      );
       const more = items.length > opts.limit;
       const page = more ? items.slice(0, opts.limit) : items;
       const last = page[page.length - 1];
@@ -194,7 +225,8 @@ export function makeTenantService(deps: TenantServiceDeps) {
       return withChanges(db, scopeOf(ctx), deps.applyLocally, async (tx, announce) => {
         const before = await load(tx, id, true);
         checkVersion(before, pre);
-        if (before.status !== 'deleting') throw new ConflictError('tenant_not_deleted', `Tenant '${id}' is not deleted; there is nothing to restore.`);
+        if (before.status !== 'deleting')
+          throw new ConflictError('tenant_not_deleted', `Tenant '${id}' is not deleted; there is nothing to restore.`);
         const after = await updateTenantRow(tx, { ...before, status: 'active', deletedAt: null, purgeAfter: null });
         await ledger.append(tx, ctx, record(after, 'tenant.restore', before, after));
         await announce({ kind: 'tenant', tenantId: id, id });

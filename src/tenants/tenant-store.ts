@@ -19,7 +19,8 @@ interface TenantRow {
   purge_after: Date | null;
 }
 
-const COLUMNS = 'tenant_id, display_name, tier, home_region, ring, status, quotas, labels, resource_version, created_at, updated_at, deleted_at, purge_after';
+const COLUMNS =
+  'tenant_id, display_name, tier, home_region, ring, status, quotas, labels, resource_version, created_at, updated_at, deleted_at, purge_after';
 
 function toTenant(r: TenantRow): Tenant {
   return {
@@ -40,7 +41,10 @@ function toTenant(r: TenantRow): Tenant {
 }
 
 /** Inserts a tenant; resolves to null when the id is taken. */
-export async function insertTenant(tx: Queryable, t: Omit<Tenant, 'resourceVersion' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'purgeAfter'>): Promise<Tenant | null> {
+export async function insertTenant(
+  tx: Queryable,
+  t: Omit<Tenant, 'resourceVersion' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'purgeAfter'>,
+): Promise<Tenant | null> {
   const { rows } = await tx.query<TenantRow>(
     `insert into tenants (tenant_id, display_name, tier, home_region, ring, status, quotas, labels)
      values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (tenant_id) do nothing returning ${COLUMNS}`,
@@ -50,12 +54,20 @@ export async function insertTenant(tx: Queryable, t: Omit<Tenant, 'resourceVersi
 }
 
 export async function selectTenant(tx: Queryable, id: string, forUpdate = false): Promise<Tenant | null> {
-  const { rows } = await tx.query<TenantRow>(`select ${COLUMNS} from tenants where tenant_id = $1${forUpdate ? ' for update' : ''}`, [id]);
+  const { rows } = await tx.query<TenantRow>(
+    `select ${COLUMNS} from tenants where tenant_id = $1${forUpdate ? ' for update' : ''}`,
+    [id],
+  );
   return rows[0] ? toTenant(rows[0]) : null;
 }
 
 /** A page of tenants ordered by id, after `after` (exclusive). */
-export async function selectTenantPage(tx: Queryable, after: string, limit: number, status: TenantStatus | undefined): Promise<Tenant[]> {
+export async function selectTenantPage(
+  tx: Queryable,
+  after: string,
+  limit: number,
+  status: TenantStatus | undefined,
+): Promise<Tenant[]> {
   const { rows } = await tx.query<TenantRow>(
     `select ${COLUMNS} from tenants where tenant_id > $1 and ($2::text is null or status = $2) order by tenant_id limit $3`,
     [after, status ?? null, limit],
@@ -69,7 +81,18 @@ export async function updateTenantRow(tx: Queryable, t: Tenant): Promise<Tenant>
     `update tenants set display_name = $2, tier = $3, home_region = $4, ring = $5, status = $6, quotas = $7, labels = $8,
        deleted_at = $9, purge_after = $10, resource_version = resource_version + 1, updated_at = now()
      where tenant_id = $1 returning ${COLUMNS}`,
-    [t.id, t.displayName, t.tier, t.homeRegion, t.ring, t.status, JSON.stringify(t.quotas), JSON.stringify(t.labels), t.deletedAt, t.purgeAfter],
+    [
+      t.id,
+      t.displayName,
+      t.tier,
+      t.homeRegion,
+      t.ring,
+      t.status,
+      JSON.stringify(t.quotas),
+      JSON.stringify(t.labels),
+      t.deletedAt,
+      t.purgeAfter,
+    ],
   );
   const row = rows[0];
   if (!row) throw new Error(`tenant ${t.id} vanished inside its own transaction`);

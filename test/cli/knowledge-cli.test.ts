@@ -17,7 +17,8 @@ describe(`iris ingest / documents / query / graph (${storeName})`, () => {
   let tdb: TestDatabase;
   let app: App;
   let work: string;
-  const iris = (args: readonly string[]): Promise<Run> => runCli(args, { IRIS_API: api, IRIS_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'none') }, work, 60_000);
+  const iris = (args: readonly string[]): Promise<Run> =>
+    runCli(args, { IRIS_API: api, IRIS_TOKEN: ADMIN, IRIS_DATA_DIR: join(work, 'none') }, work, 60_000);
   let api = '';
   const json = <T>(r: Run): T => {
     assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
@@ -27,14 +28,24 @@ describe(`iris ingest / documents / query / graph (${storeName})`, () => {
   before(async () => {
     tdb = await createTestDatabase();
     work = mkdtempSync(join(tmpdir(), 'iris-kg-cli-'));
-    app = await createApp(loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN, IRIS_DATA_DIR: work, IRIS_RATE_LIMITS: 'false' }, { port: 0 }), { db: tdb.db });
+    app = await createApp(
+      loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN, IRIS_DATA_DIR: work, IRIS_RATE_LIMITS: 'false' }, { port: 0 }),
+      { db: tdb.db },
+    );
     api = await app.listen();
     await app.startWorker({ concurrency: 2 });
-    const res = await fetch(`${api}/v1/tenants`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'acme', displayName: 'Acme' }) });
+    const res = await fetch(`${api}/v1/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'acme', displayName: 'Acme' }),
+    });
     assert.equal(res.status, 201);
     await app.directory.resync();
     mkdirSync(join(work, 'docs', 'teams'), { recursive: true });
-    writeFileSync(join(work, 'docs', 'services.md'), '| source | relation | target |\n|---|---|---|\n| Checkout Service | calls | Payments Gateway |\n| Payments Gateway | owned_by | Payments Team |\n');
+    writeFileSync(
+      join(work, 'docs', 'services.md'),
+      '| source | relation | target |\n|---|---|---|\n| Checkout Service | calls | Payments Gateway |\n| Payments Gateway | owned_by | Payments Team |\n',
+    );
     writeFileSync(join(work, 'docs', 'teams', 'people.csv'), 'name,type\nOmar Haddad,person\nPayments Team,team\n');
     writeFileSync(join(work, 'docs', 'notes.bin'), 'not ingested: unknown extension');
     writeFileSync(join(work, 'docs', 'teams', 'broken.json'), '{"oops": ');
@@ -55,7 +66,9 @@ describe(`iris ingest / documents / query / graph (${storeName})`, () => {
     assert.equal(byId.get('docs/teams/broken.json')?.status, 'failed');
     assert.equal(r.code, 1, 'a failed document makes the exit code 1');
     assert.match(r.stderr, /3\/3 documents/, 'progress is shown on stderr');
-    const again = json<{ documents: { status: string }[] }>(await iris(['ingest', '--tenant', 'acme', 'docs/services.md', '--output', 'json']));
+    const again = json<{ documents: { status: string }[] }>(
+      await iris(['ingest', '--tenant', 'acme', 'docs/services.md', '--output', 'json']),
+    );
     assert.match(again.documents[0]?.status ?? '', /unchanged/);
   });
 
@@ -64,8 +77,13 @@ describe(`iris ingest / documents / query / graph (${storeName})`, () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^DOCUMENT\s+STATUS/m);
     assert.match(list.stdout, /docs\/services\.md\s+ready\s+markdown/);
-    const failed = json<{ items: { documentId: string }[] }>(await iris(['documents', 'list', '--tenant', 'acme', '--status', 'failed', '--output', 'json']));
-    assert.deepEqual(failed.items.map((d) => d.documentId), ['docs/teams/broken.json']);
+    const failed = json<{ items: { documentId: string }[] }>(
+      await iris(['documents', 'list', '--tenant', 'acme', '--status', 'failed', '--output', 'json']),
+    );
+    assert.deepEqual(
+      failed.items.map((d) => d.documentId),
+      ['docs/teams/broken.json'],
+    );
     const got = await iris(['documents', 'get', 'docs/teams/people.csv', '--tenant', 'acme']);
     assert.match(got.stdout, /status\s+ready/);
     const del = await iris(['documents', 'delete', 'docs/teams/broken.json', '--tenant', 'acme']);
@@ -83,7 +101,9 @@ describe(`iris ingest / documents / query / graph (${storeName})`, () => {
     assert.match(table.stdout, /Sources:\n {2}\[1\] docs\//);
     assert.match(table.stdout, /mode local · extractive \(no LLM\) · cache miss/);
     for (const mode of ['global', 'naive']) {
-      const a = json<{ mode: string; citations: unknown[] }>(await iris(['query', '--tenant', 'acme', 'Who owns the Payments Gateway?', '--mode', mode, '--output', 'json']));
+      const a = json<{ mode: string; citations: unknown[] }>(
+        await iris(['query', '--tenant', 'acme', 'Who owns the Payments Gateway?', '--mode', mode, '--output', 'json']),
+      );
       assert.equal(a.mode, mode);
       assert.ok(a.citations.length > 0);
     }
@@ -95,11 +115,20 @@ describe(`iris ingest / documents / query / graph (${storeName})`, () => {
   test('graph entities, relations, communities and export (JSON, GraphML to a file)', async () => {
     const entities = await iris(['graph', 'entities', '--tenant', 'acme', '--type', 'person']);
     assert.match(entities.stdout, /Omar Haddad\s+person/);
-    const relations = json<{ items: { source: string; type: string; target: string }[] }>(await iris(['graph', 'relations', '--tenant', 'acme', '--output', 'json']));
-    assert.ok(relations.items.some((r) => r.source === 'Checkout Service' && r.type === 'calls' && r.target === 'Payments Gateway'));
+    const relations = json<{ items: { source: string; type: string; target: string }[] }>(
+      await iris(['graph', 'relations', '--tenant', 'acme', '--output', 'json']),
+    );
+    assert.ok(
+      relations.items.some(
+        (r) => r.source === 'Checkout Service' && r.type === 'calls' && r.target === 'Payments Gateway',
+      ),
+    );
     const communities = await iris(['graph', 'communities', '--tenant', 'acme']);
     assert.match(communities.stdout, /^COMMUNITY\s+LEVEL\s+MEMBERS/m);
-    const exported = JSON.parse((await iris(['graph', 'export', '--tenant', 'acme'])).stdout) as { entities: unknown[]; relations: unknown[] };
+    const exported = JSON.parse((await iris(['graph', 'export', '--tenant', 'acme'])).stdout) as {
+      entities: unknown[];
+      relations: unknown[];
+    };
     assert.ok(exported.entities.length >= 2 && exported.relations.length >= 2, JSON.stringify(exported).slice(0, 300));
     const file = join(work, 'acme.graphml');
     const r = await iris(['graph', 'export', '--tenant', 'acme', '--format', 'graphml', '--file', file]);

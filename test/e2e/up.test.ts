@@ -13,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 const bin = fileURLToPath(new URL('../../../bin/iris.js', import.meta.url));
 
 async function up(env: Record<string, string>): Promise<{ stop: () => Promise<void>; api: string; output: string }> {
-  const child = spawn(process.execPath, [bin, 'up'], { env: { ...process.env, IRIS_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'up'], {
+    env: { ...process.env, IRIS_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -53,7 +56,10 @@ describe('iris up (the embedded default)', () => {
       const res = await fetch(`${first.api}/v1/tenants`, { headers: { authorization: `Bearer ${tokenLine}` } });
       assert.equal(res.status, 200);
       const body = (await res.json()) as { items: { id: string }[] };
-      assert.deepEqual(body.items.map((t) => t.id), ['acme', 'globex']);
+      assert.deepEqual(
+        body.items.map((t) => t.id),
+        ['acme', 'globex'],
+      );
       const created = await fetch(`${first.api}/v1/tenants`, {
         method: 'POST',
         headers: { authorization: `Bearer ${tokenLine}`, 'content-type': 'application/json' },
@@ -66,9 +72,13 @@ describe('iris up (the embedded default)', () => {
     const second = await up({ IRIS_DATA_DIR: dataDir, IRIS_PORT: '0' });
     try {
       assert.doesNotMatch(second.output, /Seeded/);
-      const res = await fetch(`${second.api}/v1/tenants/persisted`, { headers: { authorization: `Bearer ${tokenLine}` } });
+      const res = await fetch(`${second.api}/v1/tenants/persisted`, {
+        headers: { authorization: `Bearer ${tokenLine}` },
+      });
       assert.equal(res.status, 200);
-      const verify = await fetch(`${second.api}/v1/audit/logs/acme/verify`, { headers: { authorization: `Bearer ${tokenLine}` } });
+      const verify = await fetch(`${second.api}/v1/audit/logs/acme/verify`, {
+        headers: { authorization: `Bearer ${tokenLine}` },
+      });
       assert.equal(((await verify.json()) as { ok: boolean }).ok, true);
     } finally {
       await second.stop();
@@ -77,11 +87,17 @@ describe('iris up (the embedded default)', () => {
 
   test('an unreachable DATABASE_URL or a bad setting is one clear line, no stack trace', async () => {
     for (const [env, expected] of [
-      [{ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/iris' }, /Cannot reach PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/iris/],
+      [
+        { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/iris' },
+        /Cannot reach PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/iris/,
+      ],
       [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres:\/\//],
       [{ IRIS_PORT: 'eighty' }, /IRIS_PORT must be an integer/],
     ] as const) {
-      const child = spawn(process.execPath, [bin, 'up'], { env: { ...process.env, IRIS_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [bin, 'up'], {
+        env: { ...process.env, IRIS_DATA_DIR: dataDir, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const [code] = (await once(child, 'exit')) as [number];

@@ -83,7 +83,8 @@ const raw = (name: string, text: string): string => {
 };
 const deepArray = (n: number): string => raw(`array${n}`, `${'['.repeat(n)}0${']'.repeat(n)}`);
 const deepObject = (n: number): string => raw(`object${n}`, `${'{"a":'.repeat(n)}0${'}'.repeat(n)}`);
-const toJson = (v: unknown): string => JSON.stringify(v).replace(/"(__raw_\w+__)"/g, (_m, name: string) => RAW.get(name) ?? 'null');
+const toJson = (v: unknown): string =>
+  JSON.stringify(v).replace(/"(__raw_\w+__)"/g, (_m, name: string) => RAW.get(name) ?? 'null');
 
 const HOSTILE_STRINGS: readonly string[] = [
   'a\u0000b',
@@ -124,7 +125,16 @@ const HOSTILE_VALUES: readonly unknown[] = [
   deepArray(10_000),
   deepObject(300),
 ];
-const HOSTILE_BODIES: readonly unknown[] = [deepArray(10_000), deepObject(10_000), 'a\u0000b', '\ud800', [], 42, null, { 'a\u0000': 1 }];
+const HOSTILE_BODIES: readonly unknown[] = [
+  deepArray(10_000),
+  deepObject(10_000),
+  'a\u0000b',
+  '\ud800',
+  [],
+  42,
+  null,
+  { 'a\u0000': 1 },
+];
 
 /** Path segment for a value, with lone surrogates sent as the UTF-8 bytes of a surrogate. */
 function pathSegment(v: unknown): string {
@@ -157,14 +167,24 @@ interface Request {
 function requestsFor(method: string, template: string, op: Operation): Request[] {
   const params = op.parameters ?? [];
   const base = {
-    path: Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, sample(p.schema, p.name)])) as Record<string, unknown>,
-    query: Object.fromEntries(params.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, sample(p.schema, p.name)])) as Record<string, unknown>,
+    path: Object.fromEntries(
+      params.filter((p) => p.in === 'path').map((p) => [p.name, sample(p.schema, p.name)]),
+    ) as Record<string, unknown>,
+    query: Object.fromEntries(
+      params.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, sample(p.schema, p.name)]),
+    ) as Record<string, unknown>,
     headers: {} as Record<string, string>,
   };
   const media = op.requestBody ? Object.keys(op.requestBody.content)[0] : undefined;
   const bodySchema = media ? op.requestBody?.content[media]?.schema : undefined;
   const body = bodySchema ? sample(bodySchema) : undefined;
-  const build = (what: string, path: Record<string, unknown>, query: Record<string, unknown>, headers: Record<string, string>, b: unknown): Request => {
+  const build = (
+    what: string,
+    path: Record<string, unknown>,
+    query: Record<string, unknown>,
+    headers: Record<string, string>,
+    b: unknown,
+  ): Request => {
     const url = template.replace(/\{(\w+)\}/g, (_m, name: string) => pathSegment(path[name]));
     const qs = Object.entries(query)
       .map(([k, v]) => `${encodeURIComponent(k)}=${pathSegment(v)}`)
@@ -176,9 +196,12 @@ function requestsFor(method: string, template: string, op: Operation): Request[]
   const out: Request[] = [];
   for (const p of params) {
     for (const v of HOSTILE_VALUES) {
-      if (p.in === 'path') out.push(build(`path ${p.name}`, { ...base.path, [p.name]: v }, base.query, base.headers, body));
-      else if (p.in === 'query') out.push(build(`query ${p.name}`, base.path, { ...base.query, [p.name]: v }, base.headers, body));
-      else if (typeof v === 'string' && headerOk(p.name, v)) out.push(build(`header ${p.name}`, base.path, base.query, { [p.name]: v }, body));
+      if (p.in === 'path')
+        out.push(build(`path ${p.name}`, { ...base.path, [p.name]: v }, base.query, base.headers, body));
+      else if (p.in === 'query')
+        out.push(build(`query ${p.name}`, base.path, { ...base.query, [p.name]: v }, base.headers, body));
+      else if (typeof v === 'string' && headerOk(p.name, v))
+        out.push(build(`header ${p.name}`, base.path, base.query, { [p.name]: v }, body));
     }
   }
   if (bodySchema) {
@@ -193,7 +216,9 @@ function requestsFor(method: string, template: string, op: Operation): Request[]
         const b = structuredClone((body ?? {}) as Record<string, unknown>);
         if (field.length === 1) b[field[0] as string] = v;
         else {
-          const outer = (typeof b[field[0] as string] === 'object' && b[field[0] as string] !== null ? b[field[0] as string] : {}) as Record<string, unknown>;
+          const outer = (
+            typeof b[field[0] as string] === 'object' && b[field[0] as string] !== null ? b[field[0] as string] : {}
+          ) as Record<string, unknown>;
           b[field[0] as string] = { ...outer, [field[1] as string]: v };
         }
         out.push(build(`body /${field.join('/')}`, base.path, base.query, base.headers, b));
@@ -219,37 +244,55 @@ describe(`OpenAPI-generated fuzz of every route (${storeName})`, () => {
   });
   after(async () => t?.dispose());
 
-  test('no route answers 5xx to hostile input, and every error is problem+json without a stack', { timeout: 280_000 }, async () => {
-    const doc = (await t.call('GET', '/openapi.json')).json<{ paths: Record<string, Record<string, Operation>> }>();
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
-    assert.ok(operations.length >= 40, `the OpenAPI document lists ${operations.length} operations`);
-    const failures: string[] = [];
-    let sent = 0;
-    let failed = 0;
-    // NOTE: destructive operations (deletes) go last, so the others run against live tenants.
-    const order = [...operations].sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
-    for (const { method, path, op } of order) {
-      const tenantScoped = path.includes('{tenantId}') || path.includes('{log}');
-      for (const req of requestsFor(method, path, op)) {
-        for (const token of tenantScoped ? [undefined, tenantToken] : [undefined]) {
-          const payload = req.body === undefined ? undefined : toJson(req.body);
-          const res = await t.app.server.inject({
-            method: req.method as 'GET',
-            url: req.url,
-            headers: { ...req.headers, authorization: `Bearer ${token ?? ADMIN_TOKEN}` },
-            ...(payload === undefined ? {} : { payload }),
-          });
-          sent++;
-          const problem = res.statusCode >= 400 ? String(res.headers['content-type'] ?? '').startsWith('application/problem+json') : true;
-          if (res.statusCode >= 500 || !problem || /\bat .+:\d+:\d+\)/.test(res.body)) {
-            const kind = `${res.statusCode} ${req.method} ${path} (${req.what})`;
-            if (!failures.some((f) => f.startsWith(kind))) failures.push(`${kind} ${req.url.slice(0, 100)} ${req.body === undefined ? '' : toJson(req.body).slice(0, 100)}: ${res.body.slice(0, 200)}`);
-            failed++;
+  test(
+    'no route answers 5xx to hostile input, and every error is problem+json without a stack',
+    { timeout: 280_000 },
+    async () => {
+      const doc = (await t.call('GET', '/openapi.json')).json<{ paths: Record<string, Record<string, Operation>> }>();
+      const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+      );
+      assert.ok(operations.length >= 40, `the OpenAPI document lists ${operations.length} operations`);
+      const failures: string[] = [];
+      let sent = 0;
+      let failed = 0;
+      // NOTE: destructive operations (deletes) go last, so the others run against live tenants.
+      const order = [...operations].sort((a, b) => Number(a.method === 'DELETE') - Number(b.method === 'DELETE'));
+      for (const { method, path, op } of order) {
+        const tenantScoped = path.includes('{tenantId}') || path.includes('{log}');
+        for (const req of requestsFor(method, path, op)) {
+          for (const token of tenantScoped ? [undefined, tenantToken] : [undefined]) {
+            const payload = req.body === undefined ? undefined : toJson(req.body);
+            const res = await t.app.server.inject({
+              method: req.method as 'GET',
+              url: req.url,
+              headers: { ...req.headers, authorization: `Bearer ${token ?? ADMIN_TOKEN}` },
+              ...(payload === undefined ? {} : { payload }),
+            });
+            sent++;
+            const problem =
+              res.statusCode >= 400
+                ? String(res.headers['content-type'] ?? '').startsWith('application/problem+json')
+                : true;
+            if (res.statusCode >= 500 || !problem || /\bat .+:\d+:\d+\)/.test(res.body)) {
+              const kind = `${res.statusCode} ${req.method} ${path} (${req.what})`;
+              if (!failures.some((f) => f.startsWith(kind)))
+                failures.push(
+                  `${kind} ${req.url.slice(0, 100)} ${req.body === undefined ? '' : toJson(req.body).slice(0, 100)}: ${res.body.slice(0, 200)}`,
+                );
+              failed++;
+            }
           }
         }
       }
-    }
-    process.stdout.write(`# OpenAPI fuzz (${storeName}): ${sent} requests over ${operations.length} operations, ${failed} failed\n`);
-    assert.deepEqual(failures.slice(0, 40), [], `${failed} requests failed, ${failures.length} kinds (status, route, field)`);
-  });
+      process.stdout.write(
+        `# OpenAPI fuzz (${storeName}): ${sent} requests over ${operations.length} operations, ${failed} failed\n`,
+      );
+      assert.deepEqual(
+        failures.slice(0, 40),
+        [],
+        `${failed} requests failed, ${failures.length} kinds (status, route, field)`,
+      );
+    },
+  );
 });

@@ -41,7 +41,8 @@ function raw(port: number, request: string, opts: { bodyBytes?: number } = {}): 
   });
 }
 
-const get = (target: string, headers: string[] = []): string => [`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', ''].join('\r\n');
+const get = (target: string, headers: string[] = []): string =>
+  [`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', ''].join('\r\n');
 
 describe(`raw request targets cannot skip authentication (${storeName})`, () => {
   let t: TestApp;
@@ -87,7 +88,11 @@ describe(`raw request targets cannot skip authentication (${storeName})`, () => 
       seen.push(`${target} -> ${res.status}`);
       assert.ok([400, 401, 404].includes(res.status), `${target} answered ${res.status}: ${res.body.slice(0, 200)}`);
       assert.match(res.head, /content-type: application\/problem\+json/i, `${target}: problem+json`);
-      assert.doesNotMatch(res.body, /"items"|"tenants"|at .+:\d+:\d+/, `${target} leaked a handler's answer or a stack`);
+      assert.doesNotMatch(
+        res.body,
+        /"items"|"tenants"|at .+:\d+:\d+/,
+        `${target} leaked a handler's answer or a stack`,
+      );
     }
     // The encoded forms route to the real handler: with a key they are served, so the 401 above
     // came from the route's own authentication, not from a miss.
@@ -100,7 +105,15 @@ describe(`raw request targets cannot skip authentication (${storeName})`, () => 
   });
 
   test('a large body to a protected route without a key is refused before it is read', async () => {
-    const head = ['POST /%761/tenants HTTP/1.1', 'Host: 127.0.0.1', 'Content-Type: application/json', `Content-Length: ${26 * 1024 * 1024}`, 'Connection: close', '', ''].join('\r\n');
+    const head = [
+      'POST /%761/tenants HTTP/1.1',
+      'Host: 127.0.0.1',
+      'Content-Type: application/json',
+      `Content-Length: ${26 * 1024 * 1024}`,
+      'Connection: close',
+      '',
+      '',
+    ].join('\r\n');
     const res = await raw(port, head, { bodyBytes: 26 * 1024 * 1024 });
     assert.equal(res.status, 401, res.body);
   });
@@ -127,12 +140,17 @@ describe(`raw request targets cannot skip authentication (${storeName})`, () => 
   });
 
   test('every operation of the OpenAPI document that is not public answers 401 without a key', async () => {
-    const doc = (await t.call('GET', '/openapi.json')).json<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>();
+    const doc = (await t.call('GET', '/openapi.json')).json<{
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    }>();
     let checked = 0;
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const url = path.replace(/\{[^}]+\}/g, 'acme');
-        const res = await t.call(method.toUpperCase(), url, { token: null, ...(method === 'get' || method === 'delete' ? {} : { body: {} }) });
+        const res = await t.call(method.toUpperCase(), url, {
+          token: null,
+          ...(method === 'get' || method === 'delete' ? {} : { body: {} }),
+        });
         if (op.security === undefined) {
           assert.notEqual(res.statusCode, 401, `${method} ${path} is documented as public`);
           continue;

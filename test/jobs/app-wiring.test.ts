@@ -10,17 +10,28 @@ describe(`jobs wired into the app (${storeName})`, () => {
   let t: TestApp;
   before(async () => {
     t = await createTestApp();
-    assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'jobs-co', displayName: 'Jobs Co' } })).statusCode, 201);
+    assert.equal(
+      (await t.call('POST', '/v1/tenants', { body: { id: 'jobs-co', displayName: 'Jobs Co' } })).statusCode,
+      201,
+    );
   });
   after(async () => t.dispose());
 
   test('enqueue -> worker -> audited states -> metrics', async () => {
     const token = await t.keyFor('jobs-co', 'operator');
-    const res = await t.call('POST', '/v1/tenants/jobs-co/jobs', { token, body: { kind: 'noop', payload: { echo: 'hi' } }, headers: { 'idempotency-key': 'once-1' } });
+    const res = await t.call('POST', '/v1/tenants/jobs-co/jobs', {
+      token,
+      body: { kind: 'noop', payload: { echo: 'hi' } },
+      headers: { 'idempotency-key': 'once-1' },
+    });
     assert.equal(res.statusCode, 202, res.body);
     const url = String(res.headers.location);
     assert.match(url, /^\/v1\/tenants\/jobs-co\/jobs\/job_/);
-    const again = await t.call('POST', '/v1/tenants/jobs-co/jobs', { token, body: { kind: 'noop', payload: { echo: 'hi' } }, headers: { 'idempotency-key': 'once-1' } });
+    const again = await t.call('POST', '/v1/tenants/jobs-co/jobs', {
+      token,
+      body: { kind: 'noop', payload: { echo: 'hi' } },
+      headers: { 'idempotency-key': 'once-1' },
+    });
     assert.equal(again.json().jobId, res.json().jobId, 'the same idempotency key returns the same job');
 
     const metricsBefore = (await t.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body;
@@ -36,8 +47,11 @@ describe(`jobs wired into the app (${storeName})`, () => {
     }
     assert.equal(state, 'succeeded');
 
-    const events = (await t.call('GET', '/v1/audit/logs/jobs-co/events?limit=100')).json().items.map((e: { event: { action: string } }) => e.event.action);
-    for (const action of ['job.enqueue', 'job.claim', 'job.succeed']) assert.ok(events.includes(action), `${action} missing from ${events.join(',')}`);
+    const events = (await t.call('GET', '/v1/audit/logs/jobs-co/events?limit=100'))
+      .json()
+      .items.map((e: { event: { action: string } }) => e.event.action);
+    for (const action of ['job.enqueue', 'job.claim', 'job.succeed'])
+      assert.ok(events.includes(action), `${action} missing from ${events.join(',')}`);
     assert.equal((await t.call('GET', '/v1/audit/logs/jobs-co/verify')).json().ok, true);
     const metrics = (await t.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body;
     assert.match(metrics, /iris_jobs_finished_total\{[^}]*outcome="succeeded"[^}]*\} 1/);
@@ -47,7 +61,10 @@ describe(`jobs wired into the app (${storeName})`, () => {
     const analyst = await t.keyFor('jobs-co', 'analyst');
     const res = await t.call('POST', '/v1/tenants/jobs-co/jobs', { token: analyst, body: { kind: 'noop' } });
     assert.equal(res.statusCode, 403, res.body);
-    assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'other-co', displayName: 'Other' } })).statusCode, 201);
+    assert.equal(
+      (await t.call('POST', '/v1/tenants', { body: { id: 'other-co', displayName: 'Other' } })).statusCode,
+      201,
+    );
     const other = await t.keyFor('other-co', 'tenant-admin');
     assert.equal((await t.call('GET', '/v1/tenants/jobs-co/jobs', { token: other })).statusCode, 404);
   });

@@ -26,20 +26,26 @@ function losingFirstClaimCommit(db: Database): { db: Database; lost: () => numbe
       ...db,
       async transaction(scope, fn, options) {
         let leased = 0;
-        const result = await db.transaction(scope, (tx) => {
-          const watched: Queryable = {
-            async query(sql, params) {
-              const res = await tx.query(sql, params);
-              // NOTE: the claim statement is the one that advances the tenant rotation.
-              if (sql.includes('job_rotation')) leased += res.rowCount;
-              return res as never;
-            },
-          };
-          return fn(watched);
-        }, options);
+        const result = await db.transaction(
+          scope,
+          (tx) => {
+            const watched: Queryable = {
+              async query(sql, params) {
+                const res = await tx.query(sql, params);
+                // NOTE: the claim statement is the one that advances the tenant rotation.
+                if (sql.includes('job_rotation')) leased += res.rowCount;
+                return res as never;
+              },
+            };
+            return fn(watched);
+          },
+          options,
+        );
         if (leased > 0 && lost === 0) {
           lost += 1;
-          throw new StoreUnavailableError('The connection to the database was lost while committing: the change may or may not have been applied.');
+          throw new StoreUnavailableError(
+            'The connection to the database was lost while committing: the change may or may not have been applied.',
+          );
         }
         return result;
       },
@@ -57,9 +63,18 @@ test(`[${storeName}] jobs leased by a claim whose commit was lost run again at o
     const done = await waitForState(h, 't-lost-claim', job.jobId, 'succeeded', 5_000);
     assert.equal(lossy.lost(), 1, 'the first claim leased the job and reported a lost connection');
     assert.equal(done.attempts, 1, 'the lost claim did not count as an attempt');
-    assert.deepEqual(h.runs.filter((r) => r.jobId === job.jobId).map((r) => r.attempt), [1]);
+    assert.deepEqual(
+      h.runs.filter((r) => r.jobId === job.jobId).map((r) => r.attempt),
+      [1],
+    );
     const reasons = h.changes.filter((c) => c.jobId === job.jobId).map((c) => `${c.from}->${c.to}:${c.reason}`);
-    assert.deepEqual(reasons, ['null->queued:enqueue', 'queued->running:claim', 'running->queued:release', 'queued->running:claim', 'running->succeeded:succeed']);
+    assert.deepEqual(reasons, [
+      'null->queued:enqueue',
+      'queued->running:claim',
+      'running->queued:release',
+      'queued->running:claim',
+      'running->succeeded:succeed',
+    ]);
     assert.equal(w.stats().released, 1);
     assert.deepEqual(await counterDrift(h.db), []);
   } finally {

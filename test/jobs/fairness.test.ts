@@ -19,11 +19,18 @@ after(async () => {
 });
 
 test(`[${storeName}] a claim batch serves a quiet tenant next to a noisy one`, async () => {
-  await h.queue.enqueueMany('batch-noisy', Array.from({ length: 500 }, () => ({ kind: 'noop' })), actor);
+  await h.queue.enqueueMany(
+    'batch-noisy',
+    Array.from({ length: 500 }, () => ({ kind: 'noop' })),
+    actor,
+  );
   const quiet = await h.queue.enqueue('batch-quiet', { kind: 'noop' }, actor);
   const claimed = await h.leases.claim({ workerId: 'w-fair', limit: 10, leaseMs: 5000 });
   assert.equal(claimed.length, 10);
-  assert.ok(claimed.some((j) => j.jobId === quiet.job.jobId), 'the quiet job is in the first batch');
+  assert.ok(
+    claimed.some((j) => j.jobId === quiet.job.jobId),
+    'the quiet job is in the first batch',
+  );
   await h.db.asOwner((s) => s.query(`delete from jobs where tenant_id in ('batch-noisy', 'batch-quiet')`));
 });
 
@@ -33,10 +40,21 @@ test(`[${storeName}] a quiet tenant's job starts ahead of a noisy tenant's ${NOI
   const extra = 1000;
   for (let i = 0; i < NOISY_BACKLOG + extra; i += 5000) {
     const n = Math.min(5000, NOISY_BACKLOG + extra - i);
-    await h.queue.enqueueMany('noisy', Array.from({ length: n }, () => ({ kind: 'sleep', payload: { ms: 25, steps: 1 } })), actor);
+    await h.queue.enqueueMany(
+      'noisy',
+      Array.from({ length: n }, () => ({ kind: 'sleep', payload: { ms: 25, steps: 1 } })),
+      actor,
+    );
   }
   // Production-like timers (the harness's fast ones add transactions the scenario does not have).
-  const w = h.worker({ concurrency: 16, leaseMs: 30_000, heartbeatMs: 10_000, sweepIntervalMs: 5000, pollIntervalMs: 2000, progressIntervalMs: 500 });
+  const w = h.worker({
+    concurrency: 16,
+    leaseMs: 30_000,
+    heartbeatMs: 10_000,
+    sweepIntervalMs: 5000,
+    pollIntervalMs: 2000,
+    progressIntervalMs: 500,
+  });
   await w.start();
   try {
     await waitFor(() => w.stats().claimed >= 16, 'the worker to be busy with noisy work');
@@ -57,7 +75,9 @@ test(`[${storeName}] a quiet tenant's job starts ahead of a noisy tenant's ${NOI
       overtaken.push(backlog - (await h.queue.counts('noisy')).queued);
       await new Promise((r) => setTimeout(r, 30));
     }
-    t.diagnostic(`quiet waits ms: ${waits.map((x) => x.toFixed(1)).join(' ')}; noisy jobs claimed meanwhile: ${overtaken.join(' ')}`);
+    t.diagnostic(
+      `quiet waits ms: ${waits.map((x) => x.toFixed(1)).join(' ')}; noisy jobs claimed meanwhile: ${overtaken.join(' ')}`,
+    );
     const worst = Math.max(...overtaken);
     assert.ok(worst < 1000, `${worst} noisy jobs started before a quiet job that arrived behind ${NOISY_BACKLOG}`);
     assert.ok((await h.queue.counts('noisy')).queued >= NOISY_BACKLOG - 1000, 'the noisy tenant still had its backlog');

@@ -23,7 +23,13 @@ describe(`no jobs for the platform pseudo-tenant (${storeName})`, () => {
   after(async () => t.dispose());
 
   const platformJobs = async (): Promise<number> =>
-    Number((await t.db.asOwner((s) => s.query<{ n: number }>('select count(*)::int as n from jobs where tenant_id = $1', [PLATFORM]))).rows[0]?.n);
+    Number(
+      (
+        await t.db.asOwner((s) =>
+          s.query<{ n: number }>('select count(*)::int as n from jobs where tenant_id = $1', [PLATFORM]),
+        )
+      ).rows[0]?.n,
+    );
 
   test('the tenant job routes refuse `platform` as the path tenant, for every platform-level key', async () => {
     for (const [who, token] of tokens) {
@@ -38,7 +44,12 @@ describe(`no jobs for the platform pseudo-tenant (${storeName})`, () => {
 
   test('the other tenant routes refuse `platform` (and every reserved slug) as the path tenant too', async () => {
     for (const [who, token] of tokens) {
-      for (const url of ['/v1/tenants/platform/keys', '/v1/tenants/platform/documents', '/v1/tenants/platform/policy/bundles', '/v1/tenants/platform']) {
+      for (const url of [
+        '/v1/tenants/platform/keys',
+        '/v1/tenants/platform/documents',
+        '/v1/tenants/platform/policy/bundles',
+        '/v1/tenants/platform',
+      ]) {
         const res = await t.call('GET', url, { token });
         assert.equal(res.statusCode, 400, `${who}: GET ${url}: ${res.statusCode} ${res.body}`);
       }
@@ -49,7 +60,10 @@ describe(`no jobs for the platform pseudo-tenant (${storeName})`, () => {
 
   test('the queue refuses the reserved ids whoever calls it', async () => {
     for (const id of [PLATFORM, 'system']) {
-      await assert.rejects(t.app.jobs.enqueue(id, { kind: 'noop' }, { actor: 'system', requestId: 'req_platform' }), (err: Error & { status?: number }) => err.status === 400);
+      await assert.rejects(
+        t.app.jobs.enqueue(id, { kind: 'noop' }, { actor: 'system', requestId: 'req_platform' }),
+        (err: Error & { status?: number }) => err.status === 400,
+      );
     }
     assert.equal(await platformJobs(), 0);
   });

@@ -43,11 +43,20 @@ test(`[${storeName}] enqueue stores the job with its trace context and request i
   assert.equal(got.requestId, 'req_test');
   assert.equal(got.createdBy, 'key:test');
   assert.equal(got.traceContext?.traceparent, '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
-  assert.deepEqual(h.changes.at(-1), { jobId: job.jobId, from: null, to: 'queued', reason: 'enqueue', actor: 'key:test' });
+  assert.deepEqual(h.changes.at(-1), {
+    jobId: job.jobId,
+    from: null,
+    to: 'queued',
+    reason: 'enqueue',
+    actor: 'key:test',
+  });
 });
 
 test(`[${storeName}] bad input is a clear 4xx: unknown kind, bad payload, oversized payload, bad priority`, async () => {
-  assert.equal((await rejection(h.queue.enqueue('acme', { kind: 'no.such', payload: {} }, actor))).code, 'unknown_job_kind');
+  assert.equal(
+    (await rejection(h.queue.enqueue('acme', { kind: 'no.such', payload: {} }, actor))).code,
+    'unknown_job_kind',
+  );
   const bad = await rejection(h.queue.enqueue('acme', { kind: 'sleep', payload: { ms: 'soon' } }, actor));
   assert.deepEqual([bad.code, bad.status], ['invalid_job_payload', 400]);
   const big = await rejection(h.queue.enqueue('acme', { kind: 'noop', payload: { echo: 'x'.repeat(70_000) } }, actor));
@@ -62,7 +71,9 @@ test(`[${storeName}] the same idempotency key returns the same job, sequentially
   assert.equal(again.job.jobId, first.job.jobId);
   assert.equal(again.created, false);
   const burst = await Promise.all(
-    Array.from({ length: 10 }, () => h.queue.enqueue('acme', { kind: 'noop', payload: { echo: 'b' }, dedupKey: 'order-2' }, actor)),
+    Array.from({ length: 10 }, () =>
+      h.queue.enqueue('acme', { kind: 'noop', payload: { echo: 'b' }, dedupKey: 'order-2' }, actor),
+    ),
   );
   assert.equal(new Set(burst.map((r) => r.job.jobId)).size, 1);
   assert.equal(burst.filter((r) => r.created).length, 1);
@@ -70,20 +81,34 @@ test(`[${storeName}] the same idempotency key returns the same job, sequentially
   const other = await h.queue.enqueue('globex', { kind: 'noop', payload: { echo: 'a' }, dedupKey: 'order-1' }, actor);
   assert.notEqual(other.job.jobId, first.job.jobId);
   // In one batch, a repeated key maps onto the first.
-  const batch = await h.queue.enqueueMany('acme', [{ kind: 'noop', dedupKey: 'k3' }, { kind: 'noop', dedupKey: 'k3' }], actor);
+  const batch = await h.queue.enqueueMany(
+    'acme',
+    [
+      { kind: 'noop', dedupKey: 'k3' },
+      { kind: 'noop', dedupKey: 'k3' },
+    ],
+    actor,
+  );
   assert.equal(batch[0]?.job.jobId, batch[1]?.job.jobId);
-  assert.deepEqual(batch.map((r) => r.created), [true, false]);
+  assert.deepEqual(
+    batch.map((r) => r.created),
+    [true, false],
+  );
 });
 
 test(`[${storeName}] reusing a key for another payload is 422`, async () => {
   await h.queue.enqueue('acme', { kind: 'noop', payload: { echo: 'x' }, dedupKey: 'reuse' }, actor);
-  const err = await rejection(h.queue.enqueue('acme', { kind: 'noop', payload: { echo: 'y' }, dedupKey: 'reuse' }, actor));
+  const err = await rejection(
+    h.queue.enqueue('acme', { kind: 'noop', payload: { echo: 'y' }, dedupKey: 'reuse' }, actor),
+  );
   assert.deepEqual([err.code, err.status], ['idempotency_key_reused', 422]);
 });
 
 test(`[${storeName}] a key past its retention window starts a new job`, async () => {
   const { job } = await h.queue.enqueue('acme', { kind: 'noop', dedupKey: 'old' }, actor);
-  await h.db.asOwner((s) => s.query(`update jobs set dedup_expires_at = now() - interval '1 second' where job_id = $1`, [job.jobId]));
+  await h.db.asOwner((s) =>
+    s.query(`update jobs set dedup_expires_at = now() - interval '1 second' where job_id = $1`, [job.jobId]),
+  );
   const fresh = await h.queue.enqueue('acme', { kind: 'noop', dedupKey: 'old' }, actor);
   assert.equal(fresh.created, true);
   assert.notEqual(fresh.job.jobId, job.jobId);
@@ -92,7 +117,11 @@ test(`[${storeName}] a key past its retention window starts a new job`, async ()
 
 test(`[${storeName}] backpressure: the cap on queued jobs answers 429 with retryAfter`, async () => {
   const cap = { ...actor, maxQueued: 5 };
-  await h.queue.enqueueMany('capped', Array.from({ length: 5 }, (_, i) => ({ kind: 'noop', dedupKey: `cap-${i}` })), cap);
+  await h.queue.enqueueMany(
+    'capped',
+    Array.from({ length: 5 }, (_, i) => ({ kind: 'noop', dedupKey: `cap-${i}` })),
+    cap,
+  );
   const err = await rejection(h.queue.enqueue('capped', { kind: 'noop' }, cap));
   assert.deepEqual([err.code, err.status, err.retryable], ['queue_full', 429, true]);
   assert.equal(err.extensions.retryAfterSeconds, 5);
@@ -108,7 +137,9 @@ test(`[${storeName}] backpressure: the cap on queued jobs answers 429 with retry
   assert.equal((await h.queue.enqueue('capped', { kind: 'noop' }, cap)).created, true);
   assert.deepEqual(await h.queue.counts('capped'), { queued: 5, running: 0 });
   // Concurrent enqueues cannot overshoot the cap.
-  const results = await Promise.allSettled(Array.from({ length: 8 }, () => h.queue.enqueue('capped2', { kind: 'noop' }, { ...actor, maxQueued: 3 })));
+  const results = await Promise.allSettled(
+    Array.from({ length: 8 }, () => h.queue.enqueue('capped2', { kind: 'noop' }, { ...actor, maxQueued: 3 })),
+  );
   assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
   assert.equal((await h.queue.counts('capped2')).queued, 3);
 });
@@ -135,7 +166,10 @@ test(`[${storeName}] cancel: queued -> cancelled; a finished job is 409; retry a
   const { settled } = await h.leases.settle('w-test', [done]);
   assert.equal(settled[0]?.state, 'succeeded');
   const finished = await rejection(h.queue.cancel(claimed.tenantId, claimed.jobId, actor));
-  assert.deepEqual([finished.code, finished.status, finished.extensions.state], ['job_not_cancellable', 409, 'succeeded']);
+  assert.deepEqual(
+    [finished.code, finished.status, finished.extensions.state],
+    ['job_not_cancellable', 409, 'succeeded'],
+  );
   assert.match(finished.message, /only queued or running jobs can be cancelled/);
   assert.equal((await rejection(h.queue.cancel('acme', 'job_nope', actor))).status, 404);
 });
@@ -153,12 +187,22 @@ test(`[${storeName}] a stale worker cannot settle a job it no longer holds`, asy
 });
 
 test(`[${storeName}] lists page newest first with filters; poisoned jobs have their own list`, async () => {
-  const made = await h.queue.enqueueMany('lister', Array.from({ length: 5 }, (_, i) => ({ kind: 'noop', payload: { echo: String(i) } })), actor);
+  const made = await h.queue.enqueueMany(
+    'lister',
+    Array.from({ length: 5 }, (_, i) => ({ kind: 'noop', payload: { echo: String(i) } })),
+    actor,
+  );
   const p1 = await h.queue.list('lister', { limit: 2 });
-  assert.deepEqual(p1.items.map((j) => j.jobId), [made[4]?.job.jobId, made[3]?.job.jobId]);
+  assert.deepEqual(
+    p1.items.map((j) => j.jobId),
+    [made[4]?.job.jobId, made[3]?.job.jobId],
+  );
   assert.ok(p1.nextCursor);
   const p2 = await h.queue.list('lister', { limit: 2, cursor: p1.nextCursor });
-  assert.deepEqual(p2.items.map((j) => j.jobId), [made[2]?.job.jobId, made[1]?.job.jobId]);
+  assert.deepEqual(
+    p2.items.map((j) => j.jobId),
+    [made[2]?.job.jobId, made[1]?.job.jobId],
+  );
   const p3 = await h.queue.list('lister', { limit: 2, cursor: p2.nextCursor ?? undefined });
   assert.equal(p3.items.length, 1);
   assert.equal(p3.nextCursor, null);
@@ -168,9 +212,18 @@ test(`[${storeName}] lists page newest first with filters; poisoned jobs have th
 
   const [claimed] = await h.leases.claim({ workerId: 'w-p', limit: 1, leaseMs: 5000, kinds: ['noop'] });
   assert.ok(claimed);
-  await h.leases.settle('w-p', [{ job: claimed, to: 'poisoned', error: { code: 'x', message: 'y', retryable: true, attempt: 1, at: new Date().toISOString() } }]);
+  await h.leases.settle('w-p', [
+    {
+      job: claimed,
+      to: 'poisoned',
+      error: { code: 'x', message: 'y', retryable: true, attempt: 1, at: new Date().toISOString() },
+    },
+  ]);
   const poisoned = await h.queue.listPoisoned(claimed.tenantId);
-  assert.deepEqual(poisoned.items.map((j) => j.jobId), [claimed.jobId]);
+  assert.deepEqual(
+    poisoned.items.map((j) => j.jobId),
+    [claimed.jobId],
+  );
   const redriven = await h.queue.redrive(claimed.tenantId, claimed.jobId, actor);
   assert.deepEqual([redriven.state, redriven.attempts, redriven.redrives], ['queued', 0, 1]);
   assert.equal(redriven.lastError?.code, 'x', 'the last error is kept for inspection');
@@ -179,27 +232,47 @@ test(`[${storeName}] lists page newest first with filters; poisoned jobs have th
 test(`[${storeName}] row-level security: a tenant scope sees only its own jobs`, async () => {
   const { job } = await h.queue.enqueue('globex', { kind: 'noop' }, actor);
   await assert.rejects(h.queue.get('acme', job.jobId), /not found/);
-  const seen = await h.db.transaction(tenantScope('acme'), (tx) => tx.query<{ tenant_id: string }>('select distinct tenant_id from jobs'));
-  assert.deepEqual(seen.rows.map((r) => r.tenant_id), ['acme']);
-  const counters = await h.db.transaction(tenantScope('acme'), (tx) => tx.query<{ tenant_id: string }>('select tenant_id from job_tenants'));
-  assert.deepEqual(counters.rows.map((r) => r.tenant_id), ['acme']);
+  const seen = await h.db.transaction(tenantScope('acme'), (tx) =>
+    tx.query<{ tenant_id: string }>('select distinct tenant_id from jobs'),
+  );
+  assert.deepEqual(
+    seen.rows.map((r) => r.tenant_id),
+    ['acme'],
+  );
+  const counters = await h.db.transaction(tenantScope('acme'), (tx) =>
+    tx.query<{ tenant_id: string }>('select tenant_id from job_tenants'),
+  );
+  assert.deepEqual(
+    counters.rows.map((r) => r.tenant_id),
+    ['acme'],
+  );
   await assert.rejects(
     h.db.transaction(tenantScope('acme'), (tx) =>
-      tx.query(`insert into jobs (tenant_id, job_id, kind, payload, max_attempts) values ('globex', 'job_x', 'noop', '{}', 1)`),
+      tx.query(
+        `insert into jobs (tenant_id, job_id, kind, payload, max_attempts) values ('globex', 'job_x', 'noop', '{}', 1)`,
+      ),
     ),
     /row-level security/,
   );
   const forced = await h.db.asOwner((s) =>
-    s.query<{ relname: string }>(`select relname from pg_class where relname in ('jobs', 'job_tenants') and relrowsecurity and relforcerowsecurity order by relname`),
+    s.query<{ relname: string }>(
+      `select relname from pg_class where relname in ('jobs', 'job_tenants') and relrowsecurity and relforcerowsecurity order by relname`,
+    ),
   );
-  assert.deepEqual(forced.rows.map((r) => r.relname), ['job_tenants', 'jobs']);
+  assert.deepEqual(
+    forced.rows.map((r) => r.relname),
+    ['job_tenants', 'jobs'],
+  );
 });
 
 test(`[${storeName}] a job with a future runAt is not claimed before then, and takes no share of a batch`, async () => {
   const later = await h.queue.enqueue('sched', { kind: 'test.record', runAt: new Date(Date.now() + 3600_000) }, actor);
   const now = await h.queue.enqueue('sched2', { kind: 'test.record' }, actor);
   const claimed = await h.leases.claim({ workerId: 'w-s', limit: 1, leaseMs: 5000, kinds: ['test.record'] });
-  assert.deepEqual(claimed.map((j) => j.jobId), [now.job.jobId]);
+  assert.deepEqual(
+    claimed.map((j) => j.jobId),
+    [now.job.jobId],
+  );
   assert.deepEqual(await h.leases.claim({ workerId: 'w-s', limit: 5, leaseMs: 5000, kinds: ['test.record'] }), []);
   assert.equal((await h.queue.get('sched', later.job.jobId)).state, 'queued');
   await h.queue.cancel('sched', later.job.jobId, actor);
@@ -207,10 +280,25 @@ test(`[${storeName}] a job with a future runAt is not claimed before then, and t
 });
 
 test(`[${storeName}] per-tenant running caps bind while others have work and lift when the tenant is alone`, async () => {
-  await h.queue.enqueueMany('cap-a', Array.from({ length: 10 }, () => ({ kind: 'test.record' })), actor);
-  await h.queue.enqueueMany('cap-b', Array.from({ length: 6 }, () => ({ kind: 'test.record' })), actor);
-  const request = { workerId: 'w-cap', limit: 6, leaseMs: 5000, kinds: ['test.record'], maxRunningOf: (t: string) => (t === 'cap-a' ? 2 : undefined) };
-  const byTenant = (jobs: { tenantId: string }[]) => jobs.reduce<Record<string, number>>((m, j) => ({ ...m, [j.tenantId]: (m[j.tenantId] ?? 0) + 1 }), {});
+  await h.queue.enqueueMany(
+    'cap-a',
+    Array.from({ length: 10 }, () => ({ kind: 'test.record' })),
+    actor,
+  );
+  await h.queue.enqueueMany(
+    'cap-b',
+    Array.from({ length: 6 }, () => ({ kind: 'test.record' })),
+    actor,
+  );
+  const request = {
+    workerId: 'w-cap',
+    limit: 6,
+    leaseMs: 5000,
+    kinds: ['test.record'],
+    maxRunningOf: (t: string) => (t === 'cap-a' ? 2 : undefined),
+  };
+  const byTenant = (jobs: { tenantId: string }[]) =>
+    jobs.reduce<Record<string, number>>((m, j) => ({ ...m, [j.tenantId]: (m[j.tenantId] ?? 0) + 1 }), {});
   // cap-a stops at its cap while cap-b can use the slots.
   assert.deepEqual(byTenant(await h.leases.claim({ ...request, limit: 4 })), { 'cap-a': 2, 'cap-b': 2 });
   assert.deepEqual(byTenant(await h.leases.claim({ ...request, limit: 4 })), { 'cap-b': 4 });

@@ -48,7 +48,11 @@ const post = (url: string, payload?: unknown, headers: Record<string, string> = 
 
 test(`[${storeName}] POST /jobs answers 202 with the job URL; GET shows state, trace id and request id`, async () => {
   const tp = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-  const res = await post('/v1/tenants/acme/jobs', { kind: 'sleep', payload: { ms: 10 } }, { traceparent: tp, 'x-request-id': 'req_abc' });
+  const res = await post(
+    '/v1/tenants/acme/jobs',
+    { kind: 'sleep', payload: { ms: 10 } },
+    { traceparent: tp, 'x-request-id': 'req_abc' },
+  );
   assert.equal(res.statusCode, 202, res.body);
   const job = res.json<{ jobId: string; state: string; links: { self: string } }>();
   assert.equal(res.headers.location, `/v1/tenants/acme/jobs/${job.jobId}`);
@@ -77,7 +81,11 @@ test(`[${storeName}] Idempotency-Key returns the same job, marked as replayed`, 
   assert.equal(a.headers['idempotent-replayed'], undefined);
   assert.equal(b.headers['idempotent-replayed'], 'true');
   assert.equal(a.json<{ idempotencyKey: string }>().idempotencyKey, 'pay-42');
-  const reused = await post('/v1/tenants/acme/jobs', { kind: 'noop', payload: { echo: 'other' } }, { 'idempotency-key': 'pay-42' });
+  const reused = await post(
+    '/v1/tenants/acme/jobs',
+    { kind: 'noop', payload: { echo: 'other' } },
+    { 'idempotency-key': 'pay-42' },
+  );
   assert.equal(reused.statusCode, 422);
   const both = await post('/v1/tenants/acme/jobs', { kind: 'noop', idempotencyKey: 'x' }, { 'idempotency-key': 'y' });
   assert.equal(both.statusCode, 400);
@@ -100,7 +108,10 @@ test(`[${storeName}] bad requests are 4xx: unknown kind, bad payload, unknown fi
   assert.equal((await app.inject({ method: 'GET', url: '/v1/tenants/acme/jobs/not-a-job-id' })).statusCode, 400);
   assert.equal((await app.inject({ method: 'GET', url: '/v1/tenants/acme/jobs/job_doesnotexist' })).statusCode, 404);
   assert.equal((await app.inject({ method: 'GET', url: '/v1/tenants/acme/jobs?color=red' })).statusCode, 400);
-  assert.equal((await app.inject({ method: 'GET', url: '/v1/tenants/acme/jobs', headers: { 'x-test-deny': 'yes' } })).statusCode, 403);
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/v1/tenants/acme/jobs', headers: { 'x-test-deny': 'yes' } })).statusCode,
+    403,
+  );
 });
 
 test(`[${storeName}] a full queue answers 429 with Retry-After`, async () => {
@@ -117,7 +128,10 @@ test(`[${storeName}] list, cancel (409 once finished), retry, poisoned list and 
   const jobId = made.json<{ jobId: string }>().jobId;
   const list = await app.inject({ method: 'GET', url: '/v1/tenants/ops/jobs?state=queued&limit=10' });
   assert.equal(list.statusCode, 200);
-  assert.deepEqual(list.json<{ items: { jobId: string }[] }>().items.map((j) => j.jobId), [jobId]);
+  assert.deepEqual(
+    list.json<{ items: { jobId: string }[] }>().items.map((j) => j.jobId),
+    [jobId],
+  );
   assert.equal('payload' in (list.json<{ items: object[] }>().items[0] ?? {}), false);
 
   const notPoisoned = await post(`/v1/tenants/ops/jobs/${jobId}/redrive`);
@@ -132,7 +146,10 @@ test(`[${storeName}] list, cancel (409 once finished), retry, poisoned list and 
   try {
     await waitForState(h, 'ops', jobId, 'poisoned');
     const poisoned = await app.inject({ method: 'GET', url: '/v1/tenants/ops/jobs-poisoned' });
-    assert.deepEqual(poisoned.json<{ items: { jobId: string }[] }>().items.map((j) => j.jobId), [jobId]);
+    assert.deepEqual(
+      poisoned.json<{ items: { jobId: string }[] }>().items.map((j) => j.jobId),
+      [jobId],
+    );
     const cancel = await post(`/v1/tenants/ops/jobs/${jobId}/cancel`);
     assert.equal(cancel.statusCode, 409);
     assert.equal(cancel.json<{ code: string; state: string }>().state, 'poisoned');
@@ -150,7 +167,10 @@ test(`[${storeName}] list, cancel (409 once finished), retry, poisoned list and 
   } finally {
     await w.stop();
   }
-  const queued = await post('/v1/tenants/ops/jobs', { kind: 'noop', runAt: new Date(Date.now() + 3600_000).toISOString() });
+  const queued = await post('/v1/tenants/ops/jobs', {
+    kind: 'noop',
+    runAt: new Date(Date.now() + 3600_000).toISOString(),
+  });
   const cancelled = await post(`/v1/tenants/ops/jobs/${queued.json<{ jobId: string }>().jobId}/cancel`);
   assert.equal(cancelled.statusCode, 200);
   assert.equal(cancelled.json<{ state: string }>().state, 'cancelled');

@@ -22,7 +22,11 @@ test(`[${storeName}] a worker runs jobs, records results and progress, and passe
   await w.start();
   try {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const { job } = await h.queue.enqueue('t-run', { kind: 'sleep', payload: { ms: 200, steps: 4 } }, { ...actor, traceparent });
+    const { job } = await h.queue.enqueue(
+      't-run',
+      { kind: 'sleep', payload: { ms: 200, steps: 4 } },
+      { ...actor, traceparent },
+    );
     const mid = await waitFor(async () => {
       const j = await h.queue.get('t-run', job.jobId);
       return j.state === 'running' && (j.progress.percent ?? 0) > 0 && (j.progress.percent ?? 0) < 100 ? j : undefined;
@@ -49,7 +53,9 @@ test(`[${storeName}] a duplicate idempotency key never runs twice`, async () => 
   const w = h.worker();
   await w.start();
   try {
-    const results = await Promise.all(Array.from({ length: 8 }, () => h.queue.enqueue('t-dup', { kind: 'test.record', dedupKey: 'once' }, actor)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => h.queue.enqueue('t-dup', { kind: 'test.record', dedupKey: 'once' }, actor)),
+    );
     const jobId = results[0]?.job.jobId ?? '';
     assert.ok(results.every((r) => r.job.jobId === jobId));
     await waitForState(h, 't-dup', jobId, 'succeeded');
@@ -75,20 +81,29 @@ test(`[${storeName}] retryable failures back off, poison after max attempts, nev
     assert.equal(poisoned.lastError?.code, 'handler_error');
     assert.equal(poisoned.lastError?.attempt, 3);
     assert.match(poisoned.lastError?.message ?? '', /attempt 3/);
-    assert.deepEqual(runsOf(job.jobId).map((r) => r.attempt), [1, 2, 3]);
+    assert.deepEqual(
+      runsOf(job.jobId).map((r) => r.attempt),
+      [1, 2, 3],
+    );
     // Backoff: attempts are spaced by at least half the nominal delay (20 ms, then 40 ms).
     const [r1, r2, r3] = runsOf(job.jobId);
     assert.ok(r1 && r2 && r3 && r2.at - r1.at >= 9 && r3.at - r2.at >= 19, 'attempts were spaced by the backoff');
     await new Promise((r) => setTimeout(r, 600));
     assert.equal(runsOf(job.jobId).length, 3, 'a poisoned job is never retried automatically');
-    assert.deepEqual((await h.queue.listPoisoned('t-poison')).items.map((j) => j.jobId), [job.jobId]);
+    assert.deepEqual(
+      (await h.queue.listPoisoned('t-poison')).items.map((j) => j.jobId),
+      [job.jobId],
+    );
 
     h.flakyHealthy = true;
     const redriven = await h.queue.redrive('t-poison', job.jobId, actor);
     assert.deepEqual([redriven.state, redriven.attempts], ['queued', 0]);
     const ok = await waitForState(h, 't-poison', job.jobId, 'succeeded');
     assert.deepEqual([ok.attempts, ok.redrives], [1, 1]);
-    assert.deepEqual(runsOf(job.jobId).map((r) => r.attempt), [1, 2, 3, 1]);
+    assert.deepEqual(
+      runsOf(job.jobId).map((r) => r.attempt),
+      [1, 2, 3, 1],
+    );
     assert.equal((await h.queue.listPoisoned('t-poison')).items.length, 0);
   } finally {
     await w.stop();
@@ -193,44 +208,73 @@ test(`[${storeName}] graceful shutdown finishes short work and releases the rest
 test(`[${storeName}] priorities order work within a tenant`, async () => {
   const made = await h.queue.enqueueMany(
     't-prio',
-    [{ kind: 'test.record', priority: -5 }, { kind: 'test.record' }, { kind: 'test.record', priority: 10 }, { kind: 'test.record' }],
+    [
+      { kind: 'test.record', priority: -5 },
+      { kind: 'test.record' },
+      { kind: 'test.record', priority: 10 },
+      { kind: 'test.record' },
+    ],
     actor,
   );
   const w = h.worker({ concurrency: 1 });
   await w.start();
   try {
     await waitFor(() => h.runs.filter((r) => r.tenantId === 't-prio').length === 4, 'all four jobs', 5000);
-    const order = h.runs.filter((r) => r.tenantId === 't-prio').map((r) => made.findIndex((m) => m.job.jobId === r.jobId));
+    const order = h.runs
+      .filter((r) => r.tenantId === 't-prio')
+      .map((r) => made.findIndex((m) => m.job.jobId === r.jobId));
     assert.deepEqual(order, [2, 1, 3, 0]);
   } finally {
     await w.stop();
   }
 });
 
-test(`[${storeName}] on PGlite the worker vacuums and analyzes the queue tables (no autovacuum there)`, { skip: storeName !== 'pglite' ? 'PostgreSQL runs autovacuum' : false }, async () => {
-  const w = h.worker({ maintenanceIntervalMs: 100 });
-  await w.start();
-  try {
-    const { job } = await h.queue.enqueue('t-vacuum', { kind: 'noop' }, actor);
-    await waitForState(h, 't-vacuum', job.jobId, 'succeeded');
-    await waitFor(async () => {
-      const { rows } = await h.db.asOwner((s) => s.query<{ vacuumed: boolean }>(`select last_vacuum is not null and last_analyze is not null as vacuumed from pg_stat_user_tables where relname = 'jobs'`));
-      return rows[0]?.vacuumed === true;
-    }, 'a vacuum of jobs', 5000, 50);
-  } finally {
-    await w.stop();
-  }
-});
+test(
+  `[${storeName}] on PGlite the worker vacuums and analyzes the queue tables (no autovacuum there)`,
+  { skip: storeName !== 'pglite' ? 'PostgreSQL runs autovacuum' : false },
+  async () => {
+    const w = h.worker({ maintenanceIntervalMs: 100 });
+    await w.start();
+    try {
+      const { job } = await h.queue.enqueue('t-vacuum', { kind: 'noop' }, actor);
+      await waitForState(h, 't-vacuum', job.jobId, 'succeeded');
+      await waitFor(
+        async () => {
+          const { rows } = await h.db.asOwner((s) =>
+            s.query<{ vacuumed: boolean }>(
+              `select last_vacuum is not null and last_analyze is not null as vacuumed from pg_stat_user_tables where relname = 'jobs'`,
+            ),
+          );
+          return rows[0]?.vacuumed === true;
+        },
+        'a vacuum of jobs',
+        5000,
+        50,
+      );
+    } finally {
+      await w.stop();
+    }
+  },
+);
 
 test(`[${storeName}] without a hook, workers settle a batch and claim the next in one transaction`, async () => {
   const tenants = ['t-combo-a', 't-combo-b', 't-combo-c'];
-  for (const t of tenants) await h.queue.enqueueMany(t, Array.from({ length: 150 }, () => ({ kind: 'noop' })), actor);
+  for (const t of tenants)
+    await h.queue.enqueueMany(
+      t,
+      Array.from({ length: 150 }, () => ({ kind: 'noop' })),
+      actor,
+    );
   const workers = [h.worker({ concurrency: 50 }, { hook: false }), h.worker({ concurrency: 50 }, { hook: false })];
   for (const w of workers) await w.start();
   try {
     await waitFor(() => workers.reduce((n, w) => n + w.stats().succeeded, 0) >= 450, '450 jobs to succeed', 20_000);
-    for (const t of tenants) assert.equal((await h.queue.list(t, { state: 'succeeded', limit: 100 })).items.length, 100);
-    assert.deepEqual(await Promise.all(tenants.map((t) => h.queue.counts(t))), tenants.map(() => ({ queued: 0, running: 0 })));
+    for (const t of tenants)
+      assert.equal((await h.queue.list(t, { state: 'succeeded', limit: 100 })).items.length, 100);
+    assert.deepEqual(
+      await Promise.all(tenants.map((t) => h.queue.counts(t))),
+      tenants.map(() => ({ queued: 0, running: 0 })),
+    );
   } finally {
     for (const w of workers) await w.stop();
   }

@@ -15,9 +15,18 @@ import { runCli } from '../support/run-cli.js';
 let dir: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'iris-extract-'));
-  writeFileSync(join(dir, 'services.md'), '| Name | Type | Owner |\n|-|-|-|\n| Cart Service | service | Checkout Squad |\n');
-  writeFileSync(join(dir, 'catalog-info.yaml'), 'apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: pay-api}\nspec: {owner: payments, type: openapi}\n');
-  writeFileSync(join(dir, 'reply.txt'), '```json\n{"entities":[{"name":"Acme","type":"organization"}],"relations":[{"source":"Acme","target":"Dublin","type":"located_in",}]}\n```');
+  writeFileSync(
+    join(dir, 'services.md'),
+    '| Name | Type | Owner |\n|-|-|-|\n| Cart Service | service | Checkout Squad |\n',
+  );
+  writeFileSync(
+    join(dir, 'catalog-info.yaml'),
+    'apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: pay-api}\nspec: {owner: payments, type: openapi}\n',
+  );
+  writeFileSync(
+    join(dir, 'reply.txt'),
+    '```json\n{"entities":[{"name":"Acme","type":"organization"}],"relations":[{"source":"Acme","target":"Dublin","type":"located_in",}]}\n```',
+  );
   writeFileSync(join(dir, 'refusal.txt'), 'I cannot help with that.');
   writeFileSync(join(dir, 'bomb.docx'), zipBombDocx(413));
   writeFileSync(join(dir, 'laughs.yaml'), billionLaughs());
@@ -33,7 +42,10 @@ interface Run {
 async function run(args: string[], program = new Command('iris').exitOverride()): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  registerExtractCommand(program, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } });
+  registerExtractCommand(program, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+  });
   let error: unknown;
   try {
     await program.parseAsync(['node', 'iris', ...args]);
@@ -42,14 +54,26 @@ async function run(args: string[], program = new Command('iris').exitOverride())
   }
   return { stdout, stderr, error };
 }
-const lines = (s: string): ExtractedFile[] => s.trim().split('\n').map((l) => JSON.parse(l) as ExtractedFile);
+const lines = (s: string): ExtractedFile[] =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as ExtractedFile);
 
 test('--output json prints one object per file with entities and relations', async () => {
   const r = await run(['extract', join(dir, 'services.md'), join(dir, 'catalog-info.yaml'), '--output', 'json']);
   assert.equal(r.error, undefined);
   assert.deepEqual(lines(r.stdout), [
-    { file: join(dir, 'services.md'), entities: [{ name: 'Cart Service', type: 'service' }], relations: [{ source: 'Cart Service', type: 'owned_by', target: 'Checkout Squad' }] },
-    { file: join(dir, 'catalog-info.yaml'), entities: [{ name: 'pay-api', type: 'api' }], relations: [{ source: 'pay-api', type: 'owned_by', target: 'payments' }] },
+    {
+      file: join(dir, 'services.md'),
+      entities: [{ name: 'Cart Service', type: 'service' }],
+      relations: [{ source: 'Cart Service', type: 'owned_by', target: 'Checkout Squad' }],
+    },
+    {
+      file: join(dir, 'catalog-info.yaml'),
+      entities: [{ name: 'pay-api', type: 'api' }],
+      relations: [{ source: 'pay-api', type: 'owned_by', target: 'payments' }],
+    },
   ]);
 });
 
@@ -57,13 +81,25 @@ test('--llm-response reads a raw reply, repairs it and notes the repairs on stde
   const r = await run(['extract', '--llm-response', join(dir, 'reply.txt'), '-o', 'json']);
   assert.equal(r.error, undefined);
   assert.deepEqual(lines(r.stdout), [
-    { file: join(dir, 'reply.txt'), entities: [{ name: 'Acme', type: 'organization' }], relations: [{ source: 'Acme', type: 'located_in', target: 'Dublin' }] },
+    {
+      file: join(dir, 'reply.txt'),
+      entities: [{ name: 'Acme', type: 'organization' }],
+      relations: [{ source: 'Acme', type: 'located_in', target: 'Dublin' }],
+    },
   ]);
   assert.match(r.stderr, /repaired: code_fence, trailing_commas/);
 });
 
 test('an unusable reply or a missing file is reported per file and fails the command', async () => {
-  const r = await run(['extract', '--llm-response', join(dir, 'refusal.txt'), join(dir, 'missing.txt'), join(dir, 'reply.txt'), '--output', 'json']);
+  const r = await run([
+    'extract',
+    '--llm-response',
+    join(dir, 'refusal.txt'),
+    join(dir, 'missing.txt'),
+    join(dir, 'reply.txt'),
+    '--output',
+    'json',
+  ]);
   const out = lines(r.stdout);
   assert.equal(out.length, 3);
   assert.match(out[0]?.error ?? '', /^no_payload: /);
@@ -81,14 +117,23 @@ test('table output lists entities and relations per file', async () => {
 });
 
 test("the program's global --output is used when it defines one", async () => {
-  const program = new Command('iris').exitOverride().addOption(new Option('-o, --output <format>').choices(['table', 'json']).default('table'));
+  const program = new Command('iris')
+    .exitOverride()
+    .addOption(new Option('-o, --output <format>').choices(['table', 'json']).default('table'));
   const r = await run(['--output', 'json', 'extract', join(dir, 'services.md')], program);
   assert.equal(r.error, undefined);
   assert.equal(lines(r.stdout)[0]?.entities[0]?.name, 'Cart Service');
 });
 
 test('hostile files fail one by one with their reasons; the other files are still extracted', async () => {
-  const r = await run(['extract', join(dir, 'bomb.docx'), join(dir, 'laughs.yaml'), join(dir, 'services.md'), '--output', 'json']);
+  const r = await run([
+    'extract',
+    join(dir, 'bomb.docx'),
+    join(dir, 'laughs.yaml'),
+    join(dir, 'services.md'),
+    '--output',
+    'json',
+  ]);
   const out = lines(r.stdout);
   assert.match(out[0]?.error ?? '', /bomb\.docx expands to \d+ bytes \(\d+ compressed\); the budget is 134217728/);
   assert.match(out[1]?.error ?? '', /laughs\.yaml expands YAML aliases past the budget of 100/);
@@ -98,7 +143,12 @@ test('hostile files fail one by one with their reasons; the other files are stil
 });
 
 test('the built CLI exits non-zero with the reason for a zip bomb, without aborting', async () => {
-  const r = await runCli(['extract', join(dir, 'bomb.docx'), join(dir, 'services.md')], { IRIS_DATA_DIR: dir }, dir, 60_000);
+  const r = await runCli(
+    ['extract', join(dir, 'bomb.docx'), join(dir, 'services.md')],
+    { IRIS_DATA_DIR: dir },
+    dir,
+    60_000,
+  );
   assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`);
   assert.match(r.stderr, /bomb\.docx: .*expands to \d+ bytes/);
   assert.doesNotMatch(r.stderr, /heap out of memory|FATAL ERROR/);

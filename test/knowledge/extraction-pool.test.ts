@@ -11,17 +11,26 @@ import { billionLaughs, zipBombDocx } from '../support/hostile-documents.js';
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const NORMAL = text('| Name | Type | Owner |\n|-|-|-|\n| Cart Service | service | Checkout Squad |\n');
 /** Parses into a 100,000-row table: far more than 32 MiB of heap, and more than 300 ms of work. */
-const HEAVY = text(`name,type,owner\n${Array.from({ length: 100_000 }, (_, i) => `Service ${i},service,Team ${i % 100}`).join('\n')}\n`);
+const HEAVY = text(
+  `name,type,owner\n${Array.from({ length: 100_000 }, (_, i) => `Service ${i},service,Team ${i % 100}`).join('\n')}\n`,
+);
 
 async function servesNormally(pool: ExtractionPool): Promise<void> {
   const x = await pool.extract('services.md', NORMAL);
-  assert.deepEqual(x.entities.map((e) => `${e.type}:${e.name}`), ['service:Cart Service']);
+  assert.deepEqual(
+    x.entities.map((e) => `${e.type}:${e.name}`),
+    ['service:Cart Service'],
+  );
 }
 
 test('a task that runs its thread out of heap fails alone with the memory budget named; the pool goes on', async () => {
   const pool = makeExtractionPool({ threads: 1, budget: parseBudget({ memoryMb: 32 }) });
   try {
-    await assert.rejects(pool.extract('heavy.csv', HEAVY), { code: 'document_over_budget', limit: 'memoryMb', message: /heavy\.csv needed more than the 32 MiB heap of an extraction thread/ });
+    await assert.rejects(pool.extract('heavy.csv', HEAVY), {
+      code: 'document_over_budget',
+      limit: 'memoryMb',
+      message: /heavy\.csv needed more than the 32 MiB heap of an extraction thread/,
+    });
     await servesNormally(pool);
   } finally {
     await pool.close();
@@ -31,7 +40,10 @@ test('a task that runs its thread out of heap fails alone with the memory budget
 test('a task over its time budget is stopped with the time budget named, and only that task', async () => {
   const pool = makeExtractionPool({ threads: 2, budget: parseBudget({ timeMs: 300 }) });
   try {
-    const [heavy, normal] = await Promise.allSettled([pool.extract('heavy.csv', HEAVY), pool.extract('services.md', NORMAL)]);
+    const [heavy, normal] = await Promise.allSettled([
+      pool.extract('heavy.csv', HEAVY),
+      pool.extract('services.md', NORMAL),
+    ]);
     assert.equal(heavy.status, 'rejected');
     const reason = heavy.reason as Error & { limit?: string };
     assert.match(reason.message, /heavy\.csv took longer than the 300 ms extraction budget; its thread was stopped/);
@@ -60,9 +72,18 @@ for (const threads of [0, 1]) {
   test(`bombs are refused with reasons by extract and by parse (the LLM path), ${threads === 0 ? 'in process' : 'on a thread'}`, async () => {
     const pool = makeExtractionPool({ threads });
     try {
-      for (const run of [(n: string, b: Uint8Array) => pool.extract(n, b), (n: string, b: Uint8Array) => pool.parse(n, b)]) {
-        await assert.rejects(run('bomb.docx', zipBombDocx(413)), { code: 'document_over_budget', limit: 'expandedBytes' });
-        await assert.rejects(run('laughs.yaml', text(billionLaughs())), { code: 'document_over_budget', limit: 'aliases' });
+      for (const run of [
+        (n: string, b: Uint8Array) => pool.extract(n, b),
+        (n: string, b: Uint8Array) => pool.parse(n, b),
+      ]) {
+        await assert.rejects(run('bomb.docx', zipBombDocx(413)), {
+          code: 'document_over_budget',
+          limit: 'expandedBytes',
+        });
+        await assert.rejects(run('laughs.yaml', text(billionLaughs())), {
+          code: 'document_over_budget',
+          limit: 'aliases',
+        });
       }
       assert.equal((await pool.parse('services.md', NORMAL)).tables.length, 1);
       await servesNormally(pool);

@@ -9,14 +9,32 @@ import { storeName } from '../support/test-database.js';
 
 /** A chain of `n` services calling each other: one component of n + 1 nodes. */
 const chain = (n: number): string =>
-  ['| source | relation | target |', '|---|---|---|', ...Array.from({ length: n }, (_, i) => `| Node ${i} | calls | Node ${i + 1} |`)].join('\n');
+  [
+    '| source | relation | target |',
+    '|---|---|---|',
+    ...Array.from({ length: n }, (_, i) => `| Node ${i} | calls | Node ${i + 1} |`),
+  ].join('\n');
 
-interface JobView { jobId: string; kind: string; state: string; runAt: string; payload: Record<string, unknown>; idempotencyKey: string | null; result: unknown }
+interface JobView {
+  jobId: string;
+  kind: string;
+  state: string;
+  runAt: string;
+  payload: Record<string, unknown>;
+  idempotencyKey: string | null;
+  result: unknown;
+}
 
 describe(`communities of large components are rebuilt after ingest (${storeName})`, () => {
   let t: TestApp;
-  const ingest = async (documentId: string, content: string, tenant = 'bigco'): Promise<{ communities: { bounded: boolean } }> => {
-    const res = await t.call('POST', `/v1/tenants/${tenant}/documents`, { body: { documentId, name: documentId, content } });
+  const ingest = async (
+    documentId: string,
+    content: string,
+    tenant = 'bigco',
+  ): Promise<{ communities: { bounded: boolean } }> => {
+    const res = await t.call('POST', `/v1/tenants/${tenant}/documents`, {
+      body: { documentId, name: documentId, content },
+    });
     assert.equal(res.statusCode, 202, res.body);
     const { jobId } = res.json<{ job: { jobId: string } }>().job;
     for (let i = 0; i < 1200; i++) {
@@ -27,23 +45,35 @@ describe(`communities of large components are rebuilt after ingest (${storeName}
     }
     throw new Error('ingest did not finish');
   };
-  const builds = async (tenant = 'bigco'): Promise<JobView[]> => (await t.call('GET', `/v1/tenants/${tenant}/jobs?kind=knowledge.graph-build`)).json<{ items: JobView[] }>().items;
+  const builds = async (tenant = 'bigco'): Promise<JobView[]> =>
+    (await t.call('GET', `/v1/tenants/${tenant}/jobs?kind=knowledge.graph-build`)).json<{ items: JobView[] }>().items;
 
   before(async () => {
     t = await createTestApp();
-    for (const id of ['bigco', 'bigco-2']) assert.equal((await t.call('POST', '/v1/tenants', { body: { id, displayName: id } })).statusCode, 201);
+    for (const id of ['bigco', 'bigco-2'])
+      assert.equal((await t.call('POST', '/v1/tenants', { body: { id, displayName: id } })).statusCode, 201);
     await t.app.directory.resync();
     await t.app.startWorker({ concurrency: 2 });
   });
   after(async () => t.dispose());
 
   test('a change to a component too large to recompute schedules one build after its window', async () => {
-    assert.equal((await ingest('chain.md', chain(260))).communities.bounded, false, 'the first document recomputes its component whole');
+    assert.equal(
+      (await ingest('chain.md', chain(260))).communities.bounded,
+      false,
+      'the first document recomputes its component whole',
+    );
     assert.deepEqual(await builds(), []);
 
     const windowBefore = Math.floor(Date.now() / REBUILD_DELAY_MS);
-    assert.equal((await ingest('extra-1.md', `${chain(0)}\n| Node 5 | calls | Audit Sink |`)).communities.bounded, true);
-    assert.equal((await ingest('extra-2.md', `${chain(0)}\n| Node 150 | calls | Metrics Sink |`)).communities.bounded, true);
+    assert.equal(
+      (await ingest('extra-1.md', `${chain(0)}\n| Node 5 | calls | Audit Sink |`)).communities.bounded,
+      true,
+    );
+    assert.equal(
+      (await ingest('extra-2.md', `${chain(0)}\n| Node 150 | calls | Metrics Sink |`)).communities.bounded,
+      true,
+    );
     const windowAfter = Math.floor(Date.now() / REBUILD_DELAY_MS);
 
     const scheduled = await builds();
@@ -61,26 +91,51 @@ describe(`communities of large components are rebuilt after ingest (${storeName}
     const manual = await t.call('POST', '/v1/tenants/bigco/graph/build');
     assert.equal(manual.statusCode, 202, manual.body);
     const manualId = manual.json<{ jobId: string }>().jobId;
-    for (let i = 0; i < 1200 && (await t.call('GET', `/v1/tenants/bigco/jobs/${manualId}`)).json<JobView>().state !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (
+      let i = 0;
+      i < 1200 && (await t.call('GET', `/v1/tenants/bigco/jobs/${manualId}`)).json<JobView>().state !== 'succeeded';
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
     const builtAt = await t.app.knowledge.builtAt('bigco');
     assert.ok(builtAt !== null);
 
     const kind = t.app.jobKinds.require('knowledge.graph-build').definition;
     const ctx = {
-      tenantId: 'bigco', jobId: 'direct', kind: kind.kind, attempt: 1, maxAttempts: 1, signal: new AbortController().signal, progress: () => undefined,
-      traceparent: undefined, tracestate: undefined, requestId: undefined, createdBy: undefined, workerId: 'test', trace: undefined,
+      tenantId: 'bigco',
+      jobId: 'direct',
+      kind: kind.kind,
+      attempt: 1,
+      maxAttempts: 1,
+      signal: new AbortController().signal,
+      progress: () => undefined,
+      traceparent: undefined,
+      tracestate: undefined,
+      requestId: undefined,
+      createdBy: undefined,
+      workerId: 'test',
+      trace: undefined,
     };
     const past = new Date(builtAt.getTime() - 1000).toISOString();
-    assert.deepEqual(await kind.handler({ changedBefore: past }, ctx), { skipped: 'built', builtAt: builtAt.toISOString() });
+    assert.deepEqual(await kind.handler({ changedBefore: past }, ctx), {
+      skipped: 'built',
+      builtAt: builtAt.toISOString(),
+    });
     const future = new Date(builtAt.getTime() + 60_000).toISOString();
-    const rebuilt = (await kind.handler({ changedBefore: future }, ctx)) as { communities: { bounded: boolean }; graphVersion: number };
+    const rebuilt = (await kind.handler({ changedBefore: future }, ctx)) as {
+      communities: { bounded: boolean };
+      graphVersion: number;
+    };
     assert.equal(rebuilt.communities.bounded, false, 'a build recomputes whole components');
     assert.ok((await t.app.knowledge.builtAt('bigco'))! > builtAt);
   });
 
   test('deleting a document from a large component schedules the build too', async () => {
     // Small first, then the chain through it: both recompute whole components.
-    assert.equal((await ingest('extra.md', `${chain(0)}\n| Node 5 | calls | Audit Sink |`, 'bigco-2')).communities.bounded, false);
+    assert.equal(
+      (await ingest('extra.md', `${chain(0)}\n| Node 5 | calls | Audit Sink |`, 'bigco-2')).communities.bounded,
+      false,
+    );
     assert.equal((await ingest('chain.md', chain(260), 'bigco-2')).communities.bounded, false);
     assert.deepEqual(await builds('bigco-2'), []);
     const del = await t.call('DELETE', '/v1/tenants/bigco-2/documents/extra.md');

@@ -19,7 +19,13 @@ test('the generator is deterministic for a seed and differs across seeds', () =>
   assert.equal(digest(a), digest(b));
   assert.notEqual(digest(generateCorpus('acme', CORPUS_SIZES.quick, 2)), digest(a));
   assert.equal(new Set(a.documents.map((d) => d.documentId)).size, a.documents.length);
-  assert.deepEqual([...new Set(a.documents.map((d) => d.kind))].sort(), ['catalog', 'postmortem', 'runbook', 'system', 'team']);
+  assert.deepEqual([...new Set(a.documents.map((d) => d.kind))].sort(), [
+    'catalog',
+    'postmortem',
+    'runbook',
+    'system',
+    'team',
+  ]);
 });
 
 test('every question of the quick and full sets has exactly one gold chunk', async () => {

@@ -24,13 +24,22 @@ describe(`cancelled ingest jobs (${storeName})`, () => {
     h.llm.behave({ kind: 'slow', ms: 1500 });
     const running = await submit({ documentId: 'running.txt', name: 'running.txt', content: PROSE });
     const runningJob = running.json<{ job: { jobId: string } }>().job.jobId;
-    await until('running document ingesting', () => doc('running.txt'), (d) => d.status === 'ingesting');
-    await until('LLM called', async () => h.llm.count, (n) => n >= 1);
+    await until(
+      'running document ingesting',
+      () => doc('running.txt'),
+      (d) => d.status === 'ingesting',
+    );
+    await until(
+      'LLM called',
+      async () => h.llm.count,
+      (n) => n >= 1,
+    );
     const queued = await submit({ documentId: 'queued.txt', name: 'queued.txt', content: `${PROSE} Queued.` });
     const queuedJob = queued.json<{ job: { jobId: string } }>().job.jobId;
     assert.equal((await job(queuedJob)).state, 'queued');
 
-    for (const jobId of [runningJob, queuedJob]) assert.equal((await h.t.call('POST', `/v1/tenants/acme/jobs/${jobId}/cancel`)).statusCode, 200);
+    for (const jobId of [runningJob, queuedJob])
+      assert.equal((await h.t.call('POST', `/v1/tenants/acme/jobs/${jobId}/cancel`)).statusCode, 200);
     for (const id of ['running.txt', 'queued.txt']) {
       const d = await doc(id);
       assert.equal(d.status, 'failed', `${id}: ${JSON.stringify(d)}`);
@@ -39,14 +48,21 @@ describe(`cancelled ingest jobs (${storeName})`, () => {
 
     // The running attempt finishes its LLM call and finds its document no longer ingesting:
     // it writes nothing, and the document stays failed.
-    await until('cancelled handler finished', async () => h.worker.stats().inFlight, (n) => n === 0);
+    await until(
+      'cancelled handler finished',
+      async () => h.worker.stats().inFlight,
+      (n) => n === 0,
+    );
     const after = await doc('running.txt');
     assert.deepEqual([after.status, after.chunks], ['failed', 0]);
     const entities = (await h.t.call('GET', '/v1/tenants/acme/graph/entities')).json<{ items: unknown[] }>();
     assert.deepEqual(entities.items, [], 'nothing of a cancelled ingest lands in the graph');
 
     h.llm.behave({ kind: 'ok' });
-    for (const [id, jobId] of [['running.txt', runningJob], ['queued.txt', queuedJob]] as const) {
+    for (const [id, jobId] of [
+      ['running.txt', runningJob],
+      ['queued.txt', queuedJob],
+    ] as const) {
       assert.equal((await h.t.call('POST', `/v1/tenants/acme/jobs/${jobId}/retry`)).statusCode, 202);
       assert.equal((await doc(id)).status, 'pending');
       assert.equal((await finished(jobId)).state, 'succeeded');

@@ -28,7 +28,10 @@ describe(`ingest of unsupported content (${storeName})`, () => {
     const refusals: [Record<string, unknown>, RegExp][] = [
       [{ name: 'dump.txt', contentBase64: b64(binaryBlob(32 * 1024)) }, /dump\.txt is not text/],
       [{ name: 'firmware.bin', contentBase64: b64(binaryBlob(1024)) }, /'\.bin' is not a format Iris reads/],
-      [{ name: 'scan.pdf', contentBase64: b64(png) }, /scan\.pdf is named as a PDF but does not start with %PDF- \(it looks like a PNG image\)/],
+      [
+        { name: 'scan.pdf', contentBase64: b64(png) },
+        /scan\.pdf is named as a PDF but does not start with %PDF- \(it looks like a PNG image\)/,
+      ],
       [{ name: 'photo.md', contentBase64: b64(png) }, /photo\.md is not text \(it looks like a PNG image/],
     ];
     for (const [body, reason] of refusals) {
@@ -40,7 +43,10 @@ describe(`ingest of unsupported content (${storeName})`, () => {
     }
     const listed = (await h.t.call('GET', '/v1/tenants/acme/documents')).json<{ items: Doc[] }>();
     assert.deepEqual(listed.items, [], 'nothing refused was kept');
-    assert.equal((await submit({ name: 'NOTES', content: 'Plain words in a file without an extension.' })).statusCode, 202);
+    assert.equal(
+      (await submit({ name: 'NOTES', content: 'Plain words in a file without an extension.' })).statusCode,
+      202,
+    );
   });
 });
 
@@ -58,7 +64,10 @@ for (const threads of ['1', '0']) {
 
     test('a zip bomb and an alias bomb fail once with the reason; the worker then ingests a normal document', async () => {
       const bombs: [Record<string, unknown>, RegExp][] = [
-        [{ name: 'bomb.docx', contentBase64: b64(zipBombDocx(413)) }, /bomb\.docx expands to \d+ bytes .* the budget is/],
+        [
+          { name: 'bomb.docx', contentBase64: b64(zipBombDocx(413)) },
+          /bomb\.docx expands to \d+ bytes .* the budget is/,
+        ],
         [{ name: 'laughs.yaml', content: billionLaughs() }, /laughs\.yaml expands YAML aliases past the budget of 100/],
       ];
       for (const [body, reason] of bombs) {

@@ -42,7 +42,12 @@ describe(`knowledge graph store (${storeName})`, () => {
   after(async () => t.dispose());
 
   const count = async (table: string, tenant: string): Promise<number> =>
-    t.db.transaction(platformScope, async (tx) => (await tx.query<{ n: number }>(`select count(*)::int as n from ${table} where tenant_id = $1`, [tenant])).rows[0]?.n ?? 0);
+    t.db.transaction(
+      platformScope,
+      async (tx) =>
+        (await tx.query<{ n: number }>(`select count(*)::int as n from ${table} where tenant_id = $1`, [tenant]))
+          .rows[0]?.n ?? 0,
+    );
 
   test('ingest stores chunks, entities, relations with provenance, and communities', async () => {
     const a = await kg.ingest('acme', { documentId: 'services.md', name: 'services.md', bytes: enc(SERVICES) });
@@ -59,7 +64,11 @@ describe(`knowledge graph store (${storeName})`, () => {
     assert.equal(answer.mode, 'local');
     assert.equal(answer.llmUsed, false);
     assert.ok(answer.entities.some((e) => e.name === 'Payments Gateway'));
-    assert.ok(answer.relations.some((r) => r.source === 'Payments Gateway' && r.type === 'calls' && r.target === 'Fraud Scoring API'));
+    assert.ok(
+      answer.relations.some(
+        (r) => r.source === 'Payments Gateway' && r.type === 'calls' && r.target === 'Fraud Scoring API',
+      ),
+    );
     assert.match(answer.answer, /Payments Gateway calls Fraud Scoring API/);
     assert.ok(answer.citations.length > 0);
     for (const c of answer.citations) {
@@ -79,14 +88,17 @@ describe(`knowledge graph store (${storeName})`, () => {
     assert.notEqual(global.answer, 'No indexed document answers this question.');
   });
 
-  test('a tenant never sees or cites another tenant\'s documents', async () => {
+  test("a tenant never sees or cites another tenant's documents", async () => {
     const answer = await kg.query('acme', 'What powers the Springfield Plant?', 'naive');
     assert.deepEqual(answer.citations, []);
     const local = await kg.query('globex', 'What does the Payments Gateway call?', 'local');
     assert.deepEqual(local.citations, []);
     assert.deepEqual(local.entities, []);
     const theirs = await kg.query('globex', 'What powers the Springfield Plant?', 'local');
-    assert.deepEqual(theirs.citations.map((c) => c.documentId), ['plant.md']);
+    assert.deepEqual(
+      theirs.citations.map((c) => c.documentId),
+      ['plant.md'],
+    );
   });
 
   test('deleting a document removes exactly its contributions and updates communities', async () => {
@@ -96,7 +108,9 @@ describe(`knowledge graph store (${storeName})`, () => {
     assert.equal(removed.deleted, true);
     assert.ok(removed.communities.nodes > 0);
     const left = await t.db.transaction(platformScope, async (tx) =>
-      (await tx.query<{ name: string }>("select name from kg_entities where tenant_id = 'acme' order by name")).rows.map((r) => r.name),
+      (
+        await tx.query<{ name: string }>("select name from kg_entities where tenant_id = 'acme' order by name")
+      ).rows.map((r) => r.name),
     );
     // Entities only the overview named are gone; those the inventory declares stay.
     assert.deepEqual(left, ['Checkout Service', 'Fraud Scoring API', 'Ledger', 'Payments Gateway']);
@@ -125,9 +139,19 @@ describe(`knowledge graph store (${storeName})`, () => {
     // numbers of either sign find it.
     for (let i = 0; i < 240; i++) {
       const id = 5000 + i;
-      await kg.ingest('incidents', { documentId: `pm/INC-${id}.md`, name: `INC-${id}.md`, bytes: enc(`# INC-${id}: incident\n\nThe incident commander of incident INC-${id} paged the incident channel. The cause, the cause and the cause of INC-${id} were reviewed by the incident team.`) });
+      await kg.ingest('incidents', {
+        documentId: `pm/INC-${id}.md`,
+        name: `INC-${id}.md`,
+        bytes: enc(
+          `# INC-${id}: incident\n\nThe incident commander of incident INC-${id} paged the incident channel. The cause, the cause and the cause of INC-${id} were reviewed by the incident team.`,
+        ),
+      });
     }
-    await kg.ingest('incidents', { documentId: 'pm/INC-4242.md', name: 'INC-4242.md', bytes: enc('# INC-4242\n\nThe root cause of INC-4242 was a full disk on the ledger database.') });
+    await kg.ingest('incidents', {
+      documentId: 'pm/INC-4242.md',
+      name: 'INC-4242.md',
+      bytes: enc('# INC-4242\n\nThe root cause of INC-4242 was a full disk on the ledger database.'),
+    });
     for (const question of ['What caused incident INC-4242?', 'What was the root cause of INC-4242?']) {
       for (const mode of ['naive', 'global'] as const) {
         const answer = await kg.query('incidents', question, mode);
@@ -137,7 +161,9 @@ describe(`knowledge graph store (${storeName})`, () => {
   });
 
   test('bad input is a validation error', async () => {
-    await assert.rejects(kg.ingest('acme', { documentId: '../etc', name: 'x.md', bytes: enc('x') }), { code: 'validation_failed' });
+    await assert.rejects(kg.ingest('acme', { documentId: '../etc', name: 'x.md', bytes: enc('x') }), {
+      code: 'validation_failed',
+    });
     await assert.rejects(kg.query('acme', '   ', 'naive'), { code: 'validation_failed' });
   });
 });

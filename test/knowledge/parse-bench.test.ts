@@ -17,7 +17,17 @@ test('structured files and LLM replies reach the 0.97 target for every tenant', 
   assert.equal(c.parsed + c.repaired + c.failed, c.replies);
   assert.ok(resultValues(report).min_f1 >= 0.97);
   // Every repair kind the issue names occurs in the recorded replies.
-  for (const kind of ['think_tags', 'code_fence', 'surrounding_prose', 'trailing_commas', 'single_quotes', 'unquoted_keys', 'truncated', 'delimiter_corruption', 'key_casing'] as const) {
+  for (const kind of [
+    'think_tags',
+    'code_fence',
+    'surrounding_prose',
+    'trailing_commas',
+    'single_quotes',
+    'unquoted_keys',
+    'truncated',
+    'delimiter_corruption',
+    'key_casing',
+  ] as const) {
     assert.ok(c.repairs[kind] > 0, `no recorded reply exercises ${kind}`);
   }
 });

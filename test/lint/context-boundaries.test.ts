@@ -9,14 +9,23 @@ import { ESLint, Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
 
 const root = resolve(import.meta.dirname, '../../..');
-const plugin = ((await import(pathToFileURL(resolve(root, 'eslint-rules/context-boundaries.js')).href)) as { default: ESLint.Plugin }).default;
+const plugin = (
+  (await import(pathToFileURL(resolve(root, 'eslint-rules/context-boundaries.js')).href)) as { default: ESLint.Plugin }
+).default;
 
 /** The boundary messages for `code` written in the file at `file` (relative to the project root). */
 function lint(file: string, code: string): string[] {
   const linter = new Linter({ cwd: root });
   const messages = linter.verify(
     code,
-    [{ files: ['**/*.ts'], plugins: { iris: plugin }, languageOptions: { parser: tseslint.parser }, rules: { 'iris/context-boundaries': 'error' } }],
+    [
+      {
+        files: ['**/*.ts'],
+        plugins: { iris: plugin },
+        languageOptions: { parser: tseslint.parser },
+        rules: { 'iris/context-boundaries': 'error' },
+      },
+    ],
     { filename: resolve(root, file) },
   );
   return messages.map((m) => m.message);
@@ -31,13 +40,28 @@ describe('lint: context boundaries', () => {
   });
 
   test('inside a context any relative import is allowed, at any depth', () => {
-    assert.deepEqual(lint('src/knowledge/answer/query-engine.ts', "import { x } from '../graph/graph-reader.js';\nimport { y } from './rank.js';\n"), []);
-    assert.deepEqual(lint('src/knowledge/knowledge-service.ts', "import { x } from './extract/reply/tuple-reply.js';\n"), []);
+    assert.deepEqual(
+      lint(
+        'src/knowledge/answer/query-engine.ts',
+        "import { x } from '../graph/graph-reader.js';\nimport { y } from './rank.js';\n",
+      ),
+      [],
+    );
+    assert.deepEqual(
+      lint('src/knowledge/knowledge-service.ts', "import { x } from './extract/reply/tuple-reply.js';\n"),
+      [],
+    );
   });
 
   test('from another context, any spelling that reaches inside fails: nested, re-exported, dynamic, type-only', () => {
-    assert.equal(lint('src/gateway/knowledge-routes.ts', "import { x } from '../knowledge/graph/graph-reader.js';\n").length, 1);
-    assert.equal(lint('src/knowledge/answer/query-engine.ts', "import type { Job } from '../../jobs/job-model.js';\n").length, 1);
+    assert.equal(
+      lint('src/gateway/knowledge-routes.ts', "import { x } from '../knowledge/graph/graph-reader.js';\n").length,
+      1,
+    );
+    assert.equal(
+      lint('src/knowledge/answer/query-engine.ts', "import type { Job } from '../../jobs/job-model.js';\n").length,
+      1,
+    );
     assert.equal(lint('src/cli/main.ts', "export { createApp } from '../app/create-app.js';\n").length, 1);
     assert.equal(lint('src/cli/main.ts', "export * from '../policy/verifier.js';\n").length, 1);
     assert.equal(lint('src/cli/main.ts', "const m = await import('../tenants/tenant-store.js');\n").length, 1);
@@ -46,7 +70,13 @@ describe('lint: context boundaries', () => {
   });
 
   test('faces, the shared core, packages and files outside src/ pass', () => {
-    assert.deepEqual(lint('src/cli/main.ts', "import { x } from '../jobs/index.js';\nimport { y } from '../core/errors.js';\nimport Fastify from 'fastify';\n"), []);
+    assert.deepEqual(
+      lint(
+        'src/cli/main.ts',
+        "import { x } from '../jobs/index.js';\nimport { y } from '../core/errors.js';\nimport Fastify from 'fastify';\n",
+      ),
+      [],
+    );
     assert.deepEqual(lint('test/jobs/worker.test.ts', "import { x } from '../../src/jobs/worker.js';\n"), []);
   });
 

@@ -31,7 +31,10 @@ test('lint finds a missing runbook, an unused runbook, a wrong runbook_url and a
       .replace(/(- alert: IrisEventLoopLagHigh[\s\S]*?)severity: page\n/, '$1team: iris\n');
     writeFileSync(rules, text);
     const messages = lintAlerts(dir).problems.map((p) => `${p.subject}: ${p.message}`);
-    assert.ok(messages.some((m) => m.startsWith('IrisTargetDown: runbook ops/runbooks/IrisTargetDown.md does not exist')), messages.join('\n'));
+    assert.ok(
+      messages.some((m) => m.startsWith('IrisTargetDown: runbook ops/runbooks/IrisTargetDown.md does not exist')),
+      messages.join('\n'),
+    );
     assert.ok(messages.some((m) => m.startsWith('runbooks/IrisForgotten.md: no alert uses')));
     assert.ok(messages.some((m) => m.startsWith('IrisDbPoolSaturated: runbook_url must name')));
     assert.ok(messages.some((m) => m.startsWith('IrisEventLoopLagHigh: severity must be')));
@@ -59,7 +62,11 @@ test('the built CLI runs the lint and fails with exit 1 on a broken tree', () =>
 
 test('rules only name metrics Iris exposes or reserves (or recording rules of the same file)', () => {
   const text = readFileSync(join(OPS, 'prometheus', 'rules', 'iris.rules.yml'), 'utf8');
-  const used = new Set([...text.matchAll(/(?<![:\w])(iris_[a-z0-9_]+)(?![:\w])/g)].map((m) => (m[1] as string).replace(/_(bucket|count|sum)$/, '')));
+  const used = new Set(
+    [...text.matchAll(/(?<![:\w])(iris_[a-z0-9_]+)(?![:\w])/g)].map((m) =>
+      (m[1] as string).replace(/_(bucket|count|sum)$/, ''),
+    ),
+  );
   const known = new Set<string>(Object.values(MetricNames));
   for (const name of used) assert.ok(known.has(name), `${name} is not in the metric catalogue`);
 });
@@ -67,10 +74,17 @@ test('rules only name metrics Iris exposes or reserves (or recording rules of th
 // NOTE: .ci/run runs promtool directly; here only on request, to keep the suite short.
 const promtool = process.env.IRIS_E2E_PROMETHEUS === '1' && spawnSync('promtool', ['--version']).status === 0;
 
-test('promtool: rule files check and every unit test passes', { skip: promtool ? false : 'set IRIS_E2E_PROMETHEUS=1 with promtool installed (.ci/run runs promtool itself)' }, () => {
-  execFileSync('promtool', ['check', 'rules', join(OPS, 'prometheus', 'rules', 'iris.rules.yml')], { stdio: 'pipe' });
-  const tests = readdirSync(join(OPS, 'prometheus', 'tests')).filter((f) => f.endsWith('.test.yml'));
-  assert.ok(tests.length >= 10);
-  const r = spawnSync('promtool', ['test', 'rules', ...tests], { cwd: join(OPS, 'prometheus', 'tests'), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-});
+test(
+  'promtool: rule files check and every unit test passes',
+  { skip: promtool ? false : 'set IRIS_E2E_PROMETHEUS=1 with promtool installed (.ci/run runs promtool itself)' },
+  () => {
+    execFileSync('promtool', ['check', 'rules', join(OPS, 'prometheus', 'rules', 'iris.rules.yml')], { stdio: 'pipe' });
+    const tests = readdirSync(join(OPS, 'prometheus', 'tests')).filter((f) => f.endsWith('.test.yml'));
+    assert.ok(tests.length >= 10);
+    const r = spawnSync('promtool', ['test', 'rules', ...tests], {
+      cwd: join(OPS, 'prometheus', 'tests'),
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  },
+);

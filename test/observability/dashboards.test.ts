@@ -12,13 +12,31 @@ import { dashboards, DATASOURCE_UIDS, MetricNames } from '../../src/observabilit
 const DIR = resolve('ops/grafana/dashboards');
 const all = dashboards();
 
-if (process.env.IRIS_UPDATE_DASHBOARDS === '1') for (const d of all) writeFileSync(join(DIR, d.file), `${JSON.stringify(d.json, null, 2)}\n`);
+if (process.env.IRIS_UPDATE_DASHBOARDS === '1')
+  for (const d of all) writeFileSync(join(DIR, d.file), `${JSON.stringify(d.json, null, 2)}\n`);
 
-interface Panel { title: string; type: string; links: { title: string; url: string }[]; targets: { expr: string; exemplar?: boolean }[] }
+interface Panel {
+  title: string;
+  type: string;
+  links: { title: string; url: string }[];
+  targets: { expr: string; exemplar?: boolean }[];
+}
 
 test('six dashboards, committed exactly as generated', () => {
-  assert.deepEqual(all.map((d) => d.file).sort(), ['iris-executor.json', 'iris-graphrag.json', 'iris-overview.json', 'iris-policy.json', 'iris-rings.json', 'iris-tenant.json']);
-  for (const d of all) assert.deepEqual(JSON.parse(readFileSync(join(DIR, d.file), 'utf8')), d.json, `${d.file} drifted: run the test with IRIS_UPDATE_DASHBOARDS=1`);
+  assert.deepEqual(all.map((d) => d.file).sort(), [
+    'iris-executor.json',
+    'iris-graphrag.json',
+    'iris-overview.json',
+    'iris-policy.json',
+    'iris-rings.json',
+    'iris-tenant.json',
+  ]);
+  for (const d of all)
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(DIR, d.file), 'utf8')),
+      d.json,
+      `${d.file} drifted: run the test with IRIS_UPDATE_DASHBOARDS=1`,
+    );
 });
 
 test('every dashboard has the tenant variable; every panel links to an existing runbook', () => {
@@ -32,7 +50,10 @@ test('every dashboard has the tenant variable; every panel links to an existing 
         const file = /\/([A-Za-z]+\.md)$/.exec(l.url)?.[1] ?? '';
         assert.ok(existsSync(resolve('ops/runbooks', file)), `${d.file}: ${p.title} -> ${l.url}`);
       }
-      assert.ok(p.links.some((l) => l.url.includes(DATASOURCE_UIDS.loki)), `${p.title} links to logs`);
+      assert.ok(
+        p.links.some((l) => l.url.includes(DATASOURCE_UIDS.loki)),
+        `${p.title} links to logs`,
+      );
     }
   }
 });
@@ -45,7 +66,10 @@ test('latency panels carry exemplars; queries name only known metrics and record
   for (const d of all) {
     for (const p of d.json.panels as Panel[]) {
       if (/exemplar/i.test(p.title)) {
-        assert.ok(p.targets.every((t) => t.exemplar === true), p.title);
+        assert.ok(
+          p.targets.every((t) => t.exemplar === true),
+          p.title,
+        );
         exemplarPanels++;
       }
       if (p.type === 'logs') continue;
@@ -61,11 +85,18 @@ test('latency panels carry exemplars; queries name only known metrics and record
 });
 
 test('datasources: Prometheus exemplars open Tempo by trace_id; Loki links trace_id and request_id', () => {
-  const doc = parse(readFileSync(resolve('ops/grafana/provisioning/datasources/iris.yml'), 'utf8')) as { datasources: { uid: string; type: string; jsonData: Record<string, unknown> }[] };
+  const doc = parse(readFileSync(resolve('ops/grafana/provisioning/datasources/iris.yml'), 'utf8')) as {
+    datasources: { uid: string; type: string; jsonData: Record<string, unknown> }[];
+  };
   const byType = new Map(doc.datasources.map((d) => [d.type, d]));
   assert.deepEqual([...byType.keys()].sort(), ['loki', 'prometheus', 'tempo']);
   assert.equal(byType.get('prometheus')?.uid, DATASOURCE_UIDS.prometheus);
-  assert.deepEqual(byType.get('prometheus')?.jsonData.exemplarTraceIdDestinations, [{ name: 'trace_id', datasourceUid: DATASOURCE_UIDS.tempo }]);
+  assert.deepEqual(byType.get('prometheus')?.jsonData.exemplarTraceIdDestinations, [
+    { name: 'trace_id', datasourceUid: DATASOURCE_UIDS.tempo },
+  ]);
   const derived = byType.get('loki')?.jsonData.derivedFields as { name: string }[];
-  assert.deepEqual(derived.map((f) => f.name), ['trace_id', 'request_id']);
+  assert.deepEqual(
+    derived.map((f) => f.name),
+    ['trace_id', 'request_id'],
+  );
 });

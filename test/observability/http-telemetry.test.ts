@@ -18,9 +18,25 @@ describe('HTTP telemetry: the request span', () => {
   let released: () => void = () => undefined;
 
   before(async () => {
-    tracing = makeTracing({ serviceName: 'iris-test', serviceVersion: '0', otlpEndpoint: undefined, spanProcessors: [new SimpleSpanProcessor(spans)] });
-    const labeler = makeTenantLabeler({ topN: 5, refreshMs: 60_000, maxRings: 4, now: () => 0, placement: () => undefined, platformId: 'platform' });
-    const http = makeHttpTelemetry({ metrics: makeIrisMetrics({ labeler, color: 'blue', poolMax: 1 }), labeler, tracing });
+    tracing = makeTracing({
+      serviceName: 'iris-test',
+      serviceVersion: '0',
+      otlpEndpoint: undefined,
+      spanProcessors: [new SimpleSpanProcessor(spans)],
+    });
+    const labeler = makeTenantLabeler({
+      topN: 5,
+      refreshMs: 60_000,
+      maxRings: 4,
+      now: () => 0,
+      placement: () => undefined,
+      platformId: 'platform',
+    });
+    const http = makeHttpTelemetry({
+      metrics: makeIrisMetrics({ labeler, color: 'blue', poolMax: 1 }),
+      labeler,
+      tracing,
+    });
     app = Fastify();
     await http.install(app);
     app.get('/ok/:id', async () => ({ ok: true }));
@@ -41,9 +57,13 @@ describe('HTTP telemetry: the request span', () => {
 
   const serverSpans = (): ReadableSpan[] => spans.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
 
-  test('continues the caller\'s trace and state, named {method} {route}, with the status', async () => {
+  test("continues the caller's trace and state, named {method} {route}, with the status", async () => {
     spans.reset();
-    const res = await app.inject({ method: 'GET', url: '/ok/42?x=1', headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=abc' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/ok/42?x=1',
+      headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'vendor=abc' },
+    });
     assert.equal(res.statusCode, 200);
     const [span] = serverSpans();
     assert.ok(span);
@@ -60,7 +80,11 @@ describe('HTTP telemetry: the request span', () => {
 
   test('a malformed traceparent starts a new trace', async () => {
     spans.reset();
-    await app.inject({ method: 'GET', url: '/ok/1', headers: { traceparent: '00-00000000000000000000000000000000-b7ad6b7169203331-01' } });
+    await app.inject({
+      method: 'GET',
+      url: '/ok/1',
+      headers: { traceparent: '00-00000000000000000000000000000000-b7ad6b7169203331-01' },
+    });
     const [span] = serverSpans();
     assert.ok(span);
     assert.equal(span.parentSpanContext, undefined);
@@ -75,7 +99,9 @@ describe('HTTP telemetry: the request span', () => {
     assert.ok(span);
     assert.equal(span.status.code, SpanStatusCode.ERROR);
     assert.equal(span.attributes['http.response.status_code'], 500);
-    assert.ok(span.events.some((e) => e.name === 'exception' && e.attributes?.['exception.message'] === 'store exploded'));
+    assert.ok(
+      span.events.some((e) => e.name === 'exception' && e.attributes?.['exception.message'] === 'store exploded'),
+    );
   });
 
   test('an unmatched route ends its span with 404 and no route', async () => {

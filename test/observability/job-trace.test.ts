@@ -25,9 +25,22 @@ function registerTracedKind(o: ObservedApp): void {
       payload: Type.Object({}, { additionalProperties: false }),
       async handler(_payload, ctx) {
         await o.app.db.transaction(tenantScope(ctx.tenantId, ctx.trace), (tx) => tx.query('select 1 as one'));
-        const attributes = { [TENANT_ATTRIBUTE]: ctx.tenantId, 'llm.provider': 'fake', 'llm.model': 'fake-model-1', 'llm.region': 'eu-west', 'llm.purpose': 'answer' };
+        const attributes = {
+          [TENANT_ATTRIBUTE]: ctx.tenantId,
+          'llm.provider': 'fake',
+          'llm.model': 'fake-model-1',
+          'llm.region': 'eu-west',
+          'llm.purpose': 'answer',
+        };
         await o.app.telemetry.llmSpan('llm.call', attributes, ctx.trace, async (span) => {
-          o.app.telemetry.signals.llmCall({ provider: 'fake', outcome: 'ok', seconds: 0.01, promptTokens: 120, completionTokens: 30, span });
+          o.app.telemetry.signals.llmCall({
+            provider: 'fake',
+            outcome: 'ok',
+            seconds: 0.01,
+            promptTokens: 120,
+            completionTokens: 30,
+            span,
+          });
           return 'an answer';
         });
         return null;
@@ -38,12 +51,21 @@ function registerTracedKind(o: ObservedApp): void {
 }
 
 /** Enqueues `kind` for `tenant`, runs a worker until the job has finished, returns the request's traceparent. */
-async function runJob(o: ObservedApp, token: string, tenant: string, headers: Record<string, string> = {}): Promise<{ traceparent: string; jobId: string }> {
-  const res = await o.call('POST', `/v1/tenants/${tenant}/jobs`, { token, body: { kind: 'obstest.traced-work' }, headers });
+async function runJob(
+  o: ObservedApp,
+  token: string,
+  tenant: string,
+  headers: Record<string, string> = {},
+): Promise<{ traceparent: string; jobId: string }> {
+  const res = await o.call('POST', `/v1/tenants/${tenant}/jobs`, {
+    token,
+    body: { kind: 'obstest.traced-work' },
+    headers,
+  });
   assert.equal(res.statusCode, 202, res.body);
   const { jobId, traceparent: stored } = res.json<{ jobId: string; traceparent: string | null }>();
   const traceparent = String(res.headers.traceparent);
-  assert.equal(stored, traceparent, 'the job stores the request span\'s own context, not a made-up span id');
+  assert.equal(stored, traceparent, "the job stores the request span's own context, not a made-up span id");
   const worker = await o.app.startWorker({ concurrency: 1 });
   try {
     for (let i = 0; i < 200; i++) {
@@ -60,7 +82,11 @@ async function runJob(o: ObservedApp, token: string, tenant: string, headers: Re
 }
 
 const childrenOf = (spans: readonly ReadableSpan[], parent: ReadableSpan): ReadableSpan[] =>
-  spans.filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId && s.spanContext().traceId === parent.spanContext().traceId);
+  spans.filter(
+    (s) =>
+      s.parentSpanContext?.spanId === parent.spanContext().spanId &&
+      s.spanContext().traceId === parent.spanContext().traceId,
+  );
 
 describe(`job traces (${storeName})`, () => {
   let o: ObservedApp;
@@ -98,13 +124,13 @@ describe(`job traces (${storeName})`, () => {
     assert.equal(job.parentSpanContext, undefined, 'the job span is a new root');
     assert.notEqual(job.spanContext().traceId, caller, 'in a trace of its own');
     assert.equal(job.links.length, 1);
-    assert.equal(job.links[0]?.context.traceId, caller, 'linked to the request\'s trace');
+    assert.equal(job.links[0]?.context.traceId, caller, "linked to the request's trace");
     assert.equal(job.links[0]?.context.spanId, requestSpanId, 'and to the request span itself');
     assert.equal(job.attributes[TENANT_ATTRIBUTE], 'acme');
 
     const inJob = childrenOf(spans, job);
     const jobStore = inJob.find((s) => s.name === 'db.transaction');
-    assert.equal(jobStore?.attributes[TENANT_ATTRIBUTE], 'acme', 'the job\'s store call is its child, with the tenant');
+    assert.equal(jobStore?.attributes[TENANT_ATTRIBUTE], 'acme', "the job's store call is its child, with the tenant");
     const llm = inJob.find((s) => s.name === 'chat fake-model-1');
     assert.ok(llm, `LLM span below the job: ${inJob.map((s) => s.name).join(', ')}`);
     assert.equal(llm.attributes[TENANT_ATTRIBUTE], 'acme');
@@ -115,7 +141,7 @@ describe(`job traces (${storeName})`, () => {
     assert.equal(llm.attributes[GenAiAttributes.outputTokens], 30);
   });
 
-  test('a denied request\'s policy span says deny', async () => {
+  test("a denied request's policy span says deny", async () => {
     const other = await o.tenantWithKey('globex', 'standard');
     o.spans.reset();
     const res = await o.call('DELETE', '/v1/tenants/globex', { token: other });
@@ -149,7 +175,7 @@ describe(`trace sampling (${storeName})`, () => {
     assert.ok(!metrics.body.includes(`trace_id="${m[1]}"`), 'no exemplar names a trace that was not kept');
   });
 
-  test('parent-based: a caller\'s sampled trace is recorded, and its job follows it', async () => {
+  test("parent-based: a caller's sampled trace is recorded, and its job follows it", async () => {
     o.spans.reset();
     const caller = '0af7651916cd43dd8448eb211c80319c';
     const { traceparent, jobId } = await runJob(o, token, 'acme', { traceparent: `00-${caller}-b7ad6b7169203331-01` });

@@ -3,7 +3,13 @@
 // pool use, ledger verifications, and /metrics render time at 1,000 tenants.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { makeIrisMetrics, makeTenantLabeler, MetricNames, TenantLabel, type TenantPlacement } from '../../src/observability/index.js';
+import {
+  makeIrisMetrics,
+  makeTenantLabeler,
+  MetricNames,
+  TenantLabel,
+  type TenantPlacement,
+} from '../../src/observability/index.js';
 import { storeName } from '../support/test-database.js';
 import { SCRAPE_TOKEN } from '../support/test-app.js';
 import { parseSamples, startObservedApp, type ObservedApp } from './support/observed-app.js';
@@ -26,39 +32,62 @@ describe(`metrics (${storeName})`, () => {
     const m = await o.call('GET', '/metrics', { token: SCRAPE_TOKEN });
     assert.match(String(m.headers['content-type']), /^application\/openmetrics-text; version=1\.0\.0/);
     assert.ok(m.body.trimEnd().endsWith('# EOF'));
-    const samples = parseSamples(m.body).filter((s) => s.name === `${H}_bucket` && s.labels.route === '/v1/tenants/:tenantId' && s.labels.tenant === 'acme');
+    const samples = parseSamples(m.body).filter(
+      (s) => s.name === `${H}_bucket` && s.labels.route === '/v1/tenants/:tenantId' && s.labels.tenant === 'acme',
+    );
     assert.ok(samples.length > 0, 'a bucket series for the tenant route');
     const withExemplar = samples.filter((s) => s.exemplar?.trace_id === traceId);
     assert.equal(withExemplar.length, 1, 'exactly one bucket holds the exemplar of that request');
     const labels = withExemplar[0]?.labels ?? {};
-    assert.deepEqual([labels.method, labels.status_class, labels.tier, labels.ring, labels.color], ['GET', '2xx', 'premium', 'canary', 'green']);
+    assert.deepEqual(
+      [labels.method, labels.status_class, labels.tier, labels.ring, labels.color],
+      ['GET', '2xx', 'premium', 'canary', 'green'],
+    );
   });
 
   test('errors are counted by status class; unauthenticated requests have tenant "none"', async () => {
     const bad = await o.call('GET', '/v1/tenants/acme', { token: 'iris_knope_nope' });
     assert.equal(bad.statusCode, 401);
     const m = parseSamples((await o.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body);
-    const count = m.find((s) => s.name === `${H}_count` && s.labels.status_class === '4xx' && s.labels.tenant === TenantLabel.none);
+    const count = m.find(
+      (s) => s.name === `${H}_count` && s.labels.status_class === '4xx' && s.labels.tenant === TenantLabel.none,
+    );
     assert.equal(count?.value, 1);
   });
 
   test('past the top-N, tenants are counted as "other" within their tier', async () => {
     const tokens: [string, string][] = [];
-    for (const id of ['beta', 'gamma', 'delta', 'epsilon']) tokens.push([id, await o.tenantWithKey(id, id === 'delta' ? 'free' : 'standard')]);
-    for (const [id, token] of tokens) assert.equal((await o.call('GET', `/v1/tenants/${id}`, { token })).statusCode, 200);
-    const m = parseSamples((await o.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body).filter((s) => s.name === `${H}_count` && s.labels.route === '/v1/tenants/:tenantId');
+    for (const id of ['beta', 'gamma', 'delta', 'epsilon'])
+      tokens.push([id, await o.tenantWithKey(id, id === 'delta' ? 'free' : 'standard')]);
+    for (const [id, token] of tokens)
+      assert.equal((await o.call('GET', `/v1/tenants/${id}`, { token })).statusCode, 200);
+    const m = parseSamples((await o.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body).filter(
+      (s) => s.name === `${H}_count` && s.labels.route === '/v1/tenants/:tenantId',
+    );
     const tenants = new Set(m.map((s) => s.labels.tenant));
     // acme and the first newcomer took the two slots; the rest are 'other' per tier.
     assert.deepEqual([...tenants].sort(), ['acme', 'beta', 'none', 'other'].sort());
-    const other = m.filter((s) => s.labels.tenant === 'other').map((s) => `${s.labels.tier}:${s.value}`).sort();
+    const other = m
+      .filter((s) => s.labels.tenant === 'other')
+      .map((s) => `${s.labels.tier}:${s.value}`)
+      .sort();
     assert.deepEqual(other, ['free:1', 'standard:2']);
   });
 
   test('event-loop lag, database pool use and requests in flight are exposed', async () => {
     const m = parseSamples((await o.call('GET', '/metrics', { token: SCRAPE_TOKEN })).body);
     const names = new Set(m.map((s) => s.name));
-    for (const n of [MetricNames.eventLoopLagP99, MetricNames.dbInFlight, MetricNames.dbPoolMax, MetricNames.httpInFlight, `${MetricNames.dbDuration}_count`]) assert.ok(names.has(n), n);
-    const tx = m.filter((s) => s.name === `${MetricNames.dbDuration}_count` && s.labels.outcome === 'commit').reduce((a, s) => a + s.value, 0);
+    for (const n of [
+      MetricNames.eventLoopLagP99,
+      MetricNames.dbInFlight,
+      MetricNames.dbPoolMax,
+      MetricNames.httpInFlight,
+      `${MetricNames.dbDuration}_count`,
+    ])
+      assert.ok(names.has(n), n);
+    const tx = m
+      .filter((s) => s.name === `${MetricNames.dbDuration}_count` && s.labels.outcome === 'commit')
+      .reduce((a, s) => a + s.value, 0);
     assert.ok(tx > 0, 'transactions were timed');
     // The scrape itself is in flight while it renders.
     assert.equal(m.find((s) => s.name === MetricNames.httpInFlight)?.value, 1);
@@ -81,8 +110,18 @@ function loaded(tenants: number, opts: { topN?: number; rounds?: number; shift?:
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed % n;
   };
-  const placement = (_id: string): TenantPlacement => ({ tier: ['free', 'standard', 'premium', 'enterprise'][rand(4)] as string, ring: ['canary', 'early', 'general'][rand(3)] as string });
-  const labeler = makeTenantLabeler({ topN: opts.topN ?? 20, refreshMs: 60_000, maxRings: 16, now: () => now, placement, platformId: 'platform' });
+  const placement = (_id: string): TenantPlacement => ({
+    tier: ['free', 'standard', 'premium', 'enterprise'][rand(4)] as string,
+    ring: ['canary', 'early', 'general'][rand(3)] as string,
+  });
+  const labeler = makeTenantLabeler({
+    topN: opts.topN ?? 20,
+    refreshMs: 60_000,
+    maxRings: 16,
+    now: () => now,
+    placement,
+    platformId: 'platform',
+  });
   const metrics = makeIrisMetrics({ labeler, color: 'blue', poolMax: 10 });
   for (let round = 0; round < (opts.rounds ?? 3); round++) {
     for (let t = 0; t < tenants; t++) {
@@ -90,8 +129,16 @@ function loaded(tenants: number, opts: { topN?: number; rounds?: number; shift?:
       const rank = (t + round * (opts.shift ?? 0)) % tenants;
       const n = Math.max(1, Math.round(2000 / (rank + 1)));
       for (let i = 0; i < n; i++) {
-        const labels = { route: `/v1/r${rand(20)}`, method: 'GET', status_class: rand(50) === 0 ? '5xx' : '2xx', ...labeler.record(`t${t}`) };
-        metrics.httpDuration.observe(metrics.httpDuration.series(metrics.ownSeries(metrics.httpDuration, labels)), 0.003 * (rand(7) + 1));
+        const labels = {
+          route: `/v1/r${rand(20)}`,
+          method: 'GET',
+          status_class: rand(50) === 0 ? '5xx' : '2xx',
+          ...labeler.record(`t${t}`),
+        };
+        metrics.httpDuration.observe(
+          metrics.httpDuration.series(metrics.ownSeries(metrics.httpDuration, labels)),
+          0.003 * (rand(7) + 1),
+        );
       }
     }
     now += 61_000;
@@ -111,7 +158,10 @@ describe('cardinality and render time', () => {
     // 20 routes x 2 status classes x (20 tenants + 4 tiers x 3 rings), times (10 buckets + +Inf + sum + count).
     const bound = 20 * 2 * (20 + 12) * 13;
     assert.ok(s1000 <= bound, `${s1000} <= ${bound}`);
-    assert.ok(Math.abs(s5000 - s1000) <= s1000 * 0.02, `series at 5,000 tenants (${s5000}) ~ those at 1,000 (${s1000})`);
+    assert.ok(
+      Math.abs(s5000 - s1000) <= s1000 * 0.02,
+      `series at 5,000 tenants (${s5000}) ~ those at 1,000 (${s1000})`,
+    );
   });
 
   test('series stay bounded while the busiest tenants change: series of leavers are dropped', async () => {

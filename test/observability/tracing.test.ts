@@ -16,12 +16,15 @@ describe(`tracing (${storeName})`, () => {
   });
   after(async () => o.dispose());
 
-  test('continues the caller\'s trace, answers with its own traceparent, tags every span with the tenant', async () => {
+  test("continues the caller's trace, answers with its own traceparent, tags every span with the tenant", async () => {
     const token = await o.tenantWithKey('acme', 'premium');
     o.spans.reset();
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const parent = 'b7ad6b7169203331';
-    const res = await o.call('GET', '/v1/tenants/acme', { token, headers: { traceparent: `00-${traceId}-${parent}-01` } });
+    const res = await o.call('GET', '/v1/tenants/acme', {
+      token,
+      headers: { traceparent: `00-${traceId}-${parent}-01` },
+    });
     assert.equal(res.statusCode, 200);
     const out = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(res.headers.traceparent));
     assert.equal(out?.[1], traceId, 'the response continues the trace');
@@ -32,12 +35,13 @@ describe(`tracing (${storeName})`, () => {
     assert.ok(request, `spans: ${spans.map((s) => s.name).join(', ')}`);
     assert.equal(request.name, 'GET /v1/tenants/:tenantId', 'the request span is named after its route');
     assert.equal(request.attributes['http.response.status_code'], 200);
-    assert.equal(request.parentSpanContext?.spanId, parent, 'the request span is a child of the caller\'s');
+    assert.equal(request.parentSpanContext?.spanId, parent, "the request span is a child of the caller's");
     assert.equal(request.spanContext().spanId, out?.[2], 'traceparent out names the request span');
     const db = spans.filter((s) => s.name === 'db.transaction');
     assert.ok(db.length >= 1, 'the store call is a span');
     const ids = new Set(spans.map((s) => s.spanContext().spanId));
-    for (const s of db) assert.ok(s.parentSpanContext && ids.has(s.parentSpanContext.spanId), 'store spans hang below the request');
+    for (const s of db)
+      assert.ok(s.parentSpanContext && ids.has(s.parentSpanContext.spanId), 'store spans hang below the request');
     for (const s of spans) assert.equal(s.attributes[TENANT_ATTRIBUTE], 'acme', `${s.name} carries the tenant`);
   });
 
@@ -51,7 +55,10 @@ describe(`tracing (${storeName})`, () => {
 });
 
 describe('OTLP/HTTP export', () => {
-  for (const [protocol, contentType] of [['http/protobuf', 'application/x-protobuf'], ['http/json', 'application/json']] as const) {
+  for (const [protocol, contentType] of [
+    ['http/protobuf', 'application/x-protobuf'],
+    ['http/json', 'application/json'],
+  ] as const) {
     test(`spans are posted to the configured endpoint (${protocol})`, async () => {
       const received: { url: string; type: string; body: Buffer }[] = [];
       const collector = createServer((req: IncomingMessage, res) => {
@@ -76,7 +83,10 @@ describe('OTLP/HTTP export', () => {
         assert.equal(received[0]?.type, contentType);
         const all = Buffer.concat(received.map((r) => r.body));
         // OTLP carries ids as raw bytes in protobuf and as hex in JSON.
-        assert.ok(protocol === 'http/json' ? all.includes(traceId) : all.includes(Buffer.from(traceId, 'hex')), 'the trace id was exported');
+        assert.ok(
+          protocol === 'http/json' ? all.includes(traceId) : all.includes(Buffer.from(traceId, 'hex')),
+          'the trace id was exported',
+        );
       } finally {
         await o.dispose();
         await new Promise<void>((r) => collector.close(() => r()));

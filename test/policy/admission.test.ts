@@ -6,7 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { systemClock } from '../../src/core/clock.js';
-import { makeAdmission, QuotaExceededError, RateLimitedError, type TenantUsage } from '../../src/gateway/admission-control.js';
+import {
+  makeAdmission,
+  QuotaExceededError,
+  RateLimitedError,
+  type TenantUsage,
+} from '../../src/gateway/admission-control.js';
 import { makeMemoryLimiter, makeRedisLimiter } from '../../src/gateway/admission-limiter.js';
 import { resolveRoute } from '../../src/policy/index.js';
 import { openPostgresDatabase } from '../../src/store/index.js';
@@ -31,7 +36,10 @@ describe(`rate limits through the gateway (${storeName}, in memory)`, () => {
   before(async () => {
     t = await createTestApp({ IRIS_RATE_LIMITS: 'true', IRIS_RATE_ROUTE_SHARE: '1' });
     const q = { requestsPerSecond: 1, burst: 3 };
-    assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'slow-co', displayName: 'S', quotas: q } })).statusCode, 201);
+    assert.equal(
+      (await t.call('POST', '/v1/tenants', { body: { id: 'slow-co', displayName: 'S', quotas: q } })).statusCode,
+      201,
+    );
     token = await t.keyFor('slow-co', 'tenant-admin');
   });
   after(async () => t.dispose());
@@ -61,47 +69,87 @@ describe(`rate limits through the gateway (${storeName}, in memory)`, () => {
 });
 
 describe('admission control units', () => {
-  const fakeReq = (tenantId: string): FastifyRequest => ({ ctx: { principal: { keyId: 'k', role: 'tenant-admin', tenantId } } }) as unknown as FastifyRequest;
+  const fakeReq = (tenantId: string): FastifyRequest =>
+    ({ ctx: { principal: { keyId: 'k', role: 'tenant-admin', tenantId } } }) as unknown as FastifyRequest;
   const headers = new Map<string, string>();
-  const newReply = (): FastifyReply & { sent: boolean } => ({ header: (k: string, v: string) => headers.set(k, v), sent: false, raw: { writableEnded: false, destroyed: false } }) as unknown as FastifyReply & { sent: boolean };
+  const newReply = (): FastifyReply & { sent: boolean } =>
+    ({
+      header: (k: string, v: string) => headers.set(k, v),
+      sent: false,
+      raw: { writableEnded: false, destroyed: false },
+    }) as unknown as FastifyReply & { sent: boolean };
   const reply = newReply();
-  const route = (method: string, template: string, tenantId = 'acme') => resolveRoute(method, template, { tenantId }, tenantId);
+  const route = (method: string, template: string, tenantId = 'acme') =>
+    resolveRoute(method, template, { tenantId }, tenantId);
 
   test('per tenant+route: one route cannot use more than its share', async () => {
     const quotas = { ...defaultQuotas('standard'), requestsPerSecond: 10, burst: 4 };
-    const a = makeAdmission({ limiter: makeMemoryLimiter(systemClock), quotas: () => quotas, routeShare: 0.5, serviceRps: 1000, serviceBurst: 1000, clock: systemClock });
+    const a = makeAdmission({
+      limiter: makeMemoryLimiter(systemClock),
+      quotas: () => quotas,
+      routeShare: 0.5,
+      serviceRps: 1000,
+      serviceBurst: 1000,
+      clock: systemClock,
+    });
     const r = route('GET', '/v1/tenants/:tenantId');
     for (let i = 0; i < 2; i++) {
       const req = fakeReq('acme');
       await a.admit(req, reply, r);
       a.release(req);
     }
-    await assert.rejects(a.admit(fakeReq('acme'), reply, r), (e: RateLimitedError) => e.status === 429 && e.extensions.limit === 'route');
+    await assert.rejects(
+      a.admit(fakeReq('acme'), reply, r),
+      (e: RateLimitedError) => e.status === 429 && e.extensions.limit === 'route',
+    );
     // Another route of the same tenant still has room in the tenant limit.
     await a.admit(fakeReq('acme'), reply, route('GET', '/v1/tenants/:tenantId/keys'));
   });
 
   test('per service: all tenants together', async () => {
-    const a = makeAdmission({ limiter: makeMemoryLimiter(systemClock), quotas: () => defaultQuotas('enterprise'), routeShare: 1, serviceRps: 1, serviceBurst: 2, clock: systemClock });
+    const a = makeAdmission({
+      limiter: makeMemoryLimiter(systemClock),
+      quotas: () => defaultQuotas('enterprise'),
+      routeShare: 1,
+      serviceRps: 1,
+      serviceBurst: 2,
+      clock: systemClock,
+    });
     await a.admit(fakeReq('one'), reply, route('GET', '/v1/tenants/:tenantId', 'one'));
     await a.admit(fakeReq('two'), reply, route('GET', '/v1/tenants/:tenantId', 'two'));
-    await assert.rejects(a.admit(fakeReq('three'), reply, route('GET', '/v1/tenants/:tenantId', 'three')), (e: RateLimitedError) => e.extensions.limit === 'service');
+    await assert.rejects(
+      a.admit(fakeReq('three'), reply, route('GET', '/v1/tenants/:tenantId', 'three')),
+      (e: RateLimitedError) => e.extensions.limit === 'service',
+    );
   });
 
   test('a concurrency cap per tenant; a slot frees when its reply ends', async () => {
     const quotas = { ...defaultQuotas('standard'), concurrentRequests: 2 };
-    const a = makeAdmission({ limiter: makeMemoryLimiter(systemClock), quotas: () => quotas, routeShare: 1, serviceRps: 1000, serviceBurst: 1000, clock: systemClock });
+    const a = makeAdmission({
+      limiter: makeMemoryLimiter(systemClock),
+      quotas: () => quotas,
+      routeShare: 1,
+      serviceRps: 1000,
+      serviceBurst: 1000,
+      clock: systemClock,
+    });
     const r = route('GET', '/v1/tenants/:tenantId');
     const [x, y] = [fakeReq('acme'), fakeReq('acme')];
     const [rx, ry] = [newReply(), newReply()];
     await a.admit(x, rx, r);
     await a.admit(y, ry, r);
-    await assert.rejects(a.admit(fakeReq('acme'), newReply(), r), (e: RateLimitedError) => e.status === 429 && e.extensions.limit === 'concurrency');
+    await assert.rejects(
+      a.admit(fakeReq('acme'), newReply(), r),
+      (e: RateLimitedError) => e.status === 429 && e.extensions.limit === 'concurrency',
+    );
     a.release(x);
     a.release(x);
     assert.equal(a.inFlight('acme'), 1, 'release is idempotent');
     await a.admit(fakeReq('acme'), newReply(), r);
-    await assert.rejects(a.admit(fakeReq('acme'), newReply(), r), (e: RateLimitedError) => e.extensions.limit === 'concurrency');
+    await assert.rejects(
+      a.admit(fakeReq('acme'), newReply(), r),
+      (e: RateLimitedError) => e.extensions.limit === 'concurrency',
+    );
     ry.sent = true;
     await a.admit(fakeReq('acme'), newReply(), r);
     assert.equal(a.inFlight('acme'), 2, 'an ended reply gives its slot back without a hook');
@@ -110,60 +158,104 @@ describe('admission control units', () => {
   test('usage quotas: 403 naming documents/storage, 429 until midnight for LLM tokens', async () => {
     const quotas = { ...defaultQuotas('free'), documents: 10, storageBytes: 1000, llmTokensPerDay: 500 };
     let usage: TenantUsage = { documents: 10, storageBytes: 10, llmTokensToday: 0 };
-    const a = makeAdmission({ limiter: makeMemoryLimiter(systemClock), quotas: () => quotas, usage: { usage: () => usage }, routeShare: 1, serviceRps: 1000, serviceBurst: 1000, clock: systemClock });
-    const write = { ...route('POST', '/v1/tenants/:tenantId/documents'), rule: { ...route('POST', '/x').rule, action: 'knowledge.write' as const } };
+    const a = makeAdmission({
+      limiter: makeMemoryLimiter(systemClock),
+      quotas: () => quotas,
+      usage: { usage: () => usage },
+      routeShare: 1,
+      serviceRps: 1000,
+      serviceBurst: 1000,
+      clock: systemClock,
+    });
+    const write = {
+      ...route('POST', '/v1/tenants/:tenantId/documents'),
+      rule: { ...route('POST', '/x').rule, action: 'knowledge.write' as const },
+    };
     const query = { ...write, rule: { ...write.rule, action: 'knowledge.query' as const } };
-    await assert.rejects(a.admit(fakeReq('acme'), reply, write), (e: QuotaExceededError) => e.status === 403 && e.extensions.quota === 'documents' && e.extensions.used === 10);
+    await assert.rejects(
+      a.admit(fakeReq('acme'), reply, write),
+      (e: QuotaExceededError) => e.status === 403 && e.extensions.quota === 'documents' && e.extensions.used === 10,
+    );
     await a.admit(fakeReq('acme'), reply, query);
     usage = { documents: 0, storageBytes: 10, llmTokensToday: 500 };
-    await assert.rejects(a.admit(fakeReq('acme'), reply, query), (e: QuotaExceededError) => e.status === 429 && e.extensions.quota === 'llmTokensPerDay' && Number(e.extensions.retryAfterSeconds) > 0);
+    await assert.rejects(
+      a.admit(fakeReq('acme'), reply, query),
+      (e: QuotaExceededError) =>
+        e.status === 429 && e.extensions.quota === 'llmTokensPerDay' && Number(e.extensions.retryAfterSeconds) > 0,
+    );
   });
 });
 
-describe(`rate limits shared by two replicas through Redis (${storeName})`, { skip: redisUrl === undefined ? 'IRIS_TEST_REDIS_URL is not set' : false }, () => {
-  let shared: TestDatabase;
-  let a: TestApp;
-  let b: TestApp;
-  const env = { IRIS_RATE_LIMITS: 'true', IRIS_RATE_ROUTE_SHARE: '1', IRIS_REDIS_URL: redisUrl ?? '', IRIS_REDIS_PREFIX: `iris:test:${randomBytes(6).toString('hex')}:` };
-  before(async () => {
-    shared = await createTestDatabase();
-    a = await createTestApp(env, shared);
-    const second = shared.url ? { ...shared, db: await openPostgresDatabase(shared.url, 5), dispose: async () => undefined } : shared;
-    b = await createTestApp(env, second);
-  });
-  after(async () => {
-    await b.dispose();
-    await a.dispose();
-    if (shared.url) await b.db.close();
-    await shared.dispose();
-  });
+describe(
+  `rate limits shared by two replicas through Redis (${storeName})`,
+  { skip: redisUrl === undefined ? 'IRIS_TEST_REDIS_URL is not set' : false },
+  () => {
+    let shared: TestDatabase;
+    let a: TestApp;
+    let b: TestApp;
+    const env = {
+      IRIS_RATE_LIMITS: 'true',
+      IRIS_RATE_ROUTE_SHARE: '1',
+      IRIS_REDIS_URL: redisUrl ?? '',
+      IRIS_REDIS_PREFIX: `iris:test:${randomBytes(6).toString('hex')}:`,
+    };
+    before(async () => {
+      shared = await createTestDatabase();
+      a = await createTestApp(env, shared);
+      const second = shared.url
+        ? { ...shared, db: await openPostgresDatabase(shared.url, 5), dispose: async () => undefined }
+        : shared;
+      b = await createTestApp(env, second);
+    });
+    after(async () => {
+      await b.dispose();
+      await a.dispose();
+      if (shared.url) await b.db.close();
+      await shared.dispose();
+    });
 
-  test('requests on replica A use up the limit replica B enforces', async () => {
-    assert.equal((await a.call('POST', '/v1/tenants', { body: { id: 'shared-co', displayName: 'S', quotas: { requestsPerSecond: 1, burst: 3 } } })).statusCode, 201);
-    const token = await a.keyFor('shared-co', 'tenant-admin');
-    await eventually(async () => b.app.directory.key(token.split('_')[1] ?? '') !== undefined && b.app.directory.tenant('shared-co') !== undefined);
-    // Let the two probes above refill, then spend the burst on A.
-    await new Promise((r) => setTimeout(r, 1100));
-    const onA = [];
-    for (let i = 0; i < 3; i++) onA.push((await a.call('GET', '/v1/tenants/shared-co', { token })).statusCode);
-    assert.ok(onA.filter((c) => c === 200).length >= 2, `A answered ${onA.join(',')}`);
-    const onB = await b.call('GET', '/v1/tenants/shared-co', { token });
-    assert.equal(onB.statusCode, 429, `B answered ${onB.statusCode}: ${onB.body}`);
-    assert.equal(onB.json().code, 'rate_limited');
-    assert.ok(Number(onB.headers['retry-after']) >= 1);
-    assert.match(String(onB.headers.ratelimit), /;r=0;/);
-  });
+    test('requests on replica A use up the limit replica B enforces', async () => {
+      assert.equal(
+        (
+          await a.call('POST', '/v1/tenants', {
+            body: { id: 'shared-co', displayName: 'S', quotas: { requestsPerSecond: 1, burst: 3 } },
+          })
+        ).statusCode,
+        201,
+      );
+      const token = await a.keyFor('shared-co', 'tenant-admin');
+      await eventually(
+        async () =>
+          b.app.directory.key(token.split('_')[1] ?? '') !== undefined &&
+          b.app.directory.tenant('shared-co') !== undefined,
+      );
+      // Let the two probes above refill, then spend the burst on A.
+      await new Promise((r) => setTimeout(r, 1100));
+      const onA = [];
+      for (let i = 0; i < 3; i++) onA.push((await a.call('GET', '/v1/tenants/shared-co', { token })).statusCode);
+      assert.ok(onA.filter((c) => c === 200).length >= 2, `A answered ${onA.join(',')}`);
+      const onB = await b.call('GET', '/v1/tenants/shared-co', { token });
+      assert.equal(onB.statusCode, 429, `B answered ${onB.statusCode}: ${onB.body}`);
+      assert.equal(onB.json().code, 'rate_limited');
+      assert.ok(Number(onB.headers['retry-after']) >= 1);
+      assert.match(String(onB.headers.ratelimit), /;r=0;/);
+    });
 
-  test('the Redis limiter runs GCRA atomically on the server', async () => {
-    const limiter = makeRedisLimiter({ url: redisUrl ?? '', prefix: `iris:test:${randomBytes(6).toString('hex')}:`, fallback: makeMemoryLimiter(systemClock) });
-    try {
-      const limits = [{ name: 'tenant', key: 't:x', rate: 1, burst: 5 }];
-      const verdicts = await Promise.all(Array.from({ length: 8 }, () => limiter.check(limits)));
-      assert.equal(verdicts.filter((v) => v.allowed).length, 5, 'concurrent checks never over-admit');
-      const refused = verdicts.find((v) => !v.allowed);
-      assert.ok(refused && refused.retryAfterMs > 0 && refused.limitedBy === 'tenant');
-    } finally {
-      await limiter.close();
-    }
-  });
-});
+    test('the Redis limiter runs GCRA atomically on the server', async () => {
+      const limiter = makeRedisLimiter({
+        url: redisUrl ?? '',
+        prefix: `iris:test:${randomBytes(6).toString('hex')}:`,
+        fallback: makeMemoryLimiter(systemClock),
+      });
+      try {
+        const limits = [{ name: 'tenant', key: 't:x', rate: 1, burst: 5 }];
+        const verdicts = await Promise.all(Array.from({ length: 8 }, () => limiter.check(limits)));
+        assert.equal(verdicts.filter((v) => v.allowed).length, 5, 'concurrent checks never over-admit');
+        const refused = verdicts.find((v) => !v.allowed);
+        assert.ok(refused && refused.retryAfterMs > 0 && refused.limitedBy === 'tenant');
+      } finally {
+        await limiter.close();
+      }
+    });
+  },
+);

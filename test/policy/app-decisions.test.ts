@@ -22,12 +22,24 @@ describe(`two apps in one process decide with their own bundles (${storeName})`,
   });
 
   // A fresh, unbound principal per call, as Iris's own control loops and scripts use them.
-  const twinAdmin = (): RequestContext => ({ principal: { keyId: 'twin-admin', role: 'tenant-admin', tenantId: 'twin' }, requestId: 'req_twin', traceId: undefined, sourceIp: undefined });
+  const twinAdmin = (): RequestContext => ({
+    principal: { keyId: 'twin-admin', role: 'tenant-admin', tenantId: 'twin' },
+    requestId: 'req_twin',
+    traceId: undefined,
+    sourceIp: undefined,
+  });
 
   test("an overlay served by app A denies A's calls and leaves app B's alone, whichever app was built last", async () => {
-    for (const t of [a, b]) assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'twin', displayName: 'Twin' } })).statusCode, 201);
+    for (const t of [a, b])
+      assert.equal(
+        (await t.call('POST', '/v1/tenants', { body: { id: 'twin', displayName: 'Twin' } })).statusCode,
+        201,
+      );
     // Only 10.0.0.0/8 may act on the tenant: calls without a source address (127.0.0.1) are denied.
-    const overlay = await compileBundle({ files: { ...builtinOverlayFiles('twin'), 'data/allow-cidrs.json': JSON.stringify({ allow: ['10.0.0.0/8'] }) }, now: new Date() });
+    const overlay = await compileBundle({
+      files: { ...builtinOverlayFiles('twin'), 'data/allow-cidrs.json': JSON.stringify({ allow: ['10.0.0.0/8'] }) },
+      now: new Date(),
+    });
     a.app.policy.pdp.setOverlay('twin', activeBundleOf({ id: bundleIdOf(overlay.manifest), bundle: overlay }));
 
     await assert.rejects(a.app.tenants.get(twinAdmin(), 'twin'), (err: unknown) => {
@@ -38,6 +50,9 @@ describe(`two apps in one process decide with their own bundles (${storeName})`,
     });
     assert.equal((await b.app.tenants.get(twinAdmin(), 'twin')).id, 'twin');
     // And the other way round: A's calls keep A's overlay after B decided.
-    await assert.rejects(a.app.keys.list(twinAdmin(), 'twin'), (err: unknown) => err instanceof IrisError && err.status === 403);
+    await assert.rejects(
+      a.app.keys.list(twinAdmin(), 'twin'),
+      (err: unknown) => err instanceof IrisError && err.status === 403,
+    );
   });
 });

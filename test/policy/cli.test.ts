@@ -22,9 +22,14 @@ interface Run {
 
 function iris(args: readonly string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -52,7 +57,10 @@ describe(`iris policy commands (${storeName})`, () => {
     assert.equal(tested.code, 0, tested.stderr);
     assert.match(tested.stdout, /5 passed, 0 failed/);
     writeFileSync(join(dir, 'data/deny-cidrs.json'), JSON.stringify({ deny: ['203.0.113.0/24'] }));
-    const compiled = await iris(['policy', 'compile', dir, '--out', join(work, 'p.bundle.json'), '--output', 'json'], env);
+    const compiled = await iris(
+      ['policy', 'compile', dir, '--out', join(work, 'p.bundle.json'), '--output', 'json'],
+      env,
+    );
     assert.equal(compiled.code, 0, compiled.stderr);
     const manifest = JSON.parse(compiled.stdout).manifest;
     assert.equal(manifest.verification.isolation, 'proved');
@@ -62,7 +70,12 @@ describe(`iris policy commands (${storeName})`, () => {
     assert.match(pushed.stdout, /it is now active/);
     const list = await iris(['policy', 'list', '--platform'], env);
     assert.match(list.stdout, /\*/);
-    const denied = await t.app.server.inject({ method: 'GET', url: '/v1/tenants/acme', remoteAddress: '203.0.113.8', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-request-id': 'req-cli-explain' } });
+    const denied = await t.app.server.inject({
+      method: 'GET',
+      url: '/v1/tenants/acme',
+      remoteAddress: '203.0.113.8',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-request-id': 'req-cli-explain' },
+    });
     assert.equal(denied.statusCode, 403);
     const explained = await iris(['policy', 'explain', '--request-id', 'req-cli-explain'], env);
     assert.equal(explained.code, 0, explained.stderr);
@@ -71,17 +84,28 @@ describe(`iris policy commands (${storeName})`, () => {
     assert.match(explained.stdout, /203\.0\.113\.8/);
     // A tenant's client sends the same request id: each tenant's answer stays its own.
     const acmeKey = await t.keyFor('acme', 'tenant-admin');
-    const same = await t.app.server.inject({ method: 'GET', url: '/v1/tenants/acme/keys', remoteAddress: '203.0.113.9', headers: { authorization: `Bearer ${acmeKey}`, 'x-request-id': 'req-cli-explain' } });
+    const same = await t.app.server.inject({
+      method: 'GET',
+      url: '/v1/tenants/acme/keys',
+      remoteAddress: '203.0.113.9',
+      headers: { authorization: `Bearer ${acmeKey}`, 'x-request-id': 'req-cli-explain' },
+    });
     assert.equal(same.statusCode, 403);
     const both = await iris(['policy', 'explain', '--request-id', 'req-cli-explain'], env);
     assert.equal(both.code, 0, both.stderr);
     assert.match(both.stdout, /^Request id req-cli-explain was used by 2 tenants/);
-    assert.match(both.stdout, /== tenant acme\n[\s\S]*ACTION\s+key\.read[\s\S]*== tenant platform\n[\s\S]*ACTION\s+tenant\.read/);
+    assert.match(
+      both.stdout,
+      /== tenant acme\n[\s\S]*ACTION\s+key\.read[\s\S]*== tenant platform\n[\s\S]*ACTION\s+tenant\.read/,
+    );
     const acmeOnly = await iris(['policy', 'explain', '--request-id', 'req-cli-explain', '--tenant', 'acme'], env);
     assert.equal(acmeOnly.code, 0, acmeOnly.stderr);
     assert.match(acmeOnly.stdout, /ACTION\s+key\.read/);
     assert.doesNotMatch(acmeOnly.stdout, /tenant\.read|== tenant/);
-    const asAcme = await iris(['policy', 'explain', '--request-id', 'req-cli-explain'], { ...env, IRIS_TOKEN: acmeKey });
+    const asAcme = await iris(['policy', 'explain', '--request-id', 'req-cli-explain'], {
+      ...env,
+      IRIS_TOKEN: acmeKey,
+    });
     assert.equal(asAcme.code, 0, asAcme.stderr);
     assert.doesNotMatch(asAcme.stdout, /tenant\.read|203\.0\.113\.8/);
     const rb = await iris(['policy', 'rollback', '--platform'], env);
@@ -91,8 +115,14 @@ describe(`iris policy commands (${storeName})`, () => {
   test('a bundle whose isolation is broken is refused with a counterexample confirmed by Cedar', async () => {
     const dir = join(work, 'broken');
     assert.equal((await iris(['policy', 'init', dir], env)).code, 0);
-    const roles = readFileSync(join(dir, 'policies/roles.cedar'), 'utf8').replace(/@id\("iris\.isolation"\)[\s\S]*$/, '');
-    writeFileSync(join(dir, 'policies/roles.cedar'), `${roles}\n@id("support.read-any")\npermit (principal, action == Iris::Action::"tenant.read", resource)\nwhen { principal.role == "operator" };\n`);
+    const roles = readFileSync(join(dir, 'policies/roles.cedar'), 'utf8').replace(
+      /@id\("iris\.isolation"\)[\s\S]*$/,
+      '',
+    );
+    writeFileSync(
+      join(dir, 'policies/roles.cedar'),
+      `${roles}\n@id("support.read-any")\npermit (principal, action == Iris::Action::"tenant.read", resource)\nwhen { principal.role == "operator" };\n`,
+    );
     const r = await iris(['policy', 'compile', dir, '--out', join(work, 'broken.bundle.json')], env);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /isolation property does not hold/);
@@ -104,7 +134,10 @@ describe(`iris policy commands (${storeName})`, () => {
     const dir = join(work, 'bad');
     assert.equal((await iris(['policy', 'init', dir, '--tenant', 'acme'], env)).code, 0);
     writeFileSync(join(dir, 'data/allow-cidrs.json'), JSON.stringify({ allow: ['10.0.0.0/33'] }));
-    writeFileSync(join(dir, 'policies/overlay.cedar'), '@id("x")\nforbid (principal, action, resource)\nwhen { principal.nope == 1 };\n\n@id("y")\npermit (principal, action, resource) when { true ;\n');
+    writeFileSync(
+      join(dir, 'policies/overlay.cedar'),
+      '@id("x")\nforbid (principal, action, resource)\nwhen { principal.nope == 1 };\n\n@id("y")\npermit (principal, action, resource) when { true ;\n',
+    );
     const r = await iris(['policy', 'compile', dir], env);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /policies\/overlay\.cedar:6:\d+/);

@@ -31,10 +31,15 @@ describe(`explain is scoped by tenant (${storeName})`, () => {
   before(async () => {
     // Every allow is logged, so each tenant's ordinary request leaves a decision.
     t = await createTestApp({ IRIS_POLICY_DECISION_SAMPLE: '1', IRIS_LEDGER_WITNESS_SECONDS: '0' });
-    for (const id of ['ex-alpha', 'ex-bravo']) assert.equal((await t.call('POST', '/v1/tenants', { body: { id, displayName: id } })).statusCode, 201);
+    for (const id of ['ex-alpha', 'ex-bravo'])
+      assert.equal((await t.call('POST', '/v1/tenants', { body: { id, displayName: id } })).statusCode, 201);
     keyA = await t.keyFor('ex-alpha', 'tenant-admin');
     keyB = await t.keyFor('ex-bravo', 'tenant-admin');
-    for (const [token, tenant] of [[keyA, 'ex-alpha'], [keyB, 'ex-bravo'], [ADMIN_TOKEN, 'ex-alpha']] as const) {
+    for (const [token, tenant] of [
+      [keyA, 'ex-alpha'],
+      [keyB, 'ex-bravo'],
+      [ADMIN_TOKEN, 'ex-alpha'],
+    ] as const) {
       const res = await t.call('GET', `/v1/tenants/${tenant}`, { token, headers: { 'x-request-id': SAME_ID } });
       assert.equal(res.statusCode, 200);
       assert.equal(res.headers['x-request-id'], SAME_ID, "the client's id is echoed as given");
@@ -49,14 +54,23 @@ describe(`explain is scoped by tenant (${storeName})`, () => {
   };
 
   test('each tenant key gets its own decisions for the shared id, and only those', async () => {
-    for (const [token, tenant] of [[keyA, 'ex-alpha'], [keyB, 'ex-bravo']] as const) {
+    for (const [token, tenant] of [
+      [keyA, 'ex-alpha'],
+      [keyB, 'ex-bravo'],
+    ] as const) {
       const { status, body } = await explain(token);
       assert.equal(status, 200);
       assert.equal(body.tenant, tenant);
       assert.ok(body.items.length >= 1, `${tenant} sees its decision`);
       assert.deepEqual([...new Set(body.items.map((d) => d.tenantId))], [tenant]);
-      assert.ok(body.items.every((d) => d.resource.includes(tenant)), JSON.stringify(body.items));
-      assert.deepEqual(body.groups.map((g) => g.tenant), [tenant]);
+      assert.ok(
+        body.items.every((d) => d.resource.includes(tenant)),
+        JSON.stringify(body.items),
+      );
+      assert.deepEqual(
+        body.groups.map((g) => g.tenant),
+        [tenant],
+      );
     }
     // Naming another tenant is the same 404 as a missing one.
     assert.equal((await explain(keyA, '?tenant=ex-bravo')).status, 404);
@@ -68,7 +82,10 @@ describe(`explain is scoped by tenant (${storeName})`, () => {
     const tenantsInItems = new Set(all.body.items.map((d) => d.tenantId));
     assert.ok(tenantsInItems.size <= 1, `items mix tenants: ${[...tenantsInItems].join(', ')}`);
     assert.equal(all.body.tenant, null, 'three tenants used this id: no single answer');
-    assert.deepEqual(all.body.groups.map((g) => g.tenant), ['ex-alpha', 'ex-bravo', 'platform']);
+    assert.deepEqual(
+      all.body.groups.map((g) => g.tenant),
+      ['ex-alpha', 'ex-bravo', 'platform'],
+    );
     for (const g of all.body.groups) assert.ok(g.items.every((d) => d.tenantId === g.tenant));
 
     const named = await explain(ADMIN_TOKEN, '?tenant=ex-bravo');

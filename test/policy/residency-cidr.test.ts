@@ -21,11 +21,18 @@ import {
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
-const signer = loadBundleSigner({ pem: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), dataDir: '/nonexistent' });
+const signer = loadBundleSigner({
+  pem: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  dataDir: '/nonexistent',
+});
 const trust = loadTrust(signer, undefined);
 
 async function bundleFrom(files: Record<string, string>) {
-  const unsigned = await compileBundle({ files, now: new Date(), verification: { isolation: 'skipped', residency: 'skipped' } });
+  const unsigned = await compileBundle({
+    files,
+    now: new Date(),
+    verification: { isolation: 'skipped', residency: 'skipped' },
+  });
   return activeBundleOf(verifyBundle(signBundle(unsigned, signer, new Date()), trust, new Date(), 1 << 20));
 }
 
@@ -34,17 +41,35 @@ const platformWith = (data: Record<string, unknown>) => {
   for (const [k, v] of Object.entries(data)) files[k] = JSON.stringify(v);
   return files;
 };
-const overlayWith = (tenant: string, allow: string[]) => ({ ...builtinOverlayFiles(tenant), 'data/allow-cidrs.json': JSON.stringify({ allow }) });
+const overlayWith = (tenant: string, allow: string[]) => ({
+  ...builtinOverlayFiles(tenant),
+  'data/allow-cidrs.json': JSON.stringify({ allow }),
+});
 
 describe('residency and CIDR lists as policies (decision point)', () => {
   let pdp: DecisionPoint;
   const regions: Record<string, string> = { home: 'eu-west', away: 'us-east' };
   before(async () => {
-    pdp = makeDecisionPoint({ region: 'eu-west', tenantFacts: (id) => ({ region: regions[id] ?? 'eu-west', tier: 'standard' }) });
+    pdp = makeDecisionPoint({
+      region: 'eu-west',
+      tenantFacts: (id) => ({ region: regions[id] ?? 'eu-west', tier: 'standard' }),
+    });
     pdp.setPlatform(await bundleFrom(builtinPlatformFiles()));
   });
-  const ask = (tenantId: string, action: string, extra: { sourceIp?: string; upstreamRegions?: string[]; role?: string } = {}) =>
-    pdp.decide({ principal: { keyId: `k-${tenantId}`, role: extra.role ?? 'tenant-admin', tenantId }, action, resourceTenant: tenantId, resourceKind: 'Tenant', route: 'test', sourceIp: extra.sourceIp, upstreamRegions: extra.upstreamRegions });
+  const ask = (
+    tenantId: string,
+    action: string,
+    extra: { sourceIp?: string; upstreamRegions?: string[]; role?: string } = {},
+  ) =>
+    pdp.decide({
+      principal: { keyId: `k-${tenantId}`, role: extra.role ?? 'tenant-admin', tenantId },
+      action,
+      resourceTenant: tenantId,
+      resourceKind: 'Tenant',
+      route: 'test',
+      sourceIp: extra.sourceIp,
+      upstreamRegions: extra.upstreamRegions,
+    });
 
   test("a tenant's data is not served from another region; control-plane records are", () => {
     assert.equal(ask('home', 'audit.read').allowed, true);
@@ -56,7 +81,13 @@ describe('residency and CIDR lists as policies (decision point)', () => {
   });
 
   test('even a platform admin is bound by residency', () => {
-    const d = pdp.decide({ principal: { keyId: 'root', role: 'platform-admin', tenantId: 'platform' }, action: 'audit.read', resourceTenant: 'away', resourceKind: 'Log', route: 'test' });
+    const d = pdp.decide({
+      principal: { keyId: 'root', role: 'platform-admin', tenantId: 'platform' },
+      action: 'audit.read',
+      resourceTenant: 'away',
+      resourceKind: 'Log',
+      route: 'test',
+    });
     assert.equal(d.allowed, false);
   });
 
@@ -68,7 +99,18 @@ describe('residency and CIDR lists as policies (decision point)', () => {
   });
 
   test('an explicit exception allows serving and upstreams from the named regions only', async () => {
-    pdp.setPlatform(await bundleFrom(platformWith({ 'data/residency.json': { exceptions: [{ tenant: 'away', regions: ['eu-west'] }, { tenant: 'home', regions: ['us-east'] }] } })));
+    pdp.setPlatform(
+      await bundleFrom(
+        platformWith({
+          'data/residency.json': {
+            exceptions: [
+              { tenant: 'away', regions: ['eu-west'] },
+              { tenant: 'home', regions: ['us-east'] },
+            ],
+          },
+        }),
+      ),
+    );
     assert.equal(ask('away', 'audit.read').allowed, true);
     assert.equal(ask('home', 'knowledge.query', { upstreamRegions: ['us-east'] }).allowed, true);
     assert.equal(ask('home', 'knowledge.query', { upstreamRegions: ['ap-south'] }).allowed, false);
@@ -76,9 +118,13 @@ describe('residency and CIDR lists as policies (decision point)', () => {
   });
 
   test('the platform deny list refuses IPv4 and IPv6 ranges for everyone', async () => {
-    pdp.setPlatform(await bundleFrom(platformWith({ 'data/deny-cidrs.json': { deny: ['203.0.113.0/24', '2001:db8:bad::/48'] } })));
+    pdp.setPlatform(
+      await bundleFrom(platformWith({ 'data/deny-cidrs.json': { deny: ['203.0.113.0/24', '2001:db8:bad::/48'] } })),
+    );
     assert.equal(ask('home', 'tenant.read', { sourceIp: '203.0.113.9' }).allowed, false);
-    assert.deepEqual(ask('home', 'tenant.read', { sourceIp: '2001:db8:bad::1' }).policies, ['iris.network.platform-deny']);
+    assert.deepEqual(ask('home', 'tenant.read', { sourceIp: '2001:db8:bad::1' }).policies, [
+      'iris.network.platform-deny',
+    ]);
     assert.equal(ask('home', 'tenant.read', { sourceIp: '2001:db8:600d::1' }).allowed, true);
     assert.equal(ask('home', 'tenant.read', { sourceIp: '198.51.100.1' }).allowed, true);
     pdp.setPlatform(await bundleFrom(builtinPlatformFiles()));
@@ -91,7 +137,11 @@ describe('residency and CIDR lists as policies (decision point)', () => {
     const outside = ask('home', 'tenant.read', { sourceIp: '192.0.2.1' });
     assert.equal(outside.allowed, false);
     assert.deepEqual(outside.policies, ['tenant.network.allow']);
-    assert.equal(ask('home', 'policy.write', { sourceIp: '192.0.2.1' }).allowed, true, 'policy repair is decided by the platform bundle');
+    assert.equal(
+      ask('home', 'policy.write', { sourceIp: '192.0.2.1' }).allowed,
+      true,
+      'policy repair is decided by the platform bundle',
+    );
     assert.equal(ask('away', 'tenant.read', { sourceIp: '192.0.2.1' }).allowed, true, 'other tenants are unaffected');
     pdp.setOverlay('home', undefined);
     assert.equal(ask('home', 'tenant.read', { sourceIp: '192.0.2.1' }).allowed, true);
@@ -108,12 +158,23 @@ describe('residency and CIDR lists as policies (decision point)', () => {
       assert.fail('compiled');
     };
     let e = await bad(overlayWith('home', ['10.0.0.0/8', '10.0.0.300/8', '2001:db8::/129']));
-    assert.deepEqual(e.problems.map((p) => [p.file, p.path]), [['data/allow-cidrs.json', '/allow/1'], ['data/allow-cidrs.json', '/allow/2']]);
+    assert.deepEqual(
+      e.problems.map((p) => [p.file, p.path]),
+      [
+        ['data/allow-cidrs.json', '/allow/1'],
+        ['data/allow-cidrs.json', '/allow/2'],
+      ],
+    );
     assert.match(e.message, /10\.0\.0\.300/);
     e = await bad(platformWith({ 'data/deny-cidrs.json': { deny: ['not-an-ip'] } }));
     assert.equal(e.problems[0]?.path, '/deny/0');
-    e = await bad(platformWith({ 'data/residency.json': { exceptions: [{ tenant: 'Bad Tenant', regions: ['mars!'] }] } }));
-    assert.deepEqual(e.problems.map((p) => p.path), ['/exceptions/0/tenant', '/exceptions/0/regions/0']);
+    e = await bad(
+      platformWith({ 'data/residency.json': { exceptions: [{ tenant: 'Bad Tenant', regions: ['mars!'] }] } }),
+    );
+    assert.deepEqual(
+      e.problems.map((p) => p.path),
+      ['/exceptions/0/tenant', '/exceptions/0/regions/0'],
+    );
   });
 });
 
@@ -124,13 +185,18 @@ describe(`residency and CIDR lists through the gateway (${storeName})`, () => {
   before(async () => {
     t = await createTestApp({ IRIS_REGION: 'eu-west' });
     assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'home-co', displayName: 'H' } })).statusCode, 201);
-    assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'away-co', displayName: 'A', homeRegion: 'us-east' } })).statusCode, 201);
+    assert.equal(
+      (await t.call('POST', '/v1/tenants', { body: { id: 'away-co', displayName: 'A', homeRegion: 'us-east' } }))
+        .statusCode,
+      201,
+    );
     homeAdmin = await t.keyFor('home-co', 'tenant-admin');
     awayAdmin = await t.keyFor('away-co', 'tenant-admin');
   });
   after(async () => t.dispose());
 
-  const from = (ip: string, url: string, token: string) => t.app.server.inject({ method: 'GET', url, remoteAddress: ip, headers: { authorization: `Bearer ${token}` } });
+  const from = (ip: string, url: string, token: string) =>
+    t.app.server.inject({ method: 'GET', url, remoteAddress: ip, headers: { authorization: `Bearer ${token}` } });
 
   test("data of a tenant homed elsewhere is refused with the residency policy's id", async () => {
     const res = await t.call('GET', '/v1/audit/logs/away-co/events', { token: awayAdmin });
@@ -149,12 +215,18 @@ describe(`residency and CIDR lists through the gateway (${storeName})`, () => {
       const out = await from('192.0.2.10', '/v1/tenants/home-co', homeAdmin);
       assert.equal(out.statusCode, 403);
       assert.deepEqual(out.json().policies, ['tenant.network.allow']);
-      assert.equal((await from('::ffff:10.1.1.1', '/v1/tenants/home-co', homeAdmin)).statusCode, 200, 'IPv4-mapped IPv6 is the IPv4 address');
+      assert.equal(
+        (await from('::ffff:10.1.1.1', '/v1/tenants/home-co', homeAdmin)).statusCode,
+        200,
+        'IPv4-mapped IPv6 is the IPv4 address',
+      );
     } finally {
       t.app.policy.pdp.setOverlay('home-co', undefined);
     }
     const platform = t.app.policy.pdp.platform();
-    t.app.policy.pdp.setPlatform(await bundleFrom(platformWith({ 'data/deny-cidrs.json': { deny: ['198.51.100.0/24', '2001:db8:dead::/48'] } })));
+    t.app.policy.pdp.setPlatform(
+      await bundleFrom(platformWith({ 'data/deny-cidrs.json': { deny: ['198.51.100.0/24', '2001:db8:dead::/48'] } })),
+    );
     try {
       assert.equal((await from('198.51.100.7', '/v1/tenants/home-co', ADMIN_TOKEN)).statusCode, 403);
       assert.equal((await from('2001:db8:dead::1', '/v1/tenants/home-co', homeAdmin)).statusCode, 403);

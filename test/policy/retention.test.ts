@@ -27,10 +27,22 @@ describe(`retention of the decision log and the query log (${storeName})`, () =>
       ),
     );
   const decisionIds = async (): Promise<string[]> =>
-    t.db.transaction(platformScope, async (tx) => (await tx.query<{ decision_id: string }>("select decision_id from policy_decisions where decision_id ~ '^d[0-9]' order by decided_at")).rows.map((r) => r.decision_id));
+    t.db.transaction(platformScope, async (tx) =>
+      (
+        await tx.query<{ decision_id: string }>(
+          "select decision_id from policy_decisions where decision_id ~ '^d[0-9]' order by decided_at",
+        )
+      ).rows.map((r) => r.decision_id),
+    );
   const pruneEvents = async (): Promise<{ action: string; resource: { id: string } }[]> =>
-    (await t.call('GET', '/v1/audit/logs/platform/events?limit=1000')).json().items.map((e: { event: { action: string; resource: { id: string } } }) => e.event).filter((e: { action: string }) => e.action === 'policy.decisions.prune');
-  const clear = () => t.db.transaction(platformScope, (tx) => tx.query("select iris_prune_policy_decisions(now() - interval '1 day', 50000)"));
+    (await t.call('GET', '/v1/audit/logs/platform/events?limit=1000'))
+      .json()
+      .items.map((e: { event: { action: string; resource: { id: string } } }) => e.event)
+      .filter((e: { action: string }) => e.action === 'policy.decisions.prune');
+  const clear = () =>
+    t.db.transaction(platformScope, (tx) =>
+      tx.query("select iris_prune_policy_decisions(now() - interval '1 day', 50000)"),
+    );
 
   test('decisions older than the retention go, with one audit event; recent ones stay', async () => {
     await decide([45, 31, 29, 0.01]);
@@ -43,7 +55,9 @@ describe(`retention of the decision log and the query log (${storeName})`, () =>
     const report = await t.app.retention.run();
     assert.deepEqual(report, { policyDecisions: 2, queryLog: 1, ran: true });
     assert.deepEqual(await decisionIds(), ['d29', 'd0.01']);
-    const questions = await t.db.transaction(platformScope, async (tx) => (await tx.query<{ question: string }>('select question from kg_query_log')).rows.map((r) => r.question));
+    const questions = await t.db.transaction(platformScope, async (tx) =>
+      (await tx.query<{ question: string }>('select question from kg_query_log')).rows.map((r) => r.question),
+    );
     assert.deepEqual(questions, ['what does billing call']);
 
     const events = await pruneEvents();
@@ -65,7 +79,9 @@ describe(`retention of the decision log and the query log (${storeName})`, () =>
       /permission denied/,
     );
     await assert.rejects(
-      t.db.transaction(platformScope, (tx) => tx.query("select iris_prune_policy_decisions(now() - interval '1 hour', 1000)")),
+      t.db.transaction(platformScope, (tx) =>
+        tx.query("select iris_prune_policy_decisions(now() - interval '1 hour', 1000)"),
+      ),
       /policy decisions of the last day are kept/,
     );
     assert.ok((await decisionIds()).includes('d0.5'));
@@ -74,7 +90,10 @@ describe(`retention of the decision log and the query log (${storeName})`, () =>
   test('large backlogs are pruned in batches, oldest first, and a capped run is finished by the next', async () => {
     await clear();
     await decide([90, 80, 70, 60, 2]);
-    const retention = makeRetention({ db: t.db, ledger: t.app.ledger, clock: { now: () => new Date() }, context: () => t.app.systemContext() }, { decisionDays: 30, queryLogDays: 30, batchRows: 2, maxBatches: 1 });
+    const retention = makeRetention(
+      { db: t.db, ledger: t.app.ledger, clock: { now: () => new Date() }, context: () => t.app.systemContext() },
+      { decisionDays: 30, queryLogDays: 30, batchRows: 2, maxBatches: 1 },
+    );
     const before = (await pruneEvents()).length;
     // (the last day's decisions of the earlier tests are still there: nothing prunes them)
     const older = async () => (await decisionIds()).filter((id) => ['d90', 'd80', 'd70', 'd60', 'd2'].includes(id));
@@ -87,22 +106,29 @@ describe(`retention of the decision log and the query log (${storeName})`, () =>
 
   test('a retention of 0 days keeps every decision', async () => {
     await decide([400]);
-    const keep = makeRetention({ db: t.db, ledger: t.app.ledger, clock: { now: () => new Date() }, context: () => t.app.systemContext() }, { decisionDays: 0, queryLogDays: 30 });
+    const keep = makeRetention(
+      { db: t.db, ledger: t.app.ledger, clock: { now: () => new Date() }, context: () => t.app.systemContext() },
+      { decisionDays: 0, queryLogDays: 30 },
+    );
     assert.equal((await keep.run()).policyDecisions, 0);
     assert.ok((await decisionIds()).includes('d400'));
   });
 
-  test('while another replica holds the retention lock, a run does nothing', { skip: storeName === 'pglite' ? 'PGlite has one connection: no other replica' : false }, async () => {
-    const other = new pg.Client({ connectionString: t.testDb.url });
-    await other.connect();
-    try {
-      await other.query('select pg_advisory_lock(7211042026)');
-      assert.deepEqual(await t.app.retention.run(), { policyDecisions: 0, queryLog: 0, ran: false });
-      assert.ok((await decisionIds()).includes('d400'));
-      await other.query('select pg_advisory_unlock(7211042026)');
-      assert.equal((await t.app.retention.run()).policyDecisions, 1);
-    } finally {
-      await other.end();
-    }
-  });
+  test(
+    'while another replica holds the retention lock, a run does nothing',
+    { skip: storeName === 'pglite' ? 'PGlite has one connection: no other replica' : false },
+    async () => {
+      const other = new pg.Client({ connectionString: t.testDb.url });
+      await other.connect();
+      try {
+        await other.query('select pg_advisory_lock(7211042026)');
+        assert.deepEqual(await t.app.retention.run(), { policyDecisions: 0, queryLog: 0, ran: false });
+        assert.ok((await decisionIds()).includes('d400'));
+        await other.query('select pg_advisory_unlock(7211042026)');
+        assert.equal((await t.app.retention.run()).policyDecisions, 1);
+      } finally {
+        await other.end();
+      }
+    },
+  );
 });

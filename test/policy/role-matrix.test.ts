@@ -22,14 +22,19 @@ describe(`role x route matrix through the Cedar bundle (${storeName})`, () => {
 
   before(async () => {
     t = await createTestApp();
-    assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'alpha', displayName: 'Alpha' } })).statusCode, 201);
+    assert.equal(
+      (await t.call('POST', '/v1/tenants', { body: { id: 'alpha', displayName: 'Alpha' } })).statusCode,
+      201,
+    );
     for (const role of ROLES.filter((r) => r !== 'platform-admin')) tokens.set(role, await t.keyFor('alpha', role));
     tokens.set('platform-admin', (await import('../support/test-app.js')).ADMIN_TOKEN);
   });
   after(async () => t.dispose());
 
   test('each role passes the policy exactly where its grants say', async () => {
-    const spec = (await t.call('GET', '/openapi.json', { token: null })).json<{ paths: Record<string, Record<string, { security?: unknown }>> }>();
+    const spec = (await t.call('GET', '/openapi.json', { token: null })).json<{
+      paths: Record<string, Record<string, { security?: unknown }>>;
+    }>();
     let checked = 0;
     const allowedBy = new Map<string, number>();
     for (const [path, ops] of Object.entries(spec.paths)) {
@@ -49,7 +54,12 @@ describe(`role x route matrix through the Cedar bundle (${storeName})`, () => {
         for (const role of ROLES) {
           const token = tokens.get(role) as string;
           const principalTenant = role === 'platform-admin' ? PLATFORM : 'alpha';
-          const { rule, tenantId } = resolveRoute(method, template, { tenantId: url.includes('/tenants/alpha') ? 'alpha' : undefined, log: 'alpha' }, principalTenant);
+          const { rule, tenantId } = resolveRoute(
+            method,
+            template,
+            { tenantId: url.includes('/tenants/alpha') ? 'alpha' : undefined, log: 'alpha' },
+            principalTenant,
+          );
           const want = expectedAllowed(role, rule.action, tenantId, principalTenant);
           // Bodies that fail validation and a stale If-Match: past the policy, nothing changes.
           const res = await t.call(method, url, {
@@ -57,8 +67,17 @@ describe(`role x route matrix through the Cedar bundle (${storeName})`, () => {
             headers: { 'if-match': '"stale"' },
             ...(['POST', 'PATCH'].includes(method) ? { body: { __probe: true } } : {}),
           });
-          const deniedByPolicy = res.statusCode === 403 || (res.statusCode === 404 && res.json().code === 'not_found' && tenantId !== principalTenant && role !== 'platform-admin');
-          assert.equal(!deniedByPolicy, want, `${role} ${method} ${url} (${rule.action}): answered ${res.statusCode} ${res.body.slice(0, 200)}`);
+          const deniedByPolicy =
+            res.statusCode === 403 ||
+            (res.statusCode === 404 &&
+              res.json().code === 'not_found' &&
+              tenantId !== principalTenant &&
+              role !== 'platform-admin');
+          assert.equal(
+            !deniedByPolicy,
+            want,
+            `${role} ${method} ${url} (${rule.action}): answered ${res.statusCode} ${res.body.slice(0, 200)}`,
+          );
           if (want) allowedBy.set(role, (allowedBy.get(role) ?? 0) + 1);
           checked++;
         }
@@ -66,8 +85,13 @@ describe(`role x route matrix through the Cedar bundle (${storeName})`, () => {
     }
     assert.ok(checked >= 5 * 18, `only ${checked} role x route probes ran`);
     // Least privilege, as numbers: the auditor reaches only the ledger routes.
-    assert.ok((allowedBy.get('auditor') ?? 0) > 0 && (allowedBy.get('auditor') ?? 0) < (allowedBy.get('analyst') ?? 0) + 7);
-    assert.equal((await t.call('GET', '/v1/tenants/alpha', { token: tokens.get('auditor') as string })).statusCode, 403);
+    assert.ok(
+      (allowedBy.get('auditor') ?? 0) > 0 && (allowedBy.get('auditor') ?? 0) < (allowedBy.get('analyst') ?? 0) + 7,
+    );
+    assert.equal(
+      (await t.call('GET', '/v1/tenants/alpha', { token: tokens.get('auditor') as string })).statusCode,
+      403,
+    );
   });
 
   test('an analyst cannot mutate anything, even with a valid request', async () => {
@@ -85,11 +109,23 @@ describe(`role x route matrix through the Cedar bundle (${storeName})`, () => {
   });
 
   test('policy denials name the policy; the decision point answers with the bundle id', async () => {
-    const d = t.app.policy.pdp.decide({ principal: { keyId: 'k1', role: 'auditor', tenantId: 'alpha' }, action: 'audit.read', resourceTenant: 'alpha', resourceKind: 'Log', route: 'test' });
+    const d = t.app.policy.pdp.decide({
+      principal: { keyId: 'k1', role: 'auditor', tenantId: 'alpha' },
+      action: 'audit.read',
+      resourceTenant: 'alpha',
+      resourceKind: 'Log',
+      route: 'test',
+    });
     assert.equal(d.allowed, true);
     assert.deepEqual(d.policies, ['iris.roles.auditor']);
     assert.equal(d.bundle, t.app.policy.builtin.id);
-    const cross = t.app.policy.pdp.decide({ principal: { keyId: 'k1', role: 'tenant-admin', tenantId: 'alpha' }, action: 'tenant.read', resourceTenant: 'beta', resourceKind: 'Tenant', route: 'test' });
+    const cross = t.app.policy.pdp.decide({
+      principal: { keyId: 'k1', role: 'tenant-admin', tenantId: 'alpha' },
+      action: 'tenant.read',
+      resourceTenant: 'beta',
+      resourceKind: 'Tenant',
+      route: 'test',
+    });
     assert.equal(cross.allowed, false);
     assert.deepEqual(cross.policies, ['iris.isolation']);
   });

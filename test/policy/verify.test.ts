@@ -20,15 +20,32 @@ import {
 /** Replays a counterexample through Cedar, independently of the verifier. */
 function replay(policies: Record<string, string>, c: Counterexample): string {
   const { principal, resource, context } = c.request;
-  const tenant = (id: string, region: string) => ({ uid: { type: 'Iris::Tenant', id }, attrs: { region, tier: 'standard' }, parents: [] });
+  const tenant = (id: string, region: string) => ({
+    uid: { type: 'Iris::Tenant', id },
+    attrs: { region, tier: 'standard' },
+    parents: [],
+  });
   return evaluateInline(policies, {
     principal: { type: 'Iris::Principal', id: principal.id },
     action: { type: 'Iris::Action', id: c.action },
     resource: { type: 'Iris::Resource', id: 'r' },
-    context: { region: context.region, sourceIp: ipValue(context.sourceIp), upstreamRegions: [...context.upstreamRegions], route: 'replay' },
+    context: {
+      region: context.region,
+      sourceIp: ipValue(context.sourceIp),
+      upstreamRegions: [...context.upstreamRegions],
+      route: 'replay',
+    },
     entities: [
-      { uid: { type: 'Iris::Principal', id: principal.id }, attrs: { role: principal.role, tenant: { __entity: { type: 'Iris::Tenant', id: principal.tenant } } }, parents: [] },
-      { uid: { type: 'Iris::Resource', id: 'r' }, attrs: { tenant: { __entity: { type: 'Iris::Tenant', id: resource.tenant } }, kind: resource.kind }, parents: [] },
+      {
+        uid: { type: 'Iris::Principal', id: principal.id },
+        attrs: { role: principal.role, tenant: { __entity: { type: 'Iris::Tenant', id: principal.tenant } } },
+        parents: [],
+      },
+      {
+        uid: { type: 'Iris::Resource', id: 'r' },
+        attrs: { tenant: { __entity: { type: 'Iris::Tenant', id: resource.tenant } }, kind: resource.kind },
+        parents: [],
+      },
       tenant(principal.tenant, principal.tenantRegion),
       ...(resource.tenant === principal.tenant ? [] : [tenant(resource.tenant, resource.tenantRegion)]),
     ],
@@ -57,8 +74,12 @@ describe('Z3 verification of isolation and residency', () => {
 
   test('a bundle that lets a non-admin cross tenants is refused with a confirmed counterexample', async () => {
     const files = builtinPlatformFiles();
-    files['policies/roles.cedar'] = (files['policies/roles.cedar'] ?? '').replace(/@id\("iris\.isolation"\)[\s\S]*$/, '');
-    files['policies/support.cedar'] = '@id("support.read-keys")\npermit (principal, action == Iris::Action::"key.read", resource)\nwhen { principal.role == "operator" && resource.kind == "Tenant" };\n';
+    files['policies/roles.cedar'] = (files['policies/roles.cedar'] ?? '').replace(
+      /@id\("iris\.isolation"\)[\s\S]*$/,
+      '',
+    );
+    files['policies/support.cedar'] =
+      '@id("support.read-keys")\npermit (principal, action == Iris::Action::"key.read", resource)\nwhen { principal.role == "operator" && resource.kind == "Tenant" };\n';
     const err = await refusal(compileBundle({ files, now: new Date(), verify: (i) => verifyPolicies(i) }));
     assert.equal(err.code, 'bundle_verification_failed');
     const [cex] = err.extensions.counterexamples as Counterexample[];
@@ -74,7 +95,10 @@ describe('Z3 verification of isolation and residency', () => {
 
   test('a guard that only looks safe is proved (no spurious refusal)', async () => {
     const files = builtinPlatformFiles();
-    files['policies/roles.cedar'] = (files['policies/roles.cedar'] ?? '').replace(/@id\("iris\.isolation"\)[\s\S]*$/, '');
+    files['policies/roles.cedar'] = (files['policies/roles.cedar'] ?? '').replace(
+      /@id\("iris\.isolation"\)[\s\S]*$/,
+      '',
+    );
     // Safe without the isolation guard: every role policy already requires the same tenant.
     await compileBundle({ files, now: new Date(), verify: (i) => verifyPolicies(i) });
   });
@@ -95,7 +119,10 @@ describe('Z3 verification of isolation and residency', () => {
   });
 
   test('a residency exception is part of the property: allowed exceptions prove, others do not', async () => {
-    const files = { ...builtinPlatformFiles(), 'data/residency.json': JSON.stringify({ exceptions: [{ tenant: 'acme', regions: ['us-east'] }] }) };
+    const files = {
+      ...builtinPlatformFiles(),
+      'data/residency.json': JSON.stringify({ exceptions: [{ tenant: 'acme', regions: ['us-east'] }] }),
+    };
     const b = await compileBundle({ files, now: new Date(), verify: (i) => verifyPolicies(i) });
     assert.equal(b.manifest.verification.residency, 'proved');
   });

@@ -13,46 +13,72 @@ describe(`row-level security invariants (${storeName})`, () => {
   after(async () => t.dispose());
 
   test('every table with a tenant_id column forces RLS and leads its keys with tenant_id', async () => {
-    const tables = await t.db.asOwner(async (s) =>
-      (
-        await s.query<{ table: string; rls: boolean; force: boolean; owner: string }>(
-          `select c.relname as table, c.relrowsecurity as rls, c.relforcerowsecurity as force, pg_get_userbyid(c.relowner) as owner
+    const tables = await t.db.asOwner(
+      async (s) =>
+        (
+          await s.query<{ table: string; rls: boolean; force: boolean; owner: string }>(
+            `select c.relname as table, c.relrowsecurity as rls, c.relforcerowsecurity as force, pg_get_userbyid(c.relowner) as owner
            from pg_class c join pg_namespace n on n.oid = c.relnamespace
            where n.nspname = 'public' and c.relkind in ('r', 'p')
              and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)
            order by c.relname`,
-        )
-      ).rows,
+          )
+        ).rows,
     );
-    assert.ok(tables.length >= 5, `expected the core tenant-owned tables, found ${tables.map((x) => x.table).join(', ')}`);
+    assert.ok(
+      tables.length >= 5,
+      `expected the core tenant-owned tables, found ${tables.map((x) => x.table).join(', ')}`,
+    );
     for (const tb of tables) {
       assert.equal(tb.rls, true, `${tb.table} lacks ENABLE ROW LEVEL SECURITY`);
       assert.equal(tb.force, true, `${tb.table} lacks FORCE ROW LEVEL SECURITY`);
       assert.notEqual(tb.owner, 'iris_app', `${tb.table} is owned by the application role`);
-      const indexes = await t.db.asOwner(async (s) =>
-        (
-          await s.query<{ name: string; first: string }>(
-            `select i.relname as name, a.attname as first from pg_index x
+      const indexes = await t.db.asOwner(
+        async (s) =>
+          (
+            await s.query<{ name: string; first: string }>(
+              `select i.relname as name, a.attname as first from pg_index x
              join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid
              left join pg_attribute a on a.attrelid = c.oid and a.attnum = x.indkey[0]
              where c.relname = $1 and (x.indisunique or x.indisprimary)`,
-            [tb.table],
-          )
-        ).rows,
+              [tb.table],
+            )
+          ).rows,
       );
       assert.ok(indexes.length > 0, `${tb.table} has no primary key`);
-      for (const ix of indexes) assert.equal(ix.first, 'tenant_id', `${tb.table}: unique index ${ix.name} does not lead with tenant_id`);
-      const policies = await t.db.asOwner(async (s) => (await s.query<{ n: number }>('select count(*)::int as n from pg_policies where tablename = $1', [tb.table])).rows[0]?.n);
+      for (const ix of indexes)
+        assert.equal(ix.first, 'tenant_id', `${tb.table}: unique index ${ix.name} does not lead with tenant_id`);
+      const policies = await t.db.asOwner(
+        async (s) =>
+          (await s.query<{ n: number }>('select count(*)::int as n from pg_policies where tablename = $1', [tb.table]))
+            .rows[0]?.n,
+      );
       assert.ok((policies ?? 0) > 0, `${tb.table} has no RLS policy`);
     }
   });
 
   test('the application role cannot bypass RLS and cannot update or delete ledger rows', async () => {
-    const role = await t.db.asOwner(async (s) => (await s.query<{ bypass: boolean; superuser: boolean }>("select rolbypassrls as bypass, rolsuper as superuser from pg_roles where rolname = 'iris_app'")).rows[0]);
+    const role = await t.db.asOwner(
+      async (s) =>
+        (
+          await s.query<{ bypass: boolean; superuser: boolean }>(
+            "select rolbypassrls as bypass, rolsuper as superuser from pg_roles where rolname = 'iris_app'",
+          )
+        ).rows[0],
+    );
     assert.deepEqual(role, { bypass: false, superuser: false });
     for (const table of ['audit_events', 'audit_checkpoints', 'audit_witnesses']) {
       for (const priv of ['UPDATE', 'DELETE', 'TRUNCATE']) {
-        const has = await t.db.asOwner(async (s) => (await s.query<{ has: boolean }>('select has_table_privilege($1, $2, $3) as has', ['iris_app', table, priv])).rows[0]?.has);
+        const has = await t.db.asOwner(
+          async (s) =>
+            (
+              await s.query<{ has: boolean }>('select has_table_privilege($1, $2, $3) as has', [
+                'iris_app',
+                table,
+                priv,
+              ])
+            ).rows[0]?.has,
+        );
         assert.equal(has, false, `iris_app has ${priv} on ${table}`);
       }
     }
@@ -63,18 +89,30 @@ describe(`row-level security invariants (${storeName})`, () => {
       await s.query(`insert into tenants (tenant_id, display_name, tier, home_region, ring, status, quotas)
                      values ('aaa', 'A', 'free', 'eu-west', 'general', 'active', '{}'), ('bbb', 'B', 'free', 'eu-west', 'general', 'active', '{}')`);
     });
-    const seen = await t.db.transaction({ kind: 'tenant', tenantId: 'aaa' }, async (tx) => (await tx.query<{ tenant_id: string }>('select tenant_id from tenants')).rows);
-    assert.deepEqual(seen.map((r) => r.tenant_id), ['aaa']);
-    const updated = await t.db.transaction({ kind: 'tenant', tenantId: 'aaa' }, async (tx) => tx.query("update tenants set display_name = 'pwned' where tenant_id = 'bbb'"));
+    const seen = await t.db.transaction(
+      { kind: 'tenant', tenantId: 'aaa' },
+      async (tx) => (await tx.query<{ tenant_id: string }>('select tenant_id from tenants')).rows,
+    );
+    assert.deepEqual(
+      seen.map((r) => r.tenant_id),
+      ['aaa'],
+    );
+    const updated = await t.db.transaction({ kind: 'tenant', tenantId: 'aaa' }, async (tx) =>
+      tx.query("update tenants set display_name = 'pwned' where tenant_id = 'bbb'"),
+    );
     assert.equal(updated.rowCount, 0);
     await assert.rejects(
       t.db.transaction({ kind: 'tenant', tenantId: 'aaa' }, async (tx) =>
-        tx.query("insert into api_keys (tenant_id, key_id, name, role, secret_hash, created_by) values ('bbb', 'kx', 'n', 'analyst', 'h', 'x')"),
+        tx.query(
+          "insert into api_keys (tenant_id, key_id, name, role, secret_hash, created_by) values ('bbb', 'kx', 'n', 'analyst', 'h', 'x')",
+        ),
       ),
       /row-level security/,
     );
     await assert.rejects(
-      t.db.transaction({ kind: 'tenant', tenantId: 'aaa' }, async (tx) => tx.query("delete from audit_events where tenant_id = 'aaa'")),
+      t.db.transaction({ kind: 'tenant', tenantId: 'aaa' }, async (tx) =>
+        tx.query("delete from audit_events where tenant_id = 'aaa'"),
+      ),
       /permission denied/,
     );
   });

@@ -25,14 +25,19 @@ export interface RecordedRequest {
 export type FakeReply = string | ((messages: readonly FakeChatMessage[]) => string);
 
 export type FakeBehaviour =
-  | { readonly kind: 'ok'; readonly reply?: FakeReply; readonly usage?: { readonly prompt: number; readonly completion: number } }
+  | {
+      readonly kind: 'ok';
+      readonly reply?: FakeReply;
+      readonly usage?: { readonly prompt: number; readonly completion: number };
+    }
   | { readonly kind: 'fail'; readonly status: number }
   | { readonly kind: 'hang' }
   | { readonly kind: 'slow'; readonly ms: number; readonly reply?: FakeReply }
   | { readonly kind: 'malformed'; readonly shape?: 'not-json' | 'no-choices' | 'null-content' };
 
 /** The default reply: a small, valid extraction. */
-export const DEFAULT_REPLY = '{"entities":[{"name":"Payments Gateway","type":"service","description":"Takes payments."}],"relations":[]}';
+export const DEFAULT_REPLY =
+  '{"entities":[{"name":"Payments Gateway","type":"service","description":"Takes payments."}],"relations":[]}';
 export const DEFAULT_USAGE = { prompt: 120, completion: 30 } as const;
 
 export interface FakeOpenAi {
@@ -73,14 +78,20 @@ export async function startFakeOpenAi(opts: { behaviour?: FakeBehaviour } = {}):
       res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":{"message":"bad json"}}');
       return;
     }
-    requests.push({ body, authorization: req.headers.authorization, traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined });
+    requests.push({
+      body,
+      authorization: req.headers.authorization,
+      traceparent: typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined,
+    });
     const now = queue.shift() ?? behaviour;
     switch (now.kind) {
       case 'ok':
         answer(res, body, now.reply, now.usage);
         return;
       case 'fail':
-        res.writeHead(now.status, { 'content-type': 'application/json' }).end(`{"error":{"message":"scripted failure ${now.status}"}}`);
+        res
+          .writeHead(now.status, { 'content-type': 'application/json' })
+          .end(`{"error":{"message":"scripted failure ${now.status}"}}`);
         return;
       case 'hang':
         return; // NOTE: never answered; close() destroys the socket.
@@ -94,9 +105,12 @@ export async function startFakeOpenAi(opts: { behaviour?: FakeBehaviour } = {}):
       }
       case 'malformed': {
         const shape = now.shape ?? 'not-json';
-        const text = shape === 'not-json' ? '<html>upstream proxy error</html>'
-          : shape === 'no-choices' ? '{"id":"cmpl-1","object":"chat.completion"}'
-          : '{"choices":[{"index":0,"message":{"role":"assistant","content":null}}]}';
+        const text =
+          shape === 'not-json'
+            ? '<html>upstream proxy error</html>'
+            : shape === 'no-choices'
+              ? '{"id":"cmpl-1","object":"chat.completion"}'
+              : '{"choices":[{"index":0,"message":{"role":"assistant","content":null}}]}';
         res.writeHead(200, { 'content-type': shape === 'not-json' ? 'text/html' : 'application/json' }).end(text);
         return;
       }
@@ -107,17 +121,24 @@ export async function startFakeOpenAi(opts: { behaviour?: FakeBehaviour } = {}):
     }
   }
 
-  function answer(res: ServerResponse, body: FakeChatBody, reply: FakeReply | undefined, usage: { prompt: number; completion: number } | undefined): void {
+  function answer(
+    res: ServerResponse,
+    body: FakeChatBody,
+    reply: FakeReply | undefined,
+    usage: { prompt: number; completion: number } | undefined,
+  ): void {
     if (res.destroyed) return;
     const content = reply === undefined ? DEFAULT_REPLY : typeof reply === 'string' ? reply : reply(body.messages);
     const u = usage ?? DEFAULT_USAGE;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-      id: `cmpl-${requests.length}`,
-      object: 'chat.completion',
-      model: body.model,
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion },
-    }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: `cmpl-${requests.length}`,
+        object: 'chat.completion',
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion },
+      }),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -12,7 +12,12 @@ const W = 'http://schemas.openxmlformats.org/wordprocessingml/2006/main';
  * on its own (a sync flush ends it on a byte boundary) and the pieces are concatenated, the
  * repeated piece's bytes reused; an empty final block ends the stream.
  */
-function repeatedDeflate(prefix: string, unit: string, bytes: number, suffix: string): { data: Buffer; size: number; crc: number } {
+function repeatedDeflate(
+  prefix: string,
+  unit: string,
+  bytes: number,
+  suffix: string,
+): { data: Buffer; size: number; crc: number } {
   const chunk = Buffer.from(unit.repeat(Math.max(1, Math.floor((1024 * 1024) / unit.length))));
   const n = Math.max(1, Math.ceil(bytes / chunk.length));
   const flush = { finishFlush: constants.Z_SYNC_FLUSH };
@@ -22,7 +27,12 @@ function repeatedDeflate(prefix: string, unit: string, bytes: number, suffix: st
   for (let i = 0; i < n; i++) crc = crc32(chunk, crc);
   crc = crc32(tail, crc);
   const block = deflateRawSync(chunk, flush);
-  const data = Buffer.concat([deflateRawSync(head, flush), ...Array.from({ length: n }, () => block), deflateRawSync(tail, flush), Buffer.from([0x03, 0x00])]);
+  const data = Buffer.concat([
+    deflateRawSync(head, flush),
+    ...Array.from({ length: n }, () => block),
+    deflateRawSync(tail, flush),
+    Buffer.from([0x03, 0x00]),
+  ]);
   return { data, size: head.length + n * chunk.length + tail.length, crc };
 }
 
@@ -76,17 +86,29 @@ const small = (name: string, text: string): { name: string; data: Buffer; size: 
  * document 1 KiB long, so only inflating it shows its size.
  */
 export function zipBombDocx(megabytes: number, options: { lie?: boolean } = {}): Uint8Array {
-  const body = repeatedDeflate(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="${W}"><w:body>`, '<w:p><w:r><w:t>lol</w:t></w:r></w:p>', megabytes * 1024 * 1024, '<w:sectPr/></w:body></w:document>');
+  const body = repeatedDeflate(
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="${W}"><w:body>`,
+    '<w:p><w:r><w:t>lol</w:t></w:r></w:p>',
+    megabytes * 1024 * 1024,
+    '<w:sectPr/></w:body></w:document>',
+  );
   const doc = { name: 'word/document.xml', ...body, size: options.lie === true ? 1024 : body.size };
   return zipOf([
-    small('[Content_Types].xml', `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`),
-    small('_rels/.rels', `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`),
+    small(
+      '[Content_Types].xml',
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`,
+    ),
+    small(
+      '_rels/.rels',
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`,
+    ),
     doc,
   ]);
 }
 
 /** A normal DOCX, to show a parser still works after refusing a bomb. */
-export const normalDocx = (): Uint8Array => writeDocx('# Fleet report\n\nname | type | location\nTruck 17 | vehicle | Tacoma\n');
+export const normalDocx = (): Uint8Array =>
+  writeDocx('# Fleet report\n\nname | type | location\nTruck 17 | vehicle | Tacoma\n');
 
 /** The YAML "billion laughs": nine levels of nine aliases, 342 bytes that expand to 9^9 strings. */
 export function billionLaughs(): string {
@@ -100,7 +122,8 @@ export function billionLaughs(): string {
 }
 
 /** Repeats `unit` to about `kilobytes` KiB. */
-export const repeatTo = (unit: string, kilobytes: number): string => unit.repeat(Math.ceil((kilobytes * 1024) / unit.length));
+export const repeatTo = (unit: string, kilobytes: number): string =>
+  unit.repeat(Math.ceil((kilobytes * 1024) / unit.length));
 
 /** Block quotes nested one level deeper per line, about `kilobytes` KiB (210 KB took over 30 s of CPU). */
 export function nestedQuotes(kilobytes: number): string {

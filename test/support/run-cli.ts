@@ -12,11 +12,21 @@ export interface Run {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], env: Record<string, string>, cwd: string, timeoutMs = 20_000): Promise<Run> {
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  cwd: string,
+  timeoutMs = 20_000,
+): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      done({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, cwd, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+        done({ code, stdout, stderr });
+      },
+    );
   });
 }

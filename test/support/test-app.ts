@@ -18,7 +18,11 @@ export interface TestApp {
   readonly testDb: TestDatabase;
   readonly dataDir: string;
   /** Sends a request as `token` (the admin by default). */
-  call(method: string, url: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  call(
+    method: string,
+    url: string,
+    opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
   /** Creates a tenant key and returns its token. */
   keyFor(tenantId: string, role: string): Promise<string>;
   dispose(): Promise<void>;
@@ -30,7 +34,12 @@ export function injectAs(app: App, adminToken = ADMIN_TOKEN): TestApp['call'] {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const token = opts.token === undefined ? adminToken : opts.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
-    return app.server.inject({ method: method as 'GET', url, headers, ...(opts.body === undefined ? {} : { payload: opts.body as object }) });
+    return app.server.inject({
+      method: method as 'GET',
+      url,
+      headers,
+      ...(opts.body === undefined ? {} : { payload: opts.body as object }),
+    });
   };
 }
 
@@ -38,7 +47,14 @@ export async function createTestApp(env: Record<string, string> = {}, testDb?: T
   const tdb = testDb ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'iris-test-'));
   // NOTE: rate limits are off unless a test turns them on (IRIS_RATE_LIMITS): suites fire requests faster than tenant quotas allow.
-  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_RATE_LIMITS: 'false', IRIS_METRICS_TOKEN: SCRAPE_TOKEN, ...env });
+  const config = loadConfig({
+    IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+    IRIS_DATA_DIR: dataDir,
+    IRIS_PORT: '0',
+    IRIS_RATE_LIMITS: 'false',
+    IRIS_METRICS_TOKEN: SCRAPE_TOKEN,
+    ...env,
+  });
   const app = await createApp(config, { db: tdb.db });
   const call = injectAs(app);
   return {

@@ -45,9 +45,20 @@ describe(`iris keys break-glass (${storeName})`, () => {
     app = undefined;
   }
   const breakGlass = (args: readonly string[] = [], env: Record<string, string> = {}): Promise<Run> =>
-    runCli(['keys', 'break-glass', '--output', 'json', ...args], { IRIS_DATA_DIR: dataDir, ...(tdb?.url ? { DATABASE_URL: tdb.url } : {}), ...env }, dataDir, 90_000);
+    runCli(
+      ['keys', 'break-glass', '--output', 'json', ...args],
+      { IRIS_DATA_DIR: dataDir, ...(tdb?.url ? { DATABASE_URL: tdb.url } : {}), ...env },
+      dataDir,
+      90_000,
+    );
   const platformAdminKeys = async (a: App): Promise<number> =>
-    Number((await a.db.asOwner((s) => s.query<{ n: number }>("select count(*)::int as n from api_keys where role = 'platform-admin'"))).rows[0]?.n);
+    Number(
+      (
+        await a.db.asOwner((s) =>
+          s.query<{ n: number }>("select count(*)::int as n from api_keys where role = 'platform-admin'"),
+        )
+      ).rows[0]?.n,
+    );
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'iris-break-glass-'));
@@ -73,7 +84,11 @@ describe(`iris keys break-glass (${storeName})`, () => {
     assert.equal((await call('GET', '/v1/platform/keys')).statusCode, 401);
     await stop();
     const restarted = await start();
-    assert.equal((await injectAs(restarted, ADMIN)('GET', '/v1/platform/keys')).statusCode, 401, 'the bootstrap key stays revoked');
+    assert.equal(
+      (await injectAs(restarted, ADMIN)('GET', '/v1/platform/keys')).statusCode,
+      401,
+      'the bootstrap key stays revoked',
+    );
     if (storeName === 'pglite') await stop(); // the embedded store serves one process at a time
   });
 
@@ -107,7 +122,15 @@ describe(`iris keys break-glass (${storeName})`, () => {
     const run = await breakGlass(['--name', 'recovery', '--expires-in', '2h']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /only time the token is shown/);
-    const key = JSON.parse(run.stdout) as { id: string; token: string; role: string; name: string; expiresAt: string; createdBy: string; workingAdminKeysBefore: number };
+    const key = JSON.parse(run.stdout) as {
+      id: string;
+      token: string;
+      role: string;
+      name: string;
+      expiresAt: string;
+      createdBy: string;
+      workingAdminKeysBefore: number;
+    };
     assert.equal(key.role, 'platform-admin');
     assert.equal(key.name, 'recovery');
     assert.equal(key.workingAdminKeysBefore, 0);
@@ -117,8 +140,13 @@ describe(`iris keys break-glass (${storeName})`, () => {
     const a = app ?? (await start());
     const call = injectAs(a, key.token);
     await eventually(async () => (await call('GET', '/v1/platform/keys')).statusCode === 200);
-    assert.equal((await call('POST', '/v1/tenants', { body: { id: 'after-glass', displayName: 'Recovered' } })).statusCode, 201);
-    const events = (await call('GET', '/v1/audit/logs/platform/events?limit=1000')).json<{ items: { event: { action: string; actor: { keyId: string }; resource: { id: string } } }[] }>().items.map((e) => e.event);
+    assert.equal(
+      (await call('POST', '/v1/tenants', { body: { id: 'after-glass', displayName: 'Recovered' } })).statusCode,
+      201,
+    );
+    const events = (await call('GET', '/v1/audit/logs/platform/events?limit=1000'))
+      .json<{ items: { event: { action: string; actor: { keyId: string }; resource: { id: string } } }[] }>()
+      .items.map((e) => e.event);
     const minted = events.find((e) => e.action === 'key.break-glass');
     assert.equal(minted?.resource.id, key.id);
     assert.equal(minted?.actor.keyId, key.createdBy);
@@ -130,6 +158,7 @@ describe(`iris keys break-glass (${storeName})`, () => {
   test('its help says what it needs', async () => {
     const help = await runCli(['keys', 'break-glass', '--help'], {}, dataDir);
     assert.equal(help.code, 0);
-    for (const needed of ['DATABASE_URL', 'IRIS_DATA_DIR', 'IRIS_LEDGER_SIGNING_KEY', 'key.break-glass', 'iris up']) assert.ok(help.stdout.includes(needed), `help mentions ${needed}`);
+    for (const needed of ['DATABASE_URL', 'IRIS_DATA_DIR', 'IRIS_LEDGER_SIGNING_KEY', 'key.break-glass', 'iris up'])
+      assert.ok(help.stdout.includes(needed), `help mentions ${needed}`);
   });
 });

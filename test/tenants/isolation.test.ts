@@ -24,7 +24,8 @@ describe(`cross-tenant isolation through every route (${storeName})`, () => {
 
   before(async () => {
     t = await createTestApp();
-    for (const id of ['alpha', 'beta']) assert.equal((await t.call('POST', '/v1/tenants', { body: { id, displayName: id } })).statusCode, 201);
+    for (const id of ['alpha', 'beta'])
+      assert.equal((await t.call('POST', '/v1/tenants', { body: { id, displayName: id } })).statusCode, 201);
     for (const role of ROLES.filter((r) => r !== 'platform-admin')) aTokens.set(role, await t.keyFor('alpha', role));
     const bKey = await t.call('POST', '/v1/tenants/beta/keys', { body: { name: 'b', role: 'analyst' } });
     bKeyId = bKey.json().id;
@@ -33,20 +34,31 @@ describe(`cross-tenant isolation through every route (${storeName})`, () => {
   after(async () => t.dispose());
 
   test('tenant A cannot read, list, update or infer tenant B through any route', async () => {
-    const spec = (await t.call('GET', '/openapi.json', { token: null })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const spec = (await t.call('GET', '/openapi.json', { token: null })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
     const before = await t.call('GET', '/v1/tenants/beta');
     const bLogBefore = (await t.call('GET', '/v1/audit/logs/beta/head')).json().size;
     let checked = 0;
     for (const [path, ops] of Object.entries(spec.paths)) {
       if (!path.includes('{tenantId}') && !path.includes('{log}')) continue;
       for (const method of Object.keys(ops).map((m) => m.toUpperCase())) {
-        const fill = (tenant: string): string => path.replace('{tenantId}', tenant).replace('{log}', tenant).replace('{keyId}', bKeyId).replace('{seq}', '0');
+        const fill = (tenant: string): string =>
+          path.replace('{tenantId}', tenant).replace('{log}', tenant).replace('{keyId}', bKeyId).replace('{seq}', '0');
         const body = bodies[`${method} ${path}`];
         for (const [role, token] of aTokens) {
           const probe = await t.call(method, fill('beta'), { token, body });
           const missing = await t.call(method, fill('zzz-none'), { token, body });
-          assert.equal(probe.statusCode, 404, `${role} ${method} ${fill('beta')} answered ${probe.statusCode}: ${probe.body}`);
-          assert.deepEqual(comparable(probe.body), comparable(missing.body), `${role} ${method} ${path}: B's answer differs from a missing tenant's`);
+          assert.equal(
+            probe.statusCode,
+            404,
+            `${role} ${method} ${fill('beta')} answered ${probe.statusCode}: ${probe.body}`,
+          );
+          assert.deepEqual(
+            comparable(probe.body),
+            comparable(missing.body),
+            `${role} ${method} ${path}: B's answer differs from a missing tenant's`,
+          );
           checked++;
         }
       }
@@ -58,28 +70,41 @@ describe(`cross-tenant isolation through every route (${storeName})`, () => {
     assert.equal((await t.call('GET', '/v1/tenants/beta/keys')).json().items.length, 1);
   });
 
-  test("listing tenants shows a tenant key only its own tenant", async () => {
+  test('listing tenants shows a tenant key only its own tenant', async () => {
     for (const [role, token] of aTokens) {
       const res = await t.call('GET', '/v1/tenants', { token });
       if (role === 'auditor') {
         assert.equal(res.statusCode, 403);
         continue;
       }
-      assert.deepEqual(res.json().items.map((x: { id: string }) => x.id), ['alpha'], role);
+      assert.deepEqual(
+        res.json().items.map((x: { id: string }) => x.id),
+        ['alpha'],
+        role,
+      );
     }
   });
 
   test('roles are least-privilege within their own tenant', async () => {
     const analyst = aTokens.get('analyst') as string;
     assert.equal((await t.call('GET', '/v1/tenants/alpha', { token: analyst })).statusCode, 200);
-    assert.equal((await t.call('PATCH', '/v1/tenants/alpha', { token: analyst, body: { displayName: 'x' } })).statusCode, 403);
+    assert.equal(
+      (await t.call('PATCH', '/v1/tenants/alpha', { token: analyst, body: { displayName: 'x' } })).statusCode,
+      403,
+    );
     const auditor = aTokens.get('auditor') as string;
     assert.equal((await t.call('GET', '/v1/audit/logs/alpha/events', { token: auditor })).statusCode, 200);
     assert.equal((await t.call('GET', '/v1/tenants/alpha', { token: auditor })).statusCode, 403);
     const admin = aTokens.get('tenant-admin') as string;
-    assert.equal((await t.call('PATCH', '/v1/tenants/alpha', { token: admin, body: { displayName: 'Alpha Inc' } })).statusCode, 200);
+    assert.equal(
+      (await t.call('PATCH', '/v1/tenants/alpha', { token: admin, body: { displayName: 'Alpha Inc' } })).statusCode,
+      200,
+    );
     const placement = await t.call('PATCH', '/v1/tenants/alpha', { token: admin, body: { quotas: { burst: 100000 } } });
     assert.equal(placement.statusCode, 403, 'tenant admins cannot raise their own quotas');
-    assert.equal((await t.call('POST', '/v1/tenants', { token: admin, body: { id: 'gamma', displayName: 'g' } })).statusCode, 403);
+    assert.equal(
+      (await t.call('POST', '/v1/tenants', { token: admin, body: { id: 'gamma', displayName: 'g' } })).statusCode,
+      403,
+    );
   });
 });

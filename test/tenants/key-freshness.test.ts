@@ -23,7 +23,9 @@ describe(`key changes are effective at once on the replica that made them (${sto
   before(async () => {
     shared = await createTestDatabase();
     a = await createTestApp({}, shared);
-    const second = shared.url ? { ...shared, db: await openPostgresDatabase(shared.url, 5), dispose: async () => undefined } : shared;
+    const second = shared.url
+      ? { ...shared, db: await openPostgresDatabase(shared.url, 5), dispose: async () => undefined }
+      : shared;
     b = await createTestApp({}, second);
     assert.equal((await a.call('POST', '/v1/tenants', { body: { id: 'fresh', displayName: 'F' } })).statusCode, 201);
     await b.app.directory.resync();
@@ -86,7 +88,9 @@ describe(`key changes are effective at once on the replica that made them (${sto
   });
 
   test('a tenant suspended through a replica is refused there on the next request', async () => {
-    const token = (await a.call('POST', '/v1/tenants/fresh/keys', { body: { name: 'suspend', role: 'analyst' } })).json<{ token: string }>().token;
+    const token = (
+      await a.call('POST', '/v1/tenants/fresh/keys', { body: { name: 'suspend', role: 'analyst' } })
+    ).json<{ token: string }>().token;
     assert.equal((await read(a, token)).statusCode, 200);
     assert.equal((await a.call('PATCH', '/v1/tenants/fresh', { body: { status: 'suspended' } })).statusCode, 200);
     assert.equal((await read(a, token)).statusCode, 403);

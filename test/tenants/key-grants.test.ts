@@ -23,7 +23,8 @@ const MANAGES: Readonly<Record<Role, readonly Role[]>> = {
 };
 
 /** A policy, as an overlay or in the platform bundle, that lets every role manage keys of its own tenant. */
-const PERMIT_KEYS = '@id("test.permit-keys")\npermit (principal, action in [Iris::Action::"key.create", Iris::Action::"key.revoke"], resource)\nwhen { principal.tenant == resource.tenant };';
+const PERMIT_KEYS =
+  '@id("test.permit-keys")\npermit (principal, action in [Iris::Action::"key.create", Iris::Action::"key.revoke"], resource)\nwhen { principal.tenant == resource.tenant };';
 
 interface Actor {
   readonly role: Role;
@@ -46,12 +47,19 @@ describe(`key create and revoke: role x target role (${storeName})`, () => {
   }
 
   // Any authenticated answer (200, 403, 404) means the key works; 401 means it does not.
-  const works = async (token: string): Promise<boolean> => (await t.call('GET', '/v1/tenants/alpha', { token })).statusCode !== 401;
+  const works = async (token: string): Promise<boolean> =>
+    (await t.call('GET', '/v1/tenants/alpha', { token })).statusCode !== 401;
 
   before(async () => {
     t = await createTestApp();
-    assert.equal((await t.call('POST', '/v1/tenants', { body: { id: 'alpha', displayName: 'Alpha' } })).statusCode, 201);
-    actors.push({ role: 'platform-admin', scope: PLATFORM, token: ADMIN_TOKEN }, { role: 'platform-admin', scope: 'alpha', token: ADMIN_TOKEN });
+    assert.equal(
+      (await t.call('POST', '/v1/tenants', { body: { id: 'alpha', displayName: 'Alpha' } })).statusCode,
+      201,
+    );
+    actors.push(
+      { role: 'platform-admin', scope: PLATFORM, token: ADMIN_TOKEN },
+      { role: 'platform-admin', scope: 'alpha', token: ADMIN_TOKEN },
+    );
     for (const role of TENANT_ROLES) {
       actors.push({ role, scope: 'alpha', token: (await adminKey('alpha', role)).token });
       actors.push({ role, scope: PLATFORM, token: (await adminKey(PLATFORM, role)).token });
@@ -71,9 +79,15 @@ describe(`key create and revoke: role x target role (${storeName})`, () => {
     let n = 0;
     for (const actor of actors) {
       for (const target of ROLES) {
-        const res = await t.call('POST', keysPath(actor.scope), { token: actor.token, body: { name: 'matrix', role: target } });
+        const res = await t.call('POST', keysPath(actor.scope), {
+          token: actor.token,
+          body: { name: 'matrix', role: target },
+        });
         const want = expectedCreate(actor, target, keyGrant(actor.role));
-        if (res.statusCode !== want) wrong.push(`${actor.role}@${actor.scope} creates ${target}: ${res.statusCode}, want ${want} ${res.body.slice(0, 160)}`);
+        if (res.statusCode !== want)
+          wrong.push(
+            `${actor.role}@${actor.scope} creates ${target}: ${res.statusCode}, want ${want} ${res.body.slice(0, 160)}`,
+          );
         n++;
       }
     }
@@ -89,9 +103,15 @@ describe(`key create and revoke: role x target role (${storeName})`, () => {
         const victim = await adminKey(actor.scope, target);
         const res = await t.call('DELETE', `${keysPath(actor.scope)}/${victim.id}`, { token: actor.token });
         const allowed = keyGrant(actor.role) && MANAGES[actor.role].includes(target);
-        if (res.statusCode !== (allowed ? 200 : 403)) wrong.push(`${actor.role}@${actor.scope} revokes ${target}: ${res.statusCode}, want ${allowed ? 200 : 403} ${res.body.slice(0, 160)}`);
+        if (res.statusCode !== (allowed ? 200 : 403))
+          wrong.push(
+            `${actor.role}@${actor.scope} revokes ${target}: ${res.statusCode}, want ${allowed ? 200 : 403} ${res.body.slice(0, 160)}`,
+          );
         await t.app.directory.resync();
-        if ((await works(victim.token)) === allowed) wrong.push(`${actor.role}@${actor.scope} revokes ${target}: the key ${allowed ? 'still works' : 'stopped working'}`);
+        if ((await works(victim.token)) === allowed)
+          wrong.push(
+            `${actor.role}@${actor.scope} revokes ${target}: the key ${allowed ? 'still works' : 'stopped working'}`,
+          );
         n++;
       }
     }
@@ -114,7 +134,11 @@ describe(`key create and revoke: role x target role (${storeName})`, () => {
     assert.match(res.json().detail, /platform-admin/);
     const restarted = await createTestApp({}, t.testDb);
     try {
-      assert.equal((await restarted.call('GET', '/v1/platform/keys')).statusCode, 200, 'the bootstrap key works after a restart');
+      assert.equal(
+        (await restarted.call('GET', '/v1/platform/keys')).statusCode,
+        200,
+        'the bootstrap key works after a restart',
+      );
     } finally {
       await restarted.dispose();
     }
@@ -127,10 +151,23 @@ describe(`key create and revoke: role x target role (${storeName})`, () => {
     const platform = pdp.platform();
     assert.ok(platform);
     try {
-      pdp.setPlatform({ ...platform, id: `${platform.id}-permissive`, policies: { ...platform.policies, 'test.permit-keys': PERMIT_KEYS } });
-      pdp.setOverlay('alpha', { id: 'sha256:permissive-overlay', name: 'permissive', scope: 'tenant', tenant: 'alpha', policies: { 'test.permit-keys.alpha': PERMIT_KEYS.replace('test.permit-keys', 'test.permit-keys.alpha') } });
+      pdp.setPlatform({
+        ...platform,
+        id: `${platform.id}-permissive`,
+        policies: { ...platform.policies, 'test.permit-keys': PERMIT_KEYS },
+      });
+      pdp.setOverlay('alpha', {
+        id: 'sha256:permissive-overlay',
+        name: 'permissive',
+        scope: 'tenant',
+        tenant: 'alpha',
+        policies: { 'test.permit-keys.alpha': PERMIT_KEYS.replace('test.permit-keys', 'test.permit-keys.alpha') },
+      });
       const auditor = actors.find((a) => a.role === 'auditor' && a.scope === 'alpha') as Actor;
-      const escalate = await t.call('POST', '/v1/tenants/alpha/keys', { token: auditor.token, body: { name: 'escalate', role: 'tenant-admin' } });
+      const escalate = await t.call('POST', '/v1/tenants/alpha/keys', {
+        token: auditor.token,
+        body: { name: 'escalate', role: 'tenant-admin' },
+      });
       assert.equal(escalate.statusCode, 403, `an auditor obtained a tenant-admin key: ${escalate.body}`);
       assert.equal(await createMatrix(() => true), 50);
       assert.equal(await revokeMatrix(() => true), 45);

@@ -25,7 +25,9 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
     shared = await createTestDatabase();
     a = await createTestApp({}, shared);
     // The second replica gets its own connection pool where the store allows it.
-    const second = shared.url ? { ...shared, db: await openPostgresDatabase(shared.url, 5), dispose: async () => undefined } : shared;
+    const second = shared.url
+      ? { ...shared, db: await openPostgresDatabase(shared.url, 5), dispose: async () => undefined }
+      : shared;
     b = await createTestApp({}, second);
   });
   after(async () => {
@@ -39,9 +41,13 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
     assert.equal((await a.call('POST', '/v1/tenants', { body: { id: 'rep-one', displayName: 'R' } })).statusCode, 201);
     const created = await a.call('POST', '/v1/tenants/rep-one/keys', { body: { name: 'k', role: 'analyst' } });
     const { token, id } = created.json();
-    const seen = await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
+    const seen = await eventually(
+      async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200,
+    );
     assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${id}`)).statusCode, 200);
-    const revoked = await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401);
+    const revoked = await eventually(
+      async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401,
+    );
     assert.ok(seen < 3000 && revoked < 3000);
   });
 
@@ -56,8 +62,13 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
   test("a warm-up run on one replica warms the other replicas' answer caches", async () => {
     assert.equal((await a.call('POST', '/v1/tenants', { body: { id: 'rep-kg', displayName: 'K' } })).statusCode, 201);
     await Promise.all([a.app.directory.resync(), b.app.directory.resync()]);
-    const table = '| source | relation | target |\n|---|---|---|\n| Payments Team | owns | Payments Gateway |\n| Payments Gateway | calls | Fraud API |\n';
-    await a.app.knowledge.ingest('rep-kg', { documentId: 'svc.md', name: 'svc.md', bytes: new TextEncoder().encode(table) });
+    const table =
+      '| source | relation | target |\n|---|---|---|\n| Payments Team | owns | Payments Gateway |\n| Payments Gateway | calls | Fraud API |\n';
+    await a.app.knowledge.ingest('rep-kg', {
+      documentId: 'svc.md',
+      name: 'svc.md',
+      bytes: new TextEncoder().encode(table),
+    });
     const question = 'Who owns the Payments Gateway?';
     await a.app.knowledge.query('rep-kg', question, 'local');
     await a.app.knowledge.flushQuestions();
@@ -65,36 +76,49 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
 
     assert.equal((await a.app.knowledge.warm('rep-kg')).warmed, 1);
     await eventually(async () => b.app.knowledge.cacheStats('rep-kg').entries === 1);
-    assert.equal((await b.app.knowledge.query('rep-kg', question, 'local')).cache, 'hit', 'B answers from the cache it warmed');
+    assert.equal(
+      (await b.app.knowledge.query('rep-kg', question, 'local')).cache,
+      'hit',
+      'B answers from the cache it warmed',
+    );
     // A ignores its own notice, and B's warm-up (on a peer's notice) announces nothing: A's
     // cache saw one miss (the question) and one hit (its own warm-up), no more.
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual([a.app.knowledge.cacheStats('rep-kg').misses, a.app.knowledge.cacheStats('rep-kg').hits], [1, 1]);
   });
 
-  test('a LISTEN connection that drops reconnects, and a change made while it was down still arrives', { skip: storeName === 'pglite' ? 'PGlite notifies in process: no connection to lose' : false }, async () => {
-    const token = await a.keyFor('rep-one', 'analyst');
-    assert.equal((await b.call('PATCH', '/v1/tenants/rep-one', { body: { status: 'active' } })).statusCode, 200);
-    await eventually(async () => (await a.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
-    // Cut every LISTEN connection of the database (both replicas'), then change a key on A at once.
-    const admin = new pg.Client({ connectionString: shared.url });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query<{ cut: boolean }>("select pg_terminate_backend(pid) as cut from pg_stat_activity where datname = current_database() and query ilike 'listen %' and pid <> pg_backend_pid()");
-      assert.ok(rows.length >= 2 && rows.every((r) => r.cut), `LISTEN connections cut: ${rows.length}`);
-    } finally {
-      await admin.end();
-    }
-    const keyId = token.split('_')[1] as string;
-    assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${keyId}`)).statusCode, 200);
-    // Without a reconnect B would only learn of it at its next full resync (60 s).
-    const revoked = await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401, 10_000);
-    assert.ok(revoked < 10_000);
-    // And the new connection carries notifications again.
-    const token2 = await a.keyFor('rep-one', 'analyst');
-    await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token: token2 })).statusCode === 200);
-    const key2 = token2.split('_')[1] as string;
-    assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${key2}`)).statusCode, 200);
-    await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token: token2 })).statusCode === 401);
-  });
+  test(
+    'a LISTEN connection that drops reconnects, and a change made while it was down still arrives',
+    { skip: storeName === 'pglite' ? 'PGlite notifies in process: no connection to lose' : false },
+    async () => {
+      const token = await a.keyFor('rep-one', 'analyst');
+      assert.equal((await b.call('PATCH', '/v1/tenants/rep-one', { body: { status: 'active' } })).statusCode, 200);
+      await eventually(async () => (await a.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
+      // Cut every LISTEN connection of the database (both replicas'), then change a key on A at once.
+      const admin = new pg.Client({ connectionString: shared.url });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<{ cut: boolean }>(
+          "select pg_terminate_backend(pid) as cut from pg_stat_activity where datname = current_database() and query ilike 'listen %' and pid <> pg_backend_pid()",
+        );
+        assert.ok(rows.length >= 2 && rows.every((r) => r.cut), `LISTEN connections cut: ${rows.length}`);
+      } finally {
+        await admin.end();
+      }
+      const keyId = token.split('_')[1] as string;
+      assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${keyId}`)).statusCode, 200);
+      // Without a reconnect B would only learn of it at its next full resync (60 s).
+      const revoked = await eventually(
+        async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401,
+        10_000,
+      );
+      assert.ok(revoked < 10_000);
+      // And the new connection carries notifications again.
+      const token2 = await a.keyFor('rep-one', 'analyst');
+      await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token: token2 })).statusCode === 200);
+      const key2 = token2.split('_')[1] as string;
+      assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${key2}`)).statusCode, 200);
+      await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token: token2 })).statusCode === 401);
+    },
+  );
 });

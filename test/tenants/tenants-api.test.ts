@@ -14,7 +14,9 @@ describe(`tenants API (${storeName})`, () => {
   after(async () => t.dispose());
 
   test('create, get and list a tenant with defaults filled in', async () => {
-    const res = await t.call('POST', '/v1/tenants', { body: { id: 'acme', displayName: 'Acme', tier: 'premium', labels: { team: 'a' } } });
+    const res = await t.call('POST', '/v1/tenants', {
+      body: { id: 'acme', displayName: 'Acme', tier: 'premium', labels: { team: 'a' } },
+    });
     assert.equal(res.statusCode, 201, res.body);
     assert.equal(res.headers.location, '/v1/tenants/acme');
     const body = res.json();
@@ -27,7 +29,10 @@ describe(`tenants API (${storeName})`, () => {
     const got = await t.call('GET', '/v1/tenants/acme');
     assert.deepEqual(got.json(), body);
     const list = await t.call('GET', '/v1/tenants');
-    assert.deepEqual(list.json().items.map((x: { id: string }) => x.id), ['acme']);
+    assert.deepEqual(
+      list.json().items.map((x: { id: string }) => x.id),
+      ['acme'],
+    );
   });
 
   test('list pages with a continue token', async () => {
@@ -43,21 +48,31 @@ describe(`tenants API (${storeName})`, () => {
   });
 
   test('If-Match: a stale version is refused with 412 and nothing changes', async () => {
-    const ok = await t.call('PATCH', '/v1/tenants/acme', { body: { displayName: 'Acme 2' }, headers: { 'if-match': '"1"' } });
+    const ok = await t.call('PATCH', '/v1/tenants/acme', {
+      body: { displayName: 'Acme 2' },
+      headers: { 'if-match': '"1"' },
+    });
     assert.equal(ok.statusCode, 200, ok.body);
     assert.equal(ok.json().resourceVersion, '2');
-    const stale = await t.call('PATCH', '/v1/tenants/acme', { body: { displayName: 'Acme 3' }, headers: { 'if-match': '"1"' } });
+    const stale = await t.call('PATCH', '/v1/tenants/acme', {
+      body: { displayName: 'Acme 3' },
+      headers: { 'if-match': '"1"' },
+    });
     assert.equal(stale.statusCode, 412);
     assert.equal(stale.headers['content-type'], 'application/problem+json; charset=utf-8');
     assert.equal(stale.json().code, 'precondition_failed');
     assert.equal(stale.json().currentResourceVersion, '2');
-    const conflict = await t.call('PATCH', '/v1/tenants/acme', { body: { displayName: 'Acme 3', resourceVersion: '1' } });
+    const conflict = await t.call('PATCH', '/v1/tenants/acme', {
+      body: { displayName: 'Acme 3', resourceVersion: '1' },
+    });
     assert.equal(conflict.statusCode, 409);
     assert.equal((await t.call('GET', '/v1/tenants/acme')).json().displayName, 'Acme 2');
   });
 
   test('labels merge and null removes a label; quotas merge', async () => {
-    const res = await t.call('PATCH', '/v1/tenants/acme', { body: { labels: { team: null, env: 'prod' }, quotas: { burst: 999 } } });
+    const res = await t.call('PATCH', '/v1/tenants/acme', {
+      body: { labels: { team: null, env: 'prod' }, quotas: { burst: 999 } },
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json().labels, { env: 'prod' });
     assert.equal(res.json().quotas.burst, 999);
@@ -84,7 +99,12 @@ describe(`tenants API (${storeName})`, () => {
     }
     const unknownField = await t.call('POST', '/v1/tenants', { body: { id: 'good-one', displayName: 'x', extra: 1 } });
     assert.match(unknownField.json().detail, /extra/);
-    const malformed = await t.app.server.inject({ method: 'POST', url: '/v1/tenants', headers: { authorization: 'Bearer test-bootstrap-token-0123456789abcdef', 'content-type': 'application/json' }, payload: '{"id": "x",' });
+    const malformed = await t.app.server.inject({
+      method: 'POST',
+      url: '/v1/tenants',
+      headers: { authorization: 'Bearer test-bootstrap-token-0123456789abcdef', 'content-type': 'application/json' },
+      payload: '{"id": "x",',
+    });
     assert.equal(malformed.statusCode, 400);
     assert.equal(malformed.json().code, 'malformed_json');
     const huge = await t.call('POST', '/v1/tenants', { body: { id: 'huge', displayName: 'x'.repeat(300 * 1024) } });
@@ -110,20 +130,27 @@ describe(`tenants API (${storeName})`, () => {
     const restored = await t.call('POST', '/v1/tenants/page-a/restore');
     assert.equal(restored.json().status, 'active');
     // page-b owns rows in other contexts too: a document in its knowledge graph and a job.
-    await t.app.knowledge.ingest('page-b', { documentId: 'a.md', name: 'a.md', bytes: new TextEncoder().encode('| source | relation | target |\n|---|---|---|\n| A | calls | B |\n') });
+    await t.app.knowledge.ingest('page-b', {
+      documentId: 'a.md',
+      name: 'a.md',
+      bytes: new TextEncoder().encode('| source | relation | target |\n|---|---|---|\n| A | calls | B |\n'),
+    });
     assert.equal((await t.call('POST', '/v1/tenants/page-b/jobs', { body: { kind: 'noop' } })).statusCode, 202);
     const owned = async (): Promise<number> =>
       t.db.transaction(platformScope, async (tx) => {
         const tables = ['kg_documents', 'kg_chunks', 'kg_relations', 'kg_relation_mentions', 'kg_graph_state', 'jobs'];
         let n = 0;
-        for (const table of tables) n += (await tx.query<{ n: number }>(`select count(*)::int as n from ${table} where tenant_id = $1`, ['page-b'])).rows[0]?.n ?? 0;
+        for (const table of tables)
+          n +=
+            (await tx.query<{ n: number }>(`select count(*)::int as n from ${table} where tenant_id = $1`, ['page-b']))
+              .rows[0]?.n ?? 0;
         return n;
       });
     assert.equal(await owned(), 6);
     assert.equal((await t.call('DELETE', '/v1/tenants/page-b')).statusCode, 200);
     const purged = await t.app.tenants.purgeExpired(t.app.systemContext());
     assert.deepEqual(purged, ['page-b']);
-    assert.equal(await owned(), 0, 'purge removes the tenant\'s rows in every context');
+    assert.equal(await owned(), 0, "purge removes the tenant's rows in every context");
     assert.equal((await t.call('GET', '/v1/tenants/page-b')).statusCode, 404);
     assert.equal((await t.call('GET', '/v1/tenants/page-a')).statusCode, 200);
   });

@@ -9,7 +9,8 @@ import { normaliseName } from '../extract/names.js';
 export function candidateKeys(question: string, maxWords = 6): string[] {
   const words = normaliseName(question).split(' ').filter(Boolean);
   const out = new Set<string>();
-  for (let i = 0; i < words.length; i++) for (let n = 1; n <= maxWords && i + n <= words.length; n++) out.add(words.slice(i, i + n).join(' '));
+  for (let i = 0; i < words.length; i++)
+    for (let n = 1; n <= maxWords && i + n <= words.length; n++) out.add(words.slice(i, i + n).join(' '));
   return [...out].filter((k) => tokenize(k).length > 0);
 }
 
@@ -54,6 +55,11 @@ export function composeAnswer(facts: readonly string[], sentences: readonly stri
  */
 export function assertOwnChunks(tenantId: string, rows: readonly { tenantId: string }[]): void {
   for (const row of rows) {
-    if (row.tenantId !== tenantId) throw new IrisError('cross_tenant_citation', 500, 'An answer would have cited another tenant\'s document; it was refused.');
+    if (row.tenantId !== tenantId)
+      throw new IrisError(
+        'cross_tenant_citation',
+        500,
+        "An answer would have cited another tenant's document; it was refused.",
+      );
   }
 }

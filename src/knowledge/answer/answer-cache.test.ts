@@ -87,7 +87,10 @@ test('the least recently used entry is evicted first', async () => {
   assert.equal((await cache.getOrCompute(key('a'), budget, async () => 'recomputed')).hit, true);
   await cache.getOrCompute(key('d'), budget, async () => 'D');
   assert.equal(cache.peek(key('b')), undefined, 'b was the least recently used');
-  assert.deepEqual(['a', 'c', 'd'].map((q) => cache.peek(key(q))), ['A', 'C', 'D']);
+  assert.deepEqual(
+    ['a', 'c', 'd'].map((q) => cache.peek(key(q))),
+    ['A', 'C', 'D'],
+  );
 });
 
 test('an entry larger than the budget or maxEntryBytes is returned but not stored', async () => {
@@ -122,7 +125,11 @@ test('50 concurrent identical misses run compute once', async () => {
     await delay(30);
     return { answer: 'team-finance' };
   };
-  const results = await Promise.all(Array.from({ length: 50 }, (_, i) => cache.getOrCompute(keyOf('t', i % 2 ? 'Who owns ledger?' : 'who owns ledger'), 10_000, compute)));
+  const results = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      cache.getOrCompute(keyOf('t', i % 2 ? 'Who owns ledger?' : 'who owns ledger'), 10_000, compute),
+    ),
+  );
   assert.equal(calls, 1);
   assert.equal(results.filter((r) => r.coalesced).length, 49);
   assert.equal(results.filter((r) => !r.coalesced && !r.hit).length, 1);
@@ -139,9 +146,14 @@ test('a failed compute reaches every waiter, is not cached, and the next call co
     await delay(10);
     throw new Error('upstream down');
   };
-  const settled = await Promise.allSettled(Array.from({ length: 5 }, () => cache.getOrCompute(keyOf('t', 'q'), 10_000, failing)));
+  const settled = await Promise.allSettled(
+    Array.from({ length: 5 }, () => cache.getOrCompute(keyOf('t', 'q'), 10_000, failing)),
+  );
   assert.equal(calls, 1);
-  assert.deepEqual(settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'fulfilled')), Array(5).fill('upstream down'));
+  assert.deepEqual(
+    settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'fulfilled')),
+    Array(5).fill('upstream down'),
+  );
   assert.equal(cache.peek(keyOf('t', 'q')), undefined);
   const next = await cache.getOrCompute(keyOf('t', 'q'), 10_000, async () => {
     calls++;
@@ -183,13 +195,29 @@ test('a computation begun before invalidation does not store its answer', async 
 
 test('onLookup reports every lookup per tenant, hits only from the cache', async () => {
   const seen: string[] = [];
-  const cache = makeAnswerCache<string>({ onLookup: (tenantId, hit) => seen.push(`${tenantId}:${hit ? 'hit' : 'miss'}`) });
+  const cache = makeAnswerCache<string>({
+    onLookup: (tenantId, hit) => seen.push(`${tenantId}:${hit ? 'hit' : 'miss'}`),
+  });
   await cache.getOrCompute(keyOf('a', 'q'), 10_000, async () => 'x');
   await cache.getOrCompute(keyOf('a', 'q?'), 10_000, async () => 'y');
   await cache.getOrCompute(keyOf('b', 'q'), 10_000, async () => 'z');
   await Promise.all([1, 2].map(() => cache.getOrCompute(keyOf('b', 'r'), 10_000, async () => 'w')));
   assert.deepEqual(seen, ['a:miss', 'a:hit', 'b:miss', 'b:miss', 'b:miss']);
-  assert.deepEqual(cache.stats('a'), { entries: 1, bytes: cache.stats('a').bytes, budgetBytes: 10_000, hits: 1, misses: 1, coalesced: 0 });
-  assert.deepEqual(cache.stats('b'), { entries: 2, bytes: cache.stats('b').bytes, budgetBytes: 10_000, hits: 0, misses: 2, coalesced: 1 });
+  assert.deepEqual(cache.stats('a'), {
+    entries: 1,
+    bytes: cache.stats('a').bytes,
+    budgetBytes: 10_000,
+    hits: 1,
+    misses: 1,
+    coalesced: 0,
+  });
+  assert.deepEqual(cache.stats('b'), {
+    entries: 2,
+    bytes: cache.stats('b').bytes,
+    budgetBytes: 10_000,
+    hits: 0,
+    misses: 2,
+    coalesced: 1,
+  });
   assert.deepEqual(cache.stats('unknown'), { entries: 0, bytes: 0, budgetBytes: 0, hits: 0, misses: 0, coalesced: 0 });
 });

@@ -52,7 +52,11 @@ export interface AnswerCache<V> {
    * budget). Concurrent misses on one key share one compute; a rejection reaches every waiter
    * and is not cached.
    */
-  getOrCompute(key: AnswerCacheKey, budgetBytes: number, compute: () => Promise<V>): Promise<{ value: V; hit: boolean; coalesced: boolean }>;
+  getOrCompute(
+    key: AnswerCacheKey,
+    budgetBytes: number,
+    compute: () => Promise<V>,
+  ): Promise<{ value: V; hit: boolean; coalesced: boolean }>;
   /** The cached value without touching recency or statistics. */
   peek(key: AnswerCacheKey): V | undefined;
   /** Drops every answer of the tenant; computations already running will not store theirs. */
@@ -92,7 +96,9 @@ function defaultSizeOf(value: unknown): number {
 
 function lruFor<V>(budgetBytes: number): LRUCache<string, Boxed<V>> | undefined {
   const maxSize = Math.floor(budgetBytes);
-  return maxSize >= 1 ? new LRUCache<string, Boxed<V>>({ maxSize, sizeCalculation: (boxed) => boxed.bytes }) : undefined;
+  return maxSize >= 1
+    ? new LRUCache<string, Boxed<V>>({ maxSize, sizeCalculation: (boxed) => boxed.bytes })
+    : undefined;
 }
 
 // NOTE: the tenant is not part of this string because each tenant has its own LRU.
@@ -109,7 +115,15 @@ export function makeAnswerCache<V>(opts: AnswerCacheOptions<V> = {}): AnswerCach
   function shelfOf(tenantId: string, budgetBytes: number): TenantShelf<V> {
     let shelf = shelves.get(tenantId);
     if (shelf === undefined) {
-      shelf = { budgetBytes, lru: lruFor<V>(budgetBytes), generation: 0, inflight: new Map(), hits: 0, misses: 0, coalesced: 0 };
+      shelf = {
+        budgetBytes,
+        lru: lruFor<V>(budgetBytes),
+        generation: 0,
+        inflight: new Map(),
+        hits: 0,
+        misses: 0,
+        coalesced: 0,
+      };
       shelves.set(tenantId, shelf);
     } else if (shelf.budgetBytes !== budgetBytes) {
       // NOTE: a tier change starts the tenant cold rather than trimming under the old sizes.

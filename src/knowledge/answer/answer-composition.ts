@@ -36,41 +36,82 @@ export interface QueryRequest {
 }
 
 export interface Answers {
-  readonly query: (tenantId: string, question: string, mode: QueryMode, request?: QueryRequest) => Promise<KnowledgeAnswer>;
+  readonly query: (
+    tenantId: string,
+    question: string,
+    mode: QueryMode,
+    request?: QueryRequest,
+  ) => Promise<KnowledgeAnswer>;
 }
 
 /** Answers through `cache`, counting every question in `questions`; `release` is part of every cache key. */
-export function makeAnswers(parts: ServiceParts, cache: AnswerCache<KnowledgeAnswer>, questions: QuestionLog, release: string): Answers {
+export function makeAnswers(
+  parts: ServiceParts,
+  cache: AnswerCache<KnowledgeAnswer>,
+  questions: QuestionLog,
+  release: string,
+): Answers {
   const { deps, settingsOf, inTenant, tokens } = parts;
   // BM25 corpus statistics per tenant and graph version (one cache per database).
   const statsCache = new CorpusStatsCache();
 
-  async function computeAnswer(tenantId: string, q: string, mode: QueryMode, request: QueryRequest, graphVersion: number): Promise<KnowledgeAnswer> {
+  async function computeAnswer(
+    tenantId: string,
+    q: string,
+    mode: QueryMode,
+    request: QueryRequest,
+    graphVersion: number,
+  ): Promise<KnowledgeAnswer> {
     const settings = settingsOf(tenantId);
-    const base = await inTenant(tenantId, (tx) => answerQuestion(tx, tenantId, q, mode, { limit: request.limit, statsCache }), request.trace);
+    const base = await inTenant(
+      tenantId,
+      (tx) => answerQuestion(tx, tenantId, q, mode, { limit: request.limit, statsCache }),
+      request.trace,
+    );
     const notices: string[] = [];
     let text = base.answer;
     let llmUsed = false;
     let provider: string | null = null;
     const llm = deps.llm;
-    if (llm !== undefined && llm.configured && request.llm !== 'off' && base.citations.length > 0 && !tokens.left(tenantId)) {
+    if (
+      llm !== undefined &&
+      llm.configured &&
+      request.llm !== 'off' &&
+      base.citations.length > 0 &&
+      !tokens.left(tenantId)
+    ) {
       notices.push("The tenant's LLM tokens for today are used up; this answer is extractive.");
       deps.signal?.({ kind: 'llm_fallback', tenantId, reason: 'quota' });
     } else if (llm !== undefined && llm.configured && request.llm !== 'off' && base.citations.length > 0) {
       const rows = await inTenant(tenantId, (tx) => selectChunkTexts(tx, tenantId, base.citations), request.trace);
       assertOwnChunks(tenantId, rows);
       const texts = new Map(rows.map((r) => [`${r.documentId}#${r.chunkIndex}`, r.text]));
-      const sources = base.citations.map((c, i) => ({ n: i + 1, text: texts.get(`${c.documentId}#${c.chunkIndex}`) ?? c.snippet, documentName: c.documentName }));
+      const sources = base.citations.map((c, i) => ({
+        n: i + 1,
+        text: texts.get(`${c.documentId}#${c.chunkIndex}`) ?? c.snippet,
+        documentName: c.documentName,
+      }));
       // Retrieved text is data: sentences that read as instructions to a model never reach it.
       const { kept, withheld } = withholdInstructions(sources);
       if (withheld > 0) {
-        notices.push(`${withheld} retrieved sentence(s) read like instructions to a model; they were withheld from the LLM and are cited as data only.`);
+        notices.push(
+          `${withheld} retrieved sentence(s) read like instructions to a model; they were withheld from the LLM and are cited as data only.`,
+        );
         deps.signal?.({ kind: 'withheld', tenantId, passages: withheld });
       }
       try {
         if (kept.length === 0) throw new Error('no passage left to give the model');
-        const facts = base.answer.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
-        const r = await synthesizeAnswer(llm, { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace: request.trace }, q, kept, facts);
+        const facts = base.answer
+          .split('\n')
+          .filter((l) => l.startsWith('- '))
+          .map((l) => l.slice(2));
+        const r = await synthesizeAnswer(
+          llm,
+          { tenantId, regionAllowed: (region) => settings.regionAllowed(region), trace: request.trace },
+          q,
+          kept,
+          facts,
+        );
         text = r.text;
         provider = r.completion.provider;
         tokens.spend(tenantId, r.completion.promptTokens + r.completion.completionTokens);
@@ -93,26 +134,41 @@ export function makeAnswers(parts: ServiceParts, cache: AnswerCache<KnowledgeAns
       citations = citations.map((c) => ({ ...c, snippet: redact(c.snippet) }));
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
       if (total > 0) {
-        notices.push(`${total} item(s) of personal data or secrets were redacted (${Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(', ')}).`);
+        notices.push(
+          `${total} item(s) of personal data or secrets were redacted (${Object.entries(counts)
+            .map(([k, n]) => `${k}: ${n}`)
+            .join(', ')}).`,
+        );
         deps.signal?.({ kind: 'redacted', tenantId, counts });
       }
     }
     return { ...base, answer: text, citations, llmUsed, provider, cache: 'miss', graphVersion, notices };
   }
 
-  async function query(tenantId: string, question: string, mode: QueryMode, request: QueryRequest = {}): Promise<KnowledgeAnswer> {
+  async function query(
+    tenantId: string,
+    question: string,
+    mode: QueryMode,
+    request: QueryRequest = {},
+  ): Promise<KnowledgeAnswer> {
     let q: string;
     try {
       q = checkQuestion(question);
     } catch (err) {
-      deps.signal?.({ kind: 'blocked', tenantId, reason: err instanceof ValidationError ? 'size' : 'prompt_injection' });
+      deps.signal?.({
+        kind: 'blocked',
+        tenantId,
+        reason: err instanceof ValidationError ? 'size' : 'prompt_injection',
+      });
       throw err;
     }
     const settings = settingsOf(tenantId);
     const graphVersion = await inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId), request.trace);
     const normalised = normaliseQuestion(q);
     questions.note(tenantId, normalised, mode);
-    const variant = [release, request.limit ?? 5, request.llm ?? 'auto', settings.redactPii ? 'redact' : 'plain'].join('|');
+    const variant = [release, request.limit ?? 5, request.llm ?? 'auto', settings.redactPii ? 'redact' : 'plain'].join(
+      '|',
+    );
     const got = await cache.getOrCompute(
       { tenantId, question: normalised, mode, graphVersion, release: variant },
       ANSWER_CACHE_BUDGET_BYTES[settings.tier],

@@ -45,23 +45,49 @@ export function statsOf(passages: readonly (readonly string[])[], terms: readonl
   const documentFrequency = new Map<string, number>();
   for (const term of new Set(terms)) documentFrequency.set(term, passages.filter((p) => p.includes(term)).length);
   const total = passages.reduce((n, p) => n + p.length, 0);
-  return { count: passages.length, averageLength: passages.length === 0 ? 0 : total / passages.length, documentFrequency };
+  return {
+    count: passages.length,
+    averageLength: passages.length === 0 ? 0 : total / passages.length,
+    documentFrequency,
+  };
 }
 
 /** Ranks items by BM25 of the terms of `textOf(item)`, best first; items scoring 0 are dropped. Ties keep input order. */
-export function rank<T>(query: string, items: readonly T[], textOf: (item: T) => string, stats?: CorpusStats, boost: (item: T) => number = () => 0): Scored<T>[] {
-  return rankTokens(termsOf(query), items, items.map((i) => termsOf(textOf(i))), stats, boost);
+export function rank<T>(
+  query: string,
+  items: readonly T[],
+  textOf: (item: T) => string,
+  stats?: CorpusStats,
+  boost: (item: T) => number = () => 0,
+): Scored<T>[] {
+  return rankTokens(
+    termsOf(query),
+    items,
+    items.map((i) => termsOf(textOf(i))),
+    stats,
+    boost,
+  );
 }
 
 /**
  * What `rank` does for passages already reduced to terms (`tokens[i]` belongs to `items[i]`),
  * so a caller that needs the terms for its statistics too computes each passage's once.
  */
-export function rankTokens<T>(terms: readonly string[], items: readonly T[], tokens: readonly (readonly string[])[], stats?: CorpusStats, boost: (item: T) => number = () => 0): Scored<T>[] {
+export function rankTokens<T>(
+  terms: readonly string[],
+  items: readonly T[],
+  tokens: readonly (readonly string[])[],
+  stats?: CorpusStats,
+  boost: (item: T) => number = () => 0,
+): Scored<T>[] {
   const s = stats ?? statsOf(tokens, terms);
   const pairs = adjacentPairs(terms, s);
   return items
-    .map((item, i) => ({ item, score: bm25(terms, tokens[i] ?? [], s) + proximity(pairs, tokens[i] ?? []) + boost(item), i }))
+    .map((item, i) => ({
+      item,
+      score: bm25(terms, tokens[i] ?? [], s) + proximity(pairs, tokens[i] ?? []) + boost(item),
+      i,
+    }))
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score || a.i - b.i)
     .map(({ item, score }) => ({ item, score }));
@@ -117,7 +143,10 @@ export interface CachedCorpus {
 export class CorpusStatsCache {
   readonly #entries = new Map<string, { version: number; corpus: CachedCorpus }>();
 
-  constructor(readonly maxTenants = 1000, readonly maxTermsPerTenant = 50_000) {}
+  constructor(
+    readonly maxTenants = 1000,
+    readonly maxTermsPerTenant = 50_000,
+  ) {}
 
   /** The entry of `tenantId` at `version`, if one is cached. */
   get(tenantId: string, version: number): CachedCorpus | undefined {
@@ -131,7 +160,11 @@ export class CorpusStatsCache {
 
   /** Starts the entry of `tenantId` at `version` (replacing any other version's). */
   set(tenantId: string, version: number, totals: { count: number; averageChars: number }): CachedCorpus {
-    const corpus: CachedCorpus = { count: totals.count, averageChars: totals.averageChars, documentFrequency: new Map() };
+    const corpus: CachedCorpus = {
+      count: totals.count,
+      averageChars: totals.averageChars,
+      documentFrequency: new Map(),
+    };
     this.#entries.delete(tenantId);
     this.#entries.set(tenantId, { version, corpus });
     while (this.#entries.size > this.maxTenants) {

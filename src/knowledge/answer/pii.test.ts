@@ -19,7 +19,13 @@ test('emails are redacted in place', () => {
 });
 
 test('cards are redacted only when Luhn passes', () => {
-  for (const card of ['4111 1111 1111 1111', '5500-0000-0000-0004', '378282246310005', '4242424242424242', '6011 0009 9013 9424']) {
+  for (const card of [
+    '4111 1111 1111 1111',
+    '5500-0000-0000-0004',
+    '378282246310005',
+    '4242424242424242',
+    '6011 0009 9013 9424',
+  ]) {
     const { text, counts } = redactPii(`Paid with ${card} yesterday.`);
     assert.equal(text, 'Paid with [REDACTED:card] yesterday.', card);
     assert.equal(counts.card, 1);
@@ -55,7 +61,19 @@ test('IBANs are redacted when mod-97 and the country length agree', () => {
 });
 
 test('phones: E.164 and national forms, not dates, versions, IPs or ids', () => {
-  for (const phone of ['+49 30 12345678', '+1 (555) 123-4567', '+447911123456', '(555) 123-4567', '555-123-4567', '030 1234 5678', '01 23 45 67 89', '0171-2345678', '0049 30 1234567', '089/1234567', '+49 (0)30 1234567']) {
+  for (const phone of [
+    '+49 30 12345678',
+    '+1 (555) 123-4567',
+    '+447911123456',
+    '(555) 123-4567',
+    '555-123-4567',
+    '030 1234 5678',
+    '01 23 45 67 89',
+    '0171-2345678',
+    '0049 30 1234567',
+    '089/1234567',
+    '+49 (0)30 1234567',
+  ]) {
     const { text, counts } = redactPii(`Call ${phone} now`);
     assert.equal(text, 'Call [REDACTED:phone] now', phone);
     assert.equal(counts.phone, 1);
@@ -104,7 +122,12 @@ test('token formats are redacted as secrets', () => {
 });
 
 test('PEM private key blocks are redacted whole; public certificates are kept', () => {
-  const pem = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEA1c7+abc', 'q9Zy+def==', '-----END RSA PRIVATE KEY-----'].join('\n');
+  const pem = [
+    '-----BEGIN RSA PRIVATE KEY-----',
+    'MIIEowIBAAKCAQEA1c7+abc',
+    'q9Zy+def==',
+    '-----END RSA PRIVATE KEY-----',
+  ].join('\n');
   const { text, counts } = redactPii(`key:\n${pem}\nend`);
   assert.equal(text, 'key:\n[REDACTED:secret]\nend');
   assert.equal(counts.secret, 1);
@@ -147,7 +170,12 @@ test('ordinary ops text is unchanged', () => {
 });
 
 test('redaction of large adversarial text stays fast (no catastrophic backtracking)', () => {
-  for (const text of ['a_b_c_d_'.repeat(20_000), '1 2 3 4 5 6 7 8 9 0 '.repeat(20_000), 'AB12 '.repeat(40_000), 'a.'.repeat(100_000)]) {
+  for (const text of [
+    'a_b_c_d_'.repeat(20_000),
+    '1 2 3 4 5 6 7 8 9 0 '.repeat(20_000),
+    'AB12 '.repeat(40_000),
+    'a.'.repeat(100_000),
+  ]) {
     const started = performance.now();
     redactPii(text);
     assert.ok(performance.now() - started < 2_000, `${text.slice(0, 12)}… took too long`);

@@ -28,7 +28,8 @@ const SECRET_PATTERNS: readonly RegExp[] = [
 const ASSIGNMENT_RE =
   /(?<![A-Za-z0-9_-])(?:[A-Za-z0-9]+[_-])*(?:password|passwd|pwd|passphrase|secret|client[_-]?secret|secret[_-]?key|api[_-]?key|apikey|access[_-]?key|access[_-]?token|auth[_-]?token|refresh[_-]?token|bearer[_-]?token|token|private[_-]?key)["']?[ \t]*([:=])[ \t]*(?:"([^"\n]+)"|'([^'\n]+)'|([^\s,;&"'<>)]+))/dgi;
 
-const EMAIL_RE = /(?<![\w.%+-])[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])/g;
+const EMAIL_RE =
+  /(?<![\w.%+-])[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])/g;
 
 const IBAN_RE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}(?![A-Za-z0-9])/g;
 const CARD_RE = /(?<![\w+.,/:-])\d(?:[ -]?\d){12,18}(?![\w/:]|[.,-]\d)/g;
@@ -36,11 +37,75 @@ const PHONE_RE = /(?:(?<=\btel:)|(?<![\w+.,/:=#-]))(?:\+|\()?\d[\d ()./-]{5,24}\
 
 /** ISO 13616 IBAN lengths for the countries we know; others are checked by mod-97 alone. */
 const IBAN_LENGTHS: Readonly<Record<string, number>> = {
-  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BR: 29, CH: 21, CR: 22, CY: 28, CZ: 24,
-  DE: 22, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27,
-  GT: 28, HR: 21, HU: 28, IE: 22, IL: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LI: 21, LT: 20, LU: 20,
-  LV: 21, MC: 27, MD: 24, ME: 22, MK: 19, MR: 27, MT: 31, MU: 30, NL: 18, NO: 15, PK: 24, PL: 28, PS: 29, PT: 25,
-  QA: 29, RO: 24, RS: 22, SA: 24, SE: 24, SI: 19, SK: 24, SM: 27, TN: 24, TR: 26, UA: 29, VG: 24, XK: 20,
+  AD: 24,
+  AE: 23,
+  AL: 28,
+  AT: 20,
+  AZ: 28,
+  BA: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  CH: 21,
+  CR: 22,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  DO: 28,
+  EE: 20,
+  EG: 29,
+  ES: 24,
+  FI: 18,
+  FO: 18,
+  FR: 27,
+  GB: 22,
+  GE: 22,
+  GI: 23,
+  GL: 18,
+  GR: 27,
+  GT: 28,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IS: 26,
+  IT: 27,
+  JO: 30,
+  KW: 30,
+  KZ: 20,
+  LB: 28,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MR: 27,
+  MT: 31,
+  MU: 30,
+  NL: 18,
+  NO: 15,
+  PK: 24,
+  PL: 28,
+  PS: 29,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  SA: 24,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  TN: 24,
+  TR: 26,
+  UA: 29,
+  VG: 24,
+  XK: 20,
 };
 
 /** True when `digits` (only 0-9) passes the Luhn check. */
@@ -96,7 +161,10 @@ function secretSpans(text: string): Span[] {
 
 /** Whether an assigned value is worth redacting: not a reference, and for `key: word` prose, not a plain word. */
 function assignedSecret(value: string, equals: boolean, quoted: boolean): boolean {
-  if (/^(?:\$\{.*\}|\{\{.*\}\}|\$[A-Z_]+|\*+|\[REDACTED(?::\w+)?\]|<[^>]*>|null|none|true|false|changeme)$/i.test(value)) return false;
+  if (
+    /^(?:\$\{.*\}|\{\{.*\}\}|\$[A-Z_]+|\*+|\[REDACTED(?::\w+)?\]|<[^>]*>|null|none|true|false|changeme)$/i.test(value)
+  )
+    return false;
   if (equals || quoted) return value.length > 0;
   // NOTE: `password: required` is documentation; a secret has a digit, a symbol, mixed case or length.
   return value.length >= 12 || /[\d\W_]/.test(value) || (/[a-z]/.test(value) && /[A-Z]/.test(value));
@@ -114,7 +182,8 @@ function ibanSpans(text: string): Span[] {
     for (let i = 0; i < m[0].length; i++) if (/[A-Z0-9]/.test(m[0][i] ?? '')) positions.push(m.index + i);
     const compact = m[0].replace(/[ -]/g, '');
     const expected = IBAN_LENGTHS[compact.slice(0, 2)];
-    const lengths = expected !== undefined ? [expected] : Array.from({ length: compact.length - 14 }, (_, i) => compact.length - i);
+    const lengths =
+      expected !== undefined ? [expected] : Array.from({ length: compact.length - 14 }, (_, i) => compact.length - i);
     for (const length of lengths) {
       if (length > compact.length || !ibanValid(compact.slice(0, length))) continue;
       const end = (positions[length - 1] ?? 0) + 1;
@@ -131,7 +200,8 @@ function cardSpans(text: string): Span[] {
   const spans: Span[] = [];
   for (const m of matches(CARD_RE, text)) {
     const digits = m[0].replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) spans.push({ start: m.index, end: m.index + m[0].length, kind: 'card' });
+    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits))
+      spans.push({ start: m.index, end: m.index + m[0].length, kind: 'card' });
   }
   return spans;
 }
@@ -150,7 +220,11 @@ function isPhone(candidate: string): boolean {
   if (opens !== candidate.split(')').length - 1 || opens > 1) return false;
   if (/[ ./-]{2,}/.test(candidate.replace(/[()]/g, '')) || candidate.split('/').length > 2) return false;
   if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(candidate)) return false;
-  if (/^(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}(?!\d)/.test(candidate) || /^\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d{2}(?!\d)/.test(candidate)) return false;
+  if (
+    /^(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2}(?!\d)/.test(candidate) ||
+    /^\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d{2}(?!\d)/.test(candidate)
+  )
+    return false;
   if (candidate.startsWith('+')) return digits >= 8 && digits <= 15;
   if (candidate.startsWith('00')) return digits >= 10 && digits <= 17;
   if (digits < 9 || digits > 12) return false;
@@ -173,7 +247,10 @@ function findSpans(text: string): Span[] {
  * kind were replaced. Overlaps resolve by priority even for kinds not asked for, so a card
  * number is never redacted as a phone number.
  */
-export function redactPii(text: string, kinds: readonly PiiKind[] = PII_KINDS): { text: string; counts: Record<PiiKind, number> } {
+export function redactPii(
+  text: string,
+  kinds: readonly PiiKind[] = PII_KINDS,
+): { text: string; counts: Record<PiiKind, number> } {
   const counts: Record<PiiKind, number> = { email: 0, phone: 0, card: 0, iban: 0, secret: 0 };
   const wanted = new Set(kinds);
   let out = '';

@@ -10,8 +10,16 @@ import { termsOf } from '../graph/vocabulary.js';
 import { relationSentence } from '../graph/community-reports.js';
 import { selectGraphVersion } from '../graph/document-store.js';
 import {
-  selectChunkTotals, selectChunksMatching, selectCommunities, selectDocumentFrequencies, selectEntitiesByKeys, selectMentionChunks,
-  selectNeighbourhood, selectRelationsWithin, type ChunkRow, type RelationRow,
+  selectChunkTotals,
+  selectChunksMatching,
+  selectCommunities,
+  selectDocumentFrequencies,
+  selectEntitiesByKeys,
+  selectMentionChunks,
+  selectNeighbourhood,
+  selectRelationsWithin,
+  type ChunkRow,
+  type RelationRow,
 } from '../graph/graph-reader.js';
 
 export const QUERY_MODES = ['local', 'global', 'naive'] as const;
@@ -51,32 +59,58 @@ const MAX_QUESTION = 2000;
 const CANDIDATES = 200;
 
 const citationOf = (c: ChunkRow): Citation => ({
-  documentId: c.documentId, documentName: c.documentName, chunkIndex: c.chunkIndex, start: c.start, end: c.end,
+  documentId: c.documentId,
+  documentName: c.documentName,
+  chunkIndex: c.chunkIndex,
+  start: c.start,
+  end: c.end,
   snippet: c.text.length > 240 ? `${c.text.slice(0, 237)}…` : c.text,
 });
-const relationOf = (r: RelationRow): { source: string; type: string; target: string } => ({ source: r.source, type: r.type, target: r.target });
+const relationOf = (r: RelationRow): { source: string; type: string; target: string } => ({
+  source: r.source,
+  type: r.type,
+  target: r.target,
+});
 
 /**
  * The tenant's chunk count, average length and the document frequency of every term in
  * `terms`: from `cache` when it holds them for the tenant's current graph version, else counted.
  */
-async function corpusOf(tx: Queryable, tenantId: string, terms: readonly string[], cache: CorpusStatsCache | undefined): Promise<CachedCorpus> {
-  if (cache === undefined) return { ...(await selectChunkTotals(tx, tenantId)), documentFrequency: await selectDocumentFrequencies(tx, tenantId, terms) };
+async function corpusOf(
+  tx: Queryable,
+  tenantId: string,
+  terms: readonly string[],
+  cache: CorpusStatsCache | undefined,
+): Promise<CachedCorpus> {
+  if (cache === undefined)
+    return {
+      ...(await selectChunkTotals(tx, tenantId)),
+      documentFrequency: await selectDocumentFrequencies(tx, tenantId, terms),
+    };
   // NOTE: the version is read before the counts; a change committed in between files newer
   // counts under the older version, whose entry no later question reads (they see the new one).
   const version = await selectGraphVersion(tx, tenantId);
   const corpus = cache.get(tenantId, version) ?? cache.set(tenantId, version, await selectChunkTotals(tx, tenantId));
   const missing = [...new Set(terms)].filter((t) => !corpus.documentFrequency.has(t));
-  for (const [term, df] of await selectDocumentFrequencies(tx, tenantId, missing)) corpus.documentFrequency.set(term, df);
+  for (const [term, df] of await selectDocumentFrequencies(tx, tenantId, missing))
+    corpus.documentFrequency.set(term, df);
   return corpus;
 }
 
 /** BM25 statistics in tokens: chunk lengths are stored in characters, converted with the candidates' characters per token. */
-function chunkStats(corpus: CachedCorpus, chunks: readonly ChunkRow[], tokens: readonly (readonly string[])[]): CorpusStats {
+function chunkStats(
+  corpus: CachedCorpus,
+  chunks: readonly ChunkRow[],
+  tokens: readonly (readonly string[])[],
+): CorpusStats {
   const chars = chunks.reduce((n, c) => n + c.text.length, 0);
   const count = tokens.reduce((n, t) => n + t.length, 0);
   const charsPerToken = count === 0 ? 6 : chars / count;
-  return { count: Math.max(1, corpus.count), averageLength: corpus.averageChars / charsPerToken, documentFrequency: corpus.documentFrequency };
+  return {
+    count: Math.max(1, corpus.count),
+    averageLength: corpus.averageChars / charsPerToken,
+    documentFrequency: corpus.documentFrequency,
+  };
 }
 
 /** Chunks a term may be in and still count as rare: candidates holding one are taken first. */
@@ -101,28 +135,70 @@ function dedupeChunks<T extends ChunkRow>(chunks: readonly T[]): T[] {
   });
 }
 
-function rankChunks(corpus: CachedCorpus, terms: readonly string[], chunks: readonly (ChunkRow & { mentions?: number })[], limit: number): ChunkRow[] {
+function rankChunks(
+  corpus: CachedCorpus,
+  terms: readonly string[],
+  chunks: readonly (ChunkRow & { mentions?: number })[],
+  limit: number,
+): ChunkRow[] {
   const tokens = chunks.map((c) => termsOf(c.text));
-  const ranked = rankTokens(terms, chunks, tokens, chunkStats(corpus, chunks, tokens), (c) => Math.log1p(c.mentions ?? 0) * 0.5);
+  const ranked = rankTokens(
+    terms,
+    chunks,
+    tokens,
+    chunkStats(corpus, chunks, tokens),
+    (c) => Math.log1p(c.mentions ?? 0) * 0.5,
+  );
   return ranked.slice(0, limit).map((r) => r.item);
 }
 
-function finish(question: string, mode: QueryMode, tenantId: string, chunks: readonly ChunkRow[], facts: readonly string[], entities: Answer['entities'], relations: Answer['relations']): Answer {
+function finish(
+  question: string,
+  mode: QueryMode,
+  tenantId: string,
+  chunks: readonly ChunkRow[],
+  facts: readonly string[],
+  entities: Answer['entities'],
+  relations: Answer['relations'],
+): Answer {
   assertOwnChunks(tenantId, chunks);
-  const sentences = bestSentences(question, chunks.map((c, i) => ({ text: c.text, citation: i + 1 })));
-  return { question, mode, answer: composeAnswer(facts, sentences), citations: chunks.map(citationOf), entities, relations, llmUsed: false };
+  const sentences = bestSentences(
+    question,
+    chunks.map((c, i) => ({ text: c.text, citation: i + 1 })),
+  );
+  return {
+    question,
+    mode,
+    answer: composeAnswer(facts, sentences),
+    citations: chunks.map(citationOf),
+    entities,
+    relations,
+    llmUsed: false,
+  };
 }
 
 /** Answers `question` for `tenantId` in `mode`. Run it inside a transaction scoped to the tenant. */
-export async function answerQuestion(tx: Queryable, tenantId: string, question: string, mode: QueryMode, options: QueryOptions = {}): Promise<Answer> {
+export async function answerQuestion(
+  tx: Queryable,
+  tenantId: string,
+  question: string,
+  mode: QueryMode,
+  options: QueryOptions = {},
+): Promise<Answer> {
   const q = question.trim();
-  if (q === '' || q.length > MAX_QUESTION) throw new ValidationError(`a question must have 1 to ${MAX_QUESTION} characters`);
+  if (q === '' || q.length > MAX_QUESTION)
+    throw new ValidationError(`a question must have 1 to ${MAX_QUESTION} characters`);
   const limit = Math.min(Math.max(1, options.limit ?? 5), 20);
   const terms = termsOf(q);
   switch (mode) {
     case 'naive': {
       const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
-      const chunks = rankChunks(corpus, terms, await selectChunksMatching(tx, tenantId, terms, CANDIDATES, rareTerms(corpus, terms)), limit);
+      const chunks = rankChunks(
+        corpus,
+        terms,
+        await selectChunksMatching(tx, tenantId, terms, CANDIDATES, rareTerms(corpus, terms)),
+        limit,
+      );
       return finish(q, mode, tenantId, chunks, [], [], []);
     }
     case 'local': {
@@ -131,16 +207,42 @@ export async function answerQuestion(tx: Queryable, tenantId: string, question: 
       const entities = matched.filter((e) => keys.includes(e.nameKey));
       const neighbourhood = await selectNeighbourhood(tx, tenantId, keys, 30);
       const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
-      const pool = keys.length === 0 ? await selectChunksMatching(tx, tenantId, terms, CANDIDATES, rareTerms(corpus, terms)) : await selectMentionChunks(tx, tenantId, keys, neighbourhood.map((r) => r.relationId), CANDIDATES);
+      const pool =
+        keys.length === 0
+          ? await selectChunksMatching(tx, tenantId, terms, CANDIDATES, rareTerms(corpus, terms))
+          : await selectMentionChunks(
+              tx,
+              tenantId,
+              keys,
+              neighbourhood.map((r) => r.relationId),
+              CANDIDATES,
+            );
       const chunks = rankChunks(corpus, terms, pool, limit);
-      const facts = rank(q, neighbourhood, (r) => `${r.source} ${r.type.replace(/_/g, ' ')} ${r.target}`).slice(0, 5).map((r) => relationSentence(r.item));
-      return finish(q, mode, tenantId, chunks, facts.length > 0 ? facts : neighbourhood.slice(0, 5).map(relationSentence), entities.map((e) => ({ name: e.name, type: e.type })), neighbourhood.map(relationOf));
+      const facts = rank(q, neighbourhood, (r) => `${r.source} ${r.type.replace(/_/g, ' ')} ${r.target}`)
+        .slice(0, 5)
+        .map((r) => relationSentence(r.item));
+      return finish(
+        q,
+        mode,
+        tenantId,
+        chunks,
+        facts.length > 0 ? facts : neighbourhood.slice(0, 5).map(relationSentence),
+        entities.map((e) => ({ name: e.name, type: e.type })),
+        neighbourhood.map(relationOf),
+      );
     }
     case 'global': {
       const reports = rank(q, await selectCommunities(tx, tenantId), (c) => c.report).slice(0, 3);
       // Map: the lines of each report that speak to the question; reduce: the best of them overall.
-      const lines = reports.flatMap((r) => r.item.report.split('\n').filter((l) => l.startsWith('- ') || l.startsWith('> ')).map((l) => l.slice(2)));
-      const facts = rank(q, lines, (l) => l).slice(0, 6).map((r) => r.item);
+      const lines = reports.flatMap((r) =>
+        r.item.report
+          .split('\n')
+          .filter((l) => l.startsWith('- ') || l.startsWith('> '))
+          .map((l) => l.slice(2)),
+      );
+      const facts = rank(q, lines, (l) => l)
+        .slice(0, 6)
+        .map((r) => r.item);
       const members = [...new Set(reports.flatMap((r) => r.item.members))];
       const relations = members.length === 0 ? [] : (await selectRelationsWithin(tx, tenantId, members)).slice(0, 20);
       const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
@@ -148,11 +250,22 @@ export async function answerQuestion(tx: Queryable, tenantId: string, question: 
       // communities do not hold, such as an incident's), ranked together.
       const rare = rareTerms(corpus, terms);
       const pool = dedupeChunks([
-        ...(members.length === 0 ? [] : await selectMentionChunks(tx, tenantId, members, relations.map((r) => r.relationId), CANDIDATES)),
+        ...(members.length === 0
+          ? []
+          : await selectMentionChunks(
+              tx,
+              tenantId,
+              members,
+              relations.map((r) => r.relationId),
+              CANDIDATES,
+            )),
         ...(rare.length === 0 ? [] : await selectChunksMatching(tx, tenantId, rare, RARE_DF)),
       ]);
       const chunks = pool.length === 0 ? [] : rankChunks(corpus, terms, pool, limit);
-      const entities = (await selectEntitiesByKeys(tx, tenantId, members, false)).map((e) => ({ name: e.name, type: e.type }));
+      const entities = (await selectEntitiesByKeys(tx, tenantId, members, false)).map((e) => ({
+        name: e.name,
+        type: e.type,
+      }));
       return finish(q, mode, tenantId, chunks, facts, entities, relations.map(relationOf));
     }
     default: {

@@ -20,9 +20,12 @@ export interface QuestionLog {
 }
 
 /** A log that hands each tenant's batch to `write`. */
-export function makeQuestionLog(write: (tenantId: string, items: readonly AskedQuestion[]) => Promise<void>): QuestionLog {
+export function makeQuestionLog(
+  write: (tenantId: string, items: readonly AskedQuestion[]) => Promise<void>,
+): QuestionLog {
   const asked = new Map<string, AskedQuestion>();
-  const keyOf = (tenantId: string, question: string, mode: string): string => `${tenantId}\u0000${mode}\u0000${question}`;
+  const keyOf = (tenantId: string, question: string, mode: string): string =>
+    `${tenantId}\u0000${mode}\u0000${question}`;
   return {
     note(tenantId, question, mode) {
       const key = keyOf(tenantId, question, mode);

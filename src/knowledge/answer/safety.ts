@@ -21,9 +21,14 @@ export class PromptInjectionError extends IrisError {
 
   constructor(findings: readonly InjectionFinding[]) {
     const rules = [...new Set(findings.map((f) => f.rule))];
-    super('prompt_injection', 422, `The question was refused: it matched prompt-injection rules (${rules.join(', ')}).`, {
-      extensions: { rules },
-    });
+    super(
+      'prompt_injection',
+      422,
+      `The question was refused: it matched prompt-injection rules (${rules.join(', ')}).`,
+      {
+        extensions: { rules },
+      },
+    );
     // NOTE: excerpts stay on the object for logs; only rule names go into the problem document.
     this.findings = findings;
   }
@@ -84,7 +89,10 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   {
     rule: 'exfiltration',
     patterns: [
-      new RegExp(String.raw`\b(?:send|post|upload|forward|transmit|exfiltrate|submit|leak|email)\s+(?:[\w'-]+\s+){0,4}?${SENSITIVE}\b[^\n]{0,80}?\bto\s+(?:https?:\/\/|ftp:\/\/|\/\/)`, 'i'),
+      new RegExp(
+        String.raw`\b(?:send|post|upload|forward|transmit|exfiltrate|submit|leak|email)\s+(?:[\w'-]+\s+){0,4}?${SENSITIVE}\b[^\n]{0,80}?\bto\s+(?:https?:\/\/|ftp:\/\/|\/\/)`,
+        'i',
+      ),
       // A markdown image whose query carries a placeholder or a data-ish parameter.
       /!\[[^\]\n]{0,200}\]\(\s*<?(?:https?:)?\/\/[^)\s]{0,500}?[?&](?:[^)\s=&]{0,40}=(?:[^)\s&]{0,200}?(?:\{|\}|%7B|%3C|<|>|\$[A-Za-z_]|\[[A-Z_]+\]))|(?:data|conversation|chat|history|prompt|secret|exfil|payload|memory|summary|password|q)=)/i,
       /<\/?(?:tool_call|function_call|tool_use|tool_result)>/i,
@@ -96,12 +104,59 @@ const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\
 
 // Cyrillic and Greek letters that render like Latin ones.
 const LOOKALIKES: Readonly<Record<string, string>> = {
-  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's', һ: 'h', ԁ: 'd', ɡ: 'g',
-  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', І: 'I', Ѕ: 'S',
-  ο: 'o', ι: 'i', α: 'a', ν: 'v', Α: 'A', Β: 'B', Ε: 'E', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Χ: 'X',
+  а: 'a',
+  е: 'e',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  у: 'y',
+  х: 'x',
+  і: 'i',
+  ј: 'j',
+  ѕ: 's',
+  һ: 'h',
+  ԁ: 'd',
+  ɡ: 'g',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  Х: 'X',
+  І: 'I',
+  Ѕ: 'S',
+  ο: 'o',
+  ι: 'i',
+  α: 'a',
+  ν: 'v',
+  Α: 'A',
+  Β: 'B',
+  Ε: 'E',
+  Ι: 'I',
+  Κ: 'K',
+  Μ: 'M',
+  Ν: 'N',
+  Ο: 'O',
+  Ρ: 'P',
+  Τ: 'T',
+  Χ: 'X',
 };
 const LOOKALIKE_RE = new RegExp(`[${Object.keys(LOOKALIKES).join('')}]`, 'gu');
-const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+const LEET: Readonly<Record<string, string>> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '@': 'a',
+  $: 's',
+};
 const LEET_RE = /(?<=\p{L})[013457@$]|[013457@$](?=\p{L})/gu;
 // "i g n o r e" / "i.g.n.o.r.e": runs of single letters with one separator between them.
 const SPACED_RE = /(?<![\p{L}\p{N}])(?:\p{L}[ .\-_*]){2,}\p{L}(?![\p{L}\p{N}])/gu;
@@ -165,10 +220,13 @@ export function checkQuestion(question: string): string {
   const trimmed = question.trim();
   if (trimmed === '') throw new ValidationError('The question is empty.', { field: 'question' });
   if (trimmed.length > QUESTION_MAX_CHARS) {
-    throw new ValidationError(`The question has ${trimmed.length} characters; at most ${QUESTION_MAX_CHARS} are accepted.`, {
-      field: 'question',
-      maxChars: QUESTION_MAX_CHARS,
-    });
+    throw new ValidationError(
+      `The question has ${trimmed.length} characters; at most ${QUESTION_MAX_CHARS} are accepted.`,
+      {
+        field: 'question',
+        maxChars: QUESTION_MAX_CHARS,
+      },
+    );
   }
   const findings = detectInjection(trimmed);
   if (findings.length > 0) throw new PromptInjectionError(findings);
@@ -179,7 +237,10 @@ export function checkQuestion(question: string): string {
  * Splits retrieved items into those safe to quote to a model and those whose text carries
  * injection findings. Retrieved text is data: callers leave flagged items out of any prompt.
  */
-export function screenRetrieved<T>(items: readonly T[], textOf: (item: T) => string): { kept: T[]; flagged: { item: T; findings: InjectionFinding[] }[] } {
+export function screenRetrieved<T>(
+  items: readonly T[],
+  textOf: (item: T) => string,
+): { kept: T[]; flagged: { item: T; findings: InjectionFinding[] }[] } {
   const kept: T[] = [];
   const flagged: { item: T; findings: InjectionFinding[] }[] = [];
   for (const item of items) {
@@ -194,7 +255,9 @@ export function screenRetrieved<T>(items: readonly T[], textOf: (item: T) => str
  * Sources for the model with every sentence that reads as an instruction removed; a source left
  * empty is dropped. Returns how many sentences were withheld.
  */
-export function withholdInstructions<T extends { text: string }>(sources: readonly T[]): { kept: T[]; withheld: number } {
+export function withholdInstructions<T extends { text: string }>(
+  sources: readonly T[],
+): { kept: T[]; withheld: number } {
   let withheld = 0;
   const kept: T[] = [];
   for (const source of sources) {

@@ -35,7 +35,11 @@ export interface EntityRef {
 export function parseEntityRef(ref: unknown, defaultKind: string): EntityRef | undefined {
   if (typeof ref === 'object' && ref !== null && typeof (ref as { name?: unknown }).name === 'string') {
     const r = ref as { kind?: unknown; namespace?: unknown; name: string };
-    return { kind: typeof r.kind === 'string' ? r.kind.toLowerCase() : defaultKind, namespace: typeof r.namespace === 'string' ? r.namespace : 'default', name: r.name };
+    return {
+      kind: typeof r.kind === 'string' ? r.kind.toLowerCase() : defaultKind,
+      namespace: typeof r.namespace === 'string' ? r.namespace : 'default',
+      name: r.name,
+    };
   }
   if (typeof ref !== 'string' || ref.trim() === '') return undefined;
   const m = /^(?:([^:/]+):)?(?:([^:/]+)\/)?([^:/]+)$/.exec(ref.trim());
@@ -47,7 +51,13 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Whether a data value is a Backstage descriptor. */
 export function isCatalogDescriptor(value: unknown): value is Record<string, unknown> {
-  return isRecord(value) && typeof value.apiVersion === 'string' && /^backstage\.io\//.test(value.apiVersion) && typeof value.kind === 'string' && isRecord(value.metadata);
+  return (
+    isRecord(value) &&
+    typeof value.apiVersion === 'string' &&
+    /^backstage\.io\//.test(value.apiVersion) &&
+    typeof value.kind === 'string' &&
+    isRecord(value.metadata)
+  );
 }
 
 /** The records one descriptor states; empty for catalog meta kinds (Location). */
@@ -72,7 +82,8 @@ export function catalogRecords(descriptor: Record<string, unknown>, span: Span):
     const value = spec[field];
     for (const ref of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
       const target = parseEntityRef(ref, defaultKind);
-      if (target !== undefined && target.name !== '') out.relations.push({ source: name, target: target.name, type: relation, method: 'catalog', span });
+      if (target !== undefined && target.name !== '')
+        out.relations.push({ source: name, target: target.name, type: relation, method: 'catalog', span });
     }
   }
   return out;

@@ -40,7 +40,14 @@ export interface Resolution {
 }
 
 /** Structured records are declared knowledge and win over LLM output, which wins over prose patterns. */
-const PRIORITY: Readonly<Record<ExtractionMethod, number>> = { 'front-matter': 3, data: 3, table: 3, catalog: 3, llm: 2, prose: 1 };
+const PRIORITY: Readonly<Record<ExtractionMethod, number>> = {
+  'front-matter': 3,
+  data: 3,
+  table: 3,
+  catalog: 3,
+  llm: 2,
+  prose: 1,
+};
 const UNKNOWN = 'unknown';
 
 interface Group {
@@ -71,7 +78,8 @@ function canonicalName(g: Group): string {
   const records = own.length > 0 ? own : g.records;
   const top = Math.max(...records.map((r) => PRIORITY[r.method]));
   const counts = new Map<string, number>();
-  for (const r of records) if (PRIORITY[r.method] === top) counts.set(cleanName(r.name), (counts.get(cleanName(r.name)) ?? 0) + 1);
+  for (const r of records)
+    if (PRIORITY[r.method] === top) counts.set(cleanName(r.name), (counts.get(cleanName(r.name)) ?? 0) + 1);
   let best = '';
   let bestCount = 0;
   for (const [name, n] of counts) if (n > bestCount) [best, bestCount] = [name, n];
@@ -103,7 +111,8 @@ export function resolveRecords(records: GraphRecords, chunkOf: (offset: number) 
     const ranked = [...same].sort((x, y) => priorityOf(y) - priorityOf(x) || y.records.length - x.records.length);
     const declared = ranked.filter(structured);
     const target = declared.length === 1 ? declared[0] : declared.length === 0 ? ranked[0] : undefined;
-    for (const g of same) if (target !== undefined && g !== target && (!structured(g) || g.type === UNKNOWN)) merge(g, target);
+    for (const g of same)
+      if (target !== undefined && g !== target && (!structured(g) || g.type === UNKNOWN)) merge(g, target);
   }
   // 2. Declared aliases, then abbreviations whose letters are the initials of exactly one name.
   const aliasOf = new Map<string, Group>();
@@ -124,7 +133,12 @@ export function resolveRecords(records: GraphRecords, chunkOf: (offset: number) 
     if (owners.length === 1 && owners[0] !== undefined) merge(g, owners[0]);
   }
 
-  const provenance = (span: Span, method: ExtractionMethod): Provenance => ({ chunk: chunkOf(span.start), start: span.start, end: span.end, method });
+  const provenance = (span: Span, method: ExtractionMethod): Provenance => ({
+    chunk: chunkOf(span.start),
+    start: span.start,
+    end: span.end,
+    method,
+  });
   const entities: ResolvedEntity[] = [];
   const idOf = new Map<Group, string>();
   for (const g of all.filter((x) => x.into === undefined)) {
@@ -165,12 +179,17 @@ function resolveRelations(
     for (const rec of g.records) for (const a of rec.aliases) indexAs(normaliseName(a), r);
   }
   const endpoint = (name: string): { name: string; id: string | undefined } => {
-    const found = [...(index.get(normaliseName(name)) ?? [])].sort((x, y) => priorityOf(y) - priorityOf(x) || y.records.length - x.records.length)[0];
+    const found = [...(index.get(normaliseName(name)) ?? [])].sort(
+      (x, y) => priorityOf(y) - priorityOf(x) || y.records.length - x.records.length,
+    )[0];
     const id = found === undefined ? undefined : idOf.get(found);
     const entity = id === undefined ? undefined : byId.get(id);
     return entity === undefined ? { name: cleanName(name), id: undefined } : { name: entity.name, id: entity.id };
   };
-  const merged = new Map<string, { rel: Omit<ResolvedRelation, 'provenance' | 'descriptions'>; provenance: Provenance[]; descriptions: Set<string> }>();
+  const merged = new Map<
+    string,
+    { rel: Omit<ResolvedRelation, 'provenance' | 'descriptions'>; provenance: Provenance[]; descriptions: Set<string> }
+  >();
   for (const r of relations) {
     const source = endpoint(r.source);
     const target = endpoint(r.target);
@@ -180,7 +199,11 @@ function resolveRelations(
     // NOTE: a relation from an entity to itself says nothing; prose patterns produce them by mistake.
     if (sk === tk || type === '' || source.name === '' || target.name === '') continue;
     const key = `${sk}\u0000${type}\u0000${tk}`;
-    const m = merged.get(key) ?? { rel: { source: source.name, target: target.name, sourceId: source.id, targetId: target.id, type, weight: 0 }, provenance: [], descriptions: new Set<string>() };
+    const m = merged.get(key) ?? {
+      rel: { source: source.name, target: target.name, sourceId: source.id, targetId: target.id, type, weight: 0 },
+      provenance: [],
+      descriptions: new Set<string>(),
+    };
     m.rel = { ...m.rel, weight: Math.max(m.rel.weight, r.weight ?? 1) };
     m.provenance.push(provenance(r.span, r.method));
     if (r.description) m.descriptions.add(r.description);

@@ -40,7 +40,11 @@ export function extractFromDocument(document: ParsedDocument, options: ExtractOp
 }
 
 /** Parses and extracts one document. Throws ValidationError for unreadable input. */
-export async function extractDocument(name: string, bytes: Uint8Array, options: ExtractOptions = {}): Promise<DocumentExtraction> {
+export async function extractDocument(
+  name: string,
+  bytes: Uint8Array,
+  options: ExtractOptions = {},
+): Promise<DocumentExtraction> {
   return extractFromDocument(await parseDocument(name, bytes, options.parse), options);
 }
 

@@ -23,7 +23,12 @@ export interface ExtractTask {
 export type ExtractOutcome =
   | { readonly ok: true; readonly extraction: DocumentExtraction }
   | { readonly ok: true; readonly document: ParsedDocument }
-  | { readonly ok: false; readonly code: string | null; readonly message: string; readonly extensions: Record<string, unknown> };
+  | {
+      readonly ok: false;
+      readonly code: string | null;
+      readonly message: string;
+      readonly extensions: Record<string, unknown>;
+    };
 
 /** Posted to the pool when a task starts. */
 export interface TaskStarted {
@@ -33,10 +38,16 @@ export interface TaskStarted {
 export default async function extract(task: ExtractTask): Promise<ExtractOutcome> {
   parentPort?.postMessage({ extractTaskStarted: task.id } satisfies TaskStarted);
   try {
-    if (task.op === 'parse') return { ok: true, document: await parseDocument(task.name, task.bytes, task.options.parse) };
+    if (task.op === 'parse')
+      return { ok: true, document: await parseDocument(task.name, task.bytes, task.options.parse) };
     return { ok: true, extraction: await extractDocument(task.name, task.bytes, task.options) };
   } catch (err) {
     const iris = err instanceof IrisError;
-    return { ok: false, code: iris ? err.code : null, message: errorMessage(err), extensions: iris ? { ...err.extensions } : {} };
+    return {
+      ok: false,
+      code: iris ? err.code : null,
+      message: errorMessage(err),
+      extensions: iris ? { ...err.extensions } : {},
+    };
   }
 }

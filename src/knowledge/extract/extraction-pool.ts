@@ -34,7 +34,8 @@ export const defaultExtractionThreads = (): number => Math.max(1, availableParal
 const START_MS = 60_000;
 
 /** Why piscina rejected a task whose thread ran out of heap. */
-const isOutOfMemory = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+const isOutOfMemory = (err: unknown): boolean =>
+  (err as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
 
 /** Runs at most `slots` tasks at once, in arrival order. */
 function makeSlots(slots: number): <T>(fn: () => Promise<T>) => Promise<T> {
@@ -54,7 +55,10 @@ function makeSlots(slots: number): <T>(fn: () => Promise<T>) => Promise<T> {
 
 /** In process: the parse budget's checks and deadline apply; there is no thread to terminate. */
 function inProcessPool(budget: ParseBudget): ExtractionPool {
-  const withBudget = <T extends { parse?: ParseOptions }>(options: T): T => ({ ...options, parse: { budget, ...options.parse } });
+  const withBudget = <T extends { parse?: ParseOptions }>(options: T): T => ({
+    ...options,
+    parse: { budget, ...options.parse },
+  });
   return {
     async extract(name, bytes, options = {}, signal) {
       signal?.throwIfAborted();
@@ -75,7 +79,8 @@ function inProcessPool(budget: ParseBudget): ExtractionPool {
  * aborted it, and with a plain Error for anything else (a fault, worth a retry).
  */
 export function makeExtractionPool(options: ExtractionPoolOptions | number = {}): ExtractionPool {
-  const { threads = defaultExtractionThreads(), budget = DEFAULT_PARSE_BUDGET } = typeof options === 'number' ? { threads: options } : options;
+  const { threads = defaultExtractionThreads(), budget = DEFAULT_PARSE_BUDGET } =
+    typeof options === 'number' ? { threads: options } : options;
   if (threads === 0) return inProcessPool(budget);
   const pool = new Piscina<ExtractTask, ExtractOutcome>({
     filename: new URL('./extract-worker.js', import.meta.url).href,
@@ -122,10 +127,21 @@ export function makeExtractionPool(options: ExtractionPoolOptions | number = {})
       try {
         return await pool.run(task, { signal: stop.signal });
       } catch (err) {
-        if (outcome === 'timeout') throw new ParseBudgetError('timeMs', `${task.name} took longer than the ${budget.timeMs} ms extraction budget; its thread was stopped`, { budget: budget.timeMs });
-        if (outcome === 'no-start') throw new Error(`extraction thread did not start ${task.name} within ${START_MS} ms`, { cause: err });
+        if (outcome === 'timeout')
+          throw new ParseBudgetError(
+            'timeMs',
+            `${task.name} took longer than the ${budget.timeMs} ms extraction budget; its thread was stopped`,
+            { budget: budget.timeMs },
+          );
+        if (outcome === 'no-start')
+          throw new Error(`extraction thread did not start ${task.name} within ${START_MS} ms`, { cause: err });
         if (signal?.aborted) throw signal.reason;
-        if (isOutOfMemory(err)) throw new ParseBudgetError('memoryMb', `${task.name} needed more than the ${budget.memoryMb} MiB heap of an extraction thread; its thread was stopped`, { budget: budget.memoryMb });
+        if (isOutOfMemory(err))
+          throw new ParseBudgetError(
+            'memoryMb',
+            `${task.name} needed more than the ${budget.memoryMb} MiB heap of an extraction thread; its thread was stopped`,
+            { budget: budget.memoryMb },
+          );
         throw err;
       } finally {
         clearTimeout(timer);
@@ -135,7 +151,10 @@ export function makeExtractionPool(options: ExtractionPoolOptions | number = {})
     });
   }
 
-  const withBudget = <T extends { parse?: ParseOptions }>(options: T): T => ({ ...options, parse: { budget, ...options.parse } });
+  const withBudget = <T extends { parse?: ParseOptions }>(options: T): T => ({
+    ...options,
+    parse: { budget, ...options.parse },
+  });
   return {
     async extract(name, bytes, options = {}, signal) {
       const outcome = await run({ op: 'extract', name, bytes, options: withBudget(options) }, signal);

@@ -15,20 +15,41 @@ function extract(text: string): { entities: string[]; relations: string[] } {
 }
 
 test('named people, organisations, places and technical phrases get types', () => {
-  const { entities } = extract('Jane Doe, the CTO of Acme Corp, leads the Platform Team in Berlin. The checkout service writes orders to ledger_db and Postgres.');
-  assert.deepEqual(entities, ['datastore:Postgres', 'datastore:ledger_db', 'location:Berlin', 'organization:Acme Corp', 'person:Jane Doe', 'service:checkout service', 'team:Platform Team']);
+  const { entities } = extract(
+    'Jane Doe, the CTO of Acme Corp, leads the Platform Team in Berlin. The checkout service writes orders to ledger_db and Postgres.',
+  );
+  assert.deepEqual(entities, [
+    'datastore:Postgres',
+    'datastore:ledger_db',
+    'location:Berlin',
+    'organization:Acme Corp',
+    'person:Jane Doe',
+    'service:checkout service',
+    'team:Platform Team',
+  ]);
 });
 
 test('appositives return to their subject; passive voice reverses direction', () => {
-  const { relations } = extract('Jane Doe, the CTO of Acme Corp, leads the Platform Team. In 2020 Globex was acquired by Acme Corp.');
-  assert.deepEqual(relations, ['Acme Corp -acquired-> Globex', 'Jane Doe -leads-> Platform Team', 'Jane Doe -works_for-> Acme Corp']);
+  const { relations } = extract(
+    'Jane Doe, the CTO of Acme Corp, leads the Platform Team. In 2020 Globex was acquired by Acme Corp.',
+  );
+  assert.deepEqual(relations, [
+    'Acme Corp -acquired-> Globex',
+    'Jane Doe -leads-> Platform Team',
+    'Jane Doe -works_for-> Acme Corp',
+  ]);
 });
 
 test('lists share the relation and second predicates share the subject', () => {
-  const { relations } = extract('The orders service calls the pricing API, the stock API and the fraud service. The billing service reads from billing-db and writes invoices to archive-db.');
+  const { relations } = extract(
+    'The orders service calls the pricing API, the stock API and the fraud service. The billing service reads from billing-db and writes invoices to archive-db.',
+  );
   assert.deepEqual(relations, [
-    'billing service -reads_from-> billing-db', 'billing service -writes_to-> archive-db',
-    'orders service -calls-> fraud service', 'orders service -calls-> pricing API', 'orders service -calls-> stock API',
+    'billing service -reads_from-> billing-db',
+    'billing service -writes_to-> archive-db',
+    'orders service -calls-> fraud service',
+    'orders service -calls-> pricing API',
+    'orders service -calls-> stock API',
   ]);
 });
 
@@ -36,13 +57,18 @@ test('"Long Name (ABBR)" records the abbreviation as an alias', () => {
   const r = proseRecords([block('The Payments Gateway (PGW) is owned by the payments team.')]);
   const gateway = r.entities.find((e) => e.name === 'Payments Gateway');
   assert.deepEqual(gateway?.aliases, ['PGW']);
-  assert.deepEqual(r.relations.map((x) => [x.source, x.type, x.target]), [['Payments Gateway', 'owned_by', 'payments team']]);
+  assert.deepEqual(
+    r.relations.map((x) => [x.source, x.type, x.target]),
+    [['Payments Gateway', 'owned_by', 'payments team']],
+  );
 });
 
 // NOTE: a single unknown capitalised word opening a sentence ("Globex was acquired ...") is not
 // taken for a name unless it appears capitalised elsewhere: a known limitation, not tested here.
 test('sentence openers, titles, dates and everyday hyphenated words are not entities', () => {
-  const { entities, relations } = extract('Planning happens on Mondays. Read the on-call guide before your first shift. Demo on the second Thursday.');
+  const { entities, relations } = extract(
+    'Planning happens on Mondays. Read the on-call guide before your first shift. Demo on the second Thursday.',
+  );
   assert.deepEqual(entities, []);
   assert.deepEqual(relations, []);
 });
@@ -54,7 +80,11 @@ test('mention spans are document offsets', () => {
 });
 
 test('words that name members of Object ("constructor", "__proto__") are ordinary words', () => {
-  for (const text of ['Use the Widget constructor to build it.', 'Alice owns the __proto__ service.', 'The hasOwnProperty and toString helpers are old.']) {
+  for (const text of [
+    'Use the Widget constructor to build it.',
+    'Alice owns the __proto__ service.',
+    'The hasOwnProperty and toString helpers are old.',
+  ]) {
     const records = proseRecords([block(text)]);
     for (const e of records.entities) assert.equal(typeof e.type, 'string', `${text}: ${JSON.stringify(e)}`);
   }

@@ -28,7 +28,12 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
   const ms = sentence.mentions;
   // NOTE: an abbreviation in parentheses right after a name is part of the name, not of the words between.
   const between = (a: Mention, b: Mention): string =>
-    text.slice(a.end - base, b.start - base).replace(/^\s*\([^)]*\)/, '').toLowerCase().replace(/\s+/g, ' ').trim();
+    text
+      .slice(a.end - base, b.start - base)
+      .replace(/^\s*\([^)]*\)/, '')
+      .toLowerCase()
+      .replace(/\s+/g, ' ')
+      .trim();
   const found: Found[] = [];
   let last: Found | undefined;
   for (let i = 0; i + 1 < ms.length; i++) {
@@ -43,16 +48,25 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     const sharedPattern = shared ? matchRelation(` ${shared[1] ?? ''}`.trim(), b.type) : undefined;
     if (last !== undefined && sharedPattern !== undefined) {
       const subject = last.head;
-      found.push((last = sharedPattern.reverse ? { source: b, target: subject, pattern: sharedPattern, head: subject } : { source: subject, target: b, pattern: sharedPattern, head: subject }));
+      found.push(
+        (last = sharedPattern.reverse
+          ? { source: b, target: subject, pattern: sharedPattern, head: subject }
+          : { source: subject, target: b, pattern: sharedPattern, head: subject }),
+      );
       continue;
     }
     const pattern = matchRelation(words, b.type);
     if (pattern === undefined) continue;
     // "X, the CTO of Y, leads Z": after an appositive closes with a comma, X is the subject again.
-    const closesAppositive = last !== undefined && laterOf(last) === a && last.appositive === true && words.startsWith(',');
+    const closesAppositive =
+      last !== undefined && laterOf(last) === a && last.appositive === true && words.startsWith(',');
     const subject = closesAppositive && last !== undefined ? last.head : a;
     const appositive = words.startsWith(',');
-    found.push((last = pattern.reverse ? { source: b, target: subject, pattern, appositive, head: subject } : { source: subject, target: b, pattern, appositive, head: subject }));
+    found.push(
+      (last = pattern.reverse
+        ? { source: b, target: subject, pattern, appositive, head: subject }
+        : { source: subject, target: b, pattern, appositive, head: subject }),
+    );
   }
   return found;
 }
@@ -69,17 +83,31 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
       // Patterns imply the types of their ends when the words did not tell them.
       const implied = new Map<Mention, ProseType>();
       for (const r of relations) {
-        if (r.source.type === undefined && r.pattern.sourceType !== undefined) implied.set(r.source, r.pattern.sourceType);
-        if (r.target.type === undefined && r.pattern.targetType !== undefined) implied.set(r.target, r.pattern.targetType);
+        if (r.source.type === undefined && r.pattern.sourceType !== undefined)
+          implied.set(r.source, r.pattern.sourceType);
+        if (r.target.type === undefined && r.pattern.targetType !== undefined)
+          implied.set(r.target, r.pattern.targetType);
       }
       for (const m of sentence.mentions) {
         const type = m.type ?? implied.get(m) ?? FALLBACK_TYPE;
-        out.entities.push({ name: m.name, type, aliases: m.aliases, method: 'prose', span: { start: m.start, end: m.end } });
+        out.entities.push({
+          name: m.name,
+          type,
+          aliases: m.aliases,
+          method: 'prose',
+          span: { start: m.start, end: m.end },
+        });
       }
       for (const r of relations) {
         const targetType = r.target.type ?? implied.get(r.target);
         const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
-        out.relations.push({ source: r.source.name, target: r.target.name, type, method: 'prose', span: { start: sentence.start, end: sentence.end } });
+        out.relations.push({
+          source: r.source.name,
+          target: r.target.name,
+          type,
+          method: 'prose',
+          span: { start: sentence.start, end: sentence.end },
+        });
       }
     }
   }

@@ -3,7 +3,18 @@
 // code-like identifiers, known technologies and "<modifiers> <head noun>" phrases become
 // typed mentions, and "Long Name (ABBR)" defines an abbreviation.
 import nlp from 'compromise';
-import { GAZETTEER, GENERIC_MODIFIERS, HEAD_NOUNS, HONORIFICS, IDENTIFIER_SUFFIXES, OF_HEADS, ORG_SUFFIXES, ROLE_WORDS, STOP_NAMES, type ProseType } from './prose-lexicon.js';
+import {
+  GAZETTEER,
+  GENERIC_MODIFIERS,
+  HEAD_NOUNS,
+  HONORIFICS,
+  IDENTIFIER_SUFFIXES,
+  OF_HEADS,
+  ORG_SUFFIXES,
+  ROLE_WORDS,
+  STOP_NAMES,
+  type ProseType,
+} from './prose-lexicon.js';
 
 export interface Token {
   readonly text: string;
@@ -47,19 +58,104 @@ interface RawSentence {
   terms: RawTerm[];
 }
 
-const CLOSED_CLASS = ['Determiner', 'Preposition', 'Conjunction', 'Pronoun', 'Copula', 'Auxiliary', 'Modal', 'Adverb', 'QuestionWord'];
+const CLOSED_CLASS = [
+  'Determiner',
+  'Preposition',
+  'Conjunction',
+  'Pronoun',
+  'Copula',
+  'Auxiliary',
+  'Modal',
+  'Adverb',
+  'QuestionWord',
+];
 /** Verbs that start relation phrases; never part of a noun phrase even when mis-tagged as nouns. */
 const RELATION_VERBS = new Set([
-  'calls', 'uses', 'reads', 'writes', 'owns', 'depends', 'leads', 'manages', 'runs', 'stores', 'sends', 'publishes', 'emits',
-  'consumes', 'provides', 'exposes', 'serves', 'queries', 'invokes', 'replaces', 'joined', 'joins', 'acquired', 'founded',
-  'heads', 'maintains', 'requires', 'supplies', 'partners', 'reports', 'works', 'fetches', 'pulls', 'persists', 'saves', 'handles',
+  'calls',
+  'uses',
+  'reads',
+  'writes',
+  'owns',
+  'depends',
+  'leads',
+  'manages',
+  'runs',
+  'stores',
+  'sends',
+  'publishes',
+  'emits',
+  'consumes',
+  'provides',
+  'exposes',
+  'serves',
+  'queries',
+  'invokes',
+  'replaces',
+  'joined',
+  'joins',
+  'acquired',
+  'founded',
+  'heads',
+  'maintains',
+  'requires',
+  'supplies',
+  'partners',
+  'reports',
+  'works',
+  'fetches',
+  'pulls',
+  'persists',
+  'saves',
+  'handles',
 ]);
 const SPLITTING = /[,;:()[\]"“”]/;
 
-const isCapitalised = (t: Token): boolean => /^\p{Lu}/u.test(t.text) || /^\p{Ll}+\p{Lu}/u.test(t.text) || /^[A-Z0-9]*\d[A-Z0-9]*$/.test(t.text) && /[A-Z]/.test(t.text);
+const isCapitalised = (t: Token): boolean =>
+  /^\p{Lu}/u.test(t.text) ||
+  /^\p{Ll}+\p{Lu}/u.test(t.text) ||
+  (/^[A-Z0-9]*\d[A-Z0-9]*$/.test(t.text) && /[A-Z]/.test(t.text));
 /** Hyphenated English words that are not identifiers. */
-const COMPOUNDS = new Set(['well-known', 'so-called', 'follow-up', 'built-in', 'end-to-end', 'open-source', 'third-party', 'multi-tenant', 'read-only', 'high-level', 'low-level', 'long-running', 'day-to-day', 'self-service', 'cross-team', 'full-time', 'part-time', 'co-founder', 'e-commerce', 'first-class', 'state-of-the-art', 'real-world', 'year-over-year', 'start-up', 'world-class', 'long-time', 'high-quality', 'low-cost', 'short-term', 'long-term', 'real-time', 'cutting-edge', 'best-in-class', 'privately-held', 'family-owned', 'state-owned', 'ready-made']);
-const NUMBER_OR_TIME = /^(one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+|year|years|month|months|week|weeks|day|days|hour|hours|minute|minutes|time|times)$/;
+const COMPOUNDS = new Set([
+  'well-known',
+  'so-called',
+  'follow-up',
+  'built-in',
+  'end-to-end',
+  'open-source',
+  'third-party',
+  'multi-tenant',
+  'read-only',
+  'high-level',
+  'low-level',
+  'long-running',
+  'day-to-day',
+  'self-service',
+  'cross-team',
+  'full-time',
+  'part-time',
+  'co-founder',
+  'e-commerce',
+  'first-class',
+  'state-of-the-art',
+  'real-world',
+  'year-over-year',
+  'start-up',
+  'world-class',
+  'long-time',
+  'high-quality',
+  'low-cost',
+  'short-term',
+  'long-term',
+  'real-time',
+  'cutting-edge',
+  'best-in-class',
+  'privately-held',
+  'family-owned',
+  'state-owned',
+  'ready-made',
+]);
+const NUMBER_OR_TIME =
+  /^(one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+|year|years|month|months|week|weeks|day|days|hour|hours|minute|minutes|time|times)$/;
 /** Code-like names: payments-api, ledger_db, node.js, paymentsApi; not on-call or start-up. */
 function isIdentifier(t: Token): boolean {
   if (!/^[\p{L}\d]+(?:[-_./][\p{L}\d]+)+$/u.test(t.text) || !/\p{L}/u.test(t.text) || /^\d/.test(t.text)) return false;
@@ -76,11 +172,26 @@ function tokens(sentence: RawSentence): Token[] {
   const out: Token[] = [];
   for (const term of sentence.terms) {
     const start = term.offset.start;
-    const tok: Token = { text: term.text.replace(/['’]s$/, ''), lower: '', start, end: start + term.text.length, pre: term.pre, post: term.post, tags: new Set(term.tags) };
+    const tok: Token = {
+      text: term.text.replace(/['’]s$/, ''),
+      lower: '',
+      start,
+      end: start + term.text.length,
+      pre: term.pre,
+      post: term.post,
+      tags: new Set(term.tags),
+    };
     const prev = out.at(-1);
     if (prev !== undefined && /^[-_./]$/.test(prev.post) && term.pre === '') {
       const text = `${prev.text}${prev.post}${tok.text}`;
-      out[out.length - 1] = { ...tok, text, lower: text.toLowerCase(), start: prev.start, pre: prev.pre, tags: new Set(['Noun']) };
+      out[out.length - 1] = {
+        ...tok,
+        text,
+        lower: text.toLowerCase(),
+        start: prev.start,
+        pre: prev.pre,
+        tags: new Set(['Noun']),
+      };
     } else out.push({ ...tok, lower: tok.text.toLowerCase() });
   }
   return out;
@@ -94,10 +205,12 @@ function typeOf(words: readonly Token[], name: string): ProseType | undefined {
   if (head !== undefined && words.length > 1) return head;
   const known = GAZETTEER[name.toLowerCase()];
   if (known !== undefined) return known;
-  if (words.length === 1 && isIdentifier(last)) return IDENTIFIER_SUFFIXES.find(([re]) => re.test(last.text))?.[1] ?? 'service';
+  if (words.length === 1 && isIdentifier(last))
+    return IDENTIFIER_SUFFIXES.find(([re]) => re.test(last.text))?.[1] ?? 'service';
   if (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) && words.length > 1) return 'organization';
   if (words.length > 2 && OF_HEADS.has((words[0] as Token).lower) && words[1]?.lower === 'of') return 'organization';
-  if (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(words[0] as Token, 'FirstName', 'Honorific')) return 'person';
+  if (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(words[0] as Token, 'FirstName', 'Honorific'))
+    return 'person';
   if (words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'))) return 'location';
   if (words.some((w) => hasTag(w, 'Organization'))) return 'organization';
   return undefined;
@@ -110,12 +223,24 @@ function properRun(toks: readonly Token[], i: number): number {
     const t = toks[j] as Token;
     const next = toks[j + 1];
     if ((isCapitalised(t) && !hasTag(t, 'Pronoun', 'Date', 'Month')) || /^\d+[A-Za-z]?$/.test(t.text)) j++;
-    else if ((t.text === '&' || (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower))) && next !== undefined && isCapitalised(next)) j += 2;
+    else if (
+      (t.text === '&' || (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower))) &&
+      next !== undefined &&
+      isCapitalised(next)
+    )
+      j += 2;
     else break;
   }
   // A lowercase head noun right after the name belongs to it ("Payments team").
   const head = toks[j];
-  if (head !== undefined && !splitsAfter(toks[j - 1] as Token) && !SPLITTING.test(head.pre) && HEAD_NOUNS[head.lower] !== undefined && /^\p{Ll}/u.test(head.text)) j++;
+  if (
+    head !== undefined &&
+    !splitsAfter(toks[j - 1] as Token) &&
+    !SPLITTING.test(head.pre) &&
+    HEAD_NOUNS[head.lower] !== undefined &&
+    /^\p{Ll}/u.test(head.text)
+  )
+    j++;
   return j;
 }
 
@@ -124,7 +249,13 @@ function phraseStart(toks: readonly Token[], h: number, taken: readonly boolean[
   let i = h;
   while (i > 0 && h - i < 3) {
     const t = toks[i - 1] as Token;
-    if (taken[i - 1] || splitsAfter(t) || hasTag(t, ...CLOSED_CLASS, 'Value', 'Possessive') || RELATION_VERBS.has(t.lower)) break;
+    if (
+      taken[i - 1] ||
+      splitsAfter(t) ||
+      hasTag(t, ...CLOSED_CLASS, 'Value', 'Possessive') ||
+      RELATION_VERBS.has(t.lower)
+    )
+      break;
     if (hasTag(t, 'Verb') && !hasTag(t, 'Infinitive', 'Gerund', 'Noun', 'Adjective')) break;
     if (!/^[\p{L}\d][\p{L}\d\-_.]*$/u.test(t.text)) break;
     i--;
@@ -138,7 +269,8 @@ function mentionOf(text: string, toks: readonly Token[], from: number, to: numbe
   const bare = (k: number): string => (toks[k] as Token).lower.replace(/\.$/, '');
   // Leading titles and calendar words are not part of a name ("Dr. Amara Okafor", "June Helix Biosciences").
   let honorific = false;
-  while (f < to && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay'))) honorific ||= HONORIFICS.has(bare(f++));
+  while (f < to && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay')))
+    honorific ||= HONORIFICS.has(bare(f++));
   if (f === to) return undefined;
   const words = toks.slice(f, to);
   const first = words[0];
@@ -147,7 +279,10 @@ function mentionOf(text: string, toks: readonly Token[], from: number, to: numbe
   const name = text.slice(first.start, last.end).replace(/['’]s$/, '');
   if (STOP_NAMES.has(name.toLowerCase()) || name.length < 2) return undefined;
   // NOTE: a capitalised name right after "in" with nothing else to type it is most often a place.
-  const type = (honorific ? 'person' : undefined) ?? typeOf(words, name) ?? (toks[f - 1]?.lower === 'in' && isCapitalised(first) ? 'location' : undefined);
+  const type =
+    (honorific ? 'person' : undefined) ??
+    typeOf(words, name) ??
+    (toks[f - 1]?.lower === 'in' && isCapitalised(first) ? 'location' : undefined);
   return { name, type, start: base + first.start, end: base + last.end, from: f, to, aliases: [] };
 }
 
@@ -175,7 +310,12 @@ export function namesInsideSentences(sentences: readonly TokenisedSentence[]): S
  * Mentions of one sentence of `text` (the block, found at `base` in the document). A capitalised
  * first word counts only when tagged a name, followed by another capitalised word, or in `known`.
  */
-export function findMentions(sentence: TokenisedSentence, text: string, base: number, known: ReadonlySet<string>): Sentence {
+export function findMentions(
+  sentence: TokenisedSentence,
+  text: string,
+  base: number,
+  known: ReadonlySet<string>,
+): Sentence {
   const toks = sentence.tokens;
   const taken = toks.map(() => false);
   const mentions: Mention[] = [];
@@ -189,7 +329,8 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i] as Token;
     const listed = GAZETTEER[t.lower] !== undefined;
-    const sentenceStart = i === 0 && !hasTag(t, 'ProperNoun', 'Person', 'Place', 'Organization', 'Acronym') && !known.has(t.lower);
+    const sentenceStart =
+      i === 0 && !hasTag(t, 'ProperNoun', 'Person', 'Place', 'Organization', 'Acronym') && !known.has(t.lower);
     // A capitalised verb opening a sentence ("Extends Metro Line 2 ...") is not part of a name.
     if (sentenceStart && hasTag(t, 'Verb')) continue;
     if (isCapitalised(t) && !hasTag(t, 'Pronoun', 'Determiner', 'Date', 'Month', 'Preposition', 'Conjunction')) {
@@ -198,7 +339,13 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
       const m = add(i, end);
       // "Payments Gateway (PGW)": the abbreviation is an alias, not a mention of its own.
       const next = toks[end];
-      if (m !== undefined && next !== undefined && next.pre.includes('(') && next.post.includes(')') && /^[A-Z][A-Z0-9&]{1,5}s?$/.test(next.text)) {
+      if (
+        m !== undefined &&
+        next !== undefined &&
+        next.pre.includes('(') &&
+        next.post.includes(')') &&
+        /^[A-Z][A-Z0-9&]{1,5}s?$/.test(next.text)
+      ) {
         m.aliases.push(next.text);
         taken[end] = true;
         i = end;
@@ -212,5 +359,11 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     if (from !== undefined) add(from, h + 1);
   }
   mentions.sort((a, b) => a.start - b.start);
-  return { start: base + sentence.start, end: base + sentence.end, text: text.slice(sentence.start, sentence.end), tokens: toks, mentions };
+  return {
+    start: base + sentence.start,
+    end: base + sentence.end,
+    text: text.slice(sentence.start, sentence.end),
+    tokens: toks,
+    mentions,
+  };
 }

@@ -7,9 +7,28 @@ export const ENTITY_NAME_KEYS = ['name', 'entity', 'entity_name', 'title', 'labe
 export const ENTITY_TYPE_KEYS = ['type', 'kind', 'entity_type', 'category', 'class'] as const;
 export const SOURCE_KEYS = ['source', 'from', 'subject', 'head', 'src', 'source_entity', 'source_name'] as const;
 export const TARGET_KEYS = ['target', 'to', 'object', 'tail', 'dst', 'tgt', 'target_entity', 'target_name'] as const;
-export const RELATION_TYPE_KEYS = ['relation', 'relationship', 'relation_type', 'predicate', 'rel', 'type', 'kind', 'label', 'verb', 'edge'] as const;
+export const RELATION_TYPE_KEYS = [
+  'relation',
+  'relationship',
+  'relation_type',
+  'predicate',
+  'rel',
+  'type',
+  'kind',
+  'label',
+  'verb',
+  'edge',
+] as const;
 export const DESCRIPTION_KEYS = ['description', 'desc', 'summary', 'details', 'notes'] as const;
-export const ALIAS_KEYS = ['aliases', 'alias', 'aka', 'abbreviation', 'abbreviations', 'acronym', 'also_known_as'] as const;
+export const ALIAS_KEYS = [
+  'aliases',
+  'alias',
+  'aka',
+  'abbreviation',
+  'abbreviations',
+  'acronym',
+  'also_known_as',
+] as const;
 export const WEIGHT_KEYS = ['weight', 'strength', 'score', 'relationship_strength', 'confidence'] as const;
 
 /** Extra columns (or keys) of an entity row that state a relation from that entity. */
@@ -39,8 +58,28 @@ export const RELATION_COLUMNS: Readonly<Record<string, string>> = {
 const RELATION_HEADER = /^[a-z]+_(by|of|to|in|on|for|with|from|at)$/;
 /** Verbs that, alone as a column header, name a relation of the row's entity ("Serves", "Uses"). */
 const RELATION_VERB_HEADERS = new Set([
-  'serves', 'uses', 'calls', 'owns', 'operates', 'manages', 'supplies', 'employs', 'contains', 'includes', 'provides',
-  'consumes', 'produces', 'funds', 'leads', 'maintains', 'hosts', 'runs', 'requires', 'supports', 'replaces', 'covers',
+  'serves',
+  'uses',
+  'calls',
+  'owns',
+  'operates',
+  'manages',
+  'supplies',
+  'employs',
+  'contains',
+  'includes',
+  'provides',
+  'consumes',
+  'produces',
+  'funds',
+  'leads',
+  'maintains',
+  'hosts',
+  'runs',
+  'requires',
+  'supports',
+  'replaces',
+  'covers',
 ]);
 
 /** The relation an extra column of an entity row states, if its header names one. */
@@ -53,7 +92,11 @@ const PLACE_RELATIONS = new Set(['located_in', 'based_in', 'headquartered_in']);
 
 /** The target names of a relation cell: a list, except that a place keeps its commas. */
 export function targetsOf(value: unknown, relation: string): string[] {
-  if (typeof value === 'string' && PLACE_RELATIONS.has(relation)) return value.split(/[;\n]/).map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof value === 'string' && PLACE_RELATIONS.has(relation))
+    return value
+      .split(/[;\n]/)
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   return listOf(value);
 }
 
@@ -61,7 +104,11 @@ export function targetsOf(value: unknown, relation: string): string[] {
 export const fieldKey = (header: string): string => normaliseType(header);
 
 /** The first of `candidates` present among `keys` (already canonical), if any. */
-export function pickKey(keys: readonly string[], candidates: readonly string[], exclude: readonly string[] = []): string | undefined {
+export function pickKey(
+  keys: readonly string[],
+  candidates: readonly string[],
+  exclude: readonly string[] = [],
+): string | undefined {
   return candidates.find((c) => keys.includes(c) && !exclude.includes(c));
 }
 

@@ -12,27 +12,52 @@ const entities = (r: GraphRecords): string[] => r.entities.map((e) => `${e.type}
 const relations = (r: GraphRecords): string[] => r.relations.map((x) => `${x.source} -${x.type}-> ${x.target}`).sort();
 
 test('entity tables (name, type) and relation tables (source, relation, target) are read exactly', () => {
-  const doc = parseMarkdown('t.md', [
-    '| Name | Type | Owner | Aliases |', '|-|-|-|-|', '| Checkout Service | Service | Payments Team | CS; Checkout |', '',
-    '| Subject | Predicate | Object |', '|-|-|-|', '| Checkout Service | Depends On | Ledger, Cache |',
-    '', '| Colour | Size |', '|-|-|', '| red | 3 |',
-  ].join('\n'));
+  const doc = parseMarkdown(
+    't.md',
+    [
+      '| Name | Type | Owner | Aliases |',
+      '|-|-|-|-|',
+      '| Checkout Service | Service | Payments Team | CS; Checkout |',
+      '',
+      '| Subject | Predicate | Object |',
+      '|-|-|-|',
+      '| Checkout Service | Depends On | Ledger, Cache |',
+      '',
+      '| Colour | Size |',
+      '|-|-|',
+      '| red | 3 |',
+    ].join('\n'),
+  );
   const r = structuredRecords(doc);
   assert.deepEqual(entities(r), ['service:Checkout Service']);
   assert.deepEqual(r.entities[0]?.aliases, ['CS', 'Checkout']);
-  assert.deepEqual(relations(r), ['Checkout Service -depends_on-> Cache', 'Checkout Service -depends_on-> Ledger', 'Checkout Service -owned_by-> Payments Team']);
+  assert.deepEqual(relations(r), [
+    'Checkout Service -depends_on-> Cache',
+    'Checkout Service -depends_on-> Ledger',
+    'Checkout Service -owned_by-> Payments Team',
+  ]);
   assert.ok(r.relations.every((x) => x.method === 'table'));
 });
 
 test('extra columns named as relations (Managed by, Member of, Serves) state relations; places keep commas', () => {
-  const doc = parseMarkdown('w.md', ['| Warehouse | Type | Managed by | Location | Notes |', '|-|-|-|-|-|', '| WH-1 | warehouse | Sara Kim | Riverside, North | busy |'].join('\n'));
+  const doc = parseMarkdown(
+    'w.md',
+    [
+      '| Warehouse | Type | Managed by | Location | Notes |',
+      '|-|-|-|-|-|',
+      '| WH-1 | warehouse | Sara Kim | Riverside, North | busy |',
+    ].join('\n'),
+  );
   const r = structuredRecords(doc);
   assert.deepEqual(entities(r), ['warehouse:WH-1']);
   assert.deepEqual(relations(r), ['WH-1 -located_in-> Riverside, North', 'WH-1 -managed_by-> Sara Kim']);
 });
 
 test('front-matter entities and relations lists, with synonyms for keys', () => {
-  const doc = parseMarkdown('f.md', '---\nentities:\n  - {name: A, kind: team}\n  - "B (person)"\nrelations:\n  - {from: B, to: A, type: leads, weight: 3}\n---\nText.\n');
+  const doc = parseMarkdown(
+    'f.md',
+    '---\nentities:\n  - {name: A, kind: team}\n  - "B (person)"\nrelations:\n  - {from: B, to: A, type: leads, weight: 3}\n---\nText.\n',
+  );
   const r = structuredRecords(doc);
   assert.deepEqual(entities(r), ['person:B', 'team:A']);
   assert.deepEqual(relations(r), ['B -leads-> A']);
@@ -43,7 +68,14 @@ test('front-matter entities and relations lists, with synonyms for keys', () => 
 });
 
 test('JSON entity/relation lists are read once even though they also form tables', () => {
-  const doc = parseData('g.json', JSON.stringify({ nodes: [{ label: 'Chai', category: 'product' }], edges: [{ from: 'Chai', to: 'Beverages', label: 'in_category' }] }), 'json');
+  const doc = parseData(
+    'g.json',
+    JSON.stringify({
+      nodes: [{ label: 'Chai', category: 'product' }],
+      edges: [{ from: 'Chai', to: 'Beverages', label: 'in_category' }],
+    }),
+    'json',
+  );
   const r = structuredRecords(doc);
   assert.deepEqual(entities(r), ['product:Chai']);
   assert.deepEqual(relations(r), ['Chai -in_category-> Beverages']);
@@ -80,9 +112,16 @@ spec: {targets: [./a.yaml]}
   assert.deepEqual(entities(r), ['component:gateway', 'group:payments', 'user:jdoe']);
   assert.deepEqual(r.entities.find((e) => e.name === 'gateway')?.aliases, ['Payments Gateway']);
   assert.deepEqual(relations(r), [
-    'gateway -consumes_api-> fraud', 'gateway -depends_on-> ledger-db', 'gateway -owned_by-> payments', 'gateway -part_of-> pay',
-    'gateway -part_of-> platform', 'gateway -provides_api-> pay-api', 'jdoe -member_of-> payments', 'payments -child_of-> eng',
-    'payments -has_member-> jdoe', 'payments -parent_of-> pay-ops',
+    'gateway -consumes_api-> fraud',
+    'gateway -depends_on-> ledger-db',
+    'gateway -owned_by-> payments',
+    'gateway -part_of-> pay',
+    'gateway -part_of-> platform',
+    'gateway -provides_api-> pay-api',
+    'jdoe -member_of-> payments',
+    'payments -child_of-> eng',
+    'payments -has_member-> jdoe',
+    'payments -parent_of-> pay-ops',
   ]);
   assert.ok(r.entities.every((e) => e.method === 'catalog'));
 });
@@ -90,6 +129,10 @@ spec: {targets: [./a.yaml]}
 test('entity references parse kind, namespace and name', () => {
   assert.deepEqual(parseEntityRef('group:ops/team-a', 'user'), { kind: 'group', namespace: 'ops', name: 'team-a' });
   assert.deepEqual(parseEntityRef('team-a', 'group'), { kind: 'group', namespace: 'default', name: 'team-a' });
-  assert.deepEqual(parseEntityRef({ kind: 'User', name: 'x' }, 'group'), { kind: 'user', namespace: 'default', name: 'x' });
+  assert.deepEqual(parseEntityRef({ kind: 'User', name: 'x' }, 'group'), {
+    kind: 'user',
+    namespace: 'default',
+    name: 'x',
+  });
   assert.equal(parseEntityRef('a:b:c', 'group'), undefined);
 });

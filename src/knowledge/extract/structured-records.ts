@@ -6,21 +6,41 @@ import type { DataDocument, DocumentTable, ParsedDocument, Span } from '../parse
 import { DEFAULT_RELATION_TYPE, emptyRecords, type ExtractionMethod, type GraphRecords } from './graph-records.js';
 import { cleanName, normaliseType } from './names.js';
 import {
-  ALIAS_KEYS, DESCRIPTION_KEYS, ENTITY_NAME_KEYS, ENTITY_TYPE_KEYS, fieldKey, listOf, pickKey,
-  relationColumn, RELATION_TYPE_KEYS, SOURCE_KEYS, TARGET_KEYS, targetsOf, textOf, WEIGHT_KEYS,
+  ALIAS_KEYS,
+  DESCRIPTION_KEYS,
+  ENTITY_NAME_KEYS,
+  ENTITY_TYPE_KEYS,
+  fieldKey,
+  listOf,
+  pickKey,
+  relationColumn,
+  RELATION_TYPE_KEYS,
+  SOURCE_KEYS,
+  TARGET_KEYS,
+  targetsOf,
+  textOf,
+  WEIGHT_KEYS,
 } from './record-fields.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const UNKNOWN_TYPE = 'unknown';
 
 /** An object with canonical keys (`Entity Type` -> entity_type). */
-const canonical = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).map(([k, v]) => [fieldKey(k), v]));
+const canonical = (o: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [fieldKey(k), v]));
 
 /**
  * Reads one entity-or-relation object (a table row as an object, or a list item) into `out`.
  * `expect` says which list it came from; a table row says `either`.
  */
-function readItem(item: Record<string, unknown>, expect: 'entity' | 'relation' | 'either', method: ExtractionMethod, span: Span, out: GraphRecords, nameColumn?: string): void {
+function readItem(
+  item: Record<string, unknown>,
+  expect: 'entity' | 'relation' | 'either',
+  method: ExtractionMethod,
+  span: Span,
+  out: GraphRecords,
+  nameColumn?: string,
+): void {
   const o = canonical(item);
   const keys = Object.keys(o);
   const sourceKey = pickKey(keys, SOURCE_KEYS);
@@ -33,19 +53,35 @@ function readItem(item: Record<string, unknown>, expect: 'entity' | 'relation' |
     const weight = Number(textOf(o[pickKey(keys, WEIGHT_KEYS) ?? '']));
     for (const target of targetsOf(o[targetKey], type).map(cleanName)) {
       if (source === '' || target === '') continue;
-      out.relations.push({ source, target, type: type || DEFAULT_RELATION_TYPE, method, span, ...(description ? { description } : {}), ...(Number.isFinite(weight) ? { weight } : {}) });
+      out.relations.push({
+        source,
+        target,
+        type: type || DEFAULT_RELATION_TYPE,
+        method,
+        span,
+        ...(description ? { description } : {}),
+        ...(Number.isFinite(weight) ? { weight } : {}),
+      });
     }
     // Typed endpoints (source_type / target_type) declare their entities too.
-    for (const [nameKey, typeField] of [[sourceKey, 'source_type'], [targetKey, 'target_type']] as const) {
+    for (const [nameKey, typeField] of [
+      [sourceKey, 'source_type'],
+      [targetKey, 'target_type'],
+    ] as const) {
       const t = textOf(o[typeField]);
       const n = cleanName(textOf(o[nameKey]) ?? '');
-      if (t !== undefined && n !== '') out.entities.push({ name: n, type: normaliseType(t), aliases: [], method, span });
+      if (t !== undefined && n !== '')
+        out.entities.push({ name: n, type: normaliseType(t), aliases: [], method, span });
     }
     return;
   }
   if (expect === 'relation') return;
   // A typed table whose name column has its own header ("Warehouse | Type | ...") names entities in its first column.
-  const nameKey = pickKey(keys, ENTITY_NAME_KEYS) ?? (expect === 'either' && nameColumn !== undefined && pickKey(keys, ENTITY_TYPE_KEYS) !== undefined ? nameColumn : undefined);
+  const nameKey =
+    pickKey(keys, ENTITY_NAME_KEYS) ??
+    (expect === 'either' && nameColumn !== undefined && pickKey(keys, ENTITY_TYPE_KEYS) !== undefined
+      ? nameColumn
+      : undefined);
   const typeKey = pickKey(keys, ENTITY_TYPE_KEYS, nameKey === undefined ? [] : [nameKey]);
   if (nameKey === undefined || (typeKey === undefined && expect === 'either')) return;
   const name = cleanName(textOf(o[nameKey]) ?? '');
@@ -58,7 +94,8 @@ function readItem(item: Record<string, unknown>, expect: 'entity' | 'relation' |
     if (key === nameKey || key === typeKey) continue;
     const relation = relationColumn(key);
     if (relation === undefined) continue;
-    for (const target of targetsOf(o[key], relation).map(cleanName)) if (target !== '') out.relations.push({ source: name, target, type: relation, method, span });
+    for (const target of targetsOf(o[key], relation).map(cleanName))
+      if (target !== '') out.relations.push({ source: name, target, type: relation, method, span });
   }
 }
 
@@ -66,11 +103,16 @@ function readItem(item: Record<string, unknown>, expect: 'entity' | 'relation' |
 function readNamedItem(item: string, method: ExtractionMethod, span: Span, out: GraphRecords): void {
   const m = /^(.*?)\s*\(([^()]+)\)\s*$/.exec(item);
   const name = cleanName(m?.[1] ?? item);
-  if (name !== '') out.entities.push({ name, type: normaliseType(m?.[2] ?? '') || UNKNOWN_TYPE, aliases: [], method, span });
+  if (name !== '')
+    out.entities.push({ name, type: normaliseType(m?.[2] ?? '') || UNKNOWN_TYPE, aliases: [], method, span });
 }
 
 /** Records of a table whose headers name entities or relations; nothing for other tables. */
-export function tableRecords(table: DocumentTable, method: ExtractionMethod = 'table', skipRowsAt: ReadonlySet<number> = new Set()): GraphRecords {
+export function tableRecords(
+  table: DocumentTable,
+  method: ExtractionMethod = 'table',
+  skipRowsAt: ReadonlySet<number> = new Set(),
+): GraphRecords {
   const out = emptyRecords();
   for (const row of table.rows) {
     if (skipRowsAt.has(row.start)) continue;
@@ -99,7 +141,13 @@ function dataRecords(doc: DataDocument, consumed: Set<number>): GraphRecords {
     }
     if (!isRecord(root)) continue;
     const o = canonical(root);
-    for (const [key, expect] of [['entities', 'entity'], ['nodes', 'entity'], ['relations', 'relation'], ['relationships', 'relation'], ['edges', 'relation']] as const) {
+    for (const [key, expect] of [
+      ['entities', 'entity'],
+      ['nodes', 'entity'],
+      ['relations', 'relation'],
+      ['relationships', 'relation'],
+      ['edges', 'relation'],
+    ] as const) {
       const list = o[key];
       if (!Array.isArray(list)) continue;
       spanOf(list);

@@ -25,7 +25,6 @@ export interface Community {
   readonly members: readonly string[];
 }
 
-
 const communityId = (level: number, members: readonly string[]): string =>
   `c${level}-${createHash('sha256').update(members.join('\u0000')).digest('hex').slice(0, 16)}`;
 
@@ -38,7 +37,9 @@ function samePartition(a: ArrayLike<number>, b: ArrayLike<number>, n: number): b
     if ((ab.get(x) ?? y) !== y) return false;
     ab.set(x, y);
   }
-  return new Set(Array.from({ length: n }, (_, i) => a[i])).size === new Set(Array.from({ length: n }, (_, i) => b[i])).size;
+  return (
+    new Set(Array.from({ length: n }, (_, i) => a[i])).size === new Set(Array.from({ length: n }, (_, i) => b[i])).size
+  );
 }
 
 /** Undirected adjacency lists of `edges`. */
@@ -57,7 +58,11 @@ function adjacency(edges: readonly GraphEdge[]): Map<string, string[]> {
 }
 
 /** Nodes reachable from `start` over the adjacency `next`. */
-function reach(start: Iterable<string>, next: ReadonlyMap<string, readonly string[]>, seen = new Set<string>()): Set<string> {
+function reach(
+  start: Iterable<string>,
+  next: ReadonlyMap<string, readonly string[]>,
+  seen = new Set<string>(),
+): Set<string> {
   const found = new Set<string>();
   const queue = [...start];
   while (queue.length > 0) {
@@ -80,9 +85,22 @@ export function componentsOf(start: Iterable<string>, edges: readonly GraphEdge[
  * summed), computed per connected component so that recomputing one component after an update
  * gives what a full rebuild would. Communities of fewer than `minSize` members are left out.
  */
-export function detectCommunities(edges: readonly GraphEdge[], options: { minSize?: number; seed?: number } = {}): Community[] {
+export function detectCommunities(
+  edges: readonly GraphEdge[],
+  options: { minSize?: number; seed?: number } = {},
+): Community[] {
   // NOTE: sorted input makes node order, hence the result, independent of the order rows arrive in.
-  const sorted = [...edges].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.target < b.target ? -1 : a.target > b.target ? 1 : a.weight - b.weight));
+  const sorted = [...edges].sort((a, b) =>
+    a.source < b.source
+      ? -1
+      : a.source > b.source
+        ? 1
+        : a.target < b.target
+          ? -1
+          : a.target > b.target
+            ? 1
+            : a.weight - b.weight,
+  );
   // NOTE: one pass labels every node with its component (linear); the edges of each component
   // keep their sorted order, as filtering the sorted list per component would.
   const next = adjacency(sorted);
@@ -112,7 +130,11 @@ function componentCommunities(edges: readonly GraphEdge[], options: { minSize?: 
     else graph.addEdge(e.source, e.target, { weight: w });
   }
   if (graph.size === 0) return [];
-  const detailed = louvain.detailed(graph, { getEdgeWeight: 'weight', rng: seededRandom(options.seed ?? 42), randomWalk: false });
+  const detailed = louvain.detailed(graph, {
+    getEdgeWeight: 'weight',
+    rng: seededRandom(options.seed ?? 42),
+    randomWalk: false,
+  });
   const nodes = graph.nodes();
   const indexOf = new Map(nodes.map((n, i) => [n, i]));
   // dendrogram[level][i]: community of node i at that level (ids local to the level).
@@ -120,7 +142,9 @@ function componentCommunities(edges: readonly GraphEdge[], options: { minSize?: 
   // The dendrogram starts with every node alone; consecutive levels that group the nodes the
   // same way are one level. What remains is numbered from 0 (finest) upwards.
   const levels = (raw.length > 0 ? raw : [Uint32Array.from(nodes.map((n) => detailed.communities[n] ?? 0))]).filter(
-    (level, i, all) => new Set(Array.from(level)).size < nodes.length && (i === 0 || !samePartition(level, all[i - 1] as ArrayLike<number>, nodes.length)),
+    (level, i, all) =>
+      new Set(Array.from(level)).size < nodes.length &&
+      (i === 0 || !samePartition(level, all[i - 1] as ArrayLike<number>, nodes.length)),
   );
   const minSize = options.minSize ?? 2;
   const out: Community[] = [];
@@ -140,7 +164,10 @@ function componentCommunities(edges: readonly GraphEdge[], options: { minSize?: 
       const id = communityId(level, sorted);
       ids.set(local, id);
       // The parent is the community of the next level up holding this community's first member.
-      const upper = level + 1 < levels.length ? (levels[level + 1] as ArrayLike<number>)[indexOf.get(sorted[0] as string) ?? -1] : undefined;
+      const upper =
+        level + 1 < levels.length
+          ? (levels[level + 1] as ArrayLike<number>)[indexOf.get(sorted[0] as string) ?? -1]
+          : undefined;
       out.push({ id, level, parentId: upper === undefined ? undefined : parents.get(upper), members: sorted });
     }
     parents = ids;

@@ -12,7 +12,14 @@ import type { Queryable } from '../../core/db.js';
 import { detectCommunities, type Community, type GraphEdge } from './communities.js';
 import { buildReport, type CommunityReport } from './community-reports.js';
 import { deleteCommunities, insertCommunities, updateCommunityParents } from './community-store.js';
-import { selectCommunitiesTouching, selectEdgesTouching, selectEdgesWithin, selectEntitiesByKeys, selectGroupEvidence, selectRelationsWithin } from './graph-reader.js';
+import {
+  selectCommunitiesTouching,
+  selectEdgesTouching,
+  selectEdgesWithin,
+  selectEntitiesByKeys,
+  selectGroupEvidence,
+  selectRelationsWithin,
+} from './graph-reader.js';
 
 export interface CommunityUpdate {
   /** Nodes whose connected components (or bounded neighbourhoods) were recomputed. */
@@ -27,7 +34,12 @@ export interface CommunityUpdate {
 export const COMPONENT_LIMIT = 200;
 
 /** The components of `touched`, walked breadth-first; undefined once more than `limit` other nodes were reached. */
-async function walkComponents(tx: Queryable, tenantId: string, touched: ReadonlySet<string>, limit: number): Promise<{ nodes: Set<string>; edges: GraphEdge[] } | undefined> {
+async function walkComponents(
+  tx: Queryable,
+  tenantId: string,
+  touched: ReadonlySet<string>,
+  limit: number,
+): Promise<{ nodes: Set<string>; edges: GraphEdge[] } | undefined> {
   const nodes = new Set(touched);
   const edges = new Map<string, GraphEdge>();
   let frontier = [...touched];
@@ -48,19 +60,38 @@ async function walkComponents(tx: Queryable, tenantId: string, touched: Readonly
 }
 
 /** Reports of new communities: members (with names), internal relations, evidence chunks; a few statements for all of them. */
-async function withReports(tx: Queryable, tenantId: string, communities: readonly Community[]): Promise<(Community & CommunityReport)[]> {
+async function withReports(
+  tx: Queryable,
+  tenantId: string,
+  communities: readonly Community[],
+): Promise<(Community & CommunityReport)[]> {
   if (communities.length === 0) return [];
   const all = [...new Set(communities.flatMap((c) => c.members))];
   const known = new Map((await selectEntitiesByKeys(tx, tenantId, all)).map((e) => [e.nameKey, e]));
   // NOTE: relations among all members, strongest first; each community keeps those with both ends inside it, in that order.
   const among = await selectRelationsWithin(tx, tenantId, all);
-  const evidence = await selectGroupEvidence(tx, tenantId, communities.map((c) => ({ id: c.id, members: c.members })), 3);
+  const evidence = await selectGroupEvidence(
+    tx,
+    tenantId,
+    communities.map((c) => ({ id: c.id, members: c.members })),
+    3,
+  );
   return communities.map((c) => {
     const inside = new Set(c.members);
     const relations = among.filter((r) => inside.has(r.sourceKey) && inside.has(r.targetKey));
     // A node only named as a relation end has no entity row; it is still a member.
-    const names = new Map(relations.flatMap((r) => [[r.sourceKey, r.source], [r.targetKey, r.target]] as const));
-    const members = c.members.map((k) => known.get(k) ?? { nameKey: k, name: names.get(k) ?? k, type: 'unknown', mentions: 0 });
+    const names = new Map(
+      relations.flatMap(
+        (r) =>
+          [
+            [r.sourceKey, r.source],
+            [r.targetKey, r.target],
+          ] as const,
+      ),
+    );
+    const members = c.members.map(
+      (k) => known.get(k) ?? { nameKey: k, name: names.get(k) ?? k, type: 'unknown', mentions: 0 },
+    );
     return { ...c, ...buildReport({ members, relations, evidence: evidence.get(c.id) ?? [] }) };
   });
 }
@@ -69,7 +100,11 @@ async function withReports(tx: Queryable, tenantId: string, communities: readonl
  * Recomputes the communities of the connected components holding `touched` nodes: their old
  * communities go, Louvain runs on those components only, and each new community gets a report.
  */
-export async function refreshCommunities(tx: Queryable, tenantId: string, touched: readonly string[]): Promise<CommunityUpdate> {
+export async function refreshCommunities(
+  tx: Queryable,
+  tenantId: string,
+  touched: readonly string[],
+): Promise<CommunityUpdate> {
   if (touched.length === 0) return { nodes: 0, removed: 0, added: 0, bounded: false };
   const changed = new Set(touched);
   const whole = await walkComponents(tx, tenantId, changed, COMPONENT_LIMIT);
@@ -102,7 +137,11 @@ export async function refreshCommunities(tx: Queryable, tenantId: string, touche
     kept.add(c.id);
     if ((was.parentId ?? undefined) !== c.parentId) reparented.push({ id: c.id, parentId: c.parentId });
   }
-  const removed = await deleteCommunities(tx, tenantId, old.map((c) => c.communityId).filter((id) => !kept.has(id)));
+  const removed = await deleteCommunities(
+    tx,
+    tenantId,
+    old.map((c) => c.communityId).filter((id) => !kept.has(id)),
+  );
   await insertCommunities(tx, tenantId, await withReports(tx, tenantId, fresh));
   await updateCommunityParents(tx, tenantId, reparented);
   return { nodes: nodes.size, removed, added: fresh.length, bounded: whole === undefined };

@@ -4,8 +4,20 @@
 import { tokenize } from './vocabulary.js';
 
 export interface ReportInput {
-  readonly members: readonly { readonly nameKey: string; readonly name: string; readonly type: string; readonly mentions: number }[];
-  readonly relations: readonly { readonly sourceKey: string; readonly targetKey: string; readonly source: string; readonly target: string; readonly type: string; readonly weight: number }[];
+  readonly members: readonly {
+    readonly nameKey: string;
+    readonly name: string;
+    readonly type: string;
+    readonly mentions: number;
+  }[];
+  readonly relations: readonly {
+    readonly sourceKey: string;
+    readonly targetKey: string;
+    readonly source: string;
+    readonly target: string;
+    readonly type: string;
+    readonly weight: number;
+  }[];
   readonly evidence: readonly { readonly text: string }[];
 }
 
@@ -27,7 +39,10 @@ export function relationSentence(r: { source: string; type: string; target: stri
 
 /** The first sentence of `text` that mentions one of `names`, trimmed to 300 characters. */
 function evidenceSentence(text: string, names: readonly string[]): string | undefined {
-  const sentences = text.split(/(?<=[.!?])\s+|\n+/).map((s) => s.trim()).filter((s) => s.length > 20);
+  const sentences = text
+    .split(/(?<=[.!?])\s+|\n+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 20);
   const lowered = names.map((n) => n.toLowerCase());
   const hit = sentences.find((s) => lowered.some((n) => s.toLowerCase().includes(n)));
   return hit === undefined ? undefined : hit.length > 300 ? `${hit.slice(0, 297)}…` : hit;
@@ -40,17 +55,33 @@ export function buildReport(input: ReportInput): CommunityReport {
     degree.set(r.sourceKey, (degree.get(r.sourceKey) ?? 0) + r.weight);
     degree.set(r.targetKey, (degree.get(r.targetKey) ?? 0) + r.weight);
   }
-  const members = [...input.members].sort((a, b) => (degree.get(b.nameKey) ?? 0) - (degree.get(a.nameKey) ?? 0) || b.mentions - a.mentions || a.name.localeCompare(b.name));
+  const members = [...input.members].sort(
+    (a, b) =>
+      (degree.get(b.nameKey) ?? 0) - (degree.get(a.nameKey) ?? 0) ||
+      b.mentions - a.mentions ||
+      a.name.localeCompare(b.name),
+  );
   const [first, second] = members;
-  const title = first === undefined ? 'Empty community' : second === undefined ? first.name : `${first.name} and ${second.name}${members.length > 2 ? ` (+${members.length - 2})` : ''}`;
+  const title =
+    first === undefined
+      ? 'Empty community'
+      : second === undefined
+        ? first.name
+        : `${first.name} and ${second.name}${members.length > 2 ? ` (+${members.length - 2})` : ''}`;
   const names = members.map((m) => m.name);
-  const evidence = [...new Set(input.evidence.map((c) => evidenceSentence(c.text, names)).filter((s): s is string => s !== undefined))].slice(0, MAX_EVIDENCE);
+  const evidence = [
+    ...new Set(input.evidence.map((c) => evidenceSentence(c.text, names)).filter((s): s is string => s !== undefined)),
+  ].slice(0, MAX_EVIDENCE);
   const lines = [
     `# ${title}`,
-    `Members: ${members.slice(0, MAX_MEMBERS).map((m) => `${m.name} (${m.type})`).join(', ')}${members.length > MAX_MEMBERS ? `, and ${members.length - MAX_MEMBERS} more` : ''}.`,
+    `Members: ${members
+      .slice(0, MAX_MEMBERS)
+      .map((m) => `${m.name} (${m.type})`)
+      .join(', ')}${members.length > MAX_MEMBERS ? `, and ${members.length - MAX_MEMBERS} more` : ''}.`,
     ...input.relations.slice(0, MAX_RELATIONS).map((r) => `- ${relationSentence(r)}`),
     ...evidence.map((s) => `> ${s}`),
   ];
-  const rank = input.relations.reduce((n, r) => n + r.weight, 0) + members.length + tokenize(evidence.join(' ')).length / 100;
+  const rank =
+    input.relations.reduce((n, r) => n + r.weight, 0) + members.length + tokenize(evidence.join(' ')).length / 100;
   return { title, report: lines.join('\n'), rank };
 }

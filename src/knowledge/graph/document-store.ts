@@ -46,8 +46,17 @@ interface SummaryRow {
 }
 
 const summaryOf = (r: SummaryRow): DocumentSummary => ({
-  documentId: r.document_id, name: r.name, status: r.status, error: r.error, sizeBytes: r.size_bytes, sha256: r.content_sha256,
-  format: r.format, chunks: r.chunks, jobId: r.job_id, submittedAt: iso(r.submitted_at) ?? '', ingestedAt: iso(r.ingested_at),
+  documentId: r.document_id,
+  name: r.name,
+  status: r.status,
+  error: r.error,
+  sizeBytes: r.size_bytes,
+  sha256: r.content_sha256,
+  format: r.format,
+  chunks: r.chunks,
+  jobId: r.job_id,
+  submittedAt: iso(r.submitted_at) ?? '',
+  ingestedAt: iso(r.ingested_at),
 });
 
 const SUMMARY = `
@@ -56,7 +65,11 @@ const SUMMARY = `
   from kg_sources s left join kg_documents d on d.tenant_id = s.tenant_id and d.document_id = s.document_id`;
 
 /** Stores (or replaces) a submitted source as pending; returns the previous summary, if any. */
-export async function upsertSource(tx: Queryable, tenantId: string, s: SourceInput): Promise<DocumentSummary | undefined> {
+export async function upsertSource(
+  tx: Queryable,
+  tenantId: string,
+  s: SourceInput,
+): Promise<DocumentSummary | undefined> {
   const before = await selectSource(tx, tenantId, s.documentId);
   await tx.query(
     `insert into kg_sources (tenant_id, document_id, name, content, content_sha256, size_bytes, status, submitted_by)
@@ -69,13 +82,24 @@ export async function upsertSource(tx: Queryable, tenantId: string, s: SourceInp
   return before;
 }
 
-export async function selectSource(tx: Queryable, tenantId: string, documentId: string): Promise<DocumentSummary | undefined> {
-  const { rows } = await tx.query<SummaryRow>(`${SUMMARY} where s.tenant_id = $1 and s.document_id = $2`, [tenantId, documentId]);
+export async function selectSource(
+  tx: Queryable,
+  tenantId: string,
+  documentId: string,
+): Promise<DocumentSummary | undefined> {
+  const { rows } = await tx.query<SummaryRow>(`${SUMMARY} where s.tenant_id = $1 and s.document_id = $2`, [
+    tenantId,
+    documentId,
+  ]);
   return rows[0] === undefined ? undefined : summaryOf(rows[0]);
 }
 
 /** Documents and stored bytes of the tenant, not counting `exceptDocument` (being replaced). */
-export async function selectSourceUsage(tx: Queryable, tenantId: string, exceptDocument: string): Promise<{ documents: number; bytes: number }> {
+export async function selectSourceUsage(
+  tx: Queryable,
+  tenantId: string,
+  exceptDocument: string,
+): Promise<{ documents: number; bytes: number }> {
   const { rows } = await tx.query<{ documents: number; bytes: string | number }>(
     'select count(*)::int as documents, coalesce(sum(size_bytes), 0)::bigint as bytes from kg_sources where tenant_id = $1 and document_id <> $2',
     [tenantId, exceptDocument],
@@ -84,7 +108,11 @@ export async function selectSourceUsage(tx: Queryable, tenantId: string, exceptD
 }
 
 /** The bytes to ingest, or undefined when the source is gone (deleted since submission). */
-export async function selectSourceContent(tx: Queryable, tenantId: string, documentId: string): Promise<{ name: string; content: Uint8Array; sha256: string } | undefined> {
+export async function selectSourceContent(
+  tx: Queryable,
+  tenantId: string,
+  documentId: string,
+): Promise<{ name: string; content: Uint8Array; sha256: string } | undefined> {
   const { rows } = await tx.query<{ name: string; content: Uint8Array; content_sha256: string }>(
     'select name, content, content_sha256 from kg_sources where tenant_id = $1 and document_id = $2',
     [tenantId, documentId],
@@ -94,14 +122,26 @@ export async function selectSourceContent(tx: Queryable, tenantId: string, docum
 }
 
 export async function setSourceJob(tx: Queryable, tenantId: string, documentId: string, jobId: string): Promise<void> {
-  await tx.query('update kg_sources set job_id = $3 where tenant_id = $1 and document_id = $2', [tenantId, documentId, jobId]);
+  await tx.query('update kg_sources set job_id = $3 where tenant_id = $1 and document_id = $2', [
+    tenantId,
+    documentId,
+    jobId,
+  ]);
 }
 
 /**
  * Moves a source to `status`, only if its content is still the one `sha256` names (a newer
  * submission wins) and, when `from` is given, only from one of those statuses.
  */
-export async function setSourceStatus(tx: Queryable, tenantId: string, documentId: string, sha256: string, status: SourceStatus, error: string | null = null, from?: readonly SourceStatus[]): Promise<boolean> {
+export async function setSourceStatus(
+  tx: Queryable,
+  tenantId: string,
+  documentId: string,
+  sha256: string,
+  status: SourceStatus,
+  error: string | null = null,
+  from?: readonly SourceStatus[],
+): Promise<boolean> {
   const { rowCount } = await tx.query(
     `update kg_sources set status = $4, error = $5, ingested_at = case when $4 = 'ready' then now() else ingested_at end
      where tenant_id = $1 and document_id = $2 and content_sha256 = $3 and ($6::text[] is null or status = any($6::text[]))`,
@@ -116,7 +156,14 @@ export async function setSourceStatus(tx: Queryable, tenantId: string, documentI
  * and only from `from`. Returns whether a source moved.
  */
 export async function setSourceStatusForJob(
-  tx: Queryable, tenantId: string, documentId: string, sha256: string, jobId: string, status: SourceStatus, error: string | null, from: readonly SourceStatus[],
+  tx: Queryable,
+  tenantId: string,
+  documentId: string,
+  sha256: string,
+  jobId: string,
+  status: SourceStatus,
+  error: string | null,
+  from: readonly SourceStatus[],
 ): Promise<boolean> {
   const { rowCount } = await tx.query(
     `update kg_sources set status = $5, error = $6
@@ -127,12 +174,19 @@ export async function setSourceStatusForJob(
 }
 
 export async function deleteSource(tx: Queryable, tenantId: string, documentId: string): Promise<boolean> {
-  const { rowCount } = await tx.query('delete from kg_sources where tenant_id = $1 and document_id = $2', [tenantId, documentId]);
+  const { rowCount } = await tx.query('delete from kg_sources where tenant_id = $1 and document_id = $2', [
+    tenantId,
+    documentId,
+  ]);
   return rowCount > 0;
 }
 
 /** A page of documents ordered by id; `after` is the last id of the previous page. */
-export async function listSources(tx: Queryable, tenantId: string, page: { limit: number; after?: string; status?: SourceStatus }): Promise<DocumentSummary[]> {
+export async function listSources(
+  tx: Queryable,
+  tenantId: string,
+  page: { limit: number; after?: string; status?: SourceStatus },
+): Promise<DocumentSummary[]> {
   const { rows } = await tx.query<SummaryRow>(
     `${SUMMARY} where s.tenant_id = $1 and ($2::text is null or s.document_id > $2) and ($3::text is null or s.status = $3)
      order by s.document_id limit $4`,
@@ -143,13 +197,19 @@ export async function listSources(tx: Queryable, tenantId: string, page: { limit
 
 /** The tenant's graph version (0 before the first change). */
 export async function selectGraphVersion(tx: Queryable, tenantId: string): Promise<number> {
-  const { rows } = await tx.query<{ version: string | number }>('select version from kg_graph_state where tenant_id = $1', [tenantId]);
+  const { rows } = await tx.query<{ version: string | number }>(
+    'select version from kg_graph_state where tenant_id = $1',
+    [tenantId],
+  );
   return rows[0] === undefined ? 0 : Number(rows[0].version);
 }
 
 /** When the tenant's communities were last recomputed whole (a graph build); null: never. */
 export async function selectBuiltAt(tx: Queryable, tenantId: string): Promise<Date | null> {
-  const { rows } = await tx.query<{ built_at: Date | null }>('select built_at from kg_graph_state where tenant_id = $1', [tenantId]);
+  const { rows } = await tx.query<{ built_at: Date | null }>(
+    'select built_at from kg_graph_state where tenant_id = $1',
+    [tenantId],
+  );
   return rows[0]?.built_at ?? null;
 }
 
@@ -165,7 +225,11 @@ export async function bumpGraphVersion(tx: Queryable, tenantId: string, built = 
 }
 
 /** Adds asked counts of normalised questions. */
-export async function recordQuestions(tx: Queryable, tenantId: string, asked: readonly { question: string; mode: string; count: number }[]): Promise<void> {
+export async function recordQuestions(
+  tx: Queryable,
+  tenantId: string,
+  asked: readonly { question: string; mode: string; count: number }[],
+): Promise<void> {
   if (asked.length === 0) return;
   await tx.query(
     `insert into kg_query_log as l (tenant_id, question, mode, asked)
@@ -186,7 +250,12 @@ export async function pruneQuestions(tx: Queryable, cutoff: Date, maxRows: numbe
 }
 
 /** The most asked questions of the last `days` days. */
-export async function selectFrequentQuestions(tx: Queryable, tenantId: string, limit: number, days = 7): Promise<{ question: string; mode: string; asked: number }[]> {
+export async function selectFrequentQuestions(
+  tx: Queryable,
+  tenantId: string,
+  limit: number,
+  days = 7,
+): Promise<{ question: string; mode: string; asked: number }[]> {
   const { rows } = await tx.query<{ question: string; mode: string; asked: string | number }>(
     `select question, mode, asked from kg_query_log
      where tenant_id = $1 and last_asked_at > now() - make_interval(days => $3)
@@ -197,7 +266,11 @@ export async function selectFrequentQuestions(tx: Queryable, tenantId: string, l
 }
 
 /** Full texts of cited chunks; only the tenant's own rows can come back. */
-export async function selectChunkTexts(tx: Queryable, tenantId: string, refs: readonly { documentId: string; chunkIndex: number }[]): Promise<{ tenantId: string; documentId: string; chunkIndex: number; text: string }[]> {
+export async function selectChunkTexts(
+  tx: Queryable,
+  tenantId: string,
+  refs: readonly { documentId: string; chunkIndex: number }[],
+): Promise<{ tenantId: string; documentId: string; chunkIndex: number; text: string }[]> {
   if (refs.length === 0) return [];
   const { rows } = await tx.query<{ tenant_id: string; document_id: string; chunk_index: number; text: string }>(
     `select c.tenant_id, c.document_id, c.chunk_index, c.text from kg_chunks c
@@ -205,7 +278,12 @@ export async function selectChunkTexts(tx: Queryable, tenantId: string, refs: re
      where c.tenant_id = $1`,
     [tenantId, refs.map((r) => r.documentId), refs.map((r) => r.chunkIndex)],
   );
-  return rows.map((r) => ({ tenantId: r.tenant_id, documentId: r.document_id, chunkIndex: r.chunk_index, text: r.text }));
+  return rows.map((r) => ({
+    tenantId: r.tenant_id,
+    documentId: r.document_id,
+    chunkIndex: r.chunk_index,
+    text: r.text,
+  }));
 }
 
 export interface EntityItem {
@@ -247,10 +325,19 @@ export interface GraphPage {
   readonly match?: string | undefined;
 }
 
-const like = (s: string | undefined): string | null => (s === undefined ? null : `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+const like = (s: string | undefined): string | null =>
+  s === undefined ? null : `%${s.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export async function listEntities(tx: Queryable, tenantId: string, page: GraphPage): Promise<EntityItem[]> {
-  const { rows } = await tx.query<{ entity_id: string; name: string; type: string; description: string | null; aliases: string[]; mentions: number; documents: string[] }>(
+  const { rows } = await tx.query<{
+    entity_id: string;
+    name: string;
+    type: string;
+    description: string | null;
+    aliases: string[];
+    mentions: number;
+    documents: string[];
+  }>(
     `select e.entity_id, e.name, e.type, e.description, e.aliases,
             (select count(*)::int from kg_entity_mentions m where m.tenant_id = e.tenant_id and m.entity_id = e.entity_id) as mentions,
             (select coalesce(array_agg(distinct m.document_id), '{}') from kg_entity_mentions m where m.tenant_id = e.tenant_id and m.entity_id = e.entity_id) as documents
@@ -259,11 +346,28 @@ export async function listEntities(tx: Queryable, tenantId: string, page: GraphP
      order by e.entity_id limit $5`,
     [tenantId, page.after ?? null, page.type ?? null, like(page.match), page.limit],
   );
-  return rows.map((r) => ({ id: r.entity_id, name: r.name, type: r.type, description: r.description, aliases: r.aliases, mentions: r.mentions, documents: r.documents }));
+  return rows.map((r) => ({
+    id: r.entity_id,
+    name: r.name,
+    type: r.type,
+    description: r.description,
+    aliases: r.aliases,
+    mentions: r.mentions,
+    documents: r.documents,
+  }));
 }
 
 export async function listRelations(tx: Queryable, tenantId: string, page: GraphPage): Promise<RelationItem[]> {
-  const { rows } = await tx.query<{ relation_id: string; source_name: string; type: string; target_name: string; weight: number; description: string | null; mentions: number; documents: string[] }>(
+  const { rows } = await tx.query<{
+    relation_id: string;
+    source_name: string;
+    type: string;
+    target_name: string;
+    weight: number;
+    description: string | null;
+    mentions: number;
+    documents: string[];
+  }>(
     `select r.relation_id, r.source_name, r.type, r.target_name, r.weight, r.description,
             (select count(*)::int from kg_relation_mentions m where m.tenant_id = r.tenant_id and m.relation_id = r.relation_id) as mentions,
             (select coalesce(array_agg(distinct m.document_id), '{}') from kg_relation_mentions m where m.tenant_id = r.tenant_id and m.relation_id = r.relation_id) as documents
@@ -273,11 +377,32 @@ export async function listRelations(tx: Queryable, tenantId: string, page: Graph
      order by r.relation_id limit $5`,
     [tenantId, page.after ?? null, page.type ?? null, like(page.match), page.limit],
   );
-  return rows.map((r) => ({ id: r.relation_id, source: r.source_name, type: r.type, target: r.target_name, weight: Number(r.weight), description: r.description, mentions: r.mentions, documents: r.documents }));
+  return rows.map((r) => ({
+    id: r.relation_id,
+    source: r.source_name,
+    type: r.type,
+    target: r.target_name,
+    weight: Number(r.weight),
+    description: r.description,
+    mentions: r.mentions,
+    documents: r.documents,
+  }));
 }
 
-export async function listCommunities(tx: Queryable, tenantId: string, page: Pick<GraphPage, 'limit' | 'after'>): Promise<CommunityItem[]> {
-  const { rows } = await tx.query<{ community_id: string; level: number; parent_id: string | null; title: string; report: string; rank: number; members: string[] }>(
+export async function listCommunities(
+  tx: Queryable,
+  tenantId: string,
+  page: Pick<GraphPage, 'limit' | 'after'>,
+): Promise<CommunityItem[]> {
+  const { rows } = await tx.query<{
+    community_id: string;
+    level: number;
+    parent_id: string | null;
+    title: string;
+    report: string;
+    rank: number;
+    members: string[];
+  }>(
     `select c.community_id, c.level, c.parent_id, c.title, c.report, c.rank,
             (select coalesce(array_agg(m.name_key order by m.name_key), '{}') from kg_community_members m where m.tenant_id = c.tenant_id and m.community_id = c.community_id) as members
      from kg_communities c
@@ -285,11 +410,23 @@ export async function listCommunities(tx: Queryable, tenantId: string, page: Pic
      order by c.community_id limit $3`,
     [tenantId, page.after ?? null, page.limit],
   );
-  return rows.map((r) => ({ id: r.community_id, level: r.level, parentId: r.parent_id, title: r.title, report: r.report, rank: Number(r.rank), members: r.members }));
+  return rows.map((r) => ({
+    id: r.community_id,
+    level: r.level,
+    parentId: r.parent_id,
+    title: r.title,
+    report: r.report,
+    rank: Number(r.rank),
+    members: r.members,
+  }));
 }
 
 /** The highest-ranked communities with their reports (what an LLM summarises after a build). */
-export async function selectTopCommunities(tx: Queryable, tenantId: string, limit: number): Promise<{ id: string; report: string }[]> {
+export async function selectTopCommunities(
+  tx: Queryable,
+  tenantId: string,
+  limit: number,
+): Promise<{ id: string; report: string }[]> {
   const { rows } = await tx.query<{ community_id: string; report: string }>(
     'select community_id, report from kg_communities where tenant_id = $1 order by rank desc, community_id limit $2',
     [tenantId, limit],
@@ -298,7 +435,16 @@ export async function selectTopCommunities(tx: Queryable, tenantId: string, limi
 }
 
 /** Replaces a community's report when it is still the one `previous` names (no build raced it). */
-export async function replaceCommunityReport(tx: Queryable, tenantId: string, id: string, previous: string, report: string): Promise<boolean> {
-  const { rowCount } = await tx.query('update kg_communities set report = $4 where tenant_id = $1 and community_id = $2 and report = $3', [tenantId, id, previous, report]);
+export async function replaceCommunityReport(
+  tx: Queryable,
+  tenantId: string,
+  id: string,
+  previous: string,
+  report: string,
+): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'update kg_communities set report = $4 where tenant_id = $1 and community_id = $2 and report = $3',
+    [tenantId, id, previous, report],
+  );
   return rowCount > 0;
 }

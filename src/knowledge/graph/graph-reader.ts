@@ -47,18 +47,28 @@ const RELATION_COLUMNS = `relation_id as "relationId", source_key as "sourceKey"
 
 /** Every edge of the tenant's graph (relations between node keys). */
 export async function selectEdges(tx: Queryable, tenantId: string): Promise<GraphEdge[]> {
-  const { rows } = await tx.query<GraphEdge>('select source_key as source, target_key as target, weight from kg_relations where tenant_id = $1', [tenantId]);
+  const { rows } = await tx.query<GraphEdge>(
+    'select source_key as source, target_key as target, weight from kg_relations where tenant_id = $1',
+    [tenantId],
+  );
   return rows;
 }
 
 /** The node key of every entity of the tenant's graph. */
 export async function selectEntityKeys(tx: Queryable, tenantId: string): Promise<string[]> {
-  const { rows } = await tx.query<{ name_key: string }>('select distinct name_key from kg_entities where tenant_id = $1', [tenantId]);
+  const { rows } = await tx.query<{ name_key: string }>(
+    'select distinct name_key from kg_entities where tenant_id = $1',
+    [tenantId],
+  );
   return rows.map((r) => r.name_key);
 }
 
 /** Edges with an end among `keys`, each with its relation id (one step of a breadth-first walk). */
-export async function selectEdgesTouching(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<(GraphEdge & { relationId: string })[]> {
+export async function selectEdgesTouching(
+  tx: Queryable,
+  tenantId: string,
+  keys: readonly string[],
+): Promise<(GraphEdge & { relationId: string })[]> {
   if (keys.length === 0) return [];
   const { rows } = await tx.query<GraphEdge & { relationId: string }>(
     `select relation_id as "relationId", source_key as source, target_key as target, weight from kg_relations
@@ -69,7 +79,11 @@ export async function selectEdgesTouching(tx: Queryable, tenantId: string, keys:
 }
 
 /** Edges with both ends among `keys` (the subgraph they induce). */
-export async function selectEdgesWithin(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<GraphEdge[]> {
+export async function selectEdgesWithin(
+  tx: Queryable,
+  tenantId: string,
+  keys: readonly string[],
+): Promise<GraphEdge[]> {
   if (keys.length === 0) return [];
   const { rows } = await tx.query<GraphEdge>(
     'select source_key as source, target_key as target, weight from kg_relations where tenant_id = $1 and source_key = any($2::text[]) and target_key = any($2::text[])',
@@ -79,7 +93,12 @@ export async function selectEdgesWithin(tx: Queryable, tenantId: string, keys: r
 }
 
 /** Communities (of every level, or of `level` only) with a member among `keys`, with their parents and members. */
-export async function selectCommunitiesTouching(tx: Queryable, tenantId: string, keys: readonly string[], level?: number): Promise<{ communityId: string; level: number; parentId: string | null; members: string[] }[]> {
+export async function selectCommunitiesTouching(
+  tx: Queryable,
+  tenantId: string,
+  keys: readonly string[],
+  level?: number,
+): Promise<{ communityId: string; level: number; parentId: string | null; members: string[] }[]> {
   if (keys.length === 0) return [];
   const { rows } = await tx.query<{ communityId: string; level: number; parentId: string | null; members: string[] }>(
     `select c.community_id as "communityId", c.level, c.parent_id as "parentId", array_agg(m.name_key order by m.name_key) as members
@@ -96,7 +115,12 @@ export async function selectCommunitiesTouching(tx: Queryable, tenantId: string,
  * Entities whose name key is one of `keys` (or whose aliases contain one), with their mention
  * counts, or with 0 for them when `withMentions` is false (counting a hub's mentions is costly).
  */
-export async function selectEntitiesByKeys(tx: Queryable, tenantId: string, keys: readonly string[], withMentions = true): Promise<EntityRow[]> {
+export async function selectEntitiesByKeys(
+  tx: Queryable,
+  tenantId: string,
+  keys: readonly string[],
+  withMentions = true,
+): Promise<EntityRow[]> {
   if (keys.length === 0) return [];
   const { rows } = await tx.query<EntityRow>(
     `select e.name_key as "nameKey", e.name, e.type,
@@ -108,7 +132,12 @@ export async function selectEntitiesByKeys(tx: Queryable, tenantId: string, keys
 }
 
 /** Relations touching any of `keys`, strongest first. */
-export async function selectNeighbourhood(tx: Queryable, tenantId: string, keys: readonly string[], limit: number): Promise<RelationRow[]> {
+export async function selectNeighbourhood(
+  tx: Queryable,
+  tenantId: string,
+  keys: readonly string[],
+  limit: number,
+): Promise<RelationRow[]> {
   if (keys.length === 0) return [];
   const { rows } = await tx.query<RelationRow>(
     `select ${RELATION_COLUMNS} from kg_relations where tenant_id = $1 and (source_key = any($2::text[]) or target_key = any($2::text[]))
@@ -119,7 +148,11 @@ export async function selectNeighbourhood(tx: Queryable, tenantId: string, keys:
 }
 
 /** Relations with both ends among `keys` (a community's internal edges). */
-export async function selectRelationsWithin(tx: Queryable, tenantId: string, keys: readonly string[]): Promise<RelationRow[]> {
+export async function selectRelationsWithin(
+  tx: Queryable,
+  tenantId: string,
+  keys: readonly string[],
+): Promise<RelationRow[]> {
   const { rows } = await tx.query<RelationRow>(
     `select ${RELATION_COLUMNS} from kg_relations where tenant_id = $1 and source_key = any($2::text[]) and target_key = any($2::text[])
      order by weight desc, relation_id`,
@@ -129,7 +162,13 @@ export async function selectRelationsWithin(tx: Queryable, tenantId: string, key
 }
 
 /** Chunks holding mentions of the given entities (by node key) or relations, most mentions first. */
-export async function selectMentionChunks(tx: Queryable, tenantId: string, nodeKeys: readonly string[], relationIds: readonly string[], limit: number): Promise<(ChunkRow & { mentions: number })[]> {
+export async function selectMentionChunks(
+  tx: Queryable,
+  tenantId: string,
+  nodeKeys: readonly string[],
+  relationIds: readonly string[],
+  limit: number,
+): Promise<(ChunkRow & { mentions: number })[]> {
   const { rows } = await tx.query<ChunkRow & { mentions: number }>(
     `with hits as (
        select m.document_id, m.chunk_index from kg_entity_mentions m join kg_entities e on e.tenant_id = m.tenant_id and e.entity_id = m.entity_id
@@ -150,7 +189,12 @@ export async function selectMentionChunks(tx: Queryable, tenantId: string, nodeK
  * For each group of node keys (a community), the `perGroup` chunks with the most mentions of
  * its members, most first (what selectMentionChunks gives for one group), in one statement.
  */
-export async function selectGroupEvidence(tx: Queryable, tenantId: string, groups: readonly { id: string; members: readonly string[] }[], perGroup: number): Promise<Map<string, ChunkRow[]>> {
+export async function selectGroupEvidence(
+  tx: Queryable,
+  tenantId: string,
+  groups: readonly { id: string; members: readonly string[] }[],
+  perGroup: number,
+): Promise<Map<string, ChunkRow[]>> {
   const pairs = groups.flatMap((g) => g.members.map((m) => [g.id, m] as const));
   const out = new Map<string, ChunkRow[]>(groups.map((g) => [g.id, []]));
   if (pairs.length === 0) return out;
@@ -182,7 +226,13 @@ export async function selectGroupEvidence(tx: Queryable, tenantId: string, group
  * the best `limit` are picked before the join with documents, which the planner (without
  * statistics on a fresh tenant) otherwise drives row by row from kg_documents.
  */
-export async function selectChunksMatching(tx: Queryable, tenantId: string, terms: readonly string[], limit: number, rare: readonly string[] = []): Promise<ChunkRow[]> {
+export async function selectChunksMatching(
+  tx: Queryable,
+  tenantId: string,
+  terms: readonly string[],
+  limit: number,
+  rare: readonly string[] = [],
+): Promise<ChunkRow[]> {
   if (terms.length === 0) return [];
   // NOTE: ts_rank knows nothing of how rare a term is: chunks holding one of the `rare` terms
   // (an incident id, a service name) come first, so a question naming them cannot lose its
@@ -203,7 +253,10 @@ export async function selectChunksMatching(tx: Queryable, tenantId: string, term
 }
 
 /** The tenant's chunk count and average chunk length in characters. */
-export async function selectChunkTotals(tx: Queryable, tenantId: string): Promise<{ count: number; averageChars: number }> {
+export async function selectChunkTotals(
+  tx: Queryable,
+  tenantId: string,
+): Promise<{ count: number; averageChars: number }> {
   const { rows } = await tx.query<{ count: number; avg: number | null }>(
     'select count(*)::int as count, avg(end_offset - start_offset)::float8 as avg from kg_chunks where tenant_id = $1',
     [tenantId],
@@ -212,7 +265,11 @@ export async function selectChunkTotals(tx: Queryable, tenantId: string): Promis
 }
 
 /** How many of the tenant's chunks hold each of the BM25 `terms` (document frequency; a stem counts the chunks its tsquery operand matches). */
-export async function selectDocumentFrequencies(tx: Queryable, tenantId: string, terms: readonly string[]): Promise<Map<string, number>> {
+export async function selectDocumentFrequencies(
+  tx: Queryable,
+  tenantId: string,
+  terms: readonly string[],
+): Promise<Map<string, number>> {
   const unique = [...new Set(terms)];
   if (unique.length === 0) return new Map();
   // NOTE: one pass over the tenant's chunks for all terms (the GIN index is of no use under
@@ -232,7 +289,10 @@ export async function selectDocumentFrequencies(tx: Queryable, tenantId: string,
 }
 
 /** Every community report of the tenant. */
-export async function selectCommunities(tx: Queryable, tenantId: string): Promise<(CommunityRow & { members: string[] })[]> {
+export async function selectCommunities(
+  tx: Queryable,
+  tenantId: string,
+): Promise<(CommunityRow & { members: string[] })[]> {
   const { rows } = await tx.query<CommunityRow & { members: string[] }>(
     `select c.community_id as "communityId", c.level, c.title, c.report, c.rank,
             array(select m.name_key from kg_community_members m where m.tenant_id = c.tenant_id and m.community_id = c.community_id order by m.name_key) as members

@@ -18,27 +18,45 @@ export interface DocumentRow {
 /** The graph node of an entity or relation end: its normalised name. */
 export const nodeKey = (name: string): string => normaliseName(name);
 /** The key of a relation: source node, type, target node. */
-export const relationKey = (r: Pick<ResolvedRelation, 'source' | 'type' | 'target'>): string => `${nodeKey(r.source)}|${r.type}|${nodeKey(r.target)}`;
+export const relationKey = (r: Pick<ResolvedRelation, 'source' | 'type' | 'target'>): string =>
+  `${nodeKey(r.source)}|${r.type}|${nodeKey(r.target)}`;
 
 /** Inserts the document row. */
 export async function insertDocument(tx: Queryable, tenantId: string, d: DocumentRow): Promise<void> {
-  await tx.query('insert into kg_documents (tenant_id, document_id, name, format, content_sha256, text_length) values ($1, $2, $3, $4, $5, $6)', [
-    tenantId, d.documentId, d.name, d.format, d.sha256, d.textLength,
-  ]);
+  await tx.query(
+    'insert into kg_documents (tenant_id, document_id, name, format, content_sha256, text_length) values ($1, $2, $3, $4, $5, $6)',
+    [tenantId, d.documentId, d.name, d.format, d.sha256, d.textLength],
+  );
 }
 
 /** Inserts the document's chunks (text and offsets), in one statement. */
-export async function insertChunks(tx: Queryable, tenantId: string, documentId: string, chunks: readonly Chunk[]): Promise<void> {
+export async function insertChunks(
+  tx: Queryable,
+  tenantId: string,
+  documentId: string,
+  chunks: readonly Chunk[],
+): Promise<void> {
   if (chunks.length === 0) return;
   await tx.query(
     `insert into kg_chunks (tenant_id, document_id, chunk_index, start_offset, end_offset, text)
      select $1, $2, c.i, c.s, c.e, c.t from unnest($3::int[], $4::int[], $5::int[], $6::text[]) as c(i, s, e, t)`,
-    [tenantId, documentId, chunks.map((c) => c.index), chunks.map((c) => c.start), chunks.map((c) => c.end), chunks.map((c) => c.text)],
+    [
+      tenantId,
+      documentId,
+      chunks.map((c) => c.index),
+      chunks.map((c) => c.start),
+      chunks.map((c) => c.end),
+      chunks.map((c) => c.text),
+    ],
   );
 }
 
 /** Adds entities not yet known; a known entity keeps its name and gains missing descriptions and aliases. */
-export async function upsertEntities(tx: Queryable, tenantId: string, entities: readonly ResolvedEntity[]): Promise<void> {
+export async function upsertEntities(
+  tx: Queryable,
+  tenantId: string,
+  entities: readonly ResolvedEntity[],
+): Promise<void> {
   if (entities.length === 0) return;
   await tx.query(
     `insert into kg_entities (tenant_id, entity_id, name_key, name, type, description, aliases)
@@ -47,14 +65,23 @@ export async function upsertEntities(tx: Queryable, tenantId: string, entities: 
        set description = coalesce(kg_entities.description, excluded.description),
            aliases = (select coalesce(jsonb_agg(distinct x), '[]'::jsonb) from jsonb_array_elements(kg_entities.aliases || excluded.aliases) x)`,
     [
-      tenantId, entities.map((e) => e.id), entities.map((e) => nodeKey(e.name)), entities.map((e) => e.name), entities.map((e) => e.type),
-      entities.map((e) => e.descriptions[0] ?? null), entities.map((e) => JSON.stringify(e.aliases)),
+      tenantId,
+      entities.map((e) => e.id),
+      entities.map((e) => nodeKey(e.name)),
+      entities.map((e) => e.name),
+      entities.map((e) => e.type),
+      entities.map((e) => e.descriptions[0] ?? null),
+      entities.map((e) => JSON.stringify(e.aliases)),
     ],
   );
 }
 
 /** Adds relations not yet known; a known one keeps the higher weight. */
-export async function upsertRelations(tx: Queryable, tenantId: string, relations: readonly ResolvedRelation[]): Promise<void> {
+export async function upsertRelations(
+  tx: Queryable,
+  tenantId: string,
+  relations: readonly ResolvedRelation[],
+): Promise<void> {
   if (relations.length === 0) return;
   await tx.query(
     `insert into kg_relations (tenant_id, relation_id, source_key, target_key, source_name, target_name, type, weight, description)
@@ -63,24 +90,49 @@ export async function upsertRelations(tx: Queryable, tenantId: string, relations
      on conflict (tenant_id, relation_id) do update
        set weight = greatest(kg_relations.weight, excluded.weight), description = coalesce(kg_relations.description, excluded.description)`,
     [
-      tenantId, relations.map(relationKey), relations.map((r) => nodeKey(r.source)), relations.map((r) => nodeKey(r.target)),
-      relations.map((r) => r.source), relations.map((r) => r.target), relations.map((r) => r.type), relations.map((r) => r.weight),
+      tenantId,
+      relations.map(relationKey),
+      relations.map((r) => nodeKey(r.source)),
+      relations.map((r) => nodeKey(r.target)),
+      relations.map((r) => r.source),
+      relations.map((r) => r.target),
+      relations.map((r) => r.type),
+      relations.map((r) => r.weight),
       relations.map((r) => r.descriptions[0] ?? null),
     ],
   );
 }
 
 /** Records where each entity and relation of the document was read (duplicates collapse). */
-export async function insertMentions(tx: Queryable, tenantId: string, documentId: string, entities: readonly ResolvedEntity[], relations: readonly ResolvedRelation[]): Promise<void> {
+export async function insertMentions(
+  tx: Queryable,
+  tenantId: string,
+  documentId: string,
+  entities: readonly ResolvedEntity[],
+  relations: readonly ResolvedRelation[],
+): Promise<void> {
   const em = entities.flatMap((e) => e.provenance.map((p) => [e.id, p.chunk, p.start, p.end, p.method] as const));
-  const rm = relations.flatMap((r) => r.provenance.map((p) => [relationKey(r), p.chunk, p.start, p.end, p.method] as const));
-  for (const [table, column, rows] of [['kg_entity_mentions', 'entity_id', em], ['kg_relation_mentions', 'relation_id', rm]] as const) {
+  const rm = relations.flatMap((r) =>
+    r.provenance.map((p) => [relationKey(r), p.chunk, p.start, p.end, p.method] as const),
+  );
+  for (const [table, column, rows] of [
+    ['kg_entity_mentions', 'entity_id', em],
+    ['kg_relation_mentions', 'relation_id', rm],
+  ] as const) {
     if (rows.length === 0) continue;
     await tx.query(
       `insert into ${table} (tenant_id, document_id, chunk_index, ${column}, start_offset, end_offset, method)
        select $1, $2, m.c, m.id, m.s, m.e, m.m from unnest($3::text[], $4::int[], $5::int[], $6::int[], $7::text[]) as m(id, c, s, e, m)
        on conflict do nothing`,
-      [tenantId, documentId, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3]), rows.map((r) => r[4])],
+      [
+        tenantId,
+        documentId,
+        rows.map((r) => r[0]),
+        rows.map((r) => r[1]),
+        rows.map((r) => r[2]),
+        rows.map((r) => r[3]),
+        rows.map((r) => r[4]),
+      ],
     );
   }
 }
@@ -100,7 +152,10 @@ export async function selectDocumentNodes(tx: Queryable, tenantId: string, docum
 
 /** Deletes a document with its chunks and mentions, then the entities and relations no mention supports. */
 export async function deleteDocument(tx: Queryable, tenantId: string, documentId: string): Promise<boolean> {
-  const { rowCount } = await tx.query('delete from kg_documents where tenant_id = $1 and document_id = $2', [tenantId, documentId]);
+  const { rowCount } = await tx.query('delete from kg_documents where tenant_id = $1 and document_id = $2', [
+    tenantId,
+    documentId,
+  ]);
   if (rowCount === 0) return false;
   await tx.query(
     `delete from kg_entities e where e.tenant_id = $1

@@ -80,11 +80,23 @@ export interface LlmGateway {
 /** Telemetry hooks; the observability context implements them (metrics, spans). */
 export interface LlmObserver {
   /** Once per provider tried by one `complete()` (retries of that provider included); `span` is the call's, from `span`. */
-  call(c: { provider: string; outcome: LlmCallOutcome; seconds: number; promptTokens?: number; completionTokens?: number; span?: TraceParent }): void;
+  call(c: {
+    provider: string;
+    outcome: LlmCallOutcome;
+    seconds: number;
+    promptTokens?: number;
+    completionTokens?: number;
+    span?: TraceParent;
+  }): void;
   /** A provider's breaker opened (true) or closed again after a successful trial call (false). */
   breaker(provider: string, open: boolean): void;
   /** Runs one provider call in a span below `parent`; `fn` gets the span (undefined when not traced). */
-  span?<T>(name: string, attributes: Record<string, string | number>, parent: TraceParent, fn: (span: TraceParent) => Promise<T>): Promise<T>;
+  span?<T>(
+    name: string,
+    attributes: Record<string, string | number>,
+    parent: TraceParent,
+    fn: (span: TraceParent) => Promise<T>,
+  ): Promise<T>;
 }
 
 export interface LlmGatewayOptions {
@@ -104,10 +116,14 @@ export interface LlmGatewayOptions {
 /** Nothing configured, or every configured provider is outside the tenant's residency. */
 export class NoEligibleLlmProviderError extends IrisError {
   constructor(configured: number, excludedRegions: readonly string[]) {
-    const message = configured === 0
-      ? 'No LLM provider is configured.'
-      : `None of the ${configured} configured LLM providers may process this tenant's data: their regions (${[...new Set(excludedRegions)].join(', ')}) are outside its residency.`;
-    super('llm_no_eligible_provider', 503, message, { retryable: true, extensions: { configured, excludedByResidency: excludedRegions.length } });
+    const message =
+      configured === 0
+        ? 'No LLM provider is configured.'
+        : `None of the ${configured} configured LLM providers may process this tenant's data: their regions (${[...new Set(excludedRegions)].join(', ')}) are outside its residency.`;
+    super('llm_no_eligible_provider', 503, message, {
+      retryable: true,
+      extensions: { configured, excludedByResidency: excludedRegions.length },
+    });
   }
 }
 
@@ -129,7 +145,10 @@ export class LlmUnavailableError extends IrisError {
     super('llm_unavailable', 503, message, {
       retryable: true,
       cause,
-      extensions: { attempts: attempts.map((a) => ({ provider: a.provider, outcome: a.outcome })), excludedByResidency },
+      extensions: {
+        attempts: attempts.map((a) => ({ provider: a.provider, outcome: a.outcome })),
+        excludedByResidency,
+      },
     });
     this.attempts = attempts;
   }
@@ -180,7 +199,10 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
   async function callLane(lane: Lane, request: LlmRequest, signal: AbortSignal, span: TraceParent) {
     const { config } = lane;
     const traceparent = span === undefined ? undefined : traceparentOf(span.spanContext());
-    const call = { ...(options.fetch === undefined ? {} : { fetch: options.fetch }), ...(traceparent === undefined ? {} : { traceparent }) };
+    const call = {
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(traceparent === undefined ? {} : { traceparent }),
+    };
     return lane.policy.execute(
       ({ signal: attemptSignal }) =>
         lane.timeout
@@ -189,7 +211,11 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
             // The timeout policy throws TaskCancelledError for its own timer and for the
             // caller's cancellation alike; only the first is the provider's failure.
             if (err instanceof TaskCancelledError && !attemptSignal.aborted) {
-              throw new LlmCallError(config.name, 'timeout', `did not answer within ${config.timeoutMs} ms`, { retryable: true, providerFault: true, cause: err });
+              throw new LlmCallError(config.name, 'timeout', `did not answer within ${config.timeoutMs} ms`, {
+                retryable: true,
+                providerFault: true,
+                cause: err,
+              });
             }
             throw err;
           }),
@@ -197,16 +223,33 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
     );
   }
 
-  async function tryLane(lane: Lane, request: LlmRequest, signal: AbortSignal, startedAt: number, span: TraceParent): Promise<LlmCompletion | LlmAttempt & { error: unknown }> {
+  async function tryLane(
+    lane: Lane,
+    request: LlmRequest,
+    signal: AbortSignal,
+    startedAt: number,
+    span: TraceParent,
+  ): Promise<LlmCompletion | (LlmAttempt & { error: unknown })> {
     const { config } = lane;
     const t0 = performance.now();
     const elapsed = (): number => (performance.now() - t0) / 1000;
     try {
       const reply = await callLane(lane, request, signal, span);
-      observe?.call({ provider: config.name, outcome: 'ok', seconds: elapsed(), promptTokens: reply.promptTokens, completionTokens: reply.completionTokens, span });
+      observe?.call({
+        provider: config.name,
+        outcome: 'ok',
+        seconds: elapsed(),
+        promptTokens: reply.promptTokens,
+        completionTokens: reply.completionTokens,
+        span,
+      });
       return {
-        text: reply.text, provider: config.name, model: config.model, region: config.region,
-        promptTokens: reply.promptTokens, completionTokens: reply.completionTokens,
+        text: reply.text,
+        provider: config.name,
+        model: config.model,
+        region: config.region,
+        promptTokens: reply.promptTokens,
+        completionTokens: reply.completionTokens,
         costUsd: reply.promptTokens * config.costPerInputToken + reply.completionTokens * config.costPerOutputToken,
         seconds: (performance.now() - startedAt) / 1000,
       };
@@ -221,7 +264,11 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
   async function complete(request: LlmRequest): Promise<LlmCompletion> {
     const startedAt = performance.now();
     const eligible = lanes.filter((l) => request.regionAllowed(l.config.region)).sort(byPreference);
-    if (eligible.length === 0) throw new NoEligibleLlmProviderError(lanes.length, lanes.map((l) => l.config.region));
+    if (eligible.length === 0)
+      throw new NoEligibleLlmProviderError(
+        lanes.length,
+        lanes.map((l) => l.config.region),
+      );
     const excluded = lanes.length - eligible.length;
 
     const { signal, dispose } = linkedSignal(closing.signal, request.signal);
@@ -230,9 +277,19 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
       const failed: LlmAttempt[] = [];
       let lastError: unknown;
       for (const lane of eligible) {
-        const attributes = { 'iris.tenant_id': request.tenantId, 'llm.provider': lane.config.name, 'llm.model': lane.config.model, 'llm.region': lane.config.region, 'llm.purpose': request.purpose };
-        const run = (span: TraceParent): Promise<LlmCompletion | LlmAttempt & { error: unknown }> => tryLane(lane, request, signal, startedAt, span);
-        const result = observe?.span === undefined ? await run(undefined) : await observe.span('llm.call', attributes, request.trace, run);
+        const attributes = {
+          'iris.tenant_id': request.tenantId,
+          'llm.provider': lane.config.name,
+          'llm.model': lane.config.model,
+          'llm.region': lane.config.region,
+          'llm.purpose': request.purpose,
+        };
+        const run = (span: TraceParent): Promise<LlmCompletion | (LlmAttempt & { error: unknown })> =>
+          tryLane(lane, request, signal, startedAt, span);
+        const result =
+          observe?.span === undefined
+            ? await run(undefined)
+            : await observe.span('llm.call', attributes, request.trace, run);
         if ('text' in result) return result;
         const { error, ...attempt } = result;
         failed.push(attempt);
@@ -247,9 +304,18 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
   return {
     configured: lanes.length > 0,
     complete,
-    status: () => lanes.map((l) => ({ name: l.config.name, region: l.config.region, model: l.config.model, breaker: breakerState(l.breaker.state) })),
+    status: () =>
+      lanes.map((l) => ({
+        name: l.config.name,
+        region: l.config.region,
+        model: l.config.model,
+        breaker: breakerState(l.breaker.state),
+      })),
     close() {
-      if (!closing.signal.aborted) closing.abort(new IrisError('llm_gateway_closed', 503, 'The LLM gateway is shutting down.', { retryable: true }));
+      if (!closing.signal.aborted)
+        closing.abort(
+          new IrisError('llm_gateway_closed', 503, 'The LLM gateway is shutting down.', { retryable: true }),
+        );
       for (const l of listeners.splice(0)) l.dispose();
     },
   };
@@ -257,15 +323,24 @@ export function makeLlmGateway(options: LlmGatewayOptions): LlmGateway {
 
 /** Priority first (lower wins), then the cheaper per-token price; ties keep configuration order. */
 function byPreference(a: Lane, b: Lane): number {
-  return a.config.priority - b.config.priority
-    || (a.config.costPerInputToken + a.config.costPerOutputToken) - (b.config.costPerInputToken + b.config.costPerOutputToken);
+  return (
+    a.config.priority - b.config.priority ||
+    a.config.costPerInputToken +
+      a.config.costPerOutputToken -
+      (b.config.costPerInputToken + b.config.costPerOutputToken)
+  );
 }
 
 function describe(config: LlmProviderConfig, error: unknown): LlmAttempt {
   const provider = config.name;
-  if (error instanceof BrokenCircuitError) return { provider, outcome: 'breaker_open', detail: 'skipped, circuit breaker open' };
+  if (error instanceof BrokenCircuitError)
+    return { provider, outcome: 'breaker_open', detail: 'skipped, circuit breaker open' };
   if (error instanceof BulkheadRejectedError) {
-    return { provider, outcome: 'rejected', detail: `rejected at capacity (${config.maxConcurrent} in flight, ${config.maxQueue} queued)` };
+    return {
+      provider,
+      outcome: 'rejected',
+      detail: `rejected at capacity (${config.maxConcurrent} in flight, ${config.maxQueue} queued)`,
+    };
   }
   if (error instanceof LlmCallError) {
     switch (error.failure) {
@@ -318,5 +393,10 @@ function linkedSignal(a: AbortSignal, b: AbortSignal | undefined): { signal: Abo
     }
   }
   for (const p of parents) p.addEventListener('abort', onAbort, { once: true });
-  return { signal: ctrl.signal, dispose: () => { for (const p of parents) p.removeEventListener('abort', onAbort); } };
+  return {
+    signal: ctrl.signal,
+    dispose: () => {
+      for (const p of parents) p.removeEventListener('abort', onAbort);
+    },
+  };
 }

@@ -55,17 +55,29 @@ export async function llmExtract(
     second = await ask(followUp);
   } catch (err) {
     // NOTE: the first reply is kept rather than lost with the outage; the caller counts it as failed.
-    if (err instanceof LlmUnavailableError) return { extraction, replies: [first.text], reprompted: true, completions: [first], repromptError: err };
+    if (err instanceof LlmUnavailableError)
+      return { extraction, replies: [first.text], reprompted: true, completions: [first], repromptError: err };
     throw err;
   }
-  return { extraction: extractFromReply(second.text, where), replies: [first.text, second.text], reprompted: true, completions: [first, second] };
+  return {
+    extraction: extractFromReply(second.text, where),
+    replies: [first.text, second.text],
+    reprompted: true,
+    completions: [first, second],
+  };
 }
 
 /** A synthesised answer cited nothing it was given: the caller falls back to the extractive answer. */
 export class UngroundedAnswerError extends IrisError {
   constructor(dropped: readonly number[]) {
-    const why = dropped.length === 0 ? 'it cites no source' : `it cites only sources that were not given (${dropped.map((n) => `[${n}]`).join(', ')})`;
-    super('llm_answer_ungrounded', 502, `The LLM answer was discarded: ${why}.`, { retryable: false, extensions: { dropped } });
+    const why =
+      dropped.length === 0
+        ? 'it cites no source'
+        : `it cites only sources that were not given (${dropped.map((n) => `[${n}]`).join(', ')})`;
+    super('llm_answer_ungrounded', 502, `The LLM answer was discarded: ${why}.`, {
+      retryable: false,
+      extensions: { dropped },
+    });
   }
 }
 
@@ -116,10 +128,24 @@ export async function synthesizeAnswer(
   const tag = randomBytes(6).toString('hex');
   const blocks = sources.map((s) => {
     const text = s.text.length > SOURCE_MAX_CHARS ? `${s.text.slice(0, SOURCE_MAX_CHARS)}…` : s.text;
-    return [`<<<SOURCE ${s.n} ${tag}>>>`, `Document: ${neutralise(s.documentName)}`, neutralise(text), `<<<END SOURCE ${s.n} ${tag}>>>`].join('\n');
+    return [
+      `<<<SOURCE ${s.n} ${tag}>>>`,
+      `Document: ${neutralise(s.documentName)}`,
+      neutralise(text),
+      `<<<END SOURCE ${s.n} ${tag}>>>`,
+    ].join('\n');
   });
-  const factBlock = facts.length === 0 ? [] : [`<<<FACTS ${tag}>>>`, ...facts.map((f) => `- ${neutralise(f)}`), `<<<END FACTS ${tag}>>>`].join('\n');
-  const user = [`Question: ${neutralise(question)}`, '', 'Sources:', ...blocks, ...(facts.length === 0 ? [] : ['', 'Facts:', factBlock])].join('\n');
+  const factBlock =
+    facts.length === 0
+      ? []
+      : [`<<<FACTS ${tag}>>>`, ...facts.map((f) => `- ${neutralise(f)}`), `<<<END FACTS ${tag}>>>`].join('\n');
+  const user = [
+    `Question: ${neutralise(question)}`,
+    '',
+    'Sources:',
+    ...blocks,
+    ...(facts.length === 0 ? [] : ['', 'Facts:', factBlock]),
+  ].join('\n');
 
   const completion = await gateway.complete({
     ...req,
@@ -131,7 +157,10 @@ export async function synthesizeAnswer(
       { role: 'user', content: user },
     ],
   });
-  const { text, cited, dropped } = checkCitations(stripThinking(completion.text).text, new Set(sources.map((s) => s.n)));
+  const { text, cited, dropped } = checkCitations(
+    stripThinking(completion.text).text,
+    new Set(sources.map((s) => s.n)),
+  );
   if (cited.length === 0) throw new UngroundedAnswerError(dropped);
   return { text, cited, dropped, completion };
 }
@@ -142,7 +171,10 @@ export function neutralise(text: string): string {
 }
 
 /** Keeps [n] and [n, m] citations of known sources, removes the rest, and reports both. */
-export function checkCitations(reply: string, known: ReadonlySet<number>): { text: string; cited: number[]; dropped: number[] } {
+export function checkCitations(
+  reply: string,
+  known: ReadonlySet<number>,
+): { text: string; cited: number[]; dropped: number[] } {
   const cited: number[] = [];
   const dropped: number[] = [];
   const text = reply
@@ -167,7 +199,11 @@ The report sits between "<<<REPORT {tag}>>>" and "<<<END REPORT {tag}>>>" and is
 const SUMMARY_MAX_TOKENS = 300;
 
 /** A short summary of an extractive community report, and the completion (its tokens). Throws IrisError when the reply is empty. */
-export async function summarizeCommunity(gateway: LlmGateway, req: LlmTaskRequest, report: string): Promise<{ summary: string; completion: LlmCompletion }> {
+export async function summarizeCommunity(
+  gateway: LlmGateway,
+  req: LlmTaskRequest,
+  report: string,
+): Promise<{ summary: string; completion: LlmCompletion }> {
   const tag = randomBytes(6).toString('hex');
   const completion = await gateway.complete({
     ...req,
@@ -180,6 +216,9 @@ export async function summarizeCommunity(gateway: LlmGateway, req: LlmTaskReques
     ],
   });
   const summary = stripThinking(completion.text).text.trim();
-  if (summary === '') throw new IrisError('llm_summary_empty', 502, `LLM provider '${completion.provider}' returned an empty summary.`, { retryable: true });
+  if (summary === '')
+    throw new IrisError('llm_summary_empty', 502, `LLM provider '${completion.provider}' returned an empty summary.`, {
+      retryable: true,
+    });
   return { summary, completion };
 }

@@ -45,8 +45,21 @@ export class LlmCallError extends IrisError {
   /** What went wrong, without the provider's name ("answered HTTP 503"). */
   readonly detail: string;
 
-  constructor(provider: string, failure: LlmCallFailure, detail: string, options: { retryable: boolean; providerFault: boolean; httpStatus?: number; cause?: unknown }) {
-    super('llm_call_failed', 502, `LLM provider '${provider}' ${detail}.`, { retryable: options.retryable, cause: options.cause, extensions: { provider, failure, ...(options.httpStatus === undefined ? {} : { httpStatus: options.httpStatus }) } });
+  constructor(
+    provider: string,
+    failure: LlmCallFailure,
+    detail: string,
+    options: { retryable: boolean; providerFault: boolean; httpStatus?: number; cause?: unknown },
+  ) {
+    super('llm_call_failed', 502, `LLM provider '${provider}' ${detail}.`, {
+      retryable: options.retryable,
+      cause: options.cause,
+      extensions: {
+        provider,
+        failure,
+        ...(options.httpStatus === undefined ? {} : { httpStatus: options.httpStatus }),
+      },
+    });
     this.provider = provider;
     this.failure = failure;
     this.httpStatus = options.httpStatus;
@@ -71,7 +84,11 @@ export interface ChatCallOptions {
 }
 
 /** Sends one chat completion request to `provider` and returns the reply text and token usage. */
-export async function chatCompletion(provider: LlmProviderConfig, request: ChatRequest, options: ChatCallOptions = {}): Promise<ChatReply> {
+export async function chatCompletion(
+  provider: LlmProviderConfig,
+  request: ChatRequest,
+  options: ChatCallOptions = {},
+): Promise<ChatReply> {
   const doFetch = options.fetch ?? fetch;
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (provider.apiKey !== undefined) headers.authorization = `Bearer ${provider.apiKey}`;
@@ -86,7 +103,12 @@ export async function chatCompletion(provider: LlmProviderConfig, request: ChatR
   let text: string | undefined;
   let response: Response;
   try {
-    response = await doFetch(`${provider.baseUrl}/chat/completions`, { method: 'POST', headers, body, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    response = await doFetch(`${provider.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers,
+      body,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
     if (!response.ok) {
       // NOTE: the body is discarded unread: it may quote the key, and it frees the connection.
       await response.body?.cancel().catch(() => undefined);
@@ -97,25 +119,38 @@ export async function chatCompletion(provider: LlmProviderConfig, request: ChatR
     if (err instanceof LlmCallError) throw err;
     throw transportFailure(provider.name, err, options.signal);
   }
-  if (text === undefined) return malformed(provider.name, `the response exceeded ${options.maxResponseBytes ?? MAX_RESPONSE_BYTES} bytes`);
+  if (text === undefined)
+    return malformed(provider.name, `the response exceeded ${options.maxResponseBytes ?? MAX_RESPONSE_BYTES} bytes`);
   return readReply(provider.name, text);
 }
 
 function httpFailure(provider: string, status: number): LlmCallError {
   const retryable = status === 429 || status === 408 || status >= 500;
-  return new LlmCallError(provider, 'http', `answered HTTP ${status}`, { retryable, providerFault: !REQUEST_FAULTS.has(status), httpStatus: status });
+  return new LlmCallError(provider, 'http', `answered HTTP ${status}`, {
+    retryable,
+    providerFault: !REQUEST_FAULTS.has(status),
+    httpStatus: status,
+  });
 }
 
 function transportFailure(provider: string, err: unknown, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted === true) {
     const reason: unknown = signal.reason;
     if (reason instanceof DOMException && reason.name === 'TimeoutError') {
-      return new LlmCallError(provider, 'timeout', 'did not answer in time', { retryable: true, providerFault: true, cause: reason });
+      return new LlmCallError(provider, 'timeout', 'did not answer in time', {
+        retryable: true,
+        providerFault: true,
+        cause: reason,
+      });
     }
     // Cancelled by the caller: not the provider's failure, so not classified.
     return reason ?? err;
   }
-  return new LlmCallError(provider, 'network', `could not be reached (${networkCode(err)})`, { retryable: true, providerFault: true, cause: err });
+  return new LlmCallError(provider, 'network', `could not be reached (${networkCode(err)})`, {
+    retryable: true,
+    providerFault: true,
+    cause: err,
+  });
 }
 
 /** The undici cause code (ECONNREFUSED, UND_ERR_SOCKET, ...) without the address it names. */
@@ -125,7 +160,10 @@ function networkCode(err: unknown): string {
 }
 
 function malformed(provider: string, why: string): never {
-  throw new LlmCallError(provider, 'malformed', `sent an unusable response: ${why}`, { retryable: false, providerFault: true });
+  throw new LlmCallError(provider, 'malformed', `sent an unusable response: ${why}`, {
+    retryable: false,
+    providerFault: true,
+  });
 }
 
 function readReply(provider: string, text: string): ChatReply {
@@ -141,7 +179,12 @@ function readReply(provider: string, text: string): ChatReply {
   if (typeof content !== 'string') return malformed(provider, 'choices[0].message.content is not a string');
   const usage = isRecord(json) && isRecord(json.usage) ? json.usage : {};
   const finish = isRecord(choice) && typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined;
-  return { text: content, promptTokens: tokens(usage.prompt_tokens), completionTokens: tokens(usage.completion_tokens), finishReason: finish };
+  return {
+    text: content,
+    promptTokens: tokens(usage.prompt_tokens),
+    completionTokens: tokens(usage.completion_tokens),
+    finishReason: finish,
+  };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -35,7 +35,19 @@ export const LLM_PROVIDER_DEFAULTS = {
   maxQueue: 16,
 } as const;
 
-const FIELDS = ['name', 'baseUrl', 'model', 'apiKey', 'region', 'costPerInputToken', 'costPerOutputToken', 'priority', 'timeoutMs', 'maxConcurrent', 'maxQueue'] as const;
+const FIELDS = [
+  'name',
+  'baseUrl',
+  'model',
+  'apiKey',
+  'region',
+  'costPerInputToken',
+  'costPerOutputToken',
+  'priority',
+  'timeoutMs',
+  'maxConcurrent',
+  'maxQueue',
+] as const;
 type Field = (typeof FIELDS)[number];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -52,16 +64,29 @@ interface Problem {
  * as `source[index].field: problem`. Values are never echoed (an apiKey could be among them).
  * With `knownRegions`, a provider's region must be one of them.
  */
-export function parseLlmProviders(text: string, source: string, options: { knownRegions?: readonly string[] } = {}): LlmProviderConfig[] {
+export function parseLlmProviders(
+  text: string,
+  source: string,
+  options: { knownRegions?: readonly string[] } = {},
+): LlmProviderConfig[] {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
     // NOTE: V8's message quotes the text around the fault, which may hold an apiKey: keep only the position.
     const at = /position (\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
-    throw invalid(source, [{ index: undefined, field: undefined, problem: `is not valid JSON${at === undefined ? '' : ` (at character ${at})`}` }]);
+    throw invalid(source, [
+      {
+        index: undefined,
+        field: undefined,
+        problem: `is not valid JSON${at === undefined ? '' : ` (at character ${at})`}`,
+      },
+    ]);
   }
-  if (!Array.isArray(value)) throw invalid(source, [{ index: undefined, field: undefined, problem: 'must be a JSON array of provider objects' }]);
+  if (!Array.isArray(value))
+    throw invalid(source, [
+      { index: undefined, field: undefined, problem: 'must be a JSON array of provider objects' },
+    ]);
 
   const problems: Problem[] = [];
   const providers: LlmProviderConfig[] = [];
@@ -82,7 +107,12 @@ export function parseLlmProviders(text: string, source: string, options: { known
   return providers;
 }
 
-function readProvider(entry: unknown, index: number, problems: Problem[], knownRegions: readonly string[] | undefined): LlmProviderConfig | undefined {
+function readProvider(
+  entry: unknown,
+  index: number,
+  problems: Problem[],
+  knownRegions: readonly string[] | undefined,
+): LlmProviderConfig | undefined {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
     problems.push({ index, field: undefined, problem: 'must be an object' });
     return undefined;
@@ -102,7 +132,11 @@ function readProvider(entry: unknown, index: number, problems: Problem[], knownR
     if (typeof v !== 'string' || v.trim() === '') return bad(field, 'must be a non-empty string');
     return v.trim();
   };
-  const number = (field: Field, fallback: number, check: { min: number; max: number; integer: boolean }): number | undefined => {
+  const number = (
+    field: Field,
+    fallback: number,
+    check: { min: number; max: number; integer: boolean },
+  ): number | undefined => {
     const v = raw[field];
     if (v === undefined) return fallback;
     if (typeof v !== 'number' || !Number.isFinite(v)) return bad(field, 'must be a finite number');
@@ -112,28 +146,63 @@ function readProvider(entry: unknown, index: number, problems: Problem[], knownR
   };
 
   const name = text('name', true);
-  if (name !== undefined && !NAME.test(name)) bad('name', 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  if (name !== undefined && !NAME.test(name))
+    bad('name', 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
   const baseUrl = readBaseUrl(text('baseUrl', true), bad);
   const model = text('model', true);
   const apiKey = text('apiKey', false);
   const region = text('region', true);
-  if (region !== undefined && knownRegions !== undefined && !knownRegions.includes(region)) bad('region', `must be one of the known regions (${knownRegions.join(', ')})`);
-  const costPerInputToken = number('costPerInputToken', LLM_PROVIDER_DEFAULTS.costPerInputToken, { min: 0, max: 1, integer: false });
-  const costPerOutputToken = number('costPerOutputToken', LLM_PROVIDER_DEFAULTS.costPerOutputToken, { min: 0, max: 1, integer: false });
-  const priority = number('priority', LLM_PROVIDER_DEFAULTS.priority, { min: -1_000_000, max: 1_000_000, integer: true });
+  if (region !== undefined && knownRegions !== undefined && !knownRegions.includes(region))
+    bad('region', `must be one of the known regions (${knownRegions.join(', ')})`);
+  const costPerInputToken = number('costPerInputToken', LLM_PROVIDER_DEFAULTS.costPerInputToken, {
+    min: 0,
+    max: 1,
+    integer: false,
+  });
+  const costPerOutputToken = number('costPerOutputToken', LLM_PROVIDER_DEFAULTS.costPerOutputToken, {
+    min: 0,
+    max: 1,
+    integer: false,
+  });
+  const priority = number('priority', LLM_PROVIDER_DEFAULTS.priority, {
+    min: -1_000_000,
+    max: 1_000_000,
+    integer: true,
+  });
   const timeoutMs = number('timeoutMs', LLM_PROVIDER_DEFAULTS.timeoutMs, { min: 1, max: 600_000, integer: true });
-  const maxConcurrent = number('maxConcurrent', LLM_PROVIDER_DEFAULTS.maxConcurrent, { min: 1, max: 10_000, integer: true });
+  const maxConcurrent = number('maxConcurrent', LLM_PROVIDER_DEFAULTS.maxConcurrent, {
+    min: 1,
+    max: 10_000,
+    integer: true,
+  });
   const maxQueue = number('maxQueue', LLM_PROVIDER_DEFAULTS.maxQueue, { min: 0, max: 100_000, integer: true });
 
   if (
-    name === undefined || baseUrl === undefined || model === undefined || region === undefined || costPerInputToken === undefined ||
-    costPerOutputToken === undefined || priority === undefined || timeoutMs === undefined || maxConcurrent === undefined || maxQueue === undefined
+    name === undefined ||
+    baseUrl === undefined ||
+    model === undefined ||
+    region === undefined ||
+    costPerInputToken === undefined ||
+    costPerOutputToken === undefined ||
+    priority === undefined ||
+    timeoutMs === undefined ||
+    maxConcurrent === undefined ||
+    maxQueue === undefined
   ) {
     return undefined;
   }
   return Object.freeze({
-    name, baseUrl, model, ...(apiKey === undefined ? {} : { apiKey }), region,
-    costPerInputToken, costPerOutputToken, priority, timeoutMs, maxConcurrent, maxQueue,
+    name,
+    baseUrl,
+    model,
+    ...(apiKey === undefined ? {} : { apiKey }),
+    region,
+    costPerInputToken,
+    costPerOutputToken,
+    priority,
+    timeoutMs,
+    maxConcurrent,
+    maxQueue,
   });
 }
 
@@ -145,7 +214,8 @@ function readBaseUrl(value: string | undefined, bad: (field: Field, problem: str
   } catch {
     return bad('baseUrl', 'must be an absolute http(s) URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad('baseUrl', `must use http or https, not ${url.protocol.replace(/:$/, '')}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return bad('baseUrl', `must use http or https, not ${url.protocol.replace(/:$/, '')}`);
   // NOTE: credentials belong in apiKey, where they are kept out of logs; a query or fragment
   // would end up in front of "/chat/completions".
   if (url.username !== '' || url.password !== '') return bad('baseUrl', 'must not carry credentials (use apiKey)');
@@ -154,7 +224,16 @@ function readBaseUrl(value: string | undefined, bad: (field: Field, problem: str
 }
 
 function invalid(source: string, problems: readonly Problem[]): ValidationError {
-  const lines = problems.map((p) => `${source}${p.index === undefined ? '' : `[${p.index}]`}${p.field === undefined ? '' : `.${p.field}`}: ${p.problem}`);
-  const message = lines.length === 1 ? `Invalid LLM provider list: ${lines[0] ?? ''}.` : `Invalid LLM provider list (${lines.length} problems):\n${lines.join('\n')}`;
-  return new ValidationError(message, { source, problems: problems.map((p) => ({ index: p.index ?? null, field: p.field ?? null, problem: p.problem })) });
+  const lines = problems.map(
+    (p) =>
+      `${source}${p.index === undefined ? '' : `[${p.index}]`}${p.field === undefined ? '' : `.${p.field}`}: ${p.problem}`,
+  );
+  const message =
+    lines.length === 1
+      ? `Invalid LLM provider list: ${lines[0] ?? ''}.`
+      : `Invalid LLM provider list (${lines.length} problems):\n${lines.join('\n')}`;
+  return new ValidationError(message, {
+    source,
+    problems: problems.map((p) => ({ index: p.index ?? null, field: p.field ?? null, problem: p.problem })),
+  });
 }

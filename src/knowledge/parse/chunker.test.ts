@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chunkAt, chunkText } from './chunker.js';
 
-const paragraphs = Array.from({ length: 12 }, (_, i) => `Paragraph ${i} says something about service ${i}. It has two sentences.`).join('\n\n');
+const paragraphs = Array.from(
+  { length: 12 },
+  (_, i) => `Paragraph ${i} says something about service ${i}. It has two sentences.`,
+).join('\n\n');
 
 test('every chunk is a bounded, trimmed span of the text, in order, covering all words', () => {
   const chunks = chunkText(paragraphs, { maxChars: 200 });
@@ -15,7 +18,10 @@ test('every chunk is a bounded, trimmed span of the text, in order, covering all
     assert.equal(c.text, c.text.trim());
   }
   const words = (s: string): string[] => s.split(/\s+/).filter(Boolean);
-  assert.deepEqual(chunks.flatMap((c) => words(c.text)), words(paragraphs));
+  assert.deepEqual(
+    chunks.flatMap((c) => words(c.text)),
+    words(paragraphs),
+  );
 });
 
 test('chunks end at paragraph boundaries when one is available', () => {
@@ -24,7 +30,10 @@ test('chunks end at paragraph boundaries when one is available', () => {
 
 test('a text without boundaries is cut at the limit', () => {
   const chunks = chunkText('x'.repeat(1000), { maxChars: 300 });
-  assert.deepEqual(chunks.map((c) => c.text.length), [300, 300, 300, 100]);
+  assert.deepEqual(
+    chunks.map((c) => c.text.length),
+    [300, 300, 300, 100],
+  );
 });
 
 test('overlap repeats the end of a chunk at the start of the next', () => {

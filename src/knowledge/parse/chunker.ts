@@ -41,7 +41,8 @@ export function chunkText(text: string, options: ChunkOptions = {}): Chunk[] {
     const raw = text.slice(start, end);
     const lead = raw.length - raw.trimStart().length;
     const body = raw.trim();
-    if (body !== '') chunks.push({ index: chunks.length, start: start + lead, end: start + lead + body.length, text: body });
+    if (body !== '')
+      chunks.push({ index: chunks.length, start: start + lead, end: start + lead + body.length, text: body });
     start = end - overlap > start ? end - overlap : end;
   }
   return chunks;

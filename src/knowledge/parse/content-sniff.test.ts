@@ -15,19 +15,47 @@ test('text, a PDF and a ZIP named as what they are pass, and report their format
   assert.equal(assertIngestible('r.pdf', bytes('%PDF-1.7\n...')), 'pdf');
   assert.equal(assertIngestible('r.docx', bytes('PK\u0003\u0004...')), 'docx');
   // A Latin-1 name in otherwise ASCII text is a little invalid UTF-8, not binary.
-  assert.equal(assertIngestible('l.txt', Uint8Array.from([...bytes('Jos'), 0xe9, ...bytes(' works in the Payments Team and owns the ledger service.\n')])), 'text');
+  assert.equal(
+    assertIngestible(
+      'l.txt',
+      Uint8Array.from([...bytes('Jos'), 0xe9, ...bytes(' works in the Payments Team and owns the ledger service.\n')]),
+    ),
+    'text',
+  );
 });
 
 test('binary data is refused with a reason, named when its signature is known', () => {
-  assert.throws(() => assertIngestible('data.txt', noise(4096)), { code: 'unsupported_document', status: 415, message: /data\.txt is not text \(.*(NUL bytes|not valid UTF-8|control characters)/ });
-  assert.throws(() => assertIngestible('image.md', PNG), { code: 'unsupported_document', message: /image\.md is not text \(it looks like a PNG image; it contains NUL bytes\)/ });
-  assert.throws(() => assertIngestible('blob', noise(4096)), { code: 'unsupported_document', message: /blob is not text/ });
-  assert.throws(() => assertIngestible('u16.txt', Uint8Array.from([0xff, 0xfe, 0x41, 0x00])), { message: /UTF-16; send UTF-8/ });
+  assert.throws(() => assertIngestible('data.txt', noise(4096)), {
+    code: 'unsupported_document',
+    status: 415,
+    message: /data\.txt is not text \(.*(NUL bytes|not valid UTF-8|control characters)/,
+  });
+  assert.throws(() => assertIngestible('image.md', PNG), {
+    code: 'unsupported_document',
+    message: /image\.md is not text \(it looks like a PNG image; it contains NUL bytes\)/,
+  });
+  assert.throws(() => assertIngestible('blob', noise(4096)), {
+    code: 'unsupported_document',
+    message: /blob is not text/,
+  });
+  assert.throws(() => assertIngestible('u16.txt', Uint8Array.from([0xff, 0xfe, 0x41, 0x00])), {
+    message: /UTF-16; send UTF-8/,
+  });
 });
 
 test('an unlisted extension is refused, and a PDF or DOCX that is something else', () => {
-  assert.throws(() => assertIngestible('tool.exe', bytes('MZ\u0090\u0000')), { code: 'unsupported_document', message: /'\.exe' is not a format Iris reads \(the content looks like a Windows executable\)/ });
-  assert.throws(() => assertIngestible('notes.rst', bytes('Title\n=====\n')), { code: 'unsupported_document', message: /'\.rst' is not a format Iris reads/ });
-  assert.throws(() => assertIngestible('scan.pdf', PNG), { message: /scan\.pdf is named as a PDF but does not start with %PDF- \(it looks like a PNG image\)/ });
-  assert.throws(() => assertIngestible('memo.docx', bytes('just text')), { message: /memo\.docx is named as a DOCX but is not a ZIP package/ });
+  assert.throws(() => assertIngestible('tool.exe', bytes('MZ\u0090\u0000')), {
+    code: 'unsupported_document',
+    message: /'\.exe' is not a format Iris reads \(the content looks like a Windows executable\)/,
+  });
+  assert.throws(() => assertIngestible('notes.rst', bytes('Title\n=====\n')), {
+    code: 'unsupported_document',
+    message: /'\.rst' is not a format Iris reads/,
+  });
+  assert.throws(() => assertIngestible('scan.pdf', PNG), {
+    message: /scan\.pdf is named as a PDF but does not start with %PDF- \(it looks like a PNG image\)/,
+  });
+  assert.throws(() => assertIngestible('memo.docx', bytes('just text')), {
+    message: /memo\.docx is named as a DOCX but is not a ZIP package/,
+  });
 });

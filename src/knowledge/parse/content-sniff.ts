@@ -43,7 +43,8 @@ const BINARY_MAGIC: readonly { readonly name: string; readonly magic: readonly n
   { name: 'a PDF', magic: PDF },
 ];
 
-const startsWith = (bytes: Uint8Array, magic: readonly number[], at = 0): boolean => bytes.byteLength >= at + magic.length && magic.every((b, i) => bytes[at + i] === b);
+const startsWith = (bytes: Uint8Array, magic: readonly number[], at = 0): boolean =>
+  bytes.byteLength >= at + magic.length && magic.every((b, i) => bytes[at + i] === b);
 
 /** The binary format `bytes` start like, if any. */
 export function binarySignature(bytes: Uint8Array): string | undefined {
@@ -62,7 +63,9 @@ export function notTextReason(bytes: Uint8Array): string | undefined {
   if (startsWith(sample, [0xff, 0xfe]) || startsWith(sample, [0xfe, 0xff])) return 'it is UTF-16; send UTF-8';
   if (sample.includes(0)) return 'it contains NUL bytes';
   // NOTE: a cut at the sample's end may split a character; drop that partial sequence.
-  const text = new TextDecoder('utf-8').decode(sample.byteLength < bytes.byteLength ? sample.subarray(0, sample.byteLength - 4) : sample);
+  const text = new TextDecoder('utf-8').decode(
+    sample.byteLength < bytes.byteLength ? sample.subarray(0, sample.byteLength - 4) : sample,
+  );
   let invalid = 0;
   let control = 0;
   for (let i = 0; i < text.length; i++) {
@@ -81,17 +84,33 @@ export function notTextReason(bytes: Uint8Array): string | undefined {
  * UnsupportedDocumentError (415) saying why not. `format` undefined means the name's extension
  * is not one Iris reads.
  */
-export function assertDocumentContent(name: string, bytes: Uint8Array, format: DocumentFormat | undefined, extension: string | undefined): void {
+export function assertDocumentContent(
+  name: string,
+  bytes: Uint8Array,
+  format: DocumentFormat | undefined,
+  extension: string | undefined,
+): void {
   const looksLike = binarySignature(bytes);
   if (format === undefined) {
-    throw new UnsupportedDocumentError(`${name}: '.${extension ?? ''}' is not a format Iris reads${looksLike ? ` (the content looks like ${looksLike})` : ''}; send .md, .html, .txt, .csv, .tsv, .json, .yaml, .pdf or .docx`, { extension });
+    throw new UnsupportedDocumentError(
+      `${name}: '.${extension ?? ''}' is not a format Iris reads${looksLike ? ` (the content looks like ${looksLike})` : ''}; send .md, .html, .txt, .csv, .tsv, .json, .yaml, .pdf or .docx`,
+      { extension },
+    );
   }
   switch (format) {
     case 'pdf':
-      if (!isPdf(bytes)) throw new UnsupportedDocumentError(`${name} is named as a PDF but does not start with %PDF-${looksLike ? ` (it looks like ${looksLike})` : ''}`, { format });
+      if (!isPdf(bytes))
+        throw new UnsupportedDocumentError(
+          `${name} is named as a PDF but does not start with %PDF-${looksLike ? ` (it looks like ${looksLike})` : ''}`,
+          { format },
+        );
       return;
     case 'docx':
-      if (!isZip(bytes)) throw new UnsupportedDocumentError(`${name} is named as a DOCX but is not a ZIP package${looksLike ? ` (it looks like ${looksLike})` : ''}`, { format });
+      if (!isZip(bytes))
+        throw new UnsupportedDocumentError(
+          `${name} is named as a DOCX but is not a ZIP package${looksLike ? ` (it looks like ${looksLike})` : ''}`,
+          { format },
+        );
       return;
     case 'markdown':
     case 'html':
@@ -103,7 +122,11 @@ export function assertDocumentContent(name: string, bytes: Uint8Array, format: D
       // A recognised binary signature with binary content: name the format. Text that merely
       // starts like one (a file beginning "MZ" or "BZh") passes the text test below.
       const reason = notTextReason(bytes);
-      if (reason !== undefined) throw new UnsupportedDocumentError(`${name} is not text (${looksLike ? `it looks like ${looksLike}; ` : ''}${reason}); binary formats Iris reads are PDF and DOCX`, { format });
+      if (reason !== undefined)
+        throw new UnsupportedDocumentError(
+          `${name} is not text (${looksLike ? `it looks like ${looksLike}; ` : ''}${reason}); binary formats Iris reads are PDF and DOCX`,
+          { format },
+        );
       return;
     }
     default: {

@@ -20,7 +20,11 @@ function flatTables(doc: DataDocument, text: string): DocumentTable[] {
         const start = doc.positions.get(v) ?? doc.start;
         const bodyRows: TableRow[] = rows.map((r) => {
           const at = doc.positions.get(r) ?? start;
-          return { cells: headers.map((h) => (r[h] === undefined || r[h] === null ? '' : String(r[h] as Scalar))), start: at, end: at };
+          return {
+            cells: headers.map((h) => (r[h] === undefined || r[h] === null ? '' : String(r[h] as Scalar))),
+            start: at,
+            end: at,
+          };
         });
         tables.push({ headers, rows: bodyRows, start, end: Math.min(text.length, doc.end) });
         return;
@@ -54,10 +58,17 @@ function jsonDepthOver(text: string, max: number): boolean {
  * Parses JSON or YAML text (several YAML documents separated by `---` are all read). Throws
  * ValidationError for a syntax error, ParseBudgetError past the alias, depth or node budget.
  */
-export function parseData(name: string, source: string, format: 'json' | 'yaml', limits: ParseLimits = startParse()): ParsedDocument {
+export function parseData(
+  name: string,
+  source: string,
+  format: 'json' | 'yaml',
+  limits: ParseLimits = startParse(),
+): ParsedDocument {
   const text = source.replace(/\r\n?/g, '\n');
   if (format === 'json' && jsonDepthOver(text, limits.budget.depth)) {
-    throw new ParseBudgetError('depth', `${name} nests JSON arrays and objects more than ${limits.budget.depth} deep`, { budget: limits.budget.depth });
+    throw new ParseBudgetError('depth', `${name} nests JSON arrays and objects more than ${limits.budget.depth} deep`, {
+      budget: limits.budget.depth,
+    });
   }
   const { documents, prose } = readData(text, 0, 'data', name, limits.budget);
   limits.deadline.check(`parsing ${name}`);

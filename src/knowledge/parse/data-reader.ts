@@ -30,16 +30,22 @@ function valueOf(doc: ReturnType<typeof parseAllDocuments>[number], what: string
   try {
     return doc.toJS({ maxAliasCount: budget.aliases });
   } catch (err) {
-    if (err instanceof RangeError) throw new ParseBudgetError('depth', `${what} nests too deeply to read`, { budget: budget.depth });
+    if (err instanceof RangeError)
+      throw new ParseBudgetError('depth', `${what} nests too deeply to read`, { budget: budget.depth });
     const message = errorMessage(err);
     if (/alias count|resource exhaustion/i.test(message)) {
-      throw new ParseBudgetError('aliases', `${what} expands YAML aliases past the budget of ${budget.aliases} (an alias bomb?)`, { budget: budget.aliases });
+      throw new ParseBudgetError(
+        'aliases',
+        `${what} expands YAML aliases past the budget of ${budget.aliases} (an alias bomb?)`,
+        { budget: budget.aliases },
+      );
     }
     throw new ValidationError(`${what} is not valid YAML/JSON: ${message.split('\n')[0] ?? ''}`);
   }
 }
 
-const isBlank = (c: string | undefined): boolean => c === undefined || c === ' ' || c === '\t' || c === '\n' || c === '\r';
+const isBlank = (c: string | undefined): boolean =>
+  c === undefined || c === ' ' || c === '\t' || c === '\n' || c === '\r';
 
 /**
  * Whether the flow collections (`[...]`, `{...}`) of YAML `source` nest deeper than `max`, in one
@@ -64,7 +70,11 @@ export function yamlFlowDepthOver(source: string, max: number): boolean {
       i = eol < 0 ? source.length : eol - 1;
       continue;
     }
-    if (depth > 0 && (c === '"' || c === "'") && (prev === '[' || prev === '{' || prev === ',' || ((prev === ':' || prev === '?') && isBlank(source[i - 1])))) {
+    if (
+      depth > 0 &&
+      (c === '"' || c === "'") &&
+      (prev === '[' || prev === '{' || prev === ',' || ((prev === ':' || prev === '?') && isBlank(source[i - 1])))
+    ) {
       // A quoted scalar at an entry's start (in flow context): skip it, escapes included.
       let j = i + 1;
       for (; j < source.length; j++) {
@@ -93,7 +103,9 @@ function keyOf(key: unknown): string | undefined {
   if (!isScalar(key)) return undefined;
   const v: unknown = key.value;
   if (v === null) return '';
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : undefined;
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
+    ? String(v)
+    : undefined;
 }
 
 /**
@@ -101,16 +113,28 @@ function keyOf(key: unknown): string | undefined {
  * Throws ValidationError naming the first syntax error, ParseBudgetError for a document over its
  * alias, depth or node budget.
  */
-export function readData(source: string, base: number, role: DataDocument['role'], what: string, budget: ParseBudget = DEFAULT_PARSE_BUDGET): DataReading {
+export function readData(
+  source: string,
+  base: number,
+  role: DataDocument['role'],
+  what: string,
+  budget: ParseBudget = DEFAULT_PARSE_BUDGET,
+): DataReading {
   const documents: DataDocument[] = [];
   const prose: TextBlock[] = [];
-  if (yamlFlowDepthOver(source, budget.depth)) throw new ParseBudgetError('depth', `${what} nests YAML/JSON collections more than ${budget.depth} deep`, { budget: budget.depth });
+  if (yamlFlowDepthOver(source, budget.depth))
+    throw new ParseBudgetError('depth', `${what} nests YAML/JSON collections more than ${budget.depth} deep`, {
+      budget: budget.depth,
+    });
   let nodes = 0;
   for (const doc of parseAllDocuments(source, { uniqueKeys: false, prettyErrors: false })) {
     const error = doc.errors[0];
     if (error !== undefined) {
-      if (/call stack/i.test(error.message)) throw new ParseBudgetError('depth', `${what} nests too deeply to read`, { budget: budget.depth });
-      throw new ValidationError(`${what} is not valid YAML/JSON: ${error.message.split('\n')[0] ?? ''}`, { offset: base + (error.pos[0] ?? 0) });
+      if (/call stack/i.test(error.message))
+        throw new ParseBudgetError('depth', `${what} nests too deeply to read`, { budget: budget.depth });
+      throw new ValidationError(`${what} is not valid YAML/JSON: ${error.message.split('\n')[0] ?? ''}`, {
+        offset: base + (error.pos[0] ?? 0),
+      });
     }
     if (doc.contents === null) continue;
     const value = valueOf(doc, what, budget);
@@ -119,11 +143,18 @@ export function readData(source: string, base: number, role: DataDocument['role'
     // Walks the node tree beside its value, each node once (aliases are not followed: their
     // value is their anchor's, already walked), recording positions and prose.
     const walk = (node: unknown, v: unknown, depth: number): void => {
-      if (depth > budget.depth) throw new ParseBudgetError('depth', `${what} is nested more than ${budget.depth} levels deep`, { budget: budget.depth });
-      if (++nodes > budget.nodes) throw new ParseBudgetError('nodes', `${what} has more than ${budget.nodes} values`, { budget: budget.nodes });
+      if (depth > budget.depth)
+        throw new ParseBudgetError('depth', `${what} is nested more than ${budget.depth} levels deep`, {
+          budget: budget.depth,
+        });
+      if (++nodes > budget.nodes)
+        throw new ParseBudgetError('nodes', `${what} has more than ${budget.nodes} values`, { budget: budget.nodes });
       if (isAlias(node)) {
         // NOTE: an alias inside its own anchor makes the value refer to itself; nothing downstream could walk it.
-        if (ancestors.has(v)) throw new ValidationError(`${what} has a YAML alias inside its own anchor (*${node.source}): the data refers to itself`);
+        if (ancestors.has(v))
+          throw new ValidationError(
+            `${what} has a YAML alias inside its own anchor (*${node.source}): the data refers to itself`,
+          );
         return;
       }
       const range = (node as YamlNode).range;

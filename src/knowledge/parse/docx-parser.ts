@@ -12,7 +12,11 @@ import { checkZipBudget } from './zip-package.js';
  * Parses DOCX bytes. Throws ValidationError when they are not a Word document, ParseBudgetError
  * when the package expands past the budget (a zip bomb) or its HTML breaks the HTML budgets.
  */
-export async function parseDocx(name: string, bytes: Uint8Array, limits: ParseLimits = startParse()): Promise<ParsedDocument> {
+export async function parseDocx(
+  name: string,
+  bytes: Uint8Array,
+  limits: ParseLimits = startParse(),
+): Promise<ParsedDocument> {
   checkZipBudget(name, bytes, limits.budget);
   let html: string;
   try {

@@ -9,10 +9,51 @@ import { scanHtml } from './html-scan.js';
 import { startParse, type ParseLimits } from './parse-budget.js';
 import { squashSpace, TextLayout } from './text-layout.js';
 
-const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'nav', 'footer', 'head', 'svg', 'iframe', 'form', 'button']);
+const SKIPPED = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'nav',
+  'footer',
+  'head',
+  'svg',
+  'iframe',
+  'form',
+  'button',
+]);
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'title']);
 const LEAF_BLOCKS = new Set(['p', 'li', 'dt', 'dd', 'figcaption', 'caption', 'summary']);
-const INLINE = new Set(['a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'dfn', 'em', 'i', 'kbd', 'mark', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'u', 'var', 'br', 'img', 'del', 'ins']);
+const INLINE = new Set([
+  'a',
+  'abbr',
+  'b',
+  'bdi',
+  'bdo',
+  'cite',
+  'code',
+  'data',
+  'dfn',
+  'em',
+  'i',
+  'kbd',
+  'mark',
+  'q',
+  's',
+  'samp',
+  'small',
+  'span',
+  'strong',
+  'sub',
+  'sup',
+  'time',
+  'u',
+  'var',
+  'br',
+  'img',
+  'del',
+  'ins',
+]);
 
 /** The node's type as a plain string ("tag", "text", "script", ...). */
 const typeOf = (node: AnyNode): string => node.type;
@@ -30,7 +71,10 @@ function tableRows($: CheerioAPI, table: Element): { headers: string[]; body: st
     .toArray()
     .map((tr) => ({
       header: $(tr).children('th').length > 0 && $(tr).children('td').length === 0,
-      cells: $(tr).children('th,td').toArray().map((c) => squashSpace($(c).text())),
+      cells: $(tr)
+        .children('th,td')
+        .toArray()
+        .map((c) => squashSpace($(c).text())),
     }))
     .filter((r) => r.cells.length > 0);
   const [first, ...rest] = rows;
@@ -42,7 +86,12 @@ function tableRows($: CheerioAPI, table: Element): { headers: string[]; body: st
  * Parses HTML (also the HTML that DOCX conversion produces, hence `format`). Throws
  * ParseBudgetError for a document over its nesting, element or time budget.
  */
-export function parseHtml(name: string, source: string, format: DocumentFormat = 'html', limits: ParseLimits = startParse()): ParsedDocument {
+export function parseHtml(
+  name: string,
+  source: string,
+  format: DocumentFormat = 'html',
+  limits: ParseLimits = startParse(),
+): ParsedDocument {
   scanHtml(name, source, limits.budget);
   const $ = load(source);
   limits.deadline.check(`parsing ${name}`);

@@ -40,6 +40,13 @@ test('nesting measures deep however it is written', () => {
 });
 
 test('too deep or too many elements is refused with the budget named', () => {
-  assert.throws(() => scanHtml('d.html', '<div>'.repeat(300), DEFAULT_PARSE_BUDGET), { code: 'document_over_budget', limit: 'htmlDepth', message: /d\.html nests HTML elements more than 256 deep/ });
-  assert.throws(() => scanHtml('n.html', '<br>'.repeat(101), parseBudget({ nodes: 100 })), { code: 'document_over_budget', limit: 'nodes' });
+  assert.throws(() => scanHtml('d.html', '<div>'.repeat(300), DEFAULT_PARSE_BUDGET), {
+    code: 'document_over_budget',
+    limit: 'htmlDepth',
+    message: /d\.html nests HTML elements more than 256 deep/,
+  });
+  assert.throws(() => scanHtml('n.html', '<br>'.repeat(101), parseBudget({ nodes: 100 })), {
+    code: 'document_over_budget',
+    limit: 'nodes',
+  });
 });

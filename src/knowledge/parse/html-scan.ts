@@ -6,23 +6,171 @@
 // measure as deep as they are; where it is unsure it counts deeper, never shallower.
 import { ParseBudgetError, type ParseBudget } from './parse-budget.js';
 
-const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr', 'param', 'keygen', 'frame', 'basefont', 'bgsound', 'image']);
+const VOID = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'source',
+  'track',
+  'wbr',
+  'param',
+  'keygen',
+  'frame',
+  'basefont',
+  'bgsound',
+  'image',
+]);
 /** Elements whose content is text, not markup, up to their own end tag. */
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'plaintext']);
 /** HTML's "special" category: an end tag of another element never closes past one of these. */
 const SPECIAL = new Set([
-  'address', 'applet', 'area', 'article', 'aside', 'base', 'basefont', 'bgsound', 'blockquote', 'body', 'br', 'button', 'caption', 'center', 'col', 'colgroup',
-  'dd', 'details', 'dir', 'div', 'dl', 'dt', 'embed', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'frame', 'frameset', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
-  'head', 'header', 'hgroup', 'hr', 'html', 'iframe', 'img', 'input', 'keygen', 'li', 'link', 'listing', 'main', 'marquee', 'menu', 'meta', 'nav', 'noembed',
-  'noframes', 'noscript', 'object', 'ol', 'p', 'param', 'plaintext', 'pre', 'script', 'search', 'section', 'select', 'source', 'style', 'summary', 'table',
-  'tbody', 'td', 'template', 'textarea', 'tfoot', 'th', 'thead', 'title', 'tr', 'track', 'ul', 'wbr', 'xmp', 'svg', 'math',
+  'address',
+  'applet',
+  'area',
+  'article',
+  'aside',
+  'base',
+  'basefont',
+  'bgsound',
+  'blockquote',
+  'body',
+  'br',
+  'button',
+  'caption',
+  'center',
+  'col',
+  'colgroup',
+  'dd',
+  'details',
+  'dir',
+  'div',
+  'dl',
+  'dt',
+  'embed',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'frame',
+  'frameset',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'head',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'iframe',
+  'img',
+  'input',
+  'keygen',
+  'li',
+  'link',
+  'listing',
+  'main',
+  'marquee',
+  'menu',
+  'meta',
+  'nav',
+  'noembed',
+  'noframes',
+  'noscript',
+  'object',
+  'ol',
+  'p',
+  'param',
+  'plaintext',
+  'pre',
+  'script',
+  'search',
+  'section',
+  'select',
+  'source',
+  'style',
+  'summary',
+  'table',
+  'tbody',
+  'td',
+  'template',
+  'textarea',
+  'tfoot',
+  'th',
+  'thead',
+  'title',
+  'tr',
+  'track',
+  'ul',
+  'wbr',
+  'xmp',
+  'svg',
+  'math',
 ]);
 /** Boundaries of HTML's "element in scope" searches. */
-const SCOPE = new Set(['applet', 'caption', 'html', 'table', 'td', 'th', 'marquee', 'object', 'template', 'svg', 'math']);
+const SCOPE = new Set([
+  'applet',
+  'caption',
+  'html',
+  'table',
+  'td',
+  'th',
+  'marquee',
+  'object',
+  'template',
+  'svg',
+  'math',
+]);
 /** Start tags that close an open <p> in button scope. */
 const CLOSES_P = new Set([
-  'address', 'article', 'aside', 'blockquote', 'center', 'details', 'dialog', 'dir', 'div', 'dl', 'fieldset', 'figcaption', 'figure', 'footer', 'form',
-  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup', 'hr', 'main', 'menu', 'nav', 'ol', 'p', 'pre', 'search', 'section', 'summary', 'table', 'ul', 'li', 'dd', 'dt',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'center',
+  'details',
+  'dialog',
+  'dir',
+  'div',
+  'dl',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hgroup',
+  'hr',
+  'main',
+  'menu',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'search',
+  'section',
+  'summary',
+  'table',
+  'ul',
+  'li',
+  'dd',
+  'dt',
 ]);
 const HEADINGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
 /** Where a table part's start tag clears the stack back to (the table context it belongs in). */
@@ -134,7 +282,8 @@ class OpenElements {
   }
 }
 
-const stopAtSpecialExceptAddressDivP = (t: string): boolean => SPECIAL.has(t) && t !== 'address' && t !== 'div' && t !== 'p';
+const stopAtSpecialExceptAddressDivP = (t: string): boolean =>
+  SPECIAL.has(t) && t !== 'address' && t !== 'div' && t !== 'p';
 const stopAtButtonScope = (t: string): boolean => SCOPE.has(t) || t === 'button';
 const never = (): boolean => false;
 
@@ -217,7 +366,10 @@ export function scanHtml(name: string, source: string, budget: ParseBudget): Htm
       continue;
     }
     elements++;
-    if (elements > budget.nodes) throw new ParseBudgetError('nodes', `${name} has more than ${budget.nodes} HTML elements`, { budget: budget.nodes });
+    if (elements > budget.nodes)
+      throw new ParseBudgetError('nodes', `${name} has more than ${budget.nodes} HTML elements`, {
+        budget: budget.nodes,
+      });
     // NOTE: inside <svg>/<math> every element nests and "/>" closes; HTML's rules are off.
     const inForeign = foreign();
     if (!inForeign) closeImplied(stack, tag);
@@ -234,7 +386,9 @@ export function scanHtml(name: string, source: string, budget: ParseBudget): Htm
       stack.push(tag);
       if (stack.length > depth) depth = stack.length;
       if (depth + IMPLIED_DEPTH > budget.htmlDepth) {
-        throw new ParseBudgetError('htmlDepth', `${name} nests HTML elements more than ${budget.htmlDepth} deep`, { budget: budget.htmlDepth });
+        throw new ParseBudgetError('htmlDepth', `${name} nests HTML elements more than ${budget.htmlDepth} deep`, {
+          budget: budget.htmlDepth,
+        });
       }
     }
     at = source.indexOf('<', after);

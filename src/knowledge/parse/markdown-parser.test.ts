@@ -27,11 +27,19 @@ test('blocks and tables point into the extracted text', () => {
   for (const b of doc.blocks) assert.equal(doc.text.slice(b.start, b.end), b.text);
   assert.deepEqual(
     doc.blocks.filter((b) => b.kind !== 'code').map((b) => [b.kind, b.text]),
-    [['heading', 'The Checkout squad'], ['paragraph', 'We own checkout.'], ['list-item', 'first item'], ['list-item', 'second item']],
+    [
+      ['heading', 'The Checkout squad'],
+      ['paragraph', 'We own checkout.'],
+      ['list-item', 'first item'],
+      ['list-item', 'second item'],
+    ],
   );
   const [table] = doc.tables;
   assert.deepEqual(table?.headers, ['Name', 'Type']);
-  assert.deepEqual(table?.rows.map((r) => r.cells), [['Cart Service', 'service']]);
+  assert.deepEqual(
+    table?.rows.map((r) => r.cells),
+    [['Cart Service', 'service']],
+  );
   const row = table?.rows[0];
   assert.ok(row !== undefined);
   assert.equal(doc.text.slice(row.start, row.end), 'Cart Service | service');
@@ -51,5 +59,8 @@ test('front matter becomes a data document with the positions of its objects', (
 });
 
 test('malformed front matter is a validation error naming the document', () => {
-  assert.throws(() => parseMarkdown('bad.md', '---\nentities: [a, b\n---\n# x\n'), { code: 'validation_failed', message: /front matter of bad\.md/ });
+  assert.throws(() => parseMarkdown('bad.md', '---\nentities: [a, b\n---\n# x\n'), {
+    code: 'validation_failed',
+    message: /front matter of bad\.md/,
+  });
 });

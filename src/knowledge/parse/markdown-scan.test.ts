@@ -9,7 +9,8 @@ import { DEFAULT_PARSE_BUDGET, parseBudget } from './parse-budget.js';
 
 const unbounded = parseBudget({ depth: Number.MAX_SAFE_INTEGER, inlineWork: Number.MAX_SAFE_INTEGER });
 const measure = (source: string): { depth: number; inlineWork: number } => scanMarkdown('t.md', source, unbounded);
-const lines = (n: number, line: (i: number) => string): string => Array.from({ length: n }, (_, i) => line(i)).join('\n');
+const lines = (n: number, line: (i: number) => string): string =>
+  Array.from({ length: n }, (_, i) => line(i)).join('\n');
 
 test('nesting counts block quotes, list markers and list indentation', () => {
   assert.equal(measure('plain\n').depth, 0);
@@ -21,7 +22,11 @@ test('nesting counts block quotes, list markers and list indentation', () => {
 
 test('deep nesting is refused with the depth budget named', () => {
   const quotes = lines(600, (i) => `${'>'.repeat(i + 1)} level`);
-  assert.throws(() => scanMarkdown('q.md', quotes, DEFAULT_PARSE_BUDGET), { code: 'document_over_budget', limit: 'depth', message: /q\.md nests Markdown block quotes and lists more than 64 deep/ });
+  assert.throws(() => scanMarkdown('q.md', quotes, DEFAULT_PARSE_BUDGET), {
+    code: 'document_over_budget',
+    limit: 'depth',
+    message: /q\.md nests Markdown block quotes and lists more than 64 deep/,
+  });
   assert.throws(() => scanMarkdown('l.md', `${'- '.repeat(2000)}x`, DEFAULT_PARSE_BUDGET), { limit: 'depth' });
 });
 
@@ -30,15 +35,27 @@ test('real shapes measure far below the inline budget', () => {
   const links = lines(5000, (i) => `- [Item ${i}](https://example.com/${i}) - a short *description* of item ${i}.`);
   const paragraphs = lines(2000, (i) => `Paragraph ${i} with *emphasis*, a [link](http://x.y/${i}) and words.\n`);
   const code = `\`\`\`js\n${lines(3000, (i) => `const a_${i} = [b[${i}], c * d_${i}];`)}\n\`\`\`\n`;
-  for (const [what, source] of [['table', table], ['links', links], ['paragraphs', paragraphs], ['code', code]] as const) {
-    assert.ok(measure(source).inlineWork < DEFAULT_PARSE_BUDGET.inlineWork / 20, `${what}: ${measure(source).inlineWork}`);
+  for (const [what, source] of [
+    ['table', table],
+    ['links', links],
+    ['paragraphs', paragraphs],
+    ['code', code],
+  ] as const) {
+    assert.ok(
+      measure(source).inlineWork < DEFAULT_PARSE_BUDGET.inlineWork / 20,
+      `${what}: ${measure(source).inlineWork}`,
+    );
   }
 });
 
 test('paragraphs that make the parser quadratic are refused with the inlineWork budget named', () => {
   for (const unit of ['[a]', 'a*', '](a ', '*a **a ']) {
     const source = unit.repeat(Math.ceil(100_000 / unit.length));
-    assert.throws(() => scanMarkdown('p.md', source, DEFAULT_PARSE_BUDGET), { code: 'document_over_budget', limit: 'inlineWork' }, unit);
+    assert.throws(
+      () => scanMarkdown('p.md', source, DEFAULT_PARSE_BUDGET),
+      { code: 'document_over_budget', limit: 'inlineWork' },
+      unit,
+    );
   }
 });
 

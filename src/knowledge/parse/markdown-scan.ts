@@ -23,7 +23,8 @@ export interface MarkdownShape {
 const WORD_START_WEIGHT = 1 / 64;
 
 const isSpaceCode = (c: number): boolean => c === 0x20 || c === 0x09;
-const isAlnumCode = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c > 0x7f;
+const isAlnumCode = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c > 0x7f;
 
 /** A line's container prefix read: block quote markers, list markers, and what follows them. */
 interface LinePrefix {
@@ -104,7 +105,8 @@ function cellsOf(rest: string): string[] {
   if (t.endsWith('|') && !t.endsWith('\\|')) cells.pop();
   return cells;
 }
-const isDelimiterRow = (rest: string): boolean => rest.includes('-') && /^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/.test(rest.trim());
+const isDelimiterRow = (rest: string): boolean =>
+  rest.includes('-') && /^\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/.test(rest.trim());
 
 /**
  * Scans `source` and throws ParseBudgetError when its container nesting passes `budget.depth`
@@ -126,7 +128,11 @@ export function scanMarkdown(name: string, source: string, budget: ParseBudget):
     runChars = 0;
     runDelimiters = 0;
     if (work > budget.inlineWork) {
-      throw new ParseBudgetError('inlineWork', `${name} has paragraphs whose length times markup delimiters (${Math.round(work)}) is over the inlineWork budget of ${budget.inlineWork}; split it with blank lines`, { budget: budget.inlineWork });
+      throw new ParseBudgetError(
+        'inlineWork',
+        `${name} has paragraphs whose length times markup delimiters (${Math.round(work)}) is over the inlineWork budget of ${budget.inlineWork}; split it with blank lines`,
+        { budget: budget.inlineWork },
+      );
     }
   };
   let start = 0;
@@ -146,18 +152,35 @@ export function scanMarkdown(name: string, source: string, budget: ParseBudget):
     const levels = p.quotes + p.listMarkers + Math.floor(p.markerIndent / 2);
     if (levels > depth) {
       depth = levels;
-      if (depth > budget.depth) throw new ParseBudgetError('depth', `${name} nests Markdown block quotes and lists more than ${budget.depth} deep`, { budget: budget.depth });
+      if (depth > budget.depth)
+        throw new ParseBudgetError(
+          'depth',
+          `${name} nests Markdown block quotes and lists more than ${budget.depth} deep`,
+          { budget: budget.depth },
+        );
     }
     const blank = p.rest.trim() === '' && p.marker === undefined;
     const opener = /^(`{3,}|~{3,})(.*)$/.exec(p.rest);
     const isFence = p.indent <= 3 && opener !== null && !(opener[1]?.startsWith('`') && opener[2]?.includes('`'));
     const heading = p.indent <= 3 && /^#{1,6}(\s|$)/.test(p.rest);
     // A thematic break, or a setext underline (either ends a paragraph).
-    const rule = p.indent <= 3 && p.marker === undefined && (/^([-*_])([ \t]*\1){2,}[ \t]*$/.test(p.rest) || /^(=+|-+)[ \t]*$/.test(p.rest));
-    const interruptingMarker = p.marker !== undefined && p.marker.content && (p.marker.bullet || p.marker.one) && p.markerIndent <= 3;
+    const rule =
+      p.indent <= 3 &&
+      p.marker === undefined &&
+      (/^([-*_])([ \t]*\1){2,}[ \t]*$/.test(p.rest) || /^(=+|-+)[ \t]*$/.test(p.rest));
+    const interruptingMarker =
+      p.marker !== undefined && p.marker.content && (p.marker.bullet || p.marker.one) && p.markerIndent <= 3;
     const deeperQuote = p.quotes > runQuotes;
     if (table !== undefined) {
-      const row = !blank && p.quotes === table.quotes && p.marker === undefined && p.indent <= 3 && !isFence && !heading && !p.rest.startsWith('<') && p.rest.includes('|');
+      const row =
+        !blank &&
+        p.quotes === table.quotes &&
+        p.marker === undefined &&
+        p.indent <= 3 &&
+        !isFence &&
+        !heading &&
+        !p.rest.startsWith('<') &&
+        p.rest.includes('|');
       if (row) {
         runChars = p.rest.length;
         runDelimiters = delimitersOf(p.rest);
@@ -180,8 +203,16 @@ export function scanMarkdown(name: string, source: string, budget: ParseBudget):
       continue;
     }
     // A header row starting a paragraph, then a delimiter row with as many cells: a GFM table.
-    if (previous?.first === true && isDelimiterRow(p.rest) && p.quotes === previous.prefix.quotes && p.marker === undefined && previous.prefix.marker === undefined
-      && cellsOf(previous.prefix.rest).length === cellsOf(p.rest).length && previous.prefix.rest.includes('|') && previous.prefix.indent <= 3) {
+    if (
+      previous?.first === true &&
+      isDelimiterRow(p.rest) &&
+      p.quotes === previous.prefix.quotes &&
+      p.marker === undefined &&
+      previous.prefix.marker === undefined &&
+      cellsOf(previous.prefix.rest).length === cellsOf(p.rest).length &&
+      previous.prefix.rest.includes('|') &&
+      previous.prefix.indent <= 3
+    ) {
       endRun();
       table = { quotes: p.quotes };
       previous = undefined;

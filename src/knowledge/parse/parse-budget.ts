@@ -53,7 +53,20 @@ export const DEFAULT_PARSE_BUDGET: ParseBudget = Object.freeze({
 });
 
 /** Which budget a document broke (stable names: they appear in job errors and problem documents). */
-export const BUDGET_LIMITS = ['expandedBytes', 'archiveEntries', 'compressionRatio', 'aliases', 'depth', 'htmlDepth', 'nodes', 'inlineWork', 'pages', 'textChars', 'timeMs', 'memoryMb'] as const;
+export const BUDGET_LIMITS = [
+  'expandedBytes',
+  'archiveEntries',
+  'compressionRatio',
+  'aliases',
+  'depth',
+  'htmlDepth',
+  'nodes',
+  'inlineWork',
+  'pages',
+  'textChars',
+  'timeMs',
+  'memoryMb',
+] as const;
 export type BudgetLimit = (typeof BUDGET_LIMITS)[number] & keyof ParseBudget;
 
 /** A budget with some limits overridden (tests, the CLI, configuration). */
@@ -119,7 +132,10 @@ export class Deadline {
 
   /** Throws ParseBudgetError('timeMs') once the deadline has passed. `what` names the work. */
   check(what: string): void {
-    if (this.now() > this.at) throw new ParseBudgetError('timeMs', `${what} took longer than the ${this.ms} ms parse budget`, { budget: this.ms });
+    if (this.now() > this.at)
+      throw new ParseBudgetError('timeMs', `${what} took longer than the ${this.ms} ms parse budget`, {
+        budget: this.ms,
+      });
   }
 }
 
@@ -137,5 +153,9 @@ export function startParse(budget: ParseBudget = DEFAULT_PARSE_BUDGET): ParseLim
 /** Throws ParseBudgetError(limit) when `found` is over the budget's `limit`. */
 export function within(budget: ParseBudget, limit: BudgetLimit, found: number, what: string): void {
   const max = budget[limit];
-  if (found > max) throw new ParseBudgetError(limit, `${what} (${found}) is over the ${limit} budget of ${max}`, { budget: max, found });
+  if (found > max)
+    throw new ParseBudgetError(limit, `${what} (${found}) is over the ${limit} budget of ${max}`, {
+      budget: max,
+      found,
+    });
 }

@@ -15,12 +15,22 @@ import { DEFAULT_PARSE_BUDGET, startParse, type ParseBudget } from './parse-budg
 import { parsePlainText } from './plain-text-parser.js';
 
 const BY_EXTENSION: Readonly<Record<string, DocumentFormat>> = {
-  md: 'markdown', markdown: 'markdown', mdx: 'markdown',
-  html: 'html', htm: 'html', xhtml: 'html',
-  txt: 'text', text: 'text',
-  csv: 'csv', tsv: 'tsv', tab: 'tsv',
-  json: 'json', yaml: 'yaml', yml: 'yaml',
-  pdf: 'pdf', docx: 'docx',
+  md: 'markdown',
+  markdown: 'markdown',
+  mdx: 'markdown',
+  html: 'html',
+  htm: 'html',
+  xhtml: 'html',
+  txt: 'text',
+  text: 'text',
+  csv: 'csv',
+  tsv: 'tsv',
+  tab: 'tsv',
+  json: 'json',
+  yaml: 'yaml',
+  yml: 'yaml',
+  pdf: 'pdf',
+  docx: 'docx',
 };
 /** File extensions ingest reads (lower case, no dot); folders are walked for these. */
 export const INGESTIBLE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION);
@@ -54,7 +64,8 @@ export function detectFormat(name: string, bytes: Uint8Array): DocumentFormat {
   const head = new TextDecoder().decode(bytes.subarray(0, 512)).trimStart();
   if (head.startsWith('{') || head.startsWith('[')) return 'json';
   if (/^<(!doctype html|html|head|body)/i.test(head)) return 'html';
-  if (head.startsWith('---\n') || /^apiVersion:/m.test(head)) return /^---\n[\s\S]*?\n---\n/.test(head) && !/^apiVersion:/m.test(head) ? 'markdown' : 'yaml';
+  if (head.startsWith('---\n') || /^apiVersion:/m.test(head))
+    return /^---\n[\s\S]*?\n---\n/.test(head) && !/^apiVersion:/m.test(head) ? 'markdown' : 'yaml';
   return 'text';
 }
 
@@ -89,9 +100,14 @@ function decode(bytes: Uint8Array): string {
  * UnsupportedDocumentError for binary data or an unlisted extension; ParseBudgetError for a
  * document over a parse budget (a zip bomb, an alias bomb, nesting, inline work, time).
  */
-export async function parseDocument(name: string, bytes: Uint8Array, options: ParseOptions = {}): Promise<ParsedDocument> {
+export async function parseDocument(
+  name: string,
+  bytes: Uint8Array,
+  options: ParseOptions = {},
+): Promise<ParsedDocument> {
   const max = options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
-  if (bytes.byteLength > max) throw new ValidationError(`${name} is ${bytes.byteLength} bytes; the limit is ${max}`, { limit: max });
+  if (bytes.byteLength > max)
+    throw new ValidationError(`${name} is ${bytes.byteLength} bytes; the limit is ${max}`, { limit: max });
   const format = options.format ?? assertIngestible(name, bytes);
   if (!DOCUMENT_FORMATS.includes(format)) throw new ValidationError(`unknown document format '${String(format)}'`);
   if (options.format !== undefined) assertDocumentContent(name, bytes, format, extensionOf(name));

@@ -56,7 +56,10 @@ function layoutLines(lines: readonly Line[], layout: TextLayout): void {
   const body = sizes[Math.floor(sizes.length / 2)] ?? 10;
   let paragraph: string[] = [];
   const flush = (): void => {
-    layout.block('paragraph', paragraph.reduce((acc, l) => (acc.endsWith('-') ? acc + l : acc === '' ? l : `${acc} ${l}`), ''));
+    layout.block(
+      'paragraph',
+      paragraph.reduce((acc, l) => (acc.endsWith('-') ? acc + l : acc === '' ? l : `${acc} ${l}`), ''),
+    );
     paragraph = [];
   };
   for (let i = 0; i < lines.length; i++) {
@@ -67,7 +70,8 @@ function layoutLines(lines: readonly Line[], layout: TextLayout): void {
       const rows: string[][] = [];
       rows.push(line.cells);
       // A table ends at a line without columns or at a paragraph-sized vertical gap.
-      while (i + 1 < lines.length && continuesTable(lines[i] as Line, lines[i + 1] as Line)) rows.push((lines[++i] as Line).cells);
+      while (i + 1 < lines.length && continuesTable(lines[i] as Line, lines[i + 1] as Line))
+        rows.push((lines[++i] as Line).cells);
       const [headers, ...rest] = rows;
       if (headers !== undefined) layout.table(headers, rest);
       continue;
@@ -78,7 +82,8 @@ function layoutLines(lines: readonly Line[], layout: TextLayout): void {
       layout.block('heading', text);
       continue;
     }
-    const newParagraph = prev === undefined || prev.page !== line.page || prev.y - line.y > line.size * 1.8 || prev.size !== line.size;
+    const newParagraph =
+      prev === undefined || prev.page !== line.page || prev.y - line.y > line.size * 1.8 || prev.size !== line.size;
     if (newParagraph) flush();
     paragraph.push(text);
   }
@@ -89,10 +94,21 @@ function layoutLines(lines: readonly Line[], layout: TextLayout): void {
  * Parses PDF bytes. Throws ValidationError when pdf.js cannot read them, ParseBudgetError past the
  * page, text or time budget (checked page by page; a worker thread's limits cover one page).
  */
-export async function parsePdf(name: string, bytes: Uint8Array, limits: ParseLimits = startParse()): Promise<ParsedDocument> {
+export async function parsePdf(
+  name: string,
+  bytes: Uint8Array,
+  limits: ParseLimits = startParse(),
+): Promise<ParsedDocument> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const fonts = join(dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json')), 'standard_fonts/');
-  const task = pdfjs.getDocument({ data: new Uint8Array(bytes), verbosity: 0, isEvalSupported: false, useSystemFonts: false, disableFontFace: true, standardFontDataUrl: fonts });
+  const task = pdfjs.getDocument({
+    data: new Uint8Array(bytes),
+    verbosity: 0,
+    isEvalSupported: false,
+    useSystemFonts: false,
+    disableFontFace: true,
+    standardFontDataUrl: fonts,
+  });
   const lines: Line[] = [];
   let chars = 0;
   try {

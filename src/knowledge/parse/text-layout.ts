@@ -1,6 +1,14 @@
 // Builds a document's extracted text block by block, so each block, table and data document
 // knows its offsets in the final text. Parsers of every format write through it.
-import type { BlockKind, DataDocument, DocumentTable, ParsedDocument, DocumentFormat, TableRow, TextBlock } from './document-model.js';
+import type {
+  BlockKind,
+  DataDocument,
+  DocumentTable,
+  ParsedDocument,
+  DocumentFormat,
+  TableRow,
+  TextBlock,
+} from './document-model.js';
 
 const BLOCK_GAP = '\n\n';
 /** How table cells are joined into a line of the text. */

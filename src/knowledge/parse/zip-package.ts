@@ -48,14 +48,24 @@ export function readCentralDirectory(name: string, bytes: Uint8Array, budget: Pa
   const size = dv.getUint32(eocd + 12, true);
   const offset = dv.getUint32(eocd + 16, true);
   if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
-    throw new ParseBudgetError('expandedBytes', `${name} is a ZIP64 archive (over 65,535 entries or 4 GiB), far over any budget`);
+    throw new ParseBudgetError(
+      'expandedBytes',
+      `${name} is a ZIP64 archive (over 65,535 entries or 4 GiB), far over any budget`,
+    );
   }
-  if (count > budget.archiveEntries) throw new ParseBudgetError('archiveEntries', `${name} holds ${count} ZIP entries; the budget is ${budget.archiveEntries}`, { budget: budget.archiveEntries, found: count });
-  if (offset + size > eocd) throw new ValidationError(`${name} is not a readable DOCX: its ZIP central directory lies outside the file`);
+  if (count > budget.archiveEntries)
+    throw new ParseBudgetError(
+      'archiveEntries',
+      `${name} holds ${count} ZIP entries; the budget is ${budget.archiveEntries}`,
+      { budget: budget.archiveEntries, found: count },
+    );
+  if (offset + size > eocd)
+    throw new ValidationError(`${name} is not a readable DOCX: its ZIP central directory lies outside the file`);
   const entries: ZipEntry[] = [];
   let at = offset;
   for (let i = 0; i < count; i++) {
-    if (at + 46 > eocd || dv.getUint32(at, true) !== CENTRAL_SIGNATURE) throw new ValidationError(`${name} is not a readable DOCX: ZIP central directory entry ${i} is damaged`);
+    if (at + 46 > eocd || dv.getUint32(at, true) !== CENTRAL_SIGNATURE)
+      throw new ValidationError(`${name} is not a readable DOCX: ZIP central directory entry ${i} is damaged`);
     const nameLength = dv.getUint16(at + 28, true);
     const extraLength = dv.getUint16(at + 30, true);
     const commentLength = dv.getUint16(at + 32, true);
@@ -81,19 +91,28 @@ export function checkZipBudget(name: string, bytes: Uint8Array, budget: ParseBud
   const entries = readCentralDirectory(name, bytes, budget);
   const declared = entries.reduce((sum, e) => sum + e.uncompressedSize, 0);
   if (declared > budget.expandedBytes) {
-    throw new ParseBudgetError('expandedBytes', `${name} expands to ${declared} bytes (${bytes.byteLength} compressed); the budget is ${budget.expandedBytes}`, { budget: budget.expandedBytes, found: declared });
+    throw new ParseBudgetError(
+      'expandedBytes',
+      `${name} expands to ${declared} bytes (${bytes.byteLength} compressed); the budget is ${budget.expandedBytes}`,
+      { budget: budget.expandedBytes, found: declared },
+    );
   }
   const dv = view(bytes);
   for (const e of entries) {
     const ratio = e.uncompressedSize / Math.max(1, e.compressedSize);
     if (e.uncompressedSize > RATIO_GRACE_BYTES && ratio > budget.compressionRatio) {
-      throw new ParseBudgetError('compressionRatio', `${name}: ZIP entry ${e.name} expands ${Math.round(ratio)}-fold (${e.compressedSize} -> ${e.uncompressedSize} bytes); the budget is ${budget.compressionRatio}`, {
-        budget: budget.compressionRatio,
-        found: Math.round(ratio),
-      });
+      throw new ParseBudgetError(
+        'compressionRatio',
+        `${name}: ZIP entry ${e.name} expands ${Math.round(ratio)}-fold (${e.compressedSize} -> ${e.uncompressedSize} bytes); the budget is ${budget.compressionRatio}`,
+        {
+          budget: budget.compressionRatio,
+          found: Math.round(ratio),
+        },
+      );
     }
     const local = e.localHeaderOffset;
-    if (local + 30 > bytes.byteLength || dv.getUint32(local, true) !== LOCAL_SIGNATURE) throw new ValidationError(`${name} is not a readable DOCX: ZIP entry ${e.name} has no local header`);
+    if (local + 30 > bytes.byteLength || dv.getUint32(local, true) !== LOCAL_SIGNATURE)
+      throw new ValidationError(`${name} is not a readable DOCX: ZIP entry ${e.name} has no local header`);
     const start = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
     const data = bytes.subarray(start, start + e.compressedSize);
     if (e.method !== 8) continue; // stored: its size is its compressed size, already counted
@@ -103,9 +122,15 @@ export function checkZipBudget(name: string, bytes: Uint8Array, budget: ParseBud
       inflateRawSync(data, { maxOutputLength: Math.max(1, e.uncompressedSize) });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new ParseBudgetError('expandedBytes', `${name}: ZIP entry ${e.name} inflates past the ${e.uncompressedSize} bytes it declares`, { budget: budget.expandedBytes });
+        throw new ParseBudgetError(
+          'expandedBytes',
+          `${name}: ZIP entry ${e.name} inflates past the ${e.uncompressedSize} bytes it declares`,
+          { budget: budget.expandedBytes },
+        );
       }
-      throw new ValidationError(`${name} is not a readable DOCX: ZIP entry ${e.name} does not inflate (${errorMessage(err)})`);
+      throw new ValidationError(
+        `${name} is not a readable DOCX: ZIP entry ${e.name} does not inflate (${errorMessage(err)})`,
+      );
     }
   }
 }

@@ -81,7 +81,10 @@ export async function createHarness(queueOptions: JobQueueOptions = {}): Promise
     changes,
     flakyHealthy: false,
     worker(options = {}, wiring = {}) {
-      const w = makeWorker({ db: wiring.db ?? tdb.db, registry, onStateChange: wiring.hook === false ? undefined : onStateChange }, { ...fastWorker, ...options });
+      const w = makeWorker(
+        { db: wiring.db ?? tdb.db, registry, onStateChange: wiring.hook === false ? undefined : onStateChange },
+        { ...fastWorker, ...options },
+      );
       workers.push(w);
       return w;
     },
@@ -90,11 +93,30 @@ export async function createHarness(queueOptions: JobQueueOptions = {}): Promise
       await tdb.dispose();
     },
   };
-  const record = (job: { tenantId: string; jobId: string; kind: string; attempt: number; traceparent: string | undefined }): void => {
-    runs.push({ tenantId: job.tenantId, jobId: job.jobId, kind: job.kind, attempt: job.attempt, at: performance.now(), traceparent: job.traceparent });
+  const record = (job: {
+    tenantId: string;
+    jobId: string;
+    kind: string;
+    attempt: number;
+    traceparent: string | undefined;
+  }): void => {
+    runs.push({
+      tenantId: job.tenantId,
+      jobId: job.jobId,
+      kind: job.kind,
+      attempt: job.attempt,
+      at: performance.now(),
+      traceparent: job.traceparent,
+    });
   };
   const Id = Type.Object({ id: Type.Optional(Type.String()) }, { additionalProperties: false });
-  registry.register(defineJobKind({ kind: 'test.record', payload: Id, handler: async (_p, ctx) => (record(ctx), { attempt: ctx.attempt }) }));
+  registry.register(
+    defineJobKind({
+      kind: 'test.record',
+      payload: Id,
+      handler: async (_p, ctx) => (record(ctx), { attempt: ctx.attempt }),
+    }),
+  );
   registry.register(
     defineJobKind({
       kind: 'test.flaky',
@@ -149,7 +171,12 @@ export async function createHarness(queueOptions: JobQueueOptions = {}): Promise
 }
 
 /** Polls `check` until it returns true (or a value other than false/undefined). */
-export async function waitFor<T>(check: () => Promise<T | false | undefined> | T | false | undefined, what: string, timeoutMs = 10_000, intervalMs = 20): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | false | undefined> | T | false | undefined,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -160,7 +187,13 @@ export async function waitFor<T>(check: () => Promise<T | false | undefined> | T
 }
 
 /** Waits until the job reaches `state`. */
-export function waitForState(h: Harness, tenantId: string, jobId: string, state: JobState, timeoutMs = 10_000): Promise<Job> {
+export function waitForState(
+  h: Harness,
+  tenantId: string,
+  jobId: string,
+  state: JobState,
+  timeoutMs = 10_000,
+): Promise<Job> {
   return waitFor(
     async () => {
       const job = await h.queue.get(tenantId, jobId);
@@ -180,6 +213,8 @@ export async function counterDrift(db: Database): Promise<string[]> {
       select t.tenant_id, t.queued,
              (select count(*)::int from jobs j where j.tenant_id = t.tenant_id and j.state = 'queued') as real_queued
       from job_tenants t`);
-    return rows.filter((r) => r.queued !== r.real_queued).map((r) => `${r.tenant_id}: counted ${r.queued} queued, real ${r.real_queued}`);
+    return rows
+      .filter((r) => r.queued !== r.real_queued)
+      .map((r) => `${r.tenant_id}: counted ${r.queued} queued, real ${r.real_queued}`);
   });
 }

@@ -22,7 +22,14 @@ if (url !== undefined && url !== '') {
   );
   const worker = makeWorker(
     { db, registry },
-    { workerId: process.env.IRIS_JOBS_CHILD_WORKER, concurrency: 2, leaseMs: Number(process.env.IRIS_JOBS_CHILD_LEASE_MS ?? 1000), heartbeatMs: 200, pollIntervalMs: 100, sweepIntervalMs: 60_000 },
+    {
+      workerId: process.env.IRIS_JOBS_CHILD_WORKER,
+      concurrency: 2,
+      leaseMs: Number(process.env.IRIS_JOBS_CHILD_LEASE_MS ?? 1000),
+      heartbeatMs: 200,
+      pollIntervalMs: 100,
+      sweepIntervalMs: 60_000,
+    },
   );
   await worker.start();
   process.stdout.write('ready\n');

@@ -20,7 +20,11 @@ export interface ObservedApp {
   /** Every log line written so far, raw. */
   readonly logLines: string[];
   readonly spans: InMemorySpanExporter;
-  call(method: string, url: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  call(
+    method: string,
+    url: string,
+    opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
   /** Creates a tenant (service level, fast) and an analyst key; returns the key's token. */
   tenantWithKey(id: string, tier?: Tier, ring?: string): Promise<string>;
   dispose(): Promise<void>;
@@ -39,8 +43,19 @@ export async function startObservedApp(env: Record<string, string> = {}, logLeve
   });
   const spans = new InMemorySpanExporter();
   // NOTE: no limit on new traces per second: these tests look for the spans of every request.
-  const config = loadConfig({ IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: dataDir, IRIS_PORT: '0', IRIS_TRACE_MAX_PER_SECOND: '0', IRIS_METRICS_TOKEN: SCRAPE_TOKEN, ...env });
-  const app = await createApp(config, { db: testDb.db, logger: { level: logLevel, stream }, spanProcessors: [new SimpleSpanProcessor(spans)] });
+  const config = loadConfig({
+    IRIS_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+    IRIS_DATA_DIR: dataDir,
+    IRIS_PORT: '0',
+    IRIS_TRACE_MAX_PER_SECOND: '0',
+    IRIS_METRICS_TOKEN: SCRAPE_TOKEN,
+    ...env,
+  });
+  const app = await createApp(config, {
+    db: testDb.db,
+    logger: { level: logLevel, stream },
+    spanProcessors: [new SimpleSpanProcessor(spans)],
+  });
   const call: ObservedApp['call'] = injectAs(app, ADMIN_TOKEN);
   return {
     app,
@@ -64,15 +79,23 @@ export async function startObservedApp(env: Record<string, string> = {}, logLeve
 }
 
 /** Parses an OpenMetrics body into samples: name, labels, value, exemplar labels. */
-export function parseSamples(body: string): { name: string; labels: Record<string, string>; value: number; exemplar: Record<string, string> | undefined }[] {
+export function parseSamples(
+  body: string,
+): { name: string; labels: Record<string, string>; value: number; exemplar: Record<string, string> | undefined }[] {
   const out = [];
   const labelRe = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-  const parseLabels = (s: string | undefined): Record<string, string> => Object.fromEntries([...(s ?? '').matchAll(labelRe)].map((m) => [m[1] as string, m[2] as string]));
+  const parseLabels = (s: string | undefined): Record<string, string> =>
+    Object.fromEntries([...(s ?? '').matchAll(labelRe)].map((m) => [m[1] as string, m[2] as string]));
   for (const line of body.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*?)\})? (\S+)(?: \S+)?(?: # \{(.*?)\} .*)?$/.exec(line);
     if (!m) continue;
-    out.push({ name: m[1] as string, labels: parseLabels(m[2]), value: Number(m[3]), exemplar: m[4] === undefined ? undefined : parseLabels(m[4]) });
+    out.push({
+      name: m[1] as string,
+      labels: parseLabels(m[2]),
+      value: Number(m[3]),
+      exemplar: m[4] === undefined ? undefined : parseLabels(m[4]),
+    });
   }
   return out;
 }

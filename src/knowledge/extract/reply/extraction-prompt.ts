@@ -2,7 +2,20 @@
 // prompt that re-asks once, quoting why the previous reply could not be used.
 
 /** Entity types suggested to the model (it may use others; they are normalised to snake_case). */
-export const DEFAULT_ENTITY_TYPES = ['person', 'organization', 'location', 'team', 'service', 'api', 'datastore', 'system', 'technology', 'product', 'event', 'concept'] as const;
+export const DEFAULT_ENTITY_TYPES = [
+  'person',
+  'organization',
+  'location',
+  'team',
+  'service',
+  'api',
+  'datastore',
+  'system',
+  'technology',
+  'product',
+  'event',
+  'concept',
+] as const;
 
 /** The reply shape the prompt asks for, as shown to the model. */
 export const EXTRACTION_REPLY_SHAPE =
@@ -43,7 +56,8 @@ const QUOTED_REPLY_CHARS = 4000;
  * object only. Send it in the same conversation, after the original prompt and reply.
  */
 export function reprompt(previousReply: string, reason: string): string {
-  const quoted = previousReply.length > QUOTED_REPLY_CHARS ? `${previousReply.slice(0, QUOTED_REPLY_CHARS)}…` : previousReply;
+  const quoted =
+    previousReply.length > QUOTED_REPLY_CHARS ? `${previousReply.slice(0, QUOTED_REPLY_CHARS)}…` : previousReply;
   return [
     `Your previous reply could not be used: ${reason}.`,
     '',

@@ -106,7 +106,8 @@ export function diagnoseJson(text: string): JsonDiagnosis {
       top.state = 'comma';
       open(c === '{' ? 'object' : 'array', key);
     } else if (c === '"' || c === "'") {
-      if (readString(c) === undefined) cutInString = { key: top.kind === 'object' ? top.lastKey : undefined, isKey: false };
+      if (readString(c) === undefined)
+        cutInString = { key: top.kind === 'object' ? top.lastKey : undefined, isKey: false };
       top.state = 'comma';
     } else {
       const m = /^[^,}\]\s]+/.exec(text.slice(i));
@@ -123,7 +124,8 @@ export function diagnoseJson(text: string): JsonDiagnosis {
     const list = listAt >= 0 ? stack[listAt] : undefined;
     const record = listAt >= 0 ? stack[listAt + 1] : undefined;
     const expectingValue = record !== undefined && stack.at(-1) === record && record.state === 'value';
-    const cutField = cutInString !== undefined && !cutInString.isKey ? cutInString.key : expectingValue ? record.lastKey : undefined;
+    const cutField =
+      cutInString !== undefined && !cutInString.isKey ? cutInString.key : expectingValue ? record.lastKey : undefined;
     truncation = { list: list?.key, insideRecord: record !== undefined, cutField };
   }
   return { trailingCommas, singleQuotes, unquotedKeys, truncation };

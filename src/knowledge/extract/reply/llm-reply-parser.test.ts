@@ -5,14 +5,17 @@ import { test } from 'node:test';
 import { parseLlmReply } from './llm-reply-parser.js';
 import { countReply, createReplyCounters, type ReplyOutcome } from './reply-outcome.js';
 
-const CLEAN = '{"entities":[{"name":"Acme","type":"organization","description":"A company"},{"name":"Dublin","type":"location"}],"relations":[{"source":"Acme","target":"Dublin","type":"located_in","description":"HQ","weight":8}]}';
+const CLEAN =
+  '{"entities":[{"name":"Acme","type":"organization","description":"A company"},{"name":"Dublin","type":"location"}],"relations":[{"source":"Acme","target":"Dublin","type":"located_in","description":"HQ","weight":8}]}';
 
 function ok(outcome: ReplyOutcome): Extract<ReplyOutcome, { ok: true }> {
   if (!outcome.ok) assert.fail(`expected success, got ${outcome.failure.kind}: ${outcome.failure.reason}`);
   return outcome;
 }
 const summary = (o: ReplyOutcome): string[] =>
-  ok(o).records.entities.map((e) => `${e.type}:${e.name}`).concat(ok(o).records.relations.map((r) => `${r.source}-${r.type}->${r.target}`));
+  ok(o)
+    .records.entities.map((e) => `${e.type}:${e.name}`)
+    .concat(ok(o).records.relations.map((r) => `${r.source}-${r.type}->${r.target}`));
 const EXPECTED = ['organization:Acme', 'location:Dublin', 'Acme-located_in->Dublin'];
 
 test('a clean reply parses with no repair and keeps descriptions and weights', () => {
@@ -25,28 +28,50 @@ test('a clean reply parses with no repair and keeps descriptions and weights', (
 });
 
 const variants: readonly [string, string, readonly string[]][] = [
-  ['think tags and a code fence', `<think>plan {maybe}</think>\n\`\`\`json\n${CLEAN}\n\`\`\``, ['think_tags', 'code_fence']],
+  [
+    'think tags and a code fence',
+    `<think>plan {maybe}</think>\n\`\`\`json\n${CLEAN}\n\`\`\``,
+    ['think_tags', 'code_fence'],
+  ],
   ['prose around the JSON', `Sure! Here it is:\n${CLEAN}\nAnything else?`, ['surrounding_prose']],
   ['trailing commas', CLEAN.replace(/}]/g, '},]').replace(/"weight":8}/, '"weight":8,}'), ['trailing_commas']],
   ['single quotes', CLEAN.replace(/"/g, "'"), ['single_quotes']],
   ['unquoted keys', CLEAN.replace(/"(\w+)":/g, '$1:'), ['unquoted_keys']],
-  ['wrong key casing', CLEAN.replace(/"(entities|relations|name|type|source|target)":/g, (_m, k: string) => `"${k.toUpperCase()}":`), ['key_casing']],
-  ['GraphRAG key names', '{"entities":[{"entity_name":"Acme","entity_type":"ORGANIZATION"},{"entity_name":"Dublin","entity_type":"LOCATION"}],"relationships":[{"source_entity":"Acme","target_entity":"Dublin","relationship_type":"LOCATED_IN","relationship_strength":"8"}]}', ['key_aliases', 'coerced_values']],
+  [
+    'wrong key casing',
+    CLEAN.replace(/"(entities|relations|name|type|source|target)":/g, (_m, k: string) => `"${k.toUpperCase()}":`),
+    ['key_casing'],
+  ],
+  [
+    'GraphRAG key names',
+    '{"entities":[{"entity_name":"Acme","entity_type":"ORGANIZATION"},{"entity_name":"Dublin","entity_type":"LOCATION"}],"relationships":[{"source_entity":"Acme","target_entity":"Dublin","relationship_type":"LOCATED_IN","relationship_strength":"8"}]}',
+    ['key_aliases', 'coerced_values'],
+  ],
   ['a wrapper object', `{"result": ${CLEAN}}`, ['wrapped_payload']],
-  ['a bare array of records', '[{"name":"Acme","type":"organization"},{"name":"Dublin","type":"location"},{"source":"Acme","target":"Dublin","type":"located_in"}]', ['bare_array']],
-  ['Python literals and comments', CLEAN.replace('"A company"', 'None').replace('{"entities"', '{ // note\n"entities"'), ['json_syntax']],
+  [
+    'a bare array of records',
+    '[{"name":"Acme","type":"organization"},{"name":"Dublin","type":"location"},{"source":"Acme","target":"Dublin","type":"located_in"}]',
+    ['bare_array'],
+  ],
+  [
+    'Python literals and comments',
+    CLEAN.replace('"A company"', 'None').replace('{"entities"', '{ // note\n"entities"'),
+    ['json_syntax'],
+  ],
   ['an unclosed think tag', `<think>reasoning that never ends ${CLEAN}`, ['think_tags', 'surrounding_prose']],
 ];
 for (const [name, reply, repairs] of variants) {
   test(`repairs ${name}`, () => {
     const o = ok(parseLlmReply(reply));
     assert.deepEqual(summary(o), EXPECTED);
-    for (const r of repairs) assert.ok(o.repairs.includes(r as never), `expected repair ${r}, got ${o.repairs.join(',')}`);
+    for (const r of repairs)
+      assert.ok(o.repairs.includes(r as never), `expected repair ${r}, got ${o.repairs.join(',')}`);
   });
 }
 
 test('truncation inside a record rejects exactly that record, with a reason', () => {
-  const reply = '{"entities":[{"name":"Acme","type":"organization"},{"name":"Dublin","type":"location"}],"relations":[{"source":"Acme","target":"Dublin","type":"located_in"},{"source":"Acme","target":"Cor';
+  const reply =
+    '{"entities":[{"name":"Acme","type":"organization"},{"name":"Dublin","type":"location"}],"relations":[{"source":"Acme","target":"Dublin","type":"located_in"},{"source":"Acme","target":"Cor';
   const o = ok(parseLlmReply(reply));
   assert.deepEqual(summary(o), EXPECTED);
   assert.ok(o.repairs.includes('truncated'));
@@ -64,15 +89,22 @@ test('truncation inside a description keeps the record; truncation between recor
 });
 
 test('GraphRAG tuples: 4-field relationships get the default type, typed ones keep theirs', () => {
-  const reply = '("entity"<|>ACME<|>ORGANIZATION<|>A company)##\n("entity"<|>DUBLIN<|>GEO<|>City)##\n("relationship"<|>ACME<|>DUBLIN<|>Acme is based in Dublin<|>8)##\n("relationship"<|>ACME<|>DUBLIN<|>located_in<|>HQ<|>9)\n<|COMPLETE|>';
+  const reply =
+    '("entity"<|>ACME<|>ORGANIZATION<|>A company)##\n("entity"<|>DUBLIN<|>GEO<|>City)##\n("relationship"<|>ACME<|>DUBLIN<|>Acme is based in Dublin<|>8)##\n("relationship"<|>ACME<|>DUBLIN<|>located_in<|>HQ<|>9)\n<|COMPLETE|>';
   const o = ok(parseLlmReply(reply));
   assert.equal(o.format, 'tuples');
-  assert.deepEqual(summary(o), ['organization:ACME', 'geo:DUBLIN', 'ACME-related_to->DUBLIN', 'ACME-located_in->DUBLIN']);
+  assert.deepEqual(summary(o), [
+    'organization:ACME',
+    'geo:DUBLIN',
+    'ACME-related_to->DUBLIN',
+    'ACME-located_in->DUBLIN',
+  ]);
   assert.deepEqual(o.repairs, []);
 });
 
 test('corrupted tuple delimiters are read and counted', () => {
-  const reply = '("entity"<||>ACME<||>ORGANIZATION<||>x);;("entity" < | > DUBLIN < | > GEO < | > y)\n("relationship"<|ACME<|DUBLIN<|located_in<|z<|5)';
+  const reply =
+    '("entity"<||>ACME<||>ORGANIZATION<||>x);;("entity" < | > DUBLIN < | > GEO < | > y)\n("relationship"<|ACME<|DUBLIN<|located_in<|z<|5)';
   const o = ok(parseLlmReply(reply));
   assert.deepEqual(summary(o), ['organization:ACME', 'geo:DUBLIN', 'ACME-located_in->DUBLIN']);
   assert.ok(o.repairs.includes('delimiter_corruption'));
@@ -86,9 +118,20 @@ test('a truncated tuple reply rejects the cut tuple', () => {
 });
 
 test('records failing the schema are rejected with reasons, the rest kept', () => {
-  const o = ok(parseLlmReply('{"entities":[{"name":"Acme","type":"organization"},{"name":"Nameless"},"just a string"],"relations":[{"source":"Acme","type":"x"}]}'));
+  const o = ok(
+    parseLlmReply(
+      '{"entities":[{"name":"Acme","type":"organization"},{"name":"Nameless"},"just a string"],"relations":[{"source":"Acme","type":"x"}]}',
+    ),
+  );
   assert.deepEqual(summary(o), ['organization:Acme']);
-  assert.deepEqual(o.rejected.map((r) => r.reason), ['entity "Nameless" has no "type"', 'an entity must be an object with "name" and "type"', 'a relation lacks a usable "source" or "target"']);
+  assert.deepEqual(
+    o.rejected.map((r) => r.reason),
+    [
+      'entity "Nameless" has no "type"',
+      'an entity must be an object with "name" and "type"',
+      'a relation lacks a usable "source" or "target"',
+    ],
+  );
 });
 
 test('a relation without a type gets the default type and says so', () => {
@@ -117,7 +160,8 @@ test('failures are typed, keep the raw reply, and give a reason fit for a re-pro
 
 test('counters add up: parsed, repaired by kind, failed by kind, rejected records', () => {
   const counters = createReplyCounters();
-  for (const reply of [CLEAN, `\`\`\`\n${CLEAN}\n\`\`\``, '', '{"entities":[{"name":"A","type":"t"},{"name":"B"}]}']) countReply(counters, parseLlmReply(reply));
+  for (const reply of [CLEAN, `\`\`\`\n${CLEAN}\n\`\`\``, '', '{"entities":[{"name":"A","type":"t"},{"name":"B"}]}'])
+    countReply(counters, parseLlmReply(reply));
   assert.equal(counters.replies, 4);
   assert.equal(counters.parsed, 2);
   assert.equal(counters.repaired, 1);

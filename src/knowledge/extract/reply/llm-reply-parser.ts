@@ -12,7 +12,20 @@ import { looksLikeTuples, parseTuples } from './tuple-reply.js';
 import { errorMessage } from '../../../core/errors.js';
 
 /** Canonical field keys (after alias mapping) whose cut-off value makes a record unusable. */
-const REQUIRED_FIELDS = new Set(['name', 'entity', 'entity_name', 'type', 'entity_type', 'kind', 'source', 'source_entity', 'target', 'target_entity', 'relation', 'relationship']);
+const REQUIRED_FIELDS = new Set([
+  'name',
+  'entity',
+  'entity_name',
+  'type',
+  'entity_type',
+  'kind',
+  'source',
+  'source_entity',
+  'target',
+  'target_entity',
+  'relation',
+  'relationship',
+]);
 
 /** Replies longer than this are refused unread (a runaway generation, not an extraction). */
 export const MAX_REPLY_CHARS = 2_000_000;
@@ -27,10 +40,17 @@ export function parseLlmReply(reply: string, options: ReplyParseOptions = {}): R
   const span = options.span ?? { start: 0, end: 0 };
   const repairs = new Set<RepairKind>();
   const rejected: RejectedRecord[] = [];
-  const fail = (kind: FailureKind, reason: string): ReplyOutcome => ({ ok: false, failure: { kind, reason }, repairs: [...repairs], rejected, raw: reply });
+  const fail = (kind: FailureKind, reason: string): ReplyOutcome => ({
+    ok: false,
+    failure: { kind, reason },
+    repairs: [...repairs],
+    rejected,
+    raw: reply,
+  });
 
   if (reply.trim() === '') return fail('empty', 'the reply was empty');
-  if (reply.length > MAX_REPLY_CHARS) return fail('too_large', `the reply was ${reply.length} characters; at most ${MAX_REPLY_CHARS} are read`);
+  if (reply.length > MAX_REPLY_CHARS)
+    return fail('too_large', `the reply was ${reply.length} characters; at most ${MAX_REPLY_CHARS} are read`);
   const thought = stripThinking(reply);
   if (thought.changed) repairs.add('think_tags');
   const fenced = unfence(thought.text);
@@ -62,10 +82,14 @@ export function parseLlmReply(reply: string, options: ReplyParseOptions = {}): R
     const t = diagnosis.truncation;
     if (t !== undefined) {
       repairs.add('truncated');
-      const unusable = t.insideRecord && (t.cutField === undefined || REQUIRED_FIELDS.has(t.cutField.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()));
+      const unusable =
+        t.insideRecord &&
+        (t.cutField === undefined ||
+          REQUIRED_FIELDS.has(t.cutField.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()));
       cut = { list: t.list, unusable: t.insideRecord && unusable };
     }
-    if (!diagnosis.trailingCommas && !diagnosis.singleQuotes && !diagnosis.unquotedKeys && t === undefined) repairs.add('json_syntax');
+    if (!diagnosis.trailingCommas && !diagnosis.singleQuotes && !diagnosis.unquotedKeys && t === undefined)
+      repairs.add('json_syntax');
     try {
       value = JSON.parse(jsonrepair(text));
     } catch (err) {

@@ -23,7 +23,10 @@ export function unfence(text: string): { text: string; changed: boolean } {
 
 /** Where the JSON payload starts: an object naming entities or relations if any, else the first brace. */
 function payloadStart(text: string): number {
-  const named = /[{[]\s*["']?(?:entities|relations|relationships|nodes|edges|result|data|output|extraction|graph|knowledge_graph)\b/i.exec(text);
+  const named =
+    /[{[]\s*["']?(?:entities|relations|relationships|nodes|edges|result|data|output|extraction|graph|knowledge_graph)\b/i.exec(
+      text,
+    );
   if (named) return named.index;
   const brace = text.indexOf('{');
   const bracket = /\[\s*[{\]]/.exec(text)?.index ?? -1;

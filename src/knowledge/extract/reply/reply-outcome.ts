@@ -4,9 +4,21 @@ import type { GraphRecords } from '../graph-records.js';
 
 /** Every repair the reply parser can make; each is counted separately. */
 export const REPAIR_KINDS = [
-  'think_tags', 'code_fence', 'surrounding_prose', 'trailing_commas', 'single_quotes', 'unquoted_keys',
-  'truncated', 'json_syntax', 'delimiter_corruption', 'key_casing', 'key_aliases', 'wrapped_payload',
-  'bare_array', 'defaulted_type', 'coerced_values',
+  'think_tags',
+  'code_fence',
+  'surrounding_prose',
+  'trailing_commas',
+  'single_quotes',
+  'unquoted_keys',
+  'truncated',
+  'json_syntax',
+  'delimiter_corruption',
+  'key_casing',
+  'key_aliases',
+  'wrapped_payload',
+  'bare_array',
+  'defaulted_type',
+  'coerced_values',
 ] as const;
 export type RepairKind = (typeof REPAIR_KINDS)[number];
 
@@ -63,10 +75,15 @@ export interface ReplyCounters {
 /** Zeroed counters. */
 export function createReplyCounters(): ReplyCounters {
   return {
-    replies: 0, parsed: 0, repaired: 0, failed: 0,
+    replies: 0,
+    parsed: 0,
+    repaired: 0,
+    failed: 0,
     repairs: Object.fromEntries(REPAIR_KINDS.map((k) => [k, 0])) as Record<RepairKind, number>,
     failures: Object.fromEntries(FAILURE_KINDS.map((k) => [k, 0])) as Record<FailureKind, number>,
-    rejectedRecords: 0, entities: 0, relations: 0,
+    rejectedRecords: 0,
+    entities: 0,
+    relations: 0,
   };
 }
 

@@ -14,7 +14,10 @@ const RECORD_KIND = /^\(?\s*["'“]?\s*(entity|relationship|relation|edge|rel)\s
 
 /** Whether a reply looks like tuples rather than JSON. */
 export function looksLikeTuples(text: string): boolean {
-  return /\(\s*["'“]?(entity|relationship|relation)["'”]?\s*(<|\|)/i.test(text) || (text.includes('<|>') && !/^\s*[{[]/.test(text));
+  return (
+    /\(\s*["'“]?(entity|relationship|relation)["'”]?\s*(<|\|)/i.test(text) ||
+    (text.includes('<|>') && !/^\s*[{[]/.test(text))
+  );
 }
 
 /** Splits a record's fields; bare single pipes count as delimiters only when no other spelling is present. */
@@ -27,15 +30,28 @@ function fields(record: string, repairs: Set<RepairKind>): string[] {
     repairs.add('delimiter_corruption');
     parts = record.split(/\s*\|\s*/);
   }
-  return parts.map((p) => p.trim().replace(/^["'“”]+|["'“”]+$/g, '').trim());
+  return parts.map((p) =>
+    p
+      .trim()
+      .replace(/^["'“”]+|["'“”]+$/g, '')
+      .trim(),
+  );
 }
 
 /** Parses tuple text into records; malformed tuples go to `rejected`. */
-export function parseTuples(text: string, span: Span, repairs: Set<RepairKind>, rejected: RejectedRecord[]): GraphRecords {
+export function parseTuples(
+  text: string,
+  span: Span,
+  repairs: Set<RepairKind>,
+  rejected: RejectedRecord[],
+): GraphRecords {
   const out = emptyRecords();
   const body = text.replace(new RegExp(COMPLETION.source, 'gi'), '\n');
   // Records are separated by ## (canonical), or by newlines, ;; or nothing at all between ")(".
-  const pieces = body.split(/#{2,}|;;|\n+|(?<=\))\s*(?=\(\s*["'“]?(?:entity|relationship|relation|edge)\b)/i).map((p) => p.trim()).filter((p) => p !== '');
+  const pieces = body
+    .split(/#{2,}|;;|\n+|(?<=\))\s*(?=\(\s*["'“]?(?:entity|relationship|relation|edge)\b)/i)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const canonicalSeparators = body.split('##').length - 1;
   // NOTE: when records are parenthesised and no completion marker came, an unclosed last record was cut off.
   const closed = (p: string): boolean => /\)\s*[,.]?$/.test(p);
@@ -46,19 +62,32 @@ export function parseTuples(text: string, span: Span, repairs: Set<RepairKind>, 
   }
   let records = 0;
   for (const piece of pieces) {
-    const raw = piece.replace(/^[-*\d.\s]*\(/, '(').replace(/\)\s*[,.]?$/, '').replace(/^\(/, '');
+    const raw = piece
+      .replace(/^[-*\d.\s]*\(/, '(')
+      .replace(/\)\s*[,.]?$/, '')
+      .replace(/^\(/, '');
     const parts = fields(raw, repairs);
     const kind = RECORD_KIND.exec(parts[0] ?? '')?.[1]?.toLowerCase();
     if (kind === undefined) {
       // Prose between records ("Here are the entities:") is not a record; a tuple-like line is.
-      if (/<\|>|\|/.test(piece)) rejected.push({ record: piece, reason: 'a tuple does not start with "entity" or "relationship"' });
+      if (/<\|>|\|/.test(piece))
+        rejected.push({ record: piece, reason: 'a tuple does not start with "entity" or "relationship"' });
       continue;
     }
     records++;
     if (kind === 'entity') {
       const [, name = '', type = '', ...desc] = parts;
-      if (cleanName(name) === '' || cleanName(type) === '') rejected.push({ record: piece, reason: 'an entity tuple needs a name and a type' });
-      else out.entities.push({ name: cleanName(name), type: normaliseType(type), aliases: [], method: 'llm', span, ...(desc.join(' ').trim() ? { description: desc.join(' ').trim() } : {}) });
+      if (cleanName(name) === '' || cleanName(type) === '')
+        rejected.push({ record: piece, reason: 'an entity tuple needs a name and a type' });
+      else
+        out.entities.push({
+          name: cleanName(name),
+          type: normaliseType(type),
+          aliases: [],
+          method: 'llm',
+          span,
+          ...(desc.join(' ').trim() ? { description: desc.join(' ').trim() } : {}),
+        });
       continue;
     }
     const [, source = '', target = '', ...rest] = parts;
@@ -72,9 +101,22 @@ export function parseTuples(text: string, span: Span, repairs: Set<RepairKind>, 
     let type = DEFAULT_RELATION_TYPE;
     let description: string | undefined;
     if (rest.length >= 2) [type = DEFAULT_RELATION_TYPE, description] = [rest[0], rest.slice(1).join(' ')];
-    else if (rest.length === 1 && /^[\p{L}][\p{L}\d _-]{0,40}$/u.test(rest[0] ?? '') && (rest[0] ?? '').split(/\s+/).length <= 3) type = rest[0] ?? type;
+    else if (
+      rest.length === 1 &&
+      /^[\p{L}][\p{L}\d _-]{0,40}$/u.test(rest[0] ?? '') &&
+      (rest[0] ?? '').split(/\s+/).length <= 3
+    )
+      type = rest[0] ?? type;
     else description = rest[0];
-    out.relations.push({ source: cleanName(source), target: cleanName(target), type: normaliseType(type) || DEFAULT_RELATION_TYPE, method: 'llm', span, ...(description ? { description } : {}), ...(weight === undefined ? {} : { weight }) });
+    out.relations.push({
+      source: cleanName(source),
+      target: cleanName(target),
+      type: normaliseType(type) || DEFAULT_RELATION_TYPE,
+      method: 'llm',
+      span,
+      ...(description ? { description } : {}),
+      ...(weight === undefined ? {} : { weight }),
+    });
   }
   if (records > 1 && canonicalSeparators < records - 1) repairs.add('delimiter_corruption');
   return out;
