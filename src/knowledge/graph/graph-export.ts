@@ -55,10 +55,8 @@ const XML_ESCAPES: Readonly<Record<string, string>> = {
 };
 // XML 1.0 cannot carry most control characters, even escaped: they are dropped.
 // eslint-disable-next-line no-control-regex
-const xml = (s: string): string =>
-  s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-    .replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
+const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+const xml = (s: string): string => s.replace(XML_FORBIDDEN, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
 
 const KEYS = [
   ['d_name', 'node', 'name', 'string'],
