@@ -12,11 +12,16 @@ export interface Run {
   readonly stderr: string;
 }
 
+/**
+ * Runs one command; `timeoutMs` only guards against a hung CLI. A command takes well under a
+ * second, but tests start several at once and a loaded 2-core CI machine has stretched one
+ * past 20 s, so the guard is generous.
+ */
 export function runCli(
   args: readonly string[],
   env: Record<string, string>,
   cwd: string,
-  timeoutMs = 20_000,
+  timeoutMs = 90_000,
 ): Promise<Run> {
   return new Promise((done) => {
     execFile(
