@@ -69,7 +69,7 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
     .command('create')
     .summary('create a tenant')
     .description(
-      "Create a tenant (platform-admin). Tier defaults to standard, region to the server's, ring to general; quotas default from the tier.",
+      "Create a tenant (platform-admin or tenant-onboarder), optionally with its first tenant-admin key. Tier defaults to standard, region to the server's, ring to general; quotas default from the tier.",
     )
     .argument('<id>', 'tenant id: a slug of 3-63 chars, a-z 0-9 and -, starting with a letter')
     .requiredOption('--display-name <name>', 'human-readable name')
@@ -78,9 +78,13 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
     .option('--ring <ring>', 'deployment ring, e.g. canary or general')
     .option('--label <key=value>', 'a label; repeatable', collectLabel)
     .option('--quota <name=value>', `a quota override: ${QUOTA_HELP}`, collectQuota)
+    .option(
+      '--first-key <name>',
+      "also create the tenant's first tenant-admin key (same transaction); its token is shown once",
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  iris tenants create acme --display-name "Acme Corp"\n  iris tenants create initech --display-name Initech --tier enterprise --region us-east --ring canary \\\n    --label team=payments --quota requests-per-second=500 --quota burst=1000',
+      '\nExamples:\n  iris tenants create acme --display-name "Acme Corp"\n  iris tenants create initech --display-name Initech --tier enterprise --region us-east --ring canary \\\n    --label team=payments --quota requests-per-second=500 --quota burst=1000\n  iris tenants create globex --display-name Globex --first-key globex-admin --output json | jq -r .firstKey.token',
     )
     .action(
       async (
@@ -92,6 +96,7 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
           ring?: string;
           label?: Record<string, string>;
           quota?: Record<string, number>;
+          firstKey?: string;
         },
         cmd: Command,
       ) => {
@@ -104,9 +109,17 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
           ...(o.ring === undefined ? {} : { ring: o.ring }),
           ...(o.label === undefined ? {} : { labels: o.label }),
           ...(o.quota === undefined ? {} : { quotas: o.quota }),
+          ...(o.firstKey === undefined ? {} : { firstKey: { name: o.firstKey } }),
         };
-        const t = await client().request<Tenant>('POST', '/v1/tenants', { body });
-        out.result(t, () => `Created tenant ${t.id}.\n${tenantFields(t)}`);
+        const t = await client().request<Tenant & { firstKey?: { id: string; token: string } }>('POST', '/v1/tenants', {
+          body,
+        });
+        out.result(t, () => {
+          const key = t.firstKey === undefined ? '' : `\nFirst tenant-admin key ${t.firstKey.id}: ${t.firstKey.token}`;
+          return `Created tenant ${t.id}.\n${tenantFields(t)}${key}`;
+        });
+        if (t.firstKey !== undefined)
+          out.note('warning: this is the only time the token is shown; store it now (Iris keeps only a hash).');
       },
     );
 

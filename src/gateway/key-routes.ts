@@ -2,15 +2,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PLATFORM } from '../core/ids.js';
-import { ApiKeySchema, CreateKeySchema, type CreateKeyInput, type KeyService } from '../tenants/index.js';
+import {
+  ApiKeySchema,
+  CreatedKeySchema,
+  CreateKeySchema,
+  type CreateKeyInput,
+  type KeyService,
+} from '../tenants/index.js';
 import { ProblemSchema, TenantParamsSchema, bearer } from './schemas.js';
 
 const KeyId = Type.String({ pattern: '^k[a-z0-9]{1,20}$' });
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
-const CreatedKey = Type.Composite(
-  [Type.Omit(ApiKeySchema, []), Type.Object({ token: Type.String({ description: 'Shown once. Store it now.' }) })],
-  { additionalProperties: false },
-);
 
 export function registerKeyRoutes(app: FastifyInstance, keys: KeyService): void {
   const scopes = [
@@ -32,7 +34,7 @@ export function registerKeyRoutes(app: FastifyInstance, keys: KeyService): void 
           security: bearer,
           params: s.params,
           body: CreateKeySchema,
-          response: { 201: CreatedKey, ...errors },
+          response: { 201: CreatedKeySchema, ...errors },
         },
       },
       async (req, reply) => reply.code(201).send(await keys.create(req.ctx, s.owner(req.params), req.body)),

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
+  CreatedKeySchema,
   CreateTenantSchema,
   TENANT_STATUSES,
   TenantSchema,
@@ -23,6 +24,8 @@ const errors = {
   412: ProblemSchema,
 };
 const etag = (rv: string): string => `"${rv}"`;
+/** A created tenant, with its first tenant-admin key when one was asked for. */
+const CreatedTenant = Type.Composite([TenantSchema, Type.Object({ firstKey: Type.Optional(CreatedKeySchema) })]);
 
 export function registerTenantRoutes(app: FastifyInstance, tenants: TenantService): void {
   app.post<{ Body: CreateTenantInput }>(
@@ -30,10 +33,10 @@ export function registerTenantRoutes(app: FastifyInstance, tenants: TenantServic
     {
       schema: {
         tags: ['tenants'],
-        summary: 'Create a tenant (platform-admin)',
+        summary: 'Create a tenant, optionally with its first tenant-admin key (platform-admin, tenant-onboarder)',
         security: bearer,
         body: CreateTenantSchema,
-        response: { 201: TenantSchema, ...errors },
+        response: { 201: CreatedTenant, ...errors },
       },
     },
     async (req, reply) => {

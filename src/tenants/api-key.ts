@@ -105,6 +105,12 @@ export const CreateKeySchema = Type.Object(
 );
 export type CreateKeyInput = Static<typeof CreateKeySchema>;
 
+/** A key as created: its fields and, this once, its token. */
+export const CreatedKeySchema = Type.Composite(
+  [Type.Omit(ApiKeySchema, []), Type.Object({ token: Type.String({ description: 'Shown once. Store it now.' }) })],
+  { additionalProperties: false },
+);
+
 /** What the hot path needs to authenticate a key (kept in memory on every replica). */
 export interface KeyRecord {
   readonly keyId: string;

@@ -6,6 +6,7 @@ export {
   secretMatches,
   AgentSchema,
   ApiKeySchema,
+  CreatedKeySchema,
   CreateKeySchema,
   type AgentMark,
   type ApiKey,

@@ -121,6 +121,19 @@ export const CreateTenantSchema = Type.Object(
     ring: Type.Optional(Type.String({ pattern: RING_PATTERN })),
     quotas: Type.Optional(Type.Partial(QuotasSchema, { additionalProperties: false })),
     labels: Type.Optional(LabelsSchema),
+    firstKey: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9 ._:@/-]+$' }),
+          expiresInSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 5 * 365 * 24 * 3600 })),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "The new tenant's first tenant-admin key, created in the same transaction (tenant.create covers it); its token is in the reply, once.",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -23,7 +23,9 @@ import {
   type TenantStatus,
   type UpdateTenantInput,
 } from './tenant-model.js';
+import { newKeyMaterial, type ApiKey } from './api-key.js';
 import { withChanges, type ApplyLocally } from './changes.js';
+import { insertKeyRow } from './key-service.js';
 import {
   deleteTenantRows,
   insertTenant,
@@ -111,7 +113,14 @@ export function makeTenantService(deps: TenantServiceDeps) {
   }
 
   return {
-    async create(ctx: RequestContext, input: CreateTenantInput): Promise<Tenant> {
+    /**
+     * Creates a tenant; with `firstKey`, also its first tenant-admin key in the same transaction,
+     * so an onboarder (tenant.create only) can hand the new tenant its administrator.
+     */
+    async create(
+      ctx: RequestContext,
+      input: CreateTenantInput,
+    ): Promise<Tenant & { firstKey?: ApiKey & { token: string } }> {
       authorize(ctx.principal, 'tenant.create', PLATFORM, 'Tenant', deps.decide);
       if (!isTenantSlug(input.id))
         throw new ValidationError(`'${input.id}' is not a usable tenant id: it is reserved or contains '--'.`, {
@@ -136,7 +145,28 @@ export function makeTenantService(deps: TenantServiceDeps) {
           throw new ConflictError('tenant_exists', `A tenant with id '${input.id}' already exists.`, { id: input.id });
         await ledger.append(tx, ctx, record(created, 'tenant.create', null, created));
         await announce({ kind: 'tenant', tenantId: created.id, id: created.id });
-        return created;
+        if (input.firstKey === undefined) return created;
+        const material = newKeyMaterial();
+        const { expiresInSeconds } = input.firstKey;
+        const key = await insertKeyRow(tx, {
+          tenantId: created.id,
+          keyId: material.keyId,
+          name: input.firstKey.name,
+          role: 'tenant-admin',
+          secretHash: material.secretHash,
+          createdBy: ctx.principal.keyId,
+          expiresAt: expiresInSeconds === undefined ? null : new Date(clock.now().getTime() + expiresInSeconds * 1000),
+        });
+        if (!key) throw new Error('key id collision'); // 80 random bits: not expected in practice
+        await ledger.append(tx, ctx, {
+          log: created.id,
+          action: 'key.create',
+          resource: { kind: 'ApiKey', id: key.id },
+          before: null,
+          after: key,
+        });
+        await announce({ kind: 'key', tenantId: created.id, id: key.id });
+        return { ...created, firstKey: { ...key, token: material.token } };
       });
     },
 

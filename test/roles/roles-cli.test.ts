@@ -60,6 +60,22 @@ describe(`roles: least privilege, whoami, refusals, export (${storeName})`, () =
     assert.match(unknown.headers['content-type'] as string, /problem\+json/);
   });
 
+  test("an onboarder creates a tenant with its first tenant-admin key from the CLI; the key is that tenant's admin", async () => {
+    const platform = await t.call('POST', '/v1/platform/keys', { body: { name: 'onb', role: 'tenant-onboarder' } });
+    assert.equal(platform.statusCode, 201, platform.body);
+    await t.app.directory.resync();
+    const made = await cli(
+      ['tenants', 'create', 'hooli', '--display-name', 'Hooli', '--first-key', 'hooli-admin', '--output', 'json'],
+      platform.json().token,
+    );
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stderr, /only time the token is shown/);
+    const token = (JSON.parse(made.stdout) as { firstKey: { token: string } }).firstKey.token;
+    const me = await cli(['whoami', '--output', 'json'], token);
+    assert.equal(me.code, 0, me.stderr);
+    assert.deepEqual([JSON.parse(me.stdout).role, JSON.parse(me.stdout).tenantId], ['tenant-admin', 'hooli']);
+  });
+
   test('iris whoami shows the role and its permissions; the CLI refuses what the key cannot run', async () => {
     const analyst = await t.keyFor('alpha', 'analyst');
     const me = await cli(['whoami', '--output', 'json'], analyst);
