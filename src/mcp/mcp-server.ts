@@ -3,10 +3,27 @@
 // server's role is a ceiling, never a grant). Arguments are checked against the tool's schema
 // first; anything that goes wrong is an MCP tool error (isError), never a crashed server.
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import AjvModule from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Role } from '../core/roles.js';
+import {
+  documentPath,
+  documentResource,
+  DOCUMENT_TEMPLATE,
+  readRunbook,
+  readsDocuments,
+  runbookResources,
+} from './mcp-resources.js';
 import { requestOf, type RoleTool } from './mcp-tools.js';
 
 // NOTE: ajv is CommonJS; under NodeNext its default import is the module object.
@@ -27,6 +44,8 @@ export interface RoleServerOptions {
 }
 
 const TIMEOUT_MS = 60_000;
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function toolError(text: string): CallToolResult {
   return { isError: true, content: [{ type: 'text', text }] };
@@ -51,13 +70,71 @@ export function makeRoleServer(opts: RoleServerOptions): Server {
   const server = new Server(
     { name: `iris-${opts.role}`, version: opts.version },
     {
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, resources: {} },
       instructions: `Iris as the '${opts.role}' role: each tool is one Iris API operation, called with your own API key.`,
     },
   );
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats.default(ajv);
   const byName = new Map(opts.tools.map((t) => [t.name as string, { tool: t, validate: ajv.compile(t.inputSchema) }]));
+
+  /** One GET of the Iris API with the caller's key; the parsed body, or an MCP error. */
+  async function readApi(path: string, authToken: string | undefined): Promise<unknown> {
+    const token = opts.tokenOf(authToken);
+    if (token === undefined) throw new McpError(ErrorCode.InvalidRequest, 'No Iris API key for this call.');
+    let res: Response;
+    try {
+      res = await fetch(`${opts.api}${path}`, {
+        headers: { accept: 'application/json, application/problem+json', authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new McpError(ErrorCode.InternalError, `Iris at ${opts.api} could not be reached: ${errorText(err)}`);
+    }
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text === '' ? null : JSON.parse(text);
+    } catch {
+      // not JSON: passed on as text
+    }
+    if (!res.ok) throw new McpError(ErrorCode.InvalidParams, problemText(res.status, body));
+    return body;
+  }
+
+  const documents = readsDocuments(opts.tools);
+  server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
+    const resources = runbookResources();
+    if (documents && opts.tenant !== undefined && opts.tokenOf(extra.authInfo?.token) !== undefined) {
+      const page = (await readApi(`/v1/tenants/${opts.tenant}/documents?limit=100`, extra.authInfo?.token)) as {
+        items?: { documentId: string; name?: string; status?: string }[];
+      };
+      for (const d of page.items ?? []) resources.push(documentResource(opts.tenant, d));
+    }
+    return { resources };
+  });
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+    resourceTemplates: documents
+      ? [
+          {
+            uriTemplate: DOCUMENT_TEMPLATE,
+            name: 'document',
+            description: "A tenant's document: name, format, status, chunks and its ingest job.",
+            mimeType: 'application/json',
+          },
+        ]
+      : [],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
+    const uri = req.params.uri;
+    const runbook = readRunbook(uri);
+    if (runbook !== undefined) return { contents: [{ uri, mimeType: 'text/markdown', text: runbook }] };
+    const path = documentPath(uri);
+    if (path === undefined || !documents)
+      throw new McpError(ErrorCode.InvalidParams, `'${uri}' is not a resource of the '${opts.role}' role.`);
+    const doc = await readApi(path, extra.authInfo?.token);
+    return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(doc, null, 2) }] };
+  });
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: opts.tools.map((t) => ({

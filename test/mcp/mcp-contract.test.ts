@@ -5,7 +5,7 @@
 // errors and the server goes on; a tool call reaches what the CLI reaches. Agent identity: the
 // key's agent and the client's run id land in the audit log and the decision log.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { OPERATIONS } from '../../src/core/role-taxonomy.js';
 import { operationsOf, ROLES, type Role } from '../../src/core/roles.js';
 import { serveRolesOverHttp, toolsOf, type OpenApiDocument, type RoleHttpServer } from '../../src/mcp/index.js';
+import { RUNBOOK_DIR } from '../../src/mcp/mcp-resources.js';
 import { BIN, runCli } from '../support/run-cli.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
 
@@ -207,6 +208,59 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
     );
     assert.equal(unknownCli.code, 2);
     assert.match(unknownCli.stderr, /^error: unknown role 'root'; roles: platform-admin, /);
+  });
+
+  test('resources: every role reads the runbooks; a role that reads documents lists and reads them with its own key', async () => {
+    const submitted = await fetch(`${api}/v1/tenants/alpha/documents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        documentId: 'guides/oncall.md',
+        name: 'oncall.md',
+        content: '# On call\n\nPage the payments team.\n',
+      }),
+    });
+    assert.ok(submitted.status === 202 || submitted.status === 201, await submitted.clone().text());
+    const runbooks = readdirSync(RUNBOOK_DIR).filter((f) => f.endsWith('.md') && f !== 'README.md');
+    assert.ok(runbooks.length > 0, 'the repository has runbooks');
+
+    const analyst = await httpClient('analyst', tokens.get('analyst') as string);
+    const listed = (await analyst.listResources()).resources;
+    assert.deepEqual(
+      listed
+        .filter((r) => r.uri.startsWith('iris://runbooks/'))
+        .map((r) => r.uri)
+        .sort(),
+      runbooks.map((f) => `iris://runbooks/${f.slice(0, -3)}`).sort(),
+    );
+    const docUri = 'iris://tenants/alpha/documents/guides%2Foncall.md';
+    assert.ok(
+      listed.some((r) => r.uri === docUri),
+      listed.map((r) => r.uri).join(', '),
+    );
+    const doc = await analyst.readResource({ uri: docUri });
+    assert.equal(JSON.parse((doc.contents[0] as { text: string }).text).documentId, 'guides/oncall.md');
+    const first = runbooks[0] as string;
+    const book = await analyst.readResource({ uri: `iris://runbooks/${first.slice(0, -3)}` });
+    assert.equal((book.contents[0] as { text: string }).text, readFileSync(join(RUNBOOK_DIR, first), 'utf8'));
+    assert.deepEqual(
+      (await analyst.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate),
+      ['iris://tenants/{tenantId}/documents/{documentId}'],
+    );
+
+    // The auditor's tools read no documents: runbooks only, and a document URI is refused.
+    const auditor = await httpClient('auditor', tokens.get('auditor') as string);
+    const auditorListed = (await auditor.listResources()).resources;
+    assert.ok(auditorListed.every((r) => r.uri.startsWith('iris://runbooks/')));
+    await assert.rejects(auditor.readResource({ uri: docUri }), /not a resource of the 'auditor' role/);
+    // The role is a ceiling, never a grant: the auditor's key on the analyst's server is refused by the API.
+    const borrowed = await httpClient('analyst', tokens.get('auditor') as string);
+    await assert.rejects(borrowed.readResource({ uri: docUri }), /403|refused/);
+    await assert.rejects(analyst.readResource({ uri: 'iris://runbooks/../../etc/passwd' }), /not a resource/);
+
+    // Over stdio too.
+    const stdio = await stdioClient('analyst', tokens.get('analyst') as string);
+    assert.ok((await stdio.listResources()).resources.some((r) => r.uri === docUri));
   });
 
   test("agent identity: the key's agent and the client's run land in the audit event and the decision log", async () => {
