@@ -65,9 +65,13 @@ export interface SubmitResult {
 }
 
 export interface Ingest {
+  /** Parses and stores a document now (the ingest job's work; tests and benchmarks call it directly). */
   ingest(tenantId: string, input: IngestInput, options?: ExtractOptions & JobWorkOptions): Promise<IngestResult>;
+  /** Keeps the bytes of a document for ingest (status pending); audited. */
   submit(tenantId: string, input: IngestInput, ctx: RequestContext): Promise<SubmitResult>;
+  /** Records the job that will ingest a submitted document. */
   attachJob(tenantId: string, documentId: string, jobId: string, trace?: TraceParent): Promise<void>;
+  /** Marks a submitted document failed (e.g. its job could not be queued). */
   failSubmission(
     tenantId: string,
     documentId: string,
@@ -75,12 +79,14 @@ export interface Ingest {
     reason: string,
     trace?: TraceParent,
   ): Promise<void>;
+  /** Ingests a submitted document (the `knowledge.ingest` job). Skips superseded submissions. */
   ingestSubmitted(
     tenantId: string,
     documentId: string,
     sha256: string,
     options?: JobWorkOptions,
   ): Promise<IngestResult | { skipped: 'superseded' | 'deleted' | 'cancelled' }>;
+  /** Deletes a document and its contributions; false when it did not exist. Audited when `ctx` is given. */
   remove(
     tenantId: string,
     documentId: string,

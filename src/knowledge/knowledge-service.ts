@@ -6,14 +6,11 @@
 // Built by makeKnowledgeService(deps) at the composition root.
 import { NotFoundError } from '../core/errors.js';
 import { tenantScope, type Queryable } from '../core/db.js';
-import type { RequestContext } from '../core/context.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import { makeAnswerCache, type AnswerCache } from './answer/answer-cache.js';
 import { makeAnswers, type KnowledgeAnswer, type QueryRequest } from './answer/answer-composition.js';
 import type { QueryMode } from './answer/query-engine.js';
 import { makeQuestionLog } from './answer/question-log.js';
-import type { ExtractOptions } from './extract/extract-document.js';
-import type { CommunityUpdate } from './graph/community-refresh.js';
 import {
   listCommunities,
   listEntities,
@@ -33,38 +30,12 @@ import {
 } from './graph/document-store.js';
 import { selectGraphExport, type GraphExport } from './graph/graph-export.js';
 import { makeGraphBuild, type GraphBuildOptions, type GraphBuildResult } from './graph-build.js';
-import { checkDocumentId, makeIngest, type IngestInput, type IngestResult, type SubmitResult } from './ingest.js';
-import type { JobWorkOptions, KnowledgeDeps, ServiceParts, TenantKnowledgeSettings } from './knowledge-deps.js';
+import { checkDocumentId, makeIngest, type Ingest } from './ingest.js';
+import type { KnowledgeDeps, ServiceParts, TenantKnowledgeSettings } from './knowledge-deps.js';
 import { makeTokenBudget } from './llm/index.js';
 
-export interface KnowledgeService {
-  /** Parses and stores a document now (the ingest job's work; tests and benchmarks call it directly). */
-  ingest(tenantId: string, input: IngestInput, options?: ExtractOptions & JobWorkOptions): Promise<IngestResult>;
-  /** Keeps the bytes of a document for ingest (status pending); audited. */
-  submit(tenantId: string, input: IngestInput, ctx: RequestContext): Promise<SubmitResult>;
-  /** Records the job that will ingest a submitted document. */
-  attachJob(tenantId: string, documentId: string, jobId: string, trace?: TraceParent): Promise<void>;
-  /** Marks a submitted document failed (e.g. its job could not be queued). */
-  failSubmission(
-    tenantId: string,
-    documentId: string,
-    sha256: string,
-    reason: string,
-    trace?: TraceParent,
-  ): Promise<void>;
-  /** Ingests a submitted document (the `knowledge.ingest` job). Skips superseded submissions. */
-  ingestSubmitted(
-    tenantId: string,
-    documentId: string,
-    sha256: string,
-    options?: JobWorkOptions,
-  ): Promise<IngestResult | { skipped: 'superseded' | 'deleted' | 'cancelled' }>;
-  /** Deletes a document and its contributions; false when it did not exist. Audited when `ctx` is given. */
-  remove(
-    tenantId: string,
-    documentId: string,
-    ctx?: RequestContext,
-  ): Promise<{ deleted: boolean; communities: CommunityUpdate }>;
+/** The knowledge context's service: documents in (Ingest), graph reads, rebuilds and answers. */
+export interface KnowledgeService extends Ingest {
   // Reads: `trace` is the caller's span, for the store spans.
   documents(
     tenantId: string,
