@@ -103,8 +103,9 @@ export function makeRoleServer(opts: RoleServerOptions): Server {
   }
 
   const documents = readsDocuments(opts.tools);
+  const runbooks = runbookResources(); // read once, when the server is built
   server.setRequestHandler(ListResourcesRequestSchema, async (_req, extra) => {
-    const resources = runbookResources();
+    const resources = [...runbooks];
     if (documents && opts.tenant !== undefined && opts.tokenOf(extra.authInfo?.token) !== undefined) {
       const page = (await readApi(`/v1/tenants/${opts.tenant}/documents?limit=100`, extra.authInfo?.token)) as {
         items?: { documentId: string; name?: string; status?: string }[];
