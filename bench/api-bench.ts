@@ -1,7 +1,14 @@
-// bench:api — tenant reads per second and p99 through the full stack on PGlite and on
-// PostgreSQL, beside a bare Fastify route, measured in one run. Each server runs in its own
-// child process; autocannon drives it from this one. Rounds are interleaved and the medians
-// reported, because this machine is shared and noisy.
+// bench:api — the fast path, measured side by side in one run, each figure beside its baseline:
+// - reads: GET /v1/tenants/acme with a tenant key through the full stack on PGlite and on
+//   PostgreSQL (served from the replica's snapshot when it is provably current), and with
+//   ?consistent=true (read from PostgreSQL), beside a bare Fastify route returning the same JSON;
+// - the gate: the same snapshot read (a route that does no work of its own) on a server with the
+//   gate off (no admission, Cedar or decision log), so gate_ratio is the full gate's cost;
+// - writes: audited label updates (ledger append and checkpoint in the same transaction) over 16
+//   tenants, each with its own tenant-admin key, on PostgreSQL;
+// - job submission: one `noop` job per request, one tenant, on PostgreSQL.
+// Each server runs in its own child process; autocannon drives it from this one. Rounds are
+// interleaved and the medians reported, because this machine is shared and noisy.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,7 +29,15 @@ interface Sample {
   errors: number;
 }
 
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; port: number; token: string }> {
+interface Server {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly readToken: string;
+  readonly jobToken: string;
+  readonly writers: readonly { readonly tenant: string; readonly token: string }[];
+}
+
+async function startServer(env: Record<string, string>): Promise<Server> {
   const child = spawn(process.execPath, [serverScript], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -30,29 +45,77 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
   const rl = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [line] = (await once(rl, 'line')) as [string];
   rl.close();
-  const { port, token } = JSON.parse(line) as { port: number; token: string };
-  return { child, port, token };
+  return { child, ...(JSON.parse(line) as Omit<Server, 'child'>) };
 }
 
-async function load(port: number, token: string, seconds: number): Promise<Sample> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}/v1/tenants/acme`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.non2xx };
+async function stop(server: Server): Promise<void> {
+  server.child.kill('SIGTERM');
+  await once(server.child, 'exit');
 }
 
-async function measure(env: Record<string, string>): Promise<Sample> {
-  const { child, port, token } = await startServer(env);
-  try {
-    await load(port, token, 1); // warm-up: JIT, caches, connections
-    return await load(port, token, SECONDS);
-  } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
+type Load = (server: Server, seconds: number) => Promise<Sample>;
+
+const sample = (r: autocannon.Result): Sample => ({
+  rps: r.requests.average,
+  p99: r.latency.p99,
+  errors: r.errors + r.non2xx,
+});
+
+const read =
+  (query = ''): Load =>
+  async (s, seconds) =>
+    sample(
+      await autocannon({
+        url: `http://127.0.0.1:${s.port}/v1/tenants/acme${query}`,
+        connections: CONNECTIONS,
+        duration: seconds,
+        headers: s.readToken ? { authorization: `Bearer ${s.readToken}` } : {},
+      }),
+    );
+
+/** Label updates spread over the writer tenants, each request with its tenant's key. */
+const writes: Load = async (s, seconds) => {
+  let n = 0;
+  return sample(
+    await autocannon({
+      url: `http://127.0.0.1:${s.port}`,
+      connections: CONNECTIONS,
+      duration: seconds,
+      requests: [
+        {
+          method: 'PATCH',
+          setupRequest: (req) => {
+            const w = s.writers[n % s.writers.length];
+            n += 1;
+            return {
+              ...req,
+              path: `/v1/tenants/${w?.tenant}`,
+              headers: { authorization: `Bearer ${w?.token}`, 'content-type': 'application/merge-patch+json' },
+              body: JSON.stringify({ labels: { bench: String(n) } }),
+            };
+          },
+        },
+      ],
+    }),
+  );
+};
+
+/** One job per request, all for one tenant. */
+const enqueue: Load = async (s, seconds) =>
+  sample(
+    await autocannon({
+      url: `http://127.0.0.1:${s.port}/v1/tenants/acme/jobs`,
+      method: 'POST',
+      connections: CONNECTIONS,
+      duration: seconds,
+      headers: { authorization: `Bearer ${s.jobToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'noop' }),
+    }),
+  );
+
+async function measure(server: Server, load: Load): Promise<Sample> {
+  await load(server, 1); // warm-up: JIT, caches, connections
+  return load(server, SECONDS);
 }
 
 const median = (xs: number[]): number => {
@@ -67,23 +130,42 @@ async function main(): Promise<void> {
   await admin.connect();
   const url = new URL(PG_ADMIN);
   url.pathname = `/${dbName}`;
-  const targets: Record<string, Record<string, string>> = {
-    bare: { BENCH_MODE: 'bare' },
-    pglite: { BENCH_MODE: 'iris' },
-    pg: { BENCH_MODE: 'iris', DATABASE_URL: url.toString() },
-  };
-  const samples: Record<string, Sample[]> = { bare: [], pglite: [], pg: [] };
+  const pgEnv = { BENCH_MODE: 'iris', DATABASE_URL: url.toString() };
+  // Each target: the server it needs and the loads run on it, in this order.
+  const targets: { env: Record<string, string>; pg: boolean; loads: [string, Load][] }[] = [
+    { env: { BENCH_MODE: 'bare' }, pg: false, loads: [['bare', read()]] },
+    { env: { BENCH_MODE: 'iris' }, pg: false, loads: [['pglite', read()]] },
+    {
+      env: pgEnv,
+      pg: true,
+      loads: [
+        ['pg', read()],
+        ['pg_consistent', read('?consistent=true')],
+        ['pg_writes', writes],
+        ['enqueue', enqueue],
+      ],
+    },
+    { env: { ...pgEnv, BENCH_GATE: 'off' }, pg: true, loads: [['pg_gate_off', read()]] },
+  ];
+  const samples: Record<string, Sample[]> = {};
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const [name, env] of Object.entries(targets)) {
-        // a fresh PostgreSQL database each round, as the PGlite server gets a fresh data dir
-        if (name === 'pg') await admin.query(`create database ${dbName}`);
-        const s = await measure(env);
-        if (name === 'pg') await admin.query(`drop database if exists ${dbName} with (force)`);
-        samples[name]?.push(s);
-        process.stdout.write(
-          `round ${round} ${name.padEnd(6)} ${s.rps.toFixed(0).padStart(7)} req/s  p99 ${s.p99.toFixed(1).padStart(6)} ms  errors ${s.errors}\n`,
-        );
+      for (const target of targets) {
+        // a fresh PostgreSQL database for each server, as a PGlite server gets a fresh data dir
+        if (target.pg) await admin.query(`create database ${dbName}`);
+        const server = await startServer(target.env);
+        try {
+          for (const [name, load] of target.loads) {
+            const s = await measure(server, load);
+            (samples[name] ??= []).push(s);
+            process.stdout.write(
+              `round ${round} ${name.padEnd(14)} ${s.rps.toFixed(0).padStart(7)} req/s  p99 ${s.p99.toFixed(1).padStart(6)} ms  errors ${s.errors}\n`,
+            );
+          }
+        } finally {
+          await stop(server);
+          if (target.pg) await admin.query(`drop database if exists ${dbName} with (force)`);
+        }
       }
     }
   } finally {
@@ -95,19 +177,26 @@ async function main(): Promise<void> {
   const errors = Object.values(samples)
     .flat()
     .reduce((a, s) => a + s.errors, 0);
-  process.stdout.write(
-    `\nmedians over ${ROUNDS} rounds of ${SECONDS}s, ${CONNECTIONS} connections, GET /v1/tenants/acme with a tenant key\n`,
-  );
-  process.stdout.write(`  bare fastify  ${rps('bare').toFixed(0)} req/s  p99 ${p99('bare').toFixed(1)} ms\n`);
-  process.stdout.write(
-    `  iris pglite   ${rps('pglite').toFixed(0)} req/s  p99 ${p99('pglite').toFixed(1)} ms  (${((rps('pglite') / rps('bare')) * 100).toFixed(1)}% of bare)\n`,
-  );
-  process.stdout.write(
-    `  iris postgres ${rps('pg').toFixed(0)} req/s  p99 ${p99('pg').toFixed(1)} ms  (${((rps('pg') / rps('bare')) * 100).toFixed(1)}% of bare)\n`,
-  );
+  const pct = (n: string, of: string): string => `${((rps(n) / rps(of)) * 100).toFixed(1)}% of ${of}`;
+  const line = (label: string, n: string, of?: string): void => {
+    process.stdout.write(
+      `  ${label.padEnd(34)} ${rps(n).toFixed(0).padStart(7)} /s  p99 ${p99(n).toFixed(1).padStart(6)} ms${of ? `  (${pct(n, of)})` : ''}\n`,
+    );
+  };
+  process.stdout.write(`\nmedians over ${ROUNDS} rounds of ${SECONDS}s, ${CONNECTIONS} connections\n`);
+  line('bare fastify GET tenant', 'bare');
+  line('iris pglite GET tenant', 'pglite', 'bare');
+  line('iris postgres GET tenant', 'pg', 'bare');
+  line('iris postgres GET ?consistent=true', 'pg_consistent', 'bare');
+  line('iris postgres GET, gate off', 'pg_gate_off', 'bare');
+  line('iris postgres PATCH labels, 16 ten.', 'pg_writes');
+  line('iris postgres POST job, one tenant', 'enqueue');
+  const gateRatio = rps('pg') / rps('pg_gate_off');
+  const gateBare = rps('pg') / rps('bare');
+  process.stdout.write(`  gate on / gate off ${gateRatio.toFixed(2)}, gate on / bare ${gateBare.toFixed(2)}\n`);
   if (errors > 0) process.stdout.write(`  WARNING: ${errors} errors or non-2xx responses\n`);
   process.stdout.write(
-    `RESULT api pglite_rps=${rps('pglite').toFixed(0)} pg_rps=${rps('pg').toFixed(0)} bare_rps=${rps('bare').toFixed(0)} pglite_p99_ms=${p99('pglite').toFixed(1)} pg_p99_ms=${p99('pg').toFixed(1)}\n`,
+    `RESULT api pglite_rps=${rps('pglite').toFixed(0)} pg_rps=${rps('pg').toFixed(0)} pg_consistent_rps=${rps('pg_consistent').toFixed(0)} bare_rps=${rps('bare').toFixed(0)} pglite_p99_ms=${p99('pglite').toFixed(1)} pg_p99_ms=${p99('pg').toFixed(1)} gate_ratio=${gateRatio.toFixed(2)} gate_bare_ratio=${gateBare.toFixed(2)} pg_writes_s=${rps('pg_writes').toFixed(0)} pg_write_p99_ms=${p99('pg_writes').toFixed(1)} enqueue_one_tenant_s=${rps('enqueue').toFixed(0)}\n`,
   );
 }
 

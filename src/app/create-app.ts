@@ -184,8 +184,9 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       deleteGraceSeconds: config.tenantDeleteGraceSeconds,
       applyLocally,
       decide,
+      snapshot: directory,
     });
-    const keys = makeKeyService({ db, ledger, clock, applyLocally, decide });
+    const keys = makeKeyService({ db, ledger, clock, applyLocally, decide, snapshot: directory });
     const identity = makeIdentity({ directory, clock });
     const memoryLimiter = makeMemoryLimiter(clock);
     const limiter =

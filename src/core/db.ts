@@ -37,6 +37,22 @@ export function platformScopeIn(trace: TraceParent): Scope {
   return trace === undefined ? platformScope : { kind: 'platform', trace };
 }
 
+/** How current a read must be. */
+export interface ReadOptions {
+  /**
+   * True: read the database (the latest committed version, whichever replica committed it).
+   * False or absent: served from this replica's snapshot when it is provably current (every
+   * change this replica has been told of is in it, its own commits included), else from the
+   * database.
+   */
+  readonly consistent?: boolean | undefined;
+}
+
+/** A Queryable whose every statement is its own read-only transaction of `scope` (one round trip each). */
+export function readsOf(db: Pick<Database, 'read'>, scope: Scope): Queryable {
+  return { query: (sql, params) => db.read(scope, sql, params) };
+}
+
 export type Dialect = 'pglite' | 'postgres';
 
 export interface TransactionOptions {
@@ -58,16 +74,27 @@ export interface Database {
    */
   transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
+   * Runs one statement in a read-only transaction of its own with `scope` applied: what
+   * `transaction(scope, (tx) => tx.query(sql, params), { readOnly: true })` does, in one round
+   * trip where the driver can pipeline (PostgreSQL: scope, statement and commit in one write).
+   */
+  read<R = Record<string, unknown>>(scope: Scope, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /**
    * Runs `fn` on one session as the schema owner (migrations, maintenance, tests that must
    * bypass row-level security). Never for request paths.
    */
   asOwner<T>(fn: (session: OwnerSession) => Promise<T>): Promise<T>;
   /**
    * Subscribes to a NOTIFY channel; resolves to an unsubscribe function. A subscription whose
-   * connection drops reconnects by itself and then calls `onReconnect`: notifications sent
-   * while it was down are lost, so the subscriber resynchronises there.
+   * connection drops calls `onLost` at once, reconnects by itself and then calls `onReconnect`:
+   * notifications sent while it was down are lost, so the subscriber resynchronises there.
    */
-  listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onReconnect?: () => void,
+    onLost?: () => void,
+  ): Promise<() => Promise<void>>;
   /** A cheap round trip, for readiness. */
   ping(): Promise<void>;
   close(): Promise<void>;

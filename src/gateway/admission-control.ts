@@ -7,13 +7,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import { IrisError, QuotaExceededError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
-import type { LimitState, RateLimit, ResolvedRoute } from '../policy/index.js';
+import type { LimitState, RateLimit, RateVerdict, ResolvedRoute } from '../policy/index.js';
 import type { Quotas } from '../tenants/index.js';
 import type { RateLimiter } from './admission-limiter.js';
 
 export interface Admission {
-  /** Throws a 429/403 IrisError when the request may not proceed; sets RateLimit headers. */
-  admit(req: FastifyRequest, reply: FastifyReply, route: ResolvedRoute): Promise<void>;
+  /**
+   * Throws (or rejects with) a 429/403 IrisError when the request may not proceed; sets
+   * RateLimit headers. Synchronous (undefined) when the limiter answers from memory: the hot
+   * path allocates no promise then.
+   */
+  admit(req: FastifyRequest, reply: FastifyReply, route: ResolvedRoute): Promise<void> | undefined;
   release(req: FastifyRequest): void;
   /** Requests in flight per tenant on this replica (for tests and metrics). Ended replies release their slot by themselves. */
   inFlight(tenantId: string): number;
@@ -69,17 +73,25 @@ function rateLimitHeaders(reply: FastifyReply, limits: readonly LimitState[]): v
   void reply.header('ratelimit', `"${tightest.name}";r=${tightest.remaining};t=${Math.ceil(tightest.resetMs / 1000)}`);
 }
 
+/** A tenant's in-flight set is pruned of ended replies at this size at the least. */
+const PRUNE_FLOOR = 64;
+
 export function makeAdmission(deps: AdmissionDeps): Admission {
   // In-flight requests per tenant, as their replies: a reply that has ended (sent, failed or
-  // aborted) no longer counts. Pruned only when a tenant reaches its cap, so the hot path
-  // needs no per-request completion hook and a lost hook can never leak a slot.
-  const inflight = new Map<string, Set<FastifyReply>>();
+  // aborted) no longer counts. Pruned when a tenant reaches its cap, or when its set has
+  // doubled since the last prune (so ended replies never pile up to a large cap: they would
+  // be kept alive and slow garbage collection), so the hot path needs no per-request
+  // completion hook and a lost hook can never leak a slot.
+  const inflight = new Map<string, Set<FastifyReply> & { pruneAt?: number }>();
   const held = new WeakMap<FastifyRequest, FastifyReply>();
   const ended = (r: FastifyReply): boolean => r.sent || r.raw.writableEnded || r.raw.destroyed;
 
-  async function admitOrThrow(req: FastifyRequest, reply: FastifyReply, route: ResolvedRoute): Promise<void> {
-    const tenantId = req.ctx.principal.tenantId;
-    const quotas = tenantId === PLATFORM ? undefined : deps.quotas(tenantId);
+  /** The limits a request of `tenantId` on `route` counts against (cached: the same objects every time). */
+  const limitsCache = new Map<string, { quotas: Quotas | undefined; limits: RateLimit[] }>();
+  function limitsOf(tenantId: string, quotas: Quotas | undefined, route: ResolvedRoute): RateLimit[] {
+    const cacheKey = `${tenantId}\u0000${route.route}`;
+    const hit = limitsCache.get(cacheKey);
+    if (hit !== undefined && hit.quotas === quotas) return hit.limits;
     const limits: RateLimit[] = [];
     if (quotas) {
       limits.push({ name: 'tenant', key: `t:${tenantId}`, rate: quotas.requestsPerSecond, burst: quotas.burst });
@@ -91,7 +103,28 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
       });
     }
     limits.push({ name: 'service', key: `s:${route.rule.service}`, rate: deps.serviceRps, burst: deps.serviceBurst });
-    const verdict = await deps.limiter.check(limits);
+    if (limitsCache.size >= 10_000) limitsCache.clear();
+    limitsCache.set(cacheKey, { quotas, limits });
+    return limits;
+  }
+
+  function admitOrThrow(req: FastifyRequest, reply: FastifyReply, route: ResolvedRoute): Promise<void> | undefined {
+    const tenantId = req.ctx.principal.tenantId;
+    const quotas = tenantId === PLATFORM ? undefined : deps.quotas(tenantId);
+    const verdict = deps.limiter.check(limitsOf(tenantId, quotas, route));
+    if (verdict instanceof Promise) return verdict.then((v) => admitVerdict(req, reply, route, quotas, v));
+    admitVerdict(req, reply, route, quotas, verdict);
+    return undefined;
+  }
+
+  function admitVerdict(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    route: ResolvedRoute,
+    quotas: Quotas | undefined,
+    verdict: RateVerdict,
+  ): void {
+    const tenantId = req.ctx.principal.tenantId;
     rateLimitHeaders(reply, verdict.limits);
     if (!verdict.allowed) {
       const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
@@ -105,7 +138,10 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
     if (quotas) {
       let set = inflight.get(tenantId);
       if (!set) inflight.set(tenantId, (set = new Set()));
-      if (set.size >= quotas.concurrentRequests) for (const r of set) if (ended(r)) set.delete(r);
+      if (set.size >= Math.min(quotas.concurrentRequests, set.pruneAt ?? PRUNE_FLOOR)) {
+        for (const r of set) if (ended(r)) set.delete(r);
+        set.pruneAt = Math.max(PRUNE_FLOOR, set.size * 2);
+      }
       if (set.size >= quotas.concurrentRequests) {
         throw new RateLimitedError(
           'concurrency',
@@ -134,10 +170,8 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
   }
 
   return {
-    async admit(req, reply, route) {
-      try {
-        await admitOrThrow(req, reply, route);
-      } catch (err) {
+    admit(req, reply, route) {
+      const rejected = (err: unknown): never => {
         if (err instanceof IrisError)
           deps.onRejected?.(
             req.ctx.principal.tenantId,
@@ -148,6 +182,11 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
                 : err.code,
           );
         throw err;
+      };
+      try {
+        return admitOrThrow(req, reply, route)?.catch(rejected);
+      } catch (err) {
+        return rejected(err);
       }
     },
     release(req) {

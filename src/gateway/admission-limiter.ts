@@ -8,7 +8,8 @@ import { checkLimits, type RateLimit, type RateVerdict } from '../policy/index.j
 
 export interface RateLimiter {
   readonly backend: 'memory' | 'redis';
-  check(limits: readonly RateLimit[]): Promise<RateVerdict>;
+  /** The verdict; synchronous when answered from memory (no promise on the hot path). */
+  check(limits: readonly RateLimit[]): RateVerdict | Promise<RateVerdict>;
   close(): Promise<void>;
 }
 
@@ -18,7 +19,7 @@ export function makeMemoryLimiter(clock: Clock): RateLimiter {
   let checks = 0;
   return {
     backend: 'memory',
-    async check(limits) {
+    check(limits) {
       const now = clock.now().getTime();
       const { verdict, newTats } = checkLimits(
         limits,

@@ -40,7 +40,10 @@ export function makeRequestGate(deps: RequestGateDeps): RequestGate {
 
   function decideFor(req: FastifyRequest, resolved: ResolvedRoute): DecideFn {
     const upstreamRegions = deps.upstreamRegions?.[resolved.rule.service] ?? [];
-    const logged = new Set<string>();
+    // The gate and the service may ask the same question; the log keeps one record of it.
+    // NOTE: most requests ask one question (twice): no Set unless a second one comes.
+    let first: string | undefined;
+    let more: Set<string> | undefined;
     return (principal: Principal, action, tenantId, kind) => {
       const decision = pdp.decide({
         principal,
@@ -51,16 +54,22 @@ export function makeRequestGate(deps: RequestGateDeps): RequestGate {
         upstreamRegions,
         route: resolved.route,
       });
-      // The gate and the service may ask the same question; the log keeps one record of it.
       const key = `${action}\u0000${tenantId}`;
-      if (!logged.has(key)) {
-        logged.add(key);
-        deps.onDecision?.({
-          decision,
-          requestId: req.id,
-          traceId: req.ctx.traceId,
-          ...(req.ctx.principal.agent === undefined ? {} : { agent: req.ctx.principal.agent }),
-        });
+      let fresh = false;
+      if (first === undefined) {
+        first = key;
+        fresh = true;
+      } else if (first !== key && !(more ??= new Set()).has(key)) {
+        more.add(key);
+        fresh = true;
+      }
+      if (fresh && deps.onDecision) {
+        const agent = req.ctx.principal.agent;
+        deps.onDecision(
+          agent === undefined
+            ? { decision, requestId: req.id, traceId: req.ctx.traceId }
+            : { decision, requestId: req.id, traceId: req.ctx.traceId, agent },
+        );
       }
       return { allowed: decision.allowed, policies: decision.policies, failedClosed: decision.errors.length > 0 };
     };
@@ -77,7 +86,8 @@ export function makeRequestGate(deps: RequestGateDeps): RequestGate {
         (req.params ?? {}) as Record<string, unknown>,
         principal.tenantId,
       );
-      if (deps.admission) await deps.admission.admit(req, reply, resolved);
+      const admitting = deps.admission?.admit(req, reply, resolved);
+      if (admitting !== undefined) await admitting;
       bindDecisions(principal, decideFor(req, resolved));
       const { action, kind } = resolved.rule;
       const decide = (): void => authorizeAction(principal, action, resolved.tenantId, kind);

@@ -9,7 +9,7 @@ import {
   type CreateKeyInput,
   type KeyService,
 } from '../tenants/index.js';
-import { ProblemSchema, TenantParamsSchema, bearer } from './schemas.js';
+import { ConsistentReadSchema, ProblemSchema, TenantParamsSchema, bearer } from './schemas.js';
 
 const KeyId = Type.String({ pattern: '^k[a-z0-9]{1,20}$' });
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };
@@ -40,18 +40,21 @@ export function registerKeyRoutes(app: FastifyInstance, keys: KeyService): void 
       async (req, reply) => reply.code(201).send(await keys.create(req.ctx, s.owner(req.params), req.body)),
     );
 
-    app.get<{ Params: { tenantId?: string } }>(
+    app.get<{ Params: { tenantId?: string }; Querystring: { consistent?: boolean } }>(
       s.prefix,
       {
         schema: {
           tags: [s.tag],
           summary: 'List API keys (never their secrets)',
+          description:
+            "Served from this replica's snapshot when it is provably current (lastUsedAt as of the last change or resync), else from the database; `?consistent=true` always reads the database.",
           security: bearer,
           params: s.params,
+          querystring: ConsistentReadSchema,
           response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), ...errors },
         },
       },
-      async (req) => ({ items: await keys.list(req.ctx, s.owner(req.params)) }),
+      async (req) => ({ items: await keys.list(req.ctx, s.owner(req.params), req.query) }),
     );
 
     app.delete<{ Params: { tenantId?: string; keyId: string } }>(

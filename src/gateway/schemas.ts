@@ -23,6 +23,19 @@ export const bearer = [{ bearerAuth: [] }];
 export const TenantIdSchema = Type.String({ pattern: TENANT_SLUG_PATTERN });
 export const TenantParamsSchema = Type.Object({ tenantId: TenantIdSchema }, { additionalProperties: false });
 
+/** `?consistent=true`: read the database instead of the replica's snapshot (tenant and key reads). */
+export const ConsistentReadSchema = Type.Object(
+  {
+    consistent: Type.Optional(
+      Type.Boolean({
+        description:
+          "true: read the database (the latest committed version, whichever replica committed it). Default: served from this replica's snapshot when it provably holds every change the replica has been told of (its own commits at once, other replicas' within the change-notification delay), else from the database.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** The resource groups of the API: every route carries one of these tags. */
 export const API_TAGS = [
   { name: 'tenants', description: 'Tenants: create, read, list, update (If-Match), soft delete and restore.' },

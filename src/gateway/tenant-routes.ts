@@ -12,7 +12,7 @@ import {
   type TenantStatus,
   type UpdateTenantInput,
 } from '../tenants/index.js';
-import { ProblemSchema, TenantParamsSchema, bearer } from './schemas.js';
+import { ConsistentReadSchema, ProblemSchema, TenantParamsSchema, bearer } from './schemas.js';
 
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ maxLength: 64 })) });
 const errors = {
@@ -69,19 +69,22 @@ export function registerTenantRoutes(app: FastifyInstance, tenants: TenantServic
     async (req) => tenants.list(req.ctx, req.query),
   );
 
-  app.get<{ Params: { tenantId: string } }>(
+  app.get<{ Params: { tenantId: string }; Querystring: { consistent?: boolean } }>(
     '/v1/tenants/:tenantId',
     {
       schema: {
         tags: ['tenants'],
         summary: 'Read a tenant',
+        description:
+          "Served from this replica's snapshot when it is provably current, else from the database; `?consistent=true` always reads the database.",
         security: bearer,
         params: TenantParamsSchema,
+        querystring: ConsistentReadSchema,
         response: { 200: TenantSchema, ...errors },
       },
     },
     async (req, reply) => {
-      const t = await tenants.get(req.ctx, req.params.tenantId);
+      const t = await tenants.get(req.ctx, req.params.tenantId, req.query);
       return reply.header('etag', etag(t.resourceVersion)).send(t);
     },
   );

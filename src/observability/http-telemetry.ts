@@ -13,7 +13,7 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
 import { TRACEPARENT } from '../core/trace-parent.js';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../core/ids.js';
 import type { IrisMetrics } from './iris-metrics.js';
 import type { HistogramSeries } from './series-histogram.js';
 import { statusClass } from './metric-catalogue.js';
@@ -68,7 +68,7 @@ export interface HttpTelemetry {
 function idsWithoutSpan(req: FastifyRequest): { traceId: string; spanId: string } {
   const tp = req.headers.traceparent;
   const m = typeof tp === 'string' ? TRACEPARENT.exec(tp) : null;
-  return { traceId: m?.[1] ?? randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
+  return { traceId: m?.[1] ?? randomHex(16), spanId: randomHex(8) };
 }
 
 /**

@@ -41,30 +41,34 @@ export function instrumentDatabase(db: Database, metrics: IrisMetrics, tracing: 
     }
   }
 
+  /** Runs `run` timed, and in a `db.transaction` span when the scope names a recorded span. */
+  function observed<T>(scope: Scope, run: () => Promise<T>): Promise<T> {
+    const parent = scope.trace;
+    if (parent === undefined || !parent.isRecording()) return timed(scope, run);
+    const span = tracer.startSpan(
+      'db.transaction',
+      { kind: SpanKind.CLIENT, attributes: { 'db.system': system, 'iris.scope': scope.kind } },
+      trace.setSpan(ROOT_CONTEXT, parent),
+    );
+    if (scope.kind === 'tenant') span.setAttribute(TENANT_ATTRIBUTE, scope.tenantId);
+    return timed(scope, async () => {
+      try {
+        return await run();
+      } catch (err) {
+        failSpan(span, err);
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
   return {
     dialect: db.dialect,
-    transaction(scope, fn, options) {
-      const parent = scope.trace;
-      if (parent === undefined || !parent.isRecording()) return timed(scope, () => db.transaction(scope, fn, options));
-      const span = tracer.startSpan(
-        'db.transaction',
-        { kind: SpanKind.CLIENT, attributes: { 'db.system': system, 'iris.scope': scope.kind } },
-        trace.setSpan(ROOT_CONTEXT, parent),
-      );
-      if (scope.kind === 'tenant') span.setAttribute(TENANT_ATTRIBUTE, scope.tenantId);
-      return timed(scope, async () => {
-        try {
-          return await db.transaction(scope, fn, options);
-        } catch (err) {
-          failSpan(span, err);
-          throw err;
-        } finally {
-          span.end();
-        }
-      });
-    },
+    transaction: (scope, fn, options) => observed(scope, () => db.transaction(scope, fn, options)),
+    read: (scope, sql, params) => observed(scope, () => db.read(scope, sql, params)),
     asOwner: (fn) => db.asOwner(fn),
-    listen: (channel, onPayload, onReconnect) => db.listen(channel, onPayload, onReconnect),
+    listen: (channel, onPayload, onReconnect, onLost) => db.listen(channel, onPayload, onReconnect, onLost),
     ping: () => db.ping(),
     close: () => db.close(),
   };

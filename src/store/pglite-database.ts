@@ -40,6 +40,14 @@ export async function openPgliteDatabase(dir: string | undefined): Promise<Datab
         return fn(q);
       });
     },
+    read<R>(scope: Scope, sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+      // NOTE: in process, a round trip costs no network; one transaction as any other.
+      return db.transaction(async (tx) => {
+        await tx.query(APPLY_READ_ONLY_SCOPE_SQL, scopeParams(scope));
+        const res = await tx.query<R>(sql, params as unknown[]);
+        return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+      });
+    },
     asOwner: (fn) => fn({ ...ownerQ, exec: async (sql: string) => void (await db.exec(sql)) }),
     async listen(channel, onPayload) {
       const unsubscribe = await db.listen(channel, onPayload);

@@ -114,6 +114,21 @@ function unavailable(lost: ConnectionLost): StoreUnavailableError {
       });
 }
 
+/**
+ * BEGIN and the scope in one simple-protocol batch with literals: one round trip. The values
+ * are a fixed role name and a tenant slug already validated by the caller's schema;
+ * escapeLiteral quotes them regardless.
+ */
+function beginSql(client: pg.PoolClient, scope: Scope, readOnly: boolean): string {
+  const [role, tenant, kind] = scopeParams(scope).map((v) => client.escapeLiteral(v));
+  return `begin${readOnly ? ' read only' : ''}; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`;
+}
+
+/** The socket under a pg client (to cork several messages into one write). */
+function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | undefined {
+  return (client as unknown as { connection?: { stream?: { cork(): void; uncork(): void } } }).connection?.stream;
+}
+
 /** Lets pending socket events run, so the pool drops other clients that died with this one. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -121,7 +136,15 @@ function nextTurn(): Promise<void> {
 
 /** Connects a pool to `url` and checks the server answers before returning. */
 export async function openPostgresDatabase(url: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types, connectionTimeoutMillis: 5000 });
+  // NOTE: pipeline mode sends a query without waiting for the one before it to finish; a
+  // transaction still awaits each statement, except `read`, which writes its three at once.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types,
+    connectionTimeoutMillis: 5000,
+    pipeline: true,
+  });
   // NOTE: an idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
   await pool.query('select 1');
@@ -134,13 +157,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     let phase: Phase = 'begin';
     let failure: unknown;
     try {
-      // NOTE: one round trip for BEGIN and the scope: a simple-protocol batch with literals.
-      // The values are a fixed role name and a tenant slug already validated by the
-      // caller's schema; escapeLiteral quotes them regardless.
-      const [role, tenant, kind] = scopeParams(scope).map((v) => client.escapeLiteral(v));
-      await client.query(
-        `begin${readOnly ? ' read only' : ''}; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`,
-      );
+      await client.query(beginSql(client, scope, readOnly));
       phase = 'body';
       const result = await fn(wrap(client));
       // A connection lost during `fn` (whose error `fn` swallowed) is not a commit of unknown outcome.
@@ -159,32 +176,80 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     }
   }
 
+  /**
+   * One attempt at a single-statement read: BEGIN with the scope, the statement and COMMIT
+   * written at once (pipelined), so the whole transaction is one round trip. A failing
+   * statement aborts the transaction and the COMMIT that follows it rolls back.
+   */
+  async function readAttempt<R>(scope: Scope, sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    const held = await checkout(pool);
+    const { client } = held;
+    let failure: unknown;
+    try {
+      const socket = socketOf(client);
+      socket?.cork();
+      let sent: [Promise<unknown>, Promise<pg.QueryResult>, Promise<unknown>];
+      try {
+        sent = [
+          client.query(beginSql(client, scope, true)),
+          client.query(sql, params as unknown[]),
+          client.query('commit'),
+        ];
+      } finally {
+        socket?.uncork();
+      }
+      const [begun, result, committed] = await Promise.allSettled(sent);
+      const phases: [Phase, PromiseSettledResult<unknown>][] = [
+        ['begin', begun],
+        ['body', result],
+        ['commit', committed],
+      ];
+      for (const [phase, settled] of phases) {
+        if (settled.status === 'fulfilled') continue;
+        failure = settled.reason;
+        if (held.lost() !== undefined || isConnectionLost(failure))
+          throw new ConnectionLost(phase, held.lost() ?? failure);
+        throw failure;
+      }
+      const res = (result as PromiseFulfilledResult<pg.QueryResult>).value;
+      return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
+    } finally {
+      held.release(failure);
+    }
+  }
+
+  /** Runs `once` again after a lost connection while that is safe (see `transaction`). */
+  async function retrying<T>(readOnly: boolean, once: () => Promise<T>): Promise<T> {
+    let deadClients = 0;
+    let readRetried = false;
+    for (;;) {
+      try {
+        return await once();
+      } catch (err) {
+        if (!(err instanceof ConnectionLost)) throw err;
+        // Run again only what cannot have written. Lost at BEGIN, before `fn` ran: the pool
+        // handed out a client whose backend had died while idle (the server rolls back what
+        // a dead connection left open), so any transaction takes another client, at most
+        // once per client the pool can hold. Lost later: a read-only transaction runs once
+        // more; any other fails (a commit of unknown outcome is never retried).
+        if (err.phase === 'begin' && deadClients < poolSize) deadClients += 1;
+        else if (readOnly && !readRetried) readRetried = true;
+        else throw unavailable(err);
+        await nextTurn();
+      }
+    }
+  }
+
   return {
     dialect: 'postgres',
+    read: (scope, sql, params = []) => retrying(true, () => readAttempt(scope, sql, params)),
     async transaction<T>(
       scope: Scope,
       fn: (tx: Queryable) => Promise<T>,
       options: TransactionOptions = {},
     ): Promise<T> {
       const readOnly = options.readOnly === true;
-      let deadClients = 0;
-      let readRetried = false;
-      for (;;) {
-        try {
-          return await attempt(scope, fn, readOnly);
-        } catch (err) {
-          if (!(err instanceof ConnectionLost)) throw err;
-          // Run again only what cannot have written. Lost at BEGIN, before `fn` ran: the pool
-          // handed out a client whose backend had died while idle (the server rolls back what
-          // a dead connection left open), so any transaction takes another client, at most
-          // once per client the pool can hold. Lost later: a read-only transaction runs once
-          // more; any other fails (a commit of unknown outcome is never retried).
-          if (err.phase === 'begin' && deadClients < poolSize) deadClients += 1;
-          else if (readOnly && !readRetried) readRetried = true;
-          else throw unavailable(err);
-          await nextTurn();
-        }
-      }
+      return retrying(readOnly, () => attempt(scope, fn, readOnly));
     },
     async asOwner(fn) {
       const held = await checkout(pool);
@@ -203,8 +268,8 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
         held.release(failure);
       }
     },
-    async listen(channel, onPayload, onReconnect) {
-      const subscription = new Subscription(url, channel, onPayload, onReconnect);
+    async listen(channel, onPayload, onReconnect, onLost) {
+      const subscription = new Subscription(url, channel, onPayload, onReconnect, onLost);
       await subscription.connect();
       subscriptions.add(subscription);
       return async () => {
@@ -245,6 +310,7 @@ class Subscription {
     private readonly channel: string,
     private readonly onPayload: (payload: string) => void,
     private readonly onReconnect: (() => void) | undefined,
+    private readonly onLost: (() => void) | undefined,
   ) {}
 
   /** Connects and listens; the first attempt's failure is the caller's. */
@@ -256,6 +322,7 @@ class Subscription {
       lost = true;
       if (this.client === client) this.client = undefined;
       void client.end().catch(() => undefined);
+      if (!this.closed) this.onLost?.();
       this.scheduleReconnect();
     };
     client.on('error', onLost);

@@ -1,6 +1,6 @@
 // API keys: `iris_<keyId>_<secret>`. Only sha256(secret) is stored; the token is shown once.
 // The secret has 256 bits of entropy, so a fast hash is enough (no password stretching).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_ROLE, ROLES, type Role } from '../core/roles.js';
 
@@ -36,12 +36,13 @@ function bootstrapKeyId(token: string): string {
 }
 
 function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 /** Constant-time comparison of a presented secret with a stored hash. */
 export function secretMatches(secret: string, storedHash: string): boolean {
-  const a = Buffer.from(hashSecret(secret), 'hex');
+  // NOTE: crypto.hash (one shot, Node >= 20.12) costs a fraction of createHash().update().digest().
+  const a = hash('sha256', secret, 'buffer');
   const b = Buffer.from(storedHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -1,11 +1,11 @@
-// The in-memory snapshot of hot-path configuration (keys and tenant placement) on each
-// replica: loaded at start, kept fresh by change notifications (LISTEN/NOTIFY), resynced
-// periodically in case a notification was missed. The informer pattern of Kubernetes. The
-// replica that makes a change also applies it as soon as it commits (the services call
-// `apply`), so it serves the change on its very next request; other replicas within the
-// NOTIFY delay.
+// The in-memory snapshot of hot-path configuration (keys and tenants) on each replica: loaded
+// at start, kept fresh by change notifications (LISTEN/NOTIFY), resynced periodically in case
+// a notification was missed. The informer pattern of Kubernetes, and its watch cache: reads of
+// tenants and keys are served from it while it is provably current. The replica that makes a
+// change also applies it as soon as it commits (the services call `apply`), so it serves the
+// change on its very next request; other replicas within the NOTIFY delay.
 import { platformScope, type Database } from '../core/db.js';
-import type { KeyRecord } from './api-key.js';
+import type { ApiKey, KeyRecord } from './api-key.js';
 import { selectKeyRecords } from './key-service.js';
 import type { Quotas, Tenant } from './tenant-model.js';
 import { CHANGES_CHANNEL, selectTenant, selectTenantPage, type Change } from './tenant-store.js';
@@ -17,9 +17,21 @@ export type TenantSnapshot = Pick<
   'id' | 'status' | 'tier' | 'homeRegion' | 'ring' | 'resourceVersion' | 'labels'
 > & { readonly quotas: Quotas };
 
+/** A key as the directory holds it: what authentication needs, and its API view as last read. */
+type DirectoryKey = KeyRecord & { readonly view: ApiKey };
+
 export interface Directory {
   key(keyId: string): KeyRecord | undefined;
   tenant(id: string): TenantSnapshot | undefined;
+  /**
+   * The tenant as this replica last read it, when that is provably current: the change feed
+   * has been connected since the last full load, and no change of the tenant this replica has
+   * been told of (by NOTIFY or by its own commit) is still unread. Otherwise (and for a tenant
+   * it does not hold) undefined: read the database.
+   */
+  currentTenant(id: string): Tenant | undefined;
+  /** The tenant's keys as the API lists them, when provably current (as `currentTenant`); else undefined. */
+  currentKeys(tenantId: string): ApiKey[] | undefined;
   /** Loads everything and subscribes to changes. */
   start(): Promise<void>;
   /** Re-reads everything (also runs on a timer). */
@@ -42,21 +54,15 @@ function carry<V>(from: ReadonlyMap<string, V>, to: Map<string, V>, id: string):
   else to.set(id, current);
 }
 
-const snapshotOf = (t: Tenant): TenantSnapshot => ({
-  id: t.id,
-  status: t.status,
-  tier: t.tier,
-  homeRegion: t.homeRegion,
-  ring: t.ring,
-  resourceVersion: t.resourceVersion,
-  labels: t.labels,
-  quotas: t.quotas,
-});
+const byCreation = (a: ApiKey, b: ApiKey): number =>
+  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
 export function makeDirectory(deps: { db: Database; resyncMs?: number }): Directory {
   const { db } = deps;
-  let keys = new Map<string, KeyRecord>();
-  let tenants = new Map<string, TenantSnapshot>();
+  let keys = new Map<string, DirectoryKey>();
+  let tenants = new Map<string, Tenant>();
+  /** Key views per tenant, built on demand and dropped whenever a key changes. */
+  let keysByTenant: Map<string, ApiKey[]> | undefined;
   const listeners: ((c: Change) => void)[] = [];
   let unlisten: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -73,15 +79,29 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
   let floor = 0;
   const newest = new Map<string, { kind: Change['kind']; id: string; ticket: number }>();
 
+  // NOTE: provably current. A change this replica has been told of is pending from the moment
+  // it hears of it (synchronously, before its read starts) until a read that started after it
+  // is served; a read that fails leaves it pending (the database answers meanwhile). While the
+  // change feed is down nothing is current: notifications may be missed. It is current again
+  // once a full load that started after the feed reconnected has been served.
+  const pending = new Map<string, { ticket: number; tenantId: string }>();
+  let feedUp = false;
+  let feedEpoch = 0;
+  let current = false;
+
   function admit(kind: Change['kind'], id: string, t: number): boolean {
     const slot = `${kind}:${id}`;
     if (t <= floor || t < (newest.get(slot)?.ticket ?? 0)) return false;
     newest.set(slot, { kind, id, ticket: t });
+    const waiting = pending.get(slot);
+    if (waiting !== undefined && waiting.ticket <= t) pending.delete(slot);
     return true;
   }
 
   async function loadAll(): Promise<void> {
     const started = ++ticket;
+    const epoch = feedEpoch;
+    const feedWasUp = feedUp;
     const [allKeys, allTenants] = await db.transaction(
       platformScope,
       async (tx) => {
@@ -100,7 +120,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
     );
     if (started <= floor) return; // a load that started later has served a newer snapshot
     const nextKeys = new Map(allKeys.map((k) => [k.keyId, k]));
-    const nextTenants = new Map(allTenants.map((t) => [t.id, snapshotOf(t)]));
+    const nextTenants = new Map(allTenants.map((t) => [t.id, t]));
     for (const [slot, served] of newest) {
       if (served.ticket <= started) {
         newest.delete(slot);
@@ -112,35 +132,67 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
     }
     floor = started;
     keys = nextKeys;
+    keysByTenant = undefined;
     tenants = nextTenants;
+    // What was announced before this load started, the load has read.
+    for (const [slot, waiting] of pending) if (waiting.ticket < started) pending.delete(slot);
+    if (feedWasUp && feedUp && epoch === feedEpoch) current = true;
   }
 
-  async function applyKey(id: string, t: number): Promise<void> {
-    let k: KeyRecord | undefined;
+  async function applyKey(id: string, tenantId: string, t: number): Promise<void> {
+    let k: DirectoryKey | undefined;
     try {
       [k] = await db.transaction(platformScope, (tx) => selectKeyRecords(tx, id), { readOnly: true });
     } catch (err) {
-      if (admit('key', id, t)) keys.delete(id);
+      // Refused until a later read succeeds; still pending, so reads of the tenant's keys use the database.
+      if (admit('key', id, t)) {
+        keys.delete(id);
+        keysByTenant = undefined;
+        pending.set(`key:${id}`, { ticket: t, tenantId });
+      }
       throw err;
     }
     if (!admit('key', id, t)) return;
     if (k) keys.set(k.keyId, k);
     else keys.delete(id);
+    keysByTenant = undefined;
   }
 
   async function applyTenant(id: string, t: number): Promise<void> {
     const tenant = await db.transaction(platformScope, (tx) => selectTenant(tx, id), { readOnly: true });
     if (!admit('tenant', id, t)) return;
-    if (tenant) tenants.set(tenant.id, snapshotOf(tenant));
+    if (tenant) tenants.set(tenant.id, tenant);
     else {
       tenants.delete(id);
       for (const [keyId, k] of keys) if (k.tenantId === id) keys.delete(keyId);
+      keysByTenant = undefined;
     }
+  }
+
+  /** No change of the tenant (or, with `ofKeys`, of its keys) is pending, and the feed is live. */
+  function settled(tenantId: string, ofKeys: boolean): boolean {
+    if (!current || pending.has(`tenant:${tenantId}`)) return false;
+    if (ofKeys) for (const waiting of pending.values()) if (waiting.tenantId === tenantId) return false;
+    return true;
   }
 
   const directory: Directory = {
     key: (keyId) => keys.get(keyId),
     tenant: (id) => tenants.get(id),
+    currentTenant: (id) => (settled(id, false) ? tenants.get(id) : undefined),
+    currentKeys(tenantId) {
+      if (!settled(tenantId, true) || !tenants.has(tenantId)) return undefined;
+      if (keysByTenant === undefined) {
+        keysByTenant = new Map();
+        for (const k of keys.values()) {
+          const list = keysByTenant.get(k.tenantId);
+          if (list) list.push(k.view);
+          else keysByTenant.set(k.tenantId, [k.view]);
+        }
+        for (const list of keysByTenant.values()) list.sort(byCreation);
+      }
+      return keysByTenant.get(tenantId) ?? [];
+    },
     async start() {
       unlisten = await db.listen(
         CHANGES_CHANNEL,
@@ -153,8 +205,18 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
           }
           directory.apply(change).catch(() => undefined);
         },
-        () => void directory.resync().catch(() => undefined),
-      ); // missed changes while the LISTEN connection was down
+        () => {
+          // missed changes while the LISTEN connection was down
+          feedUp = true;
+          void directory.resync().catch(() => undefined);
+        },
+        () => {
+          feedUp = false;
+          feedEpoch += 1;
+          current = false;
+        },
+      );
+      feedUp = true;
       await loadAll();
       timer = setInterval(() => void directory.resync().catch(() => undefined), deps.resyncMs ?? 60_000);
       timer.unref();
@@ -164,7 +226,8 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
       // NOTE: other contexts share the channel (e.g. policy bundles); their kinds are not ours.
       if (change.kind !== 'key' && change.kind !== 'tenant') return;
       const t = ++ticket;
-      if (change.kind === 'key') await applyKey(change.id, t);
+      pending.set(`${change.kind}:${change.id}`, { ticket: t, tenantId: change.tenantId });
+      if (change.kind === 'key') await applyKey(change.id, change.tenantId, t);
       else await applyTenant(change.id, t);
       for (const l of listeners) l(change);
     },

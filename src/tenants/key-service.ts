@@ -2,7 +2,7 @@
 import type { Ledger } from '../audit/index.js';
 import { type Clock, iso } from '../core/clock.js';
 import { authorize, scopeOf, type DecideFn, type RequestContext } from '../core/context.js';
-import type { Database, Queryable } from '../core/db.js';
+import type { Database, Queryable, ReadOptions } from '../core/db.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
 import { DEFAULT_ROLE, isPlatformRole, isRole, mayManageKeyOf, ROLES, type Role } from '../core/roles.js';
@@ -73,12 +73,13 @@ export function toKeyRecord(
   };
 }
 
-/** Every key, for the in-memory directory (platform scope). */
-export async function selectKeyRecords(tx: Queryable, keyId?: string): Promise<KeyRecord[]> {
-  const { rows } = await tx.query<KeyRow>(`select ${COLUMNS} from api_keys where ($1::text is null or key_id = $1)`, [
-    keyId ?? null,
-  ]);
-  return rows.map(toKeyRecord);
+/** Every key (or the one named), for the in-memory directory (platform scope), with its API view. */
+export async function selectKeyRecords(tx: Queryable, keyId?: string): Promise<(KeyRecord & { view: ApiKey })[]> {
+  const { rows } = await tx.query<KeyRow>(
+    `select ${COLUMNS} from api_keys where ($1::text is null or key_id = $1) order by created_at, key_id`,
+    [keyId ?? null],
+  );
+  return rows.map((r) => ({ ...toKeyRecord(r), view: toKey(r) }));
 }
 
 /** Inserts a key row directly: for bootstrap and seeding, which run as the platform. */
@@ -134,6 +135,8 @@ export interface KeyServiceDeps {
   readonly decide?: DecideFn;
   /** This replica's directory, told of each key change once it commits. */
   readonly applyLocally?: ApplyLocally;
+  /** This replica's snapshot of keys (the directory): a list it can prove current is served from it. */
+  readonly snapshot?: { currentKeys(tenantId: string): ApiKey[] | undefined };
 }
 
 /** The grant rule (core/roles.ts): no key creates or revokes a key holding more than it holds. */
@@ -205,8 +208,10 @@ export function makeKeyService(deps: KeyServiceDeps) {
       });
     },
 
-    async list(ctx: RequestContext, tenantId: string): Promise<ApiKey[]> {
+    async list(ctx: RequestContext, tenantId: string, opts: ReadOptions = {}): Promise<ApiKey[]> {
       authorize(ctx.principal, 'key.read', tenantId, 'Tenant', deps.decide);
+      const served = opts.consistent === true ? undefined : deps.snapshot?.currentKeys(tenantId);
+      if (served !== undefined) return served;
       return db.transaction(
         scopeOf(ctx),
         async (tx) => {

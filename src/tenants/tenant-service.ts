@@ -5,7 +5,7 @@ import type { AuditRecord, Ledger } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { authorize, scopeOf, type DecideFn, type RequestContext } from '../core/context.js';
 import { decodeContinue, encodeContinue } from '../core/continue-token.js';
-import { platformScope, type Database } from '../core/db.js';
+import { platformScope, readsOf, type Database, type Queryable, type ReadOptions } from '../core/db.js';
 import {
   ConflictError,
   ForbiddenError,
@@ -46,6 +46,8 @@ export interface TenantServiceDeps {
   readonly decide?: DecideFn;
   /** This replica's directory, told of each tenant change once it commits. */
   readonly applyLocally?: ApplyLocally;
+  /** This replica's snapshot of tenants (the directory): a read it can prove current is served from it. */
+  readonly snapshot?: { currentTenant(id: string): Tenant | undefined };
 }
 
 /** The version a write is conditioned on: If-Match wins (412), else the body's (409). */
@@ -102,11 +104,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
   }
 
   /** Loads a tenant the caller may see, for update when `lock`; 404 otherwise. */
-  async function load(
-    tx: Parameters<Parameters<Database['transaction']>[1]>[0],
-    id: string,
-    lock: boolean,
-  ): Promise<Tenant> {
+  async function load(tx: Queryable, id: string, lock: boolean): Promise<Tenant> {
     const t = await selectTenant(tx, id, lock);
     if (!t) throw new NotFoundError('Tenant', id);
     return t;
@@ -170,9 +168,10 @@ export function makeTenantService(deps: TenantServiceDeps) {
       });
     },
 
-    async get(ctx: RequestContext, id: string): Promise<Tenant> {
+    async get(ctx: RequestContext, id: string, opts: ReadOptions = {}): Promise<Tenant> {
       authorize(ctx.principal, 'tenant.read', id, 'Tenant', deps.decide);
-      return db.transaction(scopeOf(ctx), (tx) => load(tx, id, false), { readOnly: true });
+      const served = opts.consistent === true ? undefined : deps.snapshot?.currentTenant(id);
+      return served ?? load(readsOf(db, scopeOf(ctx)), id, false);
     },
 
     /** Tenants the caller may see: all for platform admins, its own for everyone else. */

@@ -86,6 +86,8 @@ function faultyStore(db: Database, tenant: string): { db: Database; fail(on: boo
       dialect: db.dialect,
       transaction: async (scope, fn) =>
         failing && scope.kind === 'tenant' && scope.tenantId === tenant ? refuse() : db.transaction(scope, fn),
+      read: async (scope, sql, params) =>
+        failing && scope.kind === 'tenant' && scope.tenantId === tenant ? refuse() : db.read(scope, sql, params),
       asOwner: (fn) => db.asOwner(fn),
       listen: (c, f, r) => db.listen(c, f, r),
       ping: () => db.ping(),

@@ -99,7 +99,7 @@ describe('admission control units', () => {
       a.release(req);
     }
     await assert.rejects(
-      a.admit(fakeReq('acme'), reply, r),
+      async () => a.admit(fakeReq('acme'), reply, r),
       (e: RateLimitedError) => e.status === 429 && e.extensions.limit === 'route',
     );
     // Another route of the same tenant still has room in the tenant limit.
@@ -118,7 +118,7 @@ describe('admission control units', () => {
     await a.admit(fakeReq('one'), reply, route('GET', '/v1/tenants/:tenantId', 'one'));
     await a.admit(fakeReq('two'), reply, route('GET', '/v1/tenants/:tenantId', 'two'));
     await assert.rejects(
-      a.admit(fakeReq('three'), reply, route('GET', '/v1/tenants/:tenantId', 'three')),
+      async () => a.admit(fakeReq('three'), reply, route('GET', '/v1/tenants/:tenantId', 'three')),
       (e: RateLimitedError) => e.extensions.limit === 'service',
     );
   });
@@ -139,7 +139,7 @@ describe('admission control units', () => {
     await a.admit(x, rx, r);
     await a.admit(y, ry, r);
     await assert.rejects(
-      a.admit(fakeReq('acme'), newReply(), r),
+      async () => a.admit(fakeReq('acme'), newReply(), r),
       (e: RateLimitedError) => e.status === 429 && e.extensions.limit === 'concurrency',
     );
     a.release(x);
@@ -147,7 +147,7 @@ describe('admission control units', () => {
     assert.equal(a.inFlight('acme'), 1, 'release is idempotent');
     await a.admit(fakeReq('acme'), newReply(), r);
     await assert.rejects(
-      a.admit(fakeReq('acme'), newReply(), r),
+      async () => a.admit(fakeReq('acme'), newReply(), r),
       (e: RateLimitedError) => e.extensions.limit === 'concurrency',
     );
     ry.sent = true;
@@ -173,13 +173,13 @@ describe('admission control units', () => {
     };
     const query = { ...write, rule: { ...write.rule, action: 'knowledge.query' as const } };
     await assert.rejects(
-      a.admit(fakeReq('acme'), reply, write),
+      async () => a.admit(fakeReq('acme'), reply, write),
       (e: QuotaExceededError) => e.status === 403 && e.extensions.quota === 'documents' && e.extensions.used === 10,
     );
     await a.admit(fakeReq('acme'), reply, query);
     usage = { documents: 0, storageBytes: 10, llmTokensToday: 500 };
     await assert.rejects(
-      a.admit(fakeReq('acme'), reply, query),
+      async () => a.admit(fakeReq('acme'), reply, query),
       (e: QuotaExceededError) =>
         e.status === 429 && e.extensions.quota === 'llmTokensPerDay' && Number(e.extensions.retryAfterSeconds) > 0,
     );
@@ -249,7 +249,7 @@ describe(
       });
       try {
         const limits = [{ name: 'tenant', key: 't:x', rate: 1, burst: 5 }];
-        const verdicts = await Promise.all(Array.from({ length: 8 }, () => limiter.check(limits)));
+        const verdicts = await Promise.all(Array.from({ length: 8 }, async () => limiter.check(limits)));
         assert.equal(verdicts.filter((v) => v.allowed).length, 5, 'concurrent checks never over-admit');
         const refused = verdicts.find((v) => !v.allowed);
         assert.ok(refused && refused.retryAfterMs > 0 && refused.limitedBy === 'tenant');

@@ -87,6 +87,45 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
     assert.deepEqual([a.app.knowledge.cacheStats('rep-kg').misses, a.app.knowledge.cacheStats('rep-kg').hits], [1, 1]);
   });
 
+  test("reads: the writer's replica serves its change at once; the other replica from the database when asked for consistency, from its snapshot once told", async () => {
+    assert.equal((await a.call('POST', '/v1/tenants', { body: { id: 'rep-read', displayName: 'R' } })).statusCode, 201);
+    await eventually(async () => b.app.directory.currentTenant('rep-read') !== undefined);
+    for (let i = 1; i <= 5; i++) {
+      const patched = await a.call('PATCH', '/v1/tenants/rep-read', { body: { labels: { round: String(i) } } });
+      assert.equal(patched.statusCode, 200);
+      const rv = patched.json().resourceVersion as string;
+      // Read-your-writes on the replica that committed: its snapshot holds the change already.
+      const own = await a.call('GET', '/v1/tenants/rep-read');
+      assert.deepEqual([own.json().resourceVersion, own.json().labels.round], [rv, String(i)]);
+      // The other replica, asked for consistency, reads the database: never behind.
+      const consistent = await b.call('GET', '/v1/tenants/rep-read?consistent=true');
+      assert.deepEqual([consistent.json().resourceVersion, consistent.headers.etag], [rv, `"${rv}"`]);
+      // Its default read converges within the notification delay, and never goes back.
+      await eventually(async () => (await b.call('GET', '/v1/tenants/rep-read')).json().resourceVersion === rv, 1000);
+      assert.equal((await b.call('GET', '/v1/tenants/rep-read')).json().resourceVersion, rv);
+    }
+  });
+
+  test('key lists: a key created on one replica is listed by the other once told, and by a consistent read at once', async () => {
+    const created = await a.call('POST', '/v1/tenants/rep-read/keys', { body: { name: 'listed', role: 'analyst' } });
+    assert.equal(created.statusCode, 201);
+    const id = created.json().id as string;
+    const ids = (r: { json(): { items: { id: string }[] } }): string[] => r.json().items.map((k) => k.id);
+    assert.ok(ids(await a.call('GET', '/v1/tenants/rep-read/keys')).includes(id), 'own replica, at once');
+    assert.ok(ids(await b.call('GET', '/v1/tenants/rep-read/keys?consistent=true')).includes(id));
+    await eventually(async () => ids(await b.call('GET', '/v1/tenants/rep-read/keys')).includes(id), 1000);
+    assert.equal((await a.call('DELETE', `/v1/tenants/rep-read/keys/${id}`)).statusCode, 200);
+    const revokedAt = (r: { json(): { items: { id: string; revokedAt: string | null }[] } }): string | null =>
+      r.json().items.find((k) => k.id === id)?.revokedAt ?? null;
+    assert.notEqual(revokedAt(await a.call('GET', '/v1/tenants/rep-read/keys')), null);
+    await eventually(async () => revokedAt(await b.call('GET', '/v1/tenants/rep-read/keys')) !== null, 1000);
+  });
+
+  test('?consistent must be a boolean', async () => {
+    const r = await a.call('GET', '/v1/tenants/rep-read?consistent=maybe');
+    assert.equal(r.statusCode, 400);
+  });
+
   test(
     'a LISTEN connection that drops reconnects, and a change made while it was down still arrives',
     { skip: storeName === 'pglite' ? 'PGlite notifies in process: no connection to lose' : false },
