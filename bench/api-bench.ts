@@ -21,6 +21,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const PG_ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** A comma-separated subset of the loads to run (e.g. BENCH_ONLY=pg_writes,enqueue), for quick comparisons. */
+const ONLY = process.env.BENCH_ONLY?.split(',');
 const serverScript = fileURLToPath(new URL('./api-server.js', import.meta.url));
 
 interface Sample {
@@ -148,9 +150,11 @@ async function main(): Promise<void> {
     { env: { ...pgEnv, BENCH_GATE: 'off' }, pg: true, loads: [['pg_gate_off', read()]] },
   ];
   const samples: Record<string, Sample[]> = {};
+  for (const t of targets) t.loads = t.loads.filter(([name]) => ONLY === undefined || ONLY.includes(name));
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const target of targets) {
+        if (target.loads.length === 0) continue;
         // a fresh PostgreSQL database for each server, as a PGlite server gets a fresh data dir
         if (target.pg) await admin.query(`create database ${dbName}`);
         const server = await startServer(target.env);

@@ -53,24 +53,35 @@ export interface WitnessedHead {
 
 export type WitnessKind = 'create' | 'witness';
 
+/** Awaits every statement (none left running unobserved), then throws the first failure. */
+async function settleAll(statements: readonly Promise<unknown>[]): Promise<void> {
+  const settled = await Promise.allSettled(statements);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+}
+
 export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger {
   const { signer, clock } = deps;
   const originOf = (log: string): string => `${signer.name}/${log}`;
 
   async function append(tx: Queryable, ctx: RequestContext, record: AuditRecord): Promise<AuditEvent> {
     // NOTE: the head row is the per-log serialisation point: FOR UPDATE makes concurrent
-    // appends to one log take turns, so seq stays dense and the frontier consistent.
-    // A row returned here means this append creates the log; it says in which scope.
-    const born = await tx.query<{ scope: string | null }>(
-      `insert into audit_heads (tenant_id, size, frontier, root, checkpoint)
-       values ($1, 0, '[]'::jsonb, $2, '') on conflict (tenant_id) do nothing
-       returning current_setting('iris.scope', true) as scope`,
-      [record.log, emptyRoot().toString('hex')],
-    );
-    const { rows } = await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [
-      record.log,
-    ]);
-    const head = rows[0];
+    // appends to one log take turns, so seq stays dense and the frontier consistent. Only the
+    // first append to a log creates its head; that insert says in which scope it ran.
+    const lockHead = async (): Promise<HeadRow | undefined> =>
+      (await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [record.log]))
+        .rows[0];
+    let head = await lockHead();
+    let bornIn: string | null | undefined;
+    if (!head) {
+      const born = await tx.query<{ scope: string | null }>(
+        `insert into audit_heads (tenant_id, size, frontier, root, checkpoint)
+         values ($1, 0, '[]'::jsonb, $2, '') on conflict (tenant_id) do nothing
+         returning current_setting('iris.scope', true) as scope`,
+        [record.log, emptyRoot().toString('hex')],
+      );
+      bornIn = born.rows[0]?.scope;
+      head = await lockHead();
+    }
     if (!head) throw new Error(`audit head for log '${record.log}' is not visible in this scope`);
     const event = buildEvent(ctx, record, head.size, clock.now());
     const leaf = leafHash(Buffer.from(canonicalJson(event), 'utf8'));
@@ -82,22 +93,28 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
     const size = head.size + 1;
     const root = rootFromFrontier(frontier);
     const note = signCheckpoint({ origin: originOf(record.log), size, root }, signer.name, signer.privateKey);
-    await tx.query('insert into audit_events (tenant_id, seq, event, leaf_hash) values ($1, $2, $3, $4)', [
-      record.log,
-      event.seq,
-      JSON.stringify(event),
-      leaf.toString('hex'),
-    ]);
-    await tx.query(
-      'update audit_heads set size = $2, frontier = $3, root = $4, checkpoint = $5, updated_at = now() where tenant_id = $1',
-      [record.log, size, JSON.stringify(frontier.map((h) => h.toString('hex'))), root.toString('hex'), note],
-    );
+    // NOTE: sent together (the store pipelines them where it can: one round trip).
+    const writes = [
+      tx.query('insert into audit_events (tenant_id, seq, event, leaf_hash) values ($1, $2, $3, $4)', [
+        record.log,
+        event.seq,
+        JSON.stringify(event),
+        leaf.toString('hex'),
+      ]),
+      tx.query(
+        'update audit_heads set size = $2, frontier = $3, root = $4, checkpoint = $5, updated_at = now() where tenant_id = $1',
+        [record.log, size, JSON.stringify(frontier.map((h) => h.toString('hex'))), root.toString('hex'), note],
+      ),
+    ];
     if (size % CHECKPOINT_EVERY === 0) {
-      await tx.query(
-        'insert into audit_checkpoints (tenant_id, size, root, note) values ($1, $2, $3, $4) on conflict do nothing',
-        [record.log, size, root.toString('hex'), note],
+      writes.push(
+        tx.query(
+          'insert into audit_checkpoints (tenant_id, size, root, note) values ($1, $2, $3, $4) on conflict do nothing',
+          [record.log, size, root.toString('hex'), note],
+        ),
       );
     }
+    await settleAll(writes);
     // The creation of a tenant log goes to the platform log in the same transaction, so no
     // one can delete the log whole and leave no trace. Tenant creation (the first event of
     // every tenant log) runs in platform scope; a log first written in a tenant's scope,
@@ -105,7 +122,7 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
     // NOTE: this holds the new tenant head, then waits for the platform head. Only a second
     // creator of the same log could wait the other way round, and it waits on the tenants
     // row first; the witness loop reads tenant heads without locking them.
-    if (record.log !== PLATFORM && born.rows[0]?.scope === 'platform') {
+    if (record.log !== PLATFORM && bornIn === 'platform') {
       await witness(tx, ctx, { log: record.log, size, root: root.toString('hex'), checkpoint: note }, 'create');
     }
     return event;

@@ -19,12 +19,20 @@ export async function withChanges<T>(
   fn: (tx: Queryable, announce: (change: Change) => Promise<void>) => Promise<T>,
 ): Promise<T> {
   const changes: Change[] = [];
-  const result = await db.transaction(scope, (tx) => {
+  const result = await db.transaction(scope, async (tx) => {
     changes.length = 0; // a transaction that is run again announces afresh
-    return fn(tx, async (change) => {
-      await notifyChange(tx, change);
+    // NOTE: a NOTIFY is sent when announced and awaited before the commit: with a pipelining
+    // store it costs no round trip of its own.
+    const notices: Promise<void>[] = [];
+    const out = await fn(tx, async (change) => {
+      const notice = notifyChange(tx, change);
+      notice.catch(() => undefined); // observed below; never an unhandled rejection meanwhile
+      notices.push(notice);
       changes.push(change);
     });
+    const settled = await Promise.allSettled(notices);
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
+    return out;
   });
   // NOTE: the change is committed whatever happens here. A local apply that fails leaves the
   // NOTIFY path and the periodic resync to catch up; the directory refuses a key it could not

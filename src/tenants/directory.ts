@@ -4,7 +4,7 @@
 // tenants and keys are served from it while it is provably current. The replica that makes a
 // change also applies it as soon as it commits (the services call `apply`), so it serves the
 // change on its very next request; other replicas within the NOTIFY delay.
-import { platformScope, type Database } from '../core/db.js';
+import { platformScope, readsOf, type Database } from '../core/db.js';
 import type { ApiKey, KeyRecord } from './api-key.js';
 import { selectKeyRecords } from './key-service.js';
 import type { Quotas, Tenant } from './tenant-model.js';
@@ -142,7 +142,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
   async function applyKey(id: string, tenantId: string, t: number): Promise<void> {
     let k: DirectoryKey | undefined;
     try {
-      [k] = await db.transaction(platformScope, (tx) => selectKeyRecords(tx, id), { readOnly: true });
+      [k] = await selectKeyRecords(readsOf(db, platformScope), id);
     } catch (err) {
       // Refused until a later read succeeds; still pending, so reads of the tenant's keys use the database.
       if (admit('key', id, t)) {
@@ -159,7 +159,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
   }
 
   async function applyTenant(id: string, t: number): Promise<void> {
-    const tenant = await db.transaction(platformScope, (tx) => selectTenant(tx, id), { readOnly: true });
+    const tenant = await selectTenant(readsOf(db, platformScope), id);
     if (!admit('tenant', id, t)) return;
     if (tenant) tenants.set(tenant.id, tenant);
     else {

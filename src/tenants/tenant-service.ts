@@ -141,8 +141,8 @@ export function makeTenantService(deps: TenantServiceDeps) {
         });
         if (!created)
           throw new ConflictError('tenant_exists', `A tenant with id '${input.id}' already exists.`, { id: input.id });
+        void announce({ kind: 'tenant', tenantId: created.id, id: created.id }); // sent first: pipelined with the ledger's statements
         await ledger.append(tx, ctx, record(created, 'tenant.create', null, created));
-        await announce({ kind: 'tenant', tenantId: created.id, id: created.id });
         if (input.firstKey === undefined) return created;
         const material = newKeyMaterial();
         const { expiresInSeconds } = input.firstKey;
@@ -223,8 +223,8 @@ export function makeTenantService(deps: TenantServiceDeps) {
           labels,
         };
         const after = await updateTenantRow(tx, next);
+        void announce({ kind: 'tenant', tenantId: id, id }); // sent first: pipelined with the ledger's statements
         await ledger.append(tx, ctx, record(after, 'tenant.update', before, after));
-        await announce({ kind: 'tenant', tenantId: id, id });
         return after;
       });
     },
@@ -243,8 +243,8 @@ export function makeTenantService(deps: TenantServiceDeps) {
           deletedAt: now.toISOString(),
           purgeAfter: new Date(now.getTime() + deps.deleteGraceSeconds * 1000).toISOString(),
         });
+        void announce({ kind: 'tenant', tenantId: id, id }); // sent first: pipelined with the ledger's statements
         await ledger.append(tx, ctx, record(after, 'tenant.delete', before, after));
-        await announce({ kind: 'tenant', tenantId: id, id });
         return after;
       });
     },
@@ -257,8 +257,8 @@ export function makeTenantService(deps: TenantServiceDeps) {
         if (before.status !== 'deleting')
           throw new ConflictError('tenant_not_deleted', `Tenant '${id}' is not deleted; there is nothing to restore.`);
         const after = await updateTenantRow(tx, { ...before, status: 'active', deletedAt: null, purgeAfter: null });
+        void announce({ kind: 'tenant', tenantId: id, id }); // sent first: pipelined with the ledger's statements
         await ledger.append(tx, ctx, record(after, 'tenant.restore', before, after));
-        await announce({ kind: 'tenant', tenantId: id, id });
         return after;
       });
     },
@@ -271,8 +271,8 @@ export function makeTenantService(deps: TenantServiceDeps) {
         for (const id of ids) {
           const before = await selectTenant(tx, id, true);
           await deleteTenantRows(tx, id);
+          void announce({ kind: 'tenant', tenantId: id, id }); // sent first: pipelined with the ledger's statements
           await ledger.append(tx, ctx, record({ id }, 'tenant.purge', before, null));
-          await announce({ kind: 'tenant', tenantId: id, id });
         }
         return ids;
       });
