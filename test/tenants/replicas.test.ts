@@ -48,7 +48,8 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
     const revoked = await eventually(
       async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401,
     );
-    assert.ok(seen < 3000 && revoked < 3000);
+    assert.ok(seen < 3000);
+    assert.ok(revoked < 1000, `refused on the other replica after ${revoked} ms`);
   });
 
   test('a tenant suspended on replica B is refused on replica A', async () => {
