@@ -96,11 +96,18 @@ export function registerKeyCommands(program: Command, env: CliEnvironment): void
       .description('List API keys (never their secrets), with state and last use'),
     'list',
   )
+    .option(
+      '--consistent',
+      "read the database (stored last use, every replica's changes) instead of the server's snapshot",
+    )
     .addHelpText('after', '\nExamples:\n  iris keys list --tenant acme\n  iris keys list --platform --output json')
-    .action(async (o: { tenant?: string; platform?: boolean }, cmd: Command) => {
+    .action(async (o: { tenant?: string; platform?: boolean; consistent?: boolean }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
       const owner = ownerOf(o);
-      const page = await client().request<{ items: ApiKey[] }>('GET', owner.keysPath);
+      const page = await client().request<{ items: ApiKey[] }>(
+        'GET',
+        `${owner.keysPath}${o.consistent ? '?consistent=true' : ''}`,
+      );
       const now = new Date();
       out.result(page, () =>
         renderTable(

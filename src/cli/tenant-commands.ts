@@ -128,10 +128,17 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
     .summary('show one tenant')
     .description('Show one tenant with its quotas and labels')
     .argument('<id>', 'tenant id')
-    .addHelpText('after', '\nExamples:\n  iris tenants get acme\n  iris tenants get acme --output json | jq .quotas')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
+    .option(
+      '--consistent',
+      "read the database (the latest committed version) instead of the server's snapshot, which may trail a change made through another replica by the notification delay",
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  iris tenants get acme\n  iris tenants get acme --consistent --output json | jq .resourceVersion',
+    )
+    .action(async (id: string, o: { consistent?: boolean }, cmd: Command) => {
       const { out, client } = commandContext(cmd, env);
-      const t = await client().request<Tenant>('GET', tenantPath(id));
+      const t = await client().request<Tenant>('GET', `${tenantPath(id)}${o.consistent ? '?consistent=true' : ''}`);
       out.result(t, () => tenantFields(t));
     });
 

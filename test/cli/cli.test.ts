@@ -211,6 +211,13 @@ describe(`iris CLI end to end (${storeName})`, () => {
       json<{ displayName: string }>(await iris(['tenants', 'get', 'cli-a', '-o', 'json'])).displayName,
       'CLI A2',
     );
+    assert.deepEqual(
+      json<{ displayName: string; resourceVersion: string }>(
+        await iris(['tenants', 'get', 'cli-a', '--consistent', '-o', 'json']),
+      ).displayName,
+      'CLI A2',
+      'a consistent read (the database) agrees with the snapshot the writer serves',
+    );
 
     const del = json<{ status: string; purgeAfter: string | null }>(
       await iris(['tenants', 'delete', 'cli-b', '-o', 'json']),
