@@ -56,6 +56,8 @@ export interface Question {
   readonly documentId: string;
   /** Text found verbatim in exactly one chunk of the gold document (after parsing). */
   readonly evidence: string;
+  /** What the answer's text must state (matched as bench/graphrag/answer-facts.ts does). */
+  readonly facts: readonly string[];
 }
 
 export interface Corpus {
@@ -449,13 +451,20 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
     });
     return id;
   };
-  const ask = (kind: QuestionKind, question: string, documentId: string, evidence: string): void => {
+  const ask = (
+    kind: QuestionKind,
+    question: string,
+    documentId: string,
+    evidence: string,
+    facts: readonly string[],
+  ): void => {
     questions.push({
       id: `${kind}-${questions.filter((q) => q.kind === kind).length + 1}`,
       kind,
       question,
       documentId,
       evidence,
+      facts,
     });
   };
   const asked = (kind: QuestionKind): boolean =>
@@ -492,8 +501,9 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
       '',
     ].join('\n');
     const id = add(`catalog/${s.name}/catalog-info.yaml`, 'catalog', yaml);
-    if (!asked('owner')) ask('owner', fill(pick(ownerPhrasing), { s: s.name }), id, `owner: group:${s.team}`);
-    else if (!asked('depends')) ask('depends', fill(pick(dependsPhrasing), { s: s.name }), id, 'dependsOn:');
+    if (!asked('owner')) ask('owner', fill(pick(ownerPhrasing), { s: s.name }), id, `owner: group:${s.team}`, [s.team]);
+    else if (!asked('depends'))
+      ask('depends', fill(pick(dependsPhrasing), { s: s.name }), id, 'dependsOn:', s.dependsOn);
   }
 
   // Teams: prose (who leads it) and a roster table (who is a member).
@@ -521,9 +531,10 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
       '',
     ].join('\n');
     const id = add(`teams/${t.name}.md`, 'team', md);
-    if (!asked('lead')) ask('lead', `Who leads the ${t.name}?`, id, `The ${t.name} is led by ${t.lead}.`);
+    if (!asked('lead')) ask('lead', `Who leads the ${t.name}?`, id, `The ${t.name} is led by ${t.lead}.`, [t.lead]);
     const member = t.members[1 + int(t.members.length - 1)] as string;
-    if (!asked('member')) ask('member', `Which team is ${member} a member of?`, id, `${member} | person | ${t.name}`);
+    if (!asked('member'))
+      ask('member', `Which team is ${member} a member of?`, id, `${member} | person | ${t.name}`, [t.name]);
   }
 
   // Systems: what they group and are for (prose) and their data flows (a relation table).
@@ -551,12 +562,20 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
     const id = add(`systems/${sys}.md`, 'system', md);
     const first = `The ${sys} system groups`;
     if (questions.filter((q) => q.kind === 'thematic').length < size.questionsPerKind) {
-      ask('thematic', `Which services make up the ${sys} system?`, id, first);
-      ask('thematic', `What do the teams of the ${sys} care most about?`, id, first);
+      ask(
+        'thematic',
+        `Which services make up the ${sys} system?`,
+        id,
+        first,
+        members.slice(0, 6).map((s) => s.name),
+      );
+      ask('thematic', `What do the teams of the ${sys} care most about?`, id, first, [theme]);
     }
     for (const s of members.slice(0, 2))
       if (!asked('writes'))
-        ask('writes', `Which datastore does ${s.name} write to?`, id, `${s.name} | writes_to | ${s.writes}`);
+        ask('writes', `Which datastore does ${s.name} write to?`, id, `${s.name} | writes_to | ${s.writes}`, [
+          s.writes,
+        ]);
   });
 
   // Runbooks: where a service runs and what it consumes.
@@ -587,6 +606,7 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
         ),
         id,
         `${s.name} runs on ${s.tech}`,
+        [s.tech],
       );
     else if (!asked('consumes'))
       ask(
@@ -594,6 +614,7 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
         `Which topic does ${s.name} consume events from?`,
         id,
         `${s.name} consumes events from ${s.topic}`,
+        [s.topic],
       );
   }
 
@@ -705,6 +726,7 @@ export function generateCorpus(tenantId: string, size: CorpusSize, seed: number,
         pick([`What was the root cause of ${inc}?`, `Why did ${inc} happen?`, `What caused incident ${inc}?`]),
         id,
         `The root cause of ${inc} was`,
+        [cause],
       );
   }
   const probes = [

@@ -6,6 +6,7 @@
 import { platformScope, type Database } from '../../src/core/db.js';
 import { makeKnowledgeService, QUERY_MODES, type Citation, type QueryMode } from '../../src/knowledge/index.js';
 import type { Corpus, QuestionKind } from './corpus.js';
+import { factsFound } from './answer-facts.js';
 import { chunkHit, documentHit, type GoldQuestion } from './gold.js';
 
 export interface IngestFigures {
@@ -30,6 +31,8 @@ export interface ModeFigures {
   readonly chunkHit5: number;
   readonly documentHit5: number;
   readonly chunkHit5ByKind: Readonly<Partial<Record<QuestionKind, number>>>;
+  /** Expected facts found in the answers' text, over all expected facts (answer-facts.ts). */
+  readonly factRecall: number;
 }
 
 export interface StoreFigures {
@@ -136,18 +139,21 @@ export async function runStore(
     tenantId: string,
     question: string,
     mode: QueryMode,
-  ): Promise<{ ms: number; citations: readonly Citation[]; cache: string | undefined }> => {
+  ): Promise<{ ms: number; citations: readonly Citation[]; answer: string; cache: string | undefined }> => {
     const t0 = performance.now();
     const answer = await kg.query(tenantId, question, mode);
     const ms = performance.now() - t0;
     check(tenantId, answer.citations);
-    return { ms, citations: answer.citations, cache: cacheOf(answer) };
+    return { ms, citations: answer.citations, answer: answer.answer, cache: cacheOf(answer) };
   };
-  const timed = async (question: string, mode: QueryMode): Promise<readonly Citation[]> => {
+  const timed = async (
+    question: string,
+    mode: QueryMode,
+  ): Promise<{ citations: readonly Citation[]; answer: string }> => {
     const a = await ask(main.tenantId, question, mode);
     if (a.cache === 'hit') skipped[mode]++;
     else latencies[mode].push(a.ms);
-    return a.citations;
+    return a;
   };
 
   // Unlabelled questions: warm-up first, then fillers for the latency sample, then the cache pairs.
@@ -160,12 +166,14 @@ export async function runStore(
 
   // Labelled questions, modes interleaved: hit@5 and the first part of the latency sample.
   const hits = Object.fromEntries(
-    QUERY_MODES.map((m) => [m, { chunk: 0, doc: 0, byKind: new Map<QuestionKind, [number, number]>() }]),
-  ) as Record<QueryMode, { chunk: number; doc: number; byKind: Map<QuestionKind, [number, number]> }>;
+    QUERY_MODES.map((m) => [m, { chunk: 0, doc: 0, facts: 0, byKind: new Map<QuestionKind, [number, number]>() }]),
+  ) as Record<QueryMode, { chunk: number; doc: number; facts: number; byKind: Map<QuestionKind, [number, number]> }>;
+  const expectedFacts = gold.reduce((n, q) => n + q.facts.length, 0);
   for (const q of gold) {
     for (const mode of QUERY_MODES) {
-      const citations = await timed(q.question, mode);
+      const { citations, answer } = await timed(q.question, mode);
       const h = hits[mode];
+      h.facts += factsFound(q.facts, answer);
       const hit = chunkHit(q, citations);
       if (hit) h.chunk++;
       if (documentHit(q, citations)) h.doc++;
@@ -203,6 +211,7 @@ export async function runStore(
         chunkHit5: h.chunk / gold.length,
         documentHit5: h.doc / gold.length,
         chunkHit5ByKind: Object.fromEntries([...h.byKind].map(([kind, [n, k]]) => [kind, k / n])),
+        factRecall: h.facts / Math.max(1, expectedFacts),
       };
       return [mode, figures];
     }),

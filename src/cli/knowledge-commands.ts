@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
-import { INGESTIBLE_EXTENSIONS, QUERY_MODES, type DocumentSummary } from '../knowledge/index.js';
+import { DEFAULT_QUERY_MODE, INGESTIBLE_EXTENSIONS, QUERY_MODES, type DocumentSummary } from '../knowledge/index.js';
 import type { ApiClient } from './api-client.js';
 import { TERMINAL_JOB_STATES } from '../jobs/index.js';
 import type { CliEnvironment } from './cli-config.js';
@@ -326,11 +326,11 @@ export function registerKnowledgeCommands(program: Command, env: CliEnvironment)
     .command('query')
     .summary("ask a question of a tenant's knowledge graph")
     .description(
-      "Answers from the tenant's documents with the sources it rests on. Modes: local (the entities the question names and their neighbourhood), global (community reports: themes across documents), naive (text search over chunks). With an LLM provider configured the answer is written by it from the sources; otherwise (or with --no-llm) it is extractive.",
+      "Answers from the tenant's documents with the sources it rests on. Modes: hybrid (the default: text search fused with the graph's entities and relations, and a second hop), local (the entities the question names and their neighbourhood), global (community reports: themes across documents), naive (text search over chunks). With an LLM provider configured the answer is written by it from the sources; otherwise (or with --no-llm) it is extractive.",
     )
     .argument('<question>', 'the question, quoted')
     .requiredOption('--tenant <id>', 'the tenant')
-    .option('--mode <mode>', `one of ${QUERY_MODES.join(', ')}`, 'local')
+    .option('--mode <mode>', `one of ${QUERY_MODES.join(', ')}`, DEFAULT_QUERY_MODE)
     .option('--limit <n>', 'most sources cited (1-20)', wholeNumber(1), 5)
     .option('--no-llm', 'answer extractively even when an LLM is configured')
     .addHelpText(

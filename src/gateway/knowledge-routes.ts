@@ -9,6 +9,7 @@ import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { errorMessage, ValidationError } from '../core/errors.js';
 import {
   EXPORT_FORMATS,
+  DEFAULT_QUERY_MODE,
   QUERY_MODES,
   renderGraphMl,
   scheduledBuild,
@@ -123,8 +124,9 @@ const QueryBody = Type.Object(
       Type.Union(
         QUERY_MODES.map((m) => Type.Literal(m)),
         {
-          default: 'local',
-          description: 'local: entities named and their neighbourhood; global: community reports; naive: chunks only.',
+          default: DEFAULT_QUERY_MODE,
+          description:
+            'hybrid (default): BM25 over chunks fused with the graph (entities named, their relations) and a second hop; local: entities named and their neighbourhood; global: community reports; naive: chunks only.',
         },
       ),
     ),
@@ -346,7 +348,7 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
-        return knowledge.query(tenantId, req.body.question, req.body.mode ?? 'local', {
+        return knowledge.query(tenantId, req.body.question, req.body.mode ?? DEFAULT_QUERY_MODE, {
           limit: req.body.limit,
           llm: req.body.llm,
           trace: deps.context(req).trace,

@@ -40,7 +40,7 @@ export { pruneQuestions, SOURCE_STATUSES, type DocumentSummary } from './graph/d
 export { EXPORT_FORMATS, renderGraphMl } from './graph/graph-export.js';
 
 // answer/: query modes and citations.
-export { QUERY_MODES, type Citation, type QueryMode } from './answer/query-engine.js';
+export { DEFAULT_QUERY_MODE, QUERY_MODES, type Citation, type QueryMode } from './answer/query-engine.js';
 
 // llm/: providers and the gateway.
 export { makeLlmGateway, parseLlmProviders, type LlmGateway, type LlmObserver } from './llm/index.js';

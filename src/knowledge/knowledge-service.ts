@@ -9,7 +9,7 @@ import { tenantScope, type Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import { makeAnswerCache, type AnswerCache } from './answer/answer-cache.js';
 import { makeAnswers, type KnowledgeAnswer, type QueryRequest } from './answer/answer-composition.js';
-import type { QueryMode } from './answer/query-engine.js';
+import { isQueryMode, type QueryMode } from './answer/query-engine.js';
 import { makeQuestionLog } from './answer/question-log.js';
 import {
   listCommunities,
@@ -132,7 +132,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       );
       let warmed = 0;
       for (const f of frequent) {
-        if (f.mode !== 'local' && f.mode !== 'global' && f.mode !== 'naive') continue;
+        if (!isQueryMode(f.mode)) continue;
         try {
           await answers.query(tenantId, f.question, f.mode, { trace });
           warmed++;

@@ -99,8 +99,8 @@ describe(`iris ingest / documents / query / graph (${storeName})`, () => {
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /Payments Gateway/);
     assert.match(table.stdout, /Sources:\n {2}\[1\] docs\//);
-    assert.match(table.stdout, /mode local · extractive \(no LLM\) · cache miss/);
-    for (const mode of ['global', 'naive']) {
+    assert.match(table.stdout, /mode hybrid · extractive \(no LLM\) · cache miss/);
+    for (const mode of ['local', 'global', 'naive']) {
       const a = json<{ mode: string; citations: unknown[] }>(
         await iris(['query', '--tenant', 'acme', 'Who owns the Payments Gateway?', '--mode', mode, '--output', 'json']),
       );
@@ -109,7 +109,7 @@ describe(`iris ingest / documents / query / graph (${storeName})`, () => {
     }
     const bad = await iris(['query', '--tenant', 'acme', 'hi', '--mode', 'clever']);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--mode must be one of local, global, naive/);
+    assert.match(bad.stderr, /--mode must be one of hybrid, local, global, naive/);
   });
 
   test('graph entities, relations, communities and export (JSON, GraphML to a file)', async () => {

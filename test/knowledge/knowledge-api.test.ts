@@ -66,8 +66,8 @@ describe(`GraphRAG API (${storeName})`, () => {
     const job = res.json<{ job: { jobId: string } }>().job;
     assert.equal((await waitJob(tenant, job.jobId)).state, 'succeeded');
   };
-  const ask = async (tenant: string, question: string, mode = 'local') =>
-    t.call('POST', `/v1/tenants/${tenant}/query`, { body: { question, mode } });
+  const ask = async (tenant: string, question: string, mode?: string) =>
+    t.call('POST', `/v1/tenants/${tenant}/query`, { body: mode === undefined ? { question } : { question, mode } });
 
   before(async () => {
     t = await createTestApp();
@@ -104,7 +104,7 @@ describe(`GraphRAG API (${storeName})`, () => {
   test("every mode answers with citations of the tenant's own chunks; a repeat is a cache hit", async () => {
     await ingest('acme', 'docs/contacts.txt', CONTACTS);
     await ingest('globex', 'plant.md', GLOBEX);
-    for (const mode of ['local', 'global', 'naive']) {
+    for (const mode of ['hybrid', 'local', 'global', 'naive']) {
       const res = await ask('acme', 'What does the Payments Gateway call?', mode);
       assert.equal(res.statusCode, 200, res.body);
       const a = res.json<AnswerBody>();
@@ -117,7 +117,10 @@ describe(`GraphRAG API (${storeName})`, () => {
         assert.ok(c.end > c.start);
       }
     }
+    // No mode named: the default, hybrid, answers (and its first ask above is now a cache hit).
     const local = (await ask('acme', 'What does the Payments Gateway call?')).json<AnswerBody>();
+    assert.equal(local.mode, 'hybrid');
+    assert.equal(local.cache, 'hit');
     assert.match(local.answer, /Fraud Scoring API/);
     const hit = (await ask('acme', '  what does the payments gateway CALL ')).json<AnswerBody>();
     assert.equal(hit.cache, 'hit');

@@ -4,6 +4,7 @@ import { IrisError } from '../../core/errors.js';
 import { tokenize } from '../graph/vocabulary.js';
 import { rank } from './bm25.js';
 import { normaliseName } from '../extract/names.js';
+import { passageUnits } from './passage-units.js';
 
 /** Candidate entity keys in a question: every run of 1-6 consecutive words, normalised. */
 export function candidateKeys(question: string, maxWords = 6): string[] {
@@ -25,28 +26,23 @@ export interface Passage {
   readonly citation: number;
 }
 
-/** Sentences of the passages that best answer the question, each marked with its citation. */
+/** The units (sentences, or records of structured text) of the passages that best answer the question, each marked with its citation. */
 export function bestSentences(question: string, passages: readonly Passage[], limit = 3): string[] {
-  const sentences = passages.flatMap((p) =>
-    p.text
-      // A single line break inside a paragraph (wrapped prose) is not a sentence end; a blank
-      // line, a list item, a table row or a heading is.
-      .split(/(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*+|#>]|\d+[.)])\s?)/)
-      .map((s) => s.replace(/\s*\n\s*/g, ' ').trim())
-      .filter((s) => s.length > 15)
-      .map((text) => ({ text, citation: p.citation })),
-  );
+  const units = passages.flatMap((p) => passageUnits(p.text).map((text) => ({ text, citation: p.citation })));
   const seen = new Set<string>();
-  return rank(question, sentences, (s) => s.text)
+  return rank(question, units, (s) => s.text)
     .filter(({ item }) => !seen.has(item.text) && seen.add(item.text))
     .slice(0, limit)
     .map(({ item }) => `${item.text} [${item.citation}]`);
 }
 
-/** An extractive answer: graph facts first, then supporting sentences; says so when nothing matched. */
+/**
+ * An extractive answer: the quoted units that answer the question first (they state the who,
+ * what and when), then the graph's supporting relations as a list; says so when nothing matched.
+ */
 export function composeAnswer(facts: readonly string[], sentences: readonly string[]): string {
   if (facts.length === 0 && sentences.length === 0) return 'No indexed document answers this question.';
-  return [...facts, ...sentences].join('\n');
+  return [...sentences, ...(facts.length === 0 ? [] : ['Related:', ...facts.map((f) => `- ${f}`)])].join('\n');
 }
 
 /**

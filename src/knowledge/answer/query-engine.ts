@@ -1,11 +1,22 @@
-// Answers questions over a tenant's graph without an LLM, in three modes: local (entities the
+// Answers questions over a tenant's graph without an LLM, in four modes: local (entities the
 // question names, their neighbourhood, the chunks that mention them), global (community
-// reports ranked and combined, map-reduce style) and naive (chunks only). BM25 ranks every
-// list; every answer cites the document, chunk and offsets it rests on.
+// reports ranked and combined, map-reduce style), naive (chunks only) and hybrid (the default:
+// naive's and local's chunk rankings and a second hop fused by reciprocal rank, as LightRAG's
+// `mix` fuses graph and vector retrieval). BM25 ranks every list; every answer cites the
+// document, chunk and offsets it rests on.
 import type { Queryable } from '../../core/db.js';
 import { ValidationError } from '../../core/errors.js';
-import { assertOwnChunks, bestSentences, candidateKeys, composeAnswer, longestMatches } from './answer-builder.js';
+import {
+  assertOwnChunks,
+  bestSentences,
+  candidateKeys,
+  composeAnswer,
+  longestMatches,
+  type Passage,
+} from './answer-builder.js';
 import { rank, rankTokens, type CachedCorpus, type CorpusStats, type CorpusStatsCache } from './bm25.js';
+import { bridgeCandidates, bridgeRarity, pickBridges } from './second-hop.js';
+import { fuseRankings } from './rank-fusion.js';
 import { termsOf } from '../graph/vocabulary.js';
 import { relationSentence } from '../graph/community-reports.js';
 import { selectGraphVersion } from '../graph/document-store.js';
@@ -22,8 +33,14 @@ import {
   type RelationRow,
 } from '../graph/graph-reader.js';
 
-export const QUERY_MODES = ['local', 'global', 'naive'] as const;
+export const QUERY_MODES = ['hybrid', 'local', 'global', 'naive'] as const;
 export type QueryMode = (typeof QUERY_MODES)[number];
+
+/** The mode a question is asked in when the caller names none (chosen by bench:graphrag, see docs/decisions.md). */
+export const DEFAULT_QUERY_MODE: QueryMode = 'hybrid';
+
+/** Whether `mode` names a query mode. */
+export const isQueryMode = (mode: string): mode is QueryMode => (QUERY_MODES as readonly string[]).includes(mode);
 
 export interface Citation {
   readonly documentId: string;
@@ -160,12 +177,18 @@ function finish(
   facts: readonly string[],
   entities: Answer['entities'],
   relations: Answer['relations'],
+  hop?: { readonly chunk: ChunkRow; readonly bridges: readonly (readonly string[])[] },
 ): Answer {
   assertOwnChunks(tenantId, chunks);
-  const sentences = bestSentences(
-    question,
-    chunks.map((c, i) => ({ text: c.text, citation: i + 1 })),
-  );
+  const passages = chunks.map((c, i) => ({ text: c.text, citation: i + 1 }));
+  let sentences = bestSentences(question, passages);
+  // A second hop's chunk answers the question through its bridge: its best unit for the
+  // question and the bridge names comes right after the best unit of the first hop.
+  const at = hop === undefined ? -1 : chunks.indexOf(hop.chunk);
+  if (hop !== undefined && at >= 0) {
+    const bridged = bestSentences(`${question} ${hop.bridges.flat().join(' ')}`, [passages[at] as Passage], 1);
+    sentences = [...new Set([...sentences.slice(0, 1), ...bridged, ...sentences.slice(1)])].slice(0, 4);
+  }
   return {
     question,
     mode,
@@ -175,6 +198,91 @@ function finish(
     relations,
     llmUsed: false,
   };
+}
+
+/** How deep hybrid mode ranks its candidates (the second hop's seeds and fill come from them). */
+const FUSION_DEPTH = 20;
+/** The first-ranked chunks whose best units seed the second hop. */
+const HOP_SEEDS = 2;
+/** Citations kept for the second hop's chunks (when it finds any not already cited). */
+const HOP_SLOTS = 1;
+/** Candidate chunks of the second hop (its bridges are rare: few chunks hold them). */
+const HOP_CANDIDATES = 60;
+/** Bridges looked up per question. */
+const MAX_BRIDGES = 3;
+
+const chunkKey = (c: ChunkRow): string => `${c.documentId}\u0000${c.chunkIndex}`;
+
+interface LocalEvidence {
+  /** The entity keys the question names (longest matches). */
+  readonly keys: readonly string[];
+  /** The chunks mentioning those entities or their relations, unranked, with their mention counts. */
+  readonly pool: readonly (ChunkRow & { mentions: number })[];
+  readonly facts: readonly string[];
+  readonly entities: Answer['entities'];
+  readonly relations: readonly RelationRow[];
+}
+
+/** Local mode's evidence: the entities the question names, their neighbourhood and the chunks that mention them. */
+async function localEvidence(tx: Queryable, tenantId: string, q: string): Promise<LocalEvidence> {
+  const matched = await selectEntitiesByKeys(tx, tenantId, candidateKeys(q), false);
+  const keys = longestMatches([...new Set(matched.map((e) => e.nameKey))]);
+  const entities = matched.filter((e) => keys.includes(e.nameKey));
+  const neighbourhood = await selectNeighbourhood(tx, tenantId, keys, 30);
+  const pool =
+    keys.length === 0
+      ? []
+      : await selectMentionChunks(
+          tx,
+          tenantId,
+          keys,
+          neighbourhood.map((r) => r.relationId),
+          CANDIDATES,
+        );
+  const ranked = rank(q, neighbourhood, (r) => `${r.source} ${r.type.replace(/_/g, ' ')} ${r.target}`)
+    .slice(0, 5)
+    .map((r) => relationSentence(r.item));
+  return {
+    keys,
+    pool,
+    facts: ranked.length > 0 ? ranked : neighbourhood.slice(0, 5).map(relationSentence),
+    entities: entities.map((e) => ({ name: e.name, type: e.type })),
+    relations: neighbourhood,
+  };
+}
+
+/**
+ * The second hop (second-hop.ts): the bridges the `seeds` and the graph's `relations` name,
+ * each looked up on its own (one name's chunks are not drowned by another's) and the lists
+ * fused by reciprocal rank; the seeds themselves are left out.
+ */
+async function secondHop(
+  tx: Queryable,
+  tenantId: string,
+  q: string,
+  seeds: readonly ChunkRow[],
+  relations: readonly RelationRow[],
+  statsCache: CorpusStatsCache | undefined,
+): Promise<{ chunks: ChunkRow[]; bridges: (readonly string[])[] }> {
+  const none = { chunks: [], bridges: [] };
+  const candidates = bridgeCandidates(q, seeds, relations);
+  if (candidates.length === 0) return none;
+  const corpus = await corpusOf(tx, tenantId, candidates.flat(), statsCache);
+  const bridges = pickBridges(candidates, q, corpus.documentFrequency, corpus.count, MAX_BRIDGES);
+  if (bridges.length === 0) return none;
+  // Candidates are the chunks holding a bridge's rare terms only: a common word of a bridge
+  // ("service" of dd-service) would make the full-text scan rank most of the tenant.
+  const rare = bridges.flat().filter((t) => (corpus.documentFrequency.get(t) ?? 0) <= bridgeRarity(corpus.count));
+  const pool = await selectChunksMatching(tx, tenantId, rare, HOP_CANDIDATES);
+  const seeded = new Set(seeds.map(chunkKey));
+  const chunks = fuseRankings(
+    bridges.map((bridge) => ({
+      items: rankChunks(corpus, bridge, pool, FUSION_DEPTH + seeded.size).filter((c) => !seeded.has(chunkKey(c))),
+      weight: 1,
+    })),
+    chunkKey,
+  );
+  return { chunks, bridges };
 }
 
 /** Answers `question` for `tenantId` in `mode`. Run it inside a transaction scoped to the tenant. */
@@ -202,34 +310,41 @@ export async function answerQuestion(
       return finish(q, mode, tenantId, chunks, [], [], []);
     }
     case 'local': {
-      const matched = await selectEntitiesByKeys(tx, tenantId, candidateKeys(q), false);
-      const keys = longestMatches([...new Set(matched.map((e) => e.nameKey))]);
-      const entities = matched.filter((e) => keys.includes(e.nameKey));
-      const neighbourhood = await selectNeighbourhood(tx, tenantId, keys, 30);
       const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
+      const local = await localEvidence(tx, tenantId, q);
       const pool =
-        keys.length === 0
+        local.keys.length === 0
           ? await selectChunksMatching(tx, tenantId, terms, CANDIDATES, rareTerms(corpus, terms))
-          : await selectMentionChunks(
-              tx,
-              tenantId,
-              keys,
-              neighbourhood.map((r) => r.relationId),
-              CANDIDATES,
-            );
+          : local.pool;
       const chunks = rankChunks(corpus, terms, pool, limit);
-      const facts = rank(q, neighbourhood, (r) => `${r.source} ${r.type.replace(/_/g, ' ')} ${r.target}`)
-        .slice(0, 5)
-        .map((r) => relationSentence(r.item));
-      return finish(
-        q,
-        mode,
-        tenantId,
-        chunks,
-        facts.length > 0 ? facts : neighbourhood.slice(0, 5).map(relationSentence),
-        entities.map((e) => ({ name: e.name, type: e.type })),
-        neighbourhood.map(relationOf),
+      return finish(q, mode, tenantId, chunks, local.facts, local.entities, local.relations.map(relationOf));
+    }
+    case 'hybrid': {
+      const corpus = await corpusOf(tx, tenantId, terms, options.statsCache);
+      const depth = Math.max(FUSION_DEPTH, limit);
+      const local = await localEvidence(tx, tenantId, q);
+      // The graph's evidence and BM25's, fused at the score level: one BM25 ranking over the
+      // full-text candidates and the chunks that mention the question's entities or their
+      // relations, those mentions adding their boost as in local mode.
+      const ranked = rankChunks(
+        corpus,
+        terms,
+        dedupeChunks([
+          ...local.pool,
+          ...(await selectChunksMatching(tx, tenantId, terms, CANDIDATES, rareTerms(corpus, terms))),
+        ]),
+        depth,
       );
+      const hop = await secondHop(tx, tenantId, q, ranked.slice(0, HOP_SEEDS), local.relations, options.statsCache);
+      // NOTE: the last HOP_SLOTS citations go to the second hop's best chunks not ranked above
+      // them. Reciprocal rank fusion of the hop with the first ranking was measured worse
+      // (docs/decisions.md): with k = 60 any chunk two lists hold outranks the first list's best.
+      const top = ranked.slice(0, Math.max(1, limit - HOP_SLOTS));
+      const taken = new Set(top.map(chunkKey));
+      const extra = hop.chunks.filter((c) => !taken.has(chunkKey(c))).slice(0, limit - top.length);
+      const chunks = dedupeChunks([...top, ...extra, ...ranked]).slice(0, limit);
+      const bridged = extra[0] === undefined ? undefined : { chunk: extra[0], bridges: hop.bridges };
+      return finish(q, mode, tenantId, chunks, local.facts, local.entities, local.relations.map(relationOf), bridged);
     }
     case 'global': {
       const reports = rank(q, await selectCommunities(tx, tenantId), (c) => c.report).slice(0, 3);
