@@ -30,6 +30,7 @@ for (const t of report.tenants) {
   for (const category of CATEGORIES) {
     const c = t.byCategory[category];
     add(pooled[category] ?? zero(), c);
+    if (!t.has[category]) continue;
     const files = report.files.filter((f) => f.fixture.tenant === t.tenant && f.fixture.gold.category === category);
     console.log(
       row([category, files.length, c.tp, c.fp, c.fn, ratio(c.tp, c.tp + c.fp), ratio(c.tp, c.tp + c.fn), fmt(f1(c))]),
@@ -42,6 +43,12 @@ for (const t of report.tenants) {
         ] as const)
           for (const k of keys) console.log(`    ${sign} ${f.fixture.file}: ${k}`);
   }
+  if (t.has.prose)
+    for (const [label, c] of [
+      ['prose ent', t.proseEntities],
+      ['prose rel', t.proseRelations],
+    ] as const)
+      console.log(row([label, '', c.tp, c.fp, c.fn, ratio(c.tp, c.tp + c.fp), ratio(c.tp, c.tp + c.fn), fmt(f1(c))]));
   const a = t.accuracy;
   console.log(row(['accuracy', '', a.tp, a.fp, a.fn, ratio(a.tp, a.tp + a.fp), ratio(a.tp, a.tp + a.fn), fmt(f1(a))]));
 }
@@ -67,5 +74,5 @@ console.log(
 for (const u of report.unexpected) console.log(`  UNEXPECTED ${u}`);
 const v = resultValues(report);
 console.log(
-  `RESULT parse min_f1=${fmt(v.min_f1)} structured_f1=${fmt(v.structured_f1)} llm_reply_f1=${fmt(v.llm_reply_f1)} prose_f1=${fmt(v.prose_f1)}`,
+  `RESULT parse min_f1=${fmt(v.min_f1)} structured_f1=${fmt(v.structured_f1)} llm_reply_f1=${fmt(v.llm_reply_f1)} prose_entity_f1=${fmt(v.prose_entity_f1)} prose_relation_f1=${fmt(v.prose_relation_f1)} prose_precision=${fmt(v.prose_precision)}`,
 );
