@@ -109,8 +109,27 @@ metadata: {name: root}
 spec: {targets: [./a.yaml]}
 `;
   const r = structuredRecords(parseData('catalog-info.yaml', yaml, 'yaml'));
-  assert.deepEqual(entities(r), ['component:gateway', 'group:payments', 'user:jdoe']);
-  assert.deepEqual(r.entities.find((e) => e.name === 'gateway')?.aliases, ['Payments Gateway']);
+  // Every reference is an entity too, of the kind it names or its field's default kind.
+  assert.deepEqual(
+    [...new Set(entities(r))],
+    [
+      'api:fraud',
+      'api:pay-api',
+      'component:gateway',
+      'component:platform',
+      'group:eng',
+      'group:pay-ops',
+      'group:payments',
+      'resource:ledger-db',
+      'system:pay',
+      'user:jdoe',
+    ],
+  );
+  assert.deepEqual(r.entities.find((e) => e.name === 'gateway')?.aliases, [
+    'Payments Gateway',
+    'component:default/gateway',
+  ]);
+  assert.deepEqual(r.entities.find((e) => e.name === 'ledger-db')?.aliases, ['resource:default/ledger-db']);
   assert.deepEqual(relations(r), [
     'gateway -consumes_api-> fraud',
     'gateway -depends_on-> ledger-db',
