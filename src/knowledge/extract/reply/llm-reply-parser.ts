@@ -9,7 +9,7 @@ import { isolatePayload, stripThinking, unfence } from './reply-cleanup.js';
 import type { FailureKind, RejectedRecord, RepairKind, ReplyOutcome } from './reply-outcome.js';
 import { findLists, validateLists } from './reply-schema.js';
 import { looksLikeTuples, parseTuples } from './tuple-reply.js';
-import { arraysOfArrays, otherSerialisation } from './other-serialisations.js';
+import { arraysOfArrays, JSON_LINE, otherSerialisations } from './other-serialisations.js';
 import { errorMessage } from '../../../core/errors.js';
 
 /** Canonical field keys (after alias mapping) whose cut-off value makes a record unusable. */
@@ -68,15 +68,19 @@ export function parseLlmReply(reply: string, options: ReplyParseOptions = {}): R
 
   // Another serialisation (JSON lines, YAML, tables, bullets, XML-ish): read, then validated like JSON.
   const other = (): ReplyOutcome | undefined => {
-    const found = otherSerialisation(text);
-    if (found === undefined) return undefined;
-    repairs.add('other_serialisation');
-    const records = validateLists(found.lists, span, repairs, rejected);
-    if (records.entities.length + records.relations.length === 0) return undefined;
-    return { ok: true, format: 'other', records, repairs: [...repairs], rejected };
+    for (const found of otherSerialisations(text)) {
+      const tried = new Set<RepairKind>();
+      const refused: RejectedRecord[] = [];
+      const records = validateLists(found.lists, span, tried, refused);
+      if (records.entities.length + records.relations.length === 0) continue;
+      for (const r of ['other_serialisation', ...tried] as const) repairs.add(r);
+      rejected.push(...refused);
+      return { ok: true, format: 'other', records, repairs: [...repairs], rejected };
+    }
+    return undefined;
   };
   const lines = text.trim().split('\n');
-  if (lines.length > 1 && lines.every((l) => l.trim() === '' || /^\s*[{[]/.test(l))) {
+  if (lines.filter((l) => JSON_LINE.test(l)).length > 1) {
     const read = other();
     if (read !== undefined) return read;
   }

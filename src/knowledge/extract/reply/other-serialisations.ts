@@ -19,9 +19,12 @@ function split(rows: Record<string, unknown>[], into: Lists): void {
 }
 
 /** JSON lines: one object (or array) per line. */
+export const JSON_LINE = /^\s*[{[].*[}\]],?\s*$/;
 function jsonLines(text: string): Lists | undefined {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length === 0 || !lines.every((l) => /^\s*[{[].*[}\]],?\s*$/.test(l))) return undefined;
+  const all = text.split('\n').filter((l) => l.trim() !== '');
+  const lines = all.filter((l) => JSON_LINE.test(l));
+  // Lines of prose around are let go; a pretty-printed document (a lone "{" line) is not JSON lines.
+  if (lines.length < 2 || all.some((l) => /^\s*[{[]/.test(l) && !JSON_LINE.test(l))) return undefined;
   const out: Lists = { entities: [], relations: [] };
   for (const line of lines) {
     try {
@@ -155,10 +158,11 @@ function bullets(text: string): Lists | undefined {
     const m = /^(?:[-*•]|\d+[.)])\s+(.*)$/.exec(line);
     if (m === null) continue;
     const item = (m[1] ?? '').replace(/\*\*/g, '').trim();
-    const arrow = /^(.+?)\s*-+\s*\[?([^\]>-][^\]>]*?)\]?\s*-*>\s*(.+)$/.exec(item);
+    const arrow = item.split(/\s*(?:-+>|→)\s*/);
+    if (arrow.length === 2) arrow.splice(0, 1, ...(arrow[0] ?? '').split(/\s+-{2,}\s*|\s*-{2,}\s+/));
     const triple = /^\(?\s*([^,()]+?)\s*,\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)?$/.exec(item);
-    if (arrow !== null && section !== 'entities')
-      out.relations.push({ source: arrow[1], type: arrow[2], target: arrow[3] });
+    if (arrow.length === 3)
+      out.relations.push({ source: arrow[0], type: (arrow[1] ?? '').replace(/^\[|\]$/g, ''), target: arrow[2] });
     else if (triple !== null && section === 'relations')
       out.relations.push({ source: triple[1], type: triple[2], target: triple[3] });
     else {
@@ -192,24 +196,25 @@ function xml(text: string): Lists | undefined {
   return out.entities.length + out.relations.length > 0 ? out : undefined;
 }
 
-/** The lists of a reply in another serialisation, or undefined when none reads it. */
-export function otherSerialisation(text: string): { lists: Lists; format: string } | undefined {
+/** Readings of a reply in other serialisations, most specific first; the caller takes the first that validates. */
+export function* otherSerialisations(text: string): Generator<{ lists: Lists; format: string }> {
   const readers: [string, (t: string) => Lists | undefined][] = [
     ['xml', xml],
     ['json_lines', jsonLines],
+    [
+      'yaml',
+      (t) => {
+        const y = yamlLists(t);
+        return y === undefined ? undefined : fromValue(y);
+      },
+    ],
     ['table', tables],
     ['bullets', bullets],
   ];
   for (const [format, read] of readers) {
     const lists = read(text);
-    if (lists !== undefined) return { lists, format };
+    if (lists !== undefined) yield { lists, format };
   }
-  const y = yamlLists(text);
-  if (y !== undefined) {
-    const lists = fromValue(y);
-    if (lists !== undefined) return { lists, format: 'yaml' };
-  }
-  return undefined;
 }
 
 /** Lists from a YAML value: named lists, or a bare list of records. */
