@@ -128,7 +128,11 @@ export const TEXT_MUTATIONS = {
     json: true,
     apply: (t: string) => t.replace('"entities": [', '// extracted records\n  "entities": [ /* people first */'),
   },
-  single_quotes: { json: true, apply: (t: string) => t.replace(/"([^"'\\]*)"/g, "'$1'") },
+  // As Python's repr writes strings: single quotes, unless the string holds an apostrophe.
+  single_quotes: {
+    json: true,
+    apply: (t: string) => t.replace(/"((?:[^"\\]|\\.)*)"/g, (m, body: string) => (body.includes("'") ? m : `'${body}'`)),
+  },
   unquoted_keys: { json: true, apply: (t: string) => t.replace(/"(\w+)":/g, '$1:') },
   key_casing: { json: true, apply: (t: string) => t.replace(/"(\w+)":/g, (_m, k: string) => `"${k.toUpperCase()}":`) },
   key_names: {
