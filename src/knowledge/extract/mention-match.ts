@@ -8,11 +8,18 @@ import { normaliseType } from './names.js';
 
 const HONORIFICS = /^(dr|prof|professor|sister|matron|councillor|mayor|captain|ms|mr|mrs|miss|sir|dame)\.? /;
 const LEGAL = / (llp|ltd|limited|inc|incorporated|gmbh|plc|llc|ag|sa|bv)$/;
+/** Types that name one kind of thing; the first is the family's name in entity ids. */
 const KIND_GROUPS: readonly (readonly string[])[] = [
-  ['group', 'team'],
-  ['user', 'person'],
-  ['component', 'service', 'system', 'application'],
+  ['team', 'group'],
+  ['person', 'user'],
+  ['service', 'component', 'application'],
 ];
+
+/** The family of a type (`group` -> team, `user` -> person, `component` -> service), else the type. */
+export function typeFamily(type: string): string {
+  const t = normaliseType(type);
+  return KIND_GROUPS.find((g) => g.includes(t))?.[0] ?? t;
+}
 
 /** The comparison form of a mention's name. */
 export function mentionKey(name: string): string {
