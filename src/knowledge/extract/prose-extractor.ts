@@ -76,6 +76,7 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const out = emptyRecords();
   const tokenised = blocks.map((block) => ({ block, sentences: tokeniseProse(block.text) }));
   const known = namesInsideSentences(tokenised.flatMap((t) => t.sentences));
+  const found: TypedMention[] = [];
   for (const { block, sentences } of tokenised) {
     for (const tokenisedSentence of sentences) {
       const sentence = findMentions(tokenisedSentence, block.text, block.start, known);
@@ -88,16 +89,8 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
         if (r.target.type === undefined && r.pattern.targetType !== undefined)
           implied.set(r.target, r.pattern.targetType);
       }
-      for (const m of sentence.mentions) {
-        const type = m.type ?? implied.get(m) ?? FALLBACK_TYPE;
-        out.entities.push({
-          name: m.name,
-          type,
-          aliases: m.aliases,
-          method: 'prose',
-          span: { start: m.start, end: m.end },
-        });
-      }
+      for (const m of sentence.mentions)
+        found.push({ m, type: m.type ?? implied.get(m), byWords: m.type !== undefined, sentence });
       for (const r of relations) {
         const targetType = r.target.type ?? implied.get(r.target);
         const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
@@ -110,6 +103,67 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
         });
       }
     }
+  }
+  const typeOfName = documentTypes(found);
+  for (const { m } of found) {
+    const type = typeOfName.get(m.name.toLowerCase());
+    if (type === undefined) continue;
+    out.entities.push({ name: m.name, type, aliases: m.aliases, method: 'prose', span: { start: m.start, end: m.end } });
+  }
+  return out;
+}
+
+/** Words after a name that say it is a person's: "X, our head of …", "X said". */
+const PERSON_AFTER = /^\s*(,\s*(the|our|its|their|a|an|who|\p{Lu}\p{L}* ?\p{Lu}?\p{L}*'s)?\s*(head|chief|director|manager|engineer|lead|leader|officer|partner|founder|curator|editor|professor|researcher|analyst|designer|developer|architect|president|chair|ceo|cfo|cto|coo|vp|senior|principal|deputy|associate|consultant|nurse|surgeon|doctor|captain|pilot|mayor|councillor|student|fellow|member|historian|programmer|producer|artist|writer|scientist|specialist|coordinator|administrator|secretary|spokesperson|volunteer)|\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|leads|led|has led|retires|leaves))/iu;
+
+/**
+ * One type per name over the whole document: the type any mention was given (the most frequent),
+ * else a person's when the context says so (a role after the name, "said"; a first name or surname
+ * used alone elsewhere), else an organisation for a name of several words or one that recurs.
+ * Names nothing types and that occur once as a single word are dropped (most are sentence-initial
+ * or generic capitalised words).
+ */
+interface TypedMention {
+  readonly m: Mention;
+  readonly type: ProseType | undefined;
+  /** The mention's own words typed it (rather than a relation pattern around it). */
+  readonly byWords: boolean;
+  readonly sentence: Sentence;
+}
+
+function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
+  const votes = new Map<string, Map<ProseType, number>>();
+  const count = new Map<string, number>();
+  for (const { m, type, byWords } of found) {
+    const k = m.name.toLowerCase();
+    count.set(k, (count.get(k) ?? 0) + 1);
+    if (type === undefined) continue;
+    const v = votes.get(k) ?? new Map<ProseType, number>();
+    // NOTE: the majority type wins; a relation pattern breaks a tie (it read the words around the name).
+    v.set(type, (v.get(type) ?? 0) + (byWords ? 1 : 1.01));
+    votes.set(k, v);
+  }
+  const out = new Map<string, ProseType>();
+  for (const { m, sentence } of found) {
+    const k = m.name.toLowerCase();
+    if (out.has(k)) continue;
+    const v = votes.get(k);
+    if (v !== undefined) {
+      out.set(k, [...v.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? FALLBACK_TYPE);
+      continue;
+    }
+    const words = m.name.split(/\s+/);
+    const after = sentence.text.slice(m.end - sentence.start);
+    const personLike =
+      words.length >= 2 &&
+      words.length <= 3 &&
+      words.every((w) => /^\p{Lu}[\p{Ll}'’-]+$/u.test(w)) &&
+      PERSON_AFTER.test(after);
+    // A plain capitalised word seen once and typed by nothing is most often no name (an acronym, a
+    // CamelCase or numbered word still is).
+    const plainWord = words.length === 1 && /^\p{Lu}\p{Ll}+$/u.test(m.name);
+    if (personLike) out.set(k, 'person');
+    else if (!(plainWord && (count.get(k) ?? 0) < 2)) out.set(k, FALLBACK_TYPE);
   }
   return out;
 }
