@@ -119,9 +119,10 @@ export async function runParseBench(): Promise<ParseBenchReport> {
       accuracy: add(add(zero(), byCategory.structured), byCategory.llm_reply),
       proseEntities: prose.reduce((acc, f) => add(acc, f.entityCounts), zero()),
       proseRelations: prose.reduce((acc, f) => add(acc, f.relationCounts), zero()),
-      has: Object.fromEntries(
-        CATEGORIES.map((c) => [c, mine.some((f) => f.fixture.gold.category === c)]),
-      ) as Record<Category, boolean>,
+      has: Object.fromEntries(CATEGORIES.map((c) => [c, mine.some((f) => f.fixture.gold.category === c)])) as Record<
+        Category,
+        boolean
+      >,
     };
   });
   return { files, tenants, counters, unexpected, elapsedMs };
@@ -153,11 +154,29 @@ export function resultValues(
   const parsed = (t: TenantScore): boolean => t.has.structured || t.has.llm_reply;
   return {
     min_f1: min((t) => f1(t.accuracy), parsed),
-    structured_f1: min((t) => f1(t.byCategory.structured), (t) => t.has.structured),
-    llm_reply_f1: min((t) => f1(t.byCategory.llm_reply), (t) => t.has.llm_reply),
-    prose_f1: min((t) => f1(t.byCategory.prose), (t) => t.has.prose),
-    prose_entity_f1: min((t) => f1(t.proseEntities), (t) => t.has.prose),
-    prose_relation_f1: min((t) => f1(t.proseRelations), (t) => t.has.prose),
-    prose_precision: min((t) => precision(t.byCategory.prose), (t) => t.has.prose),
+    structured_f1: min(
+      (t) => f1(t.byCategory.structured),
+      (t) => t.has.structured,
+    ),
+    llm_reply_f1: min(
+      (t) => f1(t.byCategory.llm_reply),
+      (t) => t.has.llm_reply,
+    ),
+    prose_f1: min(
+      (t) => f1(t.byCategory.prose),
+      (t) => t.has.prose,
+    ),
+    prose_entity_f1: min(
+      (t) => f1(t.proseEntities),
+      (t) => t.has.prose,
+    ),
+    prose_relation_f1: min(
+      (t) => f1(t.proseRelations),
+      (t) => t.has.prose,
+    ),
+    prose_precision: min(
+      (t) => precision(t.byCategory.prose),
+      (t) => t.has.prose,
+    ),
   };
 }

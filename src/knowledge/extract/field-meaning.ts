@@ -149,7 +149,9 @@ export function fieldMeaning(field: string, recordType: string): FieldMeaning | 
   const stem = fieldStem(field);
   const key = normaliseType(field);
   if (/^(team|group|squad)$/.test(stem))
-    return recordType === 'person' ? { relation: 'member_of', target: 'team' } : { relation: 'owned_by', target: 'team' };
+    return recordType === 'person'
+      ? { relation: 'member_of', target: 'team' }
+      : { relation: 'owned_by', target: 'team' };
   if (stem === 'parent') return { relation: recordType === 'team' ? 'child_of' : 'part_of', target: recordType };
   // Link columns: "Outward issue link (Blocks)", "Inward issue link (Relates)".
   const link = /^(inward|outward)_.*?_([a-z]+)$/.exec(key);

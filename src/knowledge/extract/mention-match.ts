@@ -23,7 +23,10 @@ export function typeFamily(type: string): string {
 
 /** The comparison form of a mention's name. */
 export function mentionKey(name: string): string {
-  let n = name.replace(/[\u200B-\u200D\u2060\uFEFF]/g, '').normalize('NFKC').trim();
+  let n = name
+    .replace(/[\u200B-\u200D\u2060\uFEFF]/g, '')
+    .normalize('NFKC')
+    .trim();
   n = n.replace(/^[a-z]+:(?:[\w-]+\/)?/i, ''); // a Backstage reference: kind:[namespace/]name
   const email = /^([^@\s]+)@[^@\s]+$/.exec(n);
   if (email !== null) n = (email[1] ?? '').replace(/[._]/g, ' ');

@@ -108,13 +108,20 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   for (const { m } of found) {
     const type = typeOfName.get(m.name.toLowerCase());
     if (type === undefined) continue;
-    out.entities.push({ name: m.name, type, aliases: m.aliases, method: 'prose', span: { start: m.start, end: m.end } });
+    out.entities.push({
+      name: m.name,
+      type,
+      aliases: m.aliases,
+      method: 'prose',
+      span: { start: m.start, end: m.end },
+    });
   }
   return out;
 }
 
 /** Words after a name that say it is a person's: "X, our head of …", "X said". */
-const PERSON_AFTER = /^\s*(,\s*(the|our|its|their|a|an|who|\p{Lu}\p{L}* ?\p{Lu}?\p{L}*'s)?\s*(head|chief|director|manager|engineer|lead|leader|officer|partner|founder|curator|editor|professor|researcher|analyst|designer|developer|architect|president|chair|ceo|cfo|cto|coo|vp|senior|principal|deputy|associate|consultant|nurse|surgeon|doctor|captain|pilot|mayor|councillor|student|fellow|member|historian|programmer|producer|artist|writer|scientist|specialist|coordinator|administrator|secretary|spokesperson|volunteer)|\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|leads|led|has led|retires|leaves))/iu;
+const PERSON_AFTER =
+  /^\s*(,\s*(the|our|its|their|a|an|who|\p{Lu}\p{L}* ?\p{Lu}?\p{L}*'s)?\s*(head|chief|director|manager|engineer|lead|leader|officer|partner|founder|curator|editor|professor|researcher|analyst|designer|developer|architect|president|chair|ceo|cfo|cto|coo|vp|senior|principal|deputy|associate|consultant|nurse|surgeon|doctor|captain|pilot|mayor|councillor|student|fellow|member|historian|programmer|producer|artist|writer|scientist|specialist|coordinator|administrator|secretary|spokesperson|volunteer)|\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|leads|led|has led|retires|leaves))/iu;
 
 /**
  * One type per name over the whole document: the type any mention was given (the most frequent),

@@ -15,7 +15,12 @@ test('a directory export: people by nested full name, manager emails resolve, in
   const json = JSON.stringify({
     staff: [
       { uid: 7, mail: 'x@corp.example', name: { fullName: 'Olga\u00a0Petrov' }, department: 'Audit' },
-      { uid: 8, email: 'y@corp.example', name: { given: 'Sam', family: 'Reed\u200b' }, manager_email: 'x@corp.example' },
+      {
+        uid: 8,
+        email: 'y@corp.example',
+        name: { given: 'Sam', family: 'Reed\u200b' },
+        manager_email: 'x@corp.example',
+      },
     ],
   });
   const r = structuredRecords(parseData('dir.json', json, 'json'));

@@ -108,7 +108,9 @@ function flatten(
       // Unnamed objects under a relation field (a location with a buildingId) lend their fields instead.
       const unnamed = objects.filter((i) => nameOf(i) === undefined);
       for (const item of unnamed) flatten(item, recordType, into, nested, span, depth + 1);
-      const rest = items.filter((i) => !unnamed.includes(i as Record<string, unknown>) && !pairs.includes(i as Record<string, unknown>));
+      const rest = items.filter(
+        (i) => !unnamed.includes(i as Record<string, unknown>) && !pairs.includes(i as Record<string, unknown>),
+      );
       if (meaning.scalar === true && (Array.isArray(v) || isObject(v))) continue;
       if (rest.length > 0) into.fields.push([k, Array.isArray(v) ? rest : v]);
       continue;
@@ -340,8 +342,7 @@ export function exportTableRecords(
       else if (isIdField(h) && fieldMeaning(h, type) === undefined) {
         // An identifier column is the row's own only when its values differ row to row (a `Project key` does not).
         if (distinct(i)) rec.ids.push(cell.trim());
-      }
-      else rec.fields.push([table.headers[i] ?? h, cell]);
+      } else rec.fields.push([table.headers[i] ?? h, cell]);
     });
     records.push(rec);
   }

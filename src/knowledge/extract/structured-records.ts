@@ -137,7 +137,8 @@ function dataRecords(doc: DataDocument, name: string, consumed: Set<number>): Gr
   const roots = Array.isArray(doc.value) ? doc.value : [doc.value];
   const declared = (root: unknown): boolean =>
     isCatalogDescriptor(root) ||
-    (isRecord(root) && Object.keys(canonical(root)).some((k) => DECLARED_LISTS.has(k) && Array.isArray(root[k] ?? canonical(root)[k])));
+    (isRecord(root) &&
+      Object.keys(canonical(root)).some((k) => DECLARED_LISTS.has(k) && Array.isArray(root[k] ?? canonical(root)[k])));
   // An export that declares no entity lists is read as records (record-reader.ts).
   if (doc.role === 'data' && !roots.some(declared)) return dataDocumentRecords(doc, method, name, consumed);
   for (const root of roots) {
@@ -182,7 +183,8 @@ export function structuredRecords(doc: ParsedDocument): GraphRecords {
     const keys = table.headers.map(fieldKey);
     const relationTable = pickKey(keys, SOURCE_KEYS) !== undefined && pickKey(keys, TARGET_KEYS) !== undefined;
     const records =
-      (relationTable ? undefined : exportTableRecords(table, method, consumed)) ?? tableRecords(table, method, consumed);
+      (relationTable ? undefined : exportTableRecords(table, method, consumed)) ??
+      tableRecords(table, method, consumed);
     out.entities.push(...records.entities);
     out.relations.push(...records.relations);
   }

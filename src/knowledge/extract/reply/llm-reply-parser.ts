@@ -86,7 +86,9 @@ export function parseLlmReply(reply: string, options: ReplyParseOptions = {}): R
   }
   const payload = isolatePayload(text);
   if (payload === undefined)
-    return other() ?? fail('no_payload', 'the reply contained no JSON object nor entities and relations in another form');
+    return (
+      other() ?? fail('no_payload', 'the reply contained no JSON object nor entities and relations in another form')
+    );
   if (payload.changed) repairs.add('surrounding_prose');
   text = payload.text;
 

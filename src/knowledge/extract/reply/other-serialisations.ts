@@ -224,11 +224,11 @@ function fromValue(v: unknown): Lists | undefined {
   const out: Lists = { entities: [], relations: [] };
   const walk = (x: unknown, as?: 'entities' | 'relations'): void => {
     if (Array.isArray(x)) {
-      for (const item of x)
-        if (typeof item === 'object' && item !== null && !Array.isArray(item))
-          (as ?? (isRelationRow(item as Record<string, unknown>) ? 'relations' : 'entities')) === 'relations'
-            ? out.relations.push(item)
-            : out.entities.push(item);
+      for (const item of x) {
+        if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
+        const list = as ?? (isRelationRow(item as Record<string, unknown>) ? 'relations' : 'entities');
+        out[list].push(item);
+      }
     } else if (typeof x === 'object' && x !== null)
       for (const [k, val] of Object.entries(x))
         walk(val, ENTITY_HEADING.test(k) ? 'entities' : RELATION_HEADING.test(k) ? 'relations' : as);

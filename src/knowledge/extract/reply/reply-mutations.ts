@@ -96,8 +96,7 @@ export const SERIALISATIONS = {
       ...r.relations.map((x) => `- ${x.source} -> ${x.type} -> ${x.target}`),
     ].join('\n'),
   xml: (r) => {
-    const esc = (s: string): string =>
-      s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+    const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
     return [
       '<graph>',
       ...r.entities.map((e) => `  <entity name="${esc(e.name)}" type="${esc(e.type)}"/>`),
@@ -123,7 +122,10 @@ export const TEXT_MUTATIONS = {
     apply: (t: string) => `Sure! Here is what I extracted from the text:\n\n${t}\n\nLet me know if you need more.`,
   },
   think_tags: { json: false, apply: (t: string) => `<think>The text names people and teams.</think>\n${t}` },
-  trailing_commas: { json: true, apply: (t: string) => t.replace(/"\n(\s*)}/g, '",\n$1}').replace(/}\n(\s*)]/g, '},\n$1]') },
+  trailing_commas: {
+    json: true,
+    apply: (t: string) => t.replace(/"\n(\s*)}/g, '",\n$1}').replace(/}\n(\s*)]/g, '},\n$1]'),
+  },
   comments: {
     json: true,
     apply: (t: string) => t.replace('"entities": [', '// extracted records\n  "entities": [ /* people first */'),
@@ -131,7 +133,8 @@ export const TEXT_MUTATIONS = {
   // As Python's repr writes strings: single quotes, unless the string holds an apostrophe.
   single_quotes: {
     json: true,
-    apply: (t: string) => t.replace(/"((?:[^"\\]|\\.)*)"/g, (m, body: string) => (body.includes("'") ? m : `'${body}'`)),
+    apply: (t: string) =>
+      t.replace(/"((?:[^"\\]|\\.)*)"/g, (m, body: string) => (body.includes("'") ? m : `'${body}'`)),
   },
   unquoted_keys: { json: true, apply: (t: string) => t.replace(/"(\w+)":/g, '$1:') },
   key_casing: { json: true, apply: (t: string) => t.replace(/"(\w+)":/g, (_m, k: string) => `"${k.toUpperCase()}":`) },
