@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseData } from '../parse/data-parser.js';
 import { parseDelimited } from '../parse/delimited-parser.js';
+import { parseMarkdown } from '../parse/markdown-parser.js';
 import type { GraphRecords } from './graph-records.js';
 import { structuredRecords } from './structured-records.js';
 
@@ -55,4 +56,11 @@ test('a table export: name column by meaning, ids resolved, placeholders and dat
   const r = structuredRecords(parseDelimited('people.tsv', tsv, 'tsv'));
   assert.deepEqual(entities(r), ['office:Oslo', 'person:Ivo Bell', 'person:Rita Moss']);
   assert.deepEqual(relations(r), ['Ivo Bell -reports_to-> Rita Moss', 'Rita Moss -located_in-> Oslo']);
+});
+
+test('front matter naming what the page is about declares it, and its owner owns it', () => {
+  const doc = parseMarkdown('p.md', '---\ntitle: Runbook\nsystem: Tide Ledger\nowner: ledger-crew\n---\n\nText.\n');
+  const r = structuredRecords(doc);
+  assert.deepEqual(entities(r), ['system:Tide Ledger', 'team:ledger-crew']);
+  assert.deepEqual(relations(r), ['Tide Ledger -owned_by-> ledger-crew']);
 });

@@ -348,3 +348,30 @@ export function exportTableRecords(
   }
   return graphOf(records, method);
 }
+
+/** Front-matter keys that name the thing a page is about, and the type they give it. */
+const SUBJECT_KEYS: Readonly<Record<string, string>> = {
+  system: 'system',
+  domain: 'domain',
+  service: 'service',
+  component: 'component',
+  project: 'project',
+  product: 'product',
+};
+
+/**
+ * Records of a page's front matter that declares no lists: a key naming what the page is about
+ * (`system: Finance Data Platform`) declares that entity, and the front matter's relation fields
+ * (`owner: finance-data`) are that entity's. Nothing when no such key, or more than one, is there.
+ */
+export function frontMatterRecords(doc: DataDocument): GraphRecords | undefined {
+  if (!isObject(doc.value)) return undefined;
+  const subjects = Object.entries(doc.value).filter(
+    ([k, v]) => SUBJECT_KEYS[fieldKey(k)] !== undefined && typeof v === 'string' && cleanName(v) !== '',
+  );
+  if (subjects.length !== 1) return undefined;
+  const [key, value] = subjects[0] as [string, string];
+  const type = SUBJECT_KEYS[fieldKey(key)] ?? UNKNOWN;
+  const fields = Object.entries(doc.value).filter(([k]) => k !== key);
+  return graphOf([{ name: cleanName(value), type, ids: [], fields, span: doc }], 'front-matter');
+}

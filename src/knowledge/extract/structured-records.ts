@@ -5,7 +5,7 @@ import { catalogRecords, isCatalogDescriptor } from './backstage-catalog.js';
 import type { DataDocument, DocumentTable, ParsedDocument, Span } from '../parse/document-model.js';
 import { DEFAULT_RELATION_TYPE, emptyRecords, type ExtractionMethod, type GraphRecords } from './graph-records.js';
 import { cleanName, normaliseType } from './names.js';
-import { dataDocumentRecords, exportTableRecords } from './record-reader.js';
+import { dataDocumentRecords, exportTableRecords, frontMatterRecords } from './record-reader.js';
 import {
   ALIAS_KEYS,
   DESCRIPTION_KEYS,
@@ -141,6 +141,7 @@ function dataRecords(doc: DataDocument, name: string, consumed: Set<number>): Gr
       Object.keys(canonical(root)).some((k) => DECLARED_LISTS.has(k) && Array.isArray(root[k] ?? canonical(root)[k])));
   // An export that declares no entity lists is read as records (record-reader.ts).
   if (doc.role === 'data' && !roots.some(declared)) return dataDocumentRecords(doc, method, name, consumed);
+  if (doc.role === 'front-matter' && !roots.some(declared)) return frontMatterRecords(doc) ?? out;
   for (const root of roots) {
     if (isCatalogDescriptor(root)) {
       const records = catalogRecords(root, doc);
