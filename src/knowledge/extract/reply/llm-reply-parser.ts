@@ -85,10 +85,7 @@ export function parseLlmReply(reply: string, options: ReplyParseOptions = {}): R
     if (read !== undefined) return read;
   }
   const payload = isolatePayload(text);
-  if (payload === undefined)
-    return (
-      other() ?? fail('no_payload', 'the reply contained no JSON object nor entities and relations in another form')
-    );
+  if (payload === undefined) return other() ?? fail('no_payload', 'the reply contained no JSON object');
   if (payload.changed) repairs.add('surrounding_prose');
   text = payload.text;
 
