@@ -2,7 +2,7 @@
 // PDF and DOCX documents are generated here from committed text sources (X.pdf-source.txt,
 // X.docx-source.txt), never stored as blobs.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeDocx } from './docx-writer.js';
 import { writePdf } from './pdf-writer.js';
@@ -10,6 +10,13 @@ import type { Category } from './scoring.js';
 
 /** The folder of tenant fixtures (the source tree, also when running from dist/). */
 export const TENANTS_DIR = fileURLToPath(new URL('../../../bench/parse/tenants/', import.meta.url));
+/**
+ * The blind held-out sets (bench/blind/NOTES.md): each folder is one tenant whose gold.json
+ * names it. They were written without reading the extractor and are never edited to fit it.
+ */
+export const BLIND_DIRS = ['structured', 'prose'].map((d) =>
+  fileURLToPath(new URL(`../../../bench/blind/${d}/`, import.meta.url)),
+);
 
 export interface GoldFile {
   readonly category: Category;
@@ -45,19 +52,32 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** Every tenant's fixtures, with a list of files that have no gold (a benchmark bug). */
-export function loadTenants(root = TENANTS_DIR): { fixtures: Fixture[]; ungraded: string[] } {
+/** One tenant folder's fixtures; the tenant is named by its gold.json or else by the folder. */
+function loadTenant(dir: string, folder: string, fixtures: Fixture[], ungraded: string[]): void {
+  const gold = JSON.parse(readFileSync(join(dir, 'gold.json'), 'utf8')) as {
+    tenant?: string;
+    files: Record<string, GoldFile>;
+  };
+  const tenant = gold.tenant ?? folder;
+  for (const [file, g] of Object.entries(gold.files))
+    fixtures.push({ tenant, file, bytes: fixtureBytes(dir, file), gold: g });
+  for (const path of filesUnder(dir)) {
+    const file = relative(dir, path).replace(/\.(pdf|docx)-source\.txt$/, '.$1');
+    if (file !== 'gold.json' && gold.files[file] === undefined) ungraded.push(`${tenant}/${file}`);
+  }
+}
+
+/**
+ * Every tenant's fixtures (the tenants under `root`, then the blind sets), with a list of files
+ * that have no gold (a benchmark bug).
+ */
+export function loadTenants(
+  root = TENANTS_DIR,
+  blind: readonly string[] = BLIND_DIRS,
+): { fixtures: Fixture[]; ungraded: string[] } {
   const fixtures: Fixture[] = [];
   const ungraded: string[] = [];
-  for (const tenant of readdirSync(root).sort()) {
-    const dir = join(root, tenant);
-    const gold = JSON.parse(readFileSync(join(dir, 'gold.json'), 'utf8')) as { files: Record<string, GoldFile> };
-    for (const [file, g] of Object.entries(gold.files))
-      fixtures.push({ tenant, file, bytes: fixtureBytes(dir, file), gold: g });
-    for (const path of filesUnder(dir)) {
-      const file = relative(dir, path).replace(/\.(pdf|docx)-source\.txt$/, '.$1');
-      if (file !== 'gold.json' && gold.files[file] === undefined) ungraded.push(`${tenant}/${file}`);
-    }
-  }
+  for (const tenant of readdirSync(root).sort()) loadTenant(join(root, tenant), tenant, fixtures, ungraded);
+  for (const dir of blind) loadTenant(dir, basename(dir), fixtures, ungraded);
   return { fixtures, ungraded };
 }

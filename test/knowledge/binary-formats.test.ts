@@ -78,7 +78,11 @@ test('extraction reads the tables of both binary formats the same way', async ()
     ['r.docx', writeDocx(MARKUP)],
   ] as const) {
     const x = await extractDocument(name, bytes);
-    assert.deepEqual(x.entities.map((e) => `${e.type}:${e.name}`).sort(), ['vehicle:Truck 17', 'vehicle:Van 4'], name);
+    assert.deepEqual(
+      x.entities.map((e) => `${e.type}:${e.name}`).sort(),
+      ['location:Portland', 'location:Tacoma', 'vehicle:Truck 17', 'vehicle:Van 4'],
+      name,
+    );
     assert.deepEqual(
       x.relations.map((r) => `${r.source} -${r.type}-> ${r.target}`).sort(),
       ['Mei Chen -drives-> Truck 17', 'Truck 17 -located_in-> Tacoma', 'Van 4 -located_in-> Portland'],

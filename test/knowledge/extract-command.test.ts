@@ -66,12 +66,19 @@ test('--output json prints one object per file with entities and relations', asy
   assert.deepEqual(lines(r.stdout), [
     {
       file: join(dir, 'services.md'),
-      entities: [{ name: 'Cart Service', type: 'service' }],
+      // Every reference is an entity: the owner column names a team.
+      entities: [
+        { name: 'Cart Service', type: 'service' },
+        { name: 'Checkout Squad', type: 'team' },
+      ],
       relations: [{ source: 'Cart Service', type: 'owned_by', target: 'Checkout Squad' }],
     },
     {
       file: join(dir, 'catalog-info.yaml'),
-      entities: [{ name: 'pay-api', type: 'api' }],
+      entities: [
+        { name: 'pay-api', type: 'api' },
+        { name: 'payments', type: 'group' },
+      ],
       relations: [{ source: 'pay-api', type: 'owned_by', target: 'payments' }],
     },
   ]);
@@ -112,7 +119,7 @@ test('an unusable reply or a missing file is reported per file and fails the com
 test('table output lists entities and relations per file', async () => {
   const r = await run(['extract', join(dir, 'services.md')]);
   assert.equal(r.error, undefined);
-  assert.match(r.stdout, /services\.md: 1 entities, 1 relations/);
+  assert.match(r.stdout, /services\.md: 2 entities, 1 relations/);
   assert.match(r.stdout, /Cart Service\s+owned_by\s+Checkout Squad/);
 });
 
@@ -137,7 +144,10 @@ test('hostile files fail one by one with their reasons; the other files are stil
   const out = lines(r.stdout);
   assert.match(out[0]?.error ?? '', /bomb\.docx expands to \d+ bytes \(\d+ compressed\); the budget is 134217728/);
   assert.match(out[1]?.error ?? '', /laughs\.yaml expands YAML aliases past the budget of 100/);
-  assert.deepEqual(out[2]?.entities, [{ name: 'Cart Service', type: 'service' }]);
+  assert.deepEqual(out[2]?.entities, [
+    { name: 'Cart Service', type: 'service' },
+    { name: 'Checkout Squad', type: 'team' },
+  ]);
   assert.ok(r.error instanceof CommandFailedError);
   assert.match(r.error.message, /2 of 3 file\(s\) yielded nothing/);
 });
@@ -152,5 +162,5 @@ test('the built CLI exits non-zero with the reason for a zip bomb, without abort
   assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`);
   assert.match(r.stderr, /bomb\.docx: .*expands to \d+ bytes/);
   assert.doesNotMatch(r.stderr, /heap out of memory|FATAL ERROR/);
-  assert.match(r.stdout, /services\.md: 1 entities, 1 relations/);
+  assert.match(r.stdout, /services\.md: 2 entities, 1 relations/);
 });

@@ -19,7 +19,7 @@ async function servesNormally(pool: ExtractionPool): Promise<void> {
   const x = await pool.extract('services.md', NORMAL);
   assert.deepEqual(
     x.entities.map((e) => `${e.type}:${e.name}`),
-    ['service:Cart Service'],
+    ['service:Cart Service', 'team:Checkout Squad'],
   );
 }
 

@@ -51,7 +51,8 @@ describe(`knowledge graph store (${storeName})`, () => {
 
   test('ingest stores chunks, entities, relations with provenance, and communities', async () => {
     const a = await kg.ingest('acme', { documentId: 'services.md', name: 'services.md', bytes: enc(SERVICES) });
-    assert.deepEqual([a.replaced, a.entities, a.relations], [false, 4, 7]);
+    // Four declared rows and the three owner teams they reference (every reference is an entity).
+    assert.deepEqual([a.replaced, a.entities, a.relations], [false, 7, 7]);
     const b = await kg.ingest('acme', { documentId: 'overview.txt', name: 'overview.txt', bytes: enc(OVERVIEW) });
     assert.ok(b.entities > 5);
     await kg.ingest('globex', { documentId: 'plant.md', name: 'plant.md', bytes: enc(GLOBEX) });
@@ -112,8 +113,16 @@ describe(`knowledge graph store (${storeName})`, () => {
         await tx.query<{ name: string }>("select name from kg_entities where tenant_id = 'acme' order by name")
       ).rows.map((r) => r.name),
     );
-    // Entities only the overview named are gone; those the inventory declares stay.
-    assert.deepEqual(left, ['Checkout Service', 'Fraud Scoring API', 'Ledger', 'Payments Gateway']);
+    // Entities only the overview named are gone; those the inventory declares or references stay.
+    assert.deepEqual(left, [
+      'Checkout Service',
+      'Checkout Squad',
+      'Fraud Scoring API',
+      'Ledger',
+      'Payments Gateway',
+      'Payments Team',
+      'Risk Team',
+    ]);
     assert.ok(left.length < entitiesBefore);
     assert.equal(await count('kg_relations', 'acme'), 7);
     const relationMentions = await count('kg_relation_mentions', 'acme');

@@ -47,6 +47,9 @@ export function parseEntityRef(ref: unknown, defaultKind: string): EntityRef | u
   return { kind: (m[1] ?? defaultKind).toLowerCase(), namespace: m[2] ?? 'default', name: m[3] ?? '' };
 }
 
+/** The full reference string of an entity (`group:default/payments-team`), kept as an alias. */
+export const refString = (ref: EntityRef): string => `${ref.kind}:${ref.namespace}/${ref.name}`;
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Whether a data value is a Backstage descriptor. */
@@ -69,10 +72,11 @@ export function catalogRecords(descriptor: Record<string, unknown>, span: Span):
   if (META_KINDS.has(kind) || name === '') return out;
   const title = typeof metadata.title === 'string' ? metadata.title.trim() : undefined;
   const description = typeof metadata.description === 'string' ? metadata.description.trim() : undefined;
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : 'default';
   out.entities.push({
     name,
     type: kind,
-    aliases: title !== undefined && title !== name ? [title] : [],
+    aliases: [...(title !== undefined && title !== name ? [title] : []), refString({ kind, namespace, name })],
     method: 'catalog',
     span,
     ...(description === undefined ? {} : { description }),
@@ -82,8 +86,17 @@ export function catalogRecords(descriptor: Record<string, unknown>, span: Span):
     const value = spec[field];
     for (const ref of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
       const target = parseEntityRef(ref, defaultKind);
-      if (target !== undefined && target.name !== '')
-        out.relations.push({ source: name, target: target.name, type: relation, method: 'catalog', span });
+      if (target === undefined || target.name === '') continue;
+      out.relations.push({ source: name, target: target.name, type: relation, method: 'catalog', span });
+      // Every reference is an entity of the kind the reference gives (or the field's default kind).
+      if (!META_KINDS.has(target.kind))
+        out.entities.push({
+          name: target.name,
+          type: normaliseType(target.kind),
+          aliases: [refString(target)],
+          method: 'catalog',
+          span,
+        });
     }
   }
   return out;

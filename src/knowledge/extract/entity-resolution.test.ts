@@ -87,7 +87,8 @@ test('declared entities with different types stay apart, and an ambiguous undecl
     },
     chunkOf,
   );
-  assert.deepEqual(entities.map((x) => x.id).sort(), ['group:payments', 'organization:payments', 'system:payments']);
+  // A group's id carries its family's type (team), so a team named in prose is the same entity.
+  assert.deepEqual(entities.map((x) => x.id).sort(), ['organization:payments', 'system:payments', 'team:payments']);
 });
 
 test('relations deduplicate, keep the highest weight and the provenance of each mention; self-loops are dropped', () => {
@@ -118,4 +119,34 @@ test('a relation end with no entity keeps its name and no id', () => {
   );
   assert.equal(relations[0]?.targetId, undefined);
   assert.equal(relations[0]?.target, 'Unknown Thing');
+});
+
+test('a catalog slug and its prose title are one entity; honorific and first-name mentions join the full name', () => {
+  at = 0;
+  const { entities } = resolveRecords(
+    {
+      entities: [
+        e('payments-gateway', 'component', 'catalog'),
+        e('Payments Gateway', 'service', 'prose'),
+        e('Farid Hosseini', 'person', 'prose'),
+        e('Dr. Hosseini', 'person', 'prose'),
+        e('Farid Hassan', 'person', 'prose'),
+        e('Billing Engineering', 'team', 'prose'),
+        e('Billing Engine', 'service', 'prose'),
+      ],
+      relations: [],
+    },
+    chunkOf,
+  );
+  const ids = entities.map((x) => x.id).sort();
+  assert.deepEqual(ids, [
+    'person:farid hassan',
+    'person:farid hosseini',
+    'service:billing engine',
+    'service:payments gateway',
+    'team:billing engineering',
+  ]);
+  // Every provenance is kept on the merged entity.
+  assert.equal(entities.find((x) => x.id === 'service:payments gateway')?.provenance.length, 2);
+  assert.equal(entities.find((x) => x.id === 'person:farid hosseini')?.provenance.length, 2);
 });

@@ -4,6 +4,7 @@
 // relation keeps the provenance (chunk and span) of each record it was built from.
 import type { Span } from '../parse/document-model.js';
 import type { EntityRecord, ExtractionMethod, GraphRecords, RelationRecord } from './graph-records.js';
+import { sameThing, typeFamily, typesCompatible } from './mention-match.js';
 import { acronymOf, cleanName, isAbbreviation, normaliseName, normaliseType } from './names.js';
 
 /** Where a record was found: the chunk holding it and its span in the document text. */
@@ -66,7 +67,7 @@ const root = (g: Group): Group => (g.into === undefined ? g : root(g.into));
 function merge(from: Group, to: Group): void {
   const a = root(from);
   const b = root(to);
-  if (a === b || (structured(a) && structured(b) && a.type !== b.type && a.type !== UNKNOWN)) return;
+  if (a === b || (structured(a) && structured(b) && !typesCompatible(a.type, b.type) && a.type !== UNKNOWN)) return;
   a.into = b;
   b.records.push(...a.records);
   if (b.type === UNKNOWN) b.type = a.type;
@@ -110,9 +111,15 @@ export function resolveRecords(records: GraphRecords, chunkOf: (offset: number) 
     if (same.length < 2) continue;
     const ranked = [...same].sort((x, y) => priorityOf(y) - priorityOf(x) || y.records.length - x.records.length);
     const declared = ranked.filter(structured);
-    const target = declared.length === 1 ? declared[0] : declared.length === 0 ? ranked[0] : undefined;
+    const families = new Set(declared.map((g) => typeFamily(g.type)));
+    const target = families.size <= 1 ? (declared[0] ?? ranked[0]) : undefined;
     for (const g of same)
-      if (target !== undefined && g !== target && (!structured(g) || g.type === UNKNOWN)) merge(g, target);
+      if (
+        target !== undefined &&
+        g !== target &&
+        (!structured(g) || g.type === UNKNOWN || typesCompatible(g.type, target.type))
+      )
+        merge(g, target);
   }
   // 2. Declared aliases, then abbreviations whose letters are the initials of exactly one name.
   const aliasOf = new Map<string, Group>();
@@ -133,6 +140,22 @@ export function resolveRecords(records: GraphRecords, chunkOf: (offset: number) 
     if (owners.length === 1 && owners[0] !== undefined) merge(g, owners[0]);
   }
 
+  // 3. A short or decorated mention (an honorific, a first name, a slug, an email) joins the one group it names.
+  for (const g of all) {
+    if (root(g) !== g || structured(g)) continue;
+    const me = { name: cleanName(g.records[0]?.name ?? ''), type: g.type };
+    const owners = [
+      ...new Set(
+        all
+          .filter((o) => root(o) === o && o !== g)
+          .filter((o) => sameThing(me, { name: cleanName(o.records[0]?.name ?? ''), type: o.type }))
+          .map(root),
+      ),
+    ];
+    const longer = owners.filter((o) => o.nameKey.length > g.nameKey.length || structured(o));
+    if (longer.length === 1 && longer[0] !== undefined) merge(g, longer[0]);
+  }
+
   const provenance = (span: Span, method: ExtractionMethod): Provenance => ({
     chunk: chunkOf(span.start),
     start: span.start,
@@ -143,7 +166,9 @@ export function resolveRecords(records: GraphRecords, chunkOf: (offset: number) 
   const idOf = new Map<Group, string>();
   for (const g of all.filter((x) => x.into === undefined)) {
     const name = canonicalName(g);
-    const id = `${g.type}:${g.nameKey}`;
+    // NOTE: the id's type is the family's (group/team, user/person, component/service), so one
+    // thing declared in a catalog and named in prose is one entity across documents too.
+    const id = `${typeFamily(g.type)}:${g.nameKey}`;
     idOf.set(g, id);
     const names = new Set(g.records.flatMap((r) => [cleanName(r.name), ...r.aliases.map(cleanName)]));
     entities.push({

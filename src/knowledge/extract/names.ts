@@ -2,12 +2,15 @@
 // punctuation, a leading article, possessives), one for types and relation types
 // (snake_case), display cleanup, and acronyms for abbreviation matching.
 
+/** Characters that print as nothing (zero-width spaces and joiners, word joiner, BOM); NBSP becomes a space via NFKC. */
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 const LEADING_ARTICLE = /^(the|a|an) /;
 const ACRONYM_SKIP = new Set(['of', 'and', 'the', 'for', 'to', 'in', 'on', 'at', 'a', 'an', '&']);
 
 /** The comparison key of an entity name: "The Payments-API's" and "payments api" agree. */
 export function normaliseName(name: string): string {
   return name
+    .replace(INVISIBLE, '')
     .normalize('NFKC')
     .toLowerCase()
     .replace(/['’]s\b/g, '')
@@ -29,6 +32,7 @@ export function normaliseType(type: string): string {
 /** A name as displayed: trimmed, inner whitespace collapsed, wrapping quotes and stray punctuation removed. */
 export function cleanName(name: string): string {
   return name
+    .replace(INVISIBLE, '')
     .normalize('NFKC')
     .replace(/\s+/g, ' ')
     .trim()

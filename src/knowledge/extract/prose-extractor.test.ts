@@ -89,3 +89,14 @@ test('words that name members of Object ("constructor", "__proto__") are ordinar
     for (const e of records.entities) assert.equal(typeof e.type, 'string', `${text}: ${JSON.stringify(e)}`);
   }
 });
+
+test('a name is a person where the context says so, one type per name over the document', () => {
+  const { entities } = extract(
+    'Mayor Tobiah Quell opened the Harlow Exchange. Later, Wenna Ostrava said the Harlow Exchange was late; she apologised. Yesterday nothing happened.',
+  );
+  assert.ok(entities.includes('person:Tobiah Quell'), entities.join(', '));
+  assert.ok(entities.includes('person:Wenna Ostrava'), entities.join(', '));
+  // One type for the two mentions of the exchange; a lone sentence-opening word is no entity.
+  assert.equal(entities.filter((e) => e.endsWith(':Harlow Exchange')).length, 1);
+  assert.ok(!entities.some((e) => e.endsWith(':Yesterday') || e.endsWith(':Later')), entities.join(', '));
+});

@@ -76,6 +76,7 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const out = emptyRecords();
   const tokenised = blocks.map((block) => ({ block, sentences: tokeniseProse(block.text) }));
   const known = namesInsideSentences(tokenised.flatMap((t) => t.sentences));
+  const found: TypedMention[] = [];
   for (const { block, sentences } of tokenised) {
     for (const tokenisedSentence of sentences) {
       const sentence = findMentions(tokenisedSentence, block.text, block.start, known);
@@ -88,16 +89,8 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
         if (r.target.type === undefined && r.pattern.targetType !== undefined)
           implied.set(r.target, r.pattern.targetType);
       }
-      for (const m of sentence.mentions) {
-        const type = m.type ?? implied.get(m) ?? FALLBACK_TYPE;
-        out.entities.push({
-          name: m.name,
-          type,
-          aliases: m.aliases,
-          method: 'prose',
-          span: { start: m.start, end: m.end },
-        });
-      }
+      for (const m of sentence.mentions)
+        found.push({ m, type: m.type ?? implied.get(m), byWords: m.type !== undefined, sentence });
       for (const r of relations) {
         const targetType = r.target.type ?? implied.get(r.target);
         const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
@@ -110,6 +103,101 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
         });
       }
     }
+  }
+  const typeOfName = documentTypes(found);
+  for (const { m } of found) {
+    const type = typeOfName.get(m.name.toLowerCase());
+    if (type === undefined) continue;
+    out.entities.push({
+      name: m.name,
+      type,
+      aliases: m.aliases,
+      method: 'prose',
+      span: { start: m.start, end: m.end },
+    });
+  }
+  return out;
+}
+
+/** Words after a name that say it is a person's: "X, our head of …", "X said". */
+const PERSON_AFTER =
+  /^\s*(,\s*(the|our|its|their|a|an|who|\p{Lu}\p{L}* ?\p{Lu}?\p{L}*'s)?\s*(\p{Lu}\p{Ll}+ )?(head|chief|director|manager|engineer|lead|leader|officer|partner|founder|curator|editor|professor|researcher|analyst|designer|developer|architect|president|chair|ceo|cfo|cto|coo|vp|senior|principal|deputy|associate|consultant|nurse|surgeon|doctor|captain|pilot|mayor|councillor|student|fellow|member|historian|programmer|producer|artist|writer|scientist|specialist|coordinator|administrator|secretary|spokesperson|volunteer)\b|,\s*who\b|\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|leads|led|has led|retires|leaves|has moved|moves))/iu;
+
+/** Words before a name that make it a person's: a title or role ("Mayor", "founder,", "Chief Executive"). */
+const PERSON_BEFORE =
+  /\b(mayor|councillor|founder|chief executive|ceo|cto|cfo|coo|director|manager|head|captain|professor|prof\.?|dr\.?|sister|matron|nurse|engineer|chair|chairman|chairwoman|president|partner|curator|editor|student|researcher|spokesperson|colleague|minister|secretary)\s*,?\s*$/i;
+
+/** Whether a name has the shape of a person's: two or three capitalised words, none naming a unit or a thing. */
+function personShaped(name: string): boolean {
+  const words = name.split(/\s+/);
+  return (
+    words.length >= 2 &&
+    words.length <= 3 &&
+    words.every((w) => /^\p{Lu}[\p{Ll}'’-]+$/u.test(w)) &&
+    !words.some((w) => UNIT_WORDS.test(w))
+  );
+}
+const UNIT_WORDS =
+  /^(team|group|lab|laboratory|department|office|unit|platform|service|services|system|systems|council|board|committee|trust|foundation|university|school|college|hospital|bank|fund|line|station|street|road|building|wing|centre|center|park|project|programme|program|network|club|society|museum|library|gallery|company|corporation|holdings|partners|group|labs|studio|studios|games|air|airlines|logistics|energy|metro|city|county|river|valley|bay|harbour|port|terminal|app|api|corp|inc|ltd|llc|llp|plc|gmbh|co|exchange|market|house|hall)$/i;
+
+/** Whether the sentence around a name says it is a person's: a role before or after it, "said", a he/she after it. */
+function personContext(text: string, start: number, end: number): boolean {
+  const after = text.slice(end);
+  return (
+    PERSON_AFTER.test(after) ||
+    PERSON_BEFORE.test(text.slice(Math.max(0, start - 40), start)) ||
+    /^[^.;]{0,80}\b(she|he|his|her|herself|himself)\b/i.test(after)
+  );
+}
+
+/**
+ * One type per name over the whole document: the type any mention was given (the most frequent),
+ * else a person's when the context says so (a role after the name, "said"; a first name or surname
+ * used alone elsewhere), else an organisation for a name of several words or one that recurs.
+ * Names nothing types and that occur once as a single word are dropped (most are sentence-initial
+ * or generic capitalised words).
+ */
+interface TypedMention {
+  readonly m: Mention;
+  readonly type: ProseType | undefined;
+  /** The mention's own words typed it (rather than a relation pattern around it). */
+  readonly byWords: boolean;
+  readonly sentence: Sentence;
+}
+
+function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
+  const votes = new Map<string, Map<ProseType, number>>();
+  const count = new Map<string, number>();
+  const personal = new Set<string>();
+  for (const { m, type, byWords, sentence } of found) {
+    const k = m.name.toLowerCase();
+    count.set(k, (count.get(k) ?? 0) + 1);
+    if (personShaped(m.name) && personContext(sentence.text, m.start - sentence.start, m.end - sentence.start))
+      personal.add(k);
+    if (type === undefined) continue;
+    const v = votes.get(k) ?? new Map<ProseType, number>();
+    // NOTE: the majority type wins; a relation pattern breaks a tie (it read the words around the name).
+    v.set(type, (v.get(type) ?? 0) + (byWords ? 1 : 1.01));
+    votes.set(k, v);
+  }
+  const out = new Map<string, ProseType>();
+  for (const { m } of found) {
+    const k = m.name.toLowerCase();
+    if (out.has(k)) continue;
+    const voted = [...(votes.get(k)?.entries() ?? [])].sort((a, b) => b[1] - a[1])[0]?.[0];
+    // What the context says of a person outweighs the organisation fallback of patterns and tags.
+    if (personal.has(k) && (voted === undefined || voted === 'organization' || voted === 'location')) {
+      out.set(k, 'person');
+      continue;
+    }
+    if (voted !== undefined) {
+      out.set(k, voted);
+      continue;
+    }
+    // A plain capitalised word seen once and typed by nothing is most often no name (an acronym, a
+    // CamelCase or numbered word still is).
+    const plainWord = !/\s/.test(m.name) && /^\p{Lu}\p{Ll}+$/u.test(m.name);
+    if (!(plainWord && (count.get(k) ?? 0) < 2)) out.set(k, FALLBACK_TYPE);
   }
   return out;
 }

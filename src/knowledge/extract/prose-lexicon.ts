@@ -144,10 +144,26 @@ export const OF_HEADS = new Set([
 ]);
 
 /** Titles before a name that make it a person's. */
-export const HONORIFICS = new Set(['dr', 'mr', 'mrs', 'ms', 'mx', 'prof', 'sir', 'dame']);
+export const HONORIFICS = new Set([
+  'dr',
+  'mr',
+  'mrs',
+  'ms',
+  'mx',
+  'prof',
+  'professor',
+  'sir',
+  'dame',
+  'mayor',
+  'councillor',
+  'captain',
+  'sister',
+  'matron',
+]);
 
 /** Job titles: stripped from person names, and the sign of an employment appositive. */
 export const ROLE_WORDS = new Set([
+  ...HONORIFICS,
   'ceo',
   'cto',
   'cfo',

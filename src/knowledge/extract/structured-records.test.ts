@@ -29,7 +29,8 @@ test('entity tables (name, type) and relation tables (source, relation, target) 
     ].join('\n'),
   );
   const r = structuredRecords(doc);
-  assert.deepEqual(entities(r), ['service:Checkout Service']);
+  // The owner column names a team: every reference is an entity (a title-case unit name is a team).
+  assert.deepEqual(entities(r), ['service:Checkout Service', 'team:Payments Team']);
   assert.deepEqual(r.entities[0]?.aliases, ['CS', 'Checkout']);
   assert.deepEqual(relations(r), [
     'Checkout Service -depends_on-> Cache',
@@ -49,7 +50,7 @@ test('extra columns named as relations (Managed by, Member of, Serves) state rel
     ].join('\n'),
   );
   const r = structuredRecords(doc);
-  assert.deepEqual(entities(r), ['warehouse:WH-1']);
+  assert.deepEqual(entities(r), ['location:Riverside, North', 'person:Sara Kim', 'warehouse:WH-1']);
   assert.deepEqual(relations(r), ['WH-1 -located_in-> Riverside, North', 'WH-1 -managed_by-> Sara Kim']);
 });
 
@@ -109,8 +110,27 @@ metadata: {name: root}
 spec: {targets: [./a.yaml]}
 `;
   const r = structuredRecords(parseData('catalog-info.yaml', yaml, 'yaml'));
-  assert.deepEqual(entities(r), ['component:gateway', 'group:payments', 'user:jdoe']);
-  assert.deepEqual(r.entities.find((e) => e.name === 'gateway')?.aliases, ['Payments Gateway']);
+  // Every reference is an entity too, of the kind it names or its field's default kind.
+  assert.deepEqual(
+    [...new Set(entities(r))],
+    [
+      'api:fraud',
+      'api:pay-api',
+      'component:gateway',
+      'component:platform',
+      'group:eng',
+      'group:pay-ops',
+      'group:payments',
+      'resource:ledger-db',
+      'system:pay',
+      'user:jdoe',
+    ],
+  );
+  assert.deepEqual(r.entities.find((e) => e.name === 'gateway')?.aliases, [
+    'Payments Gateway',
+    'component:default/gateway',
+  ]);
+  assert.deepEqual(r.entities.find((e) => e.name === 'ledger-db')?.aliases, ['resource:default/ledger-db']);
   assert.deepEqual(relations(r), [
     'gateway -consumes_api-> fraud',
     'gateway -depends_on-> ledger-db',

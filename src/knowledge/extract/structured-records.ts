@@ -5,6 +5,7 @@ import { catalogRecords, isCatalogDescriptor } from './backstage-catalog.js';
 import type { DataDocument, DocumentTable, ParsedDocument, Span } from '../parse/document-model.js';
 import { DEFAULT_RELATION_TYPE, emptyRecords, type ExtractionMethod, type GraphRecords } from './graph-records.js';
 import { cleanName, normaliseType } from './names.js';
+import { dataDocumentRecords, exportTableRecords, frontMatterRecords } from './record-reader.js';
 import {
   ALIAS_KEYS,
   DESCRIPTION_KEYS,
@@ -24,6 +25,8 @@ import {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const UNKNOWN_TYPE = 'unknown';
+/** Keys of a data document's declared entity and relation lists. */
+const DECLARED_LISTS = new Set(['entities', 'nodes', 'relations', 'relationships', 'edges']);
 
 /** An object with canonical keys (`Entity Type` -> entity_type). */
 const canonical = (o: Record<string, unknown>): Record<string, unknown> =>
@@ -123,7 +126,7 @@ export function tableRecords(
 }
 
 /** Records a data document declares: a Backstage descriptor, or `entities`/`relations` lists. */
-function dataRecords(doc: DataDocument, consumed: Set<number>): GraphRecords {
+function dataRecords(doc: DataDocument, name: string, consumed: Set<number>): GraphRecords {
   const out = emptyRecords();
   const method: ExtractionMethod = doc.role === 'front-matter' ? 'front-matter' : 'data';
   const spanOf = (v: unknown): Span => {
@@ -132,6 +135,13 @@ function dataRecords(doc: DataDocument, consumed: Set<number>): GraphRecords {
     return at === undefined ? doc : { start: at, end: at };
   };
   const roots = Array.isArray(doc.value) ? doc.value : [doc.value];
+  const declared = (root: unknown): boolean =>
+    isCatalogDescriptor(root) ||
+    (isRecord(root) &&
+      Object.keys(canonical(root)).some((k) => DECLARED_LISTS.has(k) && Array.isArray(root[k] ?? canonical(root)[k])));
+  // An export that declares no entity lists is read as records (record-reader.ts).
+  if (doc.role === 'data' && !roots.some(declared)) return dataDocumentRecords(doc, method, name, consumed);
+  if (doc.role === 'front-matter' && !roots.some(declared)) return frontMatterRecords(doc) ?? out;
   for (const root of roots) {
     if (isCatalogDescriptor(root)) {
       const records = catalogRecords(root, doc);
@@ -165,13 +175,17 @@ export function structuredRecords(doc: ParsedDocument): GraphRecords {
   const out = emptyRecords();
   const consumed = new Set<number>();
   for (const data of doc.data) {
-    const records = dataRecords(data, consumed);
+    const records = dataRecords(data, doc.name, consumed);
     out.entities.push(...records.entities);
     out.relations.push(...records.relations);
   }
   const method: ExtractionMethod = doc.format === 'json' || doc.format === 'yaml' ? 'data' : 'table';
   for (const table of doc.tables) {
-    const records = tableRecords(table, method, consumed);
+    const keys = table.headers.map(fieldKey);
+    const relationTable = pickKey(keys, SOURCE_KEYS) !== undefined && pickKey(keys, TARGET_KEYS) !== undefined;
+    const records =
+      (relationTable ? undefined : exportTableRecords(table, method, consumed)) ??
+      tableRecords(table, method, consumed);
     out.entities.push(...records.entities);
     out.relations.push(...records.relations);
   }

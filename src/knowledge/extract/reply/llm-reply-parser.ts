@@ -9,6 +9,7 @@ import { isolatePayload, stripThinking, unfence } from './reply-cleanup.js';
 import type { FailureKind, RejectedRecord, RepairKind, ReplyOutcome } from './reply-outcome.js';
 import { findLists, validateLists } from './reply-schema.js';
 import { looksLikeTuples, parseTuples } from './tuple-reply.js';
+import { arraysOfArrays, JSON_LINE, otherSerialisations } from './other-serialisations.js';
 import { errorMessage } from '../../../core/errors.js';
 
 /** Canonical field keys (after alias mapping) whose cut-off value makes a record unusable. */
@@ -65,8 +66,26 @@ export function parseLlmReply(reply: string, options: ReplyParseOptions = {}): R
     return { ok: true, format: 'tuples', records, repairs: [...repairs], rejected };
   }
 
+  // Another serialisation (JSON lines, YAML, tables, bullets, XML-ish): read, then validated like JSON.
+  const other = (): ReplyOutcome | undefined => {
+    for (const found of otherSerialisations(text)) {
+      const tried = new Set<RepairKind>();
+      const refused: RejectedRecord[] = [];
+      const records = validateLists(found.lists, span, tried, refused);
+      if (records.entities.length + records.relations.length === 0) continue;
+      for (const r of ['other_serialisation', ...tried] as const) repairs.add(r);
+      rejected.push(...refused);
+      return { ok: true, format: 'other', records, repairs: [...repairs], rejected };
+    }
+    return undefined;
+  };
+  const lines = text.trim().split('\n');
+  if (lines.filter((l) => JSON_LINE.test(l)).length > 1) {
+    const read = other();
+    if (read !== undefined) return read;
+  }
   const payload = isolatePayload(text);
-  if (payload === undefined) return fail('no_payload', 'the reply contained no JSON object');
+  if (payload === undefined) return other() ?? fail('no_payload', 'the reply contained no JSON object');
   if (payload.changed) repairs.add('surrounding_prose');
   text = payload.text;
 
@@ -97,8 +116,10 @@ export function parseLlmReply(reply: string, options: ReplyParseOptions = {}): R
     }
   }
 
-  const lists = findLists(value, repairs);
-  if (lists === undefined) return fail('schema', 'the JSON has no "entities" or "relations" array');
+  const arrays = arraysOfArrays(value);
+  if (arrays !== undefined) repairs.add('other_serialisation');
+  const lists = arrays ?? findLists(value, repairs);
+  if (lists === undefined) return other() ?? fail('schema', 'the JSON has no "entities" or "relations" array');
   // The record the reply was cut inside of may hold a cut-off name or type: refuse it, say why.
   if (cut?.unusable === true) {
     const list = /^(relations|relationships|edges|links)$/i.test(cut.list ?? '') ? lists.relations : lists.entities;

@@ -14,11 +14,15 @@ export function stripThinking(reply: string): { text: string; changed: boolean }
 /** The body of the first code fence that holds a payload; an unterminated fence runs to the end. */
 export function unfence(text: string): { text: string; changed: boolean } {
   const fence = /(```|~~~)[\w-]*[^\S\n]*\n?([\s\S]*?)(?:\1|$)/g;
+  let plain: string | undefined;
   for (const m of text.matchAll(fence)) {
     const body = m[2] ?? '';
     if (/[{[(]/.test(body)) return { text: body, changed: true };
+    // NOTE: a fence of YAML, a table or a list holds no bracket; it is the payload when no other fence is.
+    if (plain === undefined && /\S/.test(body)) plain = body;
   }
-  return { text, changed: false };
+  const outside = text.replace(fence, '');
+  return plain === undefined || /[{[]/.test(outside) ? { text, changed: false } : { text: plain, changed: true };
 }
 
 /** Where the JSON payload starts: an object naming entities or relations if any, else the first brace. */

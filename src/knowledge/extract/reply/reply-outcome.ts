@@ -19,6 +19,7 @@ export const REPAIR_KINDS = [
   'bare_array',
   'defaulted_type',
   'coerced_values',
+  'other_serialisation',
 ] as const;
 export type RepairKind = (typeof REPAIR_KINDS)[number];
 
@@ -38,7 +39,7 @@ export interface RejectedRecord {
   readonly reason: string;
 }
 
-export type ReplyFormat = 'json' | 'tuples';
+export type ReplyFormat = 'json' | 'tuples' | 'other';
 
 export type ReplyOutcome =
   | {
