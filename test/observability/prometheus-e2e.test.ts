@@ -234,19 +234,22 @@ test(
       };
 
       // Healthy traffic: 20 requests a second for acme and 10 for globex, and 5 LLM calls a second through
-      // Iris's LLM gateway (retries, circuit breaker, metrics) to the fake upstream.
+      // Iris's LLM gateway (retries, circuit breaker, metrics) to the fake upstream. The reads are
+      // consistent ones, so each reaches the store (a default read is served from the snapshot).
       let sent = 0;
       const statuses = new Map<number, number>();
       traffic = setInterval(() => {
         for (let i = 0; i < 2; i++) {
           sent++;
-          void fetch(`${address}/v1/tenants/acme`, { headers: { authorization: `Bearer ${key.token}` } })
+          void fetch(`${address}/v1/tenants/acme?consistent=true`, {
+            headers: { authorization: `Bearer ${key.token}` },
+          })
             .then((r) => statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1))
             .catch(() => undefined);
         }
-        void fetch(`${address}/v1/tenants/globex`, { headers: { authorization: `Bearer ${globexKey.token}` } }).catch(
-          () => undefined,
-        );
+        void fetch(`${address}/v1/tenants/globex?consistent=true`, {
+          headers: { authorization: `Bearer ${globexKey.token}` },
+        }).catch(() => undefined);
       }, 100);
       llmLoop = setInterval(() => {
         void app?.llm

@@ -21,7 +21,8 @@ describe(`tracing (${storeName})`, () => {
     o.spans.reset();
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const parent = 'b7ad6b7169203331';
-    const res = await o.call('GET', '/v1/tenants/acme', {
+    // A consistent read goes to the store (a default read is served from the replica's snapshot).
+    const res = await o.call('GET', '/v1/tenants/acme?consistent=true', {
       token,
       headers: { traceparent: `00-${traceId}-${parent}-01` },
     });
