@@ -55,6 +55,9 @@ async function iris(): Promise<void> {
     IRIS_BOOTSTRAP_TOKEN: TOKEN,
     IRIS_DATA_DIR: mkdtempSync(join(tmpdir(), 'iris-bench-')),
     IRIS_PORT: '0',
+    // The service-wide limit too is far above the load, so admission runs but never rejects.
+    IRIS_RATE_SERVICE_RPS: '10000000',
+    IRIS_RATE_SERVICE_BURST: '10000000',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     ...(process.env.BENCH_TELEMETRY === 'off' ? { IRIS_TELEMETRY: 'false' } : {}),
     ...(process.env.IRIS_POLICY_DECISION_SAMPLE
