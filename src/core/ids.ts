@@ -31,27 +31,22 @@ const POOL_BYTES = 4096;
 const pool = Buffer.allocUnsafe(POOL_BYTES);
 let poolOffset = POOL_BYTES;
 
-/** `bytes` (at most 64) random bytes from the CSPRNG, as base64url. */
-export function randomToken(bytes: number): string {
+/** `bytes` (at most 64) random bytes from the pool, written in `encoding`. */
+function fromPool(bytes: number, encoding: 'base64url' | 'hex'): string {
   if (poolOffset + bytes > POOL_BYTES) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const out = pool.toString('base64url', poolOffset, poolOffset + bytes);
+  const out = pool.toString(encoding, poolOffset, poolOffset + bytes);
   poolOffset += bytes;
   return out;
 }
 
+/** `bytes` (at most 64) random bytes from the CSPRNG, as base64url. */
+export const randomToken = (bytes: number): string => fromPool(bytes, 'base64url');
+
 /** `bytes` (at most 64) random bytes from the CSPRNG, as lower-case hex. */
-export function randomHex(bytes: number): string {
-  if (poolOffset + bytes > POOL_BYTES) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const out = pool.toString('hex', poolOffset, poolOffset + bytes);
-  poolOffset += bytes;
-  return out;
-}
+export const randomHex = (bytes: number): string => fromPool(bytes, 'hex');
 
 export function newRequestId(): string {
   return `req_${randomToken(12)}`;

@@ -4,22 +4,15 @@
 // wrappers, escaping, Unicode, truncation). Deterministic for a seed; used by the property
 // test and by bench:parse to count each mutation kind's success rate.
 
+import { seededRandom } from '../../../core/random.js';
+
 export interface ReplyRecords {
   readonly entities: readonly { readonly name: string; readonly type: string }[];
   readonly relations: readonly { readonly source: string; readonly type: string; readonly target: string }[];
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (mulberry32): core/random's, under the name the tests use. */
+export const seeded = seededRandom;
 
 const json = (r: ReplyRecords): string =>
   JSON.stringify(
