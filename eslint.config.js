@@ -6,7 +6,19 @@ import contextBoundaries from './eslint-rules/context-boundaries.js';
 import prettierOff from 'eslint-config-prettier/flat';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-*/**', 'node_modules/**', '.iris/**', 'bin/**', 'eslint.config.js', 'eslint-rules/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist-*/**',
+      'node_modules/**',
+      '.iris/**',
+      'bin/**',
+      'eslint.config.js',
+      'eslint-rules/**',
+      'console/vite.config.ts',
+      'console-shots/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

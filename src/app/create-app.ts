@@ -21,10 +21,12 @@ import { platformScope, type Database } from '../core/db.js';
 import {
   buildServer,
   makeAdmission,
+  makeConsoleSessions,
   makeIdentity,
   makeMemoryLimiter,
   makeRedisLimiter,
   makeRequestGate,
+  sessionSecretOf,
   type Identity,
 } from '../gateway/index.js';
 import {
@@ -187,7 +189,12 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       snapshot: directory,
     });
     const keys = makeKeyService({ db, ledger, clock, applyLocally, decide, snapshot: directory });
-    const identity = makeIdentity({ directory, clock });
+    // Console sessions are keyed on a secret derived from the ledger key every replica shares.
+    const sessions = makeConsoleSessions({
+      secret: sessionSecretOf(signer.privateKey),
+      ttlMs: config.consoleSessionMinutes * 60_000,
+    });
+    const identity = makeIdentity({ directory, clock, sessions });
     const memoryLimiter = makeMemoryLimiter(clock);
     const limiter =
       config.redisUrl === undefined
@@ -296,6 +303,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         jobs,
         knowledge: { service: knowledge, followUp, maxDocumentBytes: config.maxDocumentBytes },
         policy: { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes },
+        console: { sessions, directory, clock },
       },
       {
         bodyLimitBytes: config.bodyLimitBytes,

@@ -151,6 +151,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'share of allow decisions written to the decision log (denies always are)',
   },
   {
+    name: 'IRIS_CONSOLE_SESSION_MINUTES',
+    field: 'consoleSessionMinutes',
+    default: '480',
+    meaning: 'how long a console sign-in lasts (the session also ends when its key is revoked or expires)',
+  },
+  {
     name: 'IRIS_POLICY_MAX_BUNDLE_BYTES',
     field: 'policyMaxBundleBytes',
     default: '1048576',

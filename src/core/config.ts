@@ -51,6 +51,8 @@ export interface IrisConfig {
   readonly policyTrustedKeysFile: string | undefined;
   /** Share of allow decisions written to the decision log (denies are always written). */
   readonly policyDecisionSampleRate: number;
+  /** Lifetime of a console session cookie, in minutes. */
+  readonly consoleSessionMinutes: number;
   /** Days the decision log keeps a decision (0: forever). */
   readonly policyDecisionRetentionDays: number;
   /** Days a question no one asks again stays in a tenant's query log (warm-ups read the last 7). */
@@ -244,6 +246,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     policySigningKeyPem: env.IRIS_POLICY_SIGNING_KEY === '' ? undefined : env.IRIS_POLICY_SIGNING_KEY,
     policyTrustedKeysFile: env.IRIS_POLICY_TRUSTED_KEYS === '' ? undefined : env.IRIS_POLICY_TRUSTED_KEYS,
     policyDecisionSampleRate: fraction(env, 'IRIS_POLICY_DECISION_SAMPLE', 1),
+    consoleSessionMinutes: int(env, 'IRIS_CONSOLE_SESSION_MINUTES', 480, 1, 7 * 24 * 60),
     policyDecisionRetentionDays: int(env, 'IRIS_POLICY_DECISION_RETENTION_DAYS', 30, 0, 3650),
     queryLogRetentionDays: int(env, 'IRIS_QUERY_LOG_RETENTION_DAYS', 30, 7, 3650),
     policyCacheSize: int(env, 'IRIS_POLICY_CACHE_SIZE', 10_000, 0, 10_000_000),

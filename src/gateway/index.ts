@@ -8,3 +8,4 @@ export { buildServer } from './server.js';
 export { makeRequestGate } from './admission.js';
 export { makeAdmission } from './admission-control.js';
 export { makeMemoryLimiter, makeRedisLimiter } from './admission-limiter.js';
+export { makeConsoleSessions, sessionSecretOf, type ConsoleSessions } from './console-session.js';

@@ -38,6 +38,7 @@ export const ConsistentReadSchema = Type.Object(
 
 /** The resource groups of the API: every route carries one of these tags. */
 export const API_TAGS = [
+  { name: 'console', description: 'The web console: sign in with an API key (an HttpOnly session cookie), sign out.' },
   { name: 'tenants', description: 'Tenants: create, read, list, update (If-Match), soft delete and restore.' },
   { name: 'keys', description: "A tenant's API keys: create (the token is shown once), list, revoke." },
   { name: 'platform', description: 'Platform-level API keys (platform admins).' },

@@ -16,8 +16,11 @@ import { jobPath, type JobQueue } from '../jobs/index.js';
 import type { EnqueueFollowUp, KnowledgeService } from '../knowledge/index.js';
 import type { HttpTelemetry } from '../observability/index.js';
 import type { BundleService, DecisionLog } from '../policy/index.js';
-import type { KeyService, TenantService } from '../tenants/index.js';
+import type { Directory, KeyService, TenantService } from '../tenants/index.js';
+import type { Clock } from '../core/clock.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerConsoleRoutes } from './console-routes.js';
+import { cookieValue, csrfMatches, CSRF_HEADER, SESSION_COOKIE, type ConsoleSessions } from './console-session.js';
 import type { Identity } from './identity.js';
 import type { RequestGate } from './admission.js';
 import { ajvPlugins } from './date-format.js';
@@ -66,6 +69,14 @@ export interface ServerDeps {
     /** Queues the system's follow-up jobs (the graph build a delete from a large component needs). */
     readonly followUp: EnqueueFollowUp;
     readonly maxDocumentBytes: number;
+  };
+  /** Console sessions (cookies exchanged for an API key); undefined: no console, bearer keys only. */
+  readonly console?: {
+    readonly sessions: ConsoleSessions;
+    readonly directory: Directory;
+    readonly clock: Clock;
+    /** Where the built console is (tests); default dist/console. */
+    readonly root?: string;
   };
   readonly policy: {
     readonly bundles: BundleService;
@@ -142,6 +153,8 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     });
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });
+  const consoleDeps = deps.console;
+  if (consoleDeps) await registerConsoleRoutes(app, { identity: deps.identity, ...consoleDeps });
 
   const scrape = scrapeTokenCheck(opts.scrapeToken);
   // Deny by default: whether a request needs a principal is decided by the route the router
@@ -154,10 +167,17 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     const config = req.routeOptions.config;
     if (config.public === true) return;
     if (config.scrape === true && scrape(req.headers.authorization)) return;
-    const principal = deps.identity.authenticate(req.headers.authorization, {
-      sourceIp: req.ip,
-      agentRun: req.headers['x-iris-agent-run'],
-    });
+    const facts = { sourceIp: req.ip, agentRun: req.headers['x-iris-agent-run'] };
+    const { authorization } = req.headers;
+    // A bearer key wins; without one, a console session cookie is the credential.
+    const session =
+      authorization === undefined && consoleDeps ? cookieValue(req.headers.cookie, SESSION_COOKIE) : undefined;
+    let principal;
+    if (session === undefined) principal = deps.identity.authenticate(authorization, facts);
+    else {
+      principal = deps.identity.authenticateSession(session, facts);
+      if (!SAFE_METHODS.has(req.method)) assertSameOriginCall(req, session, consoleDeps?.sessions);
+    }
     req.ctx = {
       principal,
       requestId: req.id,
@@ -232,6 +252,22 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     }),
   );
   return app;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A mutation made with a session cookie must come from the console's own pages: the CSRF token
+ * (which only a same-origin page can read) and, where the browser says, a same-origin fetch.
+ * @throws ForbiddenError otherwise
+ */
+function assertSameOriginCall(req: FastifyRequest, cookie: string, sessions: ConsoleSessions | undefined): void {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin')
+    throw new ForbiddenError('A console session may only be used from the console itself (cross-site request).');
+  const claims = sessions?.read(cookie);
+  if (!claims || !csrfMatches(req.headers[CSRF_HEADER], sessions!.csrfOf(claims)))
+    throw new ForbiddenError(`A change made with a console session needs its CSRF token in ${CSRF_HEADER}.`);
 }
 
 /** Compares a presented Authorization header with the scrape token in constant time. */

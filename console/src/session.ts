@@ -1,0 +1,55 @@
+// The signed-in session: who the key is and what its role may do (from /v1/whoami), so pages
+// show only the actions the role has. The server still decides every call.
+import { createContext } from 'preact';
+import { useContext } from 'preact/hooks';
+import { api, call, setCsrfToken } from './api/client';
+import type { paths } from './api/schema';
+
+type SessionInfo = paths['/v1/console/session']['get']['responses']['200']['content']['application/json'];
+type Whoami = paths['/v1/whoami']['get']['responses']['200']['content']['application/json'];
+
+export interface Session extends SessionInfo {
+  readonly actions: ReadonlySet<string>;
+  readonly scope: Whoami['scope'];
+}
+
+async function complete(info: SessionInfo): Promise<Session> {
+  setCsrfToken(info.csrfToken);
+  const me = await call(api.GET('/v1/whoami'));
+  return { ...info, actions: new Set(me.actions), scope: me.scope };
+}
+
+/** Exchanges an API key for a session cookie. */
+export async function signIn(token: string): Promise<Session> {
+  return complete(await call(api.POST('/v1/console/session', { body: { token } })));
+}
+
+/** The session this browser already holds, or null. */
+export async function resume(): Promise<Session | null> {
+  const { data, response } = await api
+    .GET('/v1/console/session')
+    .catch(() => ({ data: undefined, response: undefined }));
+  if (response === undefined)
+    throw new Error('The server cannot be reached. It may be restarting: try again in a moment.');
+  if (!response.ok || data === undefined) return null;
+  return complete(data);
+}
+
+export async function signOut(): Promise<void> {
+  await api.DELETE('/v1/console/session').catch(() => undefined);
+  setCsrfToken(undefined);
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+/** The session of the signed-in page (pages render only inside one). */
+export function useSession(): Session {
+  const s = useContext(SessionContext);
+  if (s === null) throw new Error('useSession outside a signed-in page');
+  return s;
+}
+
+/** Whether the session's role may take the action (Cedar action name, e.g. 'tenant.update'). */
+export function can(session: Session, action: string): boolean {
+  return session.actions.has(action);
+}
