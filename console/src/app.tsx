@@ -24,7 +24,8 @@ export function App() {
       resume().then(
         (s) => {
           setOffline(undefined);
-          setSession(s);
+          if ('reason' in s) setSession(null);
+          else setSession(s);
         },
         (err: unknown) => {
           // The server may be restarting: say so, and keep trying.

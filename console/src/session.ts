@@ -5,7 +5,7 @@ import { useContext } from 'preact/hooks';
 import { api, call, setCsrfToken } from './api/client';
 import type { paths } from './api/schema';
 
-type SessionInfo = paths['/v1/console/session']['get']['responses']['200']['content']['application/json'];
+type SessionInfo = paths['/v1/console/session']['post']['responses']['201']['content']['application/json'];
 type Whoami = paths['/v1/whoami']['get']['responses']['200']['content']['application/json'];
 
 export interface Session extends SessionInfo {
@@ -24,15 +24,10 @@ export async function signIn(token: string): Promise<Session> {
   return complete(await call(api.POST('/v1/console/session', { body: { token } })));
 }
 
-/** The session this browser already holds, or null. */
-export async function resume(): Promise<Session | null> {
-  const { data, response } = await api
-    .GET('/v1/console/session')
-    .catch(() => ({ data: undefined, response: undefined }));
-  if (response === undefined)
-    throw new Error('The server cannot be reached. It may be restarting: try again in a moment.');
-  if (!response.ok || data === undefined) return null;
-  return complete(data);
+/** The session this browser already holds, or why there is none. */
+export async function resume(): Promise<Session | { reason: string }> {
+  const state = (await call(api.GET('/v1/console/session'))) as SessionInfo | { signedIn: false; reason: string };
+  return state.signedIn ? complete(state) : { reason: state.reason };
 }
 
 export async function signOut(): Promise<void> {

@@ -37,7 +37,13 @@ import {
   type DecisionLog,
   type PolicyRuntime,
 } from '../policy/index.js';
-import { irisLoggerOptions, makeTelemetry, type Telemetry } from '../observability/index.js';
+import {
+  irisLoggerOptions,
+  makeTelemetry,
+  makeTenantTrafficCounters,
+  type Telemetry,
+  type TenantTrafficCounters,
+} from '../observability/index.js';
 import {
   makeJobKindRegistry,
   makeJobQueue,
@@ -98,6 +104,8 @@ export interface App {
   readonly db: Database;
   readonly server: FastifyInstance;
   readonly directory: Directory;
+  /** Per-tenant request counters this replica adds to the store (the console's overview). */
+  readonly traffic: TenantTrafficCounters;
   readonly tenants: TenantService;
   readonly keys: KeyService;
   readonly ledger: Ledger;
@@ -287,9 +295,11 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         : await followPeerWarmUps(db, replicaId, (tenantId, opts) => knowledge.warm(tenantId, opts));
     await bundles.start();
 
+    const traffic = makeTenantTrafficCounters({ db, clock, replicaId });
     const server = await buildServer(
       {
         db,
+        traffic,
         identity,
         tenants,
         keys,
@@ -341,6 +351,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       db,
       server,
       directory,
+      traffic,
       tenants,
       keys,
       ledger,
@@ -383,6 +394,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         llm.close?.();
         await extraction.close();
         await decisionLog.stop();
+        await traffic.stop();
         if (ownsDb) await db.close();
         await telemetry.shutdown();
       },

@@ -121,6 +121,7 @@ export const OPERATIONS = {
   platform_policy_decisions: read('GET /v1/platform/policy/decisions', 'policy.decisions.read'),
   policy_explain: read('GET /v1/policy/decisions/:requestId', 'policy.decisions.read'),
   metrics: read('GET /metrics', 'metrics.read'),
+  traffic: read('GET /v1/platform/traffic', 'metrics.read'),
 } as const satisfies Record<string, OperationEntry>;
 export type OperationName = keyof typeof OPERATIONS;
 

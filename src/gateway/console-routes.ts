@@ -43,6 +43,7 @@ const SessionBody = Type.Object(
 
 const ConsoleSession = Type.Object(
   {
+    signedIn: Type.Literal(true),
     keyId: Type.String(),
     role: Type.String(),
     tenantId: Type.String({ description: "The key's tenant, or 'platform'." }),
@@ -50,6 +51,14 @@ const ConsoleSession = Type.Object(
     csrfToken: Type.String({ description: 'Send it as X-Iris-CSRF on every mutating call made with the session.' }),
   },
   { $id: 'ConsoleSession', additionalProperties: false },
+);
+
+const NoSession = Type.Object(
+  {
+    signedIn: Type.Literal(false),
+    reason: Type.String({ description: 'Why there is no session: none, expired, or its key was revoked.' }),
+  },
+  { additionalProperties: false },
 );
 
 export interface ConsoleDeps {
@@ -77,6 +86,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
     const claims = deps.sessions.read(cookie);
     if (claims === null) throw new UnauthenticatedError('The console session is not valid: sign in again.');
     return {
+      signedIn: true as const,
       keyId: principal.keyId,
       role: principal.role,
       tenantId: principal.tenantId,
@@ -115,16 +125,20 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleD
       config: { public: true },
       schema: {
         tags: ['console'],
-        summary: 'The console session of this cookie: its key, role, expiry and CSRF token',
-        response: { 200: ConsoleSession, 401: ProblemSchema, 403: ProblemSchema },
+        summary: 'The console session of this cookie (its key, role, expiry and CSRF token), or why there is none',
+        response: { 200: Type.Union([ConsoleSession, NoSession]) },
       },
     },
     async (req, reply) => {
-      const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
-      if (cookie === undefined) throw new UnauthenticatedError('No console session: sign in with an API key.');
-      const principal = deps.identity.authenticateSession(cookie, { sourceIp: req.ip });
       void reply.header('cache-control', 'no-store');
-      return describe(principal, cookie);
+      const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
+      if (cookie === undefined) return { signedIn: false, reason: 'No console session: sign in with an API key.' };
+      try {
+        return describe(deps.identity.authenticateSession(cookie, { sourceIp: req.ip }), cookie);
+      } catch (err) {
+        if (err instanceof IrisError) return { signedIn: false, reason: err.message };
+        throw err;
+      }
     },
   );
 

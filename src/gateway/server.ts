@@ -14,7 +14,7 @@ import { ForbiddenError } from '../core/errors.js';
 import { newRequestId, REQUEST_ID_PATTERN } from '../core/ids.js';
 import { jobPath, type JobQueue } from '../jobs/index.js';
 import type { EnqueueFollowUp, KnowledgeService } from '../knowledge/index.js';
-import type { HttpTelemetry } from '../observability/index.js';
+import type { HttpTelemetry, TenantTrafficCounters } from '../observability/index.js';
 import type { BundleService, DecisionLog } from '../policy/index.js';
 import type { Directory, KeyService, TenantService } from '../tenants/index.js';
 import type { Clock } from '../core/clock.js';
@@ -33,6 +33,7 @@ import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './p
 import { API_TAGS, ProblemSchema } from './schemas.js';
 import { registerSystemRoutes } from './system-routes.js';
 import { registerTenantRoutes } from './tenant-routes.js';
+import { registerTrafficRoutes } from './traffic-routes.js';
 import { registerWhoamiRoutes } from './whoami-routes.js';
 
 declare module 'fastify' {
@@ -70,6 +71,8 @@ export interface ServerDeps {
     readonly followUp: EnqueueFollowUp;
     readonly maxDocumentBytes: number;
   };
+  /** Per-tenant request counters across replicas (the console's overview); undefined: not counted. */
+  readonly traffic?: TenantTrafficCounters;
   /** Console sessions (cookies exchanged for an API key); undefined: no console, bearer keys only. */
   readonly console?: {
     readonly sessions: ConsoleSessions;
@@ -195,6 +198,15 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     }
   });
 
+  const { traffic } = deps;
+  if (traffic) {
+    // Every answered request of a known caller counts for the caller's tenant, on every replica.
+    app.addHook('onResponse', async (req, reply) => {
+      const principal = (req.ctx as RequestContext | undefined)?.principal;
+      if (principal !== undefined) traffic.record(principal.tenantId, reply.statusCode, reply.elapsedTime);
+    });
+  }
+
   // Every route: values no JSON schema rules out but PostgreSQL cannot hold answer 400.
   app.addHook('preHandler', async (req) => {
     assertSafeInput({ params: req.params, querystring: req.query, body: req.body });
@@ -217,6 +229,7 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   registerTenantRoutes(app, deps.tenants);
   registerKeyRoutes(app, deps.keys);
   registerWhoamiRoutes(app);
+  if (traffic) registerTrafficRoutes(app, traffic);
   registerAuditRoutes(app, { db: deps.db, reader: deps.auditReader, ledger: deps.ledger });
   registerPolicyRoutes(app, deps.policy);
   const { jobs } = deps;

@@ -10,3 +10,10 @@ export { makeTenantLabeler, TenantLabel, type TenantPlacement } from './tenant-l
 export { makeTracing, TENANT_ATTRIBUTE, type Tracing } from './tracing.js';
 export { lintAlerts } from './alert-lint.js';
 export { dashboards, DATASOURCE_UIDS } from './grafana-dashboards.js';
+export {
+  makeTenantTrafficCounters,
+  quantileOf,
+  TRAFFIC_BUCKETS_MS,
+  type TenantTraffic,
+  type TenantTrafficCounters,
+} from './tenant-traffic.js';

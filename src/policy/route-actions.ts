@@ -82,6 +82,7 @@ const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'GET /v1/platform/policy/diff': p('policy'),
   'GET /v1/platform/policy/decisions': p('policy'),
   'GET /metrics': p('observability'),
+  'GET /v1/platform/traffic': p('observability'),
   'GET /v1/policy/decisions/:requestId': { tenant: 'principal', kind: 'Decision', service: 'policy' },
 };
 

@@ -912,7 +912,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The console session of this cookie: its key, role, expiry and CSRF token */
+        /** The console session of this cookie (its key, role, expiry and CSRF token), or why there is none */
         get: {
             parameters: {
                 query?: never;
@@ -928,53 +928,11 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            /** @description Send it as X-Iris-CSRF on every mutating call made with the session. */
-                            csrfToken: string;
-                            /** Format: date-time */
-                            expiresAt: string;
-                            keyId: string;
-                            role: string;
-                            /** @description The key's tenant, or 'platform'. */
-                            tenantId: string;
-                        };
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code: string;
-                            detail: string;
-                            instance: string;
-                            requestId: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description RFC 9457 problem details */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            code: string;
-                            detail: string;
-                            instance: string;
-                            requestId: string;
-                            status: number;
-                            title: string;
-                            type: string;
-                        } & {
-                            [key: string]: unknown;
+                        "application/json": components["schemas"]["def-1"] | {
+                            /** @description Why there is no session: none, expired, or its key was revoked. */
+                            reason: string;
+                            /** @enum {boolean} */
+                            signedIn: false;
                         };
                     };
                 };
@@ -1011,6 +969,8 @@ export interface paths {
                             expiresAt: string;
                             keyId: string;
                             role: string;
+                            /** @enum {boolean} */
+                            signedIn: true;
                             /** @description The key's tenant, or 'platform'. */
                             tenantId: string;
                         };
@@ -1129,7 +1089,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: components["schemas"]["def-2"][];
+                            items: components["schemas"]["def-3"][];
                         };
                     };
                 };
@@ -2611,6 +2571,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/platform/traffic": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tenants' request rate, success ratio and p99 across all replicas (busiest first) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Window length in minutes. */
+                    minutes: number;
+                    /** @description Only this tenant (whether it had traffic or not). */
+                    tenant?: string;
+                    /** @description The busiest N tenants. */
+                    top: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["def-4"][];
+                            windowMinutes: number;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                            instance: string;
+                            requestId: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                            instance: string;
+                            requestId: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                            instance: string;
+                            requestId: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/policy/decisions/{requestId}": {
         parameters: {
             query?: never;
@@ -2805,7 +2868,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             continue?: string;
-                            items: components["schemas"]["def-1"][];
+                            items: components["schemas"]["def-2"][];
                         };
                     };
                 };
@@ -6283,7 +6346,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: components["schemas"]["def-2"][];
+                            items: components["schemas"]["def-3"][];
                         };
                     };
                 };
@@ -8272,8 +8335,21 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** Tenant */
+        /** ConsoleSession */
         "def-1": {
+            /** @description Send it as X-Iris-CSRF on every mutating call made with the session. */
+            csrfToken: string;
+            /** Format: date-time */
+            expiresAt: string;
+            keyId: string;
+            role: string;
+            /** @enum {boolean} */
+            signedIn: true;
+            /** @description The key's tenant, or 'platform'. */
+            tenantId: string;
+        };
+        /** Tenant */
+        "def-2": {
             /** Format: date-time */
             createdAt: string;
             deletedAt: string | null;
@@ -8306,7 +8382,7 @@ export interface components {
             updatedAt: string;
         };
         /** ApiKey */
-        "def-2": {
+        "def-3": {
             /** @description The AI agent the key belongs to (null: a person's or a script's key). */
             agent: {
                 crew?: string | null;
@@ -8324,6 +8400,19 @@ export interface components {
             revokedAt: string | null;
             role: "platform-admin" | "tenant-onboarder" | "tenant-admin" | "operator" | "analyst" | "knowledge-curator" | "incident-responder" | "policy-author" | "auditor";
             /** @description Tenant slug, or 'platform' for platform-level keys. */
+            tenantId: string;
+        };
+        /** TenantTraffic */
+        "def-4": {
+            /** @description Answers with a 5xx status. */
+            failures: number;
+            /** @description 99th percentile latency, ms (bucketed). */
+            p99Ms: number | null;
+            /** @description Requests per second over the window. */
+            rate: number;
+            requests: number;
+            /** @description Share of requests not answered with a 5xx. */
+            successRatio: number;
             tenantId: string;
         };
     };
