@@ -26,7 +26,7 @@ export async function signIn(token: string): Promise<Session> {
 
 /** The session this browser already holds, or why there is none. */
 export async function resume(): Promise<Session | { reason: string }> {
-  const state = (await call(api.GET('/v1/console/session'))) as SessionInfo | { signedIn: false; reason: string };
+  const state = await call<SessionInfo | { signedIn: false; reason: string }>(api.GET('/v1/console/session'));
   return state.signedIn ? complete(state) : { reason: state.reason };
 }
 
