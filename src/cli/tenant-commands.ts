@@ -147,30 +147,36 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
     .summary('list tenants (--all follows pages)')
     .description('List the tenants you may see (all of them for a platform admin), a page at a time')
     .addOption(new Option('--status <status>', 'only tenants with this status').choices(TENANT_STATUSES))
+    .option('--search <text>', 'only tenants whose id or display name contains this text (any case)')
     .option('--limit <n>', 'page size (1-500)', wholeNumber(1), 100)
     .option('--continue <token>', 'continue from a previous page (its continue token)')
     .option('--all', 'follow continue tokens and list every page')
     .addHelpText(
       'after',
-      '\nExamples:\n  iris tenants list\n  iris tenants list --status suspended --all\n  iris tenants list --limit 20 --output json | jq -r .continue',
+      '\nExamples:\n  iris tenants list\n  iris tenants list --status suspended --all\n  iris tenants list --search acme\n  iris tenants list --limit 20 --output json | jq -r .continue',
     )
-    .action(async (o: { status?: string; limit: number; continue?: string; all?: boolean }, cmd: Command) => {
-      const { out, client } = commandContext(cmd, env);
-      const api = client();
-      const items: Tenant[] = [];
-      let next = o.continue;
-      let page: TenantPage;
-      do {
-        page = await api.request<TenantPage>('GET', '/v1/tenants', {
-          query: { limit: o.limit, status: o.status, continue: next },
-        });
-        items.push(...page.items);
-        next = page.continue;
-      } while (o.all === true && next !== undefined);
-      const result: TenantPage = next === undefined ? { items } : { items, continue: next };
-      out.result(result, () => tenantTable(items));
-      if (out.format === 'table' && next !== undefined) out.note(`More tenants: add --all, or --continue ${next}`);
-    });
+    .action(
+      async (
+        o: { status?: string; search?: string; limit: number; continue?: string; all?: boolean },
+        cmd: Command,
+      ) => {
+        const { out, client } = commandContext(cmd, env);
+        const api = client();
+        const items: Tenant[] = [];
+        let next = o.continue;
+        let page: TenantPage;
+        do {
+          page = await api.request<TenantPage>('GET', '/v1/tenants', {
+            query: { limit: o.limit, status: o.status, search: o.search, continue: next },
+          });
+          items.push(...page.items);
+          next = page.continue;
+        } while (o.all === true && next !== undefined);
+        const result: TenantPage = next === undefined ? { items } : { items, continue: next };
+        out.result(result, () => tenantTable(items));
+        if (out.format === 'table' && next !== undefined) out.note(`More tenants: add --all, or --continue ${next}`);
+      },
+    );
 
   tenants
     .command('update')

@@ -122,6 +122,7 @@ export const OPERATIONS = {
   policy_explain: read('GET /v1/policy/decisions/:requestId', 'policy.decisions.read'),
   metrics: read('GET /metrics', 'metrics.read'),
   traffic: read('GET /v1/platform/traffic', 'metrics.read'),
+  queues: read('GET /v1/platform/queues', 'metrics.read'),
 } as const satisfies Record<string, OperationEntry>;
 export type OperationName = keyof typeof OPERATIONS;
 

@@ -9,10 +9,10 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type
 import type { Registry } from 'prom-client';
 import type { AuditReader, Ledger } from '../audit/index.js';
 import { authorizeAction, bindDecisions, type DecideFn, type RequestContext } from '../core/context.js';
-import type { Database } from '../core/db.js';
+import { platformScope, type Database } from '../core/db.js';
 import { ForbiddenError } from '../core/errors.js';
 import { newRequestId, REQUEST_ID_PATTERN } from '../core/ids.js';
-import { jobPath, type JobQueue } from '../jobs/index.js';
+import { jobPath, selectQueueDepths, type JobQueue } from '../jobs/index.js';
 import type { EnqueueFollowUp, KnowledgeService } from '../knowledge/index.js';
 import type { HttpTelemetry, TenantTrafficCounters } from '../observability/index.js';
 import type { BundleService, DecisionLog } from '../policy/index.js';
@@ -229,7 +229,11 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   registerTenantRoutes(app, deps.tenants);
   registerKeyRoutes(app, deps.keys);
   registerWhoamiRoutes(app);
-  if (traffic) registerTrafficRoutes(app, traffic);
+  if (traffic)
+    registerTrafficRoutes(app, {
+      traffic,
+      queueDepths: () => deps.db.transaction(platformScope, selectQueueDepths, { readOnly: true }),
+    });
   registerAuditRoutes(app, { db: deps.db, reader: deps.auditReader, ledger: deps.ledger });
   registerPolicyRoutes(app, deps.policy);
   const { jobs } = deps;

@@ -45,7 +45,7 @@ export function registerTenantRoutes(app: FastifyInstance, tenants: TenantServic
     },
   );
 
-  app.get<{ Querystring: { limit: number; continue?: string; status?: TenantStatus } }>(
+  app.get<{ Querystring: { limit: number; continue?: string; status?: TenantStatus; search?: string } }>(
     '/v1/tenants',
     {
       schema: {
@@ -57,6 +57,13 @@ export function registerTenantRoutes(app: FastifyInstance, tenants: TenantServic
             limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
             continue: Type.Optional(Type.String({ maxLength: 200 })),
             status: Type.Optional(Type.Union(TENANT_STATUSES.map((s) => Type.Literal(s)))),
+            search: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 100,
+                description: 'Only tenants whose id or name contains this.',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),

@@ -1,10 +1,13 @@
-// `GET /v1/platform/traffic`: each tenant's request rate, success ratio and p99 over a recent
-// window, summed across every replica (observability's tenant_traffic counters). The console's
-// overview reads it; it names tenants, so it needs the same right as /metrics.
+// What the console's overview reads about every tenant; it names tenants, so it needs the same
+// right as /metrics:
+// - `GET /v1/platform/traffic`: each tenant's request rate, success ratio and p99 over a recent
+//   window, summed across every replica (observability's tenant_traffic counters);
+// - `GET /v1/platform/queues`: each tenant's live queue (ready, running, scheduled, oldest wait).
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { authorize } from '../core/context.js';
 import { PLATFORM } from '../core/ids.js';
+import type { QueueDepth } from '../jobs/index.js';
 import type { TenantTrafficCounters } from '../observability/index.js';
 import { ProblemSchema, bearer } from './schemas.js';
 
@@ -31,7 +34,43 @@ const TenantTrafficSchema = Type.Object(
   { $id: 'TenantTraffic', additionalProperties: false },
 );
 
-export function registerTrafficRoutes(app: FastifyInstance, traffic: TenantTrafficCounters): void {
+const QueueDepthSchema = Type.Object(
+  {
+    tenantId: Type.String(),
+    ready: Type.Integer(),
+    running: Type.Integer(),
+    scheduled: Type.Integer(),
+    oldestReadySeconds: Type.Number({ description: 'Age of the oldest ready job (0: none waiting).' }),
+  },
+  { $id: 'QueueDepth', additionalProperties: false },
+);
+
+export function registerTrafficRoutes(
+  app: FastifyInstance,
+  deps: { traffic: TenantTrafficCounters; queueDepths: () => Promise<QueueDepth[]> },
+): void {
+  const { traffic } = deps;
+  app.get(
+    '/v1/platform/queues',
+    {
+      schema: {
+        tags: ['platform'],
+        summary: "Every tenant's live queue: ready, running and scheduled jobs, and the oldest wait",
+        security: bearer,
+        response: {
+          200: Type.Object({ items: Type.Array(QueueDepthSchema) }),
+          401: ProblemSchema,
+          403: ProblemSchema,
+        },
+      },
+    },
+    async (req) => {
+      authorize(req.ctx.principal, 'metrics.read', PLATFORM, 'Platform');
+      const items = await deps.queueDepths();
+      return { items: items.sort((a, b) => b.ready + b.running - (a.ready + a.running)) };
+    },
+  );
+
   app.get<{ Querystring: Static<typeof TrafficQuery> }>(
     '/v1/platform/traffic',
     {

@@ -19,4 +19,4 @@ export { JobPageSchema, JobResourceSchema, jobPath, toJobResource } from './job-
 export { defineJobKind, JOB_KIND_PATTERN, makeJobKindRegistry, type JobKindRegistry } from './kinds.js';
 export { makeWorker } from './worker.js';
 export type { JobSpanInfo, Worker, WorkerOptions } from './worker-ports.js';
-export { selectQueueDepths } from './queue-snapshot.js';
+export { selectQueueDepths, type QueueDepth } from './queue-snapshot.js';

@@ -83,6 +83,7 @@ const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'GET /v1/platform/policy/decisions': p('policy'),
   'GET /metrics': p('observability'),
   'GET /v1/platform/traffic': p('observability'),
+  'GET /v1/platform/queues': p('observability'),
   'GET /v1/policy/decisions/:requestId': { tenant: 'principal', kind: 'Decision', service: 'policy' },
 };
 

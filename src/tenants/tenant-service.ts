@@ -177,7 +177,13 @@ export function makeTenantService(deps: TenantServiceDeps) {
     /** Tenants the caller may see: all for platform admins, its own for everyone else. */
     async list(
       ctx: RequestContext,
-      opts: { limit: number; continue?: string | undefined; status?: TenantStatus | undefined },
+      opts: {
+        limit: number;
+        continue?: string | undefined;
+        status?: TenantStatus | undefined;
+        /** Only tenants whose id or display name contains this text (any case). */
+        search?: string | undefined;
+      },
     ): Promise<TenantPage> {
       authorize(ctx.principal, 'tenant.list', ctx.principal.tenantId, 'Tenant', deps.decide);
       const after = opts.continue === undefined ? '' : decodeContinue(opts.continue);
@@ -185,7 +191,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
         throw new ValidationError('The continue token is not valid; start again without it.', { field: 'continue' });
       const items = await db.transaction(
         scopeOf(ctx),
-        (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status),
+        (tx) => selectTenantPage(tx, after, opts.limit + 1, opts.status, opts.search),
         { readOnly: true },
       );
       const more = items.length > opts.limit;

@@ -61,16 +61,21 @@ export async function selectTenant(tx: Queryable, id: string, forUpdate = false)
   return rows[0] ? toTenant(rows[0]) : null;
 }
 
-/** A page of tenants ordered by id, after `after` (exclusive). */
+/** A page of tenants ordered by id, after `after` (exclusive); `search` matches id or name, any case. */
 export async function selectTenantPage(
   tx: Queryable,
   after: string,
   limit: number,
   status: TenantStatus | undefined,
+  search?: string,
 ): Promise<Tenant[]> {
+  // NOTE: the search text is a literal: LIKE's wildcards and escape in it are escaped.
+  const pattern = search === undefined ? null : `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const { rows } = await tx.query<TenantRow>(
-    `select ${COLUMNS} from tenants where tenant_id > $1 and ($2::text is null or status = $2) order by tenant_id limit $3`,
-    [after, status ?? null, limit],
+    `select ${COLUMNS} from tenants where tenant_id > $1 and ($2::text is null or status = $2)
+       and ($4::text is null or tenant_id ilike $4 or display_name ilike $4)
+     order by tenant_id limit $3`,
+    [after, status ?? null, limit, pattern],
   );
   return rows.map(toTenant);
 }

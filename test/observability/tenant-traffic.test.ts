@@ -74,3 +74,16 @@ test('one tenant by name, even without traffic; tenant keys may not read it', as
   assert.equal((await a.call('GET', '/v1/platform/traffic', { token: admin })).statusCode, 403);
   assert.equal((await a.call('GET', '/v1/platform/traffic?minutes=0')).statusCode, 400);
 });
+
+test("the queues route lists each tenant's live jobs; tenant keys may not read it", async () => {
+  const r = await a.call('POST', '/v1/tenants/busy/jobs', { body: { kind: 'noop', payload: {} } });
+  assert.ok([201, 202].includes(r.statusCode), r.body);
+  const res = await a.call('GET', '/v1/platform/queues');
+  assert.equal(res.statusCode, 200, res.body);
+  const busy = res
+    .json<{ items: { tenantId: string; ready: number; running: number }[] }>()
+    .items.find((q) => q.tenantId === 'busy');
+  assert.ok(busy && busy.ready + busy.running >= 1, res.body);
+  const admin = await a.keyFor('busy', 'tenant-admin');
+  assert.equal((await a.call('GET', '/v1/platform/queues', { token: admin })).statusCode, 403);
+});

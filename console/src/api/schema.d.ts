@@ -2571,6 +2571,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/platform/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tenant's live queue: ready, running and scheduled jobs, and the oldest wait */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["def-4"][];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                            instance: string;
+                            requestId: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            detail: string;
+                            instance: string;
+                            requestId: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/platform/traffic": {
         parameters: {
             query?: never;
@@ -2602,7 +2678,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: components["schemas"]["def-4"][];
+                            items: components["schemas"]["def-5"][];
                             windowMinutes: number;
                         };
                     };
@@ -8402,8 +8478,17 @@ export interface components {
             /** @description Tenant slug, or 'platform' for platform-level keys. */
             tenantId: string;
         };
-        /** TenantTraffic */
+        /** QueueDepth */
         "def-4": {
+            /** @description Age of the oldest ready job (0: none waiting). */
+            oldestReadySeconds: number;
+            ready: number;
+            running: number;
+            scheduled: number;
+            tenantId: string;
+        };
+        /** TenantTraffic */
+        "def-5": {
             /** @description Answers with a 5xx status. */
             failures: number;
             /** @description 99th percentile latency, ms (bucketed). */
