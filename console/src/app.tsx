@@ -1,17 +1,17 @@
 // The console's shell: session (sign in, resume, lost), navigation, and the page for the path.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { whenSessionLost } from './api/client';
+import { ApiError, whenSessionLost } from './api/client';
 import { PAGES, pageFor } from './pages';
 import { navigate, usePath } from './router';
 import { resume, SessionContext, signOut, type Session } from './session';
 import { SignIn } from './pages/sign-in';
-import { Link, Loading } from './ui/parts';
+import { ErrorNotice, Link, Loading } from './ui/parts';
 
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [reason, setReason] = useState<string | undefined>();
-  const [offline, setOffline] = useState<string | undefined>();
+  const [offline, setOffline] = useState<ApiError | undefined>();
   const path = usePath();
 
   useEffect(() => {
@@ -28,9 +28,11 @@ export function App() {
           else setSession(s);
         },
         (err: unknown) => {
-          // The server may be restarting: say so, and keep trying.
-          setOffline(err instanceof Error ? err.message : String(err));
-          if (!stop) setTimeout(() => attempt(Math.min(delayMs * 2, 10_000)), delayMs);
+          // The server may be restarting, or the tenant over its rate: say so, and keep trying.
+          const failure = err instanceof ApiError ? err : new ApiError(0, String(err));
+          setOffline(failure);
+          const wait = failure.retryAfter !== undefined ? failure.retryAfter * 1000 : delayMs;
+          if (!stop) setTimeout(() => attempt(Math.min(delayMs * 2, 10_000)), wait);
         },
       );
     };
@@ -43,10 +45,12 @@ export function App() {
   if (session === undefined)
     return (
       <main id="main" class="sign-in">
+        <h1>Iris console</h1>
         {offline ? (
-          <p class="notice error" role="alert">
-            {offline}
-          </p>
+          <>
+            <ErrorNotice error={offline} />
+            <p class="muted">Retrying automatically…</p>
+          </>
         ) : (
           <Loading />
         )}

@@ -71,7 +71,11 @@ export function describeFailure(status: number, problem: Problem | undefined): s
     case 415:
       return detail ?? 'That type of content is not supported.';
     case 429:
-      return `Too many requests: ${detail ?? 'slow down and try again shortly.'}`;
+      return detail === undefined
+        ? 'Too many requests: slow down and try again shortly.'
+        : /^too many requests/i.test(detail)
+          ? detail
+          : `Too many requests: ${detail}`;
     case 503:
       return detail ?? 'The server is not ready: try again shortly.';
     default:
