@@ -11,6 +11,9 @@ import { axeViolations, browserSkip, startConsole, type ConsoleHarness } from '.
 import { openModulePage } from '../support/console-modules.js';
 import { ADMIN_TOKEN } from '../support/test-app.js';
 
+/** Where the test page finds console/src/pages/audit (test/support/console-modules.ts). */
+const MODULES = '/__console-modules/pages/audit/';
+
 interface ServerVerification {
   ok: boolean;
   size: number;
@@ -88,16 +91,16 @@ describe('the audit page in a browser', { skip: browserSkip }, () => {
       const data = await download(log);
       const server = (await h.t.call('GET', `/v1/audit/logs/${log}/verify`)).json<ServerVerification>();
       const browser = await page.evaluate(
-        async ({ log, vkey, data }) => {
-          const note = (await import('/__console-modules/pages/audit/signed-note')) as {
+        async ({ log, vkey, data, base }) => {
+          const note = (await import(`${base}signed-note`)) as {
             parseVerifierKey(v: string): Promise<unknown>;
           };
-          const lv = (await import('/__console-modules/pages/audit/log-verify')) as {
+          const lv = (await import(`${base}log-verify`)) as {
             verifyLog(i: unknown): Promise<ServerVerification & { checks: { name: string; ok: boolean }[] }>;
           };
           return lv.verifyLog({ log, key: await note.parseVerifierKey(vkey), ...data });
         },
-        { log, vkey, data },
+        { log, vkey, data, base: MODULES },
       );
       assert.equal(
         browser.ok,
@@ -117,15 +120,15 @@ describe('the audit page in a browser', { skip: browserSkip }, () => {
     assert.equal((await h.t.call('GET', '/v1/audit/logs/globex/verify')).json<ServerVerification>().ok, false);
     assert.equal((await h.t.call('GET', '/v1/audit/logs/initech/verify')).json<ServerVerification>().ok, false);
     // A key that is not the ledger's: every signature fails.
-    const other = await page.evaluate(async () => {
-      const note = (await import('/__console-modules/pages/audit/signed-note')) as {
+    const other = await page.evaluate(async (base) => {
+      const note = (await import(`${base}signed-note`)) as {
         parseVerifierKey(v: string): Promise<unknown>;
       };
       return note.parseVerifierKey('iris.local/ledger+00000000+AQ' + 'A'.repeat(42) + '=').then(
         () => 'accepted',
         (e: Error) => e.message,
       );
-    });
+    }, MODULES);
     assert.match(other, /hash does not match|not an Ed25519/);
   });
 

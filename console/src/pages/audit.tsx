@@ -4,6 +4,7 @@ import { PageHeader } from '../ui/parts';
 import { TenantPicker } from '../ui/tenant-picker';
 import { Timeline } from './audit/timeline';
 import { VerifyPanel } from './audit/verify-panel';
+import './ops-shared.css';
 import './audit/audit.css';
 
 export function AuditPage(props: Record<string, string>) {
