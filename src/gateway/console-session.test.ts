@@ -20,7 +20,7 @@ const key: KeyRecord = {
 
 function setUp(record: KeyRecord = key) {
   let now = new Date('2026-12-06T12:00:00Z');
-  const clock: Clock = { now: () => now } as Clock;
+  const clock: Clock = { now: () => now };
   const sessions = makeConsoleSessions({
     secret: sessionSecretOf(generateKeyPairSync('ed25519').privateKey),
     ttlMs: 60_000,
