@@ -183,10 +183,17 @@ describe('console knowledge pages in a browser', { skip: browserSkip }, () => {
   test('the graph explorer draws a 5,000-entity graph, finds an entity and shows where its facts were read', async () => {
     assert.equal(await bigIngest, 'succeeded');
     const page = await h.signedIn(ADMIN_TOKEN);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     // A fresh navigation: performance.now() in the page counts from it.
     await page.goto('/console/knowledge/big/graph');
     const canvas = page.locator('.graph-canvas[data-first-render-ms]');
-    await canvas.waitFor({ timeout: 30_000 });
+    await canvas.waitFor({ timeout: 30_000 }).catch(async (err: unknown) => {
+      await h.shot(page, 'knowledge-graph-failed');
+      throw new Error(`no first render; page errors: ${errors.join(' | ') || 'none'}`, { cause: err });
+    });
+    assert.deepEqual(errors, []);
     const ms = Number(await canvas.getAttribute('data-first-render-ms'));
     console.log(`console graph ${ENTITIES} entities first render ${ms} ms`);
     // Where the time went: the export's and the explorer chunk's loads, from the page's own timings.
@@ -203,6 +210,9 @@ describe('console knowledge pages in a browser', { skip: browserSkip }, () => {
     assert.ok(drawn >= ENTITIES, status);
     assert.equal((await page.locator('.graph-canvas canvas').count()) > 0, true, 'sigma drew into canvases');
 
+    await page.getByText('layout settled').waitFor({ timeout: 15_000 });
+    await h.shot(page, 'knowledge-graph-overview');
+
     await page.getByLabel('Find an entity').fill('svc-0042');
     await page.getByLabel('Find an entity').press('Enter');
     const panel = page.getByRole('complementary', { name: 'svc-0042' });
@@ -215,7 +225,6 @@ describe('console knowledge pages in a browser', { skip: browserSkip }, () => {
     // Following a relation focuses its other end.
     await panel.getByRole('button', { name: 'team-00' }).click();
     await page.getByRole('complementary', { name: 'team-00' }).waitFor();
-    await page.getByText('layout settled').waitFor({ timeout: 15_000 });
     await axe(page, 'graph');
     await h.shot(page, 'knowledge-graph');
   });

@@ -43,7 +43,7 @@ export function GraphExplorer(props: { tenantId: string; data: GraphExport }) {
   const [layout, setLayout] = useState<'seeded' | 'refining' | 'settled'>('seeded');
   const [failure, setFailure] = useState<string | undefined>();
 
-  const refine = () => {
+  const refine = (): void => {
     refining.current?.();
     const graph = model.graph;
     const settings = forceAtlas2.inferSettings(graph);
@@ -101,24 +101,29 @@ export function GraphExplorer(props: { tenantId: string; data: GraphExport }) {
       setFailure(err instanceof Error ? err.message : String(err));
       return;
     }
+    // NOTE: sigma renders its first frame inside its constructor (its first 'afterRender' is
+    // emitted there, before a listener can be added): the frame is drawn when it returns.
+    const ms = Math.round(performance.now());
+    container.dataset.firstRenderMs = String(ms);
+    setFirstRenderMs(ms);
     sigma.current = renderer;
-    renderer.once('afterRender', () => {
-      const ms = Math.round(performance.now());
-      container.dataset.firstRenderMs = String(ms);
-      setFirstRenderMs(ms);
-      refine();
-    });
+    const frame = requestAnimationFrame(refine);
     renderer.on('clickNode', ({ node }) => select(node, false));
     renderer.on('clickStage', () => select(undefined, false));
     return () => {
+      cancelAnimationFrame(frame);
       refining.current?.();
       renderer.kill();
       sigma.current = undefined;
     };
   }, [model]);
 
+  const coloured = useRef(level);
   useEffect(() => {
-    if (level !== undefined && sigma.current !== undefined) setLegend(colourBy(model, level).legend);
+    // The first colouring is the mount's, before the first frame; this one follows the select.
+    if (level === undefined || level === coloured.current) return;
+    coloured.current = level;
+    setLegend(colourBy(model, level).legend);
   }, [level]);
 
   const select = (key: string | undefined, focusPanel: boolean) => {

@@ -73,16 +73,18 @@ export function buildGraph(g: GraphExport): Explorable {
     if (!graph.hasNode(key)) graph.addNode(key, { label: name, x: 0, y: 0, size: 2, color: NO_COMMUNITY });
     return key;
   };
-  for (const e of g.entities) {
-    const key = addNode(e.name);
-    entitiesOf.set(key, [...(entitiesOf.get(key) ?? []), e]);
-  }
+  const append = <T>(map: Map<string, T[]>, key: string, item: T) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [item]);
+    else list.push(item);
+  };
+  for (const e of g.entities) append(entitiesOf, addNode(e.name), e);
   for (const r of g.relations) {
     const s = addNode(r.source);
     const t = addNode(r.target);
     graph.addDirectedEdgeWithKey(r.id, s, t, { size: 0.5 + Math.min(r.weight, 4) * 0.25 });
-    relationsOf.set(s, [...(relationsOf.get(s) ?? []), r]);
-    if (t !== s) relationsOf.set(t, [...(relationsOf.get(t) ?? []), r]);
+    append(relationsOf, s, r);
+    if (t !== s) append(relationsOf, t, r);
   }
   graph.forEachNode((key, a) => {
     a.size = Math.min(14, 2 + 1.4 * Math.sqrt(graph.degree(key)));
@@ -159,9 +161,13 @@ export function colourBy(x: Explorable, level: number): Colouring {
     .sort((a, b) => b.size - a.size || a.community.id.localeCompare(b.community.id))
     .map((c, rank) => ({ ...c, colour: colourOf(rank) }));
   const colour = new Map(legend.map((l) => [l.community.id, l.colour]));
+  // NOTE: attributes are changed in place (one event for all nodes): a copy per node costs
+  // a visible pause on a graph of thousands.
   x.graph.updateEachNodeAttributes((key, a) => {
     const c = at.get(key);
-    return { ...a, color: c === undefined ? NO_COMMUNITY : (colour.get(c.id) ?? NO_COMMUNITY), community: c?.id };
+    a.color = c === undefined ? NO_COMMUNITY : (colour.get(c.id) ?? NO_COMMUNITY);
+    a.community = c?.id;
+    return a;
   });
   return { legend };
 }
@@ -196,7 +202,12 @@ export function seedLayout(x: Explorable): void {
       positions.set(key, { x: cx + rr * Math.cos(j * GOLDEN), y: cy + rr * Math.sin(j * GOLDEN) });
     });
   });
-  x.graph.updateEachNodeAttributes((key, a) => ({ ...a, ...(positions.get(key) ?? { x: 0, y: 0 }) }));
+  x.graph.updateEachNodeAttributes((key, a) => {
+    const p = positions.get(key);
+    a.x = p?.x ?? 0;
+    a.y = p?.y ?? 0;
+    return a;
+  });
 }
 
 /** The coarsest level: Louvain's final partition, the fewest, largest communities. */
