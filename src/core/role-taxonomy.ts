@@ -98,6 +98,7 @@ export const OPERATIONS = {
   documents_ingest: write('POST /v1/tenants/:tenantId/documents', 'knowledge.write'),
   documents_list: read('GET /v1/tenants/:tenantId/documents', 'knowledge.query'),
   documents_get: read('GET /v1/tenants/:tenantId/documents/:documentId', 'knowledge.query'),
+  documents_chunk: read('GET /v1/tenants/:tenantId/documents/:documentId/chunks/:chunkIndex', 'knowledge.query'),
   documents_delete: destroy('DELETE /v1/tenants/:tenantId/documents/:documentId', 'knowledge.write'),
   knowledge_query: read('POST /v1/tenants/:tenantId/query', 'knowledge.query'),
   graph_entities: read('GET /v1/tenants/:tenantId/graph/entities', 'knowledge.query'),

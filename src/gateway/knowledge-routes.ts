@@ -1,5 +1,5 @@
 // /v1/tenants/:tenantId/{documents,query,graph}: submit documents (202: a job ingests them),
-// list, read and delete them, ask questions, browse and export the graph, rebuild communities.
+// list, read and delete them, read a cited chunk, ask questions, browse and export the graph, rebuild communities.
 // The knowledge context is reached through its face; authorization, request identity and job
 // queueing come from the server through `deps`.
 import { Type, type Static } from '@sinclair/typebox';
@@ -49,6 +49,23 @@ const DocumentParams = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const ChunkParams = Type.Object(
+  {
+    tenantId: TenantIdSchema,
+    documentId: DocumentParams.properties.documentId,
+    chunkIndex: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  },
+  { additionalProperties: false },
+);
+const ChunkSchema = Type.Object({
+  documentId: Type.String(),
+  documentName: Type.String(),
+  chunkIndex: Type.Integer(),
+  start: Type.Integer({ description: "Offset of the chunk's first character in the document's text." }),
+  end: Type.Integer(),
+  text: Type.String(),
+});
 
 const SubmitBody = Type.Object(
   {
@@ -292,6 +309,26 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
         const { tenantId, documentId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
         return knowledge.document(tenantId, documentId, deps.context(req).trace);
+      },
+    );
+
+    app.get<{ Params: Static<typeof ChunkParams> }>(
+      '/v1/tenants/:tenantId/documents/:documentId/chunks/:chunkIndex',
+      {
+        schema: {
+          tags,
+          summary: "Read one chunk of a document: the text an answer's citation points at",
+          description:
+            "A citation names its document and chunk; this is that chunk's text with its offsets in the document's text, redacted as answers are.",
+          security: bearer,
+          params: ChunkParams,
+          response: { 200: ChunkSchema, ...errors },
+        },
+      },
+      async (req) => {
+        const { tenantId, documentId, chunkIndex } = req.params;
+        await deps.authorize(req, 'knowledge.query', tenantId);
+        return knowledge.chunk(tenantId, documentId, chunkIndex, deps.context(req).trace);
       },
     );
 

@@ -11,6 +11,7 @@ import { makeAnswerCache, type AnswerCache } from './answer/answer-cache.js';
 import { makeAnswers, type KnowledgeAnswer, type QueryRequest } from './answer/answer-composition.js';
 import { isQueryMode, type QueryMode } from './answer/query-engine.js';
 import { makeQuestionLog } from './answer/question-log.js';
+import { PII_KINDS, redactPii } from './answer/pii.js';
 import {
   listCommunities,
   listEntities,
@@ -18,9 +19,11 @@ import {
   listSources,
   recordQuestions,
   selectBuiltAt,
+  selectChunk,
   selectFrequentQuestions,
   selectGraphVersion,
   selectSource,
+  type ChunkText,
   type CommunityItem,
   type DocumentSummary,
   type EntityItem,
@@ -44,6 +47,11 @@ export interface KnowledgeService extends Ingest {
   ): Promise<DocumentSummary[]>;
   /** Throws NotFoundError. */
   document(tenantId: string, documentId: string, trace?: TraceParent): Promise<DocumentSummary>;
+  /**
+   * One chunk's text, as answers cite it (personal data and secrets redacted when the tenant
+   * redacts answers). Throws NotFoundError.
+   */
+  chunk(tenantId: string, documentId: string, chunkIndex: number, trace?: TraceParent): Promise<ChunkText>;
   entities(tenantId: string, page: GraphPage, trace?: TraceParent): Promise<EntityItem[]>;
   relations(tenantId: string, page: GraphPage, trace?: TraceParent): Promise<RelationItem[]>;
   communities(
@@ -104,6 +112,14 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
       const found = await inTenant(tenantId, (tx) => selectSource(tx, tenantId, documentId), trace);
       if (found === undefined) throw new NotFoundError('Document', documentId);
       return found;
+    },
+
+    async chunk(tenantId, documentId, chunkIndex, trace) {
+      checkDocumentId(documentId);
+      const found = await inTenant(tenantId, (tx) => selectChunk(tx, tenantId, documentId, chunkIndex), trace);
+      if (found === undefined) throw new NotFoundError('Chunk', `${documentId}#${chunkIndex}`);
+      // NOTE: the same redaction as an answer's citations, or this would read what answers hide.
+      return settingsOf(tenantId).redactPii ? { ...found, text: redactPii(found.text, PII_KINDS).text } : found;
     },
 
     entities: (tenantId, page, trace) => inTenant(tenantId, (tx) => listEntities(tx, tenantId, page), trace),

@@ -59,6 +59,7 @@ const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'POST /v1/tenants/:tenantId/documents': t('knowledge', 'Document'),
   'GET /v1/tenants/:tenantId/documents': t('knowledge', 'Document'),
   'GET /v1/tenants/:tenantId/documents/:documentId': t('knowledge', 'Document'),
+  'GET /v1/tenants/:tenantId/documents/:documentId/chunks/:chunkIndex': t('knowledge', 'Document'),
   'DELETE /v1/tenants/:tenantId/documents/:documentId': t('knowledge', 'Document'),
   'POST /v1/tenants/:tenantId/query': t('knowledge', 'Knowledge'),
   'GET /v1/tenants/:tenantId/graph/entities': t('knowledge', 'Knowledge'),

@@ -265,6 +265,35 @@ export async function selectFrequentQuestions(
   return rows.map((r) => ({ question: r.question, mode: r.mode, asked: Number(r.asked) }));
 }
 
+/** One chunk of a document as a citation points at it: its text, its offsets in the document's text, the document's name. */
+export interface ChunkText {
+  readonly documentId: string;
+  readonly documentName: string;
+  readonly chunkIndex: number;
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/** The chunk `chunkIndex` of a document, or undefined. */
+export async function selectChunk(
+  tx: Queryable,
+  tenantId: string,
+  documentId: string,
+  chunkIndex: number,
+): Promise<ChunkText | undefined> {
+  const { rows } = await tx.query<{ name: string; start_offset: number; end_offset: number; text: string }>(
+    `select d.name, c.start_offset, c.end_offset, c.text from kg_chunks c
+     join kg_documents d on d.tenant_id = c.tenant_id and d.document_id = c.document_id
+     where c.tenant_id = $1 and c.document_id = $2 and c.chunk_index = $3`,
+    [tenantId, documentId, chunkIndex],
+  );
+  const r = rows[0];
+  return r === undefined
+    ? undefined
+    : { documentId, documentName: r.name, chunkIndex, start: r.start_offset, end: r.end_offset, text: r.text };
+}
+
 /** Full texts of cited chunks; only the tenant's own rows can come back. */
 export async function selectChunkTexts(
   tx: Queryable,
