@@ -2928,6 +2928,8 @@ export interface paths {
                 query: {
                     continue?: string;
                     limit: number;
+                    /** @description Only tenants whose id or name contains this. */
+                    search?: string;
                     status?: "active" | "suspended" | "deleting";
                 };
                 header?: never;
