@@ -77,6 +77,7 @@ async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }):
     '',
     `Iris ${VERSION} is running (region ${cfg.region}, store: ${store})`,
     `  API        ${address}/v1`,
+    `  Console    ${address}/console/   (sign in with an API key)`,
     `  API docs   ${address}/docs   (OpenAPI: ${address}/openapi.json)`,
     `  Metrics    ${address}/metrics   (bearer: IRIS_METRICS_TOKEN${cfg.metricsToken === undefined ? ' when set' : ''}, or the admin token)`,
     `  Health     ${address}/healthz  ${address}/readyz`,

@@ -49,12 +49,14 @@ describe('iris up (the embedded default)', () => {
     let tokenLine: string;
     try {
       assert.match(first.output, /API docs\s+http:\/\/\S+\/docs/);
+      assert.match(first.output, /Console\s+http:\/\/\S+\/console\//);
       assert.match(first.output, /Metrics\s+http:\/\/\S+\/metrics/);
       assert.match(first.output, /Seeded\s+demo tenants: acme, globex/);
       tokenLine = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
       assert.ok(first.output.includes(tokenLine), 'the printed token is the stored one');
       const res = await fetch(`${first.api}/v1/tenants`, { headers: { authorization: `Bearer ${tokenLine}` } });
       assert.equal(res.status, 200);
+      assert.equal((await fetch(`${first.api}/console/`)).status, 200, 'the console is served');
       const body = (await res.json()) as { items: { id: string }[] };
       assert.deepEqual(
         body.items.map((t) => t.id),
