@@ -7,6 +7,7 @@ import { can, useSession, type Session } from '../session';
 import { useLoad } from '../ui/load';
 import { ErrorNotice, Link, Loading, PageHeader, When } from '../ui/parts';
 import { ringColour } from '../ui/rings';
+import { decisionsOf } from './policy/policy-api';
 
 interface Traffic {
   tenantId: string;
@@ -15,21 +16,6 @@ interface Traffic {
   rate: number;
   successRatio: number;
   p99Ms: number | null;
-}
-
-/** A decision as the decision log lists it. */
-export interface DecisionRow {
-  tenantId: string;
-  decisionId: string;
-  decidedAt: string;
-  requestId: string;
-  principal: string;
-  role: string;
-  action: string;
-  resource: string;
-  allowed: boolean;
-  policies: string[];
-  errors: string[];
 }
 
 const pct = (r: number) => `${(r * 100).toFixed(r === 1 ? 0 : 2)}%`;
@@ -272,18 +258,7 @@ function QueuesPanel() {
 
 function DenialsPanel(props: { session: Session }) {
   const { tenantId } = props.session;
-  const denials = useLoad(
-    async () => {
-      const query = { decision: 'deny' as const, limit: 10 };
-      const res =
-        tenantId === 'platform'
-          ? await call(api.GET('/v1/platform/policy/decisions', { params: { query } }))
-          : await call(api.GET('/v1/tenants/{tenantId}/policy/decisions', { params: { path: { tenantId }, query } }));
-      return (res as { items: DecisionRow[] }).items;
-    },
-    [tenantId],
-    10_000,
-  );
+  const denials = useLoad(() => decisionsOf(tenantId, { decision: 'deny', limit: 10 }), [tenantId], 10_000);
   return (
     <div class="panel">
       <h2>Recent denials</h2>
