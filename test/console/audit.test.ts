@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { verifyProofBundle, type ProofBundle } from '../../src/audit/index.js';
-import { axeViolations, browserSkip, startConsole, type ConsoleHarness } from '../support/console-browser.js';
+import {
+  axeViolations,
+  browserSkip,
+  startConsole,
+  waitForCount,
+  type ConsoleHarness,
+} from '../support/console-browser.js';
 import { openModulePage } from '../support/console-modules.js';
 import { ADMIN_TOKEN } from '../support/test-app.js';
 
@@ -198,13 +204,13 @@ describe('the audit page in a browser', { skip: browserSkip }, () => {
     await page.getByLabel('Agent run').fill('run-7');
     await page.getByRole('button', { name: 'Search the log' }).click();
     await page.locator('.timeline .event', { hasText: 'run run-7' }).waitFor();
-    await page.waitForFunction("document.querySelectorAll('.timeline .event').length === 1");
+    await waitForCount(page.locator('.timeline .event'), 1);
     assert.match(await page.locator('.timeline').innerText(), /agent night-bot, run run-7/);
     // Action: filtered here over the loaded events.
     await page.getByLabel('Agent run').fill('');
     await page.getByRole('button', { name: 'Search the log' }).click();
     await page.getByLabel('Action').fill('tenant.update');
-    await page.waitForFunction("document.querySelectorAll('.timeline .event').length === 4");
+    await waitForCount(page.locator('.timeline .event'), 4);
     await page.getByLabel('Action').fill('no.such.action');
     await page.getByText('No loaded event matches the filters.').waitFor();
   });

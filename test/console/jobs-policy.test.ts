@@ -108,9 +108,7 @@ describe('the jobs and policy pages in a browser', { skip: browserSkip }, () => 
     await page.waitForURL(/\/console\/jobs\/acme$/);
     const counts = page.locator('.job-counts');
     await counts.getByText('poisoned').waitFor();
-    await page.waitForFunction(
-      "[...document.querySelectorAll('.job-counts .stat')].some((s) => s.innerText.includes('succeeded') && s.innerText.includes('2'))",
-    );
+    await counts.locator('.stat').filter({ hasText: 'succeeded' }).filter({ hasText: '2' }).first().waitFor();
     assert.match(await counts.innerText(), /poisoned\s+1/);
     assert.match(await counts.innerText(), /queued\s+1/);
     const poisonedRow = page.locator('tr', { hasText: poisonedId }).first();

@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { createTestApp, type TestApp } from './test-app.js';
 
 export const CHROMIUM = process.env.IRIS_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -85,6 +86,20 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Co
     },
   };
   return harness;
+}
+
+/**
+ * Waits until `locator` matches exactly `n` elements. (Not page.waitForFunction with a string:
+ * Playwright evaluates that with eval in the page, which the console's CSP refuses.)
+ */
+export async function waitForCount(locator: Locator, n: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = await locator.count();
+  while (seen !== n) {
+    if (Date.now() > deadline) assert.fail(`expected ${n} of ${locator.toString()}, saw ${seen}`);
+    await new Promise((r) => setTimeout(r, 100));
+    seen = await locator.count();
+  }
 }
 
 const require = createRequire(import.meta.url);
