@@ -6,7 +6,7 @@ import { api, call } from '../api/client';
 import { can, useSession, type Session } from '../session';
 import { useLoad } from '../ui/load';
 import { ErrorNotice, Link, Loading, PageHeader, When } from '../ui/parts';
-import { ringColour } from '../ui/rings';
+import { ringColour, useRings } from '../ui/rings';
 import { decisionsOf } from './policy/policy-api';
 
 interface Traffic {
@@ -298,17 +298,8 @@ function DenialsPanel(props: { session: Session }) {
 }
 
 function RingsPanel(props: { session: Session }) {
-  const platform = props.session.tenantId === 'platform';
-  const tenants = useLoad(
-    async () =>
-      platform && can(props.session, 'tenant.list')
-        ? (await call(api.GET('/v1/tenants', { params: { query: { limit: 500 } } }))).items
-        : [await call(api.GET('/v1/tenants/{tenantId}', { params: { path: { tenantId: props.session.tenantId } } }))],
-    [platform],
-  );
-  if (!platform && !can(props.session, 'tenant.read')) return null;
-  const rings = new Map<string, string[]>();
-  for (const t of tenants.data ?? []) rings.set(t.ring, [...(rings.get(t.ring) ?? []), t.id]);
+  const tenants = useRings(props.session);
+  if (tenants.rings === undefined) return null;
   return (
     <div class="panel">
       <h2>Rings</h2>
@@ -318,20 +309,21 @@ function RingsPanel(props: { session: Session }) {
         the one live configuration.
       </p>
       <div class="grid">
-        {[...rings.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([ring, ids]) => (
-            <div class="stat ring" key={ring}>
-              <div class="label">
-                <span class="swatch" data-colour={ringColour(ring)} aria-hidden="true" /> ring {ring}
-              </div>
-              <div class="value">{ids.length}</div>
-              <div class="muted">
-                {ids.slice(0, 5).join(', ')}
-                {ids.length > 5 ? ` and ${ids.length - 5} more` : ''}
-              </div>
+        {tenants.rings.map(([ring, members]) => (
+          <div class="stat ring" key={ring}>
+            <div class="label">
+              <span class="swatch" data-colour={ringColour(ring)} aria-hidden="true" /> ring {ring}
             </div>
-          ))}
+            <div class="value">{members.length}</div>
+            <div class="muted">
+              {members
+                .slice(0, 5)
+                .map((t) => t.id)
+                .join(', ')}
+              {members.length > 5 ? ` and ${members.length - 5} more` : ''}
+            </div>
+          </div>
+        ))}
       </div>
     </div>
   );
