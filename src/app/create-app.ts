@@ -63,7 +63,15 @@ import {
   type KnowledgeService,
   type LlmGateway,
 } from '../knowledge/index.js';
-import { migrate, openDatabase, pendingMigrations, type MigrationResult } from '../store/index.js';
+import { makeBackups, type Backups } from '../recovery/index.js';
+import {
+  latestMigrationVersion,
+  makeStoreSnapshots,
+  migrate,
+  openDatabase,
+  pendingMigrations,
+  type MigrationResult,
+} from '../store/index.js';
 import {
   makeDirectory,
   makeKeyService,
@@ -106,6 +114,8 @@ export interface App {
   readonly directory: Directory;
   /** Per-tenant request counters this replica adds to the store (the console's overview). */
   readonly traffic: TenantTrafficCounters;
+  /** Backups of the whole store: create, list, verify, restore, prune. */
+  readonly backups: Backups;
   readonly tenants: TenantService;
   readonly keys: KeyService;
   readonly ledger: Ledger;
@@ -296,10 +306,22 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     await bundles.start();
 
     const traffic = makeTenantTrafficCounters({ db, clock, replicaId });
+    // NOTE: snapshots run on the store as opened (rawDb), not through the telemetry wrapper:
+    // they need the driver under it (PGlite's data directory, PostgreSQL's URL for pg_dump).
+    const backups = makeBackups({
+      snapshots: makeStoreSnapshots(rawDb),
+      signer,
+      clock,
+      irisVersion: VERSION,
+      latestSchemaVersion: latestMigrationVersion(),
+      migrate: (target) => migrate(target),
+      backupDir: config.backupDir,
+    });
     const server = await buildServer(
       {
         db,
         traffic,
+        backups,
         identity,
         tenants,
         keys,
@@ -352,6 +374,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       server,
       directory,
       traffic,
+      backups,
       tenants,
       keys,
       ledger,

@@ -4,7 +4,7 @@ import type { Queryable } from '../core/db.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
 import { verifierKey } from './checkpoint.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger, LedgerSigner } from './ledger.js';
 import { consistencyProof, inclusionProof, rootFromLeaves } from './merkle.js';
 import type { ProofBundle } from './proof-bundle.js';
 import { verifyLog, type LogHead, type LogRow, type LogVerification, type WitnessRow } from './verify-log.js';
@@ -49,7 +49,10 @@ const toWitness = (r: WitnessDbRow): WitnessRow & { witnessedAt: string } => ({
   witnessedAt: r.witnessed_at.toISOString(),
 });
 
-export function makeAuditReader(ledger: Ledger) {
+/** What reading and verifying needs of a ledger: its origin naming and its public key. */
+export type LedgerView = Pick<Ledger, 'originOf'> & { readonly signer: Pick<LedgerSigner, 'name' | 'publicKey'> };
+
+export function makeAuditReader(ledger: LedgerView) {
   const vkey = verifierKey(ledger.signer.name, ledger.signer.publicKey);
 
   async function head(tx: Queryable, log: string): Promise<LogHead | null> {

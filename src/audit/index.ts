@@ -1,9 +1,9 @@
 // The audit context's face: the ledger writer and its platform witness, its readers, and offline
 // verification (logs, proofs, checkpoints a client kept).
 export { digest, type AuditRecord } from './audit-event.js';
-export { makeAuditReader, type AuditReader } from './audit-reader.js';
+export { makeAuditReader, type AuditReader, type LedgerView } from './audit-reader.js';
 export { canonicalJson } from './canonical-json.js';
-export { parseVerifierKey } from './checkpoint.js';
+export { parseVerifierKey, verifierKey, verifyCheckpoint } from './checkpoint.js';
 export {
   checkKeptCheckpoint,
   emptyKept,
@@ -12,7 +12,7 @@ export {
   parseKeptCheckpoints,
   type KeptCheckpoints,
 } from './kept-checkpoints.js';
-export { makeLedger, type Ledger } from './ledger.js';
+export { makeLedger, type Ledger, type LedgerSigner } from './ledger.js';
 export { makeLedgerWitness, type LedgerWitness } from './ledger-witness.js';
 export { verifyProofBundle, type ProofBundle } from './proof-bundle.js';
 export { loadSigner, SIGNING_KEY_FILE } from './signing-key.js';

@@ -14,6 +14,8 @@ export interface RequestOptions {
   readonly anonymous?: boolean;
   /** Resolve to the body as text (non-JSON answers such as GraphML). */
   readonly raw?: boolean;
+  /** How long to wait for the answer (default 30 s; backups and restores take longer). */
+  readonly timeoutMs?: number;
 }
 
 export interface ApiClient {
@@ -71,7 +73,7 @@ export function makeApiClient(conn: Connection): ApiClient {
           method,
           headers,
           ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-          signal: AbortSignal.timeout(TIMEOUT_MS),
+          signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS),
         });
       } catch (err) {
         throw new ApiUnreachableError(conn.api, reasonOf(err));

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { registerAlertsCommands } from './alerts-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
 import { DEFAULT_API, type CliEnvironment } from './cli-config.js';
 import { registerExtractCommand } from './extract-command.js';
 import { registerJobCommands } from './job-commands.js';
@@ -74,6 +75,7 @@ export function buildProgram(env: CliEnvironment, registerMore: readonly ((progr
   registerTenantCommands(program, env);
   registerKeyCommands(program, env);
   registerAuditCommands(program, env);
+  registerBackupCommands(program, env);
   registerJobCommands(program, env);
   registerPolicyCommands(program, env);
   registerKnowledgeCommands(program, env);

@@ -157,6 +157,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'how long a console sign-in lasts (the session also ends when its key is revoked or expires)',
   },
   {
+    name: 'IRIS_BACKUP_DIR',
+    field: 'backupDir',
+    default: '(`backups` in IRIS_DATA_DIR)',
+    meaning: "where `iris backup create` writes backups when the call names no directory (on the server's host)",
+  },
+  {
     name: 'IRIS_POLICY_MAX_BUNDLE_BYTES',
     field: 'policyMaxBundleBytes',
     default: '1048576',

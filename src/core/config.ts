@@ -2,7 +2,7 @@
 // Nothing else in Iris reads process.env.
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface IrisConfig {
   /** postgres://… for a PostgreSQL server; undefined for the embedded PGlite store. */
@@ -53,6 +53,8 @@ export interface IrisConfig {
   readonly policyDecisionSampleRate: number;
   /** Lifetime of a console session cookie, in minutes. */
   readonly consoleSessionMinutes: number;
+  /** Default directory of backups (IRIS_BACKUP_DIR). */
+  readonly backupDir: string;
   /** Days the decision log keeps a decision (0: forever). */
   readonly policyDecisionRetentionDays: number;
   /** Days a question no one asks again stays in a tenant's query log (warm-ups read the last 7). */
@@ -247,6 +249,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     policyTrustedKeysFile: env.IRIS_POLICY_TRUSTED_KEYS === '' ? undefined : env.IRIS_POLICY_TRUSTED_KEYS,
     policyDecisionSampleRate: fraction(env, 'IRIS_POLICY_DECISION_SAMPLE', 1),
     consoleSessionMinutes: int(env, 'IRIS_CONSOLE_SESSION_MINUTES', 480, 1, 7 * 24 * 60),
+    backupDir: resolve(env.IRIS_BACKUP_DIR || join(env.IRIS_DATA_DIR ?? '.iris', 'backups')),
     policyDecisionRetentionDays: int(env, 'IRIS_POLICY_DECISION_RETENTION_DAYS', 30, 0, 3650),
     queryLogRetentionDays: int(env, 'IRIS_QUERY_LOG_RETENTION_DAYS', 30, 7, 3650),
     policyCacheSize: int(env, 'IRIS_POLICY_CACHE_SIZE', 10_000, 0, 10_000_000),

@@ -32,6 +32,10 @@ export const ACTION_CATALOGUE = {
   'policy.write': 'push, activate and roll back policy bundles',
   'policy.decisions.read': 'read the decision log and explain requests',
   'metrics.read': 'scrape /metrics (names tenants)',
+  'backup.read': 'list backups and their verification state',
+  'backup.create': 'take a backup of the whole store, and verify one by restoring it into a scratch database',
+  'backup.restore': 'restore a backup into an empty database or data directory',
+  'backup.delete': 'prune backups by count and age',
 } as const;
 export type Action = keyof typeof ACTION_CATALOGUE;
 export const ACTIONS = Object.keys(ACTION_CATALOGUE) as Action[];
@@ -124,6 +128,11 @@ export const OPERATIONS = {
   metrics: read('GET /metrics', 'metrics.read'),
   traffic: read('GET /v1/platform/traffic', 'metrics.read'),
   queues: read('GET /v1/platform/queues', 'metrics.read'),
+  backups_list: read('GET /v1/platform/backups', 'backup.read'),
+  backups_create: write('POST /v1/platform/backups', 'backup.create'),
+  backups_verify: write('POST /v1/platform/backups/:backupId/verify', 'backup.create', true),
+  backups_restore: write('POST /v1/platform/backups/:backupId/restore', 'backup.restore'),
+  backups_prune: destroy('POST /v1/platform/backups/prune', 'backup.delete'),
 } as const satisfies Record<string, OperationEntry>;
 export type OperationName = keyof typeof OPERATIONS;
 
@@ -184,6 +193,11 @@ export const COMMANDS: Readonly<Record<string, readonly Action[]>> = {
   worker: [],
   migrate: [],
   'alerts lint': [],
+  'backup create': ['backup.create'],
+  'backup list': ['backup.read'],
+  'backup verify': ['backup.create'],
+  'backup restore': ['backup.restore'],
+  'backup prune': ['backup.delete'],
   extract: [],
 };
 

@@ -63,6 +63,11 @@ export const API_TAGS = [
       "GraphRAG: a tenant's documents (ingested by jobs), questions answered with citations, the graph and its communities.",
   },
   {
+    name: 'backups',
+    description:
+      'Backups of the whole store: create (a consistent snapshot, signed manifest), list, verify (restore into a scratch database and prove it), restore, prune.',
+  },
+  {
     name: 'system',
     description: 'Liveness, readiness and metrics (/healthz, /readyz, /metrics); not listed as operations.',
   },

@@ -16,9 +16,11 @@ import { jobPath, selectQueueDepths, type JobQueue } from '../jobs/index.js';
 import type { EnqueueFollowUp, KnowledgeService } from '../knowledge/index.js';
 import type { HttpTelemetry, TenantTrafficCounters } from '../observability/index.js';
 import type { BundleService, DecisionLog } from '../policy/index.js';
+import type { Backups } from '../recovery/index.js';
 import type { Directory, KeyService, TenantService } from '../tenants/index.js';
 import type { Clock } from '../core/clock.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerBackupRoutes } from './backup-routes.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import { cookieValue, csrfMatches, CSRF_HEADER, SESSION_COOKIE, type ConsoleSessions } from './console-session.js';
 import type { Identity } from './identity.js';
@@ -71,6 +73,8 @@ export interface ServerDeps {
     readonly followUp: EnqueueFollowUp;
     readonly maxDocumentBytes: number;
   };
+  /** Backups of the whole store (platform admins); undefined: no backup routes. */
+  readonly backups?: Backups;
   /** Per-tenant request counters across replicas (the console's overview); undefined: not counted. */
   readonly traffic?: TenantTrafficCounters;
   /** Console sessions (cookies exchanged for an API key); undefined: no console, bearer keys only. */
@@ -235,6 +239,7 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
       queueDepths: () => deps.db.transaction(platformScope, selectQueueDepths, { readOnly: true }),
     });
   registerAuditRoutes(app, { db: deps.db, reader: deps.auditReader, ledger: deps.ledger });
+  if (deps.backups) registerBackupRoutes(app, { backups: deps.backups, db: deps.db, ledger: deps.ledger });
   registerPolicyRoutes(app, deps.policy);
   const { jobs } = deps;
   const traceContext = (req: FastifyRequest) => deps.telemetry?.traceContext(req) ?? {};

@@ -85,6 +85,11 @@ const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'GET /metrics': p('observability'),
   'GET /v1/platform/traffic': p('observability'),
   'GET /v1/platform/queues': p('observability'),
+  'GET /v1/platform/backups': p('recovery'),
+  'POST /v1/platform/backups': p('recovery'),
+  'POST /v1/platform/backups/:backupId/verify': p('recovery'),
+  'POST /v1/platform/backups/:backupId/restore': p('recovery'),
+  'POST /v1/platform/backups/prune': p('recovery'),
   'GET /v1/policy/decisions/:requestId': { tenant: 'principal', kind: 'Decision', service: 'policy' },
 };
 

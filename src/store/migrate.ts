@@ -102,3 +102,8 @@ export async function pendingMigrations(
   const done = new Set(rows.map((r) => r.version));
   return migrations.filter((m) => !done.has(m.version)).map((m) => m.name);
 }
+
+/** The newest migration version this build knows (a backup of a newer schema is refused). */
+export function latestMigrationVersion(migrations: readonly Migration[] = readMigrations()): number {
+  return migrations.at(-1)?.version ?? 0;
+}

@@ -25,12 +25,26 @@ function wrap(q: { query: PGlite['query'] }): Queryable {
   };
 }
 
-/** Opens (creating if needed) a PGlite database in `dir`, or in memory when dir is undefined. */
-export async function openPgliteDatabase(dir: string | undefined): Promise<Database> {
+/** The PGlite instance under each embedded Database (snapshots dump its data directory). */
+const instances = new WeakMap<Database, PGlite>();
+
+/** The PGlite instance under `db`, if `db` is an embedded store opened here. */
+export function pgliteOf(db: Database): PGlite | undefined {
+  return instances.get(db);
+}
+
+/**
+ * Opens (creating if needed) a PGlite database in `dir`, or in memory when dir is undefined;
+ * `loadDataDir` seeds an empty one from a data-directory dump (a backup being restored).
+ */
+export async function openPgliteDatabase(dir: string | undefined, loadDataDir?: Blob): Promise<Database> {
   if (dir !== undefined) mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir ?? 'memory://', { parsers });
+  const db = await PGlite.create(
+    dir ?? 'memory://',
+    loadDataDir === undefined ? { parsers } : { parsers, loadDataDir },
+  );
   const ownerQ = wrap(db);
-  return {
+  const database: Database = {
     dialect: 'pglite',
     // NOTE: in process, no connection to lose: a read-only transaction is enforced, never retried.
     transaction<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -60,4 +74,6 @@ export async function openPgliteDatabase(dir: string | undefined): Promise<Datab
       if (!db.closed) await db.close();
     },
   };
+  instances.set(database, db);
+  return database;
 }

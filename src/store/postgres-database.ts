@@ -149,6 +149,14 @@ function nextTurn(): Promise<void> {
 }
 
 /** Connects a pool to `url` and checks the server answers before returning. */
+/** The URL each PostgreSQL Database was opened with (backups run pg_dump on it). */
+const urls = new WeakMap<Database, string>();
+
+/** The URL `db` was opened with, if it is a PostgreSQL store opened here. */
+export function postgresUrlOf(db: Database): string | undefined {
+  return urls.get(db);
+}
+
 export async function openPostgresDatabase(url: string, poolSize = 10): Promise<Database> {
   // NOTE: pipeline mode sends a query without waiting for the one before it to finish; a
   // transaction still awaits each statement, except `read`, which writes its three at once.
@@ -254,7 +262,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     }
   }
 
-  return {
+  const database: Database = {
     dialect: 'postgres',
     read: (scope, sql, params = []) => retrying(true, () => readAttempt(scope, sql, params)),
     async transaction<T>(
@@ -302,6 +310,8 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
       await pool.end();
     },
   };
+  urls.set(database, url);
+  return database;
 }
 
 /** First and longest wait between reconnection attempts of a LISTEN connection. */
