@@ -95,7 +95,8 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 
 /** The message of a failed client tool: its stderr's last lines, not the command line. */
 function toolFailure(tool: string, err: unknown): string {
-  const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim();
+  const raw = (err as { stderr?: unknown }).stderr;
+  const stderr = (typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : '').trim();
   const lines = stderr.split('\n').filter((l) => l.trim() !== '');
   return `${tool} failed: ${lines.slice(-3).join(' / ') || String((err as Error).message ?? err)}`;
 }
