@@ -10,7 +10,14 @@ import {
   type App,
 } from '../app/index.js';
 import { ConfigError, loadConfig, type IrisConfig } from '../core/config.js';
-import { migrate, openDatabase, redactUrl, StoreUnavailableError } from '../store/index.js';
+import {
+  checkMigrations,
+  migrate,
+  openDatabase,
+  readMigrations,
+  redactUrl,
+  StoreUnavailableError,
+} from '../store/index.js';
 import { errorMessage } from '../core/errors.js';
 
 /** Prints a start-up failure as one clear line (no stack trace) and exits. */
@@ -144,8 +151,22 @@ export function registerServerCommands(program: Command): void {
     .command('migrate')
     .summary('apply pending database migrations and exit')
     .description('Apply pending database migrations (forward-only) to DATABASE_URL or the embedded store, then exit.')
-    .addHelpText('after', '\nExample:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/iris iris migrate')
-    .action(async () => {
+    .option(
+      '--check',
+      'only check the migrations for expand-then-contract (nothing the previous build reads is dropped or renamed, no long lock on an existing table); exits 1 on a finding',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/iris iris migrate\n  iris migrate --check\n\nA reviewed exception is a line `-- iris:allow <rule> <reason>` in the migration; a migration\nstarting with `-- iris:no-transaction` runs statement by statement (CREATE INDEX CONCURRENTLY).',
+    )
+    .action(async (o: { check?: boolean }) => {
+      if (o.check === true) {
+        const findings = checkMigrations(readMigrations());
+        for (const f of findings) process.stderr.write(`${f.migration}: ${f.rule}: ${f.why}\n  ${f.statement}\n`);
+        process.stdout.write(findings.length === 0 ? 'migrations: expand-only, no long locks\n' : '');
+        if (findings.length > 0) process.exit(1);
+        return;
+      }
       const cfg = config();
       let db;
       try {

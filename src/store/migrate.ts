@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, OwnerSession } from '../core/db.js';
 import { errorMessage } from '../core/errors.js';
+import { splitStatements } from './migration-check.js';
 
 export interface Migration {
   readonly version: number;
@@ -27,7 +28,7 @@ function defaultMigrationsDir(): string {
 }
 
 /** Reads `NNNN_name.sql` files in version order; refuses gaps and duplicates. */
-function readMigrations(dir = defaultMigrationsDir()): Migration[] {
+export function readMigrations(dir = defaultMigrationsDir()): Migration[] {
   const files = readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort();
@@ -38,6 +39,9 @@ function readMigrations(dir = defaultMigrationsDir()): Migration[] {
     return { version, name: file.replace(/\.sql$/, ''), sql, checksum: createHash('sha256').update(sql).digest('hex') };
   });
 }
+
+/** A migration whose first lines hold `-- iris:no-transaction` runs statement by statement. */
+const NO_TRANSACTION = /^--\s*iris:no-transaction\b/m;
 
 const LOCK_KEY = 7_171_717; // advisory lock id: one migrator at a time across replicas
 
@@ -75,10 +79,17 @@ async function migrateSession(owner: OwnerSession, migrations: readonly Migratio
     const applied: string[] = [];
     for (const m of migrations) {
       if (done.has(m.version)) continue;
+      const record = `insert into iris_migrations(version, name, checksum) values (${m.version}, '${m.name}', '${m.checksum}')`;
       try {
-        await owner.exec(
-          `begin;\n${m.sql}\n;insert into iris_migrations(version, name, checksum) values (${m.version}, '${m.name}', '${m.checksum}');\ncommit;`,
-        );
+        if (NO_TRANSACTION.test(m.sql)) {
+          // NOTE: statements such as CREATE INDEX CONCURRENTLY refuse to run in a transaction
+          // (a multi-statement string is one implicit transaction): each is sent on its own.
+          // Such a migration must be safe to run again (IF NOT EXISTS) after a failure midway.
+          for (const statement of splitStatements(m.sql)) await owner.exec(statement);
+          await owner.exec(record);
+        } else {
+          await owner.exec(`begin;\n${m.sql}\n;${record};\ncommit;`);
+        }
         applied.push(m.name);
       } catch (err) {
         await owner.exec('rollback').catch(() => undefined);
