@@ -5,14 +5,12 @@
 // must stay up, a request that fails must be a 503 with Retry-After (never a 500, never a reset
 // connection), requests must succeed again right after, and every accepted job must finish.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { BIN } from '../support/run-cli.js';
+import { startIris, type Proc } from '../support/iris-process.js';
 import { createTestDatabase, storeName } from '../support/test-database.js';
 
 const TOKEN = 'iris-connloss-bootstrap-token-0123456789';
@@ -28,47 +26,6 @@ interface Outcome {
   readonly error?: string;
   readonly startedAt: number;
   readonly endedAt: number;
-}
-
-interface Proc {
-  readonly child: ChildProcess;
-  output: string;
-  alive(): boolean;
-  stop(): Promise<void>;
-}
-
-function startIris(args: string[], env: Record<string, string>, ready: RegExp): Promise<Proc> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc: Proc = {
-    child,
-    output: '',
-    alive: () => child.exitCode === null && child.signalCode === null,
-    async stop() {
-      if (!proc.alive()) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await once(child, 'exit');
-      clearTimeout(timer);
-    },
-  };
-  child.stdout?.on('data', (d: Buffer) => (proc.output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (proc.output += d.toString()));
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 60_000;
-    const poll = setInterval(() => {
-      if (ready.test(proc.output)) {
-        clearInterval(poll);
-        resolve(proc);
-      } else if (!proc.alive() || Date.now() > deadline) {
-        clearInterval(poll);
-        child.kill('SIGKILL');
-        reject(new Error(`iris ${args.join(' ')} did not start: ${proc.output}`));
-      }
-    }, 50);
-  });
 }
 
 describe(
