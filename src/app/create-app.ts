@@ -63,7 +63,14 @@ import {
   type KnowledgeService,
   type LlmGateway,
 } from '../knowledge/index.js';
-import { migrate, openDatabase, pendingMigrations, type MigrationResult } from '../store/index.js';
+import { makeTenantArchiveService, MAX_ARCHIVE_UPLOAD_BYTES, type TenantArchiveService } from '../recovery/index.js';
+import {
+  appliedSchemaVersion,
+  migrate,
+  openDatabase,
+  pendingMigrations,
+  type MigrationResult,
+} from '../store/index.js';
 import {
   makeDirectory,
   makeKeyService,
@@ -108,6 +115,8 @@ export interface App {
   readonly traffic: TenantTrafficCounters;
   readonly tenants: TenantService;
   readonly keys: KeyService;
+  /** One tenant at a time: signed export and import (recovery). */
+  readonly tenantArchives: TenantArchiveService;
   readonly ledger: Ledger;
   readonly auditReader: AuditReader;
   /** Witnesses grown tenant logs in the platform log (every IRIS_LEDGER_WITNESS_SECONDS; tests call run()). */
@@ -296,6 +305,17 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     await bundles.start();
 
     const traffic = makeTenantTrafficCounters({ db, clock, replicaId });
+    const tenantArchives = makeTenantArchiveService({
+      db,
+      ledger,
+      auditReader,
+      servedRegions: [config.region],
+      irisVersion: VERSION,
+      schemaVersion: () => appliedSchemaVersion(db),
+      decide,
+      applyLocally,
+      afterImport: (tenantId) => bundles.reload(tenantId),
+    });
     const server = await buildServer(
       {
         db,
@@ -314,6 +334,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         knowledge: { service: knowledge, followUp, maxDocumentBytes: config.maxDocumentBytes },
         policy: { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes },
         console: { sessions, directory, clock },
+        tenantArchives: { service: tenantArchives, maxArchiveBytes: MAX_ARCHIVE_UPLOAD_BYTES },
       },
       {
         bodyLimitBytes: config.bodyLimitBytes,
@@ -354,6 +375,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       traffic,
       tenants,
       keys,
+      tenantArchives,
       ledger,
       auditReader,
       ledgerWitness,

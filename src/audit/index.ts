@@ -3,7 +3,7 @@
 export { digest, type AuditRecord } from './audit-event.js';
 export { makeAuditReader, type AuditReader } from './audit-reader.js';
 export { canonicalJson } from './canonical-json.js';
-export { parseVerifierKey } from './checkpoint.js';
+export { parseVerifierKey, verifierKey } from './checkpoint.js';
 export {
   checkKeptCheckpoint,
   emptyKept,
@@ -13,6 +13,7 @@ export {
   type KeptCheckpoints,
 } from './kept-checkpoints.js';
 export { makeLedger, type Ledger } from './ledger.js';
+export { LEDGER_TABLES, restoreLog, verifyArchivedLog, type ArchivedLog, type LogRestore } from './log-restore.js';
 export { makeLedgerWitness, type LedgerWitness } from './ledger-witness.js';
 export { verifyProofBundle, type ProofBundle } from './proof-bundle.js';
 export { loadSigner, SIGNING_KEY_FILE } from './signing-key.js';

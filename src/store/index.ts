@@ -6,7 +6,7 @@ import { errorMessage, StoreUnavailableError } from '../core/errors.js';
 import { openPgliteDatabase } from './pglite-database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 
-export { migrate, pendingMigrations, type MigrationResult } from './migrate.js';
+export { appliedSchemaVersion, migrate, pendingMigrations, type MigrationResult } from './migrate.js';
 export { openPgliteDatabase } from './pglite-database.js';
 export { openPostgresDatabase } from './postgres-database.js';
 

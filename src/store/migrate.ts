@@ -102,3 +102,11 @@ export async function pendingMigrations(
   const done = new Set(rows.map((r) => r.version));
   return migrations.filter((m) => !done.has(m.version)).map((m) => m.name);
 }
+
+/** The latest migration this database has applied (its schema version; 0: none). */
+export async function appliedSchemaVersion(db: Database): Promise<number> {
+  const { rows } = await db.asOwner((owner) =>
+    owner.query<{ version: number | null }>('select max(version) as version from iris_migrations'),
+  );
+  return Number(rows[0]?.version ?? 0);
+}
