@@ -321,6 +321,13 @@ describe(`tenant export and import (${storeName})`, () => {
       );
       const tamperedRows = gzipSync(Buffer.from(text.replace('Payments Team', 'Pavments Team'), 'latin1'));
       const other = generateKeyPairSync('ed25519').privateKey;
+      // Signed by the trusted key, digests right, but an event edited: the ledger check catches it.
+      const forged = parts.map((p) =>
+        p.table === 'audit_events'
+          ? { ...p, lines: p.lines.map((l, i) => (i === 0 ? l.replace('"tenant.create"', '"tenant.update"') : l)) }
+          : p,
+      );
+      assert.notDeepEqual(forged, parts);
       const cases: [string, Uint8Array, number, string][] = [
         ['not an archive', Buffer.from('hello'), 400, 'archive_invalid'],
         ['empty', Buffer.alloc(0), 400, 'archive_invalid'],
@@ -330,6 +337,12 @@ describe(`tenant export and import (${storeName})`, () => {
         ['a tampered manifest', tamperedManifest, 422, 'archive_unsigned'],
         ['tampered rows', tamperedRows, 422, 'archive_tampered'],
         ['signed by another key', writeArchive(header, parts, other), 422, 'archive_unsigned'],
+        [
+          'an edited ledger, signed',
+          writeArchive(header, forged, a.app.ledger.signer.privateKey),
+          422,
+          'archive_ledger_invalid',
+        ],
         [
           'a newer schema',
           writeArchive({ ...header, schemaVersion: 9999 }, parts, a.app.ledger.signer.privateKey),
