@@ -11,7 +11,8 @@ import type { Database } from '../../src/core/db.js';
 import { tenantScope } from '../../src/core/db.js';
 import { openArchive, readRows, tenantTables, writeArchive, type PartContent } from '../../src/recovery/index.js';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../support/test-app.js';
-import { storeName } from '../support/test-database.js';
+import { openPostgresDatabase } from '../../src/store/index.js';
+import { createTestDatabase, storeName } from '../support/test-database.js';
 
 const LEDGER = new Set(['audit_events', 'audit_heads', 'audit_checkpoints', 'audit_witnesses']);
 /** Written in the background by every request (buffered decision log, traffic counters): not compared. */
@@ -365,6 +366,36 @@ describe(`tenant export and import (${storeName})`, () => {
       assert.equal((await importInto(d, archive, pin)).statusCode, 200);
     } finally {
       await d.dispose();
+    }
+  });
+
+  test('another replica of the importing Iris serves the tenant and its keys without a restart', async () => {
+    const shared = await createTestDatabase();
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const env = { ...QUIET, IRIS_LEDGER_SIGNING_KEY: pem };
+    const one = await createTestApp(env, shared);
+    const second = shared.url
+      ? { ...shared, db: await openPostgresDatabase(shared.url, 5), dispose: async () => undefined }
+      : shared;
+    const two = await createTestApp(env, second);
+    try {
+      assert.equal((await two.call('GET', '/v1/tenants/acme', { token: acmeToken })).statusCode, 401);
+      const res = await importInto(one, archive, `?verifierKey=${encodeURIComponent(await vkeyOf(a))}`);
+      assert.equal(res.statusCode, 200, res.body);
+      const deadline = Date.now() + 5000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        status = (await two.call('GET', '/v1/tenants/acme', { token: acmeToken })).statusCode;
+        if (status === 200) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(status, 200, 'the other replica serves the imported key');
+      assert.equal(two.app.directory.tenant('acme')?.homeRegion, 'eu-west');
+    } finally {
+      await two.dispose();
+      await one.dispose();
+      if (shared.url) await two.db.close();
+      await shared.dispose();
     }
   });
 
