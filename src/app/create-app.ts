@@ -63,8 +63,15 @@ import {
   type KnowledgeService,
   type LlmGateway,
 } from '../knowledge/index.js';
-import { makeBackups, type Backups } from '../recovery/index.js';
 import {
+  makeBackups,
+  makeTenantArchiveService,
+  MAX_ARCHIVE_UPLOAD_BYTES,
+  type Backups,
+  type TenantArchiveService,
+} from '../recovery/index.js';
+import {
+  appliedSchemaVersion,
   latestMigrationVersion,
   makeStoreSnapshots,
   migrate,
@@ -118,6 +125,8 @@ export interface App {
   readonly backups: Backups;
   readonly tenants: TenantService;
   readonly keys: KeyService;
+  /** One tenant at a time: signed export and import (recovery). */
+  readonly tenantArchives: TenantArchiveService;
   readonly ledger: Ledger;
   readonly auditReader: AuditReader;
   /** Witnesses grown tenant logs in the platform log (every IRIS_LEDGER_WITNESS_SECONDS; tests call run()). */
@@ -317,6 +326,17 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       migrate: (target) => migrate(target),
       backupDir: config.backupDir,
     });
+    const tenantArchives = makeTenantArchiveService({
+      db,
+      ledger,
+      auditReader,
+      servedRegions: [config.region],
+      irisVersion: VERSION,
+      schemaVersion: () => appliedSchemaVersion(db),
+      decide,
+      applyLocally,
+      afterImport: (tenantId) => bundles.reload(tenantId),
+    });
     const server = await buildServer(
       {
         db,
@@ -336,6 +356,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         knowledge: { service: knowledge, followUp, maxDocumentBytes: config.maxDocumentBytes },
         policy: { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes },
         console: { sessions, directory, clock },
+        tenantArchives: { service: tenantArchives, maxArchiveBytes: MAX_ARCHIVE_UPLOAD_BYTES },
       },
       {
         bodyLimitBytes: config.bodyLimitBytes,
@@ -377,6 +398,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       backups,
       tenants,
       keys,
+      tenantArchives,
       ledger,
       auditReader,
       ledgerWitness,

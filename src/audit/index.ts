@@ -13,6 +13,7 @@ export {
   type KeptCheckpoints,
 } from './kept-checkpoints.js';
 export { makeLedger, type Ledger, type LedgerSigner } from './ledger.js';
+export { LEDGER_TABLES, restoreLog, verifyArchivedLog, type ArchivedLog, type LogRestore } from './log-restore.js';
 export { makeLedgerWitness, type LedgerWitness } from './ledger-witness.js';
 export { verifyProofBundle, type ProofBundle } from './proof-bundle.js';
 export { loadSigner, SIGNING_KEY_FILE } from './signing-key.js';

@@ -14,7 +14,11 @@ export interface RequestOptions {
   readonly anonymous?: boolean;
   /** Resolve to the body as text (non-JSON answers such as GraphML). */
   readonly raw?: boolean;
-  /** How long to wait for the answer (default 30 s; backups and restores take longer). */
+  /** Send these bytes as the body (application/gzip) instead of JSON. */
+  readonly bytes?: Uint8Array;
+  /** Resolve to the body as bytes (archives). */
+  readonly binary?: boolean;
+  /** Give up after this long (default 30 s); large archives take longer. */
   readonly timeoutMs?: number;
 }
 
@@ -67,17 +71,20 @@ export function makeApiClient(conn: Connection): ApiClient {
       if (conn.token !== undefined && options.anonymous !== true) headers.authorization = `Bearer ${conn.token}`;
       if (conn.requestId !== undefined) headers['x-request-id'] = conn.requestId;
       if (options.body !== undefined) headers['content-type'] = 'application/json';
+      if (options.bytes !== undefined) headers['content-type'] = 'application/gzip';
       let res: Response;
       try {
         res = await fetch(url, {
           method,
           headers,
           ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+          ...(options.bytes === undefined ? {} : { body: options.bytes }),
           signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS),
         });
       } catch (err) {
         throw new ApiUnreachableError(conn.api, reasonOf(err));
       }
+      if (options.binary === true && res.ok) return Buffer.from(await res.arrayBuffer()) as T;
       const text = await res.text();
       if (options.raw === true && res.ok) return text as T;
       let body: unknown;

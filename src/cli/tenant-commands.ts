@@ -1,8 +1,11 @@
 // `iris tenants create|get|list|update|delete|restore`: the /v1/tenants API from a shell.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { errorMessage } from '../core/errors.js';
 import type { Tenant } from '../tenants/index.js';
 import type { CliEnvironment } from './cli-config.js';
 import { UsageError } from './cli-errors.js';
+import { parseTrustedKey } from './audit-download.js';
 import { commandContext } from './command-context.js';
 import { collectLabel, collectLabelChange, collectQuota, entityTag, wholeNumber } from './option-parsers.js';
 import { renderFields, renderTable, shortTime } from './output.js';
@@ -268,5 +271,114 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
         headers: o.ifMatch === undefined ? {} : { 'if-match': entityTag(o.ifMatch) },
       });
       out.result(t, () => `Restored tenant ${t.id} (status ${t.status}, version ${t.resourceVersion}).`);
+    });
+
+  registerArchiveCommands(tenants, env);
+}
+
+/** What `POST /v1/platform/tenant-archives` answers. */
+interface ImportAnswer {
+  readonly tenantId: string;
+  readonly homeRegion: string;
+  readonly rehomedFrom: string | null;
+  readonly replaced: boolean;
+  readonly rows: Readonly<Record<string, number>>;
+  readonly archiveSha256: string;
+  readonly signer: string;
+  readonly ledger: {
+    readonly outcome: 'restored' | 'kept';
+    readonly verification: { ok: boolean; size: number; root: string; problems: { problem: string }[] };
+  };
+}
+
+/** Archives can be large: their transfers get this long. */
+const ARCHIVE_TIMEOUT_MS = 30 * 60_000;
+
+function registerArchiveCommands(tenants: Command, env: CliEnvironment): void {
+  tenants
+    .command('export')
+    .summary("write one tenant's rows and audit log to a signed archive")
+    .description(
+      "Export one tenant: every row it owns (knowledge, jobs, keys, policy bundles, its audit log, the tenant itself), read in one snapshot, into one gzip archive whose manifest is signed with this Iris's ledger key. `iris tenants import` restores it here or into another Iris. The export is recorded in the tenant's audit log. The archive holds the tenant's data and its API keys' hashes: keep it as you keep a backup.",
+    )
+    .argument('<id>', 'tenant id')
+    .option('--out <file>', 'where to write the archive ("-" for stdout)', undefined)
+    .addHelpText(
+      'after',
+      "\nNeeds a platform-admin key.\nExamples:\n  iris tenants export acme                      # writes ./acme.iris-tenant.gz\n  iris tenants export acme --out /backups/acme.gz\n  iris tenants export acme --out - | ssh other-host 'cat > acme.gz'",
+    )
+    .action(async (id: string, o: { out?: string }, cmd: Command) => {
+      const { out, client } = commandContext(cmd, env);
+      const started = Date.now();
+      const bytes = await client().request<Buffer>('GET', `${tenantPath(id)}/archive`, {
+        binary: true,
+        timeoutMs: ARCHIVE_TIMEOUT_MS,
+      });
+      const file = o.out ?? `${id}.iris-tenant.gz`;
+      if (file === '-') {
+        process.stdout.write(bytes);
+        return;
+      }
+      writeFileSync(file, bytes, { mode: 0o600 });
+      const seconds = (Date.now() - started) / 1000;
+      out.result(
+        { tenantId: id, file, bytes: bytes.length, seconds },
+        () =>
+          `Exported tenant ${id} to ${file} (${bytes.length} bytes, ${seconds.toFixed(1)} s).\nRestore it with: iris tenants import ${file}`,
+      );
+    });
+
+  tenants
+    .command('import')
+    .summary('restore a tenant from a signed archive (here or from another Iris)')
+    .description(
+      "Import a tenant archive written by `iris tenants export`. The archive is checked whole first (gzip integrity, the manifest's signature, every table's digest, the schema version, the archived audit log); then the tenant's rows are restored in one transaction that touches no other tenant, read back against the signed digests, and its audit log is verified: the verification is printed. Anything refused changes nothing.\n\nAn archive from another Iris is only trusted with that Iris's verifier key (its `GET /v1/audit/key`, or `iris audit` output) given as --verifier-key. A tenant that already has rows here is refused unless --replace. A tenant whose home region this Iris does not serve is refused unless --rehome names a region it serves (recorded as a tenant.rehome audit event). The tenant's audit log is append-only: if this Iris already holds it (a replace, a purged tenant), it must continue the archived one and is kept; the import and any rehome are appended to it. Imported API keys keep working (their hashes move with the tenant): revoke them after the move if old holders should lose access.",
+    )
+    .argument('<file>', 'archive file ("-" for stdin)')
+    .option('--replace', 'restore over the tenant if it already has rows here (they are removed first)')
+    .option('--rehome <region>', "make this served region the tenant's home (audited as tenant.rehome)")
+    .option(
+      '--verifier-key <vkey>',
+      "the exporting Iris's verifier key (name+hash+key, or @file); default: this Iris's own",
+    )
+    .addHelpText(
+      'after',
+      '\nNeeds a platform-admin key.\nExamples:\n  iris tenants import acme.iris-tenant.gz\n  iris tenants import acme.iris-tenant.gz --replace\n  iris tenants import acme.iris-tenant.gz --verifier-key @old-iris.vkey --rehome eu-central\n  curl -s http://old-iris:8080/v1/audit/key | jq -r .vkey > old-iris.vkey',
+    )
+    .action(async (file: string, o: { replace?: boolean; rehome?: string; verifierKey?: string }, cmd: Command) => {
+      const { out, client } = commandContext(cmd, env);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file === '-' ? 0 : file);
+      } catch (err) {
+        throw new UsageError(`cannot read the archive ${file}: ${errorMessage(err)}`);
+      }
+      const vkey =
+        o.verifierKey === undefined ? undefined : parseTrustedKey(o.verifierKey, (f) => readFileSync(f, 'utf8')).vkey;
+      const started = Date.now();
+      const r = await client().request<ImportAnswer>('POST', '/v1/platform/tenant-archives', {
+        bytes,
+        query: { replace: o.replace === true ? 'true' : undefined, rehome: o.rehome, verifierKey: vkey },
+        timeoutMs: ARCHIVE_TIMEOUT_MS,
+      });
+      const seconds = (Date.now() - started) / 1000;
+      const v = r.ledger.verification;
+      const total = Object.values(r.rows).reduce((n, c) => n + c, 0);
+      out.result(r, () =>
+        [
+          `Imported tenant ${r.tenantId} (${total} rows in ${Object.keys(r.rows).length} tables, ${seconds.toFixed(1)} s)${r.replaced ? ', replacing its rows here' : ''}.`,
+          renderFields([
+            ['REGION', r.rehomedFrom === null ? r.homeRegion : `${r.homeRegion} (rehomed from ${r.rehomedFrom})`],
+            [
+              'LEDGER',
+              `${r.ledger.outcome === 'kept' ? 'kept the log already here' : 'restored from the archive'}; ${v.size} events`,
+            ],
+            ['VERIFIED', v.ok ? 'ok' : `FAILED: ${v.problems.map((p) => p.problem).join('; ')}`],
+            ['SIGNER', r.signer],
+            ['ARCHIVE', `sha256 ${r.archiveSha256}`],
+          ]),
+        ].join('\n'),
+      );
+      if (!v.ok) process.exitCode = 1;
     });
 }

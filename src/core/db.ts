@@ -62,6 +62,11 @@ export interface TransactionOptions {
    * fresh connection. `fn` must have no effect outside the transaction: it may run twice.
    */
   readonly readOnly?: boolean;
+  /**
+   * Every statement sees the one snapshot the first one took (REPEATABLE READ on PostgreSQL), so
+   * a read of several tables is consistent. PGlite runs one transaction at a time: always so.
+   */
+  readonly snapshot?: boolean;
 }
 
 export interface Database {

@@ -17,6 +17,7 @@ import type { EnqueueFollowUp, KnowledgeService } from '../knowledge/index.js';
 import type { HttpTelemetry, TenantTrafficCounters } from '../observability/index.js';
 import type { BundleService, DecisionLog } from '../policy/index.js';
 import type { Backups } from '../recovery/index.js';
+import type { TenantArchiveService } from '../recovery/index.js';
 import type { Directory, KeyService, TenantService } from '../tenants/index.js';
 import type { Clock } from '../core/clock.js';
 import { registerAuditRoutes } from './audit-routes.js';
@@ -34,6 +35,7 @@ import { registerPolicyRoutes } from './policy-routes.js';
 import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './problem.js';
 import { API_TAGS, ProblemSchema } from './schemas.js';
 import { registerSystemRoutes } from './system-routes.js';
+import { tenantArchiveRoutes } from './tenant-archive-routes.js';
 import { registerTenantRoutes } from './tenant-routes.js';
 import { registerTrafficRoutes } from './traffic-routes.js';
 import { registerWhoamiRoutes } from './whoami-routes.js';
@@ -89,6 +91,12 @@ export interface ServerDeps {
     readonly bundles: BundleService;
     readonly decisions: DecisionLog;
     readonly maxBundleBytes: number;
+  };
+  /** Tenant export and import (recovery); undefined: not served. */
+  readonly tenantArchives?: {
+    readonly service: TenantArchiveService;
+    /** Largest archive an import accepts (compressed bytes). */
+    readonly maxArchiveBytes: number;
   };
 }
 
@@ -231,6 +239,13 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   );
   registerSystemRoutes(app, { db: deps.db, pending: deps.pendingMigrations, registry: deps.registry });
   registerTenantRoutes(app, deps.tenants);
+  if (deps.tenantArchives)
+    await app.register(
+      tenantArchiveRoutes({
+        archives: deps.tenantArchives.service,
+        maxArchiveBytes: deps.tenantArchives.maxArchiveBytes,
+      }),
+    );
   registerKeyRoutes(app, deps.keys);
   registerWhoamiRoutes(app);
   if (traffic)

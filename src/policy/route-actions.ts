@@ -34,6 +34,8 @@ const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'PATCH /v1/tenants/:tenantId': t(),
   'DELETE /v1/tenants/:tenantId': t(),
   'POST /v1/tenants/:tenantId/restore': t(),
+  'GET /v1/tenants/:tenantId/archive': t(),
+  'POST /v1/platform/tenant-archives': p(),
   'POST /v1/tenants/:tenantId/keys': t(),
   'GET /v1/tenants/:tenantId/keys': t(),
   'DELETE /v1/tenants/:tenantId/keys/:keyId': t(),

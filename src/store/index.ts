@@ -6,7 +6,14 @@ import { errorMessage, StoreUnavailableError } from '../core/errors.js';
 import { openPgliteDatabase } from './pglite-database.js';
 import { openPostgresDatabase } from './postgres-database.js';
 
-export { latestMigrationVersion, migrate, pendingMigrations, readMigrations, type MigrationResult } from './migrate.js';
+export {
+  appliedSchemaVersion,
+  latestMigrationVersion,
+  migrate,
+  pendingMigrations,
+  readMigrations,
+  type MigrationResult,
+} from './migrate.js';
 export { checkMigrations, MIGRATION_RULES, type MigrationFinding } from './migration-check.js';
 export { openPgliteDatabase } from './pglite-database.js';
 export { openPostgresDatabase } from './postgres-database.js';

@@ -118,3 +118,11 @@ export async function pendingMigrations(
 export function latestMigrationVersion(migrations: readonly Migration[] = readMigrations()): number {
   return migrations.at(-1)?.version ?? 0;
 }
+
+/** The latest migration this database has applied (its schema version; 0: none). */
+export async function appliedSchemaVersion(db: Database): Promise<number> {
+  const { rows } = await db.asOwner((owner) =>
+    owner.query<{ version: number | null }>('select max(version) as version from iris_migrations'),
+  );
+  return Number(rows[0]?.version ?? 0);
+}

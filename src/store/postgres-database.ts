@@ -138,9 +138,9 @@ function unavailable(lost: ConnectionLost): StoreUnavailableError {
  * are a fixed role name and a tenant slug already validated by the caller's schema;
  * escapeLiteral quotes them regardless.
  */
-function beginSql(client: pg.PoolClient, scope: Scope, readOnly: boolean): string {
+function beginSql(client: pg.PoolClient, scope: Scope, readOnly: boolean, snapshot = false): string {
   const [role, tenant, kind] = scopeParams(scope).map((v) => client.escapeLiteral(v));
-  return `begin${readOnly ? ' read only' : ''}; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`;
+  return `begin${snapshot ? ' isolation level repeatable read' : ''}${readOnly ? ' read only' : ''}; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`;
 }
 
 /** Lets pending socket events run, so the pool drops other clients that died with this one. */
@@ -173,13 +173,18 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
   const subscriptions = new Set<Subscription>();
 
   /** One attempt at a transaction; a lost connection is thrown as ConnectionLost. */
-  async function attempt<T>(scope: Scope, fn: (tx: Queryable) => Promise<T>, readOnly: boolean): Promise<T> {
+  async function attempt<T>(
+    scope: Scope,
+    fn: (tx: Queryable) => Promise<T>,
+    readOnly: boolean,
+    snapshot = false,
+  ): Promise<T> {
     const held = await checkout(pool);
     const { client } = held;
     let phase: Phase = 'begin';
     let failure: unknown;
     try {
-      await client.query(beginSql(client, scope, readOnly));
+      await client.query(beginSql(client, scope, readOnly, snapshot));
       phase = 'body';
       const result = await fn(wrap(client));
       // A connection lost during `fn` (whose error `fn` swallowed) is not a commit of unknown outcome.
@@ -271,7 +276,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
       options: TransactionOptions = {},
     ): Promise<T> {
       const readOnly = options.readOnly === true;
-      return retrying(readOnly, () => attempt(scope, fn, readOnly));
+      return retrying(readOnly, () => attempt(scope, fn, readOnly, options.snapshot === true));
     },
     async asOwner(fn) {
       const held = await checkout(pool);

@@ -34,3 +34,4 @@ export {
 } from './tenant-model.js';
 export { makeTenantService, type TenantPage, type TenantService } from './tenant-service.js';
 export { CHANGES_CHANNEL } from './tenant-store.js';
+export { withChanges, type ApplyLocally } from './changes.js';
