@@ -18,6 +18,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { IrisConfig } from '../core/config.js';
 import type { RequestContext } from '../core/context.js';
 import { platformScope, type Database } from '../core/db.js';
+import { newRequestId, PLATFORM } from '../core/ids.js';
 import {
   buildServer,
   makeAdmission,
@@ -64,7 +65,10 @@ import {
   type LlmGateway,
 } from '../knowledge/index.js';
 import {
+  BACKUP_JOB_KIND,
+  backupJobKind,
   makeBackups,
+  startBackupSchedule,
   makeTenantArchiveService,
   MAX_ARCHIVE_UPLOAD_BYTES,
   type Backups,
@@ -326,6 +330,31 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       migrate: (target) => migrate(target),
       backupDir: config.backupDir,
     });
+    jobKinds.register(backupJobKind(backups, { keep: config.backupKeep, maxAgeDays: config.backupMaxAgeDays }));
+    if (config.backupScheduleSeconds > 0)
+      telemetry.signals.setBackupSource(async () => {
+        const { items } = await backups.list();
+        const verified = items.find((b) => b.verification.state === 'ok');
+        return {
+          scheduleSeconds: config.backupScheduleSeconds,
+          ...(verified
+            ? { lastVerifiedAgeSeconds: (clock.now().getTime() - Date.parse(verified.createdAt)) / 1000 }
+            : {}),
+        };
+      });
+    const stopBackupSchedule =
+      config.backupScheduleSeconds > 0
+        ? startBackupSchedule({
+            intervalSeconds: config.backupScheduleSeconds,
+            clock,
+            enqueue: (slot, dedupKey) =>
+              jobs.enqueue(
+                PLATFORM,
+                { kind: BACKUP_JOB_KIND, payload: { slot }, dedupKey },
+                { actor: 'system', requestId: newRequestId() },
+              ),
+          })
+        : () => undefined;
     const tenantArchives = makeTenantArchiveService({
       db,
       ledger,
@@ -428,6 +457,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         return server.listen({ host: config.host, port: config.port });
       },
       async close() {
+        stopBackupSchedule();
         await loops.stop();
         await server.close();
         await loops.flush();

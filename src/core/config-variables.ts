@@ -163,6 +163,25 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: "where `iris backup create` writes backups when the call names no directory (on the server's host)",
   },
   {
+    name: 'IRIS_BACKUP_SCHEDULE',
+    field: 'backupScheduleSeconds',
+    default: '(unset: no scheduled backups)',
+    meaning:
+      'take a backup this often (6h, 1d, or seconds), as a platform job run by one worker at a time; each is verified, then old ones pruned',
+  },
+  {
+    name: 'IRIS_BACKUP_KEEP',
+    field: 'backupKeep',
+    default: '7',
+    meaning: 'scheduled backups keep the newest this many',
+  },
+  {
+    name: 'IRIS_BACKUP_MAX_AGE_DAYS',
+    field: 'backupMaxAgeDays',
+    default: '30',
+    meaning: 'scheduled backups remove backups older than this (never the newest, nor the newest verified)',
+  },
+  {
     name: 'IRIS_POLICY_MAX_BUNDLE_BYTES',
     field: 'policyMaxBundleBytes',
     default: '1048576',

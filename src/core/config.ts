@@ -55,6 +55,12 @@ export interface IrisConfig {
   readonly consoleSessionMinutes: number;
   /** Default directory of backups (IRIS_BACKUP_DIR). */
   readonly backupDir: string;
+  /** Seconds between scheduled backups (IRIS_BACKUP_SCHEDULE); 0: none scheduled. */
+  readonly backupScheduleSeconds: number;
+  /** Scheduled backups keep the newest this many (IRIS_BACKUP_KEEP). */
+  readonly backupKeep: number;
+  /** Scheduled backups remove those older than this many days (IRIS_BACKUP_MAX_AGE_DAYS). */
+  readonly backupMaxAgeDays: number;
   /** Days the decision log keeps a decision (0: forever). */
   readonly policyDecisionRetentionDays: number;
   /** Days a question no one asks again stays in a tenant's query log (warm-ups read the last 7). */
@@ -93,6 +99,21 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${raw}'.`);
   }
+  return n;
+}
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration in seconds, written as seconds or with a unit (90s, 30m, 6h, 1d); 0 or unset: the fallback (off). */
+function durationSeconds(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return fallback;
+  const m = /^(\d+)([smhd]?)$/.exec(raw.trim());
+  const n = m ? Number(m[1]) * (UNIT_SECONDS[m[2] || 's'] ?? 1) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new ConfigError(
+      `${name} must be a duration from ${min} s to ${max / 86_400} days (e.g. 6h, 1d), got '${raw}'.`,
+    );
   return n;
 }
 
@@ -250,6 +271,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     policyDecisionSampleRate: fraction(env, 'IRIS_POLICY_DECISION_SAMPLE', 1),
     consoleSessionMinutes: int(env, 'IRIS_CONSOLE_SESSION_MINUTES', 480, 1, 7 * 24 * 60),
     backupDir: resolve(env.IRIS_BACKUP_DIR || join(env.IRIS_DATA_DIR ?? '.iris', 'backups')),
+    backupScheduleSeconds: durationSeconds(env, 'IRIS_BACKUP_SCHEDULE', 0, 60, 30 * 86_400),
+    backupKeep: int(env, 'IRIS_BACKUP_KEEP', 7, 1, 10_000),
+    backupMaxAgeDays: int(env, 'IRIS_BACKUP_MAX_AGE_DAYS', 30, 1, 36_500),
     policyDecisionRetentionDays: int(env, 'IRIS_POLICY_DECISION_RETENTION_DAYS', 30, 0, 3650),
     queryLogRetentionDays: int(env, 'IRIS_QUERY_LOG_RETENTION_DAYS', 30, 7, 3650),
     policyCacheSize: int(env, 'IRIS_POLICY_CACHE_SIZE', 10_000, 0, 10_000_000),

@@ -5,7 +5,7 @@ import { tenantScope, type Database, type Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import { decodeContinue, encodeContinue } from '../core/continue-token.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
-import { newId, RESERVED_SLUGS } from '../core/ids.js';
+import { newId, PLATFORM, RESERVED_SLUGS } from '../core/ids.js';
 import { IdempotencyKeyReusedError, JobQueueFullError, JobStateConflictError } from './errors.js';
 import {
   actionTarget,
@@ -235,8 +235,10 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
     ctx: EnqueueContext,
   ): Promise<EnqueueResult[]> {
     // NOTE: jobs belong to tenants. The reserved ids name platform-level things (the pseudo-tenant
-    // `platform` of platform keys and ledgers) and own no queue, whoever asks.
-    if (RESERVED_SLUGS.has(tenantId))
+    // `platform` of platform keys and ledgers) and own no queue for any caller of the API; only
+    // Iris itself (actor `system`, which no API key can be) queues platform work there, such as
+    // scheduled backups.
+    if (RESERVED_SLUGS.has(tenantId) && !(tenantId === PLATFORM && ctx.actor === 'system'))
       throw new ValidationError(`'${tenantId}' is not a tenant: jobs run for tenants only.`, { field: 'tenantId' });
     if (inputs.length === 0) return [];
     if (inputs.length > MAX_BATCH) throw new ValidationError(`At most ${MAX_BATCH} jobs can be enqueued at once.`);

@@ -46,6 +46,12 @@ export interface QueueSnapshot {
 /** Reads queue snapshots; called on each scrape. */
 export type QueueSource = () => Promise<readonly QueueSnapshot[]>;
 
+/** The backup catalog as the alert reads it: the schedule, and the age of the newest verified backup (none: undefined). */
+export type BackupSource = () => Promise<{
+  readonly scheduleSeconds: number;
+  readonly lastVerifiedAgeSeconds?: number;
+}>;
+
 /** What a context reports; every method is cheap and never throws. */
 export interface Signals {
   policyDecision(tenantId: string, outcome: PolicyOutcome): void;
@@ -70,6 +76,8 @@ export interface Signals {
   retentionPruned(table: string, rows: number): void;
   /** Sets where queue depth and lag come from (the jobs context, when wired). */
   setQueueSource(source: QueueSource): void;
+  /** Sets where the backup gauges come from (scheduled backups, when configured). */
+  setBackupSource(source: BackupSource): void;
 }
 
 /** A count kept as a plain number, read by its gauge at scrape time (no metric call per request). */
@@ -217,6 +225,37 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     registers,
   });
 
+  let backupSource: BackupSource | undefined;
+  let backupRead: { at: number; value: ReturnType<BackupSource> } | undefined;
+  // NOTE: both backup gauges share one read of the catalog, reused for 10 s.
+  const backupFacts = (): ReturnType<BackupSource> | undefined => {
+    if (!backupSource) return undefined;
+    const now = Date.now();
+    if (!backupRead || now - backupRead.at > 10_000)
+      backupRead = { at: now, value: backupSource().catch(() => ({ scheduleSeconds: 0 })) };
+    return backupRead.value;
+  };
+  new Gauge({
+    name: MetricNames.backupSchedule,
+    help: 'Seconds between scheduled backups (IRIS_BACKUP_SCHEDULE); absent when none are scheduled.',
+    registers,
+    async collect() {
+      const facts = await backupFacts();
+      this.reset();
+      if (facts && facts.scheduleSeconds > 0) this.set(facts.scheduleSeconds);
+    },
+  });
+  new Gauge({
+    name: MetricNames.backupLastVerifiedAge,
+    help: "Age of the newest backup that passed verification, in this replica's backup directory (+Inf: none).",
+    registers,
+    async collect() {
+      const facts = await backupFacts();
+      this.reset();
+      if (facts && facts.scheduleSeconds > 0) this.set(facts.lastVerifiedAgeSeconds ?? Number.POSITIVE_INFINITY);
+    },
+  });
+
   let queueSource: QueueSource | undefined;
   // NOTE: the registry collects metrics concurrently; both queue gauges share one read of
   // the source per scrape (a read younger than a second is reused).
@@ -313,6 +352,9 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     workerUtilization: (worker, ratio) => utilization.set({ worker }, ratio),
     setQueueSource(source) {
       queueSource = source;
+    },
+    setBackupSource(source) {
+      backupSource = source;
     },
   };
 

@@ -25,6 +25,8 @@ export const MetricNames = {
   workerUtilization: 'iris_jobs_worker_utilization',
   eventLoopLagP99: 'iris_nodejs_eventloop_lag_p99_seconds',
   retentionPruned: 'iris_retention_pruned_rows_total',
+  backupLastVerifiedAge: 'iris_backup_last_verified_age_seconds',
+  backupSchedule: 'iris_backup_schedule_seconds',
 } as const;
 
 /** Prefix of prom-client's default process and Node.js metrics. */

@@ -38,3 +38,4 @@ export {
   type TenantArchiveService,
 } from './tenant-archive-service.js';
 export { readRows, tenantTables, type TenantTable } from './tenant-archive-tables.js';
+export { BACKUP_JOB_KIND, backupJobKind, startBackupSchedule } from './backup-schedule.js';

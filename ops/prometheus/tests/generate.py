@@ -138,6 +138,8 @@ SCENARIOS = {
         series('iris_nodejs_eventloop_lag_p99_seconds', {}, gauge(0.012, lambda j: 0.015)),
         series('iris_db_transactions_in_flight', {}, gauge(2, lambda j: 3)),
         series('iris_db_pool_max', {}, gauge(10, lambda j: 10)),
+        series('iris_backup_schedule_seconds', {}, gauge(3600, lambda j: 3600)),
+        series('iris_backup_last_verified_age_seconds', {}, gauge(1800, lambda j: (1800 + STEP * j) % 3600)),
     ], {}, 'healthy traffic, a low-traffic tenant\'s single error, one poisoned job, a few LLM errors'),
     'outage-50pct-errors': (http(*ACME, rps=(10, 10), err=(0, 0.5)) + http(*OTHER, rps=(5, 5)) + single_error_tenant(), {
         'IrisTenantErrorBudgetBurn': {**T, 'severity': 'page', 'slo': 'availability'},
@@ -182,6 +184,10 @@ SCENARIOS = {
     'ledger-tampered': (healthy_http() + [
         series('iris_ledger_verifications_total', {'result': 'failed'}, gauge(0, lambda j: 1)),
     ], {'IrisLedgerVerificationFailed': {**INST, 'severity': 'page'}}, 'a verification finds an edited row'),
+    'backup-stale': (healthy_http() + [
+        series('iris_backup_schedule_seconds', {}, gauge(3600, lambda j: 3600)),
+        series('iris_backup_last_verified_age_seconds', {}, gauge(1800, lambda j: 7200 + STEP * (j + 1))),
+    ], {'IrisBackupStale': {'job': 'iris', 'severity': 'ticket'}}, 'scheduled backups stopped two intervals ago'),
     'target-down': (healthy_http() + [series('up', {}, gauge(1, lambda j: 0))], {
         'IrisTargetDown': {**INST, 'color': 'blue', 'severity': 'page'},
     }, 'the scrape fails from the onset'),
