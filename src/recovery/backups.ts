@@ -98,6 +98,16 @@ async function sha256File(file: string): Promise<{ sha256: string; bytes: number
   return { sha256: hash.digest('hex'), bytes };
 }
 
+/** Runs a file-system step on the backup directory; a failure is the caller's bad directory, not a server error. */
+async function usable<T>(dir: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ValidationError(`The backup directory ${dir} cannot be used (${code}): name a writable directory.`);
+  }
+}
+
 export function makeBackups(deps: BackupDeps) {
   const { snapshots, signer, clock } = deps;
   const ownVkey = verifierKey(signer.name, signer.publicKey);
@@ -174,7 +184,7 @@ export function makeBackups(deps: BackupDeps) {
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
     const dir = dirOf(opts);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await usable(dir, () => mkdir(dir, { recursive: true, mode: 0o700 }));
     // NOTE: written under a .partial name and renamed when complete: a crash mid-backup leaves
     // no directory that list or restore would take for a backup.
     const partial = join(dir, `.${id}.partial`);
@@ -209,7 +219,7 @@ export function makeBackups(deps: BackupDeps) {
   async function list(opts: CallOptions = {}): Promise<{ items: BackupSummary[]; unreadable: UnreadableBackup[] }> {
     const dir = dirOf(opts);
     const { keys } = trusted(opts);
-    const entries = existsSync(dir) ? await readdir(dir, { withFileTypes: true }) : [];
+    const entries = existsSync(dir) ? await usable(dir, () => readdir(dir, { withFileTypes: true })) : [];
     const items: BackupSummary[] = [];
     const unreadable: UnreadableBackup[] = [];
     for (const e of entries) {
@@ -400,7 +410,7 @@ export function makeBackups(deps: BackupDeps) {
       for (const id of removed) await rm(join(dirOf(opts), id), { recursive: true, force: true });
       const dir = dirOf(opts);
       // NOTE: a .partial directory older than an hour is a crashed backup's leftover.
-      for (const e of existsSync(dir) ? await readdir(dir) : []) {
+      for (const e of existsSync(dir) ? await usable(dir, () => readdir(dir)) : []) {
         if (!/^\..+\.partial$/.test(e)) continue;
         const age = clock.now().getTime() - (await stat(join(dir, e))).mtimeMs;
         if (age > 3_600_000) await rm(join(dir, e), { recursive: true, force: true });

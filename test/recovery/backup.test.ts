@@ -252,6 +252,15 @@ describe(`backups (${storeName})`, () => {
       const res = await t.call(method, url, { token: tenantAdmin, body });
       assert.equal(res.statusCode, 403, `${method} ${url}: ${res.body}`);
     }
+    const aFile = join(pruneDir, 'not-a-dir');
+    writeFileSync(aFile, 'x');
+    for (const res of [
+      await t.call('POST', '/v1/platform/backups', { body: { dir: join(aFile, 'sub') } }),
+      await t.call('GET', `/v1/platform/backups?dir=${encodeURIComponent(aFile)}`),
+    ]) {
+      assert.equal(res.statusCode, 400, res.body);
+      assert.match(res.json<{ detail: string }>().detail, /cannot be used/);
+    }
     const relative = await t.call('POST', '/v1/platform/backups', { body: { dir: 'backups' } });
     assert.equal(relative.statusCode, 400);
     const traversal = await t.call('POST', '/v1/platform/backups/..%2F..%2Fetc/verify', { body: {} });
