@@ -33,6 +33,8 @@ export interface Replica {
   readonly name: string;
   readonly url: string;
   kill(): void;
+  /** SIGTERM (what a rolling restart sends) and wait for the process to exit. */
+  terminate(): Promise<void>;
   start(): Promise<void>;
 }
 
@@ -247,6 +249,9 @@ export async function startCluster(opts: { workerSlots: number }): Promise<Clust
       IRIS_REDIS_URL: redis.url,
       IRIS_LOG_LEVEL: 'warn',
       IRIS_EXTRACT_THREADS: '0',
+      // A rolling restart's SIGTERM: health checks fail for 3 s (HAProxy takes the replica out
+      // after three failed checks, 1.5 s) before the listener closes.
+      IRIS_DRAIN_SECONDS: '3',
       IRIS_TRACE_SAMPLE_RATIO: '0',
       IRIS_LLM_PROVIDERS: JSON.stringify([
         { name: 'chaos-llm', baseUrl: llm.baseUrl, model: 'fake', region: 'eu-west', timeoutMs: 5_000 },
@@ -260,6 +265,7 @@ export async function startCluster(opts: { workerSlots: number }): Promise<Clust
         name,
         url,
         kill: () => r.proc?.child.kill('SIGKILL'),
+        terminate: async () => r.proc?.stop('SIGTERM', 30_000),
         async start() {
           const proc = spawnProc(name, process.execPath, [BIN, 'serve'], { env: { ...env, IRIS_PORT: String(port) } });
           r.proc = proc;

@@ -31,10 +31,21 @@ function faults(holdMs: number): readonly Fault[] {
       async run(c) {
         const r = c.replicas[0];
         if (!r) throw new Error('no replica');
-        r.kill();
         const lifted = now();
+        r.kill();
         await r.start();
         return { lifted, back: now(), note: `SIGKILL ${r.name}, restarted` };
+      },
+    },
+    {
+      name: 'api-replica-sigterm',
+      async run(c) {
+        const r = c.replicas[1];
+        if (!r) throw new Error('no replica');
+        const lifted = now();
+        await r.terminate();
+        await r.start();
+        return { lifted, back: now(), note: `SIGTERM ${r.name} (a rolling restart), restarted` };
       },
     },
     {
@@ -48,8 +59,8 @@ function faults(holdMs: number): readonly Fault[] {
           held = await c.postgres.runningJobs(w.id() ?? '');
           if (held === 0) await sleep(100);
         }
-        w.kill();
         const lifted = now();
+        w.kill();
         await w.start();
         return { lifted, back: now(), note: `SIGKILL ${w.name} holding ${held} running jobs, restarted` };
       },

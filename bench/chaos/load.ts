@@ -17,7 +17,9 @@ export interface Tenant {
 
 export interface LoadOptions {
   readonly rps: number;
+  /** The least time the load runs; it goes on while `more()` says so (faults still running). */
   readonly durationMs: number;
+  readonly more: () => boolean;
   readonly maxInFlight: number;
 }
 
@@ -184,7 +186,7 @@ export async function runLoad(api: string, tenants: readonly Tenant[], opts: Loa
   let skipped = 0;
   const started = performance.now();
   const interval = 1000 / opts.rps;
-  for (let i = 0; performance.now() - started < opts.durationMs; i++) {
+  for (let i = 0; performance.now() - started < opts.durationMs || opts.more(); i++) {
     // Open loop: request i goes out at started + i * interval, late ones at once.
     const due = started + i * interval;
     const wait = due - performance.now();
