@@ -67,10 +67,11 @@ async function main(): Promise<number> {
     if (c && process.env.CHAOS_KEEP !== '1') await c.close();
     await stopAll();
   };
-  process.once('SIGINT', () => {
-    log('interrupted: stopping every process of the suite');
-    void cleanup().finally(() => process.exit(130));
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      log(`${signal}: stopping every process of the suite`);
+      void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
   process.once('exit', killAllNow);
   try {
     cluster = await startCluster({ workerSlots: m.workerSlots });

@@ -124,12 +124,16 @@ export async function runFaults(
 ): Promise<FaultRecord[]> {
   const records: FaultRecord[] = [];
   const t0 = now();
+  let previousEnd = t0;
   for (const [i, f] of faults(opts.holdMs).entries()) {
-    const at = t0 + opts.calmMs + i * opts.everyMs;
+    // NOTE: a fault that ran long (a slow restart) still leaves half a period of load before the
+    // next one, so each fault's requests and recovery are its own.
+    const at = Math.max(t0 + opts.calmMs + i * opts.everyMs, previousEnd + opts.everyMs / 2);
     if (at > now()) await sleep(at - now());
     const start = now();
     const r = await f.run(c);
     records.push({ name: f.name, start, ...r });
+    previousEnd = now();
     opts.log(
       `fault ${f.name}: ${r.note}; lifted +${((r.lifted - start) / 1000).toFixed(1)} s, back +${((r.back - start) / 1000).toFixed(1)} s`,
     );
