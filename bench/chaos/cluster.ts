@@ -169,9 +169,10 @@ async function startRedis(dir: string): Promise<Redis & { url: string }> {
 /**
  * HAProxy in front of the replicas. Health checks on /healthz (the process answers; /readyz
  * also asks the database, and a database restart must not take every replica out of the pool).
- * NOTE: only a request that may be replayed is retried after it reached a replica: GET/HEAD
- * and requests carrying an Idempotency-Key (the job queue deduplicates them). Everything else
- * is retried only when the connection failed before a byte was sent.
+ * NOTE: only a request that may be replayed is retried after it reached a replica: GET/HEAD,
+ * GraphRAG queries (reads sent as POST) and requests carrying an Idempotency-Key (the job queue
+ * deduplicates them). Everything else is retried only when the connection failed before a
+ * byte was sent.
  */
 function haproxyConfig(port: number, replicas: readonly { name: string; port: number }[]): string {
   const servers = (track: string | undefined): string =>
@@ -200,6 +201,8 @@ frontend api
   bind 127.0.0.1:${port}
   acl replay_safe method GET HEAD
   acl replay_safe req.hdr(idempotency-key) -m found
+  # A GraphRAG query is a read sent as POST (the question is the body): replaying it changes nothing.
+  acl replay_safe method POST path_reg ^/v1/tenants/[^/]+/query$
   use_backend replayable if replay_safe
   default_backend once
 
