@@ -158,6 +158,8 @@ export interface App {
   systemContext(): RequestContext;
   /** Listens on config.host:port; resolves to the address. */
   listen(): Promise<string>;
+  /** Starts draining: /healthz and /readyz answer 503 while every request is still served. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -166,6 +168,7 @@ export class MigrationFailedError extends Error {}
 /** Builds Iris from configuration: opens the store, builds the contexts, returns the app. */
 export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise<App> {
   const clock = deps.clock ?? systemClock;
+  let draining = false;
   let directoryRef: Directory | undefined;
   const telemetry = makeTelemetry(config, {
     version: VERSION,
@@ -381,6 +384,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         gate: deps.gate === 'off' ? undefined : gate,
         decide,
         pendingMigrations: () => pendingMigrations(db),
+        draining: () => draining,
         jobs,
         knowledge: { service: knowledge, followUp, maxDocumentBytes: config.maxDocumentBytes },
         policy: { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes },
@@ -455,6 +459,9 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       systemContext,
       async listen() {
         return server.listen({ host: config.host, port: config.port });
+      },
+      drain() {
+        draining = true;
       },
       async close() {
         stopBackupSchedule();

@@ -37,9 +37,15 @@ function config(): IrisConfig {
   }
 }
 
-function onSignals(app: App): void {
+/**
+ * SIGTERM drains first when IRIS_DRAIN_SECONDS is set: health checks fail while requests are
+ * still served, so a load balancer stops routing here before the listener closes (requests that
+ * reach a closing server get a bare 503). SIGINT, or a second signal, closes at once.
+ */
+function onSignals(app: App, drainSeconds: number): void {
   let closing = false;
-  const stop = (signal: string): void => {
+  let draining = false;
+  const close = (signal: string): void => {
     if (closing) return;
     closing = true;
     app.server.log.info({ signal }, 'shutting down');
@@ -48,8 +54,15 @@ function onSignals(app: App): void {
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  const stop = (signal: string): void => {
+    if (draining || drainSeconds === 0 || signal === 'SIGINT') return close(signal);
+    draining = true;
+    app.drain();
+    app.server.log.info({ signal, drainSeconds }, 'draining: health checks fail, requests are still served');
+    setTimeout(() => close(signal), drainSeconds * 1000);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }): Promise<void> {
@@ -59,7 +72,7 @@ async function start(cfg: IrisConfig, opts: { seed: boolean; workers: number }):
   } catch (err) {
     fail(err);
   }
-  onSignals(app);
+  onSignals(app, cfg.drainSeconds);
   const seeded = opts.seed ? await seedDemoTenants(app) : [];
   // NOTE: a tenant whose home region this deployment does not serve gets no documents here.
   const documents = await seedDemoDocuments(
@@ -140,7 +153,7 @@ export function registerServerCommands(program: Command): void {
       } catch (err) {
         fail(err);
       }
-      onSignals(app);
+      onSignals(app, 0);
       const worker = await app.startWorker({ concurrency: opts.concurrency });
       process.stdout.write(
         `Iris worker ${worker.id} running with ${opts.concurrency} slots on ${cfg.databaseUrl ? redactUrl(cfg.databaseUrl) : 'the embedded store'}\n`,

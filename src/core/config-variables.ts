@@ -86,6 +86,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     default: 'true',
     meaning: 'apply pending migrations when the server starts',
   },
+  {
+    name: 'IRIS_DRAIN_SECONDS',
+    field: 'drainSeconds',
+    default: '0',
+    meaning:
+      'on SIGTERM, seconds the API keeps serving while /healthz and /readyz answer 503, before it closes (behind a load balancer: a few health-check intervals)',
+  },
   { name: 'IRIS_DB_POOL_SIZE', field: 'poolSize', default: '10', meaning: 'PostgreSQL pool size' },
   { name: 'IRIS_LOG_LEVEL', field: 'logLevel', default: 'info', meaning: 'pino log level' },
   {

@@ -23,6 +23,8 @@ export interface IrisConfig {
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
   readonly applyMigrationsOnStart: boolean;
+  /** Seconds `serve`/`up` keep serving after SIGTERM with health checks failing, so a load balancer stops routing here first. */
+  readonly drainSeconds: number;
   readonly poolSize: number;
   /** Telemetry (issue 6): OTLP/HTTP traces endpoint (…/v1/traces); undefined exports nothing. */
   readonly otlpTracesEndpoint: string | undefined;
@@ -254,6 +256,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     bodyLimitBytes: int(env, 'IRIS_BODY_LIMIT_BYTES', 256 * 1024, 1024, 64 * 1024 * 1024),
     logLevel: env.IRIS_LOG_LEVEL ?? 'info',
     applyMigrationsOnStart: bool(env, 'IRIS_MIGRATE_ON_START', true),
+    drainSeconds: int(env, 'IRIS_DRAIN_SECONDS', 0, 0, 300),
     poolSize: int(env, 'IRIS_DB_POOL_SIZE', 10, 1, 200),
     otlpTracesEndpoint: otlpEndpoint(env),
     otlpProtocol: otlpProtocol(env),

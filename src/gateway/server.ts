@@ -63,6 +63,8 @@ export interface ServerDeps {
   /** Spans, golden-signal metrics and correlated logs per request (observability). */
   readonly telemetry?: HttpTelemetry;
   readonly pendingMigrations: () => Promise<string[]>;
+  /** True once the process is shutting down: health checks fail while requests are still served. */
+  readonly draining?: () => boolean;
   /** Admission and policy after identity (identity -> admission -> policy); none: identity only. */
   readonly gate?: RequestGate;
   /** Decides the services' checks on a request no gate bound (the app's decision point); undefined: the role table. */
@@ -237,7 +239,12 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   app.get('/openapi.json', { schema: { hide: true, tags: ['system'] }, config: { public: true } }, async () =>
     app.swagger(),
   );
-  registerSystemRoutes(app, { db: deps.db, pending: deps.pendingMigrations, registry: deps.registry });
+  registerSystemRoutes(app, {
+    db: deps.db,
+    pending: deps.pendingMigrations,
+    registry: deps.registry,
+    draining: deps.draining ?? (() => false),
+  });
   registerTenantRoutes(app, deps.tenants);
   if (deps.tenantArchives)
     await app.register(

@@ -6,12 +6,17 @@ import type { Database } from '../core/db.js';
 
 export function registerSystemRoutes(
   app: FastifyInstance,
-  deps: { db: Database; pending: () => Promise<string[]>; registry: Registry },
+  deps: { db: Database; pending: () => Promise<string[]>; registry: Registry; draining: () => boolean },
 ): void {
   const hide = { hide: true, tags: ['system'] };
-  app.get('/healthz', { schema: { ...hide }, config: { public: true } }, async () => ({ status: 'ok' }));
+  // NOTE: a draining replica still serves every request; only its health checks fail, so the
+  // load balancer takes it out of rotation before it closes (see IRIS_DRAIN_SECONDS).
+  app.get('/healthz', { schema: { ...hide }, config: { public: true } }, async (_req, reply) =>
+    deps.draining() ? reply.code(503).send({ status: 'draining' }) : { status: 'ok' },
+  );
 
   app.get('/readyz', { schema: { ...hide }, config: { public: true } }, async (req, reply) => {
+    if (deps.draining()) return reply.code(503).send({ status: 'draining' });
     try {
       await deps.db.ping();
     } catch {
