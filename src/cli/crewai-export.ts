@@ -5,7 +5,7 @@
 // config/tasks.yaml). Pure: the caller writes the files.
 import { stringify } from 'yaml';
 import { ROLE_TAXONOMY, type Role } from '../core/role-taxonomy.js';
-import { operationsOf } from '../core/roles.js';
+import { toolOperationsOf } from '../core/roles.js';
 
 export interface CrewExportOptions {
   /** The tenant the crew works for: fills `{tenant}` in goals and tasks. */
@@ -41,7 +41,7 @@ export function exportCrew(opts: CrewExportOptions): CrewFiles {
       goal: fill(r.goal),
       backstory: fill(r.backstory),
       allow_delegation: false,
-      mcps: operationsOf(role).map((tool) => `${url}#${tool}`),
+      mcps: toolOperationsOf(role).map((tool) => `${url}#${tool}`),
     };
     tasks[`${agentKey(role)}_task`] = {
       description: fill(r.task.description),

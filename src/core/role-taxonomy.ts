@@ -52,6 +52,11 @@ export interface OperationEntry {
   readonly effect: Effect;
   /** Calling it twice has the effect of calling it once. */
   readonly idempotent: boolean;
+  /**
+   * Its request or answer body is bytes, not JSON (a tenant archive): the CLI carries the file,
+   * and no MCP tool is offered (a tool's arguments and results are JSON text).
+   */
+  readonly binary?: boolean;
 }
 
 const read = (route: string, action: Action): OperationEntry => ({ route, action, effect: 'read', idempotent: true });
@@ -80,8 +85,8 @@ export const OPERATIONS = {
   tenants_update: write('PATCH /v1/tenants/:tenantId', 'tenant.update', true),
   tenants_delete: destroy('DELETE /v1/tenants/:tenantId', 'tenant.delete'),
   tenants_restore: write('POST /v1/tenants/:tenantId/restore', 'tenant.restore', true),
-  tenants_export: read('GET /v1/tenants/:tenantId/archive', 'tenant.export'),
-  tenants_import: write('POST /v1/platform/tenant-archives', 'tenant.import'),
+  tenants_export: { ...read('GET /v1/tenants/:tenantId/archive', 'tenant.export'), binary: true },
+  tenants_import: { ...write('POST /v1/platform/tenant-archives', 'tenant.import'), binary: true },
   keys_create: write('POST /v1/tenants/:tenantId/keys', 'key.create'),
   keys_list: read('GET /v1/tenants/:tenantId/keys', 'key.read'),
   keys_revoke: destroy('DELETE /v1/tenants/:tenantId/keys/:keyId', 'key.revoke'),

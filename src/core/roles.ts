@@ -72,9 +72,14 @@ export function isPlatformRole(role: Role): boolean {
   return ROLE_TAXONOMY[role].scope === 'platform';
 }
 
-/** The API operations (MCP tool names) a key of `role` may call. */
+/** The API operations a key of `role` may call. */
 export function operationsOf(role: Role): OperationName[] {
   return (Object.keys(OPERATIONS) as OperationName[]).filter((op) => can(role, OPERATIONS[op].action));
+}
+
+/** The MCP tool names of `role`: its operations but those whose bodies are bytes (archives). */
+export function toolOperationsOf(role: Role): OperationName[] {
+  return operationsOf(role).filter((op) => OPERATIONS[op].binary !== true);
 }
 
 /** The CLI commands a key of `role` may run (commands that need no key included). */

@@ -2,7 +2,7 @@
 // schema taken from the API's own OpenAPI document (path and query parameters and the JSON body,
 // flattened into one object) and the annotations from the operation's effect. Pure: no network.
 import { OPERATIONS, type OperationName } from '../core/role-taxonomy.js';
-import { operationsOf, type Role } from '../core/roles.js';
+import { toolOperationsOf, type Role } from '../core/roles.js';
 
 /** A JSON Schema object, as loosely as the OpenAPI document gives it. */
 export type JsonSchema = Record<string, unknown>;
@@ -134,9 +134,9 @@ export function toolOf(name: OperationName, doc: OpenApiDocument): RoleTool {
   };
 }
 
-/** The tools of `role`: exactly its operations in the taxonomy, in the taxonomy's order. */
+/** The tools of `role`: exactly its JSON operations in the taxonomy, in the taxonomy's order. */
 export function toolsOf(role: Role, doc: OpenApiDocument): RoleTool[] {
-  return operationsOf(role).map((name) => toolOf(name, doc));
+  return toolOperationsOf(role).map((name) => toolOf(name, doc));
 }
 
 /** A parameter as text (the schema made it a scalar: numbers and booleans as JSON writes them). */

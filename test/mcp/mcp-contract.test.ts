@@ -15,7 +15,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { createApp, type App } from '../../src/app/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import { OPERATIONS } from '../../src/core/role-taxonomy.js';
-import { operationsOf, ROLES, type Role } from '../../src/core/roles.js';
+import { ROLES, toolOperationsOf, type Role } from '../../src/core/roles.js';
 import { serveRolesOverHttp, toolsOf, type OpenApiDocument, type RoleHttpServer } from '../../src/mcp/index.js';
 import { RUNBOOK_DIR } from '../../src/mcp/mcp-resources.js';
 import { BIN, runCli } from '../support/run-cli.js';
@@ -113,7 +113,7 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
     for (const role of ROLES) {
       const client = await httpClient(role, ADMIN);
       const { tools } = await client.listTools();
-      assert.deepEqual(tools.map((t) => t.name).sort(), operationsOf(role).sort(), role);
+      assert.deepEqual(tools.map((t) => t.name).sort(), toolOperationsOf(role).sort(), role);
       for (const t of tools) {
         const op = OPERATIONS[t.name as keyof typeof OPERATIONS];
         assert.equal(t.annotations?.readOnlyHint, op.effect === 'read', `${role} ${t.name} readOnlyHint`);
@@ -138,7 +138,7 @@ describe(`MCP server per role: contract over stdio and streamable HTTP (${storeN
     const analyst = tokens.get('analyst') as string;
     const client = await stdioClient('analyst', analyst);
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), operationsOf('analyst').sort());
+    assert.deepEqual(tools.map((t) => t.name).sort(), toolOperationsOf('analyst').sort());
     const viaMcp = await call(client, 'tenants_get', {});
     assert.equal(viaMcp.isError, undefined, text(viaMcp));
     const viaCli = await runCli(
