@@ -235,10 +235,14 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
     ctx: EnqueueContext,
   ): Promise<EnqueueResult[]> {
     // NOTE: jobs belong to tenants. The reserved ids name platform-level things (the pseudo-tenant
-    // `platform` of platform keys and ledgers) and own no queue for any caller of the API; only
-    // Iris itself (actor `system`, which no API key can be) queues platform work there, such as
-    // scheduled backups.
-    if (RESERVED_SLUGS.has(tenantId) && !(tenantId === PLATFORM && ctx.actor === 'system'))
+    // `platform` of platform keys and ledgers) and own no queue, whoever asks; the one exception
+    // is Iris itself (actor `system`, which no API key can be) queueing a platform kind (a
+    // scheduled backup) for `platform`.
+    const platformWork =
+      tenantId === PLATFORM &&
+      ctx.actor === 'system' &&
+      inputs.every((i) => registry.get(i.kind)?.definition.platform === true);
+    if (RESERVED_SLUGS.has(tenantId) && !platformWork)
       throw new ValidationError(`'${tenantId}' is not a tenant: jobs run for tenants only.`, { field: 'tenantId' });
     if (inputs.length === 0) return [];
     if (inputs.length > MAX_BATCH) throw new ValidationError(`At most ${MAX_BATCH} jobs can be enqueued at once.`);

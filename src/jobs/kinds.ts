@@ -47,6 +47,11 @@ export interface JobKindDefinition<S extends TSchema = TSchema> {
   readonly backoff?: Partial<BackoffPolicy>;
   /** Largest payload accepted, as JSON bytes; defaults to the queue's limit. */
   readonly maxPayloadBytes?: number;
+  /**
+   * A platform kind (a scheduled backup): queued only by Iris itself (actor `system`) in the
+   * platform queue, the one job a reserved id may own.
+   */
+  readonly platform?: boolean;
 }
 
 /** A registered kind with its compiled validator and resolved defaults. */

@@ -32,6 +32,7 @@ export function backupJobKind(backups: Pick<Backups, 'create' | 'verify' | 'prun
     },
     timeoutMs: 3_600_000,
     maxAttempts: 2,
+    platform: true,
   });
 }
 

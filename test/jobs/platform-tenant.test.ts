@@ -1,6 +1,7 @@
 // The pseudo-tenant `platform` owns no jobs (issue 11, item 13): no key, platform-level or not,
 // enqueues or reads jobs of `platform` through the tenant routes, and the queue itself refuses
-// the reserved ids, so no other path can put a job there either.
+// the reserved ids, so no other path can put a job there either, but for Iris itself queueing its
+// own platform kinds (scheduled backups, issue 15).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PLATFORM } from '../../src/core/ids.js';
@@ -58,7 +59,7 @@ describe(`no jobs for the platform pseudo-tenant (${storeName})`, () => {
     assert.equal((await t.call('POST', '/v1/tenants/system/jobs', { body: { kind: 'noop' } })).statusCode, 400);
   });
 
-  test('the queue refuses the reserved ids whoever calls it', async () => {
+  test('the queue refuses the reserved ids whoever calls it, but for Iris queueing its own platform kind', async () => {
     for (const id of [PLATFORM, 'system']) {
       await assert.rejects(
         t.app.jobs.enqueue(id, { kind: 'noop' }, { actor: 'system', requestId: 'req_platform' }),
@@ -66,5 +67,22 @@ describe(`no jobs for the platform pseudo-tenant (${storeName})`, () => {
       );
     }
     assert.equal(await platformJobs(), 0);
+    // A platform kind (scheduled backups), but asked by a key's actor: refused as well.
+    await assert.rejects(
+      t.app.jobs.enqueue(
+        PLATFORM,
+        { kind: 'backup.scheduled', payload: { slot: 1 } },
+        { actor: 'key:k1', requestId: 'r' },
+      ),
+      (err: Error & { status?: number }) => err.status === 400,
+    );
+    assert.equal(await platformJobs(), 0);
+    const own = await t.app.jobs.enqueue(
+      PLATFORM,
+      { kind: 'backup.scheduled', payload: { slot: 1 }, runAt: new Date(Date.now() + 3_600_000) },
+      { actor: 'system', requestId: 'r' },
+    );
+    assert.equal(own.created, true);
+    assert.equal(await platformJobs(), 1);
   });
 });
