@@ -5,7 +5,6 @@
 // it from here; rounds are interleaved and medians reported (the machine is shared and noisy).
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import {
   type DecisionInput,
 } from '../src/policy/index.js';
 import { migrate, openPgliteDatabase } from '../src/store/index.js';
+import { newEd25519Pem } from '../src/core/ed25519.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -112,7 +112,7 @@ async function decisions(): Promise<{
   cachedDps: number;
   cachedP99: number;
 }> {
-  const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const pem = newEd25519Pem();
   const signer = loadBundleSigner({ pem, dataDir: tmpdir() });
   const pdp = makeDecisionPoint({
     region: 'eu-west',

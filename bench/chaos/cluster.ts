@@ -3,13 +3,13 @@
 // OpenAI-compatible LLM, two `iris serve` replicas behind an HAProxy, and two `iris worker`s.
 // Restarting any of them never disturbs another suite.
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { startFakeOpenAi, type FakeOpenAi } from '../../test/support/fake-openai.js';
 import { answers, freePort, spawnProc, waitFor, type Proc } from './processes.js';
+import { newEd25519Pem } from '../../src/core/ed25519.js';
 
 const PG_BIN = process.env.CHAOS_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const BIN = resolve('bin/iris.js');
@@ -70,7 +70,7 @@ function postgresUser(): { uid: number; gid: number } | undefined {
 }
 
 function pemPair(): string {
-  return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return newEd25519Pem();
 }
 
 async function startPostgres(dir: string): Promise<Postgres & { stop(): Promise<void> }> {

@@ -1,7 +1,8 @@
 // Signed ledger checkpoints: a tree head in the C2SP tlog-checkpoint text form, wrapped in a C2SP
 // signed note with an Ed25519 signature, plus the one-line verifier key that lets anyone check
 // a checkpoint offline. node:crypto only.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { newEd25519Keys } from '../core/ed25519.js';
 import type { KeyObject } from 'node:crypto';
 import { errorMessage } from '../core/errors.js';
 
@@ -181,7 +182,7 @@ export function parseVerifierKey(vkey: string): { name: string; publicKey: KeyOb
 
 /** A fresh Ed25519 key pair for signing checkpoints. */
 export function generateSigningKey(): SigningKeyPair {
-  return generateKeyPairSync('ed25519');
+  return newEd25519Keys();
 }
 
 /**

@@ -1,6 +1,7 @@
 // The ledger's Ed25519 signing key: from configuration (PEM), or generated once into the
 // data directory for the embedded default (mode 0600).
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { newEd25519Pem } from '../core/ed25519.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LedgerSigner } from './ledger.js';
@@ -19,8 +20,7 @@ export function loadSigner(opts: { pem: string | undefined; dataDir: string; nam
     if (existsSync(file)) {
       pem = readFileSync(file, 'utf8');
     } else {
-      const { privateKey } = generateKeyPairSync('ed25519');
-      pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      pem = newEd25519Pem();
       mkdirSync(opts.dataDir, { recursive: true });
       writeFileSync(file, pem, { mode: 0o600 });
       generated = true;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import type { Clock } from '../core/clock.js';
 import type { Directory, KeyRecord } from '../tenants/index.js';
 import { cookieValue, makeConsoleSessions, sessionSecretOf } from './console-session.js';
 import { makeIdentity } from './identity.js';
+import { newEd25519Keys } from '../core/ed25519.js';
 
 const key: KeyRecord = {
   keyId: 'kabc123',
@@ -22,7 +22,7 @@ function setUp(record: KeyRecord = key) {
   let now = new Date('2026-12-06T12:00:00Z');
   const clock: Clock = { now: () => now };
   const sessions = makeConsoleSessions({
-    secret: sessionSecretOf(generateKeyPairSync('ed25519').privateKey),
+    secret: sessionSecretOf(newEd25519Keys().privateKey),
     ttlMs: 60_000,
   });
   let stored = record;

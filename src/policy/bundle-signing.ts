@@ -1,7 +1,8 @@
 // Bundle signatures: the Ed25519 signing key (from configuration, or generated once into the
 // data directory), the set of trusted public keys with optional expiry, signing a manifest,
 // and checking a bundle document end to end (format, size, digests, signature, key trust).
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { newEd25519Pem } from '../core/ed25519.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BundleError, BundleSignatureError } from './bundle-errors.js';
@@ -44,7 +45,7 @@ export function loadBundleSigner(opts: { pem?: string | undefined; dataDir: stri
     if (existsSync(file)) pem = readFileSync(file, 'utf8');
     else if (opts.create === false) throw new Error(`No policy signing key: ${file} does not exist (pass --key).`);
     else {
-      pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      pem = newEd25519Pem();
       mkdirSync(opts.dataDir, { recursive: true });
       writeFileSync(file, pem, { mode: 0o600 });
     }

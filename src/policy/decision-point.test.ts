@@ -10,9 +10,9 @@ import { ROLE_GRANTS } from './builtin-bundle.js';
 import { loadBundleSigner } from './bundle-signing.js';
 import { makeDecisionPoint, normalizeIp, type DecisionPoint } from './decision-point.js';
 import { activeBundleOf, loadTrust } from './policy-runtime.js';
-import { generateKeyPairSync } from 'node:crypto';
+import { newEd25519Pem } from '../core/ed25519.js';
 
-const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const pem = newEd25519Pem();
 const signer = loadBundleSigner({ pem, dataDir: '/nonexistent' });
 
 describe('built-in bundle decisions', () => {

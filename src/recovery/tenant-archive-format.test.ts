@@ -1,13 +1,13 @@
 // The archive layout alone: what writeArchive writes openArchive reads back, and every way a
 // file can be wrong is refused with its own error before any part is trusted.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ArchiveInvalidError, ArchiveTooNewError, ArchiveUntrustedError } from './tenant-archive-errors.js';
 import { openArchive, writeArchive, type PartContent } from './tenant-archive-format.js';
+import { newEd25519Keys } from '../core/ed25519.js';
 
-const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const { privateKey, publicKey } = newEd25519Keys();
 const verifier = { vkey: 'iris.local/ledger+00000000+AAAA', publicKey };
 const header = {
   schemaVersion: 10,
@@ -57,7 +57,7 @@ test('damage is refused by kind: gzip, layout, signature, digests, trailing byte
   assert.throws(() => openArchive(file.subarray(0, file.length - 5), verifier, 10), ArchiveInvalidError);
   assert.throws(() => openArchive(gzipSync(Buffer.concat([raw, Buffer.from('x')])), verifier, 10), ArchiveInvalidError);
   assert.throws(() => openArchive(gzipSync(raw.subarray(0, raw.length - 3)), verifier, 10), ArchiveInvalidError);
-  const other = generateKeyPairSync('ed25519').publicKey;
+  const other = newEd25519Keys().publicKey;
   assert.throws(
     () => openArchive(file, { vkey: 'someone+1+2', publicKey: other }, 10),
     (e: unknown) => e instanceof ArchiveUntrustedError && /names the signer iris\.local\/ledger/.test(e.message),

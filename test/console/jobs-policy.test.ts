@@ -4,14 +4,14 @@
 // refused. Policy: bundles, the active one and the history, a diff, the decision log and
 // explain of a denied request. axe finds nothing serious on either page.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Type } from '@sinclair/typebox';
 import { defineJobKind } from '../../src/jobs/index.js';
 import { builtinOverlayFiles, compileBundle, loadBundleSigner, signBundle } from '../../src/policy/index.js';
 import { axeViolations, browserSkip, startConsole, type ConsoleHarness } from '../support/console-browser.js';
+import { newEd25519Pem } from '../../src/core/ed25519.js';
 
-const PEM = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const PEM = newEd25519Pem();
 
 async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const start = Date.now();

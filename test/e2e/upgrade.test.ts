@@ -6,7 +6,6 @@
 // through the other, and every tenant's ledger (appended to by both builds) must verify.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -17,6 +16,7 @@ import { latestMigrationVersion } from '../../src/store/index.js';
 import { startIris, type Proc } from '../support/iris-process.js';
 import { BIN } from '../support/run-cli.js';
 import { createTestDatabase, storeName } from '../support/test-database.js';
+import { newEd25519Keys } from '../../src/core/ed25519.js';
 
 const run = promisify(execFile);
 const REPO = resolve(dirname(BIN), '..');
@@ -85,7 +85,7 @@ describe(
       assert.ok(tdb.url);
       dbName = new URL(tdb.url).pathname.slice(1);
       await tdb.db.close();
-      const { privateKey } = generateKeyPairSync('ed25519');
+      const { privateKey } = newEd25519Keys();
       env = {
         DATABASE_URL: tdb.url,
         IRIS_BOOTSTRAP_TOKEN: TOKEN,

@@ -6,7 +6,7 @@
 // nothing (no activation row, no ledger event); and only platform-admin keys write the
 // platform bundle, which decides for every tenant and for platform-admin keys themselves.
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { canonicalJson } from '../../src/audit/index.js';
 import { PLATFORM } from '../../src/core/ids.js';
@@ -21,8 +21,9 @@ import {
 } from '../../src/policy/index.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
+import { newEd25519Pem } from '../../src/core/ed25519.js';
 
-const PEM = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const PEM = newEd25519Pem();
 const sha256 = (text: string): string => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
 /** `base` with other compiled policies, its manifest made to match and signed: what a holder of a trusted key can make. */

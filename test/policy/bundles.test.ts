@@ -4,7 +4,6 @@
 // in the table is not loaded (the last good one keeps serving); tenant overlays; the
 // decision log and explain.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,9 +20,9 @@ import {
 import { openPostgresDatabase } from '../../src/store/index.js';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
+import { newEd25519Pem } from '../../src/core/ed25519.js';
 
-const newPem = (): string =>
-  generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const newPem = (): string => newEd25519Pem();
 const SHARED_PEM = newPem();
 
 async function eventually(check: () => Promise<boolean> | boolean, ms = 4000): Promise<void> {

@@ -3,7 +3,6 @@
 // only through upstream services there) unless an explicit exception allows it; a platform
 // deny list and a tenant allow list gate requests by client address, IPv4 and IPv6.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import {
   activeBundleOf,
@@ -20,9 +19,10 @@ import {
 } from '../../src/policy/index.js';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
+import { newEd25519Pem } from '../../src/core/ed25519.js';
 
 const signer = loadBundleSigner({
-  pem: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+  pem: newEd25519Pem(),
   dataDir: '/nonexistent',
 });
 const trust = loadTrust(signer, undefined);

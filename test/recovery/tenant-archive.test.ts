@@ -4,7 +4,7 @@
 // tenant), into a deployment of other regions (refused without rehome; rehome audited); and
 // every bad archive refused with a problem and nothing written.
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/core/db.js';
@@ -13,6 +13,7 @@ import { openArchive, readRows, tenantTables, writeArchive, type PartContent } f
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../support/test-app.js';
 import { openPostgresDatabase } from '../../src/store/index.js';
 import { createTestDatabase, storeName } from '../support/test-database.js';
+import { newEd25519Pem, newEd25519Keys } from '../../src/core/ed25519.js';
 
 const LEDGER = new Set(['audit_events', 'audit_heads', 'audit_checkpoints', 'audit_witnesses']);
 /** Written in the background by every request (buffered decision log, traffic counters): not compared. */
@@ -321,7 +322,7 @@ describe(`tenant export and import (${storeName})`, () => {
         ),
       );
       const tamperedRows = gzipSync(Buffer.from(text.replace('Payments Team', 'Pavments Team'), 'latin1'));
-      const other = generateKeyPairSync('ed25519').privateKey;
+      const other = newEd25519Keys().privateKey;
       // Signed by the trusted key, digests right, but an event edited: the ledger check catches it.
       const forged = parts.map((p) =>
         p.table === 'audit_events'
@@ -371,7 +372,7 @@ describe(`tenant export and import (${storeName})`, () => {
 
   test('another replica of the importing Iris serves the tenant and its keys without a restart', async () => {
     const shared = await createTestDatabase();
-    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const pem = newEd25519Pem();
     const env = { ...QUIET, IRIS_LEDGER_SIGNING_KEY: pem };
     const one = await createTestApp(env, shared);
     const second = shared.url

@@ -6,7 +6,6 @@
 // the embedded store is used by one process at a time, so there the server stops first (and
 // the command refuses while it is open).
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { bootstrapKey } from '../../src/tenants/index.js';
 import { injectAs } from '../support/test-app.js';
 import { runCli, type Run } from '../support/run-cli.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
+import { newEd25519Pem } from '../../src/core/ed25519.js';
 
 const ADMIN = 'break-glass-bootstrap-token-0123456789abcdef';
 
@@ -108,7 +108,7 @@ describe(`iris keys break-glass (${storeName})`, () => {
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
-    const otherKey = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const otherKey = newEd25519Pem();
     const wrong = await breakGlass([], { IRIS_LEDGER_SIGNING_KEY: otherKey });
     assert.equal(wrong.code, 1, `${wrong.stdout} ${wrong.stderr}`);
     assert.match(wrong.stderr, /does not verify with this ledger signing key/);
