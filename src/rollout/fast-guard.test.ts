@@ -50,6 +50,14 @@ test('too few requests has no say; the error ceiling aborts even without control
   assert.deepEqual([noControl.action, noControl.checks[0]?.outcome], ['continue', 'insufficient']);
 });
 
+test('inconsistent counters have no say (a replica reporting garbage never aborts a release)', () => {
+  for (const bad of [counters(100, 101), counters(-5, 0), counters(100, -1), counters(10.5, 1)]) {
+    const d = guardInterval(bad, counters(500, 0));
+    assert.deepEqual([d.action, d.checks[0]?.outcome], ['continue', 'insufficient']);
+    assert.match(d.reason, /inconsistent counters/);
+  }
+});
+
 const bounds = [50, 100, 200, 500, Infinity];
 const withLatency = (counts: number[]): ColourCounters => ({
   requests: counts.reduce((a, b) => a + b, 0),

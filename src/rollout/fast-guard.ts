@@ -102,7 +102,23 @@ export function proportionZ(x1: number, n1: number, x2: number, n2: number): num
   return se > 0 ? (x1 / n1 - x2 / n2) / se : 0;
 }
 
+/** Counters that cannot be true (negative, fractional, more errors than requests) prove nothing. */
+function consistent(c: ColourCounters): boolean {
+  return Number.isSafeInteger(c.requests) && Number.isSafeInteger(c.errors) && c.errors >= 0 && c.errors <= c.requests;
+}
+
 function errorCheck(candidate: ColourCounters, control: ColourCounters, t: GuardThresholds): GuardCheck {
+  if (!consistent(candidate) || !consistent(control)) {
+    const shown = (c: ColourCounters): string => `${c.errors}/${c.requests}`;
+    return {
+      check: 'error_ratio',
+      outcome: 'insufficient',
+      candidate: null,
+      control: null,
+      z: null,
+      reason: `inconsistent counters: candidate ${shown(candidate)}, control ${shown(control)} errors/requests`,
+    };
+  }
   if (candidate.requests < t.minRequests) {
     return {
       check: 'error_ratio',
