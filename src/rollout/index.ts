@@ -51,6 +51,14 @@ export {
   type ReleaseSpec,
   type SpecProblem,
 } from './release-spec.js';
+export {
+  promotionOrder,
+  ringOf,
+  ringProblems,
+  type RingDefinition,
+  type RingPlacement,
+  type TenantRingFacts,
+} from './ring-membership.js';
 export { conflictsForStart, ringConflicts, type RingClaim, type RingConflict } from './ring-conflicts.js';
 export {
   analyseStep,
