@@ -188,6 +188,12 @@ test('refusals users meet say why', () => {
   );
   const empty = refused(transition({ ...planned, plan: [] }, op('start', T0)));
   assert.equal(empty.code, 'empty_plan');
+  assert.equal(refused(transition(planned, op('start', Number.NaN))).code, 'bad_event');
+  // A stored plan whose first ring lost its steps starts in the first ring that has one.
+  const skipping = ok(
+    transition({ ...planned, plan: [{ ring: 'internal', steps: [] }, ...planned.plan] }, op('start', T0)),
+  );
+  assert.deepEqual(skipping.next.position, { ringIndex: 1, stepIndex: 0, weight: 10, bakeStartedAt: T0 });
 });
 
 test('rolling back a promoted release restores the previous control everywhere', () => {

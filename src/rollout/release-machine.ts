@@ -177,7 +177,7 @@ export type TransitionResult =
   | { readonly refused: string; readonly code: RefusalCode };
 
 /** Why an event was refused: `finished` and `not_applicable` are 409s; `stale` and `too_early` are dropped timers. */
-export type RefusalCode = 'finished' | 'not_applicable' | 'stale' | 'too_early' | 'empty_plan';
+export type RefusalCode = 'finished' | 'not_applicable' | 'stale' | 'too_early' | 'empty_plan' | 'bad_event';
 
 /** Where the rollback alert's runbook lives (docs/runbooks/, served with the alert). */
 export const ROLLBACK_RUNBOOK = 'docs/runbooks/release-rolled-back.md';
@@ -195,6 +195,8 @@ export function transition(run: ReleaseRun, event: ReleaseEvent): TransitionResu
   const row: Partial<Record<ReleaseEventKind, Target>> = RELEASE_TRANSITIONS[run.phase];
   const target = row[event.kind];
   if (target === undefined) return refuse(run, event);
+  if (!Number.isFinite(event.at))
+    return { code: 'bad_event', refused: `${event.kind} has no valid time (at = ${event.at})` };
 
   if ('step' in event) {
     const pos = run.position;
@@ -208,9 +210,9 @@ export function transition(run: ReleaseRun, event: ReleaseEvent): TransitionResu
 
   switch (event.kind) {
     case 'start': {
-      const first = run.plan[0]?.steps[0];
-      if (first === undefined) return { code: 'empty_plan', refused: 'the plan has no ring with a step' };
-      return enterStep(run, event, { ringIndex: 0, stepIndex: 0 }, 'progressing');
+      const first = run.plan.findIndex((r) => r.steps.length > 0);
+      if (first < 0) return { code: 'empty_plan', refused: 'the plan has no ring with a step' };
+      return enterStep(run, event, { ringIndex: first, stepIndex: 0 }, 'progressing');
     }
     case 'resume': {
       const pos = run.position;
