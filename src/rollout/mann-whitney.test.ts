@@ -1,0 +1,129 @@
+// The U test against hand-computed and reference values, then the Kayenta-style verdicts.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { erfc, judgeMetric, mannWhitneyU, type MetricJudgement } from './mann-whitney.js';
+
+const close = (actual: number, expected: number, rel = 1e-6): void =>
+  assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected), `${actual} is not ${expected}`);
+
+test('erfc matches known values (Abramowitz & Stegun table 7.1)', () => {
+  close(erfc(0), 1);
+  close(erfc(1), 0.157299207050285);
+  close(erfc(2), 0.004677734981047);
+  close(erfc(-1), 1.842700792949715);
+});
+
+test('fully separated samples of three, computed by hand', () => {
+  // Candidate {4,5,6} above control {1,2,3}: ranks 4+5+6 = 15, U1 = 15 − 6 = 9, mean 4.5,
+  // σ² = 3·3·7/12 = 5.25, z = (4.5 − 0.5)/√5.25 = 1.745743, p = erfc(z/√2) = 0.080856.
+  const r = mannWhitneyU([4, 5, 6], [1, 2, 3]);
+  assert.equal(r.u, 9);
+  assert.equal(r.uControl, 0);
+  close(r.z, 1.7457431218879391);
+  close(r.p, 0.08085559837005224);
+  assert.equal(r.direction, 'higher');
+  assert.equal(r.superiority, 1);
+  // Swapping the samples mirrors U and z, and keeps p.
+  const s = mannWhitneyU([1, 2, 3], [4, 5, 6]);
+  assert.deepEqual([s.u, s.direction], [0, 'lower']);
+  close(s.z, -1.7457431218879391);
+  close(s.p, r.p);
+});
+
+test('ties get mid-ranks and shrink the variance (reference: scipy.stats.mannwhitneyu, asymptotic)', () => {
+  // scipy 1.17: mannwhitneyu(c, k, use_continuity=True, method='asymptotic') -> U 56, p 0.012439175316984458.
+  const r = mannWhitneyU([3, 4, 5, 5, 6, 6, 7, 8], [1, 2, 2, 3, 4, 4, 4, 5]);
+  assert.equal(r.u, 56);
+  close(r.p, 0.012439175316984458);
+  // The classic small example of Siegel & Castellan-style texts, checked with scipy: U 17, p 0.111347.
+  const s = mannWhitneyU([19, 22, 16, 29, 24], [20, 11, 17, 12]);
+  assert.equal(s.u, 17);
+  close(s.p, 0.11134688653314041);
+});
+
+test('larger shifted samples (reference: scipy) reject equality at 0.05', () => {
+  const candidate = Array.from({ length: 60 }, (_, i) => 100 + i);
+  const control = Array.from({ length: 60 }, (_, i) => 90 + i);
+  const r = mannWhitneyU(candidate, control);
+  assert.equal(r.u, 2350);
+  close(r.p, 0.003921883904784639);
+});
+
+test('identical samples give p = 1; all-tied samples give z = 0, p = 1', () => {
+  const same = Array.from({ length: 10 }, (_, i) => i);
+  const r = mannWhitneyU(same, same);
+  assert.deepEqual([r.u, r.z, r.p, r.direction], [50, 0, 1, 'same']);
+  const flat = mannWhitneyU([0, 0, 0], [0, 0]);
+  assert.deepEqual([flat.u, flat.z, flat.p], [3, 0, 1]);
+});
+
+test('empty samples and non-finite values are refused', () => {
+  assert.throws(() => mannWhitneyU([], [1]), RangeError);
+  assert.throws(() => mannWhitneyU([1, Number.NaN], [1]), /finite/);
+});
+
+const latency = (shift: number, n = 80): number[] => Array.from({ length: n }, (_, i) => 100 + ((i * 37) % 50) + shift);
+const judge = (over: Partial<MetricJudgement>): ReturnType<typeof judgeMetric> =>
+  judgeMetric({
+    metric: 'latency_ms',
+    control: latency(0),
+    candidate: latency(0),
+    minSamples: 50,
+    alpha: 0.05,
+    direction: 'higher-is-worse',
+    tolerance: 0.1,
+    ...over,
+  });
+
+test('too few samples is NoData, which never passes, and says how many it had', () => {
+  const v = judge({ candidate: latency(500, 49) });
+  assert.equal(v.verdict, 'NoData');
+  assert.equal(v.passed, false);
+  assert.deepEqual(v.explanation.samples, { control: 80, candidate: 49 });
+  assert.equal(v.explanation.p, null);
+  assert.match(v.explanation.reason, /needs 50 samples/);
+  // minSamples 0 with an empty sample is still NoData, not a crash.
+  assert.equal(judge({ control: [], minSamples: 0 }).verdict, 'NoData');
+});
+
+test('same distribution passes with p = 1', () => {
+  const v = judge({});
+  assert.equal(v.verdict, 'Pass');
+  assert.equal(v.passed, true);
+  assert.equal(v.explanation.p, 1);
+  assert.equal(v.explanation.ratio, 1);
+});
+
+test('a large slowdown is High with its numbers', () => {
+  const v = judge({ candidate: latency(60) });
+  assert.equal(v.verdict, 'High');
+  assert.equal(v.passed, false);
+  assert.ok((v.explanation.p ?? 1) < 1e-10);
+  assert.ok((v.explanation.ratio ?? 0) > 1.4);
+  assert.ok((v.explanation.statistic?.z ?? 0) > 5);
+  assert.match(v.explanation.reason, /candidate higher/);
+});
+
+test('a significant shift inside the tolerance passes', () => {
+  // Shift 5 on a mean near 124.5: significant with 80 samples each, ratio ~1.04 < 1.1.
+  const v = judge({ candidate: latency(5) });
+  assert.ok((v.explanation.p ?? 1) < 0.05, `p ${v.explanation.p}`);
+  assert.equal(v.verdict, 'Pass');
+  assert.match(v.explanation.reason, /within 1 ± 0.1/);
+});
+
+test('direction decides which deviation fails', () => {
+  const faster = latency(-60);
+  assert.equal(judge({ candidate: faster }).verdict, 'Pass');
+  assert.equal(judge({ candidate: faster, direction: 'either' }).verdict, 'Low');
+  assert.equal(judge({ candidate: faster, direction: 'lower-is-worse' }).verdict, 'Low');
+  assert.equal(judge({ candidate: latency(60), direction: 'lower-is-worse' }).verdict, 'Pass');
+});
+
+test('error indicators (0/1) with a zero control mean: any significant rise is High', () => {
+  const control = new Array<number>(200).fill(0);
+  const candidate = [...new Array<number>(180).fill(0), ...new Array<number>(20).fill(1)];
+  const v = judge({ metric: 'error', control, candidate });
+  assert.equal(v.explanation.ratio, Infinity);
+  assert.equal(v.verdict, 'High');
+});

@@ -1,0 +1,195 @@
+// The end-of-bake judgement: the two-sample Mann-Whitney U test (Wilcoxon rank-sum) between
+// the control colour's and the candidate colour's samples of one metric, and the Kayenta-style
+// verdict built on it (Pass | High | Low | NoData). Pure functions over number arrays.
+//
+// The test is the large-sample one: normal approximation with tie correction and continuity
+// correction, as in Kayenta's MannWhitney classifier and scipy.stats.mannwhitneyu(method=
+// 'asymptotic'). The minimum sample count (50 by default in Iris) keeps it in its range.
+
+/** The result of one U test. `u` is the candidate's statistic (U1 with the candidate first). */
+export interface MannWhitneyResult {
+  readonly u: number;
+  /** The other sample's statistic: n1·n2 − u. */
+  readonly uControl: number;
+  readonly z: number;
+  /** Two-sided p-value. 1 when every observation is tied (no evidence at all). */
+  readonly p: number;
+  /** u / (n1·n2): the probability a candidate value exceeds a control value (ties half). */
+  readonly superiority: number;
+  /** Which way the candidate leans: 'higher' when superiority > 0.5, 'lower' below, else 'same'. */
+  readonly direction: 'higher' | 'lower' | 'same';
+}
+
+/**
+ * Mann-Whitney U with the candidate as the first sample.
+ * U1 = R1 − n1(n1+1)/2 with mid-ranks for ties; σ² = n1·n2/12 · ((n+1) − Σ(t³−t)/(n(n−1)));
+ * z = (|U1 − n1·n2/2| − 0.5) / σ (continuity correction, not below 0), signed like U1 − mean.
+ *
+ * @throws RangeError when a sample is empty or holds a non-finite value (callers check sample
+ *   counts first: {@link judgeMetric} answers NoData instead of calling this).
+ */
+export function mannWhitneyU(candidate: readonly number[], control: readonly number[]): MannWhitneyResult {
+  const n1 = candidate.length;
+  const n2 = control.length;
+  if (n1 === 0 || n2 === 0) throw new RangeError('both samples need at least one value');
+  const pooled: { value: number; fromCandidate: boolean }[] = [];
+  for (const value of candidate) pooled.push({ value: finite(value), fromCandidate: true });
+  for (const value of control) pooled.push({ value: finite(value), fromCandidate: false });
+  pooled.sort((a, b) => a.value - b.value);
+
+  const n = n1 + n2;
+  let rankSum = 0;
+  let tieTerm = 0;
+  // Walk runs of equal values: each member gets the run's mid-rank; each run of t adds t³ − t.
+  for (let start = 0; start < n;) {
+    let end = start + 1;
+    while (end < n && pooled[end]?.value === pooled[start]?.value) end++;
+    const t = end - start;
+    const midRank = (start + 1 + end) / 2;
+    for (let i = start; i < end; i++) if (pooled[i]?.fromCandidate === true) rankSum += midRank;
+    tieTerm += t ** 3 - t;
+    start = end;
+  }
+
+  const u = rankSum - (n1 * (n1 + 1)) / 2;
+  const mean = (n1 * n2) / 2;
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  const superiority = u / (n1 * n2);
+  const direction = u > mean ? 'higher' : u < mean ? 'lower' : 'same';
+  // NOTE: variance is 0 only when every value is tied: no evidence either way.
+  if (!(variance > 0)) return { u, uControl: n1 * n2 - u, z: 0, p: 1, superiority, direction };
+  const z = (Math.sign(u - mean) * Math.max(0, Math.abs(u - mean) - 0.5)) / Math.sqrt(variance);
+  const p = Math.min(1, erfc(Math.abs(z) / Math.SQRT2));
+  return { u, uControl: n1 * n2 - u, z, p, superiority, direction };
+}
+
+/**
+ * erfc(x) for x >= 0 by the Chebyshev fit of Numerical Recipes (`erfcc`), fractional error
+ * below 1.2e-7 everywhere: ample for comparing p against alpha. Two-sided p = erfc(|z|/√2).
+ */
+export function erfc(x: number): number {
+  const ax = Math.abs(x);
+  const t = 1 / (1 + 0.5 * ax);
+  // Horner's rule over the published coefficients, highest power first.
+  let poly = 0;
+  for (const c of ERFC_COEFFICIENTS) poly = poly * t + c;
+  const r = t * Math.exp(-ax * ax + poly);
+  return x >= 0 ? r : 2 - r;
+}
+
+const ERFC_COEFFICIENTS = [
+  0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368,
+  -1.26551223,
+] as const;
+
+function finite(value: number): number {
+  if (!Number.isFinite(value)) throw new RangeError(`a sample value must be finite, not ${value}`);
+  return value;
+}
+
+/** Kayenta's verdicts. High/Low say where the candidate sits; NoData never passes. */
+export const Verdicts = { pass: 'Pass', high: 'High', low: 'Low', noData: 'NoData' } as const;
+export type Verdict = (typeof Verdicts)[keyof typeof Verdicts];
+
+/** Which deviation is a regression. 'either' flags both (e.g. a throughput that must not move). */
+export const MetricDirections = {
+  higherIsWorse: 'higher-is-worse',
+  lowerIsWorse: 'lower-is-worse',
+  either: 'either',
+} as const;
+export type MetricDirection = (typeof MetricDirections)[keyof typeof MetricDirections];
+
+/** One metric's judgement request. */
+export interface MetricJudgement {
+  readonly metric: string;
+  readonly control: readonly number[];
+  readonly candidate: readonly number[];
+  /** Fewer samples than this in either colour gives NoData. */
+  readonly minSamples: number;
+  /** Significance level, e.g. 0.05. */
+  readonly alpha: number;
+  readonly direction: MetricDirection;
+  /**
+   * Allowed relative change of the candidate's mean against the control's (0.1 = 10 %),
+   * Kayenta's allowed increase/decrease: a significant but tiny shift still passes.
+   */
+  readonly tolerance: number;
+}
+
+/** Why a verdict is what it is: everything `iris release status` prints for a metric. */
+export interface VerdictExplanation {
+  readonly metric: string;
+  readonly samples: { readonly control: number; readonly candidate: number };
+  readonly minSamples: number;
+  readonly statistic: { readonly u: number; readonly z: number } | null;
+  readonly p: number | null;
+  readonly alpha: number;
+  readonly means: { readonly control: number; readonly candidate: number } | null;
+  /** candidate mean / control mean (1 when both are 0; Infinity when only control is 0). */
+  readonly ratio: number | null;
+  readonly tolerance: number;
+  readonly direction: MetricDirection;
+  readonly reason: string;
+}
+
+export interface MetricVerdict {
+  readonly verdict: Verdict;
+  /** True only for Pass. */
+  readonly passed: boolean;
+  readonly explanation: VerdictExplanation;
+}
+
+/**
+ * Judges one metric, Kayenta-style. NoData when either colour has fewer than `minSamples`
+ * values (too little traffic pauses a rollout; it never passes it). Otherwise High (Low) when
+ * the U test rejects equality at `alpha`, the candidate leans higher (lower), the mean ratio
+ * leaves 1 ± tolerance that way, and `direction` counts that way as a regression; else Pass.
+ */
+export function judgeMetric(input: MetricJudgement): MetricVerdict {
+  const { metric, control, candidate, minSamples, alpha, direction, tolerance } = input;
+  const base = {
+    metric,
+    samples: { control: control.length, candidate: candidate.length },
+    minSamples,
+    alpha,
+    tolerance,
+    direction,
+  };
+  if (control.length < minSamples || candidate.length < minSamples || control.length === 0 || candidate.length === 0) {
+    const reason = `needs ${minSamples} samples per colour; control has ${control.length}, candidate ${candidate.length}`;
+    const explanation = { ...base, statistic: null, p: null, means: null, ratio: null, reason };
+    return { verdict: Verdicts.noData, passed: false, explanation };
+  }
+  const test = mannWhitneyU(candidate, control);
+  const means = { control: meanOf(control), candidate: meanOf(candidate) };
+  const ratio = means.control === 0 ? (means.candidate === 0 ? 1 : Infinity) : means.candidate / means.control;
+  const detail = { ...base, statistic: { u: test.u, z: test.z }, p: test.p, means, ratio };
+
+  const significant = test.p < alpha;
+  const high = significant && test.direction === 'higher' && ratio > 1 + tolerance;
+  const low = significant && test.direction === 'lower' && ratio < 1 - tolerance;
+  if (high && direction !== 'lower-is-worse') {
+    const reason = `candidate higher: p ${fmt(test.p)} < ${alpha}, mean ratio ${fmt(ratio)} > ${fmt(1 + tolerance)}`;
+    return { verdict: Verdicts.high, passed: false, explanation: { ...detail, reason } };
+  }
+  if (low && direction !== 'higher-is-worse') {
+    const reason = `candidate lower: p ${fmt(test.p)} < ${alpha}, mean ratio ${fmt(ratio)} < ${fmt(1 - tolerance)}`;
+    return { verdict: Verdicts.low, passed: false, explanation: { ...detail, reason } };
+  }
+  const reason = !significant
+    ? `no significant difference: p ${fmt(test.p)} >= ${alpha}`
+    : high || low
+      ? `candidate ${high ? 'higher' : 'lower'} (p ${fmt(test.p)}), which ${direction} does not count against it`
+      : `significant (p ${fmt(test.p)}) but mean ratio ${fmt(ratio)} is within 1 ± ${tolerance}`;
+  return { verdict: Verdicts.pass, passed: true, explanation: { ...detail, reason } };
+}
+
+function meanOf(values: readonly number[]): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x);
+}

@@ -1,0 +1,66 @@
+// The end of a bake: per-metric verdicts (mann-whitney.ts) folded into the one event the
+// release machine takes, and the fixed interval tables. Every metric must pass: one High or
+// Low fails the step, otherwise one NoData pauses it; NoData never counts as a pass.
+import { judgeMetric, type MetricDirection, type MetricVerdict } from './mann-whitney.js';
+import type { StepRef } from './release-machine.js';
+
+/** Guard interval, bake and minimum samples: production defaults and the issue's fixed test values. */
+export const ROLLOUT_INTERVALS = {
+  production: { guardIntervalSeconds: 15, bakeSeconds: 300, minSamples: 200 },
+  test: { guardIntervalSeconds: 5, bakeSeconds: 30, minSamples: 50 },
+} as const;
+
+/** The metrics a bake is judged on by default, and which way each goes bad. */
+export const DEFAULT_METRICS = [
+  { metric: 'error', direction: 'higher-is-worse' },
+  { metric: 'latency_ms', direction: 'higher-is-worse' },
+] as const satisfies readonly { metric: string; direction: MetricDirection }[];
+
+/** One metric's samples from both colours over the bake window. */
+export interface MetricSamples {
+  readonly metric: string;
+  readonly direction: MetricDirection;
+  readonly control: readonly number[];
+  readonly candidate: readonly number[];
+}
+
+export interface AnalysisSettings {
+  readonly minSamples: number;
+  readonly alpha: number;
+  readonly tolerance: number;
+}
+
+/** The machine event a bake's analysis produces, with every verdict behind it. */
+export interface StepAnalysis {
+  readonly event: 'analysis_passed' | 'analysis_failed' | 'analysis_nodata';
+  readonly step: StepRef;
+  readonly verdicts: readonly MetricVerdict[];
+  /** Which metrics decided it and how; empty for a pass. */
+  readonly reason: string;
+}
+
+/**
+ * Judges every metric and folds the verdicts: failed if any is High or Low, else paused for
+ * NoData if any is NoData (or there are no metrics at all), else passed.
+ */
+export function analyseStep(
+  step: StepRef,
+  metrics: readonly MetricSamples[],
+  settings: AnalysisSettings,
+): StepAnalysis {
+  const verdicts = metrics.map((m) => judgeMetric({ ...m, ...settings }));
+  const failing = verdicts.filter((v) => v.verdict === 'High' || v.verdict === 'Low');
+  if (failing.length > 0) {
+    return { event: 'analysis_failed', step, verdicts, reason: describe(failing) };
+  }
+  const empty = verdicts.filter((v) => v.verdict === 'NoData');
+  if (empty.length > 0 || verdicts.length === 0) {
+    const reason = verdicts.length === 0 ? 'no metrics to judge' : describe(empty);
+    return { event: 'analysis_nodata', step, verdicts, reason };
+  }
+  return { event: 'analysis_passed', step, verdicts, reason: '' };
+}
+
+function describe(verdicts: readonly MetricVerdict[]): string {
+  return verdicts.map((v) => `${v.explanation.metric} ${v.verdict} (${v.explanation.reason})`).join('; ');
+}
