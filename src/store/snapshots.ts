@@ -12,6 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Database, Queryable } from '../core/db.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import type { StoreSnapshots } from '../recovery/index.js';
@@ -20,17 +21,34 @@ import { openPostgresDatabase, postgresUrlOf } from './postgres-database.js';
 
 const run = promisify(execFile);
 
-/** The store's snapshots: PGlite's for an embedded database, pg_dump's for a PostgreSQL one (both opened by this store). */
+/**
+ * The store's snapshots: PGlite's for an embedded database, pg_dump's for a PostgreSQL one.
+ * A database this store did not open (a test's wrapper) takes no snapshots: every call says so,
+ * and the rest of Iris runs as usual.
+ */
 export function makeStoreSnapshots(db: Database): StoreSnapshots {
-  if (db.dialect === 'pglite') return pgliteSnapshots(db);
+  if (db.dialect === 'pglite') {
+    const instance = pgliteOf(db);
+    return instance === undefined ? unavailable(db) : pgliteSnapshots(instance);
+  }
   const url = postgresUrlOf(db);
-  if (url === undefined) throw new ValidationError('This PostgreSQL database was not opened by the store.');
-  return postgresSnapshots(db, url);
+  return url === undefined ? unavailable(db) : postgresSnapshots(db, url);
 }
 
-function pgliteSnapshots(db: Database): StoreSnapshots {
-  const instance = pgliteOf(db);
-  if (instance === undefined) throw new ValidationError('This embedded database was not opened by the store.');
+function unavailable(db: Database): StoreSnapshots {
+  const refuse = (): never => {
+    throw new ValidationError('Backups need the database as the store opened it; this one is wrapped or foreign.');
+  };
+  return {
+    store: db.dialect,
+    partName: db.dialect === 'pglite' ? 'pgdata.tar.gz' : 'database.dump',
+    snapshot: refuse,
+    scratch: refuse,
+    restore: refuse,
+  };
+}
+
+function pgliteSnapshots(instance: PGlite): StoreSnapshots {
   const load = async (file: string): Promise<Blob> => new Blob([await readFile(file)], { type: 'application/x-gzip' });
   return {
     store: 'pglite',
