@@ -10,6 +10,7 @@ import { commandContext } from './command-context.js';
 import { collectLabel, collectLabelChange, collectQuota, entityTag, wholeNumber } from './option-parsers.js';
 import { renderFields, renderTable, shortTime } from './output.js';
 import { QUOTA_NAMES, SETTABLE_STATUSES, TENANT_STATUSES, TIERS } from './tenant-vocabulary.js';
+import type { ImportResult } from '../recovery/index.js';
 
 interface TenantPage {
   readonly items: Tenant[];
@@ -276,20 +277,8 @@ export function registerTenantCommands(program: Command, env: CliEnvironment): v
   registerArchiveCommands(tenants, env);
 }
 
-/** What `POST /v1/platform/tenant-archives` answers. */
-interface ImportAnswer {
-  readonly tenantId: string;
-  readonly homeRegion: string;
-  readonly rehomedFrom: string | null;
-  readonly replaced: boolean;
-  readonly rows: Readonly<Record<string, number>>;
-  readonly archiveSha256: string;
-  readonly signer: string;
-  readonly ledger: {
-    readonly outcome: 'restored' | 'kept';
-    readonly verification: { ok: boolean; size: number; root: string; problems: { problem: string }[] };
-  };
-}
+/** What `POST /v1/platform/tenant-archives` answers: the import's result. */
+type ImportAnswer = ImportResult;
 
 /** Archives can be large: their transfers get this long. */
 const ARCHIVE_TIMEOUT_MS = 30 * 60_000;
