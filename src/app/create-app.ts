@@ -98,6 +98,7 @@ import { makeJobAudit } from './job-audit.js';
 import { makeFollowUp, registerKnowledgeKinds } from './knowledge-kinds.js';
 import { llmProvidersOf, tenantKnowledgeSettings } from './knowledge-settings.js';
 import { makeRetention, type Retention } from './retention.js';
+import { makeRolloutWiring, type RolloutWiring } from './rollout-wiring.js';
 import { decisionSignals, knowledgeSignals, llmSignals } from './signals.js';
 import { systemContext } from './system-context.js';
 import { announceWarmUps, followPeerWarmUps } from './warm-notice.js';
@@ -116,6 +117,11 @@ export interface AppDeps {
   readonly gate?: 'on' | 'off';
   /** False for a process that serves no queries (`iris worker`): it does not warm its answer cache when a peer did. */
   readonly servesQueries?: boolean;
+  /**
+   * Faults injected into one release colour's requests: a delay, then a 500 with the given
+   * probability (tests and benchmarks of automatic rollback only; not configurable).
+   */
+  readonly rolloutFaults?: (colour: string) => { readonly errorRatio: number; readonly delayMs: number } | undefined;
 }
 
 export interface App {
@@ -125,6 +131,8 @@ export interface App {
   readonly directory: Directory;
   /** Per-tenant request counters this replica adds to the store (the console's overview). */
   readonly traffic: TenantTrafficCounters;
+  /** Rainbow releases: rings, releases, routing by colour, outcome counters and the driver. */
+  readonly rollout: RolloutWiring;
   /** Backups of the whole store: create, list, verify, restore, prune. */
   readonly backups: Backups;
   readonly tenants: TenantService;
@@ -369,10 +377,28 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       applyLocally,
       afterImport: (tenantId) => bundles.reload(tenantId),
     });
+    const rollout = makeRolloutWiring({
+      db,
+      clock,
+      ledger,
+      directory,
+      fallbackColour: config.releaseColor,
+      replicaId,
+      signals: telemetry.signals,
+      systemContext,
+    });
     const server = await buildServer(
       {
         db,
         traffic,
+        rollout: {
+          releases: rollout.releases,
+          outcomes: rollout.outcomes,
+          placementOf: rollout.placementOf,
+          tenantsOf: rollout.tenantsOf,
+          now: () => clock.now().getTime(),
+          ...(deps.rolloutFaults === undefined ? {} : { faults: deps.rolloutFaults }),
+        },
         backups,
         identity,
         tenants,
@@ -410,6 +436,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       { decisionDays: config.policyDecisionRetentionDays, queryLogDays: config.queryLogRetentionDays },
     );
     const ledgerWitness = makeLedgerWitness({ db, ledger, context: systemContext });
+    await rollout.start(server.log);
     const loops = startControlLoops({
       db,
       identity,
@@ -428,6 +455,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       server,
       directory,
       traffic,
+      rollout,
       backups,
       tenants,
       keys,
@@ -467,6 +495,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         stopBackupSchedule();
         await loops.stop();
         await server.close();
+        await rollout.stop();
         await loops.flush();
         await directory.stop();
         await unlistenWarm().catch(() => undefined);

@@ -38,6 +38,9 @@ export const ACTION_CATALOGUE = {
   'backup.create': 'take a backup of the whole store, and verify one by restoring it into a scratch database',
   'backup.restore': 'restore a backup into an empty database or data directory',
   'backup.delete': 'prune backups by count and age',
+  'release.read': 'read rings, releases, their status and history, and the flags a tenant is served',
+  'release.write': 'create releases from release documents, and create or change rings',
+  'release.operate': 'start, pause, resume, promote, abort and roll back releases',
 } as const;
 export type Action = keyof typeof ACTION_CATALOGUE;
 export const ACTIONS = Object.keys(ACTION_CATALOGUE) as Action[];
@@ -142,6 +145,16 @@ export const OPERATIONS = {
   backups_verify: write('POST /v1/platform/backups/:backupId/verify', 'backup.create', true),
   backups_restore: write('POST /v1/platform/backups/:backupId/restore', 'backup.restore'),
   backups_prune: destroy('POST /v1/platform/backups/prune', 'backup.delete'),
+  rings_list: read('GET /v1/platform/rings', 'release.read'),
+  rings_get: read('GET /v1/platform/rings/:ring', 'release.read'),
+  rings_update: write('PUT /v1/platform/rings/:ring', 'release.write', true),
+  releases_create: write('POST /v1/platform/releases', 'release.write'),
+  releases_list: read('GET /v1/platform/releases', 'release.read'),
+  releases_get: read('GET /v1/platform/releases/:releaseId', 'release.read'),
+  releases_plan: read('GET /v1/platform/releases/:releaseId/plan', 'release.read'),
+  releases_history: read('GET /v1/platform/releases/:releaseId/history', 'release.read'),
+  releases_act: write('POST /v1/platform/releases/:releaseId/:action', 'release.operate'),
+  flags_explain: read('GET /v1/platform/flags', 'release.read'),
 } as const satisfies Record<string, OperationEntry>;
 export type OperationName = keyof typeof OPERATIONS;
 
@@ -209,6 +222,23 @@ export const COMMANDS: Readonly<Record<string, readonly Action[]>> = {
   'backup verify': ['backup.create'],
   'backup restore': ['backup.restore'],
   'backup prune': ['backup.delete'],
+  'rings list': ['release.read'],
+  'rings show': ['release.read'],
+  'rings update': ['release.write'],
+  'release create': ['release.write'],
+  'release list': ['release.read'],
+  'release plan': ['release.read'],
+  'release status': ['release.read'],
+  'release history': ['release.read'],
+  'release change-record': ['release.read'],
+  'release start': ['release.operate'],
+  'release pause': ['release.operate'],
+  'release resume': ['release.operate'],
+  'release promote': ['release.operate'],
+  'release abort': ['release.operate'],
+  'release rollback': ['release.operate'],
+  'flags list': ['release.read'],
+  'flags explain': ['release.read'],
   extract: [],
 };
 

@@ -389,6 +389,14 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
           limit: req.body.limit,
           llm: req.body.llm,
           trace: deps.context(req).trace,
+          ...(req.placement === undefined
+            ? {}
+            : {
+                serving: {
+                  colour: req.placement.colour,
+                  topK: req.placement.spec?.graphrag.retrieval.topK,
+                },
+              }),
         });
       },
     );

@@ -68,6 +68,11 @@ export const API_TAGS = [
       'Backups of the whole store: create (a consistent snapshot, signed manifest), list, verify (restore into a scratch database and prove it), restore, prune.',
   },
   {
+    name: 'releases',
+    description:
+      'Rainbow releases: rings (ordered tenant groups), releases of the data-plane configuration rolled out over them by colour with automated analysis and rollback, and the feature flags each tenant is served.',
+  },
+  {
     name: 'system',
     description: 'Liveness, readiness and metrics (/healthz, /readyz, /metrics); not listed as operations.',
   },

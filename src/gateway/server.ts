@@ -10,8 +10,8 @@ import type { Registry } from 'prom-client';
 import type { AuditReader, Ledger } from '../audit/index.js';
 import { authorizeAction, bindDecisions, type DecideFn, type RequestContext } from '../core/context.js';
 import { platformScope, type Database } from '../core/db.js';
-import { ForbiddenError } from '../core/errors.js';
-import { newRequestId, REQUEST_ID_PATTERN } from '../core/ids.js';
+import { ForbiddenError, IrisError } from '../core/errors.js';
+import { newRequestId, PLATFORM, REQUEST_ID_PATTERN } from '../core/ids.js';
 import { jobPath, selectQueueDepths, type JobQueue } from '../jobs/index.js';
 import type { EnqueueFollowUp, KnowledgeService } from '../knowledge/index.js';
 import type { HttpTelemetry, TenantTrafficCounters } from '../observability/index.js';
@@ -39,10 +39,14 @@ import { tenantArchiveRoutes } from './tenant-archive-routes.js';
 import { registerTenantRoutes } from './tenant-routes.js';
 import { registerTrafficRoutes } from './traffic-routes.js';
 import { registerWhoamiRoutes } from './whoami-routes.js';
+import { registerRolloutRoutes, type RolloutRouteDeps } from './rollout-routes.js';
+import type { OutcomeCounters, Placement } from '../rollout/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     ctx: RequestContext;
+    /** Where the request's tenant is served (ring, release colour, configuration); rollout. */
+    placement?: Placement | undefined;
   }
   interface FastifyContextConfig {
     /** Routes that need no API key (health, docs, the ledger's public key). Deny by default. */
@@ -93,6 +97,15 @@ export interface ServerDeps {
     readonly bundles: BundleService;
     readonly decisions: DecisionLog;
     readonly maxBundleBytes: number;
+  };
+  /** Rainbow releases: routes, per-request colour placement and per-colour outcome counters. */
+  readonly rollout?: RolloutRouteDeps & {
+    readonly outcomes: OutcomeCounters;
+    /**
+     * Faults injected into one colour's requests (tests and benchmarks of automatic rollback
+     * only; never configurable): a delay, then a 500 with the given probability.
+     */
+    readonly faults?: (colour: string) => { readonly errorRatio: number; readonly delayMs: number } | undefined;
   };
   /** Tenant export and import (recovery); undefined: not served. */
   readonly tenantArchives?: {
@@ -212,6 +225,40 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     }
   });
 
+  const { rollout } = deps;
+  if (rollout) {
+    // The tenant a request is about: the path's, else the caller's own (platform keys have none).
+    app.addHook('onRequest', async (req, reply) => {
+      const principal = (req.ctx as RequestContext | undefined)?.principal;
+      if (principal === undefined) return;
+      const fromPath = (req.params as { tenantId?: unknown } | undefined)?.tenantId;
+      const tenantId =
+        typeof fromPath === 'string' ? fromPath : principal.tenantId !== PLATFORM ? principal.tenantId : undefined;
+      if (tenantId === undefined) return;
+      req.placement = rollout.placementOf(tenantId);
+      // NOTE: which colour served the request, for the caller and for HAProxy's logs.
+      if (req.placement !== undefined) reply.header('x-iris-colour', req.placement.colour);
+    });
+    const { faults, outcomes } = rollout;
+    if (faults)
+      app.addHook('preHandler', async (req) => {
+        const f = req.placement === undefined ? undefined : faults(req.placement.colour);
+        if (f === undefined) return;
+        if (f.delayMs > 0) await new Promise((r) => setTimeout(r, f.delayMs));
+        if (Math.random() < f.errorRatio) throw new IrisError('injected_fault', 500, 'Injected fault (test).');
+      });
+    // Requests of a tenant whose ring holds a release count for the colour that served them.
+    app.addHook('onResponse', async (req, reply) => {
+      const p = req.placement;
+      if (p?.releaseId != null)
+        outcomes.record(
+          { releaseId: p.releaseId, ring: p.ring, colour: p.colour },
+          reply.statusCode,
+          reply.elapsedTime,
+        );
+    });
+  }
+
   const { traffic } = deps;
   if (traffic) {
     // Every answered request of a known caller counts for the caller's tenant, on every replica.
@@ -262,6 +309,7 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     });
   registerAuditRoutes(app, { db: deps.db, reader: deps.auditReader, ledger: deps.ledger });
   if (deps.backups) registerBackupRoutes(app, { backups: deps.backups, db: deps.db, ledger: deps.ledger });
+  if (rollout) registerRolloutRoutes(app, rollout);
   registerPolicyRoutes(app, deps.policy);
   const { jobs } = deps;
   const traceContext = (req: FastifyRequest) => deps.telemetry?.traceContext(req) ?? {};

@@ -78,6 +78,8 @@ export interface Signals {
   setQueueSource(source: QueueSource): void;
   /** Sets where the backup gauges come from (scheduled backups, when configured). */
   setBackupSource(source: BackupSource): void;
+  /** A release rolled back on its own (the fast guard or the end-of-bake analysis found a regression). */
+  releaseRolledBack(trigger: 'guard' | 'analysis'): void;
 }
 
 /** A count kept as a plain number, read by its gauge at scrape time (no metric call per request). */
@@ -150,6 +152,14 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
   });
   ledger.inc({ result: 'ok' }, 0);
   ledger.inc({ result: 'failed' }, 0);
+  const releaseRollbacks = new Counter({
+    name: MetricNames.releaseRollbacks,
+    help: 'Releases rolled back automatically, by what found the regression (guard, analysis).',
+    labelNames: ['trigger'] as const,
+    registers,
+  });
+  releaseRollbacks.inc({ trigger: 'guard' }, 0);
+  releaseRollbacks.inc({ trigger: 'analysis' }, 0);
   const policy = new Counter({
     name: MetricNames.policyDecisions,
     help: 'Policy decisions by outcome and bounded tenant.',
@@ -356,6 +366,7 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     setBackupSource(source) {
       backupSource = source;
     },
+    releaseRolledBack: (trigger) => releaseRollbacks.inc({ trigger }),
   };
 
   return {

@@ -27,6 +27,7 @@ export const MetricNames = {
   retentionPruned: 'iris_retention_pruned_rows_total',
   backupLastVerifiedAge: 'iris_backup_last_verified_age_seconds',
   backupSchedule: 'iris_backup_schedule_seconds',
+  releaseRollbacks: 'iris_release_rollbacks_total',
 } as const;
 
 /** Prefix of prom-client's default process and Node.js metrics. */

@@ -92,6 +92,17 @@ const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'POST /v1/platform/backups/:backupId/verify': p('recovery'),
   'POST /v1/platform/backups/:backupId/restore': p('recovery'),
   'POST /v1/platform/backups/prune': p('recovery'),
+  // Rainbow releases (src/gateway/rollout-routes.ts).
+  'GET /v1/platform/rings': p('rollout'),
+  'GET /v1/platform/rings/:ring': p('rollout'),
+  'PUT /v1/platform/rings/:ring': p('rollout'),
+  'POST /v1/platform/releases': p('rollout'),
+  'GET /v1/platform/releases': p('rollout'),
+  'GET /v1/platform/releases/:releaseId': p('rollout'),
+  'GET /v1/platform/releases/:releaseId/plan': p('rollout'),
+  'GET /v1/platform/releases/:releaseId/history': p('rollout'),
+  'POST /v1/platform/releases/:releaseId/:action': p('rollout'),
+  'GET /v1/platform/flags': p('rollout'),
   'GET /v1/policy/decisions/:requestId': { tenant: 'principal', kind: 'Decision', service: 'policy' },
 };
 

@@ -77,3 +77,23 @@ export {
   type ColourWeights,
   type RingCandidate,
 } from './sticky-hash.js';
+
+// The wiring: storage, the routing snapshot, per-colour outcome counters and the service.
+export {
+  makeOutcomeCounters,
+  OUTCOME_BUCKETS_MS,
+  SAMPLES_PER_SECOND,
+  type OutcomeCounters,
+  type OutcomeKey,
+} from './outcome-counters.js';
+export { makeRolloutState, ROLLOUT_CHANNEL, type Placement, type RolloutState } from './rollout-state.js';
+export {
+  makeReleaseService,
+  OPERATOR_ACTIONS,
+  releaseIdOf,
+  type OperatorAction,
+  type ReleasePlanView,
+  type ReleaseService,
+  type TickOutcome,
+} from './release-service.js';
+export type { ControlRow, ReleaseHistoryEntry, StoredRelease, StoredRing } from './release-store.js';

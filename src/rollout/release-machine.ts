@@ -180,7 +180,7 @@ export type TransitionResult =
 export type RefusalCode = 'finished' | 'not_applicable' | 'stale' | 'too_early' | 'empty_plan' | 'bad_event';
 
 /** Where the rollback alert's runbook lives (docs/runbooks/, served with the alert). */
-export const ROLLBACK_RUNBOOK = 'docs/runbooks/release-rolled-back.md';
+export const ROLLBACK_RUNBOOK = 'ops/runbooks/IrisReleaseRolledBack.md';
 
 /** Whether the release is in a phase it never leaves on its own. */
 export function isFinished(phase: ReleasePhase): boolean {

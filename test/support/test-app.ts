@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { createApp, type App } from '../../src/app/index.js';
+import { createApp, type App, type AppDeps } from '../../src/app/index.js';
 import { loadConfig } from '../../src/core/config.js';
 import type { Database } from '../../src/core/db.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -43,7 +43,11 @@ export function injectAs(app: App, adminToken = ADMIN_TOKEN): TestApp['call'] {
   };
 }
 
-export async function createTestApp(env: Record<string, string> = {}, testDb?: TestDatabase): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  testDb?: TestDatabase,
+  deps: Omit<AppDeps, 'db'> = {},
+): Promise<TestApp> {
   const tdb = testDb ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'iris-test-'));
   // NOTE: rate limits are off unless a test turns them on (IRIS_RATE_LIMITS): suites fire requests faster than tenant quotas allow.
@@ -55,7 +59,7 @@ export async function createTestApp(env: Record<string, string> = {}, testDb?: T
     IRIS_METRICS_TOKEN: SCRAPE_TOKEN,
     ...env,
   });
-  const app = await createApp(config, { db: tdb.db });
+  const app = await createApp(config, { ...deps, db: tdb.db });
   const call = injectAs(app);
   return {
     app,

@@ -33,6 +33,16 @@ export interface QueryRequest {
   readonly llm?: 'auto' | 'off';
   /** The caller's span: store and LLM spans hang below it. */
   readonly trace?: TraceParent;
+  /**
+   * The release colour serving this tenant (rollout) and what its configuration changes: the
+   * number of chunks cited by default. Answers of different colours never share a cache entry.
+   */
+  readonly serving?: { readonly colour: string; readonly topK?: number | undefined };
+}
+
+/** Chunks cited: the caller's limit, else the serving colour's topK (at most 20), else 5. */
+function limitOf(request: QueryRequest): number {
+  return request.limit ?? Math.min(20, request.serving?.topK ?? 5);
 }
 
 export interface Answers {
@@ -65,7 +75,7 @@ export function makeAnswers(
     const settings = settingsOf(tenantId);
     const base = await inTenant(
       tenantId,
-      (tx) => answerQuestion(tx, tenantId, q, mode, { limit: request.limit, statsCache }),
+      (tx) => answerQuestion(tx, tenantId, q, mode, { limit: limitOf(request), statsCache }),
       request.trace,
     );
     const notices: string[] = [];
@@ -166,9 +176,13 @@ export function makeAnswers(
     const graphVersion = await inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId), request.trace);
     const normalised = normaliseQuestion(q);
     questions.note(tenantId, normalised, mode);
-    const variant = [release, request.limit ?? 5, request.llm ?? 'auto', settings.redactPii ? 'redact' : 'plain'].join(
-      '|',
-    );
+    const variant = [
+      release,
+      request.serving?.colour ?? '',
+      limitOf(request),
+      request.llm ?? 'auto',
+      settings.redactPii ? 'redact' : 'plain',
+    ].join('|');
     const got = await cache.getOrCompute(
       { tenantId, question: normalised, mode, graphVersion, release: variant },
       ANSWER_CACHE_BUDGET_BYTES[settings.tier],
