@@ -1,7 +1,22 @@
 // The rollout context's public face: rainbow releases of the data plane's configuration over
 // tenant rings. For now its pure core only: the release document, sticky colour routing, the
-// fast guard, the Mann-Whitney judgement and the release state machine (see README.md).
+// fast guard, the Mann-Whitney judgement, the release state machine, the OpenFeature flag
+// provider, the change record and shadow agreement (see README.md).
 // Other contexts import from here only.
+export {
+  assessRisk,
+  changeRecord,
+  configDiff,
+  RISK_POINTS,
+  safetyLoosened,
+  type ChangeRecordInput,
+  type ConfigChange,
+  type ControlRelease,
+  type PreflightResult,
+  type ReleaseConfig,
+  type RiskAssessment,
+  type RiskReason,
+} from './change-record.js';
 export {
   DEFAULT_GUARD_THRESHOLDS,
   guardInterval,
@@ -11,6 +26,23 @@ export {
   type GuardThresholds,
   type LatencyHistogram,
 } from './fast-guard.js';
+export {
+  explainFlags,
+  FLAG_PROVIDER_NAME,
+  makeFlagProvider,
+  renderFlagExplanation,
+  snapshotFlagSource,
+  targetOf,
+  type CandidateFlags,
+  type FlagExplanation,
+  type FlagLine,
+  type FlagOrigin,
+  type FlagSnapshot,
+  type FlagSource,
+  type FlagTarget,
+  type FlagValue,
+  type TenantFlags,
+} from './flag-provider.js';
 export {
   judgeMetric,
   mannWhitneyU,
@@ -60,6 +92,21 @@ export {
   type TenantRingFacts,
 } from './ring-membership.js';
 export { conflictsForStart, ringConflicts, type RingClaim, type RingConflict } from './ring-conflicts.js';
+export {
+  answerSimilarity,
+  citationOverlap,
+  makeShadowTally,
+  shadowAgreement,
+  type CitationRef,
+  type ObservedAnswer,
+  type ShadowAgreement,
+  type ShadowKey,
+  type ShadowOutcome,
+  type ShadowSummary,
+  type ShadowTally,
+  type ShadowWindow,
+} from './shadow-agreement.js';
+export { makeShadowRunner, type ShadowRunner, type ShadowRunnerOptions, type ShadowTask } from './shadow-runner.js';
 export {
   analyseStep,
   DEFAULT_METRICS,
