@@ -166,7 +166,8 @@ export async function syncMaps(
       });
   const contents = mapContents(desired);
   const maps: MapSyncOutcome[] = [];
-  // NOTE: tenants first: a key then never points at a pool its tenant's entry does not.
+  // NOTE: two maps, two commits, milliseconds apart; tenants first. In between, a request that
+  // names its tenant in the path is already routed anew, one routed by its key alone not yet.
   for (const name of MAP_NAMES) {
     const held = contents.refused.filter((r) => r.map === name && r.held).map((r) => r.key);
     maps.push(await syncOneMap(runtime, name, mapFiles[name], contents.maps[name], held, options.atomic ?? 'auto'));
