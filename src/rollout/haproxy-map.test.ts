@@ -9,6 +9,7 @@ import {
   mapContents,
   MAX_PAYLOAD_BYTES,
   parsePreparedVersion,
+  parseShowBackend,
   parseShowMap,
   prepareCommand,
   withHeld,
@@ -71,6 +72,28 @@ describe('mapContents', () => {
 
   test('reserved slugs are not tenants', () => {
     assert.deepEqual(mapContents(routing({ platform: 'blue' }, {})).refused[0]?.reason, 'invalid tenant id');
+  });
+});
+
+describe('backends', () => {
+  test('a colour without its backend is refused and held, with its keys', () => {
+    const c = mapContents(routing({ alpha: 'purple', beta: 'blue' }, { [KEY_A]: 'alpha' }), new Set(['pool_blue']));
+    assert.deepEqual([...c.maps.tenants], [['beta', 'pool_blue']]);
+    assert.deepEqual(
+      c.refused.map((r) => [r.key, r.reason, r.held]),
+      [
+        ['alpha', 'HAProxy has no backend pool_purple', true],
+        [KEY_A, "its tenant's entry is refused", true],
+      ],
+    );
+  });
+
+  test('parseShowBackend reads names and refuses an error answer', () => {
+    assert.deepEqual([...parseShowBackend('# name\npool_blue\npool_green\n\n')], ['pool_blue', 'pool_green']);
+    assert.throws(
+      () => parseShowBackend('Unknown command. Please enter one of the following commands only :\n'),
+      RangeError,
+    );
   });
 });
 

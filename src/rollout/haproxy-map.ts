@@ -85,9 +85,11 @@ export function backendOf(colour: string): string {
 /**
  * Both maps' entries from the desired routing. A tenant with an invalid id or colour, or a key
  * with an invalid id, is refused; a key follows its tenant, so a key of an unknown or refused
- * tenant is refused too (held when its tenant is held, so the pair never splits).
+ * tenant is refused too (held when its tenant is held, so the pair never splits). With
+ * `backends` (what HAProxy has, `show backend`), a colour without its pool is refused and held:
+ * HAProxy answers 503 for a map value naming no backend, it does not fall back to the default.
  */
-export function mapContents(desired: DesiredRouting): MapContents {
+export function mapContents(desired: DesiredRouting, backends?: ReadonlySet<string>): MapContents {
   const tenants = new Map<string, string>();
   const keys = new Map<string, string>();
   const refused: RefusedEntry[] = [];
@@ -99,6 +101,14 @@ export function mapContents(desired: DesiredRouting): MapContents {
     else if (!isColour(colour)) {
       heldTenants.add(tenantId);
       refused.push({ map: 'tenants', key: tenantId, reason: `invalid colour ${JSON.stringify(colour)}`, held: true });
+    } else if (backends !== undefined && !backends.has(backendOf(colour))) {
+      heldTenants.add(tenantId);
+      refused.push({
+        map: 'tenants',
+        key: tenantId,
+        reason: `HAProxy has no backend ${backendOf(colour)}`,
+        held: true,
+      });
     } else tenants.set(tenantId, backendOf(colour));
   }
   for (const [keyId, tenantId] of [...desired.keys].sort(byKey)) {
@@ -128,6 +138,21 @@ export function parseShowMap(text: string): Map<string, string> {
     if (!entries.has(m[1] as string)) entries.set(m[1] as string, m[2] as string);
   }
   return entries;
+}
+
+/**
+ * The backend names of a `show backend` answer (a `# name` header, then one name a line).
+ * @throws RangeError on a line that is no proxy name (an error message).
+ */
+export function parseShowBackend(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    if (!/^[A-Za-z0-9_.:-]+$/.test(line))
+      throw new RangeError(`Not a backend name: ${JSON.stringify(line.slice(0, 200))}.`);
+    names.add(line);
+  }
+  return names;
 }
 
 /**

@@ -39,6 +39,7 @@ function fakeHaproxy(options: { versions?: boolean; delayMs?: number } = {}) {
         const [head = '', ...payload] = command.split('\n');
         const words = head.split(' ');
         const map = (file: string | undefined) => maps.get(file ?? '');
+        if (head === 'show backend') return '# name\npool_blue\npool_green\npool_red\n\n';
         if (words[0] === 'show') return [...(map(words[2]) ?? [])].map(([k, v], i) => `0x${i} ${k} ${v}\n`).join('');
         if (options.versions === false && (words[0] === 'prepare' || words[2]?.startsWith('@')))
           return 'Unknown command. Please enter one of the following commands only :\n';
@@ -97,6 +98,35 @@ describe('syncMaps', () => {
       syncMaps(h.runtime, { ...FILES, keys: '/m/keys.map;shutdown sessions' }, routing('green')),
       (err: unknown) => err instanceof HaproxyRuntimeError && err.code === 'haproxy_unsafe_command' && !err.retryable,
     );
+    assert.deepEqual(h.log, []);
+  });
+
+  test('a colour HAProxy has no pool for is refused and held', async () => {
+    const h = fakeHaproxy();
+    await syncMaps(h.runtime, FILES, routing('green'));
+    const result = await syncMaps(h.runtime, FILES, routing('purple'));
+    assert.deepEqual(
+      result.refused.map((r) => [r.key, r.reason, r.held]),
+      [
+        ['alpha', 'HAProxy has no backend pool_purple', true],
+        [KEY_A, "its tenant's entry is refused", true],
+      ],
+    );
+    assert.deepEqual(
+      result.maps.map((m) => m.status),
+      ['unchanged', 'unchanged'],
+    );
+    assert.equal(h.maps.get(FILES.tenants)?.get('alpha'), 'pool_green');
+  });
+
+  test('an error answer to show backend fails both maps and sends nothing else', async () => {
+    const h = fakeHaproxy();
+    const runtime: HaproxyRuntime = {
+      execute: (c) => (c === 'show backend' ? Promise.resolve('Permission denied\n') : h.runtime.execute(c)),
+    };
+    const result = await syncMaps(runtime, FILES, routing('green'));
+    assert.equal(result.ok, false);
+    assert.match(result.maps[1]?.error?.message ?? '', /Permission denied/);
     assert.deepEqual(h.log, []);
   });
 });

@@ -15,6 +15,7 @@ import {
   MAP_NAMES,
   mapContents,
   parsePreparedVersion,
+  parseShowBackend,
   parseShowMap,
   prepareCommand,
   withHeld,
@@ -147,9 +148,10 @@ export interface SyncOptions {
 }
 
 /**
- * Brings both maps to `desired`: reads each with `show map`, computes the minimal diff and, if
+ * Brings both maps to `desired`: reads which backends HAProxy has (`show backend`; a colour
+ * without its pool is refused and held), reads each map with `show map`, computes the minimal diff and, if
  * any, applies it (atomically where HAProxy supports it). Idempotent: a second call with the
- * same routing sends nothing but the two reads. Makes partial progress (one map may be applied
+ * same routing sends nothing but the three reads. Makes partial progress (one map may be applied
  * and the other fail), so it reports per map instead of throwing.
  * @throws HaproxyRuntimeError (`haproxy_unsafe_command`) when a map file path is not safe.
  */
@@ -164,7 +166,29 @@ export async function syncMaps(
       throw new HaproxyRuntimeError(HaproxyErrorCodes.unsafe, 'sync', `Not a safe map file path for ${name}.map.`, {
         retryable: false,
       });
-  const contents = mapContents(desired);
+  let backends: Set<string>;
+  try {
+    const answer = await runtime.execute('show backend');
+    try {
+      backends = parseShowBackend(answer);
+    } catch {
+      throw refusal('show backend', answer);
+    }
+  } catch (err) {
+    const error = asRuntimeError(err, 'show backend');
+    const failed = (map: MapName): MapSyncOutcome => ({
+      map,
+      file: mapFiles[map],
+      status: 'failed',
+      mode: null,
+      added: 0,
+      changed: 0,
+      removed: 0,
+      error,
+    });
+    return { maps: MAP_NAMES.map(failed), refused: [], ok: false };
+  }
+  const contents = mapContents(desired, backends);
   const maps: MapSyncOutcome[] = [];
   // NOTE: two maps, two commits, milliseconds apart; tenants first. In between, a request that
   // names its tenant in the path is already routed anew, one routed by its key alone not yet.

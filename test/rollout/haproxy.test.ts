@@ -220,12 +220,13 @@ async function moveAndRollBack(t: TestContext, h: Haproxy, viaIris: boolean): Pr
   assert.equal(await poolOf(h.front, '/v1/tenants', KEY_A), 'pool_blue');
   if (viaIris) assert.equal(await irisColour(h.front, tokenOf(KEY_A)), 'blue');
 
-  // Hostile ids and colours are refused, never sent; alpha keeps its live entry.
+  // Hostile ids and colours are refused, never sent; so is a colour HAProxy has no pool for
+  // (it would answer 503). Alpha and beta keep their live entries.
   const before = await h.runtime.execute(`show map ${h.mapFiles.tenants}`);
   desired = {
     tenants: new Map([
       ['alpha', `green\nshutdown sessions server pool_blue/blue-1`],
-      ['beta', 'blue'],
+      ['beta', 'purple'],
       ['evil;del map', 'green'],
       [`gamma\nset server pool_blue/blue-1 state maint`, 'green'],
     ]),
@@ -244,15 +245,19 @@ async function moveAndRollBack(t: TestContext, h: Haproxy, viaIris: boolean): Pr
     hostile.refused.map((r) => [r.map, r.held]),
     [
       ['tenants', true],
+      ['tenants', true],
       ['tenants', false],
       ['tenants', false],
+      ['keys', true],
       ['keys', true],
       ['keys', false],
     ],
   );
+  assert.equal(hostile.refused[1]?.reason, 'HAProxy has no backend pool_purple');
   assert.equal(await h.runtime.execute(`show map ${h.mapFiles.tenants}`), before);
   assert.match(await h.runtime.execute('show stat'), /^pool_blue,blue-1,.*,UP,/m, 'no server was put in maintenance');
   assert.equal(await poolOf(h.front, '/v1/tenants/alpha'), 'pool_blue');
+  assert.equal(await poolOf(h.front, '/v1/tenants/beta'), 'pool_blue');
 
   assert.equal(await h.pid(), pid, 'the same HAProxy process throughout: no reload');
   assert.equal(h.child.pid, pid);
