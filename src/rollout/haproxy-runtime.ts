@@ -149,10 +149,10 @@ export interface SyncOptions {
 
 /**
  * Brings both maps to `desired`: reads which backends HAProxy has (`show backend`; a colour
- * without its pool is refused and held), reads each map with `show map`, computes the minimal diff and, if
- * any, applies it (atomically where HAProxy supports it). Idempotent: a second call with the
- * same routing sends nothing but the three reads. Makes partial progress (one map may be applied
- * and the other fail), so it reports per map instead of throwing.
+ * without its pool is refused and held), reads each map with `show map`, computes the minimal
+ * diff and, if any, applies it (atomically where HAProxy supports it). Idempotent: a second
+ * call with the same routing sends nothing but the three reads. Makes partial progress (one
+ * map may be applied and the other fail), so it reports per map instead of throwing.
  * @throws HaproxyRuntimeError (`haproxy_unsafe_command`) when a map file path is not safe.
  */
 export async function syncMaps(
