@@ -397,6 +397,8 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
           placementOf: rollout.placementOf,
           tenantsOf: rollout.tenantsOf,
           now: () => clock.now().getTime(),
+          control: () => rollout.state.control(),
+          tenantsByRing: rollout.tenantsByRing,
           ...(deps.rolloutFaults === undefined ? {} : { faults: deps.rolloutFaults }),
         },
         backups,

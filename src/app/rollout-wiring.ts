@@ -9,7 +9,9 @@ import type { RequestContext } from '../core/context.js';
 import { platformScope, type Database } from '../core/db.js';
 import { PLATFORM } from '../core/ids.js';
 import type { Telemetry } from '../observability/index.js';
+import type { Provider } from '@openfeature/server-sdk';
 import {
+  makeFlagProvider,
   makeOutcomeCounters,
   makeReleaseService,
   makeRolloutState,
@@ -28,6 +30,9 @@ export interface RolloutWiring {
   readonly releases: ReleaseService;
   readonly placementOf: (tenantId: string) => Placement | undefined;
   readonly tenantsOf: (ring: string) => Promise<{ tenantId: string; by: string }[]>;
+  readonly tenantsByRing: () => Promise<Record<string, number>>;
+  /** The OpenFeature provider answering flags from the release serving each tenant. */
+  readonly flagProvider: Provider;
   /** Starts the snapshot and the driver loop. */
   start(log: FastifyBaseLogger): Promise<void>;
   stop(): Promise<void>;
@@ -74,6 +79,25 @@ export function makeRolloutWiring(deps: {
     },
   });
 
+  const placementOf = (tenantId: string): Placement | undefined => {
+    const t = directory.tenant(tenantId);
+    if (t === undefined) return undefined;
+    return state.placement({ tenantId, ring: t.ring, labels: t.labels, version: t.resourceVersion });
+  };
+  // Flags come from the configuration serving the tenant: the candidate's release on its share, else the control's.
+  const flagProvider = makeFlagProvider({
+    flagsFor: ({ tenantId }) => {
+      const p = placementOf(tenantId);
+      if (p === undefined) return undefined;
+      return {
+        values: p.spec?.flags ?? {},
+        colour: p.colour,
+        releaseId: p.candidate ? p.releaseId : state.control().releaseId,
+        ring: p.ring,
+      };
+    },
+  });
+
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   const tick = (): void => {
@@ -95,10 +119,16 @@ export function makeRolloutWiring(deps: {
     state,
     outcomes,
     releases,
-    placementOf: (tenantId) => {
-      const t = directory.tenant(tenantId);
-      if (t === undefined) return undefined;
-      return state.placement({ tenantId, ring: t.ring, labels: t.labels, version: t.resourceVersion });
+    placementOf,
+    flagProvider,
+    tenantsByRing: async () => {
+      const rings = state.rings();
+      const counts: Record<string, number> = {};
+      for (const t of await allTenantFacts(db)) {
+        const at = ringOf(t, rings);
+        if (at !== null) counts[at.ring] = (counts[at.ring] ?? 0) + 1;
+      }
+      return counts;
     },
     tenantsOf: async (ring) => {
       const rings = state.rings();

@@ -24,7 +24,7 @@ export interface RequestOptions {
 
 export interface ApiClient {
   readonly api: string;
-  request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
+  request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options?: RequestOptions): Promise<T>;
 }
 
 /** Why fetch failed, in the words of the socket error underneath it. */
@@ -58,7 +58,7 @@ export function makeApiClient(conn: Connection): ApiClient {
   return {
     api: conn.api,
     async request<T>(
-      method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+      method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
       path: string,
       options: RequestOptions = {},
     ): Promise<T> {

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { registerAlertsCommands } from './alerts-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
+import { registerReleaseCommands } from './release-commands.js';
 import { DEFAULT_API, type CliEnvironment } from './cli-config.js';
 import { registerExtractCommand } from './extract-command.js';
 import { registerJobCommands } from './job-commands.js';
@@ -76,6 +77,7 @@ export function buildProgram(env: CliEnvironment, registerMore: readonly ((progr
   registerKeyCommands(program, env);
   registerAuditCommands(program, env);
   registerBackupCommands(program, env);
+  registerReleaseCommands(program, env);
   registerJobCommands(program, env);
   registerPolicyCommands(program, env);
   registerKnowledgeCommands(program, env);

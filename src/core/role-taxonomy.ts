@@ -155,6 +155,8 @@ export const OPERATIONS = {
   releases_history: read('GET /v1/platform/releases/:releaseId/history', 'release.read'),
   releases_act: write('POST /v1/platform/releases/:releaseId/:action', 'release.operate'),
   flags_explain: read('GET /v1/platform/flags', 'release.read'),
+  releases_change_record: read('GET /v1/platform/releases/:releaseId/change-record', 'release.read'),
+  releases_preview: read('POST /v1/platform/release-previews', 'release.read'),
 } as const satisfies Record<string, OperationEntry>;
 export type OperationName = keyof typeof OPERATIONS;
 

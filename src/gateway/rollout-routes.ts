@@ -5,11 +5,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { authorize, type RequestContext } from '../core/context.js';
-import { NotFoundError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
 import type { Action } from '../core/role-taxonomy.js';
 import {
+  changeRecord,
   OPERATOR_ACTIONS,
+  parseReleaseSpec,
+  type ReleaseSpec,
   type OperatorAction,
   type Placement,
   type ReleaseService,
@@ -87,7 +90,16 @@ export interface RolloutRouteDeps {
   /** Tenants in a ring (for `rings show`). */
   readonly tenantsOf: (ring: string) => Promise<{ tenantId: string; by: string }[]>;
   readonly now: () => number;
+  /** The control now and the tenants per ring (the change record's context). */
+  readonly control: () => { colour: string; releaseId: string | null; spec: ReleaseSpec | null };
+  readonly tenantsByRing: () => Promise<Record<string, number>>;
 }
+
+/** Where a release's dashboards and runbook are (provisioned with Iris, ops/). */
+const RECORD_LINKS = {
+  dashboard: 'ops/grafana/dashboards/iris-rings.json',
+  runbook: 'ops/runbooks/IrisReleaseRolledBack.md',
+} as const;
 
 export function registerRolloutRoutes(app: FastifyInstance, deps: RolloutRouteDeps): void {
   const { releases } = deps;
@@ -263,6 +275,71 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: RolloutRouteDe
       const action: OperatorAction = req.params.action;
       const after = await releases.act(req.ctx, req.params.releaseId, action, req.body?.reason);
       return view(after, deps.now());
+    },
+  );
+
+  const record = async (releaseId: string | null, spec: ReleaseSpec): Promise<{ markdown: string }> => {
+    const c = deps.control();
+    return {
+      markdown: changeRecord({
+        release: { releaseId, spec },
+        control:
+          c.spec === null
+            ? null
+            : {
+                releaseId: c.releaseId,
+                colour: c.colour,
+                graphrag: c.spec.graphrag,
+                flags: c.spec.flags,
+                ...(c.spec.policyBundle ? { policyBundle: c.spec.policyBundle } : {}),
+              },
+        tenantsByRing: await deps.tenantsByRing(),
+        preflight: [],
+        links: { ...RECORD_LINKS, ...(releaseId === null ? {} : { release: `/v1/platform/releases/${releaseId}` }) },
+      }),
+    };
+  };
+
+  app.get<{ Params: Static<typeof ReleaseParams> }>(
+    '/v1/platform/releases/:releaseId/change-record',
+    {
+      schema: {
+        tags: ['releases'],
+        summary:
+          'The change record of a release, as Markdown for a pull request: diff against the control, rings, risk, rollback',
+        security: bearer,
+        params: ReleaseParams,
+        response: { 200: Type.Object({ markdown: Type.String() }), ...errors },
+      },
+    },
+    async (req) => {
+      allow(req.ctx, 'release.read');
+      const r = await releases.get(req.params.releaseId);
+      return record(r.id, r.spec);
+    },
+  );
+
+  app.post<{ Body: Record<string, unknown> }>(
+    '/v1/platform/release-previews',
+    {
+      schema: {
+        tags: ['releases'],
+        summary: 'Check a release document without storing it and return its change record (CI on pull requests)',
+        security: bearer,
+        body: Anything,
+        response: { 200: Type.Object({ markdown: Type.String() }), ...errors },
+      },
+    },
+    async (req) => {
+      allow(req.ctx, 'release.read');
+      const rings = (await releases.rings()).map((r) => r.name);
+      const parsed = parseReleaseSpec(req.body, rings);
+      if (!parsed.ok)
+        throw new ValidationError(
+          `The release document has ${parsed.problems.length} problem(s): ${parsed.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
+          { problems: parsed.problems },
+        );
+      return record(null, parsed.spec);
     },
   );
 

@@ -103,6 +103,8 @@ const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'GET /v1/platform/releases/:releaseId/history': p('rollout'),
   'POST /v1/platform/releases/:releaseId/:action': p('rollout'),
   'GET /v1/platform/flags': p('rollout'),
+  'GET /v1/platform/releases/:releaseId/change-record': p('rollout'),
+  'POST /v1/platform/release-previews': p('rollout'),
   'GET /v1/policy/decisions/:requestId': { tenant: 'principal', kind: 'Decision', service: 'policy' },
 };
 

@@ -183,7 +183,7 @@ test('the Markdown record has every section, escapes cells and names the rollbac
     /\| golden-questions \| ❌ failed \| 3 of 50 answers lost a citation \| 2026-12-06T18:01:00.000Z \|/,
   );
   assert.match(md, /- Dashboard: https:\/\/grafana.example\/d\/iris-rings\?var-release=rel-green/);
-  assert.match(md, /- Rollback runbook: docs\/runbooks\/release-rolled-back.md/);
+  assert.match(md, /- Rollback runbook: ops\/runbooks\/IrisReleaseRolledBack.md/);
   assert.match(md, /iris release rollback rel-green --reason "<why>"/);
   assert.match(md, /weight to 0 in every ring the release reached, all at once/);
   assert.equal(changeRecord(input), md, 'deterministic');

@@ -179,7 +179,7 @@ export type TransitionResult =
 /** Why an event was refused: `finished` and `not_applicable` are 409s; `stale` and `too_early` are dropped timers. */
 export type RefusalCode = 'finished' | 'not_applicable' | 'stale' | 'too_early' | 'empty_plan' | 'bad_event';
 
-/** Where the rollback alert's runbook lives (docs/runbooks/, served with the alert). */
+/** Where the rollback alert's runbook lives (ops/runbooks/, linked from the alert rule). */
 export const ROLLBACK_RUNBOOK = 'ops/runbooks/IrisReleaseRolledBack.md';
 
 /** Whether the release is in a phase it never leaves on its own. */
