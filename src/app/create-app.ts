@@ -386,6 +386,12 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       replicaId,
       signals: telemetry.signals,
       systemContext,
+      knowledge,
+      shadowConcurrency: config.rolloutShadowConcurrency,
+      haproxy:
+        config.haproxyRuntime === undefined
+          ? undefined
+          : { runtime: config.haproxyRuntime, mapDir: config.haproxyMapDir },
     });
     const server = await buildServer(
       {
@@ -395,10 +401,20 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
           releases: rollout.releases,
           outcomes: rollout.outcomes,
           placementOf: rollout.placementOf,
+          routingActive: () => rollout.state.live().length > 0 || rollout.state.control().spec !== null,
           tenantsOf: rollout.tenantsOf,
           now: () => clock.now().getTime(),
           control: () => rollout.state.control(),
           tenantsByRing: rollout.tenantsByRing,
+          shadowOf: (id) =>
+            rollout.shadow === undefined
+              ? null
+              : {
+                  rings: rollout.shadow.summaries(id),
+                  selected: rollout.shadow.selected(),
+                  dropped: rollout.shadow.runner.dropped,
+                  coverage: rollout.shadow.runner.coverage(),
+                },
           ...(deps.rolloutFaults === undefined ? {} : { faults: deps.rolloutFaults }),
         },
         backups,
@@ -414,7 +430,12 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         pendingMigrations: () => pendingMigrations(db),
         draining: () => draining,
         jobs,
-        knowledge: { service: knowledge, followUp, maxDocumentBytes: config.maxDocumentBytes },
+        knowledge: {
+          service: knowledge,
+          followUp,
+          maxDocumentBytes: config.maxDocumentBytes,
+          ...(rollout.shadow === undefined ? {} : { onAnswered: rollout.shadow.onAnswered }),
+        },
         policy: { bundles, decisions: decisionLog, maxBundleBytes: config.policyMaxBundleBytes },
         console: { sessions, directory, clock },
         tenantArchives: { service: tenantArchives, maxArchiveBytes: MAX_ARCHIVE_UPLOAD_BYTES },

@@ -10,8 +10,23 @@ import { platformScope, type Database } from '../core/db.js';
 import { PLATFORM } from '../core/ids.js';
 import type { Telemetry } from '../observability/index.js';
 import type { Provider } from '@openfeature/server-sdk';
+import type { FastifyRequest } from 'fastify';
+import { errorMessage } from '../core/errors.js';
+import type { KnowledgeAnswer, KnowledgeService, QueryMode } from '../knowledge/index.js';
 import {
+  bucketOf,
+  inCandidate,
+  makeShadowRunner,
+  makeShadowTally,
+  shadowAgreement,
+  type ShadowOutcome,
+  type ShadowRunner,
+  type ShadowSummary,
   makeFlagProvider,
+  makeHaproxyMapSync,
+  makeHaproxyRuntime,
+  type DesiredRouting,
+  type HaproxyMapSync,
   makeOutcomeCounters,
   makeReleaseService,
   makeRolloutState,
@@ -33,6 +48,8 @@ export interface RolloutWiring {
   readonly tenantsByRing: () => Promise<Record<string, number>>;
   /** The OpenFeature provider answering flags from the release serving each tenant. */
   readonly flagProvider: Provider;
+  /** Re-runs a share of the control's queries with the candidate's configuration (undefined: shadowing off). */
+  readonly shadow: ShadowWiring | undefined;
   /** Starts the snapshot and the driver loop. */
   start(log: FastifyBaseLogger): Promise<void>;
   stop(): Promise<void>;
@@ -46,6 +63,21 @@ async function allTenantFacts(db: Database): Promise<TenantRingFacts[]> {
   return rows.map((r) => ({ tenantId: r.tenant_id, ring: r.ring, labels: r.labels }));
 }
 
+/** Shadow GraphRAG: which queries are copied, how they agree, how much was covered. */
+export interface ShadowWiring {
+  readonly runner: ShadowRunner;
+  /** Queries chosen for a shadow run (the candidate's share of the control's queries). */
+  readonly selected: () => number;
+  readonly onAnswered: (
+    req: FastifyRequest,
+    tenantId: string,
+    query: { question: string; mode: QueryMode; limit?: number | undefined },
+    answer: KnowledgeAnswer,
+    elapsedMs: number,
+  ) => void;
+  summaries(releaseId: string): ShadowSummary[];
+}
+
 export function makeRolloutWiring(deps: {
   db: Database;
   clock: Clock;
@@ -55,6 +87,11 @@ export function makeRolloutWiring(deps: {
   replicaId: string;
   signals: Pick<Telemetry['signals'], 'releaseRolledBack'>;
   systemContext: () => RequestContext;
+  knowledge: Pick<KnowledgeService, 'query'>;
+  /** Shadow queries at once (0: no shadowing). */
+  shadowConcurrency: number;
+  /** HAProxy's runtime API and its map folder: tenants and keys routed to their colour's pool. */
+  haproxy?: { runtime: string; mapDir: string } | undefined;
   driverMs?: number;
 }): RolloutWiring {
   const { db, directory } = deps;
@@ -98,6 +135,85 @@ export function makeRolloutWiring(deps: {
     },
   });
 
+  const shadow = deps.shadowConcurrency > 0 ? makeShadow(deps.shadowConcurrency) : undefined;
+  function makeShadow(concurrency: number): ShadowWiring {
+    const runner = makeShadowRunner({
+      concurrency,
+      maxQueued: concurrency * 16,
+      maxQueuedPerTenant: concurrency * 4,
+      onError: (tenantId, err) => log?.debug({ err, tenant_id: tenantId }, 'shadow query failed'),
+    });
+    const tally = makeShadowTally();
+    let selected = 0;
+    return {
+      runner,
+      selected: () => selected,
+      summaries: (releaseId) => tally.summaries().filter((x) => x.releaseId === releaseId),
+      onAnswered: (req, tenantId, query, answer, elapsedMs) => {
+        const p = req.placement;
+        // Only the control's answers are shadowed: the candidate's share is served by the candidate already.
+        if (p === undefined || p.releaseId === null || p.candidate) return;
+        const release = state.live().find((r) => r.id === p.releaseId);
+        const weight = release?.weights[p.ring] ?? 0;
+        // The same share as the candidate's, drawn per request (any tenant of the ring can be copied).
+        if (release === undefined || weight <= 0 || !inCandidate(bucketOf(release.id, req.id), weight)) return;
+        selected++;
+        const served = { answer: answer.answer, citations: answer.citations, latencyMs: elapsedMs };
+        const key = { releaseId: release.id, ring: p.ring };
+        runner.submit({
+          tenantId,
+          run: async () => {
+            const started = performance.now();
+            let outcome: ShadowOutcome;
+            try {
+              // NOTE: the same tenant and question; only the configuration is the candidate's. An LLM is
+              // asked only when the served answer used one (a shadow spends the tenant's tokens too).
+              const a = await deps.knowledge.query(tenantId, query.question, query.mode, {
+                limit: query.limit,
+                llm: answer.llmUsed ? 'auto' : 'off',
+                serving: { colour: release.colour, topK: release.spec.graphrag.retrieval.topK },
+                shadow: true,
+              });
+              outcome = { ok: true, answer: a.answer, citations: a.citations, latencyMs: performance.now() - started };
+            } catch (err) {
+              outcome = { ok: false, error: errorMessage(err), latencyMs: performance.now() - started };
+            }
+            tally.record(key, Date.now(), shadowAgreement(served, outcome));
+          },
+        });
+      },
+    };
+  }
+
+  const maps = deps.haproxy === undefined ? undefined : makeMaps(deps.haproxy);
+  function makeMaps(h: { runtime: string; mapDir: string }): HaproxyMapSync {
+    const at = h.runtime.lastIndexOf(':');
+    const address =
+      h.runtime.startsWith('/') || at < 0
+        ? { path: h.runtime }
+        : { host: h.runtime.slice(0, at), port: Number(h.runtime.slice(at + 1)) };
+    return makeHaproxyMapSync({
+      runtime: makeHaproxyRuntime(address),
+      mapFiles: { tenants: `${h.mapDir}/tenants.map`, keys: `${h.mapDir}/keys.map` },
+      intervalMs: 10_000,
+      desired: async (): Promise<DesiredRouting> => {
+        const tenants = new Map<string, string>();
+        for (const t of await allTenantFacts(db)) {
+          const p = state.placement(t);
+          if (p !== undefined) tenants.set(t.tenantId, p.colour);
+        }
+        const { rows } = await db.read<{ key_id: string; tenant_id: string }>(
+          platformScope,
+          'select key_id, tenant_id from api_keys where revoked_at is null',
+        );
+        const keys = new Map(rows.map((r) => [r.key_id, r.tenant_id === PLATFORM ? null : r.tenant_id] as const));
+        return { tenants, keys };
+      },
+      onError: (err) => log?.warn({ err }, 'HAProxy map sync failed'),
+    });
+  }
+  let mappedGeneration = -1;
+
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   const tick = (): void => {
@@ -105,6 +221,11 @@ export function makeRolloutWiring(deps: {
     ticking = (async () => {
       // The guard reads what every replica flushed; this replica's own counts go first.
       await outcomes.flush();
+      // A change of rollout state moves tenants between colour pools at once (no HAProxy reload).
+      if (maps !== undefined && state.generation !== mappedGeneration) {
+        mappedGeneration = state.generation;
+        void maps.sync().catch((err: unknown) => log?.warn({ err }, 'HAProxy map sync failed'));
+      }
       for (const o of await releases.tick())
         if (o.event !== undefined)
           log?.info({ release: o.releaseId, event: o.event, phase: o.phase, reason: o.reason }, 'release driver');
@@ -121,6 +242,7 @@ export function makeRolloutWiring(deps: {
     releases,
     placementOf,
     flagProvider,
+    shadow,
     tenantsByRing: async () => {
       const rings = state.rings();
       const counts: Record<string, number> = {};
@@ -142,12 +264,15 @@ export function makeRolloutWiring(deps: {
     async start(logger) {
       log = logger;
       await state.start();
+      maps?.start();
       timer = setInterval(tick, deps.driverMs ?? 1000);
       timer.unref();
     },
     async stop() {
       if (timer) clearInterval(timer);
       await ticking;
+      await shadow?.runner.drain();
+      await maps?.stop();
       await outcomes.stop();
       await state.stop();
     },

@@ -189,6 +189,33 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: 'scheduled backups remove backups older than this (never the newest, nor the newest verified)',
   },
   {
+    name: 'IRIS_ROLLOUT_SHADOW_CONCURRENCY',
+    field: 'rolloutShadowConcurrency',
+    default: '2',
+    meaning:
+      "GraphRAG queries a replica re-runs at once with a live release's candidate configuration, off the request path, to compare answers (0: no shadowing)",
+  },
+  {
+    name: 'IRIS_HAPROXY_RUNTIME',
+    field: 'haproxyRuntime',
+    default: '(unset: no HAProxy)',
+    meaning:
+      "HAProxy's runtime API (a UNIX socket path or host:port): Iris keeps its tenant and key maps routed to each tenant's colour pool (ops/haproxy/)",
+  },
+  {
+    name: 'IRIS_HAPROXY_MAP_DIR',
+    field: 'haproxyMapDir',
+    default: '/etc/haproxy/maps',
+    meaning: "directory of HAProxy's tenants.map and keys.map, as haproxy.cfg loads them",
+  },
+  {
+    name: 'IRIS_ALERTMANAGER_URL',
+    field: 'alertmanagerUrl',
+    default: '(unset: no silence review)',
+    meaning:
+      "Alertmanager whose active silences matching a release's rings must be reviewed before it starts or is promoted",
+  },
+  {
     name: 'IRIS_POLICY_MAX_BUNDLE_BYTES',
     field: 'policyMaxBundleBytes',
     default: '1048576',
@@ -275,7 +302,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     name: 'IRIS_RELEASE_COLOR',
     field: 'releaseColor',
     default: 'blue',
-    meaning: 'release colour label on every metric',
+    meaning:
+      'the colour of this build: the control colour until a release is promoted, and the release colour label on every metric (replicas of a colour sit behind HAProxy)',
   },
   {
     name: 'IRIS_MAX_DOCUMENT_BYTES',

@@ -63,6 +63,14 @@ export interface IrisConfig {
   readonly backupKeep: number;
   /** Scheduled backups remove those older than this many days (IRIS_BACKUP_MAX_AGE_DAYS). */
   readonly backupMaxAgeDays: number;
+  /** Shadow GraphRAG queries run at once per replica (IRIS_ROLLOUT_SHADOW_CONCURRENCY); 0: no shadowing. */
+  readonly rolloutShadowConcurrency: number;
+  /** HAProxy's runtime API (a UNIX socket path or host:port) whose colour maps Iris keeps current; undefined: none. */
+  readonly haproxyRuntime: string | undefined;
+  /** The directory holding HAProxy's tenants.map and keys.map, as haproxy.cfg names them. */
+  readonly haproxyMapDir: string;
+  /** Alertmanager whose silences a release's preflight reviews (IRIS_ALERTMANAGER_URL); undefined: none. */
+  readonly alertmanagerUrl: string | undefined;
   /** Days the decision log keeps a decision (0: forever). */
   readonly policyDecisionRetentionDays: number;
   /** Days a question no one asks again stays in a tenant's query log (warm-ups read the last 7). */
@@ -117,6 +125,19 @@ function durationSeconds(env: Env, name: string, fallback: number, min: number, 
       `${name} must be a duration from ${min} s to ${max / 86_400} days (e.g. 6h, 1d), got '${raw}'.`,
     );
   return n;
+}
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, not '${v}'.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL.`);
+  return u.toString().replace(/\/$/, '');
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
@@ -277,6 +298,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     backupScheduleSeconds: durationSeconds(env, 'IRIS_BACKUP_SCHEDULE', 0, 60, 30 * 86_400),
     backupKeep: int(env, 'IRIS_BACKUP_KEEP', 7, 1, 10_000),
     backupMaxAgeDays: int(env, 'IRIS_BACKUP_MAX_AGE_DAYS', 30, 1, 36_500),
+    rolloutShadowConcurrency: int(env, 'IRIS_ROLLOUT_SHADOW_CONCURRENCY', 2, 0, 64),
+    haproxyRuntime: env.IRIS_HAPROXY_RUNTIME === '' ? undefined : env.IRIS_HAPROXY_RUNTIME,
+    haproxyMapDir: resolve(env.IRIS_HAPROXY_MAP_DIR || '/etc/haproxy/maps'),
+    alertmanagerUrl: httpUrl(env, 'IRIS_ALERTMANAGER_URL'),
     policyDecisionRetentionDays: int(env, 'IRIS_POLICY_DECISION_RETENTION_DAYS', 30, 0, 3650),
     queryLogRetentionDays: int(env, 'IRIS_QUERY_LOG_RETENTION_DAYS', 30, 7, 3650),
     policyCacheSize: int(env, 'IRIS_POLICY_CACHE_SIZE', 10_000, 0, 10_000_000),

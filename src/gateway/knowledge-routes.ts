@@ -16,7 +16,9 @@ import {
   SOURCE_STATUSES,
   type DocumentSummary,
   type EnqueueFollowUp,
+  type KnowledgeAnswer,
   type KnowledgeService,
+  type QueryMode,
 } from '../knowledge/index.js';
 import { ProblemSchema, TenantIdSchema, TenantParamsSchema, bearer, type ApiTag } from './schemas.js';
 
@@ -39,6 +41,17 @@ export interface KnowledgeRoutesDeps {
   readonly followUp?: EnqueueFollowUp;
   /** Largest document accepted, in bytes (the route's body limit follows from it). */
   readonly maxDocumentBytes: number;
+  /**
+   * Told of every answered query (rollout: a copy may be re-run with a live release's candidate
+   * configuration, off the request path). Must not throw or block.
+   */
+  readonly onAnswered?: (
+    request: FastifyRequest,
+    tenantId: string,
+    query: { question: string; mode: QueryMode; limit?: number | undefined },
+    answer: KnowledgeAnswer,
+    elapsedMs: number,
+  ) => void;
 }
 
 const DOCUMENT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$';
@@ -385,7 +398,9 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
       async (req) => {
         const { tenantId } = req.params;
         await deps.authorize(req, 'knowledge.query', tenantId);
-        return knowledge.query(tenantId, req.body.question, req.body.mode ?? DEFAULT_QUERY_MODE, {
+        const started = performance.now();
+        const mode = req.body.mode ?? DEFAULT_QUERY_MODE;
+        const answer = await knowledge.query(tenantId, req.body.question, mode, {
           limit: req.body.limit,
           llm: req.body.llm,
           trace: deps.context(req).trace,
@@ -398,6 +413,14 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
                 },
               }),
         });
+        deps.onAnswered?.(
+          req,
+          tenantId,
+          { question: req.body.question, mode, limit: req.body.limit },
+          answer,
+          performance.now() - started,
+        );
+        return answer;
       },
     );
 

@@ -85,6 +85,8 @@ function view(r: StoredRelease, now: number): Record<string, unknown> {
 
 export interface RolloutRouteDeps {
   readonly releases: ReleaseService;
+  /** Whether any tenant may be served differently: a live release, or a promoted configuration. */
+  readonly routingActive: () => boolean;
   /** Where a tenant is served now (ring, colour, configuration), on this replica. */
   readonly placementOf: (tenantId: string) => Placement | undefined;
   /** Tenants in a ring (for `rings show`). */
@@ -93,6 +95,8 @@ export interface RolloutRouteDeps {
   /** The control now and the tenants per ring (the change record's context). */
   readonly control: () => { colour: string; releaseId: string | null; spec: ReleaseSpec | null };
   readonly tenantsByRing: () => Promise<Record<string, number>>;
+  /** This replica's shadow figures for a release (null: shadowing off). */
+  readonly shadowOf?: (releaseId: string) => unknown;
 }
 
 /** Where a release's dashboards and runbook are (provisioned with Iris, ops/). */
@@ -214,7 +218,8 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: RolloutRouteDe
     },
     async (req) => {
       allow(req.ctx, 'release.read');
-      return view(await releases.get(req.params.releaseId), deps.now());
+      const r = await releases.get(req.params.releaseId);
+      return { ...view(r, deps.now()), shadow: deps.shadowOf?.(r.id) ?? null };
     },
   );
 

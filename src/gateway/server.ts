@@ -30,7 +30,7 @@ import { ajvPlugins } from './date-format.js';
 import { assertSafeInput } from './input-guard.js';
 import { jobRoutes } from './job-routes.js';
 import { registerKeyRoutes } from './key-routes.js';
-import { knowledgeRoutes } from './knowledge-routes.js';
+import { knowledgeRoutes, type KnowledgeRoutesDeps } from './knowledge-routes.js';
 import { registerPolicyRoutes } from './policy-routes.js';
 import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './problem.js';
 import { API_TAGS, ProblemSchema } from './schemas.js';
@@ -80,6 +80,7 @@ export interface ServerDeps {
     /** Queues the system's follow-up jobs (the graph build a delete from a large component needs). */
     readonly followUp: EnqueueFollowUp;
     readonly maxDocumentBytes: number;
+    readonly onAnswered?: KnowledgeRoutesDeps['onAnswered'];
   };
   /** Backups of the whole store (platform admins); undefined: no backup routes. */
   readonly backups?: Backups;
@@ -229,6 +230,8 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   if (rollout) {
     // The tenant a request is about: the path's, else the caller's own (platform keys have none).
     app.addHook('onRequest', async (req, reply) => {
+      // NOTE: with no live release and the built-in control configuration, every tenant is served alike.
+      if (!rollout.routingActive()) return;
       const principal = (req.ctx as RequestContext | undefined)?.principal;
       if (principal === undefined) return;
       const fromPath = (req.params as { tenantId?: unknown } | undefined)?.tenantId;
@@ -331,6 +334,7 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
       knowledge: deps.knowledge.service,
       followUp: deps.knowledge.followUp,
       maxDocumentBytes: deps.knowledge.maxDocumentBytes,
+      ...(deps.knowledge.onAnswered === undefined ? {} : { onAnswered: deps.knowledge.onAnswered }),
       authorize: (req, action, tenantId) => authorizeAction(req.ctx.principal, action, tenantId, 'Knowledge'),
       context: (req) => req.ctx,
       async enqueue(req, tenantId, job) {

@@ -41,6 +41,7 @@ export { EXPORT_FORMATS, renderGraphMl } from './graph/graph-export.js';
 
 // answer/: query modes and citations.
 export { DEFAULT_QUERY_MODE, QUERY_MODES, type Citation, type QueryMode } from './answer/query-engine.js';
+export type { KnowledgeAnswer } from './answer/answer-composition.js';
 
 // llm/: providers and the gateway.
 export { makeLlmGateway, parseLlmProviders, type LlmGateway, type LlmObserver } from './llm/index.js';

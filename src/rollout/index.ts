@@ -119,6 +119,8 @@ export {
   BUCKETS,
   bucketOf,
   colourFor,
+  inCandidate,
+  thresholdOf,
   type ColourChoice,
   type ColourOptions,
   type ColourWeights,
@@ -144,3 +146,16 @@ export {
   type TickOutcome,
 } from './release-service.js';
 export type { ControlRow, ReleaseHistoryEntry, StoredRelease, StoredRing } from './release-store.js';
+
+// HAProxy in front of colour pools: the maps Iris keeps current over the runtime API.
+export { backendOf, MapNames, type DesiredRouting } from './haproxy-map.js';
+export {
+  HaproxyRuntimeError,
+  makeHaproxyMapSync,
+  makeHaproxyRuntime,
+  syncMaps,
+  type HaproxyMapSync,
+  type MapFiles,
+  type RuntimeAddress,
+  type SyncResult,
+} from './haproxy-runtime.js';

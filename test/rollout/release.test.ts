@@ -3,6 +3,7 @@
 // of 30 s, 50 samples per colour): a healthy release goes through three rings and promotes;
 // a candidate that fails requests, and one that slows them, is rolled back automatically
 // within 15 s of the fault's onset, and no request outside the candidate's share fails.
+import { OpenFeature } from '@openfeature/server-sdk';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { StoredRelease } from '../../src/rollout/index.js';
@@ -191,9 +192,19 @@ describe(`rainbow releases (${storeName})`, () => {
     assert.deepEqual(flags.json<{ flags: { name: string; value: unknown }[] }>().flags, [
       { name: 'graphrag.rerank', value: true, source: 'control (colour green)' },
     ]);
+    // Code asks through OpenFeature: the Iris provider answers from the configuration serving the tenant.
+    await OpenFeature.setProviderAndWait('rollout-test', t.app.rollout.flagProvider);
+    const client = OpenFeature.getClient('rollout-test');
+    const details = await client.getBooleanDetails('graphrag.rerank', false, { tenantId: tenants[0] as string });
+    assert.equal(details.value, true);
+    assert.equal(details.variant, 'green');
+    const unknown = await client.getBooleanDetails('graphrag.nope', false, { tenantId: tenants[0] as string });
+    assert.equal(unknown.value, false);
+    assert.equal(unknown.errorCode, 'FLAG_NOT_FOUND');
+    await OpenFeature.clearProviders();
     // Every transition is in the platform ledger.
     const ledger = await t.call('GET', '/v1/audit/logs/platform/events?limit=1000');
-    const actions = ledger.json<{ items: { action: string }[] }>().items.map((e) => e.action);
+    const actions = ledger.json<{ items: { event: { action: string } }[] }>().items.map((e) => e.event.action);
     assert.ok(actions.includes('release.start') && actions.includes('release.analysis_passed'), actions.join(','));
   });
 

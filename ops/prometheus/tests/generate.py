@@ -140,6 +140,7 @@ SCENARIOS = {
         series('iris_db_pool_max', {}, gauge(10, lambda j: 10)),
         series('iris_backup_schedule_seconds', {}, gauge(3600, lambda j: 3600)),
         series('iris_backup_last_verified_age_seconds', {}, gauge(1800, lambda j: (1800 + STEP * j) % 3600)),
+        series('iris_release_rollbacks_total', {'trigger': 'guard'}, gauge(0, lambda j: 0)),
     ], {}, 'healthy traffic, a low-traffic tenant\'s single error, one poisoned job, a few LLM errors'),
     'outage-50pct-errors': (http(*ACME, rps=(10, 10), err=(0, 0.5)) + http(*OTHER, rps=(5, 5)) + single_error_tenant(), {
         'IrisTenantErrorBudgetBurn': {**T, 'severity': 'page', 'slo': 'availability'},
@@ -188,6 +189,10 @@ SCENARIOS = {
         series('iris_backup_schedule_seconds', {}, gauge(3600, lambda j: 3600)),
         series('iris_backup_last_verified_age_seconds', {}, gauge(1800, lambda j: 7200 + STEP * (j + 1))),
     ], {'IrisBackupStale': {'job': 'iris', 'severity': 'ticket'}}, 'scheduled backups stopped two intervals ago'),
+    'release-rolled-back': (healthy_http() + [
+        series('iris_release_rollbacks_total', {'trigger': 'guard'}, gauge(0, lambda j: 1)),
+    ], {'IrisReleaseRolledBack': {'job': 'iris', 'trigger': 'guard', 'severity': 'ticket'}},
+        'the fast guard rolls a release back'),
     'target-down': (healthy_http() + [series('up', {}, gauge(1, lambda j: 0))], {
         'IrisTargetDown': {**INST, 'color': 'blue', 'severity': 'page'},
     }, 'the scrape fails from the onset'),

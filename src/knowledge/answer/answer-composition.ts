@@ -38,6 +38,8 @@ export interface QueryRequest {
    * number of chunks cited by default. Answers of different colours never share a cache entry.
    */
   readonly serving?: { readonly colour: string; readonly topK?: number | undefined };
+  /** A shadow run (rollout): not counted in the question log, so it never drives cache warm-ups. */
+  readonly shadow?: boolean;
 }
 
 /** Chunks cited: the caller's limit, else the serving colour's topK (at most 20), else 5. */
@@ -175,7 +177,7 @@ export function makeAnswers(
     const settings = settingsOf(tenantId);
     const graphVersion = await inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId), request.trace);
     const normalised = normaliseQuestion(q);
-    questions.note(tenantId, normalised, mode);
+    if (request.shadow !== true) questions.note(tenantId, normalised, mode);
     const variant = [
       release,
       request.serving?.colour ?? '',
