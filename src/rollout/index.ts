@@ -144,3 +144,26 @@ export {
   type TickOutcome,
 } from './release-service.js';
 export type { ControlRow, ReleaseHistoryEntry, StoredRelease, StoredRing } from './release-store.js';
+export {
+  dashboardsGate,
+  LOAD_PROBE_THRESHOLDS,
+  loadProbeGate,
+  matcherMatches,
+  policyGate,
+  silenceConcerns,
+  silencesGate,
+  type LoadProbeResult,
+  type PolicyBundleFacts,
+  type PreflightStage,
+  type Silence,
+  type SilenceMatcher,
+  type SilenceReview,
+} from './preflight.js';
+export { makePreflightService, type PreflightService, type PreflightServiceDeps } from './preflight-service.js';
+export type { PreflightRun } from './preflight-store.js';
+export {
+  AlertmanagerError,
+  makeAlertmanagerClient,
+  parseSilences,
+  type AlertmanagerClient,
+} from './alertmanager-client.js';

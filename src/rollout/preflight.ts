@@ -170,13 +170,14 @@ export function dashboardsGate(input: {
 export interface PolicyBundleFacts {
   readonly id: string;
   readonly name: string;
-  /** The manifest's verification summary: `proved` (or `builtin`) for each property proved. */
+  /** The manifest's verification summary per property: `proved`, `by-construction`, `builtin` or `skipped`. */
   readonly verification: Readonly<Record<string, string>>;
   /** Invariant problems found when re-checking the stored bundle (empty: holds). */
   readonly problems: readonly string[];
 }
 
-const PROVED = new Set(['proved', 'builtin']);
+// `by-construction`: a forbid-only overlay cannot widen access, so there is nothing to prove.
+const PROVED = new Set(['proved', 'by-construction', 'builtin']);
 
 /**
  * The release's policy bundle compiles and its proofs hold: a stored bundle with that digest
