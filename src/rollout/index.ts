@@ -146,12 +146,15 @@ export {
 export type { ControlRow, ReleaseHistoryEntry, StoredRelease, StoredRing } from './release-store.js';
 export {
   dashboardsGate,
+  labelledAccuracy,
   LOAD_PROBE_THRESHOLDS,
   loadProbeGate,
   matcherMatches,
   policyGate,
   silenceConcerns,
   silencesGate,
+  type LabelledObservation,
+  type LabelledSet,
   type LoadProbeResult,
   type PolicyBundleFacts,
   type PreflightStage,

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   dashboardsGate,
+  labelledAccuracy,
   loadProbeGate,
   matcherMatches,
   policyGate,
@@ -198,4 +199,35 @@ test('stages: start covers every ring and probes the first; a promotion its ring
   assert.equal(probeRingOf('start', ['canary', 'early']), 'canary');
   assert.deepEqual(ringsOfStage('promote:early', ['canary', 'early']), ['early']);
   assert.equal(probeRingOf('promote:early', ['canary', 'early']), 'early');
+});
+
+test('labelled accuracy: each expected record and each question is one item', () => {
+  const set = {
+    documents: [
+      { id: 'd1', expectedRecords: ['entity:Service:billing', 'relation:billing|owns|db', 'entity:Service:billing'] },
+      { id: 'd2', expectedRecords: ['entity:Team:core'] },
+    ],
+    questions: [
+      { id: 'q1', expectedCitations: ['d1#0'] },
+      { id: 'q2', expectedCitations: ['d1#0', 'd2#1'] },
+    ],
+  };
+  const r = labelledAccuracy(set, {
+    records: { d1: ['entity:Service:billing', 'relation:billing|owns|db', 'entity:Extra:x'] },
+    citations: { q1: ['d1#0', 'd9#9'], q2: ['d2#1'] },
+  });
+  assert.deepEqual(r, { correct: 3, total: 5, misses: ['d2: entity:Team:core', 'q2: missing d1#0'] });
+  const gate = loadProbeGate({
+    ring: 'canary',
+    probe: { ring: 'canary', requests: 100, successes: 100, accuracy: r },
+    extractionChange: true,
+    at: AT,
+  });
+  assert.equal(gate.ok, false);
+  assert.match(gate.detail, /parse accuracy 3\/5 = 0\.6000/);
+  assert.deepEqual(labelledAccuracy({ documents: [], questions: [] }, { records: {}, citations: {} }), {
+    correct: 0,
+    total: 0,
+    misses: [],
+  });
 });

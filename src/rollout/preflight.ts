@@ -264,3 +264,55 @@ export function ringsOfStage(stage: PreflightStage, planRings: readonly string[]
 export function probeRingOf(stage: PreflightStage, planRings: readonly string[]): string | undefined {
   return stage === 'start' ? planRings[0] : stage.slice('promote:'.length);
 }
+
+/**
+ * A labelled set a release carries for its load probe: documents with the records extraction
+ * must produce (canonical record keys, e.g. `entity:Service:billing` or `relation:billing|owns|db`)
+ * and questions with the citations an answer must include (`documentId#chunkIndex`).
+ */
+export interface LabelledSet {
+  readonly documents: readonly { readonly id: string; readonly expectedRecords: readonly string[] }[];
+  readonly questions: readonly { readonly id: string; readonly expectedCitations: readonly string[] }[];
+}
+
+/** What the candidate produced on a labelled set: records per document id, citations per question id. */
+export interface LabelledObservation {
+  readonly records: Readonly<Record<string, readonly string[]>>;
+  readonly citations: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * Parse accuracy on a labelled set: every expected record is one item (correct when the
+ * candidate produced it for that document), every question one item (correct when its answer
+ * cites every expected citation). Extra records or citations cost nothing here; the load
+ * probe's success ratio and the bake's metrics judge the rest. `misses` names the first 20
+ * wrong items for the gate's detail.
+ */
+export function labelledAccuracy(
+  set: LabelledSet,
+  observed: LabelledObservation,
+): { correct: number; total: number; misses: string[] } {
+  let correct = 0;
+  let total = 0;
+  const misses: string[] = [];
+  const miss = (what: string): void => {
+    if (misses.length < 20) misses.push(what);
+  };
+  for (const d of set.documents) {
+    const got = new Set(observed.records[d.id] ?? []);
+    // Each expected record is scored once, even if the set lists it twice.
+    for (const r of new Set(d.expectedRecords)) {
+      total++;
+      if (got.has(r)) correct++;
+      else miss(`${d.id}: ${r}`);
+    }
+  }
+  for (const q of set.questions) {
+    total++;
+    const got = new Set(observed.citations[q.id] ?? []);
+    const missing = q.expectedCitations.filter((c) => !got.has(c));
+    if (missing.length === 0) correct++;
+    else miss(`${q.id}: missing ${missing.join(', ')}`);
+  }
+  return { correct, total, misses };
+}
