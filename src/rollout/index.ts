@@ -140,6 +140,7 @@ export {
   releaseIdOf,
   type OperatorAction,
   type ReleasePlanView,
+  type ReleasePreflight,
   type ReleaseService,
   type TickOutcome,
 } from './release-service.js';

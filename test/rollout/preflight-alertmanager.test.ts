@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { PLATFORM } from '../../src/core/ids.js';
 import { makeAlertmanagerClient, AlertmanagerError } from '../../src/rollout/alertmanager-client.js';
 import { makePreflightService, type PreflightService } from '../../src/rollout/preflight-service.js';
+import { makeReleaseService, type ReleaseService } from '../../src/rollout/release-service.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
@@ -70,6 +71,7 @@ describe(
     let output = '';
     let t: TestApp;
     let preflight: PreflightService;
+    let releases: ReleaseService;
     let silenceId: string;
 
     before(async () => {
@@ -123,6 +125,18 @@ describe(
         audit: async (tx, ctx, record) => {
           await t.app.ledger.append(tx, ctx, { log: PLATFORM, ...record });
         },
+      });
+      // The release service with preflight enforced before start, as the app would wire it.
+      releases = makeReleaseService({
+        db: t.db,
+        clock: { now: () => new Date() },
+        fallbackColour: 'blue',
+        audit: async (tx, ctx, record) => {
+          await t.app.ledger.append(tx, ctx, { log: PLATFORM, ...record });
+        },
+        tenantFacts: async () => [],
+        systemContext: () => t.app.systemContext(),
+        preflight: { check: (ctx, id, stage) => preflight.check(ctx, id, stage), enforce: true },
       });
     });
 
@@ -192,6 +206,13 @@ describe(
         preflight.review(t.app.systemContext(), RELEASE, { silenceId: 'no-such-silence', reviewer: 'Ada' }),
         /not active in Alertmanager/,
       );
+      // Enforced: start is refused while the silence is unreviewed, and the release stays planned.
+      await assert.rejects(releases.act(t.app.systemContext(), RELEASE, 'start'), (err: unknown) => {
+        assert.equal((err as { code?: string }).code, 'preflight_failed');
+        assert.match((err as Error).message, /start silences: 1 of 1 matching silence/);
+        return true;
+      });
+      assert.equal((await releases.get(RELEASE)).phase, 'planned');
       const review = await preflight.review(t.app.systemContext(), RELEASE, {
         silenceId,
         reviewer: 'Ada Lovelace',
@@ -205,9 +226,11 @@ describe(
       );
       assert.equal(passing.ok, true, JSON.stringify(passing.results));
 
+      const started = await releases.act(t.app.systemContext(), RELEASE, 'start');
+      assert.equal(started.phase, 'progressing');
       // Recorded: runs numbered per release, each with a history line; the review in the ledger.
       const latest = await preflight.latest(RELEASE, 'start');
-      assert.equal(latest?.runSeq, passing.runSeq);
+      assert.equal(latest?.runSeq, passing.runSeq + 1, 'the start itself ran preflight once more');
       assert.equal(latest?.ok, true);
       assert.deepEqual(
         latest?.results.map((r) => r.gate),
@@ -221,7 +244,7 @@ describe(
       const events = history
         .json<{ items: { event: string; reason: string | null }[] }>()
         .items.filter((e) => e.event === 'preflight');
-      assert.equal(events.length, 4);
+      assert.equal(events.length, 6);
       assert.equal(events[1]?.reason, 'preflight failed: silences');
       const ledger = await t.call('GET', '/v1/audit/logs/platform/events?limit=1000');
       const actions = ledger.json<{ items: { event: { action: string } }[] }>().items.map((e) => e.event.action);
