@@ -157,6 +157,9 @@ export const OPERATIONS = {
   flags_explain: read('GET /v1/platform/flags', 'release.read'),
   releases_change_record: read('GET /v1/platform/releases/:releaseId/change-record', 'release.read'),
   releases_preview: read('POST /v1/platform/release-previews', 'release.read'),
+  releases_preflight: read('GET /v1/platform/releases/:releaseId/preflight', 'release.read'),
+  releases_silence_reviews_list: read('GET /v1/platform/releases/:releaseId/silence-reviews', 'release.read'),
+  releases_silence_review: write('POST /v1/platform/releases/:releaseId/silence-reviews', 'release.operate'),
 } as const satisfies Record<string, OperationEntry>;
 export type OperationName = keyof typeof OPERATIONS;
 
@@ -239,6 +242,8 @@ export const COMMANDS: Readonly<Record<string, readonly Action[]>> = {
   'release promote': ['release.operate'],
   'release abort': ['release.operate'],
   'release rollback': ['release.operate'],
+  'release preflight': ['release.read'],
+  'release review-silences': ['release.operate'],
   'flags list': ['release.read'],
   'flags explain': ['release.read'],
   extract: [],

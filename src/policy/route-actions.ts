@@ -105,6 +105,10 @@ const PLACEMENTS: Readonly<Record<string, Placement>> = {
   'GET /v1/platform/flags': p('rollout'),
   'GET /v1/platform/releases/:releaseId/change-record': p('rollout'),
   'POST /v1/platform/release-previews': p('rollout'),
+  // Preflight gates (src/gateway/preflight-routes.ts).
+  'GET /v1/platform/releases/:releaseId/preflight': p('rollout'),
+  'GET /v1/platform/releases/:releaseId/silence-reviews': p('rollout'),
+  'POST /v1/platform/releases/:releaseId/silence-reviews': p('rollout'),
   'GET /v1/policy/decisions/:requestId': { tenant: 'principal', kind: 'Decision', service: 'policy' },
 };
 

@@ -142,6 +142,7 @@ export {
   releaseIdOf,
   type OperatorAction,
   type ReleasePlanView,
+  type ReleasePreflight,
   type ReleaseService,
   type TickOutcome,
 } from './release-service.js';
@@ -159,3 +160,30 @@ export {
   type RuntimeAddress,
   type SyncResult,
 } from './haproxy-runtime.js';
+
+export {
+  dashboardsGate,
+  labelledAccuracy,
+  LOAD_PROBE_THRESHOLDS,
+  loadProbeGate,
+  matcherMatches,
+  policyGate,
+  silenceConcerns,
+  silencesGate,
+  type LabelledObservation,
+  type LabelledSet,
+  type LoadProbeResult,
+  type PolicyBundleFacts,
+  type PreflightStage,
+  type Silence,
+  type SilenceMatcher,
+  type SilenceReview,
+} from './preflight.js';
+export { makePreflightService, type PreflightService, type PreflightServiceDeps } from './preflight-service.js';
+export type { PreflightRun } from './preflight-store.js';
+export {
+  AlertmanagerError,
+  makeAlertmanagerClient,
+  parseSilences,
+  type AlertmanagerClient,
+} from './alertmanager-client.js';

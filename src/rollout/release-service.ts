@@ -63,6 +63,22 @@ export interface ReleaseServiceDeps {
   readonly onAlert?: (alert: { releaseId: string; name: string; reason: string; runbook: string }) => void;
   /** Iris's own context, for the driver's transitions. */
   readonly systemContext: () => RequestContext;
+  /**
+   * Preflight gates (preflight-service.ts `check`), run before an operator's `start` and
+   * `promote`; absent: none run. Results are recorded by `check` in its own transaction.
+   */
+  readonly preflight?: ReleasePreflight;
+}
+
+/** What the release service asks of preflight (PreflightService fits `check`). */
+export interface ReleasePreflight {
+  readonly check: (
+    ctx: RequestContext,
+    releaseId: string,
+    stage: 'start' | `promote:${string}`,
+  ) => Promise<{ readonly ok: boolean; readonly results: readonly { gate: string; ok: boolean; detail: string }[] }>;
+  /** true: a failed gate refuses the action (409 preflight_failed); false: results are recorded only. */
+  readonly enforce: boolean;
 }
 
 /** How a release's plan meets the tenants: per ring, how many tenants and how many on the candidate now. */
@@ -115,6 +131,38 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
 
   const notify = (tx: Queryable, what: string): Promise<unknown> =>
     tx.query('select pg_notify($1, $2)', [ROLLOUT_CHANNEL, what]);
+
+  /**
+   * Preflight before an operator's start (stage `start`) or full promotion (`promote:<ring>` for
+   * every ring the release has not entered). NOTE: it runs, and is recorded, before the
+   * transition's transaction: a refused action keeps its results, and Alertmanager's latency
+   * never holds the release row's lock.
+   */
+  async function runPreflight(
+    preflight: ReleasePreflight,
+    ctx: RequestContext,
+    id: string,
+    action: 'start' | 'promote',
+  ): Promise<void> {
+    let stages: ('start' | `promote:${string}`)[] = ['start'];
+    if (action === 'promote') {
+      const release = await db.transaction(platformScope, (tx) => mustGet(tx, id), { readOnly: true });
+      stages = release.spec.plan.rings
+        .filter((r) => (release.weights[r.ring] ?? 0) <= 0)
+        .map((r) => `promote:${r.ring}` as const);
+    }
+    const failed: { stage: string; gate: string; detail: string }[] = [];
+    for (const stage of stages) {
+      const run = await preflight.check(ctx, id, stage);
+      for (const r of run.results) if (!r.ok) failed.push({ stage, gate: r.gate, detail: r.detail });
+    }
+    if (failed.length > 0 && preflight.enforce)
+      throw new ConflictError(
+        'preflight_failed',
+        `Release ${id} cannot ${action}: preflight failed: ${failed.map((f) => `${f.stage} ${f.gate}: ${f.detail}`).join('; ')}. See iris release preflight ${id}.`,
+        { failed },
+      );
+  }
 
   async function mustGet(tx: Queryable, id: string, lock = false): Promise<StoredRelease> {
     const r = await selectRelease(tx, id, lock);
@@ -434,6 +482,8 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         throw new ValidationError(
           `'${action}' needs a reason (--reason): it is recorded in the ledger and the history.`,
         );
+      if (deps.preflight !== undefined && (action === 'start' || action === 'promote'))
+        await runPreflight(deps.preflight, ctx, id, action);
       return db.transaction(platformScopeIn(ctx.trace), async (tx) => {
         const release = await mustGet(tx, id, true);
         if (action === 'start') {
