@@ -98,6 +98,7 @@ import { makeJobAudit } from './job-audit.js';
 import { makeFollowUp, registerKnowledgeKinds } from './knowledge-kinds.js';
 import { llmProvidersOf, tenantKnowledgeSettings } from './knowledge-settings.js';
 import { makeRetention, type Retention } from './retention.js';
+import { makePreflightWiring } from './preflight-wiring.js';
 import { makeRolloutWiring, type RolloutWiring } from './rollout-wiring.js';
 import { decisionSignals, knowledgeSignals, llmSignals } from './signals.js';
 import { systemContext } from './system-context.js';
@@ -377,7 +378,18 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       applyLocally,
       afterImport: (tenantId) => bundles.reload(tenantId),
     });
-    const rollout = makeRolloutWiring({
+    const preflight = makePreflightWiring({
+      db,
+      clock,
+      ledger,
+      bundles,
+      fallbackColour: config.releaseColor,
+      systemContext,
+      alertmanagerUrl: config.alertmanagerUrl,
+      // NOTE: late-bound: the probe runs the candidate's configuration through the rollout wiring below.
+      loadProbe: (release, ring) => rollout.loadProbe(release, ring),
+    });
+    const rollout: RolloutWiring = makeRolloutWiring({
       db,
       clock,
       ledger,
@@ -388,6 +400,10 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       systemContext,
       knowledge,
       shadowConcurrency: config.rolloutShadowConcurrency,
+      preflight: {
+        check: (ctx, id, stage) => preflight.check(ctx, id, stage),
+        enforce: config.releasePreflight === 'enforce',
+      },
       haproxy:
         config.haproxyRuntime === undefined
           ? undefined
@@ -397,6 +413,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       {
         db,
         traffic,
+        preflight: { preflight },
         rollout: {
           releases: rollout.releases,
           outcomes: rollout.outcomes,
@@ -406,6 +423,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
           now: () => clock.now().getTime(),
           control: () => rollout.state.control(),
           tenantsByRing: rollout.tenantsByRing,
+          preflightOf: async (id) => (await preflight.latest(id))?.results ?? [],
           shadowOf: (id) =>
             rollout.shadow === undefined
               ? null

@@ -34,7 +34,7 @@ export function makePreflightWiring(deps: {
   bundles: BundleService;
   fallbackColour: string;
   systemContext: () => RequestContext;
-  /** IRIS_ALERTMANAGER_URL; undefined: the silences gate fails ("no Alertmanager configured"). */
+  /** IRIS_ALERTMANAGER_URL; undefined: the silences gate says "not checked: no Alertmanager configured". */
   alertmanagerUrl: string | undefined;
   alertmanagerTimeoutMs?: number;
   dashboardPath?: string;

@@ -12,7 +12,7 @@ import type { Telemetry } from '../observability/index.js';
 import type { Provider } from '@openfeature/server-sdk';
 import type { FastifyRequest } from 'fastify';
 import { errorMessage } from '../core/errors.js';
-import type { KnowledgeAnswer, KnowledgeService, QueryMode } from '../knowledge/index.js';
+import { DEFAULT_QUERY_MODE, type KnowledgeAnswer, type KnowledgeService, type QueryMode } from '../knowledge/index.js';
 import {
   bucketOf,
   inCandidate,
@@ -22,6 +22,9 @@ import {
   type ShadowOutcome,
   type ShadowRunner,
   type ShadowSummary,
+  LOAD_PROBE_THRESHOLDS,
+  type LoadProbeResult,
+  type StoredRelease,
   makeFlagProvider,
   makeHaproxyMapSync,
   makeHaproxyRuntime,
@@ -33,6 +36,7 @@ import {
   ringOf,
   type OutcomeCounters,
   type Placement,
+  type ReleasePreflight,
   type ReleaseService,
   type RolloutState,
   type TenantRingFacts,
@@ -48,12 +52,26 @@ export interface RolloutWiring {
   readonly tenantsByRing: () => Promise<Record<string, number>>;
   /** The OpenFeature provider answering flags from the release serving each tenant. */
   readonly flagProvider: Provider;
+  /**
+   * The candidate's load probe in a ring (preflight): the minimum number of GraphRAG queries of
+   * the ring's tenants (any tenant's when the ring is empty) answered with its configuration.
+   */
+  readonly loadProbe: (release: StoredRelease, ring: string) => Promise<LoadProbeResult | undefined>;
   /** Re-runs a share of the control's queries with the candidate's configuration (undefined: shadowing off). */
   readonly shadow: ShadowWiring | undefined;
   /** Starts the snapshot and the driver loop. */
   start(log: FastifyBaseLogger): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** What the load probe asks each tenant: broad questions any tenant's graph can take. */
+const PROBE_QUESTIONS = [
+  'Who owns the main services?',
+  'What does the team run in production?',
+  'Which systems depend on each other?',
+  'What changed recently?',
+  'Who should be contacted about incidents?',
+] as const;
 
 async function allTenantFacts(db: Database): Promise<TenantRingFacts[]> {
   const { rows } = await db.read<{ tenant_id: string; ring: string; labels: Record<string, string> }>(
@@ -90,6 +108,8 @@ export function makeRolloutWiring(deps: {
   knowledge: Pick<KnowledgeService, 'query'>;
   /** Shadow queries at once (0: no shadowing). */
   shadowConcurrency: number;
+  /** Preflight before start and each promotion; enforce: a failed gate refuses the action. */
+  preflight?: ReleasePreflight | undefined;
   /** HAProxy's runtime API and its map folder: tenants and keys routed to their colour's pool. */
   haproxy?: { runtime: string; mapDir: string } | undefined;
   driverMs?: number;
@@ -104,6 +124,7 @@ export function makeRolloutWiring(deps: {
     fallbackColour: deps.fallbackColour,
     systemContext: deps.systemContext,
     tenantFacts: () => allTenantFacts(db),
+    ...(deps.preflight === undefined ? {} : { preflight: deps.preflight }),
     audit: async (tx, ctx, record) => {
       await deps.ledger.append(tx, ctx, { log: PLATFORM, ...record });
     },
@@ -214,6 +235,36 @@ export function makeRolloutWiring(deps: {
   }
   let mappedGeneration = -1;
 
+  async function loadProbe(release: StoredRelease, ring: string): Promise<LoadProbeResult | undefined> {
+    const facts = await allTenantFacts(db);
+    const rings = state.rings();
+    let tenants = facts.filter((t) => ringOf(t, rings)?.ring === ring).map((t) => t.tenantId);
+    // NOTE: an empty ring affects nobody, but the configuration is still exercised on real data.
+    if (tenants.length === 0) tenants = facts.map((t) => t.tenantId);
+    if (tenants.length === 0) return undefined;
+    let successes = 0;
+    const requests = LOAD_PROBE_THRESHOLDS.minRequests;
+    for (let i = 0; i < requests; i++) {
+      const tenantId = tenants[i % tenants.length] as string;
+      try {
+        await deps.knowledge.query(
+          tenantId,
+          PROBE_QUESTIONS[i % PROBE_QUESTIONS.length] as string,
+          DEFAULT_QUERY_MODE,
+          {
+            llm: 'off',
+            serving: { colour: release.colour, topK: release.spec.graphrag.retrieval.topK },
+            shadow: true,
+          },
+        );
+        successes++;
+      } catch (err) {
+        log?.info({ err, tenant_id: tenantId, release: release.id }, 'load probe query failed');
+      }
+    }
+    return { ring, requests, successes };
+  }
+
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
   const tick = (): void => {
@@ -242,6 +293,7 @@ export function makeRolloutWiring(deps: {
     releases,
     placementOf,
     flagProvider,
+    loadProbe,
     shadow,
     tenantsByRing: async () => {
       const rings = state.rings();

@@ -10,6 +10,7 @@ import type { CliEnvironment } from './cli-config.js';
 import { CommandFailedError, UsageError } from './cli-errors.js';
 import { commandContext } from './command-context.js';
 import { renderFields, renderTable, shortTime } from './output.js';
+import { registerPreflightCommands } from './preflight-commands.js';
 
 type ReleaseView = StoredRelease & { ring: string | null; bakeSecondsLeft: number | null };
 
@@ -384,6 +385,7 @@ export function registerReleaseCommands(program: Command, env: CliEnvironment): 
         throw new CommandFailedError(`Release ${r.id} rolled back.`);
     });
   };
+  registerPreflightCommands(release, env);
   act('start', "start the rollout: the first ring's first step");
   act('pause', 'hold the current weight and stop the bake clock');
   act('resume', "restart the current step's bake");

@@ -209,6 +209,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
     meaning: "directory of HAProxy's tenants.map and keys.map, as haproxy.cfg loads them",
   },
   {
+    name: 'IRIS_RELEASE_PREFLIGHT',
+    field: 'releasePreflight',
+    default: 'enforce',
+    meaning:
+      "enforce: a failed preflight gate (policy bundle, reviewed silences, dashboards, load probe) refuses a release's start or promotion; record: results are recorded only",
+  },
+  {
     name: 'IRIS_ALERTMANAGER_URL',
     field: 'alertmanagerUrl',
     default: '(unset: no silence review)',

@@ -69,6 +69,8 @@ export interface IrisConfig {
   readonly haproxyRuntime: string | undefined;
   /** The directory holding HAProxy's tenants.map and keys.map, as haproxy.cfg names them. */
   readonly haproxyMapDir: string;
+  /** 'enforce': a failed preflight gate refuses a release's start or promotion; 'record': results are only recorded. */
+  readonly releasePreflight: 'enforce' | 'record';
   /** Alertmanager whose silences a release's preflight reviews (IRIS_ALERTMANAGER_URL); undefined: none. */
   readonly alertmanagerUrl: string | undefined;
   /** Days the decision log keeps a decision (0: forever). */
@@ -125,6 +127,14 @@ function durationSeconds(env: Env, name: string, fallback: number, min: number, 
       `${name} must be a duration from ${min} s to ${max / 86_400} days (e.g. 6h, 1d), got '${raw}'.`,
     );
   return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!(allowed as readonly string[]).includes(v))
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, not '${v}'.`);
+  return v as T;
 }
 
 function httpUrl(env: Env, name: string): string | undefined {
@@ -302,6 +312,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     haproxyRuntime: env.IRIS_HAPROXY_RUNTIME === '' ? undefined : env.IRIS_HAPROXY_RUNTIME,
     haproxyMapDir: resolve(env.IRIS_HAPROXY_MAP_DIR || '/etc/haproxy/maps'),
     alertmanagerUrl: httpUrl(env, 'IRIS_ALERTMANAGER_URL'),
+    releasePreflight: oneOf(env, 'IRIS_RELEASE_PREFLIGHT', ['enforce', 'record'] as const, 'enforce'),
     policyDecisionRetentionDays: int(env, 'IRIS_POLICY_DECISION_RETENTION_DAYS', 30, 0, 3650),
     queryLogRetentionDays: int(env, 'IRIS_QUERY_LOG_RETENTION_DAYS', 30, 7, 3650),
     policyCacheSize: int(env, 'IRIS_POLICY_CACHE_SIZE', 10_000, 0, 10_000_000),

@@ -15,6 +15,7 @@ import {
   type ReleaseSpec,
   type OperatorAction,
   type Placement,
+  type PreflightResult,
   type ReleaseService,
   type StoredRelease,
 } from '../rollout/index.js';
@@ -95,6 +96,8 @@ export interface RolloutRouteDeps {
   /** The control now and the tenants per ring (the change record's context). */
   readonly control: () => { colour: string; releaseId: string | null; spec: ReleaseSpec | null };
   readonly tenantsByRing: () => Promise<Record<string, number>>;
+  /** The latest recorded preflight results of a release (the change record shows them). */
+  readonly preflightOf?: (releaseId: string) => Promise<readonly PreflightResult[]>;
   /** This replica's shadow figures for a release (null: shadowing off). */
   readonly shadowOf?: (releaseId: string) => unknown;
 }
@@ -299,7 +302,7 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: RolloutRouteDe
                 ...(c.spec.policyBundle ? { policyBundle: c.spec.policyBundle } : {}),
               },
         tenantsByRing: await deps.tenantsByRing(),
-        preflight: [],
+        preflight: releaseId === null || deps.preflightOf === undefined ? [] : await deps.preflightOf(releaseId),
         links: { ...RECORD_LINKS, ...(releaseId === null ? {} : { release: `/v1/platform/releases/${releaseId}` }) },
       }),
     };

@@ -40,6 +40,7 @@ import { registerTenantRoutes } from './tenant-routes.js';
 import { registerTrafficRoutes } from './traffic-routes.js';
 import { registerWhoamiRoutes } from './whoami-routes.js';
 import { registerRolloutRoutes, type RolloutRouteDeps } from './rollout-routes.js';
+import { registerPreflightRoutes, type PreflightRouteDeps } from './preflight-routes.js';
 import type { OutcomeCounters, Placement } from '../rollout/index.js';
 
 declare module 'fastify' {
@@ -99,6 +100,8 @@ export interface ServerDeps {
     readonly decisions: DecisionLog;
     readonly maxBundleBytes: number;
   };
+  /** Release preflight gates and silence reviews; undefined: not served. */
+  readonly preflight?: PreflightRouteDeps;
   /** Rainbow releases: routes, per-request colour placement and per-colour outcome counters. */
   readonly rollout?: RolloutRouteDeps & {
     readonly outcomes: OutcomeCounters;
@@ -313,6 +316,7 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   registerAuditRoutes(app, { db: deps.db, reader: deps.auditReader, ledger: deps.ledger });
   if (deps.backups) registerBackupRoutes(app, { backups: deps.backups, db: deps.db, ledger: deps.ledger });
   if (rollout) registerRolloutRoutes(app, rollout);
+  if (deps.preflight) registerPreflightRoutes(app, deps.preflight);
   registerPolicyRoutes(app, deps.policy);
   const { jobs } = deps;
   const traceContext = (req: FastifyRequest) => deps.telemetry?.traceContext(req) ?? {};

@@ -77,6 +77,7 @@ export {
   type TransitionResult,
 } from './release-machine.js';
 export {
+  BUILTIN_EXTRACTION_VERSION,
   parseReleaseSpec,
   ReleaseSpecSchema,
   type ParseResult,

@@ -5,7 +5,8 @@
 // error's message: preflight never passes on what it could not see.
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
-import { platformScope, platformScopeIn, type Database, type Queryable } from '../core/db.js';
+import { BUILTIN_EXTRACTION_VERSION } from './release-spec.js';
+import { platformScope, platformScopeIn, readsOf, type Database, type Queryable } from '../core/db.js';
 import { errorMessage, NotFoundError, ValidationError } from '../core/errors.js';
 import type { PreflightResult } from './change-record.js';
 import {
@@ -121,7 +122,13 @@ export function makePreflightService(deps: PreflightServiceDeps): PreflightServi
 
       const silences = deps.silences;
       if (silences === undefined)
-        out.push({ gate: 'silences', ok: false, detail: 'no Alertmanager configured (IRIS_ALERTMANAGER_URL)', at });
+        // NOTE: with no Alertmanager there is no silence Iris could know of; the result says so.
+        out.push({
+          gate: 'silences',
+          ok: true,
+          detail: 'not checked: no Alertmanager configured (IRIS_ALERTMANAGER_URL)',
+          at,
+        });
       else {
         const active = await attempt('silences', at, silences);
         out.push(
@@ -147,7 +154,9 @@ export function makePreflightService(deps: PreflightServiceDeps): PreflightServi
       const ring = probeRingOf(stage, planRings);
       if (ring !== undefined) {
         const control = await selectControl(tx, deps.fallbackColour);
-        const extractionChange = release.spec.graphrag.extractionVersion !== control.spec?.graphrag.extractionVersion;
+        const extractionChange =
+          release.spec.graphrag.extractionVersion !==
+          (control.spec?.graphrag.extractionVersion ?? BUILTIN_EXTRACTION_VERSION);
         const probe = await attempt(`load-probe:${ring}`, at, () => deps.loadProbe(release, ring));
         out.push(
           'failure' in probe ? probe.failure : loadProbeGate({ ring, probe: probe.value, extractionChange, at }),
@@ -176,14 +185,18 @@ export function makePreflightService(deps: PreflightServiceDeps): PreflightServi
     },
 
     async check(ctx, releaseId, stage) {
+      const release = await db.transaction(platformScope, (tx) => mustGet(tx, releaseId), { readOnly: true });
+      // Before start for a planned release; else before the ring after the current one.
+      const next = release.position === null ? undefined : release.spec.plan.rings[release.position.ringIndex + 1];
+      const s: PreflightStage =
+        stage ?? (release.phase === 'planned' || next === undefined ? 'start' : `promote:${next.ring}`);
+      // NOTE: the gates read outside any transaction (each read its own): Alertmanager, the bundle
+      // store and the load probe take time and run transactions of their own, which must not wait
+      // behind one held here (PGlite has a single connection).
+      const results = await service.evaluate(readsOf(db, platformScope), release, s);
       return db.transaction(platformScopeIn(ctx.trace), async (tx) => {
-        const release = await mustGet(tx, releaseId);
-        // Before start for a planned release; else before the ring after the current one.
-        const next = release.position === null ? undefined : release.spec.plan.rings[release.position.ringIndex + 1];
-        const s: PreflightStage =
-          stage ?? (release.phase === 'planned' || next === undefined ? 'start' : `promote:${next.ring}`);
-        const results = await service.evaluate(tx, release, s);
-        return service.record(tx, release, s, ctx.principal.keyId, results);
+        const current = await mustGet(tx, releaseId);
+        return service.record(tx, current, s, ctx.principal.keyId, results);
       });
     },
 

@@ -321,6 +321,44 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       : { ...failed.decision, reason: `ring ${failed.ring}: ${failed.decision.reason}` };
   }
 
+  /**
+   * Before a bake that ends a ring hands the release to the next ring, that ring's preflight
+   * runs (outside the row lock: Alertmanager and the load probe take time). A failure with
+   * enforcement pauses the release with the failing gates as its reason; resuming re-bakes the
+   * step and asks again.
+   */
+  async function preflightBeforeNextRing(release: StoredRelease): Promise<TickOutcome | undefined> {
+    const preflight = deps.preflight;
+    const pos = release.position;
+    if (preflight === undefined || release.phase !== 'progressing' || pos === null || release.bakeUntil === null)
+      return undefined;
+    if (Date.parse(release.bakeUntil) > clock.now().getTime()) return undefined;
+    const rings = release.spec.plan.rings;
+    if (pos.stepIndex + 1 < (rings[pos.ringIndex]?.steps.length ?? 0)) return undefined;
+    const next = rings.slice(pos.ringIndex + 1).find((r) => r.steps.length > 0);
+    if (next === undefined) return undefined;
+    const ctx = deps.systemContext();
+    const run = await preflight.check(ctx, release.id, `promote:${next.ring}`);
+    if (run.ok || !preflight.enforce) return undefined;
+    const reason = `preflight before ring ${next.ring} failed: ${run.results
+      .filter((r) => !r.ok)
+      .map((r) => `${r.gate}: ${r.detail}`)
+      .join('; ')}`;
+    const after = await db.transaction(platformScope, async (tx) => {
+      const locked = await selectRelease(tx, release.id, true);
+      if (locked === undefined || locked.phase !== 'progressing') return undefined;
+      return apply(
+        tx,
+        ctx,
+        locked,
+        { kind: 'pause', reason, at: clock.now().getTime(), actor: 'iris:preflight' },
+        { results: run.results },
+        true,
+      );
+    });
+    return { releaseId: release.id, did: 'bake', event: 'pause', phase: after?.phase ?? release.phase, reason };
+  }
+
   async function tickOne(id: string): Promise<TickOutcome | undefined> {
     return db.transaction(platformScope, async (tx) => {
       const now = clock.now();
@@ -557,15 +595,18 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     },
 
     async tick() {
-      const ids = await db.transaction(
-        platformScope,
-        async (tx) => (await selectReleases(tx, { live: true, limit: 1000 })).map((r) => r.id),
-        { readOnly: true },
-      );
+      const live = await db.transaction(platformScope, (tx) => selectReleases(tx, { live: true, limit: 1000 }), {
+        readOnly: true,
+      });
       const out: TickOutcome[] = [];
       // One transaction per release: one release's failure never holds back another's rollback.
-      for (const id of ids) {
-        const o = await tickOne(id);
+      for (const release of live) {
+        const held = await preflightBeforeNextRing(release);
+        if (held !== undefined) {
+          out.push(held);
+          continue;
+        }
+        const o = await tickOne(release.id);
         if (o !== undefined) out.push(o);
       }
       return out;

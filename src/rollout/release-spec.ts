@@ -100,6 +100,12 @@ export interface SpecProblem {
 export type ParseResult =
   { readonly ok: true; readonly spec: ReleaseSpec } | { readonly ok: false; readonly problems: readonly SpecProblem[] };
 
+/**
+ * The extraction version of the built-in configuration (served before any release was promoted):
+ * a release naming another one changes extraction.
+ */
+export const BUILTIN_EXTRACTION_VERSION = 'v1';
+
 /** A flag name: `graphrag.rerank`, `answers.max-citations`. */
 export const FLAG_NAME = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$/;
 

@@ -162,8 +162,10 @@ describe(`rainbow releases (${storeName})`, () => {
     assert.ok(seconds >= 90, `three bakes of 30 s: ${seconds}`);
     const history = await t.call('GET', `/v1/platform/releases/${id}/history`);
     const events = history.json<{ items: { event: string; detail: { verdicts?: { verdict: string }[] } }[] }>().items;
+    // Preflight ran before the start and before each next ring, and was recorded.
+    assert.equal(events.filter((e) => e.event === 'preflight').length, 3);
     assert.deepEqual(
-      events.map((e) => e.event),
+      events.map((e) => e.event).filter((e) => e !== 'preflight'),
       [
         'create',
         'start',
