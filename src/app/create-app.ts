@@ -2,7 +2,7 @@
 // configuration and returns the app. One place decides what talks to what; each wiring
 // concern (warm-up notices, the job audit hook, the job-kind adapter, signal mapping, the
 // bootstrap key, background timers) lives in its own file beside this one.
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import {
@@ -99,6 +99,7 @@ import { makeFollowUp, registerKnowledgeKinds } from './knowledge-kinds.js';
 import { llmProvidersOf, tenantKnowledgeSettings } from './knowledge-settings.js';
 import { makeRetention, type Retention } from './retention.js';
 import { makePreflightWiring } from './preflight-wiring.js';
+import { makeRolloutPolicy, type RolloutPolicy } from './rollout-policy.js';
 import { makeRolloutWiring, type RolloutWiring } from './rollout-wiring.js';
 import { decisionSignals, knowledgeSignals, llmSignals } from './signals.js';
 import { systemContext } from './system-context.js';
@@ -203,6 +204,10 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     const auditReader = telemetry.instrumentLedgerVerify(makeAuditReader(ledger));
     const directory = makeDirectory({ db });
     directoryRef = directory;
+    const policyFacts = (id: string): { region: string; tier: string } | undefined => {
+      const t = directory.tenant(id);
+      return t ? { region: t.homeRegion, tier: t.tier } : undefined;
+    };
     // A change is served by this replica as soon as it commits; the others follow through NOTIFY.
     const applyLocally = (change: Change): Promise<void> => directory.apply(change);
     const policy = await makePolicyRuntime({
@@ -212,10 +217,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       trustedKeysFile: config.policyTrustedKeysFile,
       cacheSize: config.policyCacheSize,
       maxBundleBytes: config.policyMaxBundleBytes,
-      tenantFacts: (id) => {
-        const t = directory.tenant(id);
-        return t ? { region: t.homeRegion, tier: t.tier } : undefined;
-      },
+      tenantFacts: policyFacts,
       clock,
     });
     // Calls no request bound (Iris's own, or with the gate off) are decided by this app's bundles.
@@ -270,8 +272,16 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       builtin: policy.builtin,
       decide,
     });
+    // NOTE: late-bound: release candidates' bundles (rollout) are wired once the rollout context is.
+    const late: { policy?: RolloutPolicy; log?: FastifyBaseLogger } = {};
     const gate = makeRequestGate({
       pdp: policy.pdp,
+      router: {
+        get active() {
+          return late.policy?.active ?? false;
+        },
+        routing: (tenantId) => late.policy?.routing(tenantId),
+      },
       admission,
       upstreamRegions: config.upstreamRegions,
       onDecision: (d) => decisionLog.record(d),
@@ -409,6 +419,18 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
           ? undefined
           : { runtime: config.haproxyRuntime, mapDir: config.haproxyMapDir },
     });
+    const rolloutPolicy = makeRolloutPolicy({
+      state: rollout.state,
+      placementOf: rollout.placementOf,
+      mainPdp: policy.pdp,
+      bundles,
+      region: config.region,
+      tenantFacts: policyFacts,
+      cacheSize: config.policyCacheSize,
+      systemContext,
+      log: () => late.log,
+      onDisagree: (ring, outcome) => telemetry.signals.releasePolicyDisagreement(ring, outcome),
+    });
     const server = await buildServer(
       {
         db,
@@ -424,6 +446,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
           control: () => rollout.state.control(),
           tenantsByRing: rollout.tenantsByRing,
           preflightOf: async (id) => (await preflight.latest(id))?.results ?? [],
+          policyShadowOf: (id) => rolloutPolicy.tally(id) ?? null,
           shadowOf: (id) =>
             rollout.shadow === undefined
               ? null
@@ -477,7 +500,10 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       { decisionDays: config.policyDecisionRetentionDays, queryLogDays: config.queryLogRetentionDays },
     );
     const ledgerWitness = makeLedgerWitness({ db, ledger, context: systemContext });
+    late.policy = rolloutPolicy;
+    late.log = server.log;
     await rollout.start(server.log);
+    await rolloutPolicy.refresh();
     const loops = startControlLoops({
       db,
       identity,

@@ -4,7 +4,13 @@
 // calls on this request are decided by the same bundle with the same request facts.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorizeAction, bindDecisions, type DecideFn, type Principal } from '../core/context.js';
-import { resolveRoute, type DecisionPoint, type PolicyDecision, type ResolvedRoute } from '../policy/index.js';
+import {
+  resolveRoute,
+  type DecisionInput,
+  type DecisionPoint,
+  type PolicyDecision,
+  type ResolvedRoute,
+} from '../policy/index.js';
 import type { Admission } from './admission-control.js';
 
 /** One decision as the gate reports it (decision log, metrics). */
@@ -16,8 +22,27 @@ export interface GateDecision {
   readonly agent?: { readonly name: string | null; readonly crew: string | null; readonly run: string | null };
 }
 
+/**
+ * Policy bundles rolled out by ring (rollout): for a tenant of a ring holding a release that
+ * names a bundle, the candidate bundle serves the decision (the candidate's share) or decides it
+ * in shadow beside the active bundles (everyone else), and the two are compared.
+ */
+export interface PolicyRouter {
+  /** False when no live release names a bundle: nothing else is asked. */
+  readonly active: boolean;
+  routing(tenantId: string):
+    | {
+        readonly serve?: DecisionPoint;
+        readonly shadow?: DecisionPoint;
+        compare(req: { id: string }, input: DecisionInput, served: PolicyDecision, shadow: PolicyDecision): void;
+      }
+    | undefined;
+}
+
 export interface RequestGateDeps {
   readonly pdp: DecisionPoint;
+  /** Candidate bundles by ring; undefined: the active bundles decide everything. */
+  readonly router?: PolicyRouter;
   /** Rate limits, concurrency caps and quotas; undefined: no admission control. */
   readonly admission?: Admission | undefined;
   /** Regions of the upstream services a service class uses (residency input). */
@@ -45,7 +70,7 @@ export function makeRequestGate(deps: RequestGateDeps): RequestGate {
     let first: string | undefined;
     let more: Set<string> | undefined;
     return (principal: Principal, action, tenantId, kind) => {
-      const decision = pdp.decide({
+      const input: DecisionInput = {
         principal,
         action,
         resourceTenant: tenantId,
@@ -53,7 +78,10 @@ export function makeRequestGate(deps: RequestGateDeps): RequestGate {
         sourceIp: req.ip,
         upstreamRegions,
         route: resolved.route,
-      });
+      };
+      const routed = deps.router?.active === true ? deps.router.routing(tenantId) : undefined;
+      const decision = (routed?.serve ?? pdp).decide(input);
+      if (routed?.shadow !== undefined) routed.compare(req, input, decision, routed.shadow.decide(input));
       const key = `${action}\u0000${tenantId}`;
       let fresh = false;
       if (first === undefined) {

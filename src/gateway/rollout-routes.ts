@@ -98,6 +98,8 @@ export interface RolloutRouteDeps {
   readonly tenantsByRing: () => Promise<Record<string, number>>;
   /** The latest recorded preflight results of a release (the change record shows them). */
   readonly preflightOf?: (releaseId: string) => Promise<readonly PreflightResult[]>;
+  /** This replica's shadow policy decisions of a release (null: it names no bundle). */
+  readonly policyShadowOf?: (releaseId: string) => unknown;
   /** This replica's shadow figures for a release (null: shadowing off). */
   readonly shadowOf?: (releaseId: string) => unknown;
 }
@@ -222,7 +224,11 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: RolloutRouteDe
     async (req) => {
       allow(req.ctx, 'release.read');
       const r = await releases.get(req.params.releaseId);
-      return { ...view(r, deps.now()), shadow: deps.shadowOf?.(r.id) ?? null };
+      return {
+        ...view(r, deps.now()),
+        shadow: deps.shadowOf?.(r.id) ?? null,
+        policyShadow: deps.policyShadowOf?.(r.id) ?? null,
+      };
     },
   );
 

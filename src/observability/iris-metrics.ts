@@ -80,6 +80,8 @@ export interface Signals {
   setBackupSource(source: BackupSource): void;
   /** A release rolled back on its own (the fast guard or the end-of-bake analysis found a regression). */
   releaseRolledBack(trigger: 'guard' | 'analysis'): void;
+  /** A release's candidate policy bundle decided a request of its ring otherwise than the active bundle (shadow). */
+  releasePolicyDisagreement(ring: string, outcome: 'candidate_denies' | 'candidate_allows'): void;
 }
 
 /** A count kept as a plain number, read by its gauge at scrape time (no metric call per request). */
@@ -160,6 +162,12 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
   });
   releaseRollbacks.inc({ trigger: 'guard' }, 0);
   releaseRollbacks.inc({ trigger: 'analysis' }, 0);
+  const policyDisagreements = new Counter({
+    name: MetricNames.releasePolicyDisagreements,
+    help: "Requests a release's candidate policy bundle decided otherwise than the active bundle, in shadow, by ring.",
+    labelNames: ['ring', 'outcome'] as const,
+    registers,
+  });
   const policy = new Counter({
     name: MetricNames.policyDecisions,
     help: 'Policy decisions by outcome and bounded tenant.',
@@ -367,6 +375,7 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
       backupSource = source;
     },
     releaseRolledBack: (trigger) => releaseRollbacks.inc({ trigger }),
+    releasePolicyDisagreement: (ring, outcome) => policyDisagreements.inc({ ring, outcome }),
   };
 
   return {

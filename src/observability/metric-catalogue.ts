@@ -28,6 +28,7 @@ export const MetricNames = {
   backupLastVerifiedAge: 'iris_backup_last_verified_age_seconds',
   backupSchedule: 'iris_backup_schedule_seconds',
   releaseRollbacks: 'iris_release_rollbacks_total',
+  releasePolicyDisagreements: 'iris_release_policy_disagreements_total',
 } as const;
 
 /** Prefix of prom-client's default process and Node.js metrics. */

@@ -127,3 +127,27 @@ test('error indicators (0/1) with a zero control mean: any significant rise is H
   assert.equal(v.explanation.ratio, Infinity);
   assert.equal(v.verdict, 'High');
 });
+
+test('latency judged by median: a few long pauses in one colour move its mean, not its verdict', () => {
+  // Both colours: 200 requests from 3 to 5 ms; the candidate also met 8 GC pauses of 300 ms.
+  const control = Array.from({ length: 200 }, (_, i) => 3 + (i % 21) / 10);
+  const candidate = [
+    ...Array.from({ length: 192 }, (_, i) => 3 + (i % 21) / 10),
+    ...Array.from({ length: 8 }, () => 300),
+  ];
+  const common = {
+    metric: 'latency_ms',
+    control,
+    candidate,
+    minSamples: 50,
+    alpha: 0.05,
+    direction: 'higher-is-worse',
+    tolerance: 0.2,
+  } as const;
+  const byMean = judgeMetric(common);
+  const byMedian = judgeMetric({ ...common, location: 'median' });
+  assert.ok((byMean.explanation.ratio ?? 0) > 1.2, `the mean ratio ${byMean.explanation.ratio} is over the tolerance`);
+  assert.equal(byMedian.verdict, 'Pass', byMedian.explanation.reason);
+  assert.equal(byMedian.explanation.location, 'median');
+  assert.ok(Math.abs((byMedian.explanation.ratio ?? 0) - 1) < 0.05);
+});

@@ -114,6 +114,11 @@ export interface MetricJudgement {
    * Kayenta's allowed increase/decrease: a significant but tiny shift still passes.
    */
   readonly tolerance: number;
+  /**
+   * Which centre the tolerance compares: the mean (default; an error ratio is the mean of 0/1
+   * samples) or the median (latencies: a few GC pauses move a mean, not a median).
+   */
+  readonly location?: 'mean' | 'median';
 }
 
 /** Why a verdict is what it is: everything `iris release status` prints for a metric. */
@@ -124,8 +129,10 @@ export interface VerdictExplanation {
   readonly statistic: { readonly u: number; readonly z: number } | null;
   readonly p: number | null;
   readonly alpha: number;
+  /** Each colour's centre (mean or median, as `location` says). */
   readonly means: { readonly control: number; readonly candidate: number } | null;
-  /** candidate mean / control mean (1 when both are 0; Infinity when only control is 0). */
+  readonly location: 'mean' | 'median';
+  /** candidate centre / control centre (1 when both are 0; Infinity when only control is 0). */
   readonly ratio: number | null;
   readonly tolerance: number;
   readonly direction: MetricDirection;
@@ -147,8 +154,10 @@ export interface MetricVerdict {
  */
 export function judgeMetric(input: MetricJudgement): MetricVerdict {
   const { metric, control, candidate, minSamples, alpha, direction, tolerance } = input;
+  const location = input.location ?? 'mean';
   const base = {
     metric,
+    location,
     samples: { control: control.length, candidate: candidate.length },
     minSamples,
     alpha,
@@ -161,7 +170,8 @@ export function judgeMetric(input: MetricJudgement): MetricVerdict {
     return { verdict: Verdicts.noData, passed: false, explanation };
   }
   const test = mannWhitneyU(candidate, control);
-  const means = { control: meanOf(control), candidate: meanOf(candidate) };
+  const centre = location === 'median' ? medianOf : meanOf;
+  const means = { control: centre(control), candidate: centre(candidate) };
   const ratio = means.control === 0 ? (means.candidate === 0 ? 1 : Infinity) : means.candidate / means.control;
   const detail = { ...base, statistic: { u: test.u, z: test.z }, p: test.p, means, ratio };
 
@@ -169,19 +179,25 @@ export function judgeMetric(input: MetricJudgement): MetricVerdict {
   const high = significant && test.direction === 'higher' && ratio > 1 + tolerance;
   const low = significant && test.direction === 'lower' && ratio < 1 - tolerance;
   if (high && direction !== 'lower-is-worse') {
-    const reason = `candidate higher: p ${fmt(test.p)} < ${alpha}, mean ratio ${fmt(ratio)} > ${fmt(1 + tolerance)}`;
+    const reason = `candidate higher: p ${fmt(test.p)} < ${alpha}, ${location} ratio ${fmt(ratio)} > ${fmt(1 + tolerance)}`;
     return { verdict: Verdicts.high, passed: false, explanation: { ...detail, reason } };
   }
   if (low && direction !== 'higher-is-worse') {
-    const reason = `candidate lower: p ${fmt(test.p)} < ${alpha}, mean ratio ${fmt(ratio)} < ${fmt(1 - tolerance)}`;
+    const reason = `candidate lower: p ${fmt(test.p)} < ${alpha}, ${location} ratio ${fmt(ratio)} < ${fmt(1 - tolerance)}`;
     return { verdict: Verdicts.low, passed: false, explanation: { ...detail, reason } };
   }
   const reason = !significant
     ? `no significant difference: p ${fmt(test.p)} >= ${alpha}`
     : high || low
       ? `candidate ${high ? 'higher' : 'lower'} (p ${fmt(test.p)}), which ${direction} does not count against it`
-      : `significant (p ${fmt(test.p)}) but mean ratio ${fmt(ratio)} is within 1 ± ${tolerance}`;
+      : `significant (p ${fmt(test.p)}) but ${location} ratio ${fmt(ratio)} is within 1 ± ${tolerance}`;
   return { verdict: Verdicts.pass, passed: true, explanation: { ...detail, reason } };
+}
+
+function medianOf(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 function meanOf(values: readonly number[]): number {

@@ -228,17 +228,74 @@ export async function selectColourCounters(
   };
 }
 
+/** One sampled request: the second it was served in, its latency, whether it failed. */
+export interface TimedSample {
+  readonly second: number;
+  readonly ms: number;
+  readonly error: boolean;
+}
+
 /** Every sampled request of one colour in a ring over [from, to), across replicas. */
 export async function selectOutcomeSamples(
   tx: Queryable,
   key: OutcomeKey,
   from: Date,
   to: Date,
-): Promise<OutcomeSamples> {
-  const { rows } = await tx.query<{ ms: number; error: boolean }>(
-    `select u.ms, u.error from release_outcomes o, unnest(o.sample_ms, o.sample_error) as u(ms, error)
+): Promise<TimedSample[]> {
+  const { rows } = await tx.query<{ second: Date; ms: number; error: boolean }>(
+    `select o.second, u.ms, u.error from release_outcomes o, unnest(o.sample_ms, o.sample_error) as u(ms, error)
       where o.release_id = $1 and o.ring = $2 and o.colour = $3 and o.second >= $4 and o.second < $5`,
     [key.releaseId, key.ring, key.colour, from, to],
   );
-  return { latencyMs: rows.map((r) => Number(r.ms)), error: rows.map((r) => (r.error ? 1 : 0)) };
+  return rows.map((r) => ({ second: r.second.getTime() / 1000, ms: Number(r.ms), error: r.error }));
+}
+
+/**
+ * Samples of two colours matched by time: for every second both colours were sampled in, the
+ * same number from each (the smaller count; a random subset of the larger). Load varies over a
+ * bake (a busy minute, a probe, a deploy of something else) and both colours see it alike, but
+ * per-second sampling caps keep different shares of each colour's seconds: unmatched, a slow
+ * second weighs more for one colour than for the other and a healthy candidate looks slower.
+ * Matched, both samples have the same time profile and only the colour differs.
+ */
+export function matchedByTime(
+  candidate: readonly TimedSample[],
+  control: readonly TimedSample[],
+  random: () => number = Math.random,
+): { candidate: OutcomeSamples; control: OutcomeSamples } {
+  const bySecond = (xs: readonly TimedSample[]): Map<number, TimedSample[]> => {
+    const m = new Map<number, TimedSample[]>();
+    for (const x of xs) {
+      const list = m.get(x.second);
+      if (list === undefined) m.set(x.second, [x]);
+      else list.push(x);
+    }
+    return m;
+  };
+  const a = bySecond(candidate);
+  const b = bySecond(control);
+  const out = {
+    candidate: { latencyMs: [] as number[], error: [] as number[] },
+    control: { latencyMs: [] as number[], error: [] as number[] },
+  };
+  const take = (from: TimedSample[], k: number, into: { latencyMs: number[]; error: number[] }): void => {
+    // Partial Fisher-Yates: the first k of a random permutation.
+    const xs = [...from];
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(random() * (xs.length - i));
+      const pick = xs[j] as TimedSample;
+      xs[j] = xs[i] as TimedSample;
+      xs[i] = pick;
+      into.latencyMs.push(pick.ms);
+      into.error.push(pick.error ? 1 : 0);
+    }
+  };
+  for (const [second, xs] of a) {
+    const ys = b.get(second);
+    if (ys === undefined) continue;
+    const k = Math.min(xs.length, ys.length);
+    take(xs, k, out.candidate);
+    take(ys, k, out.control);
+  }
+  return out;
 }

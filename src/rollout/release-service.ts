@@ -10,9 +10,9 @@ import { canonicalJson } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { platformScope, platformScopeIn, type Database, type Queryable } from '../core/db.js';
-import { ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
+import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../core/errors.js';
 import { DEFAULT_GUARD_THRESHOLDS, guardInterval, type GuardDecision } from './fast-guard.js';
-import { selectColourCounters, selectOutcomeSamples } from './outcome-counters.js';
+import { matchedByTime, selectColourCounters, selectOutcomeSamples } from './outcome-counters.js';
 import { isFinished, transition, type ReleaseEffect, type ReleaseEvent, type ReleaseRun } from './release-machine.js';
 import { parseReleaseSpec } from './release-spec.js';
 import {
@@ -264,14 +264,17 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     const ring = release.spec.plan.rings[effect.step.ringIndex]?.ring ?? '';
     const from = new Date(effect.from);
     const to = new Date(effect.to);
-    const candidate = await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.colour }, from, to);
-    const control = await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.control }, from, to);
+    const { candidate, control } = matchedByTime(
+      await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.colour }, from, to),
+      await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.control }, from, to),
+    );
     const { thresholds, minSamples } = release.spec.plan;
     return analyseStep(
       effect.step,
       DEFAULT_METRICS.map((m) => ({
         metric: m.metric,
         direction: m.direction,
+        location: m.location,
         candidate: m.metric === 'error' ? candidate.error : candidate.latencyMs,
         control: m.metric === 'error' ? control.error : control.latencyMs,
       })),
@@ -601,13 +604,23 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       const out: TickOutcome[] = [];
       // One transaction per release: one release's failure never holds back another's rollback.
       for (const release of live) {
-        const held = await preflightBeforeNextRing(release);
-        if (held !== undefined) {
-          out.push(held);
-          continue;
+        try {
+          const held = await preflightBeforeNextRing(release);
+          if (held !== undefined) {
+            out.push(held);
+            continue;
+          }
+          const o = await tickOne(release.id);
+          if (o !== undefined) out.push(o);
+        } catch (err) {
+          // NOTE: one broken release (a row edited by hand, say) must not stall the others.
+          out.push({
+            releaseId: release.id,
+            did: 'none',
+            phase: release.phase,
+            reason: `tick failed: ${errorMessage(err)}`,
+          });
         }
-        const o = await tickOne(release.id);
-        if (o !== undefined) out.push(o);
       }
       return out;
     },

@@ -245,7 +245,9 @@ export async function lockDueReleases(tx: Queryable, now: Date, id?: string): Pr
     `select ${RELEASE_COLUMNS} from releases
       where phase in ('progressing', 'analysing', 'paused') and ($2::text is null or release_id = $2)
         and ((phase = 'progressing' and bake_until <= $1) or phase = 'analysing' or guard_at is null
-             or guard_at <= $1::timestamptz - make_interval(secs => (spec->'plan'->>'guardIntervalSeconds')::float8))
+             or guard_at <= $1::timestamptz - make_interval(secs => case
+                  when spec->'plan'->>'guardIntervalSeconds' ~ '^[0-9]{1,6}$'
+                  then (spec->'plan'->>'guardIntervalSeconds')::float8 else 5 end))
       order by release_id
       for update skip locked`,
     [now, id ?? null],

@@ -5,7 +5,8 @@
 // ever reading the database for routing. `placement` answers, per request, which ring and
 // colour serve a tenant and which configuration that colour serves.
 import { platformScope, type Database } from '../core/db.js';
-import type { ReleaseSpec } from './release-spec.js';
+import { Value } from '@sinclair/typebox/value';
+import { ReleaseSpecSchema, type ReleaseSpec } from './release-spec.js';
 import {
   selectControl,
   selectReleases,
@@ -98,8 +99,12 @@ export function makeRolloutState(deps: { db: Database; fallbackColour: string; r
       },
       { readOnly: true, snapshot: true },
     );
-    const specs = new Map(next.live.map((r) => [r.colour, r.spec] as const));
-    snap = { ...next, weights: weightsOf(next.control, next.live), specs };
+    // NOTE: rows are checked again as they are served: a row edited in the table into something
+    // that is not a release document routes nobody (the control serves), rather than failing requests.
+    const live = next.live.filter((r) => Value.Check(ReleaseSpecSchema, r.spec));
+    const control = Value.Check(ReleaseSpecSchema, next.control.spec) ? next.control : { ...next.control, spec: null };
+    const specs = new Map(live.map((r) => [r.colour, r.spec] as const));
+    snap = { rings: next.rings, control, live, weights: weightsOf(control, live), specs };
     generation++;
     placements.clear();
   }

@@ -12,9 +12,10 @@ export const ROLLOUT_INTERVALS = {
 
 /** The metrics a bake is judged on by default, and which way each goes bad. */
 export const DEFAULT_METRICS = [
-  { metric: 'error', direction: 'higher-is-worse' },
-  { metric: 'latency_ms', direction: 'higher-is-worse' },
-] as const satisfies readonly { metric: string; direction: MetricDirection }[];
+  { metric: 'error', direction: 'higher-is-worse', location: 'mean' },
+  // NOTE: latencies are skewed; a few GC pauses in one colour's sample move its mean, not its median.
+  { metric: 'latency_ms', direction: 'higher-is-worse', location: 'median' },
+] as const satisfies readonly { metric: string; direction: MetricDirection; location: 'mean' | 'median' }[];
 
 /** One metric's samples from both colours over the bake window. */
 export interface MetricSamples {
@@ -22,6 +23,8 @@ export interface MetricSamples {
   readonly direction: MetricDirection;
   readonly control: readonly number[];
   readonly candidate: readonly number[];
+  /** The centre the tolerance compares (default the mean). */
+  readonly location?: 'mean' | 'median';
 }
 
 export interface AnalysisSettings {
