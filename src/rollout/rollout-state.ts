@@ -81,7 +81,6 @@ export function makeRolloutState(deps: { db: Database; fallbackColour: string; r
   let unlisten: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
   let loading: Promise<void> | undefined;
-  let again = false;
   // Placement per tenant: valid while the tenant's version and the snapshot generation hold.
   const placements = new Map<
     string,
@@ -109,20 +108,25 @@ export function makeRolloutState(deps: { db: Database; fallbackColour: string; r
     placements.clear();
   }
 
-  /** Coalesces reloads: one running, at most one more queued behind it. */
+  /**
+   * Coalesces reloads: one running, at most one more queued behind it. A caller always gets a
+   * load that started after its call (one in flight may have read before the change it wants).
+   */
+  let queued: Promise<void> | undefined;
   function reload(): Promise<void> {
-    if (loading !== undefined) {
-      again = true;
+    if (loading === undefined) {
+      loading = load().finally(() => {
+        loading = undefined;
+      });
       return loading;
     }
-    loading = load().finally(() => {
-      loading = undefined;
-      if (again) {
-        again = false;
-        void reload().catch(() => undefined);
-      }
-    });
-    return loading;
+    queued ??= loading
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return reload();
+      });
+    return queued;
   }
 
   return {
