@@ -5,13 +5,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { authorize, type RequestContext } from '../core/context.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
+import { NotFoundError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
 import type { Action } from '../core/role-taxonomy.js';
 import {
   changeRecord,
   OPERATOR_ACTIONS,
   parseReleaseSpec,
+  releaseDocumentError,
   type ReleaseSpec,
   type OperatorAction,
   type Placement,
@@ -348,11 +349,7 @@ export function registerRolloutRoutes(app: FastifyInstance, deps: RolloutRouteDe
       allow(req.ctx, 'release.read');
       const rings = (await releases.rings()).map((r) => r.name);
       const parsed = parseReleaseSpec(req.body, rings);
-      if (!parsed.ok)
-        throw new ValidationError(
-          `The release document has ${parsed.problems.length} problem(s): ${parsed.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
-          { problems: parsed.problems },
-        );
+      if (!parsed.ok) throw releaseDocumentError(parsed.problems);
       return record(null, parsed.spec);
     },
   );

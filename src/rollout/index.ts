@@ -140,6 +140,7 @@ export { makeRolloutState, ROLLOUT_CHANNEL, type Placement, type RolloutState } 
 export {
   makeReleaseService,
   OPERATOR_ACTIONS,
+  releaseDocumentError,
   releaseIdOf,
   type OperatorAction,
   type ReleasePlanView,

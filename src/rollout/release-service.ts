@@ -14,7 +14,7 @@ import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../
 import { DEFAULT_GUARD_THRESHOLDS, guardInterval, type GuardDecision } from './fast-guard.js';
 import { matchedByTime, selectColourCounters, selectOutcomeSamples } from './outcome-counters.js';
 import { isFinished, transition, type ReleaseEffect, type ReleaseEvent, type ReleaseRun } from './release-machine.js';
-import { parseReleaseSpec } from './release-spec.js';
+import { parseReleaseSpec, type SpecProblem } from './release-spec.js';
 import {
   insertRelease,
   insertReleaseEvent,
@@ -35,7 +35,7 @@ import {
   type StoredRelease,
   type StoredRing,
 } from './release-store.js';
-import { conflictsForStart } from './ring-conflicts.js';
+import { conflictsForStart, type RingClaim } from './ring-conflicts.js';
 import { ringOf, ringProblems, type TenantRingFacts } from './ring-membership.js';
 import { ROLLOUT_CHANNEL } from './rollout-state.js';
 import { analyseStep, DEFAULT_METRICS, type StepAnalysis } from './step-analysis.js';
@@ -119,6 +119,21 @@ export interface ReleaseService {
   ): Promise<StoredRing>;
   /** Fires what is due on every live release this replica can lock; the driver calls it every second. */
   tick(): Promise<TickOutcome[]>;
+}
+
+/** What the ring-conflict check needs of a release. */
+const claimOf = (r: StoredRelease): RingClaim => ({
+  releaseId: r.id,
+  phase: r.phase,
+  rings: r.spec.plan.rings.map((p) => p.ring),
+});
+
+/** The 400 for a release document that does not parse: every problem with its path. */
+export function releaseDocumentError(problems: readonly SpecProblem[]): ValidationError {
+  return new ValidationError(
+    `The release document has ${problems.length} problem(s): ${problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
+    { problems },
+  );
 }
 
 /** A release's id from its name and version: `name@version`. */
@@ -425,11 +440,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         document,
         known.map((r) => r.name),
       );
-      if (!parsed.ok)
-        throw new ValidationError(
-          `The release document has ${parsed.problems.length} problem(s): ${parsed.problems.map((p) => `${p.path || '/'} ${p.message}`).join('; ')}`,
-          { problems: parsed.problems },
-        );
+      if (!parsed.ok) throw releaseDocumentError(parsed.problems);
       const spec = parsed.spec;
       const id = releaseIdOf(spec.name, spec.version);
       return db.transaction(platformScopeIn(ctx.trace), async (tx) => {
@@ -500,11 +511,6 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         if (bucketOf(release.id, t.tenantId) < thresholdOf(weightOf(at.ring))) c.onCandidate++;
         counts.set(at.ring, c);
       }
-      const claim = (r: StoredRelease): { releaseId: string; phase: typeof r.phase; rings: string[] } => ({
-        releaseId: r.id,
-        phase: r.phase,
-        rings: r.spec.plan.rings.map((p) => p.ring),
-      });
       return {
         release,
         rings: release.spec.plan.rings.map((p) => ({
@@ -514,7 +520,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
           weight: weightOf(p.ring),
           steps: p.steps,
         })),
-        conflicts: isFinished(release.phase) ? [] : conflictsForStart(claim(release), live.map(claim)),
+        conflicts: isFinished(release.phase) ? [] : conflictsForStart(claimOf(release), live.map(claimOf)),
       };
     },
 
@@ -529,12 +535,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         const release = await mustGet(tx, id, true);
         if (action === 'start') {
           const live = await selectReleases(tx, { live: true, limit: 1000 });
-          const claim = (r: StoredRelease): { releaseId: string; phase: typeof r.phase; rings: string[] } => ({
-            releaseId: r.id,
-            phase: r.phase,
-            rings: r.spec.plan.rings.map((p) => p.ring),
-          });
-          const conflicts = conflictsForStart(claim(release), live.map(claim));
+          const conflicts = conflictsForStart(claimOf(release), live.map(claimOf));
           if (conflicts.length > 0)
             throw new ConflictError(
               'ring_conflict',
