@@ -5,6 +5,7 @@
 // plain values: the caller fetches the control, the tenant counts and the gate results.
 import type { ReleaseSpec } from './release-spec.js';
 import { ROLLBACK_RUNBOOK } from './release-machine.js';
+import { DEFAULT_LATENCY_FLOOR_MS } from './step-analysis.js';
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
@@ -284,7 +285,7 @@ export function changeRecord(input: ChangeRecordInput): string {
     '',
     `Guard every ${duration(p.guardIntervalSeconds)}; at least ${p.minSamples} samples per colour; ` +
       `alpha ${p.thresholds.alpha}, tolerance ${p.thresholds.tolerance}, error margin ${p.thresholds.errorMargin}, ` +
-      `latency margin ${p.thresholds.latencyMargin}.`,
+      `latency margin ${p.thresholds.latencyMargin}, latency floor ${p.thresholds.latencyFloorMs ?? DEFAULT_LATENCY_FLOOR_MS} ms.`,
   );
 
   out.push('', '### Risk', '');

@@ -110,6 +110,7 @@ export {
 export { makeShadowRunner, type ShadowRunner, type ShadowRunnerOptions, type ShadowTask } from './shadow-runner.js';
 export {
   analyseStep,
+  DEFAULT_LATENCY_FLOOR_MS,
   DEFAULT_METRICS,
   ROLLOUT_INTERVALS,
   type AnalysisSettings,

@@ -151,3 +151,33 @@ test('latency judged by median: a few long pauses in one colour move its mean, n
   assert.equal(byMedian.explanation.location, 'median');
   assert.ok(Math.abs((byMedian.explanation.ratio ?? 0) - 1) < 0.05);
 });
+
+test('a floor on the shift: a sub-millisecond rise is noise however significant, a real one is still High', () => {
+  // 1,000 requests each, control 0.30-0.40 ms, candidate 0.40-0.50 ms: a third slower, p ~ 0.
+  const control = Array.from({ length: 1000 }, (_, i) => 0.3 + (i % 11) / 100);
+  const fast = Array.from({ length: 1000 }, (_, i) => 0.4 + (i % 11) / 100);
+  const common = {
+    metric: 'latency_ms',
+    control,
+    minSamples: 50,
+    alpha: 0.05,
+    direction: 'higher-is-worse',
+    tolerance: 0.2,
+    location: 'median',
+  } as const;
+  assert.equal(
+    judgeMetric({ ...common, candidate: fast }).verdict,
+    'High',
+    'without a floor the relative rise fails it',
+  );
+  const floored = judgeMetric({ ...common, candidate: fast, minShift: 5 });
+  assert.equal(floored.verdict, 'Pass', floored.explanation.reason);
+  assert.ok((floored.explanation.p ?? 1) < 1e-10);
+  assert.equal(floored.explanation.minShift, 5);
+  assert.match(floored.explanation.reason, /only 0\.1 apart, within 5/);
+  // The same floor does not hide a 300 ms slowdown.
+  const slow = control.map((ms) => ms + 300);
+  const high = judgeMetric({ ...common, candidate: slow, minShift: 5 });
+  assert.equal(high.verdict, 'High');
+  assert.match(high.explanation.reason, /medians 300 apart > 5/);
+});

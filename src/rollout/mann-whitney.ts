@@ -119,6 +119,12 @@ export interface MetricJudgement {
    * samples) or the median (latencies: a few GC pauses move a mean, not a median).
    */
   readonly location?: 'mean' | 'median';
+  /**
+   * Smallest absolute difference of the centres that can count, in the metric's unit (default
+   * 0). A relative tolerance alone judges sub-millisecond latencies on noise: 0.3 ms against
+   * 0.4 ms is a 33 % rise that no user feels, and with thousands of samples it is significant.
+   */
+  readonly minShift?: number;
 }
 
 /** Why a verdict is what it is: everything `iris release status` prints for a metric. */
@@ -135,6 +141,8 @@ export interface VerdictExplanation {
   /** candidate centre / control centre (1 when both are 0; Infinity when only control is 0). */
   readonly ratio: number | null;
   readonly tolerance: number;
+  /** The smallest absolute difference of the centres that counts. */
+  readonly minShift: number;
   readonly direction: MetricDirection;
   readonly reason: string;
 }
@@ -150,11 +158,13 @@ export interface MetricVerdict {
  * Judges one metric, Kayenta-style. NoData when either colour has fewer than `minSamples`
  * values (too little traffic pauses a rollout; it never passes it). Otherwise High (Low) when
  * the U test rejects equality at `alpha`, the candidate leans higher (lower), the mean ratio
- * leaves 1 ± tolerance that way, and `direction` counts that way as a regression; else Pass.
+ * leaves 1 ± tolerance that way, the centres differ by more than `minShift`, and `direction`
+ * counts that way as a regression; else Pass.
  */
 export function judgeMetric(input: MetricJudgement): MetricVerdict {
   const { metric, control, candidate, minSamples, alpha, direction, tolerance } = input;
   const location = input.location ?? 'mean';
+  const minShift = input.minShift ?? 0;
   const base = {
     metric,
     location,
@@ -162,6 +172,7 @@ export function judgeMetric(input: MetricJudgement): MetricVerdict {
     minSamples,
     alpha,
     tolerance,
+    minShift,
     direction,
   };
   if (control.length < minSamples || candidate.length < minSamples || control.length === 0 || candidate.length === 0) {
@@ -176,21 +187,27 @@ export function judgeMetric(input: MetricJudgement): MetricVerdict {
   const detail = { ...base, statistic: { u: test.u, z: test.z }, p: test.p, means, ratio };
 
   const significant = test.p < alpha;
-  const high = significant && test.direction === 'higher' && ratio > 1 + tolerance;
-  const low = significant && test.direction === 'lower' && ratio < 1 - tolerance;
+  const shift = Math.abs(means.candidate - means.control);
+  const large = shift > minShift;
+  const high = significant && test.direction === 'higher' && ratio > 1 + tolerance && large;
+  const low = significant && test.direction === 'lower' && ratio < 1 - tolerance && large;
+  const beyond = minShift > 0 ? `, ${location}s ${fmt(shift)} apart > ${fmt(minShift)}` : '';
   if (high && direction !== 'lower-is-worse') {
-    const reason = `candidate higher: p ${fmt(test.p)} < ${alpha}, ${location} ratio ${fmt(ratio)} > ${fmt(1 + tolerance)}`;
+    const reason = `candidate higher: p ${fmt(test.p)} < ${alpha}, ${location} ratio ${fmt(ratio)} > ${fmt(1 + tolerance)}${beyond}`;
     return { verdict: Verdicts.high, passed: false, explanation: { ...detail, reason } };
   }
   if (low && direction !== 'higher-is-worse') {
-    const reason = `candidate lower: p ${fmt(test.p)} < ${alpha}, ${location} ratio ${fmt(ratio)} < ${fmt(1 - tolerance)}`;
+    const reason = `candidate lower: p ${fmt(test.p)} < ${alpha}, ${location} ratio ${fmt(ratio)} < ${fmt(1 - tolerance)}${beyond}`;
     return { verdict: Verdicts.low, passed: false, explanation: { ...detail, reason } };
   }
+  const outside = ratio > 1 + tolerance || ratio < 1 - tolerance;
   const reason = !significant
     ? `no significant difference: p ${fmt(test.p)} >= ${alpha}`
     : high || low
       ? `candidate ${high ? 'higher' : 'lower'} (p ${fmt(test.p)}), which ${direction} does not count against it`
-      : `significant (p ${fmt(test.p)}) but ${location} ratio ${fmt(ratio)} is within 1 ± ${tolerance}`;
+      : outside && !large
+        ? `significant (p ${fmt(test.p)}, ${location} ratio ${fmt(ratio)}) but the ${location}s are only ${fmt(shift)} apart, within ${fmt(minShift)}`
+        : `significant (p ${fmt(test.p)}) but ${location} ratio ${fmt(ratio)} is within 1 ± ${tolerance}`;
   return { verdict: Verdicts.pass, passed: true, explanation: { ...detail, reason } };
 }
 

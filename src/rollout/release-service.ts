@@ -38,7 +38,7 @@ import {
 import { conflictsForStart, type RingClaim } from './ring-conflicts.js';
 import { ringOf, ringProblems, type TenantRingFacts } from './ring-membership.js';
 import { ROLLOUT_CHANNEL } from './rollout-state.js';
-import { analyseStep, DEFAULT_METRICS, type StepAnalysis } from './step-analysis.js';
+import { analyseStep, DEFAULT_LATENCY_FLOOR_MS, DEFAULT_METRICS, type StepAnalysis } from './step-analysis.js';
 import { bucketOf, thresholdOf } from './sticky-hash.js';
 
 /** The operator's events. */
@@ -290,6 +290,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         metric: m.metric,
         direction: m.direction,
         location: m.location,
+        minShift: m.metric === 'latency_ms' ? (thresholds.latencyFloorMs ?? DEFAULT_LATENCY_FLOOR_MS) : 0,
         candidate: m.metric === 'error' ? candidate.error : candidate.latencyMs,
         control: m.metric === 'error' ? control.error : control.latencyMs,
       })),

@@ -53,6 +53,11 @@ export const PlanThresholdsSchema = Type.Object(
     errorMargin: Unit,
     /** Fast guard: allowed excess share of requests slower than the control's p95 bucket. */
     latencyMargin: Unit,
+    /**
+     * Bake: the smallest rise of the median latency (ms) that can count as a regression, beside
+     * the relative tolerance (default DEFAULT_LATENCY_FLOOR_MS).
+     */
+    latencyFloorMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60_000 })),
   },
   { additionalProperties: false },
 );

@@ -10,6 +10,13 @@ export const ROLLOUT_INTERVALS = {
   test: { guardIntervalSeconds: 5, bakeSeconds: 30, minSamples: 50 },
 } as const;
 
+/**
+ * The smallest median latency rise (ms) a bake counts, unless the plan sets `latencyFloorMs`:
+ * below it a relative rise is noise on fast requests (scheduling, a batch's order), not a
+ * regression a user feels.
+ */
+export const DEFAULT_LATENCY_FLOOR_MS = 5;
+
 /** The metrics a bake is judged on by default, and which way each goes bad. */
 export const DEFAULT_METRICS = [
   { metric: 'error', direction: 'higher-is-worse', location: 'mean' },
@@ -25,6 +32,8 @@ export interface MetricSamples {
   readonly candidate: readonly number[];
   /** The centre the tolerance compares (default the mean). */
   readonly location?: 'mean' | 'median';
+  /** The smallest absolute difference of the centres that counts (default 0). */
+  readonly minShift?: number;
 }
 
 export interface AnalysisSettings {
