@@ -32,6 +32,7 @@ import {
   type HaproxyMapSync,
   makeOutcomeCounters,
   makeReleaseService,
+  makeShadowRecorder,
   makeRolloutState,
   ringOf,
   type OutcomeCounters,
@@ -117,6 +118,8 @@ export function makeRolloutWiring(deps: {
   const { db, directory } = deps;
   const state = makeRolloutState({ db, fallbackColour: deps.fallbackColour });
   const outcomes = makeOutcomeCounters({ db, clock: deps.clock, replicaId: deps.replicaId });
+  // Shadow comparisons go to PostgreSQL too: a bake may be judged on the fleet's agreement.
+  const shadowSamples = makeShadowRecorder({ db, clock: deps.clock, replicaId: deps.replicaId });
   let log: FastifyBaseLogger | undefined;
   const releases = makeReleaseService({
     db,
@@ -199,7 +202,9 @@ export function makeRolloutWiring(deps: {
             } catch (err) {
               outcome = { ok: false, error: errorMessage(err), latencyMs: performance.now() - started };
             }
-            tally.record(key, Date.now(), shadowAgreement(served, outcome));
+            const agreement = shadowAgreement(served, outcome);
+            tally.record(key, Date.now(), agreement);
+            shadowSamples.record(key, agreement);
           },
         });
       },
@@ -272,6 +277,7 @@ export function makeRolloutWiring(deps: {
     ticking = (async () => {
       // The guard reads what every replica flushed; this replica's own counts go first.
       await outcomes.flush();
+      await shadowSamples.flush();
       // A change of rollout state moves tenants between colour pools at once (no HAProxy reload).
       if (maps !== undefined && state.generation !== mappedGeneration) {
         mappedGeneration = state.generation;
@@ -326,6 +332,7 @@ export function makeRolloutWiring(deps: {
       await shadow?.runner.drain();
       await maps?.stop();
       await outcomes.stop();
+      await shadowSamples.stop();
       await state.stop();
     },
   };

@@ -287,6 +287,12 @@ export function changeRecord(input: ChangeRecordInput): string {
       `alpha ${p.thresholds.alpha}, tolerance ${p.thresholds.tolerance}, error margin ${p.thresholds.errorMargin}, ` +
       `latency margin ${p.thresholds.latencyMargin}, latency floor ${p.thresholds.latencyFloorMs ?? DEFAULT_LATENCY_FLOOR_MS} ms.`,
   );
+  const bounds = [
+    p.shadow?.minCitationOverlap === undefined ? null : `citation overlap >= ${p.shadow.minCitationOverlap}`,
+    p.shadow?.minAnswerSimilarity === undefined ? null : `answer similarity >= ${p.shadow.minAnswerSimilarity}`,
+    p.shadow?.maxErrorRatio === undefined ? null : `shadow errors <= ${p.shadow.maxErrorRatio}`,
+  ].filter((b) => b !== null);
+  if (bounds.length > 0) out.push('', `Each bake also judges the shadow queries' agreement: ${bounds.join(', ')}.`);
 
   out.push('', '### Risk', '');
   if (risk.reasons.length === 0) out.push('No risk factor applies.');

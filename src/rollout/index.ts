@@ -44,8 +44,10 @@ export {
   type TenantFlags,
 } from './flag-provider.js';
 export {
+  judgeBound,
   judgeMetric,
   mannWhitneyU,
+  type BoundJudgement,
   Verdicts,
   type MannWhitneyResult,
   type MetricDirection,
@@ -112,7 +114,9 @@ export {
   analyseStep,
   DEFAULT_LATENCY_FLOOR_MS,
   DEFAULT_METRICS,
+  judgeShadow,
   ROLLOUT_INTERVALS,
+  type ShadowBounds,
   type AnalysisSettings,
   type MetricSamples,
   type StepAnalysis,
@@ -190,3 +194,9 @@ export {
   parseSilences,
   type AlertmanagerClient,
 } from './alertmanager-client.js';
+export {
+  makeShadowRecorder,
+  selectShadowWindow,
+  SHADOW_SAMPLES_PER_SECOND,
+  type ShadowRecorder,
+} from './shadow-samples.js';

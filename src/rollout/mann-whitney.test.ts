@@ -1,7 +1,7 @@
 // The U test against hand-computed and reference values, then the Kayenta-style verdicts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { erfc, judgeMetric, mannWhitneyU, type MetricJudgement } from './mann-whitney.js';
+import { erfc, judgeBound, judgeMetric, mannWhitneyU, type MetricJudgement } from './mann-whitney.js';
 
 const close = (actual: number, expected: number, rel = 1e-6): void =>
   assert.ok(Math.abs(actual - expected) <= rel * Math.abs(expected), `${actual} is not ${expected}`);
@@ -180,4 +180,39 @@ test('a floor on the shift: a sub-millisecond rise is noise however significant,
   const high = judgeMetric({ ...common, candidate: slow, minShift: 5 });
   assert.equal(high.verdict, 'High');
   assert.match(high.explanation.reason, /medians 300 apart > 5/);
+});
+
+test('a bound: a mean significantly below an at-least bound is Low, one near it passes, few values are NoData', () => {
+  const bound = { kind: 'at-least', value: 0.8 } as const;
+  const common = { metric: 'shadow_citation_overlap', minSamples: 20, alpha: 0.05, bound };
+  // 40 overlaps of 0.3-0.5: far below 0.8.
+  const low = judgeBound({ ...common, values: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 3) / 10) });
+  assert.equal(low.verdict, 'Low');
+  assert.equal(low.explanation.test, 'one-sample-z');
+  assert.ok((low.explanation.p ?? 1) < 1e-6);
+  assert.equal(low.explanation.means?.candidate.toFixed(2), '0.40');
+  assert.match(low.explanation.reason, /below the bound 0\.8: p/);
+  // 40 overlaps averaging 0.79 with a wide spread: below 0.8, but not significantly.
+  const near = judgeBound({ ...common, values: Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 0.58 : 1)) });
+  assert.equal(near.verdict, 'Pass', near.explanation.reason);
+  assert.match(near.explanation.reason, /not significantly/);
+  const above = judgeBound({ ...common, values: new Array<number>(40).fill(1) });
+  assert.equal(above.verdict, 'Pass');
+  const few = judgeBound({ ...common, values: [0, 0, 0] });
+  assert.equal(few.verdict, 'NoData');
+  assert.equal(few.passed, false);
+});
+
+test('a bound: an at-most error ceiling is High when every shadow failed, Pass when none did', () => {
+  const common = {
+    metric: 'shadow_error',
+    minSamples: 10,
+    alpha: 0.05,
+    bound: { kind: 'at-most', value: 0.05 },
+  } as const;
+  assert.equal(judgeBound({ ...common, values: new Array<number>(30).fill(1) }).verdict, 'High');
+  assert.equal(judgeBound({ ...common, values: new Array<number>(30).fill(0) }).verdict, 'Pass');
+  // 3 of 30 failed (10 %): above 5 %, yet 30 values cannot tell it from 5 %.
+  const some = judgeBound({ ...common, values: [1, 1, 1, ...new Array<number>(27).fill(0)] });
+  assert.equal(some.verdict, 'Pass', some.explanation.reason);
 });

@@ -132,11 +132,16 @@ export interface VerdictExplanation {
   readonly metric: string;
   readonly samples: { readonly control: number; readonly candidate: number };
   readonly minSamples: number;
-  readonly statistic: { readonly u: number; readonly z: number } | null;
+  /** Which test decided: the U test against the control, or a one-sample z-test against a fixed bound. */
+  readonly test?: 'mann-whitney-u' | 'one-sample-z';
+  /** U and z for the U test; z alone for a bound. */
+  readonly statistic: { readonly u?: number; readonly z: number } | null;
   readonly p: number | null;
   readonly alpha: number;
-  /** Each colour's centre (mean or median, as `location` says). */
+  /** Each colour's centre (mean or median, as `location` says); for a bound, `control` is the bound. */
   readonly means: { readonly control: number; readonly candidate: number } | null;
+  /** A bound's kind and value (a metric judged against a fixed threshold, not the control). */
+  readonly bound?: { readonly kind: 'at-least' | 'at-most'; readonly value: number };
   readonly location: 'mean' | 'median';
   /** candidate centre / control centre (1 when both are 0; Infinity when only control is 0). */
   readonly ratio: number | null;
@@ -184,7 +189,14 @@ export function judgeMetric(input: MetricJudgement): MetricVerdict {
   const centre = location === 'median' ? medianOf : meanOf;
   const means = { control: centre(control), candidate: centre(candidate) };
   const ratio = means.control === 0 ? (means.candidate === 0 ? 1 : Infinity) : means.candidate / means.control;
-  const detail = { ...base, statistic: { u: test.u, z: test.z }, p: test.p, means, ratio };
+  const detail = {
+    ...base,
+    test: 'mann-whitney-u' as const,
+    statistic: { u: test.u, z: test.z },
+    p: test.p,
+    means,
+    ratio,
+  };
 
   const significant = test.p < alpha;
   const shift = Math.abs(means.candidate - means.control);
@@ -225,4 +237,69 @@ function meanOf(values: readonly number[]): number {
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? Number(x.toPrecision(4)).toString() : String(x);
+}
+
+/** One metric judged against a fixed bound rather than the control (shadow agreement). */
+export interface BoundJudgement {
+  readonly metric: string;
+  /** Per-query values (e.g. citation overlap in 0..1, or 0/1 for a failed shadow). */
+  readonly values: readonly number[];
+  readonly minSamples: number;
+  readonly alpha: number;
+  /** 'at-least': the mean must not be shown to be below `value`; 'at-most': not above it. */
+  readonly bound: { readonly kind: 'at-least' | 'at-most'; readonly value: number };
+}
+
+/**
+ * Judges a metric against a bound with a one-sided one-sample z-test of its mean (the values
+ * are bounded in 0..1 and a verdict needs `minSamples` of them, so the normal approximation
+ * holds). NoData below `minSamples`; Low (High for 'at-most') when the mean is significantly
+ * on the wrong side of the bound at `alpha`; else Pass, including a mean on the wrong side
+ * that the data cannot yet tell from the bound.
+ */
+export function judgeBound(input: BoundJudgement): MetricVerdict {
+  const { metric, values, minSamples, alpha, bound } = input;
+  const n = values.length;
+  const base = {
+    metric,
+    test: 'one-sample-z' as const,
+    location: 'mean' as const,
+    samples: { control: 0, candidate: n },
+    minSamples,
+    alpha,
+    tolerance: 0,
+    minShift: 0,
+    bound,
+    direction: bound.kind === 'at-least' ? MetricDirections.lowerIsWorse : MetricDirections.higherIsWorse,
+  };
+  if (n < minSamples || n === 0) {
+    const reason = `needs ${minSamples} samples; has ${n}`;
+    return {
+      verdict: Verdicts.noData,
+      passed: false,
+      explanation: { ...base, statistic: null, p: null, means: null, ratio: null, reason },
+    };
+  }
+  const mean = meanOf(values);
+  let ss = 0;
+  for (const v of values) ss += (v - mean) ** 2;
+  const se = n > 1 ? Math.sqrt(ss / (n - 1) / n) : 0;
+  const gap = mean - bound.value;
+  // Toward the wrong side is negative z for 'at-least', positive for 'at-most'.
+  const z = se === 0 ? (gap === 0 ? 0 : gap > 0 ? Infinity : -Infinity) : gap / se;
+  const wrong = bound.kind === 'at-least' ? -z : z;
+  // One-sided p of a mean this far on the wrong side if it sat on the bound: P(Z >= wrong).
+  const p = 0.5 * erfc(wrong / Math.SQRT2);
+  const ratio = bound.value === 0 ? (mean === 0 ? 1 : Infinity) : mean / bound.value;
+  const detail = { ...base, statistic: { z }, p, means: { control: bound.value, candidate: mean }, ratio };
+  const word = bound.kind === 'at-least' ? 'below' : 'above';
+  if (p < alpha) {
+    const reason = `mean ${fmt(mean)} over ${n} is ${word} the bound ${fmt(bound.value)}: p ${fmt(p)} < ${alpha}`;
+    const verdict = bound.kind === 'at-least' ? Verdicts.low : Verdicts.high;
+    return { verdict, passed: false, explanation: { ...detail, reason } };
+  }
+  const reason = (bound.kind === 'at-least' ? gap >= 0 : gap <= 0)
+    ? `mean ${fmt(mean)} over ${n} is within the bound ${fmt(bound.value)}`
+    : `mean ${fmt(mean)} over ${n} is ${word} the bound ${fmt(bound.value)}, but not significantly: p ${fmt(p)} >= ${alpha}`;
+  return { verdict: Verdicts.pass, passed: true, explanation: { ...detail, reason } };
 }

@@ -38,7 +38,14 @@ import {
 import { conflictsForStart, type RingClaim } from './ring-conflicts.js';
 import { ringOf, ringProblems, type TenantRingFacts } from './ring-membership.js';
 import { ROLLOUT_CHANNEL } from './rollout-state.js';
-import { analyseStep, DEFAULT_LATENCY_FLOOR_MS, DEFAULT_METRICS, type StepAnalysis } from './step-analysis.js';
+import { selectShadowWindow } from './shadow-samples.js';
+import {
+  analyseStep,
+  DEFAULT_LATENCY_FLOOR_MS,
+  DEFAULT_METRICS,
+  judgeShadow,
+  type StepAnalysis,
+} from './step-analysis.js';
 import { bucketOf, thresholdOf } from './sticky-hash.js';
 
 /** The operator's events. */
@@ -283,7 +290,15 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.colour }, from, to),
       await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.control }, from, to),
     );
-    const { thresholds, minSamples } = release.spec.plan;
+    const { thresholds, minSamples, shadow } = release.spec.plan;
+    // Shadow agreement is judged only when the plan sets a bound for it.
+    const bounded =
+      shadow === undefined
+        ? []
+        : judgeShadow(await selectShadowWindow(tx, { releaseId: release.id, ring }, from, to), shadow, {
+            minSamples,
+            alpha: thresholds.alpha,
+          });
     return analyseStep(
       effect.step,
       DEFAULT_METRICS.map((m) => ({
@@ -295,6 +310,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
         control: m.metric === 'error' ? control.error : control.latencyMs,
       })),
       { minSamples, alpha: thresholds.alpha, tolerance: thresholds.tolerance },
+      bounded,
     );
   }
 

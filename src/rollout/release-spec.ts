@@ -62,11 +62,31 @@ export const PlanThresholdsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Shadow GraphRAG agreement as bake metrics: each bound set here is judged at the end of every
+ * bake on the ring's shadow comparisons (one-sided, at the plan's alpha); unset bounds are not
+ * judged. Too few comparisons is NoData, which pauses the release.
+ */
+export const PlanShadowSchema = Type.Object(
+  {
+    /** The mean citation overlap (Jaccard) of shadow and served answers must not be below this. */
+    minCitationOverlap: Type.Optional(Unit),
+    /** The mean answer similarity must not be below this. */
+    minAnswerSimilarity: Type.Optional(Unit),
+    /** The share of shadow queries that failed must not be above this. */
+    maxErrorRatio: Type.Optional(Unit),
+    /** Comparisons a verdict needs (default the plan's minSamples). */
+    minSamples: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ReleasePlanSchema = Type.Object(
   {
     guardIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
     minSamples: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     thresholds: PlanThresholdsSchema,
+    shadow: Type.Optional(PlanShadowSchema),
     rings: Type.Array(Type.Object({ ring: Name, steps: Type.Array(PlanStepSchema) }, { additionalProperties: false })),
   },
   { additionalProperties: false },

@@ -1,7 +1,7 @@
 // Folding per-metric verdicts into the machine's analysis event.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { analyseStep, ROLLOUT_INTERVALS, type MetricSamples } from './step-analysis.js';
+import { analyseStep, judgeShadow, ROLLOUT_INTERVALS, type MetricSamples } from './step-analysis.js';
 
 const settings = { minSamples: 50, alpha: 0.05, tolerance: 0.1 };
 const step = { ringIndex: 1, stepIndex: 0 };
@@ -46,4 +46,39 @@ test('NoData pauses instead of passing; no metrics at all is NoData too', () => 
 
 test("the test intervals are the issue's fixed ones", () => {
   assert.deepEqual(ROLLOUT_INTERVALS.test, { guardIntervalSeconds: 5, bakeSeconds: 30, minSamples: 50 });
+});
+
+test('shadow bounds: only the bounds a plan sets are judged, and a Low one fails the step', () => {
+  const window = {
+    samples: 60,
+    errors: 0,
+    overlap: new Array<number>(60).fill(0.2),
+    similarity: new Array<number>(60).fill(0.95),
+    latencyDeltaMs: new Array<number>(60).fill(3),
+  };
+  assert.deepEqual(judgeShadow(window, {}, { minSamples: 50, alpha: 0.05 }), []);
+  const verdicts = judgeShadow(
+    window,
+    { minCitationOverlap: 0.6, minAnswerSimilarity: 0.8, maxErrorRatio: 0.1 },
+    { minSamples: 50, alpha: 0.05 },
+  );
+  assert.deepEqual(
+    verdicts.map((v) => [v.explanation.metric, v.verdict]),
+    [
+      ['shadow_citation_overlap', 'Low'],
+      ['shadow_answer_similarity', 'Pass'],
+      ['shadow_error', 'Pass'],
+    ],
+  );
+  const a = analyseStep(step, [metric('latency_ms', series(100), series(100))], settings, verdicts);
+  assert.equal(a.event, 'analysis_failed');
+  assert.match(a.reason, /shadow_citation_overlap/);
+  // Too few comparisons (the shadow's own minimum) pauses, never passes.
+  const paused = analyseStep(
+    step,
+    [metric('latency_ms', series(100), series(100))],
+    settings,
+    judgeShadow(window, { minAnswerSimilarity: 0.8, minSamples: 100 }, { minSamples: 50, alpha: 0.05 }),
+  );
+  assert.equal(paused.event, 'analysis_nodata');
 });

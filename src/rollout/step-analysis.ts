@@ -1,7 +1,8 @@
 // The end of a bake: per-metric verdicts (mann-whitney.ts) folded into the one event the
 // release machine takes, and the fixed interval tables. Every metric must pass: one High or
 // Low fails the step, otherwise one NoData pauses it; NoData never counts as a pass.
-import { judgeMetric, type MetricDirection, type MetricVerdict } from './mann-whitney.js';
+import { judgeBound, judgeMetric, type MetricDirection, type MetricVerdict } from './mann-whitney.js';
+import type { ShadowWindow } from './shadow-agreement.js';
 import type { StepRef } from './release-machine.js';
 
 /** Guard interval, bake and minimum samples: production defaults and the issue's fixed test values. */
@@ -52,15 +53,17 @@ export interface StepAnalysis {
 }
 
 /**
- * Judges every metric and folds the verdicts: failed if any is High or Low, else paused for
+ * Judges every metric (and takes the verdicts of metrics judged against a bound, such as
+ * shadow agreement) and folds the verdicts: failed if any is High or Low, else paused for
  * NoData if any is NoData (or there are no metrics at all), else passed.
  */
 export function analyseStep(
   step: StepRef,
   metrics: readonly MetricSamples[],
   settings: AnalysisSettings,
+  bounded: readonly MetricVerdict[] = [],
 ): StepAnalysis {
-  const verdicts = metrics.map((m) => judgeMetric({ ...m, ...settings }));
+  const verdicts = [...metrics.map((m) => judgeMetric({ ...m, ...settings })), ...bounded];
   const failing = verdicts.filter((v) => v.verdict === 'High' || v.verdict === 'Low');
   if (failing.length > 0) {
     return { event: 'analysis_failed', step, verdicts, reason: describe(failing) };
@@ -75,4 +78,61 @@ export function analyseStep(
 
 function describe(verdicts: readonly MetricVerdict[]): string {
   return verdicts.map((v) => `${v.explanation.metric} ${v.verdict} (${v.explanation.reason})`).join('; ');
+}
+
+/** The plan's shadow bounds, as `release.spec.plan.shadow` holds them. */
+export interface ShadowBounds {
+  readonly minCitationOverlap?: number;
+  readonly minAnswerSimilarity?: number;
+  readonly maxErrorRatio?: number;
+  readonly minSamples?: number;
+}
+
+/**
+ * The shadow agreement verdicts of a bake: one per bound the plan sets, on the ring's shadow
+ * comparisons over the bake (the error ratio over every comparison, overlap and similarity
+ * over the successful ones).
+ */
+export function judgeShadow(
+  window: ShadowWindow,
+  bounds: ShadowBounds,
+  settings: { readonly minSamples: number; readonly alpha: number },
+): MetricVerdict[] {
+  const minSamples = bounds.minSamples ?? settings.minSamples;
+  const { alpha } = settings;
+  const out: MetricVerdict[] = [];
+  if (bounds.minCitationOverlap !== undefined)
+    out.push(
+      judgeBound({
+        metric: 'shadow_citation_overlap',
+        values: window.overlap,
+        minSamples,
+        alpha,
+        bound: { kind: 'at-least', value: bounds.minCitationOverlap },
+      }),
+    );
+  if (bounds.minAnswerSimilarity !== undefined)
+    out.push(
+      judgeBound({
+        metric: 'shadow_answer_similarity',
+        values: window.similarity,
+        minSamples,
+        alpha,
+        bound: { kind: 'at-least', value: bounds.minAnswerSimilarity },
+      }),
+    );
+  if (bounds.maxErrorRatio !== undefined) {
+    const failed = Math.min(window.errors, window.samples);
+    const values = [...new Array<number>(failed).fill(1), ...new Array<number>(window.samples - failed).fill(0)];
+    out.push(
+      judgeBound({
+        metric: 'shadow_error',
+        values,
+        minSamples,
+        alpha,
+        bound: { kind: 'at-most', value: bounds.maxErrorRatio },
+      }),
+    );
+  }
+  return out;
 }

@@ -8,35 +8,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { StoredRelease } from '../../src/rollout/index.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { releaseDoc as shared, waitForPhase } from '../support/release-doc.js';
 import { storeName } from '../support/test-database.js';
 
 const RINGS = ['canary', 'early', 'general'] as const;
 const TENANTS_PER_RING = 16;
 
-/** A release document with the test intervals; `steps` per ring. */
+/** A release document with the test intervals; one step per ring. */
 function releaseDoc(name: string, colour: string, rings: readonly string[], weight = 50, bakeSeconds = 30): object {
-  return {
-    apiVersion: 'iris/v1',
-    kind: 'Release',
-    name,
-    version: '1.0.0',
-    colour,
-    graphrag: {
-      retrieval: { topK: 7, maxHops: 2, minScore: 0.1, rerank: true },
-      prompts: { answer: 'Answer from the sources.' },
-      provider: 'none',
-      model: 'extractive',
-      safety: { minGroundedness: 0.5 },
-      extractionVersion: 'v1',
-    },
-    flags: { 'graphrag.rerank': true },
-    plan: {
-      guardIntervalSeconds: 5,
-      minSamples: 50,
-      thresholds: { alpha: 0.05, tolerance: 0.2, errorMargin: 0.02, latencyMargin: 0.1 },
-      rings: rings.map((ring) => ({ ring, steps: [{ weight, bakeSeconds }] })),
-    },
-  };
+  return shared(name, colour, { rings, weight, bakeSeconds });
 }
 
 interface Served {
@@ -74,23 +54,7 @@ function load(
   };
 }
 
-async function waitFor(
-  t: TestApp,
-  id: string,
-  phases: readonly string[],
-  timeoutMs: number,
-): Promise<{ release: StoredRelease; at: number }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await t.call('GET', `/v1/platform/releases/${id}`);
-    assert.equal(res.statusCode, 200, res.body);
-    const release = res.json<StoredRelease>();
-    if (phases.includes(release.phase)) return { release, at: Date.now() };
-    if (Date.now() > deadline)
-      assert.fail(`release ${id} is ${release.phase} (${release.reason ?? ''}), not ${phases.join('|')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = waitForPhase;
 
 describe(`rainbow releases (${storeName})`, () => {
   let t: TestApp;
