@@ -14,7 +14,7 @@ import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../
 import { DEFAULT_GUARD_THRESHOLDS, guardInterval, type GuardDecision } from './fast-guard.js';
 import { matchedByTime, selectColourCounters, selectOutcomeSamples } from './outcome-counters.js';
 import { isFinished, transition, type ReleaseEffect, type ReleaseEvent, type ReleaseRun } from './release-machine.js';
-import { parseReleaseSpec, type SpecProblem } from './release-spec.js';
+import { BUILTIN_EXTRACTION_VERSION, parseReleaseSpec, type SpecProblem } from './release-spec.js';
 import {
   insertRelease,
   insertReleaseEvent,
@@ -459,6 +459,15 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       );
       if (!parsed.ok) throw releaseDocumentError(parsed.problems);
       const spec = parsed.spec;
+      // NOTE: serving another extraction version needs its graph re-indexed first, which is not
+      // built; a release naming one would roll out a label that changes nothing.
+      if (spec.graphrag.extractionVersion !== BUILTIN_EXTRACTION_VERSION)
+        throw releaseDocumentError([
+          {
+            path: '/graphrag/extractionVersion',
+            message: `extraction version '${spec.graphrag.extractionVersion}' is not one this build serves (${BUILTIN_EXTRACTION_VERSION}); rolling out another extraction version (re-indexing the ring's graphs) is not supported yet`,
+          },
+        ]);
       const id = releaseIdOf(spec.name, spec.version);
       return db.transaction(platformScopeIn(ctx.trace), async (tx) => {
         const control = await selectControl(tx, deps.fallbackColour);
