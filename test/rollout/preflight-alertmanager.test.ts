@@ -16,6 +16,7 @@ import { PLATFORM } from '../../src/core/ids.js';
 import { makeAlertmanagerClient, AlertmanagerError } from '../../src/rollout/alertmanager-client.js';
 import { makePreflightService, type PreflightService } from '../../src/rollout/preflight-service.js';
 import { makeReleaseService, type ReleaseService } from '../../src/rollout/release-service.js';
+import { releaseDoc } from '../support/release-doc.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
@@ -33,33 +34,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function releaseDoc(): object {
-  return {
-    apiVersion: 'iris/v1',
-    kind: 'Release',
-    name: 'preflight-rag',
-    version: '1.0.0',
-    colour: 'green',
-    graphrag: {
-      retrieval: { topK: 7, maxHops: 2, minScore: 0.1, rerank: true },
-      prompts: { answer: 'Answer from the sources.' },
-      provider: 'none',
-      model: 'extractive',
-      safety: { minGroundedness: 0.5 },
-      extractionVersion: 'v1',
-    },
-    flags: {},
-    plan: {
-      guardIntervalSeconds: 5,
-      minSamples: 50,
-      thresholds: { alpha: 0.05, tolerance: 0.2, errorMargin: 0.02, latencyMargin: 0.1 },
-      rings: [
-        { ring: 'canary', steps: [{ weight: 50, bakeSeconds: 30 }] },
-        { ring: 'early', steps: [{ weight: 50, bakeSeconds: 30 }] },
-      ],
-    },
-  };
-}
+const preflightDoc = (): object => releaseDoc('preflight-rag', 'green', { rings: ['canary', 'early'], flags: {} });
 
 describe(
   `preflight silences gate with a real Alertmanager (${storeName})`,
@@ -102,7 +77,7 @@ describe(
         await new Promise((r) => setTimeout(r, 100));
       }
       t = await createTestApp();
-      const created = await t.call('POST', '/v1/platform/releases', { body: releaseDoc() });
+      const created = await t.call('POST', '/v1/platform/releases', { body: preflightDoc() });
       assert.equal(created.statusCode, 201, created.body);
       const alertmanager = makeAlertmanagerClient(base, { timeoutMs: 2000 });
       preflight = makePreflightService({

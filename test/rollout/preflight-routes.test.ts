@@ -5,6 +5,7 @@
 // NOTE: skipped (with the reason) until registerPreflightRoutes is wired into the server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test, type TestContext } from 'node:test';
+import { releaseDoc } from '../support/release-doc.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
@@ -17,28 +18,7 @@ describe(`preflight routes (${storeName})`, () => {
   before(async () => {
     t = await createTestApp();
     const created = await t.call('POST', '/v1/platform/releases', {
-      body: {
-        apiVersion: 'iris/v1',
-        kind: 'Release',
-        name: 'routes-rag',
-        version: '1.0.0',
-        colour: 'green',
-        graphrag: {
-          retrieval: { topK: 7, maxHops: 2, minScore: 0.1, rerank: true },
-          prompts: { answer: 'Answer from the sources.' },
-          provider: 'none',
-          model: 'extractive',
-          safety: { minGroundedness: 0.5 },
-          extractionVersion: 'v1',
-        },
-        flags: {},
-        plan: {
-          guardIntervalSeconds: 5,
-          minSamples: 50,
-          thresholds: { alpha: 0.05, tolerance: 0.2, errorMargin: 0.02, latencyMargin: 0.1 },
-          rings: [{ ring: 'canary', steps: [{ weight: 50, bakeSeconds: 30 }] }],
-        },
-      },
+      body: releaseDoc('routes-rag', 'green', { flags: {} }),
     });
     assert.equal(created.statusCode, 201, created.body);
     wired = (await t.call('GET', `${path}/silence-reviews`)).statusCode !== 404;

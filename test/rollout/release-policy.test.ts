@@ -15,6 +15,7 @@ import {
   signBundle,
   verifyPolicies,
 } from '../../src/policy/index.js';
+import { releaseDoc } from '../support/release-doc.js';
 import { ADMIN_TOKEN, createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
@@ -69,29 +70,12 @@ describe(`policy bundles by ring (${storeName})`, () => {
     });
 
   test('the candidate bundle serves its share of the ring, decides in shadow for the rest, and rolls back', async () => {
-    const doc = {
-      apiVersion: 'iris/v1',
-      kind: 'Release',
-      name: 'deny-range',
-      version: '1.0.0',
-      colour: 'green',
-      graphrag: {
-        retrieval: { topK: 5, maxHops: 2, minScore: 0.1, rerank: false },
-        prompts: {},
-        provider: 'none',
-        model: 'extractive',
-        safety: {},
-        extractionVersion: 'v1',
-      },
+    const doc = releaseDoc('deny-range', 'green', {
+      bakeSeconds: 3600,
       flags: {},
       policyBundle: { name: 'deny-doc-range', digest: bundleId },
-      plan: {
-        guardIntervalSeconds: 5,
-        minSamples: 50,
-        thresholds: { alpha: 0.05, tolerance: 0.2, errorMargin: 0.5, latencyMargin: 0.5 },
-        rings: [{ ring: 'canary', steps: [{ weight: 50, bakeSeconds: 3600 }] }],
-      },
-    };
+      thresholds: { alpha: 0.05, tolerance: 0.2, errorMargin: 0.5, latencyMargin: 0.5 },
+    });
     assert.equal((await t.call('POST', '/v1/platform/releases', { body: doc })).statusCode, 201);
     const start = await t.call('POST', '/v1/platform/releases/deny-range@1.0.0/start', { body: {} });
     assert.equal(start.statusCode, 200, start.body);

@@ -3,33 +3,13 @@
 // working on the other releases.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { releaseDoc } from '../support/release-doc.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
-function doc(name: string, colour: string, ring: string): object {
-  return {
-    apiVersion: 'iris/v1',
-    kind: 'Release',
-    name,
-    version: '1.0.0',
-    colour,
-    graphrag: {
-      retrieval: { topK: 5, maxHops: 2, minScore: 0.1, rerank: false },
-      prompts: {},
-      provider: 'none',
-      model: 'extractive',
-      safety: {},
-      extractionVersion: 'v1',
-    },
-    flags: {},
-    plan: {
-      guardIntervalSeconds: 5,
-      minSamples: 50,
-      thresholds: { alpha: 0.05, tolerance: 0.2, errorMargin: 0.02, latencyMargin: 0.1 },
-      rings: [{ ring, steps: [{ weight: 100, bakeSeconds: 3600 }] }],
-    },
-  };
-}
+/** A one-ring release holding the whole ring for an hour. */
+const doc = (name: string, colour: string, ring: string): object =>
+  releaseDoc(name, colour, { rings: [ring], weight: 100, bakeSeconds: 3600 });
 
 describe(`tampered release rows (${storeName})`, () => {
   let t: TestApp;

@@ -14,6 +14,12 @@ export interface ReleaseDocOptions {
   readonly minSamples?: number;
   /** The plan's shadow bounds (`plan.shadow`). */
   readonly shadow?: object;
+  /** Flag values (default graphrag.rerank on). */
+  readonly flags?: Record<string, unknown>;
+  /** Analysis thresholds (default alpha 0.05, tolerance 0.2, margins 0.02 and 0.1). */
+  readonly thresholds?: object;
+  /** A pushed platform policy bundle the release serves (`{ name, digest }`). */
+  readonly policyBundle?: { readonly name: string; readonly digest: string };
 }
 
 /** A valid release document (version 1.0.0, id `${name}@1.0.0`) with the test intervals. */
@@ -33,11 +39,12 @@ export function releaseDoc(name: string, colour: string, options: ReleaseDocOpti
       safety: { minGroundedness: 0.5 },
       extractionVersion: 'v1',
     },
-    flags: { 'graphrag.rerank': true },
+    flags: options.flags ?? { 'graphrag.rerank': true },
+    ...(options.policyBundle === undefined ? {} : { policyBundle: options.policyBundle }),
     plan: {
       guardIntervalSeconds: options.guardIntervalSeconds ?? 5,
       minSamples: options.minSamples ?? 50,
-      thresholds: { alpha: 0.05, tolerance: 0.2, errorMargin: 0.02, latencyMargin: 0.1 },
+      thresholds: options.thresholds ?? { alpha: 0.05, tolerance: 0.2, errorMargin: 0.02, latencyMargin: 0.1 },
       ...(options.shadow === undefined ? {} : { shadow: options.shadow }),
       rings: rings.map((ring) => ({ ring, steps: [{ weight, bakeSeconds }] })),
     },
