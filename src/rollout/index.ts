@@ -110,6 +110,7 @@ export {
 export { makeShadowRunner, type ShadowRunner, type ShadowRunnerOptions, type ShadowTask } from './shadow-runner.js';
 export {
   analyseStep,
+  unavailableAnalysis,
   DEFAULT_METRICS,
   ROLLOUT_INTERVALS,
   type AnalysisSettings,
@@ -136,6 +137,31 @@ export {
   type OutcomeCounters,
   type OutcomeKey,
 } from './outcome-counters.js';
+export {
+  AnalysisSources,
+  irisOutcomeSource,
+  type AnalysisSource,
+  type BakeMetrics,
+  type ColourPair,
+  type OutcomeSource,
+} from './outcome-source.js';
+export {
+  bucketsQuery,
+  countersFromAnswers,
+  medianLatencyQuery,
+  MIN_PROMETHEUS_STEPS,
+  parsePromAnswer,
+  PROMETHEUS_SERIES,
+  promString,
+  requestsQuery,
+  selectorOf,
+  stepMetrics,
+  stepSeriesFromAnswers,
+  type PromSeries,
+  type Reading,
+  type StepMetrics,
+  type StepSeries,
+} from './prometheus-source.js';
 export { makeRolloutState, ROLLOUT_CHANNEL, type Placement, type RolloutState } from './rollout-state.js';
 export {
   makeReleaseService,

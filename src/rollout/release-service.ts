@@ -11,8 +11,10 @@ import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { platformScope, platformScopeIn, type Database, type Queryable } from '../core/db.js';
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../core/errors.js';
-import { DEFAULT_GUARD_THRESHOLDS, guardInterval, type GuardDecision } from './fast-guard.js';
-import { matchedByTime, selectColourCounters, selectOutcomeSamples } from './outcome-counters.js';
+import { DEFAULT_GUARD_THRESHOLDS, guardInterval, type ColourCounters, type GuardDecision } from './fast-guard.js';
+import type { OutcomeKey } from './outcome-counters.js';
+import { irisOutcomeSource, type BakeMetrics, type ColourPair, type OutcomeSource } from './outcome-source.js';
+import type { Reading } from './prometheus-source.js';
 import { isFinished, transition, type ReleaseEffect, type ReleaseEvent, type ReleaseRun } from './release-machine.js';
 import { parseReleaseSpec, type SpecProblem } from './release-spec.js';
 import {
@@ -38,7 +40,7 @@ import {
 import { conflictsForStart, type RingClaim } from './ring-conflicts.js';
 import { ringOf, ringProblems, type TenantRingFacts } from './ring-membership.js';
 import { ROLLOUT_CHANNEL } from './rollout-state.js';
-import { analyseStep, DEFAULT_METRICS, type StepAnalysis } from './step-analysis.js';
+import { analyseStep, unavailableAnalysis, type StepAnalysis } from './step-analysis.js';
 import { bucketOf, thresholdOf } from './sticky-hash.js';
 
 /** The operator's events. */
@@ -68,7 +70,30 @@ export interface ReleaseServiceDeps {
    * `promote`; absent: none run. Results are recorded by `check` in its own transaction.
    */
   readonly preflight?: ReleasePreflight;
+  /** Where the guard and the bake read their numbers; absent: Iris's own counters (`iris`). */
+  readonly source?: OutcomeSource;
 }
+
+/**
+ * Readings of a remote source made before a release row is locked (no transaction waits on
+ * the network), keyed by what was read; a reading the locked state no longer asks for is
+ * ignored, and one it asks for but was not made is read then.
+ */
+type ReadAhead = Map<string, Promise<Reading<unknown>>>;
+
+const countersKey = (k: OutcomeKey, from: Date, to: Date): string =>
+  JSON.stringify(['counters', k.releaseId, k.ring, k.colour, from.getTime(), to.getTime()]);
+const bakeKey = (p: ColourPair, from: Date, to: Date): string =>
+  JSON.stringify(['bake', p.releaseId, p.ring, p.candidate, p.control, from.getTime(), to.getTime()]);
+
+/** The guard's window: one interval ending a second back (the newest second is still being flushed). */
+function guardWindow(now: Date, intervalSeconds: number): { from: Date; to: Date } {
+  const to = new Date(Math.floor(now.getTime() / 1000) * 1000 - 1000);
+  return { from: new Date(to.getTime() - intervalSeconds * 1000), to };
+}
+
+const isGuardDue = (r: StoredRelease, now: Date): boolean =>
+  r.guardAt === null || Date.parse(r.guardAt) <= now.getTime() - r.spec.plan.guardIntervalSeconds * 1000;
 
 /** What the release service asks of preflight (PreflightService fits `check`). */
 export interface ReleasePreflight {
@@ -143,6 +168,65 @@ const digestOf = (v: unknown): string => `sha256:${createHash('sha256').update(c
 
 export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
   const { db, clock } = deps;
+  const source = deps.source ?? irisOutcomeSource;
+
+  const readCounters = (
+    tx: Queryable,
+    ahead: ReadAhead | undefined,
+    key: OutcomeKey,
+    from: Date,
+    to: Date,
+  ): Promise<Reading<ColourCounters>> =>
+    (ahead?.get(countersKey(key, from, to)) as ReturnType<OutcomeSource['counters']> | undefined) ??
+    source.counters(tx, key, from, to);
+
+  const readBake = (
+    tx: Queryable,
+    ahead: ReadAhead | undefined,
+    pair: ColourPair,
+    from: Date,
+    to: Date,
+    minSamples: number,
+  ): Promise<Reading<BakeMetrics>> =>
+    (ahead?.get(bakeKey(pair, from, to)) as Promise<Reading<BakeMetrics>> | undefined) ??
+    source.bake(tx, pair, from, to, minSamples);
+
+  /**
+   * A remote source's readings for what the driver is about to do with `release` at `now` (its
+   * guard, the end of its bake), made outside any transaction. The bake's window is the one the
+   * machine will ask for: from the bake's start to `now`.
+   */
+  function readAhead(release: StoredRelease, now: Date): ReadAhead | undefined {
+    const control = release.control;
+    if (!source.remote || control === null) return undefined;
+    const ahead: ReadAhead = new Map();
+    // NOTE: a read happens once even when the tick does not use it; a failure is a reading, never a throw.
+    const settle = <T>(p: Promise<Reading<T>>): Promise<Reading<T>> =>
+      p.catch((err: unknown) => ({ ok: false, reason: `${source.name}: ${errorMessage(err)}` }));
+    if (isGuardDue(release, now)) {
+      const { from, to } = guardWindow(now, release.spec.plan.guardIntervalSeconds);
+      for (const { ring } of release.spec.plan.rings) {
+        if ((release.weights[ring] ?? 0) <= 0) continue;
+        for (const colour of [release.colour, control]) {
+          const key = { releaseId: release.id, ring, colour };
+          ahead.set(countersKey(key, from, to), settle(source.counters(undefined, key, from, to)));
+        }
+      }
+    }
+    const pos = release.position;
+    if (release.phase === 'progressing' && release.bakeUntil !== null && pos !== null) {
+      if (Date.parse(release.bakeUntil) <= now.getTime()) {
+        const ring = release.spec.plan.rings[pos.ringIndex]?.ring ?? '';
+        const pair = { releaseId: release.id, ring, candidate: release.colour, control };
+        const from = new Date(pos.bakeStartedAt ?? now.getTime());
+        ahead.set(
+          bakeKey(pair, from, now),
+          settle(source.bake(undefined, pair, from, now, release.spec.plan.minSamples)),
+        );
+      }
+    }
+    return ahead;
+  }
 
   const notify = (tx: Queryable, what: string): Promise<unknown> =>
     tx.query('select pg_notify($1, $2)', [ROLLOUT_CHANNEL, what]);
@@ -198,6 +282,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     event: ReleaseEvent,
     detail: object,
     quiet: boolean,
+    ahead?: ReadAhead,
   ): Promise<StoredRelease | undefined> {
     const control = (await selectControl(tx, deps.fallbackColour)).colour;
     const run = runOf(release, control);
@@ -220,7 +305,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
           bakeUntil = new Date(effect.until);
           break;
         case 'request_analysis':
-          analysis = await analyse(tx, release, result.next, effect);
+          analysis = await analyse(tx, release, result.next, effect, ahead);
           break;
         case 'make_control':
           await makeControl(tx, release, effect.colour);
@@ -267,7 +352,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       analysis.event === 'analysis_passed'
         ? { kind: 'analysis_passed', step: analysis.step, at: event.at, actor: 'iris:analysis' }
         : { kind: analysis.event, step: analysis.step, at: event.at, actor: 'iris:analysis', reason: analysis.reason };
-    return apply(tx, ctx, stored, verdict, { verdicts: analysis.verdicts }, quiet);
+    return apply(tx, ctx, stored, verdict, { source: analysis.source, verdicts: analysis.verdicts }, quiet);
   }
 
   async function analyse(
@@ -275,26 +360,30 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     release: StoredRelease,
     run: ReleaseRun,
     effect: Extract<ReleaseEffect, { kind: 'request_analysis' }>,
+    ahead: ReadAhead | undefined,
   ): Promise<StepAnalysis> {
     const ring = release.spec.plan.rings[effect.step.ringIndex]?.ring ?? '';
-    const from = new Date(effect.from);
-    const to = new Date(effect.to);
-    const { candidate, control } = matchedByTime(
-      await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.colour }, from, to),
-      await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.control }, from, to),
-    );
+    const pair = { releaseId: release.id, ring, candidate: run.colour, control: run.control };
     const { thresholds, minSamples } = release.spec.plan;
-    return analyseStep(
-      effect.step,
-      DEFAULT_METRICS.map((m) => ({
-        metric: m.metric,
-        direction: m.direction,
-        location: m.location,
-        candidate: m.metric === 'error' ? candidate.error : candidate.latencyMs,
-        control: m.metric === 'error' ? control.error : control.latencyMs,
-      })),
-      { minSamples, alpha: thresholds.alpha, tolerance: thresholds.tolerance },
-    );
+    const settings = { minSamples, alpha: thresholds.alpha, tolerance: thresholds.tolerance };
+    let reading: Reading<BakeMetrics>;
+    try {
+      reading = await readBake(tx, ahead, pair, new Date(effect.from), new Date(effect.to), minSamples);
+    } catch (err) {
+      // NOTE: a source that throws is a source that cannot tell: NoData, never a failed tick that retries forever.
+      reading = { ok: false, reason: errorMessage(err) };
+    }
+    const analysis = reading.ok
+      ? analyseStep(effect.step, reading.value.metrics, { ...settings, minSamples: reading.value.minSamples })
+      : unavailableAnalysis(effect.step, `${source.name}: ${reading.reason}`, settings);
+    // Every verdict says where its numbers came from (and, from Prometheus, how many requests were behind its steps).
+    const requests = reading.ok ? reading.value.requests : undefined;
+    return {
+      ...analysis,
+      source: source.name,
+      reason: analysis.reason === '' ? '' : `from ${source.name}: ${analysis.reason}`,
+      ...(requests === undefined ? {} : { requests }),
+    };
   }
 
   async function makeControl(tx: Queryable, release: StoredRelease, colour: string): Promise<void> {
@@ -307,20 +396,32 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     await upsertControl(tx, { colour, releaseId: previous?.id ?? null, spec: previous?.spec ?? null });
   }
 
-  async function guard(tx: Queryable, release: StoredRelease, now: Date): Promise<GuardDecision | undefined> {
-    const interval = release.spec.plan.guardIntervalSeconds * 1000;
-    // NOTE: the newest second is still being flushed by the replicas; the window ends a second back.
-    const to = new Date(Math.floor(now.getTime() / 1000) * 1000 - 1000);
-    const from = new Date(to.getTime() - interval);
+  async function guard(
+    tx: Queryable,
+    release: StoredRelease,
+    now: Date,
+    ahead: ReadAhead | undefined,
+  ): Promise<GuardDecision | undefined> {
+    const { from, to } = guardWindow(now, release.spec.plan.guardIntervalSeconds);
     const control = release.control ?? (await selectControl(tx, deps.fallbackColour)).colour;
     const { thresholds } = release.spec.plan;
     const perRing: Record<string, GuardDecision> = {};
     let failed: { ring: string; decision: GuardDecision } | undefined;
     for (const { ring } of release.spec.plan.rings) {
       if ((release.weights[ring] ?? 0) <= 0) continue;
-      const c = await selectColourCounters(tx, { releaseId: release.id, ring, colour: release.colour }, from, to);
-      const k = await selectColourCounters(tx, { releaseId: release.id, ring, colour: control }, from, to);
-      const decision = guardInterval(c, k, {
+      const c = await readCounters(tx, ahead, { releaseId: release.id, ring, colour: release.colour }, from, to);
+      const k = await readCounters(tx, ahead, { releaseId: release.id, ring, colour: control }, from, to);
+      if (!c.ok || !k.ok) {
+        // A source that cannot tell gives the guard no say: it neither aborts nor passes (the bake is NoData).
+        const reason = `${source.name}: ${c.ok ? '' : `candidate: ${c.reason}`}${!c.ok && !k.ok ? '; ' : ''}${k.ok ? '' : `control: ${k.reason}`}`;
+        perRing[ring] = {
+          action: 'continue',
+          checks: [{ check: 'error_ratio', outcome: 'insufficient', candidate: null, control: null, z: null, reason }],
+          reason,
+        };
+        continue;
+      }
+      const decision = guardInterval(c.value, k.value, {
         ...DEFAULT_GUARD_THRESHOLDS,
         errorMargin: thresholds.errorMargin,
         latencyMargin: thresholds.latencyMargin,
@@ -332,11 +433,12 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       at: now.toISOString(),
       from: from.toISOString(),
       to: to.toISOString(),
+      source: source.name,
       rings: perRing,
     });
     return failed === undefined
       ? undefined
-      : { ...failed.decision, reason: `ring ${failed.ring}: ${failed.decision.reason}` };
+      : { ...failed.decision, reason: `ring ${failed.ring} (from ${source.name}): ${failed.decision.reason}` };
   }
 
   /**
@@ -377,24 +479,26 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     return { releaseId: release.id, did: 'bake', event: 'pause', phase: after?.phase ?? release.phase, reason };
   }
 
-  async function tickOne(id: string): Promise<TickOutcome | undefined> {
+  async function tickOne(release: StoredRelease): Promise<TickOutcome | undefined> {
+    const id = release.id;
+    const now = clock.now();
+    const ahead = readAhead(release, now);
+    if (ahead !== undefined) await Promise.all(ahead.values());
     return db.transaction(platformScope, async (tx) => {
-      const now = clock.now();
       const [due] = await lockDueReleases(tx, now, id);
       if (due === undefined) return undefined;
       const ctx = deps.systemContext();
       // The guard first: a regression rolls back whatever the bake would have said.
-      const guardDue =
-        due.guardAt === null || Date.parse(due.guardAt) <= now.getTime() - due.spec.plan.guardIntervalSeconds * 1000;
+      const guardDue = isGuardDue(due, now);
       if (guardDue) {
-        const failed = await guard(tx, due, now);
+        const failed = await guard(tx, due, now, ahead);
         if (failed !== undefined) {
           const after = await apply(
             tx,
             ctx,
             due,
             { kind: 'guard_failed', reason: failed.reason, at: now.getTime(), actor: 'iris:guard' },
-            { checks: failed.checks },
+            { source: source.name, checks: failed.checks },
             true,
           );
           return {
@@ -420,6 +524,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
           { kind: 'bake_elapsed', step, at: now.getTime(), actor: 'iris:driver' },
           {},
           true,
+          ahead,
         );
         return {
           releaseId: id,
@@ -611,7 +716,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
             out.push(held);
             continue;
           }
-          const o = await tickOne(release.id);
+          const o = await tickOne(release);
           if (o !== undefined) out.push(o);
         } catch (err) {
           // NOTE: one broken release (a row edited by hand, say) must not stall the others.
