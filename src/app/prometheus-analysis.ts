@@ -58,20 +58,16 @@ export function makePrometheusApi(baseUrl: string, timeoutMs: number): PromGet {
 export function makePrometheusSource(opts: { url: string; stepSeconds: number; timeoutMs?: number }): OutcomeSource {
   const get = makePrometheusApi(opts.url, opts.timeoutMs ?? 5000);
   const step = opts.stepSeconds;
-  const body = (r: Reading<unknown>): unknown =>
-    r.ok ? r.value : { status: 'error', errorType: 'unreachable', error: r.reason };
-  const instant = async (query: string, at: Date): Promise<unknown> =>
-    body(await get('/api/v1/query', { query, time: String(at.getTime() / 1000) }));
-  const ranged = async (query: string, from: Date, to: Date): Promise<unknown> =>
-    body(
-      await get('/api/v1/query_range', {
-        query,
-        // The first step covers (from, from + step]: every step lies inside the bake.
-        start: String(from.getTime() / 1000 + step),
-        end: String(to.getTime() / 1000),
-        step: `${step}s`,
-      }),
-    );
+  const instant = (query: string, at: Date): Promise<Reading<unknown>> =>
+    get('/api/v1/query', { query, time: String(at.getTime() / 1000) });
+  const ranged = (query: string, from: Date, to: Date): Promise<Reading<unknown>> =>
+    get('/api/v1/query_range', {
+      query,
+      // The first step covers (from, from + step]: every step lies inside the bake.
+      start: String(from.getTime() / 1000 + step),
+      end: String(to.getTime() / 1000),
+      step: `${step}s`,
+    });
   return {
     name: AnalysisSources.prometheus,
     remote: true,
@@ -81,7 +77,9 @@ export function makePrometheusSource(opts: { url: string; stepSeconds: number; t
         instant(requestsQuery(key, seconds), to),
         instant(bucketsQuery(key, seconds), to),
       ]);
-      return countersFromAnswers(requests, buckets);
+      if (!requests.ok) return requests;
+      // NOTE: without buckets the guard still has its error check; the latency check then has no say.
+      return countersFromAnswers(requests.value, buckets.ok ? buckets.value : undefined);
     },
     async bake(_tx, pair, from, to, minSamples) {
       if (to.getTime() - from.getTime() < step * 1000)
@@ -92,7 +90,9 @@ export function makePrometheusSource(opts: { url: string; stepSeconds: number; t
           ranged(requestsQuery(key, step), from, to),
           ranged(medianLatencyQuery(key, step), from, to),
         ]);
-        return stepSeriesFromAnswers(requests, latency);
+        if (!requests.ok) return requests;
+        if (!latency.ok) return latency;
+        return stepSeriesFromAnswers(requests.value, latency.value);
       };
       const [candidate, control] = await Promise.all([series(pair.candidate), series(pair.control)]);
       if (!candidate.ok) return { ok: false, reason: `candidate: ${candidate.reason}` };
