@@ -1,7 +1,7 @@
 // Folding per-metric verdicts into the machine's analysis event.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { analyseStep, ROLLOUT_INTERVALS, type MetricSamples } from './step-analysis.js';
+import { analyseStep, ROLLOUT_INTERVALS, unavailableAnalysis, type MetricSamples } from './step-analysis.js';
 
 const settings = { minSamples: 50, alpha: 0.05, tolerance: 0.1 };
 const step = { ringIndex: 1, stepIndex: 0 };
@@ -46,4 +46,17 @@ test('NoData pauses instead of passing; no metrics at all is NoData too', () => 
 
 test("the test intervals are the issue's fixed ones", () => {
   assert.deepEqual(ROLLOUT_INTERVALS.test, { guardIntervalSeconds: 5, bakeSeconds: 30, minSamples: 50 });
+});
+
+test('a source that cannot answer: NoData for every metric with its reason, never a pass', () => {
+  const a = unavailableAnalysis(step, 'prometheus: Prometheus unreachable', settings);
+  assert.equal(a.event, 'analysis_nodata');
+  assert.deepEqual(
+    a.verdicts.map((v) => [v.explanation.metric, v.verdict, v.passed, v.explanation.reason]),
+    [
+      ['error', 'NoData', false, 'prometheus: Prometheus unreachable'],
+      ['latency_ms', 'NoData', false, 'prometheus: Prometheus unreachable'],
+    ],
+  );
+  assert.match(a.reason, /^error NoData \(prometheus: Prometheus unreachable\); latency_ms NoData/);
 });
