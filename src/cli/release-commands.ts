@@ -149,9 +149,18 @@ function statusText(plan: PlanView): string {
         ),
       );
   }
-  const analysis = r.lastAnalysis as { event?: string; source?: string; verdicts?: Verdict[] } | null;
+  const analysis = r.lastAnalysis as {
+    event?: string;
+    source?: string;
+    requests?: { control: number; candidate: number };
+    verdicts?: Verdict[];
+  } | null;
   if (analysis?.verdicts !== undefined) {
-    lines.push('', `Last bake analysis: ${analysis.event ?? '?'} (from ${analysis.source ?? 'iris'})`);
+    const requests =
+      analysis.requests === undefined
+        ? ''
+        : `; requests control ${analysis.requests.control}, candidate ${analysis.requests.candidate}`;
+    lines.push('', `Last bake analysis: ${analysis.event ?? '?'} (from ${analysis.source ?? 'iris'}${requests})`);
     for (const v of analysis.verdicts) lines.push(`  ${verdictLine(v)}`);
   }
   if (plan.conflicts.length > 0)

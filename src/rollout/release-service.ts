@@ -352,7 +352,14 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       analysis.event === 'analysis_passed'
         ? { kind: 'analysis_passed', step: analysis.step, at: event.at, actor: 'iris:analysis' }
         : { kind: analysis.event, step: analysis.step, at: event.at, actor: 'iris:analysis', reason: analysis.reason };
-    return apply(tx, ctx, stored, verdict, { source: analysis.source, verdicts: analysis.verdicts }, quiet);
+    return apply(
+      tx,
+      ctx,
+      stored,
+      verdict,
+      { source: analysis.source, requests: analysis.requests, verdicts: analysis.verdicts },
+      quiet,
+    );
   }
 
   async function analyse(

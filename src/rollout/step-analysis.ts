@@ -42,6 +42,8 @@ export interface StepAnalysis {
   readonly reason: string;
   /** Where the numbers came from (`iris`: PostgreSQL counters; `prometheus`: its HTTP API). */
   readonly source?: string;
+  /** Requests each colour served over the bake, when the source counts them apart from samples (Prometheus). */
+  readonly requests?: { readonly candidate: number; readonly control: number };
 }
 
 /**

@@ -18,7 +18,8 @@ import {
   stop,
   type RunningPrometheus,
 } from '../observability/support/processes.js';
-import { createTestApp, SCRAPE_TOKEN, type TestApp } from '../support/test-app.js';
+import { runCli } from '../support/run-cli.js';
+import { ADMIN_TOKEN, createTestApp, SCRAPE_TOKEN, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
 const TENANTS = 16;
@@ -57,7 +58,12 @@ interface Verdict {
 interface HistoryEntry {
   event: string;
   reason: string | null;
-  detail: { source?: string; verdicts?: Verdict[]; checks?: unknown[] };
+  detail: {
+    source?: string;
+    requests?: { control: number; candidate: number };
+    verdicts?: Verdict[];
+    checks?: unknown[];
+  };
 }
 
 /** Requests over every tenant, round robin, `concurrency` at a time, until stopped. */
@@ -106,7 +112,10 @@ describe(`rainbow releases judged from a real Prometheus (${storeName})`, { skip
   let t: TestApp;
   let prom: RunningPrometheus | undefined;
   let work: string;
+  let address: string;
   const log: string[] = [];
+  const iris = (args: string[]) =>
+    runCli(args, { IRIS_API: address, IRIS_TOKEN: ADMIN_TOKEN, IRIS_DATA_DIR: join(work, 'none') }, work);
   const faults = new Map<string, { errorRatio: number; delayMs: number }>();
   const tenants: string[] = [];
 
@@ -129,7 +138,7 @@ describe(`rainbow releases judged from a real Prometheus (${storeName})`, { skip
       tenants.push(id);
     }
     await t.app.directory.resync();
-    const address = await t.app.listen();
+    address = await t.app.listen();
     writeFileSync(join(work, 'metrics-token'), `${SCRAPE_TOKEN}\n`, { mode: 0o600 });
     prom = await startPrometheus({
       dir: work,
@@ -199,6 +208,18 @@ describe(`rainbow releases judged from a real Prometheus (${storeName})`, { skip
       assert.ok(v.explanation.samples.candidate >= 10 && v.explanation.samples.candidate <= 15, JSON.stringify(v));
       assert.equal(v.explanation.samples.control, v.explanation.samples.candidate, 'steps matched by time');
     }
+    assert.ok((passed.detail.requests?.candidate ?? 0) >= 50, JSON.stringify(passed.detail.requests));
+    // An operator sees where the numbers came from.
+    const shown = await iris(['release', 'history', id]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /analysis_passed.*from prometheus; error Pass n=\d+\/\d+, latency_ms Pass n=\d+\/\d+/);
+    const status = await iris(['release', 'status', id]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /Fast guard at .* \(from prometheus\):/);
+    assert.match(
+      status.stdout,
+      /Last bake analysis: analysis_passed \(from prometheus; requests control \d+, candidate \d+\)/,
+    );
     // The numbers are Prometheus's own: it scraped the release's series for both colours.
     const q = encodeURIComponent(`sum by (colour) (max_over_time(iris_release_requests_total{release="${id}"}[5m]))`);
     const series = (await prom?.api(`/api/v1/query?query=${q}`))?.data as { result: { metric: { colour: string } }[] };
