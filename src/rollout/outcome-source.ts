@@ -2,11 +2,14 @@
 // source (per-colour counters and sampled requests summed across replicas in PostgreSQL,
 // outcome-counters.ts). Prometheus's HTTP API is the other source (prometheus-source.ts, its
 // client in app/rollout-wiring.ts). A source that cannot tell answers a reason, never zeros:
-// the guard then has no say and the bake is NoData, which pauses and never passes.
+// the guard then has no say and the bake is NoData, which pauses and never passes. The reader
+// (`makeOutcomeReader`) reads a remote source before the driver locks a release row.
 import type { Queryable } from '../core/db.js';
+import { errorMessage } from '../core/errors.js';
 import type { ColourCounters } from './fast-guard.js';
 import { matchedByTime, selectColourCounters, selectOutcomeSamples, type OutcomeKey } from './outcome-counters.js';
 import type { Reading } from './prometheus-source.js';
+import type { StoredRelease } from './release-store.js';
 import { DEFAULT_METRICS, type MetricSamples } from './step-analysis.js';
 
 export const AnalysisSources = { iris: 'iris', prometheus: 'prometheus' } as const;
@@ -76,3 +79,97 @@ export const irisOutcomeSource: OutcomeSource = {
     return { ok: true, value: { metrics, minSamples } };
   },
 };
+
+/** The guard's window: one interval ending a second back (the newest second is still being flushed). */
+export function guardWindow(now: Date, intervalSeconds: number): { from: Date; to: Date } {
+  const to = new Date(Math.floor(now.getTime() / 1000) * 1000 - 1000);
+  return { from: new Date(to.getTime() - intervalSeconds * 1000), to };
+}
+
+/** Whether the fast guard of `release` is due at `now` (never run, or a full interval since). */
+export const isGuardDue = (r: StoredRelease, now: Date): boolean =>
+  r.guardAt === null || Date.parse(r.guardAt) <= now.getTime() - r.spec.plan.guardIntervalSeconds * 1000;
+
+/**
+ * Readings of a remote source made before a release row is locked (no transaction waits on
+ * the network), keyed by what was read; a reading the locked state no longer asks for is
+ * ignored, and one it asks for but was not made is read then.
+ */
+export type ReadAhead = ReadonlyMap<string, Promise<Reading<unknown>>>;
+
+const countersKey = (k: OutcomeKey, from: Date, to: Date): string =>
+  JSON.stringify(['counters', k.releaseId, k.ring, k.colour, from.getTime(), to.getTime()]);
+const bakeKey = (p: ColourPair, from: Date, to: Date): string =>
+  JSON.stringify(['bake', p.releaseId, p.ring, p.candidate, p.control, from.getTime(), to.getTime()]);
+
+/** How the release service reads a source: ahead of the row lock when it is remote, else in the transaction. */
+export interface OutcomeReader {
+  /**
+   * A remote source's readings for what the driver is about to do with `release` at `now` (its
+   * guard, the end of its bake), made outside any transaction; undefined for a local source.
+   * The bake's window is the one the machine will ask for: from the bake's start to `now`.
+   */
+  readAhead(release: StoredRelease, now: Date): ReadAhead | undefined;
+  counters(
+    tx: Queryable,
+    ahead: ReadAhead | undefined,
+    key: OutcomeKey,
+    from: Date,
+    to: Date,
+  ): Promise<Reading<ColourCounters>>;
+  bake(
+    tx: Queryable,
+    ahead: ReadAhead | undefined,
+    pair: ColourPair,
+    from: Date,
+    to: Date,
+    minSamples: number,
+  ): Promise<Reading<BakeMetrics>>;
+}
+
+export function makeOutcomeReader(source: OutcomeSource): OutcomeReader {
+  /**
+   * A remote source that throws cannot tell: a failed reading (NoData), never a tick that fails
+   * and retries forever. NOTE: a local source's errors are the database's and fail the tick.
+   */
+  const settle = <T>(p: Promise<Reading<T>>): Promise<Reading<T>> =>
+    source.remote ? p.catch((err: unknown) => ({ ok: false, reason: errorMessage(err) })) : p;
+
+  return {
+    readAhead(release, now) {
+      const control = release.control;
+      if (!source.remote || control === null) return undefined;
+      // NOTE: a read is made even when the locked row turns out not to need it (another replica moved it).
+      const ahead = new Map<string, Promise<Reading<unknown>>>();
+      if (isGuardDue(release, now)) {
+        const { from, to } = guardWindow(now, release.spec.plan.guardIntervalSeconds);
+        for (const { ring } of release.spec.plan.rings) {
+          if ((release.weights[ring] ?? 0) <= 0) continue;
+          for (const colour of [release.colour, control]) {
+            const key = { releaseId: release.id, ring, colour };
+            ahead.set(countersKey(key, from, to), settle(source.counters(undefined, key, from, to)));
+          }
+        }
+      }
+      const pos = release.position;
+      const bakeDue =
+        release.phase === 'progressing' && release.bakeUntil !== null && Date.parse(release.bakeUntil) <= now.getTime();
+      if (bakeDue && pos !== null) {
+        const ring = release.spec.plan.rings[pos.ringIndex]?.ring ?? '';
+        const pair = { releaseId: release.id, ring, candidate: release.colour, control };
+        const from = new Date(pos.bakeStartedAt ?? now.getTime());
+        ahead.set(
+          bakeKey(pair, from, now),
+          settle(source.bake(undefined, pair, from, now, release.spec.plan.minSamples)),
+        );
+      }
+      return ahead;
+    },
+    counters: (tx, ahead, key, from, to) =>
+      (ahead?.get(countersKey(key, from, to)) as Promise<Reading<ColourCounters>> | undefined) ??
+      settle(source.counters(tx, key, from, to)),
+    bake: (tx, ahead, pair, from, to, minSamples) =>
+      (ahead?.get(bakeKey(pair, from, to)) as Promise<Reading<BakeMetrics>> | undefined) ??
+      settle(source.bake(tx, pair, from, to, minSamples)),
+  };
+}

@@ -11,10 +11,15 @@ import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
 import { platformScope, platformScopeIn, type Database, type Queryable } from '../core/db.js';
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../core/errors.js';
-import { DEFAULT_GUARD_THRESHOLDS, guardInterval, type ColourCounters, type GuardDecision } from './fast-guard.js';
-import type { OutcomeKey } from './outcome-counters.js';
-import { irisOutcomeSource, type BakeMetrics, type ColourPair, type OutcomeSource } from './outcome-source.js';
-import type { Reading } from './prometheus-source.js';
+import { DEFAULT_GUARD_THRESHOLDS, guardInterval, type GuardDecision } from './fast-guard.js';
+import {
+  guardWindow,
+  irisOutcomeSource,
+  isGuardDue,
+  makeOutcomeReader,
+  type ReadAhead,
+  type OutcomeSource,
+} from './outcome-source.js';
 import { isFinished, transition, type ReleaseEffect, type ReleaseEvent, type ReleaseRun } from './release-machine.js';
 import { parseReleaseSpec, type SpecProblem } from './release-spec.js';
 import {
@@ -73,27 +78,6 @@ export interface ReleaseServiceDeps {
   /** Where the guard and the bake read their numbers; absent: Iris's own counters (`iris`). */
   readonly source?: OutcomeSource;
 }
-
-/**
- * Readings of a remote source made before a release row is locked (no transaction waits on
- * the network), keyed by what was read; a reading the locked state no longer asks for is
- * ignored, and one it asks for but was not made is read then.
- */
-type ReadAhead = Map<string, Promise<Reading<unknown>>>;
-
-const countersKey = (k: OutcomeKey, from: Date, to: Date): string =>
-  JSON.stringify(['counters', k.releaseId, k.ring, k.colour, from.getTime(), to.getTime()]);
-const bakeKey = (p: ColourPair, from: Date, to: Date): string =>
-  JSON.stringify(['bake', p.releaseId, p.ring, p.candidate, p.control, from.getTime(), to.getTime()]);
-
-/** The guard's window: one interval ending a second back (the newest second is still being flushed). */
-function guardWindow(now: Date, intervalSeconds: number): { from: Date; to: Date } {
-  const to = new Date(Math.floor(now.getTime() / 1000) * 1000 - 1000);
-  return { from: new Date(to.getTime() - intervalSeconds * 1000), to };
-}
-
-const isGuardDue = (r: StoredRelease, now: Date): boolean =>
-  r.guardAt === null || Date.parse(r.guardAt) <= now.getTime() - r.spec.plan.guardIntervalSeconds * 1000;
 
 /** What the release service asks of preflight (PreflightService fits `check`). */
 export interface ReleasePreflight {
@@ -169,64 +153,7 @@ const digestOf = (v: unknown): string => `sha256:${createHash('sha256').update(c
 export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
   const { db, clock } = deps;
   const source = deps.source ?? irisOutcomeSource;
-
-  const readCounters = (
-    tx: Queryable,
-    ahead: ReadAhead | undefined,
-    key: OutcomeKey,
-    from: Date,
-    to: Date,
-  ): Promise<Reading<ColourCounters>> =>
-    (ahead?.get(countersKey(key, from, to)) as ReturnType<OutcomeSource['counters']> | undefined) ??
-    source.counters(tx, key, from, to);
-
-  const readBake = (
-    tx: Queryable,
-    ahead: ReadAhead | undefined,
-    pair: ColourPair,
-    from: Date,
-    to: Date,
-    minSamples: number,
-  ): Promise<Reading<BakeMetrics>> =>
-    (ahead?.get(bakeKey(pair, from, to)) as Promise<Reading<BakeMetrics>> | undefined) ??
-    source.bake(tx, pair, from, to, minSamples);
-
-  /**
-   * A remote source's readings for what the driver is about to do with `release` at `now` (its
-   * guard, the end of its bake), made outside any transaction. The bake's window is the one the
-   * machine will ask for: from the bake's start to `now`.
-   */
-  function readAhead(release: StoredRelease, now: Date): ReadAhead | undefined {
-    const control = release.control;
-    if (!source.remote || control === null) return undefined;
-    const ahead: ReadAhead = new Map();
-    // NOTE: a read happens once even when the tick does not use it; a failure is a reading, never a throw.
-    const settle = <T>(p: Promise<Reading<T>>): Promise<Reading<T>> =>
-      p.catch((err: unknown) => ({ ok: false, reason: `${source.name}: ${errorMessage(err)}` }));
-    if (isGuardDue(release, now)) {
-      const { from, to } = guardWindow(now, release.spec.plan.guardIntervalSeconds);
-      for (const { ring } of release.spec.plan.rings) {
-        if ((release.weights[ring] ?? 0) <= 0) continue;
-        for (const colour of [release.colour, control]) {
-          const key = { releaseId: release.id, ring, colour };
-          ahead.set(countersKey(key, from, to), settle(source.counters(undefined, key, from, to)));
-        }
-      }
-    }
-    const pos = release.position;
-    if (release.phase === 'progressing' && release.bakeUntil !== null && pos !== null) {
-      if (Date.parse(release.bakeUntil) <= now.getTime()) {
-        const ring = release.spec.plan.rings[pos.ringIndex]?.ring ?? '';
-        const pair = { releaseId: release.id, ring, candidate: release.colour, control };
-        const from = new Date(pos.bakeStartedAt ?? now.getTime());
-        ahead.set(
-          bakeKey(pair, from, now),
-          settle(source.bake(undefined, pair, from, now, release.spec.plan.minSamples)),
-        );
-      }
-    }
-    return ahead;
-  }
+  const reader = makeOutcomeReader(source);
 
   const notify = (tx: Queryable, what: string): Promise<unknown> =>
     tx.query('select pg_notify($1, $2)', [ROLLOUT_CHANNEL, what]);
@@ -373,13 +300,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     const pair = { releaseId: release.id, ring, candidate: run.colour, control: run.control };
     const { thresholds, minSamples } = release.spec.plan;
     const settings = { minSamples, alpha: thresholds.alpha, tolerance: thresholds.tolerance };
-    let reading: Reading<BakeMetrics>;
-    try {
-      reading = await readBake(tx, ahead, pair, new Date(effect.from), new Date(effect.to), minSamples);
-    } catch (err) {
-      // NOTE: a source that throws is a source that cannot tell: NoData, never a failed tick that retries forever.
-      reading = { ok: false, reason: errorMessage(err) };
-    }
+    const reading = await reader.bake(tx, ahead, pair, new Date(effect.from), new Date(effect.to), minSamples);
     const analysis = reading.ok
       ? analyseStep(effect.step, reading.value.metrics, { ...settings, minSamples: reading.value.minSamples })
       : unavailableAnalysis(effect.step, `${source.name}: ${reading.reason}`, settings);
@@ -416,11 +337,12 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     let failed: { ring: string; decision: GuardDecision } | undefined;
     for (const { ring } of release.spec.plan.rings) {
       if ((release.weights[ring] ?? 0) <= 0) continue;
-      const c = await readCounters(tx, ahead, { releaseId: release.id, ring, colour: release.colour }, from, to);
-      const k = await readCounters(tx, ahead, { releaseId: release.id, ring, colour: control }, from, to);
+      const c = await reader.counters(tx, ahead, { releaseId: release.id, ring, colour: release.colour }, from, to);
+      const k = await reader.counters(tx, ahead, { releaseId: release.id, ring, colour: control }, from, to);
       if (!c.ok || !k.ok) {
         // A source that cannot tell gives the guard no say: it neither aborts nor passes (the bake is NoData).
-        const reason = `${source.name}: ${c.ok ? '' : `candidate: ${c.reason}`}${!c.ok && !k.ok ? '; ' : ''}${k.ok ? '' : `control: ${k.reason}`}`;
+        const missing = [c.ok ? '' : `candidate: ${c.reason}`, k.ok ? '' : `control: ${k.reason}`];
+        const reason = `${source.name}: ${missing.filter((m) => m !== '').join('; ')}`;
         perRing[ring] = {
           action: 'continue',
           checks: [{ check: 'error_ratio', outcome: 'insufficient', candidate: null, control: null, z: null, reason }],
@@ -489,7 +411,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
   async function tickOne(release: StoredRelease): Promise<TickOutcome | undefined> {
     const id = release.id;
     const now = clock.now();
-    const ahead = readAhead(release, now);
+    const ahead = reader.readAhead(release, now);
     if (ahead !== undefined) await Promise.all(ahead.values());
     return db.transaction(platformScope, async (tx) => {
       const [due] = await lockDueReleases(tx, now, id);
