@@ -414,6 +414,10 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
         check: (ctx, id, stage) => preflight.check(ctx, id, stage),
         enforce: config.releasePreflight === 'enforce',
       },
+      prometheus:
+        config.rolloutPrometheusUrl === undefined
+          ? undefined
+          : { url: config.rolloutPrometheusUrl, stepSeconds: config.rolloutPrometheusStepSeconds },
       haproxy:
         config.haproxyRuntime === undefined
           ? undefined

@@ -43,6 +43,7 @@ import {
   type TenantRingFacts,
 } from '../rollout/index.js';
 import type { Directory } from '../tenants/index.js';
+import { makePrometheusSource } from './prometheus-analysis.js';
 
 export interface RolloutWiring {
   readonly state: RolloutState;
@@ -104,7 +105,7 @@ export function makeRolloutWiring(deps: {
   directory: Directory;
   fallbackColour: string;
   replicaId: string;
-  signals: Pick<Telemetry['signals'], 'releaseRolledBack'>;
+  signals: Pick<Telemetry['signals'], 'releaseRolledBack' | 'releaseOutcome' | 'releaseSeriesKeep'>;
   systemContext: () => RequestContext;
   knowledge: Pick<KnowledgeService, 'query'>;
   /** Shadow queries at once (0: no shadowing). */
@@ -113,11 +114,22 @@ export function makeRolloutWiring(deps: {
   preflight?: ReleasePreflight | undefined;
   /** HAProxy's runtime API and its map folder: tenants and keys routed to their colour's pool. */
   haproxy?: { runtime: string; mapDir: string } | undefined;
+  /** Prometheus's HTTP API as the analysis source (IRIS_ROLLOUT_PROMETHEUS_URL); absent: Iris's own counters. */
+  prometheus?: { url: string; stepSeconds: number; timeoutMs?: number } | undefined;
   driverMs?: number;
 }): RolloutWiring {
   const { db, directory } = deps;
   const state = makeRolloutState({ db, fallbackColour: deps.fallbackColour });
-  const outcomes = makeOutcomeCounters({ db, clock: deps.clock, replicaId: deps.replicaId });
+  const counters = makeOutcomeCounters({ db, clock: deps.clock, replicaId: deps.replicaId });
+  // Each answered request counts twice: in PostgreSQL (Iris's own analysis source) and in the
+  // per-release series on /metrics that Prometheus scrapes (the other source).
+  const outcomes: OutcomeCounters = {
+    ...counters,
+    record(key, status, elapsedMs) {
+      counters.record(key, status, elapsedMs);
+      deps.signals.releaseOutcome(key, status, elapsedMs / 1000);
+    },
+  };
   // Shadow comparisons go to PostgreSQL too: a bake may be judged on the fleet's agreement.
   const shadowSamples = makeShadowRecorder({ db, clock: deps.clock, replicaId: deps.replicaId });
   let log: FastifyBaseLogger | undefined;
@@ -127,6 +139,7 @@ export function makeRolloutWiring(deps: {
     fallbackColour: deps.fallbackColour,
     systemContext: deps.systemContext,
     tenantFacts: () => allTenantFacts(db),
+    ...(deps.prometheus === undefined ? {} : { source: makePrometheusSource(deps.prometheus) }),
     ...(deps.preflight === undefined ? {} : { preflight: deps.preflight }),
     audit: async (tx, ctx, record) => {
       await deps.ledger.append(tx, ctx, { log: PLATFORM, ...record });
@@ -278,6 +291,8 @@ export function makeRolloutWiring(deps: {
       // The guard reads what every replica flushed; this replica's own counts go first.
       await outcomes.flush();
       await shadowSamples.flush();
+      // Only live releases keep series on /metrics: cardinality stays bounded by what is rolling out.
+      deps.signals.releaseSeriesKeep(new Set(state.live().map((r) => r.id)));
       // A change of rollout state moves tenants between colour pools at once (no HAProxy reload).
       if (maps !== undefined && state.generation !== mappedGeneration) {
         mappedGeneration = state.generation;

@@ -86,11 +86,32 @@ interface Verdict {
   verdict: string;
   explanation: {
     metric: string;
-    candidateSamples?: number;
-    controlSamples?: number;
+    samples?: { control: number; candidate: number };
     p?: number | null;
     reason: string;
   };
+}
+
+/** One verdict: metric, verdict, samples per colour and why. */
+const verdictLine = (v: Verdict): string =>
+  `${v.explanation.metric}: ${v.verdict}${v.explanation.samples === undefined ? '' : ` (samples control ${v.explanation.samples.control}, candidate ${v.explanation.samples.candidate})`} — ${v.explanation.reason}`;
+
+/** A history line's reason; an analysis line adds where its numbers came from and each verdict. */
+function historyReason(e: HistoryEntry): string {
+  const verdicts = e.detail.verdicts as Verdict[] | undefined;
+  const source = typeof e.detail.source === 'string' ? e.detail.source : undefined;
+  const parts = [e.reason ?? ''];
+  if (source !== undefined) parts.push(`from ${source}`);
+  if (Array.isArray(verdicts))
+    parts.push(
+      verdicts
+        .map(
+          (v) =>
+            `${v.explanation.metric} ${v.verdict}${v.explanation.samples === undefined ? '' : ` n=${v.explanation.samples.control}/${v.explanation.samples.candidate}`}`,
+        )
+        .join(', '),
+    );
+  return parts.filter((p) => p !== '').join('; ');
 }
 
 /** The live status: per ring colour and weight, the bake's time left, the last guard and verdicts. */
@@ -116,9 +137,9 @@ function statusText(plan: PlanView): string {
       ]),
     ),
   ];
-  const guard = r.lastGuard as { at?: string; rings?: Record<string, GuardRing> } | null;
+  const guard = r.lastGuard as { at?: string; source?: string; rings?: Record<string, GuardRing> } | null;
   if (guard?.rings !== undefined) {
-    lines.push('', `Fast guard at ${shortTime(guard.at)}:`);
+    lines.push('', `Fast guard at ${shortTime(guard.at)} (from ${guard.source ?? 'iris'}):`);
     for (const [ring, d] of Object.entries(guard.rings))
       lines.push(
         `  ${ring}: ${d.action}`,
@@ -128,10 +149,19 @@ function statusText(plan: PlanView): string {
         ),
       );
   }
-  const analysis = r.lastAnalysis as { event?: string; verdicts?: Verdict[] } | null;
+  const analysis = r.lastAnalysis as {
+    event?: string;
+    source?: string;
+    requests?: { control: number; candidate: number };
+    verdicts?: Verdict[];
+  } | null;
   if (analysis?.verdicts !== undefined) {
-    lines.push('', `Last bake analysis: ${analysis.event ?? '?'}`);
-    for (const v of analysis.verdicts) lines.push(`  ${v.explanation.metric}: ${v.verdict} — ${v.explanation.reason}`);
+    const requests =
+      analysis.requests === undefined
+        ? ''
+        : `; requests control ${analysis.requests.control}, candidate ${analysis.requests.candidate}`;
+    lines.push('', `Last bake analysis: ${analysis.event ?? '?'} (from ${analysis.source ?? 'iris'}${requests})`);
+    for (const v of analysis.verdicts) lines.push(`  ${verdictLine(v)}`);
   }
   if (plan.conflicts.length > 0)
     lines.push('', ...plan.conflicts.map((c) => `Ring conflict: ${c.ring} is held by ${c.releaseIds.join(', ')}`));
@@ -348,7 +378,7 @@ export function registerReleaseCommands(program: Command, env: CliEnvironment): 
       out.result(page, () =>
         renderTable(
           ['#', 'AT', 'EVENT', 'FROM', 'TO', 'ACTOR', 'REASON'],
-          page.items.map((e) => [e.seq, shortTime(e.at), e.event, e.from, e.to, e.actor, e.reason ?? '']),
+          page.items.map((e) => [e.seq, shortTime(e.at), e.event, e.from, e.to, e.actor, historyReason(e)]),
         ),
       );
     });

@@ -223,6 +223,20 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       "Alertmanager whose active silences matching a release's rings must be reviewed before it starts or is promoted",
   },
   {
+    name: 'IRIS_ROLLOUT_PROMETHEUS_URL',
+    field: 'rolloutPrometheusUrl',
+    default: "(unset: Iris's own counters through PostgreSQL)",
+    meaning:
+      "Prometheus whose HTTP API (/api/v1/query, /api/v1/query_range) the release analysis reads: the fast guard's counts and the bake's per-step series of iris_release_requests_total and iris_release_request_duration_seconds; down or failing: NoData, never a pass",
+  },
+  {
+    name: 'IRIS_ROLLOUT_PROMETHEUS_STEP',
+    field: 'rolloutPrometheusStepSeconds',
+    default: '15',
+    meaning:
+      'seconds per step of the series a bake is judged on from Prometheus (at least twice the scrape interval; a bake needs 10 steps per colour)',
+  },
+  {
     name: 'IRIS_POLICY_MAX_BUNDLE_BYTES',
     field: 'policyMaxBundleBytes',
     default: '1048576',

@@ -73,6 +73,10 @@ export interface IrisConfig {
   readonly releasePreflight: 'enforce' | 'record';
   /** Alertmanager whose silences a release's preflight reviews (IRIS_ALERTMANAGER_URL); undefined: none. */
   readonly alertmanagerUrl: string | undefined;
+  /** Prometheus's HTTP API the release analysis reads instead of Iris's own counters (unset: Iris's). */
+  readonly rolloutPrometheusUrl: string | undefined;
+  /** Step (seconds) of the per-step series a bake is judged on when Prometheus is the source. */
+  readonly rolloutPrometheusStepSeconds: number;
   /** Days the decision log keeps a decision (0: forever). */
   readonly policyDecisionRetentionDays: number;
   /** Days a question no one asks again stays in a tenant's query log (warm-ups read the last 7). */
@@ -312,6 +316,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     haproxyRuntime: env.IRIS_HAPROXY_RUNTIME === '' ? undefined : env.IRIS_HAPROXY_RUNTIME,
     haproxyMapDir: resolve(env.IRIS_HAPROXY_MAP_DIR || '/etc/haproxy/maps'),
     alertmanagerUrl: httpUrl(env, 'IRIS_ALERTMANAGER_URL'),
+    rolloutPrometheusUrl: httpUrl(env, 'IRIS_ROLLOUT_PROMETHEUS_URL'),
+    rolloutPrometheusStepSeconds: int(env, 'IRIS_ROLLOUT_PROMETHEUS_STEP', 15, 1, 3600),
     releasePreflight: oneOf(env, 'IRIS_RELEASE_PREFLIGHT', ['enforce', 'record'] as const, 'enforce'),
     policyDecisionRetentionDays: int(env, 'IRIS_POLICY_DECISION_RETENTION_DAYS', 30, 0, 3650),
     queryLogRetentionDays: int(env, 'IRIS_QUERY_LOG_RETENTION_DAYS', 30, 7, 3650),

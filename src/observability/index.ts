@@ -4,7 +4,7 @@ export { irisLoggerOptions } from './logging.js';
 export { makeHttpTelemetry, POLICY_OUTCOME_ATTRIBUTE, type HttpTelemetry } from './http-telemetry.js';
 export { instrumentDatabase } from './instrumented-database.js';
 export { exemplar, makeIrisMetrics } from './iris-metrics.js';
-export { MetricNames } from './metric-catalogue.js';
+export { MetricNames, RELEASE_BUCKETS } from './metric-catalogue.js';
 export { GenAiAttributes, makeTelemetry, type Telemetry } from './telemetry.js';
 export { makeTenantLabeler, TenantLabel, type TenantPlacement } from './tenant-labels.js';
 export { makeTracing, TENANT_ATTRIBUTE, type Tracing } from './tracing.js';

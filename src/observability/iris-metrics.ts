@@ -16,6 +16,7 @@ import {
   HTTP_BUCKETS,
   LLM_BUCKETS,
   MetricNames,
+  RELEASE_BUCKETS,
   type JobOutcome,
   type LlmOutcome,
   type PolicyOutcome,
@@ -82,6 +83,14 @@ export interface Signals {
   releaseRolledBack(trigger: 'guard' | 'analysis'): void;
   /** A release's candidate policy bundle decided a request of its ring otherwise than the active bundle (shadow). */
   releasePolicyDisagreement(ring: string, outcome: 'candidate_denies' | 'candidate_allows'): void;
+  /**
+   * A request answered for a live release's comparison: its ring and the colour that served it
+   * (`iris_release_requests_total`, `iris_release_request_duration_seconds`), what Prometheus
+   * reads when it is the analysis source.
+   */
+  releaseOutcome(key: { releaseId: string; ring: string; colour: string }, status: number, seconds: number): void;
+  /** Drops the release series of every release not in `live` (finished releases leave /metrics). */
+  releaseSeriesKeep(live: ReadonlySet<string>): void;
 }
 
 /** A count kept as a plain number, read by its gauge at scrape time (no metric call per request). */
@@ -168,6 +177,22 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     labelNames: ['ring', 'outcome'] as const,
     registers,
   });
+  const releaseRequests = new Counter({
+    name: MetricNames.releaseRequests,
+    help: "Requests counted for a live release's comparison, by release, ring, serving colour and outcome (error: 5xx).",
+    labelNames: ['release', 'ring', 'colour', 'outcome'] as const,
+    registers,
+  });
+  const releaseDuration = new Histogram({
+    name: MetricNames.releaseDuration,
+    help: "Latency of requests counted for a live release's comparison, by release, ring and serving colour.",
+    labelNames: ['release', 'ring', 'colour'] as const,
+    buckets: [...RELEASE_BUCKETS],
+    registers,
+  });
+  // NOTE: label sets per release, so a finished release's series can be removed: only live
+  // releases (a handful, each with its rings and two colours) are ever exposed.
+  const releaseSeries = new Map<string, Map<string, { release: string; ring: string; colour: string }>>();
   const policy = new Counter({
     name: MetricNames.policyDecisions,
     help: 'Policy decisions by outcome and bounded tenant.',
@@ -376,6 +401,31 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     },
     releaseRolledBack: (trigger) => releaseRollbacks.inc({ trigger }),
     releasePolicyDisagreement: (ring, outcome) => policyDisagreements.inc({ ring, outcome }),
+    releaseOutcome(key, status, seconds) {
+      const labels = { release: key.releaseId, ring: key.ring, colour: key.colour };
+      let sets = releaseSeries.get(key.releaseId);
+      if (sets === undefined) releaseSeries.set(key.releaseId, (sets = new Map()));
+      const id = `${key.ring}\u0000${key.colour}`;
+      if (!sets.has(id)) {
+        sets.set(id, labels);
+        // Both outcomes exist from the first request: a rate of errors is 0, not absent.
+        releaseRequests.inc({ ...labels, outcome: 'ok' }, 0);
+        releaseRequests.inc({ ...labels, outcome: 'error' }, 0);
+      }
+      releaseRequests.inc({ ...labels, outcome: status >= 500 ? 'error' : 'ok' });
+      releaseDuration.observe(labels, seconds);
+    },
+    releaseSeriesKeep(live) {
+      for (const [releaseId, sets] of releaseSeries) {
+        if (live.has(releaseId)) continue;
+        for (const labels of sets.values()) {
+          releaseRequests.remove({ ...labels, outcome: 'ok' });
+          releaseRequests.remove({ ...labels, outcome: 'error' });
+          releaseDuration.remove(labels);
+        }
+        releaseSeries.delete(releaseId);
+      }
+    },
   };
 
   return {

@@ -29,6 +29,8 @@ export const MetricNames = {
   backupSchedule: 'iris_backup_schedule_seconds',
   releaseRollbacks: 'iris_release_rollbacks_total',
   releasePolicyDisagreements: 'iris_release_policy_disagreements_total',
+  releaseRequests: 'iris_release_requests_total',
+  releaseDuration: 'iris_release_request_duration_seconds',
 } as const;
 
 /** Prefix of prom-client's default process and Node.js metrics. */
@@ -42,6 +44,13 @@ export const LLM_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 
 /** Latency buckets (seconds) of database transactions. */
 export const DB_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] as const;
+
+/**
+ * Latency buckets (seconds) of requests counted for a live release's colours: the bounds of the
+ * rollout context's own outcome histogram (`OUTCOME_BUCKETS_MS`), so the fast guard reads the
+ * same layout from Prometheus as from PostgreSQL (a test holds them equal).
+ */
+export const RELEASE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 export const PolicyOutcomes = ['allow', 'deny', 'error'] as const;
 export type PolicyOutcome = (typeof PolicyOutcomes)[number];

@@ -113,6 +113,7 @@ export { makeShadowRunner, type ShadowRunner, type ShadowRunnerOptions, type Sha
 export {
   analyseStep,
   DEFAULT_LATENCY_FLOOR_MS,
+  unavailableAnalysis,
   DEFAULT_METRICS,
   judgeShadow,
   ROLLOUT_INTERVALS,
@@ -141,6 +142,31 @@ export {
   type OutcomeCounters,
   type OutcomeKey,
 } from './outcome-counters.js';
+export {
+  AnalysisSources,
+  irisOutcomeSource,
+  type AnalysisSource,
+  type BakeMetrics,
+  type ColourPair,
+  type OutcomeSource,
+} from './outcome-source.js';
+export {
+  bucketsQuery,
+  countersFromAnswers,
+  medianLatencyQuery,
+  MIN_PROMETHEUS_STEPS,
+  parsePromAnswer,
+  PROMETHEUS_SERIES,
+  promString,
+  requestsQuery,
+  selectorOf,
+  stepMetrics,
+  stepSeriesFromAnswers,
+  type PromSeries,
+  type Reading,
+  type StepMetrics,
+  type StepSeries,
+} from './prometheus-source.js';
 export { makeRolloutState, ROLLOUT_CHANNEL, type Placement, type RolloutState } from './rollout-state.js';
 export {
   makeReleaseService,

@@ -12,7 +12,14 @@ import type { RequestContext } from '../core/context.js';
 import { platformScope, platformScopeIn, type Database, type Queryable } from '../core/db.js';
 import { ConflictError, errorMessage, NotFoundError, ValidationError } from '../core/errors.js';
 import { DEFAULT_GUARD_THRESHOLDS, guardInterval, type GuardDecision } from './fast-guard.js';
-import { matchedByTime, selectColourCounters, selectOutcomeSamples } from './outcome-counters.js';
+import {
+  guardWindow,
+  irisOutcomeSource,
+  isGuardDue,
+  makeOutcomeReader,
+  type ReadAhead,
+  type OutcomeSource,
+} from './outcome-source.js';
 import { isFinished, transition, type ReleaseEffect, type ReleaseEvent, type ReleaseRun } from './release-machine.js';
 import { BUILTIN_EXTRACTION_VERSION, parseReleaseSpec, type SpecProblem } from './release-spec.js';
 import {
@@ -42,8 +49,8 @@ import { selectShadowWindow } from './shadow-samples.js';
 import {
   analyseStep,
   DEFAULT_LATENCY_FLOOR_MS,
-  DEFAULT_METRICS,
   judgeShadow,
+  unavailableAnalysis,
   type StepAnalysis,
 } from './step-analysis.js';
 import { bucketOf, thresholdOf } from './sticky-hash.js';
@@ -75,6 +82,8 @@ export interface ReleaseServiceDeps {
    * `promote`; absent: none run. Results are recorded by `check` in its own transaction.
    */
   readonly preflight?: ReleasePreflight;
+  /** Where the guard and the bake read their numbers; absent: Iris's own counters (`iris`). */
+  readonly source?: OutcomeSource;
 }
 
 /** What the release service asks of preflight (PreflightService fits `check`). */
@@ -150,6 +159,8 @@ const digestOf = (v: unknown): string => `sha256:${createHash('sha256').update(c
 
 export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
   const { db, clock } = deps;
+  const source = deps.source ?? irisOutcomeSource;
+  const reader = makeOutcomeReader(source);
 
   const notify = (tx: Queryable, what: string): Promise<unknown> =>
     tx.query('select pg_notify($1, $2)', [ROLLOUT_CHANNEL, what]);
@@ -205,6 +216,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     event: ReleaseEvent,
     detail: object,
     quiet: boolean,
+    ahead?: ReadAhead,
   ): Promise<StoredRelease | undefined> {
     const control = (await selectControl(tx, deps.fallbackColour)).colour;
     const run = runOf(release, control);
@@ -227,7 +239,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
           bakeUntil = new Date(effect.until);
           break;
         case 'request_analysis':
-          analysis = await analyse(tx, release, result.next, effect);
+          analysis = await analyse(tx, release, result.next, effect, ahead);
           break;
         case 'make_control':
           await makeControl(tx, release, effect.colour);
@@ -274,7 +286,14 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       analysis.event === 'analysis_passed'
         ? { kind: 'analysis_passed', step: analysis.step, at: event.at, actor: 'iris:analysis' }
         : { kind: analysis.event, step: analysis.step, at: event.at, actor: 'iris:analysis', reason: analysis.reason };
-    return apply(tx, ctx, stored, verdict, { verdicts: analysis.verdicts }, quiet);
+    return apply(
+      tx,
+      ctx,
+      stored,
+      verdict,
+      { source: analysis.source, requests: analysis.requests, verdicts: analysis.verdicts },
+      quiet,
+    );
   }
 
   async function analyse(
@@ -282,16 +301,17 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     release: StoredRelease,
     run: ReleaseRun,
     effect: Extract<ReleaseEffect, { kind: 'request_analysis' }>,
+    ahead: ReadAhead | undefined,
   ): Promise<StepAnalysis> {
     const ring = release.spec.plan.rings[effect.step.ringIndex]?.ring ?? '';
+    const pair = { releaseId: release.id, ring, candidate: run.colour, control: run.control };
+    const { thresholds, minSamples, shadow } = release.spec.plan;
+    const settings = { minSamples, alpha: thresholds.alpha, tolerance: thresholds.tolerance };
     const from = new Date(effect.from);
     const to = new Date(effect.to);
-    const { candidate, control } = matchedByTime(
-      await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.colour }, from, to),
-      await selectOutcomeSamples(tx, { releaseId: release.id, ring, colour: run.control }, from, to),
-    );
-    const { thresholds, minSamples, shadow } = release.spec.plan;
-    // Shadow agreement is judged only when the plan sets a bound for it.
+    const reading = await reader.bake(tx, ahead, pair, from, to, minSamples);
+    // A latency rise counts only beyond the floor; shadow agreement only where the plan bounds it.
+    const floor = thresholds.latencyFloorMs ?? DEFAULT_LATENCY_FLOOR_MS;
     const bounded =
       shadow === undefined
         ? []
@@ -299,19 +319,22 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
             minSamples,
             alpha: thresholds.alpha,
           });
-    return analyseStep(
-      effect.step,
-      DEFAULT_METRICS.map((m) => ({
-        metric: m.metric,
-        direction: m.direction,
-        location: m.location,
-        minShift: m.metric === 'latency_ms' ? (thresholds.latencyFloorMs ?? DEFAULT_LATENCY_FLOOR_MS) : 0,
-        candidate: m.metric === 'error' ? candidate.error : candidate.latencyMs,
-        control: m.metric === 'error' ? control.error : control.latencyMs,
-      })),
-      { minSamples, alpha: thresholds.alpha, tolerance: thresholds.tolerance },
-      bounded,
-    );
+    const analysis = reading.ok
+      ? analyseStep(
+          effect.step,
+          reading.value.metrics.map((m) => (m.metric === 'latency_ms' ? { ...m, minShift: floor } : m)),
+          { ...settings, minSamples: reading.value.minSamples },
+          bounded,
+        )
+      : unavailableAnalysis(effect.step, `${source.name}: ${reading.reason}`, settings);
+    // Every verdict says where its numbers came from (and, from Prometheus, how many requests were behind its steps).
+    const requests = reading.ok ? reading.value.requests : undefined;
+    return {
+      ...analysis,
+      source: source.name,
+      reason: analysis.reason === '' ? '' : `from ${source.name}: ${analysis.reason}`,
+      ...(requests === undefined ? {} : { requests }),
+    };
   }
 
   async function makeControl(tx: Queryable, release: StoredRelease, colour: string): Promise<void> {
@@ -324,20 +347,33 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     await upsertControl(tx, { colour, releaseId: previous?.id ?? null, spec: previous?.spec ?? null });
   }
 
-  async function guard(tx: Queryable, release: StoredRelease, now: Date): Promise<GuardDecision | undefined> {
-    const interval = release.spec.plan.guardIntervalSeconds * 1000;
-    // NOTE: the newest second is still being flushed by the replicas; the window ends a second back.
-    const to = new Date(Math.floor(now.getTime() / 1000) * 1000 - 1000);
-    const from = new Date(to.getTime() - interval);
+  async function guard(
+    tx: Queryable,
+    release: StoredRelease,
+    now: Date,
+    ahead: ReadAhead | undefined,
+  ): Promise<GuardDecision | undefined> {
+    const { from, to } = guardWindow(now, release.spec.plan.guardIntervalSeconds);
     const control = release.control ?? (await selectControl(tx, deps.fallbackColour)).colour;
     const { thresholds } = release.spec.plan;
     const perRing: Record<string, GuardDecision> = {};
     let failed: { ring: string; decision: GuardDecision } | undefined;
     for (const { ring } of release.spec.plan.rings) {
       if ((release.weights[ring] ?? 0) <= 0) continue;
-      const c = await selectColourCounters(tx, { releaseId: release.id, ring, colour: release.colour }, from, to);
-      const k = await selectColourCounters(tx, { releaseId: release.id, ring, colour: control }, from, to);
-      const decision = guardInterval(c, k, {
+      const c = await reader.counters(tx, ahead, { releaseId: release.id, ring, colour: release.colour }, from, to);
+      const k = await reader.counters(tx, ahead, { releaseId: release.id, ring, colour: control }, from, to);
+      if (!c.ok || !k.ok) {
+        // A source that cannot tell gives the guard no say: it neither aborts nor passes (the bake is NoData).
+        const missing = [c.ok ? '' : `candidate: ${c.reason}`, k.ok ? '' : `control: ${k.reason}`];
+        const reason = `${source.name}: ${missing.filter((m) => m !== '').join('; ')}`;
+        perRing[ring] = {
+          action: 'continue',
+          checks: [{ check: 'error_ratio', outcome: 'insufficient', candidate: null, control: null, z: null, reason }],
+          reason,
+        };
+        continue;
+      }
+      const decision = guardInterval(c.value, k.value, {
         ...DEFAULT_GUARD_THRESHOLDS,
         errorMargin: thresholds.errorMargin,
         latencyMargin: thresholds.latencyMargin,
@@ -349,11 +385,12 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       at: now.toISOString(),
       from: from.toISOString(),
       to: to.toISOString(),
+      source: source.name,
       rings: perRing,
     });
     return failed === undefined
       ? undefined
-      : { ...failed.decision, reason: `ring ${failed.ring}: ${failed.decision.reason}` };
+      : { ...failed.decision, reason: `ring ${failed.ring} (from ${source.name}): ${failed.decision.reason}` };
   }
 
   /**
@@ -394,24 +431,26 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     return { releaseId: release.id, did: 'bake', event: 'pause', phase: after?.phase ?? release.phase, reason };
   }
 
-  async function tickOne(id: string): Promise<TickOutcome | undefined> {
+  async function tickOne(release: StoredRelease): Promise<TickOutcome | undefined> {
+    const id = release.id;
+    const now = clock.now();
+    const ahead = reader.readAhead(release, now);
+    if (ahead !== undefined) await Promise.all(ahead.values());
     return db.transaction(platformScope, async (tx) => {
-      const now = clock.now();
       const [due] = await lockDueReleases(tx, now, id);
       if (due === undefined) return undefined;
       const ctx = deps.systemContext();
       // The guard first: a regression rolls back whatever the bake would have said.
-      const guardDue =
-        due.guardAt === null || Date.parse(due.guardAt) <= now.getTime() - due.spec.plan.guardIntervalSeconds * 1000;
+      const guardDue = isGuardDue(due, now);
       if (guardDue) {
-        const failed = await guard(tx, due, now);
+        const failed = await guard(tx, due, now, ahead);
         if (failed !== undefined) {
           const after = await apply(
             tx,
             ctx,
             due,
             { kind: 'guard_failed', reason: failed.reason, at: now.getTime(), actor: 'iris:guard' },
-            { checks: failed.checks },
+            { source: source.name, checks: failed.checks },
             true,
           );
           return {
@@ -437,6 +476,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
           { kind: 'bake_elapsed', step, at: now.getTime(), actor: 'iris:driver' },
           {},
           true,
+          ahead,
         );
         return {
           releaseId: id,
@@ -637,7 +677,7 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
             out.push(held);
             continue;
           }
-          const o = await tickOne(release.id);
+          const o = await tickOne(release);
           if (o !== undefined) out.push(o);
         } catch (err) {
           // NOTE: one broken release (a row edited by hand, say) must not stall the others.

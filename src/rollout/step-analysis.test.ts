@@ -1,7 +1,13 @@
 // Folding per-metric verdicts into the machine's analysis event.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { analyseStep, judgeShadow, ROLLOUT_INTERVALS, type MetricSamples } from './step-analysis.js';
+import {
+  analyseStep,
+  judgeShadow,
+  ROLLOUT_INTERVALS,
+  unavailableAnalysis,
+  type MetricSamples,
+} from './step-analysis.js';
 
 const settings = { minSamples: 50, alpha: 0.05, tolerance: 0.1 };
 const step = { ringIndex: 1, stepIndex: 0 };
@@ -81,4 +87,17 @@ test('shadow bounds: only the bounds a plan sets are judged, and a Low one fails
     judgeShadow(window, { minAnswerSimilarity: 0.8, minSamples: 100 }, { minSamples: 50, alpha: 0.05 }),
   );
   assert.equal(paused.event, 'analysis_nodata');
+});
+
+test('a source that cannot answer: NoData for every metric with its reason, never a pass', () => {
+  const a = unavailableAnalysis(step, 'prometheus: Prometheus unreachable', settings);
+  assert.equal(a.event, 'analysis_nodata');
+  assert.deepEqual(
+    a.verdicts.map((v) => [v.explanation.metric, v.verdict, v.passed, v.explanation.reason]),
+    [
+      ['error', 'NoData', false, 'prometheus: Prometheus unreachable'],
+      ['latency_ms', 'NoData', false, 'prometheus: Prometheus unreachable'],
+    ],
+  );
+  assert.match(a.reason, /^error NoData \(prometheus: Prometheus unreachable\); latency_ms NoData/);
 });

@@ -50,6 +50,10 @@ export interface StepAnalysis {
   readonly verdicts: readonly MetricVerdict[];
   /** Which metrics decided it and how; empty for a pass. */
   readonly reason: string;
+  /** Where the numbers came from (`iris`: PostgreSQL counters; `prometheus`: its HTTP API). */
+  readonly source?: string;
+  /** Requests each colour served over the bake, when the source counts them apart from samples (Prometheus). */
+  readonly requests?: { readonly candidate: number; readonly control: number };
 }
 
 /**
@@ -74,6 +78,33 @@ export function analyseStep(
     return { event: 'analysis_nodata', step, verdicts, reason };
   }
   return { event: 'analysis_passed', step, verdicts, reason: '' };
+}
+
+/**
+ * The analysis of a bake whose source could not answer (Prometheus down, an error, no series):
+ * NoData for every default metric, each carrying `reason`. It pauses the release; never a pass.
+ */
+export function unavailableAnalysis(step: StepRef, reason: string, settings: AnalysisSettings): StepAnalysis {
+  const verdicts: MetricVerdict[] = DEFAULT_METRICS.map((m) => ({
+    verdict: 'NoData',
+    passed: false,
+    explanation: {
+      metric: m.metric,
+      samples: { control: 0, candidate: 0 },
+      minSamples: settings.minSamples,
+      statistic: null,
+      p: null,
+      alpha: settings.alpha,
+      means: null,
+      location: m.location,
+      ratio: null,
+      minShift: 0,
+      tolerance: settings.tolerance,
+      direction: m.direction,
+      reason,
+    },
+  }));
+  return { event: 'analysis_nodata', step, verdicts, reason: describe(verdicts) };
 }
 
 function describe(verdicts: readonly MetricVerdict[]): string {

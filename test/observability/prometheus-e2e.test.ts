@@ -8,10 +8,9 @@
 // fault to the notification. Runs only with IRIS_E2E_PROMETHEUS=1 (.ci/run sets it after
 // installing the packages); it never installs anything itself.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -20,10 +19,10 @@ import { loadConfig } from '../../src/core/config.js';
 import type { Database } from '../../src/core/db.js';
 import { startFakeOpenAi } from '../support/fake-openai.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { freePort, listen, PROMETHEUS, start, stop, waitFor } from './support/processes.js';
 
 const ADMIN = 'e2e-bootstrap-token-0123456789abcdef';
 const SCRAPE = 'e2e-scrape-token-0123456789abcdef';
-const PROMETHEUS = '/usr/bin/prometheus';
 const ALERTMANAGER = '/usr/bin/prometheus-alertmanager';
 const installed =
   spawnSync(PROMETHEUS, ['--version']).status === 0 && spawnSync(ALERTMANAGER, ['--version']).status === 0;
@@ -40,38 +39,12 @@ interface Notification {
   readonly labels: Record<string, string>;
 }
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return (server.address() as AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  const port = await listen(s);
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 function body(req: IncomingMessage): Promise<string> {
   return new Promise((r) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => r(Buffer.concat(chunks).toString('utf8')));
   });
-}
-
-async function waitFor<T>(
-  what: string,
-  deadlineMs: number,
-  probe: () => Promise<T | undefined> | T | undefined,
-): Promise<T> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** The database port with a switch that makes `tenant`'s transactions fail like a refused connection. */
@@ -94,30 +67,6 @@ function faultyStore(db: Database, tenant: string): { db: Database; fail(on: boo
       close: () => db.close(),
     },
   };
-}
-
-function start(cmd: string, args: string[], log: string[]): ChildProcess {
-  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (b: Buffer): void =>
-    void log.push(
-      ...b
-        .toString('utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-        .slice(-20),
-    );
-  p.stdout?.on('data', keep);
-  p.stderr?.on('data', keep);
-  return p;
-}
-
-async function stop(p: ChildProcess | undefined): Promise<void> {
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise<void>((r) => p.once('exit', () => r()));
-  p.kill('SIGTERM');
-  const timer = setTimeout(() => p.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 test(
