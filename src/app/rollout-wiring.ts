@@ -105,7 +105,7 @@ export function makeRolloutWiring(deps: {
   directory: Directory;
   fallbackColour: string;
   replicaId: string;
-  signals: Pick<Telemetry['signals'], 'releaseRolledBack' | 'releaseOutcome' | 'releaseSeriesKeep'>;
+  signals: Pick<Telemetry['signals'], 'releaseRolledBack' | 'releaseOutcome' | 'releaseSeriesKeep' | 'releaseShadow'>;
   systemContext: () => RequestContext;
   knowledge: Pick<KnowledgeService, 'query'>;
   /** Shadow queries at once (0: no shadowing). */
@@ -218,6 +218,7 @@ export function makeRolloutWiring(deps: {
             const agreement = shadowAgreement(served, outcome);
             tally.record(key, Date.now(), agreement);
             shadowSamples.record(key, agreement);
+            deps.signals.releaseShadow(key, agreement.overlap, agreement.similarity);
           },
         });
       },

@@ -91,6 +91,11 @@ export interface Signals {
   releaseOutcome(key: { releaseId: string; ring: string; colour: string }, status: number, seconds: number): void;
   /** Drops the release series of every release not in `live` (finished releases leave /metrics). */
   releaseSeriesKeep(live: ReadonlySet<string>): void;
+  /**
+   * A shadow GraphRAG comparison of a live release in a ring: failed, or its citation overlap and
+   * answer similarity (`iris_release_shadow_*`). Numbers only, never a tenant.
+   */
+  releaseShadow(key: { releaseId: string; ring: string }, overlap: number | null, similarity: number | null): void;
 }
 
 /** A count kept as a plain number, read by its gauge at scrape time (no metric call per request). */
@@ -190,6 +195,28 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     buckets: [...RELEASE_BUCKETS],
     registers,
   });
+  const shadowComparisons = new Counter({
+    name: MetricNames.releaseShadowComparisons,
+    help: "Shadow GraphRAG comparisons of a live release's candidate with the served answer, by release, ring and outcome (error: the shadow run failed).",
+    labelNames: ['release', 'ring', 'outcome'] as const,
+    registers,
+  });
+  const AGREEMENT_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1];
+  const shadowOverlap = new Histogram({
+    name: MetricNames.releaseShadowOverlap,
+    help: 'Citation overlap (Jaccard, 0..1) of shadow and served answers, by release and ring.',
+    labelNames: ['release', 'ring'] as const,
+    buckets: AGREEMENT_BUCKETS,
+    registers,
+  });
+  const shadowSimilarity = new Histogram({
+    name: MetricNames.releaseShadowSimilarity,
+    help: 'Answer similarity (0..1) of shadow and served answers, by release and ring.',
+    labelNames: ['release', 'ring'] as const,
+    buckets: AGREEMENT_BUCKETS,
+    registers,
+  });
+  const shadowSeries = new Map<string, Map<string, { release: string; ring: string }>>();
   // NOTE: label sets per release, so a finished release's series can be removed: only live
   // releases (a handful, each with its rings and two colours) are ever exposed.
   const releaseSeries = new Map<string, Map<string, { release: string; ring: string; colour: string }>>();
@@ -425,6 +452,33 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
         }
         releaseSeries.delete(releaseId);
       }
+      for (const [releaseId, sets] of shadowSeries) {
+        if (live.has(releaseId)) continue;
+        for (const labels of sets.values()) {
+          shadowComparisons.remove({ ...labels, outcome: 'ok' });
+          shadowComparisons.remove({ ...labels, outcome: 'error' });
+          shadowOverlap.remove(labels);
+          shadowSimilarity.remove(labels);
+        }
+        shadowSeries.delete(releaseId);
+      }
+    },
+    releaseShadow(key, overlap, similarity) {
+      const labels = { release: key.releaseId, ring: key.ring };
+      let sets = shadowSeries.get(key.releaseId);
+      if (sets === undefined) shadowSeries.set(key.releaseId, (sets = new Map()));
+      if (!sets.has(key.ring)) {
+        sets.set(key.ring, labels);
+        shadowComparisons.inc({ ...labels, outcome: 'ok' }, 0);
+        shadowComparisons.inc({ ...labels, outcome: 'error' }, 0);
+      }
+      if (overlap === null || similarity === null) {
+        shadowComparisons.inc({ ...labels, outcome: 'error' });
+        return;
+      }
+      shadowComparisons.inc({ ...labels, outcome: 'ok' });
+      shadowOverlap.observe(labels, overlap);
+      shadowSimilarity.observe(labels, similarity);
     },
   };
 

@@ -31,6 +31,9 @@ export const MetricNames = {
   releasePolicyDisagreements: 'iris_release_policy_disagreements_total',
   releaseRequests: 'iris_release_requests_total',
   releaseDuration: 'iris_release_request_duration_seconds',
+  releaseShadowComparisons: 'iris_release_shadow_comparisons_total',
+  releaseShadowOverlap: 'iris_release_shadow_citation_overlap',
+  releaseShadowSimilarity: 'iris_release_shadow_answer_similarity',
 } as const;
 
 /** Prefix of prom-client's default process and Node.js metrics. */

@@ -187,3 +187,37 @@ describe('cardinality and render time', () => {
     assert.ok(median < 250, `median render ${median.toFixed(1)} ms`);
   });
 });
+
+describe('release series', () => {
+  test('shadow comparisons are counted by outcome with their agreement, and leave with the release', async () => {
+    const labeler = makeTenantLabeler({
+      topN: 20,
+      refreshMs: 60_000,
+      maxRings: 16,
+      now: () => 0,
+      placement: () => undefined,
+      platformId: 'platform',
+    });
+    const metrics = makeIrisMetrics({ labeler, color: 'blue', poolMax: 10 });
+    const key = { releaseId: 'rag@1.0.0', ring: 'canary' };
+    const key4 = { release: 'rag@1.0.0', ring: 'canary' };
+    metrics.signals.releaseShadow(key, 0.5, 0.9);
+    metrics.signals.releaseShadow(key, 1, 1);
+    metrics.signals.releaseShadow(key, null, null);
+    const text = await metrics.registry.metrics();
+    // One sample's value by name and labels, whatever the labels' order.
+    const value = (name: string, labels: Record<string, string>): number | undefined => {
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    assert.equal(value(MetricNames.releaseShadowComparisons, { ...key4, outcome: 'ok' }), 2);
+    assert.equal(value(MetricNames.releaseShadowComparisons, { ...key4, outcome: 'error' }), 1);
+    assert.equal(value(`${MetricNames.releaseShadowOverlap}_sum`, key4), 1.5);
+    assert.equal(value(`${MetricNames.releaseShadowSimilarity}_count`, key4), 2);
+    assert.equal(value(`${MetricNames.releaseShadowSimilarity}_bucket`, { ...key4, le: '0.9' }), 1);
+    metrics.signals.releaseSeriesKeep(new Set());
+    assert.ok(!(await metrics.registry.metrics()).includes('rag@1.0.0'), 'a finished release leaves /metrics');
+  });
+});

@@ -4,7 +4,8 @@
 // sample counts; a candidate failing a fifth of its requests (injected as in release.test.ts)
 // is judged High on errors by the bake from Prometheus and rolled back; with Prometheus gone,
 // a bake is NoData with the reason and the release pauses, never passes. Skipped, with the
-// reason, when the Prometheus binary is missing (CI installs it).
+// reason, when the Prometheus binary is missing (CI installs it). Runs only with
+// IRIS_E2E_PROMETHEUS=1, as the Prometheus end-to-end test does.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import {
   stop,
   type RunningPrometheus,
 } from '../observability/support/processes.js';
+import { releaseDoc as shared, waitForPhase } from '../support/release-doc.js';
 import { runCli } from '../support/run-cli.js';
 import { ADMIN_TOKEN, createTestApp, SCRAPE_TOKEN, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
@@ -26,30 +28,12 @@ const TENANTS = 16;
 const STEP_SECONDS = 2;
 
 /** One ring, one step at half weight; errorMargin 0.9 keeps the guard out of the way of a bake's own verdict. */
-function releaseDoc(name: string, colour: string, bakeSeconds: number, errorMargin = 0.02): object {
-  return {
-    apiVersion: 'iris/v1',
-    kind: 'Release',
-    name,
-    version: '1.0.0',
-    colour,
-    graphrag: {
-      retrieval: { topK: 7, maxHops: 2, minScore: 0.1, rerank: true },
-      prompts: { answer: 'Answer from the sources.' },
-      provider: 'none',
-      model: 'extractive',
-      safety: { minGroundedness: 0.5 },
-      extractionVersion: 'v1',
-    },
+const releaseDoc = (name: string, colour: string, bakeSeconds: number, errorMargin = 0.02): object =>
+  shared(name, colour, {
+    bakeSeconds,
     flags: {},
-    plan: {
-      guardIntervalSeconds: 5,
-      minSamples: 50,
-      thresholds: { alpha: 0.01, tolerance: 0.2, errorMargin, latencyMargin: 0.5 },
-      rings: [{ ring: 'canary', steps: [{ weight: 50, bakeSeconds }] }],
-    },
-  };
-}
+    thresholds: { alpha: 0.01, tolerance: 0.2, errorMargin, latencyMargin: 0.5 },
+  });
 
 interface Verdict {
   verdict: string;
@@ -88,16 +72,7 @@ function load(t: TestApp, tenants: readonly string[], concurrency = 4): { stop()
 }
 
 async function phaseOf(t: TestApp, id: string, phases: readonly string[], timeoutMs: number): Promise<StoredRelease> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await t.call('GET', `/v1/platform/releases/${id}`);
-    assert.equal(res.statusCode, 200, res.body);
-    const release = res.json<StoredRelease>();
-    if (phases.includes(release.phase)) return release;
-    if (Date.now() > deadline)
-      assert.fail(`release ${id} is ${release.phase} (${release.reason ?? ''}), not ${phases.join('|')}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return (await waitForPhase(t, id, phases, timeoutMs)).release;
 }
 
 async function history(t: TestApp, id: string): Promise<HistoryEntry[]> {
@@ -106,7 +81,10 @@ async function history(t: TestApp, id: string): Promise<HistoryEntry[]> {
   return res.json<{ items: HistoryEntry[] }>().items;
 }
 
-const missing = prometheusMissing();
+// NOTE: about two minutes of bakes that do not depend on the store: .ci/run runs it once, beside
+// the PostgreSQL suite, with the Prometheus end-to-end test.
+const missing =
+  process.env.IRIS_E2E_PROMETHEUS !== '1' ? 'set IRIS_E2E_PROMETHEUS=1 to run (.ci/run does)' : prometheusMissing();
 
 describe(`rainbow releases judged from a real Prometheus (${storeName})`, { skip: missing }, () => {
   let t: TestApp;
