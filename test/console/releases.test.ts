@@ -147,6 +147,34 @@ describe('the releases page in a browser', { skip: browserSkip }, () => {
     assert.deepEqual(await axeViolations(page), []);
   });
 
+  test("a bake with too little traffic pauses: the page shows each metric's NoData verdict and why", async () => {
+    // Ring early holds no tenant: the 2 s bake ends with no samples, and the analysis pauses the release.
+    const created = await h.t.call('POST', '/v1/platform/releases', {
+      body: releaseDoc('quiet', 'violet', { rings: ['early'], weight: 10, bakeSeconds: 2 }),
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal((await h.t.call('POST', '/v1/platform/releases/quiet@1.0.0/start', { body: {} })).statusCode, 200);
+    const page = await h.signedIn(ADMIN_TOKEN);
+    await page.goto('/console/releases/quiet@1.0.0');
+    const panel = page.getByRole('region', { name: 'Release quiet@1.0.0' });
+    await panel
+      .getByRole('heading', { name: /Last bake analysis: early step 1, no data/ })
+      .waitFor({ timeout: 20_000 });
+    const verdicts = panel.locator('table', { hasText: 'Samples (candidate / control)' });
+    for (const metric of ['error', 'latency_ms']) {
+      const line = verdicts.locator('tr', { hasText: metric });
+      assert.match(await line.innerText(), /NoData/);
+      assert.match(await line.innerText(), /needs 50 samples per colour; control has 0, candidate 0/);
+    }
+    await panel.locator('.timeline li', { hasText: 'iris:analysis' }).first().waitFor();
+    await page
+      .getByRole('row', { name: /quiet@1\.0\.0/ })
+      .getByText('paused')
+      .waitFor();
+    await h.shot(page, 'releases-verdicts');
+    assert.deepEqual(await axeViolations(page), []);
+  });
+
   test('a tenant key and a platform key of another role are told releases need platform-admin', async () => {
     for (const token of [tenantKey, onboarderKey]) {
       const page = await h.signedIn(token);
