@@ -111,6 +111,11 @@ describe('the releases page in a browser', { skip: browserSkip }, () => {
       assert.equal(await panel.getByRole('button', { name, exact: true }).count(), 1, name);
     assert.equal(await panel.getByRole('button', { name: 'Start', exact: true }).count(), 0);
     await pause.click();
+    // The reason field takes the focus.
+    assert.equal(
+      await page.evaluate<string>('document.activeElement ? document.activeElement.id : ""'),
+      'release-reason',
+    );
     await panel.getByLabel(/Why pause\?/).fill('holding canary from the console');
     await panel.getByRole('button', { name: `Pause ${ID}` }).click();
     await panel

@@ -3,10 +3,11 @@
 // over the rings (weights, bake, guard, verdicts, history) as `iris release status --watch`
 // shows it. Actions for a role that may operate releases. Releases are platform objects: any
 // other role is told it needs platform-admin, and still sees the rings of its tenants.
+import { useEffect, useState } from 'preact/hooks';
 import { can, useSession } from '../session';
 import { useLoad } from '../ui/load';
 import { ErrorNotice, Link, Loading, PageHeader } from '../ui/parts';
-import { LIVE_PHASES, releasesList, releaseStatus } from './releases/release-api';
+import { LIVE_PHASES, releasesList, releaseStatus, type Phase } from './releases/release-api';
 import { ReleaseActions } from './releases/release-actions';
 import { ReleaseHistory } from './releases/release-history';
 import { ReleaseList } from './releases/release-list';
@@ -17,6 +18,8 @@ import './ops-shared.css';
 import './releases/releases.css';
 
 const REFRESH_MS = 2000;
+const SETTLED_REFRESH_MS = 10_000;
+const FINISHED: readonly Phase[] = ['promoted', 'aborted', 'rolled_back'];
 
 export function ReleasesPage(props: Record<string, string>) {
   const session = useSession();
@@ -60,8 +63,12 @@ function Releases(props: { selected: string | undefined }) {
 
 function ReleasePanel(props: { releaseId: string; onChange: () => void }) {
   const { releaseId, onChange } = props;
-  const status = useLoad(() => releaseStatus(releaseId), [releaseId], REFRESH_MS);
+  const [every, setEvery] = useState(REFRESH_MS);
+  const status = useLoad(() => releaseStatus(releaseId), [releaseId], every);
   const s = status.data;
+  // A finished release changes only by a rollback after promotion: it is read less often.
+  const settled = s !== undefined && FINISHED.includes(s.release.phase);
+  useEffect(() => setEvery(settled ? SETTLED_REFRESH_MS : REFRESH_MS), [settled]);
   return (
     <section class="panel release-panel" aria-labelledby="release-title">
       <h2 id="release-title">

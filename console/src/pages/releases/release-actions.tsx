@@ -2,7 +2,7 @@
 // include release.operate, and only in the phases the state machine accepts them in
 // (src/rollout/release-machine.ts). Pause, abort and rollback ask for a reason first, promote
 // for a confirmation. The server still decides: a refusal is shown as its problem detail.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { can, useSession } from '../../session';
 import { useAction } from '../../ui/load';
 import { ErrorNotice } from '../../ui/parts';
@@ -52,6 +52,9 @@ export function ReleaseActions(props: { release: Release; onDone: (r: Release) =
   const [asking, setAsking] = useState<Verb | undefined>();
   const [reason, setReason] = useState('');
   const [done, setDone] = useState<string | undefined>();
+  const input = useRef<HTMLInputElement>(null);
+  // The reason field takes the focus when it opens, so a keyboard user types the reason at once.
+  useEffect(() => input.current?.focus(), [asking]);
   const r = props.release;
   if (!can(session, 'release.operate')) return null;
   const verbs = VERBS.filter((v) => v.when.includes(r.phase));
@@ -110,6 +113,7 @@ export function ReleaseActions(props: { release: Release; onDone: (r: Release) =
           </label>
           <input
             id="release-reason"
+            ref={input}
             class="grow"
             value={reason}
             required={asking.reason === true}
