@@ -38,6 +38,7 @@ export const PAGES: readonly PageEntry[] = [
   { pattern: '/policy', title: 'Policy', nav: '/policy', component: PolicyPage },
   { pattern: '/policy/:tenantId', title: 'Policy', component: PolicyPage },
   { pattern: '/releases', title: 'Releases', nav: '/releases', component: ReleasesPage },
+  { pattern: '/releases/:releaseId', title: 'Release', component: ReleasesPage },
   { pattern: '/runbooks', title: 'Runbooks', nav: '/runbooks', component: RunbooksPage },
   { pattern: '/runbooks/:alert', title: 'Runbook', component: RunbooksPage },
 ];

@@ -305,8 +305,8 @@ function RingsPanel(props: { session: Session }) {
       <h2>Rings</h2>
       <ErrorNotice error={tenants.error} retry={tenants.reload} />
       <p class="muted">
-        Tenants by deployment ring. Releases over rings arrive with the rollout context; until then every ring serves
-        the one live configuration.
+        Tenants by deployment ring. Releases move over the rings in promotion order: see{' '}
+        <Link to="/releases">Releases</Link> for the colours and weights now.
       </p>
       <div class="grid">
         {tenants.rings.map(([ring, members]) => (

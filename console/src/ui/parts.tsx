@@ -5,11 +5,12 @@ import { useState } from 'preact/hooks';
 import type { ApiError } from '../api/client';
 import { BASE, navigate } from '../router';
 
-export function Link(props: { to: string; children: ComponentChildren; class?: string }) {
+export function Link(props: { to: string; children: ComponentChildren; class?: string; current?: boolean }) {
   return (
     <a
       href={BASE + props.to}
       class={props.class}
+      aria-current={props.current ? 'page' : undefined}
       onClick={(e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
