@@ -18,14 +18,15 @@ test('named people, organisations, places and technical phrases get types', () =
   const { entities } = extract(
     'Jane Doe, the CTO of Acme Corp, leads the Platform Team in Berlin. The checkout service writes orders to ledger_db and Postgres.',
   );
+  // NOTE: a database engine is a technology; a named store of the organisation's data is a datastore.
   assert.deepEqual(entities, [
-    'datastore:Postgres',
     'datastore:ledger_db',
     'location:Berlin',
     'organization:Acme Corp',
     'person:Jane Doe',
     'service:checkout service',
     'team:Platform Team',
+    'technology:Postgres',
   ]);
 });
 

@@ -4,6 +4,7 @@
 import type { TextBlock } from '../parse/document-model.js';
 import { emptyRecords, type GraphRecords } from './graph-records.js';
 import { findMentions, namesInsideSentences, tokeniseProse, type Mention, type Sentence } from './prose-mentions.js';
+import { NAME_HEADS } from './prose-heads.js';
 import type { ProseType } from './prose-lexicon.js';
 import { LIST_CONTINUATION, matchRelation, SHARED_SUBJECT, type RelationPattern } from './relation-patterns.js';
 
@@ -119,34 +120,54 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   return out;
 }
 
-/** Words after a name that say it is a person's: "X, our head of …", "X said". */
-const PERSON_AFTER =
-  /^\s*(,\s*(the|our|its|their|a|an|who|\p{Lu}\p{L}* ?\p{Lu}?\p{L}*'s)?\s*(\p{Lu}\p{Ll}+ )?(head|chief|director|manager|engineer|lead|leader|officer|partner|founder|curator|editor|professor|researcher|analyst|designer|developer|architect|president|chair|ceo|cfo|cto|coo|vp|senior|principal|deputy|associate|consultant|nurse|surgeon|doctor|captain|pilot|mayor|councillor|student|fellow|member|historian|programmer|producer|artist|writer|scientist|specialist|coordinator|administrator|secretary|spokesperson|volunteer)\b|,\s*who\b|\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|leads|led|has led|retires|leaves|has moved|moves))/iu;
+/** Nouns of people's roles and occupations: "<role> X", "X, our <role>", "X, a <role>". */
+const ROLES =
+  'head|chief|director|manager|engineer|lead|leader|officer|partner|founder|co-founder|curator|keeper|editor|professor|researcher|analyst|designer|developer|programmer|architect|president|chair|chairman|chairwoman|ceo|cfo|cto|coo|vp|deputy|associate|consultant|nurse|surgeon|doctor|physician|cardiologist|clinician|captain|pilot|mayor|councillor|student|students|fellow|member|historian|producer|artist|writer|author|composer|musician|photographer|scientist|specialist|coordinator|administrator|secretary|spokesperson|spokeswoman|spokesman|volunteer|minister|governor|senator|colleague|adviser|advisor|lawyer|solicitor|barrister|attorney|accountant|economist|journalist|reporter|teacher|lecturer|intern|apprentice|technician|owner|chef|skipper|supervisor|inspector|registrar|matron|midwife|therapist|pharmacist|investigator|postdoc|treasurer|controller|strategist|recruiter|auditor|archivist|librarian|conservator|illustrator|animator|tester';
 
-/** Words before a name that make it a person's: a title or role ("Mayor", "founder,", "Chief Executive"). */
-const PERSON_BEFORE =
-  /\b(mayor|councillor|founder|chief executive|ceo|cto|cfo|coo|director|manager|head|captain|professor|prof\.?|dr\.?|sister|matron|nurse|engineer|chair|chairman|chairwoman|president|partner|curator|editor|student|researcher|spokesperson|colleague|minister|secretary)\s*,?\s*$/i;
+/** Words after a name that say it is a person's: "X, our head of …", "X said", "X - PhD students". */
+const PERSON_AFTER = new RegExp(
+  `^\\s*(,\\s*(the|our|its|their|a|an|who|\\p{Lu}\\p{L}* ?\\p{Lu}?\\p{L}*'s)?\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|\\s*[-–—]\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|,\\s*who\\b|,?\\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|will lead|leads|led|has led|retires|leaves|has moved|moves|thanked|apologised|apologized))`,
+  'iu',
+);
 
+/** Words before a name that make it a person's: a title or role ("Mayor", "our lead programmer,", "led by"). */
+const PERSON_BEFORE = new RegExp(
+  `\\b(${ROLES}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded)\\s*,?\\s*$`,
+  'i',
+);
+
+const PERSON_TAGS = ['Person', 'FirstName', 'LastName', 'MaleName', 'FemaleName', 'Honorific'];
 /** Whether a name has the shape of a person's: two or three capitalised words, none naming a unit or a thing. */
-function personShaped(name: string): boolean {
-  const words = name.split(/\s+/);
+function personShaped(m: Mention, sentence: Sentence): boolean {
+  const words = sentence.tokens.slice(m.from, m.to);
+  const last = words.at(-1);
   return (
     words.length >= 2 &&
     words.length <= 3 &&
-    words.every((w) => /^\p{Lu}[\p{Ll}'’-]+$/u.test(w)) &&
-    !words.some((w) => UNIT_WORDS.test(w))
+    last !== undefined &&
+    words.every((w) => /^\p{Lu}[\p{Ll}'’-]*\p{Ll}$/u.test(w.text)) &&
+    !words.some((w) => UNIT_WORDS.test(w.text) || NAME_HEADS[w.lower] !== undefined) &&
+    // NOTE: "Fernhill Grocers": a plural common noun ends a business's name, not a person's.
+    !(last.tags.has('Plural') && !PERSON_TAGS.some((tag) => last.tags.has(tag)))
   );
 }
 const UNIT_WORDS =
-  /^(team|group|lab|laboratory|department|office|unit|platform|service|services|system|systems|council|board|committee|trust|foundation|university|school|college|hospital|bank|fund|line|station|street|road|building|wing|centre|center|park|project|programme|program|network|club|society|museum|library|gallery|company|corporation|holdings|partners|group|labs|studio|studios|games|air|airlines|logistics|energy|metro|city|county|river|valley|bay|harbour|port|terminal|app|api|corp|inc|ltd|llc|llp|plc|gmbh|co|exchange|market|house|hall)$/i;
+  /^(team|group|lab|laboratory|department|office|unit|platform|service|services|system|systems|council|board|committee|trust|foundation|university|school|college|hospital|bank|fund|line|station|street|road|building|wing|centre|center|park|project|programme|program|network|club|society|museum|library|gallery|company|corporation|holdings|partners|group|labs|studio|studios|games|air|airlines|logistics|energy|metro|city|county|river|valley|bay|harbour|port|terminal|app|api|corp|inc|ltd|llc|llp|plc|gmbh|co|exchange|market|house|hall|trade|retail|foods|group)$/i;
+
+/** Whether the words of a name are tagged a person's name by compromise's lexicon. */
+const personTagged = (m: Mention, sentence: Sentence): boolean =>
+  sentence.tokens.slice(m.from, m.to).some((w) => PERSON_TAGS.some((tag) => w.tags.has(tag)));
 
 /** Whether the sentence around a name says it is a person's: a role before or after it, "said", a he/she after it. */
-function personContext(text: string, start: number, end: number): boolean {
+function personContext(m: Mention, sentence: Sentence): boolean {
+  const start = m.start - sentence.start;
+  const end = m.end - sentence.start;
+  const text = sentence.text;
   const after = text.slice(end);
   return (
     PERSON_AFTER.test(after) ||
     PERSON_BEFORE.test(text.slice(Math.max(0, start - 40), start)) ||
-    /^[^.;]{0,80}\b(she|he|his|her|herself|himself)\b/i.test(after)
+    (personTagged(m, sentence) && /^[^.;]{0,80}\b(she|he|his|her|herself|himself)\b/i.test(after))
   );
 }
 
@@ -172,8 +193,7 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
   for (const { m, type, byWords, sentence } of found) {
     const k = m.name.toLowerCase();
     count.set(k, (count.get(k) ?? 0) + 1);
-    if (personShaped(m.name) && personContext(sentence.text, m.start - sentence.start, m.end - sentence.start))
-      personal.add(k);
+    if (personShaped(m, sentence) && (personContext(m, sentence) || personTagged(m, sentence))) personal.add(k);
     if (type === undefined) continue;
     const v = votes.get(k) ?? new Map<ProseType, number>();
     // NOTE: the majority type wins; a relation pattern breaks a tie (it read the words around the name).
