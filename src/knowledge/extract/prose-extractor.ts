@@ -72,6 +72,35 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
   return found;
 }
 
+/** Words joining the items of a list ("A, B and C", "A or B", "from A to B"). */
+const LIST_JOIN = /^(?:,|,?\s*and|,?\s*or|\/|and\s+(?:the|a|an)|,\s*(?:the|a|an))$/;
+
+/**
+ * Items of one list are things of one kind: an item nothing typed takes the type of the item
+ * beside it that its words typed ("Palma and Barcelona", "from Unity to Godot").
+ */
+function shareAcrossLists(sentence: Sentence, text: string, base: number, implied: Map<Mention, ProseType>): void {
+  const ms = sentence.mentions;
+  const typeOf = (m: Mention): ProseType | undefined => m.type ?? implied.get(m);
+  for (let pass = 0; pass < 2; pass++)
+    for (let i = 0; i + 1 < ms.length; i++) {
+      const a = ms[i] as Mention;
+      const b = ms[i + 1] as Mention;
+      const words = text
+        .slice(a.end - base, b.start - base)
+        .trim()
+        .toLowerCase()
+        .replace(/\s+/g, ' ');
+      const fromTo = words === 'to' && /\bfrom\s*$/i.test(text.slice(Math.max(0, a.start - base - 6), a.start - base));
+      if (!LIST_JOIN.test(words) && !fromTo) continue;
+      const ta = typeOf(a);
+      const tb = typeOf(b);
+      // NOTE: a person's name beside a team's is an owner and a unit ("owner: X, Platform"), not a list of one kind.
+      if (ta === undefined && tb !== undefined && tb !== 'person' && !personShaped(a, sentence)) implied.set(a, tb);
+      if (tb === undefined && ta !== undefined && ta !== 'person' && !personShaped(b, sentence)) implied.set(b, ta);
+    }
+}
+
 /** Entity and relation records of prose blocks. */
 export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const out = emptyRecords();
@@ -90,6 +119,7 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
         if (r.target.type === undefined && r.pattern.targetType !== undefined)
           implied.set(r.target, r.pattern.targetType);
       }
+      shareAcrossLists(sentence, block.text, block.start, implied);
       for (const m of sentence.mentions)
         found.push({ m, type: m.type ?? implied.get(m), byWords: m.type !== undefined, sentence });
       for (const r of relations) {
@@ -132,7 +162,7 @@ const PERSON_AFTER = new RegExp(
 
 /** Words before a name that make it a person's: a title or role ("Mayor", "our lead programmer,", "led by"). */
 const PERSON_BEFORE = new RegExp(
-  `\\b(${ROLES}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded)\\s*,?\\s*$`,
+  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded)\\s*[,:]?\\s*$`,
   'i',
 );
 

@@ -50,8 +50,9 @@ export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseTy
   api: 'api',
   apis: 'api',
   app: 'product',
-  platform: 'system',
-  system: 'system',
+  // NOTE: a named platform or system in prose is software the organisation runs.
+  platform: 'service',
+  system: 'service',
 });
 
 /** First word of a name that types it ("Project Nimbus", "Department of Surgery"). */
@@ -75,20 +76,21 @@ export const TRAILING_HEADS: Readonly<Record<string, ProseType>> = wordTable<Pro
   ...each('conference expo summit festival fair hackathon', 'event'),
   ...each('region district', 'location'),
   line: 'route',
-  platform: 'system',
-  system: 'system',
+  platform: 'service',
+  system: 'service',
+  practice: 'team',
 });
 
 /** The noun of an appositive about a name ("X, our rostering tool", "X, the regulator") -> the name's type. */
 export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
   ...TRAILING_HEADS,
   ...each(
-    'company firm supplier vendor provider manufacturer partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender charity',
+    'company business firm supplier vendor provider manufacturer partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender charity',
     'organization',
   ),
   ...each('tool system platform software application', 'service'),
   ...each('city town village port country island county capital', 'location'),
-  ...each('product brand device drug game title console handset handheld', 'product'),
+  ...each('product brand range device drug game title console handset handheld', 'product'),
   ...each('team department squad unit committee lab', 'team'),
   ...each('event', 'event'),
   ...each('library framework engine language runtime', 'technology'),

@@ -170,16 +170,25 @@ const TITLE_ENDS = new Set(
     ' ',
   ),
 );
+const PLACE_BEFORE = new Set(['in', 'near', 'outside', 'around', 'across']);
 const DEGREES = new Set(['phd', 'md', 'mba', 'msc', 'bsc', 'ba', 'ma', 'obe', 'mbe', 'cbe', 'frs', 'jr', 'sr']);
 const VERSION = /^v?\d+(\.\d+)+$|^v\d+$/i;
 
+/** What the words around a name say of its type: an appositive about it, a lowercase noun after it. */
+interface Cue {
+  readonly appositive?: ProseType | undefined;
+  readonly trailing?: ProseType | undefined;
+}
+
 /** The type the words of a mention give it, if any; `cue` is what the words around it say. */
-function typeOf(words: readonly Token[], name: string, cue: ProseType | undefined): ProseType | undefined {
+function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | undefined {
   const first = words[0];
   const last = words.at(-1);
   if (first === undefined || last === undefined) return undefined;
   const known = GAZETTEER[name.toLowerCase()];
   if (known !== undefined) return known;
+  // What an appositive says of the name ("X, the group's maintenance subsidiary") outweighs its last word.
+  if (cue.appositive !== undefined) return cue.appositive;
   if (words.length > 1) {
     const head = NAME_HEADS[last.lower.replace(/\.$/, '')];
     if (head !== undefined) return head;
@@ -187,14 +196,17 @@ function typeOf(words: readonly Token[], name: string, cue: ProseType | undefine
     const lead = FIRST_HEADS[first.lower];
     if (lead !== undefined && words[1]?.lower !== 'for') return lead;
   }
-  if (cue !== undefined) return cue;
+  if (cue.trailing !== undefined) return cue.trailing;
   if (words.length === 1 && isIdentifier(last))
     return IDENTIFIER_SUFFIXES.find(([re]) => re.test(last.text))?.[1] ?? 'service';
   if (words.length > 1 && (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) || words.some((w) => w.text === '&')))
     return 'organization';
   if (words.length > 2 && OF_HEADS.has(first.lower) && words[1]?.lower === 'of') return 'organization';
+  const place = words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'));
+  // NOTE: one word tagged both a place and a first name ("Shannon", "Florence") is read as the place.
+  if (words.length === 1 && place) return 'location';
   if (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(first, 'FirstName', 'Honorific')) return 'person';
-  if (words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'))) return 'location';
+  if (place) return 'location';
   if (words.some((w) => hasTag(w, 'Organization'))) return 'organization';
   return undefined;
 }
@@ -274,6 +286,17 @@ function appositiveCue(toks: readonly Token[], from: number, to: number): ProseT
   const before = toks[to - 1];
   if (before !== undefined && /,/.test(before.post) && DETERMINERS.has(toks[to]?.lower ?? '')) {
     let cue: ProseType | undefined;
+    // NOTE: software "we license from" or "bought from" a vendor is a product.
+    const rest = toks
+      .slice(to + 1, to + 9)
+      .map((t) => t.lower)
+      .join(' ');
+    if (
+      /^(?:[\w-]+ ){0,3}(?:we|they|it|he|she) (?:license|licence|licensed|licenced|lease|leased|buy|bought|purchase|purchased) from\b/.test(
+        rest,
+      )
+    )
+      return 'product';
     for (let k = to + 1; k < Math.min(toks.length, to + 5); k++) {
       const t = toks[k] as Token;
       if (!/^\p{Ll}/u.test(t.text) || hasTag(t, 'Pronoun', 'Preposition', 'Conjunction', 'Determiner')) break;
@@ -284,7 +307,8 @@ function appositiveCue(toks: readonly Token[], from: number, to: number): ProseT
     if (cue !== undefined) return cue;
   }
   const prev = toks[from - 1];
-  if (prev !== undefined && /,/.test(prev.post) && /^\p{Ll}/u.test(prev.text)) {
+  // "the regulator, X" or "the charity X": a describing noun right before the name, after a determiner.
+  if (prev !== undefined && /^\p{Ll}/u.test(prev.text) && (/,/.test(prev.post) || /^\s*$/.test(prev.post))) {
     for (let k = from - 2; k >= Math.max(0, from - 5); k--) {
       const t = toks[k] as Token;
       if (splitsAfter(t)) break;
@@ -300,7 +324,7 @@ function mentionOf(
   from: number,
   to: number,
   base: number,
-  cue: ProseType | undefined,
+  cue: Cue,
 ): Mention | undefined {
   let f = from;
   let t = to;
@@ -329,13 +353,20 @@ function mentionOf(
   // Labels and roles are not names: "Gallery 4", "SEV-1", "Chief Medical Officer", "Norwegian".
   if (NUMBERED_GENERIC.has(first.lower) && words.length === 2 && /^[\dA-Z]{1,3}$/.test(last.text)) return undefined;
   if (/^(sev|p)-?\d$/i.test(name)) return undefined;
-  if (!honorific && words.length >= 1 && TITLE_ENDS.has(last.lower) && cue === undefined) return undefined;
+  if (
+    !honorific &&
+    words.length >= 1 &&
+    TITLE_ENDS.has(last.lower) &&
+    cue.trailing === undefined &&
+    cue.appositive === undefined
+  )
+    return undefined;
   if (words.length === 1 && hasTag(first, 'Demonym')) return undefined;
-  // NOTE: a capitalised name right after "in" with nothing else to type it is most often a place.
+  // NOTE: a capitalised name right after "in", "at", "near" with nothing else to type it is most often a place.
   const type =
     (honorific ? 'person' : undefined) ??
     typeOf(words, name, cue) ??
-    (toks[f - 1]?.lower === 'in' && isCapitalised(first) ? 'location' : undefined);
+    (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) ? 'location' : undefined);
   return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases };
 }
 
@@ -385,7 +416,7 @@ export function findMentions(
       const end = properRun(toks, i);
       const trailing = trailingCue(toks, end);
       if (sentenceStart && end === i + 1 && !listed && trailing === undefined) continue;
-      const m = mentionOf(text, toks, i, end, base, trailing ?? appositiveCue(toks, i, end));
+      const m = mentionOf(text, toks, i, end, base, { trailing, appositive: appositiveCue(toks, i, end) });
       if (m !== undefined) mentions.push(m);
       // "Payments Gateway (PGW)": the abbreviation is an alias, not a mention of its own.
       const next = toks[end];
@@ -408,13 +439,15 @@ export function findMentions(
         /^\p{Ll}/u.test(t.text) &&
         !/[_.\d]/.test(t.text) &&
         trailing === undefined &&
+        !IDENTIFIER_SUFFIXES.some(([re]) => re.test(t.text)) &&
         next !== undefined &&
-        hasTag(next, 'Noun') &&
         /^\p{Ll}/u.test(next.text) &&
+        hasTag(next, 'Noun', 'Adjective') &&
+        !hasTag(next, 'Verb') &&
         !splitsAfter(t)
       )
         continue;
-      const m = mentionOf(text, toks, i, i + 1, base, trailing);
+      const m = mentionOf(text, toks, i, i + 1, base, { trailing, appositive: appositiveCue(toks, i, i + 1) });
       if (m !== undefined) mentions.push(m);
       if (trailing !== undefined) i++;
     }
@@ -426,7 +459,7 @@ export function findMentions(
     const m =
       from === undefined
         ? undefined
-        : mentionOf(text, toks, from, h + 1, base, TRAILING_HEADS[(toks[h] as Token).lower]);
+        : mentionOf(text, toks, from, h + 1, base, { trailing: TRAILING_HEADS[(toks[h] as Token).lower] });
     if (m !== undefined) mentions.push(m);
   }
   mentions.sort((a, b) => a.start - b.start);

@@ -47,7 +47,14 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     pattern: v('(?:was|is|will be|has been|are|were) (?:being )?replaced by|replaced by'),
     reverse: true,
   },
-  { type: 'leads', pattern: v('(?:is |are |was |were )?(?:led|headed) by'), reverse: true, sourceType: 'person' },
+  // NOTE: what a person leads and nothing else types is most often a unit ("Ad Tech, led by X").
+  {
+    type: 'leads',
+    pattern: v('(?:is |are |was |were )?(?:led|headed) by'),
+    reverse: true,
+    sourceType: 'person',
+    targetType: 'team',
+  },
   {
     type: 'owned_by',
     pattern: v(
@@ -90,10 +97,15 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
       '(?:depends|depend|depended|is dependent|are dependent) on|(?:relies|rely|relied) on|requires|required|needs',
     ),
   },
-  { type: 'calls', pattern: v('calls|call|called|invokes|queries|talks to|sends requests to|makes requests to') },
+  {
+    type: 'calls',
+    pattern: v('calls|call|called|invokes|queries|talks to|sends requests to|makes requests to'),
+    sourceType: 'service',
+  },
   {
     type: 'reads_from',
     pattern: v(`reads ${WORDS(2)}from|fetches ${WORDS(2)}from|pulls ${WORDS(2)}from|loads ${WORDS(2)}from|reads`),
+    sourceType: 'service',
     targetType: 'datastore',
   },
   {
@@ -101,6 +113,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     pattern: v(
       `writes ${WORDS(2)}(?:to|into)|stores ${WORDS(2)}in|persists ${WORDS(2)}(?:to|in)|saves ${WORDS(2)}(?:to|in)|keeps ${WORDS(2)}in`,
     ),
+    sourceType: 'service',
     targetType: 'datastore',
   },
   {
