@@ -226,8 +226,8 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
     if (personShaped(m, sentence) && (personContext(m, sentence) || personTagged(m, sentence))) personal.add(k);
     if (type === undefined) continue;
     const v = votes.get(k) ?? new Map<ProseType, number>();
-    // NOTE: the majority type wins; a relation pattern breaks a tie (it read the words around the name).
-    v.set(type, (v.get(type) ?? 0) + (byWords ? 1 : 1.01));
+    // NOTE: the majority type wins; what the words of a mention say outweighs what a relation implies.
+    v.set(type, (v.get(type) ?? 0) + (byWords ? 1 : 0.6));
     votes.set(k, v);
   }
   const out = new Map<string, ProseType>();

@@ -92,6 +92,7 @@ export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<P
   ...each('city town village port country island county capital', 'location'),
   ...each('product brand range device drug game title console handset handheld', 'product'),
   ...each('team department squad unit committee lab', 'team'),
-  ...each('event', 'event'),
+  ...each('event conference festival exhibition', 'event'),
+  ...each('survey study trial project programme initiative campaign pilot', 'project'),
   ...each('library framework engine language runtime', 'technology'),
 });

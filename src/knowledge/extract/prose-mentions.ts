@@ -190,12 +190,14 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   // What an appositive says of the name ("X, the group's maintenance subsidiary") outweighs its last word.
   if (cue.appositive !== undefined) return cue.appositive;
   if (words.length > 1) {
-    const head = NAME_HEADS[last.lower.replace(/\.$/, '')];
-    if (head !== undefined) return head;
     // NOTE: "Department for Transport" is a ministry, "Department of Surgery" a unit.
     const lead = FIRST_HEADS[first.lower];
     if (lead !== undefined && words[1]?.lower !== 'for') return lead;
+    const head = NAME_HEADS[last.lower.replace(/\.$/, '')];
+    if (head !== undefined) return head;
   }
+  // A conference's CamelCase name ("ReactConf") ends in Conf.
+  if (words.length === 1 && /^\p{Lu}\p{L}+Conf$/u.test(name)) return 'event';
   if (cue.trailing !== undefined) return cue.trailing;
   if (words.length === 1 && isIdentifier(last))
     return IDENTIFIER_SUFFIXES.find(([re]) => re.test(last.text))?.[1] ?? 'service';
@@ -284,11 +286,15 @@ const DETERMINERS = new Set(['the', 'our', 'its', 'their', 'his', 'her', 'a', 'a
 /** The type an appositive gives a name: "X, our scheduling tool," or "the regulator, X". */
 function appositiveCue(toks: readonly Token[], from: number, to: number): ProseType | undefined {
   const before = toks[to - 1];
-  if (before !== undefined && /,/.test(before.post) && DETERMINERS.has(toks[to]?.lower ?? '')) {
+  // "X is a citizen-science survey": a definition types the name like an appositive.
+  const copula =
+    /^(is|was)$/.test(toks[to]?.lower ?? '') && /^(a|an|the|our|their|its)$/.test(toks[to + 1]?.lower ?? '');
+  const at = copula ? to + 1 : to;
+  if (before !== undefined && (copula || /,/.test(before.post)) && DETERMINERS.has(toks[at]?.lower ?? '')) {
     let cue: ProseType | undefined;
     // NOTE: software "we license from" or "bought from" a vendor is a product.
     const rest = toks
-      .slice(to + 1, to + 9)
+      .slice(at + 1, at + 9)
       .map((t) => t.lower)
       .join(' ');
     if (
@@ -297,11 +303,12 @@ function appositiveCue(toks: readonly Token[], from: number, to: number): ProseT
       )
     )
       return 'product';
-    for (let k = to + 1; k < Math.min(toks.length, to + 5); k++) {
+    for (let k = at + 1; k < Math.min(toks.length, at + 5); k++) {
       const t = toks[k] as Token;
       if (!/^\p{Ll}/u.test(t.text) || hasTag(t, 'Pronoun', 'Preposition', 'Conjunction', 'Determiner')) break;
-      if (hasTag(t, 'Verb') && !hasTag(t, 'Noun', 'Gerund', 'Adjective')) break;
-      cue = APPOSITIVE_HEADS[t.lower] ?? (hasTag(t, 'Noun') ? undefined : cue);
+      const head = APPOSITIVE_HEADS[t.lower];
+      if (head === undefined && hasTag(t, 'Verb') && !hasTag(t, 'Noun', 'Gerund', 'Adjective')) break;
+      cue = head ?? (hasTag(t, 'Noun') ? undefined : cue);
       if (splitsAfter(t)) break;
     }
     if (cue !== undefined) return cue;
@@ -312,7 +319,7 @@ function appositiveCue(toks: readonly Token[], from: number, to: number): ProseT
     for (let k = from - 2; k >= Math.max(0, from - 5); k--) {
       const t = toks[k] as Token;
       if (splitsAfter(t)) break;
-      if (DETERMINERS.has(t.lower)) return APPOSITIVE_HEADS[prev.lower];
+      if (DETERMINERS.has(t.lower) || t.possessive) return APPOSITIVE_HEADS[prev.lower];
     }
   }
   return undefined;
@@ -366,6 +373,8 @@ function mentionOf(
   const type =
     (honorific ? 'person' : undefined) ??
     typeOf(words, name, cue) ??
+    // A version after a name ("Godot 4", "Node.js 20") is a piece of software's.
+    (aliases.length > 0 ? 'technology' : undefined) ??
     (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) ? 'location' : undefined);
   return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases };
 }
@@ -416,7 +425,12 @@ export function findMentions(
       const end = properRun(toks, i);
       const trailing = trailingCue(toks, end);
       if (sentenceStart && end === i + 1 && !listed && trailing === undefined) continue;
-      const m = mentionOf(text, toks, i, end, base, { trailing, appositive: appositiveCue(toks, i, end) });
+      // NOTE: a facility's lowercase noun is part of its name ("Castleford substation"); a software
+      // noun is not ("the Recommendations service" is Recommendations).
+      const keepHead = trailing === 'facility';
+      const m = keepHead
+        ? mentionOf(text, toks, i, end + 1, base, { trailing })
+        : mentionOf(text, toks, i, end, base, { trailing, appositive: appositiveCue(toks, i, end) });
       if (m !== undefined) mentions.push(m);
       // "Payments Gateway (PGW)": the abbreviation is an alias, not a mention of its own.
       const next = toks[end];

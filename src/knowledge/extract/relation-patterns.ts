@@ -24,7 +24,7 @@ const ROLE =
   '(?:(?:chief|senior|principal|staff|lead|head|vice|co-)?[\\w-]*\\s+){0,3}(?:ceo|cto|cfo|coo|cio|ciso|vp|president|founder|co-founder|director|head|manager|engineer|architect|officer|lead|chair|chairman|chairwoman|owner|analyst|consultant)';
 
 /** Builds the anchored regex of a verb phrase, allowing a relative pronoun, an adverb and an article. */
-const v = (phrase: string): RegExp => new RegExp(`^,?\\s*${REL}${FILLER}(?:${phrase})${OBJ}$`);
+const v = (phrase: string): RegExp => new RegExp(`^(?:,|\\s[-–—:])?\\s*${REL}${FILLER}(?:${phrase})${OBJ}$`);
 
 /** In order: the first pattern that matches the words between two mentions wins. */
 export const RELATION_PATTERNS: readonly RelationPattern[] = [
@@ -90,6 +90,12 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
       'leads|led|heads|headed|manages|managed|(?:is|was) (?:the )?(?:lead|head|manager|leader) of|is leading|runs',
     ),
     sourceType: 'person',
+  },
+  {
+    type: 'works_on',
+    pattern: v('works on|worked on|is working on|are working on|coordinates|contributes to|contributed to'),
+    sourceType: 'person',
+    targetType: 'project',
   },
   {
     type: 'depends_on',
