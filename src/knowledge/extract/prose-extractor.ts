@@ -184,6 +184,9 @@ function personShaped(m: Mention, sentence: Sentence): boolean {
 const UNIT_WORDS =
   /^(team|group|lab|laboratory|department|office|unit|platform|service|services|system|systems|council|board|committee|trust|foundation|university|school|college|hospital|bank|fund|line|station|street|road|building|wing|centre|center|park|project|programme|program|network|club|society|museum|library|gallery|company|corporation|holdings|partners|group|labs|studio|studios|games|air|airlines|logistics|energy|metro|city|county|river|valley|bay|harbour|port|terminal|app|api|corp|inc|ltd|llc|llp|plc|gmbh|co|exchange|market|house|hall|trade|retail|foods|group)$/i;
 
+/** Prepositions of place right before a name ("from Faro", "out of Wick", "at Anstruther"). */
+const PLACE_PREPOSITION = /\b(?:at|from|out of|near|to|via)\s+$/i;
+
 /** Whether the words of a name are tagged a person's name by compromise's lexicon. */
 const personTagged = (m: Mention, sentence: Sentence): boolean =>
   sentence.tokens.slice(m.from, m.to).some((w) => PERSON_TAGS.some((tag) => w.tags.has(tag)));
@@ -220,8 +223,13 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
   const votes = new Map<string, Map<ProseType, number>>();
   const count = new Map<string, number>();
   const personal = new Set<string>();
+  const placeHinted = new Set<string>();
   for (const { m, type, byWords, sentence } of found) {
     const k = m.name.toLowerCase();
+    if (
+      PLACE_PREPOSITION.test(sentence.text.slice(Math.max(0, m.start - sentence.start - 8), m.start - sentence.start))
+    )
+      placeHinted.add(k);
     count.set(k, (count.get(k) ?? 0) + 1);
     if (personShaped(m, sentence) && (personContext(m, sentence) || personTagged(m, sentence))) personal.add(k);
     if (type === undefined) continue;
@@ -247,7 +255,39 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
     // A plain capitalised word seen once and typed by nothing is most often no name (an acronym, a
     // CamelCase or numbered word still is).
     const plainWord = !/\s/.test(m.name) && /^\p{Lu}\p{Ll}+$/u.test(m.name);
-    if (!(plainWord && (count.get(k) ?? 0) < 2)) out.set(k, FALLBACK_TYPE);
+    if (plainWord && (count.get(k) ?? 0) < 2) {
+      // NOTE: except after a preposition of place ("a report from Faro", "built at Anstruther").
+      if (placeHinted.has(k)) out.set(k, 'location');
+      continue;
+    }
+    // A code of letters and digits ("XR-450", "A350neo") names a model or a product, rarely a company.
+    if (/^(?=.*\d)(?=.*\p{Lu})[\p{L}\d]+(?:-[\p{L}\d]+)*$/u.test(m.name)) out.set(k, 'product');
+    else out.set(k, FALLBACK_TYPE);
   }
+  shortForms(found, out);
   return out;
+}
+
+/**
+ * A one-word name that begins or ends one longer name of the document is its short form ("Helix"
+ * for Helix Biosciences, "Okafor" for Amara Okafor, "Leeds" for the University of Leeds): it takes
+ * that name's type unless its own words gave it a type other than a place or an organisation.
+ */
+function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>): void {
+  const longer = new Map<string, Set<ProseType>>();
+  for (const [name, type] of out) {
+    const words = name.split(/\s+/);
+    if (words.length < 2) continue;
+    for (const w of new Set([words[0] ?? '', words.at(-1) ?? '']))
+      longer.set(w, (longer.get(w) ?? new Set<ProseType>()).add(type));
+  }
+  for (const { m } of found) {
+    const k = m.name.toLowerCase();
+    if (/\s/.test(k) || NAME_HEADS[k] !== undefined) continue;
+    const types = longer.get(k);
+    const own = out.get(k);
+    if (types?.size !== 1 || (own !== undefined && own !== 'location' && own !== 'organization')) continue;
+    const [type] = types;
+    if (type !== undefined) out.set(k, type);
+  }
 }

@@ -18,6 +18,7 @@ export const PROSE_TYPES = [
   'project',
   'event',
   'route',
+  'incident',
 ] as const;
 export type ProseType = (typeof PROSE_TYPES)[number];
 
@@ -245,6 +246,12 @@ export const STOP_NAMES = new Set([
   'our',
   'they',
   'it',
+  'its',
+  'his',
+  'her',
+  'their',
+  'your',
+  'my',
   'this',
   'that',
   'these',

@@ -170,6 +170,7 @@ const TITLE_ENDS = new Set(
     ' ',
   ),
 );
+const TITLE_OPENERS = new Set([...TITLE_ENDS, 'keeper', 'professor', 'dean', 'vice', 'master', 'chief']);
 const PLACE_BEFORE = new Set(['in', 'near', 'outside', 'around', 'across']);
 const DEGREES = new Set(['phd', 'md', 'mba', 'msc', 'bsc', 'ba', 'ma', 'obe', 'mbe', 'cbe', 'frs', 'jr', 'sr']);
 const VERSION = /^v?\d+(\.\d+)+$|^v\d+$/i;
@@ -198,6 +199,8 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   }
   // A conference's CamelCase name ("ReactConf") ends in Conf.
   if (words.length === 1 && /^\p{Lu}\p{L}+Conf$/u.test(name)) return 'event';
+  // An incident ticket ("INC-1042", ServiceNow's prefix).
+  if (words.length === 1 && /^INC-?\d+$/i.test(name)) return 'incident';
   if (cue.trailing !== undefined) return cue.trailing;
   if (words.length === 1 && isIdentifier(last))
     return IDENTIFIER_SUFFIXES.find(([re]) => re.test(last.text))?.[1] ?? 'service';
@@ -418,6 +421,14 @@ export function findMentions(
       i === 0 && !hasTag(t, 'ProperNoun', 'Person', 'Place', 'Organization', 'Acronym') && !known.has(t.lower);
     // A capitalised verb opening a sentence ("Extends Metro Line 2 ...") is not part of a name.
     if (sentenceStart && hasTag(t, 'Verb')) continue;
+    // "Keeper of Maritime History", "Director of Engineering": a job title, not a name.
+    if (isCapitalised(t) && TITLE_OPENERS.has(t.lower) && toks[i + 1]?.lower === 'of' && toks[i + 2] !== undefined) {
+      const after = toks[i + 2] as Token;
+      if (isCapitalised(after)) {
+        i = properRun(toks, i + 2) - 1;
+        continue;
+      }
+    }
     if (
       isCapitalised(t) &&
       !hasTag(t, 'Pronoun', 'Determiner', 'Date', 'Month', 'Preposition', 'Conjunction', 'Compound')

@@ -24,7 +24,7 @@ const ROLE =
   '(?:(?:chief|senior|principal|staff|lead|head|vice|co-)?[\\w-]*\\s+){0,3}(?:ceo|cto|cfo|coo|cio|ciso|vp|president|founder|co-founder|director|head|manager|engineer|architect|officer|lead|chair|chairman|chairwoman|owner|analyst|consultant)';
 
 /** Builds the anchored regex of a verb phrase, allowing a relative pronoun, an adverb and an article. */
-const v = (phrase: string): RegExp => new RegExp(`^(?:,|\\s[-–—:])?\\s*${REL}${FILLER}(?:${phrase})${OBJ}$`);
+const v = (phrase: string): RegExp => new RegExp(`^(?:,|[-–—:])?\\s*${REL}${FILLER}(?:${phrase})${OBJ}$`);
 
 /** In order: the first pattern that matches the words between two mentions wins. */
 export const RELATION_PATTERNS: readonly RelationPattern[] = [
@@ -87,9 +87,10 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'leads',
     pattern: v(
-      'leads|led|heads|headed|manages|managed|(?:is|was) (?:the )?(?:lead|head|manager|leader) of|is leading|runs',
+      'leads|led|heads|headed|manages|managed|(?:is|was) (?:the )?(?:lead|head|manager|leader) of|is leading|runs|(?:will|to) (?:lead|head|run)',
     ),
     sourceType: 'person',
+    targetType: 'team',
   },
   {
     type: 'works_on',
