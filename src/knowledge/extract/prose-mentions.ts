@@ -210,7 +210,10 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   const place = words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'));
   // NOTE: one word tagged both a place and a first name ("Shannon", "Florence") is read as the place.
   if (words.length === 1 && place) return 'location';
-  if (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(first, 'FirstName', 'Honorific')) return 'person';
+  // NOTE: one word tagged a first name ("Shannon", "Jordan") is a person only with a title; a
+  // person named once in full is then called by a short form, which resolution joins.
+  if (words.length > 1 && (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(first, 'FirstName')))
+    return 'person';
   if (place) return 'location';
   if (words.some((w) => hasTag(w, 'Organization'))) return 'organization';
   return undefined;
@@ -283,6 +286,14 @@ function trailingCue(toks: readonly Token[], end: number): ProseType | undefined
   if (head === undefined || before === undefined || splitsAfter(before) || before.possessive) return undefined;
   if (SPLITTING.test(head.pre) || !/^\p{Ll}/u.test(head.text)) return undefined;
   return TRAILING_HEADS[head.lower];
+}
+
+/** "Lower Dene primary substation": one lowercase adjective before a facility's noun; tokens to add to the name. */
+function facilityTail(toks: readonly Token[], end: number): number {
+  if (trailingCue(toks, end) === 'facility') return 1;
+  const adjective = toks[end];
+  if (adjective === undefined || !hasTag(adjective, 'Adjective') || splitsAfter(adjective)) return 0;
+  return trailingCue(toks, end + 1) === 'facility' && /^\p{Ll}/u.test(adjective.text) ? 2 : 0;
 }
 
 const DETERMINERS = new Set(['the', 'our', 'its', 'their', 'his', 'her', 'a', 'an', 'your', 'my']);
@@ -434,14 +445,15 @@ export function findMentions(
       !hasTag(t, 'Pronoun', 'Determiner', 'Date', 'Month', 'Preposition', 'Conjunction', 'Compound')
     ) {
       const end = properRun(toks, i);
-      const trailing = trailingCue(toks, end);
+      const tail = facilityTail(toks, end);
+      const trailing = tail > 0 ? 'facility' : trailingCue(toks, end);
       if (sentenceStart && end === i + 1 && !listed && trailing === undefined) continue;
       // NOTE: a facility's lowercase noun is part of its name ("Castleford substation"); a software
       // noun is not ("the Recommendations service" is Recommendations).
-      const keepHead = trailing === 'facility';
-      const m = keepHead
-        ? mentionOf(text, toks, i, end + 1, base, { trailing })
-        : mentionOf(text, toks, i, end, base, { trailing, appositive: appositiveCue(toks, i, end) });
+      const m =
+        tail > 0
+          ? mentionOf(text, toks, i, end + tail, base, { trailing })
+          : mentionOf(text, toks, i, end, base, { trailing, appositive: appositiveCue(toks, i, end) });
       if (m !== undefined) mentions.push(m);
       // "Payments Gateway (PGW)": the abbreviation is an alias, not a mention of its own.
       const next = toks[end];
@@ -454,7 +466,7 @@ export function findMentions(
       ) {
         m.aliases.push(next.text);
         i = end;
-      } else i = Math.max(i, end - 1 + (trailing === undefined ? 0 : 1));
+      } else i = Math.max(i, end - 1 + (tail > 0 ? tail : trailing === undefined ? 0 : 1));
     } else if (listed || isIdentifier(t)) {
       const next = toks[i + 1];
       const trailing = trailingCue(toks, i + 1);

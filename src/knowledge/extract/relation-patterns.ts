@@ -111,7 +111,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   },
   {
     type: 'reads_from',
-    pattern: v(`reads ${WORDS(2)}from|fetches ${WORDS(2)}from|pulls ${WORDS(2)}from|loads ${WORDS(2)}from|reads`),
+    pattern: v(`reads ${WORDS(3)}from|fetches ${WORDS(3)}from|pulls ${WORDS(3)}from|loads ${WORDS(3)}from|reads`),
     sourceType: 'service',
     targetType: 'datastore',
   },
