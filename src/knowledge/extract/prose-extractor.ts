@@ -1,6 +1,7 @@
 // Deterministic extraction from prose: typed mentions (prose-mentions) become entity records,
 // relation patterns between mentions of one sentence become relation records, with lists
 // ("uses X, Y and Z") and shared subjects ("reads from X and writes to Y") followed.
+import nlp from 'compromise';
 import type { TextBlock } from '../parse/document-model.js';
 import { emptyRecords, type GraphRecords } from './graph-records.js';
 import { findMentions, namesInsideSentences, tokeniseProse, type Mention, type Sentence } from './prose-mentions.js';
@@ -184,6 +185,30 @@ function personShaped(m: Mention, sentence: Sentence): boolean {
 const UNIT_WORDS =
   /^(team|group|lab|laboratory|department|office|unit|platform|service|services|system|systems|council|board|committee|trust|foundation|university|school|college|hospital|bank|fund|line|station|street|road|building|wing|centre|center|park|project|programme|program|network|club|society|museum|library|gallery|company|corporation|holdings|partners|group|labs|studio|studios|games|air|airlines|logistics|energy|metro|city|county|river|valley|bay|harbour|port|terminal|app|api|corp|inc|ltd|llc|llp|plc|gmbh|co|exchange|market|house|hall|trade|retail|foods|group)$/i;
 
+const LEXICON = (nlp.model() as { one: { lexicon: Readonly<Record<string, string | string[] | undefined>> } }).one
+  .lexicon;
+const COMMON_TAGS = new Set([
+  'Singular',
+  'Plural',
+  'Uncountable',
+  'Infinitive',
+  'PastTense',
+  'Gerund',
+  'Adjective',
+  'Verb',
+]);
+/** Whether every word of a multi-word name is an everyday word in compromise's lexicon. */
+function commonWords(name: string): boolean {
+  const words = name.toLowerCase().split(/\s+/);
+  return (
+    words.length > 1 &&
+    words.every((w) => {
+      const tags = LEXICON[w] ?? LEXICON[w.replace(/s$/, '')];
+      return tags !== undefined && [tags].flat().some((t) => COMMON_TAGS.has(t));
+    })
+  );
+}
+
 /** Prepositions of place right before a name ("from Faro", "out of Wick", "at Anstruther"). */
 const PLACE_PREPOSITION = /\b(?:at|from|out of|near|to|via)\s+$/i;
 
@@ -262,7 +287,9 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
     }
     // A code of letters and digits ("XR-450", "A350neo") names a model or a product, rarely a company.
     if (/^(?=.*\d)(?=.*\p{Lu})[\p{L}\d]+(?:-[\p{L}\d]+)*$/u.test(m.name)) out.set(k, 'product');
-    else out.set(k, FALLBACK_TYPE);
+    // NOTE: capitalised everyday words that nothing types ("Press Release", "Loading Dock") are
+    // headings or emphasis, not names.
+    else if (!commonWords(m.name)) out.set(k, FALLBACK_TYPE);
   }
   shortForms(found, out);
   return out;
