@@ -97,8 +97,10 @@ function shareAcrossLists(sentence: Sentence, text: string, base: number, implie
       const ta = typeOf(a);
       const tb = typeOf(b);
       // NOTE: a person's name beside a team's is an owner and a unit ("owner: X, Platform"), not a list of one kind.
-      if (ta === undefined && tb !== undefined && tb !== 'person' && !personShaped(a, sentence)) implied.set(a, tb);
-      if (tb === undefined && ta !== undefined && ta !== 'person' && !personShaped(b, sentence)) implied.set(b, ta);
+      // A person's type passes only to a name shaped like a person's ("Ottilie Marsh and Ben Hale").
+      const passes = (to: Mention, type: ProseType): boolean => (type === 'person') === personShaped(to, sentence);
+      if (ta === undefined && tb !== undefined && passes(a, tb)) implied.set(a, tb);
+      if (tb === undefined && ta !== undefined && passes(b, ta)) implied.set(b, ta);
     }
 }
 

@@ -352,6 +352,7 @@ function mentionOf(
   const bare = (k: number): string => (toks[k] as Token).lower.replace(/\.$/, '');
   // Leading titles and calendar words are not part of a name ("Dr. Amara Okafor", "June Helix Biosciences").
   let honorific = false;
+  while (f < t && /^(its|our|their|his|her|my|your)$/.test(bare(f))) f++;
   while (f < t && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay')))
     honorific ||= HONORIFICS.has(bare(f++));
   if (f === t) return undefined;
@@ -431,7 +432,9 @@ export function findMentions(
     const sentenceStart =
       i === 0 && !hasTag(t, 'ProperNoun', 'Person', 'Place', 'Organization', 'Acronym') && !known.has(t.lower);
     // A capitalised verb opening a sentence ("Extends Metro Line 2 ...") is not part of a name.
-    if (sentenceStart && hasTag(t, 'Verb')) continue;
+    const named =
+      FIRST_HEADS[t.lower] !== undefined && toks[i + 1] !== undefined && isCapitalised(toks[i + 1] as Token);
+    if (sentenceStart && hasTag(t, 'Verb') && !named) continue;
     // "Keeper of Maritime History", "Director of Engineering": a job title, not a name.
     if (isCapitalised(t) && TITLE_OPENERS.has(t.lower) && toks[i + 1]?.lower === 'of' && toks[i + 2] !== undefined) {
       const after = toks[i + 2] as Token;
@@ -447,7 +450,15 @@ export function findMentions(
       const end = properRun(toks, i);
       const tail = facilityTail(toks, end);
       const trailing = tail > 0 ? 'facility' : trailingCue(toks, end);
-      if (sentenceStart && end === i + 1 && !listed && trailing === undefined) continue;
+      // NOTE: a lone capitalised word opening a sentence is a name only when something types it.
+      if (
+        sentenceStart &&
+        end === i + 1 &&
+        !listed &&
+        trailing === undefined &&
+        appositiveCue(toks, i, end) === undefined
+      )
+        continue;
       // NOTE: a facility's lowercase noun is part of its name ("Castleford substation"); a software
       // noun is not ("the Recommendations service" is Recommendations).
       const m =
