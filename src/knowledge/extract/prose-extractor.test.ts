@@ -166,3 +166,10 @@ test('a version after a name is an alias of a piece of software, not part of its
   assert.equal(kiln?.type, 'technology');
   assert.deepEqual(kiln?.aliases, ['Kiln 5']);
 });
+
+test('a place followed by its region is one place, the first part an alias', () => {
+  const r = proseRecords([block('Orrin Labs is headquartered in Portland, Oregon, and hires locally.')]);
+  const place = r.entities.find((e) => e.type === 'location');
+  assert.equal(place?.name, 'Portland, Oregon');
+  assert.deepEqual(place?.aliases, ['Portland']);
+});

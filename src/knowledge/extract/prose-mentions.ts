@@ -516,6 +516,34 @@ export function findMentions(
     end: base + sentence.end,
     text: text.slice(sentence.start, sentence.end),
     tokens: toks,
-    mentions,
+    mentions: joinPlaceRegions(mentions, toks, text, base),
   };
+}
+
+/** "Cambridge, Massachusetts": a place followed by its region or country is one place (the first part an alias). */
+function joinPlaceRegions(mentions: readonly Mention[], toks: readonly Token[], text: string, base: number): Mention[] {
+  const out: Mention[] = [];
+  for (const m of mentions) {
+    const prev = out.at(-1);
+    const region = toks.slice(m.from, m.to);
+    if (
+      prev !== undefined &&
+      prev.type === 'location' &&
+      m.type === 'location' &&
+      text.slice(prev.end - base, m.start - base) === ', ' &&
+      region.every((t) => hasTag(t, 'Region', 'Country')) &&
+      !toks.slice(prev.from, prev.to).some((t) => hasTag(t, 'Region', 'Country'))
+    ) {
+      out[out.length - 1] = {
+        ...prev,
+        name: text.slice(prev.start - base, m.end - base),
+        end: m.end,
+        to: m.to,
+        aliases: [...prev.aliases, prev.name],
+      };
+      continue;
+    }
+    out.push(m);
+  }
+  return out;
 }
