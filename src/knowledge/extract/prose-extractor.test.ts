@@ -18,14 +18,15 @@ test('named people, organisations, places and technical phrases get types', () =
   const { entities } = extract(
     'Jane Doe, the CTO of Acme Corp, leads the Platform Team in Berlin. The checkout service writes orders to ledger_db and Postgres.',
   );
+  // NOTE: a database engine is a technology; a named store of the organisation's data is a datastore.
   assert.deepEqual(entities, [
-    'datastore:Postgres',
     'datastore:ledger_db',
     'location:Berlin',
     'organization:Acme Corp',
     'person:Jane Doe',
     'service:checkout service',
     'team:Platform Team',
+    'technology:Postgres',
   ]);
 });
 
@@ -99,4 +100,76 @@ test('a name is a person where the context says so, one type per name over the d
   // One type for the two mentions of the exchange; a lone sentence-opening word is no entity.
   assert.equal(entities.filter((e) => e.endsWith(':Harlow Exchange')).length, 1);
   assert.ok(!entities.some((e) => e.endsWith(':Yesterday') || e.endsWith(':Later')), entities.join(', '));
+});
+
+test('head words type a name: its capitalised last or first word, or a lowercase noun after it (not part of the name)', () => {
+  const { entities } = extract(
+    'Visitors met at the Mistral Building for the Quayside Expo. Project Lantern is run by the Orion team, and the Pelican service sends alerts. Trams on the Harbour Line stop at Vantage Systems Ltd. Nadia Okoro joined the Department of Surgery.',
+  );
+  for (const e of [
+    'facility:Mistral Building',
+    'event:Quayside Expo',
+    'project:Project Lantern',
+    'team:Orion',
+    'service:Pelican',
+    'route:Harbour Line',
+    'organization:Vantage Systems Ltd',
+    'team:Department of Surgery',
+    'person:Nadia Okoro',
+  ])
+    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+});
+
+test('appositives, definitions and describing nouns type a name', () => {
+  const { entities } = extract(
+    'Tarragon, our billing tool, sends invoices. Bramble is a citizen survey of hedgehogs. We donate through the charity Seedwell. The shop runs on Juniper, a platform we license from Corvane Systems.',
+  );
+  for (const e of [
+    'service:Tarragon',
+    'project:Bramble',
+    'organization:Seedwell',
+    'product:Juniper',
+    'organization:Corvane Systems',
+  ])
+    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+});
+
+test('roles, degrees and lists make people; list items share a type; short forms take the long name type', () => {
+  const { entities } = extract(
+    'Our lead designer, Tomasz Wren, scored the music with the composer Idris Vale. Ottilie Brandt PhD and Benedek Hale - research students - joined. Storms hit Lisbon and Varrow overnight. Quinton Biologics Ltd opened a lab; Quinton hires widely.',
+  );
+  for (const e of [
+    'person:Tomasz Wren',
+    'person:Idris Vale',
+    'person:Ottilie Brandt',
+    'person:Benedek Hale',
+    'location:Varrow',
+    'organization:Quinton',
+    'organization:Quinton Biologics Ltd',
+  ])
+    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+});
+
+test('compounds, labels, job titles, severities, nationalities and unnamed lowercase things are not entities', () => {
+  const { entities } = extract(
+    'The Leeds-based firm has a long-standing, part-funded plan. The vases in Gallery 7 were hand-painted. Our Chief Financial Officer declared a SEV-2 as Norwegian crews rebuilt the crew app and the imaging system.',
+  );
+  assert.deepEqual(
+    entities.filter((e) => !e.endsWith(':Leeds')),
+    [],
+  );
+});
+
+test('a version after a name is an alias of a piece of software, not part of its name', () => {
+  const r = proseRecords([block('The studio rebuilt the level editor in Kiln 5 over the winter.')]);
+  const kiln = r.entities.find((e) => e.name === 'Kiln');
+  assert.equal(kiln?.type, 'technology');
+  assert.deepEqual(kiln?.aliases, ['Kiln 5']);
+});
+
+test('a place followed by its region is one place, the first part an alias', () => {
+  const r = proseRecords([block('Orrin Labs is headquartered in Portland, Oregon, and hires locally.')]);
+  const place = r.entities.find((e) => e.type === 'location');
+  assert.equal(place?.name, 'Portland, Oregon');
+  assert.deepEqual(place?.aliases, ['Portland']);
 });

@@ -1,9 +1,11 @@
 // Deterministic extraction from prose: typed mentions (prose-mentions) become entity records,
 // relation patterns between mentions of one sentence become relation records, with lists
 // ("uses X, Y and Z") and shared subjects ("reads from X and writes to Y") followed.
+import nlp from 'compromise';
 import type { TextBlock } from '../parse/document-model.js';
 import { emptyRecords, type GraphRecords } from './graph-records.js';
 import { findMentions, namesInsideSentences, tokeniseProse, type Mention, type Sentence } from './prose-mentions.js';
+import { NAME_HEADS } from './prose-heads.js';
 import type { ProseType } from './prose-lexicon.js';
 import { LIST_CONTINUATION, matchRelation, SHARED_SUBJECT, type RelationPattern } from './relation-patterns.js';
 
@@ -71,6 +73,37 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
   return found;
 }
 
+/** Words joining the items of a list ("A, B and C", "A or B", "from A to B"). */
+const LIST_JOIN = /^(?:,|,?\s*and|,?\s*or|\/|and\s+(?:the|a|an)|,\s*(?:the|a|an))$/;
+
+/**
+ * Items of one list are things of one kind: an item nothing typed takes the type of the item
+ * beside it that its words typed ("Palma and Barcelona", "from Unity to Godot").
+ */
+function shareAcrossLists(sentence: Sentence, text: string, base: number, implied: Map<Mention, ProseType>): void {
+  const ms = sentence.mentions;
+  const typeOf = (m: Mention): ProseType | undefined => m.type ?? implied.get(m);
+  for (let pass = 0; pass < 2; pass++)
+    for (let i = 0; i + 1 < ms.length; i++) {
+      const a = ms[i] as Mention;
+      const b = ms[i + 1] as Mention;
+      const words = text
+        .slice(a.end - base, b.start - base)
+        .trim()
+        .toLowerCase()
+        .replace(/\s+/g, ' ');
+      const fromTo = words === 'to' && /\bfrom\s*$/i.test(text.slice(Math.max(0, a.start - base - 6), a.start - base));
+      if (!LIST_JOIN.test(words) && !fromTo) continue;
+      const ta = typeOf(a);
+      const tb = typeOf(b);
+      // NOTE: a person's name beside a team's is an owner and a unit ("owner: X, Platform"), not a list of one kind.
+      // A person's type passes only to a name shaped like a person's ("Ottilie Marsh and Ben Hale").
+      const passes = (to: Mention, type: ProseType): boolean => (type === 'person') === personShaped(to, sentence);
+      if (ta === undefined && tb !== undefined && passes(a, tb)) implied.set(a, tb);
+      if (tb === undefined && ta !== undefined && passes(b, ta)) implied.set(b, ta);
+    }
+}
+
 /** Entity and relation records of prose blocks. */
 export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const out = emptyRecords();
@@ -89,6 +122,7 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
         if (r.target.type === undefined && r.pattern.targetType !== undefined)
           implied.set(r.target, r.pattern.targetType);
       }
+      shareAcrossLists(sentence, block.text, block.start, implied);
       for (const m of sentence.mentions)
         found.push({ m, type: m.type ?? implied.get(m), byWords: m.type !== undefined, sentence });
       for (const r of relations) {
@@ -119,34 +153,81 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   return out;
 }
 
-/** Words after a name that say it is a person's: "X, our head of …", "X said". */
-const PERSON_AFTER =
-  /^\s*(,\s*(the|our|its|their|a|an|who|\p{Lu}\p{L}* ?\p{Lu}?\p{L}*'s)?\s*(\p{Lu}\p{Ll}+ )?(head|chief|director|manager|engineer|lead|leader|officer|partner|founder|curator|editor|professor|researcher|analyst|designer|developer|architect|president|chair|ceo|cfo|cto|coo|vp|senior|principal|deputy|associate|consultant|nurse|surgeon|doctor|captain|pilot|mayor|councillor|student|fellow|member|historian|programmer|producer|artist|writer|scientist|specialist|coordinator|administrator|secretary|spokesperson|volunteer)\b|,\s*who\b|\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|leads|led|has led|retires|leaves|has moved|moves))/iu;
+/** Nouns of people's roles and occupations: "<role> X", "X, our <role>", "X, a <role>". */
+const ROLES =
+  'head|chief|director|manager|engineer|lead|leader|officer|partner|founder|co-founder|curator|keeper|editor|professor|researcher|analyst|designer|developer|programmer|architect|president|chair|chairman|chairwoman|ceo|cfo|cto|coo|vp|deputy|associate|consultant|nurse|surgeon|doctor|physician|cardiologist|clinician|captain|pilot|mayor|councillor|student|students|fellow|member|historian|producer|artist|writer|author|composer|musician|photographer|scientist|specialist|coordinator|administrator|secretary|spokesperson|spokeswoman|spokesman|volunteer|minister|governor|senator|colleague|adviser|advisor|lawyer|solicitor|barrister|attorney|accountant|economist|journalist|reporter|teacher|lecturer|intern|apprentice|technician|owner|chef|skipper|supervisor|inspector|registrar|matron|midwife|therapist|pharmacist|investigator|postdoc|treasurer|controller|strategist|recruiter|auditor|archivist|librarian|conservator|illustrator|animator|tester';
 
-/** Words before a name that make it a person's: a title or role ("Mayor", "founder,", "Chief Executive"). */
-const PERSON_BEFORE =
-  /\b(mayor|councillor|founder|chief executive|ceo|cto|cfo|coo|director|manager|head|captain|professor|prof\.?|dr\.?|sister|matron|nurse|engineer|chair|chairman|chairwoman|president|partner|curator|editor|student|researcher|spokesperson|colleague|minister|secretary)\s*,?\s*$/i;
+/** Words after a name that say it is a person's: "X, our head of …", "X said", "X - PhD students". */
+const PERSON_AFTER = new RegExp(
+  `^\\s*(,\\s*(the|our|its|their|a|an|who|\\p{Lu}\\p{L}* ?\\p{Lu}?\\p{L}*'s)?\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|\\s*[-–—]\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|,\\s*who\\b|,?\\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|will lead|leads|led|has led|retires|leaves|has moved|moves|thanked|apologised|apologized))`,
+  'iu',
+);
 
+/** Words before a name that make it a person's: a title or role ("Mayor", "our lead programmer,", "led by"). */
+const PERSON_BEFORE = new RegExp(
+  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded)\\s*[,:]?\\s*$`,
+  'i',
+);
+
+const PERSON_TAGS = ['Person', 'FirstName', 'LastName', 'MaleName', 'FemaleName', 'Honorific'];
 /** Whether a name has the shape of a person's: two or three capitalised words, none naming a unit or a thing. */
-function personShaped(name: string): boolean {
-  const words = name.split(/\s+/);
+function personShaped(m: Mention, sentence: Sentence): boolean {
+  const words = sentence.tokens.slice(m.from, m.to);
+  const last = words.at(-1);
   return (
     words.length >= 2 &&
     words.length <= 3 &&
-    words.every((w) => /^\p{Lu}[\p{Ll}'’-]+$/u.test(w)) &&
-    !words.some((w) => UNIT_WORDS.test(w))
+    last !== undefined &&
+    words.every((w) => /^\p{Lu}[\p{Ll}'’-]*\p{Ll}$/u.test(w.text)) &&
+    !words.some((w) => UNIT_WORDS.test(w.text) || NAME_HEADS[w.lower] !== undefined) &&
+    // NOTE: "Fernhill Grocers": a plural common noun ends a business's name, not a person's.
+    !(last.tags.has('Plural') && !PERSON_TAGS.some((tag) => last.tags.has(tag)))
   );
 }
 const UNIT_WORDS =
-  /^(team|group|lab|laboratory|department|office|unit|platform|service|services|system|systems|council|board|committee|trust|foundation|university|school|college|hospital|bank|fund|line|station|street|road|building|wing|centre|center|park|project|programme|program|network|club|society|museum|library|gallery|company|corporation|holdings|partners|group|labs|studio|studios|games|air|airlines|logistics|energy|metro|city|county|river|valley|bay|harbour|port|terminal|app|api|corp|inc|ltd|llc|llp|plc|gmbh|co|exchange|market|house|hall)$/i;
+  /^(team|group|lab|laboratory|department|office|unit|platform|service|services|system|systems|council|board|committee|trust|foundation|university|school|college|hospital|bank|fund|line|station|street|road|building|wing|centre|center|park|project|programme|program|network|club|society|museum|library|gallery|company|corporation|holdings|partners|group|labs|studio|studios|games|air|airlines|logistics|energy|metro|city|county|river|valley|bay|harbour|port|terminal|app|api|corp|inc|ltd|llc|llp|plc|gmbh|co|exchange|market|house|hall|trade|retail|foods|group)$/i;
+
+const LEXICON = (nlp.model() as { one: { lexicon: Readonly<Record<string, string | string[] | undefined>> } }).one
+  .lexicon;
+const COMMON_TAGS = new Set([
+  'Singular',
+  'Plural',
+  'Uncountable',
+  'Infinitive',
+  'PastTense',
+  'Gerund',
+  'Adjective',
+  'Verb',
+]);
+/** Whether every word of a multi-word name is an everyday word in compromise's lexicon. */
+function commonWords(name: string): boolean {
+  const words = name.toLowerCase().split(/\s+/);
+  return (
+    words.length > 1 &&
+    words.every((w) => {
+      const tags = LEXICON[w] ?? LEXICON[w.replace(/s$/, '')];
+      return tags !== undefined && [tags].flat().some((t) => COMMON_TAGS.has(t));
+    })
+  );
+}
+
+/** Prepositions of place right before a name ("from Faro", "out of Wick", "at Anstruther"). */
+const PLACE_PREPOSITION = /\b(?:at|from|out of|near|to|via)\s+$/i;
+
+/** Whether the words of a name are tagged a person's name by compromise's lexicon. */
+const personTagged = (m: Mention, sentence: Sentence): boolean =>
+  sentence.tokens.slice(m.from, m.to).some((w) => PERSON_TAGS.some((tag) => w.tags.has(tag)));
 
 /** Whether the sentence around a name says it is a person's: a role before or after it, "said", a he/she after it. */
-function personContext(text: string, start: number, end: number): boolean {
+function personContext(m: Mention, sentence: Sentence): boolean {
+  const start = m.start - sentence.start;
+  const end = m.end - sentence.start;
+  const text = sentence.text;
   const after = text.slice(end);
   return (
     PERSON_AFTER.test(after) ||
     PERSON_BEFORE.test(text.slice(Math.max(0, start - 40), start)) ||
-    /^[^.;]{0,80}\b(she|he|his|her|herself|himself)\b/i.test(after)
+    (personTagged(m, sentence) && /^[^.;]{0,80}\b(she|he|his|her|herself|himself)\b/i.test(after))
   );
 }
 
@@ -169,15 +250,19 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
   const votes = new Map<string, Map<ProseType, number>>();
   const count = new Map<string, number>();
   const personal = new Set<string>();
+  const placeHinted = new Set<string>();
   for (const { m, type, byWords, sentence } of found) {
     const k = m.name.toLowerCase();
+    if (
+      PLACE_PREPOSITION.test(sentence.text.slice(Math.max(0, m.start - sentence.start - 8), m.start - sentence.start))
+    )
+      placeHinted.add(k);
     count.set(k, (count.get(k) ?? 0) + 1);
-    if (personShaped(m.name) && personContext(sentence.text, m.start - sentence.start, m.end - sentence.start))
-      personal.add(k);
+    if (personShaped(m, sentence) && (personContext(m, sentence) || personTagged(m, sentence))) personal.add(k);
     if (type === undefined) continue;
     const v = votes.get(k) ?? new Map<ProseType, number>();
-    // NOTE: the majority type wins; a relation pattern breaks a tie (it read the words around the name).
-    v.set(type, (v.get(type) ?? 0) + (byWords ? 1 : 1.01));
+    // NOTE: the majority type wins; what the words of a mention say outweighs what a relation implies.
+    v.set(type, (v.get(type) ?? 0) + (byWords ? 1 : 0.6));
     votes.set(k, v);
   }
   const out = new Map<string, ProseType>();
@@ -197,7 +282,41 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
     // A plain capitalised word seen once and typed by nothing is most often no name (an acronym, a
     // CamelCase or numbered word still is).
     const plainWord = !/\s/.test(m.name) && /^\p{Lu}\p{Ll}+$/u.test(m.name);
-    if (!(plainWord && (count.get(k) ?? 0) < 2)) out.set(k, FALLBACK_TYPE);
+    if (plainWord && (count.get(k) ?? 0) < 2) {
+      // NOTE: except after a preposition of place ("a report from Faro", "built at Anstruther").
+      if (placeHinted.has(k)) out.set(k, 'location');
+      continue;
+    }
+    // A code of letters and digits ("XR-450", "A350neo") names a model or a product, rarely a company.
+    if (/^(?=.*\d)(?=.*\p{Lu})[\p{L}\d]+(?:-[\p{L}\d]+)*$/u.test(m.name)) out.set(k, 'product');
+    // NOTE: capitalised everyday words that nothing types ("Press Release", "Loading Dock") are
+    // headings or emphasis, not names.
+    else if (!commonWords(m.name)) out.set(k, FALLBACK_TYPE);
   }
+  shortForms(found, out);
   return out;
+}
+
+/**
+ * A one-word name that begins or ends one longer name of the document is its short form ("Helix"
+ * for Helix Biosciences, "Okafor" for Amara Okafor, "Leeds" for the University of Leeds): it takes
+ * that name's type unless its own words gave it a type other than a place or an organisation.
+ */
+function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>): void {
+  const longer = new Map<string, Set<ProseType>>();
+  for (const [name, type] of out) {
+    const words = name.split(/\s+/);
+    if (words.length < 2) continue;
+    for (const w of new Set([words[0] ?? '', words.at(-1) ?? '']))
+      longer.set(w, (longer.get(w) ?? new Set<ProseType>()).add(type));
+  }
+  for (const { m } of found) {
+    const k = m.name.toLowerCase();
+    if (/\s/.test(k) || NAME_HEADS[k] !== undefined) continue;
+    const types = longer.get(k);
+    const own = out.get(k);
+    if (types?.size !== 1 || (own !== undefined && own !== 'location' && own !== 'organization')) continue;
+    const [type] = types;
+    if (type !== undefined) out.set(k, type);
+  }
 }

@@ -3,10 +3,9 @@
 // code-like identifiers, known technologies and "<modifiers> <head noun>" phrases become
 // typed mentions, and "Long Name (ABBR)" defines an abbreviation.
 import nlp from 'compromise';
+import { APPOSITIVE_HEADS, FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import {
   GAZETTEER,
-  GENERIC_MODIFIERS,
-  HEAD_NOUNS,
   HONORIFICS,
   IDENTIFIER_SUFFIXES,
   OF_HEADS,
@@ -24,6 +23,8 @@ export interface Token {
   readonly pre: string;
   readonly post: string;
   readonly tags: ReadonlySet<string>;
+  /** The word ended in 's or ’s ("Acme's"): a name ends there. */
+  readonly possessive: boolean;
 }
 
 export interface Mention {
@@ -58,56 +59,6 @@ interface RawSentence {
   terms: RawTerm[];
 }
 
-const CLOSED_CLASS = [
-  'Determiner',
-  'Preposition',
-  'Conjunction',
-  'Pronoun',
-  'Copula',
-  'Auxiliary',
-  'Modal',
-  'Adverb',
-  'QuestionWord',
-];
-/** Verbs that start relation phrases; never part of a noun phrase even when mis-tagged as nouns. */
-const RELATION_VERBS = new Set([
-  'calls',
-  'uses',
-  'reads',
-  'writes',
-  'owns',
-  'depends',
-  'leads',
-  'manages',
-  'runs',
-  'stores',
-  'sends',
-  'publishes',
-  'emits',
-  'consumes',
-  'provides',
-  'exposes',
-  'serves',
-  'queries',
-  'invokes',
-  'replaces',
-  'joined',
-  'joins',
-  'acquired',
-  'founded',
-  'heads',
-  'maintains',
-  'requires',
-  'supplies',
-  'partners',
-  'reports',
-  'works',
-  'fetches',
-  'pulls',
-  'persists',
-  'saves',
-  'handles',
-]);
 const SPLITTING = /[,;:()[\]"“”]/;
 
 const isCapitalised = (t: Token): boolean =>
@@ -160,18 +111,20 @@ const NUMBER_OR_TIME =
 function isIdentifier(t: Token): boolean {
   if (!/^[\p{L}\d]+(?:[-_./][\p{L}\d]+)+$/u.test(t.text) || !/\p{L}/u.test(t.text) || /^\d/.test(t.text)) return false;
   if (/[_.]/.test(t.text) || IDENTIFIER_SUFFIXES.some(([re]) => re.test(t.text))) return true;
+  if (t.tags.has('Compound')) return false;
   const parts = t.lower.split('-');
   if (parts.some((p) => NUMBER_OR_TIME.test(p))) return false;
   return !COMPOUNDS.has(t.lower) && t.text.length >= 10 && parts.every((p) => p.length >= 3);
 }
 const hasTag = (t: Token, ...tags: string[]): boolean => tags.some((tag) => t.tags.has(tag));
-const splitsAfter = (t: Token): boolean => SPLITTING.test(t.post) || /[.!?]/.test(t.post);
+const splitsAfter = (t: Token): boolean => SPLITTING.test(t.post) || /[.!?–—]|\s-/.test(t.post);
 
 /** Terms of a sentence, with hyphen/underscore/dot-joined terms merged ("checkout" "-" "service"). */
 function tokens(sentence: RawSentence): Token[] {
   const out: Token[] = [];
   for (const term of sentence.terms) {
     const start = term.offset.start;
+    const possessive = /['’]s$/.test(term.text) || /^['’]\s*$/.test(term.post);
     const tok: Token = {
       text: term.text.replace(/['’]s$/, ''),
       lower: '',
@@ -180,38 +133,88 @@ function tokens(sentence: RawSentence): Token[] {
       pre: term.pre,
       post: term.post,
       tags: new Set(term.tags),
+      possessive,
     };
     const prev = out.at(-1);
     if (prev !== undefined && /^[-_./]$/.test(prev.post) && term.pre === '') {
       const text = `${prev.text}${prev.post}${tok.text}`;
+      // NOTE: a hyphenated word with an adjective or a participle among its parts is an English
+      // compound ("London-based", "long-standing", "part-funded"), never a name or an identifier.
+      const adjectival =
+        prev.tags.has('Adjective') ||
+        tok.tags.has('Adjective') ||
+        (tok.tags.has('Verb') && !tok.tags.has('Noun')) ||
+        prev.tags.has('Compound');
       out[out.length - 1] = {
         ...tok,
         text,
         lower: text.toLowerCase(),
         start: prev.start,
         pre: prev.pre,
-        tags: new Set(['Noun']),
+        tags: new Set(adjectival && !/[_.\d]/.test(text) ? ['Adjective', 'Compound'] : ['Noun']),
       };
     } else out.push({ ...tok, lower: tok.text.toLowerCase() });
   }
   return out;
 }
 
-/** The type the words of a mention give it, if any. */
-function typeOf(words: readonly Token[], name: string): ProseType | undefined {
+/** Generic nouns that a number makes a label, not a name ("Gallery 4", "Phase 2", "Series C"). */
+const NUMBERED_GENERIC = new Set(
+  'gallery case phase room floor level stage step gate table figure chapter section page series round tier wave sprint week day year version release episode season part box hall ward bay lane track item note option plan point unit wing zone sev severity priority p'.split(
+    ' ',
+  ),
+);
+/** Last words of job titles ("Chief Medical Officer", "Clinical Director"): a role, not a name. */
+const TITLE_ENDS = new Set(
+  'officer director manager president executive chair chairman chairwoman secretary treasurer lead head partner engineer architect analyst consultant coordinator administrator nurse surgeon physician registrar curator editor correspondent spokesperson'.split(
+    ' ',
+  ),
+);
+const TITLE_OPENERS = new Set([...TITLE_ENDS, 'keeper', 'professor', 'dean', 'vice', 'master', 'chief']);
+const PLACE_BEFORE = new Set(['in', 'near', 'outside', 'around', 'across']);
+const DEGREES = new Set(['phd', 'md', 'mba', 'msc', 'bsc', 'ba', 'ma', 'obe', 'mbe', 'cbe', 'frs', 'jr', 'sr']);
+const VERSION = /^v?\d+(\.\d+)+$|^v\d+$/i;
+
+/** What the words around a name say of its type: an appositive about it, a lowercase noun after it. */
+interface Cue {
+  readonly appositive?: ProseType | undefined;
+  readonly trailing?: ProseType | undefined;
+}
+
+/** The type the words of a mention give it, if any; `cue` is what the words around it say. */
+function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | undefined {
+  const first = words[0];
   const last = words.at(-1);
-  if (last === undefined) return undefined;
-  const head = HEAD_NOUNS[last.lower];
-  if (head !== undefined && words.length > 1) return head;
+  if (first === undefined || last === undefined) return undefined;
   const known = GAZETTEER[name.toLowerCase()];
   if (known !== undefined) return known;
+  // What an appositive says of the name ("X, the group's maintenance subsidiary") outweighs its last word.
+  if (cue.appositive !== undefined) return cue.appositive;
+  if (words.length > 1) {
+    // NOTE: "Department for Transport" is a ministry, "Department of Surgery" a unit.
+    const lead = FIRST_HEADS[first.lower];
+    if (lead !== undefined && words[1]?.lower !== 'for') return lead;
+    const head = NAME_HEADS[last.lower.replace(/\.$/, '')];
+    if (head !== undefined) return head;
+  }
+  // A conference's CamelCase name ("ReactConf") ends in Conf.
+  if (words.length === 1 && /^\p{Lu}\p{L}+Conf$/u.test(name)) return 'event';
+  // An incident ticket ("INC-1042", ServiceNow's prefix).
+  if (words.length === 1 && /^INC-?\d+$/i.test(name)) return 'incident';
+  if (cue.trailing !== undefined) return cue.trailing;
   if (words.length === 1 && isIdentifier(last))
     return IDENTIFIER_SUFFIXES.find(([re]) => re.test(last.text))?.[1] ?? 'service';
-  if (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) && words.length > 1) return 'organization';
-  if (words.length > 2 && OF_HEADS.has((words[0] as Token).lower) && words[1]?.lower === 'of') return 'organization';
-  if (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(words[0] as Token, 'FirstName', 'Honorific'))
+  if (words.length > 1 && (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) || words.some((w) => w.text === '&')))
+    return 'organization';
+  if (words.length > 2 && OF_HEADS.has(first.lower) && words[1]?.lower === 'of') return 'organization';
+  const place = words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'));
+  // NOTE: one word tagged both a place and a first name ("Shannon", "Florence") is read as the place.
+  if (words.length === 1 && place) return 'location';
+  // NOTE: one word tagged a first name ("Shannon", "Jordan") is a person only with a title; a
+  // person named once in full is then called by a short form, which resolution joins.
+  if (words.length > 1 && (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(first, 'FirstName')))
     return 'person';
-  if (words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'))) return 'location';
+  if (place) return 'location';
   if (words.some((w) => hasTag(w, 'Organization'))) return 'organization';
   return undefined;
 }
@@ -219,71 +222,176 @@ function typeOf(words: readonly Token[], name: string): ProseType | undefined {
 /** A proper-name run starting at `i` (capitalised words, "&", "of" after an org head); its end. */
 function properRun(toks: readonly Token[], i: number): number {
   let j = i + 1;
-  while (j < toks.length && !splitsAfter(toks[j - 1] as Token) && !SPLITTING.test((toks[j] as Token).pre)) {
+  while (
+    j < toks.length &&
+    !splitsAfter(toks[j - 1] as Token) &&
+    !(toks[j - 1] as Token).possessive &&
+    !SPLITTING.test((toks[j] as Token).pre)
+  ) {
     const t = toks[j] as Token;
     const next = toks[j + 1];
-    if ((isCapitalised(t) && !hasTag(t, 'Pronoun', 'Date', 'Month')) || /^\d+[A-Za-z]?$/.test(t.text)) j++;
+    if ((isCapitalised(t) && !hasTag(t, 'Pronoun', 'Date', 'Month', 'Compound')) || /^\d+[A-Za-z]?$/.test(t.text)) j++;
+    else if (VERSION.test(t.text)) j++;
     else if (
       (t.text === '&' || (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower))) &&
       next !== undefined &&
       isCapitalised(next)
     )
       j += 2;
+    else if (
+      (t.lower === 'of' || t.lower === 'for') &&
+      FIRST_HEADS[(toks[j - 1] as Token).lower] !== undefined &&
+      j - 1 === i &&
+      next !== undefined &&
+      isCapitalised(next)
+    )
+      j += 2;
     else break;
   }
-  // A lowercase head noun right after the name belongs to it ("Payments team").
-  const head = toks[j];
-  if (
-    head !== undefined &&
-    !splitsAfter(toks[j - 1] as Token) &&
-    !SPLITTING.test(head.pre) &&
-    HEAD_NOUNS[head.lower] !== undefined &&
-    /^\p{Ll}/u.test(head.text)
-  )
-    j++;
   return j;
 }
 
-/** A noun phrase ending in the head noun at `h`: its first token, or undefined. */
-function phraseStart(toks: readonly Token[], h: number, taken: readonly boolean[]): number | undefined {
-  let i = h;
-  while (i > 0 && h - i < 3) {
-    const t = toks[i - 1] as Token;
-    if (
-      taken[i - 1] ||
-      splitsAfter(t) ||
-      hasTag(t, ...CLOSED_CLASS, 'Value', 'Possessive') ||
-      RELATION_VERBS.has(t.lower)
-    )
-      break;
-    if (hasTag(t, 'Verb') && !hasTag(t, 'Infinitive', 'Gerund', 'Noun', 'Adjective')) break;
-    if (!/^[\p{L}\d][\p{L}\d\-_.]*$/u.test(t.text)) break;
-    i--;
-  }
-  while (i < h && GENERIC_MODIFIERS.has((toks[i] as Token).lower)) i++;
-  return i < h ? i : undefined;
+/**
+ * Heads of lowercase noun phrases that software teams use as names ("the checkout service", "the
+ * pricing API", "the payments team"). Other lowercase phrases ("the crew app", "the imaging
+ * system") are descriptions of unnamed things, not entities.
+ */
+const PHRASE_HEADS = new Set([
+  'service',
+  'api',
+  'database',
+  'db',
+  'queue',
+  'cache',
+  'bucket',
+  'topic',
+  'team',
+  'squad',
+]);
+/** "the <noun> <head>": the one plain noun before the head, right after "the"; its index. */
+function phraseStart(toks: readonly Token[], h: number): number | undefined {
+  const mod = toks[h - 1] as Token;
+  const det = toks[h - 2];
+  if (det === undefined || det.lower !== 'the' || splitsAfter(det) || splitsAfter(mod)) return undefined;
+  // NOTE: "billing", "pricing" are tagged adjectives or gerunds; in front of a software head they are nouns.
+  if (!/^\p{Ll}[\p{Ll}-]*$/u.test(mod.text) || !(hasTag(mod, 'Noun', 'Gerund') || /ing$/.test(mod.lower)))
+    return undefined;
+  return h - 1;
 }
 
-function mentionOf(text: string, toks: readonly Token[], from: number, to: number, base: number): Mention | undefined {
+/** The type a lowercase noun right after a name gives it ("the Orbit team"); that noun is then not in the name. */
+function trailingCue(toks: readonly Token[], end: number): ProseType | undefined {
+  const head = toks[end];
+  const before = toks[end - 1];
+  if (head === undefined || before === undefined || splitsAfter(before) || before.possessive) return undefined;
+  if (SPLITTING.test(head.pre) || !/^\p{Ll}/u.test(head.text)) return undefined;
+  return TRAILING_HEADS[head.lower];
+}
+
+/** "Lower Dene primary substation": one lowercase adjective before a facility's noun; tokens to add to the name. */
+function facilityTail(toks: readonly Token[], end: number): number {
+  if (trailingCue(toks, end) === 'facility') return 1;
+  const adjective = toks[end];
+  if (adjective === undefined || !hasTag(adjective, 'Adjective') || splitsAfter(adjective)) return 0;
+  return trailingCue(toks, end + 1) === 'facility' && /^\p{Ll}/u.test(adjective.text) ? 2 : 0;
+}
+
+const DETERMINERS = new Set(['the', 'our', 'its', 'their', 'his', 'her', 'a', 'an', 'your', 'my']);
+/** The type an appositive gives a name: "X, our scheduling tool," or "the regulator, X". */
+function appositiveCue(toks: readonly Token[], from: number, to: number): ProseType | undefined {
+  const before = toks[to - 1];
+  // "X is a citizen-science survey": a definition types the name like an appositive.
+  const copula =
+    /^(is|was)$/.test(toks[to]?.lower ?? '') && /^(a|an|the|our|their|its)$/.test(toks[to + 1]?.lower ?? '');
+  const at = copula ? to + 1 : to;
+  if (before !== undefined && (copula || /,/.test(before.post)) && DETERMINERS.has(toks[at]?.lower ?? '')) {
+    let cue: ProseType | undefined;
+    // NOTE: software "we license from" or "bought from" a vendor is a product.
+    const rest = toks
+      .slice(at + 1, at + 9)
+      .map((t) => t.lower)
+      .join(' ');
+    if (
+      /^(?:[\w-]+ ){0,3}(?:we|they|it|he|she) (?:license|licence|licensed|licenced|lease|leased|buy|bought|purchase|purchased) from\b/.test(
+        rest,
+      )
+    )
+      return 'product';
+    for (let k = at + 1; k < Math.min(toks.length, at + 5); k++) {
+      const t = toks[k] as Token;
+      if (!/^\p{Ll}/u.test(t.text) || hasTag(t, 'Pronoun', 'Preposition', 'Conjunction', 'Determiner')) break;
+      const head = APPOSITIVE_HEADS[t.lower];
+      if (head === undefined && hasTag(t, 'Verb') && !hasTag(t, 'Noun', 'Gerund', 'Adjective')) break;
+      cue = head ?? (hasTag(t, 'Noun') ? undefined : cue);
+      if (splitsAfter(t)) break;
+    }
+    if (cue !== undefined) return cue;
+  }
+  const prev = toks[from - 1];
+  // "the regulator, X" or "the charity X": a describing noun right before the name, after a determiner.
+  if (prev !== undefined && /^\p{Ll}/u.test(prev.text) && (/,/.test(prev.post) || /^\s*$/.test(prev.post))) {
+    for (let k = from - 2; k >= Math.max(0, from - 5); k--) {
+      const t = toks[k] as Token;
+      if (splitsAfter(t)) break;
+      if (DETERMINERS.has(t.lower) || t.possessive) return APPOSITIVE_HEADS[prev.lower];
+    }
+  }
+  return undefined;
+}
+
+function mentionOf(
+  text: string,
+  toks: readonly Token[],
+  from: number,
+  to: number,
+  base: number,
+  cue: Cue,
+): Mention | undefined {
   let f = from;
+  let t = to;
   const bare = (k: number): string => (toks[k] as Token).lower.replace(/\.$/, '');
   // Leading titles and calendar words are not part of a name ("Dr. Amara Okafor", "June Helix Biosciences").
   let honorific = false;
-  while (f < to && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay')))
+  while (f < t && /^(its|our|their|his|her|my|your)$/.test(bare(f))) f++;
+  while (f < t && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay')))
     honorific ||= HONORIFICS.has(bare(f++));
-  if (f === to) return undefined;
-  const words = toks.slice(f, to);
+  if (f === t) return undefined;
+  // Degrees and generational suffixes are not part of a name ("Ben Carter PhD").
+  while (t - f >= 2 && DEGREES.has((toks[t - 1] as Token).lower.replace(/\./g, ''))) t--;
+  // A version after a name is not part of it ("Quill 3.0", "Node.js 20"); the full form is an alias.
+  const aliases: string[] = [];
+  const lastTok = toks[t - 1] as Token;
+  if (t - f >= 2 && (VERSION.test(lastTok.text) || (/^\d+$/.test(lastTok.text) && t - f === 2))) {
+    if (t - f === 2 && NUMBERED_GENERIC.has(bare(f))) return undefined;
+    aliases.push(text.slice((toks[f] as Token).start, lastTok.end));
+    t--;
+  }
+  const words = toks.slice(f, t);
   const first = words[0];
   const last = words.at(-1);
   if (first === undefined || last === undefined) return undefined;
   const name = text.slice(first.start, last.end).replace(/['’]s$/, '');
   if (STOP_NAMES.has(name.toLowerCase()) || name.length < 2) return undefined;
-  // NOTE: a capitalised name right after "in" with nothing else to type it is most often a place.
+  // Labels and roles are not names: "Gallery 4", "SEV-1", "Chief Medical Officer", "Norwegian".
+  if (NUMBERED_GENERIC.has(first.lower) && words.length === 2 && /^[\dA-Z]{1,3}$/.test(last.text)) return undefined;
+  if (/^(sev|p)-?\d$/i.test(name)) return undefined;
+  if (
+    !honorific &&
+    words.length >= 1 &&
+    TITLE_ENDS.has(last.lower) &&
+    cue.trailing === undefined &&
+    cue.appositive === undefined
+  )
+    return undefined;
+  if (words.length === 1 && hasTag(first, 'Demonym')) return undefined;
+  // NOTE: a capitalised name right after "in", "at", "near" with nothing else to type it is most often a place.
   const type =
     (honorific ? 'person' : undefined) ??
-    typeOf(words, name) ??
-    (toks[f - 1]?.lower === 'in' && isCapitalised(first) ? 'location' : undefined);
-  return { name, type, start: base + first.start, end: base + last.end, from: f, to, aliases: [] };
+    typeOf(words, name, cue) ??
+    // A version after a name ("Godot 4", "Node.js 20") is a piece of software's.
+    (aliases.length > 0 ? 'technology' : undefined) ??
+    (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) ? 'location' : undefined);
+  return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases };
 }
 
 /** A sentence of a block: its span in the block's text and its tokens (offsets in the block's text). */
@@ -317,26 +425,47 @@ export function findMentions(
   known: ReadonlySet<string>,
 ): Sentence {
   const toks = sentence.tokens;
-  const taken = toks.map(() => false);
   const mentions: Mention[] = [];
-  const add = (from: number, to: number): Mention | undefined => {
-    const m = mentionOf(text, toks, from, to, base);
-    if (m === undefined) return undefined;
-    for (let k = from; k < to; k++) taken[k] = true;
-    mentions.push(m);
-    return m;
-  };
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i] as Token;
     const listed = GAZETTEER[t.lower] !== undefined;
     const sentenceStart =
       i === 0 && !hasTag(t, 'ProperNoun', 'Person', 'Place', 'Organization', 'Acronym') && !known.has(t.lower);
     // A capitalised verb opening a sentence ("Extends Metro Line 2 ...") is not part of a name.
-    if (sentenceStart && hasTag(t, 'Verb')) continue;
-    if (isCapitalised(t) && !hasTag(t, 'Pronoun', 'Determiner', 'Date', 'Month', 'Preposition', 'Conjunction')) {
+    const named =
+      FIRST_HEADS[t.lower] !== undefined && toks[i + 1] !== undefined && isCapitalised(toks[i + 1] as Token);
+    if (sentenceStart && hasTag(t, 'Verb') && !named) continue;
+    // "Keeper of Maritime History", "Director of Engineering": a job title, not a name.
+    if (isCapitalised(t) && TITLE_OPENERS.has(t.lower) && toks[i + 1]?.lower === 'of' && toks[i + 2] !== undefined) {
+      const after = toks[i + 2] as Token;
+      if (isCapitalised(after)) {
+        i = properRun(toks, i + 2) - 1;
+        continue;
+      }
+    }
+    if (
+      isCapitalised(t) &&
+      !hasTag(t, 'Pronoun', 'Determiner', 'Date', 'Month', 'Preposition', 'Conjunction', 'Compound')
+    ) {
       const end = properRun(toks, i);
-      if (sentenceStart && end === i + 1 && !listed) continue;
-      const m = add(i, end);
+      const tail = facilityTail(toks, end);
+      const trailing = tail > 0 ? 'facility' : trailingCue(toks, end);
+      // NOTE: a lone capitalised word opening a sentence is a name only when something types it.
+      if (
+        sentenceStart &&
+        end === i + 1 &&
+        !listed &&
+        trailing === undefined &&
+        appositiveCue(toks, i, end) === undefined
+      )
+        continue;
+      // NOTE: a facility's lowercase noun is part of its name ("Castleford substation"); a software
+      // noun is not ("the Recommendations service" is Recommendations).
+      const m =
+        tail > 0
+          ? mentionOf(text, toks, i, end + tail, base, { trailing })
+          : mentionOf(text, toks, i, end, base, { trailing, appositive: appositiveCue(toks, i, end) });
+      if (m !== undefined) mentions.push(m);
       // "Payments Gateway (PGW)": the abbreviation is an alias, not a mention of its own.
       const next = toks[end];
       if (
@@ -347,16 +476,39 @@ export function findMentions(
         /^[A-Z][A-Z0-9&]{1,5}s?$/.test(next.text)
       ) {
         m.aliases.push(next.text);
-        taken[end] = true;
         i = end;
-      } else i = Math.max(i, end - 1);
-    } else if (isIdentifier(t) || listed) add(i, i + 1);
+      } else i = Math.max(i, end - 1 + (tail > 0 ? tail : trailing === undefined ? 0 : 1));
+    } else if (listed || isIdentifier(t)) {
+      const next = toks[i + 1];
+      const trailing = trailingCue(toks, i + 1);
+      // NOTE: a lowercase compound before an ordinary noun is a modifier ("cross-dock operations").
+      if (
+        !listed &&
+        /^\p{Ll}/u.test(t.text) &&
+        !/[_.\d]/.test(t.text) &&
+        trailing === undefined &&
+        !IDENTIFIER_SUFFIXES.some(([re]) => re.test(t.text)) &&
+        next !== undefined &&
+        /^\p{Ll}/u.test(next.text) &&
+        hasTag(next, 'Noun', 'Adjective') &&
+        !hasTag(next, 'Verb') &&
+        !splitsAfter(t)
+      )
+        continue;
+      const m = mentionOf(text, toks, i, i + 1, base, { trailing, appositive: appositiveCue(toks, i, i + 1) });
+      if (m !== undefined) mentions.push(m);
+      if (trailing !== undefined) i++;
+    }
   }
-  for (let h = 0; h < toks.length; h++) {
-    const t = toks[h] as Token;
-    if (taken[h] || HEAD_NOUNS[t.lower] === undefined || t.lower === 'apis') continue;
-    const from = phraseStart(toks, h, taken);
-    if (from !== undefined) add(from, h + 1);
+  const taken = new Set(mentions.flatMap((m) => Array.from({ length: m.to - m.from }, (_, k) => m.from + k)));
+  for (let h = 1; h < toks.length; h++) {
+    if (taken.has(h) || taken.has(h - 1) || !PHRASE_HEADS.has((toks[h] as Token).lower)) continue;
+    const from = phraseStart(toks, h);
+    const m =
+      from === undefined
+        ? undefined
+        : mentionOf(text, toks, from, h + 1, base, { trailing: TRAILING_HEADS[(toks[h] as Token).lower] });
+    if (m !== undefined) mentions.push(m);
   }
   mentions.sort((a, b) => a.start - b.start);
   return {
@@ -364,6 +516,34 @@ export function findMentions(
     end: base + sentence.end,
     text: text.slice(sentence.start, sentence.end),
     tokens: toks,
-    mentions,
+    mentions: joinPlaceRegions(mentions, toks, text, base),
   };
+}
+
+/** "Cambridge, Massachusetts": a place followed by its region or country is one place (the first part an alias). */
+function joinPlaceRegions(mentions: readonly Mention[], toks: readonly Token[], text: string, base: number): Mention[] {
+  const out: Mention[] = [];
+  for (const m of mentions) {
+    const prev = out.at(-1);
+    const region = toks.slice(m.from, m.to);
+    if (
+      prev !== undefined &&
+      prev.type === 'location' &&
+      m.type === 'location' &&
+      text.slice(prev.end - base, m.start - base) === ', ' &&
+      region.every((t) => hasTag(t, 'Region', 'Country')) &&
+      !toks.slice(prev.from, prev.to).some((t) => hasTag(t, 'Region', 'Country'))
+    ) {
+      out[out.length - 1] = {
+        ...prev,
+        name: text.slice(prev.start - base, m.end - base),
+        end: m.end,
+        to: m.to,
+        aliases: [...prev.aliases, prev.name],
+      };
+      continue;
+    }
+    out.push(m);
+  }
+  return out;
 }

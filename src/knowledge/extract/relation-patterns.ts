@@ -24,7 +24,7 @@ const ROLE =
   '(?:(?:chief|senior|principal|staff|lead|head|vice|co-)?[\\w-]*\\s+){0,3}(?:ceo|cto|cfo|coo|cio|ciso|vp|president|founder|co-founder|director|head|manager|engineer|architect|officer|lead|chair|chairman|chairwoman|owner|analyst|consultant)';
 
 /** Builds the anchored regex of a verb phrase, allowing a relative pronoun, an adverb and an article. */
-const v = (phrase: string): RegExp => new RegExp(`^,?\\s*${REL}${FILLER}(?:${phrase})${OBJ}$`);
+const v = (phrase: string): RegExp => new RegExp(`^(?:,|[-–—:])?\\s*${REL}${FILLER}(?:${phrase})${OBJ}$`);
 
 /** In order: the first pattern that matches the words between two mentions wins. */
 export const RELATION_PATTERNS: readonly RelationPattern[] = [
@@ -47,7 +47,14 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     pattern: v('(?:was|is|will be|has been|are|were) (?:being )?replaced by|replaced by'),
     reverse: true,
   },
-  { type: 'leads', pattern: v('(?:is |are |was |were )?(?:led|headed) by'), reverse: true, sourceType: 'person' },
+  // NOTE: what a person leads and nothing else types is most often a unit ("Ad Tech, led by X").
+  {
+    type: 'leads',
+    pattern: v('(?:is |are |was |were )?(?:led|headed) by'),
+    reverse: true,
+    sourceType: 'person',
+    targetType: 'team',
+  },
   {
     type: 'owned_by',
     pattern: v(
@@ -80,9 +87,16 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'leads',
     pattern: v(
-      'leads|led|heads|headed|manages|managed|(?:is|was) (?:the )?(?:lead|head|manager|leader) of|is leading|runs',
+      'leads|led|heads|headed|manages|managed|(?:is|was) (?:the )?(?:lead|head|manager|leader) of|is leading|runs|(?:will|to) (?:lead|head|run)',
     ),
     sourceType: 'person',
+    targetType: 'team',
+  },
+  {
+    type: 'works_on',
+    pattern: v('works on|worked on|is working on|are working on|coordinates|contributes to|contributed to'),
+    sourceType: 'person',
+    targetType: 'project',
   },
   {
     type: 'depends_on',
@@ -90,10 +104,15 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
       '(?:depends|depend|depended|is dependent|are dependent) on|(?:relies|rely|relied) on|requires|required|needs',
     ),
   },
-  { type: 'calls', pattern: v('calls|call|called|invokes|queries|talks to|sends requests to|makes requests to') },
+  {
+    type: 'calls',
+    pattern: v('calls|call|called|invokes|queries|talks to|sends requests to|makes requests to'),
+    sourceType: 'service',
+  },
   {
     type: 'reads_from',
-    pattern: v(`reads ${WORDS(2)}from|fetches ${WORDS(2)}from|pulls ${WORDS(2)}from|loads ${WORDS(2)}from|reads`),
+    pattern: v(`reads ${WORDS(3)}from|fetches ${WORDS(3)}from|pulls ${WORDS(3)}from|loads ${WORDS(3)}from|reads`),
+    sourceType: 'service',
     targetType: 'datastore',
   },
   {
@@ -101,6 +120,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     pattern: v(
       `writes ${WORDS(2)}(?:to|into)|stores ${WORDS(2)}in|persists ${WORDS(2)}(?:to|in)|saves ${WORDS(2)}(?:to|in)|keeps ${WORDS(2)}in`,
     ),
+    sourceType: 'service',
     targetType: 'datastore',
   },
   {

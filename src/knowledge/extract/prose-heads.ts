@@ -1,0 +1,98 @@
+// Head words that type a proper name in prose: the capitalised last word of a name ("Beaumont
+// Building", "Yard Planning Group"), a lowercase noun right after a name ("the Orbit team", "the
+// Kestrel app", "the libfoo library": a type cue, not part of the name), and the noun of an
+// appositive describing a name ("Orbit, our scheduling tool"). Classes of words, never names.
+import type { ProseType } from './prose-lexicon.js';
+
+/**
+ * A word table with no prototype: looked up with words from documents, a plain object would
+ * answer "constructor" or "__proto__" with Object's own members.
+ */
+export const wordTable = <T>(entries: Record<string, T>): Readonly<Record<string, T>> =>
+  Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+
+const each = <T>(words: string, value: T): Record<string, T> =>
+  Object.fromEntries(words.split(' ').map((w) => [w, value]));
+
+/** Words naming internal units, and business functions that name a unit when they end a name ("Network Operations"). */
+const UNIT_HEADS = 'team teams squad squads guild tribe committee unit crew desk';
+const FUNCTION_HEADS =
+  'operations engineering security support care finance marketing sales procurement compliance analytics design infrastructure informatics management planning reliability governance partnerships communications';
+const FACILITY_HEADS =
+  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library';
+const LOCATION_HEADS =
+  'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula';
+const DATASTORE_HEADS = 'register registry ledger log archive database datastore catalogue catalog repository index';
+const EVENT_HEADS = 'expo conference summit festival fair awards hackathon meetup symposium congress convention';
+const PROJECT_HEADS = 'project programme program initiative trial study';
+const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';
+const ORG_HEADS =
+  'hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh';
+
+/** Capitalised last word of a name of two or more words -> the name's type. */
+export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
+  ...each(ORG_HEADS, 'organization'),
+  ...each(FUNCTION_HEADS, 'team'),
+  ...each(FACILITY_HEADS, 'facility'),
+  ...each(LOCATION_HEADS, 'location'),
+  ...each(DATASTORE_HEADS, 'datastore'),
+  ...each(EVENT_HEADS, 'event'),
+  ...each(PROJECT_HEADS, 'project'),
+  ...each(SERVICE_HEADS, 'service'),
+  ...each(UNIT_HEADS, 'team'),
+  // NOTE: "Parks Department", "Fire Department": a public body; "Department of Surgery" is a unit (FIRST_HEADS).
+  department: 'organization',
+  lab: 'team',
+  labs: 'organization',
+  laboratory: 'team',
+  group: 'team',
+  line: 'route',
+  api: 'api',
+  apis: 'api',
+  app: 'product',
+  // NOTE: a named platform or system in prose is software the organisation runs.
+  platform: 'service',
+  system: 'service',
+});
+
+/** First word of a name that types it ("Project Nimbus", "Department of Surgery"). */
+export const FIRST_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
+  project: 'project',
+  programme: 'project',
+  operation: 'project',
+  department: 'team',
+});
+
+/** A lowercase noun right after a proper name: the name's type; the noun is not part of the name. */
+export const TRAILING_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
+  ...each('team squad guild tribe group department unit committee crew', 'team'),
+  ...each('service microservice worker gateway router pipeline portal scheduler backend frontend', 'service'),
+  ...each('api apis endpoint', 'api'),
+  ...each('database db datastore cache queue bucket topic table store register ledger log archive index', 'datastore'),
+  ...each('project programme program initiative trial study', 'project'),
+  ...each('app product suite', 'product'),
+  ...each('library framework runtime language engine toolkit', 'technology'),
+  ...each('building wing terminal site plant depot substation warehouse facility campus', 'facility'),
+  ...each('conference expo summit festival fair hackathon', 'event'),
+  ...each('region district', 'location'),
+  line: 'route',
+  platform: 'service',
+  system: 'service',
+  practice: 'team',
+});
+
+/** The noun of an appositive about a name ("X, our rostering tool", "X, the regulator") -> the name's type. */
+export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
+  ...TRAILING_HEADS,
+  ...each(
+    'company business firm supplier vendor provider manufacturer partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender charity',
+    'organization',
+  ),
+  ...each('tool system platform software application', 'service'),
+  ...each('city town village port country island county capital', 'location'),
+  ...each('product brand range device drug game title console handset handheld', 'product'),
+  ...each('team department squad unit committee lab', 'team'),
+  ...each('event conference festival exhibition', 'event'),
+  ...each('survey study trial project programme initiative campaign pilot', 'project'),
+  ...each('library framework engine language runtime', 'technology'),
+});
