@@ -22,6 +22,7 @@ import type { Database } from '../src/core/db.js';
 import type { StoredRelease } from '../src/rollout/index.js';
 import { migrate, openPgliteDatabase } from '../src/store/index.js';
 import { createScratchPostgres, type ScratchPostgres } from './support/scratch-postgres.js';
+import { releaseDoc as shared } from '../test/support/release-doc.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SHADOW_SECONDS = Number(process.env.BENCH_SHADOW_SECONDS ?? 8);
@@ -124,28 +125,13 @@ function releaseDoc(
   weight: number,
   bakeSeconds: number,
 ): object {
-  return {
-    apiVersion: 'iris/v1',
-    kind: 'Release',
-    name,
-    version: '1.0.0',
-    colour,
-    graphrag: {
-      retrieval: { topK: 6, maxHops: 2, minScore: 0.1, rerank: true },
-      prompts: { answer: 'Answer from the sources, citing each.' },
-      provider: 'none',
-      model: 'extractive',
-      safety: { minGroundedness: 0.5 },
-      extractionVersion: 'v1',
-    },
-    flags: { 'graphrag.rerank': true },
-    plan: {
-      guardIntervalSeconds: 5,
-      minSamples: 50,
-      thresholds: { alpha: 0.05, tolerance: 0.2, errorMargin: 0.02, latencyMargin: 0.1 },
-      rings: rings.map((ring) => ({ ring, steps: [{ weight, bakeSeconds }] })),
-    },
-  };
+  return shared(name, colour, {
+    rings,
+    weight,
+    bakeSeconds,
+    topK: 6,
+    answerPrompt: 'Answer from the sources, citing each.',
+  });
 }
 
 async function phaseOf(app: App, id: string): Promise<StoredRelease> {

@@ -7,6 +7,7 @@
 import type { Clock } from '../core/clock.js';
 import { platformScope, type Database, type Queryable } from '../core/db.js';
 import type { ColourCounters } from './fast-guard.js';
+import { makeSecondCells, type SecondCell } from './second-cells.js';
 
 /** Upper bounds (ms) of the latency buckets; a last bucket counts everything slower. */
 export const OUTCOME_BUCKETS_MS = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
@@ -66,29 +67,10 @@ export function makeOutcomeCounters(deps: {
   random?: () => number;
 }): OutcomeCounters {
   const random = deps.random ?? Math.random;
-  let pending = new Map<string, { key: OutcomeKey; second: number; cell: Cell }>();
-  let flushing: Promise<void> | undefined;
   let lastPrune = 0;
 
-  function cellOf(key: OutcomeKey, second: number): Cell {
-    const k = keyString(key, second);
-    let entry = pending.get(k);
-    if (entry === undefined) {
-      const cell: Cell = {
-        requests: 0,
-        errors: 0,
-        buckets: new Array<number>(OUTCOME_BUCKETS_MS.length + 1).fill(0),
-        sampleMs: [],
-        sampleError: [],
-      };
-      entry = { key, second, cell };
-      pending.set(k, entry);
-    }
-    return entry.cell;
-  }
-
-  async function writeOut(batch: typeof pending): Promise<void> {
-    const rows = [...batch.values()].map(({ key, second, cell }) => ({
+  async function writeOut(batch: readonly SecondCell<OutcomeKey, Cell>[]): Promise<void> {
+    const rows = batch.map(({ key, second, cell }) => ({
       release_id: key.releaseId,
       ring: key.ring,
       colour: key.colour,
@@ -108,38 +90,32 @@ export function makeOutcomeCounters(deps: {
     if (prune) lastPrune = now;
   }
 
-  const flush = async (): Promise<void> => {
-    while (flushing) await flushing;
-    if (pending.size === 0) return;
-    const batch = pending;
-    pending = new Map();
-    flushing = writeOut(batch)
-      .catch(() => {
-        // NOTE: counts are kept for the next flush rather than lost while the store is away.
-        for (const { key, second, cell } of batch.values()) {
-          const into = cellOf(key, second);
-          into.requests += cell.requests;
-          into.errors += cell.errors;
-          for (let i = 0; i < cell.buckets.length; i++)
-            into.buckets[i] = (into.buckets[i] as number) + (cell.buckets[i] as number);
-          for (let i = 0; i < cell.sampleMs.length && into.sampleMs.length < SAMPLES_PER_SECOND; i++) {
-            into.sampleMs.push(cell.sampleMs[i] as number);
-            into.sampleError.push(cell.sampleError[i] as boolean);
-          }
-        }
-      })
-      .finally(() => {
-        flushing = undefined;
-      });
-    await flushing;
-  };
-
-  const timer = setInterval(() => void flush(), deps.flushMs ?? 1000);
-  timer.unref();
+  const cells = makeSecondCells<OutcomeKey, Cell>({
+    id: keyString,
+    empty: () => ({
+      requests: 0,
+      errors: 0,
+      buckets: new Array<number>(OUTCOME_BUCKETS_MS.length + 1).fill(0),
+      sampleMs: [],
+      sampleError: [],
+    }),
+    write: writeOut,
+    merge(into, cell) {
+      into.requests += cell.requests;
+      into.errors += cell.errors;
+      for (let i = 0; i < cell.buckets.length; i++)
+        into.buckets[i] = (into.buckets[i] as number) + (cell.buckets[i] as number);
+      for (let i = 0; i < cell.sampleMs.length && into.sampleMs.length < SAMPLES_PER_SECOND; i++) {
+        into.sampleMs.push(cell.sampleMs[i] as number);
+        into.sampleError.push(cell.sampleError[i] as boolean);
+      }
+    },
+    ...(deps.flushMs === undefined ? {} : { flushMs: deps.flushMs }),
+  });
 
   return {
     record(key, status, elapsedMs) {
-      const cell = cellOf(key, Math.floor(deps.clock.now().getTime() / 1000));
+      const cell = cells.cellOf(key, Math.floor(deps.clock.now().getTime() / 1000));
       cell.requests++;
       const error = status >= 500;
       if (error) cell.errors++;
@@ -157,11 +133,8 @@ export function makeOutcomeCounters(deps: {
         }
       }
     },
-    flush,
-    async stop() {
-      clearInterval(timer);
-      await flush().catch(() => undefined);
-    },
+    flush: cells.flush,
+    stop: cells.stop,
   };
 }
 

@@ -6,6 +6,7 @@
 // on PostgreSQL. Numbers only: no text, citation or tenant id leaves the tally.
 import type { Clock } from '../core/clock.js';
 import { platformScope, type Database, type Queryable } from '../core/db.js';
+import { makeSecondCells, type SecondCell } from './second-cells.js';
 import type { ShadowAgreement, ShadowKey, ShadowWindow } from './shadow-agreement.js';
 
 /** Agreements kept per release, ring, second and replica (reservoir sampling). */
@@ -39,19 +40,7 @@ export function makeShadowRecorder(deps: {
   random?: () => number;
 }): ShadowRecorder {
   const random = deps.random ?? Math.random;
-  let pending = new Map<string, { key: ShadowKey; second: number; cell: Cell }>();
-  let flushing: Promise<void> | undefined;
   let lastPrune = 0;
-
-  function cellOf(key: ShadowKey, second: number): Cell {
-    const k = `${key.releaseId}\u0000${key.ring}\u0000${second}`;
-    let entry = pending.get(k);
-    if (entry === undefined) {
-      entry = { key, second, cell: emptyCell() };
-      pending.set(k, entry);
-    }
-    return entry.cell;
-  }
 
   function keep(cell: Cell, overlap: number, similarity: number, delta: number): void {
     // Reservoir sampling (Algorithm R) over the second's successful shadows.
@@ -66,8 +55,8 @@ export function makeShadowRecorder(deps: {
     cell.latencyDeltaMs[i] = delta;
   }
 
-  async function writeOut(batch: typeof pending): Promise<void> {
-    const rows = [...batch.values()].map(({ key, second, cell }) => ({
+  async function writeOut(batch: readonly SecondCell<ShadowKey, Cell>[]): Promise<void> {
+    const rows = batch.map(({ key, second, cell }) => ({
       release_id: key.releaseId,
       ring: key.ring,
       second: new Date(second * 1000).toISOString(),
@@ -86,33 +75,21 @@ export function makeShadowRecorder(deps: {
     if (prune) lastPrune = now;
   }
 
-  const flush = async (): Promise<void> => {
-    while (flushing) await flushing;
-    if (pending.size === 0) return;
-    const batch = pending;
-    pending = new Map();
-    flushing = writeOut(batch)
-      .catch(() => {
-        // NOTE: kept for the next flush rather than lost while the store is away.
-        for (const { key, second, cell } of batch.values()) {
-          const into = cellOf(key, second);
-          into.compared += cell.compared;
-          into.errors += cell.errors;
-          cell.overlap.forEach((o, i) => keep(into, o, cell.similarity[i] as number, cell.latencyDeltaMs[i] as number));
-        }
-      })
-      .finally(() => {
-        flushing = undefined;
-      });
-    await flushing;
-  };
-
-  const timer = setInterval(() => void flush(), deps.flushMs ?? 1000);
-  timer.unref();
+  const cells = makeSecondCells<ShadowKey, Cell>({
+    id: (key, second) => `${key.releaseId}\u0000${key.ring}\u0000${second}`,
+    empty: emptyCell,
+    write: writeOut,
+    merge(into, cell) {
+      into.compared += cell.compared;
+      into.errors += cell.errors;
+      cell.overlap.forEach((o, i) => keep(into, o, cell.similarity[i] as number, cell.latencyDeltaMs[i] as number));
+    },
+    ...(deps.flushMs === undefined ? {} : { flushMs: deps.flushMs }),
+  });
 
   return {
     record(key, a) {
-      const cell = cellOf(key, Math.floor(deps.clock.now().getTime() / 1000));
+      const cell = cells.cellOf(key, Math.floor(deps.clock.now().getTime() / 1000));
       cell.compared++;
       if (a.error || a.overlap === null || a.similarity === null) {
         cell.errors++;
@@ -120,11 +97,8 @@ export function makeShadowRecorder(deps: {
       }
       keep(cell, a.overlap, a.similarity, a.latencyDeltaMs ?? 0);
     },
-    flush,
-    async stop() {
-      clearInterval(timer);
-      await flush().catch(() => undefined);
-    },
+    flush: cells.flush,
+    stop: cells.stop,
   };
 }
 

@@ -18,6 +18,9 @@ export interface ReleaseDocOptions {
   readonly flags?: Record<string, unknown>;
   /** Analysis thresholds (default alpha 0.05, tolerance 0.2, margins 0.02 and 0.1). */
   readonly thresholds?: object;
+  /** Retrieval topK (default 7) and the answer prompt (default "Answer from the sources."). */
+  readonly topK?: number;
+  readonly answerPrompt?: string;
   /** A pushed platform policy bundle the release serves (`{ name, digest }`). */
   readonly policyBundle?: { readonly name: string; readonly digest: string };
 }
@@ -32,8 +35,8 @@ export function releaseDoc(name: string, colour: string, options: ReleaseDocOpti
     version: '1.0.0',
     colour,
     graphrag: {
-      retrieval: { topK: 7, maxHops: 2, minScore: 0.1, rerank: true },
-      prompts: { answer: 'Answer from the sources.' },
+      retrieval: { topK: options.topK ?? 7, maxHops: 2, minScore: 0.1, rerank: true },
+      prompts: { answer: options.answerPrompt ?? 'Answer from the sources.' },
       provider: 'none',
       model: 'extractive',
       safety: { minGroundedness: 0.5 },
