@@ -3,6 +3,7 @@
 // 4xx problem, never a 5xx, and nothing is stored.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { releaseDoc } from '../support/release-doc.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { storeName } from '../support/test-database.js';
 
@@ -36,6 +37,24 @@ describe(`rollout routes under hostile input (${storeName})`, () => {
     await expect4xx('PUT', '/v1/platform/rings/canary', { order: 1, selector: { k: { deep: true } } });
     await expect4xx('POST', '/v1/platform/releases/nope@1/abort', { reason: 7 });
     assert.equal((await t.call('GET', '/v1/platform/releases')).json<{ items: unknown[] }>().items.length, 0);
+  });
+
+  test('analysis settings of the wrong type or out of range: shadow bounds, latency floor', async () => {
+    const base = releaseDoc('hostile-plan', 'green') as { plan: Record<string, unknown> };
+    const withPlan = (extra: Record<string, unknown>): object => ({ ...base, plan: { ...base.plan, ...extra } });
+    await expect4xx('POST', '/v1/platform/releases', withPlan({ shadow: { minCitationOverlap: 'high' } }));
+    await expect4xx('POST', '/v1/platform/releases', withPlan({ shadow: { minAnswerSimilarity: 2 } }));
+    await expect4xx('POST', '/v1/platform/releases', withPlan({ shadow: { minSamples: 0 } }));
+    await expect4xx('POST', '/v1/platform/releases', withPlan({ shadow: { unknown: 1 } }));
+    await expect4xx('POST', '/v1/platform/releases', withPlan({ shadow: [1, 2] }));
+    await expect4xx(
+      'POST',
+      '/v1/platform/releases',
+      withPlan({
+        thresholds: { alpha: 0.05, tolerance: 0.2, errorMargin: 0.02, latencyMargin: 0.1, latencyFloorMs: -1 },
+      }),
+    );
+    assert.equal((await t.call('GET', '/v1/platform/releases/hostile-plan@1.0.0')).statusCode, 404);
   });
 
   test('ids: malformed, unknown, another tenant', async () => {
