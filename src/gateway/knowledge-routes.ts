@@ -185,6 +185,10 @@ const AnswerSchema = Type.Object({
   provider: Type.Union([Type.String(), Type.Null()]),
   cache: Type.Union([Type.Literal('hit'), Type.Literal('miss')]),
   graphVersion: Type.Integer(),
+  extractionVersion: Type.String({
+    description:
+      'The extraction version of the graph that answered (the primary graph, or a candidate being rolled out).',
+  }),
   notices: Type.Array(Type.String()),
 });
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema };

@@ -7,11 +7,14 @@
 
 // The service and its settings (composition root, CLI, benchmarks).
 export { makeKnowledgeService, type KnowledgeService } from './knowledge-service.js';
+export type { GraphVersions, ReindexResult } from './graph-versions.js';
+export type { GraphProbe, GraphSlot, GraphSlotStatus, TenantGraphState } from './graph/slot-store.js';
 export type { KnowledgeSignal, TenantKnowledgeSettings } from './knowledge-deps.js';
 export {
   ingestJobChanged,
   knowledgeJobKinds,
   REBUILD_DELAY_MS,
+  ReindexPayload,
   scheduledBuild,
   type EnqueueFollowUp,
   type KnowledgeJobKind,
@@ -27,6 +30,13 @@ export { INGESTIBLE_EXTENSIONS, parseDocument } from './parse/parse-document.js'
 export { extractDocument, extractFromReply } from './extract/extract-document.js';
 export { makeExtractionPool, type ExtractionPool } from './extract/extraction-pool.js';
 export {
+  DEFAULT_EXTRACTION_VERSION,
+  EXTRACTION_VERSIONS,
+  extractionOptionsOf,
+  isExtractionVersion,
+  type ExtractionVersion,
+} from './extract/extraction-versions.js';
+export {
   countReply,
   createReplyCounters,
   FAILURE_KINDS,
@@ -41,7 +51,7 @@ export { EXPORT_FORMATS, renderGraphMl } from './graph/graph-export.js';
 
 // answer/: query modes and citations.
 export { DEFAULT_QUERY_MODE, QUERY_MODES, type Citation, type QueryMode } from './answer/query-engine.js';
-export type { KnowledgeAnswer } from './answer/answer-composition.js';
+export type { KnowledgeAnswer, QueryRequest } from './answer/answer-composition.js';
 
 // llm/: providers and the gateway.
 export { makeLlmGateway, parseLlmProviders, type LlmGateway, type LlmObserver } from './llm/index.js';

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import type { RequestContext } from '../core/context.js';
 import { errorMessage, QuotaExceededError, ValidationError } from '../core/errors.js';
 import type { TraceParent } from '../core/trace-parent.js';
-import { refreshCommunities, type CommunityUpdate } from './graph/community-refresh.js';
+import type { CommunityUpdate } from './graph/community-refresh.js';
+import { onCandidateGraph } from './graph/candidate-graph.js';
 import {
   bumpGraphVersion,
   deleteSource,
@@ -18,18 +19,11 @@ import {
   upsertSource,
   type DocumentSummary,
 } from './graph/document-store.js';
-import {
-  deleteDocument,
-  insertChunks,
-  insertDocument,
-  insertMentions,
-  lockTenantGraph,
-  nodeKey,
-  selectDocumentNodes,
-  upsertEntities,
-  upsertRelations,
-} from './graph/graph-store.js';
+import { removeDocument, writeDocument } from './graph/document-write.js';
+import { lockTenantGraph } from './graph/graph-store.js';
+import { selectIngestVersions } from './graph/slot-store.js';
 import type { ExtractOptions } from './extract/extract-document.js';
+import { DEFAULT_EXTRACTION_VERSION, extractionOptionsOf } from './extract/extraction-versions.js';
 import { makeExtractionPool } from './extract/extraction-pool.js';
 import type { GraphRecords } from './extract/graph-records.js';
 import type { JobWorkOptions, ServiceParts } from './knowledge-deps.js';
@@ -183,22 +177,40 @@ export function makeIngest(parts: ServiceParts): Ingest {
       throw new ValidationError(`document is ${input.bytes.byteLength} bytes; the limit is ${max}`, {
         field: 'content',
       });
+    const { progress: _progress, signal: _signal, trace: _trace, sourceSha256, ...callerOptions } = options;
+    // The graph's extraction version sets the options; a caller's own (tests, benchmarks) win.
+    const versions = await inTenant(
+      tenantId,
+      (tx) => selectIngestVersions(tx, tenantId, DEFAULT_EXTRACTION_VERSION),
+      options.trace,
+    );
+    const extractOptions: ExtractOptions = { ...extractionOptionsOf(versions.primary), ...callerOptions };
     options.progress?.(10, 'parsing');
-    const llm = await llmRecords(tenantId, input.name, input.bytes, options, options.trace, options.signal);
+    const llm = await llmRecords(tenantId, input.name, input.bytes, extractOptions, options.trace, options.signal);
     options.signal?.throwIfAborted();
     options.progress?.(50, llm.chunks > 0 ? `extracted with ${llm.provider ?? 'no provider'}` : 'extracting');
-    const { progress: _progress, signal: _signal, trace: _trace, sourceSha256, ...extractOptions } = options;
-    const x = await (deps.extraction ?? inline).extract(
+    const pool = deps.extraction ?? inline;
+    const x = await pool.extract(
       input.name,
       input.bytes,
       { ...extractOptions, llmRecords: llm.records },
       options.signal,
     );
+    // The candidate graph (graph-versions.ts) gets the same document, extracted deterministically
+    // with its own version's options: no LLM calls for a graph that does not serve yet.
+    const candidate =
+      versions.candidate === null
+        ? undefined
+        : {
+            version: versions.candidate,
+            x: await pool.extract(input.name, input.bytes, extractionOptionsOf(versions.candidate), options.signal),
+          };
     options.signal?.throwIfAborted();
     options.progress?.(
       70,
       `storing ${x.chunks.length} chunks, ${x.entities.length} entities, ${x.relations.length} relations`,
     );
+    const doc = { documentId: input.documentId, name: input.name, sha256: sha256Of(input.bytes) };
     const result = await inTenant(
       tenantId,
       async (tx) => {
@@ -211,32 +223,19 @@ export function makeIngest(parts: ServiceParts): Ingest {
           !(await setSourceStatus(tx, tenantId, input.documentId, sourceSha256, 'ready', null, ['ingesting']))
         )
           throw new SourceMovedError();
-        const before = await selectDocumentNodes(tx, tenantId, input.documentId);
-        const replaced = await deleteDocument(tx, tenantId, input.documentId);
-        await insertDocument(tx, tenantId, {
-          documentId: input.documentId,
-          name: input.name,
-          format: x.document.format,
-          sha256: sha256Of(input.bytes),
-          textLength: x.document.text.length,
-        });
-        await insertChunks(tx, tenantId, input.documentId, x.chunks);
-        await upsertEntities(tx, tenantId, x.entities);
-        await upsertRelations(tx, tenantId, x.relations);
-        await insertMentions(tx, tenantId, input.documentId, x.entities, x.relations);
-        const after = [
-          ...x.entities.map((e) => nodeKey(e.name)),
-          ...x.relations.flatMap((r) => [nodeKey(r.source), nodeKey(r.target)]),
-        ];
-        const communities = await refreshCommunities(tx, tenantId, [...new Set([...before, ...after])]);
+        const written = await writeDocument(tx, tenantId, doc, x, { communities: true });
         const graphVersion = await bumpGraphVersion(tx, tenantId);
+        if (candidate !== undefined)
+          await onCandidateGraph(tx, tenantId, candidate.version, (c) =>
+            writeDocument(c, tenantId, doc, candidate.x, { communities: true }),
+          );
         return {
           documentId: input.documentId,
-          replaced,
+          replaced: written.replaced,
           chunks: x.chunks.length,
           entities: x.entities.length,
           relations: x.relations.length,
-          communities,
+          communities: written.communities,
           graphVersion,
           llm: { chunks: llm.chunks, failedReplies: llm.failed, provider: llm.provider },
         };
@@ -366,14 +365,12 @@ export function makeIngest(parts: ServiceParts): Ingest {
       async (tx) => {
         await lockTenantGraph(tx, tenantId);
         const source = await selectSource(tx, tenantId, documentId);
-        const before = await selectDocumentNodes(tx, tenantId, documentId);
-        const removedGraph = await deleteDocument(tx, tenantId, documentId);
+        const graph = await removeDocument(tx, tenantId, documentId);
         const removedSource = await deleteSource(tx, tenantId, documentId);
-        const deleted = removedGraph || removedSource;
-        if (!deleted) return { deleted, communities: { nodes: 0, removed: 0, added: 0, bounded: false } };
-        const communities = removedGraph
-          ? await refreshCommunities(tx, tenantId, before)
-          : { nodes: 0, removed: 0, added: 0, bounded: false };
+        // The candidate graph (if the tenant has one) loses the document too.
+        await onCandidateGraph(tx, tenantId, null, (c) => removeDocument(c, tenantId, documentId));
+        const deleted = graph.removed || removedSource;
+        if (!deleted) return { deleted, communities: graph.communities };
         await bumpGraphVersion(tx, tenantId);
         if (ctx !== undefined) {
           await deps.audit?.(tx, ctx, {
@@ -387,7 +384,7 @@ export function makeIngest(parts: ServiceParts): Ingest {
             after: null,
           });
         }
-        return { deleted, communities };
+        return { deleted, communities: graph.communities };
       },
       ctx?.trace,
     );

@@ -1,11 +1,13 @@
 // The knowledge context's job kinds: ingest a submitted document, rebuild every community of
-// a tenant's graph, and warm the answer cache after the graph changed. Defined here, registered
+// a tenant's graph, warm the answer cache after the graph changed, and build a candidate graph
+// with another extraction version (graph-versions.ts). Defined here, registered
 // by the composition root; `enqueue` (the executor) is passed in, so this context does not
 // depend on the jobs context.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
+import { EXTRACTION_VERSIONS } from './extract/extraction-versions.js';
 import { setSourceStatusForJob, type SourceStatus } from './graph/document-store.js';
 import type { KnowledgeService } from './knowledge-service.js';
 import { isDocumentFault } from './parse/parse-budget.js';
@@ -60,6 +62,18 @@ const WarmPayload = Type.Object(
   { additionalProperties: false },
 );
 
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export const ReindexPayload = Type.Object(
+  {
+    extractionVersion: Type.String({
+      pattern: `^(?:${Object.keys(EXTRACTION_VERSIONS).map(escapeRegExp).join('|')})$`,
+      description: 'A known extraction version (src/knowledge/extract/extraction-versions.ts).',
+    }),
+    releaseId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
 /** Seconds a warm-up waits after a change, so a burst of ingests warms once (older ones skip as stale). */
 const WARM_DELAY_MS = 5_000;
 
@@ -97,6 +111,7 @@ export function knowledgeJobKinds(
   KnowledgeJobKind<typeof IngestPayload>,
   KnowledgeJobKind<typeof BuildPayload>,
   KnowledgeJobKind<typeof WarmPayload>,
+  KnowledgeJobKind<typeof ReindexPayload>,
 ] {
   const warmLater = (tenantId: string, graphVersion: number): Promise<void> =>
     enqueue(tenantId, { kind: 'knowledge.cache-warm', payload: { graphVersion }, delayMs: WARM_DELAY_MS });
@@ -160,6 +175,24 @@ export function knowledgeJobKinds(
       },
       timeoutMs: 10 * 60_000,
       maxAttempts: 2,
+    },
+    {
+      kind: 'knowledge.graph-reindex',
+      description:
+        "Builds the tenant's candidate graph with another extraction version beside the primary one (deterministic extraction only), resuming where a failed attempt stopped; skipped when the primary graph already has that version.",
+      payload: ReindexPayload,
+      async handler(payload, ctx) {
+        const result = await knowledge.reindex(ctx.tenantId, payload, {
+          progress: (p, m) => ctx.progress(p, m),
+          signal: ctx.signal,
+          trace: ctx.trace,
+        });
+        if (result.skipped !== undefined)
+          ctx.progress(100, `the primary graph already is ${payload.extractionVersion}`);
+        return result;
+      },
+      timeoutMs: 60 * 60_000,
+      maxAttempts: 3,
     },
   ];
 }

@@ -1,6 +1,7 @@
 // The knowledge graph of each tenant as a service: a facade that wires the stages. Documents
 // come in through ingest.ts (submit, ingest, remove), the whole graph is rebuilt by
-// graph-build.ts, reads go to the graph's stores, and questions are answered by
+// graph-build.ts, a candidate graph of another extraction version is built, probed, cut over or
+// dropped by graph-versions.ts, reads go to the graph's stores, and questions are answered by
 // answer/answer-composition.ts through the per-tenant answer cache; the question log feeds the
 // cache warm-up, and every LLM call spends from the tenant's daily token budget.
 // Built by makeKnowledgeService(deps) at the composition root.
@@ -33,12 +34,13 @@ import {
 } from './graph/document-store.js';
 import { selectGraphExport, type GraphExport } from './graph/graph-export.js';
 import { makeGraphBuild, type GraphBuildOptions, type GraphBuildResult } from './graph-build.js';
+import { makeGraphVersions, type GraphVersions } from './graph-versions.js';
 import { checkDocumentId, makeIngest, type Ingest } from './ingest.js';
 import type { KnowledgeDeps, ServiceParts, TenantKnowledgeSettings } from './knowledge-deps.js';
 import { makeTokenBudget } from './llm/index.js';
 
-/** The knowledge context's service: documents in (Ingest), graph reads, rebuilds and answers. */
-export interface KnowledgeService extends Ingest {
+/** The knowledge context's service: documents in (Ingest), graph reads, rebuilds, graph versions and answers. */
+export interface KnowledgeService extends Ingest, GraphVersions {
   // Reads: `trace` is the caller's span, for the store spans.
   documents(
     tenantId: string,
@@ -104,6 +106,7 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
 
   return {
     ...documents,
+    ...makeGraphVersions(parts),
 
     documents: (tenantId, page, trace) => inTenant(tenantId, (tx) => listSources(tx, tenantId, page), trace),
 

@@ -20,7 +20,7 @@ import { authorize, type DecideFn, type RequestContext } from '../core/context.j
 import { APPLY_SCOPE_SQL, platformScope, scopeParams, tenantScope, type Database, type Queryable } from '../core/db.js';
 import { errorMessage, IrisError, NotFoundError, ValidationError } from '../core/errors.js';
 import { PLATFORM } from '../core/ids.js';
-import { CHANGES_CHANNEL, withChanges, type ApplyLocally } from '../tenants/index.js';
+import { CHANGES_CHANNEL, deleteDerivedRows, withChanges, type ApplyLocally } from '../tenants/index.js';
 import {
   ArchiveTooNewError,
   ArchiveUntrustedError,
@@ -242,6 +242,8 @@ export function makeTenantArchiveService(deps: TenantArchiveDeps) {
                 `The rows of table ${part.table} read back differ from the archive; nothing was imported.`,
               );
           }
+          // The archive has no candidate graph (derived schemas are never archived): drop any here.
+          await deleteDerivedRows(tx, tenantId);
           const restored = await restoreLog(tx, ledger, archived);
           if (restored.outcome === 'diverged') throw ledgerDiverged(tenantId, restored.size, restored.firstDifference);
           await ledger.append(tx, ctx, {

@@ -33,5 +33,5 @@ export {
   type UpdateTenantInput,
 } from './tenant-model.js';
 export { makeTenantService, type TenantPage, type TenantService } from './tenant-service.js';
-export { CHANGES_CHANNEL } from './tenant-store.js';
+export { CHANGES_CHANNEL, DERIVED_SCHEMAS, deleteDerivedRows } from './tenant-store.js';
 export { withChanges, type ApplyLocally } from './changes.js';

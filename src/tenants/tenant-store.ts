@@ -113,6 +113,13 @@ export async function selectPurgeable(tx: Queryable, now: Date): Promise<string[
   return rows.map((r) => r.tenant_id);
 }
 
+/**
+ * Schemas that hold rebuildable per-tenant copies beside the current schema (the knowledge
+ * context's candidate graphs, migration 0014): never archived, removed with the tenant, and
+ * dropped when a tenant is restored from an archive (which has none).
+ */
+export const DERIVED_SCHEMAS: readonly string[] = ['kg_next'];
+
 /** Removes a tenant and everything it owns except its audit log, which outlives it. */
 export async function deleteTenantRows(tx: Queryable, id: string): Promise<void> {
   // Every context's rows of the tenant go, found through the catalogue so new tables are never
@@ -127,7 +134,22 @@ export async function deleteTenantRows(tx: Queryable, id: string): Promise<void>
      order by c.relname`,
   );
   for (const { table_name } of rows) await tx.query(`delete from ${quoteIdent(table_name)} where tenant_id = $1`, [id]);
+  await deleteDerivedRows(tx, id);
   await tx.query('delete from tenants where tenant_id = $1', [id]);
+}
+
+/** Removes the tenant's rows from every table of the DERIVED_SCHEMAS (found in the catalogue). */
+export async function deleteDerivedRows(tx: Queryable, id: string): Promise<void> {
+  const { rows } = await tx.query<{ schema_name: string; table_name: string }>(
+    `select n.nspname as schema_name, c.relname as table_name from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+       join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+     where n.nspname = any($1::text[]) and c.relkind in ('r', 'p') and has_table_privilege(c.oid, 'DELETE')
+     order by n.nspname, c.relname`,
+    [DERIVED_SCHEMAS],
+  );
+  for (const r of rows)
+    await tx.query(`delete from ${quoteIdent(r.schema_name)}.${quoteIdent(r.table_name)} where tenant_id = $1`, [id]);
 }
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;

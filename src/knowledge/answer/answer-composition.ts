@@ -3,9 +3,12 @@
 // and, when an LLM may serve the tenant and its tokens last, an LLM answer over the retrieved
 // sources (sentences that read as instructions withheld), falling back to the extractive answer
 // with a notice. PII and secrets are redacted last, unless the tenant turned redaction off.
-import { errorMessage, ValidationError } from '../../core/errors.js';
+import type { Queryable } from '../../core/db.js';
+import { ConflictError, errorMessage, ValidationError } from '../../core/errors.js';
 import type { TraceParent } from '../../core/trace-parent.js';
-import { selectChunkTexts, selectGraphVersion } from '../graph/document-store.js';
+import { selectChunkTexts } from '../graph/document-store.js';
+import { selectAnswerGraphs, useCandidateGraph, type AnswerGraphs } from '../graph/slot-store.js';
+import { DEFAULT_EXTRACTION_VERSION } from '../extract/extraction-versions.js';
 import type { ServiceParts } from '../knowledge-deps.js';
 import { synthesizeAnswer } from '../llm/index.js';
 import { ANSWER_CACHE_BUDGET_BYTES, normaliseQuestion, type AnswerCache } from './answer-cache.js';
@@ -22,6 +25,8 @@ export interface KnowledgeAnswer extends Omit<Answer, 'llmUsed'> {
   readonly provider: string | null;
   readonly cache: 'hit' | 'miss';
   readonly graphVersion: number;
+  /** The extraction version of the graph that answered (the primary one, or a candidate). */
+  readonly extractionVersion: string;
   /** What the caller should know about how the answer was made (fallbacks, withheld passages, redactions). */
   readonly notices: readonly string[];
 }
@@ -37,9 +42,55 @@ export interface QueryRequest {
    * The release colour serving this tenant (rollout) and what its configuration changes: the
    * number of chunks cited by default. Answers of different colours never share a cache entry.
    */
-  readonly serving?: { readonly colour: string; readonly topK?: number | undefined };
+  readonly serving?: {
+    readonly colour: string;
+    readonly topK?: number | undefined;
+    /**
+     * The extraction version the colour serves with: answered from the tenant's candidate graph
+     * when it holds that version, is ready and its probe passed; else from the primary graph.
+     */
+    readonly extractionVersion?: string | undefined;
+  };
+  /**
+   * Forces one graph (the rollout's dual-read probes): 'candidate' throws ConflictError
+   * 'graph_not_ready' unless the tenant's candidate graph is ready.
+   */
+  readonly graph?: 'primary' | 'candidate';
   /** A shadow run (rollout): not counted in the question log, so it never drives cache warm-ups. */
   readonly shadow?: boolean;
+}
+
+/** The graph an answer is computed on, with its own version counter. */
+interface AnswerGraph {
+  readonly graph: 'primary' | 'candidate';
+  readonly graphVersion: number;
+  readonly extractionVersion: string;
+}
+
+/** Which graph answers `request` (answer-composition's rule; see QueryRequest.serving and .graph). */
+export function answerGraphOf(request: QueryRequest, g: AnswerGraphs): AnswerGraph {
+  const primary: AnswerGraph = { graph: 'primary', graphVersion: g.version, extractionVersion: g.primaryVersion };
+  const slot = g.slot;
+  const candidate: AnswerGraph | undefined =
+    slot?.status === 'ready'
+      ? { graph: 'candidate', graphVersion: g.candidateVersion, extractionVersion: slot.extractionVersion }
+      : undefined;
+  if (request.graph === 'primary') return primary;
+  if (request.graph === 'candidate') {
+    if (candidate === undefined)
+      throw new ConflictError('graph_not_ready', 'The tenant has no ready candidate graph to answer from.');
+    return candidate;
+  }
+  const wanted = request.serving?.extractionVersion;
+  if (
+    wanted !== undefined &&
+    wanted !== g.primaryVersion &&
+    candidate !== undefined &&
+    candidate.extractionVersion === wanted &&
+    slot?.probe?.ok === true
+  )
+    return candidate;
+  return primary;
 }
 
 /** Chunks cited: the caller's limit, else the serving colour's topK (at most 20), else 5. */
@@ -64,21 +115,34 @@ export function makeAnswers(
   release: string,
 ): Answers {
   const { deps, settingsOf, inTenant, tokens } = parts;
-  // BM25 corpus statistics per tenant and graph version (one cache per database).
-  const statsCache = new CorpusStatsCache();
+  // BM25 corpus statistics per tenant and graph version (one cache per database, one per
+  // graph: the primary and candidate graphs count their versions apart).
+  const statsCaches = { primary: new CorpusStatsCache(), candidate: new CorpusStatsCache() };
+  /** A tenant transaction on the answering graph. */
+  const onGraph = <T>(tenantId: string, g: AnswerGraph, fn: (tx: Queryable) => Promise<T>, request: QueryRequest) =>
+    inTenant(
+      tenantId,
+      async (tx) => {
+        if (g.graph === 'candidate') await useCandidateGraph(tx);
+        return fn(tx);
+      },
+      request.trace,
+    );
 
   async function computeAnswer(
     tenantId: string,
     q: string,
     mode: QueryMode,
     request: QueryRequest,
-    graphVersion: number,
+    g: AnswerGraph,
   ): Promise<KnowledgeAnswer> {
     const settings = settingsOf(tenantId);
-    const base = await inTenant(
+    const statsCache = statsCaches[g.graph];
+    const base = await onGraph(
       tenantId,
+      g,
       (tx) => answerQuestion(tx, tenantId, q, mode, { limit: limitOf(request), statsCache }),
-      request.trace,
+      request,
     );
     const notices: string[] = [];
     let text = base.answer;
@@ -95,7 +159,7 @@ export function makeAnswers(
       notices.push("The tenant's LLM tokens for today are used up; this answer is extractive.");
       deps.signal?.({ kind: 'llm_fallback', tenantId, reason: 'quota' });
     } else if (llm !== undefined && llm.configured && request.llm !== 'off' && base.citations.length > 0) {
-      const rows = await inTenant(tenantId, (tx) => selectChunkTexts(tx, tenantId, base.citations), request.trace);
+      const rows = await onGraph(tenantId, g, (tx) => selectChunkTexts(tx, tenantId, base.citations), request);
       assertOwnChunks(tenantId, rows);
       const texts = new Map(rows.map((r) => [`${r.documentId}#${r.chunkIndex}`, r.text]));
       const sources = base.citations.map((c, i) => ({
@@ -154,7 +218,17 @@ export function makeAnswers(
         deps.signal?.({ kind: 'redacted', tenantId, counts });
       }
     }
-    return { ...base, answer: text, citations, llmUsed, provider, cache: 'miss', graphVersion, notices };
+    return {
+      ...base,
+      answer: text,
+      citations,
+      llmUsed,
+      provider,
+      cache: 'miss',
+      graphVersion: g.graphVersion,
+      extractionVersion: g.extractionVersion,
+      notices,
+    };
   }
 
   async function query(
@@ -175,7 +249,16 @@ export function makeAnswers(
       throw err;
     }
     const settings = settingsOf(tenantId);
-    const graphVersion = await inTenant(tenantId, (tx) => selectGraphVersion(tx, tenantId), request.trace);
+    // NOTE: one read either way; the slot is joined only when the request may want the candidate.
+    const withSlot = request.graph !== undefined || request.serving?.extractionVersion !== undefined;
+    const g = answerGraphOf(
+      request,
+      await inTenant(
+        tenantId,
+        (tx) => selectAnswerGraphs(tx, tenantId, withSlot, DEFAULT_EXTRACTION_VERSION),
+        request.trace,
+      ),
+    );
     const normalised = normaliseQuestion(q);
     if (request.shadow !== true) questions.note(tenantId, normalised, mode);
     const variant = [
@@ -184,11 +267,13 @@ export function makeAnswers(
       limitOf(request),
       request.llm ?? 'auto',
       settings.redactPii ? 'redact' : 'plain',
+      // The two graphs count their versions apart: their answers never share an entry.
+      `${g.graph}:${g.extractionVersion}`,
     ].join('|');
     const got = await cache.getOrCompute(
-      { tenantId, question: normalised, mode, graphVersion, release: variant },
+      { tenantId, question: normalised, mode, graphVersion: g.graphVersion, release: variant },
       ANSWER_CACHE_BUDGET_BYTES[settings.tier],
-      () => computeAnswer(tenantId, q, mode, request, graphVersion),
+      () => computeAnswer(tenantId, q, mode, request, g),
     );
     return { ...got.value, question: q, cache: got.hit ? 'hit' : 'miss' };
   }
