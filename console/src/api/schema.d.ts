@@ -11537,6 +11537,8 @@ export interface paths {
                                 name: string;
                                 type: string;
                             }[];
+                            /** @description The extraction version of the graph that answered (the primary graph, or a candidate being rolled out). */
+                            extractionVersion: string;
                             graphVersion: number;
                             llmUsed: boolean;
                             mode: string;
