@@ -234,6 +234,9 @@ describe(`tenant export and import (${storeName})`, () => {
     await ingest(a, 'acme', 'later.md', '# Later\nThe Moon Base is run by the Lunar Office.');
     await settle(a, 'acme');
     const laterKey = await a.keyFor('acme', 'operator');
+    // A candidate graph (graph versions): never archived, so the import drops it.
+    assert.equal((await a.app.knowledge.reindex('acme', { extractionVersion: 'v2' })).documents, 3);
+    assert.equal((await a.app.knowledge.graphStates(['acme']))[0]?.slot?.status, 'ready');
     const res = await importInto(a, archive, '?replace=true');
     assert.equal(res.statusCode, 200, res.body);
     const r = res.json<Imported>();
@@ -243,6 +246,13 @@ describe(`tenant export and import (${storeName})`, () => {
     assert.deepEqual(data(await digests(a.db, 'acme')), exported);
     assert.deepEqual(data(await digests(a.db, 'globex')), data(globex), "globex's rows are untouched");
     assert.equal((await a.call('GET', '/v1/tenants/acme/documents/later.md')).statusCode, 404);
+    assert.deepEqual(await a.app.knowledge.graphStates(['acme']), [
+      { tenantId: 'acme', primaryVersion: 'v1', slot: null },
+    ]);
+    const candidateRows = await a.db.transaction(tenantScope('acme'), async (tx) =>
+      Number((await tx.query<{ n: string }>('select count(*) as n from kg_next.kg_chunks')).rows[0]?.n),
+    );
+    assert.equal(candidateRows, 0, 'the candidate graph went with the import');
     assert.equal(
       (await a.call('GET', '/v1/whoami', { token: laterKey })).statusCode,
       401,
