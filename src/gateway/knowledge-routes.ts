@@ -414,7 +414,6 @@ export function knowledgeRoutes(deps: KnowledgeRoutesDeps): FastifyPluginAsync {
                 serving: {
                   colour: req.placement.colour,
                   topK: req.placement.spec?.graphrag.retrieval.topK,
-                  // Answered from the tenant's candidate graph once it holds this version and its probe passed.
                   extractionVersion: req.placement.spec?.graphrag.extractionVersion,
                 },
               }),

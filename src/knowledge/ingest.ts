@@ -23,7 +23,7 @@ import { removeDocument, writeDocument } from './graph/document-write.js';
 import { lockTenantGraph } from './graph/graph-store.js';
 import { selectIngestVersions } from './graph/slot-store.js';
 import type { ExtractOptions } from './extract/extract-document.js';
-import { DEFAULT_EXTRACTION_VERSION, extractionOptionsOf } from './extract/extraction-versions.js';
+import { DEFAULT_EXTRACTION_VERSION, extractionOptionsOf, isExtractionVersion } from './extract/extraction-versions.js';
 import { makeExtractionPool } from './extract/extraction-pool.js';
 import type { GraphRecords } from './extract/graph-records.js';
 import type { JobWorkOptions, ServiceParts } from './knowledge-deps.js';
@@ -97,6 +97,17 @@ export function checkDocumentId(documentId: string): void {
       'documentId must be 1-255 characters of letters, digits and ._:/- starting with a letter or digit',
       { field: 'documentId' },
     );
+}
+
+/**
+ * The options of a graph's extraction version. NOTE: a version this build does not know was
+ * set by a newer build (a rainbow deploy): a plain Error, so the job is retried (a newer
+ * build's worker may take it) instead of failing the document as bad input.
+ */
+function graphOptionsOf(version: string): ExtractOptions {
+  if (!isExtractionVersion(version))
+    throw new Error(`the graph's extraction version ${version} is unknown to this build of Iris`);
+  return extractionOptionsOf(version);
 }
 
 const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -184,7 +195,7 @@ export function makeIngest(parts: ServiceParts): Ingest {
       (tx) => selectIngestVersions(tx, tenantId, DEFAULT_EXTRACTION_VERSION),
       options.trace,
     );
-    const extractOptions: ExtractOptions = { ...extractionOptionsOf(versions.primary), ...callerOptions };
+    const extractOptions: ExtractOptions = { ...graphOptionsOf(versions.primary), ...callerOptions };
     options.progress?.(10, 'parsing');
     const llm = await llmRecords(tenantId, input.name, input.bytes, extractOptions, options.trace, options.signal);
     options.signal?.throwIfAborted();
@@ -203,7 +214,7 @@ export function makeIngest(parts: ServiceParts): Ingest {
         ? undefined
         : {
             version: versions.candidate,
-            x: await pool.extract(input.name, input.bytes, extractionOptionsOf(versions.candidate), options.signal),
+            x: await pool.extract(input.name, input.bytes, graphOptionsOf(versions.candidate), options.signal),
           };
     options.signal?.throwIfAborted();
     options.progress?.(

@@ -89,6 +89,14 @@ describe(`graph versions (${storeName})`, () => {
     );
     await assert.rejects(kg.reindex('acme', { extractionVersion: 'v9' }), ValidationError);
     assert.deepEqual(await kg.graphStates(['acme']), [{ tenantId: 'acme', primaryVersion: 'v1', slot: null }]);
+    // A graph of a version only a newer build knows: ingest fails retryably, not as bad input.
+    await t.db.transaction(platformScope, (tx) =>
+      tx.query("insert into kg_graph_state (tenant_id, version, extraction_version) values ('initech', 0, 'v99')"),
+    );
+    await assert.rejects(
+      kg.ingest('initech', { documentId: 'a.txt', name: 'a.txt', bytes: enc(prose('Initech', 1)) }),
+      (err: unknown) => !(err instanceof ValidationError) && err instanceof Error && /v99 is unknown/.test(err.message),
+    );
   });
 
   test('reindex builds a v2 candidate of smaller chunks; the primary graph and other tenants are untouched', async () => {
