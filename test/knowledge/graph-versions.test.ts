@@ -77,6 +77,8 @@ describe(`graph versions (${storeName})`, () => {
     );
 
   const Q = 'Who owns the Service Payments 3?';
+  /** The candidate graph version the answers of the first candidate saw. */
+  let firstCandidateVersion = 0;
 
   test('an unknown extraction version is a ValidationError naming the known ones', async () => {
     assert.equal(isExtractionVersion('v2'), true);
@@ -177,6 +179,7 @@ describe(`graph versions (${storeName})`, () => {
     assert.equal((await kg.query('acme', Q, 'hybrid')).extractionVersion, 'v1');
     const forced = await kg.query('acme', Q, 'hybrid', { graph: 'candidate' });
     assert.equal(forced.extractionVersion, 'v2');
+    firstCandidateVersion = forced.graphVersion;
     assert.ok(forced.citations.length > 0);
     for (const c of forced.citations) assert.ok(c.end - c.start <= 600, JSON.stringify(c));
     assert.ok(
@@ -254,7 +257,7 @@ describe(`graph versions (${storeName})`, () => {
     assert.ok((await longestChunk('public', 'acme')) <= 600);
     assert.ok((await kg.graphVersion('acme')) > version);
     assert.deepEqual(await kg.graphStates(['acme']), [{ tenantId: 'acme', primaryVersion: 'v2', slot: null }]);
-    for (const table of ['kg_documents', 'kg_chunks', 'kg_entities', 'kg_communities', 'kg_graph_state'])
+    for (const table of ['kg_documents', 'kg_chunks', 'kg_entities', 'kg_communities', 'kg_graph_slots'])
       assert.equal(await count(`kg_next.${table}`, 'acme'), 0, table);
     // The search column was computed for the copied chunks: answers find them.
     const answer = await kg.query('acme', Q, 'hybrid');
@@ -270,10 +273,14 @@ describe(`graph versions (${storeName})`, () => {
   test('dropSlot removes the candidate (only of the version named); a tenant purge removes its candidate', async () => {
     await kg.reindex('acme', { extractionVersion: 'v1' });
     assert.ok((await count('kg_next.kg_chunks', 'acme')) > 0);
+    // The next candidate's graph versions count on from the first one's: no cached answer matches it.
+    const next = await kg.query('acme', Q, 'hybrid', { graph: 'candidate' });
+    assert.deepEqual([next.extractionVersion, next.cache], ['v1', 'miss']);
+    assert.ok(next.graphVersion > firstCandidateVersion, `${next.graphVersion} after ${firstCandidateVersion}`);
     assert.equal(await kg.dropSlot('acme', 'v2'), false);
     assert.ok((await count('kg_next.kg_chunks', 'acme')) > 0);
     assert.equal(await kg.dropSlot('acme'), true);
-    for (const table of ['kg_documents', 'kg_chunks', 'kg_entities', 'kg_graph_slots', 'kg_graph_state'])
+    for (const table of ['kg_documents', 'kg_chunks', 'kg_entities', 'kg_graph_slots'])
       assert.equal(await count(`kg_next.${table}`, 'acme'), 0, table);
     assert.equal(await kg.dropSlot('acme'), false);
     assert.ok((await count('public.kg_chunks', 'acme')) > 0);

@@ -216,7 +216,8 @@ export async function deleteCandidate(tx: Queryable, tenantId: string): Promise<
   // Children before parents would cascade anyway; every table is named so nothing is left.
   for (const table of [...GRAPH_TABLES].reverse())
     await tx.query(`delete from kg_next.${table} where tenant_id = $1`, [tenantId]);
-  await tx.query('delete from kg_next.kg_graph_state where tenant_id = $1', [tenantId]);
+  // NOTE: kg_next.kg_graph_state stays: the next candidate's graph versions count on from it,
+  // so no answer cached (on any replica) for an earlier candidate matches the next one's key.
   await tx.query('delete from kg_next.kg_graph_slots where tenant_id = $1', [tenantId]);
 }
 
