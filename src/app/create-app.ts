@@ -57,6 +57,7 @@ import {
 } from '../jobs/index.js';
 import {
   knowledgeJobKinds,
+  EXTRACTION_VERSIONS,
   makeExtractionPool,
   makeKnowledgeService,
   makeLlmGateway,
@@ -409,6 +410,8 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       signals: telemetry.signals,
       systemContext,
       knowledge,
+      enqueue: followUp,
+      extractionVersions: Object.keys(EXTRACTION_VERSIONS),
       shadowConcurrency: config.rolloutShadowConcurrency,
       preflight: {
         check: (ctx, id, stage) => preflight.check(ctx, id, stage),

@@ -12,7 +12,14 @@ import type { Telemetry } from '../observability/index.js';
 import type { Provider } from '@openfeature/server-sdk';
 import type { FastifyRequest } from 'fastify';
 import { errorMessage } from '../core/errors.js';
-import { DEFAULT_QUERY_MODE, type KnowledgeAnswer, type KnowledgeService, type QueryMode } from '../knowledge/index.js';
+import {
+  DEFAULT_QUERY_MODE,
+  extractDocument,
+  extractionOptionsOf,
+  type EnqueueFollowUp,
+  type KnowledgeAnswer,
+  type QueryMode,
+} from '../knowledge/index.js';
 import {
   bucketOf,
   inCandidate,
@@ -23,6 +30,8 @@ import {
   type ShadowRunner,
   type ShadowSummary,
   LOAD_PROBE_THRESHOLDS,
+  labelledAccuracy,
+  type ReleaseSpec,
   type LoadProbeResult,
   type StoredRelease,
   makeFlagProvider,
@@ -44,6 +53,7 @@ import {
 } from '../rollout/index.js';
 import type { Directory } from '../tenants/index.js';
 import { makePrometheusSource } from './prometheus-analysis.js';
+import { makeGraphRollout, type GraphRollout, type GraphRolloutDeps } from './graph-rollout-wiring.js';
 
 export interface RolloutWiring {
   readonly state: RolloutState;
@@ -61,6 +71,8 @@ export interface RolloutWiring {
   readonly loadProbe: (release: StoredRelease, ring: string) => Promise<LoadProbeResult | undefined>;
   /** Re-runs a share of the control's queries with the candidate's configuration (undefined: shadowing off). */
   readonly shadow: ShadowWiring | undefined;
+  /** Graph rollouts of releases that change the extraction version (undefined: not wired). */
+  readonly graphs: GraphRollout | undefined;
   /** Starts the snapshot and the driver loop. */
   start(log: FastifyBaseLogger): Promise<void>;
   stop(): Promise<void>;
@@ -74,6 +86,55 @@ const PROBE_QUESTIONS = [
   'What changed recently?',
   'Who should be contacted about incidents?',
 ] as const;
+
+/** What a release's configuration changes in an answer: cited chunks and the graph's extraction version. */
+const servingOf = (release: StoredRelease): { colour: string; topK: number; extractionVersion: string } => ({
+  colour: release.colour,
+  topK: release.spec.graphrag.retrieval.topK,
+  extractionVersion: release.spec.graphrag.extractionVersion,
+});
+
+/** A record's key as a labelled set writes it: lower-cased, whitespace collapsed. */
+const recordKey = (...parts: string[]): string =>
+  parts.map((p) => p.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()).join('|');
+const expectedKey = (key: string): string => {
+  if (key.startsWith('entity:')) {
+    const rest = key.slice('entity:'.length);
+    const at = rest.indexOf(':');
+    return `entity:${recordKey(rest.slice(0, at), rest.slice(at + 1))}`;
+  }
+  return `relation:${recordKey(...key.slice('relation:'.length).split('|'))}`;
+};
+
+/**
+ * Parse accuracy of an extraction version on a release's labelled documents: each document
+ * extracted with that version (on this thread; at most 50 small documents), each expected
+ * record one item. A document that cannot be parsed scores none of its records.
+ */
+async function labelledSetAccuracy(
+  set: NonNullable<ReleaseSpec['graphrag']['labelledSet']>,
+  version: string,
+): Promise<{ correct: number; total: number; misses: string[] }> {
+  const records: Record<string, string[]> = {};
+  for (const d of set.documents) {
+    try {
+      const x = await extractDocument(d.name, new TextEncoder().encode(d.content), extractionOptionsOf(version));
+      records[d.name] = [
+        ...x.entities.map((e) => `entity:${recordKey(e.type, e.name)}`),
+        ...x.relations.map((r) => `relation:${recordKey(r.source, r.type, r.target)}`),
+      ];
+    } catch {
+      records[d.name] = [];
+    }
+  }
+  return labelledAccuracy(
+    {
+      documents: set.documents.map((d) => ({ id: d.name, expectedRecords: d.expectedRecords.map(expectedKey) })),
+      questions: [],
+    },
+    { records, citations: {} },
+  );
+}
 
 async function allTenantFacts(db: Database): Promise<TenantRingFacts[]> {
   const { rows } = await db.read<{ tenant_id: string; ring: string; labels: Record<string, string> }>(
@@ -107,7 +168,13 @@ export function makeRolloutWiring(deps: {
   replicaId: string;
   signals: Pick<Telemetry['signals'], 'releaseRolledBack' | 'releaseOutcome' | 'releaseSeriesKeep' | 'releaseShadow'>;
   systemContext: () => RequestContext;
-  knowledge: Pick<KnowledgeService, 'query'>;
+  knowledge: GraphRolloutDeps['knowledge'];
+  /** Queues the graph re-index jobs of releases that change the extraction version (absent: no graph rollouts). */
+  enqueue?: EnqueueFollowUp | undefined;
+  /** The extraction versions this build can re-index into. */
+  extractionVersions?: readonly string[] | undefined;
+  /** How often the graph rollout plans (default 2 s). */
+  graphRolloutMs?: number;
   /** Shadow queries at once (0: no shadowing). */
   shadowConcurrency: number;
   /** Preflight before start and each promotion; enforce: a failed gate refuses the action. */
@@ -133,12 +200,24 @@ export function makeRolloutWiring(deps: {
   // Shadow comparisons go to PostgreSQL too: a bake may be judged on the fleet's agreement.
   const shadowSamples = makeShadowRecorder({ db, clock: deps.clock, replicaId: deps.replicaId });
   let log: FastifyBaseLogger | undefined;
+  const graphs =
+    deps.enqueue === undefined
+      ? undefined
+      : makeGraphRollout({
+          state,
+          clock: deps.clock,
+          knowledge: deps.knowledge,
+          enqueue: deps.enqueue,
+          tenantFacts: () => allTenantFacts(db),
+        });
   const releases = makeReleaseService({
     db,
     clock: deps.clock,
     fallbackColour: deps.fallbackColour,
     systemContext: deps.systemContext,
     tenantFacts: () => allTenantFacts(db),
+    ...(deps.extractionVersions === undefined ? {} : { extractionVersions: deps.extractionVersions }),
+    ...(graphs === undefined ? {} : { graphVerdict: graphs.verdict }),
     ...(deps.prometheus === undefined ? {} : { source: makePrometheusSource(deps.prometheus) }),
     ...(deps.preflight === undefined ? {} : { preflight: deps.preflight }),
     audit: async (tx, ctx, record) => {
@@ -208,7 +287,7 @@ export function makeRolloutWiring(deps: {
               const a = await deps.knowledge.query(tenantId, query.question, query.mode, {
                 limit: query.limit,
                 llm: answer.llmUsed ? 'auto' : 'off',
-                serving: { colour: release.colour, topK: release.spec.graphrag.retrieval.topK },
+                serving: servingOf(release),
                 shadow: true,
               });
               outcome = { ok: true, answer: a.answer, citations: a.citations, latencyMs: performance.now() - started };
@@ -272,7 +351,7 @@ export function makeRolloutWiring(deps: {
           DEFAULT_QUERY_MODE,
           {
             llm: 'off',
-            serving: { colour: release.colour, topK: release.spec.graphrag.retrieval.topK },
+            serving: servingOf(release),
             shadow: true,
           },
         );
@@ -281,8 +360,39 @@ export function makeRolloutWiring(deps: {
         log?.info({ err, tenant_id: tenantId, release: release.id }, 'load probe query failed');
       }
     }
-    return { ring, requests, successes };
+    const set = release.spec.graphrag.labelledSet;
+    return set === undefined
+      ? { ring, requests, successes }
+      : {
+          ring,
+          requests,
+          successes,
+          accuracy: await labelledSetAccuracy(set, release.spec.graphrag.extractionVersion),
+        };
   }
+
+  // The graph rollout plans on a timer of its own: a probe may take seconds, the driver must not wait.
+  let graphTimer: NodeJS.Timeout | undefined;
+  let planning: Promise<void> | undefined;
+  // NOTE: a pass reads every tenant's graph state; when the last one found nothing to do and the
+  // rollout state has not changed since, the next full pass waits up to 30 s (new tenants and
+  // finished jobs are picked up then; a release's transitions at once).
+  let quiet = { generation: -1, at: 0 };
+  const plan = (): void => {
+    if (graphs === undefined || planning !== undefined) return;
+    if (state.generation === quiet.generation && Date.now() - quiet.at < 30_000) return;
+    const generation = state.generation;
+    planning = graphs
+      .pass(log)
+      .then((actions) => {
+        // Work in flight (a building graph plans nothing itself) keeps the passes frequent.
+        quiet = actions.length === 0 && !graphs.busy() ? { generation, at: Date.now() } : { generation: -1, at: 0 };
+      })
+      .catch((err: unknown) => log?.warn({ err }, 'graph rollout pass failed'))
+      .finally(() => {
+        planning = undefined;
+      });
+  };
 
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
@@ -317,6 +427,7 @@ export function makeRolloutWiring(deps: {
     flagProvider,
     loadProbe,
     shadow,
+    graphs,
     tenantsByRing: async () => {
       const rings = state.rings();
       const counts: Record<string, number> = {};
@@ -341,10 +452,16 @@ export function makeRolloutWiring(deps: {
       maps?.start();
       timer = setInterval(tick, deps.driverMs ?? 1000);
       timer.unref();
+      if (graphs !== undefined) {
+        graphTimer = setInterval(plan, deps.graphRolloutMs ?? 2000);
+        graphTimer.unref();
+      }
     },
     async stop() {
       if (timer) clearInterval(timer);
+      if (graphTimer) clearInterval(graphTimer);
       await ticking;
+      await planning;
       await shadow?.runner.drain();
       await maps?.stop();
       await outcomes.stop();

@@ -8,7 +8,13 @@
 // The service and its settings (composition root, CLI, benchmarks).
 export { makeKnowledgeService, type KnowledgeService } from './knowledge-service.js';
 export type { GraphVersions, ReindexResult } from './graph-versions.js';
-export type { GraphProbe, GraphSlot, GraphSlotStatus, TenantGraphState } from './graph/slot-store.js';
+export {
+  selectGraphStates,
+  type GraphProbe,
+  type GraphSlot,
+  type GraphSlotStatus,
+  type TenantGraphState,
+} from './graph/slot-store.js';
 export type { KnowledgeSignal, TenantKnowledgeSettings } from './knowledge-deps.js';
 export {
   ingestJobChanged,
@@ -50,7 +56,7 @@ export { pruneQuestions, SOURCE_STATUSES, type DocumentSummary } from './graph/d
 export { EXPORT_FORMATS, renderGraphMl } from './graph/graph-export.js';
 
 // answer/: query modes and citations.
-export { DEFAULT_QUERY_MODE, QUERY_MODES, type Citation, type QueryMode } from './answer/query-engine.js';
+export { DEFAULT_QUERY_MODE, isQueryMode, QUERY_MODES, type Citation, type QueryMode } from './answer/query-engine.js';
 export type { KnowledgeAnswer, QueryRequest } from './answer/answer-composition.js';
 
 // llm/: providers and the gateway.

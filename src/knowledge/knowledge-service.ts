@@ -78,6 +78,8 @@ export interface KnowledgeService extends Ingest, GraphVersions {
   ): Promise<{ warmed: number; skipped?: 'stale' }>;
   /** Writes the buffered question counts (also done on a timer by the app). */
   flushQuestions(): Promise<void>;
+  /** The tenant's most frequent recent questions (the cache warm-up's and the graph probes' list). */
+  frequentQuestions(tenantId: string, top: number): Promise<{ question: string; mode: string }[]>;
   /** Cache figures of one tenant. */
   cacheStats(tenantId: string): ReturnType<AnswerCache<KnowledgeAnswer>['stats']>;
 }
@@ -167,6 +169,11 @@ export function makeKnowledgeService(deps: KnowledgeDeps): KnowledgeService {
     },
 
     flushQuestions: () => questions.flush(),
+    async frequentQuestions(tenantId, top) {
+      await questions.flush();
+      const rows = await inTenant(tenantId, (tx) => selectFrequentQuestions(tx, tenantId, top));
+      return rows.map((r) => ({ question: r.question, mode: r.mode }));
+    },
     cacheStats: (tenantId) => cache.stats(tenantId),
   };
 }

@@ -226,3 +226,16 @@ export {
   SHADOW_SAMPLES_PER_SECOND,
   type ShadowRecorder,
 } from './shadow-samples.js';
+export {
+  DEFAULT_GRAPH_PROBE,
+  judgeGraphs,
+  planGraphWork,
+  probeFigures,
+  type GraphAction,
+  type GraphPlanInput,
+  type GraphProbeBounds,
+  type GraphProbeFigures,
+  type GraphRelease,
+  type ProbePair,
+  type TenantGraphView,
+} from './graph-rollout.js';

@@ -217,7 +217,7 @@ export interface LoadProbeResult {
    * Parse accuracy on the labelled set the release carries (documents with expected records,
    * questions with expected citations): correct / total; absent when not measured.
    */
-  readonly accuracy?: { readonly correct: number; readonly total: number };
+  readonly accuracy?: { readonly correct: number; readonly total: number; readonly misses?: readonly string[] };
 }
 
 export const LOAD_PROBE_THRESHOLDS = { successRatio: 0.99, accuracy: 0.97, minRequests: 50 } as const;
@@ -248,7 +248,9 @@ export function loadProbeGate(input: {
       return fail(`${parts[0]}; parse accuracy not measured, and the extraction version changes`);
     const acc = a.correct / a.total;
     const text = `parse accuracy ${a.correct}/${a.total} = ${acc.toFixed(4)} (>= ${t.accuracy})`;
-    if (!(acc >= t.accuracy)) return fail(`${parts[0]}; ${text} failed`);
+    const missed = (a.misses ?? []).slice(0, 5);
+    if (!(acc >= t.accuracy))
+      return fail(`${parts[0]}; ${text} failed${missed.length > 0 ? ` (missing ${missed.join('; ')})` : ''}`);
     parts.push(text);
   }
   return { gate: `load-probe:${ring}`, ok: true, detail: parts.join('; '), at };

@@ -20,6 +20,7 @@ import {
   type ReadAhead,
   type OutcomeSource,
 } from './outcome-source.js';
+import type { MetricVerdict } from './mann-whitney.js';
 import { isFinished, transition, type ReleaseEffect, type ReleaseEvent, type ReleaseRun } from './release-machine.js';
 import { BUILTIN_EXTRACTION_VERSION, parseReleaseSpec, type SpecProblem } from './release-spec.js';
 import {
@@ -84,6 +85,18 @@ export interface ReleaseServiceDeps {
   readonly preflight?: ReleasePreflight;
   /** Where the guard and the bake read their numbers; absent: Iris's own counters (`iris`). */
   readonly source?: OutcomeSource;
+  /** The extraction versions this build can re-index graphs into (default: the built-in one only). */
+  readonly extractionVersions?: readonly string[];
+  /**
+   * The `graph_probe` verdict of a bake in `ring` of a release that changes the extraction
+   * version (graph-rollout.ts `judgeGraphs` over the ring's tenants); absent: not judged.
+   */
+  readonly graphVerdict?: (
+    tx: Queryable,
+    release: StoredRelease,
+    ring: string,
+    settings: { alpha: number },
+  ) => Promise<MetricVerdict | undefined>;
 }
 
 /** What the release service asks of preflight (PreflightService fits `check`). */
@@ -312,13 +325,23 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
     const reading = await reader.bake(tx, ahead, pair, from, to, minSamples);
     // A latency rise counts only beyond the floor; shadow agreement only where the plan bounds it.
     const floor = thresholds.latencyFloorMs ?? DEFAULT_LATENCY_FLOOR_MS;
-    const bounded =
+    const bounded: MetricVerdict[] =
       shadow === undefined
         ? []
         : judgeShadow(await selectShadowWindow(tx, { releaseId: release.id, ring }, from, to), shadow, {
             minSamples,
             alpha: thresholds.alpha,
           });
+    // A new extraction version: the ring's graphs must be built and their probes passed.
+    const control = await selectControl(tx, deps.fallbackColour);
+    const extractionChange =
+      release.spec.graphrag.extractionVersion !==
+      (control.spec?.graphrag.extractionVersion ?? BUILTIN_EXTRACTION_VERSION);
+    const graph =
+      extractionChange && deps.graphVerdict !== undefined
+        ? await deps.graphVerdict(tx, release, ring, { alpha: thresholds.alpha })
+        : undefined;
+    if (graph !== undefined) bounded.push(graph);
     const analysis = reading.ok
       ? analyseStep(
           effect.step,
@@ -499,13 +522,13 @@ export function makeReleaseService(deps: ReleaseServiceDeps): ReleaseService {
       );
       if (!parsed.ok) throw releaseDocumentError(parsed.problems);
       const spec = parsed.spec;
-      // NOTE: serving another extraction version needs its graph re-indexed first, which is not
-      // built; a release naming one would roll out a label that changes nothing.
-      if (spec.graphrag.extractionVersion !== BUILTIN_EXTRACTION_VERSION)
+      // A release may only name an extraction version this build can re-index into.
+      const versions = deps.extractionVersions ?? [BUILTIN_EXTRACTION_VERSION];
+      if (!versions.includes(spec.graphrag.extractionVersion))
         throw releaseDocumentError([
           {
             path: '/graphrag/extractionVersion',
-            message: `extraction version '${spec.graphrag.extractionVersion}' is not one this build serves (${BUILTIN_EXTRACTION_VERSION}); rolling out another extraction version (re-indexing the ring's graphs) is not supported yet`,
+            message: `extraction version '${spec.graphrag.extractionVersion}' is not one this build serves (${versions.join(', ')})`,
           },
         ]);
       const id = releaseIdOf(spec.name, spec.version);

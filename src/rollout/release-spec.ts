@@ -10,6 +10,31 @@ const Name = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'l
 const Unit = Type.Number({ minimum: 0, maximum: 1 });
 
 /** The GraphRAG configuration a release serves; the change record diffs it against the control's. */
+/**
+ * A record extraction must produce, as a key: `entity:<type>:<name>` or
+ * `relation:<source>|<type>|<target>` (compared lower-cased, whitespace collapsed).
+ */
+export const RecordKey = Type.String({ pattern: '^(entity:[^:]+:.+|relation:[^|]+\\|[^|]+\\|[^|]+)$', maxLength: 600 });
+
+/** The labelled documents a release carries for its load probe (at most 50, 256 KiB of text each). */
+export const LabelledSetSchema = Type.Object(
+  {
+    documents: Type.Array(
+      Type.Object(
+        {
+          /** The file name (its extension picks the parser: .md, .csv, .yaml, .json, .txt, …). */
+          name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }),
+          content: Type.String({ minLength: 1, maxLength: 262_144 }),
+          expectedRecords: Type.Array(RecordKey, { minItems: 1, maxItems: 2000 }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 50 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const GraphRagSettingsSchema = Type.Object(
   {
     retrieval: Type.Object(
@@ -29,6 +54,12 @@ export const GraphRagSettingsSchema = Type.Object(
     safety: Type.Record(Type.String(), Unit),
     /** Changing it re-indexes the rings' tenants into a new graph version before cut-over. */
     extractionVersion: Type.String({ minLength: 1, maxLength: 64 }),
+    /**
+     * Documents with the records extraction must find in them: the load probe of a release that
+     * changes the extraction version extracts each with the candidate's version, and its parse
+     * accuracy (expected records found / expected records) must be at least 0.97.
+     */
+    labelledSet: Type.Optional(LabelledSetSchema),
   },
   { additionalProperties: false },
 );
@@ -81,12 +112,30 @@ export const PlanShadowSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Dual-read probes of a release that changes the extraction version: once a tenant's graph is
+ * re-indexed, its most frequent questions are answered from both graphs and compared; a tenant
+ * whose answers drift beyond these bounds keeps its old graph and fails the ring's bake.
+ */
+export const PlanGraphProbeSchema = Type.Object(
+  {
+    /** The tenant's most frequent questions asked of both graphs (default 20). */
+    questions: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    /** The mean overlap (Jaccard) of the documents both answers cite must not be below this (default 0.5). */
+    minDocumentOverlap: Type.Optional(Unit),
+    /** The mean answer similarity must not be below this (default 0: not judged). */
+    minAnswerSimilarity: Type.Optional(Unit),
+  },
+  { additionalProperties: false },
+);
+
 export const ReleasePlanSchema = Type.Object(
   {
     guardIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
     minSamples: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     thresholds: PlanThresholdsSchema,
     shadow: Type.Optional(PlanShadowSchema),
+    graphProbe: Type.Optional(PlanGraphProbeSchema),
     rings: Type.Array(Type.Object({ ring: Name, steps: Type.Array(PlanStepSchema) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
