@@ -285,6 +285,18 @@ describe(`graph versions (${storeName})`, () => {
     assert.equal(await kg.dropSlot('acme'), false);
     assert.ok((await count('public.kg_chunks', 'acme')) > 0);
 
+    // A slot dropped while its build runs: the build stops, and does not bring the slot back.
+    let drop: Promise<boolean> | undefined;
+    const stopped = await kg.reindex(
+      'acme',
+      { extractionVersion: 'v1' },
+      { progress: (p) => void (p === 5 ? (drop ??= kg.dropSlot('acme')) : undefined) },
+    );
+    assert.equal(await drop, true);
+    assert.equal(stopped.skipped, 'dropped');
+    assert.deepEqual(await kg.graphStates(['acme']), [{ tenantId: 'acme', primaryVersion: 'v2', slot: null }]);
+    assert.equal(await count('kg_next.kg_documents', 'acme'), 0);
+
     await kg.reindex('globex', { extractionVersion: 'v2' });
     assert.ok((await count('kg_next.kg_chunks', 'globex')) > 0);
     await t.db.transaction(platformScope, (tx) => deleteTenantRows(tx, 'globex'));
