@@ -11,12 +11,13 @@ import { refreshCommunities } from './graph/community-refresh.js';
 import { bumpGraphVersion, selectSourceContent } from './graph/document-store.js';
 import { writeDocument } from './graph/document-write.js';
 import { selectEdges, selectEntityKeys } from './graph/graph-reader.js';
-import { lockTenantGraph } from './graph/graph-store.js';
+import { deleteDocument, lockTenantGraph } from './graph/graph-store.js';
 import {
   copyCandidateToPrimary,
   deleteCandidate,
   lockCandidateGraph,
   selectCandidateDigests,
+  selectCandidateOrphans,
   selectGraphStates,
   selectReadySources,
   selectSlot,
@@ -181,6 +182,9 @@ export function makeGraphVersions(parts: ServiceParts): GraphVersions {
         parts,
         tenantId,
         async (tx) => {
+          // Documents removed by a build that did not dual-write (a rolling deploy) go here.
+          for (const documentId of await selectCandidateOrphans(tx, tenantId))
+            await deleteDocument(tx, tenantId, documentId);
           const edges = await selectEdges(tx, tenantId);
           const nodes = new Set([
             ...(await selectEntityKeys(tx, tenantId)),

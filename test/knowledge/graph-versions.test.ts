@@ -243,6 +243,15 @@ describe(`graph versions (${storeName})`, () => {
     assert.equal(removed.deleted, true);
     assert.deepEqual([await docs('public'), await docs('kg_next')], [0, 0]);
     assert.equal(await count('kg_next.kg_documents', 'acme'), 2);
+
+    // A removal by a build that does not dual-write (a rolling deploy): the next reindex catches up.
+    await t.db.transaction(tenantScope('acme'), async (tx) => {
+      await tx.query("delete from kg_documents where tenant_id = 'acme' and document_id = 'search.txt'");
+      await tx.query("delete from kg_sources where tenant_id = 'acme' and document_id = 'search.txt'");
+    });
+    assert.equal((await kg.reindex('acme', { extractionVersion: 'v2' })).documents, 1);
+    assert.equal(await count('kg_next.kg_documents', 'acme'), 1);
+    assert.equal((await kg.graphStates(['acme']))[0]?.slot?.status, 'ready');
   });
 
   test('cutOver makes the candidate primary in one transaction; a second one reports false', async () => {
