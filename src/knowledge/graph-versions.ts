@@ -11,12 +11,13 @@ import { refreshCommunities } from './graph/community-refresh.js';
 import { bumpGraphVersion, selectSourceContent } from './graph/document-store.js';
 import { writeDocument } from './graph/document-write.js';
 import { selectEdges, selectEntityKeys } from './graph/graph-reader.js';
-import { lockTenantGraph } from './graph/graph-store.js';
+import { deleteDocument, lockTenantGraph } from './graph/graph-store.js';
 import {
   copyCandidateToPrimary,
   deleteCandidate,
   lockCandidateGraph,
   selectCandidateDigests,
+  selectCandidateOrphans,
   selectGraphStates,
   selectReadySources,
   selectSlot,
@@ -38,8 +39,12 @@ export interface ReindexResult {
   readonly documents: number;
   readonly entities: number;
   readonly relations: number;
-  /** 'current': the primary graph already has that extraction version; nothing was built. */
-  readonly skipped?: 'current';
+  /**
+   * 'current': the primary graph already has that extraction version; nothing was built.
+   * 'dropped': the slot was dropped (or cut over, or taken by another version) while building;
+   * the build stopped there and is not retried.
+   */
+  readonly skipped?: 'current' | 'dropped';
 }
 
 export interface GraphVersions {
@@ -60,6 +65,14 @@ export interface GraphVersions {
 }
 
 const inline = makeExtractionPool(0);
+
+/** The slot a build was writing went away (dropped, cut over, or replaced by another version). */
+class SlotGoneError extends Error {
+  constructor(version: string) {
+    super(`the candidate graph of ${version} was dropped while it was being built`);
+    this.name = 'SlotGoneError';
+  }
+}
 
 /** Runs `fn` on the tenant's candidate graph under its lock (a transaction of its own). */
 function inCandidate<T>(
@@ -114,7 +127,7 @@ export function makeGraphVersions(parts: ServiceParts): GraphVersions {
           if (!(await sourceStillReady(tx, tenantId, s.documentId, s.sha256))) return false;
           const slot = await selectSlot(tx, tenantId);
           // A drop or cut-over (or a reindex to another version) took the slot: stop writing.
-          if (slot?.extractionVersion !== version) throw new Error(`the candidate graph of ${version} was dropped`);
+          if (slot?.extractionVersion !== version) throw new SlotGoneError(version);
           await writeDocument(tx, tenantId, { ...s, name: source.name }, x, { communities: false });
           await updateSlot(tx, tenantId, version, {
             total: sources.length,
@@ -169,6 +182,9 @@ export function makeGraphVersions(parts: ServiceParts): GraphVersions {
         parts,
         tenantId,
         async (tx) => {
+          // Documents removed by a build that did not dual-write (a rolling deploy) go here.
+          for (const documentId of await selectCandidateOrphans(tx, tenantId))
+            await deleteDocument(tx, tenantId, documentId);
           const edges = await selectEdges(tx, tenantId);
           const nodes = new Set([
             ...(await selectEntityKeys(tx, tenantId)),
@@ -178,7 +194,7 @@ export function makeGraphVersions(parts: ServiceParts): GraphVersions {
           await bumpGraphVersion(tx, tenantId, true);
           const digests = await selectCandidateDigests(tx, tenantId);
           if (!(await updateSlot(tx, tenantId, version, { status: 'ready', total: digests.size, done: digests.size })))
-            throw new Error(`the candidate graph of ${version} was dropped`);
+            throw new SlotGoneError(version);
           return digests.size;
         },
         options,
@@ -190,6 +206,8 @@ export function makeGraphVersions(parts: ServiceParts): GraphVersions {
         relations: first.relations + second.relations,
       };
     } catch (err) {
+      // NOTE: a build whose slot was dropped ends here: retrying it would bring the slot back.
+      if (err instanceof SlotGoneError) return { documents: 0, entities: 0, relations: 0, skipped: 'dropped' };
       const error = errorMessage(err).slice(0, 1000);
       await inTenant(tenantId, (tx) => updateSlot(tx, tenantId, version, { status: 'failed', error }), options.trace);
       throw err;

@@ -2,6 +2,9 @@
 // them), ingest (parse and extract in the extraction pool, LLM extraction of prose chunks when a
 // provider may serve the tenant, then one transaction writes the document's rows and refreshes
 // the communities its components touch) and remove (exactly the document's contributions go).
+// The primary graph is extracted with its own extraction version's options; while the tenant
+// has a candidate graph (graph-versions.ts), the same transaction writes (or removes) the
+// document there too, extracted with the candidate's version.
 import { createHash } from 'node:crypto';
 import type { RequestContext } from '../core/context.js';
 import { errorMessage, QuotaExceededError, ValidationError } from '../core/errors.js';

@@ -187,8 +187,10 @@ export function knowledgeJobKinds(
           signal: ctx.signal,
           trace: ctx.trace,
         });
-        if (result.skipped !== undefined)
+        if (result.skipped === 'current')
           ctx.progress(100, `the primary graph already is ${payload.extractionVersion}`);
+        else if (result.skipped === 'dropped')
+          ctx.progress(100, `the ${payload.extractionVersion} candidate graph was dropped while it was being built`);
         return result;
       },
       timeoutMs: 60 * 60_000,

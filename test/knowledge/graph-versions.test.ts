@@ -243,6 +243,15 @@ describe(`graph versions (${storeName})`, () => {
     assert.equal(removed.deleted, true);
     assert.deepEqual([await docs('public'), await docs('kg_next')], [0, 0]);
     assert.equal(await count('kg_next.kg_documents', 'acme'), 2);
+
+    // A removal by a build that does not dual-write (a rolling deploy): the next reindex catches up.
+    await t.db.transaction(tenantScope('acme'), async (tx) => {
+      await tx.query("delete from kg_documents where tenant_id = 'acme' and document_id = 'search.txt'");
+      await tx.query("delete from kg_sources where tenant_id = 'acme' and document_id = 'search.txt'");
+    });
+    assert.equal((await kg.reindex('acme', { extractionVersion: 'v2' })).documents, 1);
+    assert.equal(await count('kg_next.kg_documents', 'acme'), 1);
+    assert.equal((await kg.graphStates(['acme']))[0]?.slot?.status, 'ready');
   });
 
   test('cutOver makes the candidate primary in one transaction; a second one reports false', async () => {
@@ -284,6 +293,18 @@ describe(`graph versions (${storeName})`, () => {
       assert.equal(await count(`kg_next.${table}`, 'acme'), 0, table);
     assert.equal(await kg.dropSlot('acme'), false);
     assert.ok((await count('public.kg_chunks', 'acme')) > 0);
+
+    // A slot dropped while its build runs: the build stops, and does not bring the slot back.
+    let drop: Promise<boolean> | undefined;
+    const stopped = await kg.reindex(
+      'acme',
+      { extractionVersion: 'v1' },
+      { progress: (p) => void (p === 5 ? (drop ??= kg.dropSlot('acme')) : undefined) },
+    );
+    assert.equal(await drop, true);
+    assert.equal(stopped.skipped, 'dropped');
+    assert.deepEqual(await kg.graphStates(['acme']), [{ tenantId: 'acme', primaryVersion: 'v2', slot: null }]);
+    assert.equal(await count('kg_next.kg_documents', 'acme'), 0);
 
     await kg.reindex('globex', { extractionVersion: 'v2' });
     assert.ok((await count('kg_next.kg_chunks', 'globex')) > 0);

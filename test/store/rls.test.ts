@@ -1,5 +1,5 @@
 // Storage isolation invariants over the live schema: every tenant-owned table (any table with
-// a tenant_id column) has forced row-level security and tenant_id leading its keys; the
+// a tenant_id column, in public and in kg_next) has forced row-level security and tenant_id leading its keys; the
 // application role owns nothing, cannot bypass RLS, and cannot rewrite the ledger.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -17,14 +17,16 @@ describe(`row-level security invariants (${storeName})`, () => {
       async (s) =>
         (
           await s.query<{ table: string; rls: boolean; force: boolean; owner: string }>(
-            `select c.relname as table, c.relrowsecurity as rls, c.relforcerowsecurity as force, pg_get_userbyid(c.relowner) as owner
+            `select n.nspname || '.' || c.relname as table, c.relrowsecurity as rls, c.relforcerowsecurity as force, pg_get_userbyid(c.relowner) as owner
            from pg_class c join pg_namespace n on n.oid = c.relnamespace
-           where n.nspname = 'public' and c.relkind in ('r', 'p')
+           where n.nspname in ('public', 'kg_next') and c.relkind in ('r', 'p')
              and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)
            order by c.relname`,
           )
         ).rows,
     );
+    // The candidate graphs' copies (kg_next, migration 0014) are held to the same invariants.
+    assert.ok(tables.some((x) => x.table === 'kg_next.kg_graph_slots'));
     assert.ok(
       tables.length >= 5,
       `expected the core tenant-owned tables, found ${tables.map((x) => x.table).join(', ')}`,
@@ -40,7 +42,7 @@ describe(`row-level security invariants (${storeName})`, () => {
               `select i.relname as name, a.attname as first from pg_index x
              join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid
              left join pg_attribute a on a.attrelid = c.oid and a.attnum = x.indkey[0]
-             where c.relname = $1 and (x.indisunique or x.indisprimary)`,
+             where c.oid = $1::regclass and (x.indisunique or x.indisprimary)`,
               [tb.table],
             )
           ).rows,
@@ -50,8 +52,12 @@ describe(`row-level security invariants (${storeName})`, () => {
         assert.equal(ix.first, 'tenant_id', `${tb.table}: unique index ${ix.name} does not lead with tenant_id`);
       const policies = await t.db.asOwner(
         async (s) =>
-          (await s.query<{ n: number }>('select count(*)::int as n from pg_policies where tablename = $1', [tb.table]))
-            .rows[0]?.n,
+          (
+            await s.query<{ n: number }>(
+              "select count(*)::int as n from pg_policies where schemaname || '.' || tablename = $1",
+              [tb.table],
+            )
+          ).rows[0]?.n,
       );
       assert.ok((policies ?? 0) > 0, `${tb.table} has no RLS policy`);
     }

@@ -332,3 +332,15 @@ export async function selectAnswerGraphs(
     candidateVersion: Number(r?.candidate_version ?? 0),
   };
 }
+
+/** Documents of the candidate graph the primary graph no longer has (removed where no dual write reached the candidate). */
+export async function selectCandidateOrphans(tx: Queryable, tenantId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ document_id: string }>(
+    `select c.document_id from kg_next.kg_documents c
+     where c.tenant_id = $1
+       and not exists (select 1 from public.kg_documents p where p.tenant_id = c.tenant_id and p.document_id = c.document_id)
+     order by c.document_id`,
+    [tenantId],
+  );
+  return rows.map((r) => r.document_id);
+}
