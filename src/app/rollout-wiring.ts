@@ -16,6 +16,7 @@ import {
   DEFAULT_QUERY_MODE,
   extractDocument,
   extractionOptionsOf,
+  makeKnowledgeService,
   type EnqueueFollowUp,
   type KnowledgeAnswer,
   type QueryMode,
@@ -52,6 +53,7 @@ import {
   type TenantRingFacts,
 } from '../rollout/index.js';
 import type { Directory } from '../tenants/index.js';
+import { migrate, openPgliteDatabase } from '../store/index.js';
 import { makePrometheusSource } from './prometheus-analysis.js';
 import { makeGraphRollout, type GraphRollout, type GraphRolloutDeps } from './graph-rollout-wiring.js';
 
@@ -106,19 +108,26 @@ const expectedKey = (key: string): string => {
   return `relation:${recordKey(...key.slice('relation:'.length).split('|'))}`;
 };
 
+/** The one tenant of the scratch graph a labelled set's questions are asked of. */
+const LABELLED_TENANT = 'labelled-set';
+
 /**
- * Parse accuracy of an extraction version on a release's labelled documents: each document
- * extracted with that version (on this thread; at most 50 small documents), each expected
- * record one item. A document that cannot be parsed scores none of its records.
+ * Parse accuracy of an extraction version on a release's labelled set: each document extracted
+ * with that version, each expected record one item; then, when the set has questions, the
+ * documents ingested with that version into a scratch graph (an in-memory embedded store of
+ * its own, dropped after) and each question asked without an LLM: one item, correct when the
+ * answer cites every expected document. A document that cannot be parsed scores none of its
+ * records.
  */
 async function labelledSetAccuracy(
   set: NonNullable<ReleaseSpec['graphrag']['labelledSet']>,
   version: string,
 ): Promise<{ correct: number; total: number; misses: string[] }> {
+  const options = extractionOptionsOf(version);
   const records: Record<string, string[]> = {};
   for (const d of set.documents) {
     try {
-      const x = await extractDocument(d.name, new TextEncoder().encode(d.content), extractionOptionsOf(version));
+      const x = await extractDocument(d.name, new TextEncoder().encode(d.content), options);
       records[d.name] = [
         ...x.entities.map((e) => `entity:${recordKey(e.type, e.name)}`),
         ...x.relations.map((r) => `relation:${recordKey(r.source, r.type, r.target)}`),
@@ -127,12 +136,42 @@ async function labelledSetAccuracy(
       records[d.name] = [];
     }
   }
+  const questions = (set.questions ?? []).map((q, i) => ({ ...q, id: `question ${i + 1}` }));
+  const citations: Record<string, string[]> = {};
+  if (questions.length > 0) {
+    const scratch = await openPgliteDatabase(undefined);
+    try {
+      await migrate(scratch);
+      const knowledge = makeKnowledgeService({ db: scratch });
+      for (const d of set.documents) {
+        try {
+          await knowledge.ingest(
+            LABELLED_TENANT,
+            { documentId: d.name, name: d.name, bytes: new TextEncoder().encode(d.content) },
+            options,
+          );
+        } catch {
+          // Unreadable: its records already scored 0; questions citing it will miss it.
+        }
+      }
+      for (const q of questions) {
+        try {
+          const a = await knowledge.query(LABELLED_TENANT, q.question, DEFAULT_QUERY_MODE, { llm: 'off' });
+          citations[q.id] = [...new Set(a.citations.map((c) => c.documentId))];
+        } catch {
+          citations[q.id] = [];
+        }
+      }
+    } finally {
+      await scratch.close();
+    }
+  }
   return labelledAccuracy(
     {
       documents: set.documents.map((d) => ({ id: d.name, expectedRecords: d.expectedRecords.map(expectedKey) })),
-      questions: [],
+      questions: questions.map((q) => ({ id: q.id, expectedCitations: q.expectedCitations })),
     },
-    { records, citations: {} },
+    { records, citations },
   );
 }
 

@@ -16,7 +16,10 @@ const Unit = Type.Number({ minimum: 0, maximum: 1 });
  */
 export const RecordKey = Type.String({ pattern: '^(entity:[^:]+:.+|relation:[^|]+\\|[^|]+\\|[^|]+)$', maxLength: 600 });
 
-/** The labelled documents a release carries for its load probe (at most 50, 256 KiB of text each). */
+/**
+ * The labelled set a release carries for its load probe: documents (at most 50, 256 KiB of text
+ * each) with the records extraction must find, and questions with the documents an answer must cite.
+ */
 export const LabelledSetSchema = Type.Object(
   {
     documents: Type.Array(
@@ -30,6 +33,22 @@ export const LabelledSetSchema = Type.Object(
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: 50 },
+    ),
+    /** Questions about those documents and the documents (names) an answer must cite. */
+    questions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            question: Type.String({ minLength: 1, maxLength: 2000 }),
+            expectedCitations: Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }), {
+              minItems: 1,
+              maxItems: 20,
+            }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 100 },
+      ),
     ),
   },
   { additionalProperties: false },
