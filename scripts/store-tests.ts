@@ -3,11 +3,14 @@
 // other modules, dist/test/support/test-database.js, which honours IRIS_TEST_DATABASE_URL):
 // the only ones whose outcome can differ on PostgreSQL. .ci/run runs these again on PostgreSQL;
 // the rest (pure units, parsers, the embedded `iris up`) already ran on PGlite and would only
-// repeat themselves. Usage: node dist/scripts/store-tests.js [dist] (prints one path per line).
+// repeat themselves. Usage: node dist/scripts/store-tests.js [dist] [--others] (one path per
+// line; --others: the test files that do not use the test store).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-const dist = resolve(process.argv[2] ?? 'dist');
+const args = process.argv.slice(2);
+const others = args.includes('--others');
+const dist = resolve(args.find((a) => !a.startsWith('--')) ?? 'dist');
 const target = join(dist, 'test', 'support', 'test-database.js');
 
 /** Every .js file under `dir`. */
@@ -51,4 +54,4 @@ const tests = [join(dist, 'src'), join(dist, 'test')]
   .flatMap(walk)
   .filter((f) => f.endsWith('.test.js'))
   .sort();
-for (const f of tests) if (usesStore(f)) console.log(f);
+for (const f of tests) if (usesStore(f) !== others) console.log(f);

@@ -94,14 +94,15 @@ describe(`rainbow releases (${storeName})`, () => {
     assert.equal(weight.statusCode, 400);
     assert.match(weight.json<{ detail: string }>().detail, /weight is a number from 0 to 100/);
     const reindex = releaseDoc('reindex', 'green', ['canary']) as { graphrag: { extractionVersion: string } };
-    reindex.graphrag.extractionVersion = 'v2';
+    // A version this build cannot re-index into (it serves v1 and v2).
+    reindex.graphrag.extractionVersion = 'v7';
     const extraction = await t.call('POST', '/v1/platform/releases', { body: reindex });
     assert.equal(extraction.statusCode, 400, extraction.body);
     assert.deepEqual(
       extraction.json<{ problems: { path: string }[] }>().problems.map((p) => p.path),
       ['/graphrag/extractionVersion'],
     );
-    assert.match(extraction.json<{ detail: string }>().detail, /not supported yet/);
+    assert.match(extraction.json<{ detail: string }>().detail, /'v7' is not one this build serves \(v1, v2\)/);
     const control = await t.call('POST', '/v1/platform/releases', { body: releaseDoc('same', 'blue', ['canary']) });
     assert.equal(control.statusCode, 400);
     assert.match(control.json<{ detail: string }>().detail, /control colour/);
