@@ -78,6 +78,29 @@ interface Checkout {
   release(err?: unknown): void;
 }
 
+/**
+ * The first error of each client since the pool last handed it out, and the listener that
+ * caught it. NOTE: pg-pool takes its idle listener off a client as it hands it out, and
+ * `checkout` resumes only a microtask later: an error parsed in the same socket read as the
+ * client's last message (a backend terminated just as it connected) would find no listener
+ * and end the process. `guardOnAcquire` puts this listener on synchronously, in the pool's
+ * 'acquire' event, before the pool's own comes off.
+ */
+const firstError = new WeakMap<pg.PoolClient, Error>();
+const guards = new WeakMap<pg.PoolClient, (err: Error) => void>();
+
+/** The pool's 'acquire' listener: (re)places the client's guard and forgets its old error. */
+function guardOnAcquire(client: pg.PoolClient): void {
+  const old = guards.get(client);
+  if (old !== undefined) client.off('error', old);
+  firstError.delete(client);
+  const guard = (err: Error): void => {
+    if (!firstError.has(client)) firstError.set(client, err);
+  };
+  guards.set(client, guard);
+  client.on('error', guard);
+}
+
 async function checkout(pool: pg.Pool): Promise<Checkout> {
   let client: pg.PoolClient;
   try {
@@ -88,23 +111,24 @@ async function checkout(pool: pg.Pool): Promise<Checkout> {
       { cause: err },
     );
   }
-  let lostWith: Error | undefined;
-  // NOTE: the pool listens for errors of idle clients only. Without this listener, a backend
-  // terminated under a checked-out client (FATAL 57P01, a reset socket) is an unhandled
-  // 'error' event, and that ends the process. The failing query rejects by itself.
-  const onError = (err: Error): void => {
-    lostWith ??= err;
-  };
-  client.on('error', onError);
+  // NOTE: the pool listens for errors of idle clients only. Without the guard (put on when the
+  // pool handed the client out), a backend terminated under a checked-out client (FATAL 57P01,
+  // a reset socket) is an unhandled 'error' event, and that ends the process. The failing
+  // query rejects by itself.
+  if (!guards.has(client)) guardOnAcquire(client);
   return {
     client,
-    lost: () => lostWith,
+    lost: () => firstError.get(client),
     release(err) {
+      const lostWith = firstError.get(client);
       const broken = lostWith ?? (isConnectionLost(err) ? (err as Error) : undefined);
+      const guard = guards.get(client);
       // release(err) makes the pool end the client instead of keeping it idle; the pool's own
       // listener is back on the client before ours comes off.
       client.release(broken);
-      client.off('error', onError);
+      if (guard !== undefined) client.off('error', guard);
+      guards.delete(client);
+      firstError.delete(client);
     },
   };
 }
@@ -169,6 +193,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
   });
   // NOTE: an idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  pool.on('acquire', guardOnAcquire);
   await pool.query('select 1');
   const subscriptions = new Set<Subscription>();
 
