@@ -60,12 +60,16 @@ export interface GraphRollout {
   ) => Promise<MetricVerdict>;
 }
 
+/** Every live tenant's ring facts (one statement; `tenantFactsOf` turns its rows into facts). */
+export const TENANT_FACTS_SQL =
+  'select tenant_id, ring, labels from tenants where deleted_at is null order by tenant_id';
+export type TenantFactsRow = { tenant_id: string; ring: string; labels: Record<string, string> };
+export const tenantFactsOf = (rows: readonly TenantFactsRow[]): TenantRingFacts[] =>
+  rows.map((r) => ({ tenantId: r.tenant_id, ring: r.ring, labels: r.labels }));
+
 /** Tenants' ring facts within `tx` (the analysis' transaction: PGlite has one connection). */
 async function tenantFactsIn(tx: Queryable): Promise<TenantRingFacts[]> {
-  const { rows } = await tx.query<{ tenant_id: string; ring: string; labels: Record<string, string> }>(
-    'select tenant_id, ring, labels from tenants where deleted_at is null order by tenant_id',
-  );
-  return rows.map((r) => ({ tenantId: r.tenant_id, ring: r.ring, labels: r.labels }));
+  return tenantFactsOf((await tx.query<TenantFactsRow>(TENANT_FACTS_SQL)).rows);
 }
 
 export function makeGraphRollout(deps: GraphRolloutDeps): GraphRollout {

@@ -55,7 +55,14 @@ import {
 import type { Directory } from '../tenants/index.js';
 import { migrate, openPgliteDatabase } from '../store/index.js';
 import { makePrometheusSource } from './prometheus-analysis.js';
-import { makeGraphRollout, type GraphRollout, type GraphRolloutDeps } from './graph-rollout-wiring.js';
+import {
+  makeGraphRollout,
+  TENANT_FACTS_SQL,
+  tenantFactsOf,
+  type GraphRollout,
+  type GraphRolloutDeps,
+  type TenantFactsRow,
+} from './graph-rollout-wiring.js';
 
 export interface RolloutWiring {
   readonly state: RolloutState;
@@ -176,11 +183,7 @@ async function labelledSetAccuracy(
 }
 
 async function allTenantFacts(db: Database): Promise<TenantRingFacts[]> {
-  const { rows } = await db.read<{ tenant_id: string; ring: string; labels: Record<string, string> }>(
-    platformScope,
-    'select tenant_id, ring, labels from tenants where deleted_at is null order by tenant_id',
-  );
-  return rows.map((r) => ({ tenantId: r.tenant_id, ring: r.ring, labels: r.labels }));
+  return tenantFactsOf((await db.read<TenantFactsRow>(platformScope, TENANT_FACTS_SQL)).rows);
 }
 
 /** Shadow GraphRAG: which queries are copied, how they agree, how much was covered. */
