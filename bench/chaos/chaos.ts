@@ -107,29 +107,34 @@ async function main(): Promise<number> {
     const s = summarize(outcomes, faults, loadStart, loadEnd - loadStart);
     const rec = recoveries(outcomes, faults);
     const maxRecovery = Math.max(0, ...rec.map((r) => r.recoveryS));
-    console.log(
+    const report: string[] = [];
+    report.push(
       `chaos ${m.name}: ${s.requests} requests, ${s.rps.toFixed(1)}/s, ${s.tenants} tenants, ${((100 * s.writes) / Math.max(1, s.requests)).toFixed(0)}% writes`,
     );
-    console.log(`  failures ${s.failures}, tenant-quota 429s ${s.quota}, not sent ${skipped}`);
-    for (const line of failureTable(outcomes)) console.log(`  ${line}`);
-    console.log('  faults:');
+    report.push(`  failures ${s.failures}, tenant-quota 429s ${s.quota}, not sent ${skipped}`);
+    for (const line of failureTable(outcomes)) report.push(`  ${line}`);
+    report.push('  faults:');
     for (const r of rec)
-      console.log(
+      report.push(
         `    ${r.name.padEnd(24)} recovery ${r.recoveryS.toFixed(1).padStart(5)} s (clients ${r.clientRecoveryS.toFixed(1)} s), ${r.failures} failed and ${r.retried} retried after Retry-After of ${r.requests}`,
       );
-    console.log(`  LLM calls ${c.llm.count}`);
-    console.log(
+    report.push(`  LLM calls ${c.llm.count}`);
+    report.push(
       `  jobs: ${jobs.accepted} accepted, ${jobs.succeeded} succeeded, ${jobs.unsuccessful.length} failed/poisoned/cancelled, ${jobs.lost.length} lost`,
     );
-    for (const j of [...jobs.lost, ...jobs.unsuccessful].slice(0, 10)) console.log(`    ${j}`);
-    for (const d of doubles.slice(0, 10)) console.log(`  double effect: ${d}`);
-    for (const l of ledgers.slice(0, 10)) console.log(`  ledger: ${l}`);
-    console.log(
+    for (const j of [...jobs.lost, ...jobs.unsuccessful].slice(0, 10)) report.push(`    ${j}`);
+    for (const d of doubles.slice(0, 10)) report.push(`  double effect: ${d}`);
+    for (const l of ledgers.slice(0, 10)) report.push(`  ledger: ${l}`);
+    report.push(
       `RESULT chaos success_ratio=${s.successRatio.toFixed(4)} p99_fault_ms=${s.p99FaultMs.toFixed(0)} p99_calm_ms=${s.p99CalmMs.toFixed(0)} jobs_lost=${jobs.lost.length} double_effects=${doubles.length} ledger_ok=${ledgers.length === 0} max_recovery_s=${maxRecovery.toFixed(1)}`,
     );
+    for (const line of report) console.log(line);
     const missed = s.successRatio < TARGET_SUCCESS || jobs.lost.length > 0 || doubles.length > 0 || ledgers.length > 0;
     if (missed && m.name === 'ci') {
+      // NOTE: CI logs keep their last lines: the processes' tails go first and the report again
+      // after them, so the failed requests and the faults are what the log ends with.
       console.error(c.tails());
+      for (const line of report) console.error(line);
       return 1;
     }
     return 0;

@@ -16,7 +16,7 @@ export {
 } from './migrate.js';
 export { checkMigrations, MIGRATION_RULES, type MigrationFinding } from './migration-check.js';
 export { openPgliteDatabase } from './pglite-database.js';
-export { openPostgresDatabase } from './postgres-database.js';
+export { OUTAGE_WAIT_MS, openPostgresDatabase } from './postgres-database.js';
 
 // Thrown (among other places) when the configured database cannot be opened; the message is for an operator.
 export { StoreUnavailableError } from '../core/errors.js';

@@ -101,16 +101,41 @@ function guardOnAcquire(client: pg.PoolClient): void {
   client.on('error', guard);
 }
 
-async function checkout(pool: pg.Pool): Promise<Checkout> {
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (err) {
-    throw new StoreUnavailableError(
-      'No database connection could be had (the database is unreachable, or every connection is busy); retry shortly.',
-      { cause: err },
-    );
+/**
+ * How long a checkout waits for a database that refuses connections (a restart: the server is
+ * shutting down, starting up, or not listening for a moment) before the request fails with a
+ * 503. A restart that takes a few seconds is then a slower answer, not a failed one. A busy
+ * pool (every connection checked out) is not waited on beyond the pool's own timeout, and a
+ * database that rejects the login (allow_connections off, a wrong password) fails at once.
+ */
+export const OUTAGE_WAIT_MS = 4_000;
+const OUTAGE_FIRST_RETRY_MS = 50;
+const OUTAGE_MAX_RETRY_MS = 500;
+
+/** A client from the pool, waiting out a database that refuses connections for up to `waitMs`. */
+async function connect(pool: pg.Pool, waitMs: number): Promise<pg.PoolClient> {
+  const deadline = Date.now() + waitMs;
+  let delay = OUTAGE_FIRST_RETRY_MS;
+  for (;;) {
+    try {
+      return await pool.connect();
+    } catch (err) {
+      // NOTE: a server that closes the socket during the startup handshake (as it stops)
+      // gives pg's "Connection terminated unexpectedly", which carries no code.
+      const refused = isConnectionLost(err) || /connection terminated/i.test((err as Error).message ?? '');
+      if (!refused || Date.now() + delay > deadline)
+        throw new StoreUnavailableError(
+          'No database connection could be had (the database is unreachable, or every connection is busy); retry shortly.',
+          { cause: err },
+        );
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, OUTAGE_MAX_RETRY_MS);
+    }
   }
+}
+
+async function checkout(pool: pg.Pool, waitMs = OUTAGE_WAIT_MS): Promise<Checkout> {
+  const client = await connect(pool, waitMs);
   // NOTE: the pool listens for errors of idle clients only. Without the guard (put on when the
   // pool handed the client out), a backend terminated under a checked-out client (FATAL 57P01,
   // a reset socket) is an unhandled 'error' event, and that ends the process. The failing
@@ -126,7 +151,10 @@ async function checkout(pool: pg.Pool): Promise<Checkout> {
       // release(err) makes the pool end the client instead of keeping it idle; the pool's own
       // listener is back on the client before ours comes off.
       client.release(broken);
-      if (guard !== undefined) client.off('error', guard);
+      // NOTE: release hands the client straight to a waiting checkout when there is one, whose
+      // 'acquire' has already replaced this guard: that new guard stays.
+      if (guard === undefined || guards.get(client) !== guard) return;
+      client.off('error', guard);
       guards.delete(client);
       firstError.delete(client);
     },

@@ -5,6 +5,7 @@
 // retryable StoreUnavailableError, read-only ones run once more and succeed, and the very next
 // transactions succeed. Read-only transactions are enforced on both stores.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { platformScope, type Queryable } from '../../src/core/db.js';
@@ -210,6 +211,96 @@ describe(
         readOnly: true,
       });
       assert.deepEqual(rows, [], 'here the server had not committed it');
+      assert.deepEqual(uncaught, []);
+    });
+
+    test('clients handed from one transaction straight to the next keep one guard each (no listener leak)', async () => {
+      const { openPostgresDatabase } = await import('../../src/store/index.js');
+      const warnings: Error[] = [];
+      const onWarning = (w: Error): void => void (w.name === 'MaxListenersExceededWarning' && warnings.push(w));
+      process.on('warning', onWarning);
+      const db = await openPostgresDatabase(tdb.url as string, 2);
+      try {
+        // Far more transactions than clients: each release hands its client to a waiting one.
+        const runs = Array.from({ length: 300 }, (_, i) =>
+          i % 2 === 0
+            ? db.transaction(platformScope, (tx) => tx.query('select 1'))
+            : db.read(platformScope, 'select 1'),
+        );
+        await Promise.all(runs);
+        await new Promise((r) => setImmediate(r));
+      } finally {
+        process.off('warning', onWarning);
+        await db.close();
+      }
+      assert.deepEqual(
+        warnings.map((w) => w.message),
+        [],
+      );
+    });
+
+    test('a database that refuses connections for a moment (a restart) is waited for; one that stays down fails typed after the bound', async () => {
+      const { OUTAGE_WAIT_MS, openPostgresDatabase } = await import('../../src/store/index.js');
+      // A TCP proxy in front of the server stands in for its listener: closed, the port refuses
+      // connections (ECONNREFUSED) and every connection through it breaks, as in a restart.
+      const target = new URL(tdb.url as string);
+      const sockets = new Set<net.Socket>();
+      const proxy = (): net.Server =>
+        net.createServer((inbound) => {
+          const outbound = net.connect(Number(target.port || 5432), target.hostname);
+          for (const s of [inbound, outbound]) {
+            sockets.add(s);
+            s.on('error', () => undefined);
+            s.on('close', () => sockets.delete(s));
+          }
+          inbound.pipe(outbound).pipe(inbound);
+        });
+      const listen = (server: net.Server, port: number): Promise<number> =>
+        new Promise((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+        });
+      const stop = async (server: net.Server): Promise<void> => {
+        const closed = new Promise((r) => server.close(r));
+        for (const s of sockets) s.destroy();
+        await closed;
+      };
+      let server = proxy();
+      const port = await listen(server, 0);
+      const viaProxy = new URL(target);
+      viaProxy.port = String(port);
+      const db = await openPostgresDatabase(viaProxy.toString(), 2);
+      const one = async (): Promise<number> => {
+        const { rows } = await db.transaction(platformScope, (tx) => tx.query<{ n: number }>('select 1 as n'));
+        return rows[0]?.n ?? 0;
+      };
+      try {
+        assert.equal(await one(), 1);
+        await stop(server);
+        await new Promise((r) => setTimeout(r, 100));
+        // Down for a second, then back: the transaction waits instead of failing.
+        const started = Date.now();
+        const waited = one();
+        await new Promise((r) => setTimeout(r, 1_000));
+        server = proxy();
+        await listen(server, port);
+        assert.equal(await waited, 1);
+        const tookMs = Date.now() - started;
+        assert.ok(tookMs >= 1_000 && tookMs < OUTAGE_WAIT_MS, `answered after ${tookMs} ms`);
+
+        // Down for longer than the bound: a StoreUnavailableError (a 503) once the bound is spent.
+        await stop(server);
+        const failedFrom = Date.now();
+        await assert.rejects(one(), StoreUnavailableError);
+        const failedAfterMs = Date.now() - failedFrom;
+        assert.ok(
+          failedAfterMs >= OUTAGE_WAIT_MS - 600 && failedAfterMs < OUTAGE_WAIT_MS + 3_000,
+          `failed after ${failedAfterMs} ms`,
+        );
+      } finally {
+        await stop(server).catch(() => undefined);
+        await db.close();
+      }
       assert.deepEqual(uncaught, []);
     });
 
