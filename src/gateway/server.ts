@@ -194,8 +194,13 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
   // Deny by default: whether a request needs a principal is decided by the route the router
   // matched (its own config), never by the request target, which the router normalises
   // (percent-encoding, absolute form) in ways a prefix test does not.
+  const draining = deps.draining ?? ((): boolean => false);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // NOTE: while draining, every answer closes its connection, so a load balancer holds no
+    // kept-alive connection here when the listener closes (one reused at that instant gets no
+    // answer, and a request that is not replayable cannot be sent again).
+    if (draining()) reply.header('connection', 'close');
     // No route: answer 404 here, before any body is read, for callers with or without a key.
     if (req.is404) return notFoundHandler(req, reply);
     const config = req.routeOptions.config;
@@ -296,7 +301,7 @@ export async function buildServer(deps: ServerDeps, opts: ServerOptions): Promis
     db: deps.db,
     pending: deps.pendingMigrations,
     registry: deps.registry,
-    draining: deps.draining ?? (() => false),
+    draining,
   });
   registerTenantRoutes(app, deps.tenants);
   if (deps.tenantArchives)

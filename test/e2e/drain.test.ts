@@ -43,7 +43,9 @@ describe('iris serve: graceful drain on SIGTERM', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       const api = (/API\s+(http:\/\/\S+)\/v1/.exec(output) as RegExpExecArray)[1] as string;
-      assert.equal((await fetch(`${api}/healthz`)).status, 200);
+      const before = await fetch(`${api}/healthz`);
+      assert.equal(before.status, 200);
+      assert.notEqual(before.headers.get('connection'), 'close', 'connections are kept alive until the drain');
 
       const signalled = Date.now();
       child.kill('SIGTERM');
@@ -54,6 +56,11 @@ describe('iris serve: graceful drain on SIGTERM', () => {
       assert.equal((await fetch(`${api}/readyz`)).status, 503, 'draining: /readyz fails');
       const served = await fetch(`${api}/v1/tenants`, { headers: { authorization: `Bearer ${TOKEN}` } });
       assert.equal(served.status, 200, 'requests are still served while draining');
+      assert.equal(
+        served.headers.get('connection'),
+        'close',
+        'while draining, answers close their connection (no kept-alive connection is left for the close)',
+      );
 
       const [code] = (await exited) as [number | null];
       assert.equal(code, 0, output);
