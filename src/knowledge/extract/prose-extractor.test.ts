@@ -173,3 +173,21 @@ test('a place followed by its region is one place, the first part an alias', () 
   assert.equal(place?.name, 'Portland, Oregon');
   assert.deepEqual(place?.aliases, ['Portland']);
 });
+
+test('a unit named with "IT" or with role words joined by "&" keeps its whole name', () => {
+  const { entities } = extract(
+    'Laptop requests go to the IT Help Desk this week. The Billing Squad leaves Sales & Marketing to sit under Norah Quill.',
+  );
+  for (const e of ['team:IT Help Desk', 'team:Sales & Marketing'])
+    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+  assert.ok(!entities.includes('team:Help Desk') && !entities.includes('team:Marketing'), entities.join(', '));
+});
+
+test('a given name used alone is a person; list items take the type evidence gave their neighbour elsewhere', () => {
+  const { entities } = extract(
+    'Hi all, Megan here with the weekly notes. The team moved the renderer from Ogrefire to Lumora. Lumora 2 ships in May. The fair is sponsored by Pellworth and Tessaline Partners. Thanks, Megan.',
+  );
+  for (const e of ['person:Megan', 'technology:Ogrefire', 'technology:Lumora', 'organization:Pellworth'])
+    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+  assert.ok(!entities.includes('location:Ogrefire'), entities.join(', '));
+});

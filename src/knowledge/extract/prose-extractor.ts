@@ -77,23 +77,31 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
 const LIST_JOIN = /^(?:,|,?\s*and|,?\s*or|\/|and\s+(?:the|a|an)|,\s*(?:the|a|an))$/;
 
 /**
+ * Whether two neighbouring mentions of a sentence are items of one list; `strict` asks for "and",
+ * "or" or "from … to" (a bare comma also opens an appositive: "CLD-204, Caldera's lead drug").
+ */
+function listJoined(a: Mention, b: Mention, sentence: Sentence, strict = false): boolean {
+  const text = sentence.text;
+  const at = (offset: number): number => offset - sentence.start;
+  const words = text.slice(at(a.end), at(b.start)).trim().toLowerCase().replace(/\s+/g, ' ');
+  return (
+    (LIST_JOIN.test(words) && !(strict && /^,(?: (?:the|a|an))?$/.test(words))) ||
+    (words === 'to' && /\bfrom\s*$/i.test(text.slice(Math.max(0, at(a.start) - 6), at(a.start))))
+  );
+}
+
+/**
  * Items of one list are things of one kind: an item nothing typed takes the type of the item
  * beside it that its words typed ("Palma and Barcelona", "from Unity to Godot").
  */
-function shareAcrossLists(sentence: Sentence, text: string, base: number, implied: Map<Mention, ProseType>): void {
+function shareAcrossLists(sentence: Sentence, implied: Map<Mention, ProseType>): void {
   const ms = sentence.mentions;
   const typeOf = (m: Mention): ProseType | undefined => m.type ?? implied.get(m);
   for (let pass = 0; pass < 2; pass++)
     for (let i = 0; i + 1 < ms.length; i++) {
       const a = ms[i] as Mention;
       const b = ms[i + 1] as Mention;
-      const words = text
-        .slice(a.end - base, b.start - base)
-        .trim()
-        .toLowerCase()
-        .replace(/\s+/g, ' ');
-      const fromTo = words === 'to' && /\bfrom\s*$/i.test(text.slice(Math.max(0, a.start - base - 6), a.start - base));
-      if (!LIST_JOIN.test(words) && !fromTo) continue;
+      if (!listJoined(a, b, sentence)) continue;
       const ta = typeOf(a);
       const tb = typeOf(b);
       // NOTE: a person's name beside a team's is an owner and a unit ("owner: X, Platform"), not a list of one kind.
@@ -122,7 +130,7 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
         if (r.target.type === undefined && r.pattern.targetType !== undefined)
           implied.set(r.target, r.pattern.targetType);
       }
-      shareAcrossLists(sentence, block.text, block.start, implied);
+      shareAcrossLists(sentence, implied);
       for (const m of sentence.mentions)
         found.push({ m, type: m.type ?? implied.get(m), byWords: m.type !== undefined, sentence });
       for (const r of relations) {
@@ -211,6 +219,18 @@ function commonWords(name: string): boolean {
   );
 }
 
+/** Whether a one-word name is tagged a given name and not a place ("Jess", but not "Shannon" or "Florence"). */
+function firstNameOnly(m: Mention, sentence: Sentence | undefined): boolean {
+  const word = sentence?.tokens[m.from];
+  return (
+    word !== undefined &&
+    m.to - m.from === 1 &&
+    /^\p{Lu}\p{Ll}+$/u.test(m.name) &&
+    word.tags.has('FirstName') &&
+    !['Place', 'City', 'Country', 'Region', 'Organization'].some((tag) => word.tags.has(tag))
+  );
+}
+
 /** Prepositions of place right before a name ("from Faro", "out of Wick", "at Anstruther"). */
 const PLACE_PREPOSITION = /\b(?:at|from|out of|near|to|via)\s+$/i;
 
@@ -266,6 +286,9 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
     votes.set(k, v);
   }
   const out = new Map<string, ProseType>();
+  const sentenceOf = new Map(found.map((f) => [f.m, f.sentence]));
+  /** Names typed by the fallback, not by any evidence. */
+  const guessed = new Set<string>();
   for (const { m } of found) {
     const k = m.name.toLowerCase();
     if (out.has(k)) continue;
@@ -279,30 +302,74 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
       out.set(k, voted);
       continue;
     }
+    // A lone word compromise knows as a given name, and not as a place, is a person called by first
+    // name ("Jess here", "Ben on the survey"); resolution joins it to the full name.
+    if (firstNameOnly(m, sentenceOf.get(m))) {
+      out.set(k, 'person');
+      guessed.add(k);
+      continue;
+    }
     // A plain capitalised word seen once and typed by nothing is most often no name (an acronym, a
     // CamelCase or numbered word still is).
     const plainWord = !/\s/.test(m.name) && /^\p{Lu}\p{Ll}+$/u.test(m.name);
     if (plainWord && (count.get(k) ?? 0) < 2) {
       // NOTE: except after a preposition of place ("a report from Faro", "built at Anstruther").
-      if (placeHinted.has(k)) out.set(k, 'location');
+      if (placeHinted.has(k)) {
+        out.set(k, 'location');
+        guessed.add(k);
+      }
       continue;
     }
     // A code of letters and digits ("XR-450", "A350neo") names a model or a product, rarely a company.
     if (/^(?=.*\d)(?=.*\p{Lu})[\p{L}\d]+(?:-[\p{L}\d]+)*$/u.test(m.name)) out.set(k, 'product');
     // NOTE: capitalised everyday words that nothing types ("Press Release", "Loading Dock") are
     // headings or emphasis, not names.
-    else if (!commonWords(m.name)) out.set(k, FALLBACK_TYPE);
+    else if (!commonWords(m.name)) {
+      out.set(k, FALLBACK_TYPE);
+      guessed.add(k);
+    }
   }
-  shortForms(found, out);
+  shareAcrossDocument(found, out, guessed);
+  shortForms(found, out, guessed);
   return out;
+}
+
+/**
+ * Items of one list are things of one kind, over the whole document: a list item that only the
+ * fallback typed, or that nothing typed, takes the type its neighbour has from evidence elsewhere
+ * ("sponsored by Netherby and Ostrava Cloud" once Ostrava Cloud is known; "from Unity to Godot"
+ * once "Godot 4" said Godot is software).
+ */
+function shareAcrossDocument(found: readonly TypedMention[], out: Map<string, ProseType>, guessed: Set<string>): void {
+  const shared = new Map<string, ProseType>();
+  for (const { m: a, sentence } of found) {
+    const b = sentence.mentions[sentence.mentions.indexOf(a) + 1];
+    if (b === undefined || !listJoined(a, b, sentence, true)) continue;
+    for (const [to, from] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const k = to.name.toLowerCase();
+      const type = out.get(from.name.toLowerCase());
+      // NOTE: a guess passes only to a name nothing typed (a word seen once beside a name is a name too).
+      const takes = !out.has(k) || (guessed.has(k) && !guessed.has(from.name.toLowerCase()));
+      if (type !== undefined && takes && !to.aliases.length && (type === 'person') === personShaped(to, sentence))
+        shared.set(k, type);
+    }
+  }
+  for (const [k, type] of shared) {
+    out.set(k, type);
+    guessed.delete(k);
+  }
 }
 
 /**
  * A one-word name that begins or ends one longer name of the document is its short form ("Helix"
  * for Helix Biosciences, "Okafor" for Amara Okafor, "Leeds" for the University of Leeds): it takes
- * that name's type unless its own words gave it a type other than a place or an organisation.
+ * that name's type unless its own words gave it a type other than a place or an organisation (a
+ * guess, such as a lone given name, gives way).
  */
-function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>): void {
+function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>, guessed: ReadonlySet<string>): void {
   const longer = new Map<string, Set<ProseType>>();
   for (const [name, type] of out) {
     const words = name.split(/\s+/);
@@ -315,7 +382,8 @@ function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>)
     if (/\s/.test(k) || NAME_HEADS[k] !== undefined) continue;
     const types = longer.get(k);
     const own = out.get(k);
-    if (types?.size !== 1 || (own !== undefined && own !== 'location' && own !== 'organization')) continue;
+    if (types?.size !== 1 || (own !== undefined && own !== 'location' && own !== 'organization' && !guessed.has(k)))
+      continue;
     const [type] = types;
     if (type !== undefined) out.set(k, type);
   }

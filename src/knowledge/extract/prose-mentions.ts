@@ -125,6 +125,9 @@ function tokens(sentence: RawSentence): Token[] {
   for (const term of sentence.terms) {
     const start = term.offset.start;
     const possessive = /['’]s$/.test(term.text) || /^['’]\s*$/.test(term.post);
+    const tags = new Set(term.tags);
+    // NOTE: "IT" in capitals is the department, not the pronoun compromise reads ("sit with IT").
+    if (/^\p{Lu}{2,}$/u.test(term.text)) tags.delete('Pronoun');
     const tok: Token = {
       text: term.text.replace(/['’]s$/, ''),
       lower: '',
@@ -132,7 +135,7 @@ function tokens(sentence: RawSentence): Token[] {
       end: start + term.text.length,
       pre: term.pre,
       post: term.post,
-      tags: new Set(term.tags),
+      tags,
       possessive,
     };
     const prev = out.at(-1);
@@ -353,8 +356,11 @@ function mentionOf(
   // Leading titles and calendar words are not part of a name ("Dr. Amara Okafor", "June Helix Biosciences").
   let honorific = false;
   while (f < t && /^(its|our|their|his|her|my|your)$/.test(bare(f))) f++;
+  const unprefixed = f;
   while (f < t && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay')))
     honorific ||= HONORIFICS.has(bare(f++));
+  // NOTE: role words joined by "&" to a name are a unit's name ("Product & Engineering"), not a title.
+  if (f > unprefixed && f < t && (toks[f] as Token).text === '&') f = unprefixed;
   if (f === t) return undefined;
   // Degrees and generational suffixes are not part of a name ("Ben Carter PhD").
   while (t - f >= 2 && DEGREES.has((toks[t - 1] as Token).lower.replace(/\./g, ''))) t--;
