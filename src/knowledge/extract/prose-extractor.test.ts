@@ -191,3 +191,42 @@ test('a given name used alone is a person; list items take the type evidence gav
     assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
   assert.ok(!entities.includes('location:Ogrefire'), entities.join(', '));
 });
+
+test('passive-only relations keep the passive whatever the voice; voiced ones follow the text', () => {
+  const { relations } = extract(
+    'The Tessel Bridge was designed by Orla Quint. Varnholt Foundation funded the Lindell Survey. The Harrow Pump was manufactured by Dunmore Engineering Ltd. Each spring the Grist Mill Trail is sponsored by Pellworth Bank.',
+  );
+  for (const r of [
+    'Tessel Bridge -designed_by-> Orla Quint',
+    'Lindell Survey -funded_by-> Varnholt Foundation',
+    'Harrow Pump -manufactured_by-> Dunmore Engineering Ltd',
+    'Grist Mill Trail -sponsored_by-> Pellworth Bank',
+  ])
+    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+});
+
+test('heads of units: "whose manager is", "Y\'s chief executive, X", "X, head of Y", "X of the Y"', () => {
+  const { relations } = extract(
+    "The Ledger Squad, whose engineering manager is Tomas Reyes, owns billing. Orrin Labs's chief executive, Mira Solberg, spoke. Hal Benton, head of the Survey Unit, agreed. Professor Ida Brun of the Calder Institute joined the panel.",
+  );
+  for (const r of [
+    'Tomas Reyes -leads-> Ledger Squad',
+    'Mira Solberg -leads-> Orrin Labs',
+    'Hal Benton -leads-> Survey Unit',
+    'Ida Brun -works_for-> Calder Institute',
+  ])
+    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+  assert.ok(!relations.includes('Hal Benton -works_for-> Survey Unit'), relations.join(', '));
+});
+
+test('a type noun or a closed appositive between two names does not hide the relation', () => {
+  const { relations } = extract(
+    'The Intake team led by Rhea Moss moved. Pallet, our booking service, which is hosted on Corvane Cloud, went down. Lumo, the rostering tool we bought from Tessaline Systems, went live.',
+  );
+  for (const r of [
+    'Rhea Moss -leads-> Intake',
+    'Pallet -runs_on-> Corvane Cloud',
+    'Lumo -supplied_by-> Tessaline Systems',
+  ])
+    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+});

@@ -5,7 +5,7 @@ import nlp from 'compromise';
 import type { TextBlock } from '../parse/document-model.js';
 import { emptyRecords, type GraphRecords } from './graph-records.js';
 import { findMentions, namesInsideSentences, tokeniseProse, type Mention, type Sentence } from './prose-mentions.js';
-import { NAME_HEADS } from './prose-heads.js';
+import { NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import type { ProseType } from './prose-lexicon.js';
 import { LIST_CONTINUATION, matchRelation, SHARED_SUBJECT, type RelationPattern } from './relation-patterns.js';
 
@@ -22,6 +22,9 @@ interface Found {
   readonly appositive?: boolean;
 }
 
+/** A lowercase type noun right after a name, before the words of a relation ("team led by"). */
+const TRAILING_NOUN = new RegExp(`^(?:${Object.keys(TRAILING_HEADS).join('|')})\\b,? ?`);
+
 /** The mention a relation reached last in reading order. */
 const laterOf = (f: Found): Mention => (f.pattern.reverse ? f.source : f.target);
 
@@ -29,13 +32,22 @@ const laterOf = (f: Found): Mention => (f.pattern.reverse ? f.source : f.target)
 function sentenceRelations(sentence: Sentence, text: string, base: number): Found[] {
   const ms = sentence.mentions;
   // NOTE: an abbreviation in parentheses right after a name is part of the name, not of the words between.
-  const between = (a: Mention, b: Mention): string =>
-    text
+  const between = (a: Mention, b: Mention): string => {
+    const words = text
       .slice(a.end - base, b.start - base)
       .replace(/^\s*\([^)]*\)/, '')
       .toLowerCase()
       .replace(/\s+/g, ' ')
+      .trim()
+      // NOTE: a closed appositive without a name adds nothing to the relation after it ("Rally, our
+      // matchmaking service, which is hosted on Nimbus") and a type noun after a name is no verb
+      // ("the Ops team led by X").
+      .replace(/^, (?:the|our|its|their|a|an) [^,;:()]{1,60}, (?=\S)/, ', ')
+      .replace(TRAILING_NOUN, (noun) => (noun.includes(',') ? ', ' : ''))
       .trim();
+    // "X's Y": patterns read the possessive ("'s chief executive,").
+    return /['’]s$/.test(text.slice(a.start - base, a.end - base)) ? `'s ${words}`.trim() : words;
+  };
   const found: Found[] = [];
   let last: Found | undefined;
   for (let i = 0; i + 1 < ms.length; i++) {
@@ -46,7 +58,9 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
       found.push((last = last.pattern.reverse ? { ...last, source: b } : { ...last, target: b }));
       continue;
     }
-    const shared = last !== undefined && laterOf(last) === a ? SHARED_SUBJECT.exec(words) : null;
+    // NOTE: "and" after an appositive ("led by X, head of Y, and funded by Z") goes back to a subject the appositive hides.
+    const shared =
+      last !== undefined && laterOf(last) === a && last.appositive !== true ? SHARED_SUBJECT.exec(words) : null;
     const sharedPattern = shared ? matchRelation(` ${shared[1] ?? ''}`.trim(), b.type) : undefined;
     if (last !== undefined && sharedPattern !== undefined) {
       const subject = last.head;
@@ -118,35 +132,44 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const tokenised = blocks.map((block) => ({ block, sentences: tokeniseProse(block.text) }));
   const known = namesInsideSentences(tokenised.flatMap((t) => t.sentences));
   const found: TypedMention[] = [];
+  const held: { readonly r: Found; readonly sentence: Sentence }[] = [];
   for (const { block, sentences } of tokenised) {
     for (const tokenisedSentence of sentences) {
       const sentence = findMentions(tokenisedSentence, block.text, block.start, known);
       const relations = sentenceRelations(sentence, block.text, block.start);
       // Patterns imply the types of their ends when the words did not tell them.
       const implied = new Map<Mention, ProseType>();
+      // NOTE: a pattern makes a person only of a name shaped like one ("Kestrel is running Greenlane").
+      const imply = (m: Mention, type: ProseType | undefined): void => {
+        if (m.type === undefined && type !== undefined && (type !== 'person' || personShaped(m, sentence)))
+          implied.set(m, type);
+      };
       for (const r of relations) {
-        if (r.source.type === undefined && r.pattern.sourceType !== undefined)
-          implied.set(r.source, r.pattern.sourceType);
-        if (r.target.type === undefined && r.pattern.targetType !== undefined)
-          implied.set(r.target, r.pattern.targetType);
+        imply(r.source, r.pattern.sourceType);
+        imply(r.target, r.pattern.targetType);
       }
       shareAcrossLists(sentence, implied);
       for (const m of sentence.mentions)
         found.push({ m, type: m.type ?? implied.get(m), byWords: m.type !== undefined, sentence });
-      for (const r of relations) {
-        const targetType = r.target.type ?? implied.get(r.target);
-        const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
-        out.relations.push({
-          source: r.source.name,
-          target: r.target.name,
-          type,
-          method: 'prose',
-          span: { start: sentence.start, end: sentence.end },
-        });
-      }
+      for (const r of relations) held.push({ r, sentence });
     }
   }
   const typeOfName = documentTypes(found);
+  // NOTE: relation types that depend on an end's type are decided with the document's types, so a
+  // name typed in another sentence ("joined Northwind" once Northwind is a company) counts.
+  for (const { r, sentence } of held) {
+    const targetType = typeOfName.get(r.target.name.toLowerCase());
+    const sourceType = typeOfName.get(r.source.name.toLowerCase());
+    if (r.pattern.requireSource !== undefined && r.pattern.requireSource !== sourceType) continue;
+    const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
+    out.relations.push({
+      source: r.source.name,
+      target: r.target.name,
+      type,
+      method: 'prose',
+      span: { start: sentence.start, end: sentence.end },
+    });
+  }
   for (const { m } of found) {
     const type = typeOfName.get(m.name.toLowerCase());
     if (type === undefined) continue;
