@@ -230,3 +230,11 @@ test('a type noun or a closed appositive between two names does not hide the rel
   ])
     assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
 });
+
+test('a subject pronoun stands for the thing the sentences before were about, or the last person named', () => {
+  const { relations } = extract(
+    'Tallyhouse is our invoicing service. It calls the Quorra Gateway for every payment. Ines Varga joined in May; she leads the Ledger Guild.',
+  );
+  for (const r of ['Tallyhouse -calls-> Quorra Gateway', 'Ines Varga -leads-> Ledger Guild'])
+    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+});

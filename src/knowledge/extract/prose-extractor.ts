@@ -87,6 +87,49 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
   return found;
 }
 
+/** The names a subject pronoun may stand for: the last thing a sentence opened with, the last person named. */
+interface Antecedents {
+  thing?: Mention;
+  person?: Mention;
+}
+
+/** Subject pronouns and what they stand for. */
+const PRONOUNS: Readonly<Record<string, keyof Antecedents>> = { it: 'thing', she: 'person', he: 'person' };
+
+/**
+ * The sentence's mentions with its subject pronouns read as the names they stand for ("It is run
+ * by X", "she leads Y"): a pronoun stands for the subject of the sentences before when that was a
+ * thing, or for the last person named. A pronoun's mention takes the pronoun's span, so relation
+ * patterns read the words after it.
+ */
+function pronounMentions(sentence: Sentence, base: number, antecedents: Antecedents): readonly Mention[] {
+  const pronouns: Mention[] = [];
+  sentence.tokens.forEach((t, k) => {
+    const kind = PRONOUNS[t.lower];
+    const start = base + t.start;
+    // NOTE: a person named earlier in the same sentence comes first ("X - researcher; he coordinates Y").
+    const before =
+      kind === 'person'
+        ? sentence.mentions.findLast((m) => m.end <= start && (m.type === 'person' || personShaped(m, sentence)))
+        : undefined;
+    const meant = kind === undefined || t.possessive ? undefined : (before ?? antecedents[kind]);
+    if (meant === undefined) return;
+    pronouns.push({ ...meant, start, end: start + t.text.length, from: k, to: k + 1 });
+  });
+  if (pronouns.length === 0) return sentence.mentions;
+  return [...sentence.mentions, ...pronouns].sort((a, b) => a.start - b.start);
+}
+
+/** Keeps the subject of a sentence (its first mention, a thing) and its last person for the pronouns after it. */
+function noteAntecedents(sentence: Sentence, antecedents: Antecedents): void {
+  // NOTE: a sentence opening with "It" keeps the thing "it" stood for; a place is no subject "it" returns to.
+  const first = sentence.mentions[0];
+  if (first !== undefined && !personShaped(first, sentence) && first.type !== 'person' && first.type !== 'location')
+    antecedents.thing = first;
+  const person = sentence.mentions.findLast((m) => personShaped(m, sentence) || m.type === 'person');
+  if (person !== undefined) antecedents.person = person;
+}
+
 /** Words joining the items of a list ("A, B and C", "A or B", "from A to B"). */
 const LIST_JOIN = /^(?:,|,?\s*and|,?\s*or|\/|and\s+(?:the|a|an)|,\s*(?:the|a|an))$/;
 
@@ -133,10 +176,15 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const known = namesInsideSentences(tokenised.flatMap((t) => t.sentences));
   const found: TypedMention[] = [];
   const held: { readonly r: Found; readonly sentence: Sentence }[] = [];
+  const antecedents: Antecedents = {};
   for (const { block, sentences } of tokenised) {
     for (const tokenisedSentence of sentences) {
       const sentence = findMentions(tokenisedSentence, block.text, block.start, known);
-      const relations = sentenceRelations(sentence, block.text, block.start);
+      const withPronouns = { ...sentence, mentions: pronounMentions(sentence, block.start, antecedents) };
+      const relations = sentenceRelations(withPronouns, block.text, block.start).filter(
+        (r) => sentence.mentions.includes(r.source) || sentence.mentions.includes(r.target),
+      );
+      noteAntecedents(withPronouns, antecedents);
       // Patterns imply the types of their ends when the words did not tell them.
       const implied = new Map<Mention, ProseType>();
       // NOTE: a pattern makes a person only of a name shaped like one ("Kestrel is running Greenlane").
