@@ -238,3 +238,25 @@ test('a subject pronoun stands for the thing the sentences before were about, or
   for (const r of ['Tallyhouse -calls-> Quorra Gateway', 'Ines Varga -leads-> Ledger Guild'])
     assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
 });
+
+test('appositives type a name through names, numbers and possessives inside them', () => {
+  const { entities } = extract(
+    "Our loyalty scheme, Brambly Points, grew. The new Leeds sorting centre, Kirkgate DC, opened. Every night our build farm, Anvil, runs. Tern, the team's MySQL database, is full. ORCA-3, the Phase 3 trial of the drug, starts soon. Tickets go to Line Control and Vendor Onboarding.",
+  );
+  for (const e of [
+    'product:Brambly Points',
+    'facility:Kirkgate DC',
+    'service:Anvil',
+    'datastore:Tern',
+    'project:ORCA-3',
+    'team:Line Control',
+    'team:Vendor Onboarding',
+  ])
+    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+});
+
+test('a pattern that wants a person implies no types when its end is no person', () => {
+  const { entities, relations } = extract('Calloway Freight will manage ZEPHYR-4 for the consortium.');
+  assert.ok(!entities.includes('team:ZEPHYR-4') && !entities.includes('person:Calloway Freight'), entities.join(', '));
+  assert.ok(relations.includes('Calloway Freight -leads-> ZEPHYR-4'), relations.join(', '));
+});

@@ -189,10 +189,14 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
       const implied = new Map<Mention, ProseType>();
       // NOTE: a pattern makes a person only of a name shaped like one ("Kestrel is running Greenlane").
       const imply = (m: Mention, type: ProseType | undefined): void => {
-        if (m.type === undefined && type !== undefined && (type !== 'person' || personShaped(m, sentence)))
-          implied.set(m, type);
+        if (m.type === undefined && type !== undefined) implied.set(m, type);
       };
+      const isPerson = (m: Mention): boolean =>
+        m.type === 'person' || (m.type === undefined && personShaped(m, sentence));
       for (const r of relations) {
+        // NOTE: when the end a pattern wants a person is not one, the reading is doubtful and implies nothing.
+        if (r.pattern.sourceType === 'person' && !isPerson(r.source)) continue;
+        if (r.pattern.targetType === 'person' && !isPerson(r.target)) continue;
         imply(r.source, r.pattern.sourceType);
         imply(r.target, r.pattern.targetType);
       }
@@ -244,7 +248,7 @@ const PERSON_AFTER = new RegExp(
 
 /** Words before a name that make it a person's: a title or role ("Mayor", "our lead programmer,", "led by"). */
 const PERSON_BEFORE = new RegExp(
-  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded)\\s*[,:]?\\s*$`,
+  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded|written by|authored by|curated by|illustrated by|edited by|composed by|painted by)\\s*[,:]?\\s*$`,
   'i',
 );
 

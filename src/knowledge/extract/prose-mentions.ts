@@ -320,8 +320,23 @@ function appositiveCue(toks: readonly Token[], from: number, to: number): ProseT
       )
     )
       return 'product';
-    for (let k = at + 1; k < Math.min(toks.length, at + 5); k++) {
+    let named = false;
+    for (let k = at + 1; k < Math.min(toks.length, at + 6); k++) {
       const t = toks[k] as Token;
+      const prev = toks[k - 1] as Token;
+      // NOTE: a name or a number inside the description modifies its noun ("the Phase 2 trial", "the
+      // lab's PostgreSQL database"); a possessive is a determiner, not the noun.
+      if (!/^\p{Ll}/u.test(t.text) && !splitsAfter(prev) && (k === at + 1 || prev.possessive || named)) {
+        named = true;
+        cue = undefined;
+        if (t.possessive || splitsAfter(t)) break;
+        continue;
+      }
+      named = false;
+      if (t.possessive && /^\p{Ll}/u.test(t.text)) {
+        cue = undefined;
+        continue;
+      }
       if (!/^\p{Ll}/u.test(t.text) || hasTag(t, 'Pronoun', 'Preposition', 'Conjunction', 'Determiner')) break;
       const head = APPOSITIVE_HEADS[t.lower];
       if (head === undefined && hasTag(t, 'Verb') && !hasTag(t, 'Noun', 'Gerund', 'Adjective')) break;
