@@ -260,3 +260,14 @@ test('a pattern that wants a person implies no types when its end is no person',
   assert.ok(!entities.includes('team:ZEPHYR-4') && !entities.includes('person:Calloway Freight'), entities.join(', '));
   assert.ok(relations.includes('Calloway Freight -leads-> ZEPHYR-4'), relations.join(', '));
 });
+
+test('possessives: an organisation owns its things and its units are part of it; stations are places', () => {
+  const { entities, relations } = extract(
+    "Orrin Labs's billing platform, Tallyhouse, went live. Orrin Labs's Payments Desk team moved to Westfold Station. Parcel numbers are written to the Parcel Log.",
+  );
+  for (const r of ['Orrin Labs -owns-> Tallyhouse', 'Payments Desk -part_of-> Orrin Labs'])
+    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+  assert.ok(entities.includes('location:Westfold Station'), entities.join(', '));
+  // "Parcel" is known only inside "Parcel Log": alone at a sentence's start it is no name.
+  assert.ok(!entities.some((e) => e.endsWith(':Parcel')), entities.join(', '));
+});

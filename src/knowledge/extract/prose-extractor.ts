@@ -213,11 +213,13 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     const targetType = typeOfName.get(r.target.name.toLowerCase());
     const sourceType = typeOfName.get(r.source.name.toLowerCase());
     if (r.pattern.requireSource !== undefined && r.pattern.requireSource !== sourceType) continue;
+    if (targetType !== undefined && r.pattern.skipTargets?.includes(targetType)) continue;
+    const reversed = targetType === undefined ? undefined : r.pattern.reverseByTarget?.[targetType];
     const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
     out.relations.push({
-      source: r.source.name,
-      target: r.target.name,
-      type,
+      source: reversed === undefined ? r.source.name : r.target.name,
+      target: reversed === undefined ? r.target.name : r.source.name,
+      type: reversed ?? type,
       method: 'prose',
       span: { start: sentence.start, end: sentence.end },
     });

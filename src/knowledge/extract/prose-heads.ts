@@ -47,6 +47,8 @@ export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseTy
   laboratory: 'team',
   group: 'team',
   line: 'route',
+  // NOTE: a named station is where people go, a place; its operator is named apart.
+  station: 'location',
   api: 'api',
   apis: 'api',
   app: 'product',

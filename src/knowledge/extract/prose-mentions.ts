@@ -428,30 +428,41 @@ export function tokeniseProse(text: string): TokenisedSentence[] {
   return raw.map((s) => ({ start: s.offset.start, end: s.offset.start + s.offset.length, tokens: tokens(s) }));
 }
 
-/** Lower-cased capitalised words seen inside sentences (not first): evidence that a word is a name. */
-export function namesInsideSentences(sentences: readonly TokenisedSentence[]): Set<string> {
-  const out = new Set<string>();
-  for (const s of sentences) for (const t of s.tokens.slice(1)) if (isCapitalised(t)) out.add(t.lower);
-  return out;
+/** Capitalised words seen inside sentences (not first), lower-cased: evidence that a word is a name. */
+export interface KnownNames {
+  /** Every such word, alone or in a longer name. */
+  readonly inside: ReadonlySet<string>;
+  /** Words seen capitalised with no capitalised word beside them: one-word names. */
+  readonly alone: ReadonlySet<string>;
+}
+
+/** The capitalised words seen inside the sentences of a document. */
+export function namesInsideSentences(sentences: readonly TokenisedSentence[]): KnownNames {
+  const inside = new Set<string>();
+  const alone = new Set<string>();
+  for (const s of sentences)
+    s.tokens.forEach((t, k) => {
+      if (k === 0 || !isCapitalised(t)) return;
+      inside.add(t.lower);
+      const prev = s.tokens[k - 1] as Token;
+      const next = s.tokens[k + 1];
+      if ((k === 1 || !isCapitalised(prev)) && (next === undefined || !isCapitalised(next))) alone.add(t.lower);
+    });
+  return { inside, alone };
 }
 
 /**
  * Mentions of one sentence of `text` (the block, found at `base` in the document). A capitalised
  * first word counts only when tagged a name, followed by another capitalised word, or in `known`.
  */
-export function findMentions(
-  sentence: TokenisedSentence,
-  text: string,
-  base: number,
-  known: ReadonlySet<string>,
-): Sentence {
+export function findMentions(sentence: TokenisedSentence, text: string, base: number, known: KnownNames): Sentence {
   const toks = sentence.tokens;
   const mentions: Mention[] = [];
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i] as Token;
     const listed = GAZETTEER[t.lower] !== undefined;
     const sentenceStart =
-      i === 0 && !hasTag(t, 'ProperNoun', 'Person', 'Place', 'Organization', 'Acronym') && !known.has(t.lower);
+      i === 0 && !hasTag(t, 'ProperNoun', 'Person', 'Place', 'Organization', 'Acronym') && !known.inside.has(t.lower);
     // A capitalised verb opening a sentence ("Extends Metro Line 2 ...") is not part of a name.
     const named =
       FIRST_HEADS[t.lower] !== undefined && toks[i + 1] !== undefined && isCapitalised(toks[i + 1] as Token);
@@ -471,9 +482,11 @@ export function findMentions(
       const end = properRun(toks, i);
       const tail = facilityTail(toks, end);
       const trailing = tail > 0 ? 'facility' : trailingCue(toks, end);
-      // NOTE: a lone capitalised word opening a sentence is a name only when something types it.
+      // NOTE: a lone capitalised word opening a sentence is a name only when something types it; a
+      // word known only as part of a longer name ("Routing" of "Routing Log") is no name alone.
       if (
-        sentenceStart &&
+        (sentenceStart ||
+          (i === 0 && !known.alone.has(t.lower) && !hasTag(t, 'Person', 'Place', 'Organization', 'Acronym'))) &&
         end === i + 1 &&
         !listed &&
         trailing === undefined &&

@@ -14,6 +14,10 @@ export interface RelationPattern {
   readonly requireTarget?: ProseType;
   /** The relation holds only when the earlier-named source is, over the document, of this type. */
   readonly requireSource?: ProseType;
+  /** When the target is, over the document, of one of these types, the relation reads the other way with this type. */
+  readonly reverseByTarget?: Partial<Record<ProseType, string>>;
+  /** Target types the pattern never holds for. */
+  readonly skipTargets?: readonly ProseType[];
   /** A different relation type when the later mention is of a given type ("joined Acme" is works_for). */
   readonly byTarget?: Partial<Record<ProseType, string>>;
 }
@@ -282,6 +286,13 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   // "T2 at Lower Dene substation", "Acme, the Glasgow studio": a facility or place right after.
   { type: 'located_in', pattern: v('at|in'), requireTarget: 'facility' },
   { type: 'located_in', pattern: /^, (?:the|a|an)$/, requireTarget: 'location' },
+  // "X's Y", "X's document system, Y": X owns a thing; a unit is part of X; a person works for X.
+  {
+    type: 'owns',
+    pattern: /^'s(?: (?:[\w-]+ ){0,3}[\w-]+,)?$/,
+    reverseByTarget: { team: 'part_of', person: 'works_for' },
+    skipTargets: ['location', 'organization', 'event'],
+  },
 ];
 
 /** Words that continue a list after a relation's target ("X uses Y, Z and W"). */
