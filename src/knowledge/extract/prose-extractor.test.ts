@@ -271,3 +271,10 @@ test('possessives: an organisation owns its things and its units are part of it;
   // "Parcel" is known only inside "Parcel Log": alone at a sentence's start it is no name.
   assert.ok(!entities.some((e) => e.endsWith(':Parcel')), entities.join(', '));
 });
+
+test('spelt-out abbreviations, possessive compounds and code-like adjectives are not names', () => {
+  const { entities } = extract(
+    "The van is VOR (vehicle off road) in Tarnwick. The city's arm's-length housing company builds homes. Brenna makes a drug for KRAS2-mutant tumours.",
+  );
+  assert.ok(!entities.some((e) => /VOR|arm's-length|KRAS2-mutant/.test(e)), entities.join(', '));
+});

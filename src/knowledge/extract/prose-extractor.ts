@@ -398,6 +398,8 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
       continue;
     }
     // A code of letters and digits ("XR-450", "A350neo") names a model or a product, rarely a company.
+    // NOTE: "HER2-low": a lowercase word after the hyphen makes an English compound, not a name.
+    if (/^[\p{L}\d]+-\p{Ll}+$/u.test(m.name) && /\d/.test(m.name)) continue;
     if (/^(?=.*\d)(?=.*\p{Lu})[\p{L}\d]+(?:-[\p{L}\d]+)*$/u.test(m.name)) out.set(k, 'product');
     // NOTE: capitalised everyday words that nothing types ("Press Release", "Loading Dock") are
     // headings or emphasis, not names.

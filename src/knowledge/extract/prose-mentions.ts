@@ -112,6 +112,8 @@ function isIdentifier(t: Token): boolean {
   if (!/^[\p{L}\d]+(?:[-_./][\p{L}\d]+)+$/u.test(t.text) || !/\p{L}/u.test(t.text) || /^\d/.test(t.text)) return false;
   if (/[_.]/.test(t.text) || IDENTIFIER_SUFFIXES.some(([re]) => re.test(t.text))) return true;
   if (t.tags.has('Compound')) return false;
+  // NOTE: "KRAS2-mutant": a code before a lowercase word is an English compound adjective.
+  if (/^[\p{Lu}\d]+-\p{Ll}+$/u.test(t.text) && /\d/.test(t.text)) return false;
   const parts = t.lower.split('-');
   if (parts.some((p) => NUMBER_OR_TIME.test(p))) return false;
   return !COMPOUNDS.has(t.lower) && t.text.length >= 10 && parts.every((p) => p.length >= 3);
@@ -147,7 +149,9 @@ function tokens(sentence: RawSentence): Token[] {
         prev.tags.has('Adjective') ||
         tok.tags.has('Adjective') ||
         (tok.tags.has('Verb') && !tok.tags.has('Noun')) ||
-        prev.tags.has('Compound');
+        prev.tags.has('Compound') ||
+        // "arm's-length": a possessive inside a hyphenated word makes an English compound.
+        prev.possessive;
       out[out.length - 1] = {
         ...tok,
         text,
@@ -499,7 +503,12 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
         tail > 0
           ? mentionOf(text, toks, i, end + tail, base, { trailing })
           : mentionOf(text, toks, i, end, base, { trailing, appositive: appositiveCue(toks, i, end) });
-      if (m !== undefined) mentions.push(m);
+      // NOTE: "AOG (aircraft on ground)": an abbreviation spelt out in lowercase is a term, not a name.
+      const term =
+        end === i + 1 &&
+        /^[A-Z]{2,6}$/.test(t.text) &&
+        /^\s*\((?:[\p{Ll}-]+\s*){2,6}\)/u.test(text.slice(t.end, t.end + 60));
+      if (m !== undefined && !term) mentions.push(m);
       // "Payments Gateway (PGW)": the abbreviation is an alias, not a mention of its own.
       const next = toks[end];
       if (
