@@ -278,3 +278,10 @@ test('spelt-out abbreviations, possessive compounds and code-like adjectives are
   );
   assert.ok(!entities.some((e) => /VOR|arm's-length|KRAS2-mutant/.test(e)), entities.join(', '));
 });
+
+test('a place is never read as a leader or as a unit led', () => {
+  const { relations } = extract(
+    'Mara Voss moved to Tarrow to lead the Northern Desk. The Intake team in Dunmere led by Ivo Hart grew.',
+  );
+  assert.ok(!relations.some((r) => /Tarrow -leads|leads-> Dunmere/.test(r)), relations.join(', '));
+});

@@ -214,6 +214,11 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     const sourceType = typeOfName.get(r.source.name.toLowerCase());
     if (r.pattern.requireSource !== undefined && r.pattern.requireSource !== sourceType) continue;
     if (targetType !== undefined && r.pattern.skipTargets?.includes(targetType)) continue;
+    // NOTE: a place where the pattern wants a person or a unit ("moved to Seattle to lead the
+    // region", "the team in Leeds led by X") is a misreading of the words around it.
+    const misplaced = (type: ProseType | undefined, wanted: ProseType | undefined): boolean =>
+      type === 'location' && (wanted === 'person' || wanted === 'team');
+    if (misplaced(sourceType, r.pattern.sourceType) || misplaced(targetType, r.pattern.targetType)) continue;
     const reversed = targetType === undefined ? undefined : r.pattern.reverseByTarget?.[targetType];
     const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
     out.relations.push({
