@@ -285,3 +285,11 @@ test('a place is never read as a leader or as a unit led', () => {
   );
   assert.ok(!relations.some((r) => /Tarrow -leads|leads-> Dunmere/.test(r)), relations.join(', '));
 });
+
+test('a type noun after a name outweighs its last word elsewhere in the document', () => {
+  const { entities } = extract(
+    'Alerts go to Billing Platform first. The Billing Platform team is on call. Escalate to Billing Platform if needed.',
+  );
+  assert.ok(entities.includes('team:Billing Platform'), entities.join(', '));
+  assert.ok(!entities.includes('service:Billing Platform'), entities.join(', '));
+});

@@ -364,7 +364,10 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
     if (type === undefined) continue;
     const v = votes.get(k) ?? new Map<ProseType, number>();
     // NOTE: the majority type wins; what the words of a mention say outweighs what a relation implies.
-    v.set(type, (v.get(type) ?? 0) + (byWords ? 1 : 0.6));
+    // A type noun after a name of several words ("the Security Platform team") outweighs its last word
+    // elsewhere; after one word it may name a place's unit ("the Leeds team").
+    const stated = m.stated === true && /\s/.test(m.name);
+    v.set(type, (v.get(type) ?? 0) + (stated && byWords ? 3 : byWords ? 1 : 0.6));
     votes.set(k, v);
   }
   const out = new Map<string, ProseType>();

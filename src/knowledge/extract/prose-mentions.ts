@@ -37,6 +37,8 @@ export interface Mention {
   readonly from: number;
   readonly to: number;
   readonly aliases: string[];
+  /** A lowercase type noun after the name said its type ("the Orbit team"): the plainest evidence. */
+  readonly stated?: boolean;
 }
 
 export interface Sentence {
@@ -197,6 +199,9 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   if (known !== undefined) return known;
   // What an appositive says of the name ("X, the group's maintenance subsidiary") outweighs its last word.
   if (cue.appositive !== undefined) return cue.appositive;
+  // NOTE: a type noun after the name says what it is more plainly than the name's last word
+  // ("the Security Platform team"); a facility's noun is part of its name instead.
+  if (cue.trailing !== undefined && cue.trailing !== 'facility') return cue.trailing;
   if (words.length > 1) {
     // NOTE: "Department for Transport" is a ministry, "Department of Surgery" a unit.
     const lead = FIRST_HEADS[first.lower];
@@ -416,7 +421,8 @@ function mentionOf(
     // A version after a name ("Godot 4", "Node.js 20") is a piece of software's.
     (aliases.length > 0 ? 'technology' : undefined) ??
     (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) ? 'location' : undefined);
-  return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases };
+  const stated = cue.trailing !== undefined && type === cue.trailing && !honorific;
+  return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases, stated };
 }
 
 /** A sentence of a block: its span in the block's text and its tokens (offsets in the block's text). */
