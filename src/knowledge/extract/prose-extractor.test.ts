@@ -293,3 +293,11 @@ test('a type noun after a name outweighs its last word elsewhere in the document
   assert.ok(entities.includes('team:Billing Platform'), entities.join(', '));
   assert.ok(!entities.includes('service:Billing Platform'), entities.join(', '));
 });
+
+test('"run by" a team is owned_by; "run by" a person is that person managing it', () => {
+  const { relations } = extract(
+    'The Quayside Depot is run by Nell Ambrose. The Fare Engine is run by the Ticketing Squad.',
+  );
+  for (const r of ['Nell Ambrose -manages-> Quayside Depot', 'Fare Engine -owned_by-> Ticketing Squad'])
+    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+});

@@ -130,9 +130,15 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'owned_by',
     pattern: v(
-      `${BE} ${ADV}(?:owned|run|managed) by|(?:built|developed|designed) and (?:run|maintained|operated|owned) by|(?:owned|run|managed) by|belongs? to`,
+      `${BE} ${ADV}owned by|(?:built|developed|designed) and (?:run|maintained|operated|owned) by|owned by|belongs? to`,
     ),
     sourceType: undefined,
+  },
+  // NOTE: software "run by" a team is owned by it; anything "run by" a person is managed by that person.
+  {
+    type: 'owned_by',
+    pattern: v(`${BE} ${ADV}(?:run|managed) by|(?:run|managed) by`),
+    reverseByTarget: { person: 'manages' },
   },
   { type: 'owned_by', pattern: v(`${BE} ${ADV}maintained by|maintained by`) },
   ...passivePatterns,
