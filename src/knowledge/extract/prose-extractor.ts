@@ -5,7 +5,7 @@ import nlp from 'compromise';
 import type { TextBlock } from '../parse/document-model.js';
 import { emptyRecords, type GraphRecords } from './graph-records.js';
 import { findMentions, namesInsideSentences, tokeniseProse, type Mention, type Sentence } from './prose-mentions.js';
-import { NAME_HEADS } from './prose-heads.js';
+import { NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import type { ProseType } from './prose-lexicon.js';
 import { LIST_CONTINUATION, matchRelation, SHARED_SUBJECT, type RelationPattern } from './relation-patterns.js';
 
@@ -22,6 +22,9 @@ interface Found {
   readonly appositive?: boolean;
 }
 
+/** A lowercase type noun right after a name, before the words of a relation ("team led by"). */
+const TRAILING_NOUN = new RegExp(`^(?:${Object.keys(TRAILING_HEADS).join('|')})\\b,? ?`);
+
 /** The mention a relation reached last in reading order. */
 const laterOf = (f: Found): Mention => (f.pattern.reverse ? f.source : f.target);
 
@@ -29,13 +32,22 @@ const laterOf = (f: Found): Mention => (f.pattern.reverse ? f.source : f.target)
 function sentenceRelations(sentence: Sentence, text: string, base: number): Found[] {
   const ms = sentence.mentions;
   // NOTE: an abbreviation in parentheses right after a name is part of the name, not of the words between.
-  const between = (a: Mention, b: Mention): string =>
-    text
+  const between = (a: Mention, b: Mention): string => {
+    const words = text
       .slice(a.end - base, b.start - base)
       .replace(/^\s*\([^)]*\)/, '')
       .toLowerCase()
       .replace(/\s+/g, ' ')
+      .trim()
+      // NOTE: a closed appositive without a name adds nothing to the relation after it ("Rally, our
+      // matchmaking service, which is hosted on Nimbus") and a type noun after a name is no verb
+      // ("the Ops team led by X").
+      .replace(/^, (?:the|our|its|their|a|an) [^,;:()]{1,60}, (?=\S)/, ', ')
+      .replace(TRAILING_NOUN, (noun) => (noun.includes(',') ? ', ' : ''))
       .trim();
+    // "X's Y": patterns read the possessive ("'s chief executive,").
+    return /['’]s$/.test(text.slice(a.start - base, a.end - base)) ? `'s ${words}`.trim() : words;
+  };
   const found: Found[] = [];
   let last: Found | undefined;
   for (let i = 0; i + 1 < ms.length; i++) {
@@ -46,7 +58,9 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
       found.push((last = last.pattern.reverse ? { ...last, source: b } : { ...last, target: b }));
       continue;
     }
-    const shared = last !== undefined && laterOf(last) === a ? SHARED_SUBJECT.exec(words) : null;
+    // NOTE: "and" after an appositive ("led by X, head of Y, and funded by Z") goes back to a subject the appositive hides.
+    const shared =
+      last !== undefined && laterOf(last) === a && last.appositive !== true ? SHARED_SUBJECT.exec(words) : null;
     const sharedPattern = shared ? matchRelation(` ${shared[1] ?? ''}`.trim(), b.type) : undefined;
     if (last !== undefined && sharedPattern !== undefined) {
       const subject = last.head;
@@ -73,27 +87,78 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
   return found;
 }
 
+/** The names a subject pronoun may stand for: the last thing a sentence opened with, the last person named. */
+interface Antecedents {
+  thing?: Mention;
+  person?: Mention;
+}
+
+/** Subject pronouns and what they stand for. */
+const PRONOUNS: Readonly<Record<string, keyof Antecedents>> = { it: 'thing', she: 'person', he: 'person' };
+
+/**
+ * The sentence's mentions with its subject pronouns read as the names they stand for ("It is run
+ * by X", "she leads Y"): a pronoun stands for the subject of the sentences before when that was a
+ * thing, or for the last person named. A pronoun's mention takes the pronoun's span, so relation
+ * patterns read the words after it.
+ */
+function pronounMentions(sentence: Sentence, base: number, antecedents: Antecedents): readonly Mention[] {
+  const pronouns: Mention[] = [];
+  sentence.tokens.forEach((t, k) => {
+    const kind = PRONOUNS[t.lower];
+    const start = base + t.start;
+    // NOTE: a person named earlier in the same sentence comes first ("X - researcher; he coordinates Y").
+    const before =
+      kind === 'person'
+        ? sentence.mentions.findLast((m) => m.end <= start && (m.type === 'person' || personShaped(m, sentence)))
+        : undefined;
+    const meant = kind === undefined || t.possessive ? undefined : (before ?? antecedents[kind]);
+    if (meant === undefined) return;
+    pronouns.push({ ...meant, start, end: start + t.text.length, from: k, to: k + 1 });
+  });
+  if (pronouns.length === 0) return sentence.mentions;
+  return [...sentence.mentions, ...pronouns].sort((a, b) => a.start - b.start);
+}
+
+/** Keeps the subject of a sentence (its first mention, a thing) and its last person for the pronouns after it. */
+function noteAntecedents(sentence: Sentence, antecedents: Antecedents): void {
+  // NOTE: a sentence opening with "It" keeps the thing "it" stood for; a place is no subject "it" returns to.
+  const first = sentence.mentions[0];
+  if (first !== undefined && !personShaped(first, sentence) && first.type !== 'person' && first.type !== 'location')
+    antecedents.thing = first;
+  const person = sentence.mentions.findLast((m) => personShaped(m, sentence) || m.type === 'person');
+  if (person !== undefined) antecedents.person = person;
+}
+
 /** Words joining the items of a list ("A, B and C", "A or B", "from A to B"). */
 const LIST_JOIN = /^(?:,|,?\s*and|,?\s*or|\/|and\s+(?:the|a|an)|,\s*(?:the|a|an))$/;
+
+/**
+ * Whether two neighbouring mentions of a sentence are items of one list; `strict` asks for "and",
+ * "or" or "from … to" (a bare comma also opens an appositive: "CLD-204, Caldera's lead drug").
+ */
+function listJoined(a: Mention, b: Mention, sentence: Sentence, strict = false): boolean {
+  const text = sentence.text;
+  const at = (offset: number): number => offset - sentence.start;
+  const words = text.slice(at(a.end), at(b.start)).trim().toLowerCase().replace(/\s+/g, ' ');
+  return (
+    (LIST_JOIN.test(words) && !(strict && /^,(?: (?:the|a|an))?$/.test(words))) ||
+    (words === 'to' && /\bfrom\s*$/i.test(text.slice(Math.max(0, at(a.start) - 6), at(a.start))))
+  );
+}
 
 /**
  * Items of one list are things of one kind: an item nothing typed takes the type of the item
  * beside it that its words typed ("Palma and Barcelona", "from Unity to Godot").
  */
-function shareAcrossLists(sentence: Sentence, text: string, base: number, implied: Map<Mention, ProseType>): void {
+function shareAcrossLists(sentence: Sentence, implied: Map<Mention, ProseType>): void {
   const ms = sentence.mentions;
   const typeOf = (m: Mention): ProseType | undefined => m.type ?? implied.get(m);
   for (let pass = 0; pass < 2; pass++)
     for (let i = 0; i + 1 < ms.length; i++) {
       const a = ms[i] as Mention;
       const b = ms[i + 1] as Mention;
-      const words = text
-        .slice(a.end - base, b.start - base)
-        .trim()
-        .toLowerCase()
-        .replace(/\s+/g, ' ');
-      const fromTo = words === 'to' && /\bfrom\s*$/i.test(text.slice(Math.max(0, a.start - base - 6), a.start - base));
-      if (!LIST_JOIN.test(words) && !fromTo) continue;
+      if (!listJoined(a, b, sentence)) continue;
       const ta = typeOf(a);
       const tb = typeOf(b);
       // NOTE: a person's name beside a team's is an owner and a unit ("owner: X, Platform"), not a list of one kind.
@@ -110,35 +175,60 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const tokenised = blocks.map((block) => ({ block, sentences: tokeniseProse(block.text) }));
   const known = namesInsideSentences(tokenised.flatMap((t) => t.sentences));
   const found: TypedMention[] = [];
+  const held: { readonly r: Found; readonly sentence: Sentence }[] = [];
+  const antecedents: Antecedents = {};
   for (const { block, sentences } of tokenised) {
     for (const tokenisedSentence of sentences) {
       const sentence = findMentions(tokenisedSentence, block.text, block.start, known);
-      const relations = sentenceRelations(sentence, block.text, block.start);
+      const withPronouns = { ...sentence, mentions: pronounMentions(sentence, block.start, antecedents) };
+      const relations = sentenceRelations(withPronouns, block.text, block.start).filter(
+        (r) => sentence.mentions.includes(r.source) || sentence.mentions.includes(r.target),
+      );
+      noteAntecedents(withPronouns, antecedents);
       // Patterns imply the types of their ends when the words did not tell them.
       const implied = new Map<Mention, ProseType>();
+      // NOTE: a pattern makes a person only of a name shaped like one ("Kestrel is running Greenlane").
+      const imply = (m: Mention, type: ProseType | undefined): void => {
+        if (m.type === undefined && type !== undefined) implied.set(m, type);
+      };
+      const isPerson = (m: Mention): boolean =>
+        m.type === 'person' || (m.type === undefined && personShaped(m, sentence));
       for (const r of relations) {
-        if (r.source.type === undefined && r.pattern.sourceType !== undefined)
-          implied.set(r.source, r.pattern.sourceType);
-        if (r.target.type === undefined && r.pattern.targetType !== undefined)
-          implied.set(r.target, r.pattern.targetType);
+        // NOTE: when the end a pattern wants a person is not one, the reading is doubtful and implies nothing.
+        if (r.pattern.sourceType === 'person' && !isPerson(r.source)) continue;
+        if (r.pattern.targetType === 'person' && !isPerson(r.target)) continue;
+        imply(r.source, r.pattern.sourceType);
+        imply(r.target, r.pattern.targetType);
       }
-      shareAcrossLists(sentence, block.text, block.start, implied);
+      shareAcrossLists(sentence, implied);
       for (const m of sentence.mentions)
         found.push({ m, type: m.type ?? implied.get(m), byWords: m.type !== undefined, sentence });
-      for (const r of relations) {
-        const targetType = r.target.type ?? implied.get(r.target);
-        const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
-        out.relations.push({
-          source: r.source.name,
-          target: r.target.name,
-          type,
-          method: 'prose',
-          span: { start: sentence.start, end: sentence.end },
-        });
-      }
+      for (const r of relations) held.push({ r, sentence });
     }
   }
   const typeOfName = documentTypes(found);
+  // NOTE: relation types that depend on an end's type are decided with the document's types, so a
+  // name typed in another sentence ("joined Northwind" once Northwind is a company) counts.
+  for (const { r, sentence } of held) {
+    const targetType = typeOfName.get(r.target.name.toLowerCase());
+    const sourceType = typeOfName.get(r.source.name.toLowerCase());
+    if (r.pattern.requireSource !== undefined && r.pattern.requireSource !== sourceType) continue;
+    if (targetType !== undefined && r.pattern.skipTargets?.includes(targetType)) continue;
+    // NOTE: a place where the pattern wants a person or a unit ("moved to Seattle to lead the
+    // region", "the team in Leeds led by X") is a misreading of the words around it.
+    const misplaced = (type: ProseType | undefined, wanted: ProseType | undefined): boolean =>
+      type === 'location' && (wanted === 'person' || wanted === 'team');
+    if (misplaced(sourceType, r.pattern.sourceType) || misplaced(targetType, r.pattern.targetType)) continue;
+    const reversed = targetType === undefined ? undefined : r.pattern.reverseByTarget?.[targetType];
+    const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
+    out.relations.push({
+      source: reversed === undefined ? r.source.name : r.target.name,
+      target: reversed === undefined ? r.target.name : r.source.name,
+      type: reversed ?? type,
+      method: 'prose',
+      span: { start: sentence.start, end: sentence.end },
+    });
+  }
   for (const { m } of found) {
     const type = typeOfName.get(m.name.toLowerCase());
     if (type === undefined) continue;
@@ -165,7 +255,7 @@ const PERSON_AFTER = new RegExp(
 
 /** Words before a name that make it a person's: a title or role ("Mayor", "our lead programmer,", "led by"). */
 const PERSON_BEFORE = new RegExp(
-  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded)\\s*[,:]?\\s*$`,
+  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded|written by|authored by|curated by|illustrated by|edited by|composed by|painted by)\\s*[,:]?\\s*$`,
   'i',
 );
 
@@ -208,6 +298,18 @@ function commonWords(name: string): boolean {
       const tags = LEXICON[w] ?? LEXICON[w.replace(/s$/, '')];
       return tags !== undefined && [tags].flat().some((t) => COMMON_TAGS.has(t));
     })
+  );
+}
+
+/** Whether a one-word name is tagged a given name and not a place ("Jess", but not "Shannon" or "Florence"). */
+function firstNameOnly(m: Mention, sentence: Sentence | undefined): boolean {
+  const word = sentence?.tokens[m.from];
+  return (
+    word !== undefined &&
+    m.to - m.from === 1 &&
+    /^\p{Lu}\p{Ll}+$/u.test(m.name) &&
+    word.tags.has('FirstName') &&
+    !['Place', 'City', 'Country', 'Region', 'Organization'].some((tag) => word.tags.has(tag))
   );
 }
 
@@ -262,10 +364,16 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
     if (type === undefined) continue;
     const v = votes.get(k) ?? new Map<ProseType, number>();
     // NOTE: the majority type wins; what the words of a mention say outweighs what a relation implies.
-    v.set(type, (v.get(type) ?? 0) + (byWords ? 1 : 0.6));
+    // A type noun after a name of several words ("the Security Platform team") outweighs its last word
+    // elsewhere; after one word it may name a place's unit ("the Leeds team").
+    const stated = m.stated === true && /\s/.test(m.name);
+    v.set(type, (v.get(type) ?? 0) + (stated && byWords ? 3 : byWords ? 1 : 0.6));
     votes.set(k, v);
   }
   const out = new Map<string, ProseType>();
+  const sentenceOf = new Map(found.map((f) => [f.m, f.sentence]));
+  /** Names typed by the fallback, not by any evidence. */
+  const guessed = new Set<string>();
   for (const { m } of found) {
     const k = m.name.toLowerCase();
     if (out.has(k)) continue;
@@ -279,30 +387,76 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
       out.set(k, voted);
       continue;
     }
+    // A lone word compromise knows as a given name, and not as a place, is a person called by first
+    // name ("Jess here", "Ben on the survey"); resolution joins it to the full name.
+    if (firstNameOnly(m, sentenceOf.get(m))) {
+      out.set(k, 'person');
+      guessed.add(k);
+      continue;
+    }
     // A plain capitalised word seen once and typed by nothing is most often no name (an acronym, a
     // CamelCase or numbered word still is).
     const plainWord = !/\s/.test(m.name) && /^\p{Lu}\p{Ll}+$/u.test(m.name);
     if (plainWord && (count.get(k) ?? 0) < 2) {
       // NOTE: except after a preposition of place ("a report from Faro", "built at Anstruther").
-      if (placeHinted.has(k)) out.set(k, 'location');
+      if (placeHinted.has(k)) {
+        out.set(k, 'location');
+        guessed.add(k);
+      }
       continue;
     }
     // A code of letters and digits ("XR-450", "A350neo") names a model or a product, rarely a company.
+    // NOTE: "HER2-low": a lowercase word after the hyphen makes an English compound, not a name.
+    if (/^[\p{L}\d]+-\p{Ll}+$/u.test(m.name) && /\d/.test(m.name)) continue;
     if (/^(?=.*\d)(?=.*\p{Lu})[\p{L}\d]+(?:-[\p{L}\d]+)*$/u.test(m.name)) out.set(k, 'product');
     // NOTE: capitalised everyday words that nothing types ("Press Release", "Loading Dock") are
     // headings or emphasis, not names.
-    else if (!commonWords(m.name)) out.set(k, FALLBACK_TYPE);
+    else if (!commonWords(m.name)) {
+      out.set(k, FALLBACK_TYPE);
+      guessed.add(k);
+    }
   }
-  shortForms(found, out);
+  shareAcrossDocument(found, out, guessed);
+  shortForms(found, out, guessed);
   return out;
+}
+
+/**
+ * Items of one list are things of one kind, over the whole document: a list item that only the
+ * fallback typed, or that nothing typed, takes the type its neighbour has from evidence elsewhere
+ * ("sponsored by Netherby and Ostrava Cloud" once Ostrava Cloud is known; "from Unity to Godot"
+ * once "Godot 4" said Godot is software).
+ */
+function shareAcrossDocument(found: readonly TypedMention[], out: Map<string, ProseType>, guessed: Set<string>): void {
+  const shared = new Map<string, ProseType>();
+  for (const { m: a, sentence } of found) {
+    const b = sentence.mentions[sentence.mentions.indexOf(a) + 1];
+    if (b === undefined || !listJoined(a, b, sentence, true)) continue;
+    for (const [to, from] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const k = to.name.toLowerCase();
+      const type = out.get(from.name.toLowerCase());
+      // NOTE: a guess passes only to a name nothing typed (a word seen once beside a name is a name too).
+      const takes = !out.has(k) || (guessed.has(k) && !guessed.has(from.name.toLowerCase()));
+      if (type !== undefined && takes && !to.aliases.length && (type === 'person') === personShaped(to, sentence))
+        shared.set(k, type);
+    }
+  }
+  for (const [k, type] of shared) {
+    out.set(k, type);
+    guessed.delete(k);
+  }
 }
 
 /**
  * A one-word name that begins or ends one longer name of the document is its short form ("Helix"
  * for Helix Biosciences, "Okafor" for Amara Okafor, "Leeds" for the University of Leeds): it takes
- * that name's type unless its own words gave it a type other than a place or an organisation.
+ * that name's type unless its own words gave it a type other than a place or an organisation (a
+ * guess, such as a lone given name, gives way).
  */
-function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>): void {
+function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>, guessed: ReadonlySet<string>): void {
   const longer = new Map<string, Set<ProseType>>();
   for (const [name, type] of out) {
     const words = name.split(/\s+/);
@@ -315,7 +469,8 @@ function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>)
     if (/\s/.test(k) || NAME_HEADS[k] !== undefined) continue;
     const types = longer.get(k);
     const own = out.get(k);
-    if (types?.size !== 1 || (own !== undefined && own !== 'location' && own !== 'organization')) continue;
+    if (types?.size !== 1 || (own !== undefined && own !== 'location' && own !== 'organization' && !guessed.has(k)))
+      continue;
     const [type] = types;
     if (type !== undefined) out.set(k, type);
   }

@@ -17,7 +17,7 @@ const each = <T>(words: string, value: T): Record<string, T> =>
 /** Words naming internal units, and business functions that name a unit when they end a name ("Network Operations"). */
 const UNIT_HEADS = 'team teams squad squads guild tribe committee unit crew desk';
 const FUNCTION_HEADS =
-  'operations engineering security support care finance marketing sales procurement compliance analytics design infrastructure informatics management planning reliability governance partnerships communications';
+  'operations engineering security support care finance marketing sales procurement compliance analytics design infrastructure informatics management planning reliability governance partnerships communications control onboarding dispatch payroll recruitment';
 const FACILITY_HEADS =
   'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library';
 const LOCATION_HEADS =
@@ -47,6 +47,8 @@ export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseTy
   laboratory: 'team',
   group: 'team',
   line: 'route',
+  // NOTE: a named station is where people go, a place; its operator is named apart.
+  station: 'location',
   api: 'api',
   apis: 'api',
   app: 'product',
@@ -90,7 +92,10 @@ export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<P
   ),
   ...each('tool system platform software application', 'service'),
   ...each('city town village port country island county capital', 'location'),
-  ...each('product brand range device drug game title console handset handheld', 'product'),
+  ...each('product brand range device drug game title console handset handheld scheme', 'product'),
+  ...each('centre center hub yard', 'facility'),
+  // NOTE: a build farm or a bot is software the organisation runs.
+  ...each('farm bot', 'service'),
   ...each('team department squad unit committee lab', 'team'),
   ...each('event conference festival exhibition', 'event'),
   ...each('survey study trial project programme initiative campaign pilot', 'project'),

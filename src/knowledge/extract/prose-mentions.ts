@@ -37,6 +37,8 @@ export interface Mention {
   readonly from: number;
   readonly to: number;
   readonly aliases: string[];
+  /** A lowercase type noun after the name said its type ("the Orbit team"): the plainest evidence. */
+  readonly stated?: boolean;
 }
 
 export interface Sentence {
@@ -112,6 +114,8 @@ function isIdentifier(t: Token): boolean {
   if (!/^[\p{L}\d]+(?:[-_./][\p{L}\d]+)+$/u.test(t.text) || !/\p{L}/u.test(t.text) || /^\d/.test(t.text)) return false;
   if (/[_.]/.test(t.text) || IDENTIFIER_SUFFIXES.some(([re]) => re.test(t.text))) return true;
   if (t.tags.has('Compound')) return false;
+  // NOTE: "KRAS2-mutant": a code before a lowercase word is an English compound adjective.
+  if (/^[\p{Lu}\d]+-\p{Ll}+$/u.test(t.text) && /\d/.test(t.text)) return false;
   const parts = t.lower.split('-');
   if (parts.some((p) => NUMBER_OR_TIME.test(p))) return false;
   return !COMPOUNDS.has(t.lower) && t.text.length >= 10 && parts.every((p) => p.length >= 3);
@@ -125,6 +129,9 @@ function tokens(sentence: RawSentence): Token[] {
   for (const term of sentence.terms) {
     const start = term.offset.start;
     const possessive = /['’]s$/.test(term.text) || /^['’]\s*$/.test(term.post);
+    const tags = new Set(term.tags);
+    // NOTE: "IT" in capitals is the department, not the pronoun compromise reads ("sit with IT").
+    if (/^\p{Lu}{2,}$/u.test(term.text)) tags.delete('Pronoun');
     const tok: Token = {
       text: term.text.replace(/['’]s$/, ''),
       lower: '',
@@ -132,7 +139,7 @@ function tokens(sentence: RawSentence): Token[] {
       end: start + term.text.length,
       pre: term.pre,
       post: term.post,
-      tags: new Set(term.tags),
+      tags,
       possessive,
     };
     const prev = out.at(-1);
@@ -144,7 +151,9 @@ function tokens(sentence: RawSentence): Token[] {
         prev.tags.has('Adjective') ||
         tok.tags.has('Adjective') ||
         (tok.tags.has('Verb') && !tok.tags.has('Noun')) ||
-        prev.tags.has('Compound');
+        prev.tags.has('Compound') ||
+        // "arm's-length": a possessive inside a hyphenated word makes an English compound.
+        prev.possessive;
       out[out.length - 1] = {
         ...tok,
         text,
@@ -190,6 +199,9 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   if (known !== undefined) return known;
   // What an appositive says of the name ("X, the group's maintenance subsidiary") outweighs its last word.
   if (cue.appositive !== undefined) return cue.appositive;
+  // NOTE: a type noun after the name says what it is more plainly than the name's last word
+  // ("the Security Platform team"); a facility's noun is part of its name instead.
+  if (cue.trailing !== undefined && cue.trailing !== 'facility') return cue.trailing;
   if (words.length > 1) {
     // NOTE: "Department for Transport" is a ministry, "Department of Surgery" a unit.
     const lead = FIRST_HEADS[first.lower];
@@ -317,8 +329,23 @@ function appositiveCue(toks: readonly Token[], from: number, to: number): ProseT
       )
     )
       return 'product';
-    for (let k = at + 1; k < Math.min(toks.length, at + 5); k++) {
+    let named = false;
+    for (let k = at + 1; k < Math.min(toks.length, at + 6); k++) {
       const t = toks[k] as Token;
+      const prev = toks[k - 1] as Token;
+      // NOTE: a name or a number inside the description modifies its noun ("the Phase 2 trial", "the
+      // lab's PostgreSQL database"); a possessive is a determiner, not the noun.
+      if (!/^\p{Ll}/u.test(t.text) && !splitsAfter(prev) && (k === at + 1 || prev.possessive || named)) {
+        named = true;
+        cue = undefined;
+        if (t.possessive || splitsAfter(t)) break;
+        continue;
+      }
+      named = false;
+      if (t.possessive && /^\p{Ll}/u.test(t.text)) {
+        cue = undefined;
+        continue;
+      }
       if (!/^\p{Ll}/u.test(t.text) || hasTag(t, 'Pronoun', 'Preposition', 'Conjunction', 'Determiner')) break;
       const head = APPOSITIVE_HEADS[t.lower];
       if (head === undefined && hasTag(t, 'Verb') && !hasTag(t, 'Noun', 'Gerund', 'Adjective')) break;
@@ -353,8 +380,11 @@ function mentionOf(
   // Leading titles and calendar words are not part of a name ("Dr. Amara Okafor", "June Helix Biosciences").
   let honorific = false;
   while (f < t && /^(its|our|their|his|her|my|your)$/.test(bare(f))) f++;
+  const unprefixed = f;
   while (f < t && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay')))
     honorific ||= HONORIFICS.has(bare(f++));
+  // NOTE: role words joined by "&" to a name are a unit's name ("Product & Engineering"), not a title.
+  if (f > unprefixed && f < t && (toks[f] as Token).text === '&') f = unprefixed;
   if (f === t) return undefined;
   // Degrees and generational suffixes are not part of a name ("Ben Carter PhD").
   while (t - f >= 2 && DEGREES.has((toks[t - 1] as Token).lower.replace(/\./g, ''))) t--;
@@ -391,7 +421,8 @@ function mentionOf(
     // A version after a name ("Godot 4", "Node.js 20") is a piece of software's.
     (aliases.length > 0 ? 'technology' : undefined) ??
     (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) ? 'location' : undefined);
-  return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases };
+  const stated = cue.trailing !== undefined && type === cue.trailing && !honorific;
+  return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases, stated };
 }
 
 /** A sentence of a block: its span in the block's text and its tokens (offsets in the block's text). */
@@ -407,30 +438,41 @@ export function tokeniseProse(text: string): TokenisedSentence[] {
   return raw.map((s) => ({ start: s.offset.start, end: s.offset.start + s.offset.length, tokens: tokens(s) }));
 }
 
-/** Lower-cased capitalised words seen inside sentences (not first): evidence that a word is a name. */
-export function namesInsideSentences(sentences: readonly TokenisedSentence[]): Set<string> {
-  const out = new Set<string>();
-  for (const s of sentences) for (const t of s.tokens.slice(1)) if (isCapitalised(t)) out.add(t.lower);
-  return out;
+/** Capitalised words seen inside sentences (not first), lower-cased: evidence that a word is a name. */
+export interface KnownNames {
+  /** Every such word, alone or in a longer name. */
+  readonly inside: ReadonlySet<string>;
+  /** Words seen capitalised with no capitalised word beside them: one-word names. */
+  readonly alone: ReadonlySet<string>;
+}
+
+/** The capitalised words seen inside the sentences of a document. */
+export function namesInsideSentences(sentences: readonly TokenisedSentence[]): KnownNames {
+  const inside = new Set<string>();
+  const alone = new Set<string>();
+  for (const s of sentences)
+    s.tokens.forEach((t, k) => {
+      if (k === 0 || !isCapitalised(t)) return;
+      inside.add(t.lower);
+      const prev = s.tokens[k - 1] as Token;
+      const next = s.tokens[k + 1];
+      if ((k === 1 || !isCapitalised(prev)) && (next === undefined || !isCapitalised(next))) alone.add(t.lower);
+    });
+  return { inside, alone };
 }
 
 /**
  * Mentions of one sentence of `text` (the block, found at `base` in the document). A capitalised
  * first word counts only when tagged a name, followed by another capitalised word, or in `known`.
  */
-export function findMentions(
-  sentence: TokenisedSentence,
-  text: string,
-  base: number,
-  known: ReadonlySet<string>,
-): Sentence {
+export function findMentions(sentence: TokenisedSentence, text: string, base: number, known: KnownNames): Sentence {
   const toks = sentence.tokens;
   const mentions: Mention[] = [];
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i] as Token;
     const listed = GAZETTEER[t.lower] !== undefined;
     const sentenceStart =
-      i === 0 && !hasTag(t, 'ProperNoun', 'Person', 'Place', 'Organization', 'Acronym') && !known.has(t.lower);
+      i === 0 && !hasTag(t, 'ProperNoun', 'Person', 'Place', 'Organization', 'Acronym') && !known.inside.has(t.lower);
     // A capitalised verb opening a sentence ("Extends Metro Line 2 ...") is not part of a name.
     const named =
       FIRST_HEADS[t.lower] !== undefined && toks[i + 1] !== undefined && isCapitalised(toks[i + 1] as Token);
@@ -450,9 +492,11 @@ export function findMentions(
       const end = properRun(toks, i);
       const tail = facilityTail(toks, end);
       const trailing = tail > 0 ? 'facility' : trailingCue(toks, end);
-      // NOTE: a lone capitalised word opening a sentence is a name only when something types it.
+      // NOTE: a lone capitalised word opening a sentence is a name only when something types it; a
+      // word known only as part of a longer name ("Routing" of "Routing Log") is no name alone.
       if (
-        sentenceStart &&
+        (sentenceStart ||
+          (i === 0 && !known.alone.has(t.lower) && !hasTag(t, 'Person', 'Place', 'Organization', 'Acronym'))) &&
         end === i + 1 &&
         !listed &&
         trailing === undefined &&
@@ -465,7 +509,12 @@ export function findMentions(
         tail > 0
           ? mentionOf(text, toks, i, end + tail, base, { trailing })
           : mentionOf(text, toks, i, end, base, { trailing, appositive: appositiveCue(toks, i, end) });
-      if (m !== undefined) mentions.push(m);
+      // NOTE: "AOG (aircraft on ground)": an abbreviation spelt out in lowercase is a term, not a name.
+      const term =
+        end === i + 1 &&
+        /^[A-Z]{2,6}$/.test(t.text) &&
+        /^\s*\((?:[\p{Ll}-]+\s*){2,6}\)/u.test(text.slice(t.end, t.end + 60));
+      if (m !== undefined && !term) mentions.push(m);
       // "Payments Gateway (PGW)": the abbreviation is an alias, not a mention of its own.
       const next = toks[end];
       if (

@@ -12,6 +12,12 @@ export interface RelationPattern {
   readonly targetType?: ProseType;
   /** The pattern holds only when the later mention is already known to be of this type. */
   readonly requireTarget?: ProseType;
+  /** The relation holds only when the earlier-named source is, over the document, of this type. */
+  readonly requireSource?: ProseType;
+  /** When the target is, over the document, of one of these types, the relation reads the other way with this type. */
+  readonly reverseByTarget?: Partial<Record<ProseType, string>>;
+  /** Target types the pattern never holds for. */
+  readonly skipTargets?: readonly ProseType[];
   /** A different relation type when the later mention is of a given type ("joined Acme" is works_for). */
   readonly byTarget?: Partial<Record<ProseType, string>>;
 }
@@ -21,10 +27,50 @@ const REL = '(?:(?:which|that|who)\\s+)?';
 const OBJ = '(?:\\s+(?:the|a|an|its|their|our|his|her))?';
 const WORDS = (n: number): string => `(?:[\\w-]+\\s+){0,${n}}`;
 const ROLE =
-  '(?:(?:chief|senior|principal|staff|lead|head|vice|co-)?[\\w-]*\\s+){0,3}(?:ceo|cto|cfo|coo|cio|ciso|vp|president|founder|co-founder|director|head|manager|engineer|architect|officer|lead|chair|chairman|chairwoman|owner|analyst|consultant)';
+  '(?:(?:chief|senior|principal|staff|lead|head|vice|co-)?[\\w-]*\\s+){0,3}(?:ceo|cto|cfo|coo|cio|ciso|vp|president|founder|co-founder|director|head|manager|engineer|architect|officer|lead|chair|chairman|chairwoman|owner|analyst|consultant|spokesperson|spokeswoman|spokesman|scientist|researcher|editor|designer|developer|programmer|specialist|coordinator|adviser|advisor|partner|associate|nurse|surgeon|physician|professor|lecturer|curator|economist|lawyer|solicitor|accountant)';
 
 /** Builds the anchored regex of a verb phrase, allowing a relative pronoun, an adverb and an article. */
 const v = (phrase: string): RegExp => new RegExp(`^(?:,|[-–—:])?\\s*${REL}${FILLER}(?:${phrase})${OBJ}$`);
+
+/** Roles whose holder leads what they are "of" (chief executive, head, director, chair of X). */
+const HEAD_ROLE =
+  '(?:chief executive|ceo|head|director|chair|chairman|chairwoman|chairperson|leader|lead|managing partner|senior partner|president|principal investigator|dean)';
+/** Adverbs between an auxiliary and a participle ("is wholly owned by", "is part-funded by"). */
+const ADV = '(?:(?:wholly|jointly|fully|partly|part-|part|largely|mainly|generously|also|now) ?)?';
+const BE = '(?:is|are|was|were|has been|have been|had been|will be|is being|are being)';
+/** "is <verb> by", "<verb> by", "is <verb> for us by": the passive of a verb. */
+const passive = (verbs: string): string => `(?:${BE} )?${ADV}(?:${verbs})(?: (?:for|with) (?:us|them|it))? by`;
+/**
+ * Relation types that take the passive voice whatever the text's voice ("X was funded by Y" and
+ * "Y funded X" are both X funded_by Y), and types that follow the text's voice (a passive
+ * "operated by" is operated_by, an active "operates" is operates).
+ */
+const PASSIVE_ONLY: readonly (readonly [string, string, string])[] = [
+  ['funded_by', 'funded|financed|bankrolled', 'funded|funds|financed|finances'],
+  ['sponsored_by', 'sponsored', 'sponsored|sponsors'],
+  ['produced_by', 'produced', 'produced'],
+  ['designed_by', 'designed', 'designed|designs'],
+  ['built_by', 'built|constructed', 'built|constructed'],
+  ['delivered_by', 'delivered', 'delivered'],
+  ['written_by', 'written|authored', 'wrote|authored'],
+  ['curated_by', 'curated', 'curated|curates'],
+  ['restored_by', 'restored', 'restored|restores'],
+  ['published_by', 'published', 'published'],
+];
+const VOICED: readonly (readonly [string, string, string, string])[] = [
+  ['operates', 'operated_by', 'operates|operated', 'operated'],
+  ['manufactures', 'manufactured_by', 'manufactures|manufactured|makes|made', 'manufactured|made'],
+  ['advises', 'advised_by', 'advises|advised', 'advised'],
+  ['supports', 'supported_by', 'supports|supported', 'supported'],
+];
+const passivePatterns: RelationPattern[] = [
+  ...PASSIVE_ONLY.map(([type, participle]) => ({ type, pattern: v(passive(participle)) })),
+  ...VOICED.map(([, type, , participle]) => ({ type, pattern: v(passive(participle)) })),
+];
+const activePatterns: RelationPattern[] = [
+  ...PASSIVE_ONLY.map(([type, , active]) => ({ type, pattern: v(active), reverse: true })),
+  ...VOICED.map(([type, , active]) => ({ type, pattern: v(active) })),
+];
 
 /** In order: the first pattern that matches the words between two mentions wins. */
 export const RELATION_PATTERNS: readonly RelationPattern[] = [
@@ -37,7 +83,9 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   },
   {
     type: 'founded',
-    pattern: v('(?:was|were) (?:founded|co-founded|started|established) by|founded by'),
+    pattern: v(
+      "(?:was|were) (?:founded|co-founded|started|established)(?: in \\d{4})? by|founded by|'s (?:co-)?founders?,?",
+    ),
     reverse: true,
     sourceType: 'person',
     targetType: 'organization',
@@ -55,12 +103,50 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     sourceType: 'person',
     targetType: 'team',
   },
+  // "Y, whose engineering manager is X", "Y's chief executive, X": X leads Y.
+  {
+    type: 'leads',
+    pattern: v(
+      `, whose ${WORDS(2)}(?:${HEAD_ROLE}|manager) (?:is|was)|'s ${WORDS(2)}${HEAD_ROLE},?|'s ${WORDS(2)}(?:manager|head),?`,
+    ),
+    reverse: true,
+    targetType: 'person',
+  },
+  // "X, head of Y", "X becomes lead nurse for Y", "X was appointed director of Y".
+  {
+    type: 'leads',
+    pattern: v(
+      `(?:is |was |(?:becomes|became|will become|has become|(?:is|was|has been) appointed|(?:is|was) named) )?(?:the |our |its |their )?(?:(?:current|new|acting|interim|joint|founding|clinical|executive|programme|project|group|team) )?${HEAD_ROLE}(?: [\\w-]+)? (?:of|for)|(?:becomes|became|will become|(?:is|was|has been) appointed) (?:the |our )?(?:new )?${WORDS(2)}${HEAD_ROLE}(?: [\\w-]+)? (?:of|for)`,
+    ),
+    sourceType: 'person',
+  },
+  {
+    type: 'works_for',
+    pattern: v(`'s ${ROLE},?`),
+    reverse: true,
+    targetType: 'person',
+    sourceType: 'organization',
+  },
   {
     type: 'owned_by',
     pattern: v(
-      '(?:is|are|was|were|has been) (?:owned|maintained|run|operated|managed|built) by|(?:owned|maintained|run|operated|managed) by|belongs? to',
+      `${BE} ${ADV}owned by|(?:built|developed|designed) and (?:run|maintained|operated|owned) by|owned by|belongs? to`,
     ),
     sourceType: undefined,
+  },
+  // NOTE: software "run by" a team is owned by it; anything "run by" a person is managed by that person.
+  {
+    type: 'owned_by',
+    pattern: v(`${BE} ${ADV}(?:run|managed) by|(?:run|managed) by`),
+    reverseByTarget: { person: 'manages' },
+  },
+  { type: 'owned_by', pattern: v(`${BE} ${ADV}maintained by|maintained by`) },
+  ...passivePatterns,
+  {
+    type: 'supplied_by',
+    pattern: v(
+      `, (?:the|a|an|our) ${WORDS(4)}(?:we|they|it) (?:bought|buy|buys|license|licence|licenses|licensed|licenced|lease|leases|leased|purchased|purchase) from|(?:bought|licensed|licenced|purchased|leased) from|, (?:the|a|an|our) ${WORDS(3)}(?:platform|system|software|tool|product|suite|application) from`,
+    ),
   },
   {
     type: 'subsidiary_of',
@@ -79,18 +165,22 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'works_for',
     pattern: v(
-      `works (?:for|at)|worked (?:for|at)|work (?:for|at)|(?:is|was) employed (?:by|at)|(?:is |was )?(?:the |an? )?${ROLE} (?:(?:of|for) ${WORDS(3)})?(?:of|at)`,
+      `works (?:for|at)|worked (?:for|at)|work (?:for|at)|(?:is|was) employed (?:by|at)|(?:is |was )?(?:the |an? |our )?${ROLE} (?:(?:of|for) ${WORDS(3)})?(?:of|at|for|with)`,
     ),
     sourceType: 'person',
     targetType: 'organization',
   },
+  // "Professor X of the Y Institute": a person's affiliation.
+  { type: 'works_for', pattern: v('of'), requireSource: 'person', requireTarget: 'organization' },
   {
     type: 'leads',
     pattern: v(
-      'leads|led|heads|headed|manages|managed|(?:is|was) (?:the )?(?:lead|head|manager|leader) of|is leading|runs|(?:will|to) (?:lead|head|run)',
+      'leads|led|heads|headed|chairs|chaired|manages|managed|(?:is|was) (?:the )?(?:lead|head|manager|leader) of|is leading|is running|runs|(?:will|to) (?:lead|head|run|manage|chair)',
     ),
     sourceType: 'person',
     targetType: 'team',
+    // NOTE: a project or a trial is managed, a unit led.
+    byTarget: { project: 'manages' },
   },
   {
     type: 'works_on',
@@ -133,14 +223,19 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   { type: 'provides', pattern: v('provides|exposes|offers') },
   {
     type: 'runs_on',
-    pattern: v('(?:runs|run|ran) on|(?:is|are) (?:deployed|hosted) (?:on|to|in)'),
+    pattern: v('(?:runs|run|ran) on'),
     targetType: 'technology',
   },
+  // NOTE: what hosts a service is as often a cloud company as a technology; the pattern types neither.
+  { type: 'runs_on', pattern: v(`${BE} (?:deployed|hosted) (?:on|to|in)|(?:deployed|hosted) (?:on|in)`) },
   {
     type: 'uses',
     pattern: v('uses|use|used|is using|utili[sz]es|leverages|is built (?:on|with)|are built (?:on|with)'),
   },
+  { type: 'uses', pattern: v(`${BE} ${ADV}used by|used by`), reverse: true },
   { type: 'owns', pattern: v('owns|own|owned|maintains|maintain|(?:is|are) responsible for') },
+  ...activePatterns,
+  { type: 'approved', pattern: v('approved|has approved|approves|(?:has )?voted to approve') },
   {
     type: 'acquired',
     pattern: v('acquired|bought|purchased|took over|has acquired|agreed to acquire'),
@@ -156,7 +251,9 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   { type: 'replaces', pattern: v('replaces|replaced|will replace|is replacing') },
   {
     type: 'partners_with',
-    pattern: v('partners with|partnered with|(?:is|are) partnering with|(?:signed|formed) a partnership with'),
+    pattern: v(
+      'partners with|partnered with|(?:is|are) partnering with|(?:signed|formed) a partnership with|(?:in|a) (?:partnership|collaboration) with|(?:is |are )?(?:a |an )?(?:joint |strategic )?(?:collaboration|partnership) with|collaborates with|collaborated with|(?:is|are) collaborating with',
+    ),
     sourceType: 'organization',
     targetType: 'organization',
   },
@@ -192,6 +289,16 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'location',
   },
   { type: 'located_in', pattern: v('in'), requireTarget: 'location' },
+  // "T2 at Lower Dene substation", "Acme, the Glasgow studio": a facility or place right after.
+  { type: 'located_in', pattern: v('at|in'), requireTarget: 'facility' },
+  { type: 'located_in', pattern: /^, (?:the|a|an)$/, requireTarget: 'location' },
+  // "X's Y", "X's document system, Y": X owns a thing; a unit is part of X; a person works for X.
+  {
+    type: 'owns',
+    pattern: /^'s(?: (?:[\w-]+ ){0,3}[\w-]+,)?$/,
+    reverseByTarget: { team: 'part_of', person: 'works_for' },
+    skipTargets: ['location', 'organization', 'event'],
+  },
 ];
 
 /** Words that continue a list after a relation's target ("X uses Y, Z and W"). */
