@@ -79,26 +79,31 @@ interface Checkout {
 }
 
 /**
- * The first error of each client since the pool last handed it out, and the listener that
- * caught it. NOTE: pg-pool takes its idle listener off a client as it hands it out, and
- * `checkout` resumes only a microtask later: an error parsed in the same socket read as the
- * client's last message (a backend terminated just as it connected) would find no listener
- * and end the process. `guardOnAcquire` puts this listener on synchronously, in the pool's
+ * What happened to a client while it was handed out: the listener that watches it and the first
+ * error that listener caught. NOTE: pg-pool takes its idle listener off a client as it hands it
+ * out, and `checkout` resumes only a microtask later: an error parsed in the same socket read as
+ * the client's last message (a backend terminated just as it connected) would find no listener
+ * and end the process. `watchOnAcquire` puts this listener on synchronously, in the pool's
  * 'acquire' event, before the pool's own comes off.
  */
-const firstError = new WeakMap<pg.PoolClient, Error>();
-const guards = new WeakMap<pg.PoolClient, (err: Error) => void>();
+interface Watch {
+  readonly guard: (err: Error) => void;
+  error?: Error;
+}
+const watches = new WeakMap<pg.PoolClient, Watch>();
 
-/** The pool's 'acquire' listener: (re)places the client's guard and forgets its old error. */
-function guardOnAcquire(client: pg.PoolClient): void {
-  const old = guards.get(client);
-  if (old !== undefined) client.off('error', old);
-  firstError.delete(client);
-  const guard = (err: Error): void => {
-    if (!firstError.has(client)) firstError.set(client, err);
+/** The pool's 'acquire' listener: replaces the client's watch (and its old error) with a new one. */
+function watchOnAcquire(client: pg.PoolClient): Watch {
+  const old = watches.get(client);
+  if (old !== undefined) client.off('error', old.guard);
+  const watch: Watch = {
+    guard: (err) => {
+      watch.error ??= err;
+    },
   };
-  guards.set(client, guard);
-  client.on('error', guard);
+  watches.set(client, watch);
+  client.on('error', watch.guard);
+  return watch;
 }
 
 /**
@@ -134,29 +139,26 @@ async function connect(pool: pg.Pool, waitMs: number): Promise<pg.PoolClient> {
   }
 }
 
-async function checkout(pool: pg.Pool, waitMs = OUTAGE_WAIT_MS): Promise<Checkout> {
-  const client = await connect(pool, waitMs);
-  // NOTE: the pool listens for errors of idle clients only. Without the guard (put on when the
+async function checkout(pool: pg.Pool): Promise<Checkout> {
+  const client = await connect(pool, OUTAGE_WAIT_MS);
+  // NOTE: the pool listens for errors of idle clients only. Without the watch (put on when the
   // pool handed the client out), a backend terminated under a checked-out client (FATAL 57P01,
   // a reset socket) is an unhandled 'error' event, and that ends the process. The failing
   // query rejects by itself.
-  if (!guards.has(client)) guardOnAcquire(client);
+  const watch = watches.get(client) ?? watchOnAcquire(client);
   return {
     client,
-    lost: () => firstError.get(client),
+    lost: () => watch.error,
     release(err) {
-      const lostWith = firstError.get(client);
-      const broken = lostWith ?? (isConnectionLost(err) ? (err as Error) : undefined);
-      const guard = guards.get(client);
+      const broken = watch.error ?? (isConnectionLost(err) ? (err as Error) : undefined);
       // release(err) makes the pool end the client instead of keeping it idle; the pool's own
       // listener is back on the client before ours comes off.
       client.release(broken);
       // NOTE: release hands the client straight to a waiting checkout when there is one, whose
-      // 'acquire' has already replaced this guard: that new guard stays.
-      if (guard === undefined || guards.get(client) !== guard) return;
-      client.off('error', guard);
-      guards.delete(client);
-      firstError.delete(client);
+      // 'acquire' has already replaced this watch: that new watch stays.
+      if (watches.get(client) !== watch) return;
+      client.off('error', watch.guard);
+      watches.delete(client);
     },
   };
 }
@@ -221,7 +223,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
   });
   // NOTE: an idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
-  pool.on('acquire', guardOnAcquire);
+  pool.on('acquire', watchOnAcquire);
   await pool.query('select 1');
   const subscriptions = new Set<Subscription>();
 

@@ -14,6 +14,11 @@ function extract(text: string): { entities: string[]; relations: string[] } {
   };
 }
 
+/** Asserts that every expected record is among the found ones, naming the first one missing. */
+function includesEach(found: readonly string[], expected: readonly string[]): void {
+  for (const x of expected) assert.ok(found.includes(x), `${x} not in ${found.join(', ')}`);
+}
+
 test('named people, organisations, places and technical phrases get types', () => {
   const { entities } = extract(
     'Jane Doe, the CTO of Acme Corp, leads the Platform Team in Berlin. The checkout service writes orders to ledger_db and Postgres.',
@@ -106,7 +111,7 @@ test('head words type a name: its capitalised last or first word, or a lowercase
   const { entities } = extract(
     'Visitors met at the Mistral Building for the Quayside Expo. Project Lantern is run by the Orion team, and the Pelican service sends alerts. Trams on the Harbour Line stop at Vantage Systems Ltd. Nadia Okoro joined the Department of Surgery.',
   );
-  for (const e of [
+  includesEach(entities, [
     'facility:Mistral Building',
     'event:Quayside Expo',
     'project:Project Lantern',
@@ -116,29 +121,27 @@ test('head words type a name: its capitalised last or first word, or a lowercase
     'organization:Vantage Systems Ltd',
     'team:Department of Surgery',
     'person:Nadia Okoro',
-  ])
-    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+  ]);
 });
 
 test('appositives, definitions and describing nouns type a name', () => {
   const { entities } = extract(
     'Tarragon, our billing tool, sends invoices. Bramble is a citizen survey of hedgehogs. We donate through the charity Seedwell. The shop runs on Juniper, a platform we license from Corvane Systems.',
   );
-  for (const e of [
+  includesEach(entities, [
     'service:Tarragon',
     'project:Bramble',
     'organization:Seedwell',
     'product:Juniper',
     'organization:Corvane Systems',
-  ])
-    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+  ]);
 });
 
 test('roles, degrees and lists make people; list items share a type; short forms take the long name type', () => {
   const { entities } = extract(
     'Our lead designer, Tomasz Wren, scored the music with the composer Idris Vale. Ottilie Brandt PhD and Benedek Hale - research students - joined. Storms hit Lisbon and Varrow overnight. Quinton Biologics Ltd opened a lab; Quinton hires widely.',
   );
-  for (const e of [
+  includesEach(entities, [
     'person:Tomasz Wren',
     'person:Idris Vale',
     'person:Ottilie Brandt',
@@ -146,8 +149,7 @@ test('roles, degrees and lists make people; list items share a type; short forms
     'location:Varrow',
     'organization:Quinton',
     'organization:Quinton Biologics Ltd',
-  ])
-    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+  ]);
 });
 
 test('compounds, labels, job titles, severities, nationalities and unnamed lowercase things are not entities', () => {
@@ -178,8 +180,7 @@ test('a unit named with "IT" or with role words joined by "&" keeps its whole na
   const { entities } = extract(
     'Laptop requests go to the IT Help Desk this week. The Billing Squad leaves Sales & Marketing to sit under Norah Quill.',
   );
-  for (const e of ['team:IT Help Desk', 'team:Sales & Marketing'])
-    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+  includesEach(entities, ['team:IT Help Desk', 'team:Sales & Marketing']);
   assert.ok(!entities.includes('team:Help Desk') && !entities.includes('team:Marketing'), entities.join(', '));
 });
 
@@ -187,8 +188,7 @@ test('a given name used alone is a person; list items take the type evidence gav
   const { entities } = extract(
     'Hi all, Megan here with the weekly notes. The team moved the renderer from Ogrefire to Lumora. Lumora 2 ships in May. The fair is sponsored by Pellworth and Tessaline Partners. Thanks, Megan.',
   );
-  for (const e of ['person:Megan', 'technology:Ogrefire', 'technology:Lumora', 'organization:Pellworth'])
-    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+  includesEach(entities, ['person:Megan', 'technology:Ogrefire', 'technology:Lumora', 'organization:Pellworth']);
   assert.ok(!entities.includes('location:Ogrefire'), entities.join(', '));
 });
 
@@ -196,26 +196,24 @@ test('passive-only relations keep the passive whatever the voice; voiced ones fo
   const { relations } = extract(
     'The Tessel Bridge was designed by Orla Quint. Varnholt Foundation funded the Lindell Survey. The Harrow Pump was manufactured by Dunmore Engineering Ltd. Each spring the Grist Mill Trail is sponsored by Pellworth Bank.',
   );
-  for (const r of [
+  includesEach(relations, [
     'Tessel Bridge -designed_by-> Orla Quint',
     'Lindell Survey -funded_by-> Varnholt Foundation',
     'Harrow Pump -manufactured_by-> Dunmore Engineering Ltd',
     'Grist Mill Trail -sponsored_by-> Pellworth Bank',
-  ])
-    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+  ]);
 });
 
 test('heads of units: "whose manager is", "Y\'s chief executive, X", "X, head of Y", "X of the Y"', () => {
   const { relations } = extract(
     "The Ledger Squad, whose engineering manager is Tomas Reyes, owns billing. Orrin Labs's chief executive, Mira Solberg, spoke. Hal Benton, head of the Survey Unit, agreed. Professor Ida Brun of the Calder Institute joined the panel.",
   );
-  for (const r of [
+  includesEach(relations, [
     'Tomas Reyes -leads-> Ledger Squad',
     'Mira Solberg -leads-> Orrin Labs',
     'Hal Benton -leads-> Survey Unit',
     'Ida Brun -works_for-> Calder Institute',
-  ])
-    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+  ]);
   assert.ok(!relations.includes('Hal Benton -works_for-> Survey Unit'), relations.join(', '));
 });
 
@@ -223,27 +221,25 @@ test('a type noun or a closed appositive between two names does not hide the rel
   const { relations } = extract(
     'The Intake team led by Rhea Moss moved. Pallet, our booking service, which is hosted on Corvane Cloud, went down. Lumo, the rostering tool we bought from Tessaline Systems, went live.',
   );
-  for (const r of [
+  includesEach(relations, [
     'Rhea Moss -leads-> Intake',
     'Pallet -runs_on-> Corvane Cloud',
     'Lumo -supplied_by-> Tessaline Systems',
-  ])
-    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+  ]);
 });
 
 test('a subject pronoun stands for the thing the sentences before were about, or the last person named', () => {
   const { relations } = extract(
     'Tallyhouse is our invoicing service. It calls the Quorra Gateway for every payment. Ines Varga joined in May; she leads the Ledger Guild.',
   );
-  for (const r of ['Tallyhouse -calls-> Quorra Gateway', 'Ines Varga -leads-> Ledger Guild'])
-    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+  includesEach(relations, ['Tallyhouse -calls-> Quorra Gateway', 'Ines Varga -leads-> Ledger Guild']);
 });
 
 test('appositives type a name through names, numbers and possessives inside them', () => {
   const { entities } = extract(
     "Our loyalty scheme, Brambly Points, grew. The new Leeds sorting centre, Kirkgate DC, opened. Every night our build farm, Anvil, runs. Tern, the team's MySQL database, is full. ORCA-3, the Phase 3 trial of the drug, starts soon. Tickets go to Line Control and Vendor Onboarding.",
   );
-  for (const e of [
+  includesEach(entities, [
     'product:Brambly Points',
     'facility:Kirkgate DC',
     'service:Anvil',
@@ -251,8 +247,7 @@ test('appositives type a name through names, numbers and possessives inside them
     'project:ORCA-3',
     'team:Line Control',
     'team:Vendor Onboarding',
-  ])
-    assert.ok(entities.includes(e), `${e} not in ${entities.join(', ')}`);
+  ]);
 });
 
 test('a pattern that wants a person implies no types when its end is no person', () => {
@@ -265,8 +260,7 @@ test('possessives: an organisation owns its things and its units are part of it;
   const { entities, relations } = extract(
     "Orrin Labs's billing platform, Tallyhouse, went live. Orrin Labs's Payments Desk team moved to Westfold Station. Parcel numbers are written to the Parcel Log.",
   );
-  for (const r of ['Orrin Labs -owns-> Tallyhouse', 'Payments Desk -part_of-> Orrin Labs'])
-    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+  includesEach(relations, ['Orrin Labs -owns-> Tallyhouse', 'Payments Desk -part_of-> Orrin Labs']);
   assert.ok(entities.includes('location:Westfold Station'), entities.join(', '));
   // "Parcel" is known only inside "Parcel Log": alone at a sentence's start it is no name.
   assert.ok(!entities.some((e) => e.endsWith(':Parcel')), entities.join(', '));
@@ -298,6 +292,5 @@ test('"run by" a team is owned_by; "run by" a person is that person managing it'
   const { relations } = extract(
     'The Quayside Depot is run by Nell Ambrose. The Fare Engine is run by the Ticketing Squad.',
   );
-  for (const r of ['Nell Ambrose -manages-> Quayside Depot', 'Fare Engine -owned_by-> Ticketing Squad'])
-    assert.ok(relations.includes(r), `${r} not in ${relations.join(', ')}`);
+  includesEach(relations, ['Nell Ambrose -manages-> Quayside Depot', 'Fare Engine -owned_by-> Ticketing Squad']);
 });

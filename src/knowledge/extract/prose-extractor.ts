@@ -302,8 +302,8 @@ function commonWords(name: string): boolean {
 }
 
 /** Whether a one-word name is tagged a given name and not a place ("Jess", but not "Shannon" or "Florence"). */
-function firstNameOnly(m: Mention, sentence: Sentence | undefined): boolean {
-  const word = sentence?.tokens[m.from];
+function firstNameOnly(m: Mention, sentence: Sentence): boolean {
+  const word = sentence.tokens[m.from];
   return (
     word !== undefined &&
     m.to - m.from === 1 &&
@@ -371,10 +371,9 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
     votes.set(k, v);
   }
   const out = new Map<string, ProseType>();
-  const sentenceOf = new Map(found.map((f) => [f.m, f.sentence]));
   /** Names typed by the fallback, not by any evidence. */
   const guessed = new Set<string>();
-  for (const { m } of found) {
+  for (const { m, sentence } of found) {
     const k = m.name.toLowerCase();
     if (out.has(k)) continue;
     const voted = [...(votes.get(k)?.entries() ?? [])].sort((a, b) => b[1] - a[1])[0]?.[0];
@@ -389,7 +388,7 @@ function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
     }
     // A lone word compromise knows as a given name, and not as a place, is a person called by first
     // name ("Jess here", "Ben on the survey"); resolution joins it to the full name.
-    if (firstNameOnly(m, sentenceOf.get(m))) {
+    if (firstNameOnly(m, sentence)) {
       out.set(k, 'person');
       guessed.add(k);
       continue;
