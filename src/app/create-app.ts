@@ -291,13 +291,15 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
 
     // The executor: state changes of jobs started by users are audited in the same transaction.
     const jobKinds = registerBuiltinKinds(makeJobKindRegistry());
-    const onJobStateChange = makeJobAudit({ directory, ledger, signals: telemetry.signals });
+    const jobAudit = makeJobAudit({ directory, ledger, signals: telemetry.signals });
+    const onJobStateChange = jobAudit.onStateChange;
     const workers: Worker[] = [];
     telemetry.signals.setQueueSource(() => db.transaction(platformScope, selectQueueDepths, { readOnly: true }));
     const jobs = makeJobQueue({
       db,
       registry: jobKinds,
       onStateChange: onJobStateChange,
+      onStateChanges: jobAudit.onStateChanges,
       maxQueuedOf: (id) => directory.tenant(id)?.quotas.queuedJobs,
     });
 

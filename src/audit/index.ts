@@ -12,7 +12,7 @@ export {
   parseKeptCheckpoints,
   type KeptCheckpoints,
 } from './kept-checkpoints.js';
-export { makeLedger, type Ledger, type LedgerSigner } from './ledger.js';
+export { makeLedger, type Ledger, type LedgerEntry, type LedgerSigner } from './ledger.js';
 export { LEDGER_TABLES, restoreLog, verifyArchivedLog, type ArchivedLog, type LogRestore } from './log-restore.js';
 export { makeLedgerWitness, type LedgerWitness } from './ledger-witness.js';
 export { verifyProofBundle, type ProofBundle } from './proof-bundle.js';

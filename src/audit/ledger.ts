@@ -21,9 +21,20 @@ export interface LedgerSigner {
 /** Every this many events a checkpoint is also kept in audit_checkpoints. */
 const CHECKPOINT_EVERY = 100;
 
+/** One event to append: what happened and the request it happened in. */
+export interface LedgerEntry {
+  readonly ctx: RequestContext;
+  readonly record: AuditRecord;
+}
+
 export interface Ledger {
   /** Appends `record` to its log within `tx`; the change and its event commit together. */
   append(tx: Queryable, ctx: RequestContext, record: AuditRecord): Promise<AuditEvent>;
+  /**
+   * Appends several events within `tx`, in order (a group commit's): each log's head is locked
+   * and written once, and one signed checkpoint covers that log's new head.
+   */
+  appendAll(tx: Queryable, entries: readonly LedgerEntry[]): Promise<AuditEvent[]>;
   /** Stores the current head's checkpoint in audit_checkpoints (idempotent). */
   keepCheckpoint(tx: Queryable, log: string): Promise<{ size: number; note: string } | null>;
   /**
@@ -64,11 +75,35 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
   const originOf = (log: string): string => `${signer.name}/${log}`;
 
   async function append(tx: Queryable, ctx: RequestContext, record: AuditRecord): Promise<AuditEvent> {
+    const [event] = await appendToLog(tx, record.log, [{ ctx, record }]);
+    if (event === undefined) throw new Error('ledger append returned no event');
+    return event;
+  }
+
+  async function appendAll(tx: Queryable, entries: readonly LedgerEntry[]): Promise<AuditEvent[]> {
+    const byLog = new Map<string, LedgerEntry[]>();
+    for (const e of entries) {
+      const list = byLog.get(e.record.log);
+      if (list === undefined) byLog.set(e.record.log, [e]);
+      else list.push(e);
+    }
+    const events = new Map<LedgerEntry, AuditEvent>();
+    // NOTE: one log at a time, in the order each first appears, so two batches that share logs
+    // lock their heads in the same order only if callers keep one log per batch (the queue does).
+    for (const [log, list] of byLog) {
+      const appended = await appendToLog(tx, log, list);
+      list.forEach((e, i) => events.set(e, appended[i] as AuditEvent));
+    }
+    return entries.map((e) => events.get(e) as AuditEvent);
+  }
+
+  /** Appends `entries` (all of `log`) in order: one head lock, one insert, one head update. */
+  async function appendToLog(tx: Queryable, log: string, entries: readonly LedgerEntry[]): Promise<AuditEvent[]> {
     // NOTE: the head row is the per-log serialisation point: FOR UPDATE makes concurrent
     // appends to one log take turns, so seq stays dense and the frontier consistent. Only the
     // first append to a log creates its head; that insert says in which scope it ran.
     const lockHead = async (): Promise<HeadRow | undefined> =>
-      (await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [record.log]))
+      (await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [log]))
         .rows[0];
     let head = await lockHead();
     let bornIn: string | null | undefined;
@@ -77,43 +112,60 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
         `insert into audit_heads (tenant_id, size, frontier, root, checkpoint)
          values ($1, 0, '[]'::jsonb, $2, '') on conflict (tenant_id) do nothing
          returning current_setting('iris.scope', true) as scope`,
-        [record.log, emptyRoot().toString('hex')],
+        [log, emptyRoot().toString('hex')],
       );
       bornIn = born.rows[0]?.scope;
       head = await lockHead();
     }
-    if (!head) throw new Error(`audit head for log '${record.log}' is not visible in this scope`);
-    const event = buildEvent(ctx, record, head.size, clock.now());
-    const leaf = leafHash(Buffer.from(canonicalJson(event), 'utf8'));
-    const frontier = appendLeaf(
-      head.frontier.map((h) => Buffer.from(h, 'hex')),
-      head.size,
-      leaf,
-    );
-    const size = head.size + 1;
-    const root = rootFromFrontier(frontier);
-    const note = signCheckpoint({ origin: originOf(record.log), size, root }, signer.name, signer.privateKey);
+    if (!head) throw new Error(`audit head for log '${log}' is not visible in this scope`);
+    const now = clock.now();
+    let frontier: Buffer[] = head.frontier.map((h) => Buffer.from(h, 'hex'));
+    let size = head.size;
+    const events: AuditEvent[] = [];
+    const rows: { seq: number; event: AuditEvent; leaf_hash: string }[] = [];
+    const kept: { size: number; root: string; note: string }[] = [];
+    let root = emptyRoot();
+    let note = '';
+    for (const [i, { ctx, record }] of entries.entries()) {
+      const event = buildEvent(ctx, record, size, now);
+      const leaf = leafHash(Buffer.from(canonicalJson(event), 'utf8'));
+      frontier = appendLeaf(frontier, size, leaf);
+      size += 1;
+      events.push(event);
+      rows.push({ seq: event.seq, event, leaf_hash: leaf.toString('hex') });
+      // Signed at the batch's last size, and at every size a kept checkpoint falls on.
+      const last = i === entries.length - 1;
+      if (last || size % CHECKPOINT_EVERY === 0) {
+        root = rootFromFrontier(frontier);
+        note = signCheckpoint({ origin: originOf(log), size, root }, signer.name, signer.privateKey);
+        if (size % CHECKPOINT_EVERY === 0) kept.push({ size, root: root.toString('hex'), note });
+      }
+    }
     // NOTE: sent together (the store pipelines them where it can: one round trip).
     const writes = [
-      tx.query('insert into audit_events (tenant_id, seq, event, leaf_hash) values ($1, $2, $3, $4)', [
-        record.log,
-        event.seq,
-        JSON.stringify(event),
-        leaf.toString('hex'),
-      ]),
+      rows.length === 1
+        ? tx.query('insert into audit_events (tenant_id, seq, event, leaf_hash) values ($1, $2, $3, $4)', [
+            log,
+            rows[0]?.seq,
+            JSON.stringify(rows[0]?.event),
+            rows[0]?.leaf_hash,
+          ])
+        : tx.query(
+            `insert into audit_events (tenant_id, seq, event, leaf_hash)
+             select $1, x.seq, x.event, x.leaf_hash from jsonb_to_recordset($2::jsonb) as x(seq bigint, event jsonb, leaf_hash text)`,
+            [log, JSON.stringify(rows)],
+          ),
       tx.query(
         'update audit_heads set size = $2, frontier = $3, root = $4, checkpoint = $5, updated_at = now() where tenant_id = $1',
-        [record.log, size, JSON.stringify(frontier.map((h) => h.toString('hex'))), root.toString('hex'), note],
+        [log, size, JSON.stringify(frontier.map((h) => h.toString('hex'))), root.toString('hex'), note],
       ),
-    ];
-    if (size % CHECKPOINT_EVERY === 0) {
-      writes.push(
+      ...kept.map((k) =>
         tx.query(
           'insert into audit_checkpoints (tenant_id, size, root, note) values ($1, $2, $3, $4) on conflict do nothing',
-          [record.log, size, root.toString('hex'), note],
+          [log, k.size, k.root, k.note],
         ),
-      );
-    }
+      ),
+    ];
     await settleAll(writes);
     // The creation of a tenant log goes to the platform log in the same transaction, so no
     // one can delete the log whole and leave no trace. Tenant creation (the first event of
@@ -122,10 +174,11 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
     // NOTE: this holds the new tenant head, then waits for the platform head. Only a second
     // creator of the same log could wait the other way round, and it waits on the tenants
     // row first; the witness loop reads tenant heads without locking them.
-    if (record.log !== PLATFORM && bornIn === 'platform') {
-      await witness(tx, ctx, { log: record.log, size, root: root.toString('hex'), checkpoint: note }, 'create');
+    const ctx = entries[entries.length - 1]?.ctx;
+    if (log !== PLATFORM && bornIn === 'platform' && ctx !== undefined) {
+      await witness(tx, ctx, { log, size, root: root.toString('hex'), checkpoint: note }, 'create');
     }
-    return event;
+    return events;
   }
 
   async function witness(
@@ -157,6 +210,7 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
     signer,
     originOf,
     append,
+    appendAll,
     witness,
     async keepCheckpoint(tx, log) {
       const { rows } = await tx.query<{ size: number; root: string; checkpoint: string }>(

@@ -13,6 +13,9 @@ export {
   type JobAttemptKey,
   type JobState,
   type JobStateChangeHook,
+  type JobStateChangeOf,
+  type JobStateChangesHook,
+  type StateChange,
 } from './job-model.js';
 export { makeJobQueue, type EnqueueInput, type JobPage, type JobQueue, type JobQueueOptions } from './job-queue.js';
 export { JobPageSchema, JobResourceSchema, jobPath, toJobResource } from './job-resource.js';

@@ -129,6 +129,21 @@ export type JobStateChangeHook = (
   change: StateChange,
 ) => Promise<void>;
 
+/** One job's state change, as the hook over several at once sees it. */
+export interface JobStateChangeOf {
+  readonly job: Job;
+  readonly from: JobState | null;
+  readonly to: JobState;
+  readonly change: StateChange;
+}
+
+/**
+ * The hook over the state changes of one transaction at once, in order (a group commit's new
+ * jobs), so an audit ledger can append them with one head write. Same contract as the hook
+ * per job; a queue given both uses this one where it changes several jobs together.
+ */
+export type JobStateChangesHook = (tx: Queryable, changes: readonly JobStateChangeOf[]) => Promise<void>;
+
 /** Operator actions on one job. */
 export const JobActions = { cancel: 'cancel', retry: 'retry', redrive: 'redrive' } as const;
 export type JobAction = (typeof JobActions)[keyof typeof JobActions];

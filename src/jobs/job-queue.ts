@@ -4,7 +4,7 @@
 import { tenantScope, type Database, type Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import { decodeContinue, encodeContinue } from '../core/continue-token.js';
-import { NotFoundError, ValidationError } from '../core/errors.js';
+import { NotFoundError, StoreUnavailableError, ValidationError } from '../core/errors.js';
 import { newId, PLATFORM, RESERVED_SLUGS } from '../core/ids.js';
 import { IdempotencyKeyReusedError, JobQueueFullError, JobStateConflictError } from './errors.js';
 import {
@@ -16,8 +16,11 @@ import {
   type JobActor,
   type JobState,
   type JobStateChangeHook,
+  type JobStateChangeOf,
+  type JobStateChangesHook,
   type StateChangeReason,
 } from './job-model.js';
+import { makeGroupCommit, type Outcome } from './group-commit.js';
 import { toJob, type JobRow } from './job-rows.js';
 import type { JobKindRegistry } from './kinds.js';
 import { iso } from '../core/clock.js';
@@ -26,6 +29,8 @@ export interface JobQueueDeps {
   readonly db: Database;
   readonly registry: JobKindRegistry;
   readonly onStateChange?: JobStateChangeHook;
+  /** The same hook over several changes at once (a group commit's jobs); else onStateChange per job. */
+  readonly onStateChanges?: JobStateChangesHook;
   /** Cap on a tenant's queued jobs (from its quotas); undefined means no cap. */
   readonly maxQueuedOf?: (tenantId: string) => number | undefined;
 }
@@ -114,14 +119,16 @@ const LOCK_TENANT_COUNTS = `
   on conflict (tenant_id) do update set queued = t.queued
   returning queued`;
 
+// NOTE: trace, request and creator are per row: one insert serves the jobs of several callers.
 const INSERT_JOBS = `
   insert into jobs (tenant_id, job_id, kind, payload, priority, run_at, max_attempts, dedup_key, dedup_expires_at,
                     trace_context, request_id, created_by)
   select $1, r.job_id, r.kind, r.payload, r.priority, coalesce(r.run_at, now()), r.max_attempts, r.dedup_key,
          case when r.dedup_key is null then null else now() + $3::double precision * interval '1 millisecond' end,
-         $4::jsonb, $5, $6
+         r.trace_context, r.request_id, r.created_by
   from jsonb_to_recordset($2::jsonb) as r(job_id text, kind text, payload jsonb, priority int, run_at timestamptz,
-                                          max_attempts int, dedup_key text)
+                                          max_attempts int, dedup_key text, trace_context jsonb, request_id text,
+                                          created_by text)
   on conflict (tenant_id, dedup_key) do nothing
   returning *`;
 
@@ -158,6 +165,15 @@ interface Prepared {
   readonly payload: unknown;
   readonly maxAttempts: number;
 }
+
+/** One caller's jobs (all or none admitted) and who asks. */
+interface Submission {
+  readonly prepared: readonly Prepared[];
+  readonly ctx: EnqueueContext;
+}
+
+/** Jobs one transaction of a tenant's queue takes from waiting callers (group commit). */
+const GROUP_MAX_JOBS = 1000;
 
 function encodeCursor(seq: number): string {
   return encodeContinue(`s${seq}`);
@@ -246,35 +262,64 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
       throw new ValidationError(`'${tenantId}' is not a tenant: jobs run for tenants only.`, { field: 'tenantId' });
     if (inputs.length === 0) return [];
     if (inputs.length > MAX_BATCH) throw new ValidationError(`At most ${MAX_BATCH} jobs can be enqueued at once.`);
-    const prepared = inputs.map(prepare);
-    const keys = [...new Set(prepared.flatMap((p) => (p.input.dedupKey === undefined ? [] : [p.input.dedupKey])))];
-    return db.transaction(tenantScope(tenantId, ctx.trace), async (tx) => {
+    return groups.submit(tenantId, { prepared: inputs.map(prepare), ctx });
+  }
+
+  /**
+   * Enqueues the submissions of several callers for one tenant in one transaction (group
+   * commit), in arrival order: each is admitted whole or refused whole against the cap, which
+   * the locked counter row keeps exact; each gets its own results or its own error.
+   */
+  async function enqueueGroup(
+    tenantId: string,
+    subs: readonly Submission[],
+  ): Promise<readonly Outcome<EnqueueResult[]>[]> {
+    const keys = [
+      ...new Set(
+        subs.flatMap((s) => s.prepared.flatMap((p) => (p.input.dedupKey === undefined ? [] : [p.input.dedupKey]))),
+      ),
+    ];
+    return db.transaction(tenantScope(tenantId, subs[0]?.ctx.trace), async (tx) => {
       const byKey = new Map<string, Job>();
       if (keys.length > 0) {
         await tx.query(EXPIRE_DEDUP_KEYS, [tenantId, keys]);
         const { rows } = await tx.query<JobRow>(SELECT_BY_DEDUP_KEYS, [tenantId, keys]);
         for (const row of rows) byKey.set(row.dedup_key ?? '', toJob(row));
       }
-      // Jobs to insert: no existing job for their key, and the first of the batch with that key.
-      const fresh: Prepared[] = [];
-      const seenKeys = new Set<string>();
-      for (const p of prepared) {
-        const key = p.input.dedupKey;
-        if (key !== undefined) {
-          if (byKey.has(key) || seenKeys.has(key)) continue;
-          seenKeys.add(key);
-        }
-        fresh.push(p);
+      const caps = subs.map((s) => s.ctx.maxQueued ?? deps.maxQueuedOf?.(tenantId));
+      let queued = 0;
+      if (caps.some((c) => c !== undefined) && subs.some((s) => s.prepared.length > 0)) {
+        const { rows } = await tx.query<{ queued: number }>(LOCK_TENANT_COUNTS, [tenantId]);
+        queued = rows[0]?.queued ?? 0;
       }
+      // Each caller's jobs to insert: no existing job for their key, and the first with that key
+      // among the callers admitted so far. A refused caller claims no key.
+      const refused = new Map<number, unknown>();
+      const claimed = new Set<string>();
+      const fresh: { p: Prepared; ctx: EnqueueContext }[] = [];
+      subs.forEach((s, i) => {
+        const own: Prepared[] = [];
+        const ownKeys = new Set<string>();
+        for (const p of s.prepared) {
+          const key = p.input.dedupKey;
+          if (key !== undefined) {
+            if (byKey.has(key) || claimed.has(key) || ownKeys.has(key)) continue;
+            ownKeys.add(key);
+          }
+          own.push(p);
+        }
+        const cap = caps[i];
+        if (own.length > 0 && cap !== undefined && queued + own.length > cap) {
+          refused.set(i, new JobQueueFullError(queued, cap, retryAfterSeconds));
+          return;
+        }
+        queued += own.length;
+        for (const key of ownKeys) claimed.add(key);
+        for (const p of own) fresh.push({ p, ctx: s.ctx });
+      });
       const inserted = new Map<string, Job>();
       if (fresh.length > 0) {
-        const cap = ctx.maxQueued ?? deps.maxQueuedOf?.(tenantId);
-        if (cap !== undefined) {
-          const { rows } = await tx.query<{ queued: number }>(LOCK_TENANT_COUNTS, [tenantId]);
-          const queued = rows[0]?.queued ?? 0;
-          if (queued + fresh.length > cap) throw new JobQueueFullError(queued, cap, retryAfterSeconds);
-        }
-        const records = fresh.map((p) => ({
+        const records = fresh.map(({ p, ctx }) => ({
           job_id: p.jobId,
           kind: p.input.kind,
           payload: p.payload,
@@ -282,42 +327,60 @@ export function makeJobQueue(deps: JobQueueDeps, options: JobQueueOptions = {}):
           run_at: iso(p.input.runAt),
           max_attempts: p.maxAttempts,
           dedup_key: p.input.dedupKey ?? null,
+          trace_context:
+            ctx.traceparent === undefined ? null : { traceparent: ctx.traceparent, tracestate: ctx.tracestate },
+          request_id: ctx.requestId ?? null,
+          created_by: ctx.actor,
         }));
-        const trace =
-          ctx.traceparent === undefined
-            ? null
-            : JSON.stringify({ traceparent: ctx.traceparent, tracestate: ctx.tracestate });
-        const { rows } = await tx.query<JobRow>(INSERT_JOBS, [
-          tenantId,
-          JSON.stringify(records),
-          dedupRetentionMs,
-          trace,
-          ctx.requestId ?? null,
-          ctx.actor,
-        ]);
+        const { rows } = await tx.query<JobRow>(INSERT_JOBS, [tenantId, JSON.stringify(records), dedupRetentionMs]);
         for (const row of rows) inserted.set(row.job_id, toJob(row));
         // NOTE: a concurrent enqueue with the same key won the insert: read its job.
         const lost = fresh
-          .filter((p) => !inserted.has(p.jobId) && p.input.dedupKey !== undefined)
-          .map((p) => p.input.dedupKey ?? '');
+          .filter(({ p }) => !inserted.has(p.jobId) && p.input.dedupKey !== undefined)
+          .map(({ p }) => p.input.dedupKey ?? '');
         if (lost.length > 0) {
           const again = await tx.query<JobRow>(SELECT_BY_DEDUP_KEYS, [tenantId, lost]);
           for (const row of again.rows) byKey.set(row.dedup_key ?? '', toJob(row));
         }
-        for (const job of inserted.values()) {
+        const created: JobStateChangeOf[] = [];
+        for (const { p, ctx } of fresh) {
+          const job = inserted.get(p.jobId);
+          if (job === undefined) continue;
           if (job.dedupKey !== null) byKey.set(job.dedupKey, job);
-          await notify(tx, job, null, 'queued', ctx, 'enqueue');
+          created.push({
+            job,
+            from: null,
+            to: 'queued',
+            change: { actor: ctx.actor, requestId: ctx.requestId ?? null, reason: 'enqueue' },
+          });
         }
+        if (deps.onStateChanges !== undefined) await deps.onStateChanges(tx, created);
+        else for (const c of created) await deps.onStateChange?.(tx, c.job, c.from, c.to, c.change);
       }
-      return prepared.map((p) => {
-        const own = inserted.get(p.jobId);
-        if (own !== undefined) return { job: own, created: true };
-        const existing = byKey.get(p.input.dedupKey ?? '');
-        if (existing === undefined) throw new Error(`job ${p.jobId} was neither inserted nor found by its key`);
-        return matchExisting(p, existing);
+      return subs.map((s, i): Outcome<EnqueueResult[]> => {
+        if (refused.has(i)) return { error: refused.get(i) };
+        try {
+          return {
+            ok: s.prepared.map((p) => {
+              const own = inserted.get(p.jobId);
+              if (own !== undefined) return { job: own, created: true };
+              const existing = byKey.get(p.input.dedupKey ?? '');
+              if (existing === undefined) throw new Error(`job ${p.jobId} was neither inserted nor found by its key`);
+              return matchExisting(p, existing);
+            }),
+          };
+        } catch (error) {
+          return { error };
+        }
       });
     });
   }
+
+  const groups = makeGroupCommit<Submission, EnqueueResult[]>(enqueueGroup, {
+    sizeOf: (s) => s.prepared.length,
+    maxSize: GROUP_MAX_JOBS,
+    shared: (err) => err instanceof StoreUnavailableError,
+  });
 
   async function act(tenantId: string, jobId: string, action: JobAction, actor: JobActor): Promise<Job> {
     return db.transaction(tenantScope(tenantId, actor.trace), async (tx) => {
