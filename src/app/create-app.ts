@@ -88,7 +88,7 @@ import {
   makeDirectory,
   makeKeyService,
   makeTenantService,
-  type Change,
+  type ApplyLocally,
   type Directory,
   type KeyService,
   type TenantService,
@@ -210,7 +210,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       return t ? { region: t.homeRegion, tier: t.tier } : undefined;
     };
     // A change is served by this replica as soon as it commits; the others follow through NOTIFY.
-    const applyLocally = (change: Change): Promise<void> => directory.apply(change);
+    const applyLocally: ApplyLocally = (change, tenant) => directory.apply(change, tenant);
     const policy = await makePolicyRuntime({
       region: config.region,
       dataDir: config.dataDir,

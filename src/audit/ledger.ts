@@ -35,6 +35,13 @@ export interface Ledger {
    * and written once, and one signed checkpoint covers that log's new head.
    */
   appendAll(tx: Queryable, entries: readonly LedgerEntry[]): Promise<AuditEvent[]>;
+  /**
+   * Locks `log`'s head in `tx` now, without waiting, for an append later in the same
+   * transaction: sent right after the statement that locks the changed row, it rides in that
+   * statement's round trip, and the append then needs no lock of its own. Call it only where
+   * an append follows (it holds the head until the transaction ends).
+   */
+  lockAhead(tx: Queryable, log: string): void;
   /** Stores the current head's checkpoint in audit_checkpoints (idempotent). */
   keepCheckpoint(tx: Queryable, log: string): Promise<{ size: number; note: string } | null>;
   /**
@@ -73,6 +80,18 @@ async function settleAll(statements: readonly Promise<unknown>[]): Promise<void>
 export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger {
   const { signer, clock } = deps;
   const originOf = (log: string): string => `${signer.name}/${log}`;
+  /** Heads locked ahead (lockAhead), per transaction and log, until an append takes them. */
+  const lockedAhead = new WeakMap<Queryable, Map<string, Promise<HeadRow | undefined>>>();
+  const selectHeadForUpdate = async (tx: Queryable, log: string): Promise<HeadRow | undefined> =>
+    (await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [log])).rows[0];
+
+  function lockAhead(tx: Queryable, log: string): void {
+    const head = selectHeadForUpdate(tx, log);
+    head.catch(() => undefined); // observed by the append; a transaction that ends first drops it
+    let byLog = lockedAhead.get(tx);
+    if (byLog === undefined) lockedAhead.set(tx, (byLog = new Map()));
+    byLog.set(log, head);
+  }
 
   async function append(tx: Queryable, ctx: RequestContext, record: AuditRecord): Promise<AuditEvent> {
     const [event] = await appendToLog(tx, record.log, [{ ctx, record }]);
@@ -102,10 +121,11 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
     // NOTE: the head row is the per-log serialisation point: FOR UPDATE makes concurrent
     // appends to one log take turns, so seq stays dense and the frontier consistent. Only the
     // first append to a log creates its head; that insert says in which scope it ran.
-    const lockHead = async (): Promise<HeadRow | undefined> =>
-      (await tx.query<HeadRow>('select size, frontier from audit_heads where tenant_id = $1 for update', [log]))
-        .rows[0];
-    let head = await lockHead();
+    const lockHead = (): Promise<HeadRow | undefined> => selectHeadForUpdate(tx, log);
+    // A head locked ahead in this transaction is still this head: nobody else can move it.
+    const ahead = lockedAhead.get(tx)?.get(log);
+    lockedAhead.get(tx)?.delete(log);
+    let head = await (ahead ?? lockHead());
     let bornIn: string | null | undefined;
     if (!head) {
       const born = await tx.query<{ scope: string | null }>(
@@ -211,6 +231,7 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
     originOf,
     append,
     appendAll,
+    lockAhead,
     witness,
     async keepCheckpoint(tx, log) {
       const { rows } = await tx.query<{ size: number; root: string; checkpoint: string }>(

@@ -3,10 +3,14 @@
 // commits) and, once it has committed, applied to this replica's own directory before the
 // operation returns, so the replica that made a change serves it on its very next request.
 import type { Database, Queryable, Scope } from '../core/db.js';
+import type { Tenant } from './tenant-model.js';
 import { notifyChange, type Change } from './tenant-store.js';
 
-/** Applies a committed change to this replica's directory (the directory's `apply`). */
-export type ApplyLocally = (change: Change) => Promise<void>;
+/**
+ * Applies a committed change to this replica's directory (the directory's `apply`); `tenant`,
+ * when given, is the row the change committed, so the directory need not read it again.
+ */
+export type ApplyLocally = (change: Change, tenant?: Tenant) => Promise<void>;
 
 /**
  * Runs `fn` in one transaction of `scope`. Each change `fn` announces is NOTIFYed in that
@@ -16,19 +20,19 @@ export async function withChanges<T>(
   db: Database,
   scope: Scope,
   applyLocally: ApplyLocally | undefined,
-  fn: (tx: Queryable, announce: (change: Change) => Promise<void>) => Promise<T>,
+  fn: (tx: Queryable, announce: (change: Change, tenant?: Tenant) => Promise<void>) => Promise<T>,
 ): Promise<T> {
-  const changes: Change[] = [];
+  const changes: [Change, Tenant | undefined][] = [];
   const result = await db.transaction(scope, async (tx) => {
     changes.length = 0; // a transaction that is run again announces afresh
     // NOTE: a NOTIFY is sent when announced and awaited before the commit: with a pipelining
     // store it costs no round trip of its own.
     const notices: Promise<void>[] = [];
-    const out = await fn(tx, async (change) => {
+    const out = await fn(tx, async (change, tenant) => {
       const notice = notifyChange(tx, change);
       notice.catch(() => undefined); // observed below; never an unhandled rejection meanwhile
       notices.push(notice);
-      changes.push(change);
+      changes.push([change, tenant]);
     });
     const settled = await Promise.allSettled(notices);
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
@@ -37,6 +41,6 @@ export async function withChanges<T>(
   // NOTE: the change is committed whatever happens here. A local apply that fails leaves the
   // NOTIFY path and the periodic resync to catch up; the directory refuses a key it could not
   // re-read meanwhile (fail closed), so a revoked key is never served from a stale snapshot.
-  for (const change of changes) await applyLocally?.(change).catch(() => undefined);
+  for (const [change, tenant] of changes) await applyLocally?.(change, tenant).catch(() => undefined);
   return result;
 }

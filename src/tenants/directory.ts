@@ -39,9 +39,10 @@ export interface Directory {
   /**
    * Re-reads the object a change names and serves what it reads: for the NOTIFY listener, and
    * for the services of this replica right after their transaction commits. A key it cannot
-   * read is dropped (refused) until a later read succeeds: fail closed.
+   * read is dropped (refused) until a later read succeeds: fail closed. `committed`: the tenant
+   * row the change committed, served without a read when nothing else about it is unread.
    */
-  apply(change: Change): Promise<void>;
+  apply(change: Change, committed?: Tenant): Promise<void>;
   /** Called after each applied change; for tests and metrics. */
   onChange(listener: (change: Change) => void): void;
   stop(): Promise<void>;
@@ -84,7 +85,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
   // is served; a read that fails leaves it pending (the database answers meanwhile). While the
   // change feed is down nothing is current: notifications may be missed. It is current again
   // once a full load that started after the feed reconnected has been served.
-  const pending = new Map<string, { ticket: number; tenantId: string }>();
+  const pending = new Map<string, { ticket: number; tenantId: string; version?: string | undefined }>();
   let feedUp = false;
   let feedEpoch = 0;
   let current = false;
@@ -169,6 +170,46 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
     }
   }
 
+  /** The newest read of each tenant change under way, so this replica's own commit can wait for it. */
+  const reading = new Map<string, Promise<void>>();
+
+  /**
+   * Serves a tenant change without a read of its own when that cannot serve a stale row:
+   * - `committed` (this replica's own commit) when nothing about the tenant is pending and what
+   *   is held is not newer;
+   * - nothing, when the held row is already at least the version the notice announces (this
+   *   replica's own change, heard back through NOTIFY);
+   * - after the read under way, when that read is for a notice of this commit or a later one:
+   *   it started after this commit, so it reads at least this row.
+   * 'read': the caller reads, as for any change. NOTE: decided synchronously, so a change that
+   * needs a read is marked pending the moment the directory hears of it.
+   */
+  function withoutRead(change: Change, committed: Tenant | undefined): 'served' | 'read' | Promise<void> {
+    const slot = `tenant:${change.id}`;
+    const waiting = pending.get(slot);
+    if (waiting !== undefined) {
+      if (
+        committed === undefined ||
+        waiting.version === undefined ||
+        Number(waiting.version) < Number(committed.resourceVersion)
+      )
+        return 'read';
+      return (reading.get(slot) ?? Promise.resolve()).catch(() => undefined);
+    }
+    const held = tenants.get(change.id);
+    if (committed !== undefined) {
+      if (held !== undefined && Number(held.resourceVersion) > Number(committed.resourceVersion)) return 'read';
+      const t = ++ticket;
+      if (admit('tenant', change.id, t)) tenants.set(committed.id, committed);
+      return 'served';
+    }
+    const heard =
+      change.resourceVersion !== undefined &&
+      held !== undefined &&
+      Number(held.resourceVersion) >= Number(change.resourceVersion);
+    return heard ? 'served' : 'read';
+  }
+
   /** No change of the tenant (or, with `ofKeys`, of its keys) is pending, and the feed is live. */
   function settled(tenantId: string, ofKeys: boolean): boolean {
     if (!current || pending.has(`tenant:${tenantId}`)) return false;
@@ -222,13 +263,34 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
       timer.unref();
     },
     resync: loadAll,
-    async apply(change) {
+    async apply(change, committed) {
       // NOTE: other contexts share the channel (e.g. policy bundles); their kinds are not ours.
       if (change.kind !== 'key' && change.kind !== 'tenant') return;
+      if (change.kind === 'tenant') {
+        const without = withoutRead(change, committed);
+        if (without !== 'read') {
+          // NOTE: the wait is awaited, so the change is served (authentication sees it) when the
+          // operation that made it returns; a read that failed leaves it pending: read again.
+          if (without !== 'served') await without;
+          if (without === 'served' || !pending.has(`tenant:${change.id}`)) {
+            for (const l of listeners) l(change);
+            return;
+          }
+        }
+      }
       const t = ++ticket;
-      pending.set(`${change.kind}:${change.id}`, { ticket: t, tenantId: change.tenantId });
+      const slot = `${change.kind}:${change.id}`;
+      pending.set(slot, { ticket: t, tenantId: change.tenantId, version: change.resourceVersion });
       if (change.kind === 'key') await applyKey(change.id, change.tenantId, t);
-      else await applyTenant(change.id, t);
+      else {
+        const read = applyTenant(change.id, t);
+        reading.set(slot, read);
+        try {
+          await read;
+        } finally {
+          if (reading.get(slot) === read) reading.delete(slot);
+        }
+      }
       for (const l of listeners) l(change);
     },
     onChange(listener) {

@@ -159,6 +159,8 @@ export interface Change {
   readonly kind: 'tenant' | 'key';
   readonly tenantId: string;
   readonly id: string;
+  /** A tenant's resourceVersion as the change committed it (absent: re-read it whatever is held). */
+  readonly resourceVersion?: string;
 }
 
 /** Tells every replica that an object changed (delivered when the transaction commits). */

@@ -9,13 +9,22 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
 
 /** `db` whose transactions wait while `hold` is set, and fail while `fail` is set. */
-function gated(db: Database): { db: Database; hold(on: boolean): void; fail(on: boolean): void; lose(): void } {
+function gated(db: Database): {
+  db: Database;
+  hold(on: boolean): void;
+  fail(on: boolean): void;
+  lose(): void;
+  /** Transactions and reads asked for so far. */
+  calls(): number;
+} {
+  let calls = 0;
   let held: Promise<void> | undefined;
   let release: (() => void) | undefined;
   let failing = false;
   let lost: (() => void) | undefined;
   let reconnected: (() => void) | undefined;
   const wait = async (): Promise<void> => {
+    calls += 1;
     if (held) await held;
     if (failing) throw new Error('injected read failure');
   };
@@ -25,6 +34,7 @@ function gated(db: Database): { db: Database; hold(on: boolean): void; fail(on: 
       if (!on && held) [held, release] = [undefined, void release?.()];
     },
     fail: (on) => void (failing = on),
+    calls: () => calls,
     lose() {
       lost?.();
       setTimeout(() => reconnected?.(), 50);
@@ -97,6 +107,76 @@ describe(`the directory serves reads only while provably current (${storeName})`
     while (dir.currentTenant('cur-one') === undefined && Date.now() - start < 3000)
       await new Promise((r) => setTimeout(r, 20));
     assert.ok(dir.currentTenant('cur-one'), 'current again after the reconnect and resync');
+  });
+
+  test('its own commit is served without a read, unless a change is pending or it holds a newer row', async () => {
+    const held = dir.currentTenant('cur-one');
+    assert.ok(held);
+    const version = Number(held.resourceVersion);
+    const change = { kind: 'tenant', tenantId: 'cur-one', id: 'cur-one' } as const;
+    g.hold(true); // a read would wait: only a change served without one can finish here
+    await dir.apply(
+      { ...change, resourceVersion: String(version + 1) },
+      {
+        ...held,
+        displayName: 'Own commit',
+        resourceVersion: String(version + 1),
+      },
+    );
+    assert.equal(dir.currentTenant('cur-one')?.displayName, 'Own commit');
+    // An older committed row than the one held is not served over it: that takes a read.
+    let older = false;
+    const stale = dir
+      .apply({ ...change, resourceVersion: String(version) }, { ...held, displayName: 'Older' })
+      .then(() => (older = true));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(older, false, 'waits for its read');
+    assert.equal(dir.currentTenant('cur-one'), undefined, 'pending while it reads');
+    // While that read is pending, a newer own commit is not served without a read either.
+    let own = false;
+    const pendingOwn = dir
+      .apply(
+        { ...change, resourceVersion: String(version + 2) },
+        {
+          ...held,
+          displayName: 'Newer own',
+          resourceVersion: String(version + 2),
+        },
+      )
+      .then(() => (own = true));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(own, false, 'a pending change makes its own commit read too');
+    g.hold(false);
+    await Promise.all([stale, pendingOwn]);
+    // The reads served what the database holds (the committed rows above were never written).
+    assert.equal(dir.currentTenant('cur-one')?.displayName, 'C');
+  });
+
+  test('a notice of a version it already holds needs no read; a newer one does', async () => {
+    await dir.resync();
+    const held = dir.currentTenant('cur-one');
+    assert.ok(held);
+    const change = { kind: 'tenant', tenantId: 'cur-one', id: 'cur-one' } as const;
+    g.hold(true);
+    await dir.apply({ ...change, resourceVersion: held.resourceVersion });
+    assert.ok(dir.currentTenant('cur-one'), 'still current: nothing newer was announced');
+    const next = String(Number(held.resourceVersion) + 1);
+    const newer = dir.apply({ ...change, resourceVersion: next });
+    assert.equal(dir.currentTenant('cur-one'), undefined, 'a newer version is pending until read');
+    // Its own commit of that version, told after the notice: it waits for the read under way
+    // (which started after that commit) instead of serving its row or reading again.
+    const callsBefore = g.calls();
+    let own = false;
+    const ownApply = dir
+      .apply({ ...change, resourceVersion: next }, { ...held, displayName: 'Not served', resourceVersion: next })
+      .then(() => (own = true));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(own, false, 'returns only once the read under way has been served');
+    assert.equal(dir.currentTenant('cur-one'), undefined, 'not served ahead of the read under way');
+    assert.equal(g.calls(), callsBefore, 'no read of its own');
+    g.hold(false);
+    await Promise.all([newer, ownApply]);
+    assert.equal(dir.currentTenant('cur-one')?.displayName, 'C');
   });
 
   test('a tenant it does not hold is never current (the database answers 404)', () => {
