@@ -294,3 +294,72 @@ test('"run by" a team is owned_by; "run by" a person is that person managing it'
   );
   includesEach(relations, ['Nell Ambrose -manages-> Quayside Depot', 'Fare Engine -owned_by-> Ticketing Squad']);
 });
+
+/** Entities of a document of headings and paragraphs, as extract-document hands them over. */
+function extractBlocks(parts: readonly (readonly ['heading' | 'paragraph', string])[]): string[] {
+  let start = 0;
+  const blocks = parts.map(([kind, text]): TextBlock => {
+    const b: TextBlock = { kind, text, start, end: start + text.length };
+    start = b.end + 2;
+    return b;
+  });
+  return [...new Set(proseRecords(blocks).entities.map((e) => `${e.type}:${e.name}`))].sort();
+}
+
+const RUNNING_TEXT =
+  'Flights ran late on Monday. Crews were rostered again. Fuel arrived from Tarvik at noon. The storm passed by evening. Boarding resumed at six.';
+
+test('headings above running text give the names their own words type, and nothing else', () => {
+  const entities = extractBlocks([
+    ['heading', 'Brisa Air — Network Operations Control daily update'],
+    ['heading', 'People news'],
+    ['paragraph', RUNNING_TEXT],
+  ]);
+  includesEach(entities, ['organization:Brisa Air', 'team:Network Operations Control']);
+  assert.ok(!entities.some((e) => /People/.test(e)), entities.join(', '));
+  // NOTE: above a line or two of text (a table's caption), a heading is a label.
+  const labelled = extractBlocks([
+    ['heading', 'Brisa Air — fleet'],
+    ['paragraph', 'Rows below.'],
+  ]);
+  assert.ok(!labelled.includes('organization:Brisa Air'), labelled.join(', '));
+});
+
+test('a plain-text title line is a heading: its untyped words are no names', () => {
+  const { entities } = extract(
+    '7. Exceptions\nAny exception to this policy must be approved in writing. Exceptions expire after a year.\n',
+  );
+  assert.ok(!entities.some((e) => /Exceptions/.test(e)), entities.join(', '));
+  const owner = extract('Policy owner: Ilse Varga (Fleet Desk)\nApproved by the Board.');
+  assert.ok(owner.entities.includes('team:Fleet Desk'), owner.entities.join(', '));
+});
+
+test('descriptions are not names: activity compounds and a phrase in apposition to a name', () => {
+  const { entities } = extract(
+    'Her stream owns Reel, our video-transcoding pipeline. Dispatch writes every pickup to the Tally Ledger, the shipment database our planners use. Both firms use Lexo, the practice-management platform from Clerkly.',
+  );
+  assert.ok(
+    !entities.some((e) => /video-transcoding|shipment database|practice-management/.test(e)),
+    entities.join(', '),
+  );
+  includesEach(entities, ['datastore:Tally Ledger']);
+});
+
+test('coined names with a capital inside are no places; a gerund before a head noun opens a name', () => {
+  const { entities } = extract(
+    'Every team runs a rota in PagerDuty and a board in TaskHive. Billing Engine will bill on half-hourly data.',
+  );
+  assert.ok(!entities.some((e) => /^location:(PagerDuty|TaskHive)$/.test(e)), entities.join(', '));
+  assert.ok(entities.includes('service:Billing Engine'), entities.join(', '));
+});
+
+test('head nouns of associations and a role verb before a name type them', () => {
+  const { entities } = extract(
+    'Photographs were lent by the Wick Heritage Society and the Corran Maritime Museum. The meeting was chaired by Siddharth Rao.',
+  );
+  includesEach(entities, [
+    'organization:Wick Heritage Society',
+    'organization:Corran Maritime Museum',
+    'person:Siddharth Rao',
+  ]);
+});

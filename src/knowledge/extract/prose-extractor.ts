@@ -1,10 +1,18 @@
 // Deterministic extraction from prose: typed mentions (prose-mentions) become entity records,
 // relation patterns between mentions of one sentence become relation records, with lists
-// ("uses X, Y and Z") and shared subjects ("reads from X and writes to Y") followed.
+// ("uses X, Y and Z") and shared subjects ("reads from X and writes to Y") followed. Headings
+// (and plain-text title lines) give only names their own words type, never relations.
 import nlp from 'compromise';
 import type { TextBlock } from '../parse/document-model.js';
 import { emptyRecords, type GraphRecords } from './graph-records.js';
-import { findMentions, namesInsideSentences, tokeniseProse, type Mention, type Sentence } from './prose-mentions.js';
+import {
+  findMentions,
+  namesInsideSentences,
+  tokeniseProse,
+  type Mention,
+  type KnownNames,
+  type Sentence,
+} from './prose-mentions.js';
 import { NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import type { ProseType } from './prose-lexicon.js';
 import { LIST_CONTINUATION, matchRelation, SHARED_SUBJECT, type RelationPattern } from './relation-patterns.js';
@@ -169,10 +177,14 @@ function shareAcrossLists(sentence: Sentence, implied: Map<Mention, ProseType>):
     }
 }
 
-/** Entity and relation records of prose blocks. */
+/** Entity and relation records of prose blocks and of the headings above them. */
 export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const out = emptyRecords();
-  const tokenised = blocks.map((block) => ({ block, sentences: tokeniseProse(block.text) }));
+  const split = blocks.flatMap(titleLine);
+  const headings = split.filter((b) => b.kind === 'heading');
+  const tokenised = split
+    .filter((b) => b.kind !== 'heading')
+    .map((block) => ({ block, sentences: tokeniseProse(block.text) }));
   const known = namesInsideSentences(tokenised.flatMap((t) => t.sentences));
   const found: TypedMention[] = [];
   const held: { readonly r: Found; readonly sentence: Sentence }[] = [];
@@ -206,6 +218,9 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
       for (const r of relations) held.push({ r, sentence });
     }
   }
+  // NOTE: headings count only above running text; a table document's headings are labels of its tables.
+  if (tokenised.reduce((n, t) => n + t.sentences.length, 0) >= RUNNING_TEXT)
+    found.push(...headingMentions(headings, known));
   const typeOfName = documentTypes(found);
   // NOTE: relation types that depend on an end's type are decided with the document's types, so a
   // name typed in another sentence ("joined Northwind" once Northwind is a company) counts.
@@ -243,19 +258,58 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   return out;
 }
 
+/** A plain-text title line: a few words on their own line, no sentence punctuation at the end. */
+const TITLE_LINE = /^([^\n]{1,80}?[^\s.!?:;,])[ \t]*\n(?=\s*\S)/;
+
+/**
+ * A paragraph whose first line is a title ("ROYAL FENWICK INFIRMARY", "2. Rotas" above the text of
+ * a plain-text document): that line is a heading, the rest the paragraph.
+ */
+function titleLine(block: TextBlock): TextBlock[] {
+  const title = block.kind === 'paragraph' ? TITLE_LINE.exec(block.text) : null;
+  const line = title?.[1];
+  // NOTE: "Policy owner: X" is a field and its value, read as text.
+  if (title === null || line === undefined || line.split(/\s+/).length > 8 || /:\s/.test(line)) return [block];
+  const rest = title[0].length;
+  return [
+    { kind: 'heading', text: line, start: block.start, end: block.start + line.length },
+    { kind: block.kind, text: block.text.slice(rest), start: block.start + rest, end: block.end },
+  ];
+}
+
+/** Sentences of body text from which a document is running prose rather than tables with captions. */
+const RUNNING_TEXT = 5;
+
+/**
+ * Names in headings ("Ridgeway Power Networks — outage report"): a title is no sentence, so it
+ * gives no relations, and its capitalised words are often plain words in title case; only a name
+ * of several words that its own words type (a head noun, a legal suffix) counts.
+ */
+function headingMentions(headings: readonly TextBlock[], known: KnownNames): TypedMention[] {
+  const out: TypedMention[] = [];
+  for (const block of headings)
+    for (const s of tokeniseProse(block.text)) {
+      const sentence = findMentions(s, block.text, block.start, known);
+      for (const m of sentence.mentions)
+        if (m.type !== undefined && m.stated !== true && m.to - m.from >= 2)
+          out.push({ m, type: m.type, byWords: true, sentence });
+    }
+  return out;
+}
+
 /** Nouns of people's roles and occupations: "<role> X", "X, our <role>", "X, a <role>". */
 const ROLES =
   'head|chief|director|manager|engineer|lead|leader|officer|partner|founder|co-founder|curator|keeper|editor|professor|researcher|analyst|designer|developer|programmer|architect|president|chair|chairman|chairwoman|ceo|cfo|cto|coo|vp|deputy|associate|consultant|nurse|surgeon|doctor|physician|cardiologist|clinician|captain|pilot|mayor|councillor|student|students|fellow|member|historian|producer|artist|writer|author|composer|musician|photographer|scientist|specialist|coordinator|administrator|secretary|spokesperson|spokeswoman|spokesman|volunteer|minister|governor|senator|colleague|adviser|advisor|lawyer|solicitor|barrister|attorney|accountant|economist|journalist|reporter|teacher|lecturer|intern|apprentice|technician|owner|chef|skipper|supervisor|inspector|registrar|matron|midwife|therapist|pharmacist|investigator|postdoc|treasurer|controller|strategist|recruiter|auditor|archivist|librarian|conservator|illustrator|animator|tester';
 
 /** Words after a name that say it is a person's: "X, our head of …", "X said", "X - PhD students". */
 const PERSON_AFTER = new RegExp(
-  `^\\s*(,\\s*(the|our|its|their|a|an|who|\\p{Lu}\\p{L}* ?\\p{Lu}?\\p{L}*'s)?\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|\\s*[-–—]\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|,\\s*who\\b|,?\\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|will lead|leads|led|has led|retires|leaves|has moved|moves|thanked|apologised|apologized))`,
+  `^\\s*(,\\s*(the|our|its|their|a|an|who|\\p{Lu}\\p{L}* ?\\p{Lu}?\\p{L}*'s)?\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|\\s*[-–—]\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|,\\s*who\\b|,?\\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|will lead|leads|led|has led|retires|leaves|has moved|moves|thanked|apologised|apologized|presented|spoke|warned|stressed|praised|argued|believes|hopes|welcomed|recalled|recalls|admitted|insisted|emphasi[sz]ed|chaired|signed off))`,
   'iu',
 );
 
 /** Words before a name that make it a person's: a title or role ("Mayor", "our lead programmer,", "led by"). */
 const PERSON_BEFORE = new RegExp(
-  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded|written by|authored by|curated by|illustrated by|edited by|composed by|painted by)\\s*[,:]?\\s*$`,
+  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|chaired by|presented by|coached by|supervised by|assisted by|introduced by|succeeds|succeeded|written by|authored by|curated by|illustrated by|edited by|composed by|painted by)\\s*[,:]?\\s*$`,
   'i',
 );
 

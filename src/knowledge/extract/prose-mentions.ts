@@ -109,6 +109,8 @@ const COMPOUNDS = new Set([
 ]);
 const NUMBER_OR_TIME =
   /^(one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+|year|years|month|months|week|weeks|day|days|hour|hours|minute|minutes|time|times)$/;
+/** Endings of English nouns of action or state. */
+const ACTIVITY_ENDING = /(?:ing|ment|tion|sion|ance|ence|ity|ness|ship)$/;
 /** Code-like names: payments-api, ledger_db, node.js, paymentsApi; not on-call or start-up. */
 function isIdentifier(t: Token): boolean {
   if (!/^[\p{L}\d]+(?:[-_./][\p{L}\d]+)+$/u.test(t.text) || !/\p{L}/u.test(t.text) || /^\d/.test(t.text)) return false;
@@ -118,8 +120,13 @@ function isIdentifier(t: Token): boolean {
   if (/^[\p{Lu}\d]+-\p{Ll}+$/u.test(t.text) && /\d/.test(t.text)) return false;
   const parts = t.lower.split('-');
   if (parts.some((p) => NUMBER_OR_TIME.test(p))) return false;
+  // NOTE: a lowercase compound ending in a noun of action ("video-transcoding", "practice-management")
+  // names an activity that modifies the noun after it, not a component.
+  if (/^\p{Ll}/u.test(t.text) && ACTIVITY_ENDING.test(parts.at(-1) ?? '')) return false;
   return !COMPOUNDS.has(t.lower) && t.text.length >= 10 && parts.every((p) => p.length >= 3);
 }
+/** A word with a capital after lowercase letters inside it ("PagerDuty", "iPhone"): a coined name. */
+export const camelCase = (t: Token): boolean => /\p{Ll}\p{Lu}/u.test(t.text);
 const hasTag = (t: Token, ...tags: string[]): boolean => tags.some((tag) => t.tags.has(tag));
 const splitsAfter = (t: Token): boolean => SPLITTING.test(t.post) || /[.!?–—]|\s-/.test(t.post);
 
@@ -219,7 +226,8 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   if (words.length > 1 && (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) || words.some((w) => w.text === '&')))
     return 'organization';
   if (words.length > 2 && OF_HEADS.has(first.lower) && words[1]?.lower === 'of') return 'organization';
-  const place = words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'));
+  // NOTE: a word with a capital inside ("PagerDuty", "CardioView") is a made-up brand, never a place.
+  const place = !words.some(camelCase) && words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'));
   // NOTE: one word tagged both a place and a first name ("Shannon", "Florence") is read as the place.
   if (words.length === 1 && place) return 'location';
   // NOTE: one word tagged a first name ("Shannon", "Jordan") is a person only with a title; a
@@ -420,9 +428,30 @@ function mentionOf(
     typeOf(words, name, cue) ??
     // A version after a name ("Godot 4", "Node.js 20") is a piece of software's.
     (aliases.length > 0 ? 'technology' : undefined) ??
-    (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) ? 'location' : undefined);
+    (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) && !words.some(camelCase)
+      ? 'location'
+      : undefined);
   const stated = cue.trailing !== undefined && type === cue.trailing && !honorific;
   return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases, stated };
+}
+
+/**
+ * "Billing Engine will bill …": a capitalised gerund opening a sentence, one capitalised head noun
+ * after it and a verb after that is a name in subject position, not a verb ("Using Kafka Streams we").
+ */
+function gerundSubject(toks: readonly Token[], i: number): boolean {
+  const [t, head, verb] = [toks[i], toks[i + 1], toks[i + 2]];
+  return (
+    t !== undefined &&
+    head !== undefined &&
+    verb !== undefined &&
+    hasTag(t, 'Gerund') &&
+    !splitsAfter(t) &&
+    isCapitalised(head) &&
+    NAME_HEADS[head.lower] !== undefined &&
+    hasTag(verb, 'Verb') &&
+    /^\p{Ll}/u.test(verb.text)
+  );
 }
 
 /** A sentence of a block: its span in the block's text and its tokens (offsets in the block's text). */
@@ -476,7 +505,7 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     // A capitalised verb opening a sentence ("Extends Metro Line 2 ...") is not part of a name.
     const named =
       FIRST_HEADS[t.lower] !== undefined && toks[i + 1] !== undefined && isCapitalised(toks[i + 1] as Token);
-    if (sentenceStart && hasTag(t, 'Verb') && !named) continue;
+    if (sentenceStart && hasTag(t, 'Verb') && !named && !gerundSubject(toks, i)) continue;
     // "Keeper of Maritime History", "Director of Engineering": a job title, not a name.
     if (isCapitalised(t) && TITLE_OPENERS.has(t.lower) && toks[i + 1]?.lower === 'of' && toks[i + 2] !== undefined) {
       const after = toks[i + 2] as Token;
@@ -553,6 +582,11 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
   for (let h = 1; h < toks.length; h++) {
     if (taken.has(h) || taken.has(h - 1) || !PHRASE_HEADS.has((toks[h] as Token).lower)) continue;
     const from = phraseStart(toks, h);
+    // NOTE: "the shipment database" after a proper name and a comma describes that name; it is not
+    // one (after another phrase it is the next item of a list: "the pricing API, the stock API").
+    const described = mentions.find((m) => from !== undefined && m.to === from - 1);
+    if (described !== undefined && /,/.test(toks[described.to - 1]?.post ?? '') && /^\p{Lu}/u.test(described.name))
+      continue;
     const m =
       from === undefined
         ? undefined
