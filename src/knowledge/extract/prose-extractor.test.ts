@@ -363,3 +363,40 @@ test('head nouns of associations and a role verb before a name type them', () =>
     'person:Siddharth Rao',
   ]);
 });
+
+test('relations across a role in apposition, a version, a signature and "takes over as head of"', () => {
+  const { relations } = extract(
+    'Ines Varga reports to our COO, Daniel Achter. Quill 3.0 needs Node.js 20 or later. From: Dr. Helen Marsh, Clinical Director, Department of Cardiology. Farid Hosseini takes over from me as head of the Catheter Laboratory. Crew Control is now led by Aoife Nolan.',
+  );
+  includesEach(relations, [
+    'Ines Varga -reports_to-> Daniel Achter',
+    'Quill -depends_on-> Node.js',
+    'Helen Marsh -leads-> Department of Cardiology',
+    'Farid Hosseini -leads-> Catheter Laboratory',
+    'Aoife Nolan -leads-> Crew Control',
+  ]);
+});
+
+test('appositives place a name or say what it runs on; units at an organisation are part of it', () => {
+  const { relations } = extract(
+    "Annie Mowat, a herring girl from Shetland, sang. In March we opened the Vlak Terminal, our new hub in Rotterdam. Shoal, the lab's PostgreSQL database, grew. The Department of Biosciences at Tarnby University grew. The Lindqvist Lab is a freshwater ecology group in the Department of Biosciences.",
+  );
+  includesEach(relations, [
+    'Annie Mowat -located_in-> Shetland',
+    'Vlak Terminal -located_in-> Rotterdam',
+    'Shoal -runs_on-> PostgreSQL',
+    'Department of Biosciences -part_of-> Tarnby University',
+    'Lindqvist Lab -part_of-> Department of Biosciences',
+  ]);
+});
+
+test('a country is never inside a city, a place under a person leads nothing, and IT is no pronoun', () => {
+  const { relations } = extract(
+    'We opened our first store in Scotland, in Glasgow. The Recommendations team stays in Manchester under Leila Haddad. Ad Tech is led by Jack Morrow. Platform Security moves to sit with IT under Greg Lamb.',
+  );
+  assert.ok(relations.includes('Glasgow -located_in-> Scotland'), relations.join(', '));
+  assert.ok(
+    !relations.some((r) => /Scotland -located_in|leads-> Manchester|leads-> Jack/.test(r)),
+    relations.join(', '),
+  );
+});

@@ -44,6 +44,8 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     const words = text
       .slice(a.end - base, b.start - base)
       .replace(/^\s*\([^)]*\)/, '')
+      // NOTE: a version after a name is an alias's part, not a word of the relation ("Quill 3.0 needs X").
+      .replace(/^\s*v?\d+(?:\.\d+)+(?=\s)/, '')
       .toLowerCase()
       .replace(/\s+/g, ' ')
       .trim()
@@ -113,7 +115,8 @@ const PRONOUNS: Readonly<Record<string, keyof Antecedents>> = { it: 'thing', she
 function pronounMentions(sentence: Sentence, base: number, antecedents: Antecedents): readonly Mention[] {
   const pronouns: Mention[] = [];
   sentence.tokens.forEach((t, k) => {
-    const kind = PRONOUNS[t.lower];
+    // NOTE: "IT" in capitals is the department, never the pronoun.
+    const kind = t.text === 'IT' ? undefined : PRONOUNS[t.lower];
     const start = base + t.start;
     // NOTE: a person named earlier in the same sentence comes first ("X - researcher; he coordinates Y").
     const before =
@@ -228,6 +231,7 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     const targetType = typeOfName.get(r.target.name.toLowerCase());
     const sourceType = typeOfName.get(r.source.name.toLowerCase());
     if (r.pattern.requireSource !== undefined && r.pattern.requireSource !== sourceType) continue;
+    if (r.pattern.targetIs !== undefined && r.pattern.targetIs !== targetType) continue;
     if (targetType !== undefined && r.pattern.skipTargets?.includes(targetType)) continue;
     // NOTE: a place where the pattern wants a person or a unit ("moved to Seattle to lead the
     // region", "the team in Leeds led by X") is a misreading of the words around it.
@@ -236,9 +240,18 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     if (misplaced(sourceType, r.pattern.sourceType) || misplaced(targetType, r.pattern.targetType)) continue;
     const reversed = targetType === undefined ? undefined : r.pattern.reverseByTarget?.[targetType];
     const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
+    // NOTE: "our first store in Scotland, in Glasgow": a country or region is never inside a city.
+    const region = (m: Mention): boolean =>
+      sentence.tokens.slice(m.from, m.to).some((t) => t.tags.has('Country') || t.tags.has('Region'));
+    const outward =
+      type === 'located_in' &&
+      sourceType === 'location' &&
+      targetType === 'location' &&
+      region(r.source) &&
+      !region(r.target);
     out.relations.push({
-      source: reversed === undefined ? r.source.name : r.target.name,
-      target: reversed === undefined ? r.target.name : r.source.name,
+      source: reversed === undefined && !outward ? r.source.name : r.target.name,
+      target: reversed === undefined && !outward ? r.target.name : r.source.name,
       type: reversed ?? type,
       method: 'prose',
       span: { start: sentence.start, end: sentence.end },
