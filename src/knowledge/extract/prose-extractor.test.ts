@@ -400,3 +400,20 @@ test('a country is never inside a city, a place under a person leads nothing, an
     relations.join(', '),
   );
 });
+
+test('a possessive before a role types the organisation, not a person; lists go on only with the kind wanted', () => {
+  const { entities, relations } = extract(
+    "The deal was signed by Orchard Peak's chief executive, Renata Oduya, and Lumio co-founder Piet Vandermeer.",
+  );
+  assert.ok(!entities.includes('person:Orchard Peak'), entities.join(', '));
+  includesEach(relations, ['Renata Oduya -leads-> Orchard Peak', 'Piet Vandermeer -founded-> Lumio']);
+  assert.ok(!relations.some((r) => r.startsWith('Lumio -leads')), relations.join(', '));
+});
+
+test('a name an organisation suffix completes elsewhere is that organisation; mergers', () => {
+  const { entities, relations } = extract(
+    'Pemberton Hale LLP will merge with Ostrow Partners. Helen Ashcombe, senior partner of Pemberton Hale, welcomed it. Pemberton Hale said the deal closes in May.',
+  );
+  assert.ok(entities.includes('organization:Pemberton Hale'), entities.join(', '));
+  assert.ok(relations.includes('Pemberton Hale LLP -merges_with-> Ostrow Partners'), relations.join(', '));
+});

@@ -14,7 +14,7 @@ import {
   type Sentence,
 } from './prose-mentions.js';
 import { NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
-import type { ProseType } from './prose-lexicon.js';
+import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
 import { LIST_CONTINUATION, matchRelation, SHARED_SUBJECT, type RelationPattern } from './relation-patterns.js';
 
 /** Type given to a capitalised name nothing else types (most such names in business text are organisations). */
@@ -64,7 +64,11 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     const a = ms[i] as Mention;
     const b = ms[i + 1] as Mention;
     const words = between(a, b);
-    if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words)) {
+    // NOTE: a list goes on only with items of the kind the pattern wants ("signed by X's chief
+    // executive, Y, and Lumio co-founder Z": Lumio is no second chief executive).
+    const wanted = last?.pattern.reverse === true ? last.pattern.sourceType : last?.pattern.targetType;
+    const fits = wanted !== 'person' || b.type === 'person' || (b.type === undefined && personShaped(b, sentence));
+    if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words) && fits) {
       found.push((last = last.pattern.reverse ? { ...last, source: b } : { ...last, target: b }));
       continue;
     }
@@ -529,6 +533,17 @@ function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>,
     if (words.length < 2) continue;
     for (const w of new Set([words[0] ?? '', words.at(-1) ?? '']))
       longer.set(w, (longer.get(w) ?? new Set<ProseType>()).add(type));
+  }
+  // "Pemberton Hale" beside "Pemberton Hale LLP": a name that an organisation's suffix completes
+  // elsewhere is that organisation, even where its words looked like a person's or a place's.
+  for (const [name, type] of [...out]) {
+    const words = name.split(/\s+/);
+    const suffix = words.at(-1) ?? '';
+    if (type !== 'organization' || words.length < 3) continue;
+    if (!ORG_SUFFIXES.has(suffix.replace(/\.$/, '')) && NAME_HEADS[suffix] !== 'organization') continue;
+    const short = words.slice(0, -1).join(' ');
+    const own = out.get(short);
+    if (own === 'person' || own === 'location' || guessed.has(short)) out.set(short, 'organization');
   }
   for (const { m } of found) {
     const k = m.name.toLowerCase();

@@ -89,7 +89,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'founded',
     pattern: v(
-      "(?:was|were) (?:founded|co-founded|started|established)(?: in \\d{4})? by|founded by|'s (?:co-)?founders?,?",
+      "(?:was|were) (?:founded|co-founded|started|established)(?: in \\d{4})? by|founded by|(?:'s )?(?:co-|joint )?founders?,?",
     ),
     reverse: true,
     sourceType: 'person',
@@ -115,7 +115,8 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
       `, whose ${WORDS(2)}(?:${HEAD_ROLE}|manager) (?:is|was)|'s ${WORDS(2)}${HEAD_ROLE},?|'s ${WORDS(2)}(?:manager|head),?`,
     ),
     reverse: true,
-    targetType: 'person',
+    // NOTE: types are of the relation's ends: the person named last is its source.
+    sourceType: 'person',
   },
   // "X, head of Y", "X becomes lead nurse for Y", "X was appointed director of Y".
   {
@@ -142,8 +143,8 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     type: 'works_for',
     pattern: v(`'s ${ROLE},?`),
     reverse: true,
-    targetType: 'person',
-    sourceType: 'organization',
+    sourceType: 'person',
+    targetType: 'organization',
   },
   {
     type: 'owned_by',
@@ -280,6 +281,12 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     pattern: v(
       'partners with|partnered with|(?:is|are) partnering with|(?:signed|formed) a partnership with|(?:in|a) (?:partnership|collaboration) with|(?:is |are )?(?:a |an )?(?:joint |strategic )?(?:collaboration|partnership) with|collaborates with|collaborated with|(?:is|are) collaborating with',
     ),
+    sourceType: 'organization',
+    targetType: 'organization',
+  },
+  {
+    type: 'merges_with',
+    pattern: v('(?:merges|merged|will merge|to merge|is merging|are merging|agreed to merge) with|(?:a )?merger with'),
     sourceType: 'organization',
     targetType: 'organization',
   },
