@@ -417,3 +417,19 @@ test('a name an organisation suffix completes elsewhere is that organisation; me
   assert.ok(entities.includes('organization:Pemberton Hale'), entities.join(', '));
   assert.ok(relations.includes('Pemberton Hale LLP -merges_with-> Ostrow Partners'), relations.join(', '));
 });
+
+test('bodies named for a purpose, coined database names, appositives at a sentence start, adjectives of periods', () => {
+  const { entities } = extract(
+    'The Aldmoor Institute for Marine Science hired Hiroshi Tanaka. Ledgerwise, our billing service, still reads from the old cluster. We evaluated Vitess and YugabyteDB. The footbridge replaces the old Victorian crossing.',
+  );
+  includesEach(entities, [
+    'organization:Aldmoor Institute for Marine Science',
+    'service:Ledgerwise',
+    'technology:YugabyteDB',
+    'technology:Vitess',
+  ]);
+  assert.ok(!entities.some((e) => /Victorian|:Marine Science/.test(e)), entities.join(', '));
+  // NOTE: "for" before a project's name is no part of a body's name ("money from the X Fund for Project Y").
+  const grant = extract('Tomas secured money from the EU Innovation Trust for Project Greenlane.').entities;
+  includesEach(grant, ['project:Project Greenlane']);
+});

@@ -216,6 +216,8 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
     const head = NAME_HEADS[last.lower.replace(/\.$/, '')];
     if (head !== undefined) return head;
   }
+  // NOTE: a coined name ending in DB or SQL ("CockroachDB", "TiDB") is a database engine.
+  if (words.length === 1 && /^\p{Lu}[\p{L}\d]*\p{Ll}[\p{L}\d]*(?:DB|SQL)$/u.test(name)) return 'technology';
   // A conference's CamelCase name ("ReactConf") ends in Conf.
   if (words.length === 1 && /^\p{Lu}\p{L}+Conf$/u.test(name)) return 'event';
   // An incident ticket ("INC-1042", ServiceNow's prefix).
@@ -226,6 +228,8 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   if (words.length > 1 && (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) || words.some((w) => w.text === '&')))
     return 'organization';
   if (words.length > 2 && OF_HEADS.has(first.lower) && words[1]?.lower === 'of') return 'organization';
+  const joined = words.findIndex((w, k) => k > 0 && w.lower === 'for' && FOR_HEADS.has(words[k - 1]?.lower ?? ''));
+  if (joined > 0) return NAME_HEADS[words[joined - 1]?.lower ?? ''] ?? 'organization';
   // NOTE: a word with a capital inside ("PagerDuty", "CardioView") is a made-up brand, never a place.
   const place = !words.some(camelCase) && words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'));
   // NOTE: one word tagged both a place and a first name ("Shannon", "Florence") is read as the place.
@@ -238,6 +242,25 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   if (words.some((w) => hasTag(w, 'Organization'))) return 'organization';
   return undefined;
 }
+
+/** Heads of bodies named for their purpose after a name ("Aldmoor Institute for Marine Science", "Centre for Ageing Studies"). */
+const FOR_HEADS = new Set([
+  'institute',
+  'centre',
+  'center',
+  'society',
+  'association',
+  'commission',
+  'council',
+  'foundation',
+  'trust',
+  'alliance',
+  'coalition',
+  'hospital',
+  'school',
+  'college',
+  'museum',
+]);
 
 /** A proper-name run starting at `i` (capitalised words, "&", "of" after an org head); its end. */
 function properRun(toks: readonly Token[], i: number): number {
@@ -253,7 +276,12 @@ function properRun(toks: readonly Token[], i: number): number {
     if ((isCapitalised(t) && !hasTag(t, 'Pronoun', 'Date', 'Month', 'Compound')) || /^\d+[A-Za-z]?$/.test(t.text)) j++;
     else if (VERSION.test(t.text)) j++;
     else if (
-      (t.text === '&' || (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower))) &&
+      (t.text === '&' ||
+        (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower)) ||
+        (t.lower === 'for' &&
+          FOR_HEADS.has((toks[j - 1] as Token).lower) &&
+          j - 1 > i &&
+          FIRST_HEADS[next?.lower ?? ''] === undefined)) &&
       next !== undefined &&
       isCapitalised(next)
     )
@@ -422,6 +450,17 @@ function mentionOf(
   )
     return undefined;
   if (words.length === 1 && hasTag(first, 'Demonym')) return undefined;
+  // NOTE: "the old Victorian crossing", "a Kenyan runner": an adjective of a people or a period before its noun.
+  const noun = toks[t];
+  if (
+    words.length === 1 &&
+    /^\p{Lu}\p{Ll}+(?:ian|ean|ish|ese)$/u.test(first.text) &&
+    noun !== undefined &&
+    /^\p{Ll}/u.test(noun.text) &&
+    hasTag(noun, 'Noun') &&
+    !splitsAfter(first)
+  )
+    return undefined;
   // NOTE: a capitalised name right after "in", "at", "near" with nothing else to type it is most often a place.
   const type =
     (honorific ? 'person' : undefined) ??
@@ -505,7 +544,15 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     // A capitalised verb opening a sentence ("Extends Metro Line 2 ...") is not part of a name.
     const named =
       FIRST_HEADS[t.lower] !== undefined && toks[i + 1] !== undefined && isCapitalised(toks[i + 1] as Token);
-    if (sentenceStart && hasTag(t, 'Verb') && !named && !gerundSubject(toks, i)) continue;
+    // NOTE: "Ledgerwise, our billing service, …": an appositive after the word says it is a name.
+    if (
+      sentenceStart &&
+      hasTag(t, 'Verb') &&
+      !named &&
+      !gerundSubject(toks, i) &&
+      !(/,/.test(t.post) && appositiveCue(toks, i, i + 1) !== undefined)
+    )
+      continue;
     // "Keeper of Maritime History", "Director of Engineering": a job title, not a name.
     if (isCapitalised(t) && TITLE_OPENERS.has(t.lower) && toks[i + 1]?.lower === 'of' && toks[i + 2] !== undefined) {
       const after = toks[i + 2] as Token;
