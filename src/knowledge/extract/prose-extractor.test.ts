@@ -433,3 +433,16 @@ test('bodies named for a purpose, coined database names, appositives at a senten
   const grant = extract('Tomas secured money from the EU Innovation Trust for Project Greenlane.').entities;
   includesEach(grant, ['project:Project Greenlane']);
 });
+
+test('a capitalised job title before a name is stripped; investors are no people; a year after an event is its edition', () => {
+  const { entities } = extract(
+    'Quarry Labs raised a Series A led by Northgate Capital. Chief Technology Officer Lena Fischer said the money would double the engineering team. Managing Director Paul Ames agreed. The company will exhibit at AgriTech Expo 2025 in Birmingham.',
+  );
+  includesEach(entities, [
+    'organization:Northgate Capital',
+    'person:Lena Fischer',
+    'person:Paul Ames',
+    'event:AgriTech Expo 2025',
+  ]);
+  assert.ok(!entities.some((e) => /Officer|Managing|:team$/.test(e)), entities.join(', '));
+});

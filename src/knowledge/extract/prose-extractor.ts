@@ -340,7 +340,7 @@ function personShaped(m: Mention, sentence: Sentence): boolean {
     words.length <= 3 &&
     last !== undefined &&
     words.every((w) => /^\p{Lu}[\p{Ll}'’-]*\p{Ll}$/u.test(w.text)) &&
-    !words.some((w) => UNIT_WORDS.test(w.text) || NAME_HEADS[w.lower] !== undefined) &&
+    !words.some((w) => UNIT_WORDS.test(w.text) || NAME_HEADS[w.lower] !== undefined || ORG_SUFFIXES.has(w.lower)) &&
     // NOTE: "Fernhill Grocers": a plural common noun ends a business's name, not a person's.
     !(last.tags.has('Plural') && !PERSON_TAGS.some((tag) => last.tags.has(tag)))
   );

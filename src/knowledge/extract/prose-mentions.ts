@@ -213,7 +213,9 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
     // NOTE: "Department for Transport" is a ministry, "Department of Surgery" a unit.
     const lead = FIRST_HEADS[first.lower];
     if (lead !== undefined && words[1]?.lower !== 'for') return lead;
-    const head = NAME_HEADS[last.lower.replace(/\.$/, '')];
+    // NOTE: a year after a name is its edition ("AgriTech Expo 2025"); the word before it types the name.
+    const edition = /^(?:19|20)\d\d$/.test(last.text) && words.length > 2;
+    const head = NAME_HEADS[(edition ? (words.at(-2) ?? last) : last).lower.replace(/\.$/, '')];
     if (head !== undefined) return head;
   }
   // NOTE: a coined name ending in DB or SQL ("CockroachDB", "TiDB") is a database engine.
@@ -421,7 +423,24 @@ function mentionOf(
     honorific ||= HONORIFICS.has(bare(f++));
   // NOTE: role words joined by "&" to a name are a unit's name ("Product & Engineering"), not a title.
   if (f > unprefixed && f < t && (toks[f] as Token).text === '&') f = unprefixed;
+  // "Chief Technology Officer Lena Fischer": a capitalised job title before a person's name ends in
+  // its title word; the name is what follows it.
+  const titled = f > unprefixed || ROLE_WORDS.has(bare(unprefixed));
+  for (let k = t - 3; k >= f; k--)
+    if (
+      TITLE_ENDS.has(bare(k)) &&
+      t - k - 1 <= 3 &&
+      isCapitalised(toks[k + 1] as Token) &&
+      (titled || hasTag(toks[k + 1] as Token, 'FirstName'))
+    ) {
+      f = k + 1;
+      honorific = true;
+      break;
+    }
+  while (f < t - 1 && HONORIFICS.has(bare(f))) f++;
   if (f === t) return undefined;
+  // NOTE: "the engineering team" less its role word is no name.
+  if (f > unprefixed && t - f === 1 && /^\p{Ll}/u.test((toks[f] as Token).text)) return undefined;
   // Degrees and generational suffixes are not part of a name ("Ben Carter PhD").
   while (t - f >= 2 && DEGREES.has((toks[t - 1] as Token).lower.replace(/\./g, ''))) t--;
   // A version after a name is not part of it ("Quill 3.0", "Node.js 20"); the full form is an alias.
