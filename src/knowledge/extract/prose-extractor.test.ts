@@ -446,3 +446,11 @@ test('a capitalised job title before a name is stripped; investors are no people
   ]);
   assert.ok(!entities.some((e) => /Officer|Managing|:team$/.test(e)), entities.join(', '));
 });
+
+test('a full stop inside closing quotes ends the sentence', () => {
+  const { entities } = extract(
+    '"Casa Alta brings us our first property in Portugal." The hotel, in Cascais, has 80 rooms.',
+  );
+  assert.ok(entities.includes('location:Portugal'), entities.join(', '));
+  assert.ok(!entities.some((e) => /:The$|organization:Portugal/.test(e)), entities.join(', '));
+});

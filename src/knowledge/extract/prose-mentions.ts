@@ -521,7 +521,10 @@ export interface TokenisedSentence {
 
 /** Splits a block's text into sentences of tokens (compromise). */
 export function tokeniseProse(text: string): TokenisedSentence[] {
-  const raw = nlp(text).json({ offset: true, terms: { offset: true } }) as RawSentence[];
+  // NOTE: compromise ends no sentence at a full stop inside closing quotes ('… in Portugal." The
+  // hotel'); the stop moved after the quote (same length, so offsets hold) ends it.
+  const split = text.replace(/([.!?])(["”’])(?=\s+["“‘]?\p{Lu})/gu, '$2$1');
+  const raw = nlp(split).json({ offset: true, terms: { offset: true } }) as RawSentence[];
   return raw.map((s) => ({ start: s.offset.start, end: s.offset.start + s.offset.length, tokens: tokens(s) }));
 }
 
