@@ -454,3 +454,15 @@ test('a full stop inside closing quotes ends the sentence', () => {
   assert.ok(entities.includes('location:Portugal'), entities.join(', '));
   assert.ok(!entities.some((e) => /:The$|organization:Portugal/.test(e)), entities.join(', '));
 });
+
+test('a heading name typed only by its tags is no name; saints name places; "under X" is a person', () => {
+  const entities = extractBlocks([
+    ['heading', 'Westbury Schools IT bulletin'],
+    [
+      'paragraph',
+      `${RUNNING_TEXT} The rollout is run by the Digital Learning team under Priya Raman. Training is at St Anne's Primary.`,
+    ],
+  ]);
+  assert.ok(!entities.some((e) => /Westbury/.test(e)), entities.join(', '));
+  includesEach(entities, ['person:Priya Raman', "organization:St Anne's Primary"]);
+});

@@ -13,7 +13,7 @@ import {
   type KnownNames,
   type Sentence,
 } from './prose-mentions.js';
-import { NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
+import { FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
 import { LIST_CONTINUATION, matchRelation, SHARED_SUBJECT, type RelationPattern } from './relation-patterns.js';
 
@@ -300,7 +300,8 @@ const RUNNING_TEXT = 5;
 /**
  * Names in headings ("Ridgeway Power Networks — outage report"): a title is no sentence, so it
  * gives no relations, and its capitalised words are often plain words in title case; only a name
- * of several words that its own words type (a head noun, a legal suffix) counts.
+ * of several words that its head words type (a head noun, a legal suffix) or a person's name counts
+ * (a signature's name line).
  */
 function headingMentions(headings: readonly TextBlock[], known: KnownNames): TypedMention[] {
   const out: TypedMention[] = [];
@@ -308,10 +309,22 @@ function headingMentions(headings: readonly TextBlock[], known: KnownNames): Typ
     for (const s of tokeniseProse(block.text)) {
       const sentence = findMentions(s, block.text, block.start, known);
       for (const m of sentence.mentions)
-        if (m.type !== undefined && m.stated !== true && m.to - m.from >= 2)
+        if (
+          m.type !== undefined &&
+          m.stated !== true &&
+          m.to - m.from >= 2 &&
+          (m.type === 'person' || headed(m, sentence))
+        )
           out.push({ m, type: m.type, byWords: true, sentence });
     }
   return out;
+}
+
+/** Whether a name's own head words type it (a last word such as Air or Council, a first word such as Project). */
+function headed(m: Mention, sentence: Sentence): boolean {
+  const words = sentence.tokens.slice(m.from, m.to).map((t) => t.lower.replace(/\.$/, ''));
+  const last = words.at(-1) ?? '';
+  return NAME_HEADS[last] !== undefined || ORG_SUFFIXES.has(last) || FIRST_HEADS[words[0] ?? ''] !== undefined;
 }
 
 /** Nouns of people's roles and occupations: "<role> X", "X, our <role>", "X, a <role>". */
@@ -326,7 +339,7 @@ const PERSON_AFTER = new RegExp(
 
 /** Words before a name that make it a person's: a title or role ("Mayor", "our lead programmer,", "led by"). */
 const PERSON_BEFORE = new RegExp(
-  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|chaired by|presented by|coached by|supervised by|assisted by|introduced by|succeeds|succeeded|written by|authored by|curated by|illustrated by|edited by|composed by|painted by)\\s*[,:]?\\s*$`,
+  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|chaired by|presented by|under|overseen by|coached by|supervised by|assisted by|introduced by|succeeds|succeeded|written by|authored by|curated by|illustrated by|edited by|composed by|painted by)\\s*[,:]?\\s*$`,
   'i',
 );
 
@@ -339,6 +352,7 @@ function personShaped(m: Mention, sentence: Sentence): boolean {
     words.length >= 2 &&
     words.length <= 3 &&
     last !== undefined &&
+    !/^(?:st|saint)$/i.test(words[0]?.text ?? '') &&
     words.every((w) => /^\p{Lu}[\p{Ll}'’-]*\p{Ll}$/u.test(w.text)) &&
     !words.some((w) => UNIT_WORDS.test(w.text) || NAME_HEADS[w.lower] !== undefined || ORG_SUFFIXES.has(w.lower)) &&
     // NOTE: "Fernhill Grocers": a plural common noun ends a business's name, not a person's.

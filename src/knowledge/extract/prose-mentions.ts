@@ -204,6 +204,9 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   if (first === undefined || last === undefined) return undefined;
   const known = GAZETTEER[name.toLowerCase()];
   if (known !== undefined) return known;
+  // "St Anne's Primary": a place or body named for a saint, not a person.
+  if (words.length > 2 && /^(?:st\.?|saint)$/.test(first.lower) && words[1]?.possessive === true)
+    return NAME_HEADS[last.lower] ?? 'organization';
   // What an appositive says of the name ("X, the group's maintenance subsidiary") outweighs its last word.
   if (cue.appositive !== undefined) return cue.appositive;
   // NOTE: a type noun after the name says what it is more plainly than the name's last word
@@ -267,10 +270,12 @@ const FOR_HEADS = new Set([
 /** A proper-name run starting at `i` (capitalised words, "&", "of" after an org head); its end. */
 function properRun(toks: readonly Token[], i: number): number {
   let j = i + 1;
+  // NOTE: "St Anne's Primary", "St Thomas' Hospital": a saint's possessive is inside the name.
+  const saint = /^(?:st|st\.|saint)$/i.test((toks[i] as Token).text);
   while (
     j < toks.length &&
     !splitsAfter(toks[j - 1] as Token) &&
-    !(toks[j - 1] as Token).possessive &&
+    (!(toks[j - 1] as Token).possessive || (saint && j === i + 2 && isCapitalised(toks[j] as Token))) &&
     !SPLITTING.test((toks[j] as Token).pre)
   ) {
     const t = toks[j] as Token;
