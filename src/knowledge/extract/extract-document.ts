@@ -33,7 +33,8 @@ export interface DocumentExtraction {
 export function extractFromDocument(document: ParsedDocument, options: ExtractOptions = {}): DocumentExtraction {
   const chunks = chunkText(document.text, options.chunks);
   const records = appendRecords(emptyRecords(), structuredRecords(document));
-  if (options.prose ?? true) appendRecords(records, proseRecords(document.blocks.filter(isProseBlock)));
+  if (options.prose ?? true)
+    appendRecords(records, proseRecords(document.blocks.filter((b) => isProseBlock(b) || b.kind === 'heading')));
   for (const extra of options.llmRecords ?? []) appendRecords(records, extra);
   const { entities, relations } = resolveRecords(records, (offset) => chunkAt(chunks, offset));
   return { document, chunks, records, entities, relations };

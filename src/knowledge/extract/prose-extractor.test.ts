@@ -294,3 +294,175 @@ test('"run by" a team is owned_by; "run by" a person is that person managing it'
   );
   includesEach(relations, ['Nell Ambrose -manages-> Quayside Depot', 'Fare Engine -owned_by-> Ticketing Squad']);
 });
+
+/** Entities of a document of headings and paragraphs, as extract-document hands them over. */
+function extractBlocks(parts: readonly (readonly ['heading' | 'paragraph', string])[]): string[] {
+  let start = 0;
+  const blocks = parts.map(([kind, text]): TextBlock => {
+    const b: TextBlock = { kind, text, start, end: start + text.length };
+    start = b.end + 2;
+    return b;
+  });
+  return [...new Set(proseRecords(blocks).entities.map((e) => `${e.type}:${e.name}`))].sort();
+}
+
+const RUNNING_TEXT =
+  'Flights ran late on Monday. Crews were rostered again. Fuel arrived from Tarvik at noon. The storm passed by evening. Boarding resumed at six.';
+
+test('headings above running text give the names their own words type, and nothing else', () => {
+  const entities = extractBlocks([
+    ['heading', 'Brisa Air — Network Operations Control daily update'],
+    ['heading', 'People news'],
+    ['paragraph', RUNNING_TEXT],
+  ]);
+  includesEach(entities, ['organization:Brisa Air', 'team:Network Operations Control']);
+  assert.ok(!entities.some((e) => /People/.test(e)), entities.join(', '));
+  // NOTE: above a line or two of text (a table's caption), a heading is a label.
+  const labelled = extractBlocks([
+    ['heading', 'Brisa Air — fleet'],
+    ['paragraph', 'Rows below.'],
+  ]);
+  assert.ok(!labelled.includes('organization:Brisa Air'), labelled.join(', '));
+});
+
+test('a plain-text title line is a heading: its untyped words are no names', () => {
+  const { entities } = extract(
+    '7. Exceptions\nAny exception to this policy must be approved in writing. Exceptions expire after a year.\n',
+  );
+  assert.ok(!entities.some((e) => /Exceptions/.test(e)), entities.join(', '));
+  const owner = extract('Policy owner: Ilse Varga (Fleet Desk)\nApproved by the Board.');
+  assert.ok(owner.entities.includes('team:Fleet Desk'), owner.entities.join(', '));
+});
+
+test('descriptions are not names: activity compounds and a phrase in apposition to a name', () => {
+  const { entities } = extract(
+    'Her stream owns Reel, our video-transcoding pipeline. Dispatch writes every pickup to the Tally Ledger, the shipment database our planners use. Both firms use Lexo, the practice-management platform from Clerkly.',
+  );
+  assert.ok(
+    !entities.some((e) => /video-transcoding|shipment database|practice-management/.test(e)),
+    entities.join(', '),
+  );
+  includesEach(entities, ['datastore:Tally Ledger']);
+});
+
+test('coined names with a capital inside are no places; a gerund before a head noun opens a name', () => {
+  const { entities } = extract(
+    'Every team runs a rota in PagerDuty and a board in TaskHive. Billing Engine will bill on half-hourly data.',
+  );
+  assert.ok(!entities.some((e) => /^location:(PagerDuty|TaskHive)$/.test(e)), entities.join(', '));
+  assert.ok(entities.includes('service:Billing Engine'), entities.join(', '));
+});
+
+test('head nouns of associations and a role verb before a name type them', () => {
+  const { entities } = extract(
+    'Photographs were lent by the Wick Heritage Society and the Corran Maritime Museum. The meeting was chaired by Siddharth Rao.',
+  );
+  includesEach(entities, [
+    'organization:Wick Heritage Society',
+    'organization:Corran Maritime Museum',
+    'person:Siddharth Rao',
+  ]);
+});
+
+test('relations across a role in apposition, a version, a signature and "takes over as head of"', () => {
+  const { relations } = extract(
+    'Ines Varga reports to our COO, Daniel Achter. Quill 3.0 needs Node.js 20 or later. From: Dr. Helen Marsh, Clinical Director, Department of Cardiology. Farid Hosseini takes over from me as head of the Catheter Laboratory. Crew Control is now led by Aoife Nolan.',
+  );
+  includesEach(relations, [
+    'Ines Varga -reports_to-> Daniel Achter',
+    'Quill -depends_on-> Node.js',
+    'Helen Marsh -leads-> Department of Cardiology',
+    'Farid Hosseini -leads-> Catheter Laboratory',
+    'Aoife Nolan -leads-> Crew Control',
+  ]);
+});
+
+test('appositives place a name or say what it runs on; units at an organisation are part of it', () => {
+  const { relations } = extract(
+    "Annie Mowat, a herring girl from Shetland, sang. In March we opened the Vlak Terminal, our new hub in Rotterdam. Shoal, the lab's PostgreSQL database, grew. The Department of Biosciences at Tarnby University grew. The Lindqvist Lab is a freshwater ecology group in the Department of Biosciences.",
+  );
+  includesEach(relations, [
+    'Annie Mowat -located_in-> Shetland',
+    'Vlak Terminal -located_in-> Rotterdam',
+    'Shoal -runs_on-> PostgreSQL',
+    'Department of Biosciences -part_of-> Tarnby University',
+    'Lindqvist Lab -part_of-> Department of Biosciences',
+  ]);
+});
+
+test('a country is never inside a city, a place under a person leads nothing, and IT is no pronoun', () => {
+  const { relations } = extract(
+    'We opened our first store in Scotland, in Glasgow. The Recommendations team stays in Manchester under Leila Haddad. Ad Tech is led by Jack Morrow. Platform Security moves to sit with IT under Greg Lamb.',
+  );
+  assert.ok(relations.includes('Glasgow -located_in-> Scotland'), relations.join(', '));
+  assert.ok(
+    !relations.some((r) => /Scotland -located_in|leads-> Manchester|leads-> Jack/.test(r)),
+    relations.join(', '),
+  );
+});
+
+test('a possessive before a role types the organisation, not a person; lists go on only with the kind wanted', () => {
+  const { entities, relations } = extract(
+    "The deal was signed by Orchard Peak's chief executive, Renata Oduya, and Lumio co-founder Piet Vandermeer.",
+  );
+  assert.ok(!entities.includes('person:Orchard Peak'), entities.join(', '));
+  includesEach(relations, ['Renata Oduya -leads-> Orchard Peak', 'Piet Vandermeer -founded-> Lumio']);
+  assert.ok(!relations.some((r) => r.startsWith('Lumio -leads')), relations.join(', '));
+});
+
+test('a name an organisation suffix completes elsewhere is that organisation; mergers', () => {
+  const { entities, relations } = extract(
+    'Pemberton Hale LLP will merge with Ostrow Partners. Helen Ashcombe, senior partner of Pemberton Hale, welcomed it. Pemberton Hale said the deal closes in May.',
+  );
+  assert.ok(entities.includes('organization:Pemberton Hale'), entities.join(', '));
+  assert.ok(relations.includes('Pemberton Hale LLP -merges_with-> Ostrow Partners'), relations.join(', '));
+});
+
+test('bodies named for a purpose, coined database names, appositives at a sentence start, adjectives of periods', () => {
+  const { entities } = extract(
+    'The Aldmoor Institute for Marine Science hired Hiroshi Tanaka. Ledgerwise, our billing service, still reads from the old cluster. We evaluated Vitess and YugabyteDB. The footbridge replaces the old Victorian crossing.',
+  );
+  includesEach(entities, [
+    'organization:Aldmoor Institute for Marine Science',
+    'service:Ledgerwise',
+    'technology:YugabyteDB',
+    'technology:Vitess',
+  ]);
+  assert.ok(!entities.some((e) => /Victorian|:Marine Science/.test(e)), entities.join(', '));
+  // NOTE: "for" before a project's name is no part of a body's name ("money from the X Fund for Project Y").
+  const grant = extract('Tomas secured money from the EU Innovation Trust for Project Greenlane.').entities;
+  includesEach(grant, ['project:Project Greenlane']);
+});
+
+test('a capitalised job title before a name is stripped; investors are no people; a year after an event is its edition', () => {
+  const { entities } = extract(
+    'Quarry Labs raised a Series A led by Northgate Capital. Chief Technology Officer Lena Fischer said the money would double the engineering team. Managing Director Paul Ames agreed. The company will exhibit at AgriTech Expo 2025 in Birmingham.',
+  );
+  includesEach(entities, [
+    'organization:Northgate Capital',
+    'person:Lena Fischer',
+    'person:Paul Ames',
+    'event:AgriTech Expo 2025',
+  ]);
+  assert.ok(!entities.some((e) => /Officer|Managing|:team$/.test(e)), entities.join(', '));
+});
+
+test('a full stop inside closing quotes ends the sentence', () => {
+  const { entities } = extract(
+    '"Casa Alta brings us our first property in Portugal." The hotel, in Cascais, has 80 rooms.',
+  );
+  assert.ok(entities.includes('location:Portugal'), entities.join(', '));
+  assert.ok(!entities.some((e) => /:The$|organization:Portugal/.test(e)), entities.join(', '));
+});
+
+test('a heading name typed only by its tags is no name; saints name places; "under X" is a person', () => {
+  const entities = extractBlocks([
+    ['heading', 'Westbury Schools IT bulletin'],
+    [
+      'paragraph',
+      `${RUNNING_TEXT} The rollout is run by the Digital Learning team under Priya Raman. Training is at St Anne's Primary.`,
+    ],
+  ]);
+  assert.ok(!entities.some((e) => /Westbury/.test(e)), entities.join(', '));
+  includesEach(entities, ['person:Priya Raman', "organization:St Anne's Primary"]);
+});

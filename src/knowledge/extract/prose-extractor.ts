@@ -1,12 +1,20 @@
 // Deterministic extraction from prose: typed mentions (prose-mentions) become entity records,
 // relation patterns between mentions of one sentence become relation records, with lists
-// ("uses X, Y and Z") and shared subjects ("reads from X and writes to Y") followed.
+// ("uses X, Y and Z") and shared subjects ("reads from X and writes to Y") followed. Headings
+// (and plain-text title lines) give only names their own words type, never relations.
 import nlp from 'compromise';
 import type { TextBlock } from '../parse/document-model.js';
 import { emptyRecords, type GraphRecords } from './graph-records.js';
-import { findMentions, namesInsideSentences, tokeniseProse, type Mention, type Sentence } from './prose-mentions.js';
-import { NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
-import type { ProseType } from './prose-lexicon.js';
+import {
+  findMentions,
+  namesInsideSentences,
+  tokeniseProse,
+  type Mention,
+  type KnownNames,
+  type Sentence,
+} from './prose-mentions.js';
+import { FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
+import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
 import { LIST_CONTINUATION, matchRelation, SHARED_SUBJECT, type RelationPattern } from './relation-patterns.js';
 
 /** Type given to a capitalised name nothing else types (most such names in business text are organisations). */
@@ -36,6 +44,8 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     const words = text
       .slice(a.end - base, b.start - base)
       .replace(/^\s*\([^)]*\)/, '')
+      // NOTE: a version after a name is an alias's part, not a word of the relation ("Quill 3.0 needs X").
+      .replace(/^\s*v?\d+(?:\.\d+)+(?=\s)/, '')
       .toLowerCase()
       .replace(/\s+/g, ' ')
       .trim()
@@ -54,7 +64,11 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     const a = ms[i] as Mention;
     const b = ms[i + 1] as Mention;
     const words = between(a, b);
-    if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words)) {
+    // NOTE: a list goes on only with items of the kind the pattern wants ("signed by X's chief
+    // executive, Y, and Lumio co-founder Z": Lumio is no second chief executive).
+    const wanted = last?.pattern.reverse === true ? last.pattern.sourceType : last?.pattern.targetType;
+    const fits = wanted !== 'person' || b.type === 'person' || (b.type === undefined && personShaped(b, sentence));
+    if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words) && fits) {
       found.push((last = last.pattern.reverse ? { ...last, source: b } : { ...last, target: b }));
       continue;
     }
@@ -105,7 +119,8 @@ const PRONOUNS: Readonly<Record<string, keyof Antecedents>> = { it: 'thing', she
 function pronounMentions(sentence: Sentence, base: number, antecedents: Antecedents): readonly Mention[] {
   const pronouns: Mention[] = [];
   sentence.tokens.forEach((t, k) => {
-    const kind = PRONOUNS[t.lower];
+    // NOTE: "IT" in capitals is the department, never the pronoun.
+    const kind = t.text === 'IT' ? undefined : PRONOUNS[t.lower];
     const start = base + t.start;
     // NOTE: a person named earlier in the same sentence comes first ("X - researcher; he coordinates Y").
     const before =
@@ -169,10 +184,14 @@ function shareAcrossLists(sentence: Sentence, implied: Map<Mention, ProseType>):
     }
 }
 
-/** Entity and relation records of prose blocks. */
+/** Entity and relation records of prose blocks and of the headings above them. */
 export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const out = emptyRecords();
-  const tokenised = blocks.map((block) => ({ block, sentences: tokeniseProse(block.text) }));
+  const split = blocks.flatMap(titleLine);
+  const headings = split.filter((b) => b.kind === 'heading');
+  const tokenised = split
+    .filter((b) => b.kind !== 'heading')
+    .map((block) => ({ block, sentences: tokeniseProse(block.text) }));
   const known = namesInsideSentences(tokenised.flatMap((t) => t.sentences));
   const found: TypedMention[] = [];
   const held: { readonly r: Found; readonly sentence: Sentence }[] = [];
@@ -206,6 +225,9 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
       for (const r of relations) held.push({ r, sentence });
     }
   }
+  // NOTE: headings count only above running text; a table document's headings are labels of its tables.
+  if (tokenised.reduce((n, t) => n + t.sentences.length, 0) >= RUNNING_TEXT)
+    found.push(...headingMentions(headings, known));
   const typeOfName = documentTypes(found);
   // NOTE: relation types that depend on an end's type are decided with the document's types, so a
   // name typed in another sentence ("joined Northwind" once Northwind is a company) counts.
@@ -213,6 +235,7 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     const targetType = typeOfName.get(r.target.name.toLowerCase());
     const sourceType = typeOfName.get(r.source.name.toLowerCase());
     if (r.pattern.requireSource !== undefined && r.pattern.requireSource !== sourceType) continue;
+    if (r.pattern.targetIs !== undefined && r.pattern.targetIs !== targetType) continue;
     if (targetType !== undefined && r.pattern.skipTargets?.includes(targetType)) continue;
     // NOTE: a place where the pattern wants a person or a unit ("moved to Seattle to lead the
     // region", "the team in Leeds led by X") is a misreading of the words around it.
@@ -221,9 +244,18 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     if (misplaced(sourceType, r.pattern.sourceType) || misplaced(targetType, r.pattern.targetType)) continue;
     const reversed = targetType === undefined ? undefined : r.pattern.reverseByTarget?.[targetType];
     const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
+    // NOTE: "our first store in Scotland, in Glasgow": a country or region is never inside a city.
+    const region = (m: Mention): boolean =>
+      sentence.tokens.slice(m.from, m.to).some((t) => t.tags.has('Country') || t.tags.has('Region'));
+    const outward =
+      type === 'located_in' &&
+      sourceType === 'location' &&
+      targetType === 'location' &&
+      region(r.source) &&
+      !region(r.target);
     out.relations.push({
-      source: reversed === undefined ? r.source.name : r.target.name,
-      target: reversed === undefined ? r.target.name : r.source.name,
+      source: reversed === undefined && !outward ? r.source.name : r.target.name,
+      target: reversed === undefined && !outward ? r.target.name : r.source.name,
       type: reversed ?? type,
       method: 'prose',
       span: { start: sentence.start, end: sentence.end },
@@ -243,19 +275,71 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   return out;
 }
 
+/** A plain-text title line: a few words on their own line, no sentence punctuation at the end. */
+const TITLE_LINE = /^([^\n]{1,80}?[^\s.!?:;,])[ \t]*\n(?=\s*\S)/;
+
+/**
+ * A paragraph whose first line is a title ("ROYAL FENWICK INFIRMARY", "2. Rotas" above the text of
+ * a plain-text document): that line is a heading, the rest the paragraph.
+ */
+function titleLine(block: TextBlock): TextBlock[] {
+  const title = block.kind === 'paragraph' ? TITLE_LINE.exec(block.text) : null;
+  const line = title?.[1];
+  // NOTE: "Policy owner: X" is a field and its value, read as text.
+  if (title === null || line === undefined || line.split(/\s+/).length > 8 || /:\s/.test(line)) return [block];
+  const rest = title[0].length;
+  return [
+    { kind: 'heading', text: line, start: block.start, end: block.start + line.length },
+    { kind: block.kind, text: block.text.slice(rest), start: block.start + rest, end: block.end },
+  ];
+}
+
+/** Sentences of body text from which a document is running prose rather than tables with captions. */
+const RUNNING_TEXT = 5;
+
+/**
+ * Names in headings ("Ridgeway Power Networks — outage report"): a title is no sentence, so it
+ * gives no relations, and its capitalised words are often plain words in title case; only a name
+ * of several words that its head words type (a head noun, a legal suffix) or a person's name counts
+ * (a signature's name line).
+ */
+function headingMentions(headings: readonly TextBlock[], known: KnownNames): TypedMention[] {
+  const out: TypedMention[] = [];
+  for (const block of headings)
+    for (const s of tokeniseProse(block.text)) {
+      const sentence = findMentions(s, block.text, block.start, known);
+      for (const m of sentence.mentions)
+        if (
+          m.type !== undefined &&
+          m.stated !== true &&
+          m.to - m.from >= 2 &&
+          (m.type === 'person' || headed(m, sentence))
+        )
+          out.push({ m, type: m.type, byWords: true, sentence });
+    }
+  return out;
+}
+
+/** Whether a name's own head words type it (a last word such as Air or Council, a first word such as Project). */
+function headed(m: Mention, sentence: Sentence): boolean {
+  const words = sentence.tokens.slice(m.from, m.to).map((t) => t.lower.replace(/\.$/, ''));
+  const last = words.at(-1) ?? '';
+  return NAME_HEADS[last] !== undefined || ORG_SUFFIXES.has(last) || FIRST_HEADS[words[0] ?? ''] !== undefined;
+}
+
 /** Nouns of people's roles and occupations: "<role> X", "X, our <role>", "X, a <role>". */
 const ROLES =
   'head|chief|director|manager|engineer|lead|leader|officer|partner|founder|co-founder|curator|keeper|editor|professor|researcher|analyst|designer|developer|programmer|architect|president|chair|chairman|chairwoman|ceo|cfo|cto|coo|vp|deputy|associate|consultant|nurse|surgeon|doctor|physician|cardiologist|clinician|captain|pilot|mayor|councillor|student|students|fellow|member|historian|producer|artist|writer|author|composer|musician|photographer|scientist|specialist|coordinator|administrator|secretary|spokesperson|spokeswoman|spokesman|volunteer|minister|governor|senator|colleague|adviser|advisor|lawyer|solicitor|barrister|attorney|accountant|economist|journalist|reporter|teacher|lecturer|intern|apprentice|technician|owner|chef|skipper|supervisor|inspector|registrar|matron|midwife|therapist|pharmacist|investigator|postdoc|treasurer|controller|strategist|recruiter|auditor|archivist|librarian|conservator|illustrator|animator|tester';
 
 /** Words after a name that say it is a person's: "X, our head of …", "X said", "X - PhD students". */
 const PERSON_AFTER = new RegExp(
-  `^\\s*(,\\s*(the|our|its|their|a|an|who|\\p{Lu}\\p{L}* ?\\p{Lu}?\\p{L}*'s)?\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|\\s*[-–—]\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|,\\s*who\\b|,?\\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|will lead|leads|led|has led|retires|leaves|has moved|moves|thanked|apologised|apologized))`,
+  `^\\s*(,\\s*(the|our|its|their|a|an|who|\\p{Lu}\\p{L}* ?\\p{Lu}?\\p{L}*'s)?\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|\\s*[-–—]\\s*([\\p{L}-]+ ){0,2}(${ROLES})\\b|,\\s*who\\b|,?\\s+(said|says|added|explained|wrote|told|noted|commented|confirmed|joins|joined|will join|will lead|leads|led|has led|retires|leaves|has moved|moves|thanked|apologised|apologized|presented|spoke|warned|stressed|praised|argued|believes|hopes|welcomed|recalled|recalls|admitted|insisted|emphasi[sz]ed|chaired|signed off))`,
   'iu',
 );
 
 /** Words before a name that make it a person's: a title or role ("Mayor", "our lead programmer,", "led by"). */
 const PERSON_BEFORE = new RegExp(
-  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|succeeds|succeeded|written by|authored by|curated by|illustrated by|edited by|composed by|painted by)\\s*[,:]?\\s*$`,
+  `\\b(${ROLES.replace(/\b(head|lead|chief|deputy|associate|member|partner|fellow)\|/g, '')}|prof\\.?|dr\\.?|sister|led by|headed by|reports to|reporting to|founded by|chaired by|presented by|under|overseen by|coached by|supervised by|assisted by|introduced by|succeeds|succeeded|written by|authored by|curated by|illustrated by|edited by|composed by|painted by)\\s*[,:]?\\s*$`,
   'i',
 );
 
@@ -268,8 +352,9 @@ function personShaped(m: Mention, sentence: Sentence): boolean {
     words.length >= 2 &&
     words.length <= 3 &&
     last !== undefined &&
+    !/^(?:st|saint)$/i.test(words[0]?.text ?? '') &&
     words.every((w) => /^\p{Lu}[\p{Ll}'’-]*\p{Ll}$/u.test(w.text)) &&
-    !words.some((w) => UNIT_WORDS.test(w.text) || NAME_HEADS[w.lower] !== undefined) &&
+    !words.some((w) => UNIT_WORDS.test(w.text) || NAME_HEADS[w.lower] !== undefined || ORG_SUFFIXES.has(w.lower)) &&
     // NOTE: "Fernhill Grocers": a plural common noun ends a business's name, not a person's.
     !(last.tags.has('Plural') && !PERSON_TAGS.some((tag) => last.tags.has(tag)))
   );
@@ -462,6 +547,17 @@ function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>,
     if (words.length < 2) continue;
     for (const w of new Set([words[0] ?? '', words.at(-1) ?? '']))
       longer.set(w, (longer.get(w) ?? new Set<ProseType>()).add(type));
+  }
+  // "Pemberton Hale" beside "Pemberton Hale LLP": a name that an organisation's suffix completes
+  // elsewhere is that organisation, even where its words looked like a person's or a place's.
+  for (const [name, type] of [...out]) {
+    const words = name.split(/\s+/);
+    const suffix = words.at(-1) ?? '';
+    if (type !== 'organization' || words.length < 3) continue;
+    if (!ORG_SUFFIXES.has(suffix.replace(/\.$/, '')) && NAME_HEADS[suffix] !== 'organization') continue;
+    const short = words.slice(0, -1).join(' ');
+    const own = out.get(short);
+    if (own === 'person' || own === 'location' || guessed.has(short)) out.set(short, 'organization');
   }
   for (const { m } of found) {
     const k = m.name.toLowerCase();

@@ -27,7 +27,7 @@ const EVENT_HEADS = 'expo conference summit festival fair awards hackathon meetu
 const PROJECT_HEADS = 'project programme program initiative trial study';
 const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';
 const ORG_HEADS =
-  'hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh';
+  'hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
 
 /** Capitalised last word of a name of two or more words -> the name's type. */
 export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({

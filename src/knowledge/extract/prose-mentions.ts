@@ -109,6 +109,8 @@ const COMPOUNDS = new Set([
 ]);
 const NUMBER_OR_TIME =
   /^(one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+|year|years|month|months|week|weeks|day|days|hour|hours|minute|minutes|time|times)$/;
+/** Endings of English nouns of action or state. */
+const ACTIVITY_ENDING = /(?:ing|ment|tion|sion|ance|ence|ity|ness|ship)$/;
 /** Code-like names: payments-api, ledger_db, node.js, paymentsApi; not on-call or start-up. */
 function isIdentifier(t: Token): boolean {
   if (!/^[\p{L}\d]+(?:[-_./][\p{L}\d]+)+$/u.test(t.text) || !/\p{L}/u.test(t.text) || /^\d/.test(t.text)) return false;
@@ -118,8 +120,13 @@ function isIdentifier(t: Token): boolean {
   if (/^[\p{Lu}\d]+-\p{Ll}+$/u.test(t.text) && /\d/.test(t.text)) return false;
   const parts = t.lower.split('-');
   if (parts.some((p) => NUMBER_OR_TIME.test(p))) return false;
+  // NOTE: a lowercase compound ending in a noun of action ("video-transcoding", "practice-management")
+  // names an activity that modifies the noun after it, not a component.
+  if (/^\p{Ll}/u.test(t.text) && ACTIVITY_ENDING.test(parts.at(-1) ?? '')) return false;
   return !COMPOUNDS.has(t.lower) && t.text.length >= 10 && parts.every((p) => p.length >= 3);
 }
+/** A word with a capital after lowercase letters inside it ("PagerDuty", "iPhone"): a coined name. */
+export const camelCase = (t: Token): boolean => /\p{Ll}\p{Lu}/u.test(t.text);
 const hasTag = (t: Token, ...tags: string[]): boolean => tags.some((tag) => t.tags.has(tag));
 const splitsAfter = (t: Token): boolean => SPLITTING.test(t.post) || /[.!?–—]|\s-/.test(t.post);
 
@@ -197,6 +204,9 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   if (first === undefined || last === undefined) return undefined;
   const known = GAZETTEER[name.toLowerCase()];
   if (known !== undefined) return known;
+  // "St Anne's Primary": a place or body named for a saint, not a person.
+  if (words.length > 2 && /^(?:st\.?|saint)$/.test(first.lower) && words[1]?.possessive === true)
+    return NAME_HEADS[last.lower] ?? 'organization';
   // What an appositive says of the name ("X, the group's maintenance subsidiary") outweighs its last word.
   if (cue.appositive !== undefined) return cue.appositive;
   // NOTE: a type noun after the name says what it is more plainly than the name's last word
@@ -206,9 +216,13 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
     // NOTE: "Department for Transport" is a ministry, "Department of Surgery" a unit.
     const lead = FIRST_HEADS[first.lower];
     if (lead !== undefined && words[1]?.lower !== 'for') return lead;
-    const head = NAME_HEADS[last.lower.replace(/\.$/, '')];
+    // NOTE: a year after a name is its edition ("AgriTech Expo 2025"); the word before it types the name.
+    const edition = /^(?:19|20)\d\d$/.test(last.text) && words.length > 2;
+    const head = NAME_HEADS[(edition ? (words.at(-2) ?? last) : last).lower.replace(/\.$/, '')];
     if (head !== undefined) return head;
   }
+  // NOTE: a coined name ending in DB or SQL ("CockroachDB", "TiDB") is a database engine.
+  if (words.length === 1 && /^\p{Lu}[\p{L}\d]*\p{Ll}[\p{L}\d]*(?:DB|SQL)$/u.test(name)) return 'technology';
   // A conference's CamelCase name ("ReactConf") ends in Conf.
   if (words.length === 1 && /^\p{Lu}\p{L}+Conf$/u.test(name)) return 'event';
   // An incident ticket ("INC-1042", ServiceNow's prefix).
@@ -219,7 +233,10 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   if (words.length > 1 && (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) || words.some((w) => w.text === '&')))
     return 'organization';
   if (words.length > 2 && OF_HEADS.has(first.lower) && words[1]?.lower === 'of') return 'organization';
-  const place = words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'));
+  const joined = words.findIndex((w, k) => k > 0 && w.lower === 'for' && FOR_HEADS.has(words[k - 1]?.lower ?? ''));
+  if (joined > 0) return NAME_HEADS[words[joined - 1]?.lower ?? ''] ?? 'organization';
+  // NOTE: a word with a capital inside ("PagerDuty", "CardioView") is a made-up brand, never a place.
+  const place = !words.some(camelCase) && words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'));
   // NOTE: one word tagged both a place and a first name ("Shannon", "Florence") is read as the place.
   if (words.length === 1 && place) return 'location';
   // NOTE: one word tagged a first name ("Shannon", "Jordan") is a person only with a title; a
@@ -231,13 +248,34 @@ function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | un
   return undefined;
 }
 
+/** Heads of bodies named for their purpose after a name ("Aldmoor Institute for Marine Science", "Centre for Ageing Studies"). */
+const FOR_HEADS = new Set([
+  'institute',
+  'centre',
+  'center',
+  'society',
+  'association',
+  'commission',
+  'council',
+  'foundation',
+  'trust',
+  'alliance',
+  'coalition',
+  'hospital',
+  'school',
+  'college',
+  'museum',
+]);
+
 /** A proper-name run starting at `i` (capitalised words, "&", "of" after an org head); its end. */
 function properRun(toks: readonly Token[], i: number): number {
   let j = i + 1;
+  // NOTE: "St Anne's Primary", "St Thomas' Hospital": a saint's possessive is inside the name.
+  const saint = /^(?:st|st\.|saint)$/i.test((toks[i] as Token).text);
   while (
     j < toks.length &&
     !splitsAfter(toks[j - 1] as Token) &&
-    !(toks[j - 1] as Token).possessive &&
+    (!(toks[j - 1] as Token).possessive || (saint && j === i + 2 && isCapitalised(toks[j] as Token))) &&
     !SPLITTING.test((toks[j] as Token).pre)
   ) {
     const t = toks[j] as Token;
@@ -245,7 +283,12 @@ function properRun(toks: readonly Token[], i: number): number {
     if ((isCapitalised(t) && !hasTag(t, 'Pronoun', 'Date', 'Month', 'Compound')) || /^\d+[A-Za-z]?$/.test(t.text)) j++;
     else if (VERSION.test(t.text)) j++;
     else if (
-      (t.text === '&' || (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower))) &&
+      (t.text === '&' ||
+        (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower)) ||
+        (t.lower === 'for' &&
+          FOR_HEADS.has((toks[j - 1] as Token).lower) &&
+          j - 1 > i &&
+          FIRST_HEADS[next?.lower ?? ''] === undefined)) &&
       next !== undefined &&
       isCapitalised(next)
     )
@@ -385,7 +428,24 @@ function mentionOf(
     honorific ||= HONORIFICS.has(bare(f++));
   // NOTE: role words joined by "&" to a name are a unit's name ("Product & Engineering"), not a title.
   if (f > unprefixed && f < t && (toks[f] as Token).text === '&') f = unprefixed;
+  // "Chief Technology Officer Lena Fischer": a capitalised job title before a person's name ends in
+  // its title word; the name is what follows it.
+  const titled = f > unprefixed || ROLE_WORDS.has(bare(unprefixed));
+  for (let k = t - 3; k >= f; k--)
+    if (
+      TITLE_ENDS.has(bare(k)) &&
+      t - k - 1 <= 3 &&
+      isCapitalised(toks[k + 1] as Token) &&
+      (titled || hasTag(toks[k + 1] as Token, 'FirstName'))
+    ) {
+      f = k + 1;
+      honorific = true;
+      break;
+    }
+  while (f < t - 1 && HONORIFICS.has(bare(f))) f++;
   if (f === t) return undefined;
+  // NOTE: "the engineering team" less its role word is no name.
+  if (f > unprefixed && t - f === 1 && /^\p{Ll}/u.test((toks[f] as Token).text)) return undefined;
   // Degrees and generational suffixes are not part of a name ("Ben Carter PhD").
   while (t - f >= 2 && DEGREES.has((toks[t - 1] as Token).lower.replace(/\./g, ''))) t--;
   // A version after a name is not part of it ("Quill 3.0", "Node.js 20"); the full form is an alias.
@@ -414,15 +474,47 @@ function mentionOf(
   )
     return undefined;
   if (words.length === 1 && hasTag(first, 'Demonym')) return undefined;
+  // NOTE: "the old Victorian crossing", "a Kenyan runner": an adjective of a people or a period before its noun.
+  const noun = toks[t];
+  if (
+    words.length === 1 &&
+    /^\p{Lu}\p{Ll}+(?:ian|ean|ish|ese)$/u.test(first.text) &&
+    noun !== undefined &&
+    /^\p{Ll}/u.test(noun.text) &&
+    hasTag(noun, 'Noun') &&
+    !splitsAfter(first)
+  )
+    return undefined;
   // NOTE: a capitalised name right after "in", "at", "near" with nothing else to type it is most often a place.
   const type =
     (honorific ? 'person' : undefined) ??
     typeOf(words, name, cue) ??
     // A version after a name ("Godot 4", "Node.js 20") is a piece of software's.
     (aliases.length > 0 ? 'technology' : undefined) ??
-    (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) ? 'location' : undefined);
+    (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) && !words.some(camelCase)
+      ? 'location'
+      : undefined);
   const stated = cue.trailing !== undefined && type === cue.trailing && !honorific;
   return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases, stated };
+}
+
+/**
+ * "Billing Engine will bill …": a capitalised gerund opening a sentence, one capitalised head noun
+ * after it and a verb after that is a name in subject position, not a verb ("Using Kafka Streams we").
+ */
+function gerundSubject(toks: readonly Token[], i: number): boolean {
+  const [t, head, verb] = [toks[i], toks[i + 1], toks[i + 2]];
+  return (
+    t !== undefined &&
+    head !== undefined &&
+    verb !== undefined &&
+    hasTag(t, 'Gerund') &&
+    !splitsAfter(t) &&
+    isCapitalised(head) &&
+    NAME_HEADS[head.lower] !== undefined &&
+    hasTag(verb, 'Verb') &&
+    /^\p{Ll}/u.test(verb.text)
+  );
 }
 
 /** A sentence of a block: its span in the block's text and its tokens (offsets in the block's text). */
@@ -434,7 +526,10 @@ export interface TokenisedSentence {
 
 /** Splits a block's text into sentences of tokens (compromise). */
 export function tokeniseProse(text: string): TokenisedSentence[] {
-  const raw = nlp(text).json({ offset: true, terms: { offset: true } }) as RawSentence[];
+  // NOTE: compromise ends no sentence at a full stop inside closing quotes ('… in Portugal." The
+  // hotel'); the stop moved after the quote (same length, so offsets hold) ends it.
+  const split = text.replace(/([.!?])(["”’])(?=\s+["“‘]?\p{Lu})/gu, '$2$1');
+  const raw = nlp(split).json({ offset: true, terms: { offset: true } }) as RawSentence[];
   return raw.map((s) => ({ start: s.offset.start, end: s.offset.start + s.offset.length, tokens: tokens(s) }));
 }
 
@@ -476,7 +571,15 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     // A capitalised verb opening a sentence ("Extends Metro Line 2 ...") is not part of a name.
     const named =
       FIRST_HEADS[t.lower] !== undefined && toks[i + 1] !== undefined && isCapitalised(toks[i + 1] as Token);
-    if (sentenceStart && hasTag(t, 'Verb') && !named) continue;
+    // NOTE: "Ledgerwise, our billing service, …": an appositive after the word says it is a name.
+    if (
+      sentenceStart &&
+      hasTag(t, 'Verb') &&
+      !named &&
+      !gerundSubject(toks, i) &&
+      !(/,/.test(t.post) && appositiveCue(toks, i, i + 1) !== undefined)
+    )
+      continue;
     // "Keeper of Maritime History", "Director of Engineering": a job title, not a name.
     if (isCapitalised(t) && TITLE_OPENERS.has(t.lower) && toks[i + 1]?.lower === 'of' && toks[i + 2] !== undefined) {
       const after = toks[i + 2] as Token;
@@ -553,6 +656,11 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
   for (let h = 1; h < toks.length; h++) {
     if (taken.has(h) || taken.has(h - 1) || !PHRASE_HEADS.has((toks[h] as Token).lower)) continue;
     const from = phraseStart(toks, h);
+    // NOTE: "the shipment database" after a proper name and a comma describes that name; it is not
+    // one (after another phrase it is the next item of a list: "the pricing API, the stock API").
+    const described = mentions.find((m) => from !== undefined && m.to === from - 1);
+    if (described !== undefined && /,/.test(toks[described.to - 1]?.post ?? '') && /^\p{Lu}/u.test(described.name))
+      continue;
     const m =
       from === undefined
         ? undefined

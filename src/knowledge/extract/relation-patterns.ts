@@ -1,7 +1,7 @@
 // Relation patterns for prose: the words between two mentions in a sentence ("X depends on
 // Y", "Y is owned by X", "X, the CTO of Y") name a relation type, its direction and, where the
 // pattern implies them, the types of its ends.
-import type { ProseType } from './prose-lexicon.js';
+import { PROSE_TYPES, type ProseType } from './prose-lexicon.js';
 
 export interface RelationPattern {
   readonly type: string;
@@ -12,6 +12,11 @@ export interface RelationPattern {
   readonly targetType?: ProseType;
   /** The pattern holds only when the later mention is already known to be of this type. */
   readonly requireTarget?: ProseType;
+  /**
+   * The relation holds only when the later mention is, over the document, of this type (a name its
+   * own words leave untyped may be typed in another sentence or by a guess: "a herring girl from Shetland").
+   */
+  readonly targetIs?: ProseType;
   /** The relation holds only when the earlier-named source is, over the document, of this type. */
   readonly requireSource?: ProseType;
   /** When the target is, over the document, of one of these types, the relation reads the other way with this type. */
@@ -84,7 +89,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'founded',
     pattern: v(
-      "(?:was|were) (?:founded|co-founded|started|established)(?: in \\d{4})? by|founded by|'s (?:co-)?founders?,?",
+      "(?:was|were) (?:founded|co-founded|started|established)(?: in \\d{4})? by|founded by|(?:'s )?(?:co-|joint )?founders?,?",
     ),
     reverse: true,
     sourceType: 'person',
@@ -98,7 +103,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   // NOTE: what a person leads and nothing else types is most often a unit ("Ad Tech, led by X").
   {
     type: 'leads',
-    pattern: v('(?:is |are |was |were )?(?:led|headed) by'),
+    pattern: v('(?:is |are |was |were |will be )?(?:now |currently |jointly )?(?:led|headed) by'),
     reverse: true,
     sourceType: 'person',
     targetType: 'team',
@@ -110,7 +115,8 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
       `, whose ${WORDS(2)}(?:${HEAD_ROLE}|manager) (?:is|was)|'s ${WORDS(2)}${HEAD_ROLE},?|'s ${WORDS(2)}(?:manager|head),?`,
     ),
     reverse: true,
-    targetType: 'person',
+    // NOTE: types are of the relation's ends: the person named last is its source.
+    sourceType: 'person',
   },
   // "X, head of Y", "X becomes lead nurse for Y", "X was appointed director of Y".
   {
@@ -120,17 +126,30 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     ),
     sourceType: 'person',
   },
+  // "X takes over as head of Y", "X joins as chief executive of Y".
+  {
+    type: 'leads',
+    pattern: v(`${WORDS(4)}as (?:the |our |its )?(?:new |acting |interim )?${HEAD_ROLE} (?:of|for)`),
+    sourceType: 'person',
+  },
+  // A signature or a byline: "X, Clinical Director, Department of Cardiology"; "X (newline) Chief Executive, Y".
+  {
+    type: 'leads',
+    pattern: new RegExp(`^,? ?(?:[\\w-]+ ){0,2}${HEAD_ROLE}(?: [\\w-]+)?,$`),
+    requireSource: 'person',
+  },
+  { type: 'works_for', pattern: new RegExp(`^, ${ROLE},$`), requireSource: 'person' },
   {
     type: 'works_for',
     pattern: v(`'s ${ROLE},?`),
     reverse: true,
-    targetType: 'person',
-    sourceType: 'organization',
+    sourceType: 'person',
+    targetType: 'organization',
   },
   {
     type: 'owned_by',
     pattern: v(
-      `${BE} ${ADV}owned by|(?:built|developed|designed) and (?:run|maintained|operated|owned) by|owned by|belongs? to`,
+      `${BE} ${ADV}owned by|(?:${BE} )?(?:built|developed|designed) and (?:run|maintained|operated|owned) by|owned by|belongs? to`,
     ),
     sourceType: undefined,
   },
@@ -161,7 +180,15 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     sourceType: 'person',
     byTarget: { organization: 'works_for' },
   },
-  { type: 'reports_to', pattern: v('reports to|reported to|report to'), sourceType: 'person', targetType: 'person' },
+  // "X reports to our COO, Y": the role in apposition names the same person.
+  {
+    type: 'reports_to',
+    pattern: v(
+      `(?:reports|reported|report|will report|is reporting|reporting) to(?: (?:the|our|its|their|his|her) ${ROLE},)?`,
+    ),
+    sourceType: 'person',
+    targetType: 'person',
+  },
   {
     type: 'works_for',
     pattern: v(
@@ -201,14 +228,14 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   },
   {
     type: 'reads_from',
-    pattern: v(`reads ${WORDS(3)}from|fetches ${WORDS(3)}from|pulls ${WORDS(3)}from|loads ${WORDS(3)}from|reads`),
+    pattern: v(`reads ${WORDS(4)}from|fetches ${WORDS(4)}from|pulls ${WORDS(4)}from|loads ${WORDS(4)}from|reads`),
     sourceType: 'service',
     targetType: 'datastore',
   },
   {
     type: 'writes_to',
     pattern: v(
-      `writes ${WORDS(2)}(?:to|into)|stores ${WORDS(2)}in|persists ${WORDS(2)}(?:to|in)|saves ${WORDS(2)}(?:to|in)|keeps ${WORDS(2)}in`,
+      `writes ${WORDS(4)}(?:to|into)|stores ${WORDS(3)}in|persists ${WORDS(3)}(?:to|in)|saves ${WORDS(3)}(?:to|in)|keeps ${WORDS(3)}in`,
     ),
     sourceType: 'service',
     targetType: 'datastore',
@@ -258,6 +285,12 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'organization',
   },
   {
+    type: 'merges_with',
+    pattern: v('(?:merges|merged|will merge|to merge|is merging|are merging|agreed to merge) with|(?:a )?merger with'),
+    sourceType: 'organization',
+    targetType: 'organization',
+  },
+  {
     type: 'invested_in',
     pattern: v('invested in|invests in|(?:led|joined) (?:a |the )?(?:\\w+ ){0,3}round in'),
     sourceType: 'organization',
@@ -288,10 +321,36 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     ),
     targetType: 'location',
   },
-  { type: 'located_in', pattern: v('in'), requireTarget: 'location' },
+  { type: 'located_in', pattern: v('in'), targetIs: 'location' },
   // "T2 at Lower Dene substation", "Acme, the Glasgow studio": a facility or place right after.
   { type: 'located_in', pattern: v('at|in'), requireTarget: 'facility' },
   { type: 'located_in', pattern: /^, (?:the|a|an)$/, requireTarget: 'location' },
+  // "the Department of Biosciences at Tarnby University": a unit at an organisation is part of it.
+  {
+    type: 'part_of',
+    pattern: v(
+      'at|in|within|(?:is|are|was) (?:a|an|the|one of the) (?:[\\w-]+ ){0,3}(?:group|groups|team|teams|unit|units|lab|labs|department|division|squad|squads) (?:in|at|of|within)',
+    ),
+    requireSource: 'team',
+    skipTargets: PROSE_TYPES.filter((t) => t !== 'organization' && t !== 'team'),
+  },
+  // "X, our new hub in Rotterdam": an appositive that places its name.
+  {
+    type: 'located_in',
+    pattern: /^, (?:the|our|its|their|a|an) (?:[\w-]+ ){0,4}(?:in|at|near|from)$/,
+    targetIs: 'location',
+  },
+  // "Shoal, the lab's PostgreSQL database", "X, a Kafka topic": a thing described by the technology it is built on.
+  { type: 'runs_on', pattern: /^, (?:the|our|its|their|a|an)(?: [\w-]+['’]s)?$/, requireTarget: 'technology' },
+  // "the Recommendations team under Leila Haddad", "under its current head, X".
+  {
+    type: 'leads',
+    pattern: v(`under(?: (?:its|their|the) (?:current |new )?${HEAD_ROLE},)?`),
+    reverse: true,
+    requireTarget: 'person',
+    sourceType: 'person',
+    targetType: 'team',
+  },
   // "X's Y", "X's document system, Y": X owns a thing; a unit is part of X; a person works for X.
   {
     type: 'owns',
@@ -309,6 +368,9 @@ export const SHARED_SUBJECT = /^,?\s*(?:and|but|while|then)\s+(.*)$/;
 /** The first pattern matching `between` (already lower-cased, spaces collapsed) whose requirement holds. */
 export function matchRelation(between: string, targetType: ProseType | undefined): RelationPattern | undefined {
   return RELATION_PATTERNS.find(
-    (p) => p.pattern.test(between) && (p.requireTarget === undefined || p.requireTarget === targetType),
+    (p) =>
+      p.pattern.test(between) &&
+      (p.requireTarget === undefined || p.requireTarget === targetType) &&
+      (p.targetIs === undefined || targetType === undefined || p.targetIs === targetType),
   );
 }

@@ -7,7 +7,7 @@
 export const DOCUMENT_FORMATS = ['markdown', 'html', 'text', 'csv', 'tsv', 'json', 'yaml', 'pdf', 'docx'] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
-/** Kinds of text block; only prose kinds feed prose extraction. */
+/** Kinds of text block; prose kinds feed prose extraction, headings only its names. */
 export const BLOCK_KINDS = ['heading', 'paragraph', 'list-item', 'quote', 'code'] as const;
 export type BlockKind = (typeof BLOCK_KINDS)[number];
 
