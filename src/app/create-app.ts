@@ -210,7 +210,10 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       return t ? { region: t.homeRegion, tier: t.tier } : undefined;
     };
     // A change is served by this replica as soon as it commits; the others follow through NOTIFY.
-    const applyLocally: ApplyLocally = (change, tenant) => directory.apply(change, tenant);
+    const applyLocally: ApplyLocally = Object.assign(
+      (change: Parameters<ApplyLocally>[0], tenant?: Parameters<ApplyLocally>[1]) => directory.apply(change, tenant),
+      { origin: directory.origin },
+    );
     const policy = await makePolicyRuntime({
       region: config.region,
       dataDir: config.dataDir,

@@ -10,7 +10,10 @@ import { notifyChange, type Change } from './tenant-store.js';
  * Applies a committed change to this replica's directory (the directory's `apply`); `tenant`,
  * when given, is the row the change committed, so the directory need not read it again.
  */
-export type ApplyLocally = (change: Change, tenant?: Tenant) => Promise<void>;
+export type ApplyLocally = ((change: Change, tenant?: Tenant) => Promise<void>) & {
+  /** The directory it applies to, named in the notices (see Directory.origin). */
+  readonly origin?: string;
+};
 
 /**
  * Runs `fn` in one transaction of `scope`. Each change `fn` announces is NOTIFYed in that
@@ -29,7 +32,8 @@ export async function withChanges<T>(
     // store it costs no round trip of its own.
     const notices: Promise<void>[] = [];
     const out = await fn(tx, async (change, tenant) => {
-      const notice = notifyChange(tx, change);
+      const origin = applyLocally?.origin;
+      const notice = notifyChange(tx, origin === undefined ? change : { ...change, origin });
       notice.catch(() => undefined); // observed below; never an unhandled rejection meanwhile
       notices.push(notice);
       changes.push([change, tenant]);

@@ -4,6 +4,7 @@
 // tenants and keys are served from it while it is provably current. The replica that makes a
 // change also applies it as soon as it commits (the services call `apply`), so it serves the
 // change on its very next request; other replicas within the NOTIFY delay.
+import { randomUUID } from 'node:crypto';
 import { platformScope, readsOf, type Database } from '../core/db.js';
 import type { ApiKey, KeyRecord } from './api-key.js';
 import { selectKeyRecords } from './key-service.js';
@@ -21,6 +22,12 @@ export type TenantSnapshot = Pick<
 type DirectoryKey = KeyRecord & { readonly view: ApiKey };
 
 export interface Directory {
+  /**
+   * This directory's id, named as the origin of the changes its replica makes: that replica
+   * applies its own tenant changes after they commit (`apply` with the committed row), so the
+   * notice of one coming back through NOTIFY needs no read.
+   */
+  readonly origin: string;
   key(keyId: string): KeyRecord | undefined;
   tenant(id: string): TenantSnapshot | undefined;
   /**
@@ -60,6 +67,7 @@ const byCreation = (a: ApiKey, b: ApiKey): number =>
 
 export function makeDirectory(deps: { db: Database; resyncMs?: number }): Directory {
   const { db } = deps;
+  const origin = randomUUID();
   let keys = new Map<string, DirectoryKey>();
   let tenants = new Map<string, Tenant>();
   /** Key views per tenant, built on demand and dropped whenever a key changes. */
@@ -196,6 +204,10 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
         return 'read';
       return (reading.get(slot) ?? Promise.resolve()).catch(() => undefined);
     }
+    // NOTE: a notice of this replica's own tenant change: the operation that made it applies it
+    // (withChanges, before it returns), so the notice adds nothing, unless that apply had to
+    // read and failed, which leaves the change pending (handled above: read again).
+    if (committed === undefined && change.origin === origin) return 'served';
     const held = tenants.get(change.id);
     if (committed !== undefined) {
       if (held !== undefined && Number(held.resourceVersion) > Number(committed.resourceVersion)) return 'read';
@@ -218,6 +230,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
   }
 
   const directory: Directory = {
+    origin,
     key: (keyId) => keys.get(keyId),
     tenant: (id) => tenants.get(id),
     currentTenant: (id) => (settled(id, false) ? tenants.get(id) : undefined),

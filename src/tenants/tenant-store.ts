@@ -161,6 +161,8 @@ export interface Change {
   readonly id: string;
   /** A tenant's resourceVersion as the change committed it (absent: re-read it whatever is held). */
   readonly resourceVersion?: string;
+  /** The directory of the replica that made the change (it applies its own tenant changes itself). */
+  readonly origin?: string;
 }
 
 /** Tells every replica that an object changed (delivered when the transaction commits). */

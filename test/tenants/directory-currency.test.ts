@@ -179,6 +179,36 @@ describe(`the directory serves reads only while provably current (${storeName})`
     assert.equal(dir.currentTenant('cur-one')?.displayName, 'C');
   });
 
+  test("the notice of its own change needs no read, unless that change's own apply failed to read", async () => {
+    await dir.resync();
+    const held = dir.currentTenant('cur-one');
+    assert.ok(held);
+    const own = {
+      kind: 'tenant',
+      tenantId: 'cur-one',
+      id: 'cur-one',
+      resourceVersion: String(Number(held.resourceVersion) + 1),
+      origin: dir.origin,
+    } as const;
+    const calls = g.calls();
+    await dir.apply(own); // heard back through NOTIFY, before or after the operation applied it
+    assert.equal(g.calls(), calls, 'no read');
+    // Its own apply had to read and failed: the change stays pending, and its notice reads.
+    g.fail(true);
+    await assert.rejects(
+      dir.apply(own, { ...held, resourceVersion: String(Number(held.resourceVersion) - 1) }), // older than held: reads
+    );
+    g.fail(false);
+    assert.equal(dir.currentTenant('cur-one'), undefined, 'pending after the failed read');
+    await dir.apply(own);
+    assert.ok(g.calls() > calls, 'read again');
+    assert.equal(dir.currentTenant('cur-one')?.displayName, 'C');
+    // Another replica's notice of a version it does not hold is read as ever.
+    const before = g.calls();
+    await dir.apply({ ...own, origin: 'another-replica', resourceVersion: String(Number(held.resourceVersion) + 5) });
+    assert.equal(g.calls(), before + 1);
+  });
+
   test('a tenant it does not hold is never current (the database answers 404)', () => {
     assert.equal(dir.currentTenant('cur-none'), undefined);
     assert.equal(dir.currentKeys('cur-none'), undefined);
