@@ -124,3 +124,19 @@ test('a shared error (the store is down) goes to every caller of the run without
   assert.ok(settled.every((s) => s.status === 'rejected' && s.reason === down));
   assert.deepEqual(runs, [[1], [2, 3]]);
 });
+
+test('a broken size function fails the callers waiting, never leaves them hanging; later submissions run', async () => {
+  const g = makeGroupCommit<number, string>(async (_key, items) => items.map((n) => ({ ok: `done ${n}` })), {
+    sizeOf: (n) => {
+      if (n === 13) throw new Error('no size for 13');
+      return 1;
+    },
+    maxSize: 100,
+  });
+  const settled = await Promise.allSettled([g.submit('t', 13), g.submit('t', 14)]);
+  assert.deepEqual(
+    settled.map((s) => s.status),
+    ['rejected', 'fulfilled'],
+  );
+  assert.equal(await g.submit('t', 15), 'done 15');
+});

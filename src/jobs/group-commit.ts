@@ -87,6 +87,9 @@ export function makeGroupCommit<S, R>(run: GroupRun<S, R>, options: GroupCommitO
         if (waiting === undefined || waiting.length === 0) break;
         await settle(key, takeBatch(waiting));
       }
+    } catch (err) {
+      // Only a broken sizeOf gets here: no caller may be left waiting for a run that will not come.
+      for (const w of waitingOf.get(key) ?? []) w.reject(err);
     } finally {
       // NOTE: no await between the empty check above and here, so no caller can slip in unserved.
       waitingOf.delete(key);
