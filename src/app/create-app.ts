@@ -89,8 +89,10 @@ import {
   makeKeyService,
   makeTenantService,
   type ApplyLocally,
+  type Change,
   type Directory,
   type KeyService,
+  type Tenant,
   type TenantService,
 } from '../tenants/index.js';
 import { insertBootstrapKey } from './bootstrap-key.js';
@@ -211,7 +213,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
     };
     // A change is served by this replica as soon as it commits; the others follow through NOTIFY.
     const applyLocally: ApplyLocally = Object.assign(
-      (change: Parameters<ApplyLocally>[0], tenant?: Parameters<ApplyLocally>[1]) => directory.apply(change, tenant),
+      (change: Change, tenant?: Tenant) => directory.apply(change, tenant),
       { origin: directory.origin },
     );
     const policy = await makePolicyRuntime({

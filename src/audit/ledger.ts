@@ -163,18 +163,11 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
     }
     // NOTE: sent together (the store pipelines them where it can: one round trip).
     const writes = [
-      rows.length === 1
-        ? tx.query('insert into audit_events (tenant_id, seq, event, leaf_hash) values ($1, $2, $3, $4)', [
-            log,
-            rows[0]?.seq,
-            JSON.stringify(rows[0]?.event),
-            rows[0]?.leaf_hash,
-          ])
-        : tx.query(
-            `insert into audit_events (tenant_id, seq, event, leaf_hash)
-             select $1, x.seq, x.event, x.leaf_hash from jsonb_to_recordset($2::jsonb) as x(seq bigint, event jsonb, leaf_hash text)`,
-            [log, JSON.stringify(rows)],
-          ),
+      tx.query(
+        `insert into audit_events (tenant_id, seq, event, leaf_hash)
+         select $1, x.seq, x.event, x.leaf_hash from jsonb_to_recordset($2::jsonb) as x(seq bigint, event jsonb, leaf_hash text)`,
+        [log, JSON.stringify(rows)],
+      ),
       tx.query(
         'update audit_heads set size = $2, frontier = $3, root = $4, checkpoint = $5, updated_at = now() where tenant_id = $1',
         [log, size, JSON.stringify(frontier.map((h) => h.toString('hex'))), root.toString('hex'), note],

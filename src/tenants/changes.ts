@@ -17,7 +17,8 @@ export type ApplyLocally = ((change: Change, tenant?: Tenant) => Promise<void>) 
 
 /**
  * Runs `fn` in one transaction of `scope`. Each change `fn` announces is NOTIFYed in that
- * transaction and, after the commit, awaited through `applyLocally`.
+ * transaction and, after the commit, awaited through `applyLocally`. A change announced with
+ * the tenant row it committed carries that row's resourceVersion.
  */
 export async function withChanges<T>(
   db: Database,
@@ -31,7 +32,9 @@ export async function withChanges<T>(
     // NOTE: a NOTIFY is sent when announced and awaited before the commit: with a pipelining
     // store it costs no round trip of its own.
     const notices: Promise<void>[] = [];
-    const out = await fn(tx, async (change, tenant) => {
+    const out = await fn(tx, async (announced, tenant) => {
+      // The committed row's version travels with the change: a directory holding it needs no read.
+      const change = tenant === undefined ? announced : { ...announced, resourceVersion: tenant.resourceVersion };
       const origin = applyLocally?.origin;
       const notice = notifyChange(tx, origin === undefined ? change : { ...change, origin });
       notice.catch(() => undefined); // observed below; never an unhandled rejection meanwhile

@@ -141,10 +141,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
         });
         if (!created)
           throw new ConflictError('tenant_exists', `A tenant with id '${input.id}' already exists.`, { id: input.id });
-        void announce(
-          { kind: 'tenant', tenantId: created.id, id: created.id, resourceVersion: created.resourceVersion },
-          created,
-        ); // sent first: pipelined with the ledger's statements
+        void announce({ kind: 'tenant', tenantId: created.id, id: created.id }, created); // sent first: pipelined with the ledger's statements
         await ledger.append(tx, ctx, record(created, 'tenant.create', null, created));
         if (input.firstKey === undefined) return created;
         const material = newKeyMaterial();
@@ -234,7 +231,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
           labels,
         };
         const after = await updateTenantRow(tx, next);
-        void announce({ kind: 'tenant', tenantId: id, id, resourceVersion: after.resourceVersion }, after); // sent first: pipelined with the ledger's statements
+        void announce({ kind: 'tenant', tenantId: id, id }, after); // sent first: pipelined with the ledger's statements
         await ledger.append(tx, ctx, record(after, 'tenant.update', before, after));
         return after;
       });
@@ -254,7 +251,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
           deletedAt: now.toISOString(),
           purgeAfter: new Date(now.getTime() + deps.deleteGraceSeconds * 1000).toISOString(),
         });
-        void announce({ kind: 'tenant', tenantId: id, id, resourceVersion: after.resourceVersion }, after); // sent first: pipelined with the ledger's statements
+        void announce({ kind: 'tenant', tenantId: id, id }, after); // sent first: pipelined with the ledger's statements
         await ledger.append(tx, ctx, record(after, 'tenant.delete', before, after));
         return after;
       });
@@ -268,7 +265,7 @@ export function makeTenantService(deps: TenantServiceDeps) {
         if (before.status !== 'deleting')
           throw new ConflictError('tenant_not_deleted', `Tenant '${id}' is not deleted; there is nothing to restore.`);
         const after = await updateTenantRow(tx, { ...before, status: 'active', deletedAt: null, purgeAfter: null });
-        void announce({ kind: 'tenant', tenantId: id, id, resourceVersion: after.resourceVersion }, after); // sent first: pipelined with the ledger's statements
+        void announce({ kind: 'tenant', tenantId: id, id }, after); // sent first: pipelined with the ledger's statements
         await ledger.append(tx, ctx, record(after, 'tenant.restore', before, after));
         return after;
       });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Database } from '../../src/core/db.js';
-import { makeDirectory, type Directory } from '../../src/tenants/index.js';
+import { makeDirectory, type Directory, type Tenant } from '../../src/tenants/index.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
 
@@ -63,6 +63,24 @@ describe(`the directory serves reads only while provably current (${storeName})`
   let t: TestApp;
   let g: ReturnType<typeof gated>;
   let dir: Directory;
+  const change = { kind: 'tenant', tenantId: 'cur-one', id: 'cur-one' } as const;
+  /** The tenant as the directory holds it after a full load. */
+  const heldAfterResync = async (): Promise<Tenant> => {
+    await dir.resync();
+    const held = dir.currentTenant('cur-one');
+    assert.ok(held);
+    return held;
+  };
+  /** Whether `p` settles within 50 ms (a read held by `g.hold` keeps it from settling). */
+  const settlesSoon = async (p: Promise<unknown>): Promise<boolean> => {
+    let done = false;
+    void p.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    return done;
+  };
   before(async () => {
     shared = await createTestDatabase();
     t = await createTestApp({}, shared);
@@ -113,7 +131,6 @@ describe(`the directory serves reads only while provably current (${storeName})`
     const held = dir.currentTenant('cur-one');
     assert.ok(held);
     const version = Number(held.resourceVersion);
-    const change = { kind: 'tenant', tenantId: 'cur-one', id: 'cur-one' } as const;
     g.hold(true); // a read would wait: only a change served without one can finish here
     await dir.apply(
       { ...change, resourceVersion: String(version + 1) },
@@ -125,27 +142,15 @@ describe(`the directory serves reads only while provably current (${storeName})`
     );
     assert.equal(dir.currentTenant('cur-one')?.displayName, 'Own commit');
     // An older committed row than the one held is not served over it: that takes a read.
-    let older = false;
-    const stale = dir
-      .apply({ ...change, resourceVersion: String(version) }, { ...held, displayName: 'Older' })
-      .then(() => (older = true));
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(older, false, 'waits for its read');
+    const stale = dir.apply({ ...change, resourceVersion: String(version) }, { ...held, displayName: 'Older' });
+    assert.equal(await settlesSoon(stale), false, 'waits for its read');
     assert.equal(dir.currentTenant('cur-one'), undefined, 'pending while it reads');
     // While that read is pending, a newer own commit is not served without a read either.
-    let own = false;
-    const pendingOwn = dir
-      .apply(
-        { ...change, resourceVersion: String(version + 2) },
-        {
-          ...held,
-          displayName: 'Newer own',
-          resourceVersion: String(version + 2),
-        },
-      )
-      .then(() => (own = true));
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(own, false, 'a pending change makes its own commit read too');
+    const pendingOwn = dir.apply(
+      { ...change, resourceVersion: String(version + 2) },
+      { ...held, displayName: 'Newer own', resourceVersion: String(version + 2) },
+    );
+    assert.equal(await settlesSoon(pendingOwn), false, 'a pending change makes its own commit read too');
     g.hold(false);
     await Promise.all([stale, pendingOwn]);
     // The reads served what the database holds (the committed rows above were never written).
@@ -153,10 +158,7 @@ describe(`the directory serves reads only while provably current (${storeName})`
   });
 
   test('a notice of a version it already holds needs no read; a newer one does', async () => {
-    await dir.resync();
-    const held = dir.currentTenant('cur-one');
-    assert.ok(held);
-    const change = { kind: 'tenant', tenantId: 'cur-one', id: 'cur-one' } as const;
+    const held = await heldAfterResync();
     g.hold(true);
     await dir.apply({ ...change, resourceVersion: held.resourceVersion });
     assert.ok(dir.currentTenant('cur-one'), 'still current: nothing newer was announced');
@@ -166,12 +168,11 @@ describe(`the directory serves reads only while provably current (${storeName})`
     // Its own commit of that version, told after the notice: it waits for the read under way
     // (which started after that commit) instead of serving its row or reading again.
     const callsBefore = g.calls();
-    let own = false;
-    const ownApply = dir
-      .apply({ ...change, resourceVersion: next }, { ...held, displayName: 'Not served', resourceVersion: next })
-      .then(() => (own = true));
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(own, false, 'returns only once the read under way has been served');
+    const ownApply = dir.apply(
+      { ...change, resourceVersion: next },
+      { ...held, displayName: 'Not served', resourceVersion: next },
+    );
+    assert.equal(await settlesSoon(ownApply), false, 'returns only once the read under way has been served');
     assert.equal(dir.currentTenant('cur-one'), undefined, 'not served ahead of the read under way');
     assert.equal(g.calls(), callsBefore, 'no read of its own');
     g.hold(false);
@@ -180,16 +181,8 @@ describe(`the directory serves reads only while provably current (${storeName})`
   });
 
   test("the notice of its own change needs no read, unless that change's own apply failed to read", async () => {
-    await dir.resync();
-    const held = dir.currentTenant('cur-one');
-    assert.ok(held);
-    const own = {
-      kind: 'tenant',
-      tenantId: 'cur-one',
-      id: 'cur-one',
-      resourceVersion: String(Number(held.resourceVersion) + 1),
-      origin: dir.origin,
-    } as const;
+    const held = await heldAfterResync();
+    const own = { ...change, resourceVersion: String(Number(held.resourceVersion) + 1), origin: dir.origin };
     const calls = g.calls();
     await dir.apply(own); // heard back through NOTIFY, before or after the operation applied it
     assert.equal(g.calls(), calls, 'no read');
