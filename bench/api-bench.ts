@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -29,6 +30,39 @@ interface Sample {
   rps: number;
   p99: number;
   errors: number;
+  /** CPU time per request (µs) of the server process and of all PostgreSQL processes. */
+  serverCpuUs?: number;
+  pgCpuUs?: number;
+}
+
+/** utime + stime of a process in seconds, from /proc (0 when it is gone or /proc is absent). */
+function cpuSeconds(pid: number | string): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds used so far by the server and by every PostgreSQL process on this machine. */
+function cpuNow(server: Server): { server: number; pg: number } {
+  let pgSeconds = 0;
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    // no /proc: CPU figures are left out
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') pgSeconds += cpuSeconds(pid);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return { server: cpuSeconds(server.child.pid ?? 0), pg: pgSeconds };
 }
 
 interface Server {
@@ -117,7 +151,16 @@ const enqueue: Load = async (s, seconds) =>
 
 async function measure(server: Server, load: Load): Promise<Sample> {
   await load(server, 1); // warm-up: JIT, caches, connections
-  return load(server, SECONDS);
+  const before = cpuNow(server);
+  const s = await load(server, SECONDS);
+  const after = cpuNow(server);
+  // CPU per request moves far less than req/s on a shared machine: it is reported beside it.
+  const served = s.rps * SECONDS;
+  if (served > 0 && before.server > 0) {
+    s.serverCpuUs = ((after.server - before.server) / served) * 1e6;
+    s.pgCpuUs = ((after.pg - before.pg) / served) * 1e6;
+  }
+  return s;
 }
 
 const median = (xs: number[]): number => {
@@ -162,8 +205,12 @@ async function main(): Promise<void> {
           for (const [name, load] of target.loads) {
             const s = await measure(server, load);
             (samples[name] ??= []).push(s);
+            const cpu =
+              s.serverCpuUs === undefined
+                ? ''
+                : `  cpu/req server ${s.serverCpuUs.toFixed(0)} µs, postgres ${(s.pgCpuUs ?? 0).toFixed(0)} µs`;
             process.stdout.write(
-              `round ${round} ${name.padEnd(14)} ${s.rps.toFixed(0).padStart(7)} req/s  p99 ${s.p99.toFixed(1).padStart(6)} ms  errors ${s.errors}\n`,
+              `round ${round} ${name.padEnd(14)} ${s.rps.toFixed(0).padStart(7)} req/s  p99 ${s.p99.toFixed(1).padStart(6)} ms  errors ${s.errors}${cpu}\n`,
             );
           }
         } finally {
@@ -182,9 +229,16 @@ async function main(): Promise<void> {
     .flat()
     .reduce((a, s) => a + s.errors, 0);
   const pct = (n: string, of: string): string => `${((rps(n) / rps(of)) * 100).toFixed(1)}% of ${of}`;
+  const cpu = (n: string): string => {
+    const server = (samples[n] ?? []).flatMap((s) => (s.serverCpuUs === undefined ? [] : [s.serverCpuUs]));
+    const pgCpu = (samples[n] ?? []).flatMap((s) => (s.pgCpuUs === undefined ? [] : [s.pgCpuUs]));
+    return server.length === 0
+      ? ''
+      : `  cpu/req ${median(server).toFixed(0)} µs + postgres ${median(pgCpu).toFixed(0)} µs`;
+  };
   const line = (label: string, n: string, of?: string): void => {
     process.stdout.write(
-      `  ${label.padEnd(34)} ${rps(n).toFixed(0).padStart(7)} /s  p99 ${p99(n).toFixed(1).padStart(6)} ms${of ? `  (${pct(n, of)})` : ''}\n`,
+      `  ${label.padEnd(34)} ${rps(n).toFixed(0).padStart(7)} /s  p99 ${p99(n).toFixed(1).padStart(6)} ms${of ? `  (${pct(n, of)})` : ''}${cpu(n)}\n`,
     );
   };
   process.stdout.write(`\nmedians over ${ROUNDS} rounds of ${SECONDS}s, ${CONNECTIONS} connections\n`);
