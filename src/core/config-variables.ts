@@ -94,6 +94,13 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
       'on SIGTERM, seconds the API keeps serving while /healthz and /readyz answer 503, before it closes (behind a load balancer: a few health-check intervals)',
   },
   { name: 'IRIS_DB_POOL_SIZE', field: 'poolSize', default: '10', meaning: 'PostgreSQL pool size' },
+  {
+    name: 'IRIS_DB_PREPARED_STATEMENTS',
+    field: 'preparedStatements',
+    default: 'true',
+    meaning:
+      'PostgreSQL parses and plans each statement once per connection (named prepared statements); set false behind a pooler that cannot keep them (PgBouncer before 1.21 in transaction mode)',
+  },
   { name: 'IRIS_LOG_LEVEL', field: 'logLevel', default: 'info', meaning: 'pino log level' },
   {
     name: 'IRIS_REDIS_URL',

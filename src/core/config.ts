@@ -26,6 +26,8 @@ export interface IrisConfig {
   /** Seconds `serve`/`up` keep serving after SIGTERM with health checks failing, so a load balancer stops routing here first. */
   readonly drainSeconds: number;
   readonly poolSize: number;
+  /** Named prepared statements on PostgreSQL (IRIS_DB_PREPARED_STATEMENTS). */
+  readonly preparedStatements: boolean;
   /** Telemetry (issue 6): OTLP/HTTP traces endpoint (…/v1/traces); undefined exports nothing. */
   readonly otlpTracesEndpoint: string | undefined;
   /** OTLP/HTTP encoding: protobuf (the OTLP default) or JSON. */
@@ -293,6 +295,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<IrisConfig
     applyMigrationsOnStart: bool(env, 'IRIS_MIGRATE_ON_START', true),
     drainSeconds: int(env, 'IRIS_DRAIN_SECONDS', 0, 0, 300),
     poolSize: int(env, 'IRIS_DB_POOL_SIZE', 10, 1, 200),
+    preparedStatements: bool(env, 'IRIS_DB_PREPARED_STATEMENTS', true),
     otlpTracesEndpoint: otlpEndpoint(env),
     otlpProtocol: otlpProtocol(env),
     serviceName: env.OTEL_SERVICE_NAME || 'iris',

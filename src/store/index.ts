@@ -34,7 +34,7 @@ export function redactUrl(url: string): string {
 
 /** Opens the store named by the configuration. */
 export async function openDatabase(
-  config: Pick<IrisConfig, 'databaseUrl' | 'dataDir' | 'poolSize'>,
+  config: Pick<IrisConfig, 'databaseUrl' | 'dataDir' | 'poolSize' | 'preparedStatements'>,
 ): Promise<Database> {
   if (config.databaseUrl === undefined) {
     try {
@@ -47,7 +47,7 @@ export async function openDatabase(
     }
   }
   try {
-    return await openPostgresDatabase(config.databaseUrl, config.poolSize);
+    return await openPostgresDatabase(config.databaseUrl, config.poolSize, config.preparedStatements);
   } catch (err) {
     const reason = errorMessage(err);
     throw new StoreUnavailableError(
