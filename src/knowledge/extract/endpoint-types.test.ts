@@ -82,7 +82,9 @@ test('a relation says what its ends are, a person only when named like one', () 
   assert.equal(endKind('Department of Transport', 'works_for', 'target'), 'department');
   assert.equal(endKind('Safety Office', 'member_of', 'target'), 'team');
   assert.equal(endKind('Kai Müller', 'led_by', 'target'), 'person');
+  assert.equal(endKind('Amara Okafor', 'reports_to', 'target'), 'person');
   assert.equal(endKind('Steering Committee', 'led_by', 'target'), undefined);
+  assert.equal(endKind('Growth Strategy', 'drives', 'source'), undefined);
   assert.equal(endKind('Exotic Liquids', 'supplies', 'source'), 'organization');
   assert.equal(endKind('EMPIAR', 'deposited_in', 'target'), 'datastore');
   assert.equal(endKind('EMBL', 'collaborates_with', 'target'), 'peer');

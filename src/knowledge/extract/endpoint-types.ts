@@ -26,10 +26,10 @@ const LAST_HEADS = table({
   ...each('department dept', 'department'),
   ...each('council parliament assembly senate legislature', 'governing_body'),
   ...each(
-    'university college trust foundation institute bank biosciences therapeutics pharmaceuticals pharma traders trading inc ltd llc llp gmbh plc corp corporation',
+    'university college school hospital infirmary clinic trust foundation institute authority bank insurance biosciences therapeutics pharmaceuticals pharma airways airlines logistics shipping freight traders trading consulting associates holdings museum society association federation alliance consortium cooperative inc ltd llc llp gmbh plc corp corporation',
     'organization',
   ),
-  ...each('service microservice gateway router scheduler portal', 'service'),
+  ...each('service svc microservice gateway router scheduler portal', 'service'),
   ...each('api apis', 'api'),
   ...each('database db datastore cache ledger bucket', 'datastore'),
   queue: 'queue',
@@ -129,6 +129,29 @@ export function isPersonName(name: string): boolean {
   );
 }
 
+/** compromise's lexicon: a word's tags when it knows the word. */
+const LEXICON = (nlp.model() as { one: { lexicon: Readonly<Record<string, string | string[] | undefined>> } }).one
+  .lexicon;
+/** Tags of everyday words: a name made of one is a thing's ("Growth Strategy"), not a person's. */
+const EVERYDAY = new Set([
+  'Singular',
+  'Plural',
+  'Uncountable',
+  'Infinitive',
+  'Gerund',
+  'PastTense',
+  'Adjective',
+  'Actor',
+]);
+const everyday = (word: string): boolean =>
+  [Object.hasOwn(LEXICON, word) ? LEXICON[word] : undefined].flat().some((t) => t !== undefined && EVERYDAY.has(t));
+
+/** Whether a relation that takes a person at this end may read `name` as one: named like a person, of no everyday word. */
+function personLike(name: string): boolean {
+  if (!looksLikePersonName(name)) return false;
+  return isPersonName(name) || !name.toLowerCase().split(/\s+/).some(everyday);
+}
+
 /**
  * The kind a relation end implies for `name`: its head word, then what the relation says of that
  * end, then a person's name; `peer` when the relation joins two of a kind; undefined when nothing does.
@@ -137,8 +160,8 @@ export function endKind(name: string, relation: string, end: 'source' | 'target'
   const own = kindOfName(name);
   if (own !== undefined) return own;
   const said = RELATION_ENDS[normaliseType(relation)]?.[end];
-  if (said === 'person?|team') return looksLikePersonName(name) ? 'person' : 'team';
-  if (said === 'person?') return looksLikePersonName(name) ? 'person' : undefined;
+  if (said === 'person?|team') return personLike(name) ? 'person' : 'team';
+  if (said === 'person?') return personLike(name) ? 'person' : undefined;
   if (said !== undefined && said !== 'peer') return said;
   if (isPersonName(name)) return 'person';
   return said;
