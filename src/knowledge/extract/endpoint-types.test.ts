@@ -7,6 +7,7 @@ import { parseDelimited } from '../parse/delimited-parser.js';
 import { parseMarkdown } from '../parse/markdown-parser.js';
 import { endKind, endpointEntities, isPersonName, kindOfName } from './endpoint-types.js';
 import { resolveRecords } from './entity-resolution.js';
+import { refinedKind } from './record-reader.js';
 import type { GraphRecords } from './graph-records.js';
 import { structuredRecords } from './structured-records.js';
 
@@ -132,6 +133,8 @@ test('a relation table without types: its ends become entities of the kinds they
     'Route 5,starts_at,Bus Depot North',
     'Harbour Station,located in,Old Town',
     'Nancy Davolio,covers,Western',
+    'Harbour Station,located in,2021',
+    'Harbour Station,located in,https://maps.example/harbour',
   ].join('\n');
   const r = structuredRecords(parseDelimited('rel.csv', csv, 'csv'));
   assert.deepEqual(entities(r), [
@@ -160,6 +163,16 @@ test('column meaning types an end, and a name stating a narrower unit refines it
     'system:Commerce',
     'team:Safety Office',
   ]);
+});
+
+test("a field's type gives way only to a narrower unit, or to a unit where it expects a person", () => {
+  assert.equal(refinedKind('team', 'lab'), 'lab');
+  assert.equal(refinedKind('person', 'team'), 'team');
+  assert.equal(refinedKind('person', 'organization'), 'organization');
+  assert.equal(refinedKind('location', 'station'), 'location');
+  assert.equal(refinedKind('vendor', 'organization'), 'vendor');
+  assert.equal(refinedKind(undefined, 'service'), 'service');
+  assert.equal(refinedKind('team', undefined), 'team');
 });
 
 test('relation ends given as ids resolve to the named entity and get no entity of their own', () => {

@@ -181,7 +181,9 @@ export function endpointEntities(records: GraphRecords): EntityRecord[] {
     typeOf.set(normaliseName(name), type);
     added.push({ name: cleanName(name), type, aliases: [], method: r.method, span: r.span });
   };
-  const open = (name: string): boolean => normaliseName(name) !== '' && !typeOf.has(normaliseName(name));
+  // Dates, numbers and links are values, never things.
+  const open = (name: string): boolean =>
+    /\p{L}/u.test(name) && !/^(https?:\/\/|\d{4}-\d{2}-\d{2})/.test(name.trim()) && !typeOf.has(normaliseName(name));
   const peers: [string, string, RelationRecord][] = [];
   for (const r of records.relations)
     for (const [name, other, end] of [

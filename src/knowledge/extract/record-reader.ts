@@ -155,11 +155,13 @@ const UNIT_KINDS = new Set(['team', 'lab', 'department', 'governing_body']);
 
 /**
  * The type of a field's far end: the field's implied type, unless the name states a narrower kind
- * of it (a lab or a department where the field says team); the name's kind when the field implies none.
+ * of it (a lab or a department where the field says team) or says it is no person where the field
+ * expects one ("Lead: Platform Team"); the name's kind when the field implies none.
  */
 export function refinedKind(fieldType: string | undefined, nameKind: string | undefined): string | undefined {
-  if (fieldType === undefined) return nameKind;
-  if (fieldType === 'team' && nameKind !== undefined && UNIT_KINDS.has(nameKind)) return nameKind;
+  if (fieldType === undefined || nameKind === undefined) return fieldType ?? nameKind;
+  if (fieldType === 'team' && UNIT_KINDS.has(nameKind)) return nameKind;
+  if (fieldType === 'person' && (UNIT_KINDS.has(nameKind) || nameKind === 'organization')) return nameKind;
   return fieldType;
 }
 
