@@ -118,20 +118,20 @@ const RELATION_ENDS: Readonly<Record<string, { readonly source?: string; readonl
   ),
 };
 
-/** Whether a name is a person's by its form and by a given or family name the lexicon knows ("Nancy Davolio", "Ravi Patel"). */
-export function isPersonName(name: string): boolean {
-  if (!looksLikePersonName(name)) return false;
-  const terms = nlp(name).json() as { terms: { tags: string[] }[] }[];
-  const tags = terms.flatMap((s) => s.terms.map((t) => new Set(t.tags)));
-  return (
-    tags.some((t) => t.has('FirstName') || t.has('LastName')) &&
-    !tags.some((t) => t.has('Place') || t.has('Organization'))
-  );
-}
-
-/** compromise's lexicon: a word's tags when it knows the word. */
+/** compromise's lexicon: a word's tags when it knows the word (a lookup, not tagging: cheap on big tables). */
 const LEXICON = (nlp.model() as { one: { lexicon: Readonly<Record<string, string | string[] | undefined>> } }).one
   .lexicon;
+/** A word's lexicon tags, also without its accents ("Müller" is known as "muller"). */
+function tagsOf(word: string): string[] {
+  const lower = word.toLowerCase();
+  const plain = lower.normalize('NFD').replace(/\p{M}/gu, '');
+  const at = (w: string): string[] =>
+    [Object.hasOwn(LEXICON, w) ? LEXICON[w] : undefined].flat().filter((t): t is string => t !== undefined);
+  const own = at(lower);
+  return own.length > 0 ? own : at(plain);
+}
+const PERSON_TAGS = new Set(['FirstName', 'MaleName', 'FemaleName', 'LastName', 'Person']);
+const PLACE_TAGS = new Set(['Place', 'City', 'Country', 'Region', 'Organization']);
 /** Tags of everyday words: a name made of one is a thing's ("Growth Strategy"), not a person's. */
 const EVERYDAY = new Set([
   'Singular',
@@ -143,8 +143,14 @@ const EVERYDAY = new Set([
   'Adjective',
   'Actor',
 ]);
-const everyday = (word: string): boolean =>
-  [Object.hasOwn(LEXICON, word) ? LEXICON[word] : undefined].flat().some((t) => t !== undefined && EVERYDAY.has(t));
+const everyday = (word: string): boolean => tagsOf(word).some((t) => EVERYDAY.has(t));
+
+/** Whether a name is a person's by its form and by a given or family name the lexicon knows ("Nancy Davolio", "Ravi Patel"). */
+export function isPersonName(name: string): boolean {
+  if (!looksLikePersonName(name)) return false;
+  const tags = name.split(/\s+/).flatMap(tagsOf);
+  return tags.some((t) => PERSON_TAGS.has(t)) && !tags.some((t) => PLACE_TAGS.has(t));
+}
 
 /** Whether a relation that takes a person at this end may read `name` as one: named like a person, of no everyday word. */
 function personLike(name: string): boolean {
