@@ -92,6 +92,7 @@ test('a relation says what its ends are, a person only when named like one', () 
   // A relation that implies nothing leaves a name of no telling form untyped.
   assert.equal(endKind('Metro Extension', 'approved', 'target'), undefined);
   assert.equal(endKind('Horizon Europe', 'funded_by', 'target'), undefined);
+  assert.equal(endKind('Horizon Europe', 'constructor', 'target'), undefined);
 });
 
 test('a person by given or family name, not any two capitalised words', () => {

@@ -165,7 +165,8 @@ function personLike(name: string): boolean {
 export function endKind(name: string, relation: string, end: 'source' | 'target'): string | undefined {
   const own = kindOfName(name);
   if (own !== undefined) return own;
-  const said = RELATION_ENDS[normaliseType(relation)]?.[end];
+  const type = normaliseType(relation);
+  const said = Object.hasOwn(RELATION_ENDS, type) ? RELATION_ENDS[type]?.[end] : undefined;
   if (said === 'person?|team') return personLike(name) ? 'person' : 'team';
   if (said === 'person?') return personLike(name) ? 'person' : undefined;
   if (said !== undefined && said !== 'peer') return said;
