@@ -80,7 +80,8 @@ test('extraction reads the tables of both binary formats the same way', async ()
     const x = await extractDocument(name, bytes);
     assert.deepEqual(
       x.entities.map((e) => `${e.type}:${e.name}`).sort(),
-      ['location:Portland', 'location:Tacoma', 'vehicle:Truck 17', 'vehicle:Van 4'],
+      // Every reference is an entity: the driver is a person by name.
+      ['location:Portland', 'location:Tacoma', 'person:Mei Chen', 'vehicle:Truck 17', 'vehicle:Van 4'],
       name,
     );
     assert.deepEqual(

@@ -64,6 +64,8 @@ const MEANINGS: Readonly<Record<string, FieldMeaning>> = {
   vendor: { relation: 'supplied_by', target: 'vendor' },
   supplier: { relation: 'supplied_by', target: 'vendor' },
   supplied_by: { relation: 'supplied_by', target: 'vendor' },
+  system: { relation: 'part_of', target: 'system' },
+  domain: { relation: 'part_of', target: 'domain' },
   owner: { relation: 'owned_by' },
   business_owner: { relation: 'owned_by' },
   owned_by: { relation: 'owned_by' },

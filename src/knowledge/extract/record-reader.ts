@@ -16,6 +16,7 @@ import {
   typeFromWords,
   type FieldMeaning,
 } from './field-meaning.js';
+import { kindOfName } from './endpoint-types.js';
 import { emptyRecords, type ExtractionMethod, type GraphRecords } from './graph-records.js';
 import { cleanName, normaliseName, normaliseType } from './names.js';
 import { ALIAS_KEYS, ENTITY_TYPE_KEYS, fieldKey, listOf } from './record-fields.js';
@@ -149,6 +150,21 @@ function isAttributeValue(value: string): boolean {
   return /^(\d[\d\s.,:/TZ+-]*|https?:\/\/\S+|\d{4}-\d{2}-\d{2}\S*)$/.test(value.trim());
 }
 
+/** Kinds of unit a name can state within a field that implies a team ("Member of: Structural Biology Lab"). */
+const UNIT_KINDS = new Set(['team', 'lab', 'department', 'governing_body']);
+
+/**
+ * The type of a field's far end: the field's implied type, unless the name states a narrower kind
+ * of it (a lab or a department where the field says team) or says it is no person where the field
+ * expects one ("Lead: Platform Team"); the name's kind when the field implies none.
+ */
+export function refinedKind(fieldType: string | undefined, nameKind: string | undefined): string | undefined {
+  if (fieldType === undefined || nameKind === undefined) return fieldType ?? nameKind;
+  if (fieldType === 'team' && UNIT_KINDS.has(nameKind)) return nameKind;
+  if (fieldType === 'person' && (UNIT_KINDS.has(nameKind) || nameKind === 'organization')) return nameKind;
+  return fieldType;
+}
+
 /** The records a list of source records states, with references resolved through identifiers. */
 function graphOf(records: readonly SourceRecord[], method: ExtractionMethod): GraphRecords {
   const out = emptyRecords();
@@ -183,9 +199,9 @@ function graphOf(records: readonly SourceRecord[], method: ExtractionMethod): Gr
       const implied =
         known.get(normaliseName(name)) ??
         target.type ??
-        meaning.target ??
+        refinedKind(meaning.target, kindOfName(name)) ??
         (meaning.relation === 'owned_by' ? (looksLikePersonName(name) ? 'person' : 'team') : undefined);
-      // NOTE: an end whose type nothing implies stays a relation end; resolution may still find it.
+      // NOTE: an end whose type nothing here implies is left to endpoint-types.ts (the relation's kind of end).
       if (!isRecord && implied !== undefined) entity(name, implied, r.span);
       const [source, dest] = meaning.inverse === true ? [name, r.name] : [r.name, name];
       out.relations.push({ source, target: dest, type: meaning.relation, method, span: r.span });

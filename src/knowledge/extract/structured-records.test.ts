@@ -29,8 +29,14 @@ test('entity tables (name, type) and relation tables (source, relation, target) 
     ].join('\n'),
   );
   const r = structuredRecords(doc);
-  // The owner column names a team: every reference is an entity (a title-case unit name is a team).
-  assert.deepEqual(entities(r), ['service:Checkout Service', 'team:Payments Team']);
+  // Every reference is an entity: the owner column names a team, and the depends-on ends name
+  // their own kind (a ledger and a cache are data stores).
+  assert.deepEqual(entities(r), [
+    'datastore:Cache',
+    'datastore:Ledger',
+    'service:Checkout Service',
+    'team:Payments Team',
+  ]);
   assert.deepEqual(r.entities[0]?.aliases, ['CS', 'Checkout']);
   assert.deepEqual(relations(r), [
     'Checkout Service -depends_on-> Cache',

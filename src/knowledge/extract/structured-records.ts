@@ -3,6 +3,7 @@
 // Backstage catalog descriptors. Nothing here guesses; prose is another module's job.
 import { catalogRecords, isCatalogDescriptor } from './backstage-catalog.js';
 import type { DataDocument, DocumentTable, ParsedDocument, Span } from '../parse/document-model.js';
+import { endpointEntities } from './endpoint-types.js';
 import { DEFAULT_RELATION_TYPE, emptyRecords, type ExtractionMethod, type GraphRecords } from './graph-records.js';
 import { cleanName, normaliseType } from './names.js';
 import { dataDocumentRecords, exportTableRecords, frontMatterRecords } from './record-reader.js';
@@ -25,6 +26,8 @@ import {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const UNKNOWN_TYPE = 'unknown';
+/** Keys of an entity's own identifiers (not `parent_id`: that names another entity). */
+const IDENTIFIER_KEY = /^(id|uid|uuid|key|slug|entity_id|node_id)$/;
 /** Keys of a data document's declared entity and relation lists. */
 const DECLARED_LISTS = new Set(['entities', 'nodes', 'relations', 'relationships', 'edges']);
 
@@ -90,7 +93,12 @@ function readItem(
   const name = cleanName(textOf(o[nameKey]) ?? '');
   if (name === '') return;
   const description = textOf(o[pickKey(keys, DESCRIPTION_KEYS) ?? '']);
-  const aliases = listOf(o[pickKey(keys, ALIAS_KEYS) ?? '']).map(cleanName);
+  // An entity's own identifiers are aliases, so relations that give their ends as ids resolve to it.
+  const ids = keys.filter((k) => k !== nameKey && IDENTIFIER_KEY.test(k)).map((k) => textOf(o[k]));
+  const aliases = [
+    ...listOf(o[pickKey(keys, ALIAS_KEYS) ?? '']).map(cleanName),
+    ...ids.filter((i): i is string => i !== undefined && cleanName(i) !== name),
+  ];
   const type = normaliseType(textOf(typeKey === undefined ? undefined : o[typeKey]) ?? '') || UNKNOWN_TYPE;
   out.entities.push({ name, type, aliases, method, span, ...(description ? { description } : {}) });
   for (const key of keys) {
@@ -189,5 +197,7 @@ export function structuredRecords(doc: ParsedDocument): GraphRecords {
     out.entities.push(...records.entities);
     out.relations.push(...records.relations);
   }
+  // Every reference is an entity: relation ends no record declares, of the kind the document implies.
+  out.entities.push(...endpointEntities(out));
   return out;
 }
