@@ -8,7 +8,7 @@
 import { platformScope, type Database, type Queryable } from '../core/db.js';
 import { allocateClaims, type AllocationOptions } from './fair-share.js';
 import type { Job, JobAttemptKey, JobErrorInfo, JobState, JobStateChangeHook, StateChangeReason } from './job-model.js';
-import { toJob, type JobRow } from './job-rows.js';
+import { jobColumnsOf, toJob, type JobRow } from './job-rows.js';
 
 export interface JobLeasesDeps {
   readonly db: Database;
@@ -129,7 +129,7 @@ const CLAIM_FAIR = `
                     lease_expires_at = now() + $5::double precision * interval '1 millisecond',
                     started_at = now(), updated_at = now()
   where j.ctid = any(array(select tid from picked)) and j.state = 'queued'
-  returning j.*`;
+  returning ${jobColumnsOf('j')}`;
 
 // Whole rows only when the state-change hook needs them (cheaper to return keys, on PGlite above all).
 const SETTLE_TEMPLATE = `
@@ -156,7 +156,7 @@ const SETTLE_TEMPLATE = `
     and j.state = 'running' and j.lease_owner = $1 and j.attempts = s.attempts
   returning RETURNING`;
 
-const SETTLE_FULL = SETTLE_TEMPLATE.replace('RETURNING', 'j.*');
+const SETTLE_FULL = SETTLE_TEMPLATE.replace('RETURNING', jobColumnsOf('j'));
 const SETTLE_KEYS = SETTLE_TEMPLATE.replace('RETURNING', 'j.tenant_id, j.job_id, j.attempts, j.state');
 
 const HELD_BY = `
@@ -179,7 +179,7 @@ const RELEASE = `
   update jobs j set state = 'queued', attempts = greatest(j.attempts - 1, 0), run_at = now(),
                     lease_owner = null, lease_expires_at = null, updated_at = now()
   from held where j.tenant_id = held.tenant_id and j.job_id = held.job_id and j.state = 'running' and j.lease_owner = $1
-  returning j.*`;
+  returning ${jobColumnsOf('j')}`;
 
 // Jobs leased to $1 that the worker does not hold ($2, $3): leased by a claim whose commit it never heard of.
 const RELEASE_UNHELD = `
@@ -192,7 +192,7 @@ const RELEASE_UNHELD = `
   update jobs j set state = 'queued', attempts = greatest(j.attempts - 1, 0), run_at = now(),
                     lease_owner = null, lease_expires_at = null, updated_at = now()
   from unheld where j.tenant_id = unheld.tenant_id and j.job_id = unheld.job_id and j.state = 'running' and j.lease_owner = $1
-  returning j.*`;
+  returning ${jobColumnsOf('j')}`;
 
 const PROGRESS = `
   with ${HELD_BY},
@@ -218,7 +218,7 @@ const SWEEP = `
     finished_at = case when j.attempts >= j.max_attempts then now() else null end,
     updated_at = now()
   where j.ctid = any(array(select tid from expired)) and j.state = 'running' and j.lease_expires_at < now()
-  returning j.*`;
+  returning ${jobColumnsOf('j')}`;
 
 const PRUNE = `
   delete from jobs where ctid = any(array(

@@ -21,7 +21,7 @@ import {
   type StateChangeReason,
 } from './job-model.js';
 import { makeGroupCommit, type Outcome } from './group-commit.js';
-import { toJob, type JobRow } from './job-rows.js';
+import { JOB_COLUMNS, toJob, type JobRow } from './job-rows.js';
 import type { JobKindRegistry } from './kinds.js';
 import { iso } from '../core/clock.js';
 
@@ -111,7 +111,7 @@ const EXPIRE_DEDUP_KEYS = `
   update jobs set dedup_key = null, dedup_expires_at = null
   where tenant_id = $1 and dedup_key = any($2::text[]) and dedup_expires_at <= now()`;
 
-const SELECT_BY_DEDUP_KEYS = `select * from jobs where tenant_id = $1 and dedup_key = any($2::text[])`;
+const SELECT_BY_DEDUP_KEYS = `select ${JOB_COLUMNS} from jobs where tenant_id = $1 and dedup_key = any($2::text[])`;
 
 // Locks the tenant's counter row so concurrent enqueues cannot overshoot the cap.
 const LOCK_TENANT_COUNTS = `
@@ -130,28 +130,28 @@ const INSERT_JOBS = `
                                           max_attempts int, dedup_key text, trace_context jsonb, request_id text,
                                           created_by text)
   on conflict (tenant_id, dedup_key) do nothing
-  returning *`;
+  returning ${JOB_COLUMNS}`;
 
-const SELECT_JOB_FOR_UPDATE = `select * from jobs where tenant_id = $1 and job_id = $2 for update`;
-const SELECT_JOB = `select * from jobs where tenant_id = $1 and job_id = $2`;
+const SELECT_JOB_FOR_UPDATE = `select ${JOB_COLUMNS} from jobs where tenant_id = $1 and job_id = $2 for update`;
+const SELECT_JOB = `select ${JOB_COLUMNS} from jobs where tenant_id = $1 and job_id = $2`;
 
 const CANCEL_JOB = `
   update jobs set state = 'cancelled', lease_owner = null, lease_expires_at = null, finished_at = now(), updated_at = now()
-  where tenant_id = $1 and job_id = $2 returning *`;
+  where tenant_id = $1 and job_id = $2 returning ${JOB_COLUMNS}`;
 
 const REQUEUE_JOB = `
   update jobs set state = 'queued', attempts = 0, run_at = now(), lease_owner = null, lease_expires_at = null,
                   result = null, progress_percent = null, progress_message = null, started_at = null, finished_at = null,
                   redrives = redrives + $3, updated_at = now()
-  where tenant_id = $1 and job_id = $2 returning *`;
+  where tenant_id = $1 and job_id = $2 returning ${JOB_COLUMNS}`;
 
 const LIST_JOBS = `
-  select * from jobs
+  select ${JOB_COLUMNS} from jobs
   where tenant_id = $1 and ($2::bigint is null or seq < $2) and ($3::text is null or state = $3) and ($4::text is null or kind = $4)
   order by seq desc limit $5`;
 
 const LIST_POISONED = `
-  select * from jobs
+  select ${JOB_COLUMNS} from jobs
   where tenant_id = $1 and state = 'poisoned' and ($2::bigint is null or seq < $2)
   order by seq desc limit $3`;
 

@@ -1,7 +1,46 @@
 // Rows of the jobs table as the stores return them, and their mapping to Job records.
 import type { Job, JobErrorInfo, JobState, JobTraceContext } from './job-model.js';
 
-/** A `jobs` row (`select *`). Timestamps arrive as Date from both stores; int8 as number. */
+/**
+ * The columns of a JobRow, named rather than `*`: a statement that names its columns can be a
+ * prepared statement, and a column a newer migration adds cannot change its result.
+ */
+export const JOB_COLUMNS = [
+  'tenant_id',
+  'job_id',
+  'seq',
+  'kind',
+  'payload',
+  'priority',
+  'state',
+  'run_at',
+  'attempts',
+  'max_attempts',
+  'lease_owner',
+  'lease_expires_at',
+  'dedup_key',
+  'dedup_expires_at',
+  'progress_percent',
+  'progress_message',
+  'result',
+  'last_error',
+  'trace_context',
+  'request_id',
+  'created_by',
+  'redrives',
+  'created_at',
+  'updated_at',
+  'started_at',
+  'finished_at',
+].join(', ');
+
+/** JOB_COLUMNS qualified by `alias` (for statements that join or update through an alias). */
+export const jobColumnsOf = (alias: string): string =>
+  JOB_COLUMNS.split(', ')
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+
+/** A `jobs` row (JOB_COLUMNS). Timestamps arrive as Date from both stores; int8 as number. */
 export interface JobRow {
   tenant_id: string;
   job_id: string;

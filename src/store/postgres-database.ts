@@ -234,6 +234,38 @@ function beginSql(client: pg.PoolClient, scope: Scope, readOnly: boolean, snapsh
   return `begin${snapshot ? ' isolation level repeatable read' : ''}${readOnly ? ' read only' : ''}; select set_config('role', ${role}, true), set_config('iris.tenant_id', ${tenant}, true), set_config('iris.scope', ${kind}, true)`;
 }
 
+const SET_SCOPE =
+  "select set_config('role', $1, true), set_config('iris.tenant_id', $2, true), set_config('iris.scope', $3, true)";
+
+/**
+ * Opens the transaction and sets its scope, sending everything before returning (so what the
+ * caller sends next follows it on the wire). With prepared statements: a fixed BEGIN and the
+ * prepared scope statement, in one write, which spares PostgreSQL parsing and planning the
+ * scope for every transaction. NOTE: the BEGIN is a constant and cannot fail to parse, so the
+ * scope statement and whatever follows run inside the transaction; a scope that fails (a
+ * value PostgreSQL refuses) aborts it, and so every statement after it.
+ */
+function beginTransaction(
+  client: pg.PoolClient,
+  scope: Scope,
+  prepared: boolean,
+  readOnly: boolean,
+  snapshot = false,
+): Promise<unknown> {
+  if (!prepared) return client.query(beginSql(client, scope, readOnly, snapshot));
+  const socket = socketOf(client);
+  socket?.cork();
+  try {
+    const begun = client.query(
+      `begin${snapshot ? ' isolation level repeatable read' : ''}${readOnly ? ' read only' : ''}`,
+    );
+    const scoped = client.query(statement(SET_SCOPE, scopeParams(scope), true));
+    return Promise.all([begun, scoped]);
+  } finally {
+    socket?.uncork();
+  }
+}
+
 /** Lets pending socket events run, so the pool drops other clients that died with this one. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -281,7 +313,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10, prepared 
     let phase: Phase = 'begin';
     let failure: unknown;
     try {
-      await client.query(beginSql(client, scope, readOnly, snapshot));
+      await beginTransaction(client, scope, prepared, readOnly, snapshot);
       phase = 'body';
       const result = await fn(wrap(client, prepared));
       // A connection lost during `fn` (whose error `fn` swallowed) is not a commit of unknown outcome.
@@ -315,7 +347,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10, prepared 
       let sent: [Promise<unknown>, Promise<pg.QueryResult>, Promise<unknown>];
       try {
         sent = [
-          client.query(beginSql(client, scope, true)),
+          beginTransaction(client, scope, prepared, true),
           client.query(statement(sql, params, prepared)),
           client.query('commit'),
         ];
