@@ -34,6 +34,7 @@ export { INGESTIBLE_EXTENSIONS, parseDocument } from './parse/parse-document.js'
 
 // extract/: the document model (or an LLM reply) to graph records, in worker threads.
 export { extractDocument, extractFromReply } from './extract/extract-document.js';
+export { knownTypesOf, type KnownEntity, type KnownTypes } from './extract/endpoint-types.js';
 export { makeExtractionPool, type ExtractionPool } from './extract/extraction-pool.js';
 export {
   DEFAULT_EXTRACTION_VERSION,

@@ -5,7 +5,7 @@
 // bombs, and both the extraction and the parse-only (LLM) paths go through the same limits.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { makeExtractionPool, parseBudget, type ExtractionPool } from '../../src/knowledge/index.js';
+import { knownTypesOf, makeExtractionPool, parseBudget, type ExtractionPool } from '../../src/knowledge/index.js';
 import { billionLaughs, zipBombDocx } from '../support/hostile-documents.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -92,3 +92,20 @@ for (const threads of [0, 1]) {
     }
   });
 }
+
+test("the tenant's known types cross to an extraction thread (a Map, by structured clone)", async () => {
+  const pool = makeExtractionPool({ threads: 1 });
+  try {
+    const knownTypes = knownTypesOf([{ name: 'WH-North', type: 'warehouse', methods: ['table'] }]);
+    const x = await pool.extract('c.tsv', text('source\trelation\ttarget\nZephyr\tdelivers_to\tWH-North\n'), {
+      knownTypes,
+    });
+    assert.deepEqual(
+      x.entities.map((e) => `${e.type}:${e.name}`),
+      ['warehouse:WH-North'],
+    );
+    assert.deepEqual(x.openEnds, ['Zephyr']);
+  } finally {
+    await pool.close();
+  }
+});

@@ -5,7 +5,16 @@ import { test } from 'node:test';
 import { parseData } from '../parse/data-parser.js';
 import { parseDelimited } from '../parse/delimited-parser.js';
 import { parseMarkdown } from '../parse/markdown-parser.js';
-import { endKind, endpointEntities, isPersonName, kindOfName } from './endpoint-types.js';
+import {
+  endKind,
+  endpointEntities,
+  isPersonName,
+  knownEndpointEntities,
+  knownTypesOf,
+  kindOfName,
+  openEnds,
+} from './endpoint-types.js';
+import { extractDocument } from './extract-document.js';
 import { resolveRecords } from './entity-resolution.js';
 import { refinedKind } from './record-reader.js';
 import type { GraphRecords } from './graph-records.js';
@@ -195,4 +204,83 @@ test('relation ends given as ids resolve to the named entity and get no entity o
   const owns = relations.find((x) => x.type === 'owns');
   assert.equal(`${owns?.source} -> ${owns?.target}`, 'Payments Team -> Ledger Service');
   assert.equal(owns?.targetId, 'service:ledger service');
+});
+
+test('open ends are the relation ends no entity of the document stands for, once each', () => {
+  const span = { start: 0, end: 9 };
+  const records: GraphRecords = {
+    entities: [{ name: 'Federal Shipping', type: 'organization', aliases: ['FedShip'], method: 'table', span }],
+    relations: [
+      { source: 'FedShip', target: 'WH-North', type: 'delivers_to', method: 'table', span },
+      { source: 'Speedy Express', target: 'WH-North', type: 'delivers_to', method: 'table', span },
+      { source: 'Speedy Express', target: '2021-03-01', type: 'since', method: 'table', span },
+    ],
+  };
+  assert.deepEqual(
+    openEnds(records).map((e) => e.name),
+    ['WH-North', 'Speedy Express'],
+  );
+});
+
+test("the tenant's known types: declared beats LLM beats prose; ties of types, unknown and prose-only type nothing", () => {
+  const known = knownTypesOf([
+    { name: 'Krios G4', type: 'equipment', methods: ['llm'] },
+    { name: 'Krios G4', type: 'instrument', methods: ['table', 'prose'] },
+    { name: 'Federal Shipping', type: 'organization', aliases: ['FedShip'], methods: ['table'] },
+    { name: 'Atlas', type: 'project', methods: ['data'] },
+    { name: 'Atlas', type: 'service', methods: ['catalog'] },
+    { name: 'Horizon Europe', type: 'location', methods: ['prose'] },
+    { name: 'Widget', type: 'unknown', methods: ['table'] },
+  ]);
+  assert.deepEqual(Object.fromEntries([...known].map(([k, v]) => [k, `${v.type}:${v.name}`])), {
+    'krios g4': 'instrument:Krios G4',
+    'federal shipping': 'organization:Federal Shipping',
+    fedship: 'organization:Federal Shipping',
+  });
+});
+
+test('known types fill only the ends the document leaves untyped, with the relation as provenance', () => {
+  const span = { start: 3, end: 30 };
+  const records: GraphRecords = {
+    entities: [{ name: 'Northwind Traders', type: 'organization', aliases: [], method: 'table', span }],
+    relations: [
+      { source: 'FedShip', target: 'Northwind Traders', type: 'delivers_for', method: 'table', span },
+      { source: 'Speedy Express', target: 'Oslo', type: 'delivers_to', method: 'table', span },
+    ],
+  };
+  const known = knownTypesOf([
+    { name: 'Federal Shipping', type: 'organization', aliases: ['FedShip'], methods: ['table'] },
+    { name: 'Northwind Traders', type: 'customer', methods: ['table'] },
+  ]);
+  const added = knownEndpointEntities(records, known);
+  // Northwind Traders keeps the document's own type; Speedy Express and Oslo are unknown to the tenant.
+  assert.deepEqual(added, [
+    { name: 'Federal Shipping', type: 'organization', aliases: ['FedShip'], method: 'table', span },
+  ]);
+  const { relations } = resolveRecords({ ...records, entities: [...records.entities, ...added] }, () => 0);
+  assert.equal(relations.find((r) => r.type === 'delivers_for')?.sourceId, 'organization:federal shipping');
+});
+
+test("extractDocument applies known types after the document's own typing, and reports the ends left open", async () => {
+  const tsv = ['source\trelation\ttarget', 'United Package\tdelivers_to\tWH-North', 'Kai Müller\tleads\tAurora'].join(
+    '\n',
+  );
+  const bytes = new TextEncoder().encode(tsv);
+  const plain = await extractDocument('contracts.tsv', bytes);
+  assert.deepEqual([...plain.openEnds].sort(), ['Aurora', 'United Package', 'WH-North']);
+  const knownTypes = knownTypesOf([
+    { name: 'WH-North', type: 'warehouse', methods: ['table'] },
+    { name: 'United Package', type: 'organization', methods: ['data'] },
+    { name: 'Kai Müller', type: 'team', methods: ['table'] },
+  ]);
+  const x = await extractDocument('contracts.tsv', bytes, { knownTypes });
+  assert.deepEqual(x.entities.map((e) => `${e.type}:${e.name}`).sort(), [
+    'organization:United Package',
+    'person:Kai Müller',
+    'warehouse:WH-North',
+  ]);
+  assert.deepEqual(x.openEnds, ['Aurora']);
+  const wh = x.entities.find((e) => e.name === 'WH-North');
+  assert.equal(wh?.provenance[0]?.method, 'table');
+  assert.ok((wh?.provenance[0]?.start ?? 0) > 0);
 });

@@ -5,12 +5,16 @@
 // (`located_in` -> a location, `works_for` -> an organization, `member_of` -> a team, `led_by` a
 // person when the name is a person's); a person's name by its form and given/family names; the
 // other end's type for a relation between peers (`collaborates_with`). Otherwise nothing: an end
-// whose type nothing implies stays a relation end (resolution may still find its entity).
+// whose type nothing implies stays a relation end (resolution may still find its entity), an
+// open end (`openEnds`). Ingest then asks the tenant's graph what its other documents declared
+// of those names (`knownEndpointEntities`): the document's own evidence always comes first, and
+// what the tenant already knows types only the ends nothing in the document types.
 // The kinds are the words of structured data (station, depot, lab, department, transit_line),
 // not prose's broader classes.
 import nlp from 'compromise';
 import { looksLikePersonName } from './field-meaning.js';
-import type { EntityRecord, GraphRecords, RelationRecord } from './graph-records.js';
+import { PRIORITY } from './entity-resolution.js';
+import type { EntityRecord, ExtractionMethod, GraphRecords, RelationRecord } from './graph-records.js';
 import { cleanName, normaliseName, normaliseType } from './names.js';
 
 /** A word table without a prototype ("constructor" is not a kind). */
@@ -174,23 +178,34 @@ export function endKind(name: string, relation: string, end: 'source' | 'target'
   return said;
 }
 
+/** The normalised names of every entity of `records`, by name and alias, with their types. */
+function typesOf(records: GraphRecords): Map<string, string> {
+  const typeOf = new Map<string, string>();
+  for (const e of records.entities)
+    for (const n of [e.name, ...e.aliases]) if (!typeOf.has(normaliseName(n))) typeOf.set(normaliseName(n), e.type);
+  return typeOf;
+}
+
+/** Whether a relation end names a thing no entity of `typeOf` stands for (dates, numbers and links are values, never things). */
+const isOpen = (name: string, typeOf: ReadonlyMap<string, string>): boolean =>
+  /\p{L}/u.test(name) &&
+  !/^(https?:\/\/|\d{4}-\d{2}-\d{2})/.test(name.trim()) &&
+  normaliseName(name) !== '' &&
+  !typeOf.has(normaliseName(name));
+
 /**
  * Entities for the relation ends of `records` that no entity (by name or alias) stands for, of
  * the kind each end implies, with the relation's method and span as provenance. A peer end takes
  * the other end's type once that is known.
  */
 export function endpointEntities(records: GraphRecords): EntityRecord[] {
-  const typeOf = new Map<string, string>();
-  for (const e of records.entities)
-    for (const n of [e.name, ...e.aliases]) if (!typeOf.has(normaliseName(n))) typeOf.set(normaliseName(n), e.type);
+  const typeOf = typesOf(records);
   const added: EntityRecord[] = [];
   const add = (name: string, type: string, r: RelationRecord): void => {
     typeOf.set(normaliseName(name), type);
     added.push({ name: cleanName(name), type, aliases: [], method: r.method, span: r.span });
   };
-  // Dates, numbers and links are values, never things.
-  const open = (name: string): boolean =>
-    /\p{L}/u.test(name) && !/^(https?:\/\/|\d{4}-\d{2}-\d{2})/.test(name.trim()) && !typeOf.has(normaliseName(name));
+  const open = (name: string): boolean => isOpen(name, typeOf);
   const peers: [string, string, RelationRecord][] = [];
   for (const r of records.relations)
     for (const [name, other, end] of [
@@ -211,6 +226,89 @@ export function endpointEntities(records: GraphRecords): EntityRecord[] {
       add(name, type, r);
       changed = true;
     }
+  }
+  return added;
+}
+
+/** A relation end no entity of its records stands for, with the first relation that names it. */
+export interface OpenEnd {
+  readonly name: string;
+  readonly relation: RelationRecord;
+}
+
+/** The relation ends of `records` that no entity stands for (by name or alias), once each, in order. */
+export function openEnds(records: GraphRecords): OpenEnd[] {
+  const typeOf = typesOf(records);
+  const seen = new Set<string>();
+  const out: OpenEnd[] = [];
+  for (const r of records.relations)
+    for (const name of [r.source, r.target]) {
+      const key = normaliseName(name);
+      if (!isOpen(name, typeOf) || seen.has(key)) continue;
+      seen.add(key);
+      out.push({ name: cleanName(name), relation: r });
+    }
+  return out;
+}
+
+/** An entity the tenant already knows (from its other documents): its name and type. */
+export interface KnownEntity {
+  readonly name: string;
+  readonly type: string;
+}
+
+/** A lookup of known entities by normalised name or alias (`normaliseName`). */
+export type KnownTypes = ReadonlyMap<string, KnownEntity>;
+
+/**
+ * The lookup of `entities` by normalised name and alias. Where entities of different types claim
+ * one name, those read the most authoritative way win (declared records over an LLM's over prose
+ * patterns, as in resolution); a tie of different types is ambiguous and types nothing, and so do
+ * an `unknown` type and an entity only prose patterns read.
+ */
+export function knownTypesOf(
+  entities: Iterable<{
+    readonly name: string;
+    readonly type: string;
+    readonly aliases?: readonly string[];
+    /** How the entity was read (its mentions' methods); its rank is the best of them. */
+    readonly methods?: readonly ExtractionMethod[];
+  }>,
+): Map<string, KnownEntity> {
+  const best = new Map<string, { entity: KnownEntity | undefined; rank: number }>();
+  for (const e of entities) {
+    const type = normaliseType(e.type);
+    if (type === '' || type === 'unknown') continue;
+    const rank = Math.max(0, ...(e.methods ?? []).map((m) => PRIORITY[m] ?? 0));
+    // NOTE: a type only prose patterns gave is a guess (their entity precision is 0.7-0.9 on the
+    // blind sets); it does not spread into other documents' declared data.
+    if (rank < PRIORITY.llm) continue;
+    for (const n of new Set([e.name, ...(e.aliases ?? [])].map(normaliseName))) {
+      const had = best.get(n);
+      if (n === '' || (had !== undefined && had.rank > rank)) continue;
+      if (had === undefined || had.rank < rank) best.set(n, { entity: { name: cleanName(e.name), type }, rank });
+      else if (had.entity !== undefined && had.entity.type !== type) best.set(n, { entity: undefined, rank });
+    }
+  }
+  const known = new Map<string, KnownEntity>();
+  for (const [key, { entity }] of best) if (entity !== undefined) known.set(key, entity);
+  return known;
+}
+
+/**
+ * Entities for the open ends of `records` (ends no entity of the document stands for) that
+ * `known` knows: of the known type, under the known name with the end's own spelling as an alias
+ * ("FedShip" -> Federal Shipping), with the relation's method and span as provenance. Run after
+ * the document's own typing (endpointEntities): the document's evidence comes first.
+ */
+export function knownEndpointEntities(records: GraphRecords, known: KnownTypes): EntityRecord[] {
+  if (known.size === 0) return [];
+  const added: EntityRecord[] = [];
+  for (const { name, relation } of openEnds(records)) {
+    const k = known.get(normaliseName(name));
+    if (k === undefined) continue;
+    const aliases = normaliseName(k.name) === normaliseName(name) ? [] : [name];
+    added.push({ name: k.name, type: k.type, aliases, method: relation.method, span: relation.span });
   }
   return added;
 }

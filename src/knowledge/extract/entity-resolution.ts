@@ -41,7 +41,7 @@ export interface Resolution {
 }
 
 /** Structured records are declared knowledge and win over LLM output, which wins over prose patterns. */
-const PRIORITY: Readonly<Record<ExtractionMethod, number>> = {
+export const PRIORITY: Readonly<Record<ExtractionMethod, number>> = {
   'front-matter': 3,
   data: 3,
   table: 3,

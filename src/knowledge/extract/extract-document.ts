@@ -3,6 +3,7 @@
 // Also the same stage for a raw LLM reply to the extraction prompt.
 import { chunkAt, chunkText, type Chunk, type ChunkOptions } from '../parse/chunker.js';
 import { isProseBlock, type ParsedDocument, type Span } from '../parse/document-model.js';
+import { knownEndpointEntities, openEnds, type KnownTypes } from './endpoint-types.js';
 import { resolveRecords, type ResolvedEntity, type ResolvedRelation } from './entity-resolution.js';
 import { appendRecords, emptyRecords, type GraphRecords } from './graph-records.js';
 import { parseLlmReply } from './reply/llm-reply-parser.js';
@@ -18,6 +19,13 @@ export interface ExtractOptions {
   readonly parse?: ParseOptions;
   /** Records an LLM extracted from this document's chunks (spans in document offsets), resolved with the rest. */
   readonly llmRecords?: readonly GraphRecords[];
+  /**
+   * What the tenant already knows (its other documents' entities, by normalised name and alias:
+   * knownTypesOf): a relation end that nothing in this document types becomes an entity of the
+   * known type. The document's own evidence always comes first. A Map crosses to extraction
+   * threads as it is (structured clone).
+   */
+  readonly knownTypes?: KnownTypes;
 }
 
 export interface DocumentExtraction {
@@ -27,6 +35,8 @@ export interface DocumentExtraction {
   readonly records: GraphRecords;
   readonly entities: readonly ResolvedEntity[];
   readonly relations: readonly ResolvedRelation[];
+  /** Relation ends no entity of the document stands for (by name or alias): what `knownTypes` may type. */
+  readonly openEnds: readonly string[];
 }
 
 /** Extracts from an already parsed document. */
@@ -36,8 +46,11 @@ export function extractFromDocument(document: ParsedDocument, options: ExtractOp
   if (options.prose ?? true)
     appendRecords(records, proseRecords(document.blocks.filter((b) => isProseBlock(b) || b.kind === 'heading')));
   for (const extra of options.llmRecords ?? []) appendRecords(records, extra);
+  // Every reference is an entity: ends nothing in the document types take the type the tenant knows.
+  if (options.knownTypes !== undefined) records.entities.push(...knownEndpointEntities(records, options.knownTypes));
   const { entities, relations } = resolveRecords(records, (offset) => chunkAt(chunks, offset));
-  return { document, chunks, records, entities, relations };
+  const open = openEnds(records).map((e) => e.name);
+  return { document, chunks, records, entities, relations, openEnds: open };
 }
 
 /** Parses and extracts one document. Throws ValidationError for unreadable input. */
