@@ -32,6 +32,7 @@ import {
 } from './graph/slot-store.js';
 import { DEFAULT_EXTRACTION_VERSION, extractionOptionsOf } from './extract/extraction-versions.js';
 import { makeExtractionPool } from './extract/extraction-pool.js';
+import { extractKnowing, knownInGraph } from './known-types.js';
 import type { Queryable } from '../core/db.js';
 import type { JobWorkOptions, ServiceParts } from './knowledge-deps.js';
 
@@ -114,10 +115,12 @@ export function makeGraphVersions(parts: ServiceParts): GraphVersions {
       options.signal?.throwIfAborted();
       const source = await inTenant(tenantId, (tx) => selectSourceContent(tx, tenantId, s.documentId), options.trace);
       if (source === undefined || source.sha256 !== s.sha256) continue;
-      const x = await (deps.extraction ?? inline).extract(
+      const x = await extractKnowing(
+        deps.extraction ?? inline,
         source.name,
         source.content,
         extractionOptionsOf(version),
+        knownInGraph(inTenant, tenantId, s.documentId, 'candidate', options.trace),
         options.signal,
       );
       const stored = await inCandidate(

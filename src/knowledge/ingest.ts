@@ -1,6 +1,7 @@
 // Documents into the graph: submit (the bytes are kept, quotas checked, audited; a job ingests
 // them), ingest (parse and extract in the extraction pool, LLM extraction of prose chunks when a
-// provider may serve the tenant, then one transaction writes the document's rows and refreshes
+// provider may serve the tenant, relation ends the document leaves untyped typed by what the
+// tenant's other documents declared (known-types.ts), then one transaction writes the document's rows and refreshes
 // the communities its components touch) and remove (exactly the document's contributions go).
 // The primary graph is extracted with its own extraction version's options; while the tenant
 // has a candidate graph (graph-versions.ts), the same transaction writes (or removes) the
@@ -28,6 +29,7 @@ import { selectIngestVersions } from './graph/slot-store.js';
 import type { ExtractOptions } from './extract/extract-document.js';
 import { DEFAULT_EXTRACTION_VERSION, extractionOptionsOf, isExtractionVersion } from './extract/extraction-versions.js';
 import { makeExtractionPool } from './extract/extraction-pool.js';
+import { extractKnowing, knownInGraph, type KnownLookup } from './known-types.js';
 import type { GraphRecords } from './extract/graph-records.js';
 import type { JobWorkOptions, ServiceParts } from './knowledge-deps.js';
 import { llmExtract } from './llm/index.js';
@@ -204,20 +206,33 @@ export function makeIngest(parts: ServiceParts): Ingest {
     options.signal?.throwIfAborted();
     options.progress?.(50, llm.chunks > 0 ? `extracted with ${llm.provider ?? 'no provider'}` : 'extracting');
     const pool = deps.extraction ?? inline;
-    const x = await pool.extract(
+    // Ends the document leaves untyped take the types the tenant's other documents give them (known-types.ts).
+    const known = (graph: 'primary' | 'candidate'): KnownLookup =>
+      knownInGraph(inTenant, tenantId, input.documentId, graph, options.trace);
+    const x = await extractKnowing(
+      pool,
       input.name,
       input.bytes,
       { ...extractOptions, llmRecords: llm.records },
+      known('primary'),
       options.signal,
     );
     // The candidate graph (graph-versions.ts) gets the same document, extracted deterministically
-    // with its own version's options: no LLM calls for a graph that does not serve yet.
+    // with its own version's options (no LLM calls for a graph that does not serve yet), knowing
+    // what the candidate graph knows.
     const candidate =
       versions.candidate === null
         ? undefined
         : {
             version: versions.candidate,
-            x: await pool.extract(input.name, input.bytes, graphOptionsOf(versions.candidate), options.signal),
+            x: await extractKnowing(
+              pool,
+              input.name,
+              input.bytes,
+              graphOptionsOf(versions.candidate),
+              known('candidate'),
+              options.signal,
+            ),
           };
     options.signal?.throwIfAborted();
     options.progress?.(

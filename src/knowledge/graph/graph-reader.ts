@@ -2,7 +2,9 @@
 // name, neighbourhoods, candidate chunks by full-text match, corpus statistics, community
 // reports, and chunks by id. Ranking happens elsewhere (answer/bm25.ts, answer/query-engine.ts).
 import type { Queryable } from '../../core/db.js';
+import type { ExtractionMethod } from '../extract/graph-records.js';
 import type { GraphEdge } from './communities.js';
+import { nodeKey } from './graph-store.js';
 import { tsqueryAny, tsqueryOperand } from './vocabulary.js';
 
 export interface ChunkRow {
@@ -127,6 +129,40 @@ export async function selectEntitiesByKeys(
             case when $3 then (select count(*)::int from kg_entity_mentions m where m.tenant_id = e.tenant_id and m.entity_id = e.entity_id) else 0 end as mentions
      from kg_entities e where e.tenant_id = $1 and e.name_key = any($2::text[])`,
     [tenantId, keys, withMentions],
+  );
+  return rows;
+}
+
+/** An entity of the tenant's graph that may type a relation end, with how its mentions were read. */
+export interface KnownEntityRow {
+  readonly name: string;
+  readonly type: string;
+  readonly aliases: readonly string[];
+  readonly methods: readonly ExtractionMethod[];
+}
+
+/**
+ * Entities that documents other than `documentId` mention, named (by name key, or by an alias
+ * read case-insensitively) by one of `names`: what the tenant already knows of the relation ends
+ * a document leaves untyped (a document's own earlier version is not evidence for it). Each
+ * entity with the methods of its mentions in those documents.
+ */
+export async function selectKnownEntities(
+  tx: Queryable,
+  tenantId: string,
+  documentId: string,
+  names: readonly string[],
+): Promise<KnownEntityRow[]> {
+  if (names.length === 0) return [];
+  const { rows } = await tx.query<KnownEntityRow>(
+    `select e.name, e.type, e.aliases, array_agg(distinct m.method) as methods
+     from kg_entities e join kg_entity_mentions m on m.tenant_id = e.tenant_id and m.entity_id = e.entity_id
+     where e.tenant_id = $1 and m.document_id <> $2
+       and (e.name_key = any($3::text[])
+            or exists (select 1 from jsonb_array_elements_text(e.aliases) a
+                       where lower(a) = any($4::text[]) or btrim(regexp_replace(lower(a), '[^[:alnum:]]+', ' ', 'g')) = any($3::text[])))
+     group by e.entity_id, e.name, e.type, e.aliases`,
+    [tenantId, documentId, [...new Set(names.map(nodeKey))], [...new Set(names.map((n) => n.toLowerCase()))]],
   );
   return rows;
 }
