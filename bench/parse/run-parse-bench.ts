@@ -6,6 +6,8 @@ import {
   createReplyCounters,
   extractDocument,
   extractFromReply,
+  knownTypesOf,
+  type KnownTypes,
   type ReplyCounters,
 } from '../../src/knowledge/index.js';
 import { loadTenants, type Fixture } from './fixtures.js';
@@ -53,7 +55,12 @@ export interface ParseBenchReport {
   readonly elapsedMs: number;
 }
 
-async function scoreFile(fx: Fixture, counters: ReplyCounters, unexpected: string[]): Promise<FileScore> {
+async function scoreFile(
+  fx: Fixture,
+  counters: ReplyCounters,
+  unexpected: string[],
+  knownTypes?: KnownTypes,
+): Promise<FileScore> {
   const resolve = aliasResolver(fx.gold.aliases);
   let found: {
     entities: readonly { name: string; type: string }[];
@@ -67,7 +74,7 @@ async function scoreFile(fx: Fixture, counters: ReplyCounters, unexpected: strin
         `${fx.tenant}/${fx.file}: expected ${fx.gold.expect ?? 'success'}, got ${r.outcome.ok ? 'success' : r.outcome.failure.kind}`,
       );
     found = r;
-  } else found = await extractDocument(fx.file, fx.bytes);
+  } else found = await extractDocument(fx.file, fx.bytes, knownTypes === undefined ? {} : { knownTypes });
   const predicted = new Set([
     ...found.entities.map((e) => `E ${entityKey(resolve, e.type, e.name)}`),
     ...found.relations.map((r) => `R ${relationKey(resolve, r.source, r.type, r.target)}`),
@@ -92,6 +99,27 @@ async function scoreFile(fx: Fixture, counters: ReplyCounters, unexpected: strin
   };
 }
 
+/**
+ * What a tenant's graph knows when one of its documents is ingested after all its others (as
+ * ingest supplies it, src/knowledge/known-types.ts): the entities extracted from its other
+ * structured and prose files, with their mentions' methods, as knownTypesOf reads them (prose-only
+ * types type nothing). Recorded LLM replies are left out: they answer chunks of no fixture, and
+ * the structured and prose rows measure deterministic extraction, a tenant without an LLM
+ * provider. Replies themselves are scored as they are (ingest never types a reply alone).
+ */
+async function tenantKnowledge(fixtures: readonly Fixture[]): Promise<(fx: Fixture) => KnownTypes> {
+  const documents = fixtures.filter((f) => f.gold.category !== 'llm_reply');
+  const extracted = new Map<Fixture, Awaited<ReturnType<typeof extractDocument>>['entities']>();
+  for (const fx of documents) extracted.set(fx, (await extractDocument(fx.file, fx.bytes)).entities);
+  return (fx) =>
+    knownTypesOf(
+      documents
+        .filter((o) => o.tenant === fx.tenant && o !== fx)
+        .flatMap((o) => extracted.get(o) ?? [])
+        .map((e) => ({ ...e, methods: e.provenance.map((p) => p.method) })),
+    );
+}
+
 /** Extracts and scores every fixture of every tenant. Throws when a fixture has no gold. */
 export async function runParseBench(): Promise<ParseBenchReport> {
   const { fixtures, ungraded } = loadTenants();
@@ -100,7 +128,9 @@ export async function runParseBench(): Promise<ParseBenchReport> {
   const unexpected: string[] = [];
   const started = performance.now();
   const files: FileScore[] = [];
-  for (const fx of fixtures) files.push(await scoreFile(fx, counters, unexpected));
+  const known = await tenantKnowledge(fixtures);
+  for (const fx of fixtures)
+    files.push(await scoreFile(fx, counters, unexpected, fx.gold.category !== 'llm_reply' ? known(fx) : undefined));
   const elapsedMs = performance.now() - started;
   const tenants = [...new Set(fixtures.map((f) => f.tenant))].map((tenant): TenantScore => {
     const byCategory = Object.fromEntries(

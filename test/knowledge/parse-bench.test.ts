@@ -18,7 +18,8 @@ test('structured files and LLM replies hold their measured floors for every tena
   assert.deepEqual(report.unexpected, []);
   const c = report.counters;
   assert.equal(c.parsed + c.repaired + c.failed, c.replies);
-  assert.ok(resultValues(report).min_f1 >= 0.98);
+  // 0.990 measured with the types the tenant already knows (known-types.ts), 0.983 without.
+  assert.ok(resultValues(report).min_f1 >= 0.985);
   // Every repair kind the issue names occurs in the recorded replies.
   for (const kind of [
     'think_tags',
