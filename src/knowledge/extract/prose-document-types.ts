@@ -100,6 +100,13 @@ function firstNameOnly(m: Mention, sentence: Sentence): boolean {
 
 /** Prepositions of place right before a name ("from Faro", "out of Wick", "at Anstruther"). */
 const PLACE_PREPOSITION = /\b(?:at|from|out of|near|to|via)\s+$/i;
+/**
+ * "at" or "from" after a unit, a person's job, a thing bought or a grant: the name after it is an
+ * organisation's ("the lab at Helix", "engineers at Tally", "a platform from Clerkwell").
+ */
+const ORG_PREPOSITION =
+  /\b(?:team|teams|lab|labs|group|unit|staff|colleagues?|engineers?|researchers?|scientists?|employees?|works|worked|working|employed|job|role|platform|software|products?|units|equipment|kit|system|systems|tools?|services|licen[cs]ed|bought|purchased|supplied|ordered|funding|grant|investment|contracts?)\s+(?:at|from)\s+$/i;
+const camelCase = (name: string): boolean => /\p{Ll}\p{Lu}/u.test(name);
 
 /** Whether the words of a name are tagged a person's name by compromise's lexicon. */
 const personTagged = (m: Mention, sentence: Sentence): boolean =>
@@ -116,6 +123,17 @@ function personContext(m: Mention, sentence: Sentence): boolean {
     PERSON_BEFORE.test(text.slice(Math.max(0, start - 40), start)) ||
     (personTagged(m, sentence) && /^[^.;]{0,80}\b(she|he|his|her|herself|himself)\b/i.test(after))
   );
+}
+
+/**
+ * Whether the sentence around a name shows it is a thing, not a person: "the" before it ("the
+ * Tui Mobile support team"), or "its" after it before any he/she ("Tui Mobile will upgrade its sites").
+ */
+function thingContext(m: Mention, sentence: Sentence): boolean {
+  const start = m.start - sentence.start;
+  const before = sentence.text.slice(Math.max(0, start - 5), start);
+  const after = sentence.text.slice(m.end - sentence.start);
+  return /\bthe\s+$/i.test(before) || /^\s+(?:\w+\s+){1,3}its\b/i.test(after);
 }
 
 /**
@@ -137,15 +155,27 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
   const votes = new Map<string, Map<ProseType, number>>();
   const count = new Map<string, number>();
   const personal = new Set<string>();
+  /** Names a context shows are things: "the X", "X … its". */
+  const things = new Set<string>();
+  /** Names a role, "said" or a he/she around them shows are people's. */
+  const roled = new Set<string>();
   const placeHinted = new Set<string>();
+  /** Names after a preposition of place that a unit, a thing or employment does not precede ("the lab at Helix"). */
+  const orgHinted = new Set<string>();
+  /** Names after "at", "near", "via", "out of" (not "from" or "to", which also take companies and software). */
+  const siteHinted = new Set<string>();
   for (const { m, type, byWords, sentence } of found) {
     const k = m.name.toLowerCase();
-    if (
-      PLACE_PREPOSITION.test(sentence.text.slice(Math.max(0, m.start - sentence.start - 8), m.start - sentence.start))
-    )
+    const before = sentence.text.slice(Math.max(0, m.start - sentence.start - 48), m.start - sentence.start);
+    if (ORG_PREPOSITION.test(before)) orgHinted.add(k);
+    else if (PLACE_PREPOSITION.test(before.slice(-8))) {
       placeHinted.add(k);
+      if (!/\b(?:from|to)\s+$/i.test(before)) siteHinted.add(k);
+    }
     count.set(k, (count.get(k) ?? 0) + 1);
     if (personShaped(m, sentence) && (personContext(m, sentence) || personTagged(m, sentence))) personal.add(k);
+    if (thingContext(m, sentence)) things.add(k);
+    if (personContext(m, sentence)) roled.add(k);
     if (type === undefined) continue;
     const v = votes.get(k) ?? new Map<ProseType, number>();
     // NOTE: the majority type wins; what the words of a mention say outweighs what a relation implies.
@@ -161,9 +191,17 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
   for (const { m, sentence } of found) {
     const k = m.name.toLowerCase();
     if (out.has(k)) continue;
-    const voted = [...(votes.get(k)?.entries() ?? [])].sort((a, b) => b[1] - a[1])[0]?.[0];
+    // NOTE: a person's type that only compromise's name tags gave gives way to a thing's context.
+    const doubted = things.has(k) && !roled.has(k);
+    const voted = [...(votes.get(k)?.entries() ?? [])]
+      .filter(([type]) => !(doubted && type === 'person'))
+      .sort((a, b) => b[1] - a[1])[0]?.[0];
     // What the context says of a person outweighs the organisation fallback of patterns and tags.
-    if (personal.has(k) && (voted === undefined || voted === 'organization' || voted === 'location')) {
+    if (
+      personal.has(k) &&
+      !things.has(k) &&
+      (voted === undefined || voted === 'organization' || voted === 'location')
+    ) {
       out.set(k, 'person');
       continue;
     }
@@ -183,8 +221,8 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
     const plainWord = !/\s/.test(m.name) && /^\p{Lu}\p{Ll}+$/u.test(m.name);
     if (plainWord && (count.get(k) ?? 0) < 2) {
       // NOTE: except after a preposition of place ("a report from Faro", "built at Anstruther").
-      if (placeHinted.has(k)) {
-        out.set(k, 'location');
+      if (placeHinted.has(k) || orgHinted.has(k)) {
+        out.set(k, orgHinted.has(k) ? 'organization' : 'location');
         guessed.add(k);
       }
       continue;
@@ -196,8 +234,11 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
     // NOTE: capitalised everyday words that nothing types ("Press Release", "Loading Dock") are
     // headings or emphasis, not names.
     else if (!commonWords(m.name)) {
-      out.set(k, FALLBACK_TYPE);
-      guessed.add(k);
+      // NOTE: a name nothing types that is only ever a place's ("sites at Pukeora and Te Mata") is one.
+      const site = siteHinted.has(k) && !orgHinted.has(k) && !camelCase(m.name);
+      out.set(k, site ? 'location' : FALLBACK_TYPE);
+      // NOTE: a place's preposition is evidence a list neighbour may share ("at Pukeora and Te Mata").
+      if (!site) guessed.add(k);
     }
   }
   shareAcrossDocument(found, out, guessed);

@@ -466,3 +466,39 @@ test('a heading name typed only by its tags is no name; saints name places; "und
   assert.ok(!entities.some((e) => /Westbury/.test(e)), entities.join(', '));
   includesEach(entities, ['person:Priya Raman', "organization:St Anne's Primary"]);
 });
+
+test('heads of built things and first words of places; "Group" is a company after anything but a function', () => {
+  const { entities } = extract(
+    'The Kelso Road Bridge will carry traffic over the water. Guests at Hotel Mirasol pay less. Brisa Hotels Group and the Yard Planning Group met at Lake Orrin.',
+  );
+  includesEach(entities, [
+    'facility:Kelso Road Bridge',
+    'facility:Hotel Mirasol',
+    'organization:Brisa Hotels Group',
+    'team:Yard Planning Group',
+    'location:Lake Orrin',
+  ]);
+});
+
+test('a name after "the" or before "its" is no person whatever its words\' tags say', () => {
+  const { entities } = extract(
+    'Tui Mobile will upgrade its mobile sites in May. Questions can be sent to the Tui Mobile support desk.',
+  );
+  assert.ok(!entities.includes('person:Tui Mobile'), entities.join(', '));
+  includesEach(entities, ['organization:Tui Mobile']);
+});
+
+test('"at" or "from" after a unit, a job or a thing bought takes an organisation; alone it takes a place', () => {
+  const { entities } = extract(
+    'The Payments team at Tally moved the service. The radios are units from Nexwave. The crew flew from Faro.',
+  );
+  includesEach(entities, ['organization:Tally', 'organization:Nexwave', 'location:Faro']);
+  assert.ok(!entities.includes('location:Tally') && !entities.includes('location:Nexwave'), entities.join(', '));
+});
+
+test('a name nothing types that only ever follows "at", "near" or "via" is a place', () => {
+  const { entities } = extract(
+    'Crews will work near Kerrow Point this week. Traffic will use a diversion via Kerrow Point.',
+  );
+  includesEach(entities, ['location:Kerrow Point']);
+});

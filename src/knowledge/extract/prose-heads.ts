@@ -19,9 +19,9 @@ const UNIT_HEADS = 'team teams squad squads guild tribe committee unit crew desk
 const FUNCTION_HEADS =
   'operations engineering security support care finance marketing sales procurement compliance analytics design infrastructure informatics management planning reliability governance partnerships communications control onboarding dispatch payroll recruitment';
 const FACILITY_HEADS =
-  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library';
+  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library bridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
 const LOCATION_HEADS =
-  'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula';
+  'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula lane forest moor canal firth';
 const DATASTORE_HEADS = 'register registry ledger log archive database datastore catalogue catalog repository index';
 const EVENT_HEADS = 'expo conference summit festival fair awards hackathon meetup symposium congress convention';
 const PROJECT_HEADS = 'project programme program initiative trial study';
@@ -57,8 +57,22 @@ export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseTy
   system: 'service',
 });
 
+/**
+ * Words before "Group" that make it a working unit ("Yard Planning Group", "Research Group"); after
+ * any other word ("Brisa Hotels Group", "Maresol Group") a group is a company (FUNCTION_HEADS and
+ * words in -ing count too).
+ */
+export const UNIT_GROUP_WORDS: ReadonlySet<string> = new Set([
+  ...FUNCTION_HEADS.split(' '),
+  ...'research working steering advisory user users study action task interest reference focus peer product products project projects program programme technical clinical scientific expert'.split(
+    ' ',
+  ),
+]);
+
 /** First word of a name that types it ("Project Nimbus", "Department of Surgery"). */
 export const FIRST_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
+  ...each('lake loch mount river isle cape', 'location'),
+  hotel: 'facility',
   project: 'project',
   programme: 'project',
   operation: 'project',

@@ -215,9 +215,12 @@ function mentionOf(
   )
     return undefined;
   // NOTE: a capitalised name right after "in", "at", "near" with nothing else to type it is most often a place.
+  const typed = typeOf(words, name, cue);
+  // NOTE: "the Tui Mobile support team": a name after "the" is a thing's, whatever its words' tags say of a person.
+  const thing = !honorific && typed === 'person' && toks[f - 1]?.lower === 'the';
   const type =
     (honorific ? 'person' : undefined) ??
-    typeOf(words, name, cue) ??
+    (thing ? undefined : typed) ??
     // A version after a name ("Godot 4", "Node.js 20") is a piece of software's.
     (aliases.length > 0 ? 'technology' : undefined) ??
     (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) && !words.some(camelCase)

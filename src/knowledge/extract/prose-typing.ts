@@ -1,7 +1,7 @@
 // Typing of a mention from its own words and the words around it: gazetteer of technologies,
 // head words ("Beaumont Building", "Project Nimbus"), a lowercase type noun after the name ("the
 // Orbit team"), an appositive ("X, our scheduling tool"), compromise's tags.
-import { APPOSITIVE_HEADS, FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
+import { APPOSITIVE_HEADS, FIRST_HEADS, NAME_HEADS, TRAILING_HEADS, UNIT_GROUP_WORDS } from './prose-heads.js';
 import { GAZETTEER, IDENTIFIER_SUFFIXES, OF_HEADS, ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
 import { camelCase, hasTag, isIdentifier, splitsAfter, SPLITTING, type Token } from './prose-tokens.js';
 
@@ -33,7 +33,7 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
     // NOTE: a year after a name is its edition ("AgriTech Expo 2025"); the word before it types the name.
     const edition = /^(?:19|20)\d\d$/.test(last.text) && words.length > 2;
     const head = NAME_HEADS[(edition ? (words.at(-2) ?? last) : last).lower.replace(/\.$/, '')];
-    if (head !== undefined) return head;
+    if (head !== undefined) return refinedHead(words, head);
   }
   // NOTE: a coined name ending in DB or SQL ("CockroachDB", "TiDB") is a database engine.
   if (words.length === 1 && /^\p{Lu}[\p{L}\d]*\p{Ll}[\p{L}\d]*(?:DB|SQL)$/u.test(name)) return 'technology';
@@ -60,6 +60,20 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
   if (place) return 'location';
   if (words.some((w) => hasTag(w, 'Organization'))) return 'organization';
   return undefined;
+}
+
+/**
+ * A head word's type, corrected by the word before it: "Group" is a company's after anything but a
+ * function or activity ("Brisa Hotels Group" against "Yard Planning Group"); a place's head after
+ * a body's ("Hollis Valley School District", "Tarr Water Authority Region") names that body.
+ */
+function refinedHead(words: readonly Token[], head: ProseType): ProseType {
+  const last = words.at(-1)?.lower ?? '';
+  const before = words.at(-2)?.lower ?? '';
+  if (last === 'group' || last === 'groups')
+    return UNIT_GROUP_WORDS.has(before) || /ing$/.test(before) ? 'team' : 'organization';
+  if (head === 'location' && words.length > 2 && NAME_HEADS[before] === 'organization') return 'organization';
+  return head;
 }
 
 /** Heads of bodies named for their purpose after a name ("Aldmoor Institute for Marine Science", "Centre for Ageing Studies"). */
