@@ -100,6 +100,10 @@ function firstNameOnly(m: Mention, sentence: Sentence): boolean {
 
 /** Prepositions of place right before a name ("from Faro", "out of Wick", "at Anstruther"). */
 const PLACE_PREPOSITION = /\b(?:at|from|out of|near|to|via)\s+$/i;
+/** Nouns after a possessive that only a business has ("X's shareholders", "X's chief executive"). */
+const BUSINESS_OWNED =
+  /^(?:['’]s?)?\s+(?:[\w-]+\s+)?(?:operations|customers|shareholders|investors|headquarters|subsidiary|subsidiaries|portfolio|workforce|employees|board|chief executive|ceo|cfo|coo|cto|founders?|co-founders?|chairman|chairwoman|acquisition|revenues?|profits?|stores|hotels|factories|plants|offices)\b/i;
+
 /**
  * "at" or "from" after a unit, a person's job, a thing bought or a grant: the name after it is an
  * organisation's ("the lab at Helix", "engineers at Tally", "a platform from Clerkwell").
@@ -176,6 +180,15 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
     if (personShaped(m, sentence) && (personContext(m, sentence) || personTagged(m, sentence))) personal.add(k);
     if (thingContext(m, sentence)) things.add(k);
     if (personContext(m, sentence)) roled.add(k);
+    // "Fieldwise's operations", "Solmar's shareholders": what only a business has makes its owner one.
+    const owner =
+      sentence.tokens[m.to - 1]?.possessive === true &&
+      BUSINESS_OWNED.test(sentence.text.slice(m.end - sentence.start)) &&
+      !personShaped(m, sentence);
+    if (owner) {
+      const v = votes.get(k) ?? new Map<ProseType, number>();
+      votes.set(k, v.set('organization', (v.get('organization') ?? 0) + 1.5));
+    }
     if (type === undefined) continue;
     const v = votes.get(k) ?? new Map<ProseType, number>();
     // NOTE: the majority type wins; what the words of a mention say outweighs what a relation implies.

@@ -502,3 +502,37 @@ test('a name nothing types that only ever follows "at", "near" or "via" is a pla
   );
   includesEach(entities, ['location:Kerrow Point']);
 });
+
+test('heads of utilities, schools and clubs, foreign legal suffixes, a business function alone, products by their nouns', () => {
+  const { entities, relations } = extract(
+    'Tarn Valley Water serves the county. Cameras come from Vigilon AS and pupils at Cedar Grove Elementary use them. Tom Ferris in Procurement signed. Its SoilSense probes send readings.',
+  );
+  includesEach(entities, [
+    'organization:Tarn Valley Water',
+    'organization:Vigilon AS',
+    'organization:Cedar Grove Elementary',
+    'team:Procurement',
+    'product:SoilSense',
+  ]);
+  includesEach(relations, ['Tom Ferris -member_of-> Procurement']);
+});
+
+test('"replace X with Y" is Y replaces X, of one kind; software supplied by a vendor is a product', () => {
+  const { entities, relations } = extract(
+    'We will replace Scanwise with DocuFlow as our document capture platform. DocuFlow is supplied by Arkive Ltd. Brisa runs bookings on Staybook, a booking platform licensed from Hoteltech.',
+  );
+  includesEach(relations, [
+    'DocuFlow -replaces-> Scanwise',
+    'DocuFlow -supplied_by-> Arkive Ltd',
+    'Staybook -supplied_by-> Hoteltech',
+  ]);
+  includesEach(entities, ['product:DocuFlow', 'product:Staybook', 'organization:Hoteltech']);
+  assert.ok(!entities.includes('organization:Scanwise'), entities.join(', '));
+});
+
+test('a maker in apposition and a possessive of what only a business has make an organisation', () => {
+  const { entities } = extract(
+    "Fieldwise, the Nairobi-based maker of soil sensors, raised money. The funding will expand Fieldwise's operations. Farmers use the Fieldwise app. Orlan's shareholders approved the Orlan app.",
+  );
+  includesEach(entities, ['organization:Fieldwise', 'organization:Orlan']);
+});

@@ -15,7 +15,14 @@ import {
 import { documentTypes, listJoined, personShaped, type TypedMention } from './prose-document-types.js';
 import { FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
-import { LIST_CONTINUATION, matchRelation, SHARED_SUBJECT, type RelationPattern } from './relation-patterns.js';
+import {
+  LIST_CONTINUATION,
+  matchRelation,
+  REPLACE_WITH,
+  REPLACED_WITH,
+  SHARED_SUBJECT,
+  type RelationPattern,
+} from './relation-patterns.js';
 
 interface Found {
   readonly source: Mention;
@@ -82,7 +89,10 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
       );
       continue;
     }
-    const pattern = matchRelation(words, b.type);
+    // "replace X with Y", "swap X for Y": the verb comes before both names.
+    const lead = text.slice(Math.max(0, a.start - base - 24), a.start - base);
+    const pattern =
+      REPLACED_WITH.test(lead) && /^(?:with|for|by)$/.test(words) ? REPLACE_WITH : matchRelation(words, b.type);
     if (pattern === undefined) continue;
     // "X, the CTO of Y, leads Z": after an appositive closes with a comma, X is the subject again.
     const closesAppositive =
@@ -198,6 +208,11 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
         if (r.pattern.targetType === 'person' && !isPerson(r.target)) continue;
         imply(r.source, r.pattern.sourceType);
         imply(r.target, r.pattern.targetType);
+        // NOTE: a thing is replaced by a thing of its kind ("replace Scanwise with DocuFlow, our capture platform").
+        if (r.pattern.type === 'replaces') {
+          imply(r.source, r.target.type ?? implied.get(r.target));
+          imply(r.target, r.source.type ?? implied.get(r.source));
+        }
       }
       shareAcrossLists(sentence, implied);
       for (const m of sentence.mentions)
@@ -209,6 +224,11 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   if (tokenised.reduce((n, t) => n + t.sentences.length, 0) >= RUNNING_TEXT)
     found.push(...headingMentions(headings, known));
   const typeOfName = documentTypes(found);
+  // NOTE: software bought or licensed from a vendor is a product, whatever noun described it (bench/blind/NOTES.md).
+  for (const { r } of held) {
+    const k = r.source.name.toLowerCase();
+    if (r.pattern.type === 'supplied_by' && typeOfName.get(k) === 'service') typeOfName.set(k, 'product');
+  }
   // NOTE: relation types that depend on an end's type are decided with the document's types, so a
   // name typed in another sentence ("joined Northwind" once Northwind is a company) counts.
   for (const { r, sentence } of held) {

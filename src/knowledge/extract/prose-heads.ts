@@ -27,7 +27,7 @@ const EVENT_HEADS = 'expo conference summit festival fair awards hackathon meetu
 const PROJECT_HEADS = 'project programme program initiative trial study';
 const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';
 const ORG_HEADS =
-  'hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
+  'water power electric electricity gas telecom telecoms mobile broadband utilities hotels resorts motors devices civils construction contractors builders homes schools libraries elementary academy fc afc rovers athletic wanderers hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
 
 /** Capitalised last word of a name of two or more words -> the name's type. */
 export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
@@ -56,6 +56,12 @@ export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseTy
   platform: 'service',
   system: 'service',
 });
+
+/** Business functions that name a unit on their own ("in Procurement", "Finance approved it"). */
+export const UNIT_NAMES: ReadonlySet<string> = new Set([
+  ...FUNCTION_HEADS.split(' '),
+  ...'legal treasury audit facilities estates'.split(' '),
+]);
 
 /**
  * Words before "Group" that make it a working unit ("Yard Planning Group", "Research Group"); after
@@ -86,7 +92,10 @@ export const TRAILING_HEADS: Readonly<Record<string, ProseType>> = wordTable<Pro
   ...each('api apis endpoint', 'api'),
   ...each('database db datastore cache queue bucket topic table store register ledger log archive index', 'datastore'),
   ...each('project programme program initiative trial study', 'project'),
-  ...each('app product suite', 'product'),
+  ...each(
+    'app product suite software device devices sensor sensors probe probes camera cameras handset handsets scanner scanners drone drones robot robots',
+    'product',
+  ),
   ...each('library framework runtime language engine toolkit', 'technology'),
   ...each('building wing terminal site plant depot substation warehouse facility campus', 'facility'),
   ...each('conference expo summit festival fair hackathon', 'event'),
@@ -101,7 +110,7 @@ export const TRAILING_HEADS: Readonly<Record<string, ProseType>> = wordTable<Pro
 export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
   ...TRAILING_HEADS,
   ...each(
-    'company business firm supplier vendor provider manufacturer partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender charity',
+    'company business firm supplier vendor provider manufacturer maker producer chain partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender charity',
     'organization',
   ),
   ...each('tool system platform software application', 'service'),

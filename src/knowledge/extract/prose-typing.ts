@@ -1,7 +1,14 @@
 // Typing of a mention from its own words and the words around it: gazetteer of technologies,
 // head words ("Beaumont Building", "Project Nimbus"), a lowercase type noun after the name ("the
 // Orbit team"), an appositive ("X, our scheduling tool"), compromise's tags.
-import { APPOSITIVE_HEADS, FIRST_HEADS, NAME_HEADS, TRAILING_HEADS, UNIT_GROUP_WORDS } from './prose-heads.js';
+import {
+  APPOSITIVE_HEADS,
+  FIRST_HEADS,
+  NAME_HEADS,
+  TRAILING_HEADS,
+  UNIT_GROUP_WORDS,
+  UNIT_NAMES,
+} from './prose-heads.js';
 import { GAZETTEER, IDENTIFIER_SUFFIXES, OF_HEADS, ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
 import { camelCase, hasTag, isIdentifier, splitsAfter, SPLITTING, type Token } from './prose-tokens.js';
 
@@ -35,6 +42,8 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
     const head = NAME_HEADS[(edition ? (words.at(-2) ?? last) : last).lower.replace(/\.$/, '')];
     if (head !== undefined) return refinedHead(words, head);
   }
+  // A business function named alone ("Tom Ferris in Procurement", "Platform Security, part of IT") is a unit.
+  if (words.length === 1 && (UNIT_NAMES.has(last.lower) || last.text === 'IT')) return 'team';
   // NOTE: a coined name ending in DB or SQL ("CockroachDB", "TiDB") is a database engine.
   if (words.length === 1 && /^\p{Lu}[\p{L}\d]*\p{Ll}[\p{L}\d]*(?:DB|SQL)$/u.test(name)) return 'technology';
   // A conference's CamelCase name ("ReactConf") ends in Conf.
@@ -117,8 +126,11 @@ const DETERMINERS = new Set(['the', 'our', 'its', 'their', 'his', 'her', 'a', 'a
 export function appositiveCue(toks: readonly Token[], from: number, to: number): ProseType | undefined {
   const before = toks[to - 1];
   // "X is a citizen-science survey": a definition types the name like an appositive.
+  // "replace X with Y as our document capture platform": a role given with "as" types the name too.
+  // NOTE: "started by X as a weekend project": "as a" may describe the subject; "as our" describes the name.
   const copula =
-    /^(is|was)$/.test(toks[to]?.lower ?? '') && /^(a|an|the|our|their|its)$/.test(toks[to + 1]?.lower ?? '');
+    (/^(is|was)$/.test(toks[to]?.lower ?? '') && /^(a|an|the|our|their|its)$/.test(toks[to + 1]?.lower ?? '')) ||
+    (toks[to]?.lower === 'as' && /^(our|their|its)$/.test(toks[to + 1]?.lower ?? ''));
   const at = copula ? to + 1 : to;
   if (before !== undefined && (copula || /,/.test(before.post)) && DETERMINERS.has(toks[at]?.lower ?? '')) {
     let cue: ProseType | undefined;
@@ -128,7 +140,7 @@ export function appositiveCue(toks: readonly Token[], from: number, to: number):
       .map((t) => t.lower)
       .join(' ');
     if (
-      /^(?:[\w-]+ ){0,3}(?:we|they|it|he|she) (?:license|licence|licensed|licenced|lease|leased|buy|bought|purchase|purchased) from\b/.test(
+      /^(?:[\w-]+ ){0,3}(?:(?:we|they|it|he|she) (?:license|licence|licensed|licenced|lease|leased|buy|bought|purchase|purchased) from|(?:licensed|licenced|leased|bought|purchased|supplied) (?:from|by))\b/.test(
         rest,
       )
     )

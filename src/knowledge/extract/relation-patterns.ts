@@ -164,9 +164,13 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'supplied_by',
     pattern: v(
-      `, (?:the|a|an|our) ${WORDS(4)}(?:we|they|it) (?:bought|buy|buys|license|licence|licenses|licensed|licenced|lease|leases|leased|purchased|purchase) from|(?:bought|licensed|licenced|purchased|leased) from|, (?:the|a|an|our) ${WORDS(3)}(?:platform|system|software|tool|product|suite|application) from`,
+      `, (?:the|a|an|our) ${WORDS(4)}(?:we|they|it) (?:bought|buy|buys|license|licence|licenses|licensed|licenced|lease|leases|leased|purchased|purchase) from|(?:bought|licensed|licenced|purchased|leased) from|, (?:the|a|an|our) ${WORDS(3)}(?:platform|system|software|tool|product|suite|application) (?:from|(?:bought|licensed|licenced|purchased|leased|supplied) (?:from|by))`,
     ),
+    // NOTE: a named thing bought or licensed from a vendor is a product (bench/blind/NOTES.md).
+    sourceType: 'product',
+    targetType: 'organization',
   },
+  { type: 'supplied_by', pattern: v(passive('supplied')) },
   {
     type: 'subsidiary_of',
     pattern: v('(?:is |was )?(?:a |an |the )?(?:wholly[- ]owned )?(?:subsidiary|division|unit) of'),
@@ -322,6 +326,8 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'location',
   },
   { type: 'located_in', pattern: v('in'), targetIs: 'location' },
+  // "Tom Ferris in Procurement": someone in a named unit is its member.
+  { type: 'member_of', pattern: v('in|(?:works|worked|working|is|was) in'), requireSource: 'person', targetIs: 'team' },
   // "T2 at Lower Dene substation", "Acme, the Glasgow studio": a facility or place right after.
   { type: 'located_in', pattern: v('at|in'), requireTarget: 'facility' },
   { type: 'located_in', pattern: /^, (?:the|a|an)$/, requireTarget: 'location' },
@@ -359,6 +365,11 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     skipTargets: ['location', 'organization', 'event'],
   },
 ];
+
+/** A verb of replacing right before the first name: "replace X with Y" reads Y replaces X. */
+export const REPLACED_WITH =
+  /\b(?:replace|replaces|replacing|replaced|swap|swaps|swapping|swapped)\s+(?:the\s+|our\s+|its\s+|their\s+)?$/i;
+export const REPLACE_WITH: RelationPattern = { type: 'replaces', pattern: /^(?:with|for|by)$/, reverse: true };
 
 /** Words that continue a list after a relation's target ("X uses Y, Z and W"). */
 export const LIST_CONTINUATION = /^(?:,|,?\s*and|,?\s*or|,?\s*as well as)(?:\s+(?:the|a|an))?$/;
