@@ -100,6 +100,22 @@ function firstNameOnly(m: Mention, sentence: Sentence): boolean {
 
 /** Prepositions of place right before a name ("from Faro", "out of Wick", "at Anstruther"). */
 const PLACE_PREPOSITION = /\b(?:at|from|out of|near|to|via)\s+$/i;
+/**
+ * Words right before a name that only one kind of thing follows: software is built with or
+ * written in a technology, a company is joined, worked at or funded by, a place is where things
+ * are based. A cue weighs like a relation pattern's implied type: a name's own words outweigh it.
+ */
+const CONTEXT_CUES: readonly (readonly [RegExp, ProseType])[] = [
+  [/\b(?:built|written|implemented|rewritten|developed) (?:on|with|in|using)\s+$/i, 'technology'],
+  [/\b(?:runs|running|run) on(?: top of)?\s+$/i, 'technology'],
+  [/\b(?:based|headquartered|located|born|situated) in\s+$/i, 'location'],
+  [
+    /\b(?:joined|joins|join|works? for|worked for|employed by|(?:funded|sponsored|acquired|regulated|financed) by)\s+$/i,
+    'organization',
+  ],
+];
+const contextType = (before: string): ProseType | undefined => CONTEXT_CUES.find(([re]) => re.test(before))?.[1];
+
 /** Nouns after a possessive that only a business has ("X's shareholders", "X's chief executive"). */
 const BUSINESS_OWNED =
   /^(?:['’]s?)?\s+(?:[\w-]+\s+)?(?:operations|customers|shareholders|investors|headquarters|subsidiary|subsidiaries|portfolio|workforce|employees|board|chief executive|ceo|cfo|coo|cto|founders?|co-founders?|chairman|chairwoman|acquisition|revenues?|profits?|stores|hotels|factories|plants|offices)\b/i;
@@ -155,7 +171,7 @@ export interface TypedMention {
   readonly sentence: Sentence;
 }
 
-export function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
+export function documentTypes(found: readonly TypedMention[], guesses?: Set<string>): Map<string, ProseType> {
   const votes = new Map<string, Map<ProseType, number>>();
   const count = new Map<string, number>();
   const personal = new Set<string>();
@@ -185,6 +201,12 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
       sentence.tokens[m.to - 1]?.possessive === true &&
       BUSINESS_OWNED.test(sentence.text.slice(m.end - sentence.start)) &&
       !personShaped(m, sentence);
+    // The verb or preposition before a name says what kind of thing takes it ("built with X", "based in X").
+    const cued = contextType(sentence.text.slice(Math.max(0, m.start - sentence.start - 40), m.start - sentence.start));
+    if (cued !== undefined && m.type === undefined) {
+      const v = votes.get(k) ?? new Map<ProseType, number>();
+      votes.set(k, v.set(cued, (v.get(cued) ?? 0) + 0.6));
+    }
     if (owner) {
       const v = votes.get(k) ?? new Map<ProseType, number>();
       votes.set(k, v.set('organization', (v.get('organization') ?? 0) + 1.5));
@@ -256,6 +278,7 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
   }
   shareAcrossDocument(found, out, guessed);
   shortForms(found, out, guessed);
+  for (const k of guessed) guesses?.add(k);
   return out;
 }
 

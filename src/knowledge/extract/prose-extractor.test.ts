@@ -536,3 +536,24 @@ test('a maker in apposition and a possessive of what only a business has make an
   );
   includesEach(entities, ['organization:Fieldwise', 'organization:Orlan']);
 });
+
+test('the word before a name types it when nothing else does: built with a technology, based in a place, joined a company', () => {
+  const { entities } = extract(
+    'Search indexes are built with Pagefind now. The studio is based in Varnholm since May. Last year she joined Corlane after a decade away.',
+  );
+  includesEach(entities, ['technology:Pagefind', 'location:Varnholm', 'organization:Corlane']);
+});
+
+test('"our" ties people, things and units to the organisation the document is written by', () => {
+  const { relations } = extract(
+    'Kestrel Logistics opened a new hub this year. Our routing platform, Waypoint, plans every pickup. Our lead programmer, Ada Quist, rewrote it. Ines Varga, our chief executive, thanked the Yard Planning team, our busiest team. Our head of sales, Tom Reyes, agreed. Kestrel Logistics thanks them.',
+  );
+  includesEach(relations, [
+    'Kestrel Logistics -owns-> Waypoint',
+    'Ada Quist -works_for-> Kestrel Logistics',
+    'Ines Varga -leads-> Kestrel Logistics',
+    'Yard Planning -part_of-> Kestrel Logistics',
+    'Tom Reyes -works_for-> Kestrel Logistics',
+  ]);
+  assert.ok(!relations.includes('Tom Reyes -leads-> Kestrel Logistics'), relations.join(', '));
+});

@@ -15,6 +15,7 @@ import {
 import { documentTypes, listJoined, personShaped, type TypedMention } from './prose-document-types.js';
 import { FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
+import { ourRelations, writerOf } from './prose-self.js';
 import {
   LIST_CONTINUATION,
   matchRelation,
@@ -223,7 +224,8 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   // NOTE: headings count only above running text; a table document's headings are labels of its tables.
   if (tokenised.reduce((n, t) => n + t.sentences.length, 0) >= RUNNING_TEXT)
     found.push(...headingMentions(headings, known));
-  const typeOfName = documentTypes(found);
+  const guessed = new Set<string>();
+  const typeOfName = documentTypes(found, guessed);
   // NOTE: software bought or licensed from a vendor is a product, whatever noun described it (bench/blind/NOTES.md).
   for (const { r } of held) {
     const k = r.source.name.toLowerCase();
@@ -260,6 +262,20 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
       method: 'prose',
       span: { start: sentence.start, end: sentence.end },
     });
+  }
+  const writer = writerOf(
+    found.map((f) => f.m),
+    typeOfName,
+    guessed,
+  );
+  if (writer !== undefined) {
+    const seen = new Set(out.relations.map((r) => `${r.source}|${r.type}|${r.target}`.toLowerCase()));
+    for (const sentence of new Set(found.map((f) => f.sentence)))
+      for (const r of ourRelations(sentence, writer, typeOfName)) {
+        const k = `${r.source}|${r.type}|${r.target}`.toLowerCase();
+        if (!seen.has(k)) out.relations.push(r);
+        seen.add(k);
+      }
   }
   for (const { m } of found) {
     const type = typeOfName.get(m.name.toLowerCase());
