@@ -11,7 +11,8 @@ import type { Mention, Sentence } from './prose-mentions.js';
 const FALLBACK_TYPE: ProseType = 'organization';
 
 /** Words joining the items of a list ("A, B and C", "A or B", "from A to B"). */
-const LIST_JOIN = /^(?:,|,?\s*and|,?\s*or|\/|and\s+(?:the|a|an)|,\s*(?:the|a|an))$/;
+const LIST_JOIN =
+  /^(?:,|,?\s*and|,?\s*or|\/|and\s+(?:the|a|an)|,\s*(?:the|a|an)|instead of|rather than|as well as|alongside|along with)$/;
 
 /**
  * Whether two neighbouring mentions of a sentence are items of one list; `strict` asks for "and",
@@ -78,12 +79,19 @@ const COMMON_TAGS = new Set([
 function commonWords(name: string): boolean {
   const words = name.toLowerCase().split(/\s+/);
   return (
-    words.length > 1 &&
+    // NOTE: one word in capitals ("MEMO", "NOTICE") is a label when it is an everyday word.
+    (words.length > 1 || /^\p{Lu}{3,}$/u.test(name)) &&
     words.every((w) => {
       const tags = LEXICON[w] ?? LEXICON[w.replace(/s$/, '')];
       return tags !== undefined && [tags].flat().some((t) => COMMON_TAGS.has(t));
     })
   );
+}
+
+/** Whether a one-word name is an everyday noun in compromise's lexicon ("Board", "Trust"). */
+function commonNoun(name: string): boolean {
+  const tags = /\s/.test(name) ? undefined : LEXICON[name.toLowerCase()];
+  return tags !== undefined && [tags].flat().some((t) => t === 'Singular' || t === 'Plural' || t === 'Uncountable');
 }
 
 /** Whether a one-word name is tagged a given name and not a place ("Jess", but not "Shannon" or "Florence"). */
@@ -268,7 +276,8 @@ export function documentTypes(found: readonly TypedMention[], guesses?: Set<stri
     if (/^(?=.*\d)(?=.*\p{Lu})[\p{L}\d]+(?:-[\p{L}\d]+)*$/u.test(m.name)) out.set(k, 'product');
     // NOTE: capitalised everyday words that nothing types ("Press Release", "Loading Dock") are
     // headings or emphasis, not names.
-    else if (!commonWords(m.name)) {
+    // NOTE: "the Board", "the Trust": an everyday noun in capitals after "the" refers back to a body named in full.
+    else if (!commonWords(m.name) && !(things.has(k) && commonNoun(m.name))) {
       // NOTE: a name nothing types that is only ever a place's ("sites at Pukeora and Te Mata") is one.
       const site = siteHinted.has(k) && !orgHinted.has(k) && !camelCase(m.name);
       out.set(k, site ? 'location' : FALLBACK_TYPE);

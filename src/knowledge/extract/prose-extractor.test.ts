@@ -557,3 +557,28 @@ test('"our" ties people, things and units to the organisation the document is wr
   ]);
   assert.ok(!relations.includes('Tom Reyes -leads-> Kestrel Logistics'), relations.join(', '));
 });
+
+test('particles and calendar nouns inside names; generations, capitals labels and "the Board" are no names', () => {
+  const { entities } = extract(
+    'The group runs six hotels on the Costa del Sol and a clinic called the Cardiac Day Unit. The 5G masts went up. The Board met in May, and later the Board approved it. FK Ještěd lost to Dunmore Rovers. The Fernhill Rewards scheme grew.',
+  );
+  includesEach(entities, [
+    'team:Cardiac Day Unit',
+    'organization:FK Ještěd',
+    'organization:Dunmore Rovers',
+    'product:Fernhill Rewards',
+  ]);
+  assert.ok(
+    entities.some((e) => e.endsWith(':Costa del Sol')),
+    entities.join(', '),
+  );
+  for (const name of ['5G', 'Board', 'Cardiac', 'Sol'])
+    assert.ok(!entities.some((e) => e.endsWith(`:${name}`)), `${name} in ${entities.join(', ')}`);
+});
+
+test('items joined by "instead of" or "as well as" are of one kind', () => {
+  const { entities } = extract(
+    'The image pipeline is built with Sharpix instead of ImageMagick on big sites, and ImageMagick goes.',
+  );
+  includesEach(entities, ['technology:Sharpix', 'technology:ImageMagick']);
+});

@@ -52,6 +52,8 @@ export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseTy
   api: 'api',
   apis: 'api',
   app: 'product',
+  // "Fernhill Rewards", "Brisa Rewards": a loyalty scheme is a product.
+  rewards: 'product',
   // NOTE: a named platform or system in prose is software the organisation runs.
   platform: 'service',
   system: 'service',
@@ -79,6 +81,8 @@ export const UNIT_GROUP_WORDS: ReadonlySet<string> = new Set([
 export const FIRST_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
   ...each('lake loch mount river isle cape', 'location'),
   hotel: 'facility',
+  // "FK Ještěd", "AFC Dunmore": a football club's prefix.
+  ...each('fc afc fk sk', 'organization'),
   project: 'project',
   programme: 'project',
   operation: 'project',
@@ -87,7 +91,7 @@ export const FIRST_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseT
 
 /** A lowercase noun right after a proper name: the name's type; the noun is not part of the name. */
 export const TRAILING_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
-  ...each('team squad guild tribe group department unit committee crew', 'team'),
+  ...each('team squad guild tribe group department unit committee crew desk', 'team'),
   ...each('service microservice worker gateway router pipeline portal scheduler backend frontend', 'service'),
   ...each('api apis endpoint', 'api'),
   ...each('database db datastore cache queue bucket topic table store register ledger log archive index', 'datastore'),

@@ -71,6 +71,26 @@ const TITLE_OPENERS = new Set([...TITLE_ENDS, 'keeper', 'professor', 'dean', 'vi
 const PLACE_BEFORE = new Set(['in', 'near', 'outside', 'around', 'across']);
 const DEGREES = new Set(['phd', 'md', 'mba', 'msc', 'bsc', 'ba', 'ma', 'obe', 'mbe', 'cbe', 'frs', 'jr', 'sr']);
 const VERSION = /^v?\d+(\.\d+)+$|^v\d+$/i;
+/** Lowercase particles inside names of places and people ("Costa del Sol", "Vincent van Gogh"). */
+const PARTICLES = new Set([
+  'de',
+  'del',
+  'della',
+  'di',
+  'da',
+  'du',
+  'des',
+  'dos',
+  'das',
+  'la',
+  'le',
+  'van',
+  'von',
+  'der',
+  'den',
+  'y',
+]);
+
 /** A proper-name run starting at `i` (capitalised words, "&", "of" after an org head); its end. */
 function properRun(toks: readonly Token[], i: number): number {
   let j = i + 1;
@@ -85,8 +105,18 @@ function properRun(toks: readonly Token[], i: number): number {
     const t = toks[j] as Token;
     const next = toks[j + 1];
     if ((isCapitalised(t) && !hasTag(t, 'Pronoun', 'Date', 'Month', 'Compound')) || /^\d+[A-Za-z]?$/.test(t.text)) j++;
+    // NOTE: "Cardiac Day Unit", "Night Bus Service": a calendar noun between capitalised words is inside the name.
+    else if (/^(?:Day|Night|Week|Year)$/.test(t.text) && next !== undefined && isCapitalised(next) && !splitsAfter(t))
+      j++;
     else if (VERSION.test(t.text)) j++;
-    else if (
+    // "Costa del Sol", "Ursula von der Leyen": lowercase particles between capitalised words are inside the name.
+    else if (PARTICLES.has(t.lower) && j > i && !splitsAfter(t)) {
+      let k = j;
+      while (k < toks.length && PARTICLES.has((toks[k] as Token).lower) && !splitsAfter(toks[k] as Token)) k++;
+      const after = toks[k];
+      if (k - j > 2 || after === undefined || !isCapitalised(after) || /^\p{Lu}/u.test(t.text)) break;
+      j = k + 1;
+    } else if (
       (t.text === '&' ||
         (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower)) ||
         (t.lower === 'for' &&
@@ -194,6 +224,8 @@ function mentionOf(
   // Labels and roles are not names: "Gallery 4", "SEV-1", "Chief Medical Officer", "Norwegian".
   if (NUMBERED_GENERIC.has(first.lower) && words.length === 2 && /^[\dA-Z]{1,3}$/.test(last.text)) return undefined;
   if (/^(sev|p)-?\d$/i.test(name)) return undefined;
+  // NOTE: "5G", "4K", "3D": a number and one capital name a generation or a format, not one thing.
+  if (/^\d+[A-Z]$/.test(name)) return undefined;
   if (
     !honorific &&
     words.length >= 1 &&
