@@ -159,9 +159,14 @@ function personContext(m: Mention, sentence: Sentence): boolean {
  */
 function thingContext(m: Mention, sentence: Sentence): boolean {
   const start = m.start - sentence.start;
-  const before = sentence.text.slice(Math.max(0, start - 5), start);
+  const before = sentence.text.slice(Math.max(0, start - 12), start);
   const after = sentence.text.slice(m.end - sentence.start);
-  return /\bthe\s+$/i.test(before) || /^\s+(?:\w+\s+){1,3}its\b/i.test(after);
+  return (
+    /\bthe\s+$/i.test(before) ||
+    /^\s+(?:\w+\s+){1,3}its\b/i.test(after) ||
+    // "takes over at Casa Alba", "who led Casa Alba": places and units are where people work and what they lead.
+    /\b(?:at|in|into|inside|within|joined|joins|led|leads|heads|headed|manages|managed|runs|ran)\s+$/i.test(before)
+  );
 }
 
 /**
@@ -179,7 +184,7 @@ export interface TypedMention {
   readonly sentence: Sentence;
 }
 
-export function documentTypes(found: readonly TypedMention[], guesses?: Set<string>): Map<string, ProseType> {
+export function documentTypes(found: readonly TypedMention[]): Map<string, ProseType> {
   const votes = new Map<string, Map<ProseType, number>>();
   const count = new Map<string, number>();
   const personal = new Set<string>();
@@ -195,7 +200,9 @@ export function documentTypes(found: readonly TypedMention[], guesses?: Set<stri
   for (const { m, type, byWords, sentence } of found) {
     const k = m.name.toLowerCase();
     const before = sentence.text.slice(Math.max(0, m.start - sentence.start - 48), m.start - sentence.start);
-    if (ORG_PREPOSITION.test(before)) orgHinted.add(k);
+    // NOTE: what people join, lead or run is a body, even where it is also somewhere they work ("led Casa Alba").
+    if (ORG_PREPOSITION.test(before) || /\b(?:joined|joins|led|leads|heads|headed|runs|ran)\s+$/i.test(before))
+      orgHinted.add(k);
     else if (PLACE_PREPOSITION.test(before.slice(-8))) {
       placeHinted.add(k);
       if (!/\b(?:from|to)\s+$/i.test(before)) siteHinted.add(k);
@@ -287,7 +294,6 @@ export function documentTypes(found: readonly TypedMention[], guesses?: Set<stri
   }
   shareAcrossDocument(found, out, guessed);
   shortForms(found, out, guessed);
-  for (const k of guessed) guesses?.add(k);
   return out;
 }
 

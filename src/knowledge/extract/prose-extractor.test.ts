@@ -582,3 +582,41 @@ test('items joined by "instead of" or "as well as" are of one kind', () => {
   );
   includesEach(entities, ['technology:Sharpix', 'technology:ImageMagick']);
 });
+
+test('"a X store" names no store; what people lead or work at is no person', () => {
+  const { entities } = extract(
+    'Customers can visit a Kowhai store in town. Kowhai Telecom will switch off its 3G sites. Joaquín Albarrán, who led Casa Alba for nine years, moves on, and Zoë Müller takes over at Casa Alba.',
+  );
+  assert.ok(!entities.includes('datastore:Kowhai'), entities.join(', '));
+  assert.ok(!entities.includes('person:Casa Alba'), entities.join(', '));
+  includesEach(entities, ['organization:Casa Alba', 'person:Zoë Müller']);
+});
+
+test('bridges cross and carry, places are near, acquisitions are announced, events are taken part in', () => {
+  const { relations } = extract(
+    'The Kelso Road Bridge will cross the River Tarr. The Kelso Road Bridge will carry the Fenwick Road. Its depot is near Rotherham. Brisa Hotels agreed to acquire Solmar Resorts. Dunmore Rovers will take part in the Highland Cup. Marek Novak is assisted by Ruth Dalgleish.',
+  );
+  includesEach(relations, [
+    'Kelso Road Bridge -crosses-> River Tarr',
+    'Kelso Road Bridge -carries-> Fenwick Road',
+    'Brisa Hotels -acquired-> Solmar Resorts',
+    'Dunmore Rovers -participates_in-> Highland Cup',
+    'Ruth Dalgleish -assists-> Marek Novak',
+  ]);
+});
+
+test('a unit is no subject of what a person does; a list of companies does not go on with a person', () => {
+  const { relations } = extract(
+    'We will move to DocuFlow in July. DocuFlow is supplied by Arkive Ltd, and Tom Ferris in Procurement manages the Arkive contract.',
+  );
+  includesEach(relations, ['DocuFlow -supplied_by-> Arkive Ltd', 'Tom Ferris -member_of-> Procurement']);
+  assert.ok(!relations.some((r) => r.startsWith('Procurement -')), relations.join(', '));
+  assert.ok(!relations.includes('DocuFlow -supplied_by-> Tom Ferris'), relations.join(', '));
+});
+
+test('a memo that never names its writer near its start ties nothing to "our"', () => {
+  const { relations } = extract(
+    'Please read this note before Friday. The scanning hub will close and all post will move to the Newport site, which has more room for the new machines and for the night shift. Training will run every morning next week for all claims handlers in every team. Ask your line manager if you are unsure about anything in it. The canteen stays open during the move, and parking at the new site is free for the first three months for everyone. Lockers, desks and phones will be set up over the weekend before the move, so nothing is needed from you on the day itself. Later this year we will replace Scanwise with DocuFlow, supplied by Arkive Ltd; Arkive Ltd will train us. ClaimCentre, our claims system, stays.',
+  );
+  assert.ok(!relations.some((r) => r.endsWith('-> ClaimCentre')), relations.join(', '));
+});

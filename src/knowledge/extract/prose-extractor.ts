@@ -72,7 +72,9 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     // NOTE: a list goes on only with items of the kind the pattern wants ("signed by X's chief
     // executive, Y, and Lumio co-founder Z": Lumio is no second chief executive).
     const wanted = last?.pattern.reverse === true ? last.pattern.sourceType : last?.pattern.targetType;
-    const fits = wanted !== 'person' || b.type === 'person' || (b.type === undefined && personShaped(b, sentence));
+    const person = b.type === 'person' || (b.type === undefined && personShaped(b, sentence));
+    // NOTE: nor with a person where the pattern wants another kind ("supplied by Arkive Ltd, and Tom Ferris …").
+    const fits = wanted === 'person' ? person : wanted === undefined || !person;
     if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words) && fits) {
       found.push((last = last.pattern.reverse ? { ...last, source: b } : { ...last, target: b }));
       continue;
@@ -224,12 +226,13 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   // NOTE: headings count only above running text; a table document's headings are labels of its tables.
   if (tokenised.reduce((n, t) => n + t.sentences.length, 0) >= RUNNING_TEXT)
     found.push(...headingMentions(headings, known));
-  const guessed = new Set<string>();
-  const typeOfName = documentTypes(found, guessed);
+  const typeOfName = documentTypes(found);
   // NOTE: software bought or licensed from a vendor is a product, whatever noun described it (bench/blind/NOTES.md).
   for (const { r } of held) {
     const k = r.source.name.toLowerCase();
-    if (r.pattern.type === 'supplied_by' && typeOfName.get(k) === 'service') typeOfName.set(k, 'product');
+    const type = typeOfName.get(k);
+    if (r.pattern.type === 'supplied_by' && (type === 'service' || type === 'organization'))
+      typeOfName.set(k, 'product');
   }
   // NOTE: relation types that depend on an end's type are decided with the document's types, so a
   // name typed in another sentence ("joined Northwind" once Northwind is a company) counts.
@@ -244,6 +247,9 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     const misplaced = (type: ProseType | undefined, wanted: ProseType | undefined): boolean =>
       type === 'location' && (wanted === 'person' || wanted === 'team');
     if (misplaced(sourceType, r.pattern.sourceType) || misplaced(targetType, r.pattern.targetType)) continue;
+    // NOTE: "Tom Ferris in Procurement manages the contract": a unit or a thing where the pattern
+    // wants a person (an organisation may still manage) is the wrong subject.
+    if (r.pattern.sourceType === 'person' && sourceType !== undefined && !PERSONAL_AGENTS.has(sourceType)) continue;
     const reversed = targetType === undefined ? undefined : r.pattern.reverseByTarget?.[targetType];
     const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
     // NOTE: "our first store in Scotland, in Glasgow": a country or region is never inside a city.
@@ -266,7 +272,6 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   const writer = writerOf(
     found.map((f) => f.m),
     typeOfName,
-    guessed,
   );
   if (writer !== undefined) {
     const seen = new Set(out.relations.map((r) => `${r.source}|${r.type}|${r.target}`.toLowerCase()));
@@ -290,6 +295,9 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   }
   return out;
 }
+
+/** Types that may stand where a pattern wants a person: a person, or an organisation acting as one. */
+const PERSONAL_AGENTS: ReadonlySet<ProseType> = new Set(['person', 'organization']);
 
 /** A plain-text title line: a few words on their own line, no sentence punctuation at the end. */
 const TITLE_LINE = /^([^\n]{1,80}?[^\s.!?:;,])[ \t]*\n(?=\s*\S)/;

@@ -319,7 +319,7 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     ) {
       const end = properRun(toks, i);
       const tail = facilityTail(toks, end);
-      const trailing = tail > 0 ? 'facility' : trailingCue(toks, end);
+      const trailing = tail > 0 ? 'facility' : trailingCue(toks, end, i);
       // NOTE: a lone capitalised word opening a sentence is a name only when something types it; a
       // word known only as part of a longer name ("Routing" of "Routing Log") is no name alone.
       if (
@@ -357,7 +357,7 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
       } else i = Math.max(i, end - 1 + (tail > 0 ? tail : trailing === undefined ? 0 : 1));
     } else if (listed || isIdentifier(t)) {
       const next = toks[i + 1];
-      const trailing = trailingCue(toks, i + 1);
+      const trailing = trailingCue(toks, i + 1, i);
       // NOTE: a lowercase compound before an ordinary noun is a modifier ("cross-dock operations").
       if (
         !listed &&

@@ -28,17 +28,18 @@ const OWNED: ReadonlySet<ProseType> = new Set([
   'system',
 ]);
 
+/** Characters from the document's start within which its writer is first named. */
+const WRITER_WITHIN = 600;
+/** Characters from the start that a title line takes. */
+const TITLE_WITHIN = 40;
+
 /**
  * The organisation a document is written by: the first organisation it names at least twice,
  * counting a first word used alone as the name it begins ("Ridgeway's" for Ridgeway Power
- * Networks); a press release, a letter or a blog opens with its writer and comes back to it.
- * Without one, the first organisation its words typed (not the fallback's guess).
+ * Networks), first named near the start: a press release, a letter or a blog opens with its
+ * writer and comes back to it. A memo that never names its writer has none.
  */
-export function writerOf(
-  mentions: readonly Mention[],
-  typeOfName: ReadonlyMap<string, ProseType>,
-  guessed: ReadonlySet<string>,
-): string | undefined {
+export function writerOf(mentions: readonly Mention[], typeOfName: ReadonlyMap<string, ProseType>): string | undefined {
   const orgs = mentions
     .filter((m) => typeOfName.get(m.name.toLowerCase()) === 'organization')
     .sort((a, b) => a.start - b.start);
@@ -50,7 +51,8 @@ export function writerOf(
       return n === k || (n === head && n !== k);
     }).length;
   };
-  return orgs.find((m) => family(m.name) >= 2)?.name ?? orgs.find((m) => !guessed.has(m.name.toLowerCase()))?.name;
+  // NOTE: a title that opens with an organisation ("Skylark Air — daily update") names the writer once is enough.
+  return orgs.find((m) => m.start < WRITER_WITHIN && (family(m.name) >= 2 || m.start < TITLE_WITHIN))?.name;
 }
 
 /**

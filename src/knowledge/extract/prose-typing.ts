@@ -105,12 +105,15 @@ export const FOR_HEADS = new Set([
 ]);
 
 /** The type a lowercase noun right after a name gives it ("the Orbit team"); that noun is then not in the name. */
-export function trailingCue(toks: readonly Token[], end: number): ProseType | undefined {
+export function trailingCue(toks: readonly Token[], end: number, start?: number): ProseType | undefined {
   const head = toks[end];
   const before = toks[end - 1];
   if (head === undefined || before === undefined || splitsAfter(before) || before.possessive) return undefined;
   if (SPLITTING.test(head.pre) || !/^\p{Ll}/u.test(head.text)) return undefined;
-  return TRAILING_HEADS[head.lower];
+  const type = TRAILING_HEADS[head.lower];
+  // NOTE: "a Kōwhai store", "an Acme app": after "a" the noun is an unnamed thing of the name's maker, not the name's type.
+  const indefinite = start !== undefined && /^(?:a|an)$/.test(toks[start - 1]?.lower ?? '');
+  return indefinite && type !== 'facility' ? undefined : type;
 }
 
 /** "Lower Dene primary substation": one lowercase adjective before a facility's noun; tokens to add to the name. */

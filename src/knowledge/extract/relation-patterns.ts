@@ -170,7 +170,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     sourceType: 'product',
     targetType: 'organization',
   },
-  { type: 'supplied_by', pattern: v(passive('supplied')) },
+  { type: 'supplied_by', pattern: v(passive('supplied')), sourceType: 'product', targetType: 'organization' },
   {
     type: 'subsidiary_of',
     pattern: v('(?:is |was )?(?:a |an |the )?(?:wholly[- ]owned )?(?:subsidiary|division|unit) of'),
@@ -269,7 +269,9 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   { type: 'approved', pattern: v('approved|has approved|approves|(?:has )?voted to approve') },
   {
     type: 'acquired',
-    pattern: v('acquired|bought|purchased|took over|has acquired|agreed to acquire'),
+    pattern: v(
+      'acquired|bought|purchased|took over|has acquired|(?:has |have )?agreed to acquire|(?:will|is to|is set to|plans to) acquire|is acquiring|(?:completed|announced|completes|announces) (?:its |the |an? )?(?:agreement to acquire|acquisition of|purchase of)|to acquire',
+    ),
     sourceType: 'organization',
     targetType: 'organization',
   },
@@ -326,6 +328,25 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'location',
   },
   { type: 'located_in', pattern: v('in'), targetIs: 'location' },
+  // "a depot near Leeds", "Acme's plant in Basel".
+  {
+    type: 'located_in',
+    pattern: v("near|just outside|outside|'s (?:site|works|plant|factory|office|offices|headquarters|hq|base) in"),
+    targetIs: 'location',
+  },
+  // A bridge crosses a river and carries a road; a regulator regulates; a business serves places.
+  { type: 'crosses', pattern: v('crosses|cross|will cross|crossed|spans|will span') },
+  { type: 'carries', pattern: v('carries|carry|will carry|carried') },
+  { type: 'regulates', pattern: v('regulates|regulated|(?:is|was) the regulator (?:of|for)') },
+  { type: 'serves', pattern: v('serves|serve|will serve|served|serving') },
+  {
+    type: 'participates_in',
+    pattern: v(
+      '(?:will )?(?:take|takes|took|taking) part in|participates in|participated in|(?:will|to) participate in|is participating in',
+    ),
+    targetType: 'event',
+  },
+  { type: 'assists', pattern: v(passive('assisted')), reverse: true },
   // "Tom Ferris in Procurement": someone in a named unit is its member.
   { type: 'member_of', pattern: v('in|(?:works|worked|working|is|was) in'), requireSource: 'person', targetIs: 'team' },
   // "T2 at Lower Dene substation", "Acme, the Glasgow studio": a facility or place right after.
