@@ -6,6 +6,7 @@ import nlp from 'compromise';
 import { NAME_HEADS } from './prose-heads.js';
 import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
 import type { Mention, Sentence } from './prose-mentions.js';
+import { pluralNoun } from './prose-tokens.js';
 
 /** Type given to a capitalised name nothing else types (most such names in business text are organisations). */
 const FALLBACK_TYPE: ProseType = 'organization';
@@ -57,7 +58,8 @@ export function personShaped(m: Mention, sentence: Sentence): boolean {
     words.every((w) => /^\p{Lu}[\p{Ll}'’-]*\p{Ll}$/u.test(w.text)) &&
     !words.some((w) => UNIT_WORDS.test(w.text) || NAME_HEADS[w.lower] !== undefined || ORG_SUFFIXES.has(w.lower)) &&
     // NOTE: "Fernhill Grocers": a plural common noun ends a business's name, not a person's.
-    !(last.tags.has('Plural') && !PERSON_TAGS.some((tag) => last.tags.has(tag)))
+    !(last.tags.has('Plural') && !PERSON_TAGS.some((tag) => last.tags.has(tag))) &&
+    !pluralNoun(last.text)
   );
 }
 const UNIT_WORDS =
@@ -133,7 +135,7 @@ const BUSINESS_OWNED =
  * organisation's ("the lab at Helix", "engineers at Tally", "a platform from Clerkwell").
  */
 const ORG_PREPOSITION =
-  /\b(?:team|teams|lab|labs|group|unit|staff|colleagues?|engineers?|researchers?|scientists?|employees?|works|worked|working|employed|job|role|platform|software|products?|units|equipment|kit|system|systems|tools?|services|licen[cs]ed|bought|purchased|supplied|ordered|funding|grant|investment|contracts?)\s+(?:at|from)\s+$/i;
+  /\b(?:team|teams|lab|labs|group|unit|staff|colleagues?|engineers?|researchers?|scientists?|employees?|works|worked|working|employed|job|role|platform|software|products?|units|equipment|kit|system|systems|tools?|services|licen[cs]ed|bought|purchased|supplied|ordered|hired|rented|sourced|funding|grant|investment|contracts?)\s+(?:at|from)\s+$/i;
 const camelCase = (name: string): boolean => /\p{Ll}\p{Lu}/u.test(name);
 
 /** Whether the words of a name are tagged a person's name by compromise's lexicon. */

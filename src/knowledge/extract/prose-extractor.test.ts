@@ -620,3 +620,22 @@ test('a memo that never names its writer near its start ties nothing to "our"', 
   );
   assert.ok(!relations.some((r) => r.endsWith('-> ClaimCentre')), relations.join(', '));
 });
+
+test('a plural noun ends a business, not a person; cups and leagues are events; counts name no unit', () => {
+  const { entities } = extract(
+    'Piles were driven by Keller Foundations. Their station manager, Rui Campos, agreed. The crane was hired from Ainscough on Monday. The first-team squad won the Serbian Cup at the Harrow Creek Footbridge fair.',
+  );
+  includesEach(entities, [
+    'organization:Keller Foundations',
+    'person:Rui Campos',
+    'organization:Ainscough',
+    'event:Serbian Cup',
+  ]);
+  assert.ok(!entities.some((e) => /first-team/.test(e)), entities.join(', '));
+  assert.ok(!entities.includes('person:Keller Foundations'), entities.join(', '));
+});
+
+test('a footbridge is a facility', () => {
+  const { entities } = extract('Work on the Harrow Creek Footbridge continued through May.');
+  includesEach(entities, ['facility:Harrow Creek Footbridge']);
+});

@@ -19,11 +19,12 @@ const UNIT_HEADS = 'team teams squad squads guild tribe committee unit crew desk
 const FUNCTION_HEADS =
   'operations engineering security support care finance marketing sales procurement compliance analytics design infrastructure informatics management planning reliability governance partnerships communications control onboarding dispatch payroll recruitment';
 const FACILITY_HEADS =
-  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library bridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
+  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library bridge footbridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
 const LOCATION_HEADS =
   'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula lane forest moor canal firth';
 const DATASTORE_HEADS = 'register registry ledger log archive database datastore catalogue catalog repository index';
-const EVENT_HEADS = 'expo conference summit festival fair awards hackathon meetup symposium congress convention';
+const EVENT_HEADS =
+  'expo conference summit festival fair awards hackathon meetup symposium congress convention cup championship championships tournament trophy marathon league olympics';
 const PROJECT_HEADS = 'project programme program initiative trial study';
 const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';
 const ORG_HEADS =

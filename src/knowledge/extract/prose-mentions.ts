@@ -17,6 +17,7 @@ import {
   hasTag,
   isCapitalised,
   isIdentifier,
+  NUMBER_OR_TIME,
   splitsAfter,
   SPLITTING,
   type KnownNames,
@@ -165,6 +166,8 @@ function phraseStart(toks: readonly Token[], h: number): number | undefined {
   // NOTE: "billing", "pricing" are tagged adjectives or gerunds; in front of a software head they are nouns.
   if (!/^\p{Ll}[\p{Ll}-]*$/u.test(mod.text) || !(hasTag(mod, 'Noun', 'Gerund') || /ing$/.test(mod.lower)))
     return undefined;
+  // NOTE: "the first-team squad", "the two-person team": a count or an ordinal describes the unit, it names none.
+  if (NUMBER_OR_TIME.test(mod.lower.split('-')[0] ?? '')) return undefined;
   return h - 1;
 }
 

@@ -74,13 +74,15 @@ const COMPOUNDS = new Set([
   'state-owned',
   'ready-made',
 ]);
-const NUMBER_OR_TIME =
-  /^(one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+|year|years|month|months|week|weeks|day|days|hour|hours|minute|minutes|time|times)$/;
+export const NUMBER_OR_TIME =
+  /^(one|two|three|four|five|six|seven|eight|nine|ten|twelve|first|second|third|fourth|fifth|last|next|\d+|year|years|month|months|week|weeks|day|days|hour|hours|minute|minutes|time|times)$/;
 /** Endings of English nouns of action or state. */
 const ACTIVITY_ENDING = /(?:ing|ment|tion|sion|ance|ence|ity|ness|ship)$/;
 /** Code-like names: payments-api, ledger_db, node.js, paymentsApi; not on-call or start-up. */
 export function isIdentifier(t: Token): boolean {
   if (!/^[\p{L}\d]+(?:[-_./][\p{L}\d]+)+$/u.test(t.text) || !/\p{L}/u.test(t.text) || /^\d/.test(t.text)) return false;
+  // NOTE: "first-team", "two-team": a number or an ordinal before a unit's noun makes an English compound.
+  if (/^[\p{Ll}-]+$/u.test(t.text) && NUMBER_OR_TIME.test(t.lower.split('-')[0] ?? '')) return false;
   if (/[_.]/.test(t.text) || IDENTIFIER_SUFFIXES.some(([re]) => re.test(t.text))) return true;
   if (t.tags.has('Compound')) return false;
   // NOTE: "KRAS2-mutant": a code before a lowercase word is an English compound adjective.
@@ -178,4 +180,21 @@ export function namesInsideSentences(sentences: readonly TokenisedSentence[]): K
       if ((k === 1 || !isCapitalised(prev)) && (next === undefined || !isCapitalised(next))) alone.add(t.lower);
     });
   return { inside, alone };
+}
+
+const plurals = new Map<string, boolean>();
+/**
+ * Whether a word, read alone in lowercase, is the plural of an everyday noun ("Foundations",
+ * "Sports", "Tyres"), not a surname ("Williams", "Jones"): compromise's tagger decides.
+ */
+export function pluralNoun(word: string): boolean {
+  const w = word.toLowerCase();
+  let known = plurals.get(w);
+  if (known === undefined) {
+    const doc = nlp(w);
+    // NOTE: "Campos", "Barros": Iberian surnames in -os read as plurals; few English plurals end so.
+    known = doc.has('#Plural') && !doc.has('#Person') && !/os$/.test(w);
+    plurals.set(w, known);
+  }
+  return known;
 }

@@ -10,7 +10,7 @@ import {
   UNIT_NAMES,
 } from './prose-heads.js';
 import { GAZETTEER, IDENTIFIER_SUFFIXES, OF_HEADS, ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
-import { camelCase, hasTag, isIdentifier, splitsAfter, SPLITTING, type Token } from './prose-tokens.js';
+import { camelCase, hasTag, isIdentifier, pluralNoun, splitsAfter, SPLITTING, type Token } from './prose-tokens.js';
 
 /** What the words around a name say of its type: an appositive about it, a lowercase noun after it. */
 export interface Cue {
@@ -64,7 +64,13 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
   if (words.length === 1 && place) return 'location';
   // NOTE: one word tagged a first name ("Shannon", "Jordan") is a person only with a title; a
   // person named once in full is then called by a short form, which resolution joins.
-  if (words.length > 1 && (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(first, 'FirstName')))
+  // NOTE: "Keller Foundations", "Rowan Sports": a plural common noun ends a business's name, not a person's.
+  const plural = words.length > 1 && pluralNoun(last.text);
+  if (
+    words.length > 1 &&
+    !plural &&
+    (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(first, 'FirstName'))
+  )
     return 'person';
   if (place) return 'location';
   if (words.some((w) => hasTag(w, 'Organization'))) return 'organization';
