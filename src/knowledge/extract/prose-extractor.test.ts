@@ -639,3 +639,28 @@ test('a footbridge is a facility', () => {
   const { entities } = extract('Work on the Harrow Creek Footbridge continued through May.');
   includesEach(entities, ['facility:Harrow Creek Footbridge']);
 });
+
+test('"me" and "I" are the signatory of a letter: reports to me, I report to, I will lead', () => {
+  const r = proseRecords([
+    block(
+      'Nikhil Desai joins the board. Nikhil Desai will report to me. I continue to report to our chair, Ada Brandt. I will lead the Yard Planning team myself.\n\nWith thanks,\n\nGraham Whitlock\n',
+    ),
+  ]);
+  const relations = r.relations.map((x) => `${x.source} -${x.type}-> ${x.target}`);
+  includesEach(relations, [
+    'Nikhil Desai -reports_to-> Graham Whitlock',
+    'Graham Whitlock -reports_to-> Ada Brandt',
+    'Graham Whitlock -leads-> Yard Planning',
+  ]);
+});
+
+test('public services and guards are bodies; control rooms are facilities', () => {
+  const { entities } = extract(
+    'The drill will take place with Kallvik Fire Service and the Coast Guard. Report losses to the Security Control Room.',
+  );
+  includesEach(entities, [
+    'organization:Kallvik Fire Service',
+    'organization:Coast Guard',
+    'facility:Security Control Room',
+  ]);
+});

@@ -15,7 +15,7 @@ import {
 import { documentTypes, listJoined, personShaped, type TypedMention } from './prose-document-types.js';
 import { FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
-import { ourRelations, writerOf } from './prose-self.js';
+import { ourRelations, signatoryOf, signatoryRelations, writerOf } from './prose-self.js';
 import {
   LIST_CONTINUATION,
   matchRelation,
@@ -273,15 +273,18 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     found.map((f) => f.m),
     typeOfName,
   );
-  if (writer !== undefined) {
-    const seen = new Set(out.relations.map((r) => `${r.source}|${r.type}|${r.target}`.toLowerCase()));
-    for (const sentence of new Set(found.map((f) => f.sentence)))
-      for (const r of ourRelations(sentence, writer, typeOfName)) {
-        const k = `${r.source}|${r.type}|${r.target}`.toLowerCase();
-        if (!seen.has(k)) out.relations.push(r);
-        seen.add(k);
-      }
-  }
+  const sentences = [...new Set(found.map((f) => f.sentence))];
+  const signatory = signatoryOf(found, typeOfName, Math.max(0, ...sentences.map((s) => s.end)));
+  const seen = new Set(out.relations.map((r) => `${r.source}|${r.type}|${r.target}`.toLowerCase()));
+  for (const sentence of sentences)
+    for (const r of [
+      ...(writer === undefined ? [] : ourRelations(sentence, writer, typeOfName)),
+      ...(signatory === undefined ? [] : signatoryRelations(sentence, signatory, typeOfName)),
+    ]) {
+      const k = `${r.source}|${r.type}|${r.target}`.toLowerCase();
+      if (!seen.has(k)) out.relations.push(r);
+      seen.add(k);
+    }
   for (const { m } of found) {
     const type = typeOfName.get(m.name.toLowerCase());
     if (type === undefined) continue;

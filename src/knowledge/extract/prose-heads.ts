@@ -19,7 +19,7 @@ const UNIT_HEADS = 'team teams squad squads guild tribe committee unit crew desk
 const FUNCTION_HEADS =
   'operations engineering security support care finance marketing sales procurement compliance analytics design infrastructure informatics management planning reliability governance partnerships communications control onboarding dispatch payroll recruitment';
 const FACILITY_HEADS =
-  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library bridge footbridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
+  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library room bridge footbridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
 const LOCATION_HEADS =
   'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula lane forest moor canal firth';
 const DATASTORE_HEADS = 'register registry ledger log archive database datastore catalogue catalog repository index';
@@ -28,7 +28,7 @@ const EVENT_HEADS =
 const PROJECT_HEADS = 'project programme program initiative trial study';
 const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';
 const ORG_HEADS =
-  'water power electric electricity gas telecom telecoms mobile broadband utilities hotels resorts motors devices civils construction contractors builders homes schools libraries elementary academy fc afc rovers athletic wanderers hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
+  'guard water power electric electricity gas telecom telecoms mobile broadband utilities hotels resorts motors devices civils construction contractors builders homes schools libraries elementary academy fc afc rovers athletic wanderers hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
 
 /** Capitalised last word of a name of two or more words -> the name's type. */
 export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({

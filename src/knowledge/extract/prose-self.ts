@@ -96,3 +96,65 @@ export function ourRelations(
   }
   return out;
 }
+
+/** Characters from the document's end within which a letter or a memo is signed. */
+const SIGNED_WITHIN = 250;
+
+/**
+ * The person who signs a document: the last person named in its closing lines, on a line of
+ * their own (a signature: the name, then a line break or the end).
+ */
+export function signatoryOf(
+  found: readonly { readonly m: Mention; readonly sentence: Sentence }[],
+  typeOfName: ReadonlyMap<string, ProseType>,
+  end: number,
+): string | undefined {
+  const signed = found.filter(({ m, sentence }) => {
+    if (typeOfName.get(m.name.toLowerCase()) !== 'person' || m.start < end - SIGNED_WITHIN) return false;
+    const before = sentence.text.slice(0, m.start - sentence.start);
+    const after = sentence.text.slice(m.end - sentence.start);
+    return /(?:^|\n)[ \t]*$/.test(before) && /^[ \t]*(?:\n|$)/.test(after);
+  });
+  return signed.sort((a, b) => b.m.start - a.m.start)[0]?.m.name;
+}
+
+/** Auxiliaries and adverbs between "I" or a name and its verb ("I will continue to report to"). */
+const AUX = '(?:(?:will|shall|now|also|still|continue to|continues to|will continue to)\\s+)*';
+const TO_ME = new RegExp(`^\\s*${AUX}(?:report|reports|reporting) to me\\b`, 'i');
+const I_REPORT = new RegExp(
+  `\\bI\\s+${AUX}(?:report|am reporting) to\\s+(?:(?:our|the|my)\\s+[\\w\\s-]{0,40}?,\\s*)?$`,
+);
+const I_LEAD = new RegExp(`\\bI\\s+${AUX}(?:lead|head|run|manage|chair)\\s+(?:the\\s+|our\\s+)?$`);
+
+/**
+ * Relations of the signatory, "me" and "I" in the text: "X will report to me" (X reports to the
+ * signatory), "I report to our CEO, Y", "I will lead the Z" (bench/blind/NOTES.md: "me" = the signatory).
+ */
+export function signatoryRelations(
+  sentence: Sentence,
+  signatory: string,
+  typeOfName: ReadonlyMap<string, ProseType>,
+): Relation[] {
+  const out: Relation[] = [];
+  const text = sentence.text;
+  const relation = (source: string, type: string, target: string): Relation => ({
+    source,
+    target,
+    type,
+    method: 'prose',
+    span: { start: sentence.start, end: sentence.end },
+  });
+  for (const m of sentence.mentions) {
+    if (m.name === signatory) continue;
+    const type = typeOfName.get(m.name.toLowerCase());
+    const start = m.start - sentence.start;
+    const before = text.slice(Math.max(0, start - 80), start);
+    if (type === 'person' && TO_ME.test(text.slice(m.end - sentence.start)))
+      out.push(relation(m.name, 'reports_to', signatory));
+    else if (type === 'person' && I_REPORT.test(before)) out.push(relation(signatory, 'reports_to', m.name));
+    else if ((type === 'team' || type === 'organization') && I_LEAD.test(before))
+      out.push(relation(signatory, 'leads', m.name));
+    else if (type === 'project' && I_LEAD.test(before)) out.push(relation(signatory, 'manages', m.name));
+  }
+  return out;
+}

@@ -88,8 +88,29 @@ function refinedHead(words: readonly Token[], head: ProseType): ProseType {
   if (last === 'group' || last === 'groups')
     return UNIT_GROUP_WORDS.has(before) || /ing$/.test(before) ? 'team' : 'organization';
   if (head === 'location' && words.length > 2 && NAME_HEADS[before] === 'organization') return 'organization';
+  // "Kallvik Fire Service", "Ambulance Service": a public service is a body, not software.
+  if (last === 'service' && PUBLIC_SERVICES.has(before)) return 'organization';
   return head;
 }
+
+/** Words before "Service" that make it a public body. */
+const PUBLIC_SERVICES = new Set([
+  'fire',
+  'ambulance',
+  'police',
+  'rescue',
+  'prison',
+  'probation',
+  'postal',
+  'coastguard',
+  'lifeboat',
+  'forestry',
+  'parks',
+  'diplomatic',
+  'civil',
+  'meteorological',
+  'weather',
+]);
 
 /** Heads of bodies named for their purpose after a name ("Aldmoor Institute for Marine Science", "Centre for Ageing Studies"). */
 export const FOR_HEADS = new Set([
