@@ -2,29 +2,20 @@
 // (prose-tokens), proper-name runs, code-like identifiers, known technologies and "<modifiers>
 // <head noun>" phrases become mentions typed by prose-typing, and "Long Name (ABBR)" defines an
 // abbreviation.
-import { FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
-import {
-  GAZETTEER,
-  HONORIFICS,
-  IDENTIFIER_SUFFIXES,
-  OF_HEADS,
-  ROLE_WORDS,
-  STOP_NAMES,
-  type ProseType,
-} from './prose-lexicon.js';
+import { FIRST_HEADS, TRAILING_HEADS } from './prose-heads.js';
+import { GAZETTEER, HONORIFICS, IDENTIFIER_SUFFIXES, ROLE_WORDS, STOP_NAMES, type ProseType } from './prose-lexicon.js';
 import {
   camelCase,
   hasTag,
   isCapitalised,
   isIdentifier,
-  NUMBER_OR_TIME,
   splitsAfter,
-  SPLITTING,
   type KnownNames,
   type Token,
   type TokenisedSentence,
 } from './prose-tokens.js';
-import { appositiveCue, facilityTail, FOR_HEADS, trailingCue, typeOf, type Cue } from './prose-typing.js';
+import { gerundSubject, joinPlaceRegions, PHRASE_HEADS, phraseStart, properRun, VERSION } from './prose-runs.js';
+import { appositiveCue, facilityTail, trailingCue, typeOf, type Cue } from './prose-typing.js';
 
 export {
   namesInsideSentences,
@@ -71,106 +62,6 @@ const TITLE_ENDS = new Set(
 const TITLE_OPENERS = new Set([...TITLE_ENDS, 'keeper', 'professor', 'dean', 'vice', 'master', 'chief']);
 const PLACE_BEFORE = new Set(['in', 'near', 'outside', 'around', 'across']);
 const DEGREES = new Set(['phd', 'md', 'mba', 'msc', 'bsc', 'ba', 'ma', 'obe', 'mbe', 'cbe', 'frs', 'jr', 'sr']);
-const VERSION = /^v?\d+(\.\d+)+$|^v\d+$/i;
-/** Lowercase particles inside names of places and people ("Costa del Sol", "Vincent van Gogh"). */
-const PARTICLES = new Set([
-  'de',
-  'del',
-  'della',
-  'di',
-  'da',
-  'du',
-  'des',
-  'dos',
-  'das',
-  'la',
-  'le',
-  'van',
-  'von',
-  'der',
-  'den',
-  'y',
-]);
-
-/** A proper-name run starting at `i` (capitalised words, "&", "of" after an org head); its end. */
-function properRun(toks: readonly Token[], i: number): number {
-  let j = i + 1;
-  // NOTE: "St Anne's Primary", "St Thomas' Hospital": a saint's possessive is inside the name.
-  const saint = /^(?:st|st\.|saint)$/i.test((toks[i] as Token).text);
-  while (
-    j < toks.length &&
-    !splitsAfter(toks[j - 1] as Token) &&
-    (!(toks[j - 1] as Token).possessive || (saint && j === i + 2 && isCapitalised(toks[j] as Token))) &&
-    !SPLITTING.test((toks[j] as Token).pre)
-  ) {
-    const t = toks[j] as Token;
-    const next = toks[j + 1];
-    if ((isCapitalised(t) && !hasTag(t, 'Pronoun', 'Date', 'Month', 'Compound')) || /^\d+[A-Za-z]?$/.test(t.text)) j++;
-    // NOTE: "Cardiac Day Unit", "Night Bus Service": a calendar noun between capitalised words is inside the name.
-    else if (/^(?:Day|Night|Week|Year)$/.test(t.text) && next !== undefined && isCapitalised(next) && !splitsAfter(t))
-      j++;
-    else if (VERSION.test(t.text)) j++;
-    // "Costa del Sol", "Ursula von der Leyen": lowercase particles between capitalised words are inside the name.
-    else if (PARTICLES.has(t.lower) && j > i && !splitsAfter(t)) {
-      let k = j;
-      while (k < toks.length && PARTICLES.has((toks[k] as Token).lower) && !splitsAfter(toks[k] as Token)) k++;
-      const after = toks[k];
-      if (k - j > 2 || after === undefined || !isCapitalised(after) || /^\p{Lu}/u.test(t.text)) break;
-      j = k + 1;
-    } else if (
-      (t.text === '&' ||
-        (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower)) ||
-        (t.lower === 'for' &&
-          FOR_HEADS.has((toks[j - 1] as Token).lower) &&
-          j - 1 > i &&
-          FIRST_HEADS[next?.lower ?? ''] === undefined)) &&
-      next !== undefined &&
-      isCapitalised(next)
-    )
-      j += 2;
-    else if (
-      (t.lower === 'of' || t.lower === 'for') &&
-      FIRST_HEADS[(toks[j - 1] as Token).lower] !== undefined &&
-      j - 1 === i &&
-      next !== undefined &&
-      isCapitalised(next)
-    )
-      j += 2;
-    else break;
-  }
-  return j;
-}
-
-/**
- * Heads of lowercase noun phrases that software teams use as names ("the checkout service", "the
- * pricing API", "the payments team"). Other lowercase phrases ("the crew app", "the imaging
- * system") are descriptions of unnamed things, not entities.
- */
-const PHRASE_HEADS = new Set([
-  'service',
-  'api',
-  'database',
-  'db',
-  'queue',
-  'cache',
-  'bucket',
-  'topic',
-  'team',
-  'squad',
-]);
-/** "the <noun> <head>": the one plain noun before the head, right after "the"; its index. */
-function phraseStart(toks: readonly Token[], h: number): number | undefined {
-  const mod = toks[h - 1] as Token;
-  const det = toks[h - 2];
-  if (det === undefined || det.lower !== 'the' || splitsAfter(det) || splitsAfter(mod)) return undefined;
-  // NOTE: "billing", "pricing" are tagged adjectives or gerunds; in front of a software head they are nouns.
-  if (!/^\p{Ll}[\p{Ll}-]*$/u.test(mod.text) || !(hasTag(mod, 'Noun', 'Gerund') || /ing$/.test(mod.lower)))
-    return undefined;
-  // NOTE: "the first-team squad", "the two-person team": a count or an ordinal describes the unit, it names none.
-  if (NUMBER_OR_TIME.test(mod.lower.split('-')[0] ?? '')) return undefined;
-  return h - 1;
-}
-
 function mentionOf(
   text: string,
   toks: readonly Token[],
@@ -263,25 +154,6 @@ function mentionOf(
       : undefined);
   const stated = cue.trailing !== undefined && type === cue.trailing && !honorific;
   return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases, stated };
-}
-
-/**
- * "Billing Engine will bill …": a capitalised gerund opening a sentence, one capitalised head noun
- * after it and a verb after that is a name in subject position, not a verb ("Using Kafka Streams we").
- */
-function gerundSubject(toks: readonly Token[], i: number): boolean {
-  const [t, head, verb] = [toks[i], toks[i + 1], toks[i + 2]];
-  return (
-    t !== undefined &&
-    head !== undefined &&
-    verb !== undefined &&
-    hasTag(t, 'Gerund') &&
-    !splitsAfter(t) &&
-    isCapitalised(head) &&
-    NAME_HEADS[head.lower] !== undefined &&
-    hasTag(verb, 'Verb') &&
-    /^\p{Ll}/u.test(verb.text)
-  );
 }
 
 /**
@@ -403,32 +275,4 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     tokens: toks,
     mentions: joinPlaceRegions(mentions, toks, text, base),
   };
-}
-
-/** "Cambridge, Massachusetts": a place followed by its region or country is one place (the first part an alias). */
-function joinPlaceRegions(mentions: readonly Mention[], toks: readonly Token[], text: string, base: number): Mention[] {
-  const out: Mention[] = [];
-  for (const m of mentions) {
-    const prev = out.at(-1);
-    const region = toks.slice(m.from, m.to);
-    if (
-      prev !== undefined &&
-      prev.type === 'location' &&
-      m.type === 'location' &&
-      text.slice(prev.end - base, m.start - base) === ', ' &&
-      region.every((t) => hasTag(t, 'Region', 'Country')) &&
-      !toks.slice(prev.from, prev.to).some((t) => hasTag(t, 'Region', 'Country'))
-    ) {
-      out[out.length - 1] = {
-        ...prev,
-        name: text.slice(prev.start - base, m.end - base),
-        end: m.end,
-        to: m.to,
-        aliases: [...prev.aliases, prev.name],
-      };
-      continue;
-    }
-    out.push(m);
-  }
-  return out;
 }
