@@ -664,3 +664,16 @@ test('public services and guards are bodies; control rooms are facilities', () =
     'facility:Security Control Room',
   ]);
 });
+
+test('a subsidiary is owned by its parent, a division part of it; a "<Place>-based" compound places its name', () => {
+  const { entities, relations } = extract(
+    'Ellery Metro is a subsidiary of Transit Port Ellery. Noventis Oncology is a division of Noventis Pharma. Fieldwise, the Nairobi-based maker of soil sensors, raised money. The site uses a Handlebars-based renderer.',
+  );
+  includesEach(relations, [
+    'Ellery Metro -owned_by-> Transit Port Ellery',
+    'Noventis Oncology -part_of-> Noventis Pharma',
+    'Fieldwise -located_in-> Nairobi',
+  ]);
+  includesEach(entities, ['location:Nairobi']);
+  assert.ok(!entities.some((e) => e.endsWith(':Handlebars')), entities.join(', '));
+});

@@ -9,6 +9,7 @@ import {
   hasTag,
   isCapitalised,
   isIdentifier,
+  pluralNoun,
   splitsAfter,
   type KnownNames,
   type Token,
@@ -156,6 +157,9 @@ function mentionOf(
   return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases, stated };
 }
 
+/** "Nairobi-based", "Leeds-headquartered": a place made an adjective. */
+const BASED = /^\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?-(?:based|headquartered)$/u;
+
 /**
  * Mentions of one sentence of `text` (the block, found at `base` in the document). A capitalised
  * first word counts only when tagged a name, followed by another capitalised word, or in `known`.
@@ -230,6 +234,19 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
         m.aliases.push(next.text);
         i = end;
       } else i = Math.max(i, end - 1 + (tail > 0 ? tail : trailing === undefined ? 0 : 1));
+    } else if (BASED.test(t.text) && !pluralNoun(t.text.slice(0, t.text.indexOf('-')))) {
+      // NOTE: "a Handlebars-based renderer": a plural everyday noun is a technique, not a place.
+      // "the Nairobi-based maker": the place of a "<Place>-based" compound is a location.
+      const place = t.text.slice(0, t.text.indexOf('-'));
+      mentions.push({
+        name: place,
+        type: 'location',
+        start: base + t.start,
+        end: base + t.start + place.length,
+        from: i,
+        to: i + 1,
+        aliases: [],
+      });
     } else if (listed || isIdentifier(t)) {
       const next = toks[i + 1];
       const trailing = trailingCue(toks, i + 1, i);

@@ -172,11 +172,13 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   },
   { type: 'supplied_by', pattern: v(passive('supplied')), sourceType: 'product', targetType: 'organization' },
   {
-    type: 'subsidiary_of',
-    pattern: v('(?:is |was )?(?:a |an |the )?(?:wholly[- ]owned )?(?:subsidiary|division|unit) of'),
+    // NOTE: "a subsidiary of X" is owned_by X; a division or a unit of X is part of it (bench/blind/NOTES.md).
+    type: 'owned_by',
+    pattern: v('(?:is |was )?(?:a |an |the )?(?:wholly[- ]owned |[\\w-]+ )?subsidiary of'),
     sourceType: 'organization',
     targetType: 'organization',
   },
+  { type: 'part_of', pattern: v('(?:is |was )?(?:a |an |the )?(?:[\\w-]+ )?(?:division|unit|business unit) of') },
   { type: 'part_of', pattern: v('(?:is|are|was|forms?) (?:a |an )?(?:part|component|module|subsystem) of|part of') },
   {
     type: 'member_of',
@@ -352,6 +354,8 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   // "T2 at Lower Dene substation", "Acme, the Glasgow studio": a facility or place right after.
   { type: 'located_in', pattern: v('at|in'), requireTarget: 'facility' },
   { type: 'located_in', pattern: /^, (?:the|a|an)$/, requireTarget: 'location' },
+  // "Nairobi-based Fieldwise": the words after a place's mention are its "-based".
+  { type: 'located_in', pattern: /^-(?:based|headquartered)$/, reverse: true },
   // "the Department of Biosciences at Tarnby University": a unit at an organisation is part of it.
   {
     type: 'part_of',
