@@ -2,6 +2,7 @@
 // Y", "Y is owned by X", "X, the CTO of Y") name a relation type, its direction and, where the
 // pattern implies them, the types of its ends.
 import { PROSE_TYPES, type ProseType } from './prose-lexicon.js';
+import { activePatterns, ADV, BE, HEAD_ROLE, passive, passivePatterns, ROLE, v, WORDS } from './relation-voice.js';
 
 export interface RelationPattern {
   readonly type: string;
@@ -26,56 +27,6 @@ export interface RelationPattern {
   /** A different relation type when the later mention is of a given type ("joined Acme" is works_for). */
   readonly byTarget?: Partial<Record<ProseType, string>>;
 }
-
-const FILLER = '(?:(?:also|now|currently|still|mainly|only|directly|primarily|recently|later|then|in turn)\\s+)?';
-const REL = '(?:(?:which|that|who)\\s+)?';
-const OBJ = '(?:\\s+(?:the|a|an|its|their|our|his|her))?';
-const WORDS = (n: number): string => `(?:[\\w-]+\\s+){0,${n}}`;
-const ROLE =
-  '(?:(?:chief|senior|principal|staff|lead|head|vice|co-)?[\\w-]*\\s+){0,3}(?:ceo|cto|cfo|coo|cio|ciso|vp|president|founder|co-founder|director|head|manager|engineer|architect|officer|lead|chair|chairman|chairwoman|owner|analyst|consultant|spokesperson|spokeswoman|spokesman|scientist|researcher|editor|designer|developer|programmer|specialist|coordinator|adviser|advisor|partner|associate|nurse|surgeon|physician|professor|lecturer|curator|economist|lawyer|solicitor|accountant)';
-
-/** Builds the anchored regex of a verb phrase, allowing a relative pronoun, an adverb and an article. */
-const v = (phrase: string): RegExp => new RegExp(`^(?:,|[-–—:])?\\s*${REL}${FILLER}(?:${phrase})${OBJ}$`);
-
-/** Roles whose holder leads what they are "of" (chief executive, head, director, chair of X). */
-const HEAD_ROLE =
-  '(?:chief executive|ceo|head|director|chair|chairman|chairwoman|chairperson|leader|lead|managing partner|senior partner|president|principal investigator|dean)';
-/** Adverbs between an auxiliary and a participle ("is wholly owned by", "is part-funded by"). */
-const ADV = '(?:(?:wholly|jointly|fully|partly|part-|part|largely|mainly|generously|also|now) ?)?';
-const BE = '(?:is|are|was|were|has been|have been|had been|will be|is being|are being)';
-/** "is <verb> by", "<verb> by", "is <verb> for us by": the passive of a verb. */
-const passive = (verbs: string): string => `(?:${BE} )?${ADV}(?:${verbs})(?: (?:for|with) (?:us|them|it))? by`;
-/**
- * Relation types that take the passive voice whatever the text's voice ("X was funded by Y" and
- * "Y funded X" are both X funded_by Y), and types that follow the text's voice (a passive
- * "operated by" is operated_by, an active "operates" is operates).
- */
-const PASSIVE_ONLY: readonly (readonly [string, string, string])[] = [
-  ['funded_by', 'funded|financed|bankrolled', 'funded|funds|financed|finances'],
-  ['sponsored_by', 'sponsored', 'sponsored|sponsors'],
-  ['produced_by', 'produced', 'produced'],
-  ['designed_by', 'designed', 'designed|designs'],
-  ['built_by', 'built|constructed', 'built|constructed'],
-  ['delivered_by', 'delivered', 'delivered'],
-  ['written_by', 'written|authored', 'wrote|authored'],
-  ['curated_by', 'curated', 'curated|curates'],
-  ['restored_by', 'restored', 'restored|restores'],
-  ['published_by', 'published', 'published'],
-];
-const VOICED: readonly (readonly [string, string, string, string])[] = [
-  ['operates', 'operated_by', 'operates|operated', 'operated'],
-  ['manufactures', 'manufactured_by', 'manufactures|manufactured|makes|made', 'manufactured|made'],
-  ['advises', 'advised_by', 'advises|advised', 'advised'],
-  ['supports', 'supported_by', 'supports|supported', 'supported'],
-];
-const passivePatterns: RelationPattern[] = [
-  ...PASSIVE_ONLY.map(([type, participle]) => ({ type, pattern: v(passive(participle)) })),
-  ...VOICED.map(([, type, , participle]) => ({ type, pattern: v(passive(participle)) })),
-];
-const activePatterns: RelationPattern[] = [
-  ...PASSIVE_ONLY.map(([type, , active]) => ({ type, pattern: v(active), reverse: true })),
-  ...VOICED.map(([type, , active]) => ({ type, pattern: v(active) })),
-];
 
 /** In order: the first pattern that matches the words between two mentions wins. */
 export const RELATION_PATTERNS: readonly RelationPattern[] = [
