@@ -353,11 +353,15 @@ function shortForms(found: readonly TypedMention[], out: Map<string, ProseType>,
     const own = out.get(short);
     if (own === 'person' || own === 'location' || guessed.has(short)) out.set(short, 'organization');
   }
-  for (const { m } of found) {
+  for (const { m, sentence } of found) {
     const k = m.name.toLowerCase();
     if (/\s/.test(k) || NAME_HEADS[k] !== undefined) continue;
     const types = longer.get(k);
     const own = out.get(k);
+    // NOTE: a country or a city compromise knows stays a place beside a body named after it ("Kenya", "Kenya Seed Company").
+    const knownPlace =
+      sentence.tokens[m.from]?.tags.has('Country') === true || sentence.tokens[m.from]?.tags.has('City') === true;
+    if (own === 'location' && knownPlace) continue;
     if (types?.size !== 1 || (own !== undefined && own !== 'location' && own !== 'organization' && !guessed.has(k)))
       continue;
     const [type] = types;

@@ -677,3 +677,10 @@ test('a subsidiary is owned by its parent, a division part of it; a "<Place>-bas
   includesEach(entities, ['location:Nairobi']);
   assert.ok(!entities.some((e) => e.endsWith(':Handlebars')), entities.join(', '));
 });
+
+test('a country compromise knows stays a place beside a body named after it', () => {
+  const { entities } = extract(
+    'The funding will expand operations in Kenya, Uganda and Tanzania. The company partners with Kenya Seed Company.',
+  );
+  includesEach(entities, ['location:Kenya', 'organization:Kenya Seed Company']);
+});
