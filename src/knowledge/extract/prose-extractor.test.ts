@@ -684,3 +684,8 @@ test('a country compromise knows stays a place beside a body named after it', ()
   );
   includesEach(entities, ['location:Kenya', 'organization:Kenya Seed Company']);
 });
+
+test('a given name hyphenated in lowercase before one capitalised word is a person', () => {
+  const { entities } = extract('The new theme was designed by Min-jun Park for the launch.');
+  includesEach(entities, ['person:Min-jun Park']);
+});

@@ -44,6 +44,9 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
   }
   // A business function named alone ("Tom Ferris in Procurement", "Platform Security, part of IT") is a unit.
   if (words.length === 1 && (UNIT_NAMES.has(last.lower) || last.text === 'IT')) return 'team';
+  // "Sun-hee Park", "Min-jun Lee": a given name hyphenated in lowercase before one capitalised word is a person's.
+  if (words.length === 2 && /^\p{Lu}\p{Ll}+-\p{Ll}+$/u.test(first.text) && /^\p{Lu}\p{Ll}+$/u.test(last.text))
+    return 'person';
   // NOTE: a coined name ending in DB or SQL ("CockroachDB", "TiDB") is a database engine.
   if (words.length === 1 && /^\p{Lu}[\p{L}\d]*\p{Ll}[\p{L}\d]*(?:DB|SQL)$/u.test(name)) return 'technology';
   // A conference's CamelCase name ("ReactConf") ends in Conf.
