@@ -166,7 +166,7 @@ function thingContext(m: Mention, sentence: Sentence): boolean {
   return (
     /\bthe\s+$/i.test(before) ||
     /^\s+(?:\w+\s+){1,3}its\b/i.test(after) ||
-    // "takes over at Casa Alba", "who led Casa Alba": places and units are where people work and what they lead.
+    // "takes over at Villa Serena", "who led Villa Serena": places and units are where people work and what they lead.
     /\b(?:at|in|into|inside|within|joined|joins|led|leads|heads|headed|manages|managed|runs|ran)\s+$/i.test(before)
   );
 }
@@ -202,7 +202,7 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
   for (const { m, type, byWords, sentence } of found) {
     const k = m.name.toLowerCase();
     const before = sentence.text.slice(Math.max(0, m.start - sentence.start - 48), m.start - sentence.start);
-    // NOTE: what people join, lead or run is a body, even where it is also somewhere they work ("led Casa Alba").
+    // NOTE: what people join, lead or run is a body, even where it is also somewhere they work ("led Villa Serena").
     if (ORG_PREPOSITION.test(before) || /\b(?:joined|joins|led|leads|heads|headed|runs|ran)\s+$/i.test(before))
       orgHinted.add(k);
     else if (PLACE_PREPOSITION.test(before.slice(-8))) {

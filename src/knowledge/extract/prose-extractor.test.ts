@@ -560,11 +560,11 @@ test('"our" ties people, things and units to the organisation the document is wr
 
 test('particles and calendar nouns inside names; generations, capitals labels and "the Board" are no names', () => {
   const { entities } = extract(
-    'The group runs six hotels on the Costa del Sol and a clinic called the Cardiac Day Unit. The 5G masts went up. The Board met in May, and later the Board approved it. FK Ještěd lost to Dunmore Rovers. The Fernhill Rewards scheme grew.',
+    'The group runs six hotels on the Costa del Sol and a clinic called the Cardiac Day Unit. The 5G masts went up. The Board met in May, and later the Board approved it. FK Zlatibor lost to Dunmore Rovers. The Fernhill Rewards scheme grew.',
   );
   includesEach(entities, [
     'team:Cardiac Day Unit',
-    'organization:FK Ještěd',
+    'organization:FK Zlatibor',
     'organization:Dunmore Rovers',
     'product:Fernhill Rewards',
   ]);
@@ -585,11 +585,11 @@ test('items joined by "instead of" or "as well as" are of one kind', () => {
 
 test('"a X store" names no store; what people lead or work at is no person', () => {
   const { entities } = extract(
-    'Customers can visit a Kowhai store in town. Kowhai Telecom will switch off its 3G sites. Joaquín Albarrán, who led Casa Alba for nine years, moves on, and Zoë Müller takes over at Casa Alba.',
+    'Customers can visit a Tui store in town. Tui Telecom will switch off its 3G sites. Tomás Vidal, who led Villa Serena for nine years, moves on, and Zoë Müller takes over at Villa Serena.',
   );
-  assert.ok(!entities.includes('datastore:Kowhai'), entities.join(', '));
-  assert.ok(!entities.includes('person:Casa Alba'), entities.join(', '));
-  includesEach(entities, ['organization:Casa Alba', 'person:Zoë Müller']);
+  assert.ok(!entities.includes('datastore:Tui'), entities.join(', '));
+  assert.ok(!entities.includes('person:Villa Serena'), entities.join(', '));
+  includesEach(entities, ['organization:Villa Serena', 'person:Zoë Müller']);
 });
 
 test('bridges cross and carry, places are near, acquisitions are announced, events are taken part in', () => {

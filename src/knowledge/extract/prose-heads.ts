@@ -68,7 +68,7 @@ export const UNIT_NAMES: ReadonlySet<string> = new Set([
 
 /**
  * Words before "Group" that make it a working unit ("Yard Planning Group", "Research Group"); after
- * any other word ("Brisa Hotels Group", "Maresol Group") a group is a company (FUNCTION_HEADS and
+ * any other word ("Brisa Hotels Group", "Solmar Group") a group is a company (FUNCTION_HEADS and
  * words in -ing count too).
  */
 export const UNIT_GROUP_WORDS: ReadonlySet<string> = new Set([
@@ -82,7 +82,7 @@ export const UNIT_GROUP_WORDS: ReadonlySet<string> = new Set([
 export const FIRST_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
   ...each('lake loch mount river isle cape', 'location'),
   hotel: 'facility',
-  // "FK Ještěd", "AFC Dunmore": a football club's prefix.
+  // "FK Zlatibor", "AFC Dunmore": a football club's prefix.
   ...each('fc afc fk sk', 'organization'),
   project: 'project',
   programme: 'project',

@@ -83,7 +83,7 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
 /**
  * A head word's type, corrected by the word before it: "Group" is a company's after anything but a
  * function or activity ("Brisa Hotels Group" against "Yard Planning Group"); a place's head after
- * a body's ("Hollis Valley School District", "Tarr Water Authority Region") names that body.
+ * a body's ("Pine Ridge School District", "Tarr Water Authority Region") names that body.
  */
 function refinedHead(words: readonly Token[], head: ProseType): ProseType {
   const last = words.at(-1)?.lower ?? '';
@@ -141,7 +141,7 @@ export function trailingCue(toks: readonly Token[], end: number, start?: number)
   if (head === undefined || before === undefined || splitsAfter(before) || before.possessive) return undefined;
   if (SPLITTING.test(head.pre) || !/^\p{Ll}/u.test(head.text)) return undefined;
   const type = TRAILING_HEADS[head.lower];
-  // NOTE: "a Kōwhai store", "an Acme app": after "a" the noun is an unnamed thing of the name's maker, not the name's type.
+  // NOTE: "a Tui store", "an Acme app": after "a" the noun is an unnamed thing of the name's maker, not the name's type.
   const indefinite = start !== undefined && /^(?:a|an)$/.test(toks[start - 1]?.lower ?? '');
   return indefinite && type !== 'facility' ? undefined : type;
 }
