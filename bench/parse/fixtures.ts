@@ -67,9 +67,19 @@ function loadTenant(dir: string, folder: string, fixtures: Fixture[], ungraded: 
   }
 }
 
+/** A comma-separated list from an environment variable (empty when unset). */
+function listEnv(name: string): string[] {
+  return (process.env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
 /**
  * Every tenant's fixtures (the tenants under `root`, then the blind sets), with a list of files
- * that have no gold (a benchmark bug).
+ * that have no gold (a benchmark bug). BENCH_TENANTS (comma-separated tenant names) keeps only
+ * those tenants, BENCH_EXCLUDE drops the tenants it names: a development run can leave a held-out
+ * set out of its output entirely.
  */
 export function loadTenants(
   root = TENANTS_DIR,
@@ -79,5 +89,8 @@ export function loadTenants(
   const ungraded: string[] = [];
   for (const tenant of readdirSync(root).sort()) loadTenant(join(root, tenant), tenant, fixtures, ungraded);
   for (const dir of blind) loadTenant(dir, basename(dir), fixtures, ungraded);
-  return { fixtures, ungraded };
+  const only = listEnv('BENCH_TENANTS');
+  const skip = listEnv('BENCH_EXCLUDE');
+  const kept = fixtures.filter((f) => (only.length === 0 || only.includes(f.tenant)) && !skip.includes(f.tenant));
+  return { fixtures: kept, ungraded };
 }

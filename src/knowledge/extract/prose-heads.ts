@@ -19,15 +19,16 @@ const UNIT_HEADS = 'team teams squad squads guild tribe committee unit crew desk
 const FUNCTION_HEADS =
   'operations engineering security support care finance marketing sales procurement compliance analytics design infrastructure informatics management planning reliability governance partnerships communications control onboarding dispatch payroll recruitment';
 const FACILITY_HEADS =
-  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library';
+  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library room bridge footbridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
 const LOCATION_HEADS =
-  'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula';
+  'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula lane forest moor canal firth';
 const DATASTORE_HEADS = 'register registry ledger log archive database datastore catalogue catalog repository index';
-const EVENT_HEADS = 'expo conference summit festival fair awards hackathon meetup symposium congress convention';
+const EVENT_HEADS =
+  'expo conference summit festival fair awards hackathon meetup symposium congress convention cup championship championships tournament trophy marathon league olympics';
 const PROJECT_HEADS = 'project programme program initiative trial study';
 const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';
 const ORG_HEADS =
-  'hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
+  'guard water power electric electricity gas telecom telecoms mobile broadband utilities hotels resorts motors devices civils construction contractors builders homes schools libraries elementary academy fc afc rovers athletic wanderers hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
 
 /** Capitalised last word of a name of two or more words -> the name's type. */
 export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
@@ -52,13 +53,37 @@ export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseTy
   api: 'api',
   apis: 'api',
   app: 'product',
+  // "Fernhill Rewards", "Brisa Rewards": a loyalty scheme is a product.
+  rewards: 'product',
   // NOTE: a named platform or system in prose is software the organisation runs.
   platform: 'service',
   system: 'service',
 });
 
+/** Business functions that name a unit on their own ("in Procurement", "Finance approved it"). */
+export const UNIT_NAMES: ReadonlySet<string> = new Set([
+  ...FUNCTION_HEADS.split(' '),
+  ...'legal treasury audit facilities estates'.split(' '),
+]);
+
+/**
+ * Words before "Group" that make it a working unit ("Yard Planning Group", "Research Group"); after
+ * any other word ("Brisa Hotels Group", "Solmar Group") a group is a company (FUNCTION_HEADS and
+ * words in -ing count too).
+ */
+export const UNIT_GROUP_WORDS: ReadonlySet<string> = new Set([
+  ...FUNCTION_HEADS.split(' '),
+  ...'research working steering advisory user users study action task interest reference focus peer product products project projects program programme technical clinical scientific expert'.split(
+    ' ',
+  ),
+]);
+
 /** First word of a name that types it ("Project Nimbus", "Department of Surgery"). */
 export const FIRST_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
+  ...each('lake loch mount river isle cape', 'location'),
+  hotel: 'facility',
+  // "FK Zlatibor", "AFC Dunmore": a football club's prefix.
+  ...each('fc afc fk sk', 'organization'),
   project: 'project',
   programme: 'project',
   operation: 'project',
@@ -67,12 +92,15 @@ export const FIRST_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseT
 
 /** A lowercase noun right after a proper name: the name's type; the noun is not part of the name. */
 export const TRAILING_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
-  ...each('team squad guild tribe group department unit committee crew', 'team'),
+  ...each('team squad guild tribe group department unit committee crew desk', 'team'),
   ...each('service microservice worker gateway router pipeline portal scheduler backend frontend', 'service'),
   ...each('api apis endpoint', 'api'),
   ...each('database db datastore cache queue bucket topic table store register ledger log archive index', 'datastore'),
   ...each('project programme program initiative trial study', 'project'),
-  ...each('app product suite', 'product'),
+  ...each(
+    'app product suite software device devices sensor sensors probe probes camera cameras handset handsets scanner scanners drone drones robot robots',
+    'product',
+  ),
   ...each('library framework runtime language engine toolkit', 'technology'),
   ...each('building wing terminal site plant depot substation warehouse facility campus', 'facility'),
   ...each('conference expo summit festival fair hackathon', 'event'),
@@ -87,7 +115,7 @@ export const TRAILING_HEADS: Readonly<Record<string, ProseType>> = wordTable<Pro
 export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
   ...TRAILING_HEADS,
   ...each(
-    'company business firm supplier vendor provider manufacturer partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender charity',
+    'company business firm supplier vendor provider manufacturer maker producer chain partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender charity',
     'organization',
   ),
   ...each('tool system platform software application', 'service'),

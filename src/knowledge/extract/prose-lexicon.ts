@@ -79,6 +79,15 @@ export const ORG_SUFFIXES = new Set([
   'nv',
   'oy',
   'ab',
+  'as',
+  'asa',
+  'aps',
+  'srl',
+  'spa',
+  'sas',
+  'sarl',
+  'pty',
+  'kk',
 ]);
 
 /** Words that head an organisation name joined by "of" ("Bank of Ireland"). */

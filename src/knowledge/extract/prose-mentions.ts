@@ -1,31 +1,30 @@
-// Finds entity mentions in prose without a model download: compromise (which ships its lexicon
-// inside the package) segments sentences and tags words; on top of that, proper-name runs,
-// code-like identifiers, known technologies and "<modifiers> <head noun>" phrases become
-// typed mentions, and "Long Name (ABBR)" defines an abbreviation.
-import nlp from 'compromise';
-import { APPOSITIVE_HEADS, FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
+// Finds entity mentions in prose without a model download: on top of compromise's tokens
+// (prose-tokens), proper-name runs, code-like identifiers, known technologies and "<modifiers>
+// <head noun>" phrases become mentions typed by prose-typing, and "Long Name (ABBR)" defines an
+// abbreviation.
+import { FIRST_HEADS, TRAILING_HEADS } from './prose-heads.js';
+import { GAZETTEER, HONORIFICS, IDENTIFIER_SUFFIXES, ROLE_WORDS, STOP_NAMES, type ProseType } from './prose-lexicon.js';
 import {
-  GAZETTEER,
-  HONORIFICS,
-  IDENTIFIER_SUFFIXES,
-  OF_HEADS,
-  ORG_SUFFIXES,
-  ROLE_WORDS,
-  STOP_NAMES,
-  type ProseType,
-} from './prose-lexicon.js';
+  camelCase,
+  hasTag,
+  isCapitalised,
+  isIdentifier,
+  pluralNoun,
+  splitsAfter,
+  type KnownNames,
+  type Token,
+  type TokenisedSentence,
+} from './prose-tokens.js';
+import { gerundSubject, joinPlaceRegions, PHRASE_HEADS, phraseStart, properRun, VERSION } from './prose-runs.js';
+import { appositiveCue, facilityTail, trailingCue, typeOf, type Cue } from './prose-typing.js';
 
-export interface Token {
-  readonly text: string;
-  readonly lower: string;
-  readonly start: number;
-  readonly end: number;
-  readonly pre: string;
-  readonly post: string;
-  readonly tags: ReadonlySet<string>;
-  /** The word ended in 's or ’s ("Acme's"): a name ends there. */
-  readonly possessive: boolean;
-}
+export {
+  namesInsideSentences,
+  tokeniseProse,
+  type KnownNames,
+  type Token,
+  type TokenisedSentence,
+} from './prose-tokens.js';
 
 export interface Mention {
   readonly name: string;
@@ -49,131 +48,6 @@ export interface Sentence {
   readonly mentions: readonly Mention[];
 }
 
-interface RawTerm {
-  text: string;
-  pre: string;
-  post: string;
-  tags: string[];
-  offset: { start: number; length: number };
-}
-interface RawSentence {
-  offset: { start: number; length: number };
-  terms: RawTerm[];
-}
-
-const SPLITTING = /[,;:()[\]"“”]/;
-
-const isCapitalised = (t: Token): boolean =>
-  /^\p{Lu}/u.test(t.text) ||
-  /^\p{Ll}+\p{Lu}/u.test(t.text) ||
-  (/^[A-Z0-9]*\d[A-Z0-9]*$/.test(t.text) && /[A-Z]/.test(t.text));
-/** Hyphenated English words that are not identifiers. */
-const COMPOUNDS = new Set([
-  'well-known',
-  'so-called',
-  'follow-up',
-  'built-in',
-  'end-to-end',
-  'open-source',
-  'third-party',
-  'multi-tenant',
-  'read-only',
-  'high-level',
-  'low-level',
-  'long-running',
-  'day-to-day',
-  'self-service',
-  'cross-team',
-  'full-time',
-  'part-time',
-  'co-founder',
-  'e-commerce',
-  'first-class',
-  'state-of-the-art',
-  'real-world',
-  'year-over-year',
-  'start-up',
-  'world-class',
-  'long-time',
-  'high-quality',
-  'low-cost',
-  'short-term',
-  'long-term',
-  'real-time',
-  'cutting-edge',
-  'best-in-class',
-  'privately-held',
-  'family-owned',
-  'state-owned',
-  'ready-made',
-]);
-const NUMBER_OR_TIME =
-  /^(one|two|three|four|five|six|seven|eight|nine|ten|twelve|\d+|year|years|month|months|week|weeks|day|days|hour|hours|minute|minutes|time|times)$/;
-/** Endings of English nouns of action or state. */
-const ACTIVITY_ENDING = /(?:ing|ment|tion|sion|ance|ence|ity|ness|ship)$/;
-/** Code-like names: payments-api, ledger_db, node.js, paymentsApi; not on-call or start-up. */
-function isIdentifier(t: Token): boolean {
-  if (!/^[\p{L}\d]+(?:[-_./][\p{L}\d]+)+$/u.test(t.text) || !/\p{L}/u.test(t.text) || /^\d/.test(t.text)) return false;
-  if (/[_.]/.test(t.text) || IDENTIFIER_SUFFIXES.some(([re]) => re.test(t.text))) return true;
-  if (t.tags.has('Compound')) return false;
-  // NOTE: "KRAS2-mutant": a code before a lowercase word is an English compound adjective.
-  if (/^[\p{Lu}\d]+-\p{Ll}+$/u.test(t.text) && /\d/.test(t.text)) return false;
-  const parts = t.lower.split('-');
-  if (parts.some((p) => NUMBER_OR_TIME.test(p))) return false;
-  // NOTE: a lowercase compound ending in a noun of action ("video-transcoding", "practice-management")
-  // names an activity that modifies the noun after it, not a component.
-  if (/^\p{Ll}/u.test(t.text) && ACTIVITY_ENDING.test(parts.at(-1) ?? '')) return false;
-  return !COMPOUNDS.has(t.lower) && t.text.length >= 10 && parts.every((p) => p.length >= 3);
-}
-/** A word with a capital after lowercase letters inside it ("PagerDuty", "iPhone"): a coined name. */
-export const camelCase = (t: Token): boolean => /\p{Ll}\p{Lu}/u.test(t.text);
-const hasTag = (t: Token, ...tags: string[]): boolean => tags.some((tag) => t.tags.has(tag));
-const splitsAfter = (t: Token): boolean => SPLITTING.test(t.post) || /[.!?–—]|\s-/.test(t.post);
-
-/** Terms of a sentence, with hyphen/underscore/dot-joined terms merged ("checkout" "-" "service"). */
-function tokens(sentence: RawSentence): Token[] {
-  const out: Token[] = [];
-  for (const term of sentence.terms) {
-    const start = term.offset.start;
-    const possessive = /['’]s$/.test(term.text) || /^['’]\s*$/.test(term.post);
-    const tags = new Set(term.tags);
-    // NOTE: "IT" in capitals is the department, not the pronoun compromise reads ("sit with IT").
-    if (/^\p{Lu}{2,}$/u.test(term.text)) tags.delete('Pronoun');
-    const tok: Token = {
-      text: term.text.replace(/['’]s$/, ''),
-      lower: '',
-      start,
-      end: start + term.text.length,
-      pre: term.pre,
-      post: term.post,
-      tags,
-      possessive,
-    };
-    const prev = out.at(-1);
-    if (prev !== undefined && /^[-_./]$/.test(prev.post) && term.pre === '') {
-      const text = `${prev.text}${prev.post}${tok.text}`;
-      // NOTE: a hyphenated word with an adjective or a participle among its parts is an English
-      // compound ("London-based", "long-standing", "part-funded"), never a name or an identifier.
-      const adjectival =
-        prev.tags.has('Adjective') ||
-        tok.tags.has('Adjective') ||
-        (tok.tags.has('Verb') && !tok.tags.has('Noun')) ||
-        prev.tags.has('Compound') ||
-        // "arm's-length": a possessive inside a hyphenated word makes an English compound.
-        prev.possessive;
-      out[out.length - 1] = {
-        ...tok,
-        text,
-        lower: text.toLowerCase(),
-        start: prev.start,
-        pre: prev.pre,
-        tags: new Set(adjectival && !/[_.\d]/.test(text) ? ['Adjective', 'Compound'] : ['Noun']),
-      };
-    } else out.push({ ...tok, lower: tok.text.toLowerCase() });
-  }
-  return out;
-}
-
 /** Generic nouns that a number makes a label, not a name ("Gallery 4", "Phase 2", "Series C"). */
 const NUMBERED_GENERIC = new Set(
   'gallery case phase room floor level stage step gate table figure chapter section page series round tier wave sprint week day year version release episode season part box hall ward bay lane track item note option plan point unit wing zone sev severity priority p'.split(
@@ -189,226 +63,6 @@ const TITLE_ENDS = new Set(
 const TITLE_OPENERS = new Set([...TITLE_ENDS, 'keeper', 'professor', 'dean', 'vice', 'master', 'chief']);
 const PLACE_BEFORE = new Set(['in', 'near', 'outside', 'around', 'across']);
 const DEGREES = new Set(['phd', 'md', 'mba', 'msc', 'bsc', 'ba', 'ma', 'obe', 'mbe', 'cbe', 'frs', 'jr', 'sr']);
-const VERSION = /^v?\d+(\.\d+)+$|^v\d+$/i;
-
-/** What the words around a name say of its type: an appositive about it, a lowercase noun after it. */
-interface Cue {
-  readonly appositive?: ProseType | undefined;
-  readonly trailing?: ProseType | undefined;
-}
-
-/** The type the words of a mention give it, if any; `cue` is what the words around it say. */
-function typeOf(words: readonly Token[], name: string, cue: Cue): ProseType | undefined {
-  const first = words[0];
-  const last = words.at(-1);
-  if (first === undefined || last === undefined) return undefined;
-  const known = GAZETTEER[name.toLowerCase()];
-  if (known !== undefined) return known;
-  // "St Anne's Primary": a place or body named for a saint, not a person.
-  if (words.length > 2 && /^(?:st\.?|saint)$/.test(first.lower) && words[1]?.possessive === true)
-    return NAME_HEADS[last.lower] ?? 'organization';
-  // What an appositive says of the name ("X, the group's maintenance subsidiary") outweighs its last word.
-  if (cue.appositive !== undefined) return cue.appositive;
-  // NOTE: a type noun after the name says what it is more plainly than the name's last word
-  // ("the Security Platform team"); a facility's noun is part of its name instead.
-  if (cue.trailing !== undefined && cue.trailing !== 'facility') return cue.trailing;
-  if (words.length > 1) {
-    // NOTE: "Department for Transport" is a ministry, "Department of Surgery" a unit.
-    const lead = FIRST_HEADS[first.lower];
-    if (lead !== undefined && words[1]?.lower !== 'for') return lead;
-    // NOTE: a year after a name is its edition ("AgriTech Expo 2025"); the word before it types the name.
-    const edition = /^(?:19|20)\d\d$/.test(last.text) && words.length > 2;
-    const head = NAME_HEADS[(edition ? (words.at(-2) ?? last) : last).lower.replace(/\.$/, '')];
-    if (head !== undefined) return head;
-  }
-  // NOTE: a coined name ending in DB or SQL ("CockroachDB", "TiDB") is a database engine.
-  if (words.length === 1 && /^\p{Lu}[\p{L}\d]*\p{Ll}[\p{L}\d]*(?:DB|SQL)$/u.test(name)) return 'technology';
-  // A conference's CamelCase name ("ReactConf") ends in Conf.
-  if (words.length === 1 && /^\p{Lu}\p{L}+Conf$/u.test(name)) return 'event';
-  // An incident ticket ("INC-1042", ServiceNow's prefix).
-  if (words.length === 1 && /^INC-?\d+$/i.test(name)) return 'incident';
-  if (cue.trailing !== undefined) return cue.trailing;
-  if (words.length === 1 && isIdentifier(last))
-    return IDENTIFIER_SUFFIXES.find(([re]) => re.test(last.text))?.[1] ?? 'service';
-  if (words.length > 1 && (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) || words.some((w) => w.text === '&')))
-    return 'organization';
-  if (words.length > 2 && OF_HEADS.has(first.lower) && words[1]?.lower === 'of') return 'organization';
-  const joined = words.findIndex((w, k) => k > 0 && w.lower === 'for' && FOR_HEADS.has(words[k - 1]?.lower ?? ''));
-  if (joined > 0) return NAME_HEADS[words[joined - 1]?.lower ?? ''] ?? 'organization';
-  // NOTE: a word with a capital inside ("PagerDuty", "CardioView") is a made-up brand, never a place.
-  const place = !words.some(camelCase) && words.some((w) => hasTag(w, 'Place', 'City', 'Country', 'Region'));
-  // NOTE: one word tagged both a place and a first name ("Shannon", "Florence") is read as the place.
-  if (words.length === 1 && place) return 'location';
-  // NOTE: one word tagged a first name ("Shannon", "Jordan") is a person only with a title; a
-  // person named once in full is then called by a short form, which resolution joins.
-  if (words.length > 1 && (words.every((w) => hasTag(w, 'Person', 'Honorific')) || hasTag(first, 'FirstName')))
-    return 'person';
-  if (place) return 'location';
-  if (words.some((w) => hasTag(w, 'Organization'))) return 'organization';
-  return undefined;
-}
-
-/** Heads of bodies named for their purpose after a name ("Aldmoor Institute for Marine Science", "Centre for Ageing Studies"). */
-const FOR_HEADS = new Set([
-  'institute',
-  'centre',
-  'center',
-  'society',
-  'association',
-  'commission',
-  'council',
-  'foundation',
-  'trust',
-  'alliance',
-  'coalition',
-  'hospital',
-  'school',
-  'college',
-  'museum',
-]);
-
-/** A proper-name run starting at `i` (capitalised words, "&", "of" after an org head); its end. */
-function properRun(toks: readonly Token[], i: number): number {
-  let j = i + 1;
-  // NOTE: "St Anne's Primary", "St Thomas' Hospital": a saint's possessive is inside the name.
-  const saint = /^(?:st|st\.|saint)$/i.test((toks[i] as Token).text);
-  while (
-    j < toks.length &&
-    !splitsAfter(toks[j - 1] as Token) &&
-    (!(toks[j - 1] as Token).possessive || (saint && j === i + 2 && isCapitalised(toks[j] as Token))) &&
-    !SPLITTING.test((toks[j] as Token).pre)
-  ) {
-    const t = toks[j] as Token;
-    const next = toks[j + 1];
-    if ((isCapitalised(t) && !hasTag(t, 'Pronoun', 'Date', 'Month', 'Compound')) || /^\d+[A-Za-z]?$/.test(t.text)) j++;
-    else if (VERSION.test(t.text)) j++;
-    else if (
-      (t.text === '&' ||
-        (t.lower === 'of' && OF_HEADS.has((toks[j - 1] as Token).lower)) ||
-        (t.lower === 'for' &&
-          FOR_HEADS.has((toks[j - 1] as Token).lower) &&
-          j - 1 > i &&
-          FIRST_HEADS[next?.lower ?? ''] === undefined)) &&
-      next !== undefined &&
-      isCapitalised(next)
-    )
-      j += 2;
-    else if (
-      (t.lower === 'of' || t.lower === 'for') &&
-      FIRST_HEADS[(toks[j - 1] as Token).lower] !== undefined &&
-      j - 1 === i &&
-      next !== undefined &&
-      isCapitalised(next)
-    )
-      j += 2;
-    else break;
-  }
-  return j;
-}
-
-/**
- * Heads of lowercase noun phrases that software teams use as names ("the checkout service", "the
- * pricing API", "the payments team"). Other lowercase phrases ("the crew app", "the imaging
- * system") are descriptions of unnamed things, not entities.
- */
-const PHRASE_HEADS = new Set([
-  'service',
-  'api',
-  'database',
-  'db',
-  'queue',
-  'cache',
-  'bucket',
-  'topic',
-  'team',
-  'squad',
-]);
-/** "the <noun> <head>": the one plain noun before the head, right after "the"; its index. */
-function phraseStart(toks: readonly Token[], h: number): number | undefined {
-  const mod = toks[h - 1] as Token;
-  const det = toks[h - 2];
-  if (det === undefined || det.lower !== 'the' || splitsAfter(det) || splitsAfter(mod)) return undefined;
-  // NOTE: "billing", "pricing" are tagged adjectives or gerunds; in front of a software head they are nouns.
-  if (!/^\p{Ll}[\p{Ll}-]*$/u.test(mod.text) || !(hasTag(mod, 'Noun', 'Gerund') || /ing$/.test(mod.lower)))
-    return undefined;
-  return h - 1;
-}
-
-/** The type a lowercase noun right after a name gives it ("the Orbit team"); that noun is then not in the name. */
-function trailingCue(toks: readonly Token[], end: number): ProseType | undefined {
-  const head = toks[end];
-  const before = toks[end - 1];
-  if (head === undefined || before === undefined || splitsAfter(before) || before.possessive) return undefined;
-  if (SPLITTING.test(head.pre) || !/^\p{Ll}/u.test(head.text)) return undefined;
-  return TRAILING_HEADS[head.lower];
-}
-
-/** "Lower Dene primary substation": one lowercase adjective before a facility's noun; tokens to add to the name. */
-function facilityTail(toks: readonly Token[], end: number): number {
-  if (trailingCue(toks, end) === 'facility') return 1;
-  const adjective = toks[end];
-  if (adjective === undefined || !hasTag(adjective, 'Adjective') || splitsAfter(adjective)) return 0;
-  return trailingCue(toks, end + 1) === 'facility' && /^\p{Ll}/u.test(adjective.text) ? 2 : 0;
-}
-
-const DETERMINERS = new Set(['the', 'our', 'its', 'their', 'his', 'her', 'a', 'an', 'your', 'my']);
-/** The type an appositive gives a name: "X, our scheduling tool," or "the regulator, X". */
-function appositiveCue(toks: readonly Token[], from: number, to: number): ProseType | undefined {
-  const before = toks[to - 1];
-  // "X is a citizen-science survey": a definition types the name like an appositive.
-  const copula =
-    /^(is|was)$/.test(toks[to]?.lower ?? '') && /^(a|an|the|our|their|its)$/.test(toks[to + 1]?.lower ?? '');
-  const at = copula ? to + 1 : to;
-  if (before !== undefined && (copula || /,/.test(before.post)) && DETERMINERS.has(toks[at]?.lower ?? '')) {
-    let cue: ProseType | undefined;
-    // NOTE: software "we license from" or "bought from" a vendor is a product.
-    const rest = toks
-      .slice(at + 1, at + 9)
-      .map((t) => t.lower)
-      .join(' ');
-    if (
-      /^(?:[\w-]+ ){0,3}(?:we|they|it|he|she) (?:license|licence|licensed|licenced|lease|leased|buy|bought|purchase|purchased) from\b/.test(
-        rest,
-      )
-    )
-      return 'product';
-    let named = false;
-    for (let k = at + 1; k < Math.min(toks.length, at + 6); k++) {
-      const t = toks[k] as Token;
-      const prev = toks[k - 1] as Token;
-      // NOTE: a name or a number inside the description modifies its noun ("the Phase 2 trial", "the
-      // lab's PostgreSQL database"); a possessive is a determiner, not the noun.
-      if (!/^\p{Ll}/u.test(t.text) && !splitsAfter(prev) && (k === at + 1 || prev.possessive || named)) {
-        named = true;
-        cue = undefined;
-        if (t.possessive || splitsAfter(t)) break;
-        continue;
-      }
-      named = false;
-      if (t.possessive && /^\p{Ll}/u.test(t.text)) {
-        cue = undefined;
-        continue;
-      }
-      if (!/^\p{Ll}/u.test(t.text) || hasTag(t, 'Pronoun', 'Preposition', 'Conjunction', 'Determiner')) break;
-      const head = APPOSITIVE_HEADS[t.lower];
-      if (head === undefined && hasTag(t, 'Verb') && !hasTag(t, 'Noun', 'Gerund', 'Adjective')) break;
-      cue = head ?? (hasTag(t, 'Noun') ? undefined : cue);
-      if (splitsAfter(t)) break;
-    }
-    if (cue !== undefined) return cue;
-  }
-  const prev = toks[from - 1];
-  // "the regulator, X" or "the charity X": a describing noun right before the name, after a determiner.
-  if (prev !== undefined && /^\p{Ll}/u.test(prev.text) && (/,/.test(prev.post) || /^\s*$/.test(prev.post))) {
-    for (let k = from - 2; k >= Math.max(0, from - 5); k--) {
-      const t = toks[k] as Token;
-      if (splitsAfter(t)) break;
-      if (DETERMINERS.has(t.lower) || t.possessive) return APPOSITIVE_HEADS[prev.lower];
-    }
-  }
-  return undefined;
-}
-
 function mentionOf(
   text: string,
   toks: readonly Token[],
@@ -465,6 +119,8 @@ function mentionOf(
   // Labels and roles are not names: "Gallery 4", "SEV-1", "Chief Medical Officer", "Norwegian".
   if (NUMBERED_GENERIC.has(first.lower) && words.length === 2 && /^[\dA-Z]{1,3}$/.test(last.text)) return undefined;
   if (/^(sev|p)-?\d$/i.test(name)) return undefined;
+  // NOTE: "5G", "4K", "3D": a number and one capital name a generation or a format, not one thing.
+  if (/^\d+[A-Z]$/.test(name)) return undefined;
   if (
     !honorific &&
     words.length >= 1 &&
@@ -486,9 +142,12 @@ function mentionOf(
   )
     return undefined;
   // NOTE: a capitalised name right after "in", "at", "near" with nothing else to type it is most often a place.
+  const typed = typeOf(words, name, cue);
+  // NOTE: "the Tui Mobile support team": a name after "the" is a thing's, whatever its words' tags say of a person.
+  const thing = !honorific && typed === 'person' && toks[f - 1]?.lower === 'the';
   const type =
     (honorific ? 'person' : undefined) ??
-    typeOf(words, name, cue) ??
+    (thing ? undefined : typed) ??
     // A version after a name ("Godot 4", "Node.js 20") is a piece of software's.
     (aliases.length > 0 ? 'technology' : undefined) ??
     (PLACE_BEFORE.has(toks[f - 1]?.lower ?? '') && /^\p{Lu}\p{Ll}/u.test(first.text) && !words.some(camelCase)
@@ -498,63 +157,8 @@ function mentionOf(
   return { name, type, start: base + first.start, end: base + last.end, from: f, to: t, aliases, stated };
 }
 
-/**
- * "Billing Engine will bill …": a capitalised gerund opening a sentence, one capitalised head noun
- * after it and a verb after that is a name in subject position, not a verb ("Using Kafka Streams we").
- */
-function gerundSubject(toks: readonly Token[], i: number): boolean {
-  const [t, head, verb] = [toks[i], toks[i + 1], toks[i + 2]];
-  return (
-    t !== undefined &&
-    head !== undefined &&
-    verb !== undefined &&
-    hasTag(t, 'Gerund') &&
-    !splitsAfter(t) &&
-    isCapitalised(head) &&
-    NAME_HEADS[head.lower] !== undefined &&
-    hasTag(verb, 'Verb') &&
-    /^\p{Ll}/u.test(verb.text)
-  );
-}
-
-/** A sentence of a block: its span in the block's text and its tokens (offsets in the block's text). */
-export interface TokenisedSentence {
-  readonly start: number;
-  readonly end: number;
-  readonly tokens: readonly Token[];
-}
-
-/** Splits a block's text into sentences of tokens (compromise). */
-export function tokeniseProse(text: string): TokenisedSentence[] {
-  // NOTE: compromise ends no sentence at a full stop inside closing quotes ('… in Portugal." The
-  // hotel'); the stop moved after the quote (same length, so offsets hold) ends it.
-  const split = text.replace(/([.!?])(["”’])(?=\s+["“‘]?\p{Lu})/gu, '$2$1');
-  const raw = nlp(split).json({ offset: true, terms: { offset: true } }) as RawSentence[];
-  return raw.map((s) => ({ start: s.offset.start, end: s.offset.start + s.offset.length, tokens: tokens(s) }));
-}
-
-/** Capitalised words seen inside sentences (not first), lower-cased: evidence that a word is a name. */
-export interface KnownNames {
-  /** Every such word, alone or in a longer name. */
-  readonly inside: ReadonlySet<string>;
-  /** Words seen capitalised with no capitalised word beside them: one-word names. */
-  readonly alone: ReadonlySet<string>;
-}
-
-/** The capitalised words seen inside the sentences of a document. */
-export function namesInsideSentences(sentences: readonly TokenisedSentence[]): KnownNames {
-  const inside = new Set<string>();
-  const alone = new Set<string>();
-  for (const s of sentences)
-    s.tokens.forEach((t, k) => {
-      if (k === 0 || !isCapitalised(t)) return;
-      inside.add(t.lower);
-      const prev = s.tokens[k - 1] as Token;
-      const next = s.tokens[k + 1];
-      if ((k === 1 || !isCapitalised(prev)) && (next === undefined || !isCapitalised(next))) alone.add(t.lower);
-    });
-  return { inside, alone };
-}
+/** "Nairobi-based", "Leeds-headquartered": a place made an adjective. */
+const BASED = /^\p{Lu}\p{Ll}+(?:-\p{Lu}\p{Ll}+)?-(?:based|headquartered)$/u;
 
 /**
  * Mentions of one sentence of `text` (the block, found at `base` in the document). A capitalised
@@ -594,7 +198,7 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     ) {
       const end = properRun(toks, i);
       const tail = facilityTail(toks, end);
-      const trailing = tail > 0 ? 'facility' : trailingCue(toks, end);
+      const trailing = tail > 0 ? 'facility' : trailingCue(toks, end, i);
       // NOTE: a lone capitalised word opening a sentence is a name only when something types it; a
       // word known only as part of a longer name ("Routing" of "Routing Log") is no name alone.
       if (
@@ -630,9 +234,22 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
         m.aliases.push(next.text);
         i = end;
       } else i = Math.max(i, end - 1 + (tail > 0 ? tail : trailing === undefined ? 0 : 1));
+    } else if (BASED.test(t.text) && !pluralNoun(t.text.slice(0, t.text.indexOf('-')))) {
+      // NOTE: "a Handlebars-based renderer": a plural everyday noun is a technique, not a place.
+      // "the Nairobi-based maker": the place of a "<Place>-based" compound is a location.
+      const place = t.text.slice(0, t.text.indexOf('-'));
+      mentions.push({
+        name: place,
+        type: 'location',
+        start: base + t.start,
+        end: base + t.start + place.length,
+        from: i,
+        to: i + 1,
+        aliases: [],
+      });
     } else if (listed || isIdentifier(t)) {
       const next = toks[i + 1];
-      const trailing = trailingCue(toks, i + 1);
+      const trailing = trailingCue(toks, i + 1, i);
       // NOTE: a lowercase compound before an ordinary noun is a modifier ("cross-dock operations").
       if (
         !listed &&
@@ -675,32 +292,4 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     tokens: toks,
     mentions: joinPlaceRegions(mentions, toks, text, base),
   };
-}
-
-/** "Cambridge, Massachusetts": a place followed by its region or country is one place (the first part an alias). */
-function joinPlaceRegions(mentions: readonly Mention[], toks: readonly Token[], text: string, base: number): Mention[] {
-  const out: Mention[] = [];
-  for (const m of mentions) {
-    const prev = out.at(-1);
-    const region = toks.slice(m.from, m.to);
-    if (
-      prev !== undefined &&
-      prev.type === 'location' &&
-      m.type === 'location' &&
-      text.slice(prev.end - base, m.start - base) === ', ' &&
-      region.every((t) => hasTag(t, 'Region', 'Country')) &&
-      !toks.slice(prev.from, prev.to).some((t) => hasTag(t, 'Region', 'Country'))
-    ) {
-      out[out.length - 1] = {
-        ...prev,
-        name: text.slice(prev.start - base, m.end - base),
-        end: m.end,
-        to: m.to,
-        aliases: [...prev.aliases, prev.name],
-      };
-      continue;
-    }
-    out.push(m);
-  }
-  return out;
 }

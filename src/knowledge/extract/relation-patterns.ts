@@ -2,6 +2,7 @@
 // Y", "Y is owned by X", "X, the CTO of Y") name a relation type, its direction and, where the
 // pattern implies them, the types of its ends.
 import { PROSE_TYPES, type ProseType } from './prose-lexicon.js';
+import { activePatterns, ADV, BE, HEAD_ROLE, passive, passivePatterns, ROLE, v, WORDS } from './relation-voice.js';
 
 export interface RelationPattern {
   readonly type: string;
@@ -26,56 +27,6 @@ export interface RelationPattern {
   /** A different relation type when the later mention is of a given type ("joined Acme" is works_for). */
   readonly byTarget?: Partial<Record<ProseType, string>>;
 }
-
-const FILLER = '(?:(?:also|now|currently|still|mainly|only|directly|primarily|recently|later|then|in turn)\\s+)?';
-const REL = '(?:(?:which|that|who)\\s+)?';
-const OBJ = '(?:\\s+(?:the|a|an|its|their|our|his|her))?';
-const WORDS = (n: number): string => `(?:[\\w-]+\\s+){0,${n}}`;
-const ROLE =
-  '(?:(?:chief|senior|principal|staff|lead|head|vice|co-)?[\\w-]*\\s+){0,3}(?:ceo|cto|cfo|coo|cio|ciso|vp|president|founder|co-founder|director|head|manager|engineer|architect|officer|lead|chair|chairman|chairwoman|owner|analyst|consultant|spokesperson|spokeswoman|spokesman|scientist|researcher|editor|designer|developer|programmer|specialist|coordinator|adviser|advisor|partner|associate|nurse|surgeon|physician|professor|lecturer|curator|economist|lawyer|solicitor|accountant)';
-
-/** Builds the anchored regex of a verb phrase, allowing a relative pronoun, an adverb and an article. */
-const v = (phrase: string): RegExp => new RegExp(`^(?:,|[-–—:])?\\s*${REL}${FILLER}(?:${phrase})${OBJ}$`);
-
-/** Roles whose holder leads what they are "of" (chief executive, head, director, chair of X). */
-const HEAD_ROLE =
-  '(?:chief executive|ceo|head|director|chair|chairman|chairwoman|chairperson|leader|lead|managing partner|senior partner|president|principal investigator|dean)';
-/** Adverbs between an auxiliary and a participle ("is wholly owned by", "is part-funded by"). */
-const ADV = '(?:(?:wholly|jointly|fully|partly|part-|part|largely|mainly|generously|also|now) ?)?';
-const BE = '(?:is|are|was|were|has been|have been|had been|will be|is being|are being)';
-/** "is <verb> by", "<verb> by", "is <verb> for us by": the passive of a verb. */
-const passive = (verbs: string): string => `(?:${BE} )?${ADV}(?:${verbs})(?: (?:for|with) (?:us|them|it))? by`;
-/**
- * Relation types that take the passive voice whatever the text's voice ("X was funded by Y" and
- * "Y funded X" are both X funded_by Y), and types that follow the text's voice (a passive
- * "operated by" is operated_by, an active "operates" is operates).
- */
-const PASSIVE_ONLY: readonly (readonly [string, string, string])[] = [
-  ['funded_by', 'funded|financed|bankrolled', 'funded|funds|financed|finances'],
-  ['sponsored_by', 'sponsored', 'sponsored|sponsors'],
-  ['produced_by', 'produced', 'produced'],
-  ['designed_by', 'designed', 'designed|designs'],
-  ['built_by', 'built|constructed', 'built|constructed'],
-  ['delivered_by', 'delivered', 'delivered'],
-  ['written_by', 'written|authored', 'wrote|authored'],
-  ['curated_by', 'curated', 'curated|curates'],
-  ['restored_by', 'restored', 'restored|restores'],
-  ['published_by', 'published', 'published'],
-];
-const VOICED: readonly (readonly [string, string, string, string])[] = [
-  ['operates', 'operated_by', 'operates|operated', 'operated'],
-  ['manufactures', 'manufactured_by', 'manufactures|manufactured|makes|made', 'manufactured|made'],
-  ['advises', 'advised_by', 'advises|advised', 'advised'],
-  ['supports', 'supported_by', 'supports|supported', 'supported'],
-];
-const passivePatterns: RelationPattern[] = [
-  ...PASSIVE_ONLY.map(([type, participle]) => ({ type, pattern: v(passive(participle)) })),
-  ...VOICED.map(([, type, , participle]) => ({ type, pattern: v(passive(participle)) })),
-];
-const activePatterns: RelationPattern[] = [
-  ...PASSIVE_ONLY.map(([type, , active]) => ({ type, pattern: v(active), reverse: true })),
-  ...VOICED.map(([type, , active]) => ({ type, pattern: v(active) })),
-];
 
 /** In order: the first pattern that matches the words between two mentions wins. */
 export const RELATION_PATTERNS: readonly RelationPattern[] = [
@@ -164,15 +115,21 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'supplied_by',
     pattern: v(
-      `, (?:the|a|an|our) ${WORDS(4)}(?:we|they|it) (?:bought|buy|buys|license|licence|licenses|licensed|licenced|lease|leases|leased|purchased|purchase) from|(?:bought|licensed|licenced|purchased|leased) from|, (?:the|a|an|our) ${WORDS(3)}(?:platform|system|software|tool|product|suite|application) from`,
+      `, (?:the|a|an|our) ${WORDS(4)}(?:we|they|it) (?:bought|buy|buys|license|licence|licenses|licensed|licenced|lease|leases|leased|purchased|purchase) from|(?:bought|licensed|licenced|purchased|leased) from|, (?:the|a|an|our) ${WORDS(3)}(?:platform|system|software|tool|product|suite|application) (?:from|(?:bought|licensed|licenced|purchased|leased|supplied) (?:from|by))`,
     ),
+    // NOTE: a named thing bought or licensed from a vendor is a product (bench/blind/NOTES.md).
+    sourceType: 'product',
+    targetType: 'organization',
   },
+  { type: 'supplied_by', pattern: v(passive('supplied')), sourceType: 'product', targetType: 'organization' },
   {
-    type: 'subsidiary_of',
-    pattern: v('(?:is |was )?(?:a |an |the )?(?:wholly[- ]owned )?(?:subsidiary|division|unit) of'),
+    // NOTE: "a subsidiary of X" is owned_by X; a division or a unit of X is part of it (bench/blind/NOTES.md).
+    type: 'owned_by',
+    pattern: v('(?:is |was )?(?:a |an |the )?(?:wholly[- ]owned |[\\w-]+ )?subsidiary of'),
     sourceType: 'organization',
     targetType: 'organization',
   },
+  { type: 'part_of', pattern: v('(?:is |was )?(?:a |an |the )?(?:[\\w-]+ )?(?:division|unit|business unit) of') },
   { type: 'part_of', pattern: v('(?:is|are|was|forms?) (?:a |an )?(?:part|component|module|subsystem) of|part of') },
   {
     type: 'member_of',
@@ -265,7 +222,9 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   { type: 'approved', pattern: v('approved|has approved|approves|(?:has )?voted to approve') },
   {
     type: 'acquired',
-    pattern: v('acquired|bought|purchased|took over|has acquired|agreed to acquire'),
+    pattern: v(
+      'acquired|bought|purchased|took over|has acquired|(?:has |have )?agreed to acquire|(?:will|is to|is set to|plans to) acquire|is acquiring|(?:completed|announced|completes|announces) (?:its |the |an? )?(?:agreement to acquire|acquisition of|purchase of)|to acquire',
+    ),
     sourceType: 'organization',
     targetType: 'organization',
   },
@@ -322,9 +281,32 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'location',
   },
   { type: 'located_in', pattern: v('in'), targetIs: 'location' },
+  // "a depot near Leeds", "Acme's plant in Basel".
+  {
+    type: 'located_in',
+    pattern: v("near|just outside|outside|'s (?:site|works|plant|factory|office|offices|headquarters|hq|base) in"),
+    targetIs: 'location',
+  },
+  // A bridge crosses a river and carries a road; a regulator regulates; a business serves places.
+  { type: 'crosses', pattern: v('crosses|cross|will cross|crossed|spans|will span') },
+  { type: 'carries', pattern: v('carries|carry|will carry|carried') },
+  { type: 'regulates', pattern: v('regulates|regulated|(?:is|was) the regulator (?:of|for)') },
+  { type: 'serves', pattern: v('serves|serve|will serve|served|serving') },
+  {
+    type: 'participates_in',
+    pattern: v(
+      '(?:will )?(?:take|takes|took|taking) part in|participates in|participated in|(?:will|to) participate in|is participating in',
+    ),
+    targetType: 'event',
+  },
+  { type: 'assists', pattern: v(passive('assisted')), reverse: true },
+  // "Tom Ferris in Procurement": someone in a named unit is its member.
+  { type: 'member_of', pattern: v('in|(?:works|worked|working|is|was) in'), requireSource: 'person', targetIs: 'team' },
   // "T2 at Lower Dene substation", "Acme, the Glasgow studio": a facility or place right after.
   { type: 'located_in', pattern: v('at|in'), requireTarget: 'facility' },
   { type: 'located_in', pattern: /^, (?:the|a|an)$/, requireTarget: 'location' },
+  // "Nairobi-based Fieldwise": the words after a place's mention are its "-based".
+  { type: 'located_in', pattern: /^-(?:based|headquartered)$/, reverse: true },
   // "the Department of Biosciences at Tarnby University": a unit at an organisation is part of it.
   {
     type: 'part_of',
@@ -359,6 +341,11 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     skipTargets: ['location', 'organization', 'event'],
   },
 ];
+
+/** A verb of replacing right before the first name: "replace X with Y" reads Y replaces X. */
+export const REPLACED_WITH =
+  /\b(?:replace|replaces|replacing|replaced|swap|swaps|swapping|swapped)\s+(?:the\s+|our\s+|its\s+|their\s+)?$/i;
+export const REPLACE_WITH: RelationPattern = { type: 'replaces', pattern: /^(?:with|for|by)$/, reverse: true };
 
 /** Words that continue a list after a relation's target ("X uses Y, Z and W"). */
 export const LIST_CONTINUATION = /^(?:,|,?\s*and|,?\s*or|,?\s*as well as)(?:\s+(?:the|a|an))?$/;
