@@ -16,15 +16,10 @@ import { looksLikePersonName } from './field-meaning.js';
 import { PRIORITY } from './entity-resolution.js';
 import type { EntityRecord, ExtractionMethod, GraphRecords, RelationRecord } from './graph-records.js';
 import { cleanName, normaliseName, normaliseType } from './names.js';
-
-/** A word table without a prototype ("constructor" is not a kind). */
-const table = (entries: Record<string, string>): Readonly<Record<string, string>> =>
-  Object.freeze(Object.assign(Object.create(null) as Record<string, string>, entries));
-const each = (words: string, kind: string): Record<string, string> =>
-  Object.fromEntries(words.split(' ').map((w) => [w, kind]));
+import { each, wordTable } from './word-table.js';
 
 /** Last words of a name that say what kind of thing it names ("Genomics Team", "Harbour Station"). */
-const LAST_HEADS = table({
+const LAST_HEADS = wordTable<string>({
   ...each('team teams squad crew guild tribe', 'team'),
   ...each('lab labs laboratory', 'lab'),
   ...each('department dept', 'department'),
@@ -45,14 +40,14 @@ const LAST_HEADS = table({
 });
 
 /** First words of "<kind> of <name>" ("Department of Transport", "University of Leeds"). */
-const OF_HEADS = table({
+const OF_HEADS = wordTable<string>({
   department: 'department',
   council: 'governing_body',
   ...each('university college institute bank', 'organization'),
 });
 
 /** First words that name the kind of what follows ("Project Aurora", "Programme Atlas"). */
-const FIRST_HEADS = table(each('project programme', 'project'));
+const FIRST_HEADS = wordTable(each('project programme', 'project'));
 
 /** Ways of travelling that make a numbered or named line a transit line ("Metro Line 1", "Tram Line"). */
 const TRANSIT_MODES = new Set('metro tram bus rail subway underground overground light ferry'.split(' '));

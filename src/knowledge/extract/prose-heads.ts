@@ -3,16 +3,7 @@
 // Kestrel app", "the libfoo library": a type cue, not part of the name), and the noun of an
 // appositive describing a name ("Orbit, our scheduling tool"). Classes of words, never names.
 import type { ProseType } from './prose-lexicon.js';
-
-/**
- * A word table with no prototype: looked up with words from documents, a plain object would
- * answer "constructor" or "__proto__" with Object's own members.
- */
-export const wordTable = <T>(entries: Record<string, T>): Readonly<Record<string, T>> =>
-  Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
-
-const each = <T>(words: string, value: T): Record<string, T> =>
-  Object.fromEntries(words.split(' ').map((w) => [w, value]));
+import { each, wordTable } from './word-table.js';
 
 /** Words naming internal units, and business functions that name a unit when they end a name ("Network Operations"). */
 const UNIT_HEADS = 'team teams squad squads guild tribe committee unit crew desk';

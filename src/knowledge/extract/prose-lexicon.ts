@@ -1,6 +1,7 @@
 // The word lists deterministic prose extraction relies on (head words are in prose-heads.ts):
 // organisation suffixes, role words, a small gazetteer of well-known
 // technologies, and words that never make an entity on their own.
+import { wordTable } from './word-table.js';
 
 /** Entity types prose extraction assigns. */
 export const PROSE_TYPES = [
@@ -21,14 +22,6 @@ export const PROSE_TYPES = [
   'incident',
 ] as const;
 export type ProseType = (typeof PROSE_TYPES)[number];
-
-/**
- * A word table with no prototype: looked up with words from documents, a plain object would
- * answer "constructor" or "__proto__" with Object's own members (a sentence like "Use the Widget
- * constructor" then failed extraction with a TypeError).
- */
-const wordTable = (entries: Record<string, ProseType>): Readonly<Record<string, ProseType>> =>
-  Object.freeze(Object.assign(Object.create(null) as Record<string, ProseType>, entries));
 
 /** Suffixes of identifiers (payments-api, ledger_db) that give their type. */
 export const IDENTIFIER_SUFFIXES: readonly [RegExp, ProseType][] = [
