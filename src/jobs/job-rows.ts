@@ -3,42 +3,42 @@ import type { Job, JobErrorInfo, JobState, JobTraceContext } from './job-model.j
 
 /**
  * The columns of a JobRow, named rather than `*`: a statement that names its columns can be a
- * prepared statement, and a column a newer migration adds cannot change its result.
+ * prepared statement, and a column a newer migration adds cannot change its result. Keyed by
+ * JobRow, so the compiler holds the list and the row type to each other.
  */
-export const JOB_COLUMNS = [
-  'tenant_id',
-  'job_id',
-  'seq',
-  'kind',
-  'payload',
-  'priority',
-  'state',
-  'run_at',
-  'attempts',
-  'max_attempts',
-  'lease_owner',
-  'lease_expires_at',
-  'dedup_key',
-  'dedup_expires_at',
-  'progress_percent',
-  'progress_message',
-  'result',
-  'last_error',
-  'trace_context',
-  'request_id',
-  'created_by',
-  'redrives',
-  'created_at',
-  'updated_at',
-  'started_at',
-  'finished_at',
-].join(', ');
+const COLUMNS: readonly string[] = Object.keys({
+  tenant_id: true,
+  job_id: true,
+  seq: true,
+  kind: true,
+  payload: true,
+  priority: true,
+  state: true,
+  run_at: true,
+  attempts: true,
+  max_attempts: true,
+  lease_owner: true,
+  lease_expires_at: true,
+  dedup_key: true,
+  dedup_expires_at: true,
+  progress_percent: true,
+  progress_message: true,
+  result: true,
+  last_error: true,
+  trace_context: true,
+  request_id: true,
+  created_by: true,
+  redrives: true,
+  created_at: true,
+  updated_at: true,
+  started_at: true,
+  finished_at: true,
+} satisfies Record<keyof JobRow, true>);
+
+export const JOB_COLUMNS = COLUMNS.join(', ');
 
 /** JOB_COLUMNS qualified by `alias` (for statements that join or update through an alias). */
-export const jobColumnsOf = (alias: string): string =>
-  JOB_COLUMNS.split(', ')
-    .map((c) => `${alias}.${c}`)
-    .join(', ');
+export const jobColumnsOf = (alias: string): string => COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 
 /** A `jobs` row (JOB_COLUMNS). Timestamps arrive as Date from both stores; int8 as number. */
 export interface JobRow {
