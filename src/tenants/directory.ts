@@ -1,15 +1,16 @@
 // The in-memory snapshot of hot-path configuration (keys and tenants) on each replica: loaded
-// at start, kept fresh by change notifications (LISTEN/NOTIFY), resynced periodically in case
-// a notification was missed. The informer pattern of Kubernetes, and its watch cache: reads of
-// tenants and keys are served from it while it is provably current. The replica that makes a
-// change also applies it as soon as it commits (the services call `apply`), so it serves the
-// change on its very next request; other replicas within the NOTIFY delay.
+// at start, kept fresh by the change feed (change-feed.ts, polled), resynced periodically as a
+// second line. The informer pattern of Kubernetes, and its watch cache: reads of tenants and
+// keys are served from it while it is provably current. The replica that makes a change also
+// applies it as soon as it commits (the services call `apply`), so it serves the change on its
+// very next request; other replicas within one poll of the feed.
 import { randomUUID } from 'node:crypto';
 import { platformScope, readsOf, type Database } from '../core/db.js';
 import type { ApiKey, KeyRecord } from './api-key.js';
 import { selectKeyRecords } from './key-service.js';
 import type { Quotas, Tenant } from './tenant-model.js';
-import { CHANGES_CHANNEL, selectTenant, selectTenantPage, type Change } from './tenant-store.js';
+import { followChanges, type ChangeFeed } from './change-feed.js';
+import { selectTenant, selectTenantPage, type Change } from './tenant-store.js';
 
 export type { Change };
 
@@ -25,7 +26,7 @@ export interface Directory {
   /**
    * This directory's id, named as the origin of the changes its replica makes: that replica
    * applies its own tenant changes after they commit (`apply` with the committed row), so the
-   * notice of one coming back through NOTIFY needs no read.
+   * notice of one coming back through the change feed needs no read.
    */
   readonly origin: string;
   key(keyId: string): KeyRecord | undefined;
@@ -33,7 +34,7 @@ export interface Directory {
   /**
    * The tenant as this replica last read it, when that is provably current: the change feed
    * has been connected since the last full load, and no change of the tenant this replica has
-   * been told of (by NOTIFY or by its own commit) is still unread. Otherwise (and for a tenant
+   * been told of (by the change feed or by its own commit) is still unread. Otherwise (and for a tenant
    * it does not hold) undefined: read the database.
    */
   currentTenant(id: string): Tenant | undefined;
@@ -44,7 +45,7 @@ export interface Directory {
   /** Re-reads everything (also runs on a timer). */
   resync(): Promise<void>;
   /**
-   * Re-reads the object a change names and serves what it reads: for the NOTIFY listener, and
+   * Re-reads the object a change names and serves what it reads: for the change feed, and
    * for the services of this replica right after their transaction commits. A key it cannot
    * read is dropped (refused) until a later read succeeds: fail closed. `committed`: the tenant
    * row the change committed, served without a read when nothing else about it is unread.
@@ -65,7 +66,12 @@ function carry<V>(from: ReadonlyMap<string, V>, to: Map<string, V>, id: string):
 const byCreation = (a: ApiKey, b: ApiKey): number =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
-export function makeDirectory(deps: { db: Database; resyncMs?: number }): Directory {
+export function makeDirectory(deps: {
+  db: Database;
+  resyncMs?: number;
+  /** How often the change feed is polled (change-feed.ts DEFAULT_POLL_MS). */
+  pollMs?: number;
+}): Directory {
   const { db } = deps;
   const origin = randomUUID();
   let keys = new Map<string, DirectoryKey>();
@@ -73,14 +79,14 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
   /** Key views per tenant, built on demand and dropped whenever a key changes. */
   let keysByTenant: Map<string, ApiKey[]> | undefined;
   const listeners: ((c: Change) => void)[] = [];
-  let unlisten: (() => Promise<void>) | undefined;
+  let feed: ChangeFeed | undefined;
   let timer: NodeJS.Timeout | undefined;
 
-  // NOTE: reads of one object can finish out of order: a NOTIFY's read that started before a
+  // NOTE: reads of one object can finish out of order: a feed notice's read that started before a
   // later change committed can finish after the read of that later change. Every read takes a
   // ticket when it starts; what it read is served only if no read of the same object that
   // started later has been served, and a full load keeps the objects served after it started.
-  // Every change is read after it commits (by the replica that made it, and through NOTIFY
+  // Every change is read after it commits (by the replica that made it, and through the feed
   // everywhere), and a read sees every commit before it started: the newest-started read of an
   // object is never stale.
   let ticket = 0;
@@ -186,7 +192,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
    * - `committed` (this replica's own commit) when nothing about the tenant is pending and what
    *   is held is not newer;
    * - nothing, when the held row is already at least the version the notice announces (this
-   *   replica's own change, heard back through NOTIFY);
+   *   replica's own change, heard back through the feed);
    * - after the read under way, when that read is for a notice of this commit or a later one:
    *   it started after this commit, so it reads at least this row.
    * 'read': the caller reads, as for any change. NOTE: decided synchronously, so a change that
@@ -248,28 +254,23 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
       return keysByTenant.get(tenantId) ?? [];
     },
     async start() {
-      unlisten = await db.listen(
-        CHANGES_CHANNEL,
-        (payload) => {
-          let change: Change;
-          try {
-            change = JSON.parse(payload) as Change;
-          } catch {
-            return;
-          }
-          directory.apply(change).catch(() => undefined);
-        },
-        () => {
-          // missed changes while the LISTEN connection was down
-          feedUp = true;
-          void directory.resync().catch(() => undefined);
-        },
-        () => {
+      // NOTE: the feed starts before the full load, so whatever the load does not see, the feed
+      // delivers (a change both see is applied twice: harmless).
+      feed = await followChanges({
+        db,
+        ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
+        onChange: (change) => void directory.apply(change).catch(() => undefined),
+        onLost: () => {
           feedUp = false;
           feedEpoch += 1;
           current = false;
         },
-      );
+        onBack: () => {
+          // changes may have gone unheard meanwhile (or been pruned): reload whole
+          feedUp = true;
+          void directory.resync().catch(() => undefined);
+        },
+      });
       feedUp = true;
       await loadAll();
       timer = setInterval(() => void directory.resync().catch(() => undefined), deps.resyncMs ?? 60_000);
@@ -277,7 +278,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
     },
     resync: loadAll,
     async apply(change, committed) {
-      // NOTE: other contexts share the channel (e.g. policy bundles); their kinds are not ours.
+      // NOTE: only tenant and key changes are ours; anything else (a newer build's kinds) is not.
       if (change.kind !== 'key' && change.kind !== 'tenant') return;
       if (change.kind === 'tenant') {
         const without = withoutRead(change, committed);
@@ -311,7 +312,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
     },
     async stop() {
       if (timer) clearInterval(timer);
-      if (unlisten) await unlisten();
+      if (feed) await feed.stop();
     },
   };
   return directory;
