@@ -19,7 +19,7 @@ export const DEFAULT_POLL_MS = 100;
 /** How long rows are kept: far beyond any poll interval; a replica cut off longer resyncs whole. */
 export const DEFAULT_RETENTION_MS = 10 * 60_000;
 /** How often a replica deletes rows older than the retention. */
-const PRUNE_EVERY_MS = 60_000;
+const DEFAULT_PRUNE_EVERY_MS = 60_000;
 
 const HORIZON_SQL = 'select pg_snapshot_xmin(pg_current_snapshot())::text as horizon';
 
@@ -44,6 +44,7 @@ export interface ChangeFeedOptions {
   readonly db: Database;
   readonly pollMs?: number;
   readonly retentionMs?: number;
+  readonly pruneEveryMs?: number;
   /** Each change, once, in the order of the feed. */
   readonly onChange: (change: Change) => void;
   /** A poll failed: changes may be going unheard until one succeeds. */
@@ -64,6 +65,7 @@ export async function followChanges(opts: ChangeFeedOptions): Promise<ChangeFeed
   const { db } = opts;
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   const retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
+  const pruneEveryMs = opts.pruneEveryMs ?? DEFAULT_PRUNE_EVERY_MS;
   const first = await db.read<{ horizon: string }>(platformScope, HORIZON_SQL);
   let horizon = BigInt(first.rows[0]?.horizon ?? '0');
   /** Rows delivered whose transaction is at or above the horizon: the next poll reads them again. */
@@ -104,7 +106,7 @@ export async function followChanges(opts: ChangeFeedOptions): Promise<ChangeFeed
       lost = false;
       opts.onBack();
     }
-    if (Date.now() - lastPrune >= PRUNE_EVERY_MS) {
+    if (Date.now() - lastPrune >= pruneEveryMs) {
       lastPrune = Date.now();
       await db
         .transaction(platformScope, (tx) =>
