@@ -4,7 +4,7 @@
 // PostgreSQL serialises across all writers at commit; and unlike a notice sent after the commit,
 // a row cannot be lost to a replica that dies in between.
 import { platformScope, type Database, type Queryable } from '../core/db.js';
-import type { Change } from './tenant-store.js';
+import { CHANGES_CHANNEL, type Change } from './tenant-store.js';
 
 /** Writes `change` to the feed in `tx`: every replica hears of it once `tx` commits. */
 export async function recordChange(tx: Queryable, change: Change): Promise<void> {
@@ -45,6 +45,8 @@ export interface ChangeFeedOptions {
   readonly pollMs?: number;
   readonly retentionMs?: number;
   readonly pruneEveryMs?: number;
+  /** Hears the changes each poll delivered, when there were any (relayToOlderBuilds). */
+  readonly relay?: (changes: readonly Change[]) => Promise<void>;
   /** Each change, once, in the order of the feed. */
   readonly onChange: (change: Change) => void;
   /** A poll failed: changes may be going unheard until one succeeds. */
@@ -90,12 +92,17 @@ export async function followChanges(opts: ChangeFeedOptions): Promise<ChangeFeed
     }
     const next = BigInt(rows[0]?.horizon ?? horizon);
     const kept = new Map<string, bigint>();
+    const fresh: Change[] = [];
     for (const r of rows) {
       if (r.seq === null || r.xid === null || r.change === null) continue;
       const xid = BigInt(r.xid);
       if (xid >= next) kept.set(r.seq, xid);
-      if (!delivered.has(r.seq)) opts.onChange(r.change);
+      if (!delivered.has(r.seq)) {
+        fresh.push(r.change);
+        opts.onChange(r.change);
+      }
     }
+    if (fresh.length > 0) await opts.relay?.(fresh).catch(() => undefined); // the older builds' 60 s resync covers a loss
     delivered = kept;
     horizon = next;
     // NOTE: a replica that could not look for longer than half the retention may have missed
@@ -133,4 +140,21 @@ export async function followChanges(opts: ChangeFeedOptions): Promise<ChangeFeed
       await running.catch(() => undefined);
     },
   };
+}
+
+/** Most changes in one relayed statement (NOTIFY payloads are small; this keeps the statement so). */
+const RELAY_BATCH = 500;
+
+/**
+ * Announces `changes` by NOTIFY on CHANGES_CHANNEL, marked relayed, for builds before migration
+ * 0015 serving beside this one (they hear of tenant and key changes no other way). One
+ * statement per poll that found changes, in a transaction of its own: never in a writer's.
+ */
+export async function relayToOlderBuilds(db: Database, changes: readonly Change[]): Promise<void> {
+  for (let i = 0; i < changes.length; i += RELAY_BATCH) {
+    const payloads = changes.slice(i, i + RELAY_BATCH).map((c) => JSON.stringify({ ...c, relayed: true }));
+    await db.transaction(platformScope, (tx) =>
+      tx.query('select pg_notify($1, c) from unnest($2::text[]) as c', [CHANGES_CHANNEL, payloads]),
+    );
+  }
 }

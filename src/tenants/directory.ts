@@ -9,8 +9,8 @@ import { platformScope, readsOf, type Database } from '../core/db.js';
 import type { ApiKey, KeyRecord } from './api-key.js';
 import { selectKeyRecords } from './key-service.js';
 import type { Quotas, Tenant } from './tenant-model.js';
-import { followChanges, type ChangeFeed } from './change-feed.js';
-import { selectTenant, selectTenantPage, type Change } from './tenant-store.js';
+import { followChanges, relayToOlderBuilds, type ChangeFeed } from './change-feed.js';
+import { CHANGES_CHANNEL, selectTenant, selectTenantPage, type Change } from './tenant-store.js';
 
 export type { Change };
 
@@ -80,6 +80,7 @@ export function makeDirectory(deps: {
   let keysByTenant: Map<string, ApiKey[]> | undefined;
   const listeners: ((c: Change) => void)[] = [];
   let feed: ChangeFeed | undefined;
+  let unlisten: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   // NOTE: reads of one object can finish out of order: a feed notice's read that started before a
@@ -97,10 +98,13 @@ export function makeDirectory(deps: {
   // NOTE: provably current. A change this replica has been told of is pending from the moment
   // it hears of it (synchronously, before its read starts) until a read that started after it
   // is served; a read that fails leaves it pending (the database answers meanwhile). While the
-  // change feed is down nothing is current: notifications may be missed. It is current again
-  // once a full load that started after the feed reconnected has been served.
+  // change feed (or the older builds' notices) is down nothing is current: changes may be
+  // missed. It is current again once a full load that started after it came back has been served.
   const pending = new Map<string, { ticket: number; tenantId: string; version?: string | undefined }>();
-  let feedUp = false;
+  /** The sources of changes that are down (none: the feed is up). */
+  const down = new Set<'feed' | 'notices'>();
+  let started = false;
+  const feedUp = (): boolean => started && down.size === 0;
   let feedEpoch = 0;
   let current = false;
 
@@ -116,7 +120,7 @@ export function makeDirectory(deps: {
   async function loadAll(): Promise<void> {
     const started = ++ticket;
     const epoch = feedEpoch;
-    const feedWasUp = feedUp;
+    const feedWasUp = feedUp();
     const [allKeys, allTenants] = await db.transaction(
       platformScope,
       async (tx) => {
@@ -151,7 +155,7 @@ export function makeDirectory(deps: {
     tenants = nextTenants;
     // What was announced before this load started, the load has read.
     for (const [slot, waiting] of pending) if (waiting.ticket < started) pending.delete(slot);
-    if (feedWasUp && feedUp && epoch === feedEpoch) current = true;
+    if (feedWasUp && feedUp() && epoch === feedEpoch) current = true;
   }
 
   async function applyKey(id: string, tenantId: string, t: number): Promise<void> {
@@ -254,24 +258,45 @@ export function makeDirectory(deps: {
       return keysByTenant.get(tenantId) ?? [];
     },
     async start() {
+      const lost = (source: 'feed' | 'notices') => (): void => {
+        down.add(source);
+        feedEpoch += 1;
+        current = false;
+      };
+      const back = (source: 'feed' | 'notices') => (): void => {
+        // changes may have gone unheard meanwhile (or been pruned): reload whole
+        down.delete(source);
+        void directory.resync().catch(() => undefined);
+      };
+      // NOTE: the expand phase of migration 0015. Builds before it announce tenant and key
+      // changes by NOTIFY only, and hear of them so only: their notices are applied here, and the
+      // feed relays every change it reads to them (relayToOlderBuilds, off the write path).
+      // Remove both once no build before 0015 can serve.
+      unlisten = await db.listen(
+        CHANGES_CHANNEL,
+        (payload) => {
+          let change: Change;
+          try {
+            change = JSON.parse(payload) as Change;
+          } catch {
+            return;
+          }
+          if (change.relayed !== true) directory.apply(change).catch(() => undefined);
+        },
+        back('notices'),
+        lost('notices'),
+      );
       // NOTE: the feed starts before the full load, so whatever the load does not see, the feed
       // delivers (a change both see is applied twice: harmless).
       feed = await followChanges({
         db,
         ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
         onChange: (change) => void directory.apply(change).catch(() => undefined),
-        onLost: () => {
-          feedUp = false;
-          feedEpoch += 1;
-          current = false;
-        },
-        onBack: () => {
-          // changes may have gone unheard meanwhile (or been pruned): reload whole
-          feedUp = true;
-          void directory.resync().catch(() => undefined);
-        },
+        onLost: lost('feed'),
+        onBack: back('feed'),
+        relay: (changes) => relayToOlderBuilds(db, changes),
       });
-      feedUp = true;
+      started = true;
       await loadAll();
       timer = setInterval(() => void directory.resync().catch(() => undefined), deps.resyncMs ?? 60_000);
       timer.unref();
@@ -313,6 +338,7 @@ export function makeDirectory(deps: {
     async stop() {
       if (timer) clearInterval(timer);
       if (feed) await feed.stop();
+      if (unlisten) await unlisten();
     },
   };
   return directory;

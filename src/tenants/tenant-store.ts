@@ -163,6 +163,8 @@ export interface Change {
   readonly resourceVersion?: string;
   /** The directory of the replica that made the change (it applies its own tenant changes itself). */
   readonly origin?: string;
+  /** Relayed from the change feed to builds before migration 0015 (which hear NOTIFY only). */
+  readonly relayed?: boolean;
 }
 
 /**

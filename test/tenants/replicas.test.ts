@@ -7,6 +7,7 @@ import pg from 'pg';
 import { platformScope, type Queryable } from '../../src/core/db.js';
 import { openPostgresDatabase } from '../../src/store/index.js';
 import { recordChange } from '../../src/tenants/change-feed.js';
+import { CHANGES_CHANNEL } from '../../src/tenants/index.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
 
@@ -186,4 +187,30 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
       assert.ok(revoked < 1000, `the late commit refused on B after ${revoked} ms`);
     },
   );
+  test('beside a build from before the change feed: its NOTIFY is heard, and changes are relayed to it', async () => {
+    const token = await a.keyFor('rep-one', 'analyst');
+    await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
+    const heard: Record<string, unknown>[] = [];
+    const unlisten = await shared.db.listen(CHANGES_CHANNEL, (payload) => heard.push(JSON.parse(payload)));
+    try {
+      // An older build revokes as it did: the row and a NOTIFY in its transaction, no feed row.
+      await a.db.transaction(platformScope, async (tx) => {
+        await tx.query('update api_keys set revoked_at = now() where key_id = $1', [keyIdOf(token)]);
+        await tx.query('select pg_notify($1, $2)', [
+          CHANGES_CHANNEL,
+          JSON.stringify({ kind: 'key', tenantId: 'rep-one', id: keyIdOf(token) }),
+        ]);
+      });
+      const refused = await eventually(
+        async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401,
+      );
+      assert.ok(refused < 1000, `refused after ${refused} ms`);
+      // A change made through this build reaches an older build's LISTEN, marked as relayed.
+      const other = await a.keyFor('rep-one', 'analyst');
+      assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${keyIdOf(other)}`)).statusCode, 200);
+      await eventually(async () => heard.some((h) => h.id === keyIdOf(other) && h.relayed === true));
+    } finally {
+      await unlisten();
+    }
+  });
 });
