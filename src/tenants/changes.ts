@@ -2,7 +2,7 @@
 // inside the transaction that makes them (change-feed.ts; every replica reads it once it
 // commits) and, once it has committed, applied to this replica's own directory before the
 // operation returns, so the replica that made a change serves it on its very next request.
-import type { Database, Queryable, Scope } from '../core/db.js';
+import { settleBeforeCommit, type Database, type Queryable, type Scope } from '../core/db.js';
 import type { Tenant } from './tenant-model.js';
 import { recordChange } from './change-feed.js';
 import type { Change } from './tenant-store.js';
@@ -30,7 +30,7 @@ export async function withChanges<T>(
   const changes: [Change, Tenant | undefined][] = [];
   const result = await db.transaction(scope, async (tx) => {
     changes.length = 0; // a transaction that is run again announces afresh
-    // NOTE: the feed's row is sent when announced and awaited before the commit: with a
+    // NOTE: the feed's row is sent when announced and settled by the commit: with a
     // pipelining store it costs no round trip of its own.
     const notices: Promise<void>[] = [];
     const out = await fn(tx, async (announced, tenant) => {
@@ -42,8 +42,7 @@ export async function withChanges<T>(
       notices.push(notice);
       changes.push([change, tenant]);
     });
-    const settled = await Promise.allSettled(notices);
-    for (const s of settled) if (s.status === 'rejected') throw s.reason;
+    await settleBeforeCommit(tx, notices);
     return out;
   });
   // NOTE: the change is committed whatever happens here. A local apply that fails leaves the
