@@ -354,8 +354,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10, prepared 
     } catch (err) {
       // NOTE: a statement after a failed last statement fails only because the transaction is
       // aborted (25P02): the last statement's own error says why.
-      const cause =
-        (err as { code?: unknown }).code === '25P02' ? ((await firstFailure(last)) ?? err) : err;
+      const cause = (err as { code?: unknown }).code === '25P02' ? ((await firstFailure(last)) ?? err) : err;
       failure = cause;
       if (held.lost() !== undefined || isConnectionLost(cause)) throw new ConnectionLost(phase, held.lost() ?? cause);
       await client.query('rollback').catch(() => undefined);
