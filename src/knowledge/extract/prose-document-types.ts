@@ -130,6 +130,9 @@ const contextType = (before: string): ProseType | undefined => CONTEXT_CUES.find
 const BUSINESS_OWNED =
   /^(?:['’]s?)?\s+(?:[\w-]+\s+)?(?:operations|customers|shareholders|investors|headquarters|subsidiary|subsidiaries|portfolio|workforce|employees|board|chief executive|ceo|cfo|coo|cto|founders?|co-founders?|chairman|chairwoman|acquisition|revenues?|profits?|stores|hotels|factories|plants|offices)\b/i;
 
+/** People a business has, named right after it without a possessive ("Acme customers", "LumenPay merchants"). */
+const BUSINESS_PEOPLE = /^\s+(?:customers|merchants|shareholders|investors|employees|staff|subscribers|clients)\b/i;
+
 /**
  * "at" or "from" after a unit, a person's job, a thing bought or a grant: the name after it is an
  * organisation's ("the lab at Helix", "engineers at Tally", "a platform from Clerkwell").
@@ -137,6 +140,8 @@ const BUSINESS_OWNED =
 const ORG_PREPOSITION =
   /\b(?:team|teams|lab|labs|group|unit|staff|colleagues?|engineers?|researchers?|scientists?|employees?|works|worked|working|employed|job|role|platform|software|products?|units|equipment|kit|system|systems|tools?|services|licen[cs]ed|bought|purchased|supplied|ordered|hired|rented|sourced|funding|grant|investment|contracts?)\s+(?:at|from)\s+$/i;
 const camelCase = (name: string): boolean => /\p{Ll}\p{Lu}/u.test(name);
+/** A one-word name with a capital after lowercase letters ("ClassShield"), not a Mc/Mac surname. */
+const coined = (name: string): boolean => !/\s/.test(name) && camelCase(name) && !/^(?:Mc|Mac|O')/u.test(name);
 
 /** Whether the words of a name are tagged a person's name by compromise's lexicon. */
 const personTagged = (m: Mention, sentence: Sentence): boolean =>
@@ -214,9 +219,10 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
     if (thingContext(m, sentence)) things.add(k);
     if (personContext(m, sentence)) roled.add(k);
     // "Fieldwise's operations", "Solmar's shareholders": what only a business has makes its owner one.
+    // NOTE: "LumenPay merchants": people a business serves or employs, right after its name, make it one too.
+    const after = sentence.text.slice(m.end - sentence.start);
     const owner =
-      sentence.tokens[m.to - 1]?.possessive === true &&
-      BUSINESS_OWNED.test(sentence.text.slice(m.end - sentence.start)) &&
+      ((sentence.tokens[m.to - 1]?.possessive === true && BUSINESS_OWNED.test(after)) || BUSINESS_PEOPLE.test(after)) &&
       !personShaped(m, sentence);
     // The verb or preposition before a name says what kind of thing takes it ("built with X", "based in X").
     const cued = contextType(sentence.text.slice(Math.max(0, m.start - sentence.start - 40), m.start - sentence.start));
@@ -289,7 +295,9 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
     else if (!commonWords(m.name) && !(things.has(k) && commonNoun(m.name))) {
       // NOTE: a name nothing types that is only ever a place's ("sites at Pukeora and Te Mata") is one.
       const site = siteHinted.has(k) && !orgHinted.has(k) && !camelCase(m.name);
-      out.set(k, site ? 'location' : FALLBACK_TYPE);
+      // NOTE: a coined word with a capital inside ("ClassShield", "BuildLedger") is far more often a
+      // product than a company when nothing else types it.
+      out.set(k, site ? 'location' : coined(m.name) ? 'product' : FALLBACK_TYPE);
       // NOTE: a place's preposition is evidence a list neighbour may share ("at Pukeora and Te Mata").
       if (!site) guessed.add(k);
     }

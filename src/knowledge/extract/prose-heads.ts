@@ -115,7 +115,7 @@ export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<P
   ...each('centre center hub yard', 'facility'),
   // NOTE: a build farm or a bot is software the organisation runs.
   ...each('farm bot', 'service'),
-  ...each('team department squad unit committee lab', 'team'),
+  ...each('team department squad unit committee lab division', 'team'),
   ...each('event conference festival exhibition', 'event'),
   ...each('survey study trial project programme initiative campaign pilot', 'project'),
   ...each('library framework engine language runtime', 'technology'),

@@ -1,0 +1,70 @@
+// Unit tests of the type cues prose typing reads from a name's own words and the words around it
+// (prose-typing, prose-document-types): model codes, units named by what they look after, school
+// levels, appositives after a possessive or naming a maker, coined names nothing else types.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TextBlock } from '../parse/document-model.js';
+import { proseRecords } from './prose-extractor.js';
+
+const block = (text: string): TextBlock => ({ kind: 'paragraph', text, start: 0, end: text.length });
+const entities = (text: string): string[] =>
+  [...new Set(proseRecords([block(text)]).entities.map((e) => `${e.type}:${e.name}`))].sort();
+
+/** Asserts that every expected record is among the found ones, naming the first one missing. */
+function includesEach(found: readonly string[], expected: readonly string[]): void {
+  for (const x of expected) assert.ok(found.includes(x), `${x} not in ${found.join(', ')}`);
+}
+
+test('a model code of letters and digits after a name makes a product; a bare number does not', () => {
+  includesEach(entities('Every classroom laptop was replaced with Tovari 410e units last summer.'), [
+    'product:Tovari 410e',
+  ]);
+  assert.ok(!entities('The Brennock Trial Route 5 opens in May.').includes('product:Brennock Trial Route 5'));
+});
+
+test('an office or services named for a function or what it looks after is a unit', () => {
+  includesEach(
+    entities('Odile Marchetti, who leads Device Services, reports to the Harbour Security Office at Velmont Port.'),
+    ['team:Device Services', 'team:Harbour Security Office'],
+  );
+  // A company's own name before "Services" keeps it a company.
+  assert.ok(
+    entities('The contract went to Quenby Services, which has worked for us since 2019.').includes(
+      'organization:Quenby Services',
+    ),
+  );
+});
+
+test('a school named by its level is a site', () => {
+  includesEach(entities('The district runs Larchmere Middle School and Oxbury High School.'), [
+    'facility:Larchmere Middle School',
+    'facility:Oxbury High School',
+  ]);
+});
+
+test("an appositive after a name's possessive still types the name", () => {
+  includesEach(entities("Every lorry must hold a booking in DockSlot, the Authority's vehicle booking service."), [
+    'service:DockSlot',
+  ]);
+});
+
+test('an appositive naming its maker with "from" makes a product, but not of a person or a body', () => {
+  const found = entities(
+    'In May our core moves to Velta Core, a cloud-native core network from Velta Systems. ' +
+      'The knives belonged to Morag Tulloch, a fish gutter from Orkney.',
+  );
+  includesEach(found, ['product:Velta Core']);
+  assert.ok(!found.includes('product:Morag Tulloch'), found.join(', '));
+  includesEach(entities('Funding came from Pellow Labs, a spin-out company from Dunmore University.'), [
+    'organization:Pellow Labs',
+  ]);
+});
+
+test('a coined word nothing else types is a product; one whose customers are named is a company', () => {
+  includesEach(entities('Web traffic on every tablet is now filtered by NetWarden, which we have used since May.'), [
+    'product:NetWarden',
+  ]);
+  includesEach(entities('About 18% of card payments for TallyCoin merchants failed on Monday.'), [
+    'organization:TallyCoin',
+  ]);
+});
