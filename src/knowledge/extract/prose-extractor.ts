@@ -310,6 +310,10 @@ const TITLE_LINE = /^([^\n]{1,80}?[^\s.!?:;,])[ \t]*\n(?=\s*\S)/;
  * a plain-text document): that line is a heading, the rest the paragraph.
  */
 function titleLine(block: TextBlock): TextBlock[] {
+  // NOTE: "HARBOURLINE INSURANCE PLC - INTERNAL MEMO" alone as a paragraph is a title line too.
+  const alone = block.kind === 'paragraph' ? TITLE_LINE.exec(`${block.text.trimEnd()}\n.`) : null;
+  if (alone !== null && alone[0].length >= block.text.trimEnd().length && !/:\s/.test(alone[1] ?? ''))
+    if ((alone[1] ?? '').split(/\s+/).length <= 8) return [{ ...block, kind: 'heading' }];
   const title = block.kind === 'paragraph' ? TITLE_LINE.exec(block.text) : null;
   const line = title?.[1];
   // NOTE: "Policy owner: X" is a field and its value, read as text.

@@ -19,7 +19,7 @@ const EVENT_HEADS =
 const PROJECT_HEADS = 'project programme program initiative trial study';
 const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';
 const ORG_HEADS =
-  'guard water power electric electricity gas telecom telecoms mobile broadband utilities hotels resorts motors devices civils construction contractors builders homes schools libraries elementary academy fc afc rovers athletic wanderers hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
+  'hospitality leisure healthcare guard water power electric electricity gas telecom telecoms mobile broadband utilities hotels resorts motors devices civils construction contractors builders homes schools libraries elementary academy fc afc rovers athletic wanderers hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
 
 /** Capitalised last word of a name of two or more words -> the name's type. */
 export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
@@ -106,7 +106,7 @@ export const TRAILING_HEADS: Readonly<Record<string, ProseType>> = wordTable<Pro
 export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
   ...TRAILING_HEADS,
   ...each(
-    'company business firm supplier vendor provider manufacturer maker producer chain partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender charity',
+    'company business firm supplier vendor provider manufacturer maker producer chain partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender consortium cooperative co-operative association federation contractor investor',
     'organization',
   ),
   ...each('tool system platform software application', 'service'),

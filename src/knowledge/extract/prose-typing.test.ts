@@ -68,3 +68,46 @@ test('a coined word nothing else types is a product; one whose customers are nam
     'organization:TallyCoin',
   ]);
 });
+
+test('a month after a day number and an opening adverb are no part of a name', () => {
+  const found = entities(
+    'Between 4 March and 31 January Tarnow Networks will upgrade its masts. Once Brindle is complete, we close.',
+  );
+  assert.ok(found.includes('organization:Tarnow Networks'), found.join(', '));
+  assert.ok(!found.some((e) => /January|Once/.test(e)), found.join(', '));
+});
+
+test('a title line alone as a paragraph gives only the names its own words type', () => {
+  const text = 'Tarnow Networks upgraded its masts. Vell Ives said so. It took a year. It cost a lot. It went well.';
+  const r = proseRecords([
+    { kind: 'paragraph', text: 'BRELLAND INSURANCE PLC - INTERNAL MEMO', start: 0, end: 38 },
+    { kind: 'paragraph', text, start: 40, end: 40 + text.length },
+  ]);
+  const found = r.entities.map((e) => `${e.type}:${e.name}`);
+  assert.ok(found.includes('organization:BRELLAND INSURANCE PLC'), found.join(', '));
+  assert.ok(!found.some((e) => /MEMO/.test(e)), found.join(', '));
+});
+
+test('bodies: an appositive after an abbreviation, a head before "of", a sector word, "whose" staff, a maker', () => {
+  includesEach(
+    entities(
+      'The district has joined the Orchard Schools Network (OSN), a fibre consortium run by the Dallow County Office of Education. ' +
+        'Casa Verde Hospitality owns three hotels. We thank Brackwell, whose database consultants advised us. ' +
+        'The old radios, supplied by Vantrel in 2009, will be removed.',
+    ),
+    [
+      'organization:Orchard Schools Network',
+      'organization:Dallow County Office of Education',
+      'organization:Casa Verde Hospitality',
+      'organization:Brackwell',
+      'organization:Vantrel',
+    ],
+  );
+});
+
+test('a word seen once after "in", or after "of" following a name, is a place', () => {
+  includesEach(
+    entities('A reader in Dunmarsh can borrow a book. The bridge was designed by Arnau Enginyers of Tarrant.'),
+    ['location:Dunmarsh', 'location:Tarrant'],
+  );
+});

@@ -68,6 +68,14 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
   if (words.length > 1 && (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) || words.some((w) => w.text === '&')))
     return 'organization';
   if (words.length > 2 && OF_HEADS.has(first.lower) && words[1]?.lower === 'of') return 'organization';
+  // "Mariposa County Office of Education": a body's head word before "of" inside a name.
+  const of = words.findIndex((w, k) => k > 1 && w.lower === 'of');
+  if (
+    of > 1 &&
+    OF_HEADS.has(words[of - 1]?.lower ?? '') &&
+    !['city', 'state', 'kingdom'].includes(words[of - 1]?.lower ?? '')
+  )
+    return 'organization';
   const joined = words.findIndex((w, k) => k > 0 && w.lower === 'for' && FOR_HEADS.has(words[k - 1]?.lower ?? ''));
   if (joined > 0) return NAME_HEADS[words[joined - 1]?.lower ?? ''] ?? 'organization';
   // NOTE: a word with a capital inside ("PagerDuty", "CardioView") is a made-up brand, never a place.
