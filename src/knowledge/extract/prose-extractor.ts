@@ -17,6 +17,8 @@ import { FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
 import { ourRelations, signatoryOf, signatoryRelations, writerOf } from './prose-self.js';
 import {
+  BASED_AFTER,
+  BASED_DESCRIBED,
   LIST_CONTINUATION,
   matchRelation,
   REPLACE_WITH,
@@ -94,8 +96,13 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     }
     // "replace X with Y", "swap X for Y": the verb comes before both names.
     const lead = text.slice(Math.max(0, a.start - base - 24), a.start - base);
+    const based = BASED_AFTER.test(text.slice(b.end - base, b.end - base + 16)) && BASED_DESCRIBED.pattern.test(words);
     const pattern =
-      REPLACED_WITH.test(lead) && /^(?:with|for|by)$/.test(words) ? REPLACE_WITH : matchRelation(words, b.type);
+      REPLACED_WITH.test(lead) && /^(?:with|for|by)$/.test(words)
+        ? REPLACE_WITH
+        : based
+          ? BASED_DESCRIBED
+          : matchRelation(words, b.type);
     if (pattern === undefined) continue;
     // "X, the CTO of Y, leads Z": after an appositive closes with a comma, X is the subject again.
     const closesAppositive =

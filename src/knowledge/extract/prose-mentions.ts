@@ -195,7 +195,11 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     if (isCapitalised(t) && TITLE_OPENERS.has(t.lower) && toks[i + 1]?.lower === 'of' && toks[i + 2] !== undefined) {
       const after = toks[i + 2] as Token;
       if (isCapitalised(after)) {
-        i = properRun(toks, i + 2) - 1;
+        const end = properRun(toks, i + 2);
+        // NOTE: "Director of Asset Management", "Head of Claims Operations": a unit or a body its own
+        // words type is a name after the title ("Keeper of Maritime History" names a subject).
+        const unit = end - i - 2 >= 2 ? typeOf(toks.slice(i + 2, end), '', {}) : undefined;
+        i = unit === 'team' || unit === 'organization' ? i + 1 : end - 1;
         continue;
       }
     }

@@ -156,6 +156,8 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   },
   // "Professor X of the Y Institute": a person's affiliation.
   { type: 'works_for', pattern: v('of'), requireSource: 'person', requireTarget: 'organization' },
+  // "Tessmer Hydro GmbH of Bremen": a body "of" a place is there.
+  { type: 'located_in', pattern: /^of$/, requireSource: 'organization', targetIs: 'location' },
   {
     type: 'leads',
     pattern: v(
@@ -284,7 +286,9 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   // "a depot near Leeds", "Acme's plant in Basel".
   {
     type: 'located_in',
-    pattern: v("near|just outside|outside|'s (?:site|works|plant|factory|office|offices|headquarters|hq|base) in"),
+    pattern: v(
+      "near|just outside|outside|(?:'s|at (?:its|their)) (?:site|works|plant|factory|office|offices|headquarters|hq|base) in|(?:stays|remains|will stay|will remain) in",
+    ),
     targetIs: 'location',
   },
   // A bridge crosses a river and carries a road; a regulator regulates; a business serves places.
@@ -341,6 +345,14 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     skipTargets: ['location', 'organization', 'event'],
   },
 ];
+
+/** "X is a London-based firm", "X, the Ronda-based operator": the words before a place made an adjective. */
+export const BASED_DESCRIBED: RelationPattern = {
+  type: 'located_in',
+  pattern: /^(?:,|,? ?(?:is|was))? ?(?:a|an|the)$/,
+};
+/** The words right after a place's mention that make it an adjective of the name before it. */
+export const BASED_AFTER = /^-(?:based|headquartered)\b/;
 
 /** A verb of replacing right before the first name: "replace X with Y" reads Y replaces X. */
 export const REPLACED_WITH =

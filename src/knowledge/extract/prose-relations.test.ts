@@ -1,0 +1,52 @@
+// Unit tests of prose relations added in the fourth round: a unit named after a job title, a body
+// "of" a place, a site "at its works in" a place, "stays in", and a "<Place>-based" description.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TextBlock } from '../parse/document-model.js';
+import { proseRecords } from './prose-extractor.js';
+
+const block = (text: string): TextBlock => ({ kind: 'paragraph', text, start: 0, end: text.length });
+function extract(text: string): { entities: string[]; relations: string[] } {
+  const r = proseRecords([block(text)]);
+  return {
+    entities: [...new Set(r.entities.map((e) => `${e.type}:${e.name}`))].sort(),
+    relations: r.relations.map((x) => `${x.source} -${x.type}-> ${x.target}`).sort(),
+  };
+}
+
+/** Asserts that every expected record is among the found ones, naming the first one missing. */
+function includesEach(found: readonly string[], expected: readonly string[]): void {
+  for (const x of expected) assert.ok(found.includes(x), `${x} not in ${found.join(', ')}`);
+}
+
+test('a unit its words type after "Head of" is a name the title holder leads; a subject is not', () => {
+  const { entities, relations } = extract(
+    'Oskar Lind, Head of Claims Operations, is running the move. Elin Dahl, the Keeper of Maritime History, wrote it.',
+  );
+  includesEach(entities, ['team:Claims Operations']);
+  includesEach(relations, ['Oskar Lind -leads-> Claims Operations']);
+  assert.ok(!entities.some((e) => /Maritime History/.test(e)), entities.join(', '));
+});
+
+test('a body "of" a place, "at its works in" a place, and a unit that "stays in" a place are located there', () => {
+  const { relations } = extract(
+    'The pumps were supplied by Varnholt Pumpen GmbH of Bremen. ' +
+      'The girders are being made by Corran Steel at its works in Scunthorpe. ' +
+      'It takes over the Search team, which stays in Manchester under Ada Vell.',
+  );
+  includesEach(relations, [
+    'Varnholt Pumpen GmbH -located_in-> Bremen',
+    'Corran Steel -located_in-> Scunthorpe',
+    'Search -located_in-> Manchester',
+  ]);
+  // A person "of" a body works for it; that reading is not a place's.
+  const person = extract('Professor Ada Vell of the Tarnby Institute joined the board.').relations;
+  assert.ok(!person.some((r) => r.includes('located_in')), person.join(', '));
+});
+
+test('a "<Place>-based" description after a name places it', () => {
+  const { relations } = extract(
+    'Oakridge Ventures is a London-based venture firm. We bought Casa Verde Hospitality, the Ronda-based operator of hotels.',
+  );
+  includesEach(relations, ['Oakridge Ventures -located_in-> London', 'Casa Verde Hospitality -located_in-> Ronda']);
+});
