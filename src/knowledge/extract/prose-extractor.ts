@@ -105,8 +105,10 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
           : matchRelation(words, b.type);
     if (pattern === undefined) continue;
     // "X, the CTO of Y, leads Z": after an appositive closes with a comma, X is the subject again.
+    // NOTE: "the Route Engineering team in Leeds, led by X": a place the subject was put in is no subject.
+    const placed = last?.pattern.type === 'located_in' && last.pattern.reverse !== true && last.target === a;
     const closesAppositive =
-      last !== undefined && laterOf(last) === a && last.appositive === true && words.startsWith(',');
+      last !== undefined && laterOf(last) === a && (last.appositive === true || placed) && words.startsWith(',');
     const subject = closesAppositive && last !== undefined ? last.head : a;
     const appositive = words.startsWith(',');
     found.push(
@@ -249,6 +251,7 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     if (r.pattern.requireSource !== undefined && r.pattern.requireSource !== sourceType) continue;
     if (r.pattern.targetIs !== undefined && r.pattern.targetIs !== targetType) continue;
     if (targetType !== undefined && r.pattern.skipTargets?.includes(targetType)) continue;
+    if (sourceType !== undefined && r.pattern.skipSources?.includes(sourceType)) continue;
     // NOTE: a place where the pattern wants a person or a unit ("moved to Seattle to lead the
     // region", "the team in Leeds led by X") is a misreading of the words around it.
     const misplaced = (type: ProseType | undefined, wanted: ProseType | undefined): boolean =>

@@ -50,3 +50,35 @@ test('a "<Place>-based" description after a name places it', () => {
   );
   includesEach(relations, ['Oakridge Ventures -located_in-> London', 'Casa Verde Hospitality -located_in-> Ronda']);
 });
+
+test('a person "of the" or "on the" a unit is its member', () => {
+  const { relations } = extract(
+    'Tally was built by Ada Vell of the Reliability team. Posted by Oskar Lind, Staff Engineer on the Core Data team.',
+  );
+  includesEach(relations, ['Ada Vell -member_of-> Reliability', 'Oskar Lind -member_of-> Core Data']);
+});
+
+test('working with, a thing run with, and jointly with: partners, never for a person', () => {
+  const { relations } = extract(
+    'Brindlemark Ltd continues to work with the Veluwe Institute for Soil Research on models. ' +
+      'Eelcount, our eel survey, is run with the Tarnby Angling Club. ' +
+      'Ada Vell works with Oskar Lind.',
+  );
+  includesEach(relations, [
+    'Brindlemark Ltd -partners_with-> Veluwe Institute for Soil Research',
+    'Eelcount -partners_with-> Tarnby Angling Club',
+  ]);
+  assert.ok(!relations.some((r) => r.startsWith('Ada Vell -partners_with')), relations.join(', '));
+});
+
+test('a place between a unit and "led by" does not take the unit\'s leader; two joined participles read as the last', () => {
+  const { relations } = extract(
+    'Waypoint is run by the Route Planning team in Leeds, led by Callum Ross. ' +
+      'The Tamsin Footbridge is promoted and funded by Wexley County Council.',
+  );
+  includesEach(relations, [
+    'Callum Ross -leads-> Route Planning',
+    'Tamsin Footbridge -funded_by-> Wexley County Council',
+  ]);
+  assert.ok(!relations.some((r) => r.includes('-leads-> Leeds')), relations.join(', '));
+});

@@ -24,6 +24,8 @@ export interface RelationPattern {
   readonly reverseByTarget?: Partial<Record<ProseType, string>>;
   /** Target types the pattern never holds for. */
   readonly skipTargets?: readonly ProseType[];
+  /** Source types the pattern never holds for. */
+  readonly skipSources?: readonly ProseType[];
   /** A different relation type when the later mention is of a given type ("joined Acme" is works_for). */
   readonly byTarget?: Partial<Record<ProseType, string>>;
 }
@@ -156,6 +158,13 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   },
   // "Professor X of the Y Institute": a person's affiliation.
   { type: 'works_for', pattern: v('of'), requireSource: 'person', requireTarget: 'organization' },
+  // "X of the Reliability team", "X, staff engineer on the Core Data team": a person of a unit is its member.
+  {
+    type: 'member_of',
+    pattern: v(`(?:of|on)|, (?:the |an? |our )?${ROLE} (?:of|on|in)`),
+    requireSource: 'person',
+    targetIs: 'team',
+  },
   // "Tessmer Hydro GmbH of Bremen": a body "of" a place is there.
   { type: 'located_in', pattern: /^of$/, requireSource: 'organization', targetIs: 'location' },
   {
@@ -244,6 +253,15 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     ),
     sourceType: 'organization',
     targetType: 'organization',
+  },
+  // "continues to work with X", "a survey run with X", "built in partnership with X": a body's or a project's partner.
+  {
+    type: 'partners_with',
+    pattern: v(
+      '(?:continues to |continue to |will )?(?:work|works|worked|working) (?:closely |jointly )?with|(?:(?:is|are|was|were|will be) )?(?:run|built|developed|delivered|carried out|organised|organized) (?:in partnership |jointly |together )?with|jointly with',
+    ),
+    skipSources: ['person', 'location'],
+    skipTargets: ['person', 'location'],
   },
   {
     type: 'merges_with',
