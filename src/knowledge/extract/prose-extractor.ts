@@ -15,12 +15,14 @@ import {
 import { documentTypes, listJoined, personShaped, type TypedMention } from './prose-document-types.js';
 import { FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
+import { firstHolding } from './prose-relation-checks.js';
 import { ourRelations, signatoryOf, signatoryRelations, writerOf } from './prose-self.js';
 import {
   BASED_AFTER,
   BASED_DESCRIBED,
   LIST_CONTINUATION,
   matchRelation,
+  matchRelations,
   REPLACE_WITH,
   REPLACED_WITH,
   SHARED_SUBJECT,
@@ -35,6 +37,8 @@ interface Found {
   readonly head: Mention;
   /** Matched words began with a comma (an appositive or a relative clause). */
   readonly appositive?: boolean;
+  /** Later patterns of the same direction that the words match too, tried when `pattern` does not hold. */
+  readonly alternatives?: readonly RelationPattern[];
 }
 
 /** A lowercase type noun right after a name, before the words of a relation ("team led by"). */
@@ -60,6 +64,11 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
       // matchmaking service, which is hosted on Nimbus") and a type noun after a name is no verb
       // ("the Ops team led by X").
       .replace(/^, (?:the|our|its|their|a|an) [^,;:()]{1,60}, (?=\S)/, ', ')
+      // NOTE: "Prism, the reporting service owned by X": the noun of an open appositive before a participle.
+      .replace(
+        /^, (?:the|our|its|their|a|an) (?:[\w-]+ ){0,4}(?=(?:owned|run|built|maintained|consumed|operated|managed|developed|held) by\b)/,
+        ', ',
+      )
       .replace(TRAILING_NOUN, (noun) => (noun.includes(',') ? ', ' : ''))
       .trim();
     // "X's Y": patterns read the possessive ("'s chief executive,").
@@ -104,6 +113,9 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
           ? BASED_DESCRIBED
           : matchRelation(words, b.type);
     if (pattern === undefined) continue;
+    // NOTE: "owned by the Infirmary's parent organisation, X": a possessive names the owner of the end, not the end.
+    const owner = sentence.tokens[b.to - 1];
+    if (owner?.possessive === true && /^\p{Ll}/u.test(sentence.tokens[b.to]?.text ?? '')) continue;
     // "X, the CTO of Y, leads Z": after an appositive closes with a comma, X is the subject again.
     // NOTE: "the Route Engineering team in Leeds, led by X": a place the subject was put in is no subject.
     const placed = last?.pattern.type === 'located_in' && last.pattern.reverse !== true && last.target === a;
@@ -111,10 +123,13 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
       last !== undefined && laterOf(last) === a && (last.appositive === true || placed) && words.startsWith(',');
     const subject = closesAppositive && last !== undefined ? last.head : a;
     const appositive = words.startsWith(',');
+    const alternatives = matchRelations(words, b.type).filter(
+      (p) => p !== pattern && (p.reverse === true) === (pattern.reverse === true),
+    );
     found.push(
       (last = pattern.reverse
-        ? { source: b, target: subject, pattern, appositive, head: subject }
-        : { source: subject, target: b, pattern, appositive, head: subject }),
+        ? { source: b, target: subject, pattern, appositive, head: subject, alternatives }
+        : { source: subject, target: b, pattern, appositive, head: subject, alternatives }),
     );
   }
   return found;
@@ -240,7 +255,12 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   for (const { r } of held) {
     const k = r.source.name.toLowerCase();
     const type = typeOfName.get(k);
-    if (r.pattern.type === 'supplied_by' && (type === 'service' || type === 'organization'))
+    const reading = firstHolding(
+      [r.pattern, ...(r.alternatives ?? [])],
+      type,
+      typeOfName.get(r.target.name.toLowerCase()),
+    );
+    if (reading?.type === 'supplied_by' && (type === 'service' || type === 'organization'))
       typeOfName.set(k, 'product');
   }
   // NOTE: relation types that depend on an end's type are decided with the document's types, so a
@@ -248,20 +268,10 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   for (const { r, sentence } of held) {
     const targetType = typeOfName.get(r.target.name.toLowerCase());
     const sourceType = typeOfName.get(r.source.name.toLowerCase());
-    if (r.pattern.requireSource !== undefined && r.pattern.requireSource !== sourceType) continue;
-    if (r.pattern.targetIs !== undefined && r.pattern.targetIs !== targetType) continue;
-    if (targetType !== undefined && r.pattern.skipTargets?.includes(targetType)) continue;
-    if (sourceType !== undefined && r.pattern.skipSources?.includes(sourceType)) continue;
-    // NOTE: a place where the pattern wants a person or a unit ("moved to Seattle to lead the
-    // region", "the team in Leeds led by X") is a misreading of the words around it.
-    const misplaced = (type: ProseType | undefined, wanted: ProseType | undefined): boolean =>
-      type === 'location' && (wanted === 'person' || wanted === 'team');
-    if (misplaced(sourceType, r.pattern.sourceType) || misplaced(targetType, r.pattern.targetType)) continue;
-    // NOTE: "Tom Ferris in Procurement manages the contract": a unit or a thing where the pattern
-    // wants a person (an organisation may still manage) is the wrong subject.
-    if (r.pattern.sourceType === 'person' && sourceType !== undefined && !PERSONAL_AGENTS.has(sourceType)) continue;
-    const reversed = targetType === undefined ? undefined : r.pattern.reverseByTarget?.[targetType];
-    const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
+    const pattern = firstHolding([r.pattern, ...(r.alternatives ?? [])], sourceType, targetType);
+    if (pattern === undefined) continue;
+    const reversed = targetType === undefined ? undefined : pattern.reverseByTarget?.[targetType];
+    const type = (targetType === undefined ? undefined : pattern.byTarget?.[targetType]) ?? pattern.type;
     // NOTE: "our first store in Scotland, in Glasgow": a country or region is never inside a city.
     const region = (m: Mention): boolean =>
       sentence.tokens.slice(m.from, m.to).some((t) => t.tags.has('Country') || t.tags.has('Region'));
@@ -308,9 +318,6 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   }
   return out;
 }
-
-/** Types that may stand where a pattern wants a person: a person, or an organisation acting as one. */
-const PERSONAL_AGENTS: ReadonlySet<ProseType> = new Set(['person', 'organization']);
 
 /** A plain-text title line: a few words on their own line, no sentence punctuation at the end. */
 const TITLE_LINE = /^([^\n]{1,80}?[^\s.!?:;,])[ \t]*\n(?=\s*\S)/;

@@ -82,3 +82,27 @@ test('a place between a unit and "led by" does not take the unit\'s leader; two 
   ]);
   assert.ok(!relations.some((r) => r.includes('-leads-> Leeds')), relations.join(', '));
 });
+
+test('an open appositive before a participle, "held by", reading from and a thing bought or from a maker', () => {
+  const { relations } = extract(
+    'A week later Prism, the reporting service owned by the Insights team, started reading from Ledger Cluster. ' +
+      'GatePass checks each card against the Driver Register, which is held by the Transport Agency. ' +
+      'His crews surveyed the mains with LeakSentry acoustic loggers bought from Sonara Ltd. ' +
+      'Our core moves to Kyren Core, a cloud-native core network from Kyren Systems.',
+  );
+  includesEach(relations, [
+    'Prism -owned_by-> Insights',
+    'Driver Register -owned_by-> Transport Agency',
+    'LeakSentry -supplied_by-> Sonara Ltd',
+    'Kyren Core -supplied_by-> Kyren Systems',
+  ]);
+});
+
+test('a later pattern of the same words holds where the first does not; a possessive end is no end', () => {
+  const { relations } = extract(
+    'The knives belonged to Ada Vell, a herring girl from Shetland. ' +
+      'Echo reports move to CardioScan, the imaging system owned by the Infirmary’s parent organisation, Fenmoor Trust.',
+  );
+  includesEach(relations, ['Ada Vell -located_in-> Shetland']);
+  assert.ok(!relations.some((r) => r.endsWith('-> Infirmary')), relations.join(', '));
+});

@@ -1,7 +1,8 @@
 // Relation patterns for prose: the words between two mentions in a sentence ("X depends on
 // Y", "Y is owned by X", "X, the CTO of Y") name a relation type, its direction and, where the
 // pattern implies them, the types of its ends.
-import { PROSE_TYPES, type ProseType } from './prose-lexicon.js';
+import type { ProseType } from './prose-lexicon.js';
+import { PREPOSITION_PATTERNS } from './relation-prepositions.js';
 import { activePatterns, ADV, BE, HEAD_ROLE, passive, passivePatterns, ROLE, v, WORDS } from './relation-voice.js';
 
 export interface RelationPattern {
@@ -102,7 +103,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'owned_by',
     pattern: v(
-      `${BE} ${ADV}owned by|(?:${BE} )?(?:built|developed|designed) and (?:run|maintained|operated|owned) by|owned by|belongs? to`,
+      `${BE} ${ADV}owned by|(?:${BE} )?(?:built|developed|designed) and (?:run|maintained|operated|owned) by|owned by|belongs? to|${BE} held by`,
     ),
     sourceType: undefined,
   },
@@ -117,13 +118,20 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'supplied_by',
     pattern: v(
-      `, (?:the|a|an|our) ${WORDS(4)}(?:we|they|it) (?:bought|buy|buys|license|licence|licenses|licensed|licenced|lease|leases|leased|purchased|purchase) from|(?:bought|licensed|licenced|purchased|leased) from|, (?:the|a|an|our) ${WORDS(3)}(?:platform|system|software|tool|product|suite|application) (?:from|(?:bought|licensed|licenced|purchased|leased|supplied) (?:from|by))`,
+      `, (?:the|a|an|our) ${WORDS(4)}(?:we|they|it) (?:bought|buy|buys|license|licence|licenses|licensed|licenced|lease|leases|leased|purchased|purchase) from|(?:[\\w-]+ ){0,2}(?:bought|licensed|licenced|purchased|leased) from|, (?:the|a|an|our) ${WORDS(3)}(?:platform|system|software|tool|product|suite|application) (?:from|(?:bought|licensed|licenced|purchased|leased|supplied) (?:from|by))`,
     ),
     // NOTE: a named thing bought or licensed from a vendor is a product (bench/blind/NOTES.md).
     sourceType: 'product',
     targetType: 'organization',
   },
   { type: 'supplied_by', pattern: v(passive('supplied')), sourceType: 'product', targetType: 'organization' },
+  // "Kyren Core, a cloud-native core network from Kyren Systems": a thing described as coming from a body.
+  {
+    type: 'supplied_by',
+    pattern: new RegExp(`^, (?:the|a|an|our) ${WORDS(4)}from$`),
+    targetIs: 'organization',
+    skipSources: ['person', 'organization', 'team', 'location'],
+  },
   {
     // NOTE: "a subsidiary of X" is owned_by X; a division or a unit of X is part of it (bench/blind/NOTES.md).
     type: 'owned_by',
@@ -194,9 +202,13 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     pattern: v('calls|call|called|invokes|queries|talks to|sends requests to|makes requests to'),
     sourceType: 'service',
   },
+  // "a Kafka topic consumed by the Settlement Service": the reader is named last.
+  { type: 'reads_from', pattern: v(passive('consumed|read')), reverse: true },
   {
     type: 'reads_from',
-    pattern: v(`reads ${WORDS(4)}from|fetches ${WORDS(4)}from|pulls ${WORDS(4)}from|loads ${WORDS(4)}from|reads`),
+    pattern: v(
+      `reads ${WORDS(4)}from|fetches ${WORDS(4)}from|pulls ${WORDS(4)}from|loads ${WORDS(4)}from|draws ${WORDS(3)}from|(?:started|starts|began|begins|will start|is|are|was) reading ${WORDS(2)}from|reads`,
+    ),
     sourceType: 'service',
     targetType: 'datastore',
   },
@@ -322,46 +334,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'event',
   },
   { type: 'assists', pattern: v(passive('assisted')), reverse: true },
-  // "Tom Ferris in Procurement": someone in a named unit is its member.
-  { type: 'member_of', pattern: v('in|(?:works|worked|working|is|was) in'), requireSource: 'person', targetIs: 'team' },
-  // "T2 at Lower Dene substation", "Acme, the Glasgow studio": a facility or place right after.
-  { type: 'located_in', pattern: v('at|in'), requireTarget: 'facility' },
-  { type: 'located_in', pattern: /^, (?:the|a|an)$/, requireTarget: 'location' },
-  // "Nairobi-based Fieldwise": the words after a place's mention are its "-based".
-  { type: 'located_in', pattern: /^-(?:based|headquartered)$/, reverse: true },
-  // "the Department of Biosciences at Tarnby University": a unit at an organisation is part of it.
-  {
-    type: 'part_of',
-    pattern: v(
-      'at|in|within|(?:is|are|was) (?:a|an|the|one of the) (?:[\\w-]+ ){0,3}(?:group|groups|team|teams|unit|units|lab|labs|department|division|squad|squads) (?:in|at|of|within)',
-    ),
-    requireSource: 'team',
-    skipTargets: PROSE_TYPES.filter((t) => t !== 'organization' && t !== 'team'),
-  },
-  // "X, our new hub in Rotterdam": an appositive that places its name.
-  {
-    type: 'located_in',
-    pattern: /^, (?:the|our|its|their|a|an) (?:[\w-]+ ){0,4}(?:in|at|near|from)$/,
-    targetIs: 'location',
-  },
-  // "Shoal, the lab's PostgreSQL database", "X, a Kafka topic": a thing described by the technology it is built on.
-  { type: 'runs_on', pattern: /^, (?:the|our|its|their|a|an)(?: [\w-]+['’]s)?$/, requireTarget: 'technology' },
-  // "the Recommendations team under Leila Haddad", "under its current head, X".
-  {
-    type: 'leads',
-    pattern: v(`under(?: (?:its|their|the) (?:current |new )?${HEAD_ROLE},)?`),
-    reverse: true,
-    requireTarget: 'person',
-    sourceType: 'person',
-    targetType: 'team',
-  },
-  // "X's Y", "X's document system, Y": X owns a thing; a unit is part of X; a person works for X.
-  {
-    type: 'owns',
-    pattern: /^'s(?: (?:[\w-]+ ){0,3}[\w-]+,)?$/,
-    reverseByTarget: { team: 'part_of', person: 'works_for' },
-    skipTargets: ['location', 'organization', 'event'],
-  },
+  ...PREPOSITION_PATTERNS,
 ];
 
 /** "X is a London-based firm", "X, the Ronda-based operator": the words before a place made an adjective. */
@@ -384,10 +357,18 @@ export const SHARED_SUBJECT = /^,?\s*(?:and|but|while|then)\s+(.*)$/;
 
 /** The first pattern matching `between` (already lower-cased, spaces collapsed) whose requirement holds. */
 export function matchRelation(between: string, targetType: ProseType | undefined): RelationPattern | undefined {
-  return RELATION_PATTERNS.find(
-    (p) =>
-      p.pattern.test(between) &&
-      (p.requireTarget === undefined || p.requireTarget === targetType) &&
-      (p.targetIs === undefined || targetType === undefined || p.targetIs === targetType),
+  return RELATION_PATTERNS.find((p) => matches(p, between, targetType));
+}
+
+/** Every pattern matching `between` whose requirement holds, in order. */
+export function matchRelations(between: string, targetType: ProseType | undefined): RelationPattern[] {
+  return RELATION_PATTERNS.filter((p) => matches(p, between, targetType));
+}
+
+function matches(p: RelationPattern, between: string, targetType: ProseType | undefined): boolean {
+  return (
+    p.pattern.test(between) &&
+    (p.requireTarget === undefined || p.requireTarget === targetType) &&
+    (p.targetIs === undefined || targetType === undefined || p.targetIs === targetType)
   );
 }
