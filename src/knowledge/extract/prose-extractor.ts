@@ -86,7 +86,9 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     const person = b.type === 'person' || (b.type === undefined && personShaped(b, sentence));
     // NOTE: nor with a person where the pattern wants another kind ("supplied by Arkive Ltd, and Tom Ferris …").
     const fits = wanted === 'person' ? person : wanted === undefined || !person;
-    if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words) && fits) {
+    // NOTE: "funded by X, and Y is the principal contractor": a name before a verb opens a new clause.
+    const clause = /^(?:is|are|was|were|has|have|had|will)$/.test(sentence.tokens[b.to]?.lower ?? '');
+    if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words) && fits && !clause) {
       found.push((last = last.pattern.reverse ? { ...last, source: b } : { ...last, target: b }));
       continue;
     }
@@ -275,6 +277,9 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
     // NOTE: "our first store in Scotland, in Glasgow": a country or region is never inside a city.
     const region = (m: Mention): boolean =>
       sentence.tokens.slice(m.from, m.to).some((t) => t.tags.has('Country') || t.tags.has('Region'));
+    // NOTE: "in Belgium, the Netherlands and Poland": a country is never inside another.
+    const country = (m: Mention): boolean => sentence.tokens.slice(m.from, m.to).some((t) => t.tags.has('Country'));
+    if (type === 'located_in' && country(r.source) && country(r.target)) continue;
     const outward =
       type === 'located_in' &&
       sourceType === 'location' &&

@@ -106,3 +106,19 @@ test('a later pattern of the same words holds where the first does not; a posses
   includesEach(relations, ['Ada Vell -located_in-> Shetland']);
   assert.ok(!relations.some((r) => r.endsWith('-> Infirmary')), relations.join(', '));
 });
+
+test('no data kept in a country, no country inside another, no list item that opens a clause; hosted in a site', () => {
+  const { relations } = extract(
+    'Arvena licensed the molecule from Sakura Pharma Ltd, which keeps the rights in Japan. ' +
+      'The trial runs at sites in Belgium, the Netherlands and Poland. ' +
+      'The Tamsin Footbridge is funded by Wexley County Council, and Hallbrook Construction Ltd is the contractor. ' +
+      'Kyren Core will be hosted in our Te Rapa Data Centre.',
+  );
+  assert.ok(!relations.some((r) => r.includes('-writes_to-> Japan')), relations.join(', '));
+  assert.ok(!relations.some((r) => r.startsWith('Belgium -located_in')), relations.join(', '));
+  assert.ok(!relations.some((r) => r.endsWith('-funded_by-> Hallbrook Construction Ltd')), relations.join(', '));
+  includesEach(relations, [
+    'Tamsin Footbridge -funded_by-> Wexley County Council',
+    'Kyren Core -located_in-> Te Rapa Data Centre',
+  ]);
+});

@@ -219,6 +219,8 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     ),
     sourceType: 'service',
     targetType: 'datastore',
+    // NOTE: "keeps the rights in Japan": data is kept in a store, never in a place.
+    skipTargets: ['location'],
   },
   {
     type: 'publishes_to',
@@ -234,7 +236,12 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'technology',
   },
   // NOTE: what hosts a service is as often a cloud company as a technology; the pattern types neither.
-  { type: 'runs_on', pattern: v(`${BE} (?:deployed|hosted) (?:on|to|in)|(?:deployed|hosted) (?:on|in)`) },
+  // NOTE: software hosted in a data centre or a place is located there; on a platform it runs on it.
+  {
+    type: 'runs_on',
+    pattern: v(`${BE} (?:deployed|hosted) (?:on|to|in)|(?:deployed|hosted) (?:on|in)`),
+    byTarget: { facility: 'located_in', location: 'located_in' },
+  },
   {
     type: 'uses',
     pattern: v('uses|use|used|is using|utili[sz]es|leverages|is built (?:on|with)|are built (?:on|with)'),
