@@ -71,7 +71,7 @@ export const UNIT_GROUP_WORDS: ReadonlySet<string> = new Set([
 
 /** First word of a name that types it ("Project Nimbus", "Department of Surgery"). */
 export const FIRST_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
-  ...each('lake loch mount river isle cape', 'location'),
+  ...each('lake loch mount river isle cape bay gulf firth vale strait', 'location'),
   hotel: 'facility',
   // "FK Zlatibor", "AFC Dunmore": a football club's prefix.
   ...each('fc afc fk sk', 'organization'),

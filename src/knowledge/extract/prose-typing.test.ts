@@ -111,3 +111,16 @@ test('a word seen once after "in", or after "of" following a name, is a place', 
     ['location:Dunmarsh', 'location:Tarrant'],
   );
 });
+
+test('a place headed "Bay of", "Gulf of" is one name; Spanish particles stay inside a body’s name', () => {
+  const found = entities(
+    'Velt Mobile will upgrade masts across the Waikato and Bay of Plenty regions. ' +
+      'The deal was cleared by the Comisión Nacional de los Mercados y la Competencia last week.',
+  );
+  includesEach(found, ['location:Bay of Plenty']);
+  assert.ok(
+    found.some((e) => e.endsWith(':Comisión Nacional de los Mercados y la Competencia')),
+    found.join(', '),
+  );
+  assert.ok(!found.some((e) => /:(?:Bay|Plenty)$/.test(e)), found.join(', '));
+});
