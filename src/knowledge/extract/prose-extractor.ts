@@ -86,8 +86,9 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     const person = b.type === 'person' || (b.type === undefined && personShaped(b, sentence));
     // NOTE: nor with a person where the pattern wants another kind ("supplied by Arkive Ltd, and Tom Ferris …").
     const fits = wanted === 'person' ? person : wanted === undefined || !person;
-    // NOTE: "funded by X, and Y is the principal contractor": a name before a verb opens a new clause.
-    const clause = /^(?:is|are|was|were|has|have|had|will)$/.test(sentence.tokens[b.to]?.lower ?? '');
+    // NOTE: "funded by X, and Y is the principal contractor": a name before a verb opens a new clause;
+    // "advised by X and Noventis by Y": before "by" it is the subject of the verb left out.
+    const clause = /^(?:is|are|was|were|has|have|had|will|by)$/.test(sentence.tokens[b.to]?.lower ?? '');
     if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words) && fits && !clause) {
       found.push((last = last.pattern.reverse ? { ...last, source: b } : { ...last, target: b }));
       continue;

@@ -122,3 +122,12 @@ test('no data kept in a country, no country inside another, no list item that op
     'Kyren Core -located_in-> Te Rapa Data Centre',
   ]);
 });
+
+test('a name before "by" after "and" is the subject of a verb left out, not a second agent; looking after is owning', () => {
+  const { relations } = extract(
+    'Calder Labs was advised by Lowell & Finch LLP and Novara Pharma by Serrano Kahn LLP. ' +
+      'The Ads team looks after Beacon.',
+  );
+  assert.ok(!relations.some((r) => r.endsWith('-advised_by-> Novara Pharma')), relations.join(', '));
+  includesEach(relations, ['Calder Labs -advised_by-> Lowell & Finch LLP', 'Ads -owns-> Beacon']);
+});

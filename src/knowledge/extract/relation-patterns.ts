@@ -247,7 +247,10 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     pattern: v('uses|use|used|is using|utili[sz]es|leverages|is built (?:on|with)|are built (?:on|with)'),
   },
   { type: 'uses', pattern: v(`${BE} ${ADV}used by|used by`), reverse: true },
-  { type: 'owns', pattern: v('owns|own|owned|maintains|maintain|(?:is|are) responsible for') },
+  {
+    type: 'owns',
+    pattern: v('owns|own|owned|maintains|maintain|(?:is|are) responsible for|looks after|look after|will look after'),
+  },
   ...activePatterns,
   { type: 'approved', pattern: v('approved|has approved|approves|(?:has )?voted to approve') },
   {
