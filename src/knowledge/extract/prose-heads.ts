@@ -13,7 +13,7 @@ const FACILITY_HEADS =
   'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library room bridge footbridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
 const LOCATION_HEADS =
   'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula lane forest moor canal firth';
-const DATASTORE_HEADS = 'register registry ledger log archive database datastore catalogue catalog repository index';
+const DATASTORE_HEADS = 'register registry ledger log archive database db datastore catalogue catalog repository index';
 const EVENT_HEADS =
   'expo conference summit festival fair awards hackathon meetup symposium congress convention cup championship championships tournament trophy marathon league olympics';
 const PROJECT_HEADS = 'project programme program initiative trial study';

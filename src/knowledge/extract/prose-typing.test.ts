@@ -124,3 +124,10 @@ test('a place headed "Bay of", "Gulf of" is one name; Spanish particles stay ins
   );
   assert.ok(!found.some((e) => /:(?:Bay|Plenty)$/.test(e)), found.join(', '));
 });
+
+test('a system acronym after a brand is a product, a legal suffix keeps a body, DB ends a datastore', () => {
+  const found = entities(
+    'Trial data are captured in Vellum EDC. Tarn Pumps AB supplies the pumps. Every invoice lived in Quarry DB.',
+  );
+  includesEach(found, ['product:Vellum EDC', 'organization:Tarn Pumps AB', 'datastore:Quarry DB']);
+});

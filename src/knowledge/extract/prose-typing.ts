@@ -51,6 +51,9 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
   // NOTE: "Lenovo 300e", "Vireo X5": a model code of letters and digits after a name makes a product.
   if (words.length > 1 && /^(?=.*\d)(?=.*\p{L})[\p{L}\d]+$/u.test(last.text) && !/^\d+[A-Z]?$/u.test(last.text))
     return 'product';
+  // NOTE: "Cascade CIS", "ClinVault EDC": a system's acronym after a brand names a product (a legal
+  // suffix such as AG or LLP, or a head such as API, is read before).
+  if (words.length > 1 && /^[A-Z]{2,4}$/.test(last.text) && !ORG_SUFFIXES.has(last.lower)) return 'product';
   // A business function named alone ("Tom Ferris in Procurement", "Platform Security, part of IT") is a unit.
   if (words.length === 1 && (UNIT_NAMES.has(last.lower) || last.text === 'IT')) return 'team';
   // "Sun-hee Park", "Min-jun Lee": a given name hyphenated in lowercase before one capitalised word is a person's.
