@@ -10,13 +10,15 @@ const UNIT_HEADS = 'team teams squad squads guild tribe committee unit crew desk
 const FUNCTION_HEADS =
   'operations engineering security support care finance marketing sales procurement compliance analytics design infrastructure informatics management planning reliability governance partnerships communications control onboarding dispatch payroll recruitment';
 const FACILITY_HEADS =
-  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library room bridge footbridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
+  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works hub centre center library room bridge footbridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
 const LOCATION_HEADS =
   'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula lane forest moor canal firth';
 const DATASTORE_HEADS = 'register registry ledger log archive database db datastore catalogue catalog repository index';
 const EVENT_HEADS =
   'expo conference summit festival fair awards hackathon meetup symposium congress convention cup championship championships tournament trophy marathon league olympics';
-const PROJECT_HEADS = 'project programme program initiative trial study';
+// NOTE: "Ashgrove Upgrade", "Saltmarsh Lane Bridge Replacement": a named piece of work is a project.
+const PROJECT_HEADS =
+  'project programme program initiative trial study upgrade replacement extension renewal refurbishment redevelopment';
 const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';
 const ORG_HEADS =
   'hospitality leisure healthcare guard water power electric electricity gas telecom telecoms mobile broadband utilities hotels resorts motors devices civils construction contractors builders homes schools libraries elementary academy fc afc rovers athletic wanderers hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';

@@ -131,3 +131,10 @@ test('a system acronym after a brand is a product, a legal suffix keeps a body, 
   );
   includesEach(found, ['product:Vellum EDC', 'organization:Tarn Pumps AB', 'datastore:Quarry DB']);
 });
+
+test('a named piece of work is a project; a hub is a site', () => {
+  const found = entities(
+    'The Brockley Upgrade is 80% complete. The Tamsin Bridge Replacement starts in May. Staff move to our new Leeming Hub.',
+  );
+  includesEach(found, ['project:Brockley Upgrade', 'project:Tamsin Bridge Replacement', 'facility:Leeming Hub']);
+});
