@@ -138,3 +138,11 @@ test('a named piece of work is a project; a hub is a site', () => {
   );
   includesEach(found, ['project:Brockley Upgrade', 'project:Tamsin Bridge Replacement', 'facility:Leeming Hub']);
 });
+
+test('a system named with "the" is bought in, a product; "our" or "in-house" system is a service', () => {
+  const found = entities(
+    'Echo reports move to ScanView, the new imaging system. Alarms reach Pylonix, our outage management system. ' +
+      'Addresses go to RouteMap, the in-house routing system.',
+  );
+  includesEach(found, ['product:ScanView', 'service:Pylonix', 'service:RouteMap']);
+});

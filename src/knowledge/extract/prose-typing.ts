@@ -186,6 +186,11 @@ export function facilityTail(toks: readonly Token[], end: number): number {
   return trailingCue(toks, end + 1) === 'facility' && /^\p{Ll}/u.test(adjective.text) ? 2 : 0;
 }
 
+/** Nouns of software that a vendor's product is called as often as an organisation's own service. */
+const BOUGHT_NOUNS = new Set(['system', 'platform', 'software', 'application']);
+/** Words saying a thing is the organisation's own. */
+const IN_HOUSE = new Set(['in-house', 'internal', 'own', 'bespoke', 'homegrown', 'home-grown']);
+
 /** Kinds an appositive's noun gives that "from <maker>" does not make a product ("a spin-out team from X"). */
 const NOT_BOUGHT: ReadonlySet<ProseType> = new Set(['organization', 'team', 'person', 'location', 'event', 'project']);
 
@@ -215,6 +220,8 @@ export function appositiveCue(toks: readonly Token[], from: number, to: number):
       return 'product';
     let named = false;
     let noun = false;
+    let own = false;
+    let headWord = '';
     for (let k = at + 1; k < Math.min(toks.length, at + 6); k++) {
       const t = toks[k] as Token;
       const prev = toks[k - 1] as Token;
@@ -255,8 +262,14 @@ export function appositiveCue(toks: readonly Token[], from: number, to: number):
       if (head === undefined && hasTag(t, 'Verb') && !hasTag(t, 'Noun', 'Gerund', 'Adjective')) break;
       cue = head ?? (hasTag(t, 'Noun') ? undefined : cue);
       noun ||= head !== undefined || hasTag(t, 'Noun');
+      own ||= t.possessive || IN_HOUSE.has(t.lower);
+      if (head !== undefined) headWord = t.lower;
       if (splitsAfter(t)) break;
     }
+    // NOTE: "Canvas, the learning management system": a system named with "the" and not said to be
+    // anyone's own is software bought in, a product; "our … system" or "the in-house tool" is a service.
+    if (cue === 'service' && BOUGHT_NOUNS.has(headWord) && !own && /^(?:the|a|an)$/.test(toks[at]?.lower ?? ''))
+      return 'product';
     if (cue !== undefined) return cue;
   }
   const prev = toks[from - 1];
