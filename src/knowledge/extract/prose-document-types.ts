@@ -109,7 +109,7 @@ function firstNameOnly(m: Mention, sentence: Sentence): boolean {
 }
 
 /**
- * "in Fenbridge", "Aranda Ingeniería of Bilbao": a word after "in", or after "of" following a
+ * "in Fenbridge", "Arnau Enginyers of Tarrant": a word after "in", or after "of" following a
  * name, is most often a place (a unit in a function's name is typed before: "in Procurement").
  */
 const PLACE_IN = /(?:\b(?:in|across|around|outside)|\p{Lu}[\p{L}'’]*\s+of)\s+$/u;
@@ -140,7 +140,7 @@ const BUSINESS_OWNED =
 const MADE_BY =
   /\b(?:supplied|built|made|manufactured|developed|designed|provided|hosted|operated|maintained|installed|delivered|sold|distributed) by\s+$/i;
 
-/** People a business has, named right after it without a possessive ("Acme customers", "LumenPay merchants"). */
+/** People a business has, named right after it without a possessive ("Acme customers", "TallyCoin merchants"). */
 const BUSINESS_PEOPLE = /^\s+(?:customers|merchants|shareholders|investors|employees|staff|subscribers|clients)\b/i;
 
 /**
@@ -150,7 +150,7 @@ const BUSINESS_PEOPLE = /^\s+(?:customers|merchants|shareholders|investors|emplo
 const ORG_PREPOSITION =
   /\b(?:team|teams|lab|labs|group|unit|staff|colleagues?|engineers?|researchers?|scientists?|employees?|works|worked|working|employed|job|role|platform|software|products?|units|equipment|kit|system|systems|tools?|services|licen[cs]ed|bought|purchased|supplied|ordered|hired|rented|sourced|funding|grant|investment|contracts?)\s+(?:at|from)\s+$/i;
 const camelCase = (name: string): boolean => /\p{Ll}\p{Lu}/u.test(name);
-/** A one-word name with a capital after lowercase letters ("ClassShield"), not a Mc/Mac surname. */
+/** A one-word name with a capital after lowercase letters ("NetWarden"), not a Mc/Mac surname. */
 const coined = (name: string): boolean => !/\s/.test(name) && camelCase(name) && !/^(?:Mc|Mac|O')/u.test(name);
 
 /** Whether the words of a name are tagged a person's name by compromise's lexicon. */
@@ -231,12 +231,12 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
     if (thingContext(m, sentence)) things.add(k);
     if (personContext(m, sentence)) roled.add(k);
     // "Fieldwise's operations", "Solmar's shareholders": what only a business has makes its owner one.
-    // NOTE: "LumenPay merchants": people a business serves or employs, right after its name, make it one too.
+    // NOTE: "TallyCoin merchants": people a business serves or employs, right after its name, make it one too.
     const after = sentence.text.slice(m.end - sentence.start);
     const owner =
       ((sentence.tokens[m.to - 1]?.possessive === true && BUSINESS_OWNED.test(after)) ||
         BUSINESS_PEOPLE.test(after) ||
-        // "Crunchline, whose database consultants": "whose" is the name's possessive.
+        // "Brackwell, whose database consultants": "whose" is the name's possessive.
         (/^,\s*whose\b/i.test(after) && BUSINESS_OWNED.test(after.replace(/^,\s*whose\b/i, '')))) &&
       !personShaped(m, sentence);
     // The verb or preposition before a name says what kind of thing takes it ("built with X", "based in X").
@@ -310,7 +310,7 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
     else if (!commonWords(m.name) && !(things.has(k) && commonNoun(m.name))) {
       // NOTE: a name nothing types that is only ever a place's ("sites at Pukeora and Te Mata") is one.
       const site = siteHinted.has(k) && !orgHinted.has(k) && !camelCase(m.name);
-      // NOTE: a coined word with a capital inside ("ClassShield", "BuildLedger") is far more often a
+      // NOTE: a coined word with a capital inside ("NetWarden", "SiteBook") is far more often a
       // product than a company when nothing else types it.
       out.set(k, site ? 'location' : coined(m.name) ? 'product' : FALLBACK_TYPE);
       // NOTE: a place's preposition is evidence a list neighbour may share ("at Pukeora and Te Mata").

@@ -64,7 +64,7 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
       // matchmaking service, which is hosted on Nimbus") and a type noun after a name is no verb
       // ("the Ops team led by X").
       .replace(/^, (?:the|our|its|their|a|an) [^,;:()]{1,60}, (?=\S)/, ', ')
-      // NOTE: "Prism, the reporting service owned by X": the noun of an open appositive before a participle.
+      // NOTE: "Glint, the reporting service owned by X": the noun of an open appositive before a participle.
       .replace(
         /^, (?:the|our|its|their|a|an) (?:[\w-]+ ){0,4}(?=(?:owned|run|built|maintained|consumed|operated|managed|developed|held) by\b)/,
         ', ',
@@ -87,7 +87,7 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     // NOTE: nor with a person where the pattern wants another kind ("supplied by Arkive Ltd, and Tom Ferris …").
     const fits = wanted === 'person' ? person : wanted === undefined || !person;
     // NOTE: "funded by X, and Y is the principal contractor": a name before a verb opens a new clause;
-    // "advised by X and Noventis by Y": before "by" it is the subject of the verb left out.
+    // "advised by X and Novara by Y": before "by" it is the subject of the verb left out.
     const clause = /^(?:is|are|was|were|has|have|had|will|by)$/.test(sentence.tokens[b.to]?.lower ?? '');
     if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words) && fits && !clause) {
       found.push((last = last.pattern.reverse ? { ...last, source: b } : { ...last, target: b }));
@@ -333,7 +333,7 @@ const TITLE_LINE = /^([^\n]{1,80}?[^\s.!?:;,])[ \t]*\n(?=\s*\S)/;
  * a plain-text document): that line is a heading, the rest the paragraph.
  */
 function titleLine(block: TextBlock): TextBlock[] {
-  // NOTE: "HARBOURLINE INSURANCE PLC - INTERNAL MEMO" alone as a paragraph is a title line too.
+  // NOTE: "BRELLAND INSURANCE PLC - INTERNAL MEMO" alone as a paragraph is a title line too.
   const alone = block.kind === 'paragraph' ? TITLE_LINE.exec(`${block.text.trimEnd()}\n.`) : null;
   if (alone !== null && alone[0].length >= block.text.trimEnd().length && !/:\s/.test(alone[1] ?? ''))
     if ((alone[1] ?? '').split(/\s+/).length <= 8) return [{ ...block, kind: 'heading' }];

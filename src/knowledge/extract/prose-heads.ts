@@ -16,7 +16,7 @@ const LOCATION_HEADS =
 const DATASTORE_HEADS = 'register registry ledger log archive database db datastore catalogue catalog repository index';
 const EVENT_HEADS =
   'expo conference summit festival fair awards hackathon meetup symposium congress convention cup championship championships tournament trophy marathon league olympics';
-// NOTE: "Ashgrove Upgrade", "Saltmarsh Lane Bridge Replacement": a named piece of work is a project.
+// NOTE: "Brockley Upgrade", "Orrin Lane Bridge Replacement": a named piece of work is a project.
 const PROJECT_HEADS =
   'project programme program initiative trial study upgrade replacement extension renewal refurbishment redevelopment';
 const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';

@@ -75,7 +75,7 @@ function mentionOf(
   let f = from;
   let t = to;
   const bare = (k: number): string => (toks[k] as Token).lower.replace(/\.$/, '');
-  // "31 January Kōwhai Networks": a month after a day's number is a date, whatever a tagger made of it.
+  // "31 January Tarnow Networks": a month after a day's number is a date, whatever a tagger made of it.
   const dated = (k: number): boolean =>
     MONTHS.test(bare(k)) && /^\d{1,2}(?:st|nd|rd|th)?$/.test(toks[k - 1]?.lower ?? '');
   // Leading titles and calendar words are not part of a name ("Dr. Amara Okafor", "June Helix Biosciences").
@@ -84,7 +84,7 @@ function mentionOf(
   const unprefixed = f;
   while (f < t && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay') || dated(f)))
     honorific ||= HONORIFICS.has(bare(f++));
-  // NOTE: "Once Ashgrove is complete": an adverb or a conjunction opening a sentence is no part of a name.
+  // NOTE: "Once Brindle is complete": an adverb or a conjunction opening a sentence is no part of a name.
   if (f === 0 && t > 1 && hasTag(toks[0] as Token, 'Adverb', 'Conjunction') && !hasTag(toks[0] as Token, 'ProperNoun'))
     f++;
   // NOTE: role words joined by "&" to a name are a unit's name ("Product & Engineering"), not a title.
@@ -223,7 +223,7 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
         continue;
       // NOTE: a facility's lowercase noun is part of its name ("Castleford substation"); a software
       // noun is not ("the Recommendations service" is Recommendations).
-      // NOTE: "Valley Schools Network (VSN), a fibre consortium": the appositive follows the abbreviation.
+      // NOTE: "Orchard Schools Network (OSN), a fibre consortium": the appositive follows the abbreviation.
       const next = toks[end];
       const abbreviation =
         next !== undefined &&

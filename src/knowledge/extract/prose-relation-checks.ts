@@ -1,7 +1,7 @@
 // Whether a relation pattern's reading holds once the document's types are known: the types it
 // requires of its ends, the types it never holds for, a place where a person or a unit is wanted.
 // The words between two names may match several patterns of one direction; the first that holds is
-// the reading ("a core network from Kyren Systems" supplies, "a herring girl from Shetland" places).
+// the reading ("a core network from Velta Systems" supplies, "a herring girl from Shetland" places).
 import type { ProseType } from './prose-lexicon.js';
 import type { RelationPattern } from './relation-patterns.js';
 

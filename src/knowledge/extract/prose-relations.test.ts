@@ -46,9 +46,9 @@ test('a body "of" a place, "at its works in" a place, and a unit that "stays in"
 
 test('a "<Place>-based" description after a name places it', () => {
   const { relations } = extract(
-    'Oakridge Ventures is a London-based venture firm. We bought Casa Verde Hospitality, the Ronda-based operator of hotels.',
+    'Elmstead Ventures is a London-based venture firm. We bought Casa Verde Hospitality, the Soria-based operator of hotels.',
   );
-  includesEach(relations, ['Oakridge Ventures -located_in-> London', 'Casa Verde Hospitality -located_in-> Ronda']);
+  includesEach(relations, ['Elmstead Ventures -located_in-> London', 'Casa Verde Hospitality -located_in-> Soria']);
 });
 
 test('a person "of the" or "on the" a unit is its member', () => {
@@ -60,41 +60,41 @@ test('a person "of the" or "on the" a unit is its member', () => {
 
 test('working with, a thing run with, and jointly with: partners, never for a person', () => {
   const { relations } = extract(
-    'Brindlemark Ltd continues to work with the Veluwe Institute for Soil Research on models. ' +
-      'Eelcount, our eel survey, is run with the Tarnby Angling Club. ' +
+    'Brindlemark Ltd continues to work with the Dunmore Institute for Soil Research on models. ' +
+      'Eelcount, our eel survey, is run with the Kelby Angling Club. ' +
       'Ada Vell works with Oskar Lind.',
   );
   includesEach(relations, [
-    'Brindlemark Ltd -partners_with-> Veluwe Institute for Soil Research',
-    'Eelcount -partners_with-> Tarnby Angling Club',
+    'Brindlemark Ltd -partners_with-> Dunmore Institute for Soil Research',
+    'Eelcount -partners_with-> Kelby Angling Club',
   ]);
   assert.ok(!relations.some((r) => r.startsWith('Ada Vell -partners_with')), relations.join(', '));
 });
 
 test('a place between a unit and "led by" does not take the unit\'s leader; two joined participles read as the last', () => {
   const { relations } = extract(
-    'Waypoint is run by the Route Planning team in Leeds, led by Callum Ross. ' +
-      'The Tamsin Footbridge is promoted and funded by Wexley County Council.',
+    'Waypoint is run by the Route Planning team in Leeds, led by Ewan Sholto. ' +
+      'The Orrin Footbridge is promoted and funded by Wexley County Council.',
   );
   includesEach(relations, [
-    'Callum Ross -leads-> Route Planning',
-    'Tamsin Footbridge -funded_by-> Wexley County Council',
+    'Ewan Sholto -leads-> Route Planning',
+    'Orrin Footbridge -funded_by-> Wexley County Council',
   ]);
   assert.ok(!relations.some((r) => r.includes('-leads-> Leeds')), relations.join(', '));
 });
 
 test('an open appositive before a participle, "held by", reading from and a thing bought or from a maker', () => {
   const { relations } = extract(
-    'A week later Prism, the reporting service owned by the Insights team, started reading from Ledger Cluster. ' +
-      'GatePass checks each card against the Driver Register, which is held by the Transport Agency. ' +
-      'His crews surveyed the mains with LeakSentry acoustic loggers bought from Sonara Ltd. ' +
-      'Our core moves to Kyren Core, a cloud-native core network from Kyren Systems.',
+    'A week later Glint, the reporting service owned by the Insights team, started reading from Quarry Cluster. ' +
+      'DockSlot checks each card against the Driver Register, which is held by the Transport Agency. ' +
+      'His crews surveyed the mains with PipeHark acoustic loggers bought from Sonique Ltd. ' +
+      'Our core moves to Velta Core, a cloud-native core network from Velta Systems.',
   );
   includesEach(relations, [
-    'Prism -owned_by-> Insights',
+    'Glint -owned_by-> Insights',
     'Driver Register -owned_by-> Transport Agency',
-    'LeakSentry -supplied_by-> Sonara Ltd',
-    'Kyren Core -supplied_by-> Kyren Systems',
+    'PipeHark -supplied_by-> Sonique Ltd',
+    'Velta Core -supplied_by-> Velta Systems',
   ]);
 });
 
@@ -109,25 +109,25 @@ test('a later pattern of the same words holds where the first does not; a posses
 
 test('no data kept in a country, no country inside another, no list item that opens a clause; hosted in a site', () => {
   const { relations } = extract(
-    'Arvena licensed the molecule from Sakura Pharma Ltd, which keeps the rights in Japan. ' +
+    'Arvena licensed the molecule from Hinode Pharma Ltd, which keeps the rights in Japan. ' +
       'The trial runs at sites in Belgium, the Netherlands and Poland. ' +
-      'The Tamsin Footbridge is funded by Wexley County Council, and Hallbrook Construction Ltd is the contractor. ' +
-      'Kyren Core will be hosted in our Te Rapa Data Centre.',
+      'The Orrin Footbridge is funded by Wexley County Council, and Marrick Construction Ltd is the contractor. ' +
+      'Velta Core will be hosted in our Harle Data Centre.',
   );
   assert.ok(!relations.some((r) => r.includes('-writes_to-> Japan')), relations.join(', '));
   assert.ok(!relations.some((r) => r.startsWith('Belgium -located_in')), relations.join(', '));
-  assert.ok(!relations.some((r) => r.endsWith('-funded_by-> Hallbrook Construction Ltd')), relations.join(', '));
+  assert.ok(!relations.some((r) => r.endsWith('-funded_by-> Marrick Construction Ltd')), relations.join(', '));
   includesEach(relations, [
-    'Tamsin Footbridge -funded_by-> Wexley County Council',
-    'Kyren Core -located_in-> Te Rapa Data Centre',
+    'Orrin Footbridge -funded_by-> Wexley County Council',
+    'Velta Core -located_in-> Harle Data Centre',
   ]);
 });
 
 test('a name before "by" after "and" is the subject of a verb left out, not a second agent; looking after is owning', () => {
   const { relations } = extract(
-    'Calder Labs was advised by Lowell & Finch LLP and Novara Pharma by Serrano Kahn LLP. ' +
+    'Corvel Labs was advised by Morrow & Finch LLP and Novara Pharma by Ferrand Kahl LLP. ' +
       'The Ads team looks after Beacon.',
   );
   assert.ok(!relations.some((r) => r.endsWith('-advised_by-> Novara Pharma')), relations.join(', '));
-  includesEach(relations, ['Calder Labs -advised_by-> Lowell & Finch LLP', 'Ads -owns-> Beacon']);
+  includesEach(relations, ['Corvel Labs -advised_by-> Morrow & Finch LLP', 'Ads -owns-> Beacon']);
 });

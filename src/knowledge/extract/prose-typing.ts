@@ -39,7 +39,7 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
     if (lead !== undefined && words[1]?.lower !== 'for') return lead;
     // NOTE: a year after a name is its edition ("AgriTech Expo 2025"); the word before it types the name.
     const edition = /^(?:19|20)\d\d$/.test(last.text) && words.length > 2;
-    // NOTE: "Port Security Office", "Device Services": an office or services of a function or a
+    // NOTE: "Harbour Security Office", "Device Services": an office or services of a function or a
     // thing is a unit; "Acme Services", "the Foreign Office" are bodies.
     const before = words.at(-2)?.lower ?? '';
     if (last.lower === 'office' && UNIT_GROUP_WORDS.has(before)) return 'team';
@@ -48,10 +48,10 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
     const head = NAME_HEADS[(edition ? (words.at(-2) ?? last) : last).lower.replace(/\.$/, '')];
     if (head !== undefined) return refinedHead(words, head);
   }
-  // NOTE: "Lenovo 300e", "Vireo X5": a model code of letters and digits after a name makes a product.
+  // NOTE: "Tovari 410e", "Vireo X5": a model code of letters and digits after a name makes a product.
   if (words.length > 1 && /^(?=.*\d)(?=.*\p{L})[\p{L}\d]+$/u.test(last.text) && !/^\d+[A-Z]?$/u.test(last.text))
     return 'product';
-  // NOTE: "Cascade CIS", "ClinVault EDC": a system's acronym after a brand names a product (a legal
+  // NOTE: "Fenner CIS", "Vellum EDC": a system's acronym after a brand names a product (a legal
   // suffix such as AG or LLP, or a head such as API, is read before).
   if (words.length > 1 && /^[A-Z]{2,4}$/.test(last.text) && !ORG_SUFFIXES.has(last.lower)) return 'product';
   // A business function named alone ("Tom Ferris in Procurement", "Platform Security, part of IT") is a unit.
@@ -71,7 +71,7 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
   if (words.length > 1 && (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) || words.some((w) => w.text === '&')))
     return 'organization';
   if (words.length > 2 && OF_HEADS.has(first.lower) && words[1]?.lower === 'of') return 'organization';
-  // "Mariposa County Office of Education": a body's head word before "of" inside a name.
+  // "Dallow County Office of Education": a body's head word before "of" inside a name.
   const of = words.findIndex((w, k) => k > 1 && w.lower === 'of');
   if (
     of > 1 &&
@@ -111,7 +111,7 @@ function refinedHead(words: readonly Token[], head: ProseType): ProseType {
   if (last === 'group' || last === 'groups')
     return UNIT_GROUP_WORDS.has(before) || /ing$/.test(before) ? 'team' : 'organization';
   if (head === 'location' && words.length > 2 && NAME_HEADS[before] === 'organization') return 'organization';
-  // NOTE: "Alder Ridge Middle School": a school named by its level is one of its district's sites.
+  // NOTE: "Larchmere Middle School": a school named by its level is one of its district's sites.
   if (last === 'school' && SCHOOL_LEVELS.has(before)) return 'facility';
   // "Kallvik Fire Service", "Ambulance Service": a public service is a body, not software.
   if (last === 'service' && PUBLIC_SERVICES.has(before)) return 'organization';
@@ -231,7 +231,7 @@ export function appositiveCue(toks: readonly Token[], from: number, to: number):
         named = true;
         cue = undefined;
         if (splitsAfter(t)) break;
-        // NOTE: "GatePass, the Authority's vehicle booking service": a name's possessive is a determiner too.
+        // NOTE: "DockSlot, the Authority's vehicle booking service": a name's possessive is a determiner too.
         if (t.possessive) named = false;
         continue;
       }
@@ -240,7 +240,7 @@ export function appositiveCue(toks: readonly Token[], from: number, to: number):
         cue = undefined;
         continue;
       }
-      // NOTE: "Kyren Core, a cloud-native core network from Kyren Systems": a thing described as coming
+      // NOTE: "Velta Core, a cloud-native core network from Velta Systems": a thing described as coming
       // from a named maker is bought from it, a product (a body's or a unit's noun keeps its type).
       // NOTE: a person's name, or anything from a place, is no product ("Ada Vell, a herring girl from Shetland").
       const maker = toks[k + 1];
@@ -266,7 +266,7 @@ export function appositiveCue(toks: readonly Token[], from: number, to: number):
       if (head !== undefined) headWord = t.lower;
       if (splitsAfter(t)) break;
     }
-    // NOTE: "Canvas, the learning management system": a system named with "the" and not said to be
+    // NOTE: "Slate, the learning management system": a system named with "the" and not said to be
     // anyone's own is software bought in, a product; "our … system" or "the in-house tool" is a service.
     if (cue === 'service' && BOUGHT_NOUNS.has(headWord) && !own && /^(?:the|a|an)$/.test(toks[at]?.lower ?? ''))
       return 'product';

@@ -125,7 +125,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'organization',
   },
   { type: 'supplied_by', pattern: v(passive('supplied')), sourceType: 'product', targetType: 'organization' },
-  // "Kyren Core, a cloud-native core network from Kyren Systems": a thing described as coming from a body.
+  // "Velta Core, a cloud-native core network from Velta Systems": a thing described as coming from a body.
   {
     type: 'supplied_by',
     pattern: new RegExp(`^, (?:the|a|an|our) ${WORDS(4)}from$`),
@@ -173,7 +173,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     requireSource: 'person',
     targetIs: 'team',
   },
-  // "Tessmer Hydro GmbH of Bremen": a body "of" a place is there.
+  // "Varnholt Pumpen GmbH of Bremen": a body "of" a place is there.
   { type: 'located_in', pattern: /^of$/, requireSource: 'organization', targetIs: 'location' },
   {
     type: 'leads',
@@ -202,7 +202,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     pattern: v('calls|call|called|invokes|queries|talks to|sends requests to|makes requests to'),
     sourceType: 'service',
   },
-  // "a Kafka topic consumed by the Settlement Service": the reader is named last.
+  // "a Kafka topic consumed by the Billing Service": the reader is named last.
   { type: 'reads_from', pattern: v(passive('consumed|read')), reverse: true },
   {
     type: 'reads_from',
@@ -347,7 +347,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   ...PREPOSITION_PATTERNS,
 ];
 
-/** "X is a London-based firm", "X, the Ronda-based operator": the words before a place made an adjective. */
+/** "X is a London-based firm", "X, the Soria-based operator": the words before a place made an adjective. */
 export const BASED_DESCRIBED: RelationPattern = {
   type: 'located_in',
   pattern: /^(?:,|,? ?(?:is|was))? ?(?:a|an|the)$/,
