@@ -25,6 +25,8 @@ const PG_ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 /** A comma-separated subset of the loads to run (e.g. BENCH_ONLY=pg_writes,enqueue), for quick comparisons. */
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const serverScript = fileURLToPath(new URL('./api-server.js', import.meta.url));
+/** Node options for the server processes only (e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
 
 interface Sample {
   rps: number;
@@ -74,7 +76,7 @@ interface Server {
 }
 
 async function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, [serverScript], {
+  const child = spawn(process.execPath, [...NODE_ARGS, serverScript], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -211,7 +211,7 @@ export async function createApp(config: IrisConfig, deps: AppDeps = {}): Promise
       const t = directory.tenant(id);
       return t ? { region: t.homeRegion, tier: t.tier } : undefined;
     };
-    // A change is served by this replica as soon as it commits; the others follow through NOTIFY.
+    // A change is served by this replica as soon as it commits; the others follow the change feed.
     const applyLocally: ApplyLocally = Object.assign(
       (change: Change, tenant?: Tenant) => directory.apply(change, tenant),
       { origin: directory.origin },

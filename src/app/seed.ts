@@ -54,7 +54,7 @@ export async function localAdminToken(app: App): Promise<{ token: string; source
   }
   const key = await app.keys.create(app.systemContext(), PLATFORM, { name: 'local-admin', role: 'platform-admin' });
   writeFileSync(file, `${key.token}\n`, { mode: 0o600 });
-  // NOTE: the directory learns of the key through NOTIFY; refresh now so it works at once.
+  // NOTE: the directory learns of the key through the change feed; refresh now so it works at once.
   await app.directory.resync();
   return { token: key.token, source: 'created' };
 }

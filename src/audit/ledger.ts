@@ -4,7 +4,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';
-import type { Queryable } from '../core/db.js';
+import { settleBeforeCommit, type Queryable } from '../core/db.js';
 import { PLATFORM } from '../core/ids.js';
 import { buildEvent, type AuditEvent, type AuditRecord } from './audit-event.js';
 import { canonicalJson } from './canonical-json.js';
@@ -70,12 +70,6 @@ export interface WitnessedHead {
 }
 
 export type WitnessKind = 'create' | 'witness';
-
-/** Awaits every statement (none left running unobserved), then throws the first failure. */
-async function settleAll(statements: readonly Promise<unknown>[]): Promise<void> {
-  const settled = await Promise.allSettled(statements);
-  for (const s of settled) if (s.status === 'rejected') throw s.reason;
-}
 
 export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger {
   const { signer, clock } = deps;
@@ -161,7 +155,8 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
         if (size % CHECKPOINT_EVERY === 0) kept.push({ size, root: root.toString('hex'), note });
       }
     }
-    // NOTE: sent together (the store pipelines them where it can: one round trip).
+    // NOTE: sent together (the store pipelines them where it can: one round trip), and settled
+    // by the commit, which a pipelining store sends behind them without waiting.
     const writes = [
       tx.query(
         `insert into audit_events (tenant_id, seq, event, leaf_hash)
@@ -179,7 +174,7 @@ export function makeLedger(deps: { signer: LedgerSigner; clock: Clock }): Ledger
         ),
       ),
     ];
-    await settleAll(writes);
+    await settleBeforeCommit(tx, writes);
     // The creation of a tenant log goes to the platform log in the same transaction, so no
     // one can delete the log whole and leave no trace. Tenant creation (the first event of
     // every tenant log) runs in platform scope; a log first written in a tenant's scope,

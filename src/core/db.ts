@@ -12,6 +12,28 @@ export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
 }
 
+/** Transactions whose store takes their last statements to the commit (see settleBeforeCommit). */
+const deferrals = new WeakMap<Queryable, (statements: readonly Promise<unknown>[]) => void>();
+
+/** For stores: `tx`'s commit waits for the statements handed to settleBeforeCommit, and fails with them. */
+export function takeStatementsToCommit(tx: Queryable, take: (statements: readonly Promise<unknown>[]) => void): void {
+  deferrals.set(tx, take);
+}
+
+/**
+ * Settles `statements`, already sent in `tx`, by the time `tx` commits: a store that pipelines
+ * sends the COMMIT behind them without waiting for their answers (one round trip fewer; the
+ * rows they lock are held that much shorter), and the transaction fails, rolled back, with the
+ * first of them that failed. Other stores await them here. For a transaction's last writes:
+ * nothing after them may need their results.
+ */
+export async function settleBeforeCommit(tx: Queryable, statements: readonly Promise<unknown>[]): Promise<void> {
+  const take = deferrals.get(tx);
+  if (take !== undefined) return take(statements);
+  const settled = await Promise.allSettled(statements);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+}
+
 /** A session of the schema owner; `exec` runs several statements without parameters. */
 export interface OwnerSession extends Queryable {
   exec(sql: string): Promise<void>;

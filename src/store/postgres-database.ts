@@ -6,6 +6,7 @@
 import pg from 'pg';
 import {
   scopeParams,
+  takeStatementsToCommit,
   type Database,
   type Queryable,
   type QueryResult,
@@ -266,6 +267,12 @@ function beginTransaction(
   }
 }
 
+/** The error of the first of `statements` that failed, once all have settled. */
+async function firstFailure(statements: readonly Promise<unknown>[]): Promise<unknown> {
+  const settled = await Promise.allSettled(statements);
+  return settled.find((x): x is PromiseRejectedResult => x.status === 'rejected')?.reason;
+}
+
 /** Lets pending socket events run, so the pool drops other clients that died with this one. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -312,21 +319,46 @@ export async function openPostgresDatabase(url: string, poolSize = 10, prepared 
     const { client } = held;
     let phase: Phase = 'begin';
     let failure: unknown;
+    /** Statements the body left to the commit (settleBeforeCommit), still in flight. */
+    const last: Promise<unknown>[] = [];
     try {
       await beginTransaction(client, scope, prepared, readOnly, snapshot);
       phase = 'body';
-      const result = await fn(wrap(client, prepared));
+      const tx = wrap(client, prepared);
+      takeStatementsToCommit(tx, (statements) => {
+        for (const s of statements) {
+          s.catch(() => undefined); // observed at the commit
+          last.push(s);
+        }
+      });
+      const result = await fn(tx);
       // A connection lost during `fn` (whose error `fn` swallowed) is not a commit of unknown outcome.
       const lostEarly = held.lost();
       if (lostEarly !== undefined) throw lostEarly;
+      if (last.length > 0) {
+        // NOTE: the COMMIT goes out behind the body's last statements, before their answers. One
+        // that fails aborts the transaction, and PostgreSQL answers the COMMIT with ROLLBACK:
+        // its error is the transaction's. A lost connection here is a commit of unknown outcome.
+        phase = 'commit';
+        const commit = client.query('commit');
+        const settled = await Promise.allSettled([...last, commit]);
+        const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+        if (failed !== undefined) throw failed.reason;
+        const { command } = (settled[settled.length - 1] as PromiseFulfilledResult<pg.QueryResult>).value;
+        if (command !== 'COMMIT') throw new Error(`the transaction was rolled back at its commit (${command})`);
+        return result;
+      }
       phase = 'commit';
       await client.query('commit');
       return result;
     } catch (err) {
-      failure = err;
-      if (held.lost() !== undefined || isConnectionLost(err)) throw new ConnectionLost(phase, held.lost() ?? err);
+      // NOTE: a statement after a failed last statement fails only because the transaction is
+      // aborted (25P02): the last statement's own error says why.
+      const cause = (err as { code?: unknown }).code === '25P02' ? ((await firstFailure(last)) ?? err) : err;
+      failure = cause;
+      if (held.lost() !== undefined || isConnectionLost(cause)) throw new ConnectionLost(phase, held.lost() ?? cause);
       await client.query('rollback').catch(() => undefined);
-      throw err;
+      throw cause;
     } finally {
       held.release(failure);
     }

@@ -3,7 +3,7 @@
 // embedded store's data directory mints a new platform-admin key there, not over the API
 // (`iris keys break-glass`). Access to the store is the credential. The key is audited in the
 // platform ledger as `key.break-glass`, in the same transaction, and announced so running
-// replicas serve it within the NOTIFY delay.
+// replicas serve it within one poll of the change feed.
 import type { Ledger } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext } from '../core/context.js';

@@ -1,14 +1,15 @@
 // The in-memory snapshot of hot-path configuration (keys and tenants) on each replica: loaded
-// at start, kept fresh by change notifications (LISTEN/NOTIFY), resynced periodically in case
-// a notification was missed. The informer pattern of Kubernetes, and its watch cache: reads of
-// tenants and keys are served from it while it is provably current. The replica that makes a
-// change also applies it as soon as it commits (the services call `apply`), so it serves the
-// change on its very next request; other replicas within the NOTIFY delay.
+// at start, kept fresh by the change feed (change-feed.ts, polled), resynced periodically as a
+// second line. The informer pattern of Kubernetes, and its watch cache: reads of tenants and
+// keys are served from it while it is provably current. The replica that makes a change also
+// applies it as soon as it commits (the services call `apply`), so it serves the change on its
+// very next request; other replicas within one poll of the feed.
 import { randomUUID } from 'node:crypto';
 import { platformScope, readsOf, type Database } from '../core/db.js';
 import type { ApiKey, KeyRecord } from './api-key.js';
 import { selectKeyRecords } from './key-service.js';
 import type { Quotas, Tenant } from './tenant-model.js';
+import { followChanges, relayToOlderBuilds, type ChangeFeed } from './change-feed.js';
 import { CHANGES_CHANNEL, selectTenant, selectTenantPage, type Change } from './tenant-store.js';
 
 export type { Change };
@@ -25,7 +26,7 @@ export interface Directory {
   /**
    * This directory's id, named as the origin of the changes its replica makes: that replica
    * applies its own tenant changes after they commit (`apply` with the committed row), so the
-   * notice of one coming back through NOTIFY needs no read.
+   * notice of one coming back through the change feed needs no read.
    */
   readonly origin: string;
   key(keyId: string): KeyRecord | undefined;
@@ -33,7 +34,7 @@ export interface Directory {
   /**
    * The tenant as this replica last read it, when that is provably current: the change feed
    * has been connected since the last full load, and no change of the tenant this replica has
-   * been told of (by NOTIFY or by its own commit) is still unread. Otherwise (and for a tenant
+   * been told of (by the change feed or by its own commit) is still unread. Otherwise (and for a tenant
    * it does not hold) undefined: read the database.
    */
   currentTenant(id: string): Tenant | undefined;
@@ -44,7 +45,7 @@ export interface Directory {
   /** Re-reads everything (also runs on a timer). */
   resync(): Promise<void>;
   /**
-   * Re-reads the object a change names and serves what it reads: for the NOTIFY listener, and
+   * Re-reads the object a change names and serves what it reads: for the change feed, and
    * for the services of this replica right after their transaction commits. A key it cannot
    * read is dropped (refused) until a later read succeeds: fail closed. `committed`: the tenant
    * row the change committed, served without a read when nothing else about it is unread.
@@ -65,7 +66,12 @@ function carry<V>(from: ReadonlyMap<string, V>, to: Map<string, V>, id: string):
 const byCreation = (a: ApiKey, b: ApiKey): number =>
   a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
-export function makeDirectory(deps: { db: Database; resyncMs?: number }): Directory {
+export function makeDirectory(deps: {
+  db: Database;
+  resyncMs?: number;
+  /** How often the change feed is polled (change-feed.ts DEFAULT_POLL_MS). */
+  pollMs?: number;
+}): Directory {
   const { db } = deps;
   const origin = randomUUID();
   let keys = new Map<string, DirectoryKey>();
@@ -73,14 +79,15 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
   /** Key views per tenant, built on demand and dropped whenever a key changes. */
   let keysByTenant: Map<string, ApiKey[]> | undefined;
   const listeners: ((c: Change) => void)[] = [];
+  let feed: ChangeFeed | undefined;
   let unlisten: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
 
-  // NOTE: reads of one object can finish out of order: a NOTIFY's read that started before a
+  // NOTE: reads of one object can finish out of order: a feed notice's read that started before a
   // later change committed can finish after the read of that later change. Every read takes a
   // ticket when it starts; what it read is served only if no read of the same object that
   // started later has been served, and a full load keeps the objects served after it started.
-  // Every change is read after it commits (by the replica that made it, and through NOTIFY
+  // Every change is read after it commits (by the replica that made it, and through the feed
   // everywhere), and a read sees every commit before it started: the newest-started read of an
   // object is never stale.
   let ticket = 0;
@@ -91,10 +98,13 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
   // NOTE: provably current. A change this replica has been told of is pending from the moment
   // it hears of it (synchronously, before its read starts) until a read that started after it
   // is served; a read that fails leaves it pending (the database answers meanwhile). While the
-  // change feed is down nothing is current: notifications may be missed. It is current again
-  // once a full load that started after the feed reconnected has been served.
+  // change feed (or the older builds' notices) is down nothing is current: changes may be
+  // missed. It is current again once a full load that started after it came back has been served.
   const pending = new Map<string, { ticket: number; tenantId: string; version?: string | undefined }>();
-  let feedUp = false;
+  /** The sources of changes that are down (none: the feed is up). */
+  const down = new Set<'feed' | 'notices'>();
+  let started = false;
+  const feedUp = (): boolean => started && down.size === 0;
   let feedEpoch = 0;
   let current = false;
 
@@ -110,7 +120,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
   async function loadAll(): Promise<void> {
     const started = ++ticket;
     const epoch = feedEpoch;
-    const feedWasUp = feedUp;
+    const feedWasUp = feedUp();
     const [allKeys, allTenants] = await db.transaction(
       platformScope,
       async (tx) => {
@@ -145,7 +155,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
     tenants = nextTenants;
     // What was announced before this load started, the load has read.
     for (const [slot, waiting] of pending) if (waiting.ticket < started) pending.delete(slot);
-    if (feedWasUp && feedUp && epoch === feedEpoch) current = true;
+    if (feedWasUp && feedUp() && epoch === feedEpoch) current = true;
   }
 
   async function applyKey(id: string, tenantId: string, t: number): Promise<void> {
@@ -186,7 +196,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
    * - `committed` (this replica's own commit) when nothing about the tenant is pending and what
    *   is held is not newer;
    * - nothing, when the held row is already at least the version the notice announces (this
-   *   replica's own change, heard back through NOTIFY);
+   *   replica's own change, heard back through the feed);
    * - after the read under way, when that read is for a notice of this commit or a later one:
    *   it started after this commit, so it reads at least this row.
    * 'read': the caller reads, as for any change. NOTE: decided synchronously, so a change that
@@ -248,6 +258,20 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
       return keysByTenant.get(tenantId) ?? [];
     },
     async start() {
+      const lost = (source: 'feed' | 'notices') => (): void => {
+        down.add(source);
+        feedEpoch += 1;
+        current = false;
+      };
+      const back = (source: 'feed' | 'notices') => (): void => {
+        // changes may have gone unheard meanwhile (or been pruned): reload whole
+        down.delete(source);
+        void directory.resync().catch(() => undefined);
+      };
+      // NOTE: the expand phase of migration 0015. Builds before it announce tenant and key
+      // changes by NOTIFY only, and hear of them so only: their notices are applied here, and the
+      // feed relays every change it reads to them (relayToOlderBuilds, off the write path).
+      // Remove both once no build before 0015 can serve.
       unlisten = await db.listen(
         CHANGES_CHANNEL,
         (payload) => {
@@ -257,27 +281,29 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
           } catch {
             return;
           }
-          directory.apply(change).catch(() => undefined);
+          if (change.relayed !== true) directory.apply(change).catch(() => undefined);
         },
-        () => {
-          // missed changes while the LISTEN connection was down
-          feedUp = true;
-          void directory.resync().catch(() => undefined);
-        },
-        () => {
-          feedUp = false;
-          feedEpoch += 1;
-          current = false;
-        },
+        back('notices'),
+        lost('notices'),
       );
-      feedUp = true;
+      // NOTE: the feed starts before the full load, so whatever the load does not see, the feed
+      // delivers (a change both see is applied twice: harmless).
+      feed = await followChanges({
+        db,
+        ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
+        onChange: (change) => void directory.apply(change).catch(() => undefined),
+        onLost: lost('feed'),
+        onBack: back('feed'),
+        relay: (changes) => relayToOlderBuilds(db, changes),
+      });
+      started = true;
       await loadAll();
       timer = setInterval(() => void directory.resync().catch(() => undefined), deps.resyncMs ?? 60_000);
       timer.unref();
     },
     resync: loadAll,
     async apply(change, committed) {
-      // NOTE: other contexts share the channel (e.g. policy bundles); their kinds are not ours.
+      // NOTE: only tenant and key changes are ours; anything else (a newer build's kinds) is not.
       if (change.kind !== 'key' && change.kind !== 'tenant') return;
       if (change.kind === 'tenant') {
         const without = withoutRead(change, committed);
@@ -311,6 +337,7 @@ export function makeDirectory(deps: { db: Database; resyncMs?: number }): Direct
     },
     async stop() {
       if (timer) clearInterval(timer);
+      if (feed) await feed.stop();
       if (unlisten) await unlisten();
     },
   };

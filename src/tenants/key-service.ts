@@ -228,7 +228,7 @@ export function makeKeyService(deps: KeyServiceDeps) {
 
     /**
      * Revokes a key: refused on this replica when the call returns, on the others within the
-     * NOTIFY delay. Revoking a revoked key changes nothing.
+     * delay of one change-feed poll. Revoking a revoked key changes nothing.
      */
     async revoke(ctx: RequestContext, tenantId: string, keyId: string): Promise<ApiKey> {
       authorize(ctx.principal, 'key.revoke', tenantId, 'Tenant', deps.decide);

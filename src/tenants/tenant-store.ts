@@ -154,7 +154,7 @@ export async function deleteDerivedRows(tx: Queryable, id: string): Promise<void
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
-/** A change of hot-path configuration (a tenant or a key), as announced on CHANGES_CHANNEL. */
+/** A change of hot-path configuration (a tenant or a key), as written to the change feed. */
 export interface Change {
   readonly kind: 'tenant' | 'key';
   readonly tenantId: string;
@@ -163,11 +163,12 @@ export interface Change {
   readonly resourceVersion?: string;
   /** The directory of the replica that made the change (it applies its own tenant changes itself). */
   readonly origin?: string;
+  /** Relayed from the change feed to builds before migration 0015 (which hear NOTIFY only). */
+  readonly relayed?: boolean;
 }
 
-/** Tells every replica that an object changed (delivered when the transaction commits). */
-export async function notifyChange(tx: Queryable, change: Change): Promise<void> {
-  await tx.query('select pg_notify($1, $2)', [CHANGES_CHANNEL, JSON.stringify(change)]);
-}
-
+/**
+ * NOTIFY channel of other contexts' hot-path notices (policy overlays); tenant and key changes
+ * travel on the change feed (change-feed.ts).
+ */
 export const CHANGES_CHANNEL = 'iris_changes';

@@ -221,6 +221,27 @@ describe(
             assert.equal(v.json?.ok, true, `${id} via ${api}: ${JSON.stringify(v.json?.problems)}`);
           }
         }
+
+        // A key revoked through either build is refused by the other within a second: the
+        // previous build hears of changes by NOTIFY only, this one by its change feed (0015).
+        for (const [by, other, who] of [
+          [oldApi, newApi, 'previous → current'],
+          [newApi, oldApi, 'current → previous'],
+        ] as const) {
+          const key = await call(by, 'POST', '/v1/tenants/upgrade-0/keys', { name: 'k', role: 'analyst' });
+          assert.equal(key.status, 201);
+          const auth = { authorization: `Bearer ${key.json?.token as string}` };
+          const works = async (): Promise<number> =>
+            (await call(other, 'GET', '/v1/tenants/upgrade-0', undefined, auth)).status;
+          const start = Date.now();
+          while ((await works()) !== 200 && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 20));
+          assert.equal(await works(), 200, `${who}: the new key works on the other build`);
+          assert.equal((await call(by, 'DELETE', `/v1/tenants/upgrade-0/keys/${key.json?.id as string}`)).status, 200);
+          const revoked = Date.now();
+          while ((await works()) !== 401 && Date.now() - revoked < 3000) await new Promise((r) => setTimeout(r, 20));
+          const took = Date.now() - revoked;
+          assert.ok(took < 1000, `${who}: the revoked key was still served for ${took} ms`);
+        }
         assert.ok(prev.alive() && next.alive());
       },
     );

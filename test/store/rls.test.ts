@@ -3,6 +3,7 @@
 // application role owns nothing, cannot bypass RLS, and cannot rewrite the ledger.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { platformScope, type Queryable, type Scope } from '../../src/core/db.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
 
 describe(`row-level security invariants (${storeName})`, () => {
@@ -121,5 +122,24 @@ describe(`row-level security invariants (${storeName})`, () => {
       ),
       /permission denied/,
     );
+  });
+
+  test("the change feed: a tenant announces only its own changes and reads no one's; the platform reads all", async () => {
+    const tenant = { kind: 'tenant', tenantId: 'aaa' } as const;
+    const announce = (owner: string) => (tx: Queryable) =>
+      tx.query('insert into change_feed.changes (tenant_id, change) values ($1, $2)', [
+        owner,
+        JSON.stringify({ kind: 'tenant', tenantId: owner, id: owner }),
+      ]);
+    await t.db.transaction(tenant, announce('aaa'));
+    await assert.rejects(t.db.transaction(tenant, announce('bbb')), /row-level security/);
+    const read = async (scope: Scope): Promise<string[]> =>
+      (await t.db.read<{ tenant_id: string }>(scope, 'select tenant_id from change_feed.changes')).rows.map(
+        (r) => r.tenant_id,
+      );
+    assert.deepEqual(await read(tenant), [], 'not even its own');
+    assert.deepEqual(await read(platformScope), ['aaa']);
+    const pruned = await t.db.transaction(tenant, (tx) => tx.query('delete from change_feed.changes'));
+    assert.equal(pruned.rowCount, 0, 'only the platform prunes');
   });
 });

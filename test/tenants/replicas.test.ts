@@ -1,10 +1,13 @@
 // Two replicas on one database: a change made through one is seen by the other without a
-// restart, through LISTEN/NOTIFY (on PostgreSQL: two servers with their own pools and
-// listener connections; on PGlite: two servers sharing the one embedded database).
+// restart, through the change feed (on PostgreSQL: two servers with their own pools; on
+// PGlite: two servers sharing the one embedded database).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { platformScope, type Queryable } from '../../src/core/db.js';
 import { openPostgresDatabase } from '../../src/store/index.js';
+import { recordChange } from '../../src/tenants/change-feed.js';
+import { CHANGES_CHANNEL } from '../../src/tenants/index.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase, storeName, type TestDatabase } from '../support/test-database.js';
 
@@ -127,38 +130,87 @@ describe(`two replicas see each other's changes (${storeName})`, () => {
     assert.equal(r.statusCode, 400);
   });
 
+  /** Revokes a key in `tx` as a replica's transaction would, but applies it nowhere itself. */
+  const revokeBehindTheirBacks = async (tx: Queryable, tenantId: string, keyId: string): Promise<void> => {
+    await tx.query('update api_keys set revoked_at = now() where tenant_id = $1 and key_id = $2', [tenantId, keyId]);
+    await recordChange(tx, { kind: 'key', tenantId, id: keyId });
+  };
+  const keyIdOf = (token: string): string => token.split('_')[1] as string;
+
+  test('a change whose writer applied it nowhere (a replica that died after its commit) reaches every replica', async () => {
+    const token = await a.keyFor('rep-one', 'analyst');
+    assert.equal((await b.call('PATCH', '/v1/tenants/rep-one', { body: { status: 'active' } })).statusCode, 200);
+    await eventually(async () => (await a.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
+    await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
+    // Committed with its feed row and nothing after: no replica's own apply, no notice.
+    await a.db.transaction(platformScope, (tx) => revokeBehindTheirBacks(tx, 'rep-one', keyIdOf(token)));
+    const onA = await eventually(
+      async () => (await a.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401,
+    );
+    const onB = await eventually(
+      async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401,
+    );
+    assert.ok(onA < 1000 && onB < 1000, `refused after ${onA} ms on A, then ${onB} ms more on B`);
+  });
+
   test(
-    'a LISTEN connection that drops reconnects, and a change made while it was down still arrives',
-    { skip: storeName === 'pglite' ? 'PGlite notifies in process: no connection to lose' : false },
+    'a transaction that commits after a later one has been read is not skipped by the feed',
+    { skip: storeName === 'pglite' ? 'PGlite runs one transaction at a time' : false },
     async () => {
-      const token = await a.keyFor('rep-one', 'analyst');
-      assert.equal((await b.call('PATCH', '/v1/tenants/rep-one', { body: { status: 'active' } })).statusCode, 200);
-      await eventually(async () => (await a.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
-      // Cut every LISTEN connection of the database (both replicas'), then change a key on A at once.
-      const admin = new pg.Client({ connectionString: shared.url });
-      await admin.connect();
+      const first = await a.keyFor('rep-one', 'analyst');
+      const second = await a.keyFor('rep-one', 'analyst');
+      for (const token of [first, second])
+        await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
+      // The first revocation takes its feed row (and transaction id) first, and stays open.
+      const early = new pg.Client({ connectionString: shared.url });
+      await early.connect();
       try {
-        const { rows } = await admin.query<{ cut: boolean }>(
-          "select pg_terminate_backend(pid) as cut from pg_stat_activity where datname = current_database() and query ilike 'listen %' and pid <> pg_backend_pid()",
+        await early.query('begin');
+        await revokeBehindTheirBacks(early, 'rep-one', keyIdOf(first));
+        // The second commits, and B reads the feed past it.
+        assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${keyIdOf(second)}`)).statusCode, 200);
+        await eventually(
+          async () => (await b.call('GET', '/v1/tenants/rep-one', { token: second })).statusCode === 401,
         );
-        assert.ok(rows.length >= 2 && rows.every((r) => r.cut), `LISTEN connections cut: ${rows.length}`);
+        assert.equal(
+          (await b.call('GET', '/v1/tenants/rep-one', { token: first })).statusCode,
+          200,
+          'not committed yet',
+        );
+        await early.query('commit');
       } finally {
-        await admin.end();
+        await early.end();
       }
-      const keyId = token.split('_')[1] as string;
-      assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${keyId}`)).statusCode, 200);
-      // Without a reconnect B would only learn of it at its next full resync (60 s).
       const revoked = await eventually(
-        async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401,
-        10_000,
+        async () => (await b.call('GET', '/v1/tenants/rep-one', { token: first })).statusCode === 401,
       );
-      assert.ok(revoked < 10_000);
-      // And the new connection carries notifications again.
-      const token2 = await a.keyFor('rep-one', 'analyst');
-      await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token: token2 })).statusCode === 200);
-      const key2 = token2.split('_')[1] as string;
-      assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${key2}`)).statusCode, 200);
-      await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token: token2 })).statusCode === 401);
+      assert.ok(revoked < 1000, `the late commit refused on B after ${revoked} ms`);
     },
   );
+  test('beside a build from before the change feed: its NOTIFY is heard, and changes are relayed to it', async () => {
+    const token = await a.keyFor('rep-one', 'analyst');
+    await eventually(async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 200);
+    const heard: Record<string, unknown>[] = [];
+    const unlisten = await shared.db.listen(CHANGES_CHANNEL, (payload) => heard.push(JSON.parse(payload)));
+    try {
+      // An older build revokes as it did: the row and a NOTIFY in its transaction, no feed row.
+      await a.db.transaction(platformScope, async (tx) => {
+        await tx.query('update api_keys set revoked_at = now() where key_id = $1', [keyIdOf(token)]);
+        await tx.query('select pg_notify($1, $2)', [
+          CHANGES_CHANNEL,
+          JSON.stringify({ kind: 'key', tenantId: 'rep-one', id: keyIdOf(token) }),
+        ]);
+      });
+      const refused = await eventually(
+        async () => (await b.call('GET', '/v1/tenants/rep-one', { token })).statusCode === 401,
+      );
+      assert.ok(refused < 1000, `refused after ${refused} ms`);
+      // A change made through this build reaches an older build's LISTEN, marked as relayed.
+      const other = await a.keyFor('rep-one', 'analyst');
+      assert.equal((await a.call('DELETE', `/v1/tenants/rep-one/keys/${keyIdOf(other)}`)).statusCode, 200);
+      await eventually(async () => heard.some((h) => h.id === keyIdOf(other) && h.relayed === true));
+    } finally {
+      await unlisten();
+    }
+  });
 });

@@ -108,6 +108,12 @@ function firstNameOnly(m: Mention, sentence: Sentence): boolean {
   );
 }
 
+/**
+ * "in Fenbridge", "Arnau Enginyers of Tarrant": a word after "in", or after "of" following a
+ * name, is most often a place (a unit in a function's name is typed before: "in Procurement").
+ */
+const PLACE_IN = /(?:\b(?:in|across|around|outside)|\p{Lu}[\p{L}'’]*\s+of)\s+$/u;
+
 /** Prepositions of place right before a name ("from Faro", "out of Wick", "at Anstruther"). */
 const PLACE_PREPOSITION = /\b(?:at|from|out of|near|to|via)\s+$/i;
 /**
@@ -128,7 +134,14 @@ const contextType = (before: string): ProseType | undefined => CONTEXT_CUES.find
 
 /** Nouns after a possessive that only a business has ("X's shareholders", "X's chief executive"). */
 const BUSINESS_OWNED =
-  /^(?:['’]s?)?\s+(?:[\w-]+\s+)?(?:operations|customers|shareholders|investors|headquarters|subsidiary|subsidiaries|portfolio|workforce|employees|board|chief executive|ceo|cfo|coo|cto|founders?|co-founders?|chairman|chairwoman|acquisition|revenues?|profits?|stores|hotels|factories|plants|offices)\b/i;
+  /^(?:['’]s?)?\s+(?:[\w-]+\s+)?(?:operations|customers|shareholders|investors|headquarters|subsidiary|subsidiaries|portfolio|workforce|employees|board|chief executive|ceo|cfo|coo|cto|founders?|co-founders?|chairman|chairwoman|acquisition|revenues?|profits?|stores|hotels|factories|plants|offices|consultants|clients|merchants|invoices)\b/i;
+
+/** A verb of making, supplying or running in the passive, right before its agent. */
+const MADE_BY =
+  /\b(?:supplied|built|made|manufactured|developed|designed|provided|hosted|operated|maintained|installed|delivered|sold|distributed) by\s+$/i;
+
+/** People a business has, named right after it without a possessive ("Acme customers", "TallyCoin merchants"). */
+const BUSINESS_PEOPLE = /^\s+(?:customers|merchants|shareholders|investors|employees|staff|subscribers|clients)\b/i;
 
 /**
  * "at" or "from" after a unit, a person's job, a thing bought or a grant: the name after it is an
@@ -137,6 +150,8 @@ const BUSINESS_OWNED =
 const ORG_PREPOSITION =
   /\b(?:team|teams|lab|labs|group|unit|staff|colleagues?|engineers?|researchers?|scientists?|employees?|works|worked|working|employed|job|role|platform|software|products?|units|equipment|kit|system|systems|tools?|services|licen[cs]ed|bought|purchased|supplied|ordered|hired|rented|sourced|funding|grant|investment|contracts?)\s+(?:at|from)\s+$/i;
 const camelCase = (name: string): boolean => /\p{Ll}\p{Lu}/u.test(name);
+/** A one-word name with a capital after lowercase letters ("NetWarden"), not a Mc/Mac surname. */
+const coined = (name: string): boolean => !/\s/.test(name) && camelCase(name) && !/^(?:Mc|Mac|O')/u.test(name);
 
 /** Whether the words of a name are tagged a person's name by compromise's lexicon. */
 const personTagged = (m: Mention, sentence: Sentence): boolean =>
@@ -205,18 +220,24 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
     // NOTE: what people join, lead or run is a body, even where it is also somewhere they work ("led Villa Serena").
     if (ORG_PREPOSITION.test(before) || /\b(?:joined|joins|led|leads|heads|headed|runs|ran)\s+$/i.test(before))
       orgHinted.add(k);
+    // NOTE: "supplied by Norlux", "built by Ticketeo": what makes, supplies or runs a thing is a body.
+    else if (MADE_BY.test(before)) orgHinted.add(k);
     else if (PLACE_PREPOSITION.test(before.slice(-8))) {
       placeHinted.add(k);
       if (!/\b(?:from|to)\s+$/i.test(before)) siteHinted.add(k);
-    }
+    } else if (PLACE_IN.test(before)) placeHinted.add(k);
     count.set(k, (count.get(k) ?? 0) + 1);
     if (personShaped(m, sentence) && (personContext(m, sentence) || personTagged(m, sentence))) personal.add(k);
     if (thingContext(m, sentence)) things.add(k);
     if (personContext(m, sentence)) roled.add(k);
     // "Fieldwise's operations", "Solmar's shareholders": what only a business has makes its owner one.
+    // NOTE: "TallyCoin merchants": people a business serves or employs, right after its name, make it one too.
+    const after = sentence.text.slice(m.end - sentence.start);
     const owner =
-      sentence.tokens[m.to - 1]?.possessive === true &&
-      BUSINESS_OWNED.test(sentence.text.slice(m.end - sentence.start)) &&
+      ((sentence.tokens[m.to - 1]?.possessive === true && BUSINESS_OWNED.test(after)) ||
+        BUSINESS_PEOPLE.test(after) ||
+        // "Brackwell, whose database consultants": "whose" is the name's possessive.
+        (/^,\s*whose\b/i.test(after) && BUSINESS_OWNED.test(after.replace(/^,\s*whose\b/i, '')))) &&
       !personShaped(m, sentence);
     // The verb or preposition before a name says what kind of thing takes it ("built with X", "based in X").
     const cued = contextType(sentence.text.slice(Math.max(0, m.start - sentence.start - 40), m.start - sentence.start));
@@ -289,7 +310,9 @@ export function documentTypes(found: readonly TypedMention[]): Map<string, Prose
     else if (!commonWords(m.name) && !(things.has(k) && commonNoun(m.name))) {
       // NOTE: a name nothing types that is only ever a place's ("sites at Pukeora and Te Mata") is one.
       const site = siteHinted.has(k) && !orgHinted.has(k) && !camelCase(m.name);
-      out.set(k, site ? 'location' : FALLBACK_TYPE);
+      // NOTE: a coined word with a capital inside ("NetWarden", "SiteBook") is far more often a
+      // product than a company when nothing else types it.
+      out.set(k, site ? 'location' : coined(m.name) ? 'product' : FALLBACK_TYPE);
       // NOTE: a place's preposition is evidence a list neighbour may share ("at Pukeora and Te Mata").
       if (!site) guessed.add(k);
     }

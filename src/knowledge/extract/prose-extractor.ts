@@ -15,10 +15,14 @@ import {
 import { documentTypes, listJoined, personShaped, type TypedMention } from './prose-document-types.js';
 import { FIRST_HEADS, NAME_HEADS, TRAILING_HEADS } from './prose-heads.js';
 import { ORG_SUFFIXES, type ProseType } from './prose-lexicon.js';
+import { firstHolding } from './prose-relation-checks.js';
 import { ourRelations, signatoryOf, signatoryRelations, writerOf } from './prose-self.js';
 import {
+  BASED_AFTER,
+  BASED_DESCRIBED,
   LIST_CONTINUATION,
   matchRelation,
+  matchRelations,
   REPLACE_WITH,
   REPLACED_WITH,
   SHARED_SUBJECT,
@@ -33,6 +37,8 @@ interface Found {
   readonly head: Mention;
   /** Matched words began with a comma (an appositive or a relative clause). */
   readonly appositive?: boolean;
+  /** Later patterns of the same direction that the words match too, tried when `pattern` does not hold. */
+  readonly alternatives?: readonly RelationPattern[];
 }
 
 /** A lowercase type noun right after a name, before the words of a relation ("team led by"). */
@@ -58,6 +64,11 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
       // matchmaking service, which is hosted on Nimbus") and a type noun after a name is no verb
       // ("the Ops team led by X").
       .replace(/^, (?:the|our|its|their|a|an) [^,;:()]{1,60}, (?=\S)/, ', ')
+      // NOTE: "Glint, the reporting service owned by X": the noun of an open appositive before a participle.
+      .replace(
+        /^, (?:the|our|its|their|a|an) (?:[\w-]+ ){0,4}(?=(?:owned|run|built|maintained|consumed|operated|managed|developed|held) by\b)/,
+        ', ',
+      )
       .replace(TRAILING_NOUN, (noun) => (noun.includes(',') ? ', ' : ''))
       .trim();
     // "X's Y": patterns read the possessive ("'s chief executive,").
@@ -75,7 +86,10 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     const person = b.type === 'person' || (b.type === undefined && personShaped(b, sentence));
     // NOTE: nor with a person where the pattern wants another kind ("supplied by Arkive Ltd, and Tom Ferris …").
     const fits = wanted === 'person' ? person : wanted === undefined || !person;
-    if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words) && fits) {
+    // NOTE: "funded by X, and Y is the principal contractor": a name before a verb opens a new clause;
+    // "advised by X and Novara by Y": before "by" it is the subject of the verb left out.
+    const clause = /^(?:is|are|was|were|has|have|had|will|by)$/.test(sentence.tokens[b.to]?.lower ?? '');
+    if (last !== undefined && laterOf(last) === a && LIST_CONTINUATION.test(words) && fits && !clause) {
       found.push((last = last.pattern.reverse ? { ...last, source: b } : { ...last, target: b }));
       continue;
     }
@@ -94,18 +108,31 @@ function sentenceRelations(sentence: Sentence, text: string, base: number): Foun
     }
     // "replace X with Y", "swap X for Y": the verb comes before both names.
     const lead = text.slice(Math.max(0, a.start - base - 24), a.start - base);
+    const based = BASED_AFTER.test(text.slice(b.end - base, b.end - base + 16)) && BASED_DESCRIBED.pattern.test(words);
     const pattern =
-      REPLACED_WITH.test(lead) && /^(?:with|for|by)$/.test(words) ? REPLACE_WITH : matchRelation(words, b.type);
+      REPLACED_WITH.test(lead) && /^(?:with|for|by)$/.test(words)
+        ? REPLACE_WITH
+        : based
+          ? BASED_DESCRIBED
+          : matchRelation(words, b.type);
     if (pattern === undefined) continue;
+    // NOTE: "owned by the Infirmary's parent organisation, X": a possessive names the owner of the end, not the end.
+    const owner = sentence.tokens[b.to - 1];
+    if (owner?.possessive === true && /^\p{Ll}/u.test(sentence.tokens[b.to]?.text ?? '')) continue;
     // "X, the CTO of Y, leads Z": after an appositive closes with a comma, X is the subject again.
+    // NOTE: "the Route Engineering team in Leeds, led by X": a place the subject was put in is no subject.
+    const placed = last?.pattern.type === 'located_in' && last.pattern.reverse !== true && last.target === a;
     const closesAppositive =
-      last !== undefined && laterOf(last) === a && last.appositive === true && words.startsWith(',');
+      last !== undefined && laterOf(last) === a && (last.appositive === true || placed) && words.startsWith(',');
     const subject = closesAppositive && last !== undefined ? last.head : a;
     const appositive = words.startsWith(',');
+    const alternatives = matchRelations(words, b.type).filter(
+      (p) => p !== pattern && (p.reverse === true) === (pattern.reverse === true),
+    );
     found.push(
       (last = pattern.reverse
-        ? { source: b, target: subject, pattern, appositive, head: subject }
-        : { source: subject, target: b, pattern, appositive, head: subject }),
+        ? { source: b, target: subject, pattern, appositive, head: subject, alternatives }
+        : { source: subject, target: b, pattern, appositive, head: subject, alternatives }),
     );
   }
   return found;
@@ -231,7 +258,12 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   for (const { r } of held) {
     const k = r.source.name.toLowerCase();
     const type = typeOfName.get(k);
-    if (r.pattern.type === 'supplied_by' && (type === 'service' || type === 'organization'))
+    const reading = firstHolding(
+      [r.pattern, ...(r.alternatives ?? [])],
+      type,
+      typeOfName.get(r.target.name.toLowerCase()),
+    );
+    if (reading?.type === 'supplied_by' && (type === 'service' || type === 'organization'))
       typeOfName.set(k, 'product');
   }
   // NOTE: relation types that depend on an end's type are decided with the document's types, so a
@@ -239,22 +271,16 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   for (const { r, sentence } of held) {
     const targetType = typeOfName.get(r.target.name.toLowerCase());
     const sourceType = typeOfName.get(r.source.name.toLowerCase());
-    if (r.pattern.requireSource !== undefined && r.pattern.requireSource !== sourceType) continue;
-    if (r.pattern.targetIs !== undefined && r.pattern.targetIs !== targetType) continue;
-    if (targetType !== undefined && r.pattern.skipTargets?.includes(targetType)) continue;
-    // NOTE: a place where the pattern wants a person or a unit ("moved to Seattle to lead the
-    // region", "the team in Leeds led by X") is a misreading of the words around it.
-    const misplaced = (type: ProseType | undefined, wanted: ProseType | undefined): boolean =>
-      type === 'location' && (wanted === 'person' || wanted === 'team');
-    if (misplaced(sourceType, r.pattern.sourceType) || misplaced(targetType, r.pattern.targetType)) continue;
-    // NOTE: "Tom Ferris in Procurement manages the contract": a unit or a thing where the pattern
-    // wants a person (an organisation may still manage) is the wrong subject.
-    if (r.pattern.sourceType === 'person' && sourceType !== undefined && !PERSONAL_AGENTS.has(sourceType)) continue;
-    const reversed = targetType === undefined ? undefined : r.pattern.reverseByTarget?.[targetType];
-    const type = (targetType === undefined ? undefined : r.pattern.byTarget?.[targetType]) ?? r.pattern.type;
+    const pattern = firstHolding([r.pattern, ...(r.alternatives ?? [])], sourceType, targetType);
+    if (pattern === undefined) continue;
+    const reversed = targetType === undefined ? undefined : pattern.reverseByTarget?.[targetType];
+    const type = (targetType === undefined ? undefined : pattern.byTarget?.[targetType]) ?? pattern.type;
     // NOTE: "our first store in Scotland, in Glasgow": a country or region is never inside a city.
     const region = (m: Mention): boolean =>
       sentence.tokens.slice(m.from, m.to).some((t) => t.tags.has('Country') || t.tags.has('Region'));
+    // NOTE: "in Belgium, the Netherlands and Poland": a country is never inside another.
+    const country = (m: Mention): boolean => sentence.tokens.slice(m.from, m.to).some((t) => t.tags.has('Country'));
+    if (type === 'located_in' && country(r.source) && country(r.target)) continue;
     const outward =
       type === 'located_in' &&
       sourceType === 'location' &&
@@ -299,9 +325,6 @@ export function proseRecords(blocks: readonly TextBlock[]): GraphRecords {
   return out;
 }
 
-/** Types that may stand where a pattern wants a person: a person, or an organisation acting as one. */
-const PERSONAL_AGENTS: ReadonlySet<ProseType> = new Set(['person', 'organization']);
-
 /** A plain-text title line: a few words on their own line, no sentence punctuation at the end. */
 const TITLE_LINE = /^([^\n]{1,80}?[^\s.!?:;,])[ \t]*\n(?=\s*\S)/;
 
@@ -310,6 +333,10 @@ const TITLE_LINE = /^([^\n]{1,80}?[^\s.!?:;,])[ \t]*\n(?=\s*\S)/;
  * a plain-text document): that line is a heading, the rest the paragraph.
  */
 function titleLine(block: TextBlock): TextBlock[] {
+  // NOTE: "BRELLAND INSURANCE PLC - INTERNAL MEMO" alone as a paragraph is a title line too.
+  const alone = block.kind === 'paragraph' ? TITLE_LINE.exec(`${block.text.trimEnd()}\n.`) : null;
+  if (alone !== null && alone[0].length >= block.text.trimEnd().length && !/:\s/.test(alone[1] ?? ''))
+    if ((alone[1] ?? '').split(/\s+/).length <= 8) return [{ ...block, kind: 'heading' }];
   const title = block.kind === 'paragraph' ? TITLE_LINE.exec(block.text) : null;
   const line = title?.[1];
   // NOTE: "Policy owner: X" is a field and its value, read as text.

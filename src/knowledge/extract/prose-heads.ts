@@ -10,16 +10,18 @@ const UNIT_HEADS = 'team teams squad squads guild tribe committee unit crew desk
 const FUNCTION_HEADS =
   'operations engineering security support care finance marketing sales procurement compliance analytics design infrastructure informatics management planning reliability governance partnerships communications control onboarding dispatch payroll recruitment';
 const FACILITY_HEADS =
-  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works centre center library room bridge footbridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
+  'building wing terminal substation depot plant factory hangar campus tower mill yard site warehouse works hub centre center library room bridge footbridge tunnel viaduct reservoir dam stadium arena hotel hostel pier jetty wharf lighthouse airport theatre cinema prison';
 const LOCATION_HEADS =
   'sea ocean river lake bay island islands isles valley mountains coast quay street road avenue square district county province region harbour estuary peninsula lane forest moor canal firth';
-const DATASTORE_HEADS = 'register registry ledger log archive database datastore catalogue catalog repository index';
+const DATASTORE_HEADS = 'register registry ledger log archive database db datastore catalogue catalog repository index';
 const EVENT_HEADS =
   'expo conference summit festival fair awards hackathon meetup symposium congress convention cup championship championships tournament trophy marathon league olympics';
-const PROJECT_HEADS = 'project programme program initiative trial study';
+// NOTE: "Brockley Upgrade", "Orrin Lane Bridge Replacement": a named piece of work is a project.
+const PROJECT_HEADS =
+  'project programme program initiative trial study upgrade replacement extension renewal refurbishment redevelopment';
 const SERVICE_HEADS = 'service microservice router gateway portal scheduler engine pipeline worker';
 const ORG_HEADS =
-  'guard water power electric electricity gas telecom telecoms mobile broadband utilities hotels resorts motors devices civils construction contractors builders homes schools libraries elementary academy fc afc rovers athletic wanderers hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
+  'hospitality leisure healthcare guard water power electric electricity gas telecom telecoms mobile broadband utilities hotels resorts motors devices civils construction contractors builders homes schools libraries elementary academy fc afc rovers athletic wanderers hospital infirmary clinic university college school council trust authority airways airlines air systems networks energy interactive studios studio games media pharma pharmaceuticals therapeutics biosciences health publishing press associates logistics shipping freight rail bank insurance foods aerospace robotics software digital consulting llp ltd limited inc corp plc gmbh museum society association club union federation alliance consortium cooperative fund';
 
 /** Capitalised last word of a name of two or more words -> the name's type. */
 export const NAME_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
@@ -71,7 +73,7 @@ export const UNIT_GROUP_WORDS: ReadonlySet<string> = new Set([
 
 /** First word of a name that types it ("Project Nimbus", "Department of Surgery"). */
 export const FIRST_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
-  ...each('lake loch mount river isle cape', 'location'),
+  ...each('lake loch mount river isle cape bay gulf firth vale strait', 'location'),
   hotel: 'facility',
   // "FK Zlatibor", "AFC Dunmore": a football club's prefix.
   ...each('fc afc fk sk', 'organization'),
@@ -106,7 +108,7 @@ export const TRAILING_HEADS: Readonly<Record<string, ProseType>> = wordTable<Pro
 export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<ProseType>({
   ...TRAILING_HEADS,
   ...each(
-    'company business firm supplier vendor provider manufacturer maker producer chain partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender charity',
+    'company business firm supplier vendor provider manufacturer maker producer chain partner regulator agency charity publisher airline operator startup start-up insurer bank retailer university subsidiary carrier consultancy developer distributor broker lender consortium cooperative co-operative association federation contractor investor',
     'organization',
   ),
   ...each('tool system platform software application', 'service'),
@@ -115,7 +117,7 @@ export const APPOSITIVE_HEADS: Readonly<Record<string, ProseType>> = wordTable<P
   ...each('centre center hub yard', 'facility'),
   // NOTE: a build farm or a bot is software the organisation runs.
   ...each('farm bot', 'service'),
-  ...each('team department squad unit committee lab', 'team'),
+  ...each('team department squad unit committee lab division', 'team'),
   ...each('event conference festival exhibition', 'event'),
   ...each('survey study trial project programme initiative campaign pilot', 'project'),
   ...each('library framework engine language runtime', 'technology'),

@@ -61,6 +61,7 @@ const TITLE_ENDS = new Set(
   ),
 );
 const TITLE_OPENERS = new Set([...TITLE_ENDS, 'keeper', 'professor', 'dean', 'vice', 'master', 'chief']);
+const MONTHS = /^(?:january|february|march|april|may|june|july|august|september|october|november|december)$/;
 const PLACE_BEFORE = new Set(['in', 'near', 'outside', 'around', 'across']);
 const DEGREES = new Set(['phd', 'md', 'mba', 'msc', 'bsc', 'ba', 'ma', 'obe', 'mbe', 'cbe', 'frs', 'jr', 'sr']);
 function mentionOf(
@@ -74,12 +75,18 @@ function mentionOf(
   let f = from;
   let t = to;
   const bare = (k: number): string => (toks[k] as Token).lower.replace(/\.$/, '');
+  // "31 January Tarnow Networks": a month after a day's number is a date, whatever a tagger made of it.
+  const dated = (k: number): boolean =>
+    MONTHS.test(bare(k)) && /^\d{1,2}(?:st|nd|rd|th)?$/.test(toks[k - 1]?.lower ?? '');
   // Leading titles and calendar words are not part of a name ("Dr. Amara Okafor", "June Helix Biosciences").
   let honorific = false;
   while (f < t && /^(its|our|their|his|her|my|your)$/.test(bare(f))) f++;
   const unprefixed = f;
-  while (f < t && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay')))
+  while (f < t && (ROLE_WORDS.has(bare(f)) || hasTag(toks[f] as Token, 'Date', 'Month', 'WeekDay') || dated(f)))
     honorific ||= HONORIFICS.has(bare(f++));
+  // NOTE: "Once Brindle is complete": an adverb or a conjunction opening a sentence is no part of a name.
+  if (f === 0 && t > 1 && hasTag(toks[0] as Token, 'Adverb', 'Conjunction') && !hasTag(toks[0] as Token, 'ProperNoun'))
+    f++;
   // NOTE: role words joined by "&" to a name are a unit's name ("Product & Engineering"), not a title.
   if (f > unprefixed && f < t && (toks[f] as Token).text === '&') f = unprefixed;
   // "Chief Technology Officer Lena Fischer": a capitalised job title before a person's name ends in
@@ -188,7 +195,11 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
     if (isCapitalised(t) && TITLE_OPENERS.has(t.lower) && toks[i + 1]?.lower === 'of' && toks[i + 2] !== undefined) {
       const after = toks[i + 2] as Token;
       if (isCapitalised(after)) {
-        i = properRun(toks, i + 2) - 1;
+        const end = properRun(toks, i + 2);
+        // NOTE: "Director of Asset Management", "Head of Claims Operations": a unit or a body its own
+        // words type is a name after the title ("Keeper of Maritime History" names a subject).
+        const unit = end - i - 2 >= 2 ? typeOf(toks.slice(i + 2, end), '', {}) : undefined;
+        i = unit === 'team' || unit === 'organization' ? i + 1 : end - 1;
         continue;
       }
     }
@@ -212,10 +223,20 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
         continue;
       // NOTE: a facility's lowercase noun is part of its name ("Castleford substation"); a software
       // noun is not ("the Recommendations service" is Recommendations).
+      // NOTE: "Orchard Schools Network (OSN), a fibre consortium": the appositive follows the abbreviation.
+      const next = toks[end];
+      const abbreviation =
+        next !== undefined &&
+        next.pre.includes('(') &&
+        next.post.includes(')') &&
+        /^[A-Z][A-Z0-9&]{1,5}s?$/.test(next.text);
       const m =
         tail > 0
           ? mentionOf(text, toks, i, end + tail, base, { trailing })
-          : mentionOf(text, toks, i, end, base, { trailing, appositive: appositiveCue(toks, i, end) });
+          : mentionOf(text, toks, i, end, base, {
+              trailing,
+              appositive: appositiveCue(toks, i, abbreviation ? end + 1 : end),
+            });
       // NOTE: "AOG (aircraft on ground)": an abbreviation spelt out in lowercase is a term, not a name.
       const term =
         end === i + 1 &&
@@ -223,14 +244,7 @@ export function findMentions(sentence: TokenisedSentence, text: string, base: nu
         /^\s*\((?:[\p{Ll}-]+\s*){2,6}\)/u.test(text.slice(t.end, t.end + 60));
       if (m !== undefined && !term) mentions.push(m);
       // "Payments Gateway (PGW)": the abbreviation is an alias, not a mention of its own.
-      const next = toks[end];
-      if (
-        m !== undefined &&
-        next !== undefined &&
-        next.pre.includes('(') &&
-        next.post.includes(')') &&
-        /^[A-Z][A-Z0-9&]{1,5}s?$/.test(next.text)
-      ) {
+      if (m !== undefined && next !== undefined && abbreviation) {
         m.aliases.push(next.text);
         i = end;
       } else i = Math.max(i, end - 1 + (tail > 0 ? tail : trailing === undefined ? 0 : 1));

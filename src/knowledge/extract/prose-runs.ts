@@ -26,6 +26,8 @@ const PARTICLES = new Set([
   'der',
   'den',
   'y',
+  'los',
+  'las',
 ]);
 
 /** A proper-name run starting at `i` (capitalised words, "&", "of" after an org head); its end. */

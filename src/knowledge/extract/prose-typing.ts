@@ -39,9 +39,21 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
     if (lead !== undefined && words[1]?.lower !== 'for') return lead;
     // NOTE: a year after a name is its edition ("AgriTech Expo 2025"); the word before it types the name.
     const edition = /^(?:19|20)\d\d$/.test(last.text) && words.length > 2;
+    // NOTE: "Harbour Security Office", "Device Services": an office or services of a function or a
+    // thing is a unit; "Acme Services", "the Foreign Office" are bodies.
+    const before = words.at(-2)?.lower ?? '';
+    if (last.lower === 'office' && UNIT_GROUP_WORDS.has(before)) return 'team';
+    if (last.lower === 'services' && words.length === 2 && (UNIT_GROUP_WORDS.has(before) || SERVED.has(before)))
+      return 'team';
     const head = NAME_HEADS[(edition ? (words.at(-2) ?? last) : last).lower.replace(/\.$/, '')];
     if (head !== undefined) return refinedHead(words, head);
   }
+  // NOTE: "Tovari 410e", "Vireo X5": a model code of letters and digits after a name makes a product.
+  if (words.length > 1 && /^(?=.*\d)(?=.*\p{L})[\p{L}\d]+$/u.test(last.text) && !/^\d+[A-Z]?$/u.test(last.text))
+    return 'product';
+  // NOTE: "Fenner CIS", "Vellum EDC": a system's acronym after a brand names a product (a legal
+  // suffix such as AG or LLP, or a head such as API, is read before).
+  if (words.length > 1 && /^[A-Z]{2,4}$/.test(last.text) && !ORG_SUFFIXES.has(last.lower)) return 'product';
   // A business function named alone ("Tom Ferris in Procurement", "Platform Security, part of IT") is a unit.
   if (words.length === 1 && (UNIT_NAMES.has(last.lower) || last.text === 'IT')) return 'team';
   // "Sun-hee Park", "Min-jun Lee": a given name hyphenated in lowercase before one capitalised word is a person's.
@@ -59,6 +71,14 @@ export function typeOf(words: readonly Token[], name: string, cue: Cue): ProseTy
   if (words.length > 1 && (ORG_SUFFIXES.has(last.lower.replace(/\.$/, '')) || words.some((w) => w.text === '&')))
     return 'organization';
   if (words.length > 2 && OF_HEADS.has(first.lower) && words[1]?.lower === 'of') return 'organization';
+  // "Dallow County Office of Education": a body's head word before "of" inside a name.
+  const of = words.findIndex((w, k) => k > 1 && w.lower === 'of');
+  if (
+    of > 1 &&
+    OF_HEADS.has(words[of - 1]?.lower ?? '') &&
+    !['city', 'state', 'kingdom'].includes(words[of - 1]?.lower ?? '')
+  )
+    return 'organization';
   const joined = words.findIndex((w, k) => k > 0 && w.lower === 'for' && FOR_HEADS.has(words[k - 1]?.lower ?? ''));
   if (joined > 0) return NAME_HEADS[words[joined - 1]?.lower ?? ''] ?? 'organization';
   // NOTE: a word with a capital inside ("PagerDuty", "CardioView") is a made-up brand, never a place.
@@ -91,10 +111,22 @@ function refinedHead(words: readonly Token[], head: ProseType): ProseType {
   if (last === 'group' || last === 'groups')
     return UNIT_GROUP_WORDS.has(before) || /ing$/.test(before) ? 'team' : 'organization';
   if (head === 'location' && words.length > 2 && NAME_HEADS[before] === 'organization') return 'organization';
+  // NOTE: "Larchmere Middle School": a school named by its level is one of its district's sites.
+  if (last === 'school' && SCHOOL_LEVELS.has(before)) return 'facility';
   // "Kallvik Fire Service", "Ambulance Service": a public service is a body, not software.
   if (last === 'service' && PUBLIC_SERVICES.has(before)) return 'organization';
   return head;
 }
+
+/** What an internal services unit looks after ("Customer Services", "Device Services"). */
+const SERVED = new Set(
+  'technology customer customers client clients student students patient patients member members device devices data information library property estate'.split(
+    ' ',
+  ),
+);
+
+/** Levels of schooling before "School". */
+const SCHOOL_LEVELS = new Set(['primary', 'middle', 'high', 'secondary', 'junior', 'infant', 'infants', 'grammar']);
 
 /** Words before "Service" that make it a public body. */
 const PUBLIC_SERVICES = new Set([
@@ -154,6 +186,14 @@ export function facilityTail(toks: readonly Token[], end: number): number {
   return trailingCue(toks, end + 1) === 'facility' && /^\p{Ll}/u.test(adjective.text) ? 2 : 0;
 }
 
+/** Nouns of software that a vendor's product is called as often as an organisation's own service. */
+const BOUGHT_NOUNS = new Set(['system', 'platform', 'software', 'application']);
+/** Words saying a thing is the organisation's own. */
+const IN_HOUSE = new Set(['in-house', 'internal', 'own', 'bespoke', 'homegrown', 'home-grown']);
+
+/** Kinds an appositive's noun gives that "from <maker>" does not make a product ("a spin-out team from X"). */
+const NOT_BOUGHT: ReadonlySet<ProseType> = new Set(['organization', 'team', 'person', 'location', 'event', 'project']);
+
 const DETERMINERS = new Set(['the', 'our', 'its', 'their', 'his', 'her', 'a', 'an', 'your', 'my']);
 /** The type an appositive gives a name: "X, our scheduling tool," or "the regulator, X". */
 export function appositiveCue(toks: readonly Token[], from: number, to: number): ProseType | undefined {
@@ -179,6 +219,9 @@ export function appositiveCue(toks: readonly Token[], from: number, to: number):
     )
       return 'product';
     let named = false;
+    let noun = false;
+    let own = false;
+    let headWord = '';
     for (let k = at + 1; k < Math.min(toks.length, at + 6); k++) {
       const t = toks[k] as Token;
       const prev = toks[k - 1] as Token;
@@ -187,7 +230,9 @@ export function appositiveCue(toks: readonly Token[], from: number, to: number):
       if (!/^\p{Ll}/u.test(t.text) && !splitsAfter(prev) && (k === at + 1 || prev.possessive || named)) {
         named = true;
         cue = undefined;
-        if (t.possessive || splitsAfter(t)) break;
+        if (splitsAfter(t)) break;
+        // NOTE: "DockSlot, the Authority's vehicle booking service": a name's possessive is a determiner too.
+        if (t.possessive) named = false;
         continue;
       }
       named = false;
@@ -195,12 +240,36 @@ export function appositiveCue(toks: readonly Token[], from: number, to: number):
         cue = undefined;
         continue;
       }
+      // NOTE: "Velta Core, a cloud-native core network from Velta Systems": a thing described as coming
+      // from a named maker is bought from it, a product (a body's or a unit's noun keeps its type).
+      // NOTE: a person's name, or anything from a place, is no product ("Ada Vell, a herring girl from Shetland").
+      const maker = toks[k + 1];
+      const personal = toks.slice(from, to).some((w) => hasTag(w, 'Person', 'FirstName'));
+      if (
+        t.lower === 'from' &&
+        noun &&
+        !personal &&
+        maker !== undefined &&
+        /^\p{Lu}/u.test(maker.text) &&
+        // NOTE: the maker is named as a business: tagged one, or a name of several words ("from Velta Systems").
+        (hasTag(maker, 'Organization') || (!splitsAfter(maker) && /^\p{Lu}/u.test(toks[k + 2]?.text ?? ''))) &&
+        !hasTag(maker, 'Place', 'City', 'Country', 'Region') &&
+        !(cue !== undefined && NOT_BOUGHT.has(cue))
+      )
+        return 'product';
       if (!/^\p{Ll}/u.test(t.text) || hasTag(t, 'Pronoun', 'Preposition', 'Conjunction', 'Determiner')) break;
       const head = APPOSITIVE_HEADS[t.lower];
       if (head === undefined && hasTag(t, 'Verb') && !hasTag(t, 'Noun', 'Gerund', 'Adjective')) break;
       cue = head ?? (hasTag(t, 'Noun') ? undefined : cue);
+      noun ||= head !== undefined || hasTag(t, 'Noun');
+      own ||= t.possessive || IN_HOUSE.has(t.lower);
+      if (head !== undefined) headWord = t.lower;
       if (splitsAfter(t)) break;
     }
+    // NOTE: "Slate, the learning management system": a system named with "the" and not said to be
+    // anyone's own is software bought in, a product; "our … system" or "the in-house tool" is a service.
+    if (cue === 'service' && BOUGHT_NOUNS.has(headWord) && !own && /^(?:the|a|an)$/.test(toks[at]?.lower ?? ''))
+      return 'product';
     if (cue !== undefined) return cue;
   }
   const prev = toks[from - 1];

@@ -1,7 +1,8 @@
 // Relation patterns for prose: the words between two mentions in a sentence ("X depends on
 // Y", "Y is owned by X", "X, the CTO of Y") name a relation type, its direction and, where the
 // pattern implies them, the types of its ends.
-import { PROSE_TYPES, type ProseType } from './prose-lexicon.js';
+import type { ProseType } from './prose-lexicon.js';
+import { PREPOSITION_PATTERNS } from './relation-prepositions.js';
 import { activePatterns, ADV, BE, HEAD_ROLE, passive, passivePatterns, ROLE, v, WORDS } from './relation-voice.js';
 
 export interface RelationPattern {
@@ -24,6 +25,8 @@ export interface RelationPattern {
   readonly reverseByTarget?: Partial<Record<ProseType, string>>;
   /** Target types the pattern never holds for. */
   readonly skipTargets?: readonly ProseType[];
+  /** Source types the pattern never holds for. */
+  readonly skipSources?: readonly ProseType[];
   /** A different relation type when the later mention is of a given type ("joined Acme" is works_for). */
   readonly byTarget?: Partial<Record<ProseType, string>>;
 }
@@ -100,7 +103,7 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'owned_by',
     pattern: v(
-      `${BE} ${ADV}owned by|(?:${BE} )?(?:built|developed|designed) and (?:run|maintained|operated|owned) by|owned by|belongs? to`,
+      `${BE} ${ADV}owned by|(?:${BE} )?(?:built|developed|designed) and (?:run|maintained|operated|owned) by|owned by|belongs? to|${BE} held by`,
     ),
     sourceType: undefined,
   },
@@ -115,13 +118,20 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   {
     type: 'supplied_by',
     pattern: v(
-      `, (?:the|a|an|our) ${WORDS(4)}(?:we|they|it) (?:bought|buy|buys|license|licence|licenses|licensed|licenced|lease|leases|leased|purchased|purchase) from|(?:bought|licensed|licenced|purchased|leased) from|, (?:the|a|an|our) ${WORDS(3)}(?:platform|system|software|tool|product|suite|application) (?:from|(?:bought|licensed|licenced|purchased|leased|supplied) (?:from|by))`,
+      `, (?:the|a|an|our) ${WORDS(4)}(?:we|they|it) (?:bought|buy|buys|license|licence|licenses|licensed|licenced|lease|leases|leased|purchased|purchase) from|(?:[\\w-]+ ){0,2}(?:bought|licensed|licenced|purchased|leased) from|, (?:the|a|an|our) ${WORDS(3)}(?:platform|system|software|tool|product|suite|application) (?:from|(?:bought|licensed|licenced|purchased|leased|supplied) (?:from|by))`,
     ),
     // NOTE: a named thing bought or licensed from a vendor is a product (bench/blind/NOTES.md).
     sourceType: 'product',
     targetType: 'organization',
   },
   { type: 'supplied_by', pattern: v(passive('supplied')), sourceType: 'product', targetType: 'organization' },
+  // "Velta Core, a cloud-native core network from Velta Systems": a thing described as coming from a body.
+  {
+    type: 'supplied_by',
+    pattern: new RegExp(`^, (?:the|a|an|our) ${WORDS(4)}from$`),
+    targetIs: 'organization',
+    skipSources: ['person', 'organization', 'team', 'location'],
+  },
   {
     // NOTE: "a subsidiary of X" is owned_by X; a division or a unit of X is part of it (bench/blind/NOTES.md).
     type: 'owned_by',
@@ -156,6 +166,15 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   },
   // "Professor X of the Y Institute": a person's affiliation.
   { type: 'works_for', pattern: v('of'), requireSource: 'person', requireTarget: 'organization' },
+  // "X of the Reliability team", "X, staff engineer on the Core Data team": a person of a unit is its member.
+  {
+    type: 'member_of',
+    pattern: v(`(?:of|on)|, (?:the |an? |our )?${ROLE} (?:of|on|in)`),
+    requireSource: 'person',
+    targetIs: 'team',
+  },
+  // "Varnholt Pumpen GmbH of Bremen": a body "of" a place is there.
+  { type: 'located_in', pattern: /^of$/, requireSource: 'organization', targetIs: 'location' },
   {
     type: 'leads',
     pattern: v(
@@ -183,9 +202,13 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     pattern: v('calls|call|called|invokes|queries|talks to|sends requests to|makes requests to'),
     sourceType: 'service',
   },
+  // "a Kafka topic consumed by the Billing Service": the reader is named last.
+  { type: 'reads_from', pattern: v(passive('consumed|read')), reverse: true },
   {
     type: 'reads_from',
-    pattern: v(`reads ${WORDS(4)}from|fetches ${WORDS(4)}from|pulls ${WORDS(4)}from|loads ${WORDS(4)}from|reads`),
+    pattern: v(
+      `reads ${WORDS(4)}from|fetches ${WORDS(4)}from|pulls ${WORDS(4)}from|loads ${WORDS(4)}from|draws ${WORDS(3)}from|(?:started|starts|began|begins|will start|is|are|was) reading ${WORDS(2)}from|reads`,
+    ),
     sourceType: 'service',
     targetType: 'datastore',
   },
@@ -196,6 +219,8 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     ),
     sourceType: 'service',
     targetType: 'datastore',
+    // NOTE: "keeps the rights in Japan": data is kept in a store, never in a place.
+    skipTargets: ['location'],
   },
   {
     type: 'publishes_to',
@@ -211,13 +236,21 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'technology',
   },
   // NOTE: what hosts a service is as often a cloud company as a technology; the pattern types neither.
-  { type: 'runs_on', pattern: v(`${BE} (?:deployed|hosted) (?:on|to|in)|(?:deployed|hosted) (?:on|in)`) },
+  // NOTE: software hosted in a data centre or a place is located there; on a platform it runs on it.
+  {
+    type: 'runs_on',
+    pattern: v(`${BE} (?:deployed|hosted) (?:on|to|in)|(?:deployed|hosted) (?:on|in)`),
+    byTarget: { facility: 'located_in', location: 'located_in' },
+  },
   {
     type: 'uses',
     pattern: v('uses|use|used|is using|utili[sz]es|leverages|is built (?:on|with)|are built (?:on|with)'),
   },
   { type: 'uses', pattern: v(`${BE} ${ADV}used by|used by`), reverse: true },
-  { type: 'owns', pattern: v('owns|own|owned|maintains|maintain|(?:is|are) responsible for') },
+  {
+    type: 'owns',
+    pattern: v('owns|own|owned|maintains|maintain|(?:is|are) responsible for|looks after|look after|will look after'),
+  },
   ...activePatterns,
   { type: 'approved', pattern: v('approved|has approved|approves|(?:has )?voted to approve') },
   {
@@ -242,6 +275,15 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     ),
     sourceType: 'organization',
     targetType: 'organization',
+  },
+  // "continues to work with X", "a survey run with X", "built in partnership with X": a body's or a project's partner.
+  {
+    type: 'partners_with',
+    pattern: v(
+      '(?:continues to |continue to |will )?(?:work|works|worked|working) (?:closely |jointly )?with|(?:(?:is|are|was|were|will be) )?(?:run|built|developed|delivered|carried out|organised|organized) (?:in partnership |jointly |together )?with|jointly with',
+    ),
+    skipSources: ['person', 'location'],
+    skipTargets: ['person', 'location'],
   },
   {
     type: 'merges_with',
@@ -284,7 +326,9 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
   // "a depot near Leeds", "Acme's plant in Basel".
   {
     type: 'located_in',
-    pattern: v("near|just outside|outside|'s (?:site|works|plant|factory|office|offices|headquarters|hq|base) in"),
+    pattern: v(
+      "near|just outside|outside|(?:'s|at (?:its|their)) (?:site|works|plant|factory|office|offices|headquarters|hq|base) in|(?:stays|remains|will stay|will remain) in",
+    ),
     targetIs: 'location',
   },
   // A bridge crosses a river and carries a road; a regulator regulates; a business serves places.
@@ -300,47 +344,16 @@ export const RELATION_PATTERNS: readonly RelationPattern[] = [
     targetType: 'event',
   },
   { type: 'assists', pattern: v(passive('assisted')), reverse: true },
-  // "Tom Ferris in Procurement": someone in a named unit is its member.
-  { type: 'member_of', pattern: v('in|(?:works|worked|working|is|was) in'), requireSource: 'person', targetIs: 'team' },
-  // "T2 at Lower Dene substation", "Acme, the Glasgow studio": a facility or place right after.
-  { type: 'located_in', pattern: v('at|in'), requireTarget: 'facility' },
-  { type: 'located_in', pattern: /^, (?:the|a|an)$/, requireTarget: 'location' },
-  // "Nairobi-based Fieldwise": the words after a place's mention are its "-based".
-  { type: 'located_in', pattern: /^-(?:based|headquartered)$/, reverse: true },
-  // "the Department of Biosciences at Tarnby University": a unit at an organisation is part of it.
-  {
-    type: 'part_of',
-    pattern: v(
-      'at|in|within|(?:is|are|was) (?:a|an|the|one of the) (?:[\\w-]+ ){0,3}(?:group|groups|team|teams|unit|units|lab|labs|department|division|squad|squads) (?:in|at|of|within)',
-    ),
-    requireSource: 'team',
-    skipTargets: PROSE_TYPES.filter((t) => t !== 'organization' && t !== 'team'),
-  },
-  // "X, our new hub in Rotterdam": an appositive that places its name.
-  {
-    type: 'located_in',
-    pattern: /^, (?:the|our|its|their|a|an) (?:[\w-]+ ){0,4}(?:in|at|near|from)$/,
-    targetIs: 'location',
-  },
-  // "Shoal, the lab's PostgreSQL database", "X, a Kafka topic": a thing described by the technology it is built on.
-  { type: 'runs_on', pattern: /^, (?:the|our|its|their|a|an)(?: [\w-]+['’]s)?$/, requireTarget: 'technology' },
-  // "the Recommendations team under Leila Haddad", "under its current head, X".
-  {
-    type: 'leads',
-    pattern: v(`under(?: (?:its|their|the) (?:current |new )?${HEAD_ROLE},)?`),
-    reverse: true,
-    requireTarget: 'person',
-    sourceType: 'person',
-    targetType: 'team',
-  },
-  // "X's Y", "X's document system, Y": X owns a thing; a unit is part of X; a person works for X.
-  {
-    type: 'owns',
-    pattern: /^'s(?: (?:[\w-]+ ){0,3}[\w-]+,)?$/,
-    reverseByTarget: { team: 'part_of', person: 'works_for' },
-    skipTargets: ['location', 'organization', 'event'],
-  },
+  ...PREPOSITION_PATTERNS,
 ];
+
+/** "X is a London-based firm", "X, the Soria-based operator": the words before a place made an adjective. */
+export const BASED_DESCRIBED: RelationPattern = {
+  type: 'located_in',
+  pattern: /^(?:,|,? ?(?:is|was))? ?(?:a|an|the)$/,
+};
+/** The words right after a place's mention that make it an adjective of the name before it. */
+export const BASED_AFTER = /^-(?:based|headquartered)\b/;
 
 /** A verb of replacing right before the first name: "replace X with Y" reads Y replaces X. */
 export const REPLACED_WITH =
@@ -354,10 +367,18 @@ export const SHARED_SUBJECT = /^,?\s*(?:and|but|while|then)\s+(.*)$/;
 
 /** The first pattern matching `between` (already lower-cased, spaces collapsed) whose requirement holds. */
 export function matchRelation(between: string, targetType: ProseType | undefined): RelationPattern | undefined {
-  return RELATION_PATTERNS.find(
-    (p) =>
-      p.pattern.test(between) &&
-      (p.requireTarget === undefined || p.requireTarget === targetType) &&
-      (p.targetIs === undefined || targetType === undefined || p.targetIs === targetType),
+  return RELATION_PATTERNS.find((p) => matches(p, between, targetType));
+}
+
+/** Every pattern matching `between` whose requirement holds, in order. */
+export function matchRelations(between: string, targetType: ProseType | undefined): RelationPattern[] {
+  return RELATION_PATTERNS.filter((p) => matches(p, between, targetType));
+}
+
+function matches(p: RelationPattern, between: string, targetType: ProseType | undefined): boolean {
+  return (
+    p.pattern.test(between) &&
+    (p.requireTarget === undefined || p.requireTarget === targetType) &&
+    (p.targetIs === undefined || targetType === undefined || p.targetIs === targetType)
   );
 }

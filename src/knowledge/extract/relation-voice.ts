@@ -20,7 +20,9 @@ export const HEAD_ROLE =
 export const ADV = '(?:(?:wholly|jointly|fully|partly|part-|part|largely|mainly|generously|also|now) ?)?';
 export const BE = '(?:is|are|was|were|has been|have been|had been|will be|is being|are being)';
 /** "is <verb> by", "<verb> by", "is <verb> for us by": the passive of a verb. */
-export const passive = (verbs: string): string => `(?:${BE} )?${ADV}(?:${verbs})(?: (?:for|with) (?:us|them|it))? by`;
+// NOTE: "promoted and funded by": a participle joined by "and" before the one that types the relation.
+export const passive = (verbs: string): string =>
+  `(?:${BE} )?${ADV}(?:[\\w-]+ed and )?(?:${verbs})(?: (?:for|with) (?:us|them|it))? by`;
 /**
  * Relation types that take the passive voice whatever the text's voice ("X was funded by Y" and
  * "Y funded X" are both X funded_by Y), and types that follow the text's voice (a passive

@@ -1,0 +1,1 @@
+select pg_notify('iris_changes', '{"kind":"tenant","tenantId":"t' || :t || '","id":"t' || :t || '","resourceVersion":"123"}');
