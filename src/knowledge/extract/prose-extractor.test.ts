@@ -4,20 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TextBlock } from '../parse/document-model.js';
 import { proseRecords } from './prose-extractor.js';
-
-const block = (text: string, start = 0): TextBlock => ({ kind: 'paragraph', text, start, end: start + text.length });
-function extract(text: string): { entities: string[]; relations: string[] } {
-  const r = proseRecords([block(text)]);
-  return {
-    entities: [...new Set(r.entities.map((e) => `${e.type}:${e.name}`))].sort(),
-    relations: r.relations.map((x) => `${x.source} -${x.type}-> ${x.target}`).sort(),
-  };
-}
-
-/** Asserts that every expected record is among the found ones, naming the first one missing. */
-function includesEach(found: readonly string[], expected: readonly string[]): void {
-  for (const x of expected) assert.ok(found.includes(x), `${x} not in ${found.join(', ')}`);
-}
+import { block, extract, includesEach } from './prose-test-support.js';
 
 test('named people, organisations, places and technical phrases get types', () => {
   const { entities } = extract(

@@ -3,17 +3,10 @@
 // levels, appositives after a possessive or naming a maker, coined names nothing else types.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TextBlock } from '../parse/document-model.js';
 import { proseRecords } from './prose-extractor.js';
+import { extract, includesEach } from './prose-test-support.js';
 
-const block = (text: string): TextBlock => ({ kind: 'paragraph', text, start: 0, end: text.length });
-const entities = (text: string): string[] =>
-  [...new Set(proseRecords([block(text)]).entities.map((e) => `${e.type}:${e.name}`))].sort();
-
-/** Asserts that every expected record is among the found ones, naming the first one missing. */
-function includesEach(found: readonly string[], expected: readonly string[]): void {
-  for (const x of expected) assert.ok(found.includes(x), `${x} not in ${found.join(', ')}`);
-}
+const entities = (text: string): string[] => extract(text).entities;
 
 test('a model code of letters and digits after a name makes a product; a bare number does not', () => {
   includesEach(entities('Every classroom laptop was replaced with Tovari 410e units last summer.'), [
