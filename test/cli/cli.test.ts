@@ -14,7 +14,7 @@ import { createTestDatabase, storeName, type TestDatabase } from '../support/tes
 
 const ADMIN = 'cli-test-bootstrap-token-0123456789abcdef';
 
-/** Retries `check` until it passes or `ms` elapse (key changes reach the server by NOTIFY). */
+/** Retries `check` until it passes or `ms` elapse (key changes reach the server through the change feed). */
 async function eventually<T>(check: () => Promise<T>, ms = 5_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
