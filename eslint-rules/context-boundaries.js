@@ -1,12 +1,16 @@
 // ESLint rule `iris/context-boundaries`: a context is a folder directly under src/ (src/app/ is
 // one too). Inside a context any relative import is allowed (knowledge/answer/ may import
-// ../graph/…); from anywhere else, a context is reached only through its index.ts face. core/ is
+// ../graph/…); from anywhere else, a context is reached only through its index.ts face, or its
+// constants.ts face (values with no run-time imports, for the CLI's start-up). core/ is
 // the shared kernel: its files are imported directly. Imports are judged by the path they resolve
 // to, not by how they are spelt, so `../../jobs/worker.js` fails from any depth.
 import path from 'node:path';
 
 /** Contexts whose individual files anyone may import. */
 const SHARED = new Set(['core']);
+
+/** The files through which another context may be reached. */
+const FACES = new Set(['index.js', 'index.ts', 'index', 'constants.js', 'constants.ts', 'constants']);
 
 /** The context a file under src/ belongs to, or undefined for a file outside src/. */
 function contextOf(srcRoot, file) {
@@ -42,7 +46,7 @@ const rule = {
       )
         return;
       const inside = path.relative(path.join(srcRoot, targetContext), target);
-      if (inside === 'index.js' || inside === 'index.ts' || inside === 'index') return;
+      if (FACES.has(inside)) return;
       const face = path
         .relative(path.dirname(file), path.join(srcRoot, targetContext, 'index.js'))
         .split(path.sep)

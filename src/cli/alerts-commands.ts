@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lintAlerts } from '../observability/index.js';
 import { CommandFailedError } from './cli-errors.js';
 import { makeOutput, renderTable, type OutputFormat } from './output.js';
 
@@ -26,8 +25,10 @@ export function registerAlertsCommands(program: Command): void {
     )
     .option('--ops <dir>', 'the ops directory (default ./ops, else the installed one)')
     .addHelpText('after', '\nExample:\n  iris alerts lint --output json')
-    .action((opts: { ops?: string }) => {
+    .action(async (opts: { ops?: string }) => {
       const dir = opts.ops === undefined ? defaultOpsDir() : resolve(opts.ops);
+      // NOTE: loaded here, not at start-up: the observability context brings OpenTelemetry.
+      const { lintAlerts } = await import('../observability/index.js');
       const report = lintAlerts(dir);
       const out = makeOutput(program.opts<{ output?: OutputFormat }>().output ?? 'table');
       out.result({ ok: report.problems.length === 0, ...report }, () =>

@@ -5,7 +5,7 @@
 // hostile file (a zip bomb, an alias bomb) fails with its reason and the run goes on.
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { extractFromReply, makeExtractionPool, type ExtractionPool, type ReplyOutcome } from '../knowledge/index.js';
+import type { ExtractionPool, extractFromReply, ReplyOutcome } from '../knowledge/index.js';
 import { CommandFailedError } from './cli-errors.js';
 import { makeOutput, OUTPUT_FORMATS, renderTable, type OutputFormat, type Streams } from './output.js';
 import { errorMessage } from '../core/errors.js';
@@ -38,6 +38,7 @@ async function extractFile(
   llmResponse: boolean,
   note: (text: string) => void,
   pool: ExtractionPool,
+  readReply: typeof extractFromReply,
 ): Promise<ExtractedFile> {
   let bytes: Uint8Array;
   try {
@@ -51,7 +52,7 @@ async function extractFile(
     };
   }
   try {
-    const result = llmResponse ? extractFromReply(new TextDecoder().decode(bytes)) : await pool.extract(file, bytes);
+    const result = llmResponse ? readReply(new TextDecoder().decode(bytes)) : await pool.extract(file, bytes);
     if ('outcome' in result) {
       const n = replyNote(file, result.outcome);
       if (n !== undefined) note(n);
@@ -120,10 +121,18 @@ export function registerExtractCommand(program: Command, streams: Streams = proc
     const out = makeOutput(flags.output ?? 'table', streams);
     const failed: string[] = [];
     // One thread: files are read one after another; the thread is what a bomb may take down.
+    // NOTE: the knowledge context (parsers, NLP) loads only when a file is to be read.
+    const { extractFromReply, makeExtractionPool } = await import('../knowledge/index.js');
     const pool = makeExtractionPool({ threads: flags.llmResponse === true ? 0 : 1 });
     try {
       for (const file of files) {
-        const result = await extractFile(file, flags.llmResponse === true, (text) => out.note(text), pool);
+        const result = await extractFile(
+          file,
+          flags.llmResponse === true,
+          (text) => out.note(text),
+          pool,
+          extractFromReply,
+        );
         if (result.error !== undefined) failed.push(`  - ${file}: ${result.error}`);
         if (out.format === 'json') streams.stdout.write(`${JSON.stringify(result)}\n`);
         else out.line(fileTable(result));

@@ -1,6 +1,6 @@
 // `iris jobs list|get|cancel|retry|watch|poison list|poison redrive`: a tenant's async jobs.
 import type { Command } from 'commander';
-import { TERMINAL_JOB_STATES } from '../jobs/index.js';
+import { TERMINAL_JOB_STATES } from '../jobs/constants.js';
 import type { CliEnvironment } from './cli-config.js';
 import { commandContext } from './command-context.js';
 import { renderTable, shortTime } from './output.js';

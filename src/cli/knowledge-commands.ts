@@ -3,9 +3,10 @@
 import type { Command } from 'commander';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
-import { DEFAULT_QUERY_MODE, INGESTIBLE_EXTENSIONS, QUERY_MODES, type DocumentSummary } from '../knowledge/index.js';
+import { DEFAULT_QUERY_MODE, INGESTIBLE_EXTENSIONS, QUERY_MODES } from '../knowledge/constants.js';
+import type { DocumentSummary } from '../knowledge/index.js';
 import type { ApiClient } from './api-client.js';
-import { TERMINAL_JOB_STATES } from '../jobs/index.js';
+import { TERMINAL_JOB_STATES } from '../jobs/constants.js';
 import type { CliEnvironment } from './cli-config.js';
 import { ApiProblemError, UsageError } from './cli-errors.js';
 import { commandContext } from './command-context.js';

@@ -30,7 +30,8 @@ export {
 export { chunkText } from './parse/chunker.js';
 export type { ParsedDocument } from './parse/document-model.js';
 export { parseBudget } from './parse/parse-budget.js';
-export { INGESTIBLE_EXTENSIONS, parseDocument } from './parse/parse-document.js';
+export { parseDocument } from './parse/parse-document.js';
+export { INGESTIBLE_EXTENSIONS } from './parse/document-model.js';
 
 // extract/: the document model (or an LLM reply) to graph records, in worker threads.
 export { extractDocument, extractFromReply } from './extract/extract-document.js';

@@ -77,6 +77,7 @@ describe('lint: context boundaries', () => {
       ),
       [],
     );
+    assert.deepEqual(lint('src/cli/job-commands.ts', "import { x } from '../jobs/constants.js';\n"), []);
     assert.deepEqual(lint('test/jobs/worker.test.ts', "import { x } from '../../src/jobs/worker.js';\n"), []);
   });
 

@@ -32,15 +32,9 @@ import {
   type ChunkRow,
   type RelationRow,
 } from '../graph/graph-reader.js';
+import { type QueryMode } from './query-modes.js';
 
-export const QUERY_MODES = ['hybrid', 'local', 'global', 'naive'] as const;
-export type QueryMode = (typeof QUERY_MODES)[number];
-
-/** The mode a question is asked in when the caller names none (chosen by bench:graphrag, see docs/decisions.md). */
-export const DEFAULT_QUERY_MODE: QueryMode = 'hybrid';
-
-/** Whether `mode` names a query mode. */
-export const isQueryMode = (mode: string): mode is QueryMode => (QUERY_MODES as readonly string[]).includes(mode);
+export { DEFAULT_QUERY_MODE, isQueryMode, QUERY_MODES, type QueryMode } from './query-modes.js';
 
 export interface Citation {
   readonly documentId: string;

@@ -7,6 +7,28 @@
 export const DOCUMENT_FORMATS = ['markdown', 'html', 'text', 'csv', 'tsv', 'json', 'yaml', 'pdf', 'docx'] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
+/** The format each file extension declares (lower case, no dot). */
+export const BY_EXTENSION: Readonly<Record<string, DocumentFormat>> = {
+  md: 'markdown',
+  markdown: 'markdown',
+  mdx: 'markdown',
+  html: 'html',
+  htm: 'html',
+  xhtml: 'html',
+  txt: 'text',
+  text: 'text',
+  csv: 'csv',
+  tsv: 'tsv',
+  tab: 'tsv',
+  json: 'json',
+  yaml: 'yaml',
+  yml: 'yaml',
+  pdf: 'pdf',
+  docx: 'docx',
+};
+/** File extensions ingest reads (lower case, no dot); folders are walked for these. */
+export const INGESTIBLE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION);
+
 /** Kinds of text block; prose kinds feed prose extraction, headings only its names. */
 export const BLOCK_KINDS = ['heading', 'paragraph', 'list-item', 'quote', 'code'] as const;
 export type BlockKind = (typeof BLOCK_KINDS)[number];

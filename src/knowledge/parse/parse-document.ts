@@ -6,34 +6,13 @@ import { assertDocumentContent } from './content-sniff.js';
 import { parseData } from './data-parser.js';
 import { parseDelimited } from './delimited-parser.js';
 import type { DocumentFormat, ParsedDocument } from './document-model.js';
-import { DOCUMENT_FORMATS } from './document-model.js';
+import { BY_EXTENSION, DOCUMENT_FORMATS } from './document-model.js';
 import { parseDocx } from './docx-parser.js';
 import { parseHtml } from './html-parser.js';
 import { parseMarkdown } from './markdown-parser.js';
 import { parsePdf } from './pdf-parser.js';
 import { DEFAULT_PARSE_BUDGET, startParse, type ParseBudget } from './parse-budget.js';
 import { parsePlainText } from './plain-text-parser.js';
-
-const BY_EXTENSION: Readonly<Record<string, DocumentFormat>> = {
-  md: 'markdown',
-  markdown: 'markdown',
-  mdx: 'markdown',
-  html: 'html',
-  htm: 'html',
-  xhtml: 'html',
-  txt: 'text',
-  text: 'text',
-  csv: 'csv',
-  tsv: 'tsv',
-  tab: 'tsv',
-  json: 'json',
-  yaml: 'yaml',
-  yml: 'yaml',
-  pdf: 'pdf',
-  docx: 'docx',
-};
-/** File extensions ingest reads (lower case, no dot); folders are walked for these. */
-export const INGESTIBLE_EXTENSIONS: readonly string[] = Object.keys(BY_EXTENSION);
 
 /** Documents larger than this are refused unless the caller raises the limit. */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
