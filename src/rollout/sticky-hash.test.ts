@@ -21,14 +21,16 @@ test('length prefixes keep ("ab","c") and ("a","bc") apart', () => {
 
 test('raising a weight only adds tenants (monotone over every weight 0..100 by 0.5)', () => {
   const weights: ColourWeights = { control: 'blue', rings: {} };
+  // NOTE: 2,000 tenants (about 10 per step of 0.5 %): 201 weights x 10,000 took 49 s in CI.
+  const some = tenants.slice(0, 2_000);
   let previous = new Set<string>();
   for (let w = 0; w <= 100; w += 0.5) {
     const routing = { ...weights, rings: { canary: { releaseId: 'rel-7', colour: 'green', weight: w } } };
-    const now = new Set(tenants.filter((t) => colourFor(t, 'canary', routing).candidate));
+    const now = new Set(some.filter((t) => colourFor(t, 'canary', routing).candidate));
     for (const t of previous) assert.ok(now.has(t), `${t} left the candidate when weight rose to ${w}`);
     previous = now;
   }
-  assert.equal(previous.size, tenants.length, 'weight 100 puts every tenant on the candidate');
+  assert.equal(previous.size, some.length, 'weight 100 puts every tenant on the candidate');
 });
 
 test('weights 0 and 100 are exact; the share at 10 % is near 10 %', () => {
