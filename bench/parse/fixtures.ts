@@ -14,7 +14,7 @@ export const TENANTS_DIR = fileURLToPath(new URL('../../../bench/parse/tenants/'
  * The blind held-out sets (bench/blind/NOTES.md): each folder is one tenant whose gold.json
  * names it. They were written without reading the extractor and are never edited to fit it.
  */
-export const BLIND_DIRS = ['structured', 'prose', 'prose-2', 'prose-3'].map((d) =>
+export const BLIND_DIRS = ['structured', 'prose', 'prose-2', 'prose-3', 'prose-4'].map((d) =>
   fileURLToPath(new URL(`../../../bench/blind/${d}/`, import.meta.url)),
 );
 
