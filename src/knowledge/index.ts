@@ -5,6 +5,9 @@
 // Other contexts import from here only, and this exports only what they use; the stages'
 // folders (parse/, extract/, graph/, answer/, llm/) read in the order the data flows.
 
+// The light values (query modes, ingestible extensions) are constants.ts's, exported here too.
+export * from './constants.js';
+
 // The service and its settings (composition root, CLI, benchmarks).
 export { makeKnowledgeService, type KnowledgeService } from './knowledge-service.js';
 export type { GraphVersions, ReindexResult } from './graph-versions.js';
@@ -31,7 +34,6 @@ export { chunkText } from './parse/chunker.js';
 export type { ParsedDocument } from './parse/document-model.js';
 export { parseBudget } from './parse/parse-budget.js';
 export { parseDocument } from './parse/parse-document.js';
-export { INGESTIBLE_EXTENSIONS } from './parse/document-model.js';
 
 // extract/: the document model (or an LLM reply) to graph records, in worker threads.
 export { extractDocument, extractFromReply } from './extract/extract-document.js';
@@ -58,7 +60,7 @@ export { pruneQuestions, SOURCE_STATUSES, type DocumentSummary } from './graph/d
 export { EXPORT_FORMATS, renderGraphMl } from './graph/graph-export.js';
 
 // answer/: query modes and citations.
-export { DEFAULT_QUERY_MODE, isQueryMode, QUERY_MODES, type Citation, type QueryMode } from './answer/query-engine.js';
+export type { Citation } from './answer/query-engine.js';
 export type { KnowledgeAnswer, QueryRequest } from './answer/answer-composition.js';
 
 // llm/: providers and the gateway.

@@ -10,7 +10,7 @@ import { tenantScope, type Queryable } from '../core/db.js';
 import type { TraceParent } from '../core/trace-parent.js';
 import { makeAnswerCache, type AnswerCache } from './answer/answer-cache.js';
 import { makeAnswers, type KnowledgeAnswer, type QueryRequest } from './answer/answer-composition.js';
-import { isQueryMode, type QueryMode } from './answer/query-engine.js';
+import { isQueryMode, type QueryMode } from './answer/query-modes.js';
 import { makeQuestionLog } from './answer/question-log.js';
 import { PII_KINDS, redactPii } from './answer/pii.js';
 import {

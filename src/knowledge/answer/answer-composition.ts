@@ -15,7 +15,8 @@ import { ANSWER_CACHE_BUDGET_BYTES, normaliseQuestion, type AnswerCache } from '
 import { assertOwnChunks } from './answer-builder.js';
 import { CorpusStatsCache } from './bm25.js';
 import { redactPii, PII_KINDS } from './pii.js';
-import { answerQuestion, type Answer, type QueryMode } from './query-engine.js';
+import { answerQuestion, type Answer } from './query-engine.js';
+import type { QueryMode } from './query-modes.js';
 import type { QuestionLog } from './question-log.js';
 import { checkQuestion, withholdInstructions } from './safety.js';
 

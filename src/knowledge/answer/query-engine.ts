@@ -32,9 +32,7 @@ import {
   type ChunkRow,
   type RelationRow,
 } from '../graph/graph-reader.js';
-import { type QueryMode } from './query-modes.js';
-
-export { DEFAULT_QUERY_MODE, isQueryMode, QUERY_MODES, type QueryMode } from './query-modes.js';
+import type { QueryMode } from './query-modes.js';
 
 export interface Citation {
   readonly documentId: string;
