@@ -82,7 +82,7 @@ export function signCheckpoint(cp: Checkpoint, name: string, privateKey: KeyObje
   }
   const body = checkpointBody(cp);
   const signature = sign(null, Buffer.from(body, 'utf8'), privateKey);
-  const id = keyIdOfRaw(name, rawPublicKey(privateKey));
+  const id = signerKeyId(name, privateKey);
   const blob = Buffer.concat([id, signature]).toString('base64');
   return `${body}\n${SIGNATURE_PREFIX}${name} ${blob}\n`;
 }
@@ -219,6 +219,21 @@ function keyIdOfRaw(name: string, raw: Uint8Array): Buffer {
     .update(raw)
     .digest()
     .subarray(0, KEY_ID_SIZE);
+}
+
+/**
+ * Key hashes of signing keys, by key object and name. NOTE: every audited write signs a
+ * checkpoint, and deriving the public half and hashing it cost a third of the signature's own
+ * time; a KeyObject is immutable, so its hash under a name never changes.
+ */
+const signerKeyIds = new WeakMap<KeyObject, Map<string, Buffer>>();
+
+function signerKeyId(name: string, privateKey: KeyObject): Buffer {
+  let byName = signerKeyIds.get(privateKey);
+  if (byName === undefined) signerKeyIds.set(privateKey, (byName = new Map()));
+  let id = byName.get(name);
+  if (id === undefined) byName.set(name, (id = keyIdOfRaw(name, rawPublicKey(privateKey))));
+  return id;
 }
 
 /** The 32 raw bytes of an Ed25519 public key (of the public half, given a private key). */

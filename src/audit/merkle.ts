@@ -22,9 +22,11 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
 }
 
-/** The tree head of the empty tree: SHA-256 of the empty string. */
+const EMPTY_ROOT = createHash('sha256').digest();
+
+/** The tree head of the empty tree: SHA-256 of the empty string (a fresh copy: callers may write to it). */
 export function emptyRoot(): Buffer {
-  return createHash('sha256').digest();
+  return Buffer.from(EMPTY_ROOT);
 }
 
 /**

@@ -64,10 +64,16 @@ export interface AdmissionDeps {
   readonly onRejected?: (tenantId: string, limit: string) => void;
 }
 
+/** The IETF RateLimit-Policy field of a set of limits (the same text for every request they apply to). */
+function policyField(
+  limits: readonly { readonly name: string; readonly burst: number; readonly rate: number }[],
+): string {
+  return limits.map((l) => `"${l.name}";q=${l.burst};w=${Math.max(1, Math.ceil(l.burst / l.rate))}`).join(', ');
+}
+
 /** IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers): policies, and the tightest state. */
-function rateLimitHeaders(reply: FastifyReply, limits: readonly LimitState[]): void {
+function rateLimitHeaders(reply: FastifyReply, policy: string, limits: readonly LimitState[]): void {
   if (limits.length === 0) return;
-  const policy = limits.map((l) => `"${l.name}";q=${l.burst};w=${Math.max(1, Math.ceil(l.burst / l.rate))}`).join(', ');
   const tightest = limits.reduce((a, b) => (b.remaining < a.remaining ? b : a));
   void reply.header('ratelimit-policy', policy);
   void reply.header('ratelimit', `"${tightest.name}";r=${tightest.remaining};t=${Math.ceil(tightest.resetMs / 1000)}`);
@@ -87,11 +93,17 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
   const ended = (r: FastifyReply): boolean => r.sent || r.raw.writableEnded || r.raw.destroyed;
 
   /** The limits a request of `tenantId` on `route` counts against (cached: the same objects every time). */
-  const limitsCache = new Map<string, { quotas: Quotas | undefined; limits: RateLimit[] }>();
-  function limitsOf(tenantId: string, quotas: Quotas | undefined, route: ResolvedRoute): RateLimit[] {
+  interface Limits {
+    readonly quotas: Quotas | undefined;
+    readonly limits: RateLimit[];
+    /** Their RateLimit-Policy field. */
+    readonly policy: string;
+  }
+  const limitsCache = new Map<string, Limits>();
+  function limitsOf(tenantId: string, quotas: Quotas | undefined, route: ResolvedRoute): Limits {
     const cacheKey = `${tenantId}\u0000${route.route}`;
     const hit = limitsCache.get(cacheKey);
-    if (hit !== undefined && hit.quotas === quotas) return hit.limits;
+    if (hit !== undefined && hit.quotas === quotas) return hit;
     const limits: RateLimit[] = [];
     if (quotas) {
       limits.push({ name: 'tenant', key: `t:${tenantId}`, rate: quotas.requestsPerSecond, burst: quotas.burst });
@@ -104,16 +116,18 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
     }
     limits.push({ name: 'service', key: `s:${route.rule.service}`, rate: deps.serviceRps, burst: deps.serviceBurst });
     if (limitsCache.size >= 10_000) limitsCache.clear();
-    limitsCache.set(cacheKey, { quotas, limits });
-    return limits;
+    const entry = { quotas, limits, policy: policyField(limits) };
+    limitsCache.set(cacheKey, entry);
+    return entry;
   }
 
   function admitOrThrow(req: FastifyRequest, reply: FastifyReply, route: ResolvedRoute): Promise<void> | undefined {
     const tenantId = req.ctx.principal.tenantId;
     const quotas = tenantId === PLATFORM ? undefined : deps.quotas(tenantId);
-    const verdict = deps.limiter.check(limitsOf(tenantId, quotas, route));
-    if (verdict instanceof Promise) return verdict.then((v) => admitVerdict(req, reply, route, quotas, v));
-    admitVerdict(req, reply, route, quotas, verdict);
+    const limits = limitsOf(tenantId, quotas, route);
+    const verdict = deps.limiter.check(limits.limits);
+    if (verdict instanceof Promise) return verdict.then((v) => admitVerdict(req, reply, route, limits, v));
+    admitVerdict(req, reply, route, limits, verdict);
     return undefined;
   }
 
@@ -121,11 +135,11 @@ export function makeAdmission(deps: AdmissionDeps): Admission {
     req: FastifyRequest,
     reply: FastifyReply,
     route: ResolvedRoute,
-    quotas: Quotas | undefined,
+    { quotas, policy }: Limits,
     verdict: RateVerdict,
   ): void {
     const tenantId = req.ctx.principal.tenantId;
-    rateLimitHeaders(reply, verdict.limits);
+    rateLimitHeaders(reply, policy, verdict.limits);
     if (!verdict.allowed) {
       const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
       const limit = verdict.limitedBy ?? 'tenant';

@@ -220,7 +220,8 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
   // NOTE: label sets per release, so a finished release's series can be removed: only live
   // releases (a handful, each with its rings and two colours) are ever exposed.
   const releaseSeries = new Map<string, Map<string, { release: string; ring: string; colour: string }>>();
-  const policy = new Counter({
+  // NOTE: counted on every request, so counted in a Map and handed to prom-client at scrape.
+  const policy = deferredCounter({
     name: MetricNames.policyDecisions,
     help: 'Policy decisions by outcome and bounded tenant.',
     labelNames: [...TENANT, 'outcome'] as const,
@@ -232,7 +233,7 @@ export function makeIrisMetrics(opts: { labeler: TenantLabeler; color: string; p
     labelNames: [...TENANT, 'limit'] as const,
     registers,
   });
-  const cache = new Counter({
+  const cache = deferredCounter({
     name: MetricNames.cacheRequests,
     help: 'GraphRAG cache lookups by cache and result (hit/miss).',
     labelNames: [...TENANT, 'cache', 'result'] as const,
@@ -516,6 +517,35 @@ function inFlightGauge(name: string, help: string, registers: Registry<OpenMetri
 
 interface Removable {
   remove(labels: Record<string, string>): void;
+}
+
+/**
+ * A counter whose increments are kept in a Map keyed by the (cached) label object and added to
+ * the prom-client counter when it is collected (a scrape, or a read of the registry). NOTE: for
+ * counters bumped on every request: prom-client hashes and validates the labels on each inc(),
+ * which cost more than the rest of the request's metrics together; a Map keyed by the object is
+ * a lookup. Scrapes see the same counts.
+ */
+function deferredCounter<N extends string>(
+  config: ConstructorParameters<typeof Counter<N>>[0],
+): Removable & { inc(labels: Partial<Record<N, string>>): void } {
+  const pending = new Map<Partial<Record<N, string>>, number>();
+  const counter = new Counter<N>({
+    ...config,
+    collect() {
+      for (const [labels, n] of pending) counter.inc(labels, n);
+      pending.clear();
+    },
+  });
+  return {
+    inc(labels) {
+      pending.set(labels, (pending.get(labels) ?? 0) + 1);
+    },
+    remove(labels) {
+      pending.delete(labels as Partial<Record<N, string>>);
+      counter.remove(labels as Partial<Record<N, string>>);
+    },
+  };
 }
 
 type TenantSeries = ReturnType<typeof makeTenantSeries>;

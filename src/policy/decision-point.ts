@@ -90,12 +90,18 @@ export interface DecisionPoint {
   clearCache(): void;
 }
 
+/** The last address normalized and its form (most requests come from the few addresses of a load balancer). */
+let lastIp: { readonly ip: string; readonly normal: string } = { ip: '', normal: '127.0.0.1' };
+
 /** A client address as Cedar's ip() accepts it: IPv4-mapped IPv6 unwrapped, zone ids dropped. */
 export function normalizeIp(ip: string | undefined): string {
   if (ip === undefined || ip === '') return '127.0.0.1';
+  if (ip === lastIp.ip) return lastIp.normal;
   const noZone = ip.split('%')[0] ?? ip;
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(noZone);
-  return mapped?.[1] ?? noZone;
+  const normal = mapped?.[1] ?? noZone;
+  lastIp = { ip, normal };
+  return normal;
 }
 
 /** Policy ids of a merged slot must not collide: an overlay may not shadow a platform policy. */
