@@ -542,7 +542,10 @@ function deferredCounter<N extends string>(
       pending.set(labels, (pending.get(labels) ?? 0) + 1);
     },
     remove(labels) {
-      pending.delete(labels as Partial<Record<N, string>>);
+      // NOTE: by value, not identity: a tenant's label object may have been rebuilt since (rare: an eviction).
+      const same = (l: Partial<Record<N, string>>): boolean =>
+        Object.entries(labels).every(([k, v]) => (l as Record<string, string>)[k] === v);
+      for (const l of [...pending.keys()]) if (same(l)) pending.delete(l);
       counter.remove(labels as Partial<Record<N, string>>);
     },
   };
