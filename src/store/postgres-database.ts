@@ -428,11 +428,14 @@ export async function openPostgresDatabase(url: string, poolSize = 10, prepared 
     socket?.cork();
     try {
       for (const r of batch) {
-        sent.push([
-          beginTransaction(client, r.scope, prepared, true),
-          client.query(statement(r.sql, r.params, prepared)),
-          client.query('commit'),
-        ]);
+        // Each part is observed as it is made: a read sent in part is settled below as lost.
+        const begun = beginTransaction(client, r.scope, prepared, true);
+        begun.catch(() => undefined);
+        const result = client.query(statement(r.sql, r.params, prepared));
+        result.catch(() => undefined);
+        const committed = client.query('commit');
+        committed.catch(() => undefined);
+        sent.push([begun, result, committed]);
       }
     } catch (err) {
       // NOTE: a read sent in part would leave its transaction open for the next one: the
