@@ -65,9 +65,7 @@ export interface AdmissionDeps {
 }
 
 /** The IETF RateLimit-Policy field of a set of limits (the same text for every request they apply to). */
-function policyField(
-  limits: readonly { readonly name: string; readonly burst: number; readonly rate: number }[],
-): string {
+function policyField(limits: readonly RateLimit[]): string {
   return limits.map((l) => `"${l.name}";q=${l.burst};w=${Math.max(1, Math.ceil(l.burst / l.rate))}`).join(', ');
 }
 

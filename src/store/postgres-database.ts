@@ -313,7 +313,8 @@ export function postgresUrlOf(db: Database): string | undefined {
  */
 export async function openPostgresDatabase(url: string, poolSize = 10, prepared = true): Promise<Database> {
   // NOTE: pipeline mode sends a query without waiting for the one before it to finish; a
-  // transaction still awaits each statement, except `read`, which writes its three at once.
+  // transaction still awaits each statement, except `read`, which writes its statements at once
+  // (with the other reads of its turn: readBatch).
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
